@@ -1,0 +1,81 @@
+"""A stored patient as a course (see `registry.rules`), and model validation through it."""
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+from registry.rules import Problem, Protocol, course_problems
+
+ONE_TO_ONE_SECTIONS = ("eligibility", "genetics", "lymphodepletion", "toxicities")
+LIST_SECTIONS = (
+    "prior_therapies",
+    "infusions",
+    "car_t_counts",
+    "daily_assessments",
+    "response_assessments",
+    "events",
+)
+
+
+def protocol_of(study) -> Protocol:
+    return Protocol(
+        dose_ceiling_post_hct_per_kg=study.dose_ceiling_post_hct_per_kg,
+        dose_ceiling_per_kg=study.dose_ceiling_per_kg,
+    )
+
+
+def record_fields(record) -> dict:
+    return {name: getattr(record, name) for name in record.document_fields}
+
+
+def stored_course(patient, replacing=None) -> tuple[dict, str]:
+    """The patient's course as stored, with `replacing` in place of its stored version.
+
+    Returns the course and the path of `replacing` in it. A new list record goes last so
+    that the paths of the stored records do not move.
+    """
+    replaces_patient = replacing is not None and replacing.course_path == ""
+    course = record_fields(replacing if replaces_patient else patient)
+    path = ""
+    for name in ONE_TO_ONE_SECTIONS:
+        record = _one_to_one(patient, name)
+        if replacing is not None and replacing.course_path == name:
+            record, path = replacing, name
+        course[name] = record_fields(record) if record else None
+    for name in LIST_SECTIONS:
+        records = list(getattr(patient, name).all()) if patient.pk else []
+        if replacing is not None and replacing.course_path == name:
+            index = next((i for i, r in enumerate(records) if r.pk == replacing.pk), len(records))
+            records[index : index + 1] = [replacing]
+            path = f"{name}[{index}]"
+        course[name] = [record_fields(record) for record in records]
+    return course, path
+
+
+def _one_to_one(patient, name):
+    if not patient.pk:
+        return None
+    return type(patient)._meta.get_field(name).related_model.objects.filter(patient=patient).first()
+
+
+def validate_in_course(record) -> None:
+    """Raise the problems that saving `record` would add to its patient's course."""
+    if record.course_path == "":
+        patient = type(record).objects.get(pk=record.pk)
+    else:
+        patient = record.patient
+    protocol = protocol_of(patient.study)
+    before = set(course_problems(stored_course(patient)[0], protocol))
+    course, path = stored_course(patient, replacing=record)
+    added = [p for p in course_problems(course, protocol) if p not in before]
+    if added:
+        raise ValidationError(_errors_by_field(added, path))
+
+
+def _errors_by_field(problems: list[Problem], path: str) -> dict:
+    errors: dict[str, list[str]] = {}
+    prefix = f"{path}." if path else ""
+    for problem in problems:
+        field = problem.path.removeprefix(prefix) if problem.path.startswith(prefix) else None
+        if field is None or "." in field or "[" in field:
+            field = NON_FIELD_ERRORS
+        errors.setdefault(field, []).append(problem.message)
+    return errors

@@ -1,0 +1,1 @@
+"""The cohort interchange format (shared/spec/cohort-format.md): reading, writing, importing."""

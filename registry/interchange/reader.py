@@ -1,0 +1,236 @@
+"""Turn a cohort document into unsaved model instances, collecting every problem on the way.
+
+Each problem carries its JSON path (`patients[3].events[1].date`). Values are checked for
+their JSON type first (so `"yes"` is not taken for true), then by the models' own
+`full_clean()` and by `registry.rules` across each patient's course: the same rules as the
+forms, the admin and the API.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import DateField
+
+from registry import models as registry
+from registry.course import record_fields
+from registry.interchange import schema
+from registry.rules import Problem, Protocol, course_problems
+
+
+@dataclass
+class PatientRecords:
+    patient: registry.Patient
+    site_code: str
+    sections: dict = field(default_factory=dict)  # key → instance, list of instances or None
+
+
+@dataclass
+class CohortDocument:
+    study: dict
+    patients: list[PatientRecords]
+
+
+class DocumentRejected(Exception):
+    def __init__(self, problems: list[Problem]):
+        super().__init__(f"{len(problems)} problem(s) in the cohort document")
+        self.problems = problems
+
+
+def read_document(data: object, protocol: Protocol) -> CohortDocument:
+    """Check the whole document; raise DocumentRejected listing every problem found."""
+    problems: list[Problem] = []
+    if not isinstance(data, dict):
+        raise DocumentRejected([Problem("", "The document must be a JSON object")])
+    problems += _unknown_keys(data, schema.DOCUMENT_KEYS, "")
+    if data.get("format") != schema.FORMAT_NAME:
+        problems.append(Problem("format", f'The format must be "{schema.FORMAT_NAME}"'))
+    if data.get("version") != schema.FORMAT_VERSION:
+        problems.append(Problem("version", f"Only version {schema.FORMAT_VERSION} is supported"))
+    study = _read_study(data.get("study"), problems)
+    patients = _read_patients(data.get("patients"), protocol, problems)
+    if problems:
+        raise DocumentRejected(problems)
+    return CohortDocument(study=study, patients=patients)
+
+
+def _unknown_keys(item: dict, allowed: set[str], path: str) -> list[Problem]:
+    return [
+        Problem(
+            _join(path, key), f"Unknown key {key!r}; allowed keys: {', '.join(sorted(allowed))}"
+        )
+        for key in item
+        if key not in allowed
+    ]
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _read_study(study: object, problems: list[Problem]) -> dict:
+    if not isinstance(study, dict):
+        problems.append(
+            Problem("study", "The study must be an object with code, title, data_cutoff")
+        )
+        return {}
+    problems += _unknown_keys(study, schema.STUDY_KEYS, "study")
+    instance = registry.Study(
+        code=study.get("code") or "",
+        title=study.get("title") or "",
+        data_cutoff=study.get("data_cutoff"),
+    )
+    _check_types(instance, study, ("code", "title", "data_cutoff"), "study", problems)
+    try:
+        instance.clean_fields(exclude=["dose_ceiling_post_hct_per_kg", "dose_ceiling_per_kg"])
+    except ValidationError as error:
+        problems += _field_problems(error, "study")
+    return {"code": instance.code, "title": instance.title, "data_cutoff": instance.data_cutoff}
+
+
+def _read_patients(patients: object, protocol: Protocol, problems: list[Problem]) -> list:
+    if not isinstance(patients, list):
+        problems.append(Problem("patients", "The patients must be a list"))
+        return []
+    read, seen = [], {}
+    for index, patient in enumerate(patients):
+        path = f"patients[{index}]"
+        records = _read_patient(patient, path, protocol, problems)
+        if records is None:
+            continue
+        subject = records.patient.subject_id
+        if subject in seen:
+            problems.append(
+                Problem(
+                    f"{path}.study_id", f"Study id {subject!r} is already used by {seen[subject]}"
+                )
+            )
+        seen[subject] = path
+        read.append(records)
+    return read
+
+
+def _read_patient(
+    item: object, path: str, protocol: Protocol, problems: list
+) -> PatientRecords | None:
+    if not isinstance(item, dict):
+        problems.append(Problem(path, "A patient must be an object"))
+        return None
+    problems += _unknown_keys(item, schema.PATIENT_KEYS | set(schema.SECTIONS), path)
+    for key in ("study_id", "site"):
+        if not isinstance(item.get(key), str) or not item[key].strip():
+            problems.append(Problem(f"{path}.{key}", f"{key} is required (text)"))
+    patient = registry.Patient(subject_id=item.get("study_id") or "")
+    _fill(patient, item, registry.Patient.document_fields, path, problems)
+    _validate(patient, path, problems, exclude=["study", "site"])
+    records = PatientRecords(patient=patient, site_code=str(item.get("site") or ""))
+    for key, (model, is_list) in schema.SECTIONS.items():
+        records.sections[key] = _read_section(item.get(key), key, model, is_list, path, problems)
+    if not item.get("infusions"):
+        problems.append(Problem(f"{path}.infusions", "At least one infusion is required"))
+    course = _course(records)
+    problems += [Problem(f"{path}.{p.path}", p.message) for p in course_problems(course, protocol)]
+    return records
+
+
+def _read_section(value, key, model, is_list, path, problems):
+    section_path = f"{path}.{key}"
+    if value is None:
+        return [] if is_list else None
+    if is_list:
+        if not isinstance(value, list):
+            problems.append(Problem(section_path, f"{key} must be a list"))
+            return []
+        return [
+            _read_record(item, model, f"{section_path}[{index}]", problems)
+            for index, item in enumerate(value)
+        ]
+    return _read_record(value, model, section_path, problems)
+
+
+def _read_record(item, model, path, problems):
+    if not isinstance(item, dict):
+        problems.append(Problem(path, "Must be an object"))
+        return None
+    problems += _unknown_keys(item, set(model.document_fields), path)
+    instance = model()
+    _fill(instance, item, model.document_fields, path, problems)
+    _validate(instance, path, problems, exclude=["patient"])
+    return instance
+
+
+def _fill(instance, item: dict, keys, path: str, problems: list) -> None:
+    """Copy the document's values onto the instance once their JSON types are right."""
+    for key in keys:
+        if key not in item or item[key] is None:
+            continue
+        value = item[key]
+        if _check_type(instance, key, value, path, problems):
+            setattr(instance, key, _default_blank(instance, key, value))
+
+
+def _default_blank(instance, key, value):
+    field = instance._meta.get_field(key)
+    if (
+        isinstance(value, float)
+        and value.is_integer()
+        and field.get_internal_type().endswith("IntegerField")
+    ):
+        return int(value)
+    return value
+
+
+def _check_types(instance, item: dict, keys, path: str, problems: list) -> None:
+    for key in keys:
+        if item.get(key) is not None:
+            _check_type(instance, key, item[key], path, problems)
+
+
+def _check_type(instance, key: str, value, path: str, problems: list) -> bool:
+    field = instance._meta.get_field(key)
+    types, described = schema.json_type(field)
+    whole_float = isinstance(value, float) and value.is_integer() and int in types
+    if (isinstance(value, bool) and bool not in types) or not (
+        isinstance(value, types) or whole_float
+    ):
+        problems.append(Problem(_join(path, key), f"Must be {described}, not {value!r}"))
+        return False
+    return True
+
+
+def _validate(instance, path: str, problems: list, exclude: list[str]) -> None:
+    try:
+        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        problems += _field_problems(error, path)
+    _drop_unreadable_dates(instance)
+
+
+def _drop_unreadable_dates(instance) -> None:
+    """A date that did not parse is already reported; the course rules must not see it."""
+    for key in instance.document_fields:
+        if isinstance(instance._meta.get_field(key), DateField):
+            if not isinstance(getattr(instance, key), date | None):
+                setattr(instance, key, None)
+
+
+def _field_problems(error: ValidationError, path: str) -> list[Problem]:
+    problems = []
+    for key, messages in error.message_dict.items():
+        where = path if key == NON_FIELD_ERRORS else _join(path, _document_key(key))
+        problems += [Problem(where, message) for message in messages]
+    return problems
+
+
+def _document_key(field_name: str) -> str:
+    return "study_id" if field_name == "subject_id" else field_name
+
+
+def _course(records: PatientRecords) -> dict:
+    course = record_fields(records.patient)
+    for key, value in records.sections.items():
+        if isinstance(value, list):
+            course[key] = [record_fields(item) for item in value if item is not None]
+        else:
+            course[key] = record_fields(value) if value is not None else None
+    return course

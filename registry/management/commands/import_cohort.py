@@ -1,0 +1,44 @@
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from registry.interchange.importer import cohort_import
+from registry.interchange.reader import DocumentRejected
+
+
+class Command(BaseCommand):
+    help = "Import a cohort document (cart-cohort JSON); all or nothing."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+
+    def handle(self, *args, file: Path, **options):
+        data = read_json_file(file)
+        try:
+            result = cohort_import(data=data)
+        except DocumentRejected as rejected:
+            for problem in rejected.problems:
+                self.stderr.write(f"{problem.path}: {problem.message}")
+            raise CommandError(
+                f"{len(rejected.problems)} problem(s) found; nothing was imported"
+            ) from None
+        self.stdout.write(
+            f"Imported study {result.study.code}: {result.created} patient(s) created, "
+            f"{result.updated} updated"
+        )
+
+
+def read_json_file(file: Path) -> object:
+    if not file.is_file():
+        raise CommandError(f"{file}: no such file")
+    if file.stat().st_size > settings.COHORT_IMPORT_MAX_BYTES:
+        raise CommandError(
+            f"{file} is larger than the limit of {settings.COHORT_IMPORT_MAX_BYTES:,} bytes "
+            "(COHORT_IMPORT_MAX_BYTES)"
+        )
+    try:
+        return json.loads(file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise CommandError(f"{file} is not valid JSON: {error}") from None

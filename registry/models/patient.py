@@ -1,0 +1,108 @@
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+
+from registry.choices import Sex
+from registry.course import validate_in_course
+from registry.grading import Grade, worst
+from registry.models.study import Site, Study
+from registry.validators import coded
+
+study_id_validator = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+    "Study id: use the pseudonymous code (letters, digits, '.', '-', '_'), never a name",
+)
+
+
+def completed_years(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+class Patient(models.Model):
+    """A pseudonymous study participant. No names or record numbers are held."""
+
+    study = models.ForeignKey(Study, on_delete=models.PROTECT, related_name="patients")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="patients")
+    # The format's `study_id`; named subject_id (as in CDISC) because `study_id` is the
+    # study foreign key's column.
+    subject_id = models.CharField(
+        "study id", max_length=40, validators=[study_id_validator], db_index=True
+    )
+    sex = models.CharField(
+        max_length=6, choices=Sex.choices, blank=True, error_messages=coded("Sex")
+    )
+    birth_date = models.DateField("date of birth", null=True, blank=True)
+    enrollment_date = models.DateField("date of enrolment", null=True, blank=True)
+    last_contact_date = models.DateField(
+        "date of last contact",
+        null=True,
+        blank=True,
+        help_text="Last date known alive, or the date of death",
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    document_fields = ("sex", "birth_date", "enrollment_date", "last_contact_date")
+    course_path = ""
+
+    class Meta:
+        ordering = ["study", "subject_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["study", "subject_id"],
+                name="patient_study_id_unique_in_study",
+                violation_error_message="This study already has a patient with this study id",
+            )
+        ]
+        indexes = [models.Index(fields=["study", "site"])]
+
+    def __str__(self) -> str:
+        return self.subject_id
+
+    def clean(self) -> None:
+        if self.site_id and self.study_id and self.site.study_id != self.study_id:
+            raise ValidationError({"site": "The site must belong to the patient's study"})
+        if self.pk:
+            validate_in_course(self)
+
+    @property
+    def first_infusion(self):
+        return min(self.infusions.all(), key=lambda infusion: infusion.date, default=None)
+
+    @property
+    def age_years(self) -> int | None:
+        """Completed years at the first infusion (at enrolment before any infusion)."""
+        infusion = self.first_infusion
+        on = infusion.date if infusion else self.enrollment_date
+        if not (self.birth_date and on):
+            return None
+        return completed_years(self.birth_date, on)
+
+    def computed_grades(self) -> tuple[Grade, Grade]:
+        """Maximum CRS and ICANS grades computed from the daily assessments."""
+        assessments = list(self.daily_assessments.all())
+        age = self.age_years
+        return (
+            worst(assessment.crs_grade() for assessment in assessments),
+            worst(assessment.icans_grade(age) for assessment in assessments),
+        )
+
+    def grade_discrepancies(self) -> list[str]:
+        """Where the site's recorded maximum grade differs from the computed one."""
+        recorded = getattr(self, "toxicities", None)
+        if recorded is None or not self.daily_assessments.exists():
+            return []
+        crs, icans = self.computed_grades()
+        found = []
+        for name, stored, computed in (
+            ("CRS", recorded.crs_max_grade, crs),
+            ("ICANS", recorded.icans_max_grade, icans),
+        ):
+            if stored is not None and stored != computed.grade:
+                found.append(
+                    f"{name}: recorded grade {stored}, computed grade {computed.grade} "
+                    f"({computed.reason})"
+                )
+        return found

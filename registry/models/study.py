@@ -1,0 +1,88 @@
+from django.core.validators import RegexValidator
+from django.db import models
+
+from registry.eligibility import Criteria
+from registry.validators import not_negative, percent
+
+code_validator = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
+    "Use letters, digits, '-' or '_' only, starting with a letter or digit",
+)
+
+
+class Study(models.Model):
+    """A clinical study and the protocol settings its validation and analyses depend on."""
+
+    code = models.CharField(max_length=40, unique=True, validators=[code_validator])
+    title = models.CharField(max_length=300)
+    data_cutoff = models.DateField(null=True, blank=True, help_text="Date of the analysis cut-off")
+    is_synthetic = models.BooleanField(
+        default=False, help_text="Synthetic demonstration data, not real patients"
+    )
+    dose_ceiling_post_hct_per_kg = models.PositiveBigIntegerField(
+        "dose ceiling after a prior allo-HCT (cells/kg)",
+        default=500_000,
+        validators=not_negative("Dose ceiling after a prior transplant"),
+    )
+    dose_ceiling_per_kg = models.PositiveBigIntegerField(
+        "dose ceiling without a prior allo-HCT (cells/kg)",
+        default=5_000_000,
+        validators=not_negative("Dose ceiling"),
+    )
+    b_cell_aplasia_threshold_pct = models.FloatField(
+        "B-cell aplasia threshold (% CD19+ lymphocytes in marrow)",
+        default=3.0,
+        validators=percent("B-cell aplasia threshold"),
+    )
+    min_cd19_blast_pct = models.FloatField(
+        "eligibility: minimum % of blasts CD19-positive",
+        default=95.0,
+        validators=percent("Minimum CD19-positive blasts"),
+    )
+    min_bm_blast_pct = models.FloatField(
+        "eligibility: marrow blasts above (%), unless extramedullary disease",
+        default=5.0,
+        validators=percent("Marrow blast threshold"),
+    )
+    max_ecog = models.PositiveSmallIntegerField(
+        "eligibility: highest ECOG performance status", default=2
+    )
+    requires_prior_murine_cd19 = models.BooleanField(
+        "eligibility: at least one earlier murine CD19 CAR-T", default=True
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "studies"
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.title}"
+
+    def eligibility_criteria(self) -> Criteria:
+        return Criteria(
+            min_cd19_blast_pct=self.min_cd19_blast_pct,
+            min_bm_blast_pct=self.min_bm_blast_pct,
+            max_ecog=self.max_ecog,
+            requires_prior_murine_cd19=self.requires_prior_murine_cd19,
+        )
+
+
+class Site(models.Model):
+    """A centre of a (multi-centre) study."""
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="sites")
+    code = models.CharField(max_length=40, validators=[code_validator])
+    name = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["study", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["study", "code"],
+                name="site_code_unique_in_study",
+                violation_error_message="This study already has a site with this code",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.code

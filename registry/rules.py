@@ -1,0 +1,187 @@
+"""Rules across the records of one patient's course: chronology, dose ceilings, outcomes.
+
+A course is a patient in the shape of the cohort interchange format (dates as `date`
+objects): the import checks a document with these rules and the model layer checks each
+saved record with them, so both say the same thing in the same words. Rules within one
+record (ranges, codes, CR needing <5% blasts) live on the model fields and `clean()`.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+RESPONSES = ("cr", "cri")
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str  # within the patient, e.g. "events[1].date"
+    message: str
+
+
+@dataclass(frozen=True)
+class Protocol:
+    dose_ceiling_post_hct_per_kg: int
+    dose_ceiling_per_kg: int
+
+
+def course_problems(course: dict, protocol: Protocol) -> list[Problem]:
+    checks = (_enrolment, _prior_therapies, _doses, _events, _after_death, _last_contact, _days)
+    return [problem for check in checks for problem in check(course, protocol)]
+
+
+def first_infusion_date(course: dict) -> date | None:
+    dates = [infusion["date"] for infusion in course.get("infusions") or [] if infusion.get("date")]
+    return min(dates, default=None)
+
+
+def _items(course: dict, section: str) -> Iterator[tuple[str, dict]]:
+    for index, item in enumerate(course.get(section) or []):
+        yield f"{section}[{index}]", item
+
+
+def _enrolment(course: dict, protocol: Protocol) -> Iterator[Problem]:
+    born, enrolled = course.get("birth_date"), course.get("enrollment_date")
+    lymphodepletion = (course.get("lymphodepletion") or {}).get("start_date")
+    infused = first_infusion_date(course)
+    if born and enrolled and born >= enrolled:
+        yield Problem("birth_date", f"Date of birth must be before enrolment ({enrolled})")
+    if enrolled and lymphodepletion and lymphodepletion < enrolled:
+        yield Problem(
+            "lymphodepletion.start_date",
+            f"Lymphodepletion cannot start before enrolment ({enrolled})",
+        )
+    for path, infusion in _items(course, "infusions"):
+        when = infusion.get("date")
+        if when and lymphodepletion and when <= lymphodepletion:
+            yield Problem(
+                f"{path}.date",
+                f"Infusion date must be after the start of lymphodepletion ({lymphodepletion})",
+            )
+        if when and enrolled and when < enrolled:
+            yield Problem(f"{path}.date", f"Infusion cannot be before enrolment ({enrolled})")
+    if infused and born and infused <= born:
+        yield Problem("birth_date", f"Date of birth must be before the infusion ({infused})")
+
+
+def _prior_therapies(course: dict, protocol: Protocol) -> Iterator[Problem]:
+    infused = first_infusion_date(course)
+    for path, therapy in _items(course, "prior_therapies"):
+        when = therapy.get("date")
+        if when and infused and when >= infused:
+            yield Problem(
+                f"{path}.date", f"A prior therapy must be before the infusion ({infused})"
+            )
+        relapse = therapy.get("relapse_date")
+        if relapse and infused and relapse > infused:
+            yield Problem(
+                f"{path}.relapse_date",
+                f"Relapse after a prior therapy must be before the infusion ({infused})",
+            )
+
+
+def _had_transplant_before(course: dict, when: date) -> bool:
+    return any(
+        therapy.get("kind") == "allo_hct" and therapy.get("date") and therapy["date"] < when
+        for therapy in course.get("prior_therapies") or []
+    )
+
+
+def _doses(course: dict, protocol: Protocol) -> Iterator[Problem]:
+    for path, infusion in _items(course, "infusions"):
+        dose, when = infusion.get("cells_per_kg"), infusion.get("date")
+        if dose is None or when is None:
+            continue
+        if _had_transplant_before(course, when):
+            ceiling, who = protocol.dose_ceiling_post_hct_per_kg, "after an allogeneic transplant"
+        else:
+            ceiling, who = protocol.dose_ceiling_per_kg, "without a prior allogeneic transplant"
+        if dose > ceiling:
+            yield Problem(
+                f"{path}.cells_per_kg",
+                f"Dose {dose:,} cells/kg is above the protocol's ceiling of {ceiling:,} cells/kg "
+                f"for patients {who}",
+            )
+
+
+def _deaths(course: dict) -> list[tuple[str, dict]]:
+    return [
+        (path, event) for path, event in _items(course, "events") if event.get("kind") == "death"
+    ]
+
+
+def _events(course: dict, protocol: Protocol) -> Iterator[Problem]:
+    infused = first_infusion_date(course)
+    for path, event in _items(course, "events"):
+        when, kind = event.get("date"), event.get("kind", "event")
+        if when and infused and when < infused:
+            yield Problem(
+                f"{path}.date", f"{kind.replace('_', ' ')} is before the infusion ({infused})"
+            )
+        if kind == "relapse" and when and infused and not _responded_by(course, infused, when):
+            yield Problem(
+                f"{path}.kind",
+                "A relapse needs an earlier response assessment of CR or CRi",
+            )
+    for path, _death in _deaths(course)[1:]:
+        yield Problem(f"{path}.kind", "A patient can die only once; remove the second death")
+
+
+def _responded_by(course: dict, infused: date, when: date) -> bool:
+    return any(
+        assessment.get("status") in RESPONSES
+        and assessment.get("day") is not None
+        and infused + timedelta(days=assessment["day"]) <= when
+        for assessment in course.get("response_assessments") or []
+    )
+
+
+def _after_death(course: dict, protocol: Protocol) -> Iterator[Problem]:
+    deaths = _deaths(course)
+    if not deaths or not deaths[0][1].get("date"):
+        return
+    died = deaths[0][1]["date"]
+    for path, event in _items(course, "events"):
+        if event.get("date") and event["date"] > died:
+            yield Problem(f"{path}.date", f"Nothing can happen after the death ({died})")
+    infused = first_infusion_date(course)
+    if infused:
+        death_day = (died - infused).days
+        for section in ("car_t_counts", "daily_assessments", "response_assessments"):
+            for path, item in _items(course, section):
+                if item.get("day") is not None and item["day"] > death_day:
+                    yield Problem(
+                        f"{path}.day",
+                        f"Day {item['day']} is after the death (day {death_day}, {died})",
+                    )
+    contact = course.get("last_contact_date")
+    if contact and contact != died:
+        yield Problem(
+            "last_contact_date",
+            f"For a patient who died, last contact is the date of death ({died})",
+        )
+
+
+def _last_contact(course: dict, protocol: Protocol) -> Iterator[Problem]:
+    contact = course.get("last_contact_date")
+    if not contact:
+        return
+    dated = [event["date"] for event in course.get("events") or [] if event.get("date")]
+    infused = first_infusion_date(course)
+    if infused:
+        dated.append(infused)
+    latest = max(dated, default=None)
+    if latest and contact < latest:
+        yield Problem(
+            "last_contact_date", f"Last contact cannot be before the last recorded event ({latest})"
+        )
+
+
+def _days(course: dict, protocol: Protocol) -> Iterator[Problem]:
+    for section in ("car_t_counts", "daily_assessments", "response_assessments"):
+        seen = set()
+        for path, item in _items(course, section):
+            day = item.get("day")
+            if day in seen:
+                yield Problem(f"{path}.day", f"Day {day} is entered twice")
+            seen.add(day)

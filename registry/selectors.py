@@ -1,0 +1,35 @@
+"""Reads of patients with the status columns lists and filters need, in one query."""
+
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
+
+from registry.choices import EventKind, PriorTherapyKind
+from registry.models import FollowUpEvent, Patient, PriorTherapy, ResponseAssessment
+
+# The day-30 response is the earliest response assessment from day 21 to day 45.
+DAY_30_WINDOW = (21, 45)
+
+
+def day_30_assessments():
+    return ResponseAssessment.objects.filter(
+        patient=OuterRef("pk"), day__range=DAY_30_WINDOW
+    ).order_by("day")
+
+
+def _prior(kind: str):
+    return Exists(PriorTherapy.objects.filter(patient=OuterRef("pk"), kind=kind))
+
+
+def _event(kind: str):
+    return Exists(FollowUpEvent.objects.filter(patient=OuterRef("pk"), kind=kind))
+
+
+def patients_with_status(queryset: QuerySet[Patient] | None = None) -> QuerySet[Patient]:
+    """Patients with `d30_status`, `prior_allo_hct`, `prior_cd22_cart`, `relapsed`, `died`."""
+    queryset = Patient.objects.all() if queryset is None else queryset
+    return queryset.annotate(
+        d30_status=Subquery(day_30_assessments().values("status")[:1]),
+        prior_allo_hct=_prior(PriorTherapyKind.ALLO_HCT),
+        prior_cd22_cart=_prior(PriorTherapyKind.CD22_CART),
+        relapsed=_event(EventKind.RELAPSE),
+        died=_event(EventKind.DEATH),
+    )

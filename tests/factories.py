@@ -1,0 +1,114 @@
+"""factory_boy factories: a patient with a plausible course, built field by field."""
+
+from datetime import date, timedelta
+
+import factory
+
+from registry import models
+
+
+class StudyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Study
+        django_get_or_create = ["code"]
+
+    code = "HCD19"
+    title = "Humanized CD19 CAR-T in r/r B-ALL"
+    data_cutoff = date(2021, 7, 31)
+
+
+class SiteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Site
+        django_get_or_create = ["study", "code"]
+
+    study = factory.SubFactory(StudyFactory)
+    code = "BOREN"
+    name = "Beijing Boren Hospital"
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Patient
+
+    site = factory.SubFactory(SiteFactory)
+    study = factory.SelfAttribute("site.study")
+    subject_id = factory.Sequence(lambda n: f"P{n:03d}")
+    sex = "female"
+    birth_date = date(2000, 3, 1)
+    enrollment_date = date(2020, 1, 2)
+    last_contact_date = date(2020, 9, 1)
+
+
+INFUSION_DATE = date(2020, 1, 15)
+
+
+class LymphodepletionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Lymphodepletion
+
+    patient = factory.SubFactory(PatientFactory)
+    start_date = INFUSION_DATE - timedelta(days=5)
+    fludarabine_mg_m2_per_day = 30
+    cyclophosphamide_mg_m2_per_day = 250
+    days = 3
+
+
+class InfusionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Infusion
+
+    patient = factory.SubFactory(PatientFactory)
+    date = INFUSION_DATE
+    product = "humanized_cd19"
+    weight_kg = 60.0
+    cells_per_kg = 240_000
+
+
+class PriorTherapyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.PriorTherapy
+
+    patient = factory.SubFactory(PatientFactory)
+    kind = "murine_cd19_cart"
+    date = date(2019, 3, 1)
+    best_response = "cr"
+    relapse_date = date(2019, 9, 1)
+
+
+class ResponseAssessmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ResponseAssessment
+
+    patient = factory.SubFactory(PatientFactory)
+    day = 30
+    status = "cr"
+    bm_blast_pct = 0.5
+    mrd = "negative"
+
+
+class FollowUpEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.FollowUpEvent
+
+    patient = factory.SubFactory(PatientFactory)
+    kind = "allo_hct"
+    date = INFUSION_DATE + timedelta(days=50)
+
+
+class DailyAssessmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.DailyAssessment
+
+    patient = factory.SubFactory(PatientFactory)
+    day = 1
+    temperature_c = 38.5
+
+
+class CarTCountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.CarTCount
+
+    patient = factory.SubFactory(PatientFactory)
+    day = 7
+    cells_per_ul = 5.2
