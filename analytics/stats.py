@@ -1,0 +1,338 @@
+"""Statistics for the registry's reports: plain functions over sequences, no ORM.
+
+Times are in months (days / MONTH_DAYS). Every confidence interval is two-sided 95%.
+tests/analytics/test_stats.py pins each function to published or hand-computed values.
+"""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from lifelines import AalenJohansenFitter, KaplanMeierFitter
+from lifelines.statistics import multivariate_logrank_test
+from lifelines.utils import median_survival_times
+from scipy import stats
+from scipy.special import gammaln
+
+MONTH_DAYS = 365.25 / 12  # 30.4375
+ALPHA = 0.05
+RELAPSE, NRM = 1, 2
+AUC_END_DAY = 28
+# Above this many candidate tables an exact r x 2 test gives way to chi-square.
+EXACT_TABLE_LIMIT = 10**6
+
+
+@dataclass(frozen=True)
+class Proportion:
+    n: int
+    successes: int
+    rate: float | None
+    ci95: tuple[float, float] | None
+
+
+def proportion(successes: int, n: int) -> Proportion:
+    """Rate with its exact Clopper–Pearson interval."""
+    if n == 0:
+        return Proportion(0, successes, None, None)
+    ci = stats.binomtest(successes, n).proportion_ci(confidence_level=1 - ALPHA, method="exact")
+    return Proportion(n, successes, successes / n, (float(ci.low), float(ci.high)))
+
+
+@dataclass(frozen=True)
+class Association:
+    test: str  # "fisher_exact", "fisher_freeman_halton", "chi_square" or "none"
+    p_value: float | None
+
+
+def response_association(groups: Sequence[tuple[int, int]]) -> Association:
+    """Test whether the response rate differs between groups, each given as (n, responders).
+
+    Two groups: two-sided Fisher's exact test. More: the Fisher–Freeman–Halton exact test
+    (scipy 1.17's fisher_exact only samples r x c tables, by Monte Carlo) while the number of
+    tables to enumerate stays under EXACT_TABLE_LIMIT, otherwise Pearson's chi-square.
+    Empty groups are left out.
+    """
+    groups = [(n, responders) for n, responders in groups if n > 0]
+    if len(groups) < 2:
+        return Association("none", None)
+    table = [[responders, n - responders] for n, responders in groups]
+    if len(groups) == 2:
+        return Association("fisher_exact", float(stats.fisher_exact(table).pvalue))
+    sizes, observed = _canonical_r_by_2(groups)
+    if _exact_feasible(sizes, observed):
+        return Association("fisher_freeman_halton", _fisher_freeman_halton(sizes, observed))
+    return Association("chi_square", float(stats.chi2_contingency(table).pvalue))
+
+
+def _canonical_r_by_2(groups: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Group sizes (largest last) and counts of the rarer outcome, which leave p unchanged."""
+    groups = sorted(groups)
+    sizes = np.array([n for n, _ in groups])
+    observed = np.array([responders for _, responders in groups])
+    if 2 * observed.sum() > sizes.sum():
+        observed = sizes - observed
+    return sizes, observed
+
+
+def _exact_feasible(sizes: np.ndarray, observed: np.ndarray) -> bool:
+    rarer = int(observed.sum())
+    return math.prod(min(int(n), rarer) + 1 for n in sizes[:-1]) <= EXACT_TABLE_LIMIT
+
+
+def _fisher_freeman_halton(sizes: np.ndarray, observed: np.ndarray) -> float:
+    """Sum of the probabilities, given the margins, of every r x 2 table no more likely than
+    the observed one: scipy's two-sided definition for 2 x 2, extended to r rows."""
+    tables = _tables_with_margins(sizes, int(observed.sum()))
+    log_p = _log_comb(sizes, tables).sum(axis=1)
+    observed_log_p = _log_comb(sizes, observed).sum()
+    as_likely = log_p <= observed_log_p + 1e-7  # scipy's relative tolerance for ties
+    return float(min(1.0, np.exp(log_p[as_likely] - _log_comb(sizes.sum(), observed.sum())).sum()))
+
+
+def _tables_with_margins(sizes: np.ndarray, total: int) -> np.ndarray:
+    """Every count vector (one row per table) with 0 <= count <= size and the given total."""
+    partial = np.zeros((1, 0), dtype=int)
+    for n in sizes[:-1]:
+        counts = np.arange(min(int(n), total) + 1)
+        partial = np.column_stack(
+            [np.repeat(partial, len(counts), axis=0), np.tile(counts, len(partial))]
+        )
+        partial = partial[partial.sum(axis=1) <= total]
+    last = total - partial.sum(axis=1)
+    fits = last <= sizes[-1]
+    return np.column_stack([partial[fits], last[fits]])
+
+
+def _log_comb(n: np.ndarray | int, k: np.ndarray | int) -> np.ndarray:
+    return gammaln(np.add(n, 1)) - gammaln(np.add(k, 1)) - gammaln(np.subtract(n, k) + 1)
+
+
+@dataclass(frozen=True)
+class SurvivalPoint:
+    month: float
+    survival: float | None
+    ci95: tuple[float, float] | None
+    at_risk: int
+
+
+@dataclass(frozen=True)
+class SurvivalCurve:
+    n: int
+    events: int
+    median_months: float | None
+    median_ci95: tuple[float | None, float | None] | None
+    estimates: list[SurvivalPoint]
+    timeline: list[float]
+    survival: list[float]
+    ci_lower: list[float]
+    ci_upper: list[float]
+
+
+def kaplan_meier(
+    months: Sequence[float], events: Sequence[bool], times: Sequence[float] = ()
+) -> SurvivalCurve:
+    """Kaplan–Meier curve with log-log (exponential Greenwood) intervals.
+
+    `estimates` has one point per requested time: S(t), its interval and the number at risk
+    (time >= t); survival and interval are None after the last observation or when n == 0.
+    Medians not reached, and median bounds not reached, are None.
+    """
+    if len(months) == 0:
+        empty = [SurvivalPoint(t, None, None, 0) for t in times]
+        return SurvivalCurve(0, 0, None, None, empty, [], [], [], [])
+    kmf = KaplanMeierFitter(alpha=ALPHA).fit(months, event_observed=events)
+    table = kmf.survival_function_.join(kmf.confidence_interval_)
+    return SurvivalCurve(
+        n=len(months),
+        events=int(np.sum(events)),
+        median_months=_finite(kmf.median_survival_time_),
+        median_ci95=_median_ci(kmf.confidence_interval_),
+        estimates=[_survival_at(table, np.asarray(months, float), t) for t in times],
+        timeline=table.index.tolist(),
+        survival=table.iloc[:, 0].tolist(),
+        ci_lower=table.iloc[:, 1].tolist(),
+        ci_upper=table.iloc[:, 2].tolist(),
+    )
+
+
+def _survival_at(table: pd.DataFrame, months: np.ndarray, t: float) -> SurvivalPoint:
+    at_risk = int((months >= t).sum())
+    if t > months.max():
+        return SurvivalPoint(t, None, None, at_risk)
+    row = _step_row(table, t)
+    return SurvivalPoint(t, float(row.iloc[0]), _interval(row.iloc[1], row.iloc[2]), at_risk)
+
+
+def _median_ci(confidence_interval: pd.DataFrame) -> tuple[float | None, float | None] | None:
+    lower, upper = median_survival_times(confidence_interval).iloc[0]
+    bounds = (_finite(lower), _finite(upper))
+    return None if bounds == (None, None) else bounds
+
+
+def _step_row(table: pd.DataFrame, t: float) -> pd.Series:
+    """The row of a lifelines step-function table in force at time t (right-continuous)."""
+    return table.iloc[max(np.searchsorted(table.index.to_numpy(), t, side="right") - 1, 0)]
+
+
+def _interval(a: float, b: float) -> tuple[float, float] | None:
+    # min/max because AalenJohansenFitter labels its lower bound "upper" and vice versa.
+    return None if np.isnan(a) or np.isnan(b) else (float(min(a, b)), float(max(a, b)))
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
+def logrank_p(
+    months: Sequence[float], events: Sequence[bool], groups: Sequence[object]
+) -> float | None:
+    """Log-rank test across all groups; None with fewer than two groups."""
+    if len(set(groups)) < 2:
+        return None
+    return float(multivariate_logrank_test(months, groups, events).p_value)
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    survivors: int
+    median_months: float | None
+    range_months: tuple[float, float] | None
+    reverse_km_median_months: float | None
+
+
+def follow_up(months: Sequence[float], died: Sequence[bool]) -> FollowUp:
+    """Median follow-up two ways: among survivors (median, range) and by reverse
+    Kaplan–Meier, where censoring is the event and death censors."""
+    months, died = np.asarray(months, float), np.asarray(died, bool)
+    alive = months[~died]
+    reverse = kaplan_meier(months, ~died)
+    if len(alive) == 0:
+        return FollowUp(0, None, None, reverse.median_months)
+    span = (float(alive.min()), float(alive.max()))
+    return FollowUp(len(alive), float(np.median(alive)), span, reverse.median_months)
+
+
+@dataclass(frozen=True)
+class IncidencePoint:
+    month: float
+    incidence: float | None  # None after the last observation
+    ci95: tuple[float, float] | None
+
+
+@dataclass(frozen=True)
+class CompetingRisks:
+    n: int
+    relapse: list[IncidencePoint]
+    nrm: list[IncidencePoint]
+    rfs: list[SurvivalPoint]
+
+
+def competing_risks(
+    months: Sequence[float], outcome: Sequence[int], times: Sequence[float]
+) -> CompetingRisks:
+    """Cumulative incidence of relapse (outcome 1) and of non-relapse mortality (2), by
+    Aalen–Johansen, and relapse-free survival (KM of either), at each requested time;
+    0 is censored. CIR + NRM + RFS = 1 at every time up to the last observation."""
+    months, outcome = np.asarray(months, float), np.asarray(outcome, int)
+    rfs = kaplan_meier(months, outcome != 0, times).estimates
+    if len(months) == 0:
+        none = [IncidencePoint(t, None, None) for t in times]
+        return CompetingRisks(0, none, none, rfs)
+    relapse, nrm = (_incidence(months, outcome, cause, times) for cause in (RELAPSE, NRM))
+    return CompetingRisks(len(months), relapse, nrm, rfs)
+
+
+def _incidence(
+    months: np.ndarray, outcome: np.ndarray, cause: int, times: Sequence[float]
+) -> list[IncidencePoint]:
+    durations = _untied_durations(months, outcome)
+    ajf = AalenJohansenFitter(alpha=ALPHA, calculate_variance=True)
+    ajf.fit(durations, outcome, event_of_interest=cause)
+    table = ajf.cumulative_density_.join(ajf.confidence_interval_)
+    original = dict(zip(durations, months, strict=True))
+    table.index = table.index.map(lambda d: original.get(d, -np.inf))  # -inf: its start row
+    return [_incidence_at(table, months, t) for t in times]
+
+
+def _untied_durations(months: np.ndarray, outcome: np.ndarray) -> np.ndarray:
+    """Times that AalenJohansenFitter estimates exactly; map results back to `months`.
+
+    The fitter sets the incidence at the first time of its table to 0, which loses events at
+    month 0, and jitters tied times of different causes at random (global numpy seed). One
+    month is added to every time, and each non-relapse death moves a quarter of the smallest
+    gap between distinct times earlier. Estimates do not change: tied events may be taken in
+    any order as long as censorings at the same time come after them.
+    """
+    distinct = np.unique(months)
+    hair = np.diff(distinct).min() / 4 if len(distinct) > 1 else 0.25
+    return months + 1.0 - np.where(outcome == NRM, hair, 0.0)
+
+
+def _incidence_at(table: pd.DataFrame, months: np.ndarray, t: float) -> IncidencePoint:
+    if t > months.max():
+        return IncidencePoint(t, None, None)
+    row = _step_row(table, t)
+    return IncidencePoint(t, float(row.iloc[0]), _interval(row.iloc[1], row.iloc[2]))
+
+
+@dataclass(frozen=True)
+class Kinetics:
+    detected: bool
+    cmax: float | None
+    tmax_day: int | None
+    auc_0_28: float | None
+    last_detected_day: int | None
+
+
+def car_t_kinetics(days: Sequence[int], cells_per_ul: Sequence[float]) -> Kinetics:
+    """Expansion and persistence of CAR-T cells in blood from samples on days after infusion.
+
+    Samples before day 0 are ignored; undetectable levels are 0. Cmax is the highest level
+    (0 if never detected) and Tmax its first day (None if never detected). AUC0–28 is in
+    cells/µL x days (see _auc_0_28). No sample from day 0 on: not detected, all None.
+    """
+    order = np.argsort(days, kind="stable")
+    day, level = np.asarray(days, float)[order], np.asarray(cells_per_ul, float)[order]
+    day, level = day[day >= 0], level[day >= 0]
+    if len(day) == 0:
+        return Kinetics(False, None, None, None, None)
+    detected = level > 0
+    if not detected.any():
+        return Kinetics(False, 0.0, None, _auc_0_28(day, level), None)
+    peak = int(np.argmax(level))  # the first maximum, so the earliest day of a tie
+    last = int(day[detected][-1])
+    return Kinetics(True, float(level[peak]), int(day[peak]), _auc_0_28(day, level), last)
+
+
+def _auc_0_28(day: np.ndarray, level: np.ndarray) -> float:
+    """Linear trapezoid from day 0 to day 28 over sorted samples.
+
+    Without a sample on day 0 the level there is taken as 0 (nothing has expanded yet).
+    Samples on both sides of day 28 are interpolated linearly at day 28; when the last sample
+    is before day 28 the area stops there rather than extrapolating.
+    """
+    if day[0] > 0:
+        day, level = np.r_[0.0, day], np.r_[0.0, level]
+    within = day <= AUC_END_DAY
+    x, y = day[within], level[within]
+    if x[-1] < AUC_END_DAY < day[-1]:
+        x, y = np.r_[x, AUC_END_DAY], np.r_[y, np.interp(AUC_END_DAY, day, level)]
+    return float(np.trapezoid(y, x))
+
+
+def summary(values: Sequence[float | None]) -> dict:
+    """n, median, min and max of the values given, and the geometric mean of the positive
+    ones (None if there are none); missing values (None, NaN) are left out."""
+    kept = np.array([v for v in values if v is not None and not math.isnan(v)], dtype=float)
+    if len(kept) == 0:
+        return {"n": 0, "median": None, "min": None, "max": None, "geometric_mean": None}
+    positive = kept[kept > 0]
+    return {
+        "n": len(kept),
+        "median": float(np.median(kept)),
+        "min": float(kept.min()),
+        "max": float(kept.max()),
+        "geometric_mean": float(stats.gmean(positive)) if len(positive) else None,
+    }
