@@ -1,5 +1,6 @@
 """factory_boy factories: a patient with a plausible course, built field by field."""
 
+import datetime
 from datetime import date, timedelta
 
 import factory
@@ -71,9 +72,9 @@ class PriorTherapyFactory(factory.django.DjangoModelFactory):
 
     patient = factory.SubFactory(PatientFactory)
     kind = "murine_cd19_cart"
-    date = date(2019, 3, 1)
+    date = datetime.date(2019, 3, 1)
     best_response = "cr"
-    relapse_date = date(2019, 9, 1)
+    relapse_date = datetime.date(2019, 9, 1)
 
 
 class ResponseAssessmentFactory(factory.django.DjangoModelFactory):

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from registry import models as registry
 from registry.course import protocol_of
@@ -32,7 +33,8 @@ def cohort_import(*, data: object) -> ImportResult:
 
 def _study_for(data: object) -> registry.Study:
     """The stored study whose protocol applies, or a new one with the default protocol."""
-    code = data.get("study", {}).get("code") if isinstance(data, dict) else None
+    study = data.get("study") if isinstance(data, dict) else None
+    code = study.get("code") if isinstance(study, dict) else None
     if isinstance(code, str):
         stored = registry.Study.objects.filter(code=code).first()
         if stored:
@@ -58,12 +60,14 @@ def _save_sites(study: registry.Study, codes: set[str]) -> dict[str, registry.Si
 def _save_patients(study, sites, document: CohortDocument) -> tuple[int, int]:
     stored = {patient.subject_id: patient for patient in study.patients.all()}
     new, changed = [], []
+    now = timezone.now()
     for records in document.patients:
         patient = records.patient
         patient.study, patient.site = study, sites[records.site_code]
         if patient.subject_id in stored:
             patient.pk = stored[patient.subject_id].pk
             patient.created = stored[patient.subject_id].created
+            patient.updated = now
             changed.append(patient)
         else:
             new.append(patient)

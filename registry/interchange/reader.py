@@ -121,8 +121,8 @@ def _read_patient(
         if not isinstance(item.get(key), str) or not item[key].strip():
             problems.append(Problem(f"{path}.{key}", f"{key} is required (text)"))
     patient = registry.Patient(subject_id=item.get("study_id") or "")
-    _fill(patient, item, registry.Patient.document_fields, path, problems)
-    _validate(patient, path, problems, exclude=["study", "site"])
+    refused = _fill(patient, item, registry.Patient.document_fields, path, problems)
+    _validate(patient, path, problems, exclude=["study", "site", *refused])
     records = PatientRecords(patient=patient, site_code=str(item.get("site") or ""))
     for key, (model, is_list) in schema.SECTIONS.items():
         records.sections[key] = _read_section(item.get(key), key, model, is_list, path, problems)
@@ -154,19 +154,26 @@ def _read_record(item, model, path, problems):
         return None
     problems += _unknown_keys(item, set(model.document_fields), path)
     instance = model()
-    _fill(instance, item, model.document_fields, path, problems)
-    _validate(instance, path, problems, exclude=["patient"])
+    refused = _fill(instance, item, model.document_fields, path, problems)
+    _validate(instance, path, problems, exclude=["patient", *refused])
     return instance
 
 
-def _fill(instance, item: dict, keys, path: str, problems: list) -> None:
-    """Copy the document's values onto the instance once their JSON types are right."""
+def _fill(instance, item: dict, keys, path: str, problems: list) -> list[str]:
+    """Copy the document's values onto the instance once their JSON types are right.
+
+    Returns the keys whose values were refused, so that they are not reported twice.
+    """
+    refused = []
     for key in keys:
         if key not in item or item[key] is None:
             continue
         value = item[key]
         if _check_type(instance, key, value, path, problems):
             setattr(instance, key, _default_blank(instance, key, value))
+        else:
+            refused.append(key)
+    return refused
 
 
 def _default_blank(instance, key, value):
