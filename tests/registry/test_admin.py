@@ -1,0 +1,99 @@
+"""Every admin page renders with a real cohort, and the admin shows the model's rules."""
+
+import json
+from pathlib import Path
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from registry import models
+from registry.interchange.importer import cohort_import
+
+pytestmark = pytest.mark.django_db
+
+PUBLISHED = Path(__file__).parent.parent / "data" / "hcd19-published-cohort.json"
+
+
+@pytest.fixture
+def cohort():
+    return cohort_import(data=json.loads(PUBLISHED.read_text())).study
+
+
+@pytest.fixture
+def signed_in(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+def registry_models():
+    return [model for model in admin.site._registry if model._meta.app_label == "registry"]
+
+
+@pytest.mark.parametrize("model", registry_models(), ids=lambda model: model.__name__)
+def test_it_renders_every_list_add_and_change_page(signed_in, cohort, model):
+    name = f"admin:registry_{model._meta.model_name}"
+    first = model.objects.order_by("pk").first()
+
+    assert signed_in.get(reverse(f"{name}_changelist")).status_code == 200
+    assert signed_in.get(reverse(f"{name}_add")).status_code == 200
+    assert signed_in.get(reverse(f"{name}_change", args=[first.pk])).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("d30=cr", 9),
+        ("d30=cri", 4),
+        ("d30=nr", 6),
+        ("prior_allo_hct=yes", 10),
+        ("prior_allo_hct=no", 9),
+        ("vital=dead", 6),
+        ("vital=alive", 13),
+        ("q=P18", 1),
+    ],
+)
+def test_it_filters_and_searches_patients(signed_in, cohort, query, expected):
+    response = signed_in.get(reverse("admin:registry_patient_changelist") + "?" + query)
+
+    assert response.context["cl"].result_count == expected
+
+
+def test_it_filters_patients_by_site(signed_in, cohort):
+    site = cohort.sites.get()
+    url = reverse("admin:registry_patient_changelist") + f"?site__id__exact={site.pk}"
+
+    assert signed_in.get(url).context["cl"].result_count == 19
+
+
+def test_it_shows_the_computed_grades_and_the_verdict_on_the_patient_page(signed_in, cohort):
+    patient = models.Patient.objects.get(subject_id="P16")
+
+    page = signed_in.get(reverse("admin:registry_patient_change", args=[patient.pk]))
+
+    assert "CRS grade 1: fever only" in page.content.decode()
+    assert "Eligible" in page.content.decode()
+
+
+def test_it_shows_a_rule_next_to_the_field_and_saves_nothing(signed_in, cohort):
+    patient = models.Patient.objects.get(subject_id="P16")
+    infusion = patient.infusions.get()
+    url = reverse("admin:registry_infusion_change", args=[infusion.pk])
+
+    response = signed_in.post(
+        url,
+        {
+            "patient": patient.pk,
+            "date": infusion.date.isoformat(),
+            "product": infusion.product,
+            "weight_kg": infusion.weight_kg,
+            "cells_per_kg": 90_000_000,
+            "lot": "",
+        },
+    )
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "above the protocol's ceiling" in errors["cells_per_kg"][0]
+    infusion.refresh_from_db()
+    assert infusion.cells_per_kg != 90_000_000
