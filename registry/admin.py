@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.utils.html import format_html_join
 
 from registry import choices, models
+from registry.admin_course import CourseCheck, CourseFormSet
 from registry.selectors import patients_with_status
 
 
@@ -28,6 +29,7 @@ class EligibilityForm(forms.ModelForm):
 
 class EligibilityInline(admin.StackedInline):
     model = models.Eligibility
+    formset = CourseFormSet
     form = EligibilityForm
     readonly_fields = ["verdict"]
 
@@ -42,23 +44,28 @@ class EligibilityInline(admin.StackedInline):
 
 class GeneticsInline(admin.StackedInline):
     model = models.Genetics
+    formset = CourseFormSet
 
 
 class LymphodepletionInline(admin.StackedInline):
     model = models.Lymphodepletion
+    formset = CourseFormSet
 
 
 class ToxicityInline(admin.StackedInline):
     model = models.ToxicityRecord
+    formset = CourseFormSet
 
 
 class PriorTherapyInline(admin.TabularInline):
     model = models.PriorTherapy
+    formset = CourseFormSet
     extra = 0
 
 
 class InfusionInline(admin.TabularInline):
     model = models.Infusion
+    formset = CourseFormSet
     extra = 0
     readonly_fields = ["total_cells"]
 
@@ -69,11 +76,13 @@ class InfusionInline(admin.TabularInline):
 
 class CarTCountInline(admin.TabularInline):
     model = models.CarTCount
+    formset = CourseFormSet
     extra = 0
 
 
 class DailyAssessmentInline(admin.TabularInline):
     model = models.DailyAssessment
+    formset = CourseFormSet
     extra = 0
     readonly_fields = ["computed_grades"]
 
@@ -87,11 +96,13 @@ class DailyAssessmentInline(admin.TabularInline):
 
 class ResponseAssessmentInline(admin.TabularInline):
     model = models.ResponseAssessment
+    formset = CourseFormSet
     extra = 0
 
 
 class FollowUpEventInline(admin.TabularInline):
     model = models.FollowUpEvent
+    formset = CourseFormSet
     extra = 0
 
 
@@ -169,6 +180,14 @@ class PatientAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return patients_with_status(super().get_queryset(request))
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if request.method == "POST":
+            if getattr(request, "course_check", None) is None:
+                request.course_check = CourseCheck(obj)
+            kwargs["course_check"] = request.course_check
+        return kwargs
 
     @admin.display(description="day-30 response")
     def d30_status(self, patient):

@@ -97,3 +97,58 @@ def test_it_shows_a_rule_next_to_the_field_and_saves_nothing(signed_in, cohort):
     assert "above the protocol's ceiling" in errors["cells_per_kg"][0]
     infusion.refresh_from_db()
     assert infusion.cells_per_kg != 90_000_000
+
+
+def new_patient_post(study, **records) -> dict:
+    """The admin's add-patient form: each inline empty unless `records` gives its rows."""
+    data = {
+        "study": study.pk,
+        "site": study.sites.get().pk,
+        "subject_id": "NEW-1",
+        "sex": "female",
+        "enrollment_date": "2020-01-02",
+        "last_contact_date": "2020-06-01",
+    }
+    for prefix in (
+        "eligibility", "genetics", "prior_therapies", "lymphodepletion", "infusions",
+        "car_t_counts", "toxicities", "daily_assessments", "response_assessments", "events",
+    ):  # fmt: skip
+        rows = records.get(prefix, [])
+        data |= {f"{prefix}-TOTAL_FORMS": len(rows), f"{prefix}-INITIAL_FORMS": 0}
+        data |= {f"{prefix}-MIN_NUM_FORMS": 0, f"{prefix}-MAX_NUM_FORMS": 1000}
+        for index, row in enumerate(rows):
+            data |= {f"{prefix}-{index}-{key}": value for key, value in row.items()}
+    return data
+
+
+def test_it_checks_records_entered_together_as_one_course(signed_in, cohort):
+    data = new_patient_post(
+        cohort,
+        infusions=[{"date": "2020-01-15", "product": "humanized_cd19", "weight_kg": 60,
+                    "cells_per_kg": 200000}],
+        events=[{"kind": "death", "date": "2020-01-06", "cause": "disease"}],
+    )  # fmt: skip
+
+    response = signed_in.post(reverse("admin:registry_patient_add"), data)
+
+    assert response.status_code == 200
+    events = next(
+        f for f in response.context["inline_admin_formsets"] if f.formset.prefix == "events"
+    )
+    assert events.formset.forms[0].errors["date"] == ["death is before the infusion (2020-01-15)"]
+    assert not models.Patient.objects.filter(subject_id="NEW-1").exists()
+
+
+def test_it_saves_a_consistent_new_patient_from_one_page(signed_in, cohort):
+    data = new_patient_post(
+        cohort,
+        infusions=[{"date": "2020-01-15", "product": "humanized_cd19", "weight_kg": 60,
+                    "cells_per_kg": 200000}],
+        events=[{"kind": "death", "date": "2020-06-01", "cause": "disease"}],
+    )  # fmt: skip
+
+    response = signed_in.post(reverse("admin:registry_patient_add"), data)
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    patient = models.Patient.objects.get(subject_id="NEW-1")
+    assert patient.events.get().kind == "death" and patient.infusions.count() == 1

@@ -1,0 +1,76 @@
+"""The admin's one-page patient form, checked as a whole course before anything is saved.
+
+Each inline record's own `clean()` checks it against the stored course; a submission that
+adds an infusion and a death together must also be checked against itself. Every inline
+formset of one request shares a `CourseCheck`, which builds the course the submission
+would store and puts each new problem next to its field.
+"""
+
+from django.forms.models import BaseInlineFormSet
+
+from registry.course import LIST_SECTIONS, protocol_of, record_fields, stored_course
+from registry.rules import course_problems
+
+
+class CourseCheck:
+    def __init__(self, patient):
+        self.patient = patient
+        self.formsets: list[CourseFormSet] = []
+        self._problems = None
+
+    def problems(self) -> list[tuple[object, str, str]]:
+        """(form or None, field, message) for every problem the submission would add."""
+        if self._problems is None:
+            for formset in self.formsets:
+                for form in formset.forms:
+                    form.errors  # noqa: B018 - cleans the form, so its instance holds the input
+            self._problems = self._find()
+        return self._problems
+
+    def _find(self):
+        if self.patient is None or not self.patient.study_id:
+            return []
+        protocol = protocol_of(self.patient.study)
+        stored = type(self.patient).objects.filter(pk=self.patient.pk).first()
+        before = set(course_problems(stored_course(stored)[0], protocol)) if stored else set()
+        course, forms = record_fields(self.patient), {}
+        for formset in self.formsets:
+            name = formset.model.course_path
+            kept = [form for form in formset.forms if _kept(formset, form)]
+            records = [record_fields(form.instance) for form in kept]
+            course[name] = records if name in LIST_SECTIONS else (records[0] if records else None)
+            for index, form in enumerate(kept):
+                forms[f"{name}[{index}]" if name in LIST_SECTIONS else name] = form
+        found = []
+        for problem in course_problems(course, protocol):
+            if problem in before:
+                continue
+            where, _, field = problem.path.rpartition(".")
+            found.append((forms.get(where), field, problem.message))
+        return found
+
+
+def _kept(formset, form) -> bool:
+    if formset.can_delete and formset._should_delete_form(form):
+        return False
+    return bool(form.instance.pk) or form.has_changed()
+
+
+class CourseFormSet(BaseInlineFormSet):
+    def __init__(self, *args, course_check: CourseCheck | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.course_check = course_check
+        if course_check is not None:
+            course_check.formsets.append(self)
+
+    def clean(self):
+        super().clean()
+        if self.course_check is None:
+            return
+        first = self.course_check.formsets[0] is self
+        for form, field, message in self.course_check.problems():
+            if form is not None and form in self.forms and field in form.fields:
+                if message not in form.errors.get(field, []):
+                    form.add_error(field, message)
+            elif form is None and first:
+                self._non_form_errors.append(message)
