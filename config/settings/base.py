@@ -30,7 +30,7 @@ def envint(name: str, default: str) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
 
 
-def database_from_env(url: str) -> dict:
+def database_from_env(url: str, variable: str = "DATABASE_URL") -> dict:
     """PostgreSQL (or another server) from DATABASE_URL; an embedded SQLite file when unset."""
     if not url:
         return {
@@ -50,7 +50,7 @@ def database_from_env(url: str) -> dict:
     try:
         config = dj_database_url.parse(url, conn_max_age=envint("DB_CONN_MAX_AGE", "60"))
     except ValueError as error:
-        raise ImproperlyConfigured(f"DATABASE_URL is not a database address: {error}") from None
+        raise ImproperlyConfigured(f"{variable} is not a database address: {error}") from None
     config["CONN_HEALTH_CHECKS"] = True
     return config
 
@@ -67,6 +67,11 @@ if not all(ALLOWED_HOSTS):
     raise ImproperlyConfigured("ALLOWED_HOSTS has an empty entry; separate hosts with commas")
 
 DATABASES = {"default": database_from_env(env("DATABASE_URL"))}
+# An optional streaming replica for analytics and exports: see config/routers.py.
+if env("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = database_from_env(env("DATABASE_REPLICA_URL"), "DATABASE_REPLICA_URL")
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
@@ -172,6 +177,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"ResponseStatusEnum": "registry.choices.ResponseStatus"},
 }
 
 # A cohort document larger than this is refused before it is parsed (bytes).
