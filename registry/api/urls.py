@@ -1,1 +1,63 @@
-urlpatterns: list = []
+"""/api/v1/: see registry.api.views for the layout of the resources."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from registry.api import views
+
+router = SimpleRouter()
+router.register("studies", views.StudyViewSet, basename="study")
+router.register("sites", views.SiteViewSet, basename="site")
+router.register("patients", views.PatientViewSet, basename="patient")
+
+LIST_SECTIONS = {
+    "prior-therapies": views.PriorTherapyViewSet,
+    "infusions": views.InfusionViewSet,
+    "car-t-counts": views.CarTCountViewSet,
+    "daily-assessments": views.DailyAssessmentViewSet,
+    "response-assessments": views.ResponseAssessmentViewSet,
+    "events": views.FollowUpEventViewSet,
+}
+ONE_TO_ONE_SECTIONS = {
+    "eligibility": views.EligibilityViewSet,
+    "genetics": views.GeneticsViewSet,
+    "lymphodepletion": views.LymphodepletionViewSet,
+    "toxicities": views.ToxicityRecordViewSet,
+}
+RECORD = {"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}
+
+section_urls = []
+for name, viewset in LIST_SECTIONS.items():
+    section_urls += [
+        path(
+            f"patients/<int:patient_pk>/{name}/",
+            viewset.as_view({"get": "list", "post": "create"}),
+            name=f"{name}-list",
+        ),
+        path(f"{name}/<int:pk>/", viewset.as_view(RECORD), name=f"{name}-detail"),
+    ]
+for name, viewset in ONE_TO_ONE_SECTIONS.items():
+    section_urls.append(
+        path(f"patients/<int:patient_pk>/{name}/", viewset.as_view(RECORD), name=name)
+    )
+
+urlpatterns = [
+    path("auth/token/", views.TokenView.as_view(), name="api-token"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("studies/import/", views.CohortImportView.as_view(), name="study-import"),
+    path("studies/<slug:code>/export/", views.CohortExportView.as_view(), name="study-export"),
+    path(
+        "studies/<slug:code>/export/patients.csv",
+        views.PatientsCsvView.as_view(),
+        name="study-export-patients-csv",
+    ),
+    path(
+        "studies/<slug:code>/export/patients.xlsx",
+        views.PatientsXlsxView.as_view(),
+        name="study-export-patients-xlsx",
+    ),
+    *section_urls,
+    *router.urls,
+]

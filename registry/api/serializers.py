@@ -1,0 +1,418 @@
+"""The API's representation of studies, sites, patients and each section of a course.
+
+Writes go through the model layer: `validate()` puts the values on the model instance and
+calls `full_clean()`, so the course rules (registry.course) answer here in the same words
+as in the admin and the cohort import, under this API's field names. JSON types are
+strict, as in the cohort import: `"yes"` is not true and `"60"` is not a number.
+"""
+
+from collections.abc import Mapping
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.text import capfirst
+from rest_framework import serializers
+from rest_framework.settings import api_settings
+
+from registry import choices
+from registry import models as registry
+
+
+class JsonBooleanField(serializers.BooleanField):
+    default_error_messages = {"invalid": "Must be true or false, not {input!r}."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class JsonNumberMixin:
+    """Numbers only as JSON numbers: neither text nor true/false."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class JsonIntegerField(JsonNumberMixin, serializers.IntegerField):
+    pass
+
+
+class JsonFloatField(JsonNumberMixin, serializers.FloatField):
+    pass
+
+
+class JsonCharField(serializers.CharField):
+    default_error_messages = {"invalid": "Must be text."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class RegistrySerializer(serializers.ModelSerializer):
+    """Strict JSON in, the model's `full_clean()` as the only validation of values."""
+
+    serializer_field_mapping = serializers.ModelSerializer.serializer_field_mapping | {
+        models.BooleanField: JsonBooleanField,
+        models.CharField: JsonCharField,
+        models.FloatField: JsonFloatField,
+        models.IntegerField: JsonIntegerField,
+        models.PositiveBigIntegerField: JsonIntegerField,
+        models.PositiveIntegerField: JsonIntegerField,
+        models.PositiveSmallIntegerField: JsonIntegerField,
+    }
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        kwargs.setdefault("help_text", capfirst(model_field.verbose_name))
+        # Keep the model's own wording for ranges ("ECOG must be between 0 and 4").
+        for key, kind in (("min_value", MinValueValidator), ("max_value", MaxValueValidator)):
+            validator = next((v for v in model_field.validators if isinstance(v, kind)), None)
+            if key in kwargs and validator and validator.message != kind.message:
+                kwargs.setdefault("error_messages", {})[key] = validator.message
+        return field_class, kwargs
+
+    def get_validators(self):
+        # Uniqueness is the model's to check, in full_clean(), with its own messages.
+        return []
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            self._reject_unwritable_keys(data)
+        return super().to_internal_value(data)
+
+    def _reject_unwritable_keys(self, data: Mapping) -> None:
+        errors = {}
+        for key in data:
+            field = self.fields.get(key)
+            if field is None:
+                allowed = ", ".join(name for name, f in self.fields.items() if not f.read_only)
+                errors[key] = [f"Unknown field {key!r}; the fields are: {allowed}."]
+            elif field.read_only:
+                errors[key] = [f"{key!r} is read-only here."]
+        if errors:
+            raise serializers.ValidationError(errors)
+
+    def validate(self, attrs: dict) -> dict:
+        instance = self.instance if self.instance is not None else self.Meta.model()
+        for name, value in attrs.items():
+            setattr(instance, name, value)
+        self.complete(instance)
+        try:
+            instance.full_clean()
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(self._api_errors(error)) from None
+        self.cleaned_instance = instance
+        return attrs
+
+    def complete(self, instance: models.Model) -> None:
+        """Set what the request does not carry (e.g. the patient) before validation."""
+
+    def _api_errors(self, error: DjangoValidationError) -> dict:
+        names = {field.source_attrs[0]: name for name, field in self.fields.items()}
+        names[NON_FIELD_ERRORS] = api_settings.NON_FIELD_ERRORS_KEY
+        if not hasattr(error, "error_dict"):
+            return {api_settings.NON_FIELD_ERRORS_KEY: error.messages}
+        return {names.get(key, key): messages for key, messages in error.message_dict.items()}
+
+    def create(self, validated_data: dict) -> models.Model:
+        self.cleaned_instance.save()
+        return self.cleaned_instance
+
+    def update(self, instance: models.Model, validated_data: dict) -> models.Model:
+        self.cleaned_instance.save()
+        return self.cleaned_instance
+
+
+class StudySerializer(RegistrySerializer):
+    class Meta:
+        model = registry.Study
+        fields = [
+            "code",
+            "title",
+            "data_cutoff",
+            "is_synthetic",
+            "dose_ceiling_post_hct_per_kg",
+            "dose_ceiling_per_kg",
+            "b_cell_aplasia_threshold_pct",
+            "min_cd19_blast_pct",
+            "min_bm_blast_pct",
+            "max_ecog",
+            "requires_prior_murine_cd19",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {
+            "code": {"help_text": "Short code of the study, e.g. HCD19; its address in the API"}
+        }
+
+
+class SiteSerializer(RegistrySerializer):
+    study = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, help_text="Code of the study the site takes part in"
+    )
+
+    class Meta:
+        model = registry.Site
+        fields = ["id", "study", "code", "name"]
+        read_only_fields = fields
+        extra_kwargs = {
+            "id": {"help_text": "Site id"},
+            "code": {"help_text": "Site code, unique within its study"},
+            "name": {"help_text": "Name of the centre"},
+        }
+
+
+class SectionSerializer(RegistrySerializer):
+    """A record of one patient's course; the patient comes from the URL."""
+
+    patient = serializers.PrimaryKeyRelatedField(
+        read_only=True, help_text="Id of the patient this record belongs to"
+    )
+
+    class Meta:
+        read_only_fields = ["id", "patient"]
+        extra_kwargs = {"id": {"help_text": "Record id; its address in the API"}}
+
+    def complete(self, instance: models.Model) -> None:
+        if instance.patient_id is None:
+            instance.patient = self.context["patient"]
+
+
+class EligibilitySerializer(SectionSerializer):
+    extramedullary_sites = serializers.ListField(
+        child=serializers.ChoiceField(choices=choices.ExtramedullarySite.choices),
+        required=False,
+        help_text="Sites of extramedullary disease; empty when none",
+    )
+
+    class Meta(SectionSerializer.Meta):
+        model = registry.Eligibility
+        fields = [
+            "id",
+            "patient",
+            "cd19_blast_pct",
+            "bm_blast_pct",
+            "extramedullary_sites",
+            "ecog",
+            "adequate_organ_function",
+        ]
+
+
+class GeneticsSerializer(SectionSerializer):
+    class Meta(SectionSerializer.Meta):
+        model = registry.Genetics
+        fields = ["id", "patient", "bcr_abl1", "ph_like", "tp53_mutation", "other"]
+
+
+class PriorTherapySerializer(SectionSerializer):
+    class Meta(SectionSerializer.Meta):
+        model = registry.PriorTherapy
+        fields = ["id", "patient", "kind", "date", "best_response", "relapse_date"]
+
+
+class LymphodepletionSerializer(SectionSerializer):
+    class Meta(SectionSerializer.Meta):
+        model = registry.Lymphodepletion
+        fields = [
+            "id",
+            "patient",
+            "start_date",
+            "fludarabine_mg_m2_per_day",
+            "cyclophosphamide_mg_m2_per_day",
+            "days",
+        ]
+
+
+class InfusionSerializer(SectionSerializer):
+    class Meta(SectionSerializer.Meta):
+        model = registry.Infusion
+        fields = ["id", "patient", "date", "product", "weight_kg", "cells_per_kg", "lot"]
+
+
+class CarTCountSerializer(SectionSerializer):
+    class Meta(SectionSerializer.Meta):
+        model = registry.CarTCount
+        fields = ["id", "patient", "day", "cells_per_ul"]
+
+
+class ToxicityRecordSerializer(SectionSerializer):
+    class Meta(SectionSerializer.Meta):
+        model = registry.ToxicityRecord
+        fields = [
+            "id",
+            "patient",
+            "crs_max_grade",
+            "icans_max_grade",
+            "crs_onset_day",
+            "tocilizumab",
+            "corticosteroids",
+            "plasmapheresis",
+        ]
+
+
+class DailyAssessmentSerializer(SectionSerializer):
+    class Meta(SectionSerializer.Meta):
+        model = registry.DailyAssessment
+        fields = [
+            "id",
+            "patient",
+            "day",
+            "temperature_c",
+            "fever_masked",
+            "hypotension",
+            "vasopressors",
+            "vasopressin",
+            "oxygen",
+            "ice_score",
+            "consciousness",
+            "seizure",
+            "motor_weakness",
+            "cerebral_edema",
+            "capd_score",
+            "capd_unable",
+        ]
+
+
+class ResponseAssessmentSerializer(SectionSerializer):
+    class Meta(SectionSerializer.Meta):
+        model = registry.ResponseAssessment
+        fields = [
+            "id",
+            "patient",
+            "day",
+            "status",
+            "bm_blast_pct",
+            "mrd",
+            "mrd_level",
+            "mrd_method",
+        ]
+
+
+class FollowUpEventSerializer(SectionSerializer):
+    class Meta(SectionSerializer.Meta):
+        model = registry.FollowUpEvent
+        fields = ["id", "patient", "kind", "date", "cd19", "cause", "description"]
+
+
+class PatientSerializer(RegistrySerializer):
+    """A patient with every section of the course; sections are written at their own URLs."""
+
+    study = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=registry.Study.objects.all(),
+        help_text="Code of the patient's study",
+    )
+    site = JsonCharField(source="site.code", help_text="Code of the patient's site in the study")
+    study_id = JsonCharField(
+        source="subject_id",
+        max_length=40,
+        help_text="The patient's pseudonymous code, unique within the study; no names or "
+        "record numbers",
+    )
+    age_years = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="Age in completed years at the first infusion (at enrolment before any)",
+    )
+    first_infusion_date = serializers.DateField(
+        read_only=True, allow_null=True, help_text="Date of the first CAR-T infusion"
+    )
+    d30_response = serializers.ChoiceField(
+        source="d30_status",
+        choices=choices.ResponseStatus.choices,
+        read_only=True,
+        allow_null=True,
+        help_text="Day-30 response: the earliest response assessment from day 21 to day 45",
+    )
+    prior_allo_hct = serializers.BooleanField(
+        read_only=True, help_text="An allogeneic HCT before the infusion"
+    )
+    prior_cd22_cart = serializers.BooleanField(
+        read_only=True, help_text="A CD22 CAR-T before the infusion"
+    )
+    relapsed = serializers.BooleanField(
+        read_only=True, help_text="A relapse is recorded after the infusion"
+    )
+    died = serializers.BooleanField(read_only=True, help_text="A death is recorded")
+    eligibility = EligibilitySerializer(
+        read_only=True, allow_null=True, help_text="Eligibility findings; null when not recorded"
+    )
+    genetics = GeneticsSerializer(
+        read_only=True, allow_null=True, help_text="Genetics; null when not recorded"
+    )
+    prior_therapies = PriorTherapySerializer(
+        many=True, read_only=True, help_text="Earlier treatments"
+    )
+    lymphodepletion = LymphodepletionSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="Lymphodepleting chemotherapy; null when not recorded",
+    )
+    infusions = InfusionSerializer(many=True, read_only=True, help_text="CAR-T infusions, by date")
+    car_t_counts = CarTCountSerializer(
+        many=True, read_only=True, help_text="Peripheral-blood CAR-T counts, by day"
+    )
+    toxicities = ToxicityRecordSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="The site's record of maximum CRS and ICANS grades; null when not recorded",
+    )
+    daily_assessments = DailyAssessmentSerializer(
+        many=True, read_only=True, help_text="Daily CRS and ICANS observations, by day"
+    )
+    response_assessments = ResponseAssessmentSerializer(
+        many=True, read_only=True, help_text="Response assessments, by day"
+    )
+    events = FollowUpEventSerializer(
+        many=True, read_only=True, help_text="Follow-up events after the infusion, by date"
+    )
+
+    class Meta:
+        model = registry.Patient
+        fields = [
+            "id",
+            "study",
+            "site",
+            "study_id",
+            "sex",
+            "birth_date",
+            "enrollment_date",
+            "last_contact_date",
+            "age_years",
+            "first_infusion_date",
+            "d30_response",
+            "prior_allo_hct",
+            "prior_cd22_cart",
+            "relapsed",
+            "died",
+            "eligibility",
+            "genetics",
+            "prior_therapies",
+            "lymphodepletion",
+            "infusions",
+            "car_t_counts",
+            "toxicities",
+            "daily_assessments",
+            "response_assessments",
+            "events",
+        ]
+        read_only_fields = ["id"]
+        extra_kwargs = {"id": {"help_text": "Patient id; its address in the API"}}
+
+    def validate(self, attrs: dict) -> dict:
+        if "site" in attrs:
+            attrs["site"] = self._site(attrs["site"]["code"], attrs.get("study"))
+        return super().validate(attrs)
+
+    def _site(self, code: str, study: registry.Study | None) -> registry.Site:
+        study = study or self.instance.study
+        site = study.sites.filter(code=code).first()
+        if site is None:
+            raise serializers.ValidationError({"site": f"Study {study.code} has no site {code!r}"})
+        return site

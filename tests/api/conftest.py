@@ -1,0 +1,75 @@
+"""The same three callers for every endpoint: an editor, a reader, and someone signed out."""
+
+from datetime import date
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from rest_framework.test import APIClient
+
+from registry import models
+from tests import factories
+
+
+@pytest.fixture
+def editor(db) -> User:
+    """A coordinator who may add, change and delete every registry record."""
+    user = User.objects.create_user("editor", password="editor-password-1")
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="registry"))
+    return user
+
+
+@pytest.fixture
+def reader(db) -> User:
+    """A signed-in researcher with no permission to change anything."""
+    return User.objects.create_user("reader", password="reader-password-1")
+
+
+@pytest.fixture
+def editor_client(editor) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(editor)
+    return client
+
+
+@pytest.fixture
+def reader_client(reader) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(reader)
+    return client
+
+
+@pytest.fixture
+def anonymous_client() -> APIClient:
+    return APIClient()
+
+
+def full_course(patient: models.Patient | None = None, **patient_fields) -> models.Patient:
+    """A patient with a record in every section of the course."""
+    patient = patient or factories.PatientFactory(**patient_fields)
+    models.Eligibility.objects.create(
+        patient=patient,
+        cd19_blast_pct=99,
+        bm_blast_pct=40,
+        extramedullary_sites=["cns", "skin"],
+        ecog=1,
+        adequate_organ_function=True,
+    )
+    models.Genetics.objects.create(patient=patient, bcr_abl1=False, ph_like=True, other="KMT2A-r")
+    factories.PriorTherapyFactory(patient=patient)
+    models.PriorTherapy.objects.create(patient=patient, kind="allo_hct", date=date(2019, 11, 1))
+    factories.LymphodepletionFactory(patient=patient)
+    factories.InfusionFactory(patient=patient, lot="L-0001")
+    factories.CarTCountFactory(patient=patient, day=7, cells_per_ul=5.2)
+    factories.CarTCountFactory(patient=patient, day=14, cells_per_ul=80.5)
+    models.ToxicityRecord.objects.create(
+        patient=patient, crs_max_grade=2, icans_max_grade=0, crs_onset_day=1, tocilizumab=True
+    )
+    factories.DailyAssessmentFactory(patient=patient, day=1, temperature_c=38.9)
+    factories.ResponseAssessmentFactory(patient=patient, day=28, mrd_level=0.00001)
+    factories.FollowUpEventFactory(
+        patient=patient, kind="relapse", date=date(2020, 6, 1), cd19="negative"
+    )
+    factories.FollowUpEventFactory(
+        patient=patient, kind="death", date=date(2020, 9, 1), cause="disease"
+    )
+    return patient

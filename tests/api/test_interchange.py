@@ -1,0 +1,175 @@
+"""Cohort documents over HTTP: POST studies/import/ and GET studies/{code}/export/."""
+
+import json
+from copy import deepcopy
+from pathlib import Path
+
+import pytest
+
+from registry import models
+from registry.interchange.exporter import cohort_document
+
+pytestmark = pytest.mark.django_db
+
+IMPORT = "/api/v1/studies/import/"
+EXPORT = "/api/v1/studies/HCD19/export/"
+PUBLISHED = Path(__file__).parent.parent / "data" / "hcd19-published-cohort.json"
+
+
+@pytest.fixture
+def published() -> dict:
+    return json.loads(PUBLISHED.read_text())
+
+
+def post(client, document) -> object:
+    body = document if isinstance(document, str | bytes) else json.dumps(document)
+    return client.post(IMPORT, body, content_type="application/json")
+
+
+def export(client) -> dict:
+    response = client.get(EXPORT)
+    assert response.status_code == 200
+    return json.loads(b"".join(response.streaming_content))
+
+
+def without_empty(value):
+    """The document as the format compares it: empty optional values left out."""
+    if isinstance(value, dict):
+        return {k: without_empty(v) for k, v in value.items() if v not in (None, "", False)}
+    if isinstance(value, list):
+        return [without_empty(item) for item in value]
+    return value
+
+
+def stored_rows() -> int:
+    return models.Patient.objects.count() + models.Infusion.objects.count()
+
+
+def test_it_imports_a_cohort_and_says_how_many_patients(editor_client, published):
+    response = post(editor_client, published)
+    assert response.status_code == 200, response.content
+    assert response.json() == {"study": "HCD19", "created": 19, "updated": 0}
+    assert models.Patient.objects.count() == 19
+
+
+def test_it_gives_back_the_document_it_imported(editor_client, published):
+    post(editor_client, published)
+    first = export(editor_client)
+    assert without_empty(first) == without_empty(published)
+    assert post(editor_client, first).status_code == 200
+    assert export(editor_client) == first
+
+
+def test_it_gives_back_the_same_document_through_an_empty_registry(editor_client, published):
+    post(editor_client, published)
+    first = export(editor_client)
+    for model in (models.Patient, models.Site, models.Study):
+        model.objects.all().delete()
+    assert post(editor_client, first).json()["created"] == 19
+    assert export(editor_client) == first
+
+
+def test_it_updates_patients_in_place_on_reimport(editor_client, published):
+    post(editor_client, published)
+    ids = set(models.Patient.objects.values_list("pk", flat=True))
+    changed = deepcopy(published)
+    changed["patients"][0]["sex"] = (
+        "female" if published["patients"][0]["sex"] == "male" else "male"
+    )
+    response = post(editor_client, changed)
+    assert response.json() == {"study": "HCD19", "created": 0, "updated": 19}
+    assert set(models.Patient.objects.values_list("pk", flat=True)) == ids
+    first = models.Patient.objects.get(subject_id=changed["patients"][0]["study_id"])
+    assert first.sex == changed["patients"][0]["sex"]
+    assert models.Infusion.objects.count() == sum(
+        len(p["infusions"]) for p in published["patients"]
+    )
+
+
+def test_it_imports_nothing_when_one_patient_is_bad(editor_client, published):
+    bad = deepcopy(published)
+    bad["patients"][3]["infusions"][0]["date"] = "2020-02-30"
+    response = post(editor_client, bad)
+    assert response.status_code == 400
+    body = response.json()
+    assert "nothing was imported" in body["detail"]
+    assert [p["path"] for p in body["problems"]] == ["patients[3].infusions[0].date"]
+    assert stored_rows() == 0
+    assert not models.Study.objects.exists()
+
+
+def test_it_keeps_the_stored_cohort_when_a_reimport_is_bad(editor_client, published):
+    post(editor_client, published)
+    before = export(editor_client)
+    bad = deepcopy(published)
+    bad["patients"][0]["sex"] = "male"
+    bad["patients"][18]["events"] = [{"kind": "death", "date": "1999-01-01", "cause": "crs"}]
+    response = post(editor_client, bad)
+    assert response.status_code == 400
+    assert any(p["path"].startswith("patients[18].events[0]") for p in response.json()["problems"])
+    assert export(editor_client) == before
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ('{"format": "cart-cohort", "version": 1,', "JSON parse error"),
+        ("[]", "problem"),
+        ('{"format": "cart-cohort", "version": 1, "study": "HCD19", "patients": {}}', "problem"),
+        ('{"format": "csv"}', "problem"),
+    ],
+)
+def test_it_refuses_a_body_that_is_not_a_cohort_document(editor_client, body, says):
+    response = post(editor_client, body)
+    assert response.status_code == 400
+    assert says in response.json()["detail"]
+    assert not models.Study.objects.exists()
+
+
+def test_it_names_unknown_keys(editor_client, published):
+    document = deepcopy(published)
+    document["patients"][0]["name"] = "Jane Doe"
+    paths = [p["path"] for p in post(editor_client, document).json()["problems"]]
+    assert paths == ["patients[0].name"]
+
+
+def test_it_refuses_a_document_over_the_size_limit(editor_client, published, settings):
+    settings.COHORT_IMPORT_MAX_BYTES = 1000
+    response = post(editor_client, published)
+    assert response.status_code == 413
+    assert "1,000 bytes" in response.json()["detail"]
+    assert not models.Study.objects.exists()
+
+
+def test_it_lets_only_editors_import(reader_client, anonymous_client, published):
+    assert post(reader_client, published).status_code == 403
+    assert post(anonymous_client, published).status_code == 401
+    assert not models.Study.objects.exists()
+
+
+def test_it_exports_as_a_json_attachment(editor_client, published):
+    post(editor_client, published)
+    response = editor_client.get(EXPORT, HTTP_ACCEPT="application/json")
+    assert response["Content-Type"] == "application/json"
+    assert response["Content-Disposition"] == 'attachment; filename="HCD19-cohort.json"'
+    study = models.Study.objects.get()
+    assert json.loads(b"".join(response.streaming_content)) == cohort_document(study)
+
+
+def test_it_exports_in_a_fixed_number_of_queries(
+    editor_client, published, django_assert_num_queries
+):
+    post(editor_client, published)
+    # the study, then patients with study, site and one-to-one sections, one per list section
+    with django_assert_num_queries(8):
+        export(editor_client)
+
+
+def test_it_answers_404_for_an_unknown_study(reader_client):
+    assert reader_client.get("/api/v1/studies/NOPE/export/").status_code == 404
+
+
+def test_it_lets_any_signed_in_user_export_but_no_one_else(reader_client, anonymous_client):
+    models.Study.objects.create(code="HCD19", title="t")
+    assert reader_client.get(EXPORT).status_code == 200
+    assert anonymous_client.get(EXPORT).status_code == 401
