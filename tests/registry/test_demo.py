@@ -198,3 +198,15 @@ def test_it_scales_to_more_sites_and_longer_study_ids():
     assert all(
         patient["last_contact_date"] <= date(2021, 7, 31).isoformat() for patient in patients
     )
+
+
+@pytest.mark.django_db
+def test_it_lets_the_demo_clinician_edit_courses_but_not_studies():
+    call_command("load_demo", stdout=StringIO())
+    clinician = User.objects.get(username="clinician")
+    coordinator = User.objects.get(username="coordinator")
+
+    assert clinician.has_perm("registry.add_followupevent")
+    assert clinician.has_perm("registry.change_patient")
+    assert not clinician.has_perm("registry.change_study")
+    assert coordinator.has_perm("registry.change_study")

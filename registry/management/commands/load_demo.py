@@ -1,7 +1,8 @@
 import os
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Q
 
 from registry.demo import SyntheticImportError, synthetic_cohort, synthetic_cohort_import
 
@@ -11,6 +12,14 @@ DEMO_LOGINS = (
     ("coordinator", "demo-coordinator-2019", False),
     ("clinician", "demo-clinician-2019", False),
 )
+
+# What each demo login may change: coordinators every registry record, clinicians the
+# patients and their courses (not studies or sites).
+DEMO_PERMISSIONS = {
+    "coordinator": Q(content_type__app_label="registry"),
+    "clinician": Q(content_type__app_label="registry")
+    & ~Q(content_type__model__in=["study", "site"]),
+}
 
 
 class Command(BaseCommand):
@@ -46,4 +55,6 @@ def demo_user_ensure(*, username: str, password: str, superuser: bool) -> User:
     user.is_superuser = superuser
     user.set_password(password)
     user.save()
+    if username in DEMO_PERMISSIONS:
+        user.user_permissions.set(Permission.objects.filter(DEMO_PERMISSIONS[username]))
     return user
