@@ -1,11 +1,15 @@
 """Coordinators' data entry: one patient on one page, with every section inline."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.templatetags.admin_urls import admin_urlname
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.html import format_html_join
 
 from registry import choices, models
 from registry.admin_course import CourseCheck, CourseFormSet
+from registry.course import deletion_problems
 from registry.selectors import patients_with_status
 
 
@@ -232,6 +236,21 @@ class SectionAdmin(admin.ModelAdmin):
     list_select_related = ["patient"]
     search_fields = ["patient__subject_id"]
     raw_id_fields = ["patient"]
+
+    def get_actions(self, request):
+        # Records are deleted one at a time, each checked against the rest of its course.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def delete_view(self, request, object_id, extra_context=None):
+        record = self.get_object(request, object_id)
+        problems = deletion_problems(record) if record and request.method == "POST" else []
+        if problems:
+            for problem in problems:
+                self.message_user(request, f"Not deleted: {problem}", messages.ERROR)
+            return redirect(reverse(admin_urlname(self.opts, "change"), args=[object_id]))
+        return super().delete_view(request, object_id, extra_context)
 
 
 for section in (

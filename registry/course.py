@@ -58,16 +58,20 @@ def _one_to_one(patient, name):
 
 def validate_in_course(record) -> None:
     """Raise the problems that saving `record` would add to its patient's course."""
-    if record.course_path == "":
-        patient = type(record).objects.get(pk=record.pk)
-    else:
-        patient = record.patient
-    protocol = protocol_of(patient.study)
-    before = set(course_problems(stored_course(patient)[0], protocol))
-    course, path = stored_course(patient, replacing=record)
+    stored = _stored_patient(record)
+    protocol = protocol_of((stored or record).study)
+    before = set(course_problems(stored_course(stored)[0], protocol)) if stored else set()
+    course, path = stored_course(stored or record, replacing=record)
     added = [p for p in course_problems(course, protocol) if p not in before]
     if added:
         raise ValidationError(_errors_by_field(added, path))
+
+
+def _stored_patient(record):
+    """The record's patient as stored; None for a patient not saved yet."""
+    if record.course_path:
+        return record.patient
+    return type(record).objects.filter(pk=record.pk).first() if record.pk else None
 
 
 def _errors_by_field(problems: list[Problem], path: str) -> dict:
@@ -79,3 +83,24 @@ def _errors_by_field(problems: list[Problem], path: str) -> dict:
             field = NON_FIELD_ERRORS
         errors.setdefault(field, []).append(problem.message)
     return errors
+
+
+def deletion_problems(record) -> list[str]:
+    """The problems deleting `record` would add to its patient's course, e.g. removing the
+    response assessment a relapse stands on."""
+    patient = record.patient
+    protocol = protocol_of(patient.study)
+    course = stored_course(patient)[0]
+    before = {problem.message for problem in course_problems(course, protocol)}
+    name = record.course_path
+    if name in LIST_SECTIONS:
+        course[name] = [
+            record_fields(other) for other in getattr(patient, name).all() if other.pk != record.pk
+        ]
+    else:
+        course[name] = None
+    return [
+        problem.message
+        for problem in course_problems(course, protocol)
+        if problem.message not in before
+    ]

@@ -19,6 +19,7 @@ from functools import cached_property
 from io import BytesIO
 
 from django.conf import settings
+from django.db import transaction
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
@@ -46,7 +47,7 @@ from registry import flat_export
 from registry import models as registry
 from registry.api import filters
 from registry.api import serializers as api
-from registry.course import LIST_SECTIONS, ONE_TO_ONE_SECTIONS
+from registry.course import LIST_SECTIONS, ONE_TO_ONE_SECTIONS, deletion_problems
 from registry.interchange.exporter import CHUNK, iter_cohort_json, patients_for_export
 from registry.interchange.importer import cohort_import
 from registry.interchange.reader import DocumentRejected
@@ -109,6 +110,17 @@ class RegistryViewMixin:
     parser_classes = [JSONParser]
     pagination_class = Pagination
     filter_backends: list = []
+
+
+class SectionDestroyMixin(mixins.DestroyModelMixin):
+    """A record the rest of the course stands on is not deleted: 400 with the reason."""
+
+    def perform_destroy(self, record) -> None:
+        with transaction.atomic():
+            problems = deletion_problems(record)
+            if problems:
+                raise ValidationError({"non_field_errors": problems})
+            record.delete()
 
 
 @extend_schema_view(retrieve=extend_schema(parameters=[STUDY_CODE]))
@@ -174,7 +186,7 @@ class ListSectionViewSet(
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
+    SectionDestroyMixin,
     viewsets.GenericViewSet,
 ):
     """Records of a list section: listed and added under their patient, else by id."""
@@ -214,7 +226,7 @@ class OneToOnePermissions(permissions.DjangoModelPermissions):
     destroy=extend_schema(parameters=[PATIENT_ID]),
 )
 class OneToOneSectionViewSet(
-    RegistryViewMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+    RegistryViewMixin, mixins.RetrieveModelMixin, SectionDestroyMixin, viewsets.GenericViewSet
 ):
     """A one-to-one section of a patient, at patients/{id}/{section}/."""
 

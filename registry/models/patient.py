@@ -64,7 +64,7 @@ class Patient(models.Model):
     def clean(self) -> None:
         if self.site_id and self.study_id and self.site.study_id != self.study_id:
             raise ValidationError({"site": "The site must belong to the patient's study"})
-        if self.pk:
+        if self.study_id:
             validate_in_course(self)
 
     @property

@@ -1,1 +1,38 @@
-urlpatterns: list = []
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from registry.web import section_views, views
+
+patient = "patients/<int:pk>/"
+section = f"{patient}<slug:section>/"
+
+pages = [
+    path("", views.study_list, name="study-list"),
+    path("studies/<str:code>/", views.patient_list, name="patient-list"),
+    path("studies/<str:code>/enrol/", views.patient_enrol, name="patient-enrol"),
+    path(
+        "studies/<str:code>/enrol/eligibility/",
+        views.enrolment_eligibility,
+        name="enrolment-eligibility",
+    ),
+    path(patient, views.patient_detail, name="patient-detail"),
+    path(f"{patient}part/<slug:part>/", views.patient_part, name="patient-part"),
+    path(f"{patient}eligibility/check/", views.patient_eligibility, name="patient-eligibility"),
+    path(f"{patient}daily_assessments/grades/", section_views.assessment_grades, name="grades"),
+    path(section, section_views.section_show, name="section-show"),
+    path(f"{section}edit/", section_views.section_edit, name="section-edit"),
+    path(f"{section}new/", section_views.section_add, name="section-add"),
+    path(f"{section}<int:item>/edit/", section_views.section_item_edit, name="section-item-edit"),
+    path(
+        f"{section}<int:item>/delete/",
+        section_views.section_item_delete,
+        name="section-item-delete",
+    ),
+]
+
+# Login and logout keep their plain names: settings.LOGIN_URL and LOGOUT_REDIRECT_URL use them.
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include((pages, "web"))),
+]

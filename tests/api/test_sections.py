@@ -279,3 +279,16 @@ def test_it_needs_the_delete_permission_to_delete(reader, reader_client):
     reader.user_permissions.add(Permission.objects.get(codename="change_followupevent"))
     assert reader_client.delete(f"/api/v1/events/{event.pk}/").status_code == 403
     assert reader_client.patch(f"/api/v1/events/{event.pk}/", {}, format="json").status_code == 200
+
+
+def test_it_refuses_to_delete_the_response_a_relapse_stands_on(editor_client):
+    patient = full_course()
+    response = patient.response_assessments.get()
+
+    answer = editor_client.delete(f"/api/v1/response-assessments/{response.pk}/")
+
+    assert answer.status_code == 400
+    assert answer.json()["non_field_errors"] == [
+        "A relapse needs an earlier response assessment of CR or CRi"
+    ]
+    assert patient.response_assessments.exists()

@@ -152,3 +152,14 @@ def test_it_saves_a_consistent_new_patient_from_one_page(signed_in, cohort):
     assert response.status_code == 302, response.context and response.context["errors"]
     patient = models.Patient.objects.get(subject_id="NEW-1")
     assert patient.events.get().kind == "death" and patient.infusions.count() == 1
+
+
+def test_it_refuses_to_delete_the_response_a_relapse_stands_on(signed_in, cohort):
+    relapsed = models.Patient.objects.filter(events__kind="relapse").first()
+    response = relapsed.response_assessments.filter(status__in=["cr", "cri"]).first()
+    url = reverse("admin:registry_responseassessment_delete", args=[response.pk])
+
+    answer = signed_in.post(url, {"post": "yes"}, follow=True)
+
+    assert "Not deleted: A relapse needs an earlier response" in answer.content.decode()
+    assert models.ResponseAssessment.objects.filter(pk=response.pk).exists()

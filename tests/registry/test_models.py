@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from registry import models
+from registry.course import deletion_problems
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -219,3 +220,38 @@ def test_it_flags_a_recorded_grade_that_differs_from_the_computed_one():
     assert patient.grade_discrepancies() == [
         "CRS: recorded grade 1, computed grade 3 (grade 3: one vasopressor)"
     ]
+
+
+def test_it_checks_a_new_patient_before_it_is_saved():
+    site = factories.SiteFactory()
+    patient = models.Patient(
+        study=site.study,
+        site=site,
+        subject_id="NEW",
+        birth_date=date(2020, 2, 1),
+        enrollment_date=date(2020, 1, 2),
+    )
+
+    assert errors_of(patient)["birth_date"] == [
+        "Date of birth must be before enrolment (2020-01-02)"
+    ]
+
+
+def test_it_names_what_deleting_a_record_would_break():
+    patient = infused_patient()
+    response = factories.ResponseAssessmentFactory(patient=patient, day=30)
+    factories.FollowUpEventFactory(
+        patient=patient, kind="relapse", cd19="positive", date=date(2020, 6, 1)
+    )
+
+    assert deletion_problems(response) == [
+        "A relapse needs an earlier response assessment of CR or CRi"
+    ]
+
+
+def test_it_lets_a_record_nothing_depends_on_be_deleted():
+    patient = infused_patient()
+    count = factories.CarTCountFactory(patient=patient)
+
+    assert deletion_problems(count) == []
+    assert deletion_problems(patient.lymphodepletion) == []

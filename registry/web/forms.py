@@ -1,0 +1,196 @@
+"""One form per section of a patient's course.
+
+The forms hold no rules: each is a ModelForm over the section's document fields, so
+`is_valid()` runs the model's field validators and `clean()`, which include the course
+rules (`registry.course.validate_in_course`). Every rule the model layer can raise names a
+field these forms contain, so each message lands beside its field.
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from registry import choices, models
+from registry.admin import ExtramedullarySitesField
+
+# Shown beside the input, so a number is never typed without its unit in view.
+UNITS = {
+    "cd19_blast_pct": "%",
+    "bm_blast_pct": "%",
+    "fludarabine_mg_m2_per_day": "mg/m²/day",
+    "cyclophosphamide_mg_m2_per_day": "mg/m²/day",
+    "days": "days",
+    "weight_kg": "kg",
+    "cells_per_kg": "cells/kg",
+    "cells_per_ul": "cells/µL",
+    "temperature_c": "°C",
+    "ice_score": "/ 10",
+    "capd_score": "/ 32",
+    "mrd_level": "fraction",
+}
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class RegistryForm(forms.ModelForm):
+    """Date pickers for dates and the unit of every measured number."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if isinstance(field, forms.DateField):
+                field.widget = DateInput()
+            if isinstance(field, forms.TypedChoiceField) and field.choices[0][0] == "":
+                blank = "Choose…" if field.required else "Not recorded"
+                field.choices = [("", blank), *field.choices[1:]]
+            field.unit = UNITS.get(name, "")
+
+
+class PatientForm(RegistryForm):
+    """The patient's own fields. The study is fixed by the page, never posted."""
+
+    class Meta:
+        model = models.Patient
+        fields = ["study", "subject_id", "site", *models.Patient.document_fields]
+        widgets = {"study": forms.HiddenInput}
+        help_texts = {"subject_id": "The pseudonymous code: never a name or record number"}
+
+    def __init__(self, *args, study: models.Study, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.study = study
+        self.initial["study"] = study.pk
+        # Part of the form (though never posted) so that the database's "one study id
+        # per study" constraint is checked by the model before saving.
+        self.fields["study"].disabled = True
+        self.fields["site"].queryset = study.sites.all()
+        self.fields["site"].empty_label = "Choose a site"
+
+
+class EligibilityForm(RegistryForm):
+    extramedullary_sites = ExtramedullarySitesField(label="Extramedullary disease sites")
+
+    class Meta:
+        model = models.Eligibility
+        fields = models.Eligibility.document_fields
+        labels = {"adequate_organ_function": "Adequate organ function"}
+
+
+class GeneticsForm(RegistryForm):
+    class Meta:
+        model = models.Genetics
+        fields = models.Genetics.document_fields
+
+
+class PriorTherapyForm(RegistryForm):
+    class Meta:
+        model = models.PriorTherapy
+        fields = models.PriorTherapy.document_fields
+
+
+class PriorMurineCartForm(RegistryForm):
+    """The earlier murine CD19 CAR-T asked for at enrolment; more are added later."""
+
+    class Meta:
+        model = models.PriorTherapy
+        fields = ["date", "best_response", "relapse_date"]
+        labels = {"date": "Date of the murine CD19 CAR-T"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.kind = choices.PriorTherapyKind.MURINE_CD19_CART
+
+
+class LymphodepletionForm(RegistryForm):
+    class Meta:
+        model = models.Lymphodepletion
+        fields = models.Lymphodepletion.document_fields
+
+
+class InfusionForm(RegistryForm):
+    class Meta:
+        model = models.Infusion
+        fields = models.Infusion.document_fields
+
+
+class CarTCountForm(RegistryForm):
+    class Meta:
+        model = models.CarTCount
+        fields = models.CarTCount.document_fields
+
+
+class ToxicityRecordForm(RegistryForm):
+    class Meta:
+        model = models.ToxicityRecord
+        fields = models.ToxicityRecord.document_fields
+
+
+class DailyAssessmentForm(RegistryForm):
+    crs_fields = (
+        "temperature_c",
+        "fever_masked",
+        "hypotension",
+        "vasopressors",
+        "vasopressin",
+        "oxygen",
+    )
+    icans_fields = (
+        "ice_score",
+        "consciousness",
+        "seizure",
+        "motor_weakness",
+        "cerebral_edema",
+        "capd_score",
+        "capd_unable",
+    )
+
+    class Meta:
+        model = models.DailyAssessment
+        fields = models.DailyAssessment.document_fields
+
+    def crs(self):
+        return [self[name] for name in self.crs_fields]
+
+    def icans(self):
+        return [self[name] for name in self.icans_fields]
+
+
+class ResponseAssessmentForm(RegistryForm):
+    class Meta:
+        model = models.ResponseAssessment
+        fields = models.ResponseAssessment.document_fields
+
+
+class FollowUpEventForm(RegistryForm):
+    class Meta:
+        model = models.FollowUpEvent
+        fields = models.FollowUpEvent.document_fields
+
+
+def typed_values(form: forms.ModelForm, names) -> tuple[dict, list[str]]:
+    """What the user has typed so far, field by field, for live feedback before saving.
+
+    Each field is cleaned on its own with the form field and the model field's validators
+    (type and range; no rules across fields or records). A value that does not clean counts
+    as not entered. Returns the values and the messages of those left out.
+    """
+    values, ignored = {}, []
+    model = form._meta.model
+    for name in names:
+        field = form.fields[name]
+        raw = field.widget.value_from_datadict(form.data, form.files, form.add_prefix(name))
+        try:
+            values[name] = field.clean(raw)
+            model._meta.get_field(name).run_validators(values[name])
+        except ValidationError as error:
+            values[name] = None
+            ignored.extend(
+                f"{field.label}: {message}"
+                for problem in error.error_list
+                if problem.code != "required"
+                for message in problem.messages
+            )
+    return values, ignored

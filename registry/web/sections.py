@@ -1,0 +1,190 @@
+"""The sections of the patient page: which form edits each, and what each card shows."""
+
+from dataclasses import dataclass
+
+from django.db.models import Model
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+
+from registry import choices, models
+from registry.course import LIST_SECTIONS
+from registry.eligibility import Verdict, eligibility_verdict
+from registry.grading import Grade
+from registry.selectors import patients_with_status
+from registry.web import forms
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str  # the course path, which is also the patient's related name
+    title: str
+    form_class: type[forms.RegistryForm]
+    many: bool = False
+    # Cards whose content other sections change reload when the course changes.
+    refreshes: bool = False
+    form_template: str = "web/sections/form.html"
+
+    @property
+    def model(self) -> type[Model]:
+        return self.form_class._meta.model
+
+    @property
+    def display_template(self) -> str:
+        return f"web/sections/{self.name}.html"
+
+    @property
+    def record_name(self) -> str:
+        return self.model._meta.verbose_name
+
+
+SECTIONS = {
+    section.name: section
+    for section in (
+        Section("patient", "Patient", forms.PatientForm),
+        Section(
+            "eligibility",
+            "Eligibility",
+            forms.EligibilityForm,
+            refreshes=True,
+            form_template="web/sections/eligibility_form.html",
+        ),
+        Section("prior_therapies", "Prior therapies", forms.PriorTherapyForm, many=True),
+        Section("genetics", "Genetics", forms.GeneticsForm),
+        Section("lymphodepletion", "Lymphodepletion", forms.LymphodepletionForm),
+        Section("infusions", "CAR-T infusions", forms.InfusionForm, many=True),
+        Section(
+            "daily_assessments",
+            "Daily CRS and ICANS assessments",
+            forms.DailyAssessmentForm,
+            many=True,
+            refreshes=True,
+            form_template="web/sections/daily_assessment_form.html",
+        ),
+        Section("toxicities", "Recorded toxicities", forms.ToxicityRecordForm, refreshes=True),
+        Section(
+            "response_assessments", "Response assessments", forms.ResponseAssessmentForm, many=True
+        ),
+        Section("car_t_counts", "CAR-T cell counts", forms.CarTCountForm, many=True),
+        Section("events", "Follow-up events", forms.FollowUpEventForm, many=True),
+    )
+}
+
+
+@dataclass(frozen=True)
+class AssessmentRow:
+    record: models.DailyAssessment
+    crs: Grade
+    icans: Grade
+
+    @property
+    def oxygen(self) -> str:
+        """The kind of support without its definition, short enough for a table cell."""
+        return self.record.get_oxygen_display().split(" (")[0]
+
+
+ONE_TO_ONE = ("eligibility", "genetics", "lymphodepletion", "toxicities")
+
+
+def patient_for_page(pk: int) -> models.Patient:
+    """The patient with every section loaded, so a page costs a fixed number of queries."""
+    queryset = models.Patient.objects.select_related("study", "site", *ONE_TO_ONE)
+    queryset = patients_with_status(queryset.prefetch_related(*LIST_SECTIONS))
+    return get_object_or_404(queryset, pk=pk)
+
+
+def record_of(section: Section, patient: models.Patient, item: int | None = None) -> Model:
+    """The record a section's form edits: stored, or new and attached to the patient."""
+    if section.name == "patient":
+        return patient
+    if section.many:
+        if item is None:
+            return section.model(patient=patient)
+        return get_object_or_404(section.model, pk=item, patient=patient)
+    return getattr(patient, section.name, None) or section.model(patient=patient)
+
+
+def new_form(section: Section, patient: models.Patient, record: Model, data=None):
+    if section.name == "patient":
+        return section.form_class(data, instance=record, study=patient.study)
+    return section.form_class(data, instance=record)
+
+
+def card_context(section: Section, patient: models.Patient) -> dict:
+    """What a section's card shows besides its records."""
+    context = {"section": section, "patient": patient}
+    if section.many:
+        context["records"] = list(getattr(patient, section.name).all())
+    else:
+        context["record"] = record_of(section, patient)
+    if section.name == "eligibility" and context["record"].pk:
+        context["verdict"] = context["record"].verdict()
+        context["extramedullary"] = [
+            choices.ExtramedullarySite(code).label
+            for code in context["record"].extramedullary_sites
+        ]
+    if section.name == "daily_assessments":
+        age = patient.age_years
+        context["rows"] = [
+            AssessmentRow(assessment, assessment.crs_grade(), assessment.icans_grade(age))
+            for assessment in context["records"]
+        ]
+        context["age"] = age
+    if section.name in ("daily_assessments", "toxicities"):
+        context["computed"] = patient.computed_grades()
+        context["discrepancies"] = patient.grade_discrepancies()
+    return context
+
+
+def live_grades(form: forms.DailyAssessmentForm, patient: models.Patient) -> dict:
+    """The ASTCT grades of the assessment in the form: as typed, or as stored."""
+    ignored = []
+    assessment = form.instance
+    if form.is_bound:
+        values, ignored = forms.typed_values(form, [*form.crs_fields, *form.icans_fields])
+        assessment = models.DailyAssessment(patient=patient, **values)
+    age = patient.age_years
+    return {
+        "crs": assessment.crs_grade(),
+        "icans": assessment.icans_grade(age),
+        "age": age,
+        "ignored": ignored,
+    }
+
+
+def typed_verdict(study: models.Study, form: forms.EligibilityForm, murine_count: int) -> Verdict:
+    """The eligibility verdict of what has been typed into the form so far."""
+    values, _ = forms.typed_values(form, models.Eligibility.document_fields)
+    return eligibility_verdict(
+        **values | {"extramedullary_sites": values["extramedullary_sites"] or []},
+        murine_cd19_cart_count=murine_count,
+        criteria=study.eligibility_criteria(),
+    )
+
+
+def murine_cart_count(patient: models.Patient) -> int:
+    kind = choices.PriorTherapyKind.MURINE_CD19_CART
+    return sum(therapy.kind == kind for therapy in patient.prior_therapies.all())
+
+
+def form_context(section: Section, patient: models.Patient, form, item: int | None) -> dict:
+    """What a card in edit mode adds: where the form posts, its title, its live feedback."""
+    args = [patient.pk, section.name]
+    if not section.many:
+        url, title = reverse("web:section-edit", args=args), section.title
+    elif item is None:
+        url, title = reverse("web:section-add", args=args), f"New {section.record_name}"
+    else:
+        url, title = reverse("web:section-item-edit", args=[*args, item]), f"Edit {form.instance}"
+    context = {"form": form, "item": item, "form_url": url, "form_title": title}
+    if not form.is_bound:
+        # The Edit or Add button that opened the form is gone: the cursor goes to the form.
+        form.visible_fields()[0].field.widget.attrs["autofocus"] = True
+    if section.name == "daily_assessments":
+        context["live"] = live_grades(form, patient)
+    if section.name == "eligibility":
+        context["live_verdict"] = (
+            typed_verdict(patient.study, form, murine_cart_count(patient))
+            if form.is_bound
+            else form.instance.verdict()
+        )
+    return context

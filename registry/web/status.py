@@ -1,0 +1,32 @@
+"""The status badges of a patient, the same in the patient list and on the patient page."""
+
+from dataclasses import dataclass
+
+from registry.choices import RESPONDER_STATUSES, ResponseStatus
+from registry.models import Patient
+
+
+@dataclass(frozen=True)
+class Badge:
+    label: str
+    tone: str  # "good", "warn" or "bad"
+    title: str = ""  # the detail shown on hover and read by screen readers
+
+
+def status_badges(patient: Patient) -> list[Badge]:
+    """Needs the annotations of `registry.selectors.patients_with_status`."""
+    badges = []
+    if patient.d30_status in RESPONDER_STATUSES:
+        badges.append(Badge("Responder", "good", "CR or CRi at day 30"))
+    if patient.relapsed:
+        badges.append(Badge("Relapsed", "bad"))
+    if patient.died:
+        badges.append(Badge("Deceased", "bad"))
+    discrepancies = patient.grade_discrepancies()
+    if discrepancies:
+        badges.append(Badge("Grade discrepancy", "warn", "; ".join(discrepancies)))
+    return badges
+
+
+def response_label(status: str | None) -> str:
+    return ResponseStatus(status).label if status else ""

@@ -1,0 +1,205 @@
+"""Pages: study picker, patient list, enrolment and the patient page."""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from registry import models
+from registry.selectors import patients_with_status
+from registry.web import forms
+from registry.web.filters import PatientFilterSet
+from registry.web.sections import (
+    SECTIONS,
+    card_context,
+    murine_cart_count,
+    patient_for_page,
+    typed_verdict,
+)
+from registry.web.status import response_label, status_badges
+from registry.web.timeline import patient_timeline
+
+PAGE_SIZE = 25
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+@login_required
+def study_list(request: HttpRequest) -> HttpResponse:
+    sites = models.Site.objects.annotate(patient_count=Count("patients"))
+    studies = models.Study.objects.annotate(patient_count=Count("patients")).prefetch_related(
+        Prefetch("sites", queryset=sites)
+    )
+    return render(request, "web/study_list.html", {"studies": studies})
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    key: str = ""  # the sort key; empty when the column does not sort
+    css: str = ""  # "num" aligns right; "wide" is left out on a tablet
+
+
+COLUMNS = [
+    Column("Study id", "subject_id"),
+    Column("Site", "site"),
+    Column("Sex", css="wide"),
+    Column("Age", css="num"),
+    Column("Enrolled", "enrollment_date"),
+    Column("First infusion", css="wide"),
+    Column("Day-30 response", "d30"),
+    Column("Last contact", "last_contact_date"),
+    Column("Status"),
+]
+
+
+def sort_links(current: str) -> list[dict]:
+    """Each column with the sort its header link asks for: ascending first, then descending."""
+    links = []
+    for column in COLUMNS:
+        direction = {column.key: "ascending", f"-{column.key}": "descending"}.get(current)
+        if not column.key:
+            direction = None
+        following = f"-{column.key}" if direction == "ascending" else column.key
+        links.append({"column": column, "direction": direction, "sort": following})
+    return links
+
+
+@login_required
+def patient_list(request: HttpRequest, code: str) -> HttpResponse:
+    study = get_object_or_404(models.Study, code=code)
+    patients = patients_with_status(
+        study.patients.select_related("site", "toxicities").prefetch_related(
+            "infusions", "daily_assessments"
+        )
+    )
+    filters = PatientFilterSet(request.GET, queryset=patients, study=study)
+    page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "study": study,
+        "filters": filters,
+        "page": page,
+        "rows": [
+            (patient, status_badges(patient), response_label(patient.d30_status))
+            for patient in page
+        ],
+        "columns": sort_links(request.GET.get("sort", "")),
+        "filtered": any(request.GET.get(name) for name in filters.form.fields if name != "sort"),
+        "enrolled": page.paginator.count > 0 or study.patients.exists(),
+    }
+    if is_htmx(request):
+        return render(request, "web/partials/patient_results.html", context)
+    return render(request, "web/patient_list.html", context)
+
+
+def enrolment_forms(study: models.Study, data=None, site: models.Site | None = None):
+    return (
+        forms.PatientForm(data, study=study, initial={"site": site.pk if site else None}),
+        forms.EligibilityForm(data, prefix="eligibility"),
+        forms.PriorMurineCartForm(data, prefix="prior"),
+    )
+
+
+@login_required
+def patient_enrol(request: HttpRequest, code: str) -> HttpResponse:
+    study = get_object_or_404(models.Study, code=code)
+    sites = list(study.sites.all())
+    only = sites[0] if len(sites) == 1 else None
+    site = next((site for site in sites if site.code == request.GET.get("site")), only)
+    data = request.POST if request.method == "POST" else None
+    all_forms = enrolment_forms(study, data, site)
+    patient_form, eligibility_form, prior_form = all_forms
+    # Every form is validated (a list, not a generator), so every mistake shows at once.
+    if data is not None and all([form.is_valid() for form in all_forms]):
+        patient = save_enrolment(patient_form, [eligibility_form, prior_form])
+        if patient is not None:
+            messages.success(request, f"Patient {patient.subject_id} enrolled.")
+            return redirect("web:patient-detail", pk=patient.pk)
+    context = {
+        "study": study,
+        "patient_form": patient_form,
+        "eligibility_form": eligibility_form,
+        "prior_form": prior_form,
+        "verdict": typed_verdict(study, eligibility_form, int(prior_form.has_changed())),
+    }
+    return render(request, "web/patient_enrol.html", context)
+
+
+def save_enrolment(patient_form, section_forms) -> models.Patient | None:
+    """The patient and the sections filled in, saved all together or not at all.
+
+    The course rules need a stored patient, so each section is validated again once the
+    patient exists; a problem then rolls everything back and shows beside its field.
+    """
+    form = patient_form
+    try:
+        with transaction.atomic():
+            patient = patient_form.save()
+            for form in section_forms:
+                if form.has_changed():
+                    form.instance.patient = patient
+                    form.instance.full_clean()
+                    form.save()
+    except ValidationError as error:
+        form.add_error(None, error)
+        return None
+    return patient
+
+
+@login_required
+@require_POST
+def enrolment_eligibility(request: HttpRequest, code: str) -> HttpResponse:
+    """The live verdict beside the enrolment form, from what has been typed so far."""
+    study = get_object_or_404(models.Study, code=code)
+    _, eligibility_form, prior_form = enrolment_forms(study, request.POST)
+    verdict = typed_verdict(study, eligibility_form, int(prior_form.has_changed()))
+    return render(request, "web/partials/eligibility_verdict.html", {"verdict": verdict})
+
+
+@login_required
+@require_POST
+def patient_eligibility(request: HttpRequest, pk: int) -> HttpResponse:
+    """The live verdict beside a patient's eligibility form, with the stored prior therapies."""
+    patient = patient_for_page(pk)
+    form = forms.EligibilityForm(request.POST)
+    verdict = typed_verdict(patient.study, form, murine_cart_count(patient))
+    return render(request, "web/partials/eligibility_verdict.html", {"verdict": verdict})
+
+
+@login_required
+def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = patient_for_page(pk)
+    context = {
+        "study": patient.study,
+        "patient": patient,
+        "badges": status_badges(patient),
+        "timeline": patient_timeline(patient),
+        "cards": [card_context(section, patient) for section in SECTIONS.values()],
+    }
+    return render(request, "web/patient_detail.html", context)
+
+
+PARTS = {"header": "web/partials/patient_header.html", "timeline": "web/partials/timeline.html"}
+
+
+@login_required
+def patient_part(request: HttpRequest, pk: int, part: str) -> HttpResponse:
+    """The header or the timeline alone, reloaded after any section is saved."""
+    if part not in PARTS:
+        raise Http404
+    patient = patient_for_page(pk)
+    context = {"patient": patient}
+    if part == "header":
+        context["badges"] = status_badges(patient)
+    else:
+        context["timeline"] = patient_timeline(patient)
+    return render(request, PARTS[part], context)

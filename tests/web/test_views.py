@@ -1,0 +1,885 @@
+"""The web pages through Django's test client: every page, its rules, its partials."""
+
+import json
+import re
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from registry import models
+from registry.interchange.exporter import cohort_document
+from registry.interchange.importer import cohort_import
+from registry.web import urls as web_urls
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+PUBLISHED = Path(__file__).parents[1] / "data" / "hcd19-published-cohort.json"
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def patient():
+    """Enrolled 2 Jan 2020, lymphodepleted from 10 Jan, infused 15 Jan 2020, aged 19."""
+    patient = factories.PatientFactory(subject_id="P001")
+    factories.LymphodepletionFactory(patient=patient)
+    factories.InfusionFactory(patient=patient)
+    return patient
+
+
+@pytest.fixture
+def cohort():
+    return cohort_import(data=json.loads(PUBLISHED.read_text())).study
+
+
+def url(name: str, *args) -> str:
+    return reverse(f"web:{name}", args=args)
+
+
+def page_urls(patient) -> list[str]:
+    assessment = factories.DailyAssessmentFactory(patient=patient)
+    return [
+        url("study-list"),
+        url("patient-list", patient.study.code),
+        url("patient-enrol", patient.study.code),
+        url("patient-detail", patient.pk),
+        url("patient-part", patient.pk, "timeline"),
+        url("section-show", patient.pk, "eligibility"),
+        url("section-edit", patient.pk, "lymphodepletion"),
+        url("section-add", patient.pk, "events"),
+        url("section-item-edit", patient.pk, "daily_assessments", assessment.pk),
+    ]
+
+
+def field_errors(response, field: str) -> list[str]:
+    """The messages shown beside one field (the list its input's aria-describedby names)."""
+    html = response.content.decode()
+    found = re.search(rf'<ul class="field-errors" id="id_{field}_error">(.*?)</ul>', html, re.S)
+    return re.findall(r"<li>(.*?)</li>", found.group(1), re.S) if found else []
+
+
+class Labels(HTMLParser):
+    """Collects the ids of inputs and the `for` of labels."""
+
+    def __init__(self):
+        super().__init__()
+        self.inputs, self.labelled = [], set()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "label" and attrs.get("for"):
+            self.labelled.add(attrs["for"])
+        if tag in ("input", "select", "textarea") and attrs.get("type") != "hidden":
+            self.inputs.append(attrs.get("id"))
+
+
+def unlabelled(response) -> list:
+    parser = Labels()
+    parser.feed(response.content.decode())
+    return [input_id for input_id in parser.inputs if input_id not in parser.labelled]
+
+
+# Login
+
+
+def every_web_url(patient) -> list[str]:
+    """Each of the registry's pages and partials, with real arguments."""
+    event = factories.FollowUpEventFactory(patient=patient)
+    values = {
+        "code": "HCD19",
+        "pk": patient.pk,
+        "section": "events",
+        "item": event.pk,
+        "part": "header",
+    }
+    return [
+        reverse(
+            f"web:{pattern.name}",
+            kwargs={name: values[name] for name in pattern.pattern.converters},
+        )
+        for pattern in web_urls.pages
+    ]
+
+
+def test_it_asks_for_login_on_every_page_and_before_any_write(client, patient):
+    addresses = every_web_url(patient)
+
+    for address in addresses:
+        for method in (client.get, client.post):
+            response = method(address, {"subject_id": "X", "kind": "death"})
+
+            assert response.status_code == 302, address
+            assert response.url.startswith(reverse("login") + "?next="), address
+    assert len(addresses) == len(web_urls.pages)
+    assert patient.events.exists()
+    assert models.Patient.objects.get().subject_id == "P001"
+
+
+def test_it_logs_in_and_out(client, clinician):
+    page = client.get(reverse("login"))
+    assert page.status_code == 200
+    assert unlabelled(page) == []
+
+    wrong = client.post(reverse("login"), {"username": "clinician", "password": "nope"})
+    assert "Please enter a correct username and password" in wrong.content.decode()
+
+    right = client.post(
+        reverse("login"), {"username": "clinician", "password": "correct-horse-battery"}
+    )
+    assert right.status_code == 302
+    assert client.get(url("study-list")).status_code == 200
+
+    client.post(reverse("logout"))
+    assert client.get(url("study-list")).status_code == 302
+
+
+def test_it_refuses_a_post_without_the_csrf_token(clinician, patient):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(clinician)
+
+    response = client.post(url("section-edit", patient.pk, "lymphodepletion"), {"days": 4})
+
+    assert response.status_code == 403
+    assert models.Lymphodepletion.objects.get().days == 3
+
+
+def test_it_sends_the_csrf_token_with_every_htmx_request(signed_in, patient):
+    html = signed_in.get(url("patient-detail", patient.pk)).content.decode()
+
+    assert re.search(r"<body hx-headers='\{\"X-CSRFToken\": \"\w+\"\}'>", html)
+
+
+# Study picker
+
+
+def test_it_lists_studies_with_their_sites(signed_in, patient):
+    factories.SiteFactory(study=patient.study, code="PUMC", name="Peking Union")
+
+    html = signed_in.get(url("study-list")).content.decode()
+
+    assert "HCD19" in html and "Beijing Boren Hospital" in html
+    assert f"{url('patient-list', 'HCD19')}?site=PUMC" in html
+
+
+def test_it_says_when_there_are_no_studies(signed_in):
+    assert "No studies yet." in signed_in.get(url("study-list")).content.decode()
+
+
+def test_it_flags_a_synthetic_study_on_every_page(signed_in, patient):
+    models.Study.objects.update(is_synthetic=True)
+
+    for address in page_urls(patient)[1:4]:
+        assert "Synthetic data." in signed_in.get(address).content.decode(), address
+
+
+def test_it_shows_no_synthetic_banner_for_real_data(signed_in, patient):
+    html = signed_in.get(url("patient-detail", patient.pk)).content.decode()
+
+    assert "Synthetic data." not in html
+
+
+# Patient list
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", 19),
+        ("d30=cr", 9),
+        ("d30=cri", 4),
+        ("d30=nr", 6),
+        ("d30=none", 0),
+        ("prior_allo_hct=yes", 10),
+        ("prior_allo_hct=no", 9),
+        ("vital=dead", 6),
+        ("vital=alive", 13),
+        ("sex=female", 9),
+        ("site=BOREN", 19),
+        ("q=p18", 1),
+        ("d30=cr&vital=dead", 1),
+    ],
+)
+def test_it_filters_the_patient_list(signed_in, cohort, query, expected):
+    response = signed_in.get(url("patient-list", "HCD19") + "?" + query)
+
+    assert response.context["page"].paginator.count == expected
+
+
+def test_it_says_when_no_patient_matches(signed_in, cohort):
+    html = signed_in.get(url("patient-list", "HCD19") + "?q=nobody").content.decode()
+
+    assert "No patients match these filters." in html
+
+
+def test_it_says_when_a_study_has_no_patients(signed_in):
+    factories.StudyFactory()
+
+    html = signed_in.get(url("patient-list", "HCD19")).content.decode()
+
+    assert "No patients enrolled in HCD19 yet." in html
+
+
+@pytest.mark.parametrize(
+    ("sort", "first"),
+    [("subject_id", "P01"), ("-subject_id", "P19"), ("-enrollment_date", "P19")],
+)
+def test_it_sorts_the_patient_list(signed_in, cohort, sort, first):
+    response = signed_in.get(url("patient-list", "HCD19") + f"?sort={sort}")
+
+    assert response.context["page"][0].subject_id == first
+
+
+def test_it_marks_the_sorted_column(signed_in, cohort):
+    html = signed_in.get(url("patient-list", "HCD19") + "?sort=subject_id").content.decode()
+
+    assert 'aria-sort="ascending"' in html
+    assert "?sort=-subject_id" in html
+
+
+def test_it_pages_the_patient_list(signed_in, patient):
+    factories.PatientFactory.create_batch(30, site=patient.site)
+
+    first = signed_in.get(url("patient-list", "HCD19"))
+    second = signed_in.get(url("patient-list", "HCD19") + "?page=2")
+
+    assert len(first.context["page"]) == 25
+    assert len(second.context["page"]) == 6
+    assert "Page 2 of 2" in second.content.decode()
+
+
+def test_it_shows_status_badges(signed_in, cohort):
+    html = signed_in.get(url("patient-list", "HCD19") + "?q=P02").content.decode()
+
+    for badge in ("Responder", "Relapsed", "Deceased"):
+        assert f">{badge}</li>" in html
+
+
+def test_it_badges_an_open_grade_discrepancy(signed_in, patient):
+    factories.DailyAssessmentFactory(patient=patient, day=1, temperature_c=39, vasopressors=1)
+    models.ToxicityRecord.objects.create(patient=patient, crs_max_grade=1)
+
+    html = signed_in.get(url("patient-list", "HCD19")).content.decode()
+
+    assert ">Grade discrepancy</li>" in html
+    assert "CRS: recorded grade 1, computed grade 3 (grade 3: one vasopressor)" in html
+
+
+def test_it_returns_only_the_results_to_htmx(signed_in, cohort):
+    response = signed_in.get(url("patient-list", "HCD19") + "?vital=dead", **HTMX)
+
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="patient-results"')
+    assert "6 patients match" in html
+
+
+def test_it_lists_patients_in_a_fixed_number_of_queries(
+    signed_in, cohort, django_assert_num_queries
+):
+    # session, user, study, count, page, a prefetch each for infusions and assessments, and
+    # the sites of the site filter
+    with django_assert_num_queries(8):
+        signed_in.get(url("patient-list", "HCD19"))
+
+
+# Enrolment
+
+ENROLMENT = {
+    "subject_id": "NEW-01",
+    "sex": "female",
+    "birth_date": "1990-05-01",
+    "enrollment_date": "2024-02-01",
+    "eligibility-cd19_blast_pct": "98",
+    "eligibility-bm_blast_pct": "40",
+    "eligibility-ecog": "1",
+    "eligibility-adequate_organ_function": "true",
+    "prior-date": "2023-03-01",
+    "prior-best_response": "cr",
+    "prior-relapse_date": "2023-10-01",
+}
+
+
+@pytest.fixture
+def site():
+    return factories.SiteFactory()
+
+
+def enrol(client, site, **changes):
+    data = ENROLMENT | {"site": site.pk} | changes
+    return client.post(url("patient-enrol", site.study.code), data)
+
+
+def test_it_renders_the_enrolment_form_with_a_label_on_every_input(signed_in, site):
+    response = signed_in.get(url("patient-enrol", "HCD19") + "?site=BOREN")
+
+    assert response.status_code == 200
+    assert unlabelled(response) == []
+    assert 'type="date"' in response.content.decode()
+    assert response.context["patient_form"]["site"].value() == site.pk
+
+
+def test_it_enrols_a_patient_with_eligibility_and_prior_car_t(signed_in, site):
+    response = enrol(signed_in, site)
+
+    patient = models.Patient.objects.get(subject_id="NEW-01")
+    assert response.url == url("patient-detail", patient.pk)
+    assert patient.eligibility.verdict().eligible is True
+    assert patient.prior_therapies.get().kind == "murine_cd19_cart"
+
+
+def test_it_leaves_out_sections_left_empty(signed_in, site):
+    empty = {key: "" for key in ENROLMENT if key.startswith(("prior-", "eligibility-"))}
+
+    enrol(signed_in, site, **empty)
+
+    patient = models.Patient.objects.get()
+    assert not hasattr(patient, "eligibility")
+    assert not patient.prior_therapies.exists()
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"subject_id": "Jane Doe"}, "subject_id", "never a name"),
+        ({"eligibility-cd19_blast_pct": "101"}, "eligibility-cd19_blast_pct", "between 0 and 100"),
+        ({"eligibility-ecog": "5"}, "eligibility-ecog", "ECOG must be between 0 and 4"),
+        ({"prior-best_response": "nr"}, "prior-relapse_date", "needs a best response of complete"),
+        ({"prior-relapse_date": "2023-01-01"}, "prior-relapse_date", "Relapse must be after"),
+    ],
+)
+def test_it_shows_a_mistake_beside_its_field_and_enrols_nobody(
+    signed_in, site, changes, field, message
+):
+    response = enrol(signed_in, site, **changes)
+
+    assert response.status_code == 200
+    assert any(message in text for text in field_errors(response, field)), response.content
+    assert response.context["patient_form"]["subject_id"].value() == changes.get(
+        "subject_id", "NEW-01"
+    )
+    assert not models.Patient.objects.exists()
+
+
+def test_it_refuses_a_study_id_the_study_already_has(signed_in, site):
+    factories.PatientFactory(site=site, subject_id="NEW-01")
+
+    html = enrol(signed_in, site).content.decode()
+
+    assert "This study already has a patient with this study id" in html
+    assert models.Patient.objects.count() == 1
+
+
+def test_it_rolls_the_patient_back_when_a_section_fails_once_the_patient_exists(
+    signed_in, site, monkeypatch
+):
+    # Course rules run only once the patient is stored; a problem found then undoes it all.
+    def clean_in_course(eligibility):
+        if eligibility.patient_id:
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError({"ecog": "Found by a course rule"})
+
+    monkeypatch.setattr(models.Eligibility, "clean", clean_in_course)
+
+    response = enrol(signed_in, site)
+
+    assert field_errors(response, "eligibility-ecog") == ["Found by a course rule"]
+    assert not models.Patient.objects.exists()
+    assert not models.PriorTherapy.objects.exists()
+
+
+# Eligibility partial
+
+
+def eligibility_check(client, study_code="HCD19", **changes):
+    data = {
+        key: value for key, value in ENROLMENT.items() if key.startswith(("eligibility", "prior"))
+    }
+    return client.post(url("enrolment-eligibility", study_code), data | changes, **HTMX)
+
+
+def test_it_checks_eligibility_as_the_form_is_typed(signed_in, site):
+    html = eligibility_check(signed_in).content.decode()
+
+    assert "Eligible" in html and "Not eligible" not in html
+
+
+def test_it_names_each_unmet_criterion(signed_in, site):
+    html = eligibility_check(
+        signed_in,
+        **{
+            "eligibility-ecog": "3",
+            "prior-date": "",
+            "prior-best_response": "",
+            "prior-relapse_date": "",
+        },
+    ).content.decode()
+
+    assert "Not eligible" in html
+    assert "ECOG 3; at most 2 allowed" in html
+    assert "No earlier murine CD19 CAR-T recorded" in html
+
+
+def test_it_checks_against_the_study_s_own_criteria(signed_in, site):
+    models.Study.objects.update(min_cd19_blast_pct=99)
+
+    html = eligibility_check(signed_in).content.decode()
+
+    assert "98.0% of blasts CD19-positive; at least 99.0% required" in html
+
+
+def test_it_says_what_is_still_missing(signed_in, site):
+    html = eligibility_check(signed_in, **{"eligibility-ecog": ""}).content.decode()
+
+    assert "Incomplete" in html and "ECOG not recorded" in html
+
+
+def test_it_checks_a_stored_patient_with_its_prior_therapies(signed_in, patient):
+    factories.PriorTherapyFactory(patient=patient)
+    data = {
+        "cd19_blast_pct": "99",
+        "bm_blast_pct": "20",
+        "ecog": "0",
+        "adequate_organ_function": "true",
+    }
+
+    html = signed_in.post(url("patient-eligibility", patient.pk), data, **HTMX).content.decode()
+
+    assert "Eligible" in html and "Not eligible" not in html
+
+
+# Patient page
+
+
+def test_it_shows_every_section_and_the_timeline(signed_in, patient):
+    factories.DailyAssessmentFactory(patient=patient, day=2, temperature_c=39, hypotension=True)
+    factories.ResponseAssessmentFactory(patient=patient)
+    factories.FollowUpEventFactory(patient=patient)
+
+    html = signed_in.get(url("patient-detail", patient.pk)).content.decode()
+
+    for title in ("Eligibility", "Lymphodepletion", "CAR-T infusions", "Follow-up events"):
+        assert f">{title}</h2>" in html
+    for milestone in (
+        "Enrolment",
+        "Lymphodepletion",
+        "Infusion: Humanized CD19 CAR-T",
+        "CRS grade 2, ICANS grade 0",
+        "Response: CR",
+        "Allogeneic HCT",
+        "Last contact",
+    ):
+        assert f"<strong>{milestone}</strong>" in html
+    assert "240,000 cells/kg" in html
+    assert "D+30" in html
+
+
+def test_it_shows_the_patient_page_in_a_fixed_number_of_queries(
+    signed_in, patient, django_assert_num_queries
+):
+    factories.DailyAssessmentFactory.create_batch(
+        5, patient=patient, day=factories.factory.Iterator(range(5))
+    )
+
+    # session, user, patient, six prefetches, and eligibility's own prior therapies
+    with django_assert_num_queries(9):
+        signed_in.get(url("patient-detail", patient.pk))
+
+
+def test_it_returns_404_for_an_unknown_patient_or_section(signed_in, patient):
+    assert signed_in.get(url("patient-detail", 999)).status_code == 404
+    assert signed_in.get(url("section-edit", patient.pk, "nonsense")).status_code == 404
+    assert signed_in.get(url("section-add", patient.pk, "lymphodepletion")).status_code == 404
+    assert signed_in.get(url("patient-part", patient.pk, "nonsense")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "section", ["patient", "eligibility", "genetics", "lymphodepletion", "toxicities"]
+)
+def test_it_opens_a_one_to_one_section_for_editing(signed_in, patient, section):
+    response = signed_in.get(url("section-edit", patient.pk, section), **HTMX)
+
+    assert response.status_code == 200
+    assert 'class="section-form"' in response.content.decode()
+    assert unlabelled(response) == []
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        "prior_therapies",
+        "infusions",
+        "car_t_counts",
+        "daily_assessments",
+        "response_assessments",
+        "events",
+    ],
+)
+def test_it_opens_a_list_section_for_adding(signed_in, patient, section):
+    response = signed_in.get(url("section-add", patient.pk, section), **HTMX)
+
+    assert response.status_code == 200
+    assert unlabelled(response) == []
+
+
+def test_it_opens_a_section_on_a_page_of_its_own_without_javascript(signed_in, patient):
+    address = url("section-edit", patient.pk, "lymphodepletion")
+
+    html = signed_in.get(address).content.decode()
+    shown = signed_in.get(url("section-show", patient.pk, "lymphodepletion"))
+
+    assert "<title>Lymphodepletion · Patient P001" in html
+    assert f'<form class="section-form" method="post" action="{address}"' in html
+    assert shown.url == url("patient-detail", patient.pk) + "#section-lymphodepletion"
+
+
+def test_it_saves_a_section_and_tells_the_page_to_refresh(signed_in, patient):
+    data = {
+        "start_date": "2020-01-09",
+        "fludarabine_mg_m2_per_day": "25",
+        "cyclophosphamide_mg_m2_per_day": "0",
+        "days": "4",
+    }
+
+    response = signed_in.post(url("section-edit", patient.pk, "lymphodepletion"), data, **HTMX)
+
+    assert "Lymphodepletion: saved." in response.content.decode()
+    assert json.loads(response["HX-Trigger-After-Settle"]) == {
+        "courseChanged": {"section": "lymphodepletion"}
+    }
+    lymphodepletion = models.Lymphodepletion.objects.get()
+    assert (lymphodepletion.start_date, lymphodepletion.days) == (date(2020, 1, 9), 4)
+
+
+def test_it_sends_a_plain_form_back_to_the_patient_page(signed_in, patient):
+    data = {"kind": "other_therapy", "date": "2020-03-01", "description": "Blinatumomab"}
+
+    response = signed_in.post(url("section-add", patient.pk, "events"), data)
+
+    assert response.url == url("patient-detail", patient.pk) + "#section-events"
+    assert patient.events.get().description == "Blinatumomab"
+
+
+def test_it_edits_a_list_record(signed_in, patient):
+    infusion = patient.infusions.get()
+    data = {
+        "date": "2020-01-15",
+        "product": "humanized_cd19",
+        "weight_kg": "61.5",
+        "cells_per_kg": "300000",
+    }
+
+    signed_in.post(url("section-item-edit", patient.pk, "infusions", infusion.pk), data, **HTMX)
+
+    infusion.refresh_from_db()
+    assert (infusion.weight_kg, infusion.cells_per_kg) == (61.5, 300_000)
+
+
+# Each rule of the model layer, entered through the page that edits its section.
+MISTAKES = [
+    (
+        "patient",
+        {"last_contact_date": "2020-01-14"},
+        "last_contact_date",
+        "Last contact cannot be before the last recorded event (2020-01-15)",
+    ),
+    (
+        "patient",
+        {"birth_date": "2020-02-01"},
+        "birth_date",
+        "Date of birth must be before the infusion (2020-01-15)",
+    ),
+    (
+        "eligibility",
+        {"cd19_blast_pct": "101"},
+        "cd19_blast_pct",
+        "CD19-positive blasts must be a percentage between 0 and 100",
+    ),
+    (
+        "lymphodepletion",
+        {"start_date": "2019-12-30"},
+        "start_date",
+        "Lymphodepletion cannot start before enrolment (2020-01-02)",
+    ),
+    ("lymphodepletion", {"days": "15"}, "days", "Lymphodepletion days must be between 1 and 14"),
+    (
+        "toxicities",
+        {"crs_onset_day": "2"},
+        "crs_onset_day",
+        "A CRS onset day needs a CRS grade of 1 or more",
+    ),
+    (
+        "prior_therapies",
+        {"kind": "chemotherapy", "date": "2019-01-01", "best_response": "cr"},
+        "best_response",
+        "A best response is recorded only for an earlier CAR-T",
+    ),
+    (
+        "prior_therapies",
+        {"kind": "tki", "date": "2020-02-01"},
+        "date",
+        "A prior therapy must be before the infusion (2020-01-15)",
+    ),
+    (
+        "infusions",
+        {
+            "date": "2020-01-10",
+            "product": "humanized_cd19",
+            "weight_kg": "60",
+            "cells_per_kg": "1000",
+        },
+        "date",
+        "Infusion date must be after the start of lymphodepletion (2020-01-10)",
+    ),
+    (
+        "infusions",
+        {
+            "date": "2020-02-10",
+            "product": "humanized_cd19",
+            "weight_kg": "60",
+            "cells_per_kg": "9000000",
+        },
+        "cells_per_kg",
+        "Dose 9,000,000 cells/kg is above the protocol&#x27;s ceiling of 5,000,000 cells/kg",
+    ),
+    (
+        "car_t_counts",
+        {"day": "7", "cells_per_ul": "-1"},
+        "cells_per_ul",
+        "CAR-T count cannot be negative",
+    ),
+    (
+        "daily_assessments",
+        {
+            "day": "1",
+            "temperature_c": "46",
+            "vasopressors": "0",
+            "oxygen": "none",
+            "consciousness": "awake",
+            "seizure": "none",
+            "motor_weakness": "none",
+            "cerebral_edema": "none",
+        },
+        "temperature_c",
+        "Temperature must be between 30 and 45",
+    ),
+    (
+        "response_assessments",
+        {"day": "30", "status": "cr", "bm_blast_pct": "7", "mrd": "unknown"},
+        "bm_blast_pct",
+        "CR and CRi need fewer than 5% marrow blasts; 7.0% was entered",
+    ),
+    (
+        "response_assessments",
+        {"day": "30", "status": "nr", "mrd": "negative", "mrd_level": "0.01"},
+        "mrd_level",
+        "MRD-negative means a level below 0.0001 (0.01%)",
+    ),
+    (
+        "events",
+        {"kind": "death", "date": "2020-01-05", "cause": "disease"},
+        "date",
+        "Death is before the infusion (2020-01-15)",
+    ),
+    (
+        "events",
+        {"kind": "relapse", "date": "2020-03-01", "cd19": "positive"},
+        "kind",
+        "A relapse needs an earlier response assessment of CR or CRi",
+    ),
+    (
+        "events",
+        {"kind": "relapse", "date": "2020-03-01"},
+        "cd19",
+        "A relapse needs its CD19 status",
+    ),
+]
+
+
+def current_values(section: str, patient) -> dict:
+    """The form's fields as stored, so a test changes only what it means to."""
+    if section == "patient":
+        return {
+            "subject_id": "P001",
+            "site": patient.site.pk,
+            "sex": "female",
+            "birth_date": "2000-03-01",
+            "enrollment_date": "2020-01-02",
+            "last_contact_date": "2020-09-01",
+        }
+    if section == "lymphodepletion":
+        return {
+            "start_date": "2020-01-10",
+            "fludarabine_mg_m2_per_day": "30",
+            "cyclophosphamide_mg_m2_per_day": "250",
+            "days": "3",
+        }
+    return {}
+
+
+def snapshot(patient) -> str:
+    return json.dumps(cohort_document(patient.study), sort_keys=True, default=str)
+
+
+@pytest.mark.parametrize(
+    ("section", "data", "field", "message"), MISTAKES, ids=[f"{m[0]}-{m[2]}" for m in MISTAKES]
+)
+def test_it_shows_each_rule_beside_its_field_and_saves_nothing(
+    signed_in, patient, section, data, field, message
+):
+    before = snapshot(patient)
+    many = models.Patient._meta.get_field(section).one_to_many if section != "patient" else False
+    address = url("section-add" if many else "section-edit", patient.pk, section)
+
+    response = signed_in.post(address, current_values(section, patient) | data, **HTMX)
+
+    assert response.status_code == 200
+    assert any(message in text for text in field_errors(response, field)), (
+        field_errors(response, field) or response.content.decode()
+    )
+    assert "Not saved." in response.content.decode()
+    assert snapshot(patient) == before
+
+
+def test_it_keeps_every_typed_value_after_a_mistake(signed_in, patient):
+    data = {
+        "day": "3",
+        "temperature_c": "46",
+        "hypotension": "on",
+        "vasopressors": "1",
+        "oxygen": "low_flow",
+        "ice_score": "8",
+        "consciousness": "awake",
+        "seizure": "none",
+        "motor_weakness": "none",
+        "cerebral_edema": "focal",
+    }
+
+    html = signed_in.post(
+        url("section-add", patient.pk, "daily_assessments"), data, **HTMX
+    ).content.decode()
+
+    assert 'name="temperature_c" value="46"' in html
+    assert 'name="ice_score" value="8"' in html
+    assert re.search(r'name="hypotension"[^>]*checked', html)
+    assert '<option value="focal" selected>' in html
+    assert '<option value="low_flow" selected>' in html
+
+
+def test_it_deletes_a_record(signed_in, patient):
+    count = factories.CarTCountFactory(patient=patient)
+
+    response = signed_in.post(
+        url("section-item-delete", patient.pk, "car_t_counts", count.pk), **HTMX
+    )
+
+    assert "deleted" in response.content.decode()
+    assert not patient.car_t_counts.exists()
+
+
+def test_it_refuses_a_deletion_that_breaks_the_course(signed_in, patient):
+    response = factories.ResponseAssessmentFactory(patient=patient, day=30)
+    factories.FollowUpEventFactory(
+        patient=patient, kind="relapse", cd19="positive", date=date(2020, 6, 1)
+    )
+
+    reply = signed_in.post(
+        url("section-item-delete", patient.pk, "response_assessments", response.pk), **HTMX
+    )
+
+    assert "Not deleted." in reply.content.decode()
+    assert "A relapse needs an earlier response assessment of CR or CRi" in reply.content.decode()
+    assert patient.response_assessments.exists()
+
+
+def test_it_refreshes_the_header_and_the_timeline(signed_in, patient):
+    factories.FollowUpEventFactory(
+        patient=patient, kind="death", cause="disease", date=date(2020, 9, 1)
+    )
+
+    header = signed_in.get(url("patient-part", patient.pk, "header"), **HTMX).content.decode()
+    timeline = signed_in.get(url("patient-part", patient.pk, "timeline"), **HTMX).content.decode()
+
+    assert ">Deceased</li>" in header
+    assert "<strong>Death</strong>" in timeline and "cause: disease" in timeline
+
+
+# Live grades
+
+
+def grades(client, patient, **typed) -> str:
+    data = {
+        "vasopressors": "0",
+        "oxygen": "none",
+        "consciousness": "awake",
+        "seizure": "none",
+        "motor_weakness": "none",
+        "cerebral_edema": "none",
+    }
+    return client.post(url("grades", patient.pk), data | typed, **HTMX).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ({}, ["grade 0: no fever", "grade 0: no ICANS findings"]),
+        ({"temperature_c": "38.5"}, ["grade 1: fever only"]),
+        ({"temperature_c": "38.5", "vasopressors": "1"}, ["Grade 3", "grade 3: one vasopressor"]),
+        (
+            {"temperature_c": "39", "oxygen": "positive_pressure"},
+            ["grade 4: positive-pressure ventilation"],
+        ),
+        (
+            {"fever_masked": "on", "vasopressin": "on"},
+            ["grade 3: vasopressin alone counts as one vasopressor, fever masked"],
+        ),
+        ({"ice_score": "5"}, ["grade 2: ICE score 5"]),
+        ({"seizure": "prolonged"}, ["grade 4: prolonged or repetitive seizures"]),
+    ],
+)
+def test_it_grades_the_assessment_as_it_is_typed(signed_in, patient, typed, expected):
+    html = grades(signed_in, patient, **typed)
+
+    for text in expected:
+        assert text in html
+
+
+def test_it_grades_a_child_with_capd(signed_in, patient):
+    models.Patient.objects.filter(pk=patient.pk).update(birth_date=date(2012, 1, 1))
+
+    html = grades(signed_in, patient, ice_score="2", capd_score="10")
+
+    assert "grade 3: CAPD score 10" in html
+    assert "graded with the CAPD score" in html
+
+
+def test_it_leaves_out_what_does_not_make_sense_yet(signed_in, patient):
+    html = grades(signed_in, patient, temperature_c="39", ice_score="12")
+
+    assert "grade 1: fever only" in html and "grade 0: no ICANS findings" in html
+    assert "ICE score must be between 0 and 10" in html
+
+
+def test_it_warns_where_the_recorded_grade_differs_from_the_computed_one(signed_in, patient):
+    factories.DailyAssessmentFactory(patient=patient, day=1, temperature_c=39, vasopressors=2)
+    models.ToxicityRecord.objects.create(patient=patient, crs_max_grade=2, icans_max_grade=0)
+
+    html = signed_in.get(url("patient-detail", patient.pk)).content.decode()
+
+    assert "recorded maximum differs from the grade computed" in html
+    assert "CRS: recorded grade 2, computed grade 4 (grade 4: 2 vasopressors)" in html
+
+
+def test_it_shows_the_saved_grades_when_an_assessment_is_opened(signed_in, patient):
+    assessment = factories.DailyAssessmentFactory(
+        patient=patient, day=1, temperature_c=39, oxygen="low_flow"
+    )
+
+    html = signed_in.get(
+        url("section-item-edit", patient.pk, "daily_assessments", assessment.pk), **HTMX
+    ).content.decode()
+
+    assert "grade 2: low-flow oxygen" in html
