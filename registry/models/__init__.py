@@ -1,4 +1,6 @@
+from registry.models.access import Membership, Role
 from registry.models.patient import Patient
+from registry.models.queries import DataQuery
 from registry.models.sections import (
     CarTCount,
     DailyAssessment,
@@ -15,15 +17,18 @@ from registry.models.study import Site, Study
 
 __all__ = [
     "CarTCount",
+    "DataQuery",
     "DailyAssessment",
     "Eligibility",
     "FollowUpEvent",
     "Genetics",
     "Infusion",
     "Lymphodepletion",
+    "Membership",
     "Patient",
     "PriorTherapy",
     "ResponseAssessment",
+    "Role",
     "Site",
     "Study",
     "ToxicityRecord",

@@ -3,6 +3,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from registry.choices import Sex
 from registry.course import validate_in_course
@@ -43,6 +44,8 @@ class Patient(models.Model):
     )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    history = HistoricalRecords()
 
     document_fields = ("sex", "birth_date", "enrollment_date", "last_contact_date")
     course_path = ""

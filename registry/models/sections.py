@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from registry import choices, grading
 from registry.course import validate_in_course
@@ -16,6 +17,11 @@ class Section(models.Model):
     # Where the section sits in a patient's cohort document, e.g. "events" or "genetics".
     course_path = ""
     document_fields: tuple[str, ...] = ()
+
+    # Raised by one on every save; a form or an API client that read an older version is
+    # told someone else changed the record in the meantime.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    history = HistoricalRecords(inherit=True)
 
     class Meta:
         abstract = True

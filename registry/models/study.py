@@ -1,5 +1,6 @@
 from django.core.validators import RegexValidator
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from registry.eligibility import Criteria
 from registry.validators import not_negative, percent
@@ -50,6 +51,12 @@ class Study(models.Model):
     requires_prior_murine_cd19 = models.BooleanField(
         "eligibility: at least one earlier murine CD19 CAR-T", default=True
     )
+    locked_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="While set, the study's data cannot be changed; an administrator unlocks it",
+    )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["code"]
@@ -73,6 +80,7 @@ class Site(models.Model):
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="sites")
     code = models.CharField(max_length=40, validators=[code_validator])
     name = models.CharField(max_length=200, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["study", "code"]
