@@ -28,6 +28,7 @@ RUN useradd --system --uid 10001 --user-group --no-create-home registry
 USER registry
 
 EXPOSE 8000
-# gunicorn binds 0.0.0.0:$PORT and starts $WEB_CONCURRENCY workers. No control socket:
-# the container is managed from outside, and the user has no home directory to put it in.
-CMD ["gunicorn", "config.wsgi", "--access-logfile", "-", "--no-control-socket"]
+# gunicorn binds 0.0.0.0:$PORT and starts $WEB_CONCURRENCY workers; config/gunicorn.py
+# keeps query strings out of the access log. No control socket: the container is managed
+# from outside, and the user has no home directory to put it in.
+CMD ["gunicorn", "config.wsgi", "--config", "python:config.gunicorn", "--no-control-socket"]

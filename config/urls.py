@@ -8,5 +8,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("registry.api.urls")),
     path("api/v1/", include("analytics.urls")),
+    path("", include("analytics.web_urls")),
     path("", include("registry.web.urls")),
 ]

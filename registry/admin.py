@@ -1,15 +1,30 @@
-"""Coordinators' data entry: one patient on one page, with every section inline."""
+"""Coordinators' data entry: one patient on one page, with every section inline.
+
+Each page shows and changes only what the user's study roles allow (registry.admin_access).
+
+Every save and delete goes through registry.services: a change form asks for the reason
+for change and carries the version it was opened on; the history of each record is shown
+(django-simple-history) but cannot be edited, and nothing is reverted from it.
+"""
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.templatetags.admin_urls import admin_urlname
+from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils.html import format_html_join
+from simple_history.admin import SimpleHistoryAdmin
 
-from registry import choices, models
+from registry import choices, models, services
+from registry.admin_access import (
+    ScopedPatientAdmin,
+    ScopedSectionAdmin,
+    ScopedSectionInline,
+    ScopedSiteAdmin,
+    ScopedSiteInline,
+    ScopedStudyAdmin,
+)
 from registry.admin_course import CourseCheck, CourseFormSet
-from registry.course import deletion_problems
 from registry.selectors import patients_with_status
 
 
@@ -23,7 +38,91 @@ class ExtramedullarySitesField(forms.MultipleChoiceField):
         super().__init__(choices=choices.ExtramedullarySite.choices, required=False, **kwargs)
 
 
-class EligibilityForm(forms.ModelForm):
+class VersionedForm(forms.ModelForm):
+    """Carries the version of the record it was opened on: a save over a newer one is refused."""
+
+    # Not named `version`: the admin refuses a form field named after a non-editable one.
+    record_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["record_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is not None:
+            services.check_version(self.instance, cleaned.get("record_version"))
+        return cleaned
+
+
+class ChangeReasonForm(VersionedForm):
+    """A change form: asks why a saved record changes (optional when adding one)."""
+
+    change_reason = forms.CharField(
+        label="Reason for change",
+        max_length=services.REASON_MAX_LENGTH,
+        error_messages={"required": services.REASON_REQUIRED},
+        help_text="Kept in the history of every record this page changes or deletes",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["change_reason"].required = self.instance.pk is not None
+
+
+class AuditedAdmin(SimpleHistoryAdmin):
+    """Saves and deletes through registry.services; the history is read-only."""
+
+    form = ChangeReasonForm
+    delete_confirmation_template = "admin/registry/delete_confirmation.html"
+
+    def get_actions(self, request):
+        # Records are deleted one at a time, each with its reason (and, for a section,
+        # checked against the rest of its course).
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def save_model(self, request, obj, form, change) -> None:
+        # The form, with the page's inlines (CourseCheck), validated the submission whole.
+        services.record_save(
+            record=obj,
+            user=request.user,
+            reason=form.cleaned_data.get(services.REASON_FIELD, ""),
+            version=form.cleaned_data.get("record_version"),
+            clean=False,
+        )
+
+    def delete_model(self, request, obj) -> None:
+        reason = request.POST.get(services.REASON_FIELD, "")
+        services.record_delete(record=obj, user=request.user, reason=reason)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ValidationError as error:
+            for message in error.messages:
+                self.message_user(request, f"Not deleted: {message}", messages.ERROR)
+            return redirect(request.path)
+
+    def revert_disabled(self, request, obj=None) -> bool:
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # A past version is shown, never saved back: that would be a change without a reason.
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class SectionInline(ScopedSectionInline):
+    """A section on the patient's page, checked with the rest of the submitted course."""
+
+    formset = CourseFormSet
+    form = VersionedForm
+
+
+class EligibilityForm(VersionedForm):
     extramedullary_sites = ExtramedullarySitesField(label="Extramedullary disease sites")
 
     class Meta:
@@ -31,9 +130,8 @@ class EligibilityForm(forms.ModelForm):
         fields = ["patient", *models.Eligibility.document_fields]
 
 
-class EligibilityInline(admin.StackedInline):
+class EligibilityInline(SectionInline, admin.StackedInline):
     model = models.Eligibility
-    formset = CourseFormSet
     form = EligibilityForm
     readonly_fields = ["verdict"]
 
@@ -46,30 +144,25 @@ class EligibilityInline(admin.StackedInline):
         return f"{label}. {'; '.join(verdict.reasons)}".strip()
 
 
-class GeneticsInline(admin.StackedInline):
+class GeneticsInline(SectionInline, admin.StackedInline):
     model = models.Genetics
-    formset = CourseFormSet
 
 
-class LymphodepletionInline(admin.StackedInline):
+class LymphodepletionInline(SectionInline, admin.StackedInline):
     model = models.Lymphodepletion
-    formset = CourseFormSet
 
 
-class ToxicityInline(admin.StackedInline):
+class ToxicityInline(SectionInline, admin.StackedInline):
     model = models.ToxicityRecord
-    formset = CourseFormSet
 
 
-class PriorTherapyInline(admin.TabularInline):
+class PriorTherapyInline(SectionInline, admin.TabularInline):
     model = models.PriorTherapy
-    formset = CourseFormSet
     extra = 0
 
 
-class InfusionInline(admin.TabularInline):
+class InfusionInline(SectionInline, admin.TabularInline):
     model = models.Infusion
-    formset = CourseFormSet
     extra = 0
     readonly_fields = ["total_cells"]
 
@@ -78,15 +171,13 @@ class InfusionInline(admin.TabularInline):
         return f"{infusion.total_cells:.3g}" if infusion.pk else "—"
 
 
-class CarTCountInline(admin.TabularInline):
+class CarTCountInline(SectionInline, admin.TabularInline):
     model = models.CarTCount
-    formset = CourseFormSet
     extra = 0
 
 
-class DailyAssessmentInline(admin.TabularInline):
+class DailyAssessmentInline(SectionInline, admin.TabularInline):
     model = models.DailyAssessment
-    formset = CourseFormSet
     extra = 0
     readonly_fields = ["computed_grades"]
 
@@ -98,15 +189,13 @@ class DailyAssessmentInline(admin.TabularInline):
         return f"CRS {crs.reason}; ICANS {icans.reason}"
 
 
-class ResponseAssessmentInline(admin.TabularInline):
+class ResponseAssessmentInline(SectionInline, admin.TabularInline):
     model = models.ResponseAssessment
-    formset = CourseFormSet
     extra = 0
 
 
-class FollowUpEventInline(admin.TabularInline):
+class FollowUpEventInline(SectionInline, admin.TabularInline):
     model = models.FollowUpEvent
-    formset = CourseFormSet
     extra = 0
 
 
@@ -157,11 +246,11 @@ class VitalStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(models.Patient)
-class PatientAdmin(admin.ModelAdmin):
+class PatientAdmin(ScopedPatientAdmin, AuditedAdmin):
     list_display = ["subject_id", "study", "site", "sex", "d30_status", "died"]
     list_filter = [
-        "study",
-        "site",
+        ("study", admin.RelatedOnlyFieldListFilter),
+        ("site", admin.RelatedOnlyFieldListFilter),
         Day30ResponseFilter,
         PriorTransplantFilter,
         VitalStatusFilter,
@@ -184,6 +273,30 @@ class PatientAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return patients_with_status(super().get_queryset(request))
+
+    def save_formset(self, request, form, formset, change) -> None:
+        """The inline records, through registry.services with the page's reason."""
+        reason = form.cleaned_data.get(services.REASON_FIELD, "")
+        versions = {
+            f.instance.pk: f.cleaned_data.get("record_version") for f in formset.initial_forms
+        }
+        formset.save(commit=False)
+        for record in formset.deleted_objects:
+            services.record_delete(
+                record=record,
+                user=request.user,
+                reason=reason,
+                version=versions.get(record.pk),
+                check_course=False,
+            )
+        for record in [*formset.new_objects, *(record for record, _ in formset.changed_objects)]:
+            services.record_save(
+                record=record,
+                user=request.user,
+                reason=reason,
+                version=versions.get(record.pk),
+                clean=False,
+            )
 
     def get_formset_kwargs(self, request, obj, inline, prefix):
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
@@ -211,46 +324,67 @@ class PatientAdmin(admin.ModelAdmin):
         return format_html_join("", "<div>{}</div>", lines)
 
 
-class SiteInline(admin.TabularInline):
+class SiteInline(ScopedSiteInline, admin.TabularInline):
     model = models.Site
     extra = 0
 
 
+class StudyActionForm(ActionForm):
+    reason = forms.CharField(label="Reason:", required=False, max_length=services.REASON_MAX_LENGTH)
+
+
 @admin.register(models.Study)
-class StudyAdmin(admin.ModelAdmin):
-    list_display = ["code", "title", "data_cutoff", "is_synthetic"]
+class StudyAdmin(ScopedStudyAdmin, SimpleHistoryAdmin):
+    list_display = ["code", "title", "data_cutoff", "is_synthetic", "locked_at"]
     search_fields = ["code", "title"]
     inlines = [SiteInline]
+    # Locked and unlocked only by the actions (or manage.py lock_study, unlock_study),
+    # which keep the reason in the study's history.
+    readonly_fields = ["locked_at"]
+    action_form = StudyActionForm
+    actions = ["lock", "unlock"]
+
+    def revert_disabled(self, request, obj=None) -> bool:
+        return True
+
+    @admin.action(description="Lock the selected studies", permissions=["change"])
+    def lock(self, request, queryset) -> None:
+        self._each(request, queryset, services.study_lock, "locked")
+
+    @admin.action(
+        description="Unlock the selected studies (give the reason)", permissions=["change"]
+    )
+    def unlock(self, request, queryset) -> None:
+        self._each(request, queryset, services.study_unlock, "unlocked")
+
+    def _each(self, request, queryset, change, done: str) -> None:
+        reason = request.POST.get("reason", "")
+        for study in queryset:
+            if not self.has_change_permission(request, study):
+                message = f"Study {study.code}: only its administrators lock and unlock it."
+                self.message_user(request, message, messages.ERROR)
+                continue
+            try:
+                change(study=study, user=request.user, reason=reason)
+            except ValidationError as error:
+                self.message_user(request, "; ".join(error.messages), messages.ERROR)
+            else:
+                self.message_user(request, f"Study {study.code} {done}.", messages.SUCCESS)
 
 
 @admin.register(models.Site)
-class SiteAdmin(admin.ModelAdmin):
+class SiteAdmin(ScopedSiteAdmin, admin.ModelAdmin):
     list_display = ["code", "name", "study"]
-    list_filter = ["study"]
+    list_filter = [("study", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["code", "name"]
 
 
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(ScopedSectionAdmin, AuditedAdmin):
     """A section listed on its own, found by the patient's study id."""
 
     list_select_related = ["patient"]
     search_fields = ["patient__subject_id"]
     raw_id_fields = ["patient"]
-
-    def get_actions(self, request):
-        # Records are deleted one at a time, each checked against the rest of its course.
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
-
-    def delete_view(self, request, object_id, extra_context=None):
-        record = self.get_object(request, object_id)
-        problems = deletion_problems(record) if record and request.method == "POST" else []
-        if problems:
-            for problem in problems:
-                self.message_user(request, f"Not deleted: {problem}", messages.ERROR)
-            return redirect(reverse(admin_urlname(self.opts, "change"), args=[object_id]))
-        return super().delete_view(request, object_id, extra_context)
 
 
 for section in (

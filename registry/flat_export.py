@@ -7,7 +7,7 @@ loaded (`registry.interchange.exporter.patients_for_export`), so a row costs no 
 """
 
 import csv
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import IO
@@ -203,8 +203,8 @@ PATIENT_COLUMNS: list[Column] = [
 ]
 
 
-def patient_row(patient: Patient) -> list:
-    return [column.value(patient) for column in PATIENT_COLUMNS]
+def patient_row(patient: Patient, columns: Sequence[Column] = PATIENT_COLUMNS) -> list:
+    return [column.value(patient) for column in columns]
 
 
 def section_header(section: str) -> list[str]:
@@ -239,11 +239,14 @@ def csv_value(value: object) -> str:
     return str(value)
 
 
-def iter_patients_csv(patients: Iterable[Patient]) -> Iterator[str]:
+def iter_patients_csv(
+    patients: Iterable[Patient], columns: Sequence[Column] = PATIENT_COLUMNS
+) -> Iterator[str]:
+    """One CSV line per patient; `columns` another column set, e.g. registry.deidentified's."""
     writer = csv.writer(_Echo())
-    yield writer.writerow([column.name for column in PATIENT_COLUMNS])
+    yield writer.writerow([column.name for column in columns])
     for patient in patients:
-        yield writer.writerow([csv_value(value) for value in patient_row(patient)])
+        yield writer.writerow([csv_value(value) for value in patient_row(patient, columns)])
 
 
 def write_patients_xlsx(patients: Iterable[Patient], stream: IO[bytes]) -> None:

@@ -1,7 +1,109 @@
+"""Fixtures for every test: a superuser, and the users whose study roles
+(registry.access) every page and endpoint is tried with.
+
+The home study is the factories' default (HCD19, sites BOREN and PUMC); the outsider's is
+OTHER. Each of these users is staff with every registry model permission, so that only
+their role decides what they see and change.
+"""
+
+import os
+from pathlib import Path
+
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
+
+from registry.access import membership_grant
+from registry.models import Role, Site
+from tests import factories
+
+PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture
 def admin_user(db) -> User:
-    return User.objects.create_superuser("admin", "admin@example.org", "correct-horse-battery")
+    return User.objects.create_superuser("admin", "admin@example.org", PASSWORD)
+
+
+def user_with_role(username: str, role: str, site: Site, *, at_site: bool = False) -> User:
+    """A staff user with every registry permission and `role` in the site's study (at that
+    site only when `at_site`)."""
+    user = User.objects.create_user(username, password=PASSWORD, is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="registry"))
+    sites = [site] if at_site else []
+    membership_grant(user=user, study=site.study, role=role, sites=sites)
+    return user
+
+
+@pytest.fixture
+def owner(db) -> User:
+    """Coordinates the home study."""
+    return user_with_role("owner", Role.COORDINATOR, factories.SiteFactory())
+
+
+@pytest.fixture
+def teammate(db) -> User:
+    """Monitors the home study: reads everything in it, changes nothing."""
+    return user_with_role("teammate", Role.MONITOR, factories.SiteFactory())
+
+
+@pytest.fixture
+def neighbour(db) -> User:
+    """A clinician of the home study at its other site, PUMC."""
+    site = factories.SiteFactory(code="PUMC", name="Peking Union Medical College Hospital")
+    return user_with_role("neighbour", Role.CLINICIAN, site, at_site=True)
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    """Coordinates another study, OTHER: nothing of the home study is theirs."""
+    site = factories.SiteFactory(study=factories.StudyFactory(code="OTHER"), code="ELSEWHERE")
+    return user_with_role("outsider", Role.COORDINATOR, site)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for the whole session (tests/web, tests/security); each test opens its own
+    context. Playwright's sync API runs once per thread: there must be one such fixture."""
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing: apt-get install chromium to run the browser tests"
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(f"REQUIRE_BROWSER=1 but {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop running in this thread, and Django refuses
+    # database calls from a thread with a running loop unless told the caller is synchronous.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="en-GB", base_url=live_server.url
+    )
+    context.set_default_timeout(5000)
+    page = context.new_page()
+    yield page
+    context.close()

@@ -1,9 +1,11 @@
 """Settings read from the environment; a bad value stops start-up with a clear message."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -87,6 +89,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "simple_history",
     "drf_spectacular_sidecar",
+    "axes",
     "registry",
     "analytics",
 ]
@@ -101,6 +104,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last: it turns a sign-in that django-axes refused into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -144,6 +150,42 @@ STORAGES = {
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
+
+# django-axes checks every sign-in first: the login page, the admin and the API's token
+# endpoint. Five failures in a row for one username from one address lock that pair for an
+# hour. Behind the load balancer every request comes from the balancer's address, so there
+# the username is locked from everywhere: slower for its owner, never a way around the
+# limit (X-Forwarded-For is not read, as a client could forge it). The hour runs from the
+# fifth failure (attempts during it do not extend it); a success resets the count; an
+# administrator unlocks sooner with `manage.py axes_reset_username NAME`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(hours=1)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_COOLOFF_MESSAGE = (
+    "Too many failed sign-ins: this account is locked for an hour. "
+    "An administrator can unlock it sooner."
+)
+AXES_LOCKOUT_CALLABLE = "registry.web.lockout.lockout_response"
+
+# Scripts, styles, images and requests from this site only: no inline script or style, no
+# eval(), no plugins, never inside another site's frame. The same policy in development and
+# tests as in production, so the browser tests fail on a page that breaks it. The API docs
+# page loosens it for itself (registry.api.views.ApiDocsView).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 REDIS_URL = env("REDIS_URL")
 CACHES = {
@@ -189,6 +231,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = COHORT_IMPORT_MAX_BYTES
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact": {"()": "config.redaction.RedactHealthData"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
 }

@@ -2,22 +2,23 @@
 
 Writes go through the model layer: `validate()` puts the values on the model instance and
 calls `full_clean()`, so the course rules (registry.course) answer here in the same words
-as in the admin and the cohort import, under this API's field names. JSON types are
+as in the admin and the cohort import, under this API's field names; `write()` saves
+through registry.services, with the reason and the version (registry.api.audit). JSON types are
 strict, as in the cohort import: `"yes"` is not true and `"60"` is not a number.
 """
 
 from collections.abc import Mapping
 
-from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.text import capfirst
 from rest_framework import serializers
-from rest_framework.settings import api_settings
+from rest_framework.exceptions import APIException
 
-from registry import choices
+from registry import choices, services
 from registry import models as registry
+from registry.api.audit import Change, refusal
 
 
 class JsonBooleanField(serializers.BooleanField):
@@ -107,26 +108,34 @@ class RegistrySerializer(serializers.ModelSerializer):
         try:
             instance.full_clean()
         except DjangoValidationError as error:
-            raise serializers.ValidationError(self._api_errors(error)) from None
+            raise self.refusal(error) from None
         self.cleaned_instance = instance
         return attrs
 
     def complete(self, instance: models.Model) -> None:
         """Set what the request does not carry (e.g. the patient) before validation."""
 
-    def _api_errors(self, error: DjangoValidationError) -> dict:
-        names = {field.source_attrs[0]: name for name, field in self.fields.items()}
-        names[NON_FIELD_ERRORS] = api_settings.NON_FIELD_ERRORS_KEY
-        if not hasattr(error, "error_dict"):
-            return {api_settings.NON_FIELD_ERRORS_KEY: error.messages}
-        return {names.get(key, key): messages for key, messages in error.message_dict.items()}
+    def refusal(self, error: DjangoValidationError) -> APIException:
+        return refusal(error, {field.source_attrs[0]: name for name, field in self.fields.items()})
 
     def create(self, validated_data: dict) -> models.Model:
-        self.cleaned_instance.save()
-        return self.cleaned_instance
+        return self.write()
 
     def update(self, instance: models.Model, validated_data: dict) -> models.Model:
-        self.cleaned_instance.save()
+        return self.write()
+
+    def write(self) -> models.Model:
+        """Save through registry.services, with the request's user, reason and version."""
+        change = self.context.get("change", Change())
+        try:
+            services.record_save(
+                record=self.cleaned_instance,
+                user=self.context["request"].user,
+                reason=change.reason,
+                version=change.version,
+            )
+        except DjangoValidationError as error:
+            raise self.refusal(error) from None
         return self.cleaned_instance
 
 
@@ -416,3 +425,36 @@ class PatientSerializer(RegistrySerializer):
         if site is None:
             raise serializers.ValidationError({"site": f"Study {study.code} has no site {code!r}"})
         return site
+
+
+class FieldChangeSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="The field's name, as elsewhere in this API")
+    old = serializers.JSONField(allow_null=True, help_text="Its value before; null if none")
+    new = serializers.JSONField(allow_null=True, help_text="Its value after; null if none")
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    """One change in a patient's audit trail (registry.history.HistoryEntry)."""
+
+    model = serializers.CharField(
+        source="record", help_text="The kind of record, e.g. patient or infusion"
+    )
+    section = serializers.CharField(
+        help_text="Where in the course: patient, or a section such as infusions"
+    )
+    record_id = serializers.IntegerField(help_text="Id of the record changed")
+    action = serializers.ChoiceField(
+        choices=["created", "changed", "deleted"], help_text="What was done to the record"
+    )
+    user = serializers.CharField(
+        allow_null=True, help_text="Username of who did it; null when not known"
+    )
+    date = serializers.DateTimeField(help_text="When")
+    reason = serializers.CharField(
+        allow_null=True, help_text="The reason for change given; null when none was"
+    )
+    changes = FieldChangeSerializer(
+        many=True,
+        help_text="Each value set (created), changed, or held when deleted, with its "
+        "value before and after",
+    )

@@ -1,7 +1,7 @@
 """/api/v1/: see registry.api.views for the layout of the resources."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
 from registry.api import views
@@ -45,7 +45,7 @@ for name, viewset in ONE_TO_ONE_SECTIONS.items():
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", views.ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("studies/import/", views.CohortImportView.as_view(), name="study-import"),
     path("studies/<slug:code>/export/", views.CohortExportView.as_view(), name="study-export"),
     path(
@@ -57,6 +57,16 @@ urlpatterns = [
         "studies/<slug:code>/export/patients.xlsx",
         views.PatientsXlsxView.as_view(),
         name="study-export-patients-xlsx",
+    ),
+    path(
+        "studies/<slug:code>/export/deidentified.csv",
+        views.DeidentifiedCsvView.as_view(),
+        name="study-export-deidentified-csv",
+    ),
+    path(
+        "patients/<int:patient_pk>/history/",
+        views.PatientHistoryView.as_view(),
+        name="patient-history",
     ),
     *section_urls,
     *router.urls,

@@ -10,18 +10,29 @@ Resources (all under /api/v1/):
   {list section}/{id}/: read, change (PUT, PATCH) and delete one record, e.g. infusions/12/
 - patients/{id}/{one-to-one section}/: read, PUT (creates or replaces), PATCH, DELETE,
   e.g. patients/7/eligibility/
+- patients/{id}/history/: every change of the patient and its course, newest first
 
-Reading needs a signed-in user; writing needs the model's add/change/delete permission.
+Reading needs a signed-in user and shows only what their study roles let them read
+(registry.access): anything else answers 404. Writing needs the model's add/change/delete
+permission and an editing role where the patient is (registry.api.permissions); importing,
+the study's coordinator or administrator role, or the add_study permission for a new study;
+exporting, the coordinator or administrator role.
+Writes of patients and sections say why in X-Change-Reason and may name the version they
+were made on in If-Match (see registry.api.audit).
 """
 
 from collections.abc import Iterator
 from functools import cached_property
 from io import BytesIO
 
+from axes.helpers import get_lockout_message
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.conf import settings
-from django.db import transaction
+from django.contrib.auth.signals import user_logged_in
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.decorators import method_decorator
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -31,10 +42,12 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
-from rest_framework import mixins, pagination, permissions, serializers, status, viewsets
+from drf_spectacular.views import SpectacularSwaggerSplitView
+from rest_framework import generics, mixins, pagination, permissions, serializers, status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.filters import SearchFilter
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import JSONParser
@@ -43,14 +56,19 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.routers import use_replica
-from registry import flat_export
+from registry import access, flat_export
 from registry import models as registry
 from registry.api import filters
 from registry.api import serializers as api
-from registry.course import LIST_SECTIONS, ONE_TO_ONE_SECTIONS, deletion_problems
+from registry.api.audit import VersionedRecordMixin
+from registry.api.permissions import OneToOnePermissions, RolePermissions
+from registry.course import LIST_SECTIONS, ONE_TO_ONE_SECTIONS
+from registry.deidentified import DEIDENTIFIED_COLUMNS
+from registry.history import patient_history
 from registry.interchange.exporter import CHUNK, iter_cohort_json, patients_for_export
 from registry.interchange.importer import cohort_import
 from registry.interchange.reader import DocumentRejected
+from registry.models.study import code_validator
 from registry.selectors import patients_with_status
 
 # The first class names its scheme in WWW-Authenticate, which makes a request without
@@ -62,7 +80,13 @@ PATIENT_ID = OpenApiParameter(
     "patient_pk", int, OpenApiParameter.PATH, description="Id of the patient"
 )
 RECORD_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Id of the record")
-STUDY_CODE = OpenApiParameter("code", str, OpenApiParameter.PATH, description="Study code")
+STUDY_CODE = OpenApiParameter(
+    "code",
+    str,
+    OpenApiParameter.PATH,
+    description="Study code",
+    pattern=code_validator.regex.pattern,
+)
 ERROR = inline_serializer("Error", {"detail": serializers.CharField(help_text="What went wrong")})
 FIELD_ERRORS = OpenApiResponse(
     OpenApiTypes.OBJECT,
@@ -106,21 +130,10 @@ class Pagination(pagination.PageNumberPagination):
 
 class RegistryViewMixin:
     authentication_classes = AUTHENTICATION
-    permission_classes = [permissions.DjangoModelPermissions]
+    permission_classes = [RolePermissions]
     parser_classes = [JSONParser]
     pagination_class = Pagination
     filter_backends: list = []
-
-
-class SectionDestroyMixin(mixins.DestroyModelMixin):
-    """A record the rest of the course stands on is not deleted: 400 with the reason."""
-
-    def perform_destroy(self, record) -> None:
-        with transaction.atomic():
-            problems = deletion_problems(record)
-            if problems:
-                raise ValidationError({"non_field_errors": problems})
-            record.delete()
 
 
 @extend_schema_view(retrieve=extend_schema(parameters=[STUDY_CODE]))
@@ -133,6 +146,9 @@ class StudyViewSet(RegistryViewMixin, viewsets.ReadOnlyModelViewSet):
     filter_backends = [DjangoFilterBackend]
     filterset_class = filters.StudyFilterSet
 
+    def get_queryset(self):
+        return access.visible_studies(self.request.user, super().get_queryset())
+
 
 class SiteViewSet(RegistryViewMixin, viewsets.ReadOnlyModelViewSet):
     """The centres of each study."""
@@ -142,13 +158,16 @@ class SiteViewSet(RegistryViewMixin, viewsets.ReadOnlyModelViewSet):
     filter_backends = [DjangoFilterBackend]
     filterset_class = filters.SiteFilterSet
 
+    def get_queryset(self):
+        return access.visible_sites(self.request.user, super().get_queryset())
+
 
 @extend_schema_view(
     create=extend_schema(responses={201: api.PatientSerializer, 400: FIELD_ERRORS}),
     update=extend_schema(responses={200: api.PatientSerializer, 400: FIELD_ERRORS}),
     partial_update=extend_schema(responses={200: api.PatientSerializer, 400: FIELD_ERRORS}),
 )
-class PatientViewSet(RegistryViewMixin, viewsets.ModelViewSet):
+class PatientViewSet(VersionedRecordMixin, RegistryViewMixin, viewsets.ModelViewSet):
     """Patients with every section of their course; ?search= matches the study id."""
 
     serializer_class = api.PatientSerializer
@@ -160,16 +179,48 @@ class PatientViewSet(RegistryViewMixin, viewsets.ModelViewSet):
         patients = registry.Patient.objects.select_related(
             "study", "site", *ONE_TO_ONE_SECTIONS
         ).prefetch_related(*LIST_SECTIONS)
+        patients = access.visible_patients(self.request.user, patients)
         return patients_with_status(patients).annotate(
             first_infusion_date=filters.first_infusion_date()
         )
 
+    def get_serializer(self, *args, **kwargs):
+        serializer = super().get_serializer(*args, **kwargs)
+        if not kwargs.get("many"):
+            # A study the user has no role in is not there: "does not exist", as for no study.
+            serializer.fields["study"].queryset = access.visible_studies(self.request.user)
+        return serializer
+
     def perform_create(self, serializer) -> None:
-        serializer.save()
+        site = serializer.validated_data.get("site")
+        if site is not None and not access.can_edit_site(self.request.user, site):
+            raise PermissionDenied(f"You do not enter data at site {site.code} of {site.study.code}")
+        super().perform_create(serializer)
         # Answer with the patient as the list shows it, status columns included.
         serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
 
     perform_update = perform_create
+
+
+@extend_schema(parameters=[PATIENT_ID], responses={200: api.HistoryEntrySerializer(many=True)})
+class PatientHistoryView(generics.ListAPIView):
+    """Every change of a patient and its course, newest first: who, when, why, and each value
+    before and after. Read-only; a deleted patient's history stays here."""
+
+    authentication_classes = AUTHENTICATION
+    permission_classes = [permissions.IsAuthenticated]
+    pagination_class = Pagination
+    filter_backends: list = []  # the history is a list, not a queryset to filter or order
+    serializer_class = api.HistoryEntrySerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            # The OpenAPI schema is being generated: the path's id is a patient's.
+            return registry.Patient.objects.none()
+        pk = self.kwargs["patient_pk"]
+        if not access.can_read_patient_history(self.request.user, pk):
+            raise Http404
+        return patient_history(pk)
 
 
 @extend_schema_view(
@@ -181,39 +232,33 @@ class PatientViewSet(RegistryViewMixin, viewsets.ModelViewSet):
     destroy=extend_schema(parameters=[RECORD_ID]),
 )
 class ListSectionViewSet(
+    VersionedRecordMixin,
     RegistryViewMixin,
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
-    SectionDestroyMixin,
+    mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
     """Records of a list section: listed and added under their patient, else by id."""
 
     def get_queryset(self):
-        records = super().get_queryset()
+        records = access.visible_records(self.request.user, super().get_queryset())
         if "patient_pk" in self.kwargs:
             records = records.filter(patient=self.patient)
         return records
 
     @cached_property
     def patient(self) -> registry.Patient:
-        return get_object_or_404(registry.Patient, pk=self.kwargs["patient_pk"])
+        patients = access.visible_patients(self.request.user)
+        return get_object_or_404(patients, pk=self.kwargs["patient_pk"])
 
     def get_serializer_context(self) -> dict:
         context = super().get_serializer_context()
         if "patient_pk" in self.kwargs:
             context["patient"] = self.patient
         return context
-
-
-class OneToOnePermissions(permissions.DjangoModelPermissions):
-    """PUT may create the record, so it needs the add permission as well as change."""
-
-    perms_map = permissions.DjangoModelPermissions.perms_map | {
-        "PUT": ["%(app_label)s.add_%(model_name)s", "%(app_label)s.change_%(model_name)s"]
-    }
 
 
 @extend_schema_view(
@@ -226,7 +271,11 @@ class OneToOnePermissions(permissions.DjangoModelPermissions):
     destroy=extend_schema(parameters=[PATIENT_ID]),
 )
 class OneToOneSectionViewSet(
-    RegistryViewMixin, mixins.RetrieveModelMixin, SectionDestroyMixin, viewsets.GenericViewSet
+    VersionedRecordMixin,
+    RegistryViewMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
 ):
     """A one-to-one section of a patient, at patients/{id}/{section}/."""
 
@@ -234,11 +283,13 @@ class OneToOneSectionViewSet(
 
     @cached_property
     def patient(self) -> registry.Patient:
-        return get_object_or_404(registry.Patient, pk=self.kwargs["patient_pk"])
+        patients = access.visible_patients(self.request.user)
+        return get_object_or_404(patients, pk=self.kwargs["patient_pk"])
 
     def get_object(self):
         record = get_object_or_404(self.get_queryset(), patient=self.patient)
         self.check_object_permissions(self.request, record)
+        self.check_precondition(record)
         return record
 
     def get_serializer_context(self) -> dict:
@@ -251,9 +302,11 @@ class OneToOneSectionViewSet(
         record = self.get_queryset().filter(patient=self.patient).first()
         if record is None and partial:
             raise Http404
+        self.check_precondition(record)
         serializer = self.get_serializer(record, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         serializer.save()
+        self.versioned = serializer.instance
         created = status.HTTP_201_CREATED if record is None else status.HTTP_200_OK
         return Response(serializer.data, status=created)
 
@@ -331,6 +384,11 @@ class ToxicityRecordViewSet(OneToOneSectionViewSet):
     serializer_class = api.ToxicityRecordSerializer
 
 
+class LockedOut(APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "locked_out"
+
+
 class TokenView(ObtainAuthToken):
     parser_classes = [JSONParser]
 
@@ -350,11 +408,38 @@ class TokenView(ObtainAuthToken):
                 "TokenResponse", {"token": serializers.CharField(help_text="The API token")}
             ),
             400: FIELD_ERRORS,
+            429: OpenApiResponse(
+                ERROR, description="Too many failed sign-ins: the account is locked for a while"
+            ),
         },
         auth=[],
     )
     def post(self, request, *args, **kwargs) -> Response:
-        return super().post(request, *args, **kwargs)
+        serializer = self.get_serializer(data=request.data)
+        try:
+            serializer.is_valid(raise_exception=True)
+        except ValidationError:
+            # django-axes flags this REST framework request, which its middleware never sees.
+            if getattr(request, "axes_locked_out", False):
+                raise LockedOut(get_lockout_message()) from None
+            raise
+        user = serializer.validated_data["user"]
+        # A token is a sign-in: django-axes resets the failure count, Django sets last_login.
+        user_logged_in.send(sender=type(user), request=request, user=user)
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+SWAGGER_UI_CSP = {"style-src": [SELF, UNSAFE_INLINE], "img-src": [SELF, "data:"]}
+
+
+@method_decorator(csp_update(SWAGGER_UI_CSP), name="get")
+class ApiDocsView(SpectacularSwaggerSplitView):
+    """Swagger UI with its script at this address (?script=) rather than inline in the page.
+
+    drf-spectacular's page keeps a small inline <style> block and Swagger UI's stylesheet
+    draws its icons from data: URLs: the Content-Security-Policy allows both on this page only.
+    """
 
 
 class CanImportCohorts(permissions.BasePermission):
@@ -423,12 +508,23 @@ class CohortImportView(APIView):
                 f"The document is larger than the limit of {limit:,} bytes; nothing was imported"
             )
             return Response({"detail": detail}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+        code = _study_code(request.data)
+        if not access.can_import(request.user, code):
+            raise PermissionDenied(f"Only the coordinators and administrators of {code} import it")
+        new = not registry.Study.objects.filter(code=code).exists()
         try:
-            result = cohort_import(data=request.data)
+            result = cohort_import(data=request.data, user=request.user)
         except DocumentRejected as rejected:
             return Response(_rejection(rejected), status=status.HTTP_400_BAD_REQUEST)
+        if new:
+            access.study_creator_grant(user=request.user, study=result.study)
         counts = {"created": result.created, "updated": result.updated}
         return Response({"study": result.study.code, **counts})
+
+
+def _study_code(data: object) -> object:
+    study = data.get("study") if isinstance(data, dict) else None
+    return study.get("code") if isinstance(study, dict) else None
 
 
 def _content_length(request) -> int:
@@ -461,7 +557,13 @@ class StudyDownloadView(APIView):
     content_negotiation_class = DownloadNegotiation
 
     def study(self, code: str) -> registry.Study:
-        return get_object_or_404(registry.Study, code=code)
+        user = self.request.user
+        study = access.exportable_studies(user).filter(code=code).first()
+        if study is None and access.visible_studies(user).filter(code=code).exists():
+            raise PermissionDenied("Exports are for the study's coordinators and administrators")
+        if study is None:
+            raise Http404
+        return study
 
     def patients(self, code: str) -> Iterator[registry.Patient]:
         patients = patients_for_export(self.study(code))
@@ -529,3 +631,18 @@ class PatientsXlsxView(StudyDownloadView):
             flat_export.write_patients_xlsx(self.patients(code), workbook)
         response = HttpResponse(workbook.getvalue(), content_type=XLSX)
         return attachment(response, f"{code}-patients.xlsx")
+
+
+class DeidentifiedCsvView(StudyDownloadView):
+    @extend_schema(
+        operation_id="studies_export_deidentified_csv",
+        parameters=[STUDY_CODE],
+        description="The patients CSV made fit to share: pseudonyms instead of study ids, "
+        "no birth dates (age at infusion instead), every date as days from the first "
+        "infusion, no free text. See registry.deidentified.",
+        responses={(200, "text/csv"): OpenApiTypes.STR, 404: ERROR},
+    )
+    def get(self, request, code: str) -> StreamingHttpResponse:
+        rows = flat_export.iter_patients_csv(self.patients(code), DEIDENTIFIED_COLUMNS)
+        response = StreamingHttpResponse(on_replica(rows), content_type="text/csv; charset=utf-8")
+        return attachment(response, f"{code}-deidentified.csv")

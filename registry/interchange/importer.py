@@ -1,14 +1,28 @@
-"""Import a cohort document: all or nothing, in one transaction, upserting by study id."""
+"""Import a cohort document: all or nothing, in one transaction, upserting by study id.
+
+Every row written leaves its history row, attributed to the importing user with the reason
+"cohort import"; the section rows a patient's document replaces are recorded as deleted.
+"""
 
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from registry import models as registry
 from registry.course import protocol_of
-from registry.interchange.reader import CohortDocument, PatientRecords, read_document
+from registry.interchange.reader import (
+    CohortDocument,
+    DocumentRejected,
+    PatientRecords,
+    read_document,
+)
 from registry.interchange.schema import SECTIONS
+from registry.rules import Problem
+from registry.services import IMPORT_REASON, attributed_to
 
 BATCH = 900  # stays under SQLite's limit of bound parameters per statement
 
@@ -20,14 +34,19 @@ class ImportResult:
     updated: int
 
 
-def cohort_import(*, data: object) -> ImportResult:
+def cohort_import(*, data: object, user: AbstractBaseUser | None = None) -> ImportResult:
     """Check the whole document, then write it; raises DocumentRejected and writes nothing."""
-    document = read_document(data, protocol_of(_study_for(data)))
-    with transaction.atomic():
+    stored = _study_for(data)
+    _refuse_if_locked(stored)
+    document = read_document(data, protocol_of(stored))
+    user = user if user is not None and user.is_authenticated else None
+    with transaction.atomic(), attributed_to(user, IMPORT_REASON):
         study = _save_study(document.study)
-        sites = _save_sites(study, {records.site_code for records in document.patients})
-        created, updated = _save_patients(study, sites, document)
-        _replace_sections(document.patients)
+        _refuse_if_locked(study)
+        codes = {records.site_code for records in document.patients}
+        sites = _save_sites(study, codes, user)
+        created, updated = _save_patients(study, sites, document, user)
+        _replace_sections(document.patients, user)
     return ImportResult(study=study, created=created, updated=updated)
 
 
@@ -42,6 +61,13 @@ def _study_for(data: object) -> registry.Study:
     return registry.Study()
 
 
+def _refuse_if_locked(study: registry.Study) -> None:
+    try:
+        study.check_unlocked()
+    except ValidationError as error:
+        raise DocumentRejected([Problem("study.code", error.messages[0])]) from None
+
+
 def _save_study(fields: dict) -> registry.Study:
     study, _ = registry.Study.objects.update_or_create(
         code=fields["code"],
@@ -50,14 +76,16 @@ def _save_study(fields: dict) -> registry.Study:
     return study
 
 
-def _save_sites(study: registry.Study, codes: set[str]) -> dict[str, registry.Site]:
+def _save_sites(study: registry.Study, codes: set[str], user) -> dict[str, registry.Site]:
     existing = {site.code: site for site in study.sites.all()}
     missing = [registry.Site(study=study, code=code) for code in codes - existing.keys()]
-    registry.Site.objects.bulk_create(missing)
+    bulk_create_with_history(
+        missing, registry.Site, default_user=user, default_change_reason=IMPORT_REASON
+    )
     return {site.code: site for site in study.sites.all()}
 
 
-def _save_patients(study, sites, document: CohortDocument) -> tuple[int, int]:
+def _save_patients(study, sites, document: CohortDocument, user) -> tuple[int, int]:
     stored = {patient.subject_id: patient for patient in study.patients.all()}
     new, changed = [], []
     now = timezone.now()
@@ -65,23 +93,38 @@ def _save_patients(study, sites, document: CohortDocument) -> tuple[int, int]:
         patient = records.patient
         patient.study, patient.site = study, sites[records.site_code]
         if patient.subject_id in stored:
-            patient.pk = stored[patient.subject_id].pk
-            patient.created = stored[patient.subject_id].created
-            patient.updated = now
+            earlier = stored[patient.subject_id]
+            patient.pk, patient.created, patient.updated = earlier.pk, earlier.created, now
+            patient.version = earlier.version + 1
             changed.append(patient)
         else:
             new.append(patient)
-    registry.Patient.objects.bulk_create(new, batch_size=BATCH)
-    fields = ["site", *registry.Patient.document_fields, "updated"]
-    registry.Patient.objects.bulk_update(changed, fields, batch_size=BATCH)
+    history = {"default_user": user, "default_change_reason": IMPORT_REASON, "default_date": now}
+    bulk_create_with_history(new, registry.Patient, batch_size=BATCH, **history)
+    fields = ["site", *registry.Patient.document_fields, "updated", "version"]
+    bulk_update_with_history(changed, registry.Patient, fields, batch_size=BATCH, **history)
     return len(new), len(changed)
 
 
-def _replace_sections(patients: list[PatientRecords]) -> None:
-    ids = [records.patient.pk for records in patients]
+def _replace_sections(patients: list[PatientRecords], user) -> None:
+    """Replace the patients' sections, recording the rows replaced as deleted.
+
+    The history of section rows is written with one INSERT ... SELECT per model and batch
+    of patients, rather than through simple-history's bulk_create_with_history: building a
+    historical instance for each of a large cohort's hundreds of thousands of rows would
+    double the import's time. Django's delete() would be slower still: it loads every row
+    to send the signals simple-history listens to, and writes their history one at a time.
+    """
+    batches = [
+        [records.patient.pk for records in patients[start : start + BATCH]]
+        for start in range(0, len(patients), BATCH)
+    ]
+    deleted = timezone.now()
     for model, _is_list in SECTIONS.values():
-        for start in range(0, len(ids), BATCH):
-            model.objects.filter(patient_id__in=ids[start : start + BATCH]).delete()
+        for ids in batches:
+            _record_history(model, ids, "-", user, deleted)
+            model.objects.filter(patient_id__in=ids)._raw_delete(connection.alias)
+    created = timezone.now()
     for key, (model, _is_list) in SECTIONS.items():
         rows = []
         for records in patients:
@@ -90,3 +133,30 @@ def _replace_sections(patients: list[PatientRecords]) -> None:
                 row.patient = records.patient
                 rows.append(row)
         model.objects.bulk_create(rows, batch_size=BATCH)
+        for ids in batches:
+            _record_history(model, ids, "+", user, created)
+
+
+def _record_history(model, patient_ids: list[int], history_type: str, user, when) -> None:
+    """Copy the patients' rows of `model` into its history, as simple-history would."""
+    quote = connection.ops.quote_name
+    history = model.history.model
+    values = ", ".join(quote(field.column) for field in history.tracked_fields)
+    stamp = ", ".join(
+        quote(column)
+        for column in ("history_date", "history_type", "history_user_id", "history_change_reason")
+    )
+    patient = quote(model._meta.get_field("patient").column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(history._meta.db_table)} ({values}, {stamp}) "
+            f"SELECT {values}, %s, %s, %s, %s FROM {quote(model._meta.db_table)} "
+            f"WHERE {patient} IN ({', '.join(['%s'] * len(patient_ids))})",
+            [
+                connection.ops.adapt_datetimefield_value(when),
+                history_type,
+                user.pk if user else None,
+                IMPORT_REASON,
+                *patient_ids,
+            ],
+        )

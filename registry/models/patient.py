@@ -68,6 +68,7 @@ class Patient(models.Model):
         if self.site_id and self.study_id and self.site.study_id != self.study_id:
             raise ValidationError({"site": "The site must belong to the patient's study"})
         if self.study_id:
+            self.study.check_unlocked()
             validate_in_course(self)
 
     @property

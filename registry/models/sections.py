@@ -27,6 +27,8 @@ class Section(models.Model):
         abstract = True
 
     def clean(self) -> None:
+        if self.patient_id:
+            self.patient.study.check_unlocked()
         self.clean_fields_together()
         if self.patient_id:
             validate_in_course(self)

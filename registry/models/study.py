@@ -1,5 +1,7 @@
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from registry.eligibility import Criteria
@@ -64,6 +66,16 @@ class Study(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} — {self.title}"
+
+    def check_unlocked(self) -> None:
+        """Refuse any change to the study's patients while the study is locked."""
+        if self.locked_at is not None:
+            since = timezone.localdate(self.locked_at).isoformat()
+            raise ValidationError(
+                f"Study {self.code} is locked since {since}; an administrator must unlock it, "
+                "with a reason, before data can change",
+                code="locked",
+            )
 
     def eligibility_criteria(self) -> Criteria:
         return Criteria(

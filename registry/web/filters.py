@@ -48,9 +48,9 @@ class PatientFilterSet(django_filters.FilterSet):
         model = models.Patient
         fields = ["q", "site", "sex", "d30", "prior_allo_hct", "vital"]
 
-    def __init__(self, *args, study: models.Study, **kwargs):
+    def __init__(self, *args, sites: QuerySet[models.Site], **kwargs):
         super().__init__(*args, **kwargs)
-        self.filters["site"].queryset = study.sites.all()
+        self.filters["site"].queryset = sites
 
     def filter_d30(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if value == "none":

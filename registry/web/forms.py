@@ -8,8 +8,9 @@ field these forms contain, so each message lands beside its field.
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 
-from registry import choices, models
+from registry import choices, models, services
 from registry.admin import ExtramedullarySitesField
 
 # Shown beside the input, so a number is never typed without its unit in view.
@@ -51,7 +52,8 @@ class RegistryForm(forms.ModelForm):
 
 
 class PatientForm(RegistryForm):
-    """The patient's own fields. The study is fixed by the page, never posted."""
+    """The patient's own fields. The study is fixed by the page, never posted; the site is
+    one of `sites`, those of the study where the user enters data (registry.access)."""
 
     class Meta:
         model = models.Patient
@@ -59,14 +61,14 @@ class PatientForm(RegistryForm):
         widgets = {"study": forms.HiddenInput}
         help_texts = {"subject_id": "The pseudonymous code: never a name or record number"}
 
-    def __init__(self, *args, study: models.Study, **kwargs):
+    def __init__(self, *args, study: models.Study, sites: QuerySet[models.Site], **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.study = study
         self.initial["study"] = study.pk
         # Part of the form (though never posted) so that the database's "one study id
         # per study" constraint is checked by the model before saving.
         self.fields["study"].disabled = True
-        self.fields["site"].queryset = study.sites.all()
+        self.fields["site"].queryset = sites
         self.fields["site"].empty_label = "Choose a site"
 
 
@@ -168,6 +170,28 @@ class FollowUpEventForm(RegistryForm):
     class Meta:
         model = models.FollowUpEvent
         fields = models.FollowUpEvent.document_fields
+
+
+class ChangeForm(forms.Form):
+    """Posted with each section's form, and to delete a record: why a saved record changes,
+    and the version the user opened (registry.services refuses a save over a newer one)."""
+
+    change_reason = forms.CharField(
+        label="Reason for change",
+        max_length=services.REASON_MAX_LENGTH,
+        error_messages={"required": services.REASON_REQUIRED},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, data=None, *, record):
+        super().__init__(data, initial={"version": record.version})
+        reason = self.fields["change_reason"]
+        reason.required = record.pk is not None
+        reason.help_text = (
+            "Kept in the patient's history"
+            if reason.required
+            else "Optional for a new record; kept in the patient's history"
+        )
 
 
 def typed_values(form: forms.ModelForm, names) -> tuple[dict, list[str]]:

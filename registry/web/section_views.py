@@ -3,29 +3,32 @@
 An htmx request gets the section's card back; a plain request (no JavaScript) gets the card
 on a page of its own and, once saved, is sent back to the patient page. Every save locks
 the patient and runs in one transaction, so the course rules see a course nobody else is
-changing and nothing is half-saved.
+changing and nothing is half-saved; it goes through registry.services, with the user's
+reason for change and the version of the record the form was opened on.
 """
 
 import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from registry import models
-from registry.course import deletion_problems
+from registry import access, models, services
 from registry.web import forms
 from registry.web.sections import (
     SECTIONS,
     Section,
     card_context,
+    check_can_edit,
     form_context,
     live_grades,
     new_form,
+    patient_for_edit,
     patient_for_page,
     record_of,
 )
@@ -39,8 +42,13 @@ def section_of(name: str, many: bool | None = None) -> Section:
     return section
 
 
-def locked_patient(pk: int) -> models.Patient:
-    return get_object_or_404(models.Patient.objects.select_for_update(), pk=pk)
+def locked_patient(pk: int, user) -> models.Patient:
+    """The patient, locked for the change: 404 unless `user` reads it, 403 unless they may
+    change it (registry.access)."""
+    patients = access.visible_patients(user, models.Patient.objects.select_for_update())
+    patient = get_object_or_404(patients, pk=pk)
+    check_can_edit(user, patient)
+    return patient
 
 
 def page_anchor(pk: int, section: Section) -> str:
@@ -50,11 +58,16 @@ def page_anchor(pk: int, section: Section) -> str:
 def render_card(
     request: HttpRequest, section: Section, pk: int, form=None, item: int | None = None, **extra
 ) -> HttpResponse:
-    patient = patient_for_page(pk)
+    patient = patient_for_page(pk, request.user)
     card = card_context(section, patient) | extra
     if form is not None:
         card |= form_context(section, patient, form, item)
-    context = {"card": card, "patient": patient, "study": patient.study}
+    context = {
+        "card": card,
+        "patient": patient,
+        "study": patient.study,
+        "can_edit": access.can_edit_patient(request.user, patient),
+    }
     template = "web/sections/card.html" if is_htmx(request) else "web/section_page.html"
     return render(request, template, context)
 
@@ -65,7 +78,15 @@ def changed(request: HttpRequest, section: Section, pk: int, message: str) -> Ht
         messages.success(request, message)
         return redirect(page_anchor(pk, section))
     response = render_card(request, section, pk, notice=message)
-    response["HX-Trigger-After-Settle"] = json.dumps({"courseChanged": {"section": section.name}})
+    events = {"courseChanged": {"section": section.name}}
+    # Each other card that shows what the course changes listens for an event of its own:
+    # a trigger filter on courseChanged would need eval(), which the CSP forbids.
+    events |= {
+        f"reload-{other.name}": {}
+        for other in SECTIONS.values()
+        if other.refreshes and other is not section
+    }
+    response["HX-Trigger-After-Settle"] = json.dumps(events)
     return response
 
 
@@ -73,25 +94,52 @@ def changed(request: HttpRequest, section: Section, pk: int, message: str) -> Ht
 def section_show(request: HttpRequest, pk: int, section: str) -> HttpResponse:
     section = section_of(section)
     if not is_htmx(request):
+        get_object_or_404(access.visible_patients(request.user), pk=pk)
         return redirect(page_anchor(pk, section))
     return render_card(request, section, pk)
 
 
 def edit(request: HttpRequest, pk: int, section: Section, item: int | None) -> HttpResponse:
+    user = request.user
     if request.method != "POST":
-        patient = patient_for_page(pk)
-        form = new_form(section, patient, record_of(section, patient, item))
-        return render_card(request, section, pk, form=form, item=item)
-    with transaction.atomic():
-        patient = locked_patient(pk)
+        patient = patient_for_edit(pk, user)
         record = record_of(section, patient, item)
-        form = new_form(section, patient, record, request.POST)
-        saved = form.is_valid()
-        if saved:
-            form.save()
+        form = new_form(section, patient, record, user=user)
+        change = forms.ChangeForm(record=record)
+        return render_card(request, section, pk, form=form, item=item, change=change)
+    with transaction.atomic():
+        patient = locked_patient(pk, user)
+        record = record_of(section, patient, item)
+        form = new_form(section, patient, record, request.POST, user=user)
+        change = forms.ChangeForm(request.POST, record=record)
+        saved = save_change(form, change, request.user)
     if saved:
         return changed(request, section, pk, f"{section.title}: saved.")
-    return render_card(request, section, pk, form=form, item=item)
+    return render_card(request, section, pk, form=form, item=item, change=change)
+
+
+def save_change(form, change: forms.ChangeForm, user) -> bool:
+    """Save the form's record through registry.services; a refusal shows on the forms,
+    with everything the user typed (an edit conflict too: nothing typed is lost)."""
+    if not all([form.is_valid(), change.is_valid()]):
+        return False
+    try:
+        services.record_save(
+            record=form.instance,
+            user=user,
+            reason=change.cleaned_data["change_reason"],
+            version=change.cleaned_data["version"],
+        )
+    except ValidationError as error:
+        refused(form, change, error)
+        return False
+    return True
+
+
+def refused(form, change: forms.ChangeForm, error: ValidationError) -> None:
+    """Show a refusal: one about the reason beside its field, any other on `form`."""
+    about_reason = services.REASON_FIELD in getattr(error, "error_dict", {})
+    (change if about_reason else form).add_error(None, error)
 
 
 @login_required
@@ -111,23 +159,42 @@ def section_item_edit(request: HttpRequest, pk: int, section: str, item: int) ->
 
 
 @login_required
-@require_POST
 def section_item_delete(request: HttpRequest, pk: int, section: str, item: int) -> HttpResponse:
+    """Asks for the reason, then deletes the record unless the course stands on it."""
     section = section_of(section, many=True)
+    if request.method != "POST":
+        record = record_of(section, patient_for_edit(pk, request.user), item)
+        change = forms.ChangeForm(record=record)
+        return render_card(request, section, pk, deleting=record, change=change)
     with transaction.atomic():
-        record = record_of(section, locked_patient(pk), item)
-        problems = deletion_problems(record)
-        if not problems:
-            record.delete()
-    if problems:
-        return render_card(request, section, pk, problems=problems)
-    return changed(request, section, pk, f"{section.title}: {record} deleted.")
+        record = record_of(section, locked_patient(pk, request.user), item)
+        change = forms.ChangeForm(request.POST, record=record)
+        deleted = change.is_valid() and delete_change(record, change, request.user)
+    if deleted:
+        return changed(request, section, pk, f"{section.title}: {record} deleted.")
+    return render_card(request, section, pk, deleting=record, change=change)
+
+
+def delete_change(record, change: forms.ChangeForm, user) -> bool:
+    try:
+        services.record_delete(
+            record=record,
+            user=user,
+            reason=change.cleaned_data["change_reason"],
+            version=change.cleaned_data["version"],
+        )
+    except ValidationError as error:
+        refused(change, change, error)
+        return False
+    return True
 
 
 @login_required
 @require_POST
 def assessment_grades(request: HttpRequest, pk: int) -> HttpResponse:
     """The ASTCT grades of the assessment being typed, recomputed as it is typed."""
-    patient = get_object_or_404(models.Patient.objects.prefetch_related("infusions"), pk=pk)
+    patients = models.Patient.objects.prefetch_related("infusions")
+    patient = get_object_or_404(access.visible_patients(request.user, patients), pk=pk)
+    check_can_edit(request.user, patient)
     context = live_grades(forms.DailyAssessmentForm(request.POST), patient)
     return render(request, "web/partials/grades.html", context)

@@ -2,11 +2,12 @@
 
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
-from registry import choices, models
+from registry import access, choices, models
 from registry.course import LIST_SECTIONS
 from registry.eligibility import Verdict, eligibility_verdict
 from registry.grading import Grade
@@ -85,11 +86,25 @@ class AssessmentRow:
 ONE_TO_ONE = ("eligibility", "genetics", "lymphodepletion", "toxicities")
 
 
-def patient_for_page(pk: int) -> models.Patient:
-    """The patient with every section loaded, so a page costs a fixed number of queries."""
+def patient_for_page(pk: int, user) -> models.Patient:
+    """The patient with every section loaded, so a page costs a fixed number of queries;
+    404 unless `user` reads the patient (registry.access)."""
     queryset = models.Patient.objects.select_related("study", "site", *ONE_TO_ONE)
     queryset = patients_with_status(queryset.prefetch_related(*LIST_SECTIONS))
-    return get_object_or_404(queryset, pk=pk)
+    return get_object_or_404(access.visible_patients(user, queryset), pk=pk)
+
+
+def check_can_edit(user, patient: models.Patient) -> None:
+    """403 for a patient the user reads but may not change (a monitor's, say)."""
+    if not access.can_edit_patient(user, patient):
+        raise PermissionDenied
+
+
+def patient_for_edit(pk: int, user) -> models.Patient:
+    """As patient_for_page, and 403 unless `user` may change the patient."""
+    patient = patient_for_page(pk, user)
+    check_can_edit(user, patient)
+    return patient
 
 
 def record_of(section: Section, patient: models.Patient, item: int | None = None) -> Model:
@@ -103,9 +118,10 @@ def record_of(section: Section, patient: models.Patient, item: int | None = None
     return getattr(patient, section.name, None) or section.model(patient=patient)
 
 
-def new_form(section: Section, patient: models.Patient, record: Model, data=None):
+def new_form(section: Section, patient: models.Patient, record: Model, data=None, *, user):
     if section.name == "patient":
-        return section.form_class(data, instance=record, study=patient.study)
+        sites = access.editable_sites(user, patient.study.sites.all())
+        return section.form_class(data, instance=record, study=patient.study, sites=sites)
     return section.form_class(data, instance=record)
 
 

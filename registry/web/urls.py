@@ -17,6 +17,7 @@ pages = [
     ),
     path(patient, views.patient_detail, name="patient-detail"),
     path(f"{patient}part/<slug:part>/", views.patient_part, name="patient-part"),
+    path(f"{patient}history/", views.patient_history, name="patient-history"),
     path(f"{patient}eligibility/check/", views.patient_eligibility, name="patient-eligibility"),
     path(f"{patient}daily_assessments/grades/", section_views.assessment_grades, name="grades"),
     path(section, section_views.section_show, name="section-show"),

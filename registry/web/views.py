@@ -4,15 +4,15 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from registry import models
+from registry import access, history, models, services
 from registry.selectors import patients_with_status
 from registry.web import forms
 from registry.web.filters import PatientFilterSet
@@ -20,6 +20,7 @@ from registry.web.sections import (
     SECTIONS,
     card_context,
     murine_cart_count,
+    patient_for_edit,
     patient_for_page,
     typed_verdict,
 )
@@ -33,11 +34,34 @@ def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+def studies_of(user) -> QuerySet[models.Study]:
+    """The studies the user has a role in, each with `can_enrol`: whether the user enters
+    data at one of its sites or more (registry.access)."""
+    return access.visible_studies(user).annotate(
+        can_enrol=Exists(access.editable_sites(user).filter(study=OuterRef("pk")))
+    )
+
+
+def study_or_404(request: HttpRequest, code: str) -> models.Study:
+    return get_object_or_404(studies_of(request.user), code=code)
+
+
+def study_to_enrol_in(request: HttpRequest, code: str) -> models.Study:
+    study = study_or_404(request, code)
+    if not study.can_enrol:
+        raise PermissionDenied
+    return study
+
+
 @login_required
 def study_list(request: HttpRequest) -> HttpResponse:
-    sites = models.Site.objects.annotate(patient_count=Count("patients"))
-    studies = models.Study.objects.annotate(patient_count=Count("patients")).prefetch_related(
-        Prefetch("sites", queryset=sites)
+    # A site is shown, and its patients counted, where the user reads its patients.
+    seen = access.visible_sites(request.user)
+    sites = seen.annotate(patient_count=Count("patients"))
+    studies = (
+        studies_of(request.user)
+        .annotate(patient_count=Count("patients", filter=Q(patients__site__in=seen)))
+        .prefetch_related(Prefetch("sites", queryset=sites))
     )
     return render(request, "web/study_list.html", {"studies": studies})
 
@@ -76,13 +100,15 @@ def sort_links(current: str) -> list[dict]:
 
 @login_required
 def patient_list(request: HttpRequest, code: str) -> HttpResponse:
-    study = get_object_or_404(models.Study, code=code)
-    patients = patients_with_status(
-        study.patients.select_related("site", "toxicities").prefetch_related(
+    study = study_or_404(request, code)
+    patients = access.visible_patients(request.user, study.patients.all())
+    rows = patients_with_status(
+        patients.select_related("site", "toxicities").prefetch_related(
             "infusions", "daily_assessments"
         )
     )
-    filters = PatientFilterSet(request.GET, queryset=patients, study=study)
+    sites = access.visible_sites(request.user, study.sites.all())
+    filters = PatientFilterSet(request.GET, queryset=rows, sites=sites)
     page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "study": study,
@@ -94,16 +120,19 @@ def patient_list(request: HttpRequest, code: str) -> HttpResponse:
         ],
         "columns": sort_links(request.GET.get("sort", "")),
         "filtered": any(request.GET.get(name) for name in filters.form.fields if name != "sort"),
-        "enrolled": page.paginator.count > 0 or study.patients.exists(),
+        "enrolled": page.paginator.count > 0 or patients.exists(),
     }
     if is_htmx(request):
         return render(request, "web/partials/patient_results.html", context)
     return render(request, "web/patient_list.html", context)
 
 
-def enrolment_forms(study: models.Study, data=None, site: models.Site | None = None):
+def enrolment_forms(study: models.Study, sites, data=None, site: models.Site | None = None):
+    """The enrolment's forms; the patient goes to one of `sites`."""
     return (
-        forms.PatientForm(data, study=study, initial={"site": site.pk if site else None}),
+        forms.PatientForm(
+            data, study=study, sites=sites, initial={"site": site.pk if site else None}
+        ),
         forms.EligibilityForm(data, prefix="eligibility"),
         forms.PriorMurineCartForm(data, prefix="prior"),
     )
@@ -111,16 +140,17 @@ def enrolment_forms(study: models.Study, data=None, site: models.Site | None = N
 
 @login_required
 def patient_enrol(request: HttpRequest, code: str) -> HttpResponse:
-    study = get_object_or_404(models.Study, code=code)
-    sites = list(study.sites.all())
+    study = study_to_enrol_in(request, code)
+    editable = access.editable_sites(request.user, study.sites.all())
+    sites = list(editable)
     only = sites[0] if len(sites) == 1 else None
     site = next((site for site in sites if site.code == request.GET.get("site")), only)
     data = request.POST if request.method == "POST" else None
-    all_forms = enrolment_forms(study, data, site)
+    all_forms = enrolment_forms(study, editable, data, site)
     patient_form, eligibility_form, prior_form = all_forms
     # Every form is validated (a list, not a generator), so every mistake shows at once.
     if data is not None and all([form.is_valid() for form in all_forms]):
-        patient = save_enrolment(patient_form, [eligibility_form, prior_form])
+        patient = save_enrolment(patient_form, [eligibility_form, prior_form], request.user)
         if patient is not None:
             messages.success(request, f"Patient {patient.subject_id} enrolled.")
             return redirect("web:patient-detail", pk=patient.pk)
@@ -134,21 +164,21 @@ def patient_enrol(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "web/patient_enrol.html", context)
 
 
-def save_enrolment(patient_form, section_forms) -> models.Patient | None:
+def save_enrolment(patient_form, section_forms, user) -> models.Patient | None:
     """The patient and the sections filled in, saved all together or not at all.
 
     The course rules need a stored patient, so each section is validated again once the
     patient exists; a problem then rolls everything back and shows beside its field.
     """
     form = patient_form
+    patient = patient_form.instance
     try:
         with transaction.atomic():
-            patient = patient_form.save()
+            services.record_save(record=patient, user=user)
             for form in section_forms:
                 if form.has_changed():
                     form.instance.patient = patient
-                    form.instance.full_clean()
-                    form.save()
+                    services.record_save(record=form.instance, user=user)
     except ValidationError as error:
         form.add_error(None, error)
         return None
@@ -159,8 +189,8 @@ def save_enrolment(patient_form, section_forms) -> models.Patient | None:
 @require_POST
 def enrolment_eligibility(request: HttpRequest, code: str) -> HttpResponse:
     """The live verdict beside the enrolment form, from what has been typed so far."""
-    study = get_object_or_404(models.Study, code=code)
-    _, eligibility_form, prior_form = enrolment_forms(study, request.POST)
+    study = study_to_enrol_in(request, code)
+    _, eligibility_form, prior_form = enrolment_forms(study, study.sites.none(), request.POST)
     verdict = typed_verdict(study, eligibility_form, int(prior_form.has_changed()))
     return render(request, "web/partials/eligibility_verdict.html", {"verdict": verdict})
 
@@ -169,7 +199,7 @@ def enrolment_eligibility(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def patient_eligibility(request: HttpRequest, pk: int) -> HttpResponse:
     """The live verdict beside a patient's eligibility form, with the stored prior therapies."""
-    patient = patient_for_page(pk)
+    patient = patient_for_edit(pk, request.user)
     form = forms.EligibilityForm(request.POST)
     verdict = typed_verdict(patient.study, form, murine_cart_count(patient))
     return render(request, "web/partials/eligibility_verdict.html", {"verdict": verdict})
@@ -177,15 +207,31 @@ def patient_eligibility(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    patient = patient_for_page(pk)
+    patient = patient_for_page(pk, request.user)
     context = {
         "study": patient.study,
         "patient": patient,
+        "can_edit": access.can_edit_patient(request.user, patient),
         "badges": status_badges(patient),
         "timeline": patient_timeline(patient),
         "cards": [card_context(section, patient) for section in SECTIONS.values()],
     }
     return render(request, "web/patient_detail.html", context)
+
+
+HISTORY_PAGE_SIZE = 20
+
+
+@login_required
+def patient_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every change to the patient's data, newest first: on the patient page, or a page."""
+    patients = access.visible_patients(request.user, models.Patient.objects.select_related("study"))
+    patient = get_object_or_404(patients, pk=pk)
+    entries = history.patient_history(patient.pk)
+    page = Paginator(entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"patient": patient, "study": patient.study, "page": page}
+    template = "web/partials/history.html" if is_htmx(request) else "web/patient_history.html"
+    return render(request, template, context)
 
 
 PARTS = {"header": "web/partials/patient_header.html", "timeline": "web/partials/timeline.html"}
@@ -196,7 +242,7 @@ def patient_part(request: HttpRequest, pk: int, part: str) -> HttpResponse:
     """The header or the timeline alone, reloaded after any section is saved."""
     if part not in PARTS:
         raise Http404
-    patient = patient_for_page(pk)
+    patient = patient_for_page(pk, request.user)
     context = {"patient": patient}
     if part == "header":
         context["badges"] = status_badges(patient)

@@ -7,7 +7,11 @@ from django.contrib.auth.models import Permission, User
 from rest_framework.test import APIClient
 
 from registry import models
+from registry.access import membership_grant
+from registry.models import Role
 from tests import factories
+
+CHANGE_REASON = "Corrected from the source document"
 
 
 @pytest.fixture
@@ -25,9 +29,20 @@ def reader(db) -> User:
 
 
 @pytest.fixture
+def roles(editor, reader) -> models.Study:
+    """The editor coordinates the factories' default study (HCD19); the reader monitors it."""
+    study = factories.StudyFactory()
+    membership_grant(user=editor, study=study, role=Role.COORDINATOR)
+    membership_grant(user=reader, study=study, role=Role.MONITOR)
+    return study
+
+
+@pytest.fixture
 def editor_client(editor) -> APIClient:
+    """Gives a reason for every change (X-Change-Reason), as the API requires of a change."""
     client = APIClient()
     client.force_authenticate(editor)
+    client.credentials(HTTP_X_CHANGE_REASON=CHANGE_REASON)
     return client
 
 

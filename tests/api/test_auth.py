@@ -4,6 +4,7 @@ import json
 import urllib.request
 
 import pytest
+from django.test import RequestFactory
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -92,14 +93,18 @@ def test_it_answers_401_to_a_wrong_token(editor):
 
 def test_it_accepts_the_browser_session(reader):
     client = APIClient()
-    client.login(username="reader", password="reader-password-1")
+    client.login(
+        request=RequestFactory().post("/login/"), username="reader", password="reader-password-1"
+    )
     assert client.get("/api/v1/patients/").status_code == 200
 
 
 def test_it_needs_the_csrf_token_for_a_write_in_a_session(editor):
     factories.SiteFactory()
     client = APIClient(enforce_csrf_checks=True)
-    client.login(username="editor", password="editor-password-1")
+    client.login(
+        request=RequestFactory().post("/login/"), username="editor", password="editor-password-1"
+    )
     body = {"study": "HCD19", "site": "BOREN", "study_id": "N01"}
     response = client.post("/api/v1/patients/", body, format="json")
     assert response.status_code == 403
@@ -112,7 +117,7 @@ def get_json(url: str, token: str) -> dict:
         return json.load(response)
 
 
-def test_it_serves_pages_of_patients_over_http(live_server, transactional_db, editor):
+def test_it_serves_pages_of_patients_over_http(live_server, transactional_db, editor, roles):
     for _ in range(5):
         full_course()
     request = urllib.request.Request(

@@ -10,7 +10,9 @@ from openpyxl import load_workbook
 
 from config import routers
 from registry import flat_export, models
+from registry.access import membership_grant
 from registry.interchange.schema import SECTIONS
+from registry.models import Role
 from tests import factories
 from tests.api.conftest import full_course
 
@@ -19,6 +21,12 @@ pytestmark = pytest.mark.django_db
 CSV = "/api/v1/studies/HCD19/export/patients.csv"
 XLSX = "/api/v1/studies/HCD19/export/patients.xlsx"
 NAMES = [column.name for column in flat_export.PATIENT_COLUMNS]
+
+
+@pytest.fixture(autouse=True)
+def reader_coordinates(reader) -> None:
+    """Exports are the coordinators' (registry.access): the reader coordinates HCD19 here."""
+    membership_grant(user=reader, study=factories.StudyFactory(), role=Role.COORDINATOR)
 
 
 def csv_rows(client) -> list[dict]:

@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from registry import models
+from registry.access import membership_grant
 from registry.interchange.exporter import cohort_document
+from registry.models import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -169,7 +171,11 @@ def test_it_answers_404_for_an_unknown_study(reader_client):
     assert reader_client.get("/api/v1/studies/NOPE/export/").status_code == 404
 
 
-def test_it_lets_any_signed_in_user_export_but_no_one_else(reader_client, anonymous_client):
-    models.Study.objects.create(code="HCD19", title="t")
+def test_it_lets_coordinators_export_but_no_one_else(reader, reader_client, anonymous_client):
+    study = models.Study.objects.create(code="HCD19", title="t")
+    assert reader_client.get(EXPORT).status_code == 404  # no role in the study
+    membership_grant(user=reader, study=study, role=Role.MONITOR)
+    assert reader_client.get(EXPORT).status_code == 403
+    membership_grant(user=reader, study=study, role=Role.COORDINATOR)
     assert reader_client.get(EXPORT).status_code == 200
     assert anonymous_client.get(EXPORT).status_code == 401

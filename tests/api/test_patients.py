@@ -5,11 +5,13 @@ from datetime import date
 import pytest
 
 from registry import models
+from registry.access import membership_grant
 from registry.interchange.schema import SECTIONS
+from registry.models import Role
 from tests import factories
 from tests.api.conftest import full_course
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("roles")]
 
 URL = "/api/v1/patients/"
 
@@ -352,8 +354,9 @@ def test_it_lists_studies_and_sites(reader_client):
     assert [(site["study"], site["code"]) for site in sites["results"]] == [("HCD19", "PKU")]
 
 
-def test_it_filters_sites_by_study(reader_client):
+def test_it_filters_sites_by_study(reader, reader_client):
     factories.SiteFactory(code="PKU")
-    factories.SiteFactory(study=factories.StudyFactory(code="OTHER"), code="XYZ")
+    other = factories.SiteFactory(study=factories.StudyFactory(code="OTHER"), code="XYZ")
+    membership_grant(user=reader, study=other.study, role=Role.MONITOR)
     sites = reader_client.get("/api/v1/sites/", {"study": "OTHER"}).json()["results"]
     assert [site["code"] for site in sites] == ["XYZ"]

@@ -6,10 +6,12 @@ import pytest
 from django.contrib.auth.models import Permission, User
 
 from registry import models
+from registry.access import membership_grant
+from registry.models import Role
 from tests import factories
 from tests.api.conftest import full_course
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("roles")]
 
 # URL name → (a valid new record for the full course, a valid change to it)
 LIST_SECTIONS = {
@@ -266,6 +268,7 @@ def test_it_lets_a_reader_read_but_not_write_a_section(reader_client):
 
 def test_it_needs_the_add_permission_to_create_a_one_to_one_section_with_put(reader, reader_client):
     patient = factories.PatientFactory()
+    membership_grant(user=reader, study=patient.study, role=Role.COORDINATOR)
     reader.user_permissions.add(Permission.objects.get(codename="change_genetics"))
     url = section_url(patient, "genetics")
     assert reader_client.put(url, {"ph_like": True}, format="json").status_code == 403
@@ -276,6 +279,7 @@ def test_it_needs_the_add_permission_to_create_a_one_to_one_section_with_put(rea
 
 def test_it_needs_the_delete_permission_to_delete(reader, reader_client):
     event = factories.FollowUpEventFactory(date=date(2020, 3, 1))
+    membership_grant(user=reader, study=event.patient.study, role=Role.COORDINATOR)
     reader.user_permissions.add(Permission.objects.get(codename="change_followupevent"))
     assert reader_client.delete(f"/api/v1/events/{event.pk}/").status_code == 403
     assert reader_client.patch(f"/api/v1/events/{event.pk}/", {}, format="json").status_code == 200

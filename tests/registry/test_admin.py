@@ -159,7 +159,7 @@ def test_it_refuses_to_delete_the_response_a_relapse_stands_on(signed_in, cohort
     response = relapsed.response_assessments.filter(status__in=["cr", "cri"]).first()
     url = reverse("admin:registry_responseassessment_delete", args=[response.pk])
 
-    answer = signed_in.post(url, {"post": "yes"}, follow=True)
+    answer = signed_in.post(url, {"post": "yes", "change_reason": "Entered twice"}, follow=True)
 
     assert "Not deleted: A relapse needs an earlier response" in answer.content.decode()
     assert models.ResponseAssessment.objects.filter(pk=response.pk).exists()

@@ -7,8 +7,9 @@ import pytest
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
 
-from registry import models
+from registry import access, models
 from registry.demo import DATA_CUTOFF, synthetic_cohort, synthetic_cohort_import
 from registry.interchange.exporter import cohort_document
 from registry.interchange.importer import cohort_import
@@ -19,6 +20,7 @@ DEMO_LOGINS = {
     "admin": "demo-admin-2019",
     "coordinator": "demo-coordinator-2019",
     "clinician": "demo-clinician-2019",
+    "monitor": "demo-monitor-2019",
 }
 
 
@@ -147,7 +149,8 @@ def test_it_creates_demo_logins_that_authenticate():
     load_demo()
 
     for username, password in DEMO_LOGINS.items():
-        user = authenticate(username=username, password=password)
+        request = RequestFactory().post("/login/")  # django-axes needs the request
+        user = authenticate(request, username=username, password=password)
         assert user is not None, username
         assert user.is_staff
         assert user.is_superuser == (username == "admin")
@@ -210,3 +213,21 @@ def test_it_lets_the_demo_clinician_edit_courses_but_not_studies():
     assert clinician.has_perm("registry.change_patient")
     assert not clinician.has_perm("registry.change_study")
     assert coordinator.has_perm("registry.change_study")
+
+
+@pytest.mark.django_db
+def test_it_gives_each_demo_login_its_role_in_the_demo_study():
+    load_demo()
+    load_demo()  # granted again, not twice
+    users = {name: User.objects.get(username=name) for name in DEMO_LOGINS}
+    study = models.Study.objects.get(code="DEMO")
+
+    roles = dict(study.memberships.values_list("user__username", "role"))
+    clinician_sites = study.memberships.get(user__username="clinician").sites
+    assert roles == {"admin": "admin", "coordinator": "coordinator", "clinician": "clinician",
+                     "monitor": "monitor"}  # fmt: skip
+    assert list(clinician_sites.values_list("code", flat=True)) == ["SITE-A"]
+    assert access.visible_patients(users["clinician"]).count() == 20
+    assert access.visible_patients(users["monitor"]).count() == 60
+    assert not access.editable_patients(users["monitor"]).exists()
+    assert access.exportable_studies(users["coordinator"]).get() == study

@@ -1,20 +1,18 @@
-"""Fixtures for the web pages: a signed-in clinician, and a headless Chromium for browser tests."""
+"""Fixtures for the web pages: a signed-in clinician, and screenshots of browser tests.
 
-import os
+The headless Chromium (`browser`, `page`) is in tests/conftest.py, shared with tests/security.
+"""
+
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import Client
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
+from registry.access import membership_grant
+from registry.models import Role, Site
+from tests.factories import SiteFactory
+
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
@@ -24,46 +22,30 @@ def clinician(db) -> User:
 
 
 @pytest.fixture
-def signed_in(client, clinician):
-    client.force_login(clinician)
-    return client
+def roles(clinician) -> Site:
+    """The clinician works at the factories' default site (BOREN of HCD19)."""
+    site = SiteFactory()
+    membership_grant(user=clinician, study=site.study, role=Role.CLINICIAN, sites=[site])
+    return site
 
 
-@pytest.fixture(scope="session")
-def browser():
-    """One Chromium for the whole session; each test opens its own context."""
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing: apt-get install chromium to run the browser tests"
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(f"REQUIRE_BROWSER=1 but {reason}")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
+CHANGE_REASON = "Corrected from the source document"
 
-    # Playwright's sync API keeps an event loop running in this thread, and Django refuses
-    # database calls from a thread with a running loop unless told the caller is synchronous.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+class ReasonGivingClient(Client):
+    """Posts a reason for change with every form, as the pages ask of a change to a saved
+    record, unless the test posts its own (or an empty one)."""
+
+    def post(self, path, data=None, *args, **kwargs):
+        data = {"change_reason": CHANGE_REASON} | (data or {})
+        return super().post(path, data, *args, **kwargs)
 
 
 @pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 900}, locale="en-GB", base_url=live_server.url
-    )
-    context.set_default_timeout(5000)
-    page = context.new_page()
-    yield page
-    context.close()
+def signed_in(clinician):
+    client = ReasonGivingClient()
+    client.force_login(clinician)
+    return client
 
 
 @pytest.fixture

@@ -12,7 +12,9 @@ from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 
 from registry import models
+from registry.access import membership_grant
 from registry.interchange.importer import cohort_import
+from registry.models import Role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,8 +24,10 @@ PASSWORD = "correct-horse-battery"
 
 @pytest.fixture
 def cohort(transactional_db):
-    User.objects.create_user("clinician", password=PASSWORD)
-    return cohort_import(data=json.loads(PUBLISHED.read_text())).study
+    clinician = User.objects.create_user("clinician", password=PASSWORD)
+    study = cohort_import(data=json.loads(PUBLISHED.read_text())).study
+    membership_grant(user=clinician, study=study, role=Role.CLINICIAN, sites=study.sites.all())
+    return study
 
 
 def follow(page: Page, link) -> None:
@@ -182,3 +186,24 @@ def test_a_clinician_enters_a_patient_s_course(page: Page, cohort, screenshot):
     page.get_by_label("Sex").select_option("male")
     page.get_by_label("Search study id").fill("BR-")
     expect(results).to_contain_text("No patients match these filters.")
+
+
+def test_a_coordinator_reads_the_study_dashboard(page: Page, cohort, screenshot):
+    # The session's first request loads the URL configuration, statistics libraries and
+    # all, which takes a loaded machine longer than the default five seconds.
+    page.goto(f"/studies/{cohort.code}/", timeout=30_000)
+    log_in(page)
+    follow(page, page.get_by_role("link", name="Dashboard"))
+    expect(page.get_by_role("heading", name="Dashboard", exact=True)).to_be_visible()
+    page.get_by_label("Compare survival by").select_option("prior_allo_hct")
+    follow(page, page.get_by_role("button", name="Apply"))
+    expect(page).to_have_url(re.compile(r"by=prior_allo_hct"))
+    images = page.locator("figure img")
+    expect(images).to_have_count(6)
+    # Every figure has loaded and drawn: an SVG that failed would have no natural width.
+    for image in images.all():
+        image.scroll_into_view_if_needed()
+        expect(image).to_have_js_property("complete", True)
+        assert image.evaluate("element => element.naturalWidth") > 0
+    expect(page.locator("#subgroups-title")).to_be_visible()
+    screenshot("dashboard")

@@ -11,8 +11,10 @@ from django.test import Client
 from django.urls import reverse
 
 from registry import models
+from registry.access import membership_grant
 from registry.interchange.exporter import cohort_document
 from registry.interchange.importer import cohort_import
+from registry.models import Role
 from registry.web import urls as web_urls
 from tests import factories
 
@@ -23,17 +25,21 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
-def patient():
-    """Enrolled 2 Jan 2020, lymphodepleted from 10 Jan, infused 15 Jan 2020, aged 19."""
+def patient(clinician):
+    """Enrolled 2 Jan 2020, lymphodepleted from 10 Jan, infused 15 Jan 2020, aged 19; the
+    signed-in user coordinates the study."""
     patient = factories.PatientFactory(subject_id="P001")
     factories.LymphodepletionFactory(patient=patient)
     factories.InfusionFactory(patient=patient)
+    membership_grant(user=clinician, study=patient.study, role=Role.COORDINATOR)
     return patient
 
 
 @pytest.fixture
-def cohort():
-    return cohort_import(data=json.loads(PUBLISHED.read_text())).study
+def cohort(clinician):
+    study = cohort_import(data=json.loads(PUBLISHED.read_text())).study
+    membership_grant(user=clinician, study=study, role=Role.COORDINATOR)
+    return study
 
 
 def url(name: str, *args) -> str:
@@ -215,8 +221,8 @@ def test_it_says_when_no_patient_matches(signed_in, cohort):
     assert "No patients match these filters." in html
 
 
-def test_it_says_when_a_study_has_no_patients(signed_in):
-    factories.StudyFactory()
+def test_it_says_when_a_study_has_no_patients(signed_in, clinician):
+    membership_grant(user=clinician, study=factories.StudyFactory(), role=Role.COORDINATOR)
 
     html = signed_in.get(url("patient-list", "HCD19")).content.decode()
 
@@ -303,8 +309,10 @@ ENROLMENT = {
 
 
 @pytest.fixture
-def site():
-    return factories.SiteFactory()
+def site(clinician):
+    site = factories.SiteFactory()
+    membership_grant(user=clinician, study=site.study, role=Role.COORDINATOR)
+    return site
 
 
 def enrol(client, site, **changes):
@@ -484,8 +492,9 @@ def test_it_shows_the_patient_page_in_a_fixed_number_of_queries(
         5, patient=patient, day=factories.factory.Iterator(range(5))
     )
 
-    # session, user, patient, six prefetches, and eligibility's own prior therapies
-    with django_assert_num_queries(9):
+    # session, user, patient, six prefetches, eligibility's own prior therapies, and whether
+    # the user may change the patient
+    with django_assert_num_queries(10):
         signed_in.get(url("patient-detail", patient.pk))
 
 
@@ -548,7 +557,10 @@ def test_it_saves_a_section_and_tells_the_page_to_refresh(signed_in, patient):
 
     assert "Lymphodepletion: saved." in response.content.decode()
     assert json.loads(response["HX-Trigger-After-Settle"]) == {
-        "courseChanged": {"section": "lymphodepletion"}
+        "courseChanged": {"section": "lymphodepletion"},
+        "reload-eligibility": {},
+        "reload-daily_assessments": {},
+        "reload-toxicities": {},
     }
     lymphodepletion = models.Lymphodepletion.objects.get()
     assert (lymphodepletion.start_date, lymphodepletion.days) == (date(2020, 1, 9), 4)

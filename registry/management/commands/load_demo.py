@@ -4,21 +4,34 @@ from django.contrib.auth.models import Permission, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
+from registry.access import membership_grant
 from registry.demo import SyntheticImportError, synthetic_cohort, synthetic_cohort_import
+from registry.models import Role
 
 # (username, password, superuser): published passwords, for a demonstration only.
 DEMO_LOGINS = (
     ("admin", "demo-admin-2019", True),
     ("coordinator", "demo-coordinator-2019", False),
     ("clinician", "demo-clinician-2019", False),
+    ("monitor", "demo-monitor-2019", False),
 )
 
-# What each demo login may change: coordinators every registry record, clinicians the
-# patients and their courses (not studies or sites).
+# Each login's role in the demo study, and the sites of a clinician (registry.access).
+DEMO_ROLES = {
+    "admin": (Role.ADMIN, ()),
+    "coordinator": (Role.COORDINATOR, ()),
+    "clinician": (Role.CLINICIAN, ("SITE-A",)),
+    "monitor": (Role.MONITOR, ()),
+}
+
+# What each demo login may change in the admin and the API, where its role allows:
+# coordinators every registry record, clinicians the patients and their courses (not
+# studies or sites); monitors only look.
 DEMO_PERMISSIONS = {
     "coordinator": Q(content_type__app_label="registry"),
     "clinician": Q(content_type__app_label="registry")
     & ~Q(content_type__model__in=["study", "site"]),
+    "monitor": Q(content_type__app_label="registry", codename__startswith="view_"),
 }
 
 
@@ -34,7 +47,10 @@ class Command(BaseCommand):
         except SyntheticImportError as error:
             raise CommandError(str(error)) from None
         for username, password, superuser in DEMO_LOGINS:
-            demo_user_ensure(username=username, password=password, superuser=superuser)
+            user = demo_user_ensure(username=username, password=password, superuser=superuser)
+            role, sites = DEMO_ROLES[username]
+            site_list = list(result.study.sites.filter(code__in=sites))
+            membership_grant(user=user, study=result.study, role=role, sites=site_list)
         port = os.environ.get("PORT", "8000")
         self.stdout.write(
             f"Loaded study {result.study.code}: {result.created + result.updated} patients. "
@@ -42,8 +58,10 @@ class Command(BaseCommand):
             f"Open http://127.0.0.1:{port}/ and sign in with a demo login:"
         )
         for username, password, superuser in DEMO_LOGINS:
-            role = "superuser" if superuser else "staff"
-            self.stdout.write(f"  {username:<12} {password:<24} ({role})")
+            role, sites = DEMO_ROLES[username]
+            where = f" at {', '.join(sites)}" if sites else ""
+            kind = ", superuser" if superuser else ""
+            self.stdout.write(f"  {username:<12} {password:<24} ({role}{where}{kind})")
         self.stdout.write("These logins are public: never load the demo where real data is kept.")
 
 

@@ -1,0 +1,144 @@
+"""Cached analytics results, invalidated by any write to a study's data.
+
+A result is stored under: the study, the endpoint, its normalised parameters and the
+study's data version. The data version has two parts, because writes reach the database
+two ways:
+
+- a token in the cache, replaced (after the transaction commits) whenever a study, or a
+  section of one of its patients, is saved or deleted one record at a time: the admin, the
+  API. The receivers are connected in AnalyticsConfig.ready().
+- a fingerprint read from the database in one cheap query: the number of the study's
+  patients, their highest id and their latest `updated`. The cohort importer writes with
+  bulk_create/bulk_update, which send no signals, but it creates patients or stamps every
+  patient it re-imports with a new `updated`; patient saves and deletions change it too.
+  The fingerprint also catches imports run by another process (manage.py import_cohort)
+  when each process has its own local-memory cache.
+
+An in-place change of a section made with QuerySet.update() is the one write neither part
+sees; the registry makes none.
+
+Results are cached, and so are the analysis dataset's rows of each set of filters, which
+the endpoints asked with the same filters share.
+"""
+
+import hashlib
+import json
+import uuid
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Count, Max, QuerySet
+
+from registry import models
+from registry.interchange.schema import SECTIONS
+
+# Part of every key: bump it when the results of a given dataset change shape or meaning.
+RESULTS_FORMAT = 1
+TIMEOUT = 24 * 60 * 60
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class StudyCache:
+    """One study's cached results at its data version, read once per request."""
+
+    study_id: int
+    version: str
+
+    def get(self, name: str, params: dict, compute: Callable[[], T]) -> T:
+        """The value for this name and these parameters; computed and stored if absent."""
+        key = f"analytics:{RESULTS_FORMAT}:{self.study_id}:{self.version}:{name}:{_digest(params)}"
+        value = cache.get(key)
+        if value is None:
+            value = compute()
+            cache.set(key, value, TIMEOUT)
+        return value
+
+
+def study_cache(study: models.Study) -> StudyCache:
+    return StudyCache(study.pk, data_version(study))
+
+
+def _digest(params: dict) -> str:
+    text = json.dumps(params, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def data_version(study: models.Study) -> str:
+    fingerprint = models.Patient.objects.filter(study=study).aggregate(
+        n=Count("pk"), last=Max("pk"), updated=Max("updated")
+    )
+    updated = fingerprint["updated"].isoformat() if fingerprint["updated"] else "-"
+    return f"{_token(study.pk)}.{fingerprint['n']}.{fingerprint['last']}.{updated}"
+
+
+def _token_key(study_id: int) -> str:
+    return f"analytics:data-token:{study_id}"
+
+
+def _token(study_id: int) -> str:
+    # A fresh random token when there is none (never set, or evicted) cannot match a key
+    # stored before, as a counter starting again from 0 could.
+    cache.add(_token_key(study_id), uuid.uuid4().hex, None)
+    return cache.get(_token_key(study_id)) or "-"
+
+
+def study_data_changed(study_id: int | None) -> None:
+    """Invalidate the study's cached results once the current transaction commits.
+
+    Not before: a request between the write and the commit would otherwise cache results of
+    the old data under the new token.
+    """
+    if study_id is not None:
+        transaction.on_commit(lambda: cache.set(_token_key(study_id), uuid.uuid4().hex, None))
+
+
+def study_saved(sender, instance: models.Study, **kwargs) -> None:
+    study_data_changed(instance.pk)
+
+
+def section_saved(sender, instance, **kwargs) -> None:
+    study_data_changed(_study_of(instance))
+
+
+# Bulk deletions already handled, so that deleting many rows costs one query, not one each.
+_deletions_seen: weakref.WeakSet = weakref.WeakSet()
+
+
+def section_deleting(sender, instance, origin=None, **kwargs) -> None:
+    """pre_delete: the rows still exist, so a bulk deletion's studies can be read once."""
+    if isinstance(origin, QuerySet) and _study_path(origin.model):
+        if origin in _deletions_seen:
+            return
+        _deletions_seen.add(origin)
+        studies = origin.values_list(_study_path(origin.model), flat=True).distinct()
+        for study_id in studies.order_by():
+            study_data_changed(study_id)
+    elif isinstance(origin, models.Patient):
+        study_data_changed(origin.study_id)
+    else:
+        study_data_changed(_study_of(instance))
+
+
+def _study_path(model) -> str | None:
+    if model is models.Patient:
+        return "study_id"
+    return "patient__study_id" if model in section_models() else None
+
+
+def _study_of(section) -> int | None:
+    if type(section).patient.is_cached(section):
+        return section.patient.study_id
+    return (
+        models.Patient.objects.filter(pk=section.patient_id)
+        .values_list("study_id", flat=True)
+        .first()
+    )
+
+
+def section_models() -> list[type]:
+    return [model for model, _is_list in SECTIONS.values()]

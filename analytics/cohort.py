@@ -1,0 +1,197 @@
+"""The analysis dataset as a data frame: filters, populations, covariates and endpoints.
+
+Plain pandas over the rows of ``analytics.dataset``; nothing here touches the ORM.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analytics.dataset import COLUMNS
+from analytics.stats import NRM, RELAPSE
+
+INTEGER_COLUMNS = (
+    "age_years",
+    "mcd19_infusions",
+    "emd_sites",
+    "dose_cells_per_kg",
+    "crs_grade",
+    "icans_grade",
+    "crs_grade_computed",
+    "icans_grade_computed",
+    "crs_grade_recorded",
+    "icans_grade_recorded",
+    "crs_onset_day",
+    "car_t_tmax_day",
+    "car_t_last_detected_day",
+)
+BOOLEAN_COLUMNS = (
+    "prior_allo_hct",
+    "prior_cd22_cart",
+    "mcd19_primary_resistant",
+    "cns_involvement",
+    "bcr_abl1",
+    "ph_like",
+    "tp53_mutation",
+    "grade_discrepancy",
+    "car_t_detected",
+    "responder",
+    "hct_after_infusion",
+    "consolidative_hct",
+    "relapse",
+    "death",
+    "efs_event",
+    "os_event",
+    "nrm",
+    "tocilizumab",
+    "corticosteroids",
+    "plasmapheresis",
+)
+
+# Covariates a report can be split by. Categorical ones group by value; numeric ones need a
+# cut point; ordinal ones take either.
+CATEGORICAL = (
+    "site",
+    "sex",
+    "age_group",
+    "prior_allo_hct",
+    "prior_cd22_cart",
+    "mcd19_primary_resistant",
+    "disease_status",
+    "cns_involvement",
+    "bcr_abl1",
+    "ph_like",
+    "tp53_mutation",
+    "d30_response",
+    "responder",
+    "mrd",
+    "hct_after_infusion",
+    "consolidative_hct",
+    "car_t_detected",
+    "relapse",
+    "relapse_cd19",
+    "grade_discrepancy",
+)
+ORDINAL = (
+    "mcd19_infusions",
+    "emd_sites",
+    "crs_grade",
+    "icans_grade",
+    "crs_grade_computed",
+    "icans_grade_computed",
+)
+NUMERIC = (
+    "age_years",
+    "mcd19_interval_months",
+    "dose_cells_per_kg",
+    "car_t_cmax_cells_per_ul",
+    "car_t_tmax_day",
+    "car_t_auc_0_28",
+    "car_t_last_detected_day",
+)
+COVARIATES = CATEGORICAL + ORDINAL + NUMERIC
+# Covariates that change after the infusion, and the column holding when they did: at a
+# landmark they take their value as of that time.
+TIME_DEPENDENT = {
+    "hct_after_infusion": "hct_months",
+    "consolidative_hct": "hct_months",
+    "relapse": "relapse_months",
+    "relapse_cd19": "relapse_months",
+}
+
+ALL, RESPONDERS = "all", "responders"
+
+
+def analysis_frame(rows: Sequence[dict]) -> pd.DataFrame:
+    """The rows with typed columns: nullable integers and booleans, dates as datetimes."""
+    frame = pd.DataFrame.from_records(list(rows), columns=list(COLUMNS))
+    for column in INTEGER_COLUMNS:
+        frame[column] = frame[column].astype("Int64")
+    for column in BOOLEAN_COLUMNS:
+        frame[column] = frame[column].astype("boolean")
+    frame["infusion_date"] = pd.to_datetime(frame["infusion_date"])
+    return frame
+
+
+def is_true(column: pd.Series) -> np.ndarray:
+    """True where the value is True; missing counts as not True."""
+    return column.fillna(False).to_numpy(dtype=bool)
+
+
+def in_population(frame: pd.DataFrame, population: str) -> pd.DataFrame:
+    """All the patients, or the day-30 responders (CR or CRi) only."""
+    return frame[is_true(frame["responder"])] if population == RESPONDERS else frame
+
+
+def groups(frame: pd.DataFrame, by: str, cut: float | None = None) -> pd.Series:
+    """Each row's group for covariate `by` (split at `cut` when given); None when missing."""
+    values = frame[by]
+    if cut is not None:
+        numbers = values.astype("Float64")
+        labels = np.where(numbers.lt(cut).fillna(False), f"<{cut:g}", f">={cut:g}")
+        return pd.Series(labels, index=frame.index, dtype=object).where(numbers.notna(), None)
+    return values.astype(object).where(values.notna(), None)
+
+
+def group_order(labels: pd.Series) -> list:
+    """The distinct groups, True before False, else in sorted order ("<cut" before ">=cut")."""
+    present = [value for value in labels.unique() if value is not None]
+    if all(isinstance(value, bool | np.bool_) for value in present):
+        return sorted(present, reverse=True)
+    return sorted(present, key=lambda value: (str(value).startswith(">="), value))
+
+
+DEATH = 1
+
+
+@dataclass(frozen=True)
+class TimeToEvent:
+    frame: pd.DataFrame  # the patients analysed, with covariates as of the time origin
+    months: np.ndarray
+    outcome: np.ndarray  # 0 censored; EFS/RFS: RELAPSE (disease failure) or NRM; OS: DEATH
+
+    @property
+    def events(self) -> np.ndarray:
+        return self.outcome != 0
+
+
+def time_to_event(
+    frame: pd.DataFrame, endpoint: str, population: str, landmark: float | None = None
+) -> TimeToEvent:
+    """Times and outcomes for EFS/RFS ("efs", "rfs") or overall survival ("os").
+
+    EFS and RFS: relapse or death from the infusion; a relapse, or a death from the disease
+    without one, is a disease failure (RELAPSE), any other death NRM. When all patients are
+    analysed, non-response at day 30 is a disease failure at day 0. OS: death.
+    With a landmark, only patients still event-free and followed at it are kept, their time
+    counts from it, and time-dependent covariates take their value as of it.
+    """
+    if endpoint == "os":
+        months = frame["os_months"].to_numpy(dtype=float, na_value=np.nan)
+        outcome = np.where(is_true(frame["os_event"]), DEATH, 0)
+    else:
+        months = frame["efs_months"].to_numpy(dtype=float, na_value=np.nan)
+        outcome = np.where(is_true(frame["nrm"]), NRM, RELAPSE)
+        outcome = np.where(is_true(frame["efs_event"]), outcome, 0)
+        if population == ALL:
+            refractory = frame["responder"].eq(False).fillna(False).to_numpy(dtype=bool)
+            months = np.where(refractory, 0.0, months)
+            outcome = np.where(refractory, RELAPSE, outcome)
+    known = ~np.isnan(months)
+    frame, months, outcome = frame[known], months[known], outcome[known]
+    if landmark is None:
+        return TimeToEvent(frame, months, outcome)
+    at_risk = (months > landmark) | ((months == landmark) & (outcome == 0))
+    return TimeToEvent(
+        _as_of(frame[at_risk], landmark), months[at_risk] - landmark, outcome[at_risk]
+    )
+
+
+def _as_of(frame: pd.DataFrame, landmark: float) -> pd.DataFrame:
+    frame = frame.copy()
+    for covariate, when in TIME_DEPENDENT.items():
+        later = ~(frame[when] <= landmark).fillna(False).to_numpy(dtype=bool)
+        frame.loc[later, covariate] = False if frame[covariate].dtype == "boolean" else None
+    return frame

@@ -1,0 +1,464 @@
+"""The analysis dataset: one flat row per patient. The only analytics module that reads the ORM.
+
+Every statistic is computed from these rows, so a figure can always be traced back to the
+row values a user can download (GET .../analytics/dataset/, also as CSV).
+
+Rows are read with ``values_list`` queries, one per table whatever the cohort size, and
+without building model instances: a 10,000-patient study has some 300,000 section rows.
+The ASTCT grades still come from the model layer (``DailyAssessment.crs_grade`` and
+``icans_grade``), called once per distinct combination of a day's findings.
+
+Keys of a row (``COLUMNS``, in order):
+
+- study_id, site (site code), sex; age_years: completed years at the first infusion (at
+  enrolment before any infusion); age_group: "child" under 18, else "adult".
+- prior_allo_hct, prior_cd22_cart; mcd19_infusions: number of murine CD19 CAR-T;
+  mcd19_primary_resistant: every murine CD19 CAR-T had best response "nr";
+  mcd19_interval_months: from the last murine CD19 CAR-T to the first infusion.
+- disease_status at enrolment: "isolated_bm" (no extramedullary site), "bm_and_emd"
+  (sites and marrow blasts > 5%), "emd_only" (sites and marrow blasts <= 5%); None when
+  the eligibility record or the marrow count it needs is missing. cns_involvement,
+  emd_sites (number of sites); bcr_abl1, ph_like, tp53_mutation.
+- dose_cells_per_kg: the first infusion's dose.
+- crs_grade, icans_grade: the site's recorded maximum where present, else computed;
+  crs_grade_computed, icans_grade_computed: worst daily ASTCT grade (None without daily
+  assessments); grade_discrepancy: a recorded grade differs from the computed one (None
+  when nothing can be compared).
+- car_t_detected, car_t_cmax_cells_per_ul, car_t_tmax_day, car_t_auc_0_28,
+  car_t_last_detected_day: see ``analytics.stats.car_t_kinetics``; None without counts.
+- d30_response: status of the earliest response assessment on days 21-45
+  (``registry.selectors.DAY_30_WINDOW``), None if there is none; responder: CR or CRi
+  (None without a day-30 assessment); mrd: MRD of that assessment.
+- hct_after_infusion: an allo-HCT event after the infusion; consolidative_hct: one while in
+  response (a responder, transplanted before any relapse).
+- relapse, relapse_cd19 (CD19 status of the first relapse), death, death_cause.
+- efs_event, efs_months: relapse or death from the infusion, censored at last contact (the
+  analyses add non-response as an event at day 0 when all patients are analysed);
+  os_event, os_months: death from any cause; followup_months: to last contact or death.
+
+Extra keys, for landmark and competing-risk analyses, tables and the toxicity report:
+hct_months, relapse_months, death_months (months from infusion to the first such event,
+None if none); nrm (non-relapse mortality: death without an earlier relapse, from a cause
+other than the disease; a death from the disease counts as its progression even when no
+relapse was recorded, as in refractory patients); infusion_date (the first);
+bm_blast_pct (marrow blasts at enrolment); crs_grade_recorded, icans_grade_recorded,
+crs_onset_day, tocilizumab, corticosteroids, plasmapheresis (the site's toxicity record).
+
+Months are days / 30.4375. Time keys are None for a patient without an infusion.
+"""
+
+from collections import defaultdict
+from collections.abc import Collection
+from datetime import date
+from functools import lru_cache
+
+from django.db.models import QuerySet
+from rest_framework.filters import search_smart_split
+
+from analytics.stats import MONTH_DAYS, Kinetics, car_t_kinetics
+from registry import models
+from registry.api.filters import PatientFilterSet, first_infusion_date
+from registry.choices import (
+    RESPONDER_STATUSES,
+    DeathCause,
+    EventKind,
+    PriorResponse,
+    PriorTherapyKind,
+)
+from registry.grading import Grade
+from registry.models.patient import completed_years
+from registry.selectors import DAY_30_WINDOW, patients_with_status
+
+ADULT_FROM_YEARS = 18
+# Without any CAR-T count nothing is known, not even whether cells were detected.
+NO_COUNTS = Kinetics(None, None, None, None, None)
+# Marrow blasts above this with extramedullary sites is "bm_and_emd" (the paper's 5%).
+BM_INVOLVED_ABOVE_PCT = 5.0
+
+COLUMNS = (
+    "study_id",
+    "site",
+    "sex",
+    "age_years",
+    "age_group",
+    "prior_allo_hct",
+    "prior_cd22_cart",
+    "mcd19_infusions",
+    "mcd19_primary_resistant",
+    "mcd19_interval_months",
+    "disease_status",
+    "cns_involvement",
+    "emd_sites",
+    "bcr_abl1",
+    "ph_like",
+    "tp53_mutation",
+    "dose_cells_per_kg",
+    "crs_grade",
+    "icans_grade",
+    "crs_grade_computed",
+    "icans_grade_computed",
+    "grade_discrepancy",
+    "car_t_detected",
+    "car_t_cmax_cells_per_ul",
+    "car_t_tmax_day",
+    "car_t_auc_0_28",
+    "car_t_last_detected_day",
+    "d30_response",
+    "responder",
+    "mrd",
+    "hct_after_infusion",
+    "consolidative_hct",
+    "relapse",
+    "relapse_cd19",
+    "death",
+    "death_cause",
+    "efs_event",
+    "efs_months",
+    "os_event",
+    "os_months",
+    "followup_months",
+    # Extra keys (see the module docstring).
+    "hct_months",
+    "relapse_months",
+    "death_months",
+    "nrm",
+    "infusion_date",
+    "bm_blast_pct",
+    "crs_grade_recorded",
+    "icans_grade_recorded",
+    "crs_onset_day",
+    "tocilizumab",
+    "corticosteroids",
+    "plasmapheresis",
+)
+
+PRIOR_KINDS = (
+    PriorTherapyKind.MURINE_CD19_CART,
+    PriorTherapyKind.CD22_CART,
+    PriorTherapyKind.ALLO_HCT,
+)
+CRS_FIELDS = (
+    "temperature_c",
+    "fever_masked",
+    "hypotension",
+    "vasopressors",
+    "vasopressin",
+    "oxygen",
+)
+ICANS_FIELDS = (
+    "ice_score",
+    "capd_score",
+    "capd_unable",
+    "consciousness",
+    "seizure",
+    "motor_weakness",
+    "cerebral_edema",
+)
+TOXICITY_FIELDS = (
+    "crs_max_grade",
+    "icans_max_grade",
+    "crs_onset_day",
+    "tocilizumab",
+    "corticosteroids",
+    "plasmapheresis",
+)
+# The site's toxicity record, under the dataset's names (TOXICITY_FIELDS in that order).
+RECORDED_TOXICITY_COLUMNS = (
+    "crs_grade_recorded",
+    "icans_grade_recorded",
+    "crs_onset_day",
+    "tocilizumab",
+    "corticosteroids",
+    "plasmapheresis",
+)
+
+# Column groups that cost most to read, filled in only when asked for (see analysis_rows).
+GRADES, KINETICS = "grades", "kinetics"
+PART_COLUMNS = {
+    GRADES: (
+        "crs_grade",
+        "icans_grade",
+        "crs_grade_computed",
+        "icans_grade_computed",
+        "grade_discrepancy",
+    ),
+    KINETICS: (
+        "car_t_detected",
+        "car_t_cmax_cells_per_ul",
+        "car_t_tmax_day",
+        "car_t_auc_0_28",
+        "car_t_last_detected_day",
+    ),
+}
+PARTS = tuple(PART_COLUMNS)
+
+
+def study_patients(
+    study: models.Study,
+    filterset: PatientFilterSet | None = None,
+    search: str = "",
+    scope: Collection[int] | None = None,
+) -> QuerySet[models.Patient]:
+    """The study's patients that pass the patient list's filters (a validated
+    registry.api.filters.PatientFilterSet) and its ?search= on the study id; only those of
+    the sites in `scope` when given (the sites whose patients the user reads)."""
+    patients = study.patients.all()
+    if scope is not None:
+        patients = patients.filter(site__in=scope)
+    terms = search_smart_split(search)
+    if filterset is None and not terms:
+        return patients
+    chosen = patients_with_status(patients).annotate(first_infusion_date=first_infusion_date())
+    if filterset is not None:
+        chosen = filterset.filter_queryset(chosen)
+    for term in terms:
+        chosen = chosen.filter(subject_id__icontains=term)
+    # The filters' annotations stay in the subquery; the dataset reads plain patients.
+    return patients.filter(pk__in=chosen.values("pk"))
+
+
+def analysis_rows(patients: QuerySet[models.Patient], parts: Collection[str] = PARTS) -> list[dict]:
+    """One row per patient of the queryset, in its order, in a constant number of queries.
+
+    `parts` names the costlier column groups to fill in (all by default; see PARTS): a
+    statistic that needs neither grades nor kinetics does not read a hundred thousand daily
+    assessments and CAR-T counts.
+    """
+    sections = _read_sections(patients.values("pk"), parts)
+    return [
+        _row(patient, {name: found.get(patient["pk"]) for name, found in sections.items()}, parts)
+        for patient in patients.values(
+            "pk",
+            "subject_id",
+            "site__code",
+            "sex",
+            "birth_date",
+            "enrollment_date",
+            "last_contact_date",
+        )
+    ]
+
+
+def car_t_counts(patients: QuerySet[models.Patient]) -> dict[str, list[tuple[int, float]]]:
+    """Each patient's CAR-T counts in blood as (day, cells/µL) in day order, by study id:
+    the points of the expansion curves, which the rows only summarise."""
+    rows = (
+        models.CarTCount.objects.filter(patient_id__in=patients.values("pk"))
+        .values_list("patient__subject_id", "day", "cells_per_ul")
+        .order_by("patient_id", "day")
+    )
+    found = defaultdict(list)
+    for study_id, day, cells_per_ul in rows:
+        found[study_id].append((day, cells_per_ul))
+    return dict(found)
+
+
+def _read_sections(patient_ids: QuerySet, parts: Collection[str]) -> dict[str, dict[int, object]]:
+    """Each section's values by patient id: a tuple for one-to-one sections, else a list."""
+    mine = {"patient_id__in": patient_ids}
+    sections = {
+        "eligibility": _one(models.Eligibility, mine, "bm_blast_pct", "extramedullary_sites"),
+        "genetics": _one(models.Genetics, mine, "bcr_abl1", "ph_like", "tp53_mutation"),
+        "toxicities": _one(models.ToxicityRecord, mine, *TOXICITY_FIELDS),
+        "prior_therapies": _many(
+            models.PriorTherapy,
+            {**mine, "kind__in": PRIOR_KINDS},
+            "kind",
+            "date",
+            "best_response",
+        ),
+        "infusions": _many(models.Infusion, mine, "date", "cells_per_kg", order="date"),
+        "day_30": _many(
+            models.ResponseAssessment,
+            {**mine, "day__range": DAY_30_WINDOW},
+            "status",
+            "mrd",
+            order="day",
+        ),
+        "events": _many(models.FollowUpEvent, mine, "kind", "date", "cd19", "cause", order="date"),
+    }
+    if GRADES in parts:
+        sections["daily_assessments"] = _many(
+            models.DailyAssessment, mine, *CRS_FIELDS, *ICANS_FIELDS
+        )
+    if KINETICS in parts:
+        sections["car_t_counts"] = _many(models.CarTCount, mine, "day", "cells_per_ul")
+    return sections
+
+
+def _one(model, where: dict, *fields: str) -> dict[int, tuple]:
+    rows = model.objects.filter(**where).values_list("patient_id", *fields)
+    return {row[0]: row[1:] for row in rows}
+
+
+def _many(model, where: dict, *fields: str, order: str = "") -> dict[int, list[tuple]]:
+    # Unordered unless asked: sorting a hundred thousand rows the models' default way
+    # costs the database more than the rows cost to send.
+    orders = ("patient_id", order, "pk") if order else ()
+    rows = model.objects.filter(**where).values_list("patient_id", *fields).order_by(*orders)
+    found = defaultdict(list)
+    for row in rows:
+        found[row[0]].append(row[1:])
+    return found
+
+
+def _row(patient: dict, sections: dict, parts: Collection[str]) -> dict:
+    infusions = sections["infusions"] or []
+    infused = infusions[0][0] if infusions else None
+    on = infused or patient["enrollment_date"]
+    age = completed_years(patient["birth_date"], on) if patient["birth_date"] and on else None
+    recorded = sections["toxicities"] or (None,) * len(TOXICITY_FIELDS)
+    return {
+        "study_id": patient["subject_id"],
+        "site": patient["site__code"],
+        "sex": patient["sex"] or None,
+        "age_years": age,
+        "age_group": None if age is None else "adult" if age >= ADULT_FROM_YEARS else "child",
+        **_prior_therapies(sections["prior_therapies"] or [], infused),
+        **_disease(sections["eligibility"], sections["genetics"]),
+        "dose_cells_per_kg": infusions[0][1] if infusions else None,
+        **(_grades(recorded, sections["daily_assessments"] or [], age) if GRADES in parts else {}),
+        **(_kinetics(sections["car_t_counts"] or []) if KINETICS in parts else {}),
+        **_outcomes(patient, sections["day_30"], sections["events"] or [], infused),
+        "infusion_date": infused,
+        "bm_blast_pct": sections["eligibility"][0] if sections["eligibility"] else None,
+        **dict(zip(RECORDED_TOXICITY_COLUMNS, recorded, strict=True)),
+    }
+
+
+def _prior_therapies(therapies: list[tuple], infused: date | None) -> dict:
+    kinds = {kind for kind, _, _ in therapies}
+    murine = [
+        (day, best) for kind, day, best in therapies if kind == PriorTherapyKind.MURINE_CD19_CART
+    ]
+    dates = [day for day, _ in murine if day]
+    return {
+        "prior_allo_hct": PriorTherapyKind.ALLO_HCT in kinds,
+        "prior_cd22_cart": PriorTherapyKind.CD22_CART in kinds,
+        "mcd19_infusions": len(murine),
+        "mcd19_primary_resistant": bool(murine)
+        and all(best == PriorResponse.NR for _, best in murine),
+        "mcd19_interval_months": _months(max(dates), infused) if dates and infused else None,
+    }
+
+
+def _disease(eligibility: tuple | None, genetics: tuple | None) -> dict:
+    bm_blast_pct, sites = eligibility or (None, [])
+    sites = sites or []
+    if eligibility is None:
+        status = None
+    elif not sites:
+        status = "isolated_bm"
+    elif bm_blast_pct is None:
+        status = None
+    else:
+        status = "bm_and_emd" if bm_blast_pct > BM_INVOLVED_ABOVE_PCT else "emd_only"
+    bcr_abl1, ph_like, tp53_mutation = genetics or (None, None, None)
+    return {
+        "disease_status": status,
+        "cns_involvement": None if eligibility is None else "cns" in sites,
+        "emd_sites": None if eligibility is None else len(sites),
+        "bcr_abl1": bcr_abl1,
+        "ph_like": ph_like,
+        "tp53_mutation": tp53_mutation,
+    }
+
+
+def _grades(recorded: tuple, assessments: list[tuple], age: int | None) -> dict:
+    crs_recorded, icans_recorded = recorded[:2]
+    crs = icans = None
+    if assessments:
+        # The worst day's grade, as registry.grading.worst takes it; bare integers here
+        # because a large cohort has a hundred thousand days.
+        split = len(CRS_FIELDS)
+        crs = max(_crs_grade(day[:split]).grade for day in assessments)
+        icans = max(_icans_grade(day[split:], age).grade for day in assessments)
+    compared = [
+        stored != computed
+        for stored, computed in ((crs_recorded, crs), (icans_recorded, icans))
+        if stored is not None and computed is not None
+    ]
+    return {
+        "crs_grade": crs if crs_recorded is None else crs_recorded,
+        "icans_grade": icans if icans_recorded is None else icans_recorded,
+        "crs_grade_computed": crs,
+        "icans_grade_computed": icans,
+        "grade_discrepancy": any(compared) if compared else None,
+    }
+
+
+# A cohort repeats a few hundred combinations of daily findings over and over; grading
+# each combination once keeps the model's rules and costs a dictionary look-up per day.
+@lru_cache(maxsize=65536)
+def _crs_grade(findings: tuple) -> Grade:
+    return models.DailyAssessment(**dict(zip(CRS_FIELDS, findings, strict=True))).crs_grade()
+
+
+@lru_cache(maxsize=65536)
+def _icans_grade(findings: tuple, age: int | None) -> Grade:
+    assessment = models.DailyAssessment(**dict(zip(ICANS_FIELDS, findings, strict=True)))
+    return assessment.icans_grade(age)
+
+
+def _kinetics(counts: list[tuple]) -> dict:
+    if counts:
+        kinetics = car_t_kinetics([day for day, _ in counts], [level for _, level in counts])
+    else:
+        kinetics = NO_COUNTS
+    return {
+        "car_t_detected": kinetics.detected,
+        "car_t_cmax_cells_per_ul": kinetics.cmax,
+        "car_t_tmax_day": kinetics.tmax_day,
+        "car_t_auc_0_28": kinetics.auc_0_28,
+        "car_t_last_detected_day": kinetics.last_detected_day,
+    }
+
+
+def _outcomes(
+    patient: dict, day_30: list | None, events: list[tuple], infused: date | None
+) -> dict:
+    status, mrd = day_30[0] if day_30 else (None, None)
+    responder = None if status is None else status in RESPONDER_STATUSES
+    after = [event for event in events if infused and event[1] > infused]
+    hct = _first(after, EventKind.ALLO_HCT)
+    relapse = _first(after, EventKind.RELAPSE)
+    death = _first(after, EventKind.DEATH)
+    last_seen = max([patient["last_contact_date"], *(day for _, day, _, _ in after)], key=_sortable)
+    end = death[1] if death else last_seen
+    efs_end = min((event[1] for event in (relapse, death) if event), default=end)
+    return {
+        "d30_response": status,
+        "responder": responder,
+        "mrd": mrd,
+        "hct_after_infusion": hct is not None,
+        "consolidative_hct": bool(responder and hct and (relapse is None or hct[1] < relapse[1])),
+        "relapse": relapse is not None,
+        "relapse_cd19": relapse[2] or None if relapse else None,
+        "death": death is not None,
+        "death_cause": death[3] or None if death else None,
+        "efs_event": bool(relapse or death),
+        "efs_months": _months(infused, efs_end),
+        "os_event": death is not None,
+        "os_months": _months(infused, end),
+        "followup_months": _months(infused, end),
+        "hct_months": _months(infused, hct and hct[1]),
+        "relapse_months": _months(infused, relapse and relapse[1]),
+        "death_months": _months(infused, death and death[1]),
+        "nrm": bool(
+            death and death[3] != DeathCause.DISEASE and (relapse is None or death[1] < relapse[1])
+        ),
+    }
+
+
+def _first(events: list[tuple], kind: str) -> tuple | None:
+    return next((event for event in events if event[0] == kind), None)
+
+
+def _sortable(day: date | None) -> date:
+    return day or date.min
+
+
+def _months(start: date | None, end: date | None) -> float | None:
+    if not (start and end):
+        return None
+    return (end - start).days / MONTH_DAYS

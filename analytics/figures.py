@@ -1,0 +1,507 @@
+"""The dashboard's figures, drawn with matplotlib from an analysis frame or a report's dict.
+
+Nothing here reads the ORM or computes a statistic: survival, incidence and grade counts
+come from analytics.reports, so a figure shows exactly what the API returns; the swimmer
+plot and the expansion curves draw the analysis dataset's own values.
+
+Each figure has a `*_problem` function saying why it cannot be drawn (None when it can);
+its drawing function raises NothingToDraw with that message, so the page can show the
+message instead of an image without drawing anything. Figures are built as
+matplotlib.figure.Figure on an Agg canvas, never through pyplot, so concurrent requests
+share no state.
+"""
+
+import io
+import math
+from collections.abc import Mapping, Sequence
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+from analytics.cohort import is_true
+
+# SVG text stays text (crisp at any size, in the page's sans-serif); ids and metadata do not
+# change between renderings of the same figure.
+matplotlib.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "car-t-registry"})
+
+# The colours of static/css/registry.css.
+TEXT, MUTED, LINE = "#1c2430", "#5a6473", "#d6dbe2"
+PRIMARY, GOOD, BAD, WARN = "#0a5ba8", "#1c6b39", "#a3221b", "#c26a00"
+GROUP_COLOURS = (PRIMARY, "#d9730d", GOOD, BAD, "#6b4fbb", MUTED)
+RESPONSE_COLOURS = {True: GOOD, False: BAD, None: "#9aa3ae"}
+RESPONSE_NAMES = {True: "CR/CRi at day 30", False: "No response", None: "Not assessed"}
+
+# Above this many patients one bar or line each is no longer readable.
+MAX_PATIENTS_DRAWN = 100
+# Undetectable CAR-T counts (0) are drawn at this level of the log axis, labelled "ND".
+NOT_DETECTED_AT = 0.01
+PNG_DPI = 200
+
+
+class NothingToDraw(Exception):
+    """The selection has nothing this figure could show; the message says why."""
+
+
+def value_label(value) -> str:
+    """A covariate's value as a clinician reads it: True "Yes", "<12" "< 12", "emd_only"
+    "EMD only"."""
+    if isinstance(value, bool | np.bool_):
+        return "Yes" if value else "No"
+    if value is None:
+        return "Not recorded"
+    if isinstance(value, str) and value.startswith(">="):
+        return f"≥ {value[2:]}"
+    if isinstance(value, str) and value.startswith("<"):
+        return f"< {value[1:]}"
+    return VALUE_LABELS.get(value, str(value))
+
+
+# The covariates a clinician compares groups by, as they would name them.
+COVARIATE_LABELS = {
+    "prior_allo_hct": "Prior allo-HCT",
+    "prior_cd22_cart": "Prior CD22 CAR-T",
+    "age_group": "Age group",
+    "mcd19_interval_months": "Months from the last murine CD19 CAR-T",
+    "disease_status": "Disease status at enrolment",
+    "hct_after_infusion": "Allo-HCT after the infusion",
+    "consolidative_hct": "Allo-HCT in remission",
+    "d30_response": "Day-30 response",
+    "sex": "Sex",
+    "site": "Site",
+    "age_years": "Age (years)",
+    "dose_cells_per_kg": "Dose (cells/kg)",
+}
+VALUE_LABELS = {
+    "child": "Children (< 18)",
+    "adult": "Adults",
+    "male": "Male",
+    "female": "Female",
+    "isolated_bm": "Isolated BM",
+    "bm_and_emd": "BM and EMD",
+    "emd_only": "EMD only",
+}
+
+
+def month_ticks(longest: float | None) -> tuple[float, ...]:
+    """Months 0, step, 2×step… up to the longest follow-up, in at most 8 ticks."""
+    if longest is None or not math.isfinite(longest) or longest <= 0:
+        return (0.0,)
+    step = next((step for step in (3, 6, 12, 24, 60) if longest / step <= 7), 120)
+    return tuple(float(step * tick) for tick in range(math.ceil(longest / step) + 1))
+
+
+def render(figure: Figure, image_format: str) -> bytes:
+    """The figure as PNG or SVG bytes."""
+    content = io.BytesIO()
+    metadata = {"Date": None} if image_format == "svg" else {}
+    figure.savefig(content, format=image_format, dpi=PNG_DPI, metadata=metadata)
+    return content.getvalue()
+
+
+def _figure(width: float, height: float) -> Figure:
+    figure = Figure(figsize=(width, height), layout="constrained", facecolor="white")
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def _style(axes) -> None:
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.spines[["left", "bottom"]].set_color(LINE)
+    axes.tick_params(colors=MUTED, labelcolor=TEXT, labelsize=10)
+    axes.grid(axis="y", color=LINE, linewidth=0.6, alpha=0.7)
+    axes.set_axisbelow(True)
+
+
+def _refuse(problem: str | None) -> None:
+    if problem:
+        raise NothingToDraw(problem)
+
+
+def _floats(values: Sequence) -> np.ndarray:
+    return np.array([np.nan if value is None else value for value in values], dtype=float)
+
+
+# Kaplan–Meier
+
+
+def km_problem(report: dict) -> str | None:
+    if not report["groups"]:
+        label = COVARIATE_LABELS.get(report["by"], report["by"])
+        return f"No patient in this selection has “{label}” recorded."
+    if not any(group["n"] for group in report["groups"]):
+        return "No patient in this selection has been infused and followed up."
+    if not any(group["events"] for group in report["groups"]):
+        return "No patient in this selection has an event yet."
+    return None
+
+
+ENDPOINT_NAMES = {
+    "efs": "Event-free survival",
+    "rfs": "Relapse-free survival",
+    "os": "Overall survival",
+}
+
+
+def km_figure(report: dict) -> Figure:
+    """survival_report's curves with their 95% bands, and the number at risk at each of its
+    estimate times (taken as the x ticks) in a table beneath."""
+    _refuse(km_problem(report))
+    groups = [group for group in report["groups"] if group["n"]]
+    months = [estimate["month"] for estimate in groups[0]["estimates"]]
+    figure = _figure(6.4, 4.4 + 0.22 * len(groups))
+    plot, at_risk = figure.subplots(2, 1, sharex=True, height_ratios=[5, 0.6 + 0.3 * len(groups)])
+    _style(plot)
+    colours = dict(zip((group["value"] for group in groups), GROUP_COLOURS, strict=False))
+    for group in groups:
+        curve, colour = group["curve"], colours[group["value"]]
+        # From 100% at month 0, so that events at month 0 (non-response, among all
+        # patients) show as a drop rather than a curve starting lower.
+        timeline = np.r_[0.0, _floats(curve["months"])]
+        plot.step(
+            timeline,
+            np.r_[1.0, _floats(curve["survival"])],
+            where="post",
+            color=colour,
+            linewidth=2,
+            label=f"{group_name(report, group['value'])} (n = {group['n']})",
+        )
+        plot.fill_between(
+            timeline,
+            np.r_[1.0, _floats(curve["ci95_lower"])],
+            np.r_[1.0, _floats(curve["ci95_upper"])],
+            step="post",
+            color=colour,
+            alpha=0.12,
+            linewidth=0,
+        )
+    plot.set_ylim(0, 1.04)
+    plot.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    plot.set_ylabel(ENDPOINT_NAMES[report["endpoint"]], color=TEXT)
+    plot.legend(
+        loc="lower left",
+        frameon=False,
+        fontsize=10,
+        title=COVARIATE_LABELS.get(report["by"], report["by"]),
+        title_fontsize=10,
+        alignment="left",
+    )
+    if report["logrank_p"] is not None:
+        plot.text(
+            0.98,
+            0.96,
+            f"Log-rank p = {format_p(report['logrank_p'])}",
+            transform=plot.transAxes,
+            ha="right",
+            va="top",
+            fontsize=10,
+            color=TEXT,
+        )
+    _at_risk_table(at_risk, groups, colours, report)
+    at_risk.set_xticks(months)
+    at_risk.set_xlim(0, max(months[-1], 1e-9))
+    at_risk.xaxis.set_major_formatter(FuncFormatter(lambda month, _: f"{month:g}"))
+    at_risk.set_xlabel(_months_label(report), color=TEXT)
+    return figure
+
+
+def _at_risk_table(axes, groups: list[dict], colours: dict, report: dict) -> None:
+    for row, group in enumerate(groups):
+        for estimate in group["estimates"]:
+            axes.text(
+                estimate["month"],
+                row,
+                str(estimate["at_risk"]),
+                ha="center",
+                va="center",
+                fontsize=10,
+                color=colours[group["value"]],
+            )
+    axes.set_ylim(len(groups) - 0.5, -0.5)
+    axes.set_yticks(range(len(groups)), [group_name(report, group["value"]) for group in groups])
+    for label, group in zip(axes.get_yticklabels(), groups, strict=True):
+        label.set_color(colours[group["value"]])
+    # Padded so that a row's name clears the count at month 0, centred on the axis.
+    axes.tick_params(axis="y", length=0, labelsize=10, pad=16)
+    axes.tick_params(axis="x", colors=MUTED, labelcolor=TEXT, labelsize=10)
+    axes.spines[["top", "right", "left"]].set_visible(False)
+    axes.spines["bottom"].set_color(LINE)
+    axes.set_title("Number at risk", loc="left", fontsize=10, color=MUTED)
+
+
+def group_name(report: dict, value) -> str:
+    if report["by"] is None:
+        return "Responders" if report["population"] == "responders" else "All patients"
+    return value_label(value)
+
+
+def _months_label(report: dict) -> str:
+    landmark = report.get("landmark")
+    if landmark is not None:
+        return f"Months from the {landmark:g}-month landmark"
+    return "Months from infusion"
+
+
+def format_p(p: float) -> str:
+    return "< 0.001" if p < 0.001 else f"{p:.4f}".rstrip("0").rstrip(".")
+
+
+# Cumulative incidence
+
+# A step curve is estimated at every observed time up to this many, else on an even grid of
+# this many: exact steps for a registry-sized cohort, a fine approximation beyond.
+MAX_CURVE_TIMES = 400
+
+
+def curve_times(months: Sequence[float], ticks: Sequence[float]) -> tuple[float, ...]:
+    """The times at which to estimate a step curve so that drawing it shows its steps."""
+    observed = np.unique(_floats(months))
+    observed = observed[~np.isnan(observed)]
+    if len(observed) > MAX_CURVE_TIMES:
+        observed = np.linspace(0, observed.max(), MAX_CURVE_TIMES)
+    return tuple(sorted({*(float(month) for month in observed), *ticks}))
+
+
+def incidence_problem(report: dict) -> str | None:
+    if not report["n"]:
+        return "No day-30 responder in this selection."
+    found = [point["incidence"] for point in report["relapse"] + report["nrm"]]
+    if not any(found):
+        return "No responder in this selection has relapsed or died yet."
+    return None
+
+
+def incidence_figure(report: dict) -> Figure:
+    """incidence_report's relapse and non-relapse mortality, estimated at every time it was
+    asked for (the dashboard asks at every observed time, so the steps are exact)."""
+    _refuse(incidence_problem(report))
+    figure = _figure(6.4, 4.2)
+    plot = figure.subplots()
+    _style(plot)
+    for name, colour, label in (
+        ("relapse", BAD, "Relapse"),
+        ("nrm", MUTED, "Non-relapse mortality"),
+    ):
+        points = [point for point in report[name] if point["incidence"] is not None]
+        months = [point["month"] for point in points]
+        incidence = [point["incidence"] for point in points]
+        lower = [point["ci95"][0] if point["ci95"] else np.nan for point in points]
+        upper = [point["ci95"][1] if point["ci95"] else np.nan for point in points]
+        plot.step(months, incidence, where="post", color=colour, linewidth=2, label=label)
+        plot.fill_between(months, lower, upper, step="post", color=colour, alpha=0.12, linewidth=0)
+    plot.set_ylim(0, 1.04)
+    plot.set_xlim(left=0)
+    plot.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    plot.set_ylabel("Cumulative incidence", color=TEXT)
+    plot.set_xlabel("Months from infusion", color=TEXT)
+    plot.legend(
+        loc="upper left",
+        frameon=False,
+        fontsize=10,
+        title=f"{report['n']} patients",
+        title_fontsize=10,
+        alignment="left",
+    )
+    return figure
+
+
+# Swimmer plot
+
+
+def swimmer_problem(frame: pd.DataFrame) -> str | None:
+    followed = int(frame["followup_months"].notna().sum())
+    if not followed:
+        return "No patient in this selection has been infused."
+    if followed > MAX_PATIENTS_DRAWN:
+        return (
+            f"{followed} patients: the swimmer plot draws at most {MAX_PATIENTS_DRAWN}. "
+            "Narrow the filters to see one bar per patient."
+        )
+    return None
+
+
+def swimmer_figure(frame: pd.DataFrame) -> Figure:
+    """One bar per patient from the infusion to death or last contact (as the paper's
+    Fig. 2), coloured by day-30 response, with transplant, relapse and death marked and an
+    arrow where the patient was alive at last contact."""
+    _refuse(swimmer_problem(frame))
+    patients = frame[frame["followup_months"].notna()].sort_values(
+        ["followup_months", "study_id"], ascending=[True, False]
+    )
+    figure = _figure(6.4, 1.6 + 0.26 * len(patients))
+    plot = figure.subplots()
+    _style(plot)
+    plot.grid(axis="y", visible=False)
+    plot.grid(axis="x", color=LINE, linewidth=0.6, alpha=0.7)
+    rows = np.arange(len(patients))
+    responders = [_plain_response(value) for value in patients["responder"]]
+    plot.barh(
+        rows,
+        patients["followup_months"].to_numpy(dtype=float),
+        height=0.62,
+        color=[RESPONSE_COLOURS[value] for value in responders],
+        alpha=0.85,
+    )
+    alive = ~is_true(patients["death"])
+    longest = float(patients["followup_months"].max())
+    plot.plot(
+        patients["followup_months"].to_numpy(dtype=float)[alive] + longest * 0.012,
+        rows[alive],
+        linestyle="none",
+        marker=">",
+        markersize=5,
+        color=TEXT,
+        label="Alive at last contact",
+    )
+    for column, style in MARKS.items():
+        months = patients[column].to_numpy(dtype=float, na_value=np.nan)
+        shown = ~np.isnan(months)
+        plot.plot(months[shown], rows[shown], linestyle="none", **style)
+    plot.set_yticks(rows, patients["study_id"].tolist())
+    plot.tick_params(axis="y", length=0, labelsize=9)
+    plot.set_ylim(-0.7, len(patients) - 0.3)
+    plot.set_xlim(0, longest * 1.05)
+    plot.set_xlabel("Months from infusion", color=TEXT)
+    handles = [
+        *(Patch(color=RESPONSE_COLOURS[key], label=name) for key, name in RESPONSE_NAMES.items()),
+        *(Line2D([], [], linestyle="none", **style) for style in MARKS.values()),
+        Line2D([], [], linestyle="none", marker=">", color=TEXT, label="Alive at last contact"),
+    ]
+    figure.legend(handles=handles, loc="outside lower center", ncols=4, frameon=False, fontsize=9)
+    return figure
+
+
+def _plain_response(value) -> bool | None:
+    return None if pd.isna(value) else bool(value)
+
+
+MARKS = {
+    "hct_months": {
+        "marker": "D",
+        "markersize": 6,
+        "color": PRIMARY,
+        "markeredgecolor": "white",
+        "label": "Allo-HCT",
+    },
+    "relapse_months": {
+        "marker": "X",
+        "markersize": 8,
+        "color": WARN,
+        "markeredgecolor": "white",
+        "label": "Relapse",
+    },
+    "death_months": {"marker": "s", "markersize": 6, "color": TEXT, "label": "Death"},
+}
+
+
+# CAR-T expansion
+
+
+def expansion_problem(frame: pd.DataFrame, counts: Mapping[str, list]) -> str | None:
+    counted = [study_id for study_id in frame["study_id"] if counts.get(study_id)]
+    if not counted:
+        return "No CAR-T count is recorded for the patients in this selection."
+    if len(counted) > MAX_PATIENTS_DRAWN:
+        return (
+            f"{len(counted)} patients have CAR-T counts: the expansion plot draws at most "
+            f"{MAX_PATIENTS_DRAWN}. Narrow the filters to see one curve per patient."
+        )
+    return None
+
+
+def expansion_figure(frame: pd.DataFrame, counts: Mapping[str, list]) -> Figure:
+    """CAR-T cells/µL in blood by day after infusion, one line per patient on a log axis,
+    coloured by day-30 response; undetectable counts sit on the "ND" line at the bottom."""
+    _refuse(expansion_problem(frame, counts))
+    figure = _figure(6.4, 4.2)
+    plot = figure.subplots()
+    _style(plot)
+    shown: dict[bool | None, int] = {}
+    for study_id, responder in zip(frame["study_id"], frame["responder"], strict=True):
+        if not counts.get(study_id):
+            continue
+        response = _plain_response(responder)
+        shown[response] = shown.get(response, 0) + 1
+        days = [day for day, _ in counts[study_id]]
+        levels = [max(level, NOT_DETECTED_AT) for _, level in counts[study_id]]
+        plot.plot(
+            days,
+            levels,
+            color=RESPONSE_COLOURS[response],
+            alpha=0.75,
+            linewidth=1.3,
+            marker="o",
+            markersize=2.5,
+        )
+    plot.set_yscale("log")
+    plot.axhline(NOT_DETECTED_AT, color=LINE, linewidth=0.8, zorder=0)
+    plot.set_ylim(bottom=NOT_DETECTED_AT / 1.6)
+    plot.yaxis.set_major_formatter(FuncFormatter(_cells_label))
+    plot.set_xlim(left=0)
+    plot.set_xlabel("Days after infusion", color=TEXT)
+    plot.set_ylabel("CAR-T cells/µL (blood)", color=TEXT)
+    handles = [
+        Line2D([], [], color=RESPONSE_COLOURS[key], linewidth=2, label=f"{name} ({shown[key]})")
+        for key, name in RESPONSE_NAMES.items()
+        if key in shown
+    ]
+    plot.legend(handles=handles, loc="upper right", frameon=False, fontsize=10)
+    return figure
+
+
+def _cells_label(level: float, _position) -> str:
+    if math.isclose(level, NOT_DETECTED_AT):
+        return "ND"
+    return f"{level:g}"
+
+
+# CRS and ICANS grades
+
+
+def grades_problem(toxicity: dict) -> str | None:
+    counted = [
+        row["n"]
+        for name in ("crs", "icans")
+        for source in ("recorded", "computed")
+        for row in toxicity[name][source]
+    ]
+    if not any(counted):
+        return "No CRS or ICANS grade is recorded or computed for the patients in this selection."
+    return None
+
+
+def grades_figure(toxicity: dict) -> Figure:
+    """toxicity_report's CRS and ICANS grade distributions side by side: as the sites
+    recorded them and as computed from the daily assessments (ASTCT)."""
+    _refuse(grades_problem(toxicity))
+    figure = _figure(6.4, 3.6)
+    panels = figure.subplots(1, 2, sharey=True)
+    for plot, (name, title) in zip(panels, (("crs", "CRS"), ("icans", "ICANS")), strict=True):
+        _style(plot)
+        for offset, source, colour, label in (
+            (-0.2, "recorded", PRIMARY, "Recorded by the site"),
+            (0.2, "computed", "#d9730d", "Computed (ASTCT, daily)"),
+        ):
+            rows = toxicity[name][source]
+            bars = plot.bar(
+                [row["grade"] + offset for row in rows],
+                [row["n"] for row in rows],
+                width=0.38,
+                color=colour,
+                label=label,
+            )
+            plot.bar_label(
+                bars, labels=[str(row["n"]) if row["n"] else "" for row in rows], fontsize=9
+            )
+        plot.set_xticks(range(6))
+        plot.set_title(f"{title} grade", fontsize=11, color=TEXT)
+        plot.yaxis.get_major_locator().set_params(integer=True)
+    panels[0].set_ylabel("Patients", color=TEXT)
+    handles, labels = panels[0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False, fontsize=10)
+    return figure

@@ -1,0 +1,192 @@
+"""Query parameters of the analytics endpoints, validated so that a bad one is a 400 naming it.
+
+The patient filters are the patient list's (GET /api/v1/patients/): the same FilterSet
+(registry.api.filters.PatientFilterSet) and the same ?search= on the study id, so a filter
+means the same thing in both places. The study comes from the address, so its `study`
+filter, and the list's `ordering`, are not taken here. Every statistic describes exactly
+the rows that GET .../analytics/dataset/ returns for the same parameters.
+"""
+
+import math
+from dataclasses import dataclass
+
+from django.http import QueryDict
+from rest_framework import serializers
+from rest_framework.filters import search_smart_split
+
+from analytics.cohort import ALL, COVARIATES, NUMERIC, ORDINAL, RESPONDERS
+from analytics.reports import DEFAULT_TIMES
+from registry.api.filters import PatientFilterSet
+from registry.models import Patient
+
+MAX_TIMES = 40
+PATIENT_FILTERS = tuple(
+    name for name in PatientFilterSet.base_filters if name not in ("study", "ordering")
+)
+FILTERS = (*PATIENT_FILTERS, "search")
+
+
+class MonthsField(serializers.CharField):
+    """Months after the time origin, comma-separated: "12,18"."""
+
+    default_error_messages = {
+        "months": "Give months as numbers of 0 or more separated by commas, e.g. 12,18.",
+        "too_many": f"Give at most {MAX_TIMES} times.",
+    }
+
+    def to_internal_value(self, data) -> tuple[float, ...]:
+        text = super().to_internal_value(data)
+        try:
+            months = tuple(float(part) for part in text.split(","))
+        except ValueError:
+            self.fail("months")
+        if not all(math.isfinite(month) and month >= 0 for month in months):
+            self.fail("months")
+        if len(months) > MAX_TIMES:
+            self.fail("too_many")
+        return tuple(sorted(set(months)))
+
+    def to_representation(self, value) -> str:
+        return ",".join(f"{month:g}" for month in value)
+
+
+class FiniteFloatField(serializers.FloatField):
+    default_error_messages = {"finite": "A finite number is required."}
+
+    def to_internal_value(self, data) -> float:
+        value = super().to_internal_value(data)
+        if not math.isfinite(value):
+            self.fail("finite")
+        return value
+
+
+class AnalysisParams(serializers.Serializer):
+    """The population analysed; the patient-list filters are PatientFilterSet's."""
+
+    population = serializers.ChoiceField(
+        choices=[ALL, RESPONDERS],
+        required=False,
+        help_text="all patients, or day-30 responders (CR or CRi) only",
+    )
+
+    default_population = ALL
+
+    def validate(self, attrs: dict) -> dict:
+        attrs.setdefault("population", self.default_population)
+        return attrs
+
+
+class CovariateParams(AnalysisParams):
+    by = serializers.ChoiceField(
+        choices=COVARIATES,
+        required=False,
+        error_messages={
+            "invalid_choice": '"{input}" is not a covariate. Allowed: ' + ", ".join(COVARIATES)
+        },
+        help_text="Covariate to compare groups by (a column of the analysis dataset)",
+    )
+    cut = FiniteFloatField(
+        required=False,
+        help_text='Split a numeric covariate into "<cut" and ">=cut" (required for numeric ones)',
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        attrs = super().validate(attrs)
+        by, cut = attrs.get("by"), attrs.get("cut")
+        if cut is not None and by is None:
+            raise serializers.ValidationError({"cut": "A cut point needs a covariate (by)."})
+        if cut is not None and by not in NUMERIC + ORDINAL:
+            raise serializers.ValidationError({"cut": f"{by} is not numeric; leave out cut."})
+        if cut is None and by in NUMERIC:
+            raise serializers.ValidationError({"cut": f"{by} is numeric; give a cut point."})
+        return attrs
+
+
+class ResponseParams(CovariateParams):
+    pass
+
+
+class SurvivalParams(CovariateParams):
+    endpoint = serializers.ChoiceField(
+        choices=["efs", "os", "rfs"],
+        default="efs",
+        help_text="efs: relapse or death (with all patients, non-response at day 0); "
+        "rfs: the same, among responders by default; os: death",
+    )
+    times = MonthsField(
+        default=DEFAULT_TIMES, help_text="Months at which to estimate survival, e.g. 12,18"
+    )
+    landmark = FiniteFloatField(
+        required=False,
+        min_value=0,
+        help_text="Months after infusion: analyse patients event-free at it, from it",
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs.get("endpoint") == "rfs":
+            attrs.setdefault("population", RESPONDERS)
+        return super().validate(attrs)
+
+
+class IncidenceParams(AnalysisParams):
+    times = MonthsField(default=DEFAULT_TIMES, help_text="Months at which to estimate, e.g. 12,18")
+
+    # Relapse presupposes a remission.
+    default_population = RESPONDERS
+
+
+class TableParams(AnalysisParams):
+    format = serializers.ChoiceField(choices=["json", "csv", "xlsx"], default="json")
+
+
+class DatasetParams(AnalysisParams):
+    format = serializers.ChoiceField(choices=["json", "csv"], default="json")
+
+
+@dataclass(frozen=True)
+class AnalysisRequest:
+    params: dict  # the endpoint's own parameters, validated, defaults filled in
+    filterset: PatientFilterSet | None  # validated; None without filters
+    search: str
+    # The sites whose patients the user reads (registry.access.patient_scope); None: all.
+    scope: tuple[int, ...] | None = None
+
+    @property
+    def filters(self) -> dict:
+        """The filters in a normal form, for cache keys: "010" and "10" are the same age.
+        The user's scope is one of them: users who read different patients share nothing."""
+        cleaned = self.filterset.form.cleaned_data if self.filterset else {}
+        found = {
+            name: value
+            for name, value in cleaned.items()
+            if name in PATIENT_FILTERS and value not in (None, "")
+        }
+        if self.scope is not None:
+            found["scope"] = list(self.scope)
+        terms = search_smart_split(self.search)
+        return found | {"search": terms} if terms else found
+
+
+def analysis_request(params_class: type[AnalysisParams], query: QueryDict) -> AnalysisRequest:
+    """The validated request; raises ValidationError naming each bad or unknown parameter."""
+    serializer = params_class(data={name: query[name] for name in query if name not in FILTERS})
+    allowed = [*serializer.fields, *FILTERS]
+    errors = {
+        name: ["Unknown parameter. Allowed: " + ", ".join(allowed)]
+        for name in query
+        if name not in allowed
+    }
+    errors |= {
+        name: ["Give this parameter once."] for name in query if len(query.getlist(name)) > 1
+    }
+    if not serializer.is_valid():
+        errors |= serializer.errors
+    given = {name: query[name] for name in PATIENT_FILTERS if name in query}
+    filterset = None
+    if given:
+        filterset = PatientFilterSet(data=given, queryset=Patient.objects.none())
+        if not filterset.is_valid():
+            errors |= filterset.errors
+    if errors:
+        raise serializers.ValidationError(errors)
+    return AnalysisRequest(serializer.validated_data, filterset, query.get("search", ""))

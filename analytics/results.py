@@ -1,0 +1,129 @@
+"""What each analytics endpoint returns for a study and its validated parameters, cached."""
+
+from collections.abc import Callable, Collection
+
+import pandas as pd
+from rest_framework.renderers import JSONRenderer
+
+from analytics import reports, tables
+from analytics.caching import StudyCache, study_cache
+from analytics.cohort import RESPONDERS, analysis_frame, in_population
+from analytics.dataset import (
+    COLUMNS,
+    GRADES,
+    KINETICS,
+    PART_COLUMNS,
+    PARTS,
+    analysis_rows,
+    car_t_counts,
+    study_patients,
+)
+from analytics.exports import csv_text
+from analytics.params import AnalysisRequest
+from registry.models import Study
+
+# Endpoint name -> its computation over the patients analysed, given its parameters.
+REPORTS: dict[str, Callable[[pd.DataFrame, dict], dict]] = {
+    "response": lambda frame, p: reports.response_report(frame, by=p.get("by"), cut=p.get("cut")),
+    "survival": lambda frame, p: reports.survival_report(
+        frame,
+        endpoint=p["endpoint"],
+        population=p["population"],
+        by=p.get("by"),
+        cut=p.get("cut"),
+        times=p["times"],
+        landmark=p.get("landmark"),
+    ),
+    "follow-up": lambda frame, p: reports.follow_up_report(frame),
+    "cumulative-incidence": lambda frame, p: reports.incidence_report(
+        frame, population=p["population"], times=p["times"]
+    ),
+    "toxicity": lambda frame, p: reports.toxicity_report(frame),
+    "kinetics": lambda frame, p: reports.kinetics_report(frame),
+    "characteristics": lambda frame, p: tables.characteristics_table(frame),
+    "outcomes": lambda frame, p: tables.outcomes_table(frame),
+}
+
+
+# The dataset's costlier column groups (analytics.dataset.PARTS) each report reads, beyond
+# those of the covariate it is split by.
+PARTS_READ = {"toxicity": (GRADES,), "kinetics": (KINETICS,), "outcomes": (GRADES,)}
+
+
+def study_result(
+    study: Study, name: str, request: AnalysisRequest, store: StudyCache | None = None
+) -> dict:
+    """The named report over the study's patients that the request selects."""
+    params = _without_format(request.params)
+    parts = {*PARTS_READ.get(name, ())}
+    parts |= {part for part, columns in PART_COLUMNS.items() if params.get("by") in columns}
+    store = store or study_cache(study)
+
+    def compute() -> dict:
+        rows = study_rows(study, store, request, parts)
+        frame = in_population(analysis_frame(rows), params["population"])
+        return REPORTS[name](frame, params)
+
+    return store.get(name, {**params, "filters": request.filters}, compute)
+
+
+def study_result_json(study: Study, name: str, request: AnalysisRequest) -> bytes:
+    """study_result written as JSON. Cached written: a report listing ten thousand patients
+    takes longer to write than to look up."""
+    store = study_cache(study)
+    key = {**_without_format(request.params), "filters": request.filters}
+    return store.get(
+        f"{name}.json",
+        key,
+        lambda: JSONRenderer().render(study_result(study, name, request, store)),
+    )
+
+
+def study_dataset(study: Study, request: AnalysisRequest) -> bytes:
+    """The analysis dataset's rows of the selected patients, written as JSON
+    {"count", "results"} or as CSV. Cached written: ten thousand rows take longer to write
+    than to look up."""
+    params = request.params
+    store = study_cache(study)
+
+    def compute() -> bytes:
+        rows = study_rows(study, store, request)
+        if params["population"] == RESPONDERS:
+            rows = [row for row in rows if row["responder"]]
+        if params["format"] == "csv":
+            return csv_text(COLUMNS, rows).encode()
+        return JSONRenderer().render({"count": len(rows), "results": rows})
+
+    return store.get("dataset", {**params, "filters": request.filters}, compute)
+
+
+def study_rows(
+    study: Study, store: StudyCache, request: AnalysisRequest, parts: Collection[str] = PARTS
+) -> list[dict]:
+    """The rows of the patients passing the request's filters, read once per data version."""
+    parts = sorted(parts)
+    return store.get(
+        "rows",
+        {**request.filters, "parts": parts},
+        lambda: analysis_rows(
+            study_patients(study, request.filterset, request.search, request.scope), parts
+        ),
+    )
+
+
+def study_car_t_counts(
+    study: Study, store: StudyCache, request: AnalysisRequest
+) -> dict[str, list[tuple[int, float]]]:
+    """The CAR-T counts of the patients passing the request's filters, by study id."""
+    return store.get(
+        "car-t-counts",
+        request.filters,
+        lambda: car_t_counts(
+            study_patients(study, request.filterset, request.search, request.scope)
+        ),
+    )
+
+
+def _without_format(params: dict) -> dict:
+    # The format changes how a result is written, not the result.
+    return {name: value for name, value in params.items() if name != "format"}

@@ -1,0 +1,189 @@
+"""OpenAPI descriptions of the analytics endpoints' parameters and answers (documentation only:
+the answers are built in analytics.reports and analytics.tables, not by these serializers)."""
+
+from django import forms
+from django_filters import ChoiceFilter, DateFilter
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import serializers
+
+from analytics.dataset import COLUMNS
+from analytics.exports import XLSX_TYPE
+from analytics.params import PATIENT_FILTERS
+from registry.api.filters import PatientFilterSet
+
+Interval = serializers.ListField(
+    child=serializers.FloatField(),
+    min_length=2,
+    max_length=2,
+    allow_null=True,
+    help_text="95% confidence interval [lower, upper]; null when not estimable",
+)
+
+
+def filter_parameters() -> list[OpenApiParameter]:
+    """The patient-list filters, described as the patient list describes them."""
+    parameters = []
+    for name in PATIENT_FILTERS:
+        found = PatientFilterSet.base_filters[name]
+        kind, enum = str, None
+        if isinstance(found, DateFilter):
+            kind = OpenApiTypes.DATE
+        elif isinstance(found, ChoiceFilter):
+            enum = [value for value, _label in found.extra["choices"]]
+        elif issubclass(found.field_class, forms.IntegerField):
+            kind = int
+        description = str(found.extra.get("help_text", ""))
+        parameters.append(OpenApiParameter(name, kind, enum=enum, description=description))
+    search = "Terms separated by spaces or commas, each part of the study id"
+    return [*parameters, OpenApiParameter("search", str, description=search)]
+
+
+class RateSerializer(serializers.Serializer):
+    n = serializers.IntegerField(help_text="Patients with a day-30 assessment")
+    responders = serializers.IntegerField(help_text="CR or CRi")
+    rate = serializers.FloatField(allow_null=True)
+    ci95 = Interval
+
+
+class GroupRateSerializer(RateSerializer):
+    value = serializers.JSONField(help_text="The covariate's value, or <cut / >=cut")
+
+
+class ResponseResultSerializer(RateSerializer):
+    by = serializers.CharField(allow_null=True)
+    groups = GroupRateSerializer(many=True)
+    test = serializers.ChoiceField(
+        choices=["fisher_exact", "fisher_freeman_halton", "chi_square", "none"]
+    )
+    p_value = serializers.FloatField(allow_null=True)
+
+
+class EstimateSerializer(serializers.Serializer):
+    month = serializers.FloatField()
+    survival = serializers.FloatField(allow_null=True, help_text="null after the last time seen")
+    ci95 = Interval
+    at_risk = serializers.IntegerField()
+
+
+class CurveSerializer(serializers.Serializer):
+    months = serializers.ListField(child=serializers.FloatField())
+    survival = serializers.ListField(child=serializers.FloatField())
+    ci95_lower = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    ci95_upper = serializers.ListField(child=serializers.FloatField(allow_null=True))
+
+
+class SurvivalGroupSerializer(serializers.Serializer):
+    value = serializers.JSONField(allow_null=True, help_text="null without `by`")
+    n = serializers.IntegerField()
+    events = serializers.IntegerField()
+    median_months = serializers.FloatField(allow_null=True, help_text="null if not reached")
+    median_ci95 = serializers.ListField(
+        child=serializers.FloatField(allow_null=True), allow_null=True
+    )
+    estimates = EstimateSerializer(many=True)
+    curve = CurveSerializer(help_text="The Kaplan–Meier step function, for plotting")
+
+
+class SurvivalResultSerializer(serializers.Serializer):
+    endpoint = serializers.ChoiceField(choices=["efs", "os", "rfs"])
+    population = serializers.ChoiceField(choices=["all", "responders"])
+    landmark = serializers.FloatField(allow_null=True)
+    by = serializers.CharField(allow_null=True)
+    groups = SurvivalGroupSerializer(many=True)
+    logrank_p = serializers.FloatField(allow_null=True)
+
+
+class FollowUpSerializer(serializers.Serializer):
+    survivors = serializers.IntegerField()
+    median_months = serializers.FloatField(allow_null=True)
+    range_months = serializers.ListField(child=serializers.FloatField(), allow_null=True)
+    reverse_km_median_months = serializers.FloatField(allow_null=True)
+
+
+class IncidencePointSerializer(serializers.Serializer):
+    month = serializers.FloatField()
+    incidence = serializers.FloatField(allow_null=True)
+    ci95 = Interval
+
+
+class IncidenceSerializer(serializers.Serializer):
+    population = serializers.ChoiceField(choices=["all", "responders"])
+    n = serializers.IntegerField()
+    relapse = IncidencePointSerializer(many=True, help_text="Cumulative incidence of relapse")
+    nrm = IncidencePointSerializer(many=True, help_text="Non-relapse mortality")
+    rfs = EstimateSerializer(many=True, help_text="Relapse-free survival (1 - relapse - NRM)")
+
+
+class GradeCountSerializer(serializers.Serializer):
+    grade = serializers.IntegerField()
+    n = serializers.IntegerField()
+    percent = serializers.FloatField(allow_null=True)
+
+
+class GradesSerializer(serializers.Serializer):
+    distribution = GradeCountSerializer(many=True, help_text="As analysed: recorded, else computed")
+    recorded = GradeCountSerializer(many=True, help_text="The site's recorded maximum grade")
+    computed = GradeCountSerializer(many=True, help_text="From the daily assessments (ASTCT)")
+    any_grade = serializers.IntegerField()
+    grade_3_or_higher = serializers.IntegerField()
+
+
+class SummarySerializer(serializers.Serializer):
+    n = serializers.IntegerField()
+    median = serializers.FloatField(allow_null=True)
+    min = serializers.FloatField(allow_null=True)
+    max = serializers.FloatField(allow_null=True)
+    geometric_mean = serializers.FloatField(allow_null=True)
+
+
+class ToxicitySerializer(serializers.Serializer):
+    n = serializers.IntegerField()
+    crs = GradesSerializer()
+    icans = GradesSerializer()
+    crs_onset_day = SummarySerializer()
+    treatments = serializers.DictField(
+        child=serializers.DictField(child=serializers.IntegerField()),
+        help_text="tocilizumab, corticosteroids, plasmapheresis: {recorded, given}",
+    )
+    discrepancies = serializers.DictField(
+        help_text="compared, n, and patients: study_id with recorded and computed grades"
+    )
+
+
+class KineticsSummarySerializer(serializers.Serializer):
+    n = serializers.IntegerField()
+    cmax_cells_per_ul = SummarySerializer()
+    tmax_day = SummarySerializer()
+    auc_0_28 = SummarySerializer()
+    last_detected_day = SummarySerializer()
+
+
+class KineticsSerializer(serializers.Serializer):
+    n = serializers.IntegerField()
+    with_counts = serializers.IntegerField()
+    detected = serializers.IntegerField()
+    summary = KineticsSummarySerializer(help_text="Patients with detectable CAR-T cells")
+    by_response = serializers.DictField(child=KineticsSummarySerializer())
+    patients = serializers.ListField(child=serializers.DictField())
+
+
+class TableSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    n = serializers.IntegerField()
+    columns = serializers.ListField(child=serializers.CharField())
+    rows = serializers.ListField(child=serializers.DictField())
+
+
+class DatasetSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    results = serializers.ListField(
+        child=serializers.DictField(), help_text="One row per patient; keys: " + ", ".join(COLUMNS)
+    )
+
+
+BAD_PARAMETERS = OpenApiResponse(
+    OpenApiTypes.OBJECT, description="A bad or unknown parameter: each one named, with why"
+)
+CSV = {(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="?format=csv")}
+XLSX = {(200, XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="?format=xlsx")}

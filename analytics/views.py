@@ -1,0 +1,183 @@
+"""Live cohort statistics under /api/v1/studies/{code}/analytics/. Thin views: parse the
+query, take the (cached) result from analytics.results, render it.
+
+Every endpoint takes the patient list's filters and population=all|responders; a bad or
+unknown parameter is a 400 naming it. Reading needs a role in the study (else 404); the
+statistics count the patients the user reads (registry.access): a clinician's, those of
+their own sites.
+"""
+
+from dataclasses import replace
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
+from rest_framework.views import APIView
+
+from analytics import params, schema
+from analytics.exports import csv_response, csv_text, xlsx_response
+from analytics.results import study_dataset, study_result, study_result_json
+from registry import access
+from registry.api.views import AUTHENTICATION, STUDY_CODE, DownloadNegotiation
+from registry.models import Study
+
+
+def documented(summary: str, params_class, response, description: str = "", downloads=None):
+    """The OpenAPI description of an analytics GET: its parameters and answers."""
+    responses = {200: response, 400: schema.BAD_PARAMETERS, **(downloads or {})}
+    return extend_schema_view(
+        get=extend_schema(
+            summary=summary,
+            description=description,
+            parameters=[STUDY_CODE, params_class, *schema.filter_parameters()],
+            responses=responses,
+            tags=["analytics"],
+        )
+    )
+
+
+class AnalyticsView(APIView):
+    authentication_classes = AUTHENTICATION
+    permission_classes = [IsAuthenticated]
+    renderer_classes = [JSONRenderer]
+    # ?format= is one of the validated parameters (a bad one is a 400 naming it), not
+    # DRF's renderer switch; CSV and Excel are written by the views that offer them.
+    content_negotiation_class = DownloadNegotiation
+    params_class: type[params.AnalysisParams] = params.AnalysisParams
+    report = ""
+
+    def get(self, request, code: str):
+        study, analysis = self.parse(request, code)
+        return self.json(study, analysis)
+
+    def json(self, study: Study, analysis: params.AnalysisRequest) -> HttpResponse:
+        content = study_result_json(study, self.report, analysis)
+        return HttpResponse(content, content_type="application/json")
+
+    def parse(self, request, code: str) -> tuple[Study, params.AnalysisRequest]:
+        study = get_object_or_404(access.visible_studies(request.user), code=code)
+        analysis = params.analysis_request(self.params_class, request.query_params)
+        return study, replace(analysis, scope=access.patient_scope(request.user, study))
+
+
+@documented(
+    "Day-30 response rate, overall and by a covariate",
+    params.ResponseParams,
+    schema.ResponseResultSerializer,
+    "CR or CRi among patients with a day-30 assessment, with exact (Clopper–Pearson) "
+    "intervals; groups compared by Fisher's exact test (two groups) or Fisher–Freeman–Halton.",
+)
+class ResponseView(AnalyticsView):
+    params_class = params.ResponseParams
+    report = "response"
+
+
+@documented(
+    "Kaplan–Meier survival: EFS, RFS or OS",
+    params.SurvivalParams,
+    schema.SurvivalResultSerializer,
+    "Log-log intervals; groups compared by the log-rank test. With `landmark`, only patients "
+    "event-free and followed at the landmark, classified as of it (e.g. transplanted by "
+    "then), with time counted from it.",
+)
+class SurvivalView(AnalyticsView):
+    params_class = params.SurvivalParams
+    report = "survival"
+
+
+@documented(
+    "Median follow-up",
+    params.AnalysisParams,
+    schema.FollowUpSerializer,
+    "Among survivors (median and range), and by reverse Kaplan–Meier.",
+)
+class FollowUpView(AnalyticsView):
+    report = "follow-up"
+
+
+@documented(
+    "Cumulative incidence of relapse and non-relapse mortality",
+    params.IncidenceParams,
+    schema.IncidenceSerializer,
+    "Aalen–Johansen, each the other's competing risk; responders by default. With "
+    "population=all, non-response is a disease failure at day 0.",
+)
+class IncidenceView(AnalyticsView):
+    params_class = params.IncidenceParams
+    report = "cumulative-incidence"
+
+
+@documented(
+    "CRS and ICANS: grades, onset, treatments, discrepancies",
+    params.AnalysisParams,
+    schema.ToxicitySerializer,
+)
+class ToxicityView(AnalyticsView):
+    report = "toxicity"
+
+
+@documented(
+    "CAR-T expansion and persistence",
+    params.AnalysisParams,
+    schema.KineticsSerializer,
+    "Per patient Cmax, Tmax, AUC0–28 and last day detected; median and range among patients "
+    "with detectable cells, overall and by day-30 response.",
+)
+class KineticsView(AnalyticsView):
+    report = "kinetics"
+
+
+class TableView(AnalyticsView):
+    params_class = params.TableParams
+
+    def get(self, request, code: str):
+        study, analysis = self.parse(request, code)
+        if analysis.params["format"] == "json":
+            return self.json(study, analysis)
+        table = study_result(study, self.report, analysis)
+        name = f"{study.code}-{self.report}"
+        if analysis.params["format"] == "csv":
+            return csv_response(csv_text(table["columns"], table["rows"]), name)
+        return xlsx_response(table["title"], table["columns"], table["rows"], name)
+
+
+@documented(
+    "Table 1: patient characteristics",
+    params.TableParams,
+    schema.TableSerializer,
+    "As in An et al., BMC Cancer 2022, for any cohort. ?format=csv or xlsx to download.",
+    downloads=schema.CSV | schema.XLSX,
+)
+class CharacteristicsTableView(TableView):
+    report = "characteristics"
+
+
+@documented(
+    "Table 2: treatment and outcomes",
+    params.TableParams,
+    schema.TableSerializer,
+    "As in An et al., BMC Cancer 2022, for any cohort. ?format=csv or xlsx to download.",
+    downloads=schema.CSV | schema.XLSX,
+)
+class OutcomesTableView(TableView):
+    report = "outcomes"
+
+
+@documented(
+    "The analysis dataset: one row per patient",
+    params.DatasetParams,
+    schema.DatasetSerializer,
+    "The rows every statistic is computed from (see analytics.dataset). ?format=csv to download.",
+    downloads=schema.CSV,
+)
+class DatasetView(AnalyticsView):
+    params_class = params.DatasetParams
+
+    def get(self, request, code: str):
+        study, analysis = self.parse(request, code)
+        content = study_dataset(study, analysis)
+        if analysis.params["format"] == "csv":
+            return csv_response(content, f"{study.code}-dataset")
+        return HttpResponse(content, content_type="application/json")

@@ -1,0 +1,126 @@
+"""Timings of the analytics endpoints on synthetic studies, cold and cached.
+
+    DATABASE_URL=postgres://... python -m benchmarks.analytics [PATIENTS ...]
+
+Default sizes: 1,000 and 10,000 patients. Runs in a throwaway database, named after
+DATABASE_URL's with "_benchmark" added, created and dropped here: never in the registry's
+own, nor in the test database a concurrent test run may be using. Each endpoint is
+asked through the API as a signed-in user: "cold" with an empty cache (the dataset is read
+and every statistic computed), with the CPU time this process spent on it, and "cached"
+the median of five repeats. The target for 10,000
+patients: every statistic under 1 s cold and under 50 ms cached.
+"""
+
+import os
+import statistics
+import sys
+import time
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth.models import User  # noqa: E402
+from django.core.cache import cache  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import (  # noqa: E402
+    setup_databases,
+    setup_test_environment,
+    teardown_databases,
+    teardown_test_environment,
+)
+from rest_framework.test import APIClient  # noqa: E402
+
+from analytics.dataset import analysis_rows  # noqa: E402
+from registry.demo import synthetic_cohort, synthetic_cohort_import  # noqa: E402
+from registry.models import Study  # noqa: E402
+
+SIZES = (1_000, 10_000)
+REPEATS = 5
+COLD_TARGET_S, CACHED_TARGET_S = 1.0, 0.050
+ENDPOINTS = (
+    "dataset/",
+    "response/?by=prior_allo_hct",
+    "response/?by=mcd19_interval_months&cut=12",
+    "survival/?endpoint=efs&population=responders&by=hct_after_infusion&times=12,18",
+    "survival/?endpoint=os&landmark=3&by=hct_after_infusion",
+    "follow-up/",
+    "cumulative-incidence/?times=6,12,24",
+    "toxicity/",
+    "kinetics/",
+    "tables/characteristics/",
+    "tables/outcomes/",
+    "tables/outcomes/?format=xlsx",
+    "response/?by=sex&sex=female&age_min=18",
+)
+
+
+def timed(call) -> tuple[float, object]:
+    started = time.perf_counter()
+    result = call()
+    return time.perf_counter() - started, result
+
+
+def cpu_timed(call) -> tuple[float, float, object]:
+    """Wall-clock and this process's CPU seconds: on a shared machine the CPU time shows
+    the work done here, the wall-clock time adds waiting for the database and for the CPU."""
+    started = time.process_time()
+    seconds, result = timed(call)
+    return seconds, time.process_time() - started, result
+
+
+def benchmark(client: APIClient, patients: int) -> list[tuple[str, float, float, float]]:
+    code = f"BENCH{patients}"
+    seconds, document = timed(lambda: synthetic_cohort(code=code, patients=patients))
+    print(f"\n{patients:,} patients: generated in {seconds:.1f} s", flush=True)
+    seconds, _ = timed(lambda: synthetic_cohort_import(data=document))
+    print(f"imported in {seconds:.1f} s", flush=True)
+    study = Study.objects.get(code=code)
+    seconds, _ = timed(lambda: analysis_rows(study.patients.all()))
+    print(f"analysis dataset (analytics.dataset.analysis_rows) read in {seconds:.3f} s")
+    rows = []
+    for endpoint in ENDPOINTS:
+        url = f"/api/v1/studies/{code}/analytics/{endpoint}"
+        cache.clear()
+        cold, cpu, response = cpu_timed(lambda url=url: client.get(url))
+        if response.status_code != 200:
+            raise SystemExit(f"{url}: {response.status_code} {response.content[:300]!r}")
+        cached = statistics.median(
+            timed(lambda url=url: client.get(url))[0] for _ in range(REPEATS)
+        )
+        rows.append((endpoint, cold, cpu, cached))
+    return rows
+
+
+def report(patients: int, rows: list[tuple[str, float, float, float]]) -> None:
+    width = max(len(endpoint) for endpoint, *_ in rows)
+    print(f"{'endpoint':<{width}}  {'cold s':>8}  {'(CPU s)':>8}  {'cached s':>9}")
+    for endpoint, cold, cpu, cached in rows:
+        late = cold >= COLD_TARGET_S or cached >= CACHED_TARGET_S
+        flag = "  over target" if late and patients == 10_000 else ""
+        print(f"{endpoint:<{width}}  {cold:8.3f}  {cpu:8.3f}  {cached:9.4f}{flag}")
+
+
+def main(sizes: list[int]) -> None:
+    database = settings.DATABASES["default"]
+    database["TEST"] = {**database.get("TEST", {}), "NAME": f"{database['NAME']}_benchmark"}
+    if connection.vendor == "sqlite":
+        database["TEST"]["NAME"] = ""  # in memory
+    setup_test_environment()
+    databases = setup_databases(verbosity=0, interactive=False)
+    try:
+        print(f"database: {connection.vendor} ({connection.settings_dict['NAME']})")
+        client = APIClient()
+        # A superuser reads every study and every patient (registry.access).
+        client.force_authenticate(User.objects.create_superuser("benchmark"))
+        for patients in sizes:
+            report(patients, benchmark(client, patients))
+    finally:
+        teardown_databases(databases, verbosity=0)
+        teardown_test_environment()
+
+
+if __name__ == "__main__":
+    main([int(size) for size in sys.argv[1:]] or list(SIZES))

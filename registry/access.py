@@ -1,0 +1,226 @@
+"""Who may see and change what: the study roles (registry.models.Membership) as rules.
+
+A user has at most one role in each study:
+
+| role        | reads patients       | enters and edits        | import, export | study settings |
+|-------------|----------------------|-------------------------|----------------|----------------|
+| clinician   | at their own sites   | at their own sites      | no             | no             |
+| coordinator | at every site        | at every site           | yes            | no             |
+| monitor     | at every site        | nothing (raises queries)| no             | no             |
+| admin       | at every site        | at every site           | yes            | yes            |
+
+Superusers see and change everything. Every role sees the statistics of a study, counted
+over the patients it reads: a clinician's count only their own sites' patients.
+
+Everything follows from two sets of sites: those whose patients a user reads
+(`visible_sites`) and those where they enter data (`editable_sites`); a patient is visible
+where its site is. A study the user has no role in is not there for them: the pages, the
+admin and the API answer 404, as for a study that does not exist. What a user sees but may
+not change answers 403.
+
+Model permissions still apply on top in the admin and the API: a write needs both the
+permission for that kind of record and an editing role where the patient is.
+
+A new study is created by a superuser, or by importing a cohort with the
+`registry.add_study` permission: the importer then administers it. Roles are given with
+`membership_grant` (`manage.py grant_role`), kept here beside the rules it must follow.
+"""
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Model, Q, QuerySet
+
+from registry.models import Membership, Patient, Role, Site, Study
+
+User = AbstractBaseUser | AnonymousUser | None
+
+EVERY_SITE_READERS = (Role.COORDINATOR, Role.MONITOR, Role.ADMIN)
+EVERY_SITE_EDITORS = (Role.COORDINATOR, Role.ADMIN)
+COHORT_ROLES = (Role.COORDINATOR, Role.ADMIN)
+
+
+def _signed_in(user: User) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def _is_superuser(user: User) -> bool:
+    return _signed_in(user) and user.is_superuser
+
+
+def _sites(user: User, queryset: QuerySet | None, every_site_roles) -> QuerySet[Site]:
+    """The sites of `queryset` where a whole-study role, or the clinician role, applies."""
+    queryset = Site.objects.all() if queryset is None else queryset
+    if not _signed_in(user):
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    studies = Membership.objects.filter(user=user, role__in=every_site_roles).values("study")
+    own = Membership.sites.through.objects.filter(
+        membership__user=user, membership__role=Role.CLINICIAN
+    ).values("site")
+    return queryset.filter(Q(study__in=studies) | Q(pk__in=own))
+
+
+def visible_sites(user: User, queryset: QuerySet[Site] | None = None) -> QuerySet[Site]:
+    """The sites whose patients `user` reads."""
+    return _sites(user, queryset, EVERY_SITE_READERS)
+
+
+def editable_sites(user: User, queryset: QuerySet[Site] | None = None) -> QuerySet[Site]:
+    """The sites where `user` enrols patients and enters their data."""
+    return _sites(user, queryset, EVERY_SITE_EDITORS)
+
+
+def _studies_with_role(user: User, roles, queryset: QuerySet | None) -> QuerySet[Study]:
+    queryset = Study.objects.all() if queryset is None else queryset
+    if not _signed_in(user):
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    return queryset.filter(
+        pk__in=Membership.objects.filter(user=user, role__in=roles).values("study")
+    )
+
+
+def visible_studies(user: User, queryset: QuerySet[Study] | None = None) -> QuerySet[Study]:
+    """The studies `user` has a role in (every study for a superuser)."""
+    return _studies_with_role(user, Role.values, queryset)
+
+
+def exportable_studies(user: User, queryset: QuerySet[Study] | None = None) -> QuerySet[Study]:
+    """The studies `user` may download whole (cohort document, CSV, XLSX)."""
+    return _studies_with_role(user, COHORT_ROLES, queryset)
+
+
+def administered_studies(user: User, queryset: QuerySet[Study] | None = None) -> QuerySet[Study]:
+    """The studies whose settings and sites `user` changes."""
+    return _studies_with_role(user, (Role.ADMIN,), queryset)
+
+
+def visible_patients(user: User, queryset: QuerySet[Patient] | None = None) -> QuerySet[Patient]:
+    """The patients of `queryset` (all by default) that `user` reads."""
+    queryset = Patient.objects.all() if queryset is None else queryset
+    if _is_superuser(user):
+        return queryset
+    return queryset.filter(site__in=visible_sites(user))
+
+
+def visible_records(user: User, queryset: QuerySet) -> QuerySet:
+    """The section records of `queryset` whose patient `user` reads."""
+    if _is_superuser(user):
+        return queryset
+    return queryset.filter(patient__site__in=visible_sites(user))
+
+
+def editable_patients(user: User, queryset: QuerySet[Patient] | None = None) -> QuerySet[Patient]:
+    """The patients of `queryset` (all by default) whose data `user` may change."""
+    queryset = Patient.objects.all() if queryset is None else queryset
+    if _is_superuser(user):
+        return queryset
+    return queryset.filter(site__in=editable_sites(user))
+
+
+def can_edit_site(user: User, site: Site) -> bool:
+    """Whether `user` may enrol patients at `site` and change their data."""
+    return _is_superuser(user) or editable_sites(user).filter(pk=site.pk).exists()
+
+
+def can_edit_patient(user: User, patient: Patient) -> bool:
+    """Whether `user` may change `patient` and the records of the patient's course."""
+    return _is_superuser(user) or editable_sites(user).filter(pk=patient.site_id).exists()
+
+
+def _has_role(user: User, study: Study, roles) -> bool:
+    if _is_superuser(user):
+        return True
+    return _studies_with_role(user, roles, None).filter(pk=study.pk).exists()
+
+
+
+
+def can_administer_study(user: User, study: Study) -> bool:
+    """Whether `user` may change the study's settings and sites, and lock or unlock it."""
+    return _has_role(user, study, (Role.ADMIN,))
+
+
+def can_import(user: User, study_code: object) -> bool:
+    """Whether `user` may import a cohort document for the study with this code.
+
+    Into a stored study: its coordinators and admins. A study not stored yet: whoever has
+    the `registry.add_study` permission (see `study_creator_grant`).
+    """
+    if not _signed_in(user):
+        return False
+    if user.is_superuser:
+        return True
+    study = Study.objects.filter(code=study_code).first() if isinstance(study_code, str) else None
+    if study is None:
+        return user.has_perm("registry.add_study")
+    return _has_role(user, study, COHORT_ROLES)
+
+
+def patient_scope(user: User, study: Study) -> tuple[int, ...] | None:
+    """The ids of the sites of `study` whose patients `user` reads: what statistics count
+    and what their cache key names. None (every patient) for a superuser."""
+    if _is_superuser(user):
+        return None
+    sites = visible_sites(user, study.sites.all()).order_by("pk")
+    return tuple(sites.values_list("pk", flat=True))
+
+
+def can_read_patient_history(user: User, patient_id: int) -> bool:
+    """Whether `user` reads the patient's audit trail, which outlives the patient: a deleted
+    patient's is read where the patient last was."""
+    site_id = Patient.objects.filter(pk=patient_id).values_list("site_id", flat=True).first()
+    if site_id is None:
+        last = Patient.history.filter(id=patient_id).order_by("-history_date", "-history_id")
+        site_id = last.values_list("site_id", flat=True).first()
+    if site_id is None:
+        return False
+    return _is_superuser(user) or visible_sites(user).filter(pk=site_id).exists()
+
+
+def patient_of(record: Model) -> Patient:
+    """The patient a record belongs to: the patient itself, or a section's patient."""
+    return record if isinstance(record, Patient) else record.patient
+
+
+def membership_grant(
+    *, user: AbstractBaseUser, study: Study, role: str, sites: Iterable[Site] = ()
+) -> Membership:
+    """Give `user` `role` in `study`, replacing the role (and sites) they had there.
+
+    A clinician works at one or more named sites of the study; the other roles cover every
+    site and take none.
+    """
+    sites = list(sites)
+    if role not in Role.values:
+        choices = ", ".join(Role.values)
+        raise ValidationError(f"Unknown role {role!r}: choose {choices}", code="role")
+    if role == Role.CLINICIAN and not sites:
+        raise ValidationError(
+            "A clinician works at named sites of the study: give at least one site",
+            code="sites",
+        )
+    if role != Role.CLINICIAN and sites:
+        raise ValidationError(
+            f"A {role} works at every site of the study: give no sites", code="sites"
+        )
+    foreign = [site.code for site in sites if site.study_id != study.pk]
+    if foreign:
+        raise ValidationError(f"Study {study.code} has no site {', '.join(foreign)}", code="sites")
+    with transaction.atomic():
+        membership, _ = Membership.objects.update_or_create(
+            user=user, study=study, defaults={"role": role}
+        )
+        membership.sites.set(sites)
+    return membership
+
+
+def study_creator_grant(*, user: User, study: Study) -> None:
+    """Whoever creates a study, other than a superuser, administers it."""
+    if _signed_in(user) and not user.is_superuser:
+        membership_grant(user=user, study=study, role=Role.ADMIN)

@@ -1,0 +1,136 @@
+"""A patient's audit trail: every change to the patient and its course, newest first.
+
+It is read from the history django-simple-history keeps of each model, written with the
+user and the reason by registry.services and the cohort import. The trail outlives the
+patient: a deleted patient's history is still read here.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db import models
+
+from registry.course import LIST_SECTIONS, ONE_TO_ONE_SECTIONS
+from registry.models import Patient, Site
+
+ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
+# The patient's `subject_id` is `study_id` in the API and the cohort format.
+PUBLIC_NAMES = {"subject_id": "study_id"}
+EMPTY = (None, "", [])
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str  # the name the API and the cohort format use
+    label: str
+    old: object
+    new: object
+    old_text: str
+    new_text: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    section: str  # "patient", or where in the course, e.g. "infusions"
+    record: str  # the kind of record, e.g. "infusion"
+    record_id: int
+    action: str  # created, changed or deleted
+    user: str | None
+    date: datetime
+    reason: str | None
+    changes: list[FieldChange]
+
+
+def patient_history(patient_id: int) -> list[HistoryEntry]:
+    """Every change to the patient and its sections, newest first; one query per model."""
+    entries = []
+    for model, key in _tracked_models():
+        rows = model.history.filter(**{key: patient_id}).select_related("history_user")
+        rows = list(rows.order_by("history_date", "history_id"))
+        # The patient's site is shown by its code.
+        codes = _site_codes(rows) if model is Patient else {}
+        previous = {}
+        for row in rows:
+            entries.append(_entry(model, row, previous.get(row.id), codes))
+            previous[row.id] = row
+    return sorted(entries, key=lambda entry: entry.date, reverse=True)
+
+
+def _site_codes(rows) -> dict[int, str]:
+    ids = {row.site_id for row in rows}
+    return dict(Site.objects.filter(pk__in=ids).values_list("pk", "code"))
+
+
+def _tracked_models() -> list[tuple[type[models.Model], str]]:
+    sections = [
+        Patient._meta.get_field(name).related_model
+        for name in (*ONE_TO_ONE_SECTIONS, *LIST_SECTIONS)
+    ]
+    return [(Patient, "id"), *[(section, "patient_id") for section in sections]]
+
+
+def _entry(model, row, before, codes: dict[int, str]) -> HistoryEntry:
+    user = row.history_user
+    return HistoryEntry(
+        section=model.course_path or "patient",
+        record=str(model._meta.verbose_name),
+        record_id=row.id,
+        action=ACTIONS[row.history_type],
+        user=user.get_username() if user else None,
+        date=row.history_date,
+        reason=row.history_change_reason,
+        changes=_changes(model, row, before, codes),
+    )
+
+
+def _changes(model, row, before, codes: dict[int, str]) -> list[FieldChange]:
+    """Values set by a creation, changed by a change, or held when the record was deleted."""
+    changes = []
+    for name in _fields(model):
+        field = model._meta.get_field(name)
+        value = _value(field, row, codes)
+        if row.history_type == "+":
+            old, new = None, value
+        elif row.history_type == "-":
+            old, new = value, None
+        else:
+            old, new = (_value(field, before, codes) if before else None), value
+        if old != new and not (old in EMPTY and new in EMPTY):
+            changes.append(
+                FieldChange(
+                    field=PUBLIC_NAMES.get(name, name),
+                    label=str(field.verbose_name),
+                    old=old,
+                    new=new,
+                    old_text=_text(field, old),
+                    new_text=_text(field, new),
+                )
+            )
+    return changes
+
+
+def _fields(model) -> tuple[str, ...]:
+    if model is Patient:
+        return ("subject_id", "site", *Patient.document_fields)
+    return model.document_fields
+
+
+def _value(field: models.Field, row, codes: dict[int, str]) -> object:
+    value = getattr(row, field.attname)
+    if isinstance(field, models.ForeignKey):
+        return codes.get(value, value)
+    return value
+
+
+def _text(field: models.Field, value) -> str:
+    if value in EMPTY:
+        return "—"
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)

@@ -1,0 +1,46 @@
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from registry.access import membership_grant
+from registry.models import Role, Study
+
+
+class Command(BaseCommand):
+    help = (
+        "Give a user a role in a study (see registry.access), replacing the role they had "
+        "there. Clinicians work at the sites named with --site; the other roles at every site."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+        parser.add_argument("study_code")
+        parser.add_argument("role", help=", ".join(Role.values))
+        parser.add_argument(
+            "--site",
+            dest="sites",
+            action="append",
+            default=[],
+            metavar="SITE_CODE",
+            help="a site of the study (clinicians only; repeat for several)",
+        )
+
+    def handle(self, *args, username: str, study_code: str, role: str, sites, **options):
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            raise CommandError(f"No user {username!r}")
+        study = Study.objects.filter(code=study_code).first()
+        if study is None:
+            raise CommandError(f"No study {study_code!r}")
+        found = {site.code: site for site in study.sites.filter(code__in=sites)}
+        missing = [code for code in sites if code not in found]
+        if missing:
+            raise CommandError(f"Study {study.code} has no site {', '.join(missing)}")
+        try:
+            membership = membership_grant(
+                user=user, study=study, role=role, sites=[found[code] for code in sites]
+            )
+        except ValidationError as error:
+            raise CommandError("; ".join(error.messages)) from None
+        at = f" at {', '.join(sites)}" if sites else ""
+        self.stdout.write(f"{user} is now {membership.role} in {study.code}{at}")

@@ -1,0 +1,215 @@
+"""Every write to a patient's data, with who made it, why, and on which version.
+
+`record_save` and `record_delete` are the way the clinicians' pages, the API and the admin
+change a patient or a section of a course (the cohort import writes in bulk under the same
+rules: registry.interchange.importer). Each runs in one transaction and
+
+- refuses any change while the patient's study is locked (`Study.check_unlocked`);
+- refuses a change made on an older version of the record than the stored one
+  (`EditConflict`): someone else saved it in the meantime, and overwriting their values
+  would lose them;
+- requires a reason to change a stored value or to delete a record (optional on create);
+- validates the record (`full_clean`, which includes the course rules) and raises its
+  version by one;
+- leaves a row in the record's history (django-simple-history) naming the user and the
+  reason. Rows written by cascades (a patient's sections deleted with the patient) get the
+  same user and reason.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.dispatch import receiver
+from django.utils import timezone
+from simple_history.signals import pre_create_historical_record
+
+from registry.course import deletion_problems
+from registry.models import Patient, Study
+
+REASON_FIELD = "change_reason"
+# The length of simple-history's history_change_reason column.
+REASON_MAX_LENGTH = 100
+REASON_REQUIRED = "A reason for change is required to change or delete a saved record"
+REASON_TOO_LONG = f"A reason for change has at most {REASON_MAX_LENGTH} characters"
+IMPORT_REASON = "cohort import"
+
+
+class EditConflict(ValidationError):
+    """The record changed (or went) since the version a change was made on."""
+
+    def __init__(self, model: type[models.Model], pk: int):
+        last = model.history.filter(id=pk).select_related("history_user").first()
+        done = "deleted" if last is not None and last.history_type == "-" else "changed"
+        by = f" by {last.history_user}" if last is not None and last.history_user else ""
+        at = f" at {_moment(last.history_date)}" if last is not None else ""
+        super().__init__(
+            f"This record was {done}{by}{at} while you were editing it; your changes were "
+            "not saved — reload to see the current values",
+            code="conflict",
+        )
+
+
+def _moment(when) -> str:
+    local = timezone.localtime(when)
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+
+
+def check_version(record: models.Model, version: int | None) -> None:
+    """Raise EditConflict unless `record` (as stored) is at `version`; None checks nothing."""
+    if version is not None and record.version != version:
+        raise EditConflict(type(record), record.pk)
+
+
+def record_save(
+    *,
+    record: models.Model,
+    user: AbstractBaseUser | None,
+    reason: str = "",
+    version: int | None = None,
+    clean: bool = True,
+) -> bool:
+    """Save a new or changed patient or section; False when no stored value differs.
+
+    `version` is the version the change was made on (None: not checked). `clean=False` is
+    for a caller that has validated a whole submission together (the admin's patient page),
+    where checking its records one at a time against a half-saved course could refuse it.
+    """
+    reason = _reason(reason)
+    with transaction.atomic(), attributed_to(user, reason):
+        stored = _stored(record)
+        if stored is not None:
+            _study_of(stored).check_unlocked()
+            check_version(stored, version)
+            if not _changed_fields(stored, record):
+                return False
+            if not reason:
+                raise ValidationError({REASON_FIELD: REASON_REQUIRED})
+            record.version = stored.version + 1
+        if clean:
+            record.full_clean()
+        else:
+            _study_of(record).check_unlocked()
+        _stamp(record, user, reason)
+        record.save()
+    return True
+
+
+def record_delete(
+    *,
+    record: models.Model,
+    user: AbstractBaseUser | None,
+    reason: str,
+    version: int | None = None,
+    check_course: bool = True,
+) -> None:
+    """Delete a patient (with its course) or a section, keeping its history.
+
+    A section the rest of the course stands on is not deleted (`check_course=False` is for
+    the admin's patient page, which checks the submission as a whole).
+    """
+    reason = _reason(reason)
+    with transaction.atomic(), attributed_to(user, reason):
+        stored = _stored(record)
+        _study_of(stored).check_unlocked()
+        check_version(stored, version)
+        if not reason:
+            raise ValidationError({REASON_FIELD: REASON_REQUIRED})
+        if check_course and stored.course_path:
+            problems = deletion_problems(stored)
+            if problems:
+                raise ValidationError(problems)
+        _stamp(stored, user, reason)
+        stored.delete()
+
+
+def study_lock(*, study: Study, user: AbstractBaseUser | None = None, reason: str = "") -> None:
+    """Lock the study: from now on its patients' data cannot change."""
+    if study.locked_at is not None:
+        raise ValidationError(f"Study {study.code} is already locked")
+    study.locked_at = timezone.now()
+    _save_study(study, user, _reason(reason))
+
+
+def study_unlock(*, study: Study, user: AbstractBaseUser | None = None, reason: str) -> None:
+    """Unlock the study; the reason is kept in its history."""
+    reason = _reason(reason)
+    if study.locked_at is None:
+        raise ValidationError(f"Study {study.code} is not locked")
+    if not reason:
+        raise ValidationError("A reason is required to unlock a study")
+    study.locked_at = None
+    _save_study(study, user, reason)
+
+
+def _save_study(study: Study, user, reason: str) -> None:
+    _stamp(study, user, reason)
+    study.save(update_fields=["locked_at"])
+
+
+def _reason(reason: str | None) -> str:
+    reason = (reason or "").strip()
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ValidationError({REASON_FIELD: REASON_TOO_LONG})
+    return reason
+
+
+def _stored(record: models.Model) -> models.Model | None:
+    """The stored row of `record`, locked until the transaction ends; None for a new one."""
+    if record.pk is None:
+        return None
+    model = type(record)
+    stored = model.objects.select_for_update().filter(pk=record.pk).first()
+    if stored is None:
+        raise EditConflict(model, record.pk)
+    return stored
+
+
+def _study_of(record: models.Model) -> Study:
+    return record.study if isinstance(record, Patient) else record.patient.study
+
+
+def _changed_fields(stored: models.Model, record: models.Model) -> list[str]:
+    return [
+        field.name
+        for field in record._meta.concrete_fields
+        if field.editable
+        and not field.primary_key
+        and getattr(stored, field.attname) != getattr(record, field.attname)
+    ]
+
+
+def _stamp(record: models.Model, user, reason: str) -> None:
+    """What simple-history writes into the record's history row besides its values."""
+    record._change_reason = reason or None
+    if user is not None and user.is_authenticated:
+        record._history_user = user
+
+
+_current_change: ContextVar[tuple | None] = ContextVar("current_change", default=None)
+
+
+@contextmanager
+def attributed_to(user: AbstractBaseUser | None, reason: str) -> Iterator[None]:
+    """History rows written inside without a user or a reason of their own get these."""
+    token = _current_change.set((user, reason))
+    try:
+        yield
+    finally:
+        _current_change.reset(token)
+
+
+@receiver(pre_create_historical_record)
+def _attribute_history_row(sender, history_instance, **kwargs) -> None:
+    """Give a row written by a cascade the user and the reason of the change causing it."""
+    change = _current_change.get()
+    if change is None:
+        return
+    user, reason = change
+    if history_instance.history_user_id is None and user is not None and user.is_authenticated:
+        history_instance.history_user = user
+    if not history_instance.history_change_reason and reason:
+        history_instance.history_change_reason = reason

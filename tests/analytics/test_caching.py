@@ -1,0 +1,128 @@
+"""Cached results: a repeated request on unchanged data is served from the cache, and any
+write to the study's data (one record at a time, or by the importer) invalidates them."""
+
+from unittest import mock
+
+import pytest
+from django.db import transaction
+
+from analytics import results
+from registry import models
+from registry.interchange.importer import cohort_import
+
+pytestmark = pytest.mark.usefixtures("published")
+
+
+@pytest.fixture
+def reads():
+    """Counts the times the analysis dataset is read from the database."""
+    with mock.patch.object(results, "analysis_rows", wraps=results.analysis_rows) as spy:
+        yield spy
+
+
+def responders(analytics) -> int:
+    return analytics("response").json()["responders"]
+
+
+def test_it_serves_a_repeated_request_from_the_cache(analytics, reads, django_assert_num_queries):
+    first = analytics("survival", by="hct_after_infusion").json()
+    # Only the study, the sites the reader reads in it and the data version are read the
+    # second time.
+    with django_assert_num_queries(3):
+        second = analytics("survival", by="hct_after_infusion").json()
+    assert second == first
+    assert reads.call_count == 1
+
+
+def test_it_shares_the_dataset_between_reports_of_the_same_patients(analytics, reads):
+    analytics("response")
+    analytics("follow-up")
+    analytics("response", by="sex")
+    assert reads.call_count == 1
+    analytics("response", sex="male")
+    assert reads.call_count == 2
+
+
+def test_it_normalises_the_parameters(analytics, reads):
+    first = analytics("survival", times="12,18", age_min="18").json()
+    assert analytics("survival", times="18,12.0", age_min="018").json() == first
+    assert reads.call_count == 1
+
+
+def test_it_serves_downloads_from_the_cached_result(analytics, reads):
+    analytics("tables/outcomes")
+    analytics("tables/outcomes", format="csv")
+    analytics("tables/outcomes", format="xlsx")
+    assert reads.call_count == 1
+
+
+def test_it_forgets_results_once_a_saved_section_is_committed(
+    analytics, django_capture_on_commit_callbacks
+):
+    assert responders(analytics) == 13
+    with django_capture_on_commit_callbacks() as callbacks:
+        with transaction.atomic():
+            assessment = models.ResponseAssessment.objects.get(patient__subject_id="P01")
+            assessment.status, assessment.mrd, assessment.mrd_level = "cr", "negative", None
+            assessment.bm_blast_pct = 1.0
+            assessment.save()
+        # Not before the commit: a request now would cache the old data under a new key.
+        assert responders(analytics) == 13
+    for callback in callbacks:
+        callback()
+    assert responders(analytics) == 14
+
+
+def test_it_forgets_results_when_a_section_is_deleted(
+    analytics, django_capture_on_commit_callbacks
+):
+    assert analytics("survival", endpoint="os").json()["groups"][0]["events"] == 6
+    with django_capture_on_commit_callbacks(execute=True):
+        models.FollowUpEvent.objects.get(patient__subject_id="P01", kind="death").delete()
+        models.Patient.objects.filter(subject_id="P01").update(last_contact_date="2019-04-20")
+    assert analytics("survival", endpoint="os").json()["groups"][0]["events"] == 5
+
+
+def test_it_forgets_results_on_a_bulk_deletion(analytics, django_capture_on_commit_callbacks):
+    assert analytics("response", by="relapse").json()["groups"][0]["n"] == 5
+    with django_capture_on_commit_callbacks(execute=True):
+        models.FollowUpEvent.objects.filter(kind="relapse").delete()
+    assert analytics("response", by="relapse").json()["groups"][0]["n"] == 19
+
+
+def test_it_forgets_results_when_a_patient_is_deleted(analytics):
+    assert analytics("response").json()["n"] == 19
+    models.Patient.objects.get(subject_id="P19").delete()
+    assert analytics("response").json()["n"] == 18
+
+
+def test_it_forgets_results_when_a_patient_is_saved(analytics):
+    assert analytics("response", sex="male").json()["n"] == 10
+    patient = models.Patient.objects.get(subject_id="P03")
+    patient.sex = "male"
+    patient.save()
+    assert analytics("response", sex="male").json()["n"] == 11
+
+
+def test_it_forgets_results_on_an_import_without_any_signal(analytics, document):
+    # The importer writes with bulk_create and bulk_update, which send no signals; the
+    # on-commit callbacks are not run here either, so only the data version can tell.
+    assert responders(analytics) == 13
+    p01 = document["patients"][0]
+    p01["response_assessments"] = [
+        {"day": 30, "status": "cr", "bm_blast_pct": 1.0, "mrd": "unknown"}
+    ]
+    cohort_import(data=document)
+    assert responders(analytics) == 14
+
+
+def test_it_keeps_results_when_another_study_changes(
+    analytics, reads, document, django_capture_on_commit_callbacks
+):
+    analytics("response")
+    document["study"]["code"] = "OTHER"
+    with django_capture_on_commit_callbacks(execute=True):
+        other = cohort_import(data=document).study
+        models.FollowUpEvent.objects.filter(patient__study=other, kind="relapse").delete()
+    analytics("response")
+    assert reads.call_count == 1

@@ -1,0 +1,154 @@
+"""Query parameters of the analytics endpoints: every filter applies, every bad or unknown
+value is a 400 naming its parameter, and only a signed-in user may ask."""
+
+import pytest
+
+from analytics.cohort import COVARIATES
+
+pytestmark = pytest.mark.usefixtures("published")
+
+ENDPOINTS = [
+    "dataset",
+    "response",
+    "survival",
+    "follow-up",
+    "cumulative-incidence",
+    "toxicity",
+    "kinetics",
+    "tables/characteristics",
+    "tables/outcomes",
+]
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_it_answers_a_reader(analytics, endpoint):
+    assert analytics(endpoint).status_code == 200
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_it_refuses_someone_signed_out(anonymous, endpoint):
+    response = anonymous.get(f"/api/v1/studies/HCD19/analytics/{endpoint}/")
+    assert response.status_code == 401
+
+
+def test_it_does_not_know_another_study(analytics):
+    assert analytics("response", code="NOSUCH").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "filters, count",
+    [
+        ({"site": "BOREN"}, 19),
+        ({"site": "ELSEWHERE"}, 0),
+        ({"sex": "female"}, 9),
+        ({"age_min": 18}, 11),
+        ({"age_max": 17}, 8),
+        ({"age_min": 18, "age_max": 30}, 5),
+        ({"prior_allo_hct": "true"}, 10),
+        ({"prior_cd22_cart": "false"}, 8),
+        ({"d30_response": "cri"}, 4),
+        ({"d30_response": "none"}, 0),
+        ({"vital_status": "dead"}, 6),
+        ({"vital_status": "alive"}, 13),
+        ({"infused_after": "2020-11-01"}, 4),
+        ({"infused_before": "2019-06-30"}, 6),
+        ({"search": "P1"}, 10),
+        ({"search": "p0 1"}, 1),
+        ({"population": "responders"}, 13),
+        ({"population": "responders", "prior_allo_hct": "true"}, 4),
+    ],
+)
+def test_it_applies_the_patient_list_filters(analytics, filters, count):
+    # The counts follow from tests/data/hcd19-published-cohort.json.
+    assert analytics("dataset", **filters).json()["count"] == count
+    assert analytics("response", **filters).json()["n"] == count
+
+
+@pytest.mark.parametrize(
+    "endpoint, params, bad",
+    [
+        ("response", {"sex": "other"}, "sex"),
+        ("response", {"age_min": "ten"}, "age_min"),
+        ("response", {"age_max": "-1"}, "age_max"),
+        ("response", {"prior_allo_hct": "maybe"}, "prior_allo_hct"),
+        ("response", {"d30_response": "pr"}, "d30_response"),
+        ("response", {"vital_status": "unknown"}, "vital_status"),
+        ("response", {"infused_after": "2020-13-01"}, "infused_after"),
+        ("response", {"population": "everyone"}, "population"),
+        ("response", {"cut": "12"}, "cut"),
+        ("response", {"by": "sex", "cut": "12"}, "cut"),
+        ("response", {"by": "age_years"}, "cut"),
+        ("response", {"by": "age_years", "cut": "nan"}, "cut"),
+        ("response", {"by": "age_years", "cut": "x"}, "cut"),
+        ("survival", {"endpoint": "pfs"}, "endpoint"),
+        ("survival", {"times": "12,,18"}, "times"),
+        ("survival", {"times": "-1"}, "times"),
+        ("survival", {"times": "inf"}, "times"),
+        ("survival", {"times": ",".join(["1"] * 41)}, "times"),
+        ("survival", {"landmark": "-3"}, "landmark"),
+        ("survival", {"landmark": "soon"}, "landmark"),
+        ("cumulative-incidence", {"times": "a"}, "times"),
+        ("tables/outcomes", {"format": "pdf"}, "format"),
+        ("dataset", {"format": "xlsx"}, "format"),
+        ("response", {"colour": "blue"}, "colour"),
+        ("response", {"study": "HCD19"}, "study"),
+        ("follow-up", {"by": "sex"}, "by"),
+        ("toxicity", {"times": "12"}, "times"),
+    ],
+)
+def test_it_names_a_bad_or_unknown_parameter(analytics, endpoint, params, bad):
+    response = analytics(endpoint, **params)
+    assert response.status_code == 400
+    assert list(response.json()) == [bad]
+
+
+def test_it_lists_the_covariates_for_an_unknown_one(analytics):
+    response = analytics("survival", by="shoe_size")
+    assert response.status_code == 400
+    (message,) = response.json()["by"]
+    assert '"shoe_size" is not a covariate' in message
+    assert all(covariate in message for covariate in COVARIATES)
+
+
+def test_it_names_every_bad_parameter_at_once(analytics):
+    response = analytics("survival", sex="x", endpoint="y", colour="z")
+    assert response.status_code == 400
+    assert set(response.json()) == {"sex", "endpoint", "colour"}
+
+
+def test_it_wants_each_parameter_once(api, published):
+    response = api.get("/api/v1/studies/HCD19/analytics/response/?sex=male&sex=female")
+    assert response.status_code == 400
+    assert response.json() == {"sex": ["Give this parameter once."]}
+
+
+def test_it_ignores_the_accept_header(api, published):
+    response = api.get("/api/v1/studies/HCD19/analytics/response/", HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+
+
+@pytest.mark.parametrize(
+    "endpoint, params",
+    [
+        ("response", {"by": "sex"}),
+        ("response", {"by": "age_years", "cut": "18"}),
+        ("survival", {"by": "hct_after_infusion", "landmark": "3"}),
+        ("survival", {"endpoint": "os", "by": "crs_grade"}),
+        ("follow-up", {}),
+        ("cumulative-incidence", {}),
+        ("toxicity", {}),
+        ("kinetics", {}),
+        ("tables/characteristics", {"format": "xlsx"}),
+        ("tables/outcomes", {"format": "csv"}),
+        ("dataset", {}),
+    ],
+)
+def test_it_answers_for_a_cohort_with_no_patients(analytics, endpoint, params):
+    response = analytics(endpoint, site="ELSEWHERE", **params)
+    assert response.status_code == 200
+
+
+def test_it_answers_for_a_landmark_after_all_follow_up(analytics):
+    result = analytics("survival", landmark=100).json()
+    assert [group["n"] for group in result["groups"]] == [0]

@@ -1,0 +1,122 @@
+"""Versions over HTTP: an ETag on every read, If-Match honoured on every write (412 if stale)."""
+
+import pytest
+
+from registry import models, services
+from tests import factories
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("roles")]
+
+
+@pytest.fixture
+def infusion():
+    patient = factories.PatientFactory()
+    factories.LymphodepletionFactory(patient=patient)
+    return factories.InfusionFactory(patient=patient)
+
+
+def changed_meanwhile(record, editor, **values) -> None:
+    """Someone else saves the record between our read and our write."""
+    record = type(record).objects.get(pk=record.pk)
+    for name, value in values.items():
+        setattr(record, name, value)
+    services.record_save(record=record, user=editor, reason="Their correction")
+
+
+def test_it_answers_each_read_with_the_record_s_version(reader_client, infusion):
+    patient = infusion.patient
+
+    assert reader_client.get(f"/api/v1/infusions/{infusion.pk}/")["ETag"] == (
+        f'W/"infusion-{infusion.pk}-1"'
+    )
+    assert reader_client.get(f"/api/v1/patients/{patient.pk}/")["ETag"] == (
+        f'W/"patient-{patient.pk}-1"'
+    )
+    lymphodepletion = patient.lymphodepletion
+    assert reader_client.get(f"/api/v1/patients/{patient.pk}/lymphodepletion/")["ETag"] == (
+        f'W/"lymphodepletion-{lymphodepletion.pk}-1"'
+    )
+
+
+def test_it_changes_the_version_named_in_if_match_and_answers_the_new_one(editor_client, infusion):
+    url = f"/api/v1/infusions/{infusion.pk}/"
+    etag = editor_client.get(url)["ETag"]
+
+    response = editor_client.patch(url, {"weight_kg": 61.0}, format="json", HTTP_IF_MATCH=etag)
+
+    assert response.status_code == 200, response.content
+    assert response["ETag"] == f'W/"infusion-{infusion.pk}-2"'
+
+
+def test_it_refuses_a_change_made_on_an_older_version(editor_client, editor, infusion):
+    url = f"/api/v1/infusions/{infusion.pk}/"
+    etag = editor_client.get(url)["ETag"]
+    changed_meanwhile(infusion, editor, weight_kg=62.0)
+
+    response = editor_client.patch(
+        url, {"cells_per_kg": 300_000}, format="json", HTTP_IF_MATCH=etag
+    )
+
+    assert response.status_code == 412
+    detail = response.json()["detail"]
+    assert detail.startswith("This record was changed by editor at ")
+    assert detail.endswith("your changes were not saved — reload to see the current values")
+    infusion.refresh_from_db()
+    assert (infusion.weight_kg, infusion.cells_per_kg) == (62.0, 240_000)
+
+
+def test_it_refuses_to_delete_a_record_changed_since_it_was_read(editor_client, editor):
+    count = factories.CarTCountFactory()
+    url = f"/api/v1/car-t-counts/{count.pk}/"
+    etag = editor_client.get(url)["ETag"]
+    changed_meanwhile(count, editor, cells_per_ul=9.0)
+
+    response = editor_client.delete(url, HTTP_IF_MATCH=etag)
+
+    assert response.status_code == 412
+    assert models.CarTCount.objects.filter(pk=count.pk).exists()
+
+
+def test_it_refuses_a_stale_change_of_a_patient_or_a_one_to_one_section(
+    editor_client, editor, infusion
+):
+    patient = infusion.patient
+    patient_url = f"/api/v1/patients/{patient.pk}/"
+    section_url = f"{patient_url}lymphodepletion/"
+    patient_etag = editor_client.get(patient_url)["ETag"]
+    section_etag = editor_client.get(section_url)["ETag"]
+    changed_meanwhile(patient, editor, sex="male")
+    changed_meanwhile(patient.lymphodepletion, editor, days=4)
+
+    patient_change = editor_client.patch(
+        patient_url, {"sex": "female"}, format="json", HTTP_IF_MATCH=patient_etag
+    )
+    section_change = editor_client.put(
+        section_url, {"days": 3}, format="json", HTTP_IF_MATCH=section_etag
+    )
+
+    assert (patient_change.status_code, section_change.status_code) == (412, 412)
+
+
+def test_it_changes_without_if_match_which_is_optional(editor_client, editor, infusion):
+    changed_meanwhile(infusion, editor, weight_kg=62.0)
+
+    response = editor_client.patch(
+        f"/api/v1/infusions/{infusion.pk}/", {"weight_kg": 61.0}, format="json"
+    )
+
+    assert response.status_code == 200
+
+
+def test_it_refuses_if_match_for_a_record_not_there(editor_client):
+    patient = factories.PatientFactory()
+
+    response = editor_client.put(
+        f"/api/v1/patients/{patient.pk}/genetics/",
+        {"tp53_mutation": True},
+        format="json",
+        HTTP_IF_MATCH='W/"genetics-1-1"',
+    )
+
+    assert response.status_code == 412
+    assert not models.Genetics.objects.exists()

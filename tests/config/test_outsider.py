@@ -1,0 +1,187 @@
+"""Every address the registry serves, asked by users with no role where the data are.
+
+The addresses come from the URL resolver, so a new page or endpoint is tried here the day it
+is added: one that does not go through registry.access fails. The owner coordinates the home
+study and gets each address; the outsider coordinates another study, the neighbour is a
+clinician of the home study at its other site. Both have every model permission and are
+staff: only their roles stand between them and the home study's patient.
+
+- An address naming the home study, its patient or a record of the patient is not found
+  (404) by the outsider, whatever the method (405 where the method is not served at all);
+  one naming the patient or a record is not found by the neighbour either.
+- A list shows the outsider nothing of the home study; a write to it is refused.
+- Nothing of the home study changes.
+"""
+
+import json
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.test import APIClient
+
+from registry import models
+from registry.interchange.exporter import cohort_document
+from tests.api.conftest import full_course
+
+pytestmark = pytest.mark.django_db
+
+# Addresses with no study data behind them: the admin (tests/registry/test_admin_access.py),
+# signing in and out, the API's token, schema and docs, the health check.
+NO_STUDY_DATA = {
+    "admin",
+    "healthz",
+    "login",
+    "logout",
+    "api-token",
+    "api-schema",
+    "api-docs",
+}
+METHODS = ("get", "post", "put", "patch", "delete")
+# What an address's parameters are, where the parameter's name alone does not say.
+PARAMETERS = {
+    "web:section-show": {"section": "eligibility"},
+    "web:section-edit": {"section": "lymphodepletion"},
+    "analytics-dashboard-figure": {"name": "grades", "image_format": "svg"},
+}
+PATIENT_PARAMETERS = {"pk", "patient_pk", "item"}
+
+
+def served(patterns=None, prefix: str = "", namespace: str = ""):
+    """(name, parameter names, view) of every address config.urls serves."""
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.app_name == "admin":
+                continue
+            inner = f"{pattern.namespace}:" if pattern.namespace else namespace
+            yield from served(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern) and pattern.name not in NO_STUDY_DATA:
+            names = list(pattern.pattern.converters) or list(pattern.pattern.regex.groupindex)
+            yield f"{namespace}{pattern.name}", names, pattern.callback
+
+
+ADDRESSES = list(served())
+
+
+@pytest.fixture
+def home(owner) -> models.Patient:
+    return full_course(subject_id="P001")
+
+
+def record_of(view, patient: models.Patient) -> int:
+    """The id an address's `pk` names: the patient's, its site's or one of its records'."""
+    serializer = getattr(getattr(view, "cls", None), "serializer_class", None)
+    model = getattr(getattr(serializer, "Meta", None), "model", models.Patient)
+    if model is models.Patient:
+        return patient.pk
+    if model is models.Site:
+        return patient.site_id
+    return model.objects.filter(patient=patient).first().pk
+
+
+def address(name: str, parameters: list[str], view, patient: models.Patient) -> str:
+    values = {
+        "code": patient.study.code,
+        "patient_pk": patient.pk,
+        "section": "events",
+        "item": patient.events.first().pk,
+        "part": "header",
+    }
+    if "pk" in parameters:
+        values["pk"] = record_of(view, patient)
+    values |= PARAMETERS.get(name, {})
+    return reverse(name, kwargs={parameter: values[parameter] for parameter in parameters})
+
+
+def client_of(user) -> APIClient:
+    client = APIClient()
+    client.force_login(user)
+    return client
+
+
+def call(client: APIClient, method: str, url: str, patient: models.Patient):
+    if method == "get":
+        return client.get(url)
+    body = {
+        "study": patient.study.code,
+        "site": patient.site.code,
+        "study_id": "X01",
+        "subject_id": "X01",
+        "kind": "death",
+        "date": "2020-02-01",
+        "cause": "crs",
+        "change_reason": "Tried by an outsider",
+    }
+    if url.endswith("/studies/import/"):
+        body = cohort_document(patient.study)
+        body["patients"][0]["sex"] = "male"
+    return getattr(client, method)(url, body, format="json", HTTP_X_CHANGE_REASON="Tried")
+
+
+def snapshot(patient: models.Patient) -> str:
+    counted = (models.Study, models.Site, models.Patient, models.Membership)
+    counts = {model.__name__: model.objects.count() for model in counted}
+    return json.dumps([cohort_document(patient.study), counts], sort_keys=True, default=str)
+
+
+def text_of(response) -> str:
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return content.decode(errors="replace")
+
+
+def test_it_walks_every_page_and_endpoint():
+    names = [name for name, _parameters, _view in ADDRESSES]
+
+    assert len(names) > 50
+    assert {"web:patient-detail", "patient-detail", "analytics-dashboard"} <= set(names)
+
+
+@pytest.mark.parametrize(("name", "parameters", "view"), ADDRESSES, ids=[a[0] for a in ADDRESSES])
+def test_the_owner_gets_each_address(home, owner, name, parameters, view):
+    url = address(name, parameters, view, home)
+    client = client_of(owner)
+
+    response = client.get(url)
+    if response.status_code == 405:  # answers a POST only, e.g. a live verdict
+        response = call(client, "post", url, home)
+
+    assert response.status_code in (200, 201, 302), (url, text_of(response)[:300])
+
+
+@pytest.mark.parametrize(("name", "parameters", "view"), ADDRESSES, ids=[a[0] for a in ADDRESSES])
+def test_an_outsider_gets_nothing_of_the_home_study(home, outsider, name, parameters, view):
+    url = address(name, parameters, view, home)
+    client = client_of(outsider)
+    before = snapshot(home)
+
+    statuses = {}
+    for method in METHODS:
+        response = statuses[method] = call(client, method, url, home)
+        if response.status_code < 300:
+            assert home.study.code not in text_of(response), (method, url)
+            assert home.subject_id not in text_of(response), (method, url)
+    assert snapshot(home) == before
+    answers = {method: response.status_code for method, response in statuses.items()}
+    if parameters:
+        assert set(answers.values()) <= {404, 405} and 404 in answers.values(), (url, answers)
+    else:
+        assert answers["get"] in (200, 405), (url, answers)
+        assert set(answers.values()) <= {200, 400, 403, 405}, (url, answers)
+
+
+PATIENT_ADDRESSES = [a for a in ADDRESSES if PATIENT_PARAMETERS & set(a[1])]
+
+
+@pytest.mark.parametrize(
+    ("name", "parameters", "view"), PATIENT_ADDRESSES, ids=[a[0] for a in PATIENT_ADDRESSES]
+)
+def test_a_clinician_of_another_site_gets_nothing_of_the_patient(
+    home, neighbour, name, parameters, view
+):
+    url = address(name, parameters, view, home)
+    client = client_of(neighbour)
+    before = snapshot(home)
+
+    answers = {method: call(client, method, url, home).status_code for method in METHODS}
+
+    assert set(answers.values()) <= {404, 405} and 404 in answers.values(), (url, answers)
+    assert snapshot(home) == before

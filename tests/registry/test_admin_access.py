@@ -1,0 +1,140 @@
+"""The admin as the study roles allow (registry.admin_access): every list shows only what the
+user reads, everything else answers 404, and a record is changed only where the user may."""
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from registry import models
+from tests.api.conftest import full_course
+
+pytestmark = pytest.mark.django_db
+
+REGISTERED = [model for model in admin.site._registry if model._meta.app_label == "registry"]
+
+
+@pytest.fixture
+def home(owner) -> models.Patient:
+    return full_course(subject_id="P001")
+
+
+def home_record(model, patient: models.Patient):
+    if model is models.Study:
+        return patient.study
+    if model is models.Site:
+        return patient.site
+    if model is models.Patient:
+        return patient
+    return model.objects.filter(patient=patient).first()
+
+
+def admin_url(model, view: str, *args) -> str:
+    return reverse(f"admin:registry_{model._meta.model_name}_{view}", args=args)
+
+
+def signed_in(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_it_walks_every_registry_model_of_the_admin():
+    assert len(REGISTERED) == 13
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=lambda model: model.__name__)
+def test_an_outsider_gets_nothing_of_the_home_study(client, home, outsider, model):
+    record = home_record(model, home)
+    signed_in(client, outsider)
+
+    listed = client.get(admin_url(model, "changelist")).context["cl"].result_list
+
+    assert record not in listed
+    for view in ("change", "delete", "history"):
+        assert client.get(admin_url(model, view, record.pk)).status_code == 404, view
+    assert client.post(admin_url(model, "delete", record.pk), {"post": "yes"}).status_code == 404
+    assert model.objects.filter(pk=record.pk).exists()
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=lambda model: model.__name__)
+def test_the_owner_gets_the_home_study(client, home, owner, model):
+    record = home_record(model, home)
+    signed_in(client, owner)
+
+    listed = client.get(admin_url(model, "changelist")).context["cl"].result_list
+
+    assert record in listed
+    for view in ("change", "delete", "history"):
+        assert client.get(admin_url(model, view, record.pk)).status_code in (200, 403), view
+
+
+def test_a_clinician_lists_only_the_patients_of_their_own_sites(client, home, neighbour):
+    pumc = models.Site.objects.get(code="PUMC")
+    at_pumc = full_course(subject_id="P002", site=pumc)
+    signed_in(client, neighbour)
+
+    listed = client.get(admin_url(models.Patient, "changelist")).context["cl"].result_list
+    form = client.get(admin_url(models.Patient, "add")).context["adminform"].form
+
+    assert list(listed) == [at_pumc]
+    assert list(form.fields["site"].queryset) == [pumc]
+    assert list(form.fields["study"].queryset) == [pumc.study]
+
+
+def test_a_monitor_reads_a_patient_and_changes_nothing(client, home, teammate):
+    signed_in(client, teammate)
+    url = admin_url(models.Patient, "change", home.pk)
+
+    page = client.get(url)
+
+    assert page.status_code == 200
+    assert not page.context["has_change_permission"]
+    assert not any(inline.has_change_permission for inline in page.context["inline_admin_formsets"])
+    assert client.post(url, {"subject_id": "CHANGED"}).status_code == 403
+    assert client.get(admin_url(models.Patient, "delete", home.pk)).status_code == 403
+    home.refresh_from_db()
+    assert home.subject_id == "P001"
+
+
+def test_only_the_study_s_administrators_change_its_settings(client, home, owner):
+    signed_in(client, owner)
+    url = admin_url(models.Study, "change", home.study.pk)
+
+    assert not client.get(url).context["has_change_permission"]
+    assert client.post(url, {"title": "Changed"}).status_code == 403
+
+    models.Membership.objects.filter(user=owner).update(role=models.Role.ADMIN)
+
+    assert client.get(url).context["has_change_permission"]
+
+
+def test_a_coordinator_cannot_lock_the_study(client, home, owner):
+    signed_in(client, owner)
+    data = {"action": "lock", "_selected_action": [home.study.pk], "reason": "Closing"}
+
+    page = client.post(admin_url(models.Study, "changelist"), data, follow=True)
+
+    assert "only its administrators lock and unlock it" in page.content.decode()
+    home.study.refresh_from_db()
+    assert home.study.locked_at is None
+
+
+def test_a_staff_member_who_adds_a_study_administers_it(client, owner):
+    signed_in(client, owner)
+    data = {
+        "code": "NEW",
+        "title": "A new study",
+        "dose_ceiling_post_hct_per_kg": 500000,
+        "dose_ceiling_per_kg": 5000000,
+        "b_cell_aplasia_threshold_pct": 3,
+        "min_cd19_blast_pct": 95,
+        "min_bm_blast_pct": 5,
+        "max_ecog": 2,
+        "sites-TOTAL_FORMS": 0,
+        "sites-INITIAL_FORMS": 0,
+    }
+
+    response = client.post(admin_url(models.Study, "add"), data)
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    study = models.Study.objects.get(code="NEW")
+    assert study.memberships.get(user=owner).role == models.Role.ADMIN

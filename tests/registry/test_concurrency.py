@@ -1,0 +1,149 @@
+"""Two people editing one record: the second save is refused, and says who came first."""
+
+import threading
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection, connections
+from django.urls import reverse
+
+from registry import models, services
+from tests import factories
+from tests.forms import form_fields
+
+pytestmark = pytest.mark.django_db
+
+REASON = "Weight re-measured"
+
+
+@pytest.fixture
+def users(db) -> tuple[User, User]:
+    return User.objects.create_user("ana"), User.objects.create_user("ben")
+
+
+@pytest.fixture
+def infusion():
+    patient = factories.PatientFactory()
+    factories.LymphodepletionFactory(patient=patient)
+    return factories.InfusionFactory(patient=patient)
+
+
+def opened(record):
+    """The record as a form opened it: its own copy, at the version stored then."""
+    return type(record).objects.get(pk=record.pk)
+
+
+def test_it_raises_the_version_with_every_saved_change(users, infusion):
+    ana, _ = users
+    for weight in (61.0, 62.0):
+        infusion.weight_kg = weight
+        services.record_save(record=infusion, user=ana, reason=REASON, version=infusion.version)
+
+    infusion.refresh_from_db()
+    assert infusion.version == 3
+
+
+def test_it_refuses_a_change_made_on_an_older_version_and_names_who_changed_it(users, infusion):
+    ana, ben = users
+    ana_form, ben_form = opened(infusion), opened(infusion)
+    ana_form.weight_kg = 61.0
+    services.record_save(record=ana_form, user=ana, reason=REASON, version=1)
+    ben_form.cells_per_kg = 300_000
+
+    with pytest.raises(services.EditConflict) as refused:
+        services.record_save(record=ben_form, user=ben, reason="Dose corrected", version=1)
+
+    assert refused.value.message.startswith("This record was changed by ana at ")
+    assert refused.value.message.endswith(
+        "while you were editing it; your changes were not saved — reload to see the current values"
+    )
+    infusion.refresh_from_db()
+    assert (infusion.weight_kg, infusion.cells_per_kg, infusion.version) == (61.0, 240_000, 2)
+
+
+def test_it_refuses_to_delete_a_record_changed_since_it_was_opened(users, infusion):
+    ana, ben = users
+    changed = opened(infusion)
+    changed.weight_kg = 61.0
+    services.record_save(record=changed, user=ana, reason=REASON)
+
+    with pytest.raises(services.EditConflict):
+        services.record_delete(record=opened(infusion), user=ben, reason="Wrong", version=1)
+
+    assert models.Infusion.objects.filter(pk=infusion.pk).exists()
+
+
+def test_it_says_when_the_record_was_deleted_meanwhile(users, infusion):
+    ana, ben = users
+    ben_form = opened(infusion)
+    services.record_delete(record=opened(infusion), user=ana, reason="Entered twice")
+    ben_form.weight_kg = 61.0
+
+    with pytest.raises(services.EditConflict) as refused:
+        services.record_save(record=ben_form, user=ben, reason=REASON, version=1)
+
+    assert refused.value.message.startswith("This record was deleted by ana at ")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite runs one writing transaction at a time: there is no race to lose",
+)
+def test_it_compares_and_raises_the_version_atomically(users, infusion, monkeypatch):
+    """Two saves on version 1 at the same moment: exactly one wins, the other is refused."""
+    ana, ben = users
+    validating = threading.Barrier(2, timeout=10)
+    full_clean = models.Infusion.full_clean
+
+    def slow_full_clean(record, *args, **kwargs):
+        # Both saves have read the version before either writes, unless the first locks it.
+        try:
+            validating.wait(timeout=2)
+        except threading.BrokenBarrierError:
+            pass
+        return full_clean(record, *args, **kwargs)
+
+    monkeypatch.setattr(models.Infusion, "full_clean", slow_full_clean)
+    outcomes = []
+
+    def save(user, weight):
+        record = opened(infusion)
+        record.weight_kg = weight
+        try:
+            services.record_save(record=record, user=user, reason=REASON, version=1)
+            outcomes.append("saved")
+        except services.EditConflict:
+            outcomes.append("refused")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=save, args=args) for args in ((ana, 61.0), (ben, 62.0))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == ["refused", "saved"]
+    infusion.refresh_from_db()
+    assert infusion.version == 2
+
+
+# The admin: its forms carry the version they were opened on.
+
+
+def test_it_refuses_an_admin_save_over_a_newer_version(admin_client, users, infusion):
+    ana, _ = users
+    url = reverse("admin:registry_infusion_change", args=[infusion.pk])
+    data = form_fields(admin_client.get(url).content.decode())
+    changed = opened(infusion)
+    changed.weight_kg = 61.0
+    services.record_save(record=changed, user=ana, reason=REASON)
+
+    response = admin_client.post(url, data | {"cells_per_kg": "300000", "change_reason": "Dose"})
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.non_field_errors()
+    assert errors[0].startswith("This record was changed by ana at ")
+    infusion.refresh_from_db()
+    assert (infusion.weight_kg, infusion.cells_per_kg) == (61.0, 240_000)
