@@ -313,12 +313,14 @@ def _auc_0_28(day: np.ndarray, level: np.ndarray) -> float:
     Samples on both sides of day 28 are interpolated linearly at day 28; when the last sample
     is before day 28 the area stops there rather than extrapolating.
     """
+    # np.concatenate, not np.r_: this runs once per patient and np.r_ costs several times more.
     if day[0] > 0:
-        day, level = np.r_[0.0, day], np.r_[0.0, level]
+        day, level = np.concatenate(([0.0], day)), np.concatenate(([0.0], level))
     within = day <= AUC_END_DAY
     x, y = day[within], level[within]
     if x[-1] < AUC_END_DAY < day[-1]:
-        x, y = np.r_[x, AUC_END_DAY], np.r_[y, np.interp(AUC_END_DAY, day, level)]
+        at_end = np.interp(AUC_END_DAY, day, level)
+        x, y = np.concatenate((x, [AUC_END_DAY])), np.concatenate((y, [at_end]))
     return float(np.trapezoid(y, x))
 
 
