@@ -369,21 +369,23 @@ def _key_figures(selection: Selection, toxicity: dict) -> list[dict]:
         {
             "label": "Patients",
             "value": str(n),
-            "detail": "day-30 responders"
-            if selection.population == RESPONDERS
-            else "infused or enrolled",
+            "details": ["day-30 responders" if selection.population == RESPONDERS else "analysed"],
         },
         {
             "label": "Day-30 response",
             "value": _percent(response["rate"]),
-            "detail": f"CR/CRi in {response['responders']} of {response['n']} assessed"
-            + (f" · 95% CI {_interval(response['ci95'])}" if response["ci95"] else ""),
+            "details": [
+                f"CR/CRi in {response['responders']} of {response['n']} assessed",
+                f"95% CI {_interval(response['ci95'])}",
+            ],
         },
         {
             "label": "Median follow-up",
             "value": _months(follow_up["median_months"]),
-            "detail": f"{follow_up['survivors']} survivors"
-            + (f", range {_range(follow_up['range_months'])}" if follow_up["range_months"] else ""),
+            "details": [
+                f"among {follow_up['survivors']} survivors",
+                f"range {_range(follow_up['range_months'])}",
+            ],
         },
     ]
     for name, label in (("crs", "CRS"), ("icans", "ICANS")):
@@ -392,7 +394,10 @@ def _key_figures(selection: Selection, toxicity: dict) -> list[dict]:
             {
                 "label": f"{label}, any grade",
                 "value": _percent(grades["any_grade"] / n if n else None),
-                "detail": f"{grades['any_grade']} patients · grade ≥ 3: {grades['grade_3_or_higher']}",
+                "details": [
+                    f"{grades['any_grade']} of {n} patients",
+                    f"grade ≥ 3 in {grades['grade_3_or_higher']}",
+                ],
             }
         )
     peak = kinetics["summary"]["cmax_cells_per_ul"]["median"]
@@ -400,7 +405,10 @@ def _key_figures(selection: Selection, toxicity: dict) -> list[dict]:
         {
             "label": "CAR-T detected",
             "value": f"{kinetics['detected']} of {kinetics['with_counts']}",
-            "detail": f"median peak {peak:.3g} cells/µL" if peak is not None else "no expansion",
+            "details": [
+                "with counts, detectable",
+                "no expansion" if peak is None else f"median peak {peak:.3g} cells/µL",
+            ],
         }
     )
     return tiles
@@ -430,6 +438,7 @@ def _survival_rows(report: dict) -> dict:
     months = [month for month in SUMMARY_MONTHS if month in estimated]
     return {
         "endpoint": report["endpoint"],
+        "by": figures.COVARIATE_LABELS.get(report["by"], "Patients"),
         "months": months,
         "logrank_p": None if report["logrank_p"] is None else figures.format_p(report["logrank_p"]),
         "rows": [
@@ -511,15 +520,17 @@ def _interval(pair: list | None) -> str:
 def _estimate(value: float | None, pair: list | None) -> str:
     if value is None:
         return "—"
-    return f"{_percent(value)} ({_interval(pair)})" if pair else _percent(value)
+    if pair is None:
+        return _percent(value)
+    return f"{_percent(value)} ({100 * pair[0]:.0f}–{100 * pair[1]:.0f})"
 
 
 def _months(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f} mo"
 
 
-def _range(pair: list) -> str:
-    return f"{pair[0]:.1f}–{pair[1]:.1f}"
+def _range(pair: list | None) -> str:
+    return "—" if pair is None else f"{pair[0]:.1f}–{pair[1]:.1f} mo"
 
 
 def _median(group: dict) -> str:

@@ -48,20 +48,6 @@ class NothingToDraw(Exception):
     """The selection has nothing this figure could show; the message says why."""
 
 
-def value_label(value) -> str:
-    """A covariate's value as a clinician reads it: True "Yes", "<12" "< 12", "emd_only"
-    "EMD only"."""
-    if isinstance(value, bool | np.bool_):
-        return "Yes" if value else "No"
-    if value is None:
-        return "Not recorded"
-    if isinstance(value, str) and value.startswith(">="):
-        return f"≥ {value[2:]}"
-    if isinstance(value, str) and value.startswith("<"):
-        return f"< {value[1:]}"
-    return VALUE_LABELS.get(value, str(value))
-
-
 # The covariates a clinician compares groups by, as they would name them.
 COVARIATE_LABELS = {
     "prior_allo_hct": "Prior allo-HCT",
@@ -86,6 +72,20 @@ VALUE_LABELS = {
     "bm_and_emd": "BM and EMD",
     "emd_only": "EMD only",
 }
+
+
+def value_label(value) -> str:
+    """A covariate's value as a clinician reads it: True "Yes", "<12" "< 12", "emd_only"
+    "EMD only"."""
+    if isinstance(value, bool | np.bool_):
+        return "Yes" if value else "No"
+    if value is None:
+        return "Not recorded"
+    if isinstance(value, str) and value.startswith(">="):
+        return f"≥ {value[2:]}"
+    if isinstance(value, str) and value.startswith("<"):
+        return f"< {value[1:]}"
+    return VALUE_LABELS.get(value, str(value))
 
 
 def month_ticks(longest: float | None) -> tuple[float, ...]:
@@ -248,7 +248,11 @@ def _months_label(report: dict) -> str:
 
 
 def format_p(p: float) -> str:
-    return "< 0.001" if p < 0.001 else f"{p:.4f}".rstrip("0").rstrip(".")
+    """As the paper gives them: 0.0108, 0.029, 1.0; below 0.001 as "< 0.001"."""
+    if p < 0.001:
+        return "< 0.001"
+    text = f"{p:.4f}".rstrip("0")
+    return f"{text}0" if text.endswith(".") else text
 
 
 # Cumulative incidence
@@ -368,7 +372,11 @@ def swimmer_figure(frame: pd.DataFrame) -> Figure:
     plot.set_xlim(0, longest * 1.05)
     plot.set_xlabel("Months from infusion", color=TEXT)
     handles = [
-        *(Patch(color=RESPONSE_COLOURS[key], label=name) for key, name in RESPONSE_NAMES.items()),
+        *(
+            Patch(color=RESPONSE_COLOURS[key], label=name)
+            for key, name in RESPONSE_NAMES.items()
+            if key in responders
+        ),
         *(Line2D([], [], linestyle="none", **style) for style in MARKS.values()),
         Line2D([], [], linestyle="none", marker=">", color=TEXT, label="Alive at last contact"),
     ]

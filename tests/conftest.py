@@ -103,7 +103,8 @@ def page(browser, live_server):
     context = browser.new_context(
         viewport={"width": 1280, "height": 900}, locale="en-GB", base_url=live_server.url
     )
-    context.set_default_timeout(5000)
+    # Generous: the first request of a run loads the URL configuration, slow on a busy machine.
+    context.set_default_timeout(20_000)
     page = context.new_page()
     yield page
     context.close()

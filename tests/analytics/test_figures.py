@@ -42,7 +42,9 @@ def test_it_puts_the_survival_report_s_numbers_at_risk_beneath_the_curves(frame)
     # The paper, Table 1: 10 patients after an allo-HCT and 9 without, all at risk at 0.
     assert [row[0] for row in expected] == [10, 9]
     table = figure.axes[1]
-    assert list(table.get_xticks()) == [point["month"] for point in report["groups"][0]["estimates"]]
+    assert list(table.get_xticks()) == [
+        point["month"] for point in report["groups"][0]["estimates"]
+    ]
     assert [label.get_text() for label in table.get_yticklabels()] == ["Yes", "No"]
 
 

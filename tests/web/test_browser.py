@@ -188,10 +188,8 @@ def test_a_clinician_enters_a_patient_s_course(page: Page, cohort, screenshot):
     expect(results).to_contain_text("No patients match these filters.")
 
 
-def test_a_coordinator_reads_the_study_dashboard(page: Page, cohort, screenshot):
-    # The session's first request loads the URL configuration, statistics libraries and
-    # all, which takes a loaded machine longer than the default five seconds.
-    page.goto(f"/studies/{cohort.code}/", timeout=30_000)
+def test_the_study_dashboard_draws_every_figure(page: Page, cohort, screenshot):
+    page.goto(f"/studies/{cohort.code}/")
     log_in(page)
     follow(page, page.get_by_role("link", name="Dashboard"))
     expect(page.get_by_role("heading", name="Dashboard", exact=True)).to_be_visible()

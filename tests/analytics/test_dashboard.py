@@ -1,0 +1,214 @@
+"""/studies/{code}/dashboard/: the coordinator dashboard over the published cohort (An et
+al., BMC Cancer 2022), its figures as PNG and SVG, and its tables' downloads."""
+
+import re
+from unittest import mock
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from analytics import dashboard, figures, results
+from registry.access import membership_grant
+from registry.models import Role, Site
+
+pytestmark = pytest.mark.usefixtures("published")
+
+PAGE = "/studies/HCD19/dashboard/"
+FIGURES = ("efs", "os", "incidence", "swimmer", "expansion", "grades")
+
+
+@pytest.fixture
+def client(reader) -> Client:
+    client = Client()
+    client.force_login(reader)
+    return client
+
+
+def figure_url(name: str, image_format: str) -> str:
+    return f"{PAGE}figures/{name}.{image_format}"
+
+
+def test_it_asks_to_log_in_first():
+    response = Client().get(PAGE)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/?next=")
+    assert Client().get(figure_url("efs", "svg")).status_code == 302
+
+
+def test_it_is_not_there_for_someone_without_a_role_in_the_study(db):
+    outsider = Client()
+    outsider.force_login(User.objects.create_user("outsider", password="outsider-password-1"))
+    assert outsider.get(PAGE).status_code == 404
+    assert outsider.get(figure_url("efs", "svg")).status_code == 404
+
+
+def test_it_shows_response_by_subgroup_with_p_values(client):
+    response = client.get(PAGE)
+    assert response.status_code == 200
+    subgroups = {group["title"]: group for group in response.context["subgroups"]}
+    # The paper, Results "Treatment response": 4/10 after allo-HCT vs 9/9, p = 0.0108; by
+    # the interval from the last mCD19 CAR-T, 8/10 vs 5/9, p = 0.3498 (Fisher's exact test).
+    transplant = subgroups["Prior allo-HCT"]
+    assert [(row["label"], row["responders"], row["n"]) for row in transplant["rows"]] == [
+        ("Yes", 4, 10),
+        ("No", 9, 9),
+    ]
+    assert (transplant["p"], transplant["test"]) == ("0.0108", "Fisher's exact test")
+    assert subgroups["Months from the last murine CD19 CAR-T"]["p"] == "0.3498"
+    assert set(subgroups) == {
+        "Prior allo-HCT",
+        "Prior CD22 CAR-T",
+        "Age group",
+        "Months from the last murine CD19 CAR-T",
+        "Disease status at enrolment",
+    }
+    assert "p = 0.0108" in response.content.decode()
+
+
+def test_it_shows_every_figure_as_an_svg_image_with_the_same_query(client):
+    content = client.get(PAGE, {"sex": "female", "by": "prior_allo_hct"}).content.decode()
+    for name in FIGURES:
+        assert f'src="{figure_url(name, "svg")}?sex=female&amp;by=prior_allo_hct"' in content
+        assert (
+            f'href="{figure_url(name, "png")}?sex=female&amp;by=prior_allo_hct&amp;download=1"'
+            in (content)
+        )
+
+
+def test_it_renders_tables_1_and_2(client):
+    response = client.get(PAGE)
+    characteristics, outcomes = response.context["tables"]
+    assert characteristics["title"] == "Patient characteristics"
+    assert outcomes["title"] == "hCD19 CAR-T treatment and outcomes"
+    # The paper, Table 1: 10 (53%) had an allo-HCT before.
+    rows = [(row["section"], row["cells"][:3]) for row in characteristics["rows"]]
+    assert ("Prior allo-HCT", ["Yes", "10", "53"]) in rows
+    assert '<th scope="colgroup" colspan="6">Prior allo-HCT</th>' in response.content.decode()
+
+
+def test_it_links_each_table_to_its_csv_and_xlsx_download(client):
+    response = client.get(PAGE, {"site": "BOREN", "by": "sex", "population": "responders"})
+    downloads = response.context["tables"][0]["downloads"]
+    # The survival comparison is not a table parameter: the API would refuse it.
+    assert downloads["csv"] == (
+        "/api/v1/studies/HCD19/analytics/tables/characteristics/"
+        "?site=BOREN&population=responders&format=csv"
+    )
+    csv = client.get(downloads["csv"])
+    assert csv.status_code == 200
+    assert csv["Content-Type"].startswith("text/csv")
+    assert "characteristic" in csv.content.decode()
+    xlsx = client.get(response.context["tables"][1]["downloads"]["xlsx"])
+    assert xlsx.status_code == 200
+    assert xlsx.content.startswith(b"PK")
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_it_serves_each_figure_as_png_and_svg(client, name):
+    png = client.get(figure_url(name, "png"))
+    assert png.status_code == 200
+    assert png["Content-Type"] == "image/png"
+    assert png.content.startswith(b"\x89PNG")
+    assert "Content-Disposition" not in png
+    svg = client.get(figure_url(name, "svg"), {"population": "all"})
+    assert svg.status_code == 200
+    assert svg["Content-Type"] == "image/svg+xml"
+    assert b"<svg" in svg.content
+
+
+def test_it_sends_a_figure_as_an_attachment_on_download(client):
+    response = client.get(figure_url("swimmer", "svg"), {"download": "1"})
+    assert response["Content-Disposition"] == 'attachment; filename="HCD19-swimmer.svg"'
+
+
+def test_it_answers_404_for_a_figure_it_does_not_draw(client):
+    assert client.get(figure_url("forest", "svg")).status_code == 404
+    assert client.get(figure_url("efs", "gif")).status_code == 404
+
+
+def test_it_shows_a_bad_filter_s_message_beside_its_field(client):
+    response = client.get(PAGE, {"age_min": "ten", "infused_after": "2020-13-01"})
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert re.search(r'id="id_age_min_error">\s*<li>Enter a whole number', content)
+    assert re.search(r'id="id_infused_after_error">\s*<li>Enter a valid date', content)
+    assert "These choices could not be applied." in content
+    assert "<img" not in content
+
+
+def test_it_asks_for_a_cut_point_to_compare_by_a_number(client):
+    response = client.get(PAGE, {"by": "mcd19_interval_months"})
+    assert response.status_code == 400
+    assert re.search(
+        r'id="id_cut_error">\s*<li>Mcd19_interval_months is numeric; give a cut point',
+        response.content.decode(),
+    )
+    compared = client.get(PAGE, {"by": "mcd19_interval_months", "cut": "12"})
+    assert compared.status_code == 200
+    efs = compared.context["survival"]["efs"]
+    assert [row["label"] for row in efs["rows"]] == ["< 12", "≥ 12"]
+    assert efs["logrank_p"] is not None
+
+
+def test_it_refuses_a_figure_with_a_bad_filter_naming_it(client):
+    response = client.get(figure_url("efs", "png"), {"population": "everyone"})
+    assert response.status_code == 400
+    assert response.content.decode().startswith("population: ")
+
+
+def test_it_says_so_when_no_patient_is_in_the_selection(client):
+    response = client.get(PAGE, {"site": "NOWHERE"})
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "No patients in this selection." in content
+    assert "<img" not in content
+    assert client.get(figure_url("swimmer", "svg"), {"site": "NOWHERE"}).status_code == 404
+
+
+def test_it_says_which_figures_cannot_be_drawn_yet(client):
+    # Three children in CR (P08, P13, P16): none has relapsed or died.
+    chosen = {"population": "responders", "age_max": "10"}
+    response = client.get(PAGE, chosen)
+    assert response.status_code == 200
+    plots = response.context["plots"]
+    assert plots["efs"]["problem"] == "No patient in this selection has an event yet."
+    assert plots["swimmer"]["problem"] is None
+    content = response.content.decode()
+    assert "No patient in this selection has an event yet." in content
+    assert f'src="{figure_url("efs", "svg")}' not in content
+    missing = client.get(figure_url("efs", "svg"), chosen)
+    assert missing.status_code == 404
+    assert missing.content.decode() == "No patient in this selection has an event yet."
+
+
+def test_it_counts_only_the_patients_a_clinician_reads(client, db):
+    study = Site.objects.get(code="BOREN").study
+    elsewhere = Site.objects.create(study=study, code="ELSEWHERE", name="Another hospital")
+    clinician = User.objects.create_user("clinician", password="clinician-password-1")
+    membership_grant(user=clinician, study=study, role=Role.CLINICIAN, sites=[elsewhere])
+    other = Client()
+    other.force_login(clinician)
+    assert "No patients in this selection." in other.get(PAGE).content.decode()
+    assert other.get(figure_url("swimmer", "svg")).status_code == 404
+
+
+def test_it_draws_the_figures_from_the_results_the_page_computed(client):
+    client.get(PAGE, {"by": "sex"})
+    with mock.patch.object(results, "analysis_rows", wraps=results.analysis_rows) as reads:
+        for name in FIGURES:
+            assert client.get(figure_url(name, "svg"), {"by": "sex"}).status_code == 200
+    assert reads.call_count == 0
+
+
+def test_it_draws_a_figure_once_per_data_version(client):
+    with mock.patch.object(dashboard.figures, "render", wraps=figures.render) as drawn:
+        first = client.get(figure_url("grades", "png")).content
+        again = client.get(figure_url("grades", "png")).content
+    assert drawn.call_count == 1
+    assert again == first
+
+
+def test_it_is_linked_from_the_patient_list(client):
+    content = client.get("/studies/HCD19/").content.decode()
+    assert f'href="{PAGE}"' in content
