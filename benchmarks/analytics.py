@@ -11,29 +11,16 @@ the median of five repeats. The target for 10,000
 patients: every statistic under 1 s cold and under 50 ms cached.
 """
 
-import os
 import statistics
 import sys
 import time
 
-import django
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.contrib.auth.models import User  # noqa: E402
+from django.contrib.auth.models import User  # noqa: E402  (after django.setup())
 from django.core.cache import cache  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test.utils import (  # noqa: E402
-    setup_databases,
-    setup_test_environment,
-    teardown_databases,
-    teardown_test_environment,
-)
 from rest_framework.test import APIClient  # noqa: E402
 
 from analytics.dataset import analysis_rows  # noqa: E402
+from benchmarks.scratch import scratch_database
 from registry.demo import synthetic_cohort, synthetic_cohort_import  # noqa: E402
 from registry.models import Study  # noqa: E402
 
@@ -104,22 +91,12 @@ def report(patients: int, rows: list[tuple[str, float, float, float]]) -> None:
 
 
 def main(sizes: list[int]) -> None:
-    database = settings.DATABASES["default"]
-    database["TEST"] = {**database.get("TEST", {}), "NAME": f"{database['NAME']}_benchmark"}
-    if connection.vendor == "sqlite":
-        database["TEST"]["NAME"] = ""  # in memory
-    setup_test_environment()
-    databases = setup_databases(verbosity=0, interactive=False)
-    try:
-        print(f"database: {connection.vendor} ({connection.settings_dict['NAME']})")
+    with scratch_database():
         client = APIClient()
         # A superuser reads every study and every patient (registry.access).
         client.force_authenticate(User.objects.create_superuser("benchmark"))
         for patients in sizes:
             report(patients, benchmark(client, patients))
-    finally:
-        teardown_databases(databases, verbosity=0)
-        teardown_test_environment()
 
 
 if __name__ == "__main__":

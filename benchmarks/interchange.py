@@ -1,0 +1,69 @@
+"""Import and streamed export of synthetic studies: seconds, and the export's peak memory.
+
+    DATABASE_URL=postgres://... python -m benchmarks.interchange [PATIENTS ...]
+
+Default sizes: 1,000 and 10,000 patients. Targets: a 10,000-patient import on PostgreSQL
+under 60 s; the exports stream, so their peak memory does not grow with the cohort. Peak
+memory is what Python allocated while the export ran (tracemalloc), above what it held
+before; the exported text is consumed piece by piece, as a streaming response sends it.
+"""
+
+import sys
+import time
+import tracemalloc
+
+from benchmarks.scratch import scratch_database
+from registry import flat_export  # noqa: E402  (after django.setup())
+from registry.demo import synthetic_cohort, synthetic_cohort_import  # noqa: E402
+from registry.interchange.exporter import CHUNK, iter_cohort_json, patients_for_export  # noqa: E402
+from registry.models import Study  # noqa: E402
+
+SIZES = (1_000, 10_000)
+
+
+def timed(call) -> float:
+    started = time.perf_counter()
+    call()
+    return time.perf_counter() - started
+
+
+def streamed(pieces) -> tuple[float, float, int]:
+    """Seconds, peak MiB allocated, and bytes produced while consuming `pieces`."""
+    tracemalloc.start()
+    started, size = time.perf_counter(), 0
+    for piece in pieces:
+        size += len(piece)
+    seconds = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return seconds, peak, size
+
+
+def benchmark(patients: int) -> list[tuple[str, float, str]]:
+    code = f"BENCH{patients}"
+    document = synthetic_cohort(code=code, patients=patients)
+    rows = [("import (new study)", timed(lambda: synthetic_cohort_import(data=document)), "")]
+    rows.append(("import again (update in place)", timed(lambda: synthetic_cohort_import(data=document)), ""))  # fmt: skip
+    study = Study.objects.get(code=code)
+    seconds, peak, size = streamed(iter_cohort_json(study))
+    rows.append(
+        ("export cohort JSON", seconds, f"peak {peak:7.1f} MiB, {size / 2**20:6.1f} MiB out")
+    )
+    patients_ = patients_for_export(study).iterator(chunk_size=CHUNK)
+    seconds, peak, size = streamed(flat_export.iter_patients_csv(patients_))
+    rows.append(
+        ("export patients.csv", seconds, f"peak {peak:7.1f} MiB, {size / 2**20:6.1f} MiB out")
+    )
+    return rows
+
+
+def main(sizes: list[int]) -> None:
+    with scratch_database():
+        print(f"{'patients':>8}  {'operation':<32}  {'seconds':>8}  memory")
+        for patients in sizes:
+            for operation, seconds, memory in benchmark(patients):
+                print(f"{patients:>8,}  {operation:<32}  {seconds:8.2f}  {memory}", flush=True)
+
+
+if __name__ == "__main__":
+    main([int(size) for size in sys.argv[1:]] or list(SIZES))
