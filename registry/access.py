@@ -139,8 +139,6 @@ def _has_role(user: User, study: Study, roles) -> bool:
     return _studies_with_role(user, roles, None).filter(pk=study.pk).exists()
 
 
-
-
 def can_administer_study(user: User, study: Study) -> bool:
     """Whether `user` may change the study's settings and sites, and lock or unlock it."""
     return _has_role(user, study, (Role.ADMIN,))
