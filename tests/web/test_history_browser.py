@@ -1,0 +1,52 @@
+"""The reason for change and the History card in a real browser, under the page's CSP."""
+
+import json
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+from playwright.sync_api import Page, expect
+
+from registry import models
+from registry.access import membership_grant
+from registry.interchange.importer import cohort_import
+from registry.models import Role
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PUBLISHED = Path(__file__).parents[1] / "data" / "hcd19-published-cohort.json"
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def patient(transactional_db) -> models.Patient:
+    clinician = User.objects.create_user("clinician", password=PASSWORD)
+    study = cohort_import(data=json.loads(PUBLISHED.read_text())).study
+    membership_grant(user=clinician, study=study, role=Role.CLINICIAN, sites=study.sites.all())
+    return study.patients.get(subject_id="P16")
+
+
+def test_a_change_asks_why_and_shows_in_the_history(page: Page, patient, screenshot):
+    page.goto("/login/")
+    page.get_by_label("Username").fill("clinician")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"/patients/{patient.pk}/")
+    history = page.locator("#patient-history")
+    expect(history).to_contain_text("Reason: cohort import")
+
+    card = page.locator("#section-toxicities")
+    card.get_by_role("link", name="Edit").click()
+    card.get_by_label("Plasmapheresis").select_option("true")
+    card.get_by_role("button", name="Save").click()
+    expect(card.locator("#id_change_reason_error")).to_contain_text("A reason for change")
+    card.get_by_label("Reason for change").fill("Plasmapheresis found in the discharge letter")
+    screenshot("reason-for-change")
+    card.get_by_role("button", name="Save").click()
+
+    expect(card.get_by_role("status")).to_contain_text("Recorded toxicities: saved.")
+    expect(history.locator(".history-entry").first).to_contain_text(
+        "Recorded toxicity changed by clinician"
+    )
+    expect(history).to_contain_text("Reason: Plasmapheresis found in the discharge letter")
+    screenshot("history")
