@@ -15,14 +15,14 @@ import statistics
 import sys
 import time
 
-from django.contrib.auth.models import User  # noqa: E402  (after django.setup())
-from django.core.cache import cache  # noqa: E402
-from rest_framework.test import APIClient  # noqa: E402
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from rest_framework.test import APIClient
 
-from analytics.dataset import analysis_rows  # noqa: E402
+from analytics.dataset import analysis_rows
 from benchmarks.scratch import scratch_database
-from registry.demo import synthetic_cohort, synthetic_cohort_import  # noqa: E402
-from registry.models import Study  # noqa: E402
+from registry.demo import synthetic_cohort, synthetic_cohort_import
+from registry.models import Study
 
 SIZES = (1_000, 10_000)
 REPEATS = 5

@@ -13,10 +13,10 @@ import time
 import tracemalloc
 
 from benchmarks.scratch import scratch_database
-from registry import flat_export  # noqa: E402  (after django.setup())
-from registry.demo import synthetic_cohort, synthetic_cohort_import  # noqa: E402
-from registry.interchange.exporter import CHUNK, iter_cohort_json, patients_for_export  # noqa: E402
-from registry.models import Study  # noqa: E402
+from registry import flat_export
+from registry.demo import synthetic_cohort, synthetic_cohort_import
+from registry.interchange.exporter import CHUNK, iter_cohort_json, patients_for_export
+from registry.models import Study
 
 SIZES = (1_000, 10_000)
 

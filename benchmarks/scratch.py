@@ -1,17 +1,11 @@
 """A throwaway database for a benchmark: never the registry's own, nor a test run's."""
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import django
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test.utils import (  # noqa: E402
+from django.conf import settings
+from django.db import connection
+from django.test.utils import (
     setup_databases,
     setup_test_environment,
     teardown_databases,
