@@ -25,6 +25,7 @@ from analytics.caching import study_cache
 from analytics.cohort import ALL, RESPONDERS, analysis_frame, in_population
 from analytics.results import study_car_t_counts, study_result, study_rows
 from registry import access
+from registry.api.filters import PatientFilterSet
 from registry.choices import ResponseStatus, Sex
 from registry.models import Study
 
@@ -66,18 +67,8 @@ class DashboardParams(params.CovariateParams):
 
 ANY = ("", "Any")
 YES_NO = [ANY, ("true", "Yes"), ("false", "No")]
-FILTERS = (
-    "site",
-    "sex",
-    "age_min",
-    "age_max",
-    "prior_allo_hct",
-    "prior_cd22_cart",
-    "d30_response",
-    "vital_status",
-    "infused_after",
-    "infused_before",
-)
+# The patient list's filters; the study is the page's own.
+FILTERS = [name for name in PatientFilterSet.Meta.fields if name != "study"]
 
 
 def _text(label: str, widget: forms.Widget, help_text: str = "") -> forms.CharField:
