@@ -40,6 +40,7 @@ User = AbstractBaseUser | AnonymousUser | None
 EVERY_SITE_READERS = (Role.COORDINATOR, Role.MONITOR, Role.ADMIN)
 EVERY_SITE_EDITORS = (Role.COORDINATOR, Role.ADMIN)
 COHORT_ROLES = (Role.COORDINATOR, Role.ADMIN)
+QUERY_RAISERS = (Role.COORDINATOR, Role.MONITOR, Role.ADMIN)
 
 
 def _signed_in(user: User) -> bool:
@@ -142,6 +143,11 @@ def _has_role(user: User, study: Study, roles) -> bool:
 def can_administer_study(user: User, study: Study) -> bool:
     """Whether `user` may change the study's settings and sites, and lock or unlock it."""
     return _has_role(user, study, (Role.ADMIN,))
+
+
+def can_raise_queries(user: User, study: Study) -> bool:
+    """Whether `user` opens and closes data queries on the study's patients."""
+    return _has_role(user, study, QUERY_RAISERS)
 
 
 def can_import(user: User, study_code: object) -> bool:

@@ -113,3 +113,14 @@ class CarTCountFactory(factory.django.DjangoModelFactory):
     patient = factory.SubFactory(PatientFactory)
     day = 7
     cells_per_ul = 5.2
+
+
+class DataQueryFactory(factory.django.DjangoModelFactory):
+    """An open query; give `raised_by`, a monitor or coordinator of the patient's study."""
+
+    class Meta:
+        model = models.DataQuery
+
+    patient = factory.SubFactory(PatientFactory)
+    field = "last_contact_date"
+    question = "The source document says 2020-08-30: please check."

@@ -5,11 +5,13 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
 from registry.api import views
+from registry.api.queries import DataQueryViewSet
 
 router = SimpleRouter()
 router.register("studies", views.StudyViewSet, basename="study")
 router.register("sites", views.SiteViewSet, basename="site")
 router.register("patients", views.PatientViewSet, basename="patient")
+router.register("queries", DataQueryViewSet, basename="dataquery")
 
 LIST_SECTIONS = {
     "prior-therapies": views.PriorTherapyViewSet,
@@ -67,6 +69,11 @@ urlpatterns = [
         "patients/<int:patient_pk>/history/",
         views.PatientHistoryView.as_view(),
         name="patient-history",
+    ),
+    path(
+        "patients/<int:patient_pk>/queries/",
+        DataQueryViewSet.as_view({"get": "patient_queries", "post": "patient_query_open"}),
+        name="patient-queries",
     ),
     *section_urls,
     *router.urls,

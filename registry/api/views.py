@@ -11,6 +11,8 @@ Resources (all under /api/v1/):
 - patients/{id}/{one-to-one section}/: read, PUT (creates or replaces), PATCH, DELETE,
   e.g. patients/7/eligibility/
 - patients/{id}/history/: every change of the patient and its course, newest first
+- queries/, patients/{id}/queries/ and queries/{id}/answer/ and close/: data queries
+  (registry.api.queries)
 
 Reading needs a signed-in user and shows only what their study roles let them read
 (registry.access): anything else answers 404. Writing needs the model's add/change/delete

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from registry.web import section_views, views
+from registry.web import query_views, section_views, views
 
 patient = "patients/<int:pk>/"
 section = f"{patient}<slug:section>/"
@@ -15,7 +15,11 @@ pages = [
         views.enrolment_eligibility,
         name="enrolment-eligibility",
     ),
+    path("studies/<str:code>/queries/", query_views.study_queries, name="study-queries"),
     path(patient, views.patient_detail, name="patient-detail"),
+    path(f"{patient}queries/", query_views.query_open, name="query-open"),
+    path(f"{patient}queries/<int:query>/answer/", query_views.query_answer, name="query-answer"),
+    path(f"{patient}queries/<int:query>/close/", query_views.query_close, name="query-close"),
     path(f"{patient}part/<slug:part>/", views.patient_part, name="patient-part"),
     path(f"{patient}history/", views.patient_history, name="patient-history"),
     path(f"{patient}eligibility/check/", views.patient_eligibility, name="patient-eligibility"),

@@ -215,6 +215,8 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "badges": status_badges(patient),
         "timeline": patient_timeline(patient),
         "cards": [card_context(section, patient) for section in SECTIONS.values()],
+        "data_queries": patient.data_queries.select_related("raised_by", "answered_by"),
+        "can_raise_queries": access.can_raise_queries(request.user, patient.study),
     }
     return render(request, "web/patient_detail.html", context)
 

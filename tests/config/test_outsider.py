@@ -64,7 +64,11 @@ ADDRESSES = list(served())
 
 @pytest.fixture
 def home(owner) -> models.Patient:
-    return full_course(subject_id="P001")
+    patient = full_course(subject_id="P001")
+    models.DataQuery.objects.create(
+        patient=patient, field="last_contact_date", question="Source?", raised_by=owner
+    )
+    return patient
 
 
 def record_of(view, patient: models.Patient) -> int:
@@ -85,6 +89,7 @@ def address(name: str, parameters: list[str], view, patient: models.Patient) -> 
         "section": "events",
         "item": patient.events.first().pk,
         "part": "header",
+        "query": patient.data_queries.first().pk,
     }
     if "pk" in parameters:
         values["pk"] = record_of(view, patient)
@@ -110,6 +115,9 @@ def call(client: APIClient, method: str, url: str, patient: models.Patient):
         "date": "2020-02-01",
         "cause": "crs",
         "change_reason": "Tried by an outsider",
+        "field": "last_contact_date",
+        "question": "Tried by an outsider",
+        "answer": "Tried by an outsider",
     }
     if url.endswith("/studies/import/"):
         body = cohort_document(patient.study)
@@ -118,8 +126,9 @@ def call(client: APIClient, method: str, url: str, patient: models.Patient):
 
 
 def snapshot(patient: models.Patient) -> str:
-    counted = (models.Study, models.Site, models.Patient, models.Membership)
+    counted = (models.Study, models.Site, models.Patient, models.Membership, models.DataQuery)
     counts = {model.__name__: model.objects.count() for model in counted}
+    counts["queries"] = list(models.DataQuery.objects.values_list("status", "answer"))
     return json.dumps([cohort_document(patient.study), counts], sort_keys=True, default=str)
 
 

@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
@@ -95,12 +96,15 @@ def unlabelled(response) -> list:
 def every_web_url(patient) -> list[str]:
     """Each of the registry's pages and partials, with real arguments."""
     event = factories.FollowUpEventFactory(patient=patient)
+    monitor = User.objects.create_user("monitor")
+    query = factories.DataQueryFactory(patient=patient, raised_by=monitor)
     values = {
         "code": "HCD19",
         "pk": patient.pk,
         "section": "events",
         "item": event.pk,
         "part": "header",
+        "query": query.pk,
     }
     return [
         reverse(
@@ -492,9 +496,9 @@ def test_it_shows_the_patient_page_in_a_fixed_number_of_queries(
         5, patient=patient, day=factories.factory.Iterator(range(5))
     )
 
-    # session, user, patient, six prefetches, eligibility's own prior therapies, and whether
-    # the user may change the patient
-    with django_assert_num_queries(10):
+    # session, user, patient, six prefetches, eligibility's own prior therapies, whether the
+    # user may change the patient, the data queries, and whether the user may open queries
+    with django_assert_num_queries(12):
         signed_in.get(url("patient-detail", patient.pk))
 
 

@@ -1,0 +1,109 @@
+"""Data queries: a monitor asks about one value of a patient's course, the site answers, the
+monitor closes the query.
+
+Who does what follows the study roles (registry.access): the study's monitors, coordinators
+and administrators open and close queries (`can_raise_queries`); whoever may change the
+patient answers them (`can_edit_patient`). A query is not clinical data: it changes nothing
+of the course and keeps no history of its own beyond who did what and when.
+"""
+
+import re
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from registry import access
+from registry.interchange.schema import SECTIONS
+from registry.models import DataQuery, Patient
+
+# "last_contact_date", "eligibility.ecog" or "infusions[0].cells_per_kg".
+FIELD_PATH = re.compile(r"^(?P<section>[a-z_]+)(?:\[(?P<index>\d+)\])?(?:\.(?P<name>[a-z_0-9]+))?$")
+FIELD_EXAMPLES = "e.g. last_contact_date, eligibility.ecog or infusions[0].cells_per_kg"
+
+
+def query_field_problem(field: str) -> str | None:
+    """Why `field` names no place in a patient's course, or None when it does."""
+    if not field:
+        return f"Name the field the query is about: {FIELD_EXAMPLES}"
+    match = FIELD_PATH.match(field)
+    if match is None:
+        return f"“{field}” is not a place in the course: {FIELD_EXAMPLES}"
+    section, index, name = match.group("section", "index", "name")
+    if name is None:
+        if index is None and section in Patient.document_fields:
+            return None
+        return f"The patient has no field “{field}”: {FIELD_EXAMPLES}"
+    if section not in SECTIONS:
+        return f"The course has no section “{section}” (in “{field}”)"
+    model, many = SECTIONS[section]
+    if many and index is None:
+        return f"Say which record of {section} “{field}” means, e.g. {section}[0].{name}"
+    if not many and index is not None:
+        return f"{section} is a single record: write {section}.{name}, not “{field}”"
+    if name not in model.document_fields:
+        return f"{section} has no field “{name}” (in “{field}”)"
+    return None
+
+
+def visible_queries(user, queryset: QuerySet[DataQuery] | None = None) -> QuerySet[DataQuery]:
+    """The queries of `queryset` (all by default) on patients `user` reads."""
+    queryset = DataQuery.objects.all() if queryset is None else queryset
+    return access.visible_records(user, queryset)
+
+
+def _check_may_raise(user: AbstractBaseUser, patient: Patient) -> None:
+    if not access.can_raise_queries(user, patient.study):
+        raise PermissionDenied(
+            f"Only the monitors, coordinators and administrators of {patient.study.code} "
+            "open and close data queries"
+        )
+
+
+def query_open(*, patient: Patient, field: str, question: str, user: AbstractBaseUser) -> DataQuery:
+    """Ask the site about `field` of the patient's course."""
+    _check_may_raise(user, patient)
+    field = field.strip()
+    problems = {}
+    if problem := query_field_problem(field):
+        problems["field"] = problem
+    if not question.strip():
+        problems["question"] = "Write the question for the site"
+    if problems:
+        raise ValidationError(problems)
+    query = DataQuery(patient=patient, field=field, question=question.strip(), raised_by=user)
+    query.full_clean()
+    query.save()
+    return query
+
+
+def query_answer(*, query: DataQuery, answer: str, user: AbstractBaseUser) -> DataQuery:
+    """The site's answer to an open query."""
+    if not access.can_edit_patient(user, query.patient):
+        raise PermissionDenied("Only those who enter this patient's data answer its queries")
+    if query.status != DataQuery.Status.OPEN:
+        raise ValidationError(
+            f"This query is {query.get_status_display().lower()}: only an open query is answered"
+        )
+    if not answer.strip():
+        raise ValidationError({"answer": "Write the answer to the query"})
+    query.answer = answer.strip()
+    query.answered_by = user
+    query.answered_at = timezone.now()
+    query.status = DataQuery.Status.ANSWERED
+    query.full_clean()
+    query.save()
+    return query
+
+
+def query_close(*, query: DataQuery, user: AbstractBaseUser) -> DataQuery:
+    """Close a query, answered or not: the question is settled."""
+    _check_may_raise(user, query.patient)
+    if query.status == DataQuery.Status.CLOSED:
+        raise ValidationError("This query is closed already")
+    query.closed_by = user
+    query.closed_at = timezone.now()
+    query.status = DataQuery.Status.CLOSED
+    query.save()
+    return query

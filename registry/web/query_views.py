@@ -1,0 +1,87 @@
+"""Data queries on the pages: the three forms of the patient page's queries card (its
+context is registry.web.views.patient_detail's), and a study's unresolved queries by site. The rules are registry.queries'; a refusal shows as a message."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from registry import access, queries
+from registry.models import DataQuery, Patient
+from registry.web.views import study_or_404
+
+
+def _patient(request: HttpRequest, pk: int) -> Patient:
+    patients = access.visible_patients(request.user, Patient.objects.select_related("study"))
+    return get_object_or_404(patients, pk=pk)
+
+
+def _query(request: HttpRequest, pk: int, query: int) -> DataQuery:
+    return get_object_or_404(_patient(request, pk).data_queries, pk=query)
+
+
+def _done(request: HttpRequest, patient_pk: int, step, done: str, **arguments) -> HttpResponse:
+    """Run a step of registry.queries; back to the patient's queries card either way."""
+    try:
+        step(user=request.user, **arguments)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done)
+    return redirect(reverse("web:patient-detail", args=[patient_pk]) + "#data-queries")
+
+
+@login_required
+@require_POST
+def query_open(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = _patient(request, pk)
+    field = request.POST.get("field", "")
+    question = request.POST.get("question", "")
+    return _done(
+        request,
+        pk,
+        queries.query_open,
+        f"Query opened on {field}.",
+        patient=patient,
+        field=field,
+        question=question,
+    )
+
+
+@login_required
+@require_POST
+def query_answer(request: HttpRequest, pk: int, query: int) -> HttpResponse:
+    answer = request.POST.get("answer", "")
+    return _done(
+        request,
+        pk,
+        queries.query_answer,
+        "Query answered.",
+        query=_query(request, pk, query),
+        answer=answer,
+    )
+
+
+@login_required
+@require_POST
+def query_close(request: HttpRequest, pk: int, query: int) -> HttpResponse:
+    return _done(
+        request, pk, queries.query_close, "Query closed.", query=_query(request, pk, query)
+    )
+
+
+@login_required
+def study_queries(request: HttpRequest, code: str) -> HttpResponse:
+    """The study's queries still open or awaiting the monitor, by site."""
+    study = study_or_404(request, code)
+    unresolved = DataQuery.objects.filter(patient__study=study).exclude(
+        status=DataQuery.Status.CLOSED
+    )
+    rows = queries.visible_queries(request.user, unresolved).select_related(
+        "patient__site", "raised_by"
+    )
+    rows = rows.order_by("patient__site__code", "-raised_at")
+    return render(request, "web/study_queries.html", {"study": study, "data_queries": rows})

@@ -1,0 +1,160 @@
+"""/api/v1/queries/ and patients/{id}/queries/: data queries opened, answered and closed."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from registry.models import DataQuery
+from tests import factories
+from tests.conftest import user_with_role
+
+pytestmark = pytest.mark.django_db
+
+
+def client_of(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def patient():
+    return factories.PatientFactory(subject_id="P001")
+
+
+@pytest.fixture
+def query(patient, teammate):
+    return factories.DataQueryFactory(patient=patient, raised_by=teammate)
+
+
+def queries_of(patient) -> str:
+    return f"/api/v1/patients/{patient.pk}/queries/"
+
+
+def test_it_opens_a_query(patient, teammate):
+    body = {"field": "infusions[0].cells_per_kg", "question": "Above the ceiling?"}
+
+    response = client_of(teammate).post(queries_of(patient), body, format="json")
+
+    assert response.status_code == 201, response.data
+    assert response.data["status"] == "open"
+    assert response.data["raised_by"] == "teammate"
+    assert response.data["subject_id"] == "P001"
+    assert DataQuery.objects.get().field == "infusions[0].cells_per_kg"
+
+
+def test_it_says_which_field_is_wrong(patient, teammate):
+    body = {"field": "infusions[0].dose", "question": "?"}
+
+    response = client_of(teammate).post(queries_of(patient), body, format="json")
+
+    assert response.status_code == 400
+    assert "dose" in response.data["field"][0]
+
+
+def test_it_says_what_is_missing(patient, teammate):
+    response = client_of(teammate).post(queries_of(patient), {}, format="json")
+
+    assert response.status_code == 400
+    assert set(response.data) == {"field", "question"}
+
+
+def test_it_refuses_a_clinician_to_open(patient):
+    clinician = user_with_role("clinician", "clinician", patient.site, at_site=True)
+    body = {"field": "sex", "question": "?"}
+
+    response = client_of(clinician).post(queries_of(patient), body, format="json")
+
+    assert response.status_code == 403
+    assert not DataQuery.objects.exists()
+
+
+def test_it_lists_the_patients_queries(query, patient, owner):
+    response = client_of(owner).get(queries_of(patient))
+
+    assert response.status_code == 200
+    assert [row["id"] for row in response.data["results"]] == [query.pk]
+
+
+def test_it_answers_and_closes(query, owner, teammate):
+    answered = client_of(owner).post(
+        f"/api/v1/queries/{query.pk}/answer/", {"answer": "Checked"}, format="json"
+    )
+    closed = client_of(teammate).post(f"/api/v1/queries/{query.pk}/close/")
+
+    assert (answered.status_code, answered.data["status"]) == (200, "answered")
+    assert (closed.status_code, closed.data["status"]) == (200, "closed")
+    assert closed.data["answered_by"] == "owner"
+    assert closed.data["closed_by"] == "teammate"
+
+
+def test_it_requires_an_answer(query, owner):
+    response = client_of(owner).post(f"/api/v1/queries/{query.pk}/answer/", {}, format="json")
+
+    assert response.status_code == 400
+    assert "answer" in response.data
+
+
+def test_it_refuses_to_answer_a_closed_query(query, owner):
+    query.status = DataQuery.Status.CLOSED
+    query.save()
+
+    response = client_of(owner).post(
+        f"/api/v1/queries/{query.pk}/answer/", {"answer": "Checked"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "only an open query" in response.data["non_field_errors"][0]
+
+
+def test_it_refuses_a_monitor_to_answer(query, teammate):
+    response = client_of(teammate).post(
+        f"/api/v1/queries/{query.pk}/answer/", {"answer": "Fine"}, format="json"
+    )
+
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("role", ["outsider", "neighbour"])
+def test_a_user_who_does_not_read_the_patient_finds_nothing(request, query, patient, role):
+    client = client_of(request.getfixturevalue(role))
+    body = {"field": "sex", "question": "?", "answer": "!"}
+
+    assert client.get(queries_of(patient)).status_code == 404
+    assert client.post(queries_of(patient), body, format="json").status_code == 404
+    assert client.get(f"/api/v1/queries/{query.pk}/").status_code == 404
+    assert client.post(f"/api/v1/queries/{query.pk}/answer/", body).status_code == 404
+    assert client.post(f"/api/v1/queries/{query.pk}/close/").status_code == 404
+    assert client.get("/api/v1/queries/").data["results"] == []
+    query.refresh_from_db()
+    assert query.status == DataQuery.Status.OPEN
+
+
+def test_it_needs_a_signed_in_user(query):
+    assert APIClient().get("/api/v1/queries/").status_code == 401
+
+
+def test_it_filters_by_site_and_status(patient, teammate, owner):
+    pumc = factories.SiteFactory(code="PUMC")
+    elsewhere = factories.PatientFactory(site=pumc)
+    at_boren = factories.DataQueryFactory(patient=patient, raised_by=teammate)
+    factories.DataQueryFactory(patient=elsewhere, raised_by=teammate)
+    factories.DataQueryFactory(patient=patient, raised_by=teammate, status="closed")
+
+    response = client_of(owner).get("/api/v1/queries/?study=HCD19&site=BOREN&status=open")
+
+    assert [row["id"] for row in response.data["results"]] == [at_boren.pk]
+
+
+def test_it_refuses_an_unknown_status(owner):
+    response = client_of(owner).get("/api/v1/queries/?status=pending")
+
+    assert response.status_code == 400
+    assert "status" in response.data
+
+
+def test_it_lists_in_a_fixed_number_of_queries(patient, teammate, owner, django_assert_num_queries):
+    factories.DataQueryFactory.create_batch(5, patient=patient, raised_by=teammate)
+
+    # count, page (patient, site and users joined)
+    with django_assert_num_queries(2):
+        client_of(owner).get("/api/v1/queries/")

@@ -1,0 +1,138 @@
+"""The data queries card on the patient page, its forms, and a study's queries by site."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from registry.models import DataQuery
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def client_of(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def patient():
+    return factories.PatientFactory(subject_id="P001")
+
+
+@pytest.fixture
+def query(patient, teammate):
+    return factories.DataQueryFactory(
+        patient=patient, raised_by=teammate, field="eligibility.ecog", question="ECOG 3?"
+    )
+
+
+def page_of(patient) -> str:
+    return reverse("web:patient-detail", args=[patient.pk])
+
+
+def test_it_shows_the_patients_queries(query, patient, owner):
+    html = client_of(owner).get(page_of(patient)).content.decode()
+
+    assert "Open data queries" in html
+    assert "eligibility.ecog" in html
+    assert "ECOG 3?" in html
+    assert "Open</span>" in html
+
+
+def test_it_offers_a_monitor_to_open_and_close_but_not_to_answer(query, patient, teammate):
+    html = client_of(teammate).get(page_of(patient)).content.decode()
+
+    assert f'action="{reverse("web:query-open", args=[patient.pk])}"' in html
+    assert reverse("web:query-close", args=[patient.pk, query.pk]) in html
+    assert reverse("web:query-answer", args=[patient.pk, query.pk]) not in html
+
+
+def test_it_offers_the_sites_clinician_only_to_answer(signed_in, roles, query, patient):
+    html = signed_in.get(page_of(patient)).content.decode()
+
+    assert reverse("web:query-answer", args=[patient.pk, query.pk]) in html
+    assert f'action="{reverse("web:query-open", args=[patient.pk])}"' not in html
+    assert reverse("web:query-close", args=[patient.pk, query.pk]) not in html
+
+
+def test_a_monitor_opens_a_query(patient, teammate):
+    url = reverse("web:query-open", args=[patient.pk])
+    body = {"field": "infusions[0].cells_per_kg", "question": "Above the ceiling?"}
+
+    response = client_of(teammate).post(url, body, follow=True)
+
+    assert response.redirect_chain[-1][0].endswith("#data-queries")
+    assert "Query opened on infusions[0].cells_per_kg" in response.content.decode()
+    assert DataQuery.objects.get().raised_by == teammate
+
+
+def test_it_names_an_unknown_field(patient, teammate):
+    url = reverse("web:query-open", args=[patient.pk])
+
+    response = client_of(teammate).post(url, {"field": "weight", "question": "?"}, follow=True)
+
+    assert "no field “weight”" in response.content.decode()
+    assert not DataQuery.objects.exists()
+
+
+def test_the_site_answers_and_the_monitor_closes(signed_in, roles, query, patient, teammate):
+    answer_url = reverse("web:query-answer", args=[patient.pk, query.pk])
+    close_url = reverse("web:query-close", args=[patient.pk, query.pk])
+
+    assert signed_in.post(answer_url, {"answer": "ECOG 1 per clinic note"}).status_code == 302
+    query.refresh_from_db()
+    assert (query.status, query.answer) == ("answered", "ECOG 1 per clinic note")
+    assert client_of(teammate).post(close_url).status_code == 302
+    query.refresh_from_db()
+    assert query.status == DataQuery.Status.CLOSED
+
+
+def test_a_monitor_may_not_answer(query, patient, teammate):
+    url = reverse("web:query-answer", args=[patient.pk, query.pk])
+
+    assert client_of(teammate).post(url, {"answer": "Fine"}).status_code == 403
+    query.refresh_from_db()
+    assert query.status == DataQuery.Status.OPEN
+
+
+def test_a_query_of_another_patient_is_not_found(query, teammate):
+    other = factories.PatientFactory()
+    url = reverse("web:query-close", args=[other.pk, query.pk])
+
+    assert client_of(teammate).post(url).status_code == 404
+
+
+def test_it_lists_unresolved_queries_by_site(query, patient, teammate, owner):
+    pumc = factories.SiteFactory(code="PUMC", name="Peking Union Medical College Hospital")
+    factories.DataQueryFactory(
+        patient=factories.PatientFactory(site=pumc, subject_id="P777"), raised_by=teammate
+    )
+    factories.DataQueryFactory(
+        patient=patient, raised_by=teammate, field="sex", status="closed", question="Closed one"
+    )
+
+    html = client_of(owner).get(reverse("web:study-queries", args=["HCD19"])).content.decode()
+
+    assert html.index("BOREN") < html.index("PUMC")
+    assert "ECOG 3?" in html and "P777" in html
+    assert "Closed one" not in html
+
+
+def test_the_list_shows_a_clinician_only_their_sites(signed_in, roles, query, teammate):
+    pumc = factories.SiteFactory(code="PUMC")
+    factories.DataQueryFactory(
+        patient=factories.PatientFactory(site=pumc, subject_id="P777"), raised_by=teammate
+    )
+
+    html = signed_in.get(reverse("web:study-queries", args=["HCD19"])).content.decode()
+
+    assert "ECOG 3?" in html
+    assert "P777" not in html
+
+
+def test_the_patient_list_links_to_the_queries(owner, patient):
+    html = client_of(owner).get(reverse("web:patient-list", args=["HCD19"])).content.decode()
+
+    assert reverse("web:study-queries", args=["HCD19"]) in html
