@@ -196,7 +196,9 @@ class PatientViewSet(VersionedRecordMixin, RegistryViewMixin, viewsets.ModelView
     def perform_create(self, serializer) -> None:
         site = serializer.validated_data.get("site")
         if site is not None and not access.can_edit_site(self.request.user, site):
-            raise PermissionDenied(f"You do not enter data at site {site.code} of {site.study.code}")
+            raise PermissionDenied(
+                f"You do not enter data at site {site.code} of {site.study.code}"
+            )
         super().perform_create(serializer)
         # Answer with the patient as the list shows it, status columns included.
         serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
