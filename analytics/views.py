@@ -20,7 +20,8 @@ from analytics import params, schema
 from analytics.exports import csv_response, csv_text, xlsx_response
 from analytics.results import study_dataset, study_result, study_result_json
 from registry import access
-from registry.api.views import AUTHENTICATION, STUDY_CODE, DownloadNegotiation
+from registry.api.cohorts import DownloadNegotiation
+from registry.api.views import AUTHENTICATION, STUDY_CODE
 from registry.models import Study
 
 

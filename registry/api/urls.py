@@ -4,7 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from registry.api import views
+from registry.api import cohorts, views
 from registry.api.queries import DataQueryViewSet
 
 router = SimpleRouter()
@@ -48,21 +48,21 @@ urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", views.ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
-    path("studies/import/", views.CohortImportView.as_view(), name="study-import"),
-    path("studies/<slug:code>/export/", views.CohortExportView.as_view(), name="study-export"),
+    path("studies/import/", cohorts.CohortImportView.as_view(), name="study-import"),
+    path("studies/<slug:code>/export/", cohorts.CohortExportView.as_view(), name="study-export"),
     path(
         "studies/<slug:code>/export/patients.csv",
-        views.PatientsCsvView.as_view(),
+        cohorts.PatientsCsvView.as_view(),
         name="study-export-patients-csv",
     ),
     path(
         "studies/<slug:code>/export/patients.xlsx",
-        views.PatientsXlsxView.as_view(),
+        cohorts.PatientsXlsxView.as_view(),
         name="study-export-patients-xlsx",
     ),
     path(
         "studies/<slug:code>/export/deidentified.csv",
-        views.DeidentifiedCsvView.as_view(),
+        cohorts.DeidentifiedCsvView.as_view(),
         name="study-export-deidentified-csv",
     ),
     path(

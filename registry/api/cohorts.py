@@ -1,0 +1,241 @@
+"""Whole cohorts over HTTP: the interchange document in and out, and the flat exports.
+
+Importing needs the study's coordinator or administrator role (or the add_study
+permission for a new study); exporting, the coordinator or administrator role.
+"""
+
+from collections.abc import Iterator
+from io import BytesIO
+
+from django.conf import settings
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import permissions, serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.routers import use_replica
+from registry import access, flat_export
+from registry import models as registry
+from registry.api.views import AUTHENTICATION, ERROR, STUDY_CODE
+from registry.deidentified import DEIDENTIFIED_COLUMNS
+from registry.interchange.exporter import CHUNK, iter_cohort_json, patients_for_export
+from registry.interchange.importer import cohort_import
+from registry.interchange.reader import DocumentRejected
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class CanImportCohorts(permissions.BasePermission):
+    """An import creates and changes studies and patients."""
+
+    required = [
+        "registry.add_study",
+        "registry.change_study",
+        "registry.add_patient",
+        "registry.change_patient",
+    ]
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.has_perms(self.required))
+
+
+IMPORT_RESULT = inline_serializer(
+    "ImportResult",
+    {
+        "study": serializers.CharField(help_text="Code of the imported study"),
+        "created": serializers.IntegerField(help_text="Patients added"),
+        "updated": serializers.IntegerField(help_text="Patients already there, replaced"),
+    },
+)
+IMPORT_REJECTED = inline_serializer(
+    "ImportRejected",
+    {
+        "detail": serializers.CharField(help_text="Why nothing was imported"),
+        "problems": inline_serializer(
+            "ImportProblem",
+            {
+                "path": serializers.CharField(
+                    help_text="Where in the document, e.g. patients[3].events[1].date"
+                ),
+                "message": serializers.CharField(help_text="What is wrong there"),
+            },
+            many=True,
+            help_text="Every problem found; empty when the body is not a cohort document",
+        ),
+    },
+)
+
+
+class CohortImportView(APIView):
+    authentication_classes = AUTHENTICATION
+    permission_classes = [CanImportCohorts]
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        operation_id="studies_import",
+        description="Import a cohort document (format cart-cohort, version 1) as the JSON "
+        "body: all or nothing. Creates the study and its sites where needed; patients "
+        "already in the study (by study id) are replaced in place.",
+        request=OpenApiTypes.OBJECT,
+        responses={
+            200: IMPORT_RESULT,
+            400: IMPORT_REJECTED,
+            413: OpenApiResponse(ERROR, description="Larger than COHORT_IMPORT_MAX_BYTES"),
+        },
+    )
+    def post(self, request) -> Response:
+        limit = settings.COHORT_IMPORT_MAX_BYTES
+        if _content_length(request) > limit:
+            detail = (
+                f"The document is larger than the limit of {limit:,} bytes; nothing was imported"
+            )
+            return Response({"detail": detail}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+        code = _study_code(request.data)
+        if not access.can_import(request.user, code):
+            raise PermissionDenied(f"Only the coordinators and administrators of {code} import it")
+        new = not registry.Study.objects.filter(code=code).exists()
+        try:
+            result = cohort_import(data=request.data, user=request.user)
+        except DocumentRejected as rejected:
+            return Response(_rejection(rejected), status=status.HTTP_400_BAD_REQUEST)
+        if new:
+            access.study_creator_grant(user=request.user, study=result.study)
+        counts = {"created": result.created, "updated": result.updated}
+        return Response({"study": result.study.code, **counts})
+
+
+def _study_code(data: object) -> object:
+    study = data.get("study") if isinstance(data, dict) else None
+    return study.get("code") if isinstance(study, dict) else None
+
+
+def _content_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def _rejection(rejected: DocumentRejected) -> dict:
+    problems = [{"path": p.path, "message": p.message} for p in rejected.problems]
+    detail = f"{len(problems)} problem(s) in the cohort document; nothing was imported"
+    return {"detail": detail, "problems": problems}
+
+
+class DownloadNegotiation(BaseContentNegotiation):
+    """A download is in its own format whatever the Accept header says; errors are JSON."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class StudyDownloadView(APIView):
+    authentication_classes = AUTHENTICATION
+    permission_classes = [permissions.IsAuthenticated]
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = DownloadNegotiation
+
+    def study(self, code: str) -> registry.Study:
+        user = self.request.user
+        study = access.exportable_studies(user).filter(code=code).first()
+        if study is None and access.visible_studies(user).filter(code=code).exists():
+            raise PermissionDenied("Exports are for the study's coordinators and administrators")
+        if study is None:
+            raise Http404
+        return study
+
+    def patients(self, code: str) -> Iterator[registry.Patient]:
+        patients = patients_for_export(self.study(code))
+        with use_replica():
+            return patients.iterator(chunk_size=CHUNK)
+
+
+def on_replica(chunks: Iterator) -> Iterator:
+    """Stream `chunks`, reading on the replica if there is one (see config.routers).
+
+    Each step enters and leaves use_replica() itself: a streamed body is produced after
+    the view has returned, possibly a step at a time in different threads (ASGI).
+    """
+    while True:
+        with use_replica():
+            chunk = next(chunks, None)
+        if chunk is None:
+            return
+        yield chunk
+
+
+def attachment(response: HttpResponse, filename: str) -> HttpResponse:
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class CohortExportView(StudyDownloadView):
+    @extend_schema(
+        operation_id="studies_export",
+        parameters=[STUDY_CODE],
+        description="The study as a cohort document (format cart-cohort, version 1), streamed.",
+        responses={(200, "application/json"): OpenApiTypes.OBJECT, 404: ERROR},
+    )
+    def get(self, request, code: str) -> StreamingHttpResponse:
+        chunks = on_replica(iter_cohort_json(self.study(code)))
+        response = StreamingHttpResponse(chunks, content_type="application/json")
+        return attachment(response, f"{code}-cohort.json")
+
+
+class PatientsCsvView(StudyDownloadView):
+    @extend_schema(
+        operation_id="studies_export_patients_csv",
+        parameters=[STUDY_CODE],
+        description="One row per patient, every captured field; the columns are described "
+        "in registry.flat_export.PATIENT_COLUMNS and the XLSX's columns sheet.",
+        responses={(200, "text/csv"): OpenApiTypes.STR, 404: ERROR},
+    )
+    def get(self, request, code: str) -> StreamingHttpResponse:
+        rows = on_replica(flat_export.iter_patients_csv(self.patients(code)))
+        response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+        return attachment(response, f"{code}-patients.csv")
+
+
+class PatientsXlsxView(StudyDownloadView):
+    @extend_schema(
+        operation_id="studies_export_patients_xlsx",
+        parameters=[STUDY_CODE],
+        description="The patients sheet as in the CSV, one sheet per list section (one row "
+        "per record, with the study id) and a sheet describing the columns.",
+        responses={(200, XLSX): OpenApiTypes.BINARY, 404: ERROR},
+    )
+    def get(self, request, code: str) -> HttpResponse:
+        workbook = BytesIO()
+        with use_replica():
+            flat_export.write_patients_xlsx(self.patients(code), workbook)
+        response = HttpResponse(workbook.getvalue(), content_type=XLSX)
+        return attachment(response, f"{code}-patients.xlsx")
+
+
+class DeidentifiedCsvView(StudyDownloadView):
+    @extend_schema(
+        operation_id="studies_export_deidentified_csv",
+        parameters=[STUDY_CODE],
+        description="The patients CSV made fit to share: pseudonyms instead of study ids, "
+        "no birth dates (age at infusion instead), every date as days from the first "
+        "infusion, no free text. See registry.deidentified.",
+        responses={(200, "text/csv"): OpenApiTypes.STR, 404: ERROR},
+    )
+    def get(self, request, code: str) -> StreamingHttpResponse:
+        rows = flat_export.iter_patients_csv(self.patients(code), DEIDENTIFIED_COLUMNS)
+        response = StreamingHttpResponse(on_replica(rows), content_type="text/csv; charset=utf-8")
+        return attachment(response, f"{code}-deidentified.csv")
