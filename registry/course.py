@@ -26,27 +26,37 @@ def record_fields(record) -> dict:
     return {name: getattr(record, name) for name in record.document_fields}
 
 
-def stored_course(patient, replacing=None) -> tuple[dict, str]:
+def stored_records(patient) -> dict:
+    """Each section's stored records of the patient: a record or None, or a list."""
+    records = {name: _one_to_one(patient, name) for name in ONE_TO_ONE_SECTIONS}
+    for name in LIST_SECTIONS:
+        records[name] = list(getattr(patient, name).all()) if patient.pk else []
+    return records
+
+
+def stored_course(patient, replacing=None, records: dict | None = None) -> tuple[dict, str]:
     """The patient's course as stored, with `replacing` in place of its stored version.
 
     Returns the course and the path of `replacing` in it. A new list record goes last so
-    that the paths of the stored records do not move.
+    that the paths of the stored records do not move. `records` saves reading the stored
+    records again when the caller already has them (`stored_records`).
     """
+    records = stored_records(patient) if records is None else records
     replaces_patient = replacing is not None and replacing.course_path == ""
     course = record_fields(replacing if replaces_patient else patient)
     path = ""
     for name in ONE_TO_ONE_SECTIONS:
-        record = _one_to_one(patient, name)
+        record = records[name]
         if replacing is not None and replacing.course_path == name:
             record, path = replacing, name
         course[name] = record_fields(record) if record else None
     for name in LIST_SECTIONS:
-        records = list(getattr(patient, name).all()) if patient.pk else []
+        section = list(records[name])
         if replacing is not None and replacing.course_path == name:
-            index = next((i for i, r in enumerate(records) if r.pk == replacing.pk), len(records))
-            records[index : index + 1] = [replacing]
+            index = next((i for i, r in enumerate(section) if r.pk == replacing.pk), len(section))
+            section[index : index + 1] = [replacing]
             path = f"{name}[{index}]"
-        course[name] = [record_fields(record) for record in records]
+        course[name] = [record_fields(record) for record in section]
     return course, path
 
 
@@ -60,8 +70,11 @@ def validate_in_course(record) -> None:
     """Raise the problems that saving `record` would add to its patient's course."""
     stored = _stored_patient(record)
     protocol = protocol_of((stored or record).study)
-    before = set(course_problems(stored_course(stored)[0], protocol)) if stored else set()
-    course, path = stored_course(stored or record, replacing=record)
+    records = stored_records(stored or record)
+    before = set()
+    if stored:
+        before = set(course_problems(stored_course(stored, records=records)[0], protocol))
+    course, path = stored_course(stored or record, replacing=record, records=records)
     added = [p for p in course_problems(course, protocol) if p not in before]
     if added:
         raise ValidationError(_errors_by_field(added, path))
@@ -90,13 +103,12 @@ def deletion_problems(record) -> list[str]:
     response assessment a relapse stands on."""
     patient = record.patient
     protocol = protocol_of(patient.study)
-    course = stored_course(patient)[0]
+    records = stored_records(patient)
+    course = stored_course(patient, records=records)[0]
     before = {problem.message for problem in course_problems(course, protocol)}
     name = record.course_path
     if name in LIST_SECTIONS:
-        course[name] = [
-            record_fields(other) for other in getattr(patient, name).all() if other.pk != record.pk
-        ]
+        course[name] = [record_fields(other) for other in records[name] if other.pk != record.pk]
     else:
         course[name] = None
     return [
