@@ -23,7 +23,10 @@ permission for that kind of record and an editing role where the patient is.
 
 A new study is created by a superuser, or by importing a cohort with the
 `registry.add_study` permission: the importer then administers it. Roles are given with
-`membership_grant` (`manage.py grant_role`), kept here beside the rules it must follow.
+`membership_grant` (`manage.py grant_role`, the admin's study roles) and taken away with
+`membership_revoke` (`manage.py revoke_role`), kept here beside the rules they follow
+(`membership_check`). Who holds which role in a study is seen, and changed, by the study's
+administrators; everybody sees their own roles.
 """
 
 from collections.abc import Iterable
@@ -99,6 +102,18 @@ def exportable_studies(user: User, queryset: QuerySet[Study] | None = None) -> Q
 def administered_studies(user: User, queryset: QuerySet[Study] | None = None) -> QuerySet[Study]:
     """The studies whose settings and sites `user` changes."""
     return _studies_with_role(user, (Role.ADMIN,), queryset)
+
+
+def visible_memberships(
+    user: User, queryset: QuerySet[Membership] | None = None
+) -> QuerySet[Membership]:
+    """The study roles `user` sees: everyone's in the studies they administer, and their own."""
+    queryset = Membership.objects.all() if queryset is None else queryset
+    if not _signed_in(user):
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    return queryset.filter(Q(study__in=administered_studies(user)) | Q(user=user))
 
 
 def visible_patients(user: User, queryset: QuerySet[Patient] | None = None) -> QuerySet[Patient]:
@@ -192,10 +207,12 @@ def patient_of(record: Model) -> Patient:
     return record if isinstance(record, Patient) else record.patient
 
 
-def membership_grant(
-    *, user: AbstractBaseUser, study: Study, role: str, sites: Iterable[Site] = ()
-) -> Membership:
-    """Give `user` `role` in `study`, replacing the role (and sites) they had there.
+def _refusal(field: str, message: str) -> ValidationError:
+    return ValidationError({field: ValidationError(message, code=field)})
+
+
+def membership_check(*, study: Study, role: str, sites: Iterable[Site]) -> None:
+    """Refuse a role the rules do not allow, each message under the field it is about.
 
     A clinician works at one or more named sites of the study; the other roles cover every
     site and take none.
@@ -203,24 +220,68 @@ def membership_grant(
     sites = list(sites)
     if role not in Role.values:
         choices = ", ".join(Role.values)
-        raise ValidationError(f"Unknown role {role!r}: choose {choices}", code="role")
+        raise _refusal("role", f"Unknown role {role!r}: choose {choices}")
     if role == Role.CLINICIAN and not sites:
-        raise ValidationError(
-            "A clinician works at named sites of the study: give at least one site",
-            code="sites",
-        )
+        message = "A clinician works at named sites of the study: give at least one site"
+        raise _refusal("sites", message)
     if role != Role.CLINICIAN and sites:
-        raise ValidationError(
-            f"A {role} works at every site of the study: give no sites", code="sites"
-        )
+        message = f"A {role} works at every site of the study: give no sites"
+        raise _refusal("sites", message)
     foreign = [site.code for site in sites if site.study_id != study.pk]
     if foreign:
-        raise ValidationError(f"Study {study.code} has no site {', '.join(foreign)}", code="sites")
+        message = f"Study {study.code} has no site {', '.join(foreign)}"
+        raise _refusal("sites", message)
+
+
+def membership_grant(
+    *, user: AbstractBaseUser, study: Study, role: str, sites: Iterable[Site] = ()
+) -> Membership:
+    """Give `user` `role` in `study`, replacing the role (and sites) they had there."""
+    sites = list(sites)
+    membership_check(study=study, role=role, sites=sites)
     with transaction.atomic():
         membership, _ = Membership.objects.update_or_create(
             user=user, study=study, defaults={"role": role}
         )
         membership.sites.set(sites)
+    return membership
+
+
+def membership_revoke(
+    *, user: AbstractBaseUser, study: Study, sites: Iterable[Site] = ()
+) -> Membership | None:
+    """Take away `user`'s role in `study`, or with `sites` only those sites of a clinician.
+
+    A clinician keeps at least one site: taking away their last one is refused, not turned
+    into taking away the role, so that a revoke never does more than it names. Returns the
+    role as it is left, None when it is gone.
+    """
+    sites = list(sites)
+    membership = Membership.objects.filter(user=user, study=study).first()
+    if membership is None:
+        raise ValidationError(f"{user} has no role in {study.code}", code="role")
+    if not sites:
+        membership.delete()
+        return None
+    if membership.role != Role.CLINICIAN:
+        raise ValidationError(
+            f"{user}'s role in {study.code} is {membership.role}, at every site: revoke the "
+            "whole role, or grant another one",
+            code="sites",
+        )
+    held = set(membership.sites.all())
+    not_held = [site.code for site in sites if site not in held]
+    if not_held:
+        raise ValidationError(
+            f"{user} is not a clinician at {', '.join(not_held)} in {study.code}", code="sites"
+        )
+    if held <= set(sites):
+        raise ValidationError(
+            f"That would leave {user} a clinician at no site of {study.code}, and a clinician "
+            f"works at one at least: revoke their whole role in {study.code} instead",
+            code="sites",
+        )
+    membership.sites.remove(*sites)
     return membership
 
 

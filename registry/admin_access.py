@@ -139,3 +139,29 @@ class ScopedSiteAdmin(ScopedAdmin):
         if db_field.name == "study":
             kwargs["queryset"] = access.administered_studies(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ScopedMembershipAdmin(ScopedAdmin):
+    """Study roles: a study's administrators see and change everyone's in it, and everybody
+    sees their own (registry.access.visible_memberships)."""
+
+    def visible(self, request, queryset):
+        return access.visible_memberships(request.user, queryset)
+
+    def can_change(self, request, obj) -> bool:
+        return access.can_administer_study(request.user, obj.study)
+
+    def has_add_permission(self, request) -> bool:
+        allowed = super().has_add_permission(request)
+        return allowed and access.administered_studies(request.user).exists()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "study":
+            kwargs["queryset"] = access.administered_studies(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "sites":
+            studies = access.administered_studies(request.user)
+            kwargs["queryset"] = models.Site.objects.filter(study__in=studies)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)

@@ -19,13 +19,13 @@ from urllib.parse import unquote
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.settings import api_settings
 
 from registry import services
+from registry.api.schema import RegistrySchema
 
 CHANGE_REASON_HEADER = "X-Change-Reason"
 WRITES = ("PUT", "PATCH", "DELETE")
@@ -123,7 +123,7 @@ REASON_ON_CREATE = OpenApiParameter(
 )
 
 
-class VersionedRecordSchema(AutoSchema):
+class VersionedRecordSchema(RegistrySchema):
     """Documents the headers VersionedRecordMixin reads and writes."""
 
     def get_override_parameters(self) -> list:

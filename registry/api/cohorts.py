@@ -26,13 +26,18 @@ from rest_framework.views import APIView
 from config.routers import use_replica
 from registry import access, flat_export
 from registry import models as registry
-from registry.api.views import AUTHENTICATION, ERROR, STUDY_CODE
+from registry.api.filters import SnapshotParams, snapshot_date
+from registry.api.views import AUTHENTICATION, ERROR, FIELD_ERRORS, STUDY_CODE
 from registry.deidentified import DEIDENTIFIED_COLUMNS
-from registry.interchange.exporter import CHUNK, iter_cohort_json, patients_for_export
+from registry.interchange.exporter import iter_cohort_json, patients_for_export
 from registry.interchange.importer import cohort_import
 from registry.interchange.reader import DocumentRejected
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EXPORT_REFUSED = OpenApiResponse(
+    ERROR,
+    description="Your role in the study reads it but does not export it (a monitor, a clinician)",
+)
 
 
 class CanImportCohorts(permissions.BasePermission):
@@ -159,9 +164,15 @@ class StudyDownloadView(APIView):
         return study
 
     def patients(self, code: str) -> Iterator[registry.Patient]:
-        patients = patients_for_export(self.study(code))
-        with use_replica():
-            return patients.iterator(chunk_size=CHUNK)
+        return patients_for_export(self.study(code), self.as_of())
+
+    def as_of(self):
+        """The data cut-off asked for (?as_of=), or None for the data as it stands."""
+        return snapshot_date(self.request.query_params)
+
+    def filename(self, code: str, name: str) -> str:
+        as_of = self.as_of()
+        return f"{code}-{name}-as-of-{as_of.isoformat()}" if as_of else f"{code}-{name}"
 
 
 def on_replica(chunks: Iterator) -> Iterator:
@@ -186,56 +197,76 @@ def attachment(response: HttpResponse, filename: str) -> HttpResponse:
 class CohortExportView(StudyDownloadView):
     @extend_schema(
         operation_id="studies_export",
-        parameters=[STUDY_CODE],
+        parameters=[STUDY_CODE, SnapshotParams],
         description="The study as a cohort document (format cart-cohort, version 1), streamed.",
-        responses={(200, "application/json"): OpenApiTypes.OBJECT, 404: ERROR},
+        responses={
+            (200, "application/json"): OpenApiTypes.OBJECT,
+            400: FIELD_ERRORS,
+            403: EXPORT_REFUSED,
+            404: ERROR,
+        },
     )
     def get(self, request, code: str) -> StreamingHttpResponse:
-        chunks = on_replica(iter_cohort_json(self.study(code)))
+        chunks = on_replica(iter_cohort_json(self.study(code), self.as_of()))
         response = StreamingHttpResponse(chunks, content_type="application/json")
-        return attachment(response, f"{code}-cohort.json")
+        return attachment(response, self.filename(code, "cohort") + ".json")
 
 
 class PatientsCsvView(StudyDownloadView):
     @extend_schema(
         operation_id="studies_export_patients_csv",
-        parameters=[STUDY_CODE],
+        parameters=[STUDY_CODE, SnapshotParams],
         description="One row per patient, every captured field; the columns are described "
         "in registry.flat_export.PATIENT_COLUMNS and the XLSX's columns sheet.",
-        responses={(200, "text/csv"): OpenApiTypes.STR, 404: ERROR},
+        responses={
+            (200, "text/csv"): OpenApiTypes.STR,
+            400: FIELD_ERRORS,
+            403: EXPORT_REFUSED,
+            404: ERROR,
+        },
     )
     def get(self, request, code: str) -> StreamingHttpResponse:
         rows = on_replica(flat_export.iter_patients_csv(self.patients(code)))
         response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
-        return attachment(response, f"{code}-patients.csv")
+        return attachment(response, self.filename(code, "patients") + ".csv")
 
 
 class PatientsXlsxView(StudyDownloadView):
     @extend_schema(
         operation_id="studies_export_patients_xlsx",
-        parameters=[STUDY_CODE],
+        parameters=[STUDY_CODE, SnapshotParams],
         description="The patients sheet as in the CSV, one sheet per list section (one row "
         "per record, with the study id) and a sheet describing the columns.",
-        responses={(200, XLSX): OpenApiTypes.BINARY, 404: ERROR},
+        responses={
+            (200, XLSX): OpenApiTypes.BINARY,
+            400: FIELD_ERRORS,
+            403: EXPORT_REFUSED,
+            404: ERROR,
+        },
     )
     def get(self, request, code: str) -> HttpResponse:
         workbook = BytesIO()
         with use_replica():
             flat_export.write_patients_xlsx(self.patients(code), workbook)
         response = HttpResponse(workbook.getvalue(), content_type=XLSX)
-        return attachment(response, f"{code}-patients.xlsx")
+        return attachment(response, self.filename(code, "patients") + ".xlsx")
 
 
 class DeidentifiedCsvView(StudyDownloadView):
     @extend_schema(
         operation_id="studies_export_deidentified_csv",
-        parameters=[STUDY_CODE],
+        parameters=[STUDY_CODE, SnapshotParams],
         description="The patients CSV made fit to share: pseudonyms instead of study ids, "
         "no birth dates (age at infusion instead), every date as days from the first "
         "infusion, no free text. See registry.deidentified.",
-        responses={(200, "text/csv"): OpenApiTypes.STR, 404: ERROR},
+        responses={
+            (200, "text/csv"): OpenApiTypes.STR,
+            400: FIELD_ERRORS,
+            403: EXPORT_REFUSED,
+            404: ERROR,
+        },
     )
     def get(self, request, code: str) -> StreamingHttpResponse:
         rows = flat_export.iter_patients_csv(self.patients(code), DEIDENTIFIED_COLUMNS)
         response = StreamingHttpResponse(on_replica(rows), content_type="text/csv; charset=utf-8")
-        return attachment(response, f"{code}-deidentified.csv")
+        return attachment(response, self.filename(code, "deidentified") + ".csv")

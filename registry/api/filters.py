@@ -4,10 +4,13 @@ import django_filters as filters
 from django import forms
 from django.db.models import Case, DateField, F, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear
+from django.http import QueryDict
 from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
 
 from registry import choices
 from registry import models as registry
+from registry.snapshots import future_date_problem
 
 TRUE_FALSE = [("true", "true"), ("false", "false")]
 
@@ -38,6 +41,55 @@ def with_age_at_infusion(queryset: QuerySet[registry.Patient]) -> QuerySet[regis
     return queryset.alias(
         age_at_infusion=ExtractYear("age_on") - ExtractYear("birth_date") - birthday_to_come
     )
+
+
+AS_OF_HELP = (
+    "Data cut-off: answer with the data as it stood at the end of this day (YYYY-MM-DD), "
+    "before any later change; without it, the data as it stands"
+)
+
+
+class AsOfField(serializers.DateField):
+    """A data cut-off: a date whose end has come (registry.snapshots)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, help_text=AS_OF_HELP, **kwargs)
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        problem = future_date_problem(day)
+        if problem:
+            raise serializers.ValidationError(problem)
+        return day
+
+
+def query_problems(query: QueryDict, allowed: list[str]) -> dict[str, list[str]]:
+    """The parameters that are unknown, or given more than once, each with its message."""
+    errors = {
+        name: ["Unknown parameter. Allowed: " + ", ".join(allowed)]
+        for name in query
+        if name not in allowed
+    }
+    return errors | {
+        name: ["Give this parameter once."] for name in query if len(query.getlist(name)) > 1
+    }
+
+
+class SnapshotParams(serializers.Serializer):
+    as_of = AsOfField()
+
+
+def snapshot_date(query: QueryDict):
+    """The validated ?as_of= of a download (None without one); a ValidationError naming
+    each bad or unknown parameter."""
+    allowed = list(SnapshotParams().fields)
+    errors = query_problems(query, allowed)
+    params = SnapshotParams(data={name: query[name] for name in allowed if name in query})
+    if not params.is_valid():
+        errors |= params.errors
+    if errors:
+        raise serializers.ValidationError(errors)
+    return params.validated_data.get("as_of")
 
 
 class WholeNumberFilter(filters.Filter):

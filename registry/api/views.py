@@ -58,6 +58,7 @@ from registry.api import filters
 from registry.api import serializers as api
 from registry.api.audit import VersionedRecordMixin
 from registry.api.permissions import OneToOnePermissions, RolePermissions
+from registry.api.schema import ERROR
 from registry.course import LIST_SECTIONS, ONE_TO_ONE_SECTIONS
 from registry.history import patient_history
 from registry.models.study import code_validator
@@ -78,7 +79,6 @@ STUDY_CODE = OpenApiParameter(
     description="Study code",
     pattern=code_validator.regex.pattern,
 )
-ERROR = inline_serializer("Error", {"detail": serializers.CharField(help_text="What went wrong")})
 FIELD_ERRORS = OpenApiResponse(
     OpenApiTypes.OBJECT,
     description="Invalid input: each offending field (or non_field_errors) with its messages",

@@ -1,4 +1,8 @@
-"""Write a study as a cohort document; streamed patient by patient for large cohorts."""
+"""Write a study as a cohort document; streamed patient by patient for large cohorts.
+
+Every export can be of the data as it stood at the end of a past day (`as_of`, see
+registry.snapshots): the document a published analysis was made from.
+"""
 
 import json
 from collections.abc import Iterator
@@ -7,19 +11,16 @@ from datetime import date
 from registry import models as registry
 from registry.course import record_fields
 from registry.interchange.schema import EXTENSION_KEYS, FORMAT_NAME, FORMAT_VERSION, SECTIONS
+from registry.snapshots import courses, records
 
-CHUNK = 500
-
-ONE_TO_ONE = [key for key, (_model, is_list) in SECTIONS.items() if not is_list]
 LISTS = [key for key, (_model, is_list) in SECTIONS.items() if is_list]
 
 
-def patients_for_export(study: registry.Study):
-    return (
-        study.patients.select_related("site", *ONE_TO_ONE)
-        .prefetch_related(*LISTS)
-        .order_by("subject_id")
-    )
+def patients_for_export(study: registry.Study, as_of: date | None = None) -> Iterator:
+    """The study's patients by study id, with their sites and sections loaded, a chunk at a
+    time (registry.snapshots.courses); as they stood at the end of `as_of` if given."""
+    patients = records(registry.Patient, as_of).filter(study=study).order_by("subject_id")
+    return courses(patients, as_of)
 
 
 def patient_document(patient: registry.Patient) -> dict:
@@ -44,7 +45,10 @@ def _present(fields: dict) -> dict:
     }
 
 
-def study_header(study: registry.Study) -> dict:
+def study_header(study: registry.Study, as_of: date | None = None) -> dict:
+    """The format and the study, its title and data cut-off as they stood at `as_of`."""
+    if as_of is not None:
+        study = records(registry.Study, as_of).filter(id=study.id).first() or study
     return {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
@@ -54,18 +58,18 @@ def study_header(study: registry.Study) -> dict:
     }
 
 
-def cohort_document(study: registry.Study) -> dict:
-    return study_header(study) | {
-        "patients": [patient_document(p) for p in patients_for_export(study)]
+def cohort_document(study: registry.Study, as_of: date | None = None) -> dict:
+    return study_header(study, as_of) | {
+        "patients": [patient_document(p) for p in patients_for_export(study, as_of)]
     }
 
 
-def iter_cohort_json(study: registry.Study) -> Iterator[str]:
+def iter_cohort_json(study: registry.Study, as_of: date | None = None) -> Iterator[str]:
     """The document as JSON text in pieces, holding one chunk of patients at a time."""
-    header = json.dumps(study_header(study), indent=2)
+    header = json.dumps(study_header(study, as_of), indent=2)
     yield header[:-2] + ',\n  "patients": ['
     separator = "\n"
-    for patient in patients_for_export(study).iterator(chunk_size=CHUNK):
+    for patient in patients_for_export(study, as_of):
         yield separator + "    " + json.dumps(patient_document(patient))
         separator = ",\n"
     yield "\n  ]\n}\n"

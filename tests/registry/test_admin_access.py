@@ -25,6 +25,8 @@ def home_record(model, patient: models.Patient):
         return patient.site
     if model is models.Patient:
         return patient
+    if model is models.Membership:
+        return patient.study.memberships.first()
     return model.objects.filter(patient=patient).first()
 
 
@@ -38,7 +40,7 @@ def signed_in(client, user):
 
 
 def test_it_walks_every_registry_model_of_the_admin():
-    assert len(REGISTERED) == 13
+    assert len(REGISTERED) == 14
 
 
 @pytest.mark.parametrize("model", REGISTERED, ids=lambda model: model.__name__)

@@ -5,7 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from registry.deidentified import DEIDENTIFIED_COLUMNS
 from registry.flat_export import iter_patients_csv
-from registry.interchange.exporter import CHUNK, patients_for_export
+from registry.interchange.exporter import patients_for_export
+from registry.management.snapshot import add_as_of_argument
 from registry.models import Study
 
 
@@ -18,13 +19,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("study_code")
         parser.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+        add_as_of_argument(parser)
 
-    def handle(self, *args, study_code: str, output: Path | None, **options):
+    def handle(self, *args, study_code: str, output: Path | None, as_of, **options):
         study = Study.objects.filter(code=study_code).first()
         if study is None:
             raise CommandError(f"No study with code {study_code!r}")
-        patients = patients_for_export(study).iterator(chunk_size=CHUNK)
-        lines = iter_patients_csv(patients, DEIDENTIFIED_COLUMNS)
+        lines = iter_patients_csv(patients_for_export(study, as_of), DEIDENTIFIED_COLUMNS)
         if output is None:
             sys.stdout.writelines(lines)
             return

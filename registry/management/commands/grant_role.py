@@ -1,9 +1,10 @@
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from registry.access import membership_grant
-from registry.models import Role, Study
+from registry.models import Role, Site, Study
 
 
 class Command(BaseCommand):
@@ -26,21 +27,28 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, username: str, study_code: str, role: str, sites, **options):
-        user = get_user_model().objects.filter(username=username).first()
-        if user is None:
-            raise CommandError(f"No user {username!r}")
-        study = Study.objects.filter(code=study_code).first()
-        if study is None:
-            raise CommandError(f"No study {study_code!r}")
-        found = {site.code: site for site in study.sites.filter(code__in=sites)}
-        missing = [code for code in sites if code not in found]
-        if missing:
-            raise CommandError(f"Study {study.code} has no site {', '.join(missing)}")
+        user, study, sites_named = user_and_study(username, study_code, sites)
         try:
-            membership = membership_grant(
-                user=user, study=study, role=role, sites=[found[code] for code in sites]
-            )
+            membership = membership_grant(user=user, study=study, role=role, sites=sites_named)
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from None
         at = f" at {', '.join(sites)}" if sites else ""
         self.stdout.write(f"{user} is now {membership.role} in {study.code}{at}")
+
+
+def user_and_study(
+    username: str, study_code: str, site_codes: list[str]
+) -> tuple[AbstractBaseUser, Study, list[Site]]:
+    """The user, the study and the study's sites a command names; CommandError naming the
+    first that is not there."""
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise CommandError(f"No user {username!r}")
+    study = Study.objects.filter(code=study_code).first()
+    if study is None:
+        raise CommandError(f"No study {study_code!r}")
+    found = {site.code: site for site in study.sites.filter(code__in=site_codes)}
+    missing = [code for code in site_codes if code not in found]
+    if missing:
+        raise CommandError(f"Study {study.code} has no site {', '.join(missing)}")
+    return user, study, [found[code] for code in site_codes]

@@ -1,0 +1,119 @@
+"""The error answers of every operation in the OpenAPI schema, worked out from the operation.
+
+drf-spectacular documents what a view declares; the errors all views share are added here
+(`RegistrySchema`, the REST framework's DEFAULT_SCHEMA_CLASS), so that a client, and
+schemathesis, knows every status it may get and the body that comes with it:
+
+| status | for                                                       | body               |
+|--------|-----------------------------------------------------------|--------------------|
+| 400    | writes (body, X-Change-Reason) and operations with query  | `ValidationErrors` |
+|        | parameters: every one is validated (filters, page,        |                    |
+|        | page_size, the analytics parameters)                      |                    |
+| 401    | operations that need a signed-in user, asked without      | `Error`            |
+|        | valid credentials                                         |                    |
+| 403    | writes the user's permissions or study role do not allow  | `Error`            |
+| 404    | operations with path parameters (a record or study the    | `Error`            |
+|        | user does not read answers as one that does not exist),   |                    |
+|        | and paged lists (a page past the end)                     |                    |
+| 412    | operations that take If-Match, when it names an old       | `Error`            |
+|        | version                                                   |                    |
+
+An answer a view declares itself (extend_schema) is kept as declared. If-Match is
+optional, so no operation answers 428. A read that refuses some roles (the exports) declares
+its 403 itself.
+"""
+
+from copy import deepcopy
+
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import ComponentIdentity, ResolvedComponent
+from drf_spectacular.utils import inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import SAFE_METHODS
+
+from registry.services import REASON_REQUIRED
+
+ERROR = inline_serializer("Error", {"detail": serializers.CharField(help_text="What went wrong")})
+
+VALIDATION_ERRORS = {
+    "type": "object",
+    "description": "What was refused, under the name of each offending field, header "
+    "(X-Change-Reason) or query parameter, or under non_field_errors: a list of "
+    "messages, or for a nested record or list its own errors by field or position. "
+    'A body that is not JSON at all answers {"detail": "…"}.',
+    "additionalProperties": {
+        "anyOf": [{"type": "array", "items": {}}, {"type": "object"}, {"type": "string"}]
+    },
+    "example": {
+        "weight_kg": ["Weight in kg must be between 0.5 and 300"],
+        "X-Change-Reason": [REASON_REQUIRED],
+    },
+}
+
+ANSWERS = {
+    "400": "Invalid input: each offending field, header or query parameter with its messages",
+    "401": "No valid credentials: send Authorization: Token <token>, or sign in",
+    "403": "Signed in, but your permissions or your role in the study do not allow this",
+    "404": "No such record, or none you read (a study or site you have no role at); "
+    "or a page past the end of the list",
+    "412": "If-Match names a version the record is no longer at: somebody changed it "
+    "since, and nothing was written",
+}
+WWW_AUTHENTICATE = {
+    "WWW-Authenticate": {
+        "schema": {"type": "string"},
+        "description": "The scheme to authenticate with: Token",
+    }
+}
+
+
+class RegistrySchema(AutoSchema):
+    """drf-spectacular's AutoSchema, with the error answers of the table above."""
+
+    def get_operation(self, *args, **kwargs) -> dict | None:
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return None
+        parameters = operation.get("parameters", [])
+        for parameter in parameters:
+            if parameter["in"] == "path" and parameter["schema"].get("type") == "integer":
+                # Django's <int:…> takes digits only: "-1" is no address of this API.
+                parameter["schema"] = {**parameter["schema"], "minimum": 0}
+        responses = operation["responses"]
+        for status in self.error_statuses(operation):
+            responses.setdefault(status, self.error_answer(status))
+        operation["responses"] = dict(sorted(responses.items()))
+        return operation
+
+    def error_statuses(self, operation: dict) -> list[str]:
+        """The error statuses `operation` may answer, by the table of the module."""
+        given = {(p["in"], p["name"]) for p in operation.get("parameters", [])}
+        places = {place for place, _name in given}
+        write = self.method not in SAFE_METHODS
+        security = operation.get("security", [])
+        signed_in = bool(security) and {} not in security
+        rules = {
+            "400": write or "query" in places,
+            "401": signed_in,
+            "403": signed_in and write,
+            "404": "path" in places or ("query", "page") in given,
+            "412": ("header", "If-Match") in given,
+        }
+        return [status for status, applies in rules.items() if applies]
+
+    def error_answer(self, status: str) -> dict:
+        if status == "400":
+            component = ResolvedComponent(
+                name="ValidationErrors",
+                type=ResolvedComponent.SCHEMA,
+                object=ComponentIdentity("ValidationErrors"),
+                schema=deepcopy(VALIDATION_ERRORS),
+            )
+            self.registry.register_on_missing(component)
+            body = component.ref
+        else:
+            body = self.resolve_serializer(ERROR, "response").ref
+        answer = {"content": {"application/json": {"schema": body}}, "description": ANSWERS[status]}
+        if status == "401":
+            answer["headers"] = WWW_AUTHENTICATE
+        return answer

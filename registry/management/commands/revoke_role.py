@@ -1,0 +1,38 @@
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from registry.access import membership_revoke
+from registry.management.commands.grant_role import user_and_study
+
+
+class Command(BaseCommand):
+    help = (
+        "Take away a user's role in a study (see registry.access), or with --site only those "
+        "sites of a clinician. A clinician keeps one site at least: naming every site they "
+        "work at is refused, and nothing changes; to end their role, run the command without "
+        "--site."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+        parser.add_argument("study_code")
+        parser.add_argument(
+            "--site",
+            dest="sites",
+            action="append",
+            default=[],
+            metavar="SITE_CODE",
+            help="a site the clinician no longer works at (repeat for several)",
+        )
+
+    def handle(self, *args, username: str, study_code: str, sites, **options):
+        user, study, sites_named = user_and_study(username, study_code, sites)
+        try:
+            membership = membership_revoke(user=user, study=study, sites=sites_named)
+        except ValidationError as error:
+            raise CommandError("; ".join(error.messages)) from None
+        if membership is None:
+            self.stdout.write(f"{user} has no role in {study.code} any more")
+            return
+        left = ", ".join(sorted(membership.sites.values_list("code", flat=True)))
+        self.stdout.write(f"{user} is now clinician in {study.code} at {left} only")
