@@ -105,6 +105,11 @@ class DashboardForm(forms.Form):
         forms.NumberInput(attrs={"step": "any"}),
         "For a number, e.g. 12 (months) or 18 (years)",
     )
+    as_of = _text(
+        "Data as of",
+        forms.DateInput(attrs={"type": "date"}),
+        "The data as it stood at the end of this day (a data cut-off); empty: as it stands",
+    )
 
     def __init__(self, data: QueryDict, *, sites=()):
         super().__init__(data)
@@ -134,7 +139,7 @@ class DashboardForm(forms.Form):
         return [self[name] for name in FILTERS]
 
     def analysis_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in ("population", "by", "cut")]
+        return [self[name] for name in ("population", "by", "cut", "as_of")]
 
 
 @dataclass(frozen=True)

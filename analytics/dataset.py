@@ -5,6 +5,8 @@ row values a user can download (GET .../analytics/dataset/, also as CSV).
 
 Rows are read with ``values_list`` queries, one per table whatever the cohort size, and
 without building model instances: a 10,000-patient study has some 300,000 section rows.
+With a data cut-off (``as_of``), the same queries read the audit trail instead, so the
+rows are those of the data as it stood at the end of that day (registry.snapshots).
 The ASTCT grades still come from the model layer (``DailyAssessment.crs_grade`` and
 ``icans_grade``), called once per distinct combination of a day's findings.
 
@@ -45,10 +47,13 @@ bm_blast_pct (marrow blasts at enrolment); crs_grade_recorded, icans_grade_recor
 crs_onset_day, tocilizumab, corticosteroids, plasmapheresis (the site's toxicity record).
 
 Months are days / 30.4375. Time keys are None for a patient without an infusion.
+
+The reads go to the read replica when one is configured (config.routers), as does the data
+version the results are cached under (analytics.caching).
 """
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import date
 from functools import lru_cache
 
@@ -56,6 +61,7 @@ from django.db.models import QuerySet
 from rest_framework.filters import search_smart_split
 
 from analytics.stats import MONTH_DAYS, Kinetics, car_t_kinetics
+from config.routers import use_replica
 from registry import models
 from registry.api.filters import PatientFilterSet, first_infusion_date
 from registry.choices import (
@@ -68,6 +74,7 @@ from registry.choices import (
 from registry.grading import Grade
 from registry.models.patient import completed_years
 from registry.selectors import DAY_30_WINDOW, patients_with_status
+from registry.snapshots import records
 
 ADULT_FROM_YEARS = 18
 # Without any CAR-T count nothing is known, not even whether cells were detected.
@@ -193,21 +200,29 @@ PART_COLUMNS = {
 PARTS = tuple(PART_COLUMNS)
 
 
+@use_replica()
 def study_patients(
     study: models.Study,
     filterset: PatientFilterSet | None = None,
     search: str = "",
     scope: Collection[int] | None = None,
-) -> QuerySet[models.Patient]:
+    as_of: date | None = None,
+) -> QuerySet:
     """The study's patients that pass the patient list's filters (a validated
     registry.api.filters.PatientFilterSet) and its ?search= on the study id; only those of
-    the sites in `scope` when given (the sites whose patients the user reads)."""
-    patients = study.patients.all()
+    the sites in `scope` when given (the sites whose patients the user reads).
+
+    With `as_of`, the patients as they stood at the end of that day (registry.snapshots),
+    filtered by their data as it stood then.
+    """
+    patients = records(models.Patient, as_of).filter(study=study).order_by("subject_id")
     if scope is not None:
         patients = patients.filter(site__in=scope)
     terms = search_smart_split(search)
     if filterset is None and not terms:
         return patients
+    if as_of is not None:
+        return patients.filter(id__in=_snapshot_matches(patients, filterset, terms, as_of))
     chosen = patients_with_status(patients).annotate(first_infusion_date=first_infusion_date())
     if filterset is not None:
         chosen = filterset.filter_queryset(chosen)
@@ -217,89 +232,166 @@ def study_patients(
     return patients.filter(pk__in=chosen.values("pk"))
 
 
-def analysis_rows(patients: QuerySet[models.Patient], parts: Collection[str] = PARTS) -> list[dict]:
+@use_replica()
+def analysis_rows(
+    patients: QuerySet, parts: Collection[str] = PARTS, as_of: date | None = None
+) -> list[dict]:
     """One row per patient of the queryset, in its order, in a constant number of queries.
 
     `parts` names the costlier column groups to fill in (all by default; see PARTS): a
     statistic that needs neither grades nor kinetics does not read a hundred thousand daily
-    assessments and CAR-T counts.
+    assessments and CAR-T counts. With `as_of`, `patients` come from study_patients with
+    the same date, and their sections are read as they stood then too.
     """
-    sections = _read_sections(patients.values("pk"), parts)
+    sections = _read_sections(patients.values("id"), parts, as_of)
     return [
-        _row(patient, {name: found.get(patient["pk"]) for name, found in sections.items()}, parts)
-        for patient in patients.values(
-            "pk",
-            "subject_id",
-            "site__code",
-            "sex",
-            "birth_date",
-            "enrollment_date",
-            "last_contact_date",
-        )
+        _row(patient, {name: found.get(patient["id"]) for name, found in sections.items()}, parts)
+        for patient in patients.values(*PATIENT_FIELDS)
     ]
 
 
-def car_t_counts(patients: QuerySet[models.Patient]) -> dict[str, list[tuple[int, float]]]:
+@use_replica()
+def car_t_counts(
+    patients: QuerySet, as_of: date | None = None
+) -> dict[str, list[tuple[int, float]]]:
     """Each patient's CAR-T counts in blood as (day, cells/µL) in day order, by study id:
     the points of the expansion curves, which the rows only summarise."""
+    study_ids = dict(patients.values_list("id", "subject_id"))
     rows = (
-        models.CarTCount.objects.filter(patient_id__in=patients.values("pk"))
-        .values_list("patient__subject_id", "day", "cells_per_ul")
+        records(models.CarTCount, as_of)
+        .filter(patient_id__in=patients.values("id"))
+        .values_list("patient_id", "day", "cells_per_ul")
         .order_by("patient_id", "day")
     )
     found = defaultdict(list)
-    for study_id, day, cells_per_ul in rows:
-        found[study_id].append((day, cells_per_ul))
+    for patient_id, day, cells_per_ul in rows:
+        found[study_ids[patient_id]].append((day, cells_per_ul))
     return dict(found)
 
 
-def _read_sections(patient_ids: QuerySet, parts: Collection[str]) -> dict[str, dict[int, object]]:
+PATIENT_FIELDS = (
+    "id",
+    "subject_id",
+    "site__code",
+    "sex",
+    "birth_date",
+    "enrollment_date",
+    "last_contact_date",
+)
+
+
+def _read_sections(
+    patient_ids: QuerySet, parts: Collection[str], as_of: date | None = None
+) -> dict[str, dict[int, object]]:
     """Each section's values by patient id: a tuple for one-to-one sections, else a list."""
     mine = {"patient_id__in": patient_ids}
+
+    def one(model, *fields: str) -> dict[int, tuple]:
+        rows = records(model, as_of).filter(**mine).values_list("patient_id", *fields)
+        return {row[0]: row[1:] for row in rows}
+
+    def many(model, *fields: str, where: dict | None = None, order: str = "") -> dict:
+        # Unordered unless asked: sorting a hundred thousand rows the models' default way
+        # costs the database more than the rows cost to send.
+        orders = ("patient_id", order, "id") if order else ()
+        rows = (
+            records(model, as_of)
+            .filter(**mine, **(where or {}))
+            .values_list("patient_id", *fields)
+            .order_by(*orders)
+        )
+        found = defaultdict(list)
+        for row in rows:
+            found[row[0]].append(row[1:])
+        return found
+
     sections = {
-        "eligibility": _one(models.Eligibility, mine, "bm_blast_pct", "extramedullary_sites"),
-        "genetics": _one(models.Genetics, mine, "bcr_abl1", "ph_like", "tp53_mutation"),
-        "toxicities": _one(models.ToxicityRecord, mine, *TOXICITY_FIELDS),
-        "prior_therapies": _many(
-            models.PriorTherapy,
-            {**mine, "kind__in": PRIOR_KINDS},
-            "kind",
-            "date",
-            "best_response",
+        "eligibility": one(models.Eligibility, "bm_blast_pct", "extramedullary_sites"),
+        "genetics": one(models.Genetics, "bcr_abl1", "ph_like", "tp53_mutation"),
+        "toxicities": one(models.ToxicityRecord, *TOXICITY_FIELDS),
+        "prior_therapies": many(
+            models.PriorTherapy, "kind", "date", "best_response", where={"kind__in": PRIOR_KINDS}
         ),
-        "infusions": _many(models.Infusion, mine, "date", "cells_per_kg", order="date"),
-        "day_30": _many(
+        "infusions": many(models.Infusion, "date", "cells_per_kg", order="date"),
+        "day_30": many(
             models.ResponseAssessment,
-            {**mine, "day__range": DAY_30_WINDOW},
             "status",
             "mrd",
+            where={"day__range": DAY_30_WINDOW},
             order="day",
         ),
-        "events": _many(models.FollowUpEvent, mine, "kind", "date", "cd19", "cause", order="date"),
+        "events": many(models.FollowUpEvent, "kind", "date", "cd19", "cause", order="date"),
     }
     if GRADES in parts:
-        sections["daily_assessments"] = _many(
-            models.DailyAssessment, mine, *CRS_FIELDS, *ICANS_FIELDS
-        )
+        sections["daily_assessments"] = many(models.DailyAssessment, *CRS_FIELDS, *ICANS_FIELDS)
     if KINETICS in parts:
-        sections["car_t_counts"] = _many(models.CarTCount, mine, "day", "cells_per_ul")
+        sections["car_t_counts"] = many(models.CarTCount, "day", "cells_per_ul")
     return sections
 
 
-def _one(model, where: dict, *fields: str) -> dict[int, tuple]:
-    rows = model.objects.filter(**where).values_list("patient_id", *fields)
-    return {row[0]: row[1:] for row in rows}
+# The patient list's filters (registry.api.filters.PatientFilterSet) over a patient's data
+# as it stood at a cut-off, where the database's filters cannot reach: each takes the facts
+# of _snapshot_facts and the filter's cleaned value. They must mean what the list's do;
+# tests/analytics/test_snapshots.py compares the two on the data as it stands.
+SNAPSHOT_FILTERS: dict[str, Callable[[dict, object], bool]] = {
+    "site": lambda facts, value: facts["site"] == value,
+    "sex": lambda facts, value: facts["sex"] == value,
+    "age_min": lambda facts, value: facts["age"] is not None and facts["age"] >= value,
+    "age_max": lambda facts, value: facts["age"] is not None and facts["age"] <= value,
+    "prior_allo_hct": lambda facts, value: (PriorTherapyKind.ALLO_HCT in facts["priors"]) == value,
+    "prior_cd22_cart": lambda facts, value: (
+        (PriorTherapyKind.CD22_CART in facts["priors"]) == value
+    ),
+    "d30_response": lambda facts, value: (facts["d30_response"] or "none") == value,
+    "vital_status": lambda facts, value: facts["died"] == (value == "dead"),
+    "infused_after": lambda facts, value: (
+        facts["infused"] is not None and facts["infused"] >= value
+    ),
+    "infused_before": lambda facts, value: (
+        facts["infused"] is not None and facts["infused"] <= value
+    ),
+}
 
 
-def _many(model, where: dict, *fields: str, order: str = "") -> dict[int, list[tuple]]:
-    # Unordered unless asked: sorting a hundred thousand rows the models' default way
-    # costs the database more than the rows cost to send.
-    orders = ("patient_id", order, "pk") if order else ()
-    rows = model.objects.filter(**where).values_list("patient_id", *fields).order_by(*orders)
-    found = defaultdict(list)
-    for row in rows:
-        found[row[0]].append(row[1:])
-    return found
+def _snapshot_matches(
+    patients: QuerySet, filterset: PatientFilterSet | None, terms: list[str], as_of: date
+) -> list[int]:
+    """The ids of the snapshot's patients that pass the filters and every search term."""
+    cleaned = filterset.form.cleaned_data if filterset is not None else {}
+    given = {
+        name: value
+        for name, value in cleaned.items()
+        if name not in ("study", "ordering") and value not in (None, "")
+    }
+    unknown = given.keys() - SNAPSHOT_FILTERS.keys()
+    if unknown:
+        raise ValueError(f"No snapshot version of the patient filters {sorted(unknown)}")
+    sections = _read_sections(patients.values("id"), (), as_of)
+    matches = []
+    for patient in patients.values(*PATIENT_FIELDS):
+        facts = _snapshot_facts(
+            patient, {name: found.get(patient["id"]) for name, found in sections.items()}
+        )
+        if all(SNAPSHOT_FILTERS[name](facts, value) for name, value in given.items()) and all(
+            term.casefold() in patient["subject_id"].casefold() for term in terms
+        ):
+            matches.append(patient["id"])
+    return matches
+
+
+def _snapshot_facts(patient: dict, sections: dict) -> dict:
+    infusions = sections["infusions"] or []
+    infused = infusions[0][0] if infusions else None
+    on = infused or patient["enrollment_date"]
+    return {
+        "site": patient["site__code"],
+        "sex": patient["sex"],
+        "age": completed_years(patient["birth_date"], on) if patient["birth_date"] and on else None,
+        "priors": {kind for kind, _, _ in sections["prior_therapies"] or []},
+        "d30_response": sections["day_30"][0][0] if sections["day_30"] else None,
+        "died": any(kind == EventKind.DEATH for kind, *_ in sections["events"] or []),
+        "infused": infused,
+    }
 
 
 def _row(patient: dict, sections: dict, parts: Collection[str]) -> dict:

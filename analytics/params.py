@@ -16,7 +16,7 @@ from rest_framework.filters import search_smart_split
 
 from analytics.cohort import ALL, COVARIATES, NUMERIC, ORDINAL, RESPONDERS
 from analytics.reports import DEFAULT_TIMES
-from registry.api.filters import PatientFilterSet
+from registry.api.filters import AsOfField, PatientFilterSet, query_problems
 from registry.models import Patient
 
 MAX_TIMES = 40
@@ -68,6 +68,7 @@ class AnalysisParams(serializers.Serializer):
         required=False,
         help_text="all patients, or day-30 responders (CR or CRi) only",
     )
+    as_of = AsOfField()
 
     default_population = ALL
 
@@ -152,9 +153,15 @@ class AnalysisRequest:
     scope: tuple[int, ...] | None = None
 
     @property
+    def as_of(self):
+        """The data cut-off (registry.snapshots), or None for the data as it stands."""
+        return self.params.get("as_of")
+
+    @property
     def filters(self) -> dict:
         """The filters in a normal form, for cache keys: "010" and "10" are the same age.
-        The user's scope is one of them: users who read different patients share nothing."""
+        The user's scope is one of them: users who read different patients share nothing;
+        so is the data cut-off."""
         cleaned = self.filterset.form.cleaned_data if self.filterset else {}
         found = {
             name: value
@@ -163,6 +170,8 @@ class AnalysisRequest:
         }
         if self.scope is not None:
             found["scope"] = list(self.scope)
+        if self.as_of is not None:
+            found["as_of"] = self.as_of.isoformat()
         terms = search_smart_split(self.search)
         return found | {"search": terms} if terms else found
 
@@ -170,15 +179,7 @@ class AnalysisRequest:
 def analysis_request(params_class: type[AnalysisParams], query: QueryDict) -> AnalysisRequest:
     """The validated request; raises ValidationError naming each bad or unknown parameter."""
     serializer = params_class(data={name: query[name] for name in query if name not in FILTERS})
-    allowed = [*serializer.fields, *FILTERS]
-    errors = {
-        name: ["Unknown parameter. Allowed: " + ", ".join(allowed)]
-        for name in query
-        if name not in allowed
-    }
-    errors |= {
-        name: ["Give this parameter once."] for name in query if len(query.getlist(name)) > 1
-    }
+    errors = query_problems(query, [*serializer.fields, *FILTERS])
     if not serializer.is_valid():
         errors |= serializer.errors
     given = {name: query[name] for name in PATIENT_FILTERS if name in query}

@@ -148,7 +148,7 @@ def toxicity_report(frame: pd.DataFrame) -> dict:
         "n": len(frame),
         "crs": _grades(frame, "crs_grade"),
         "icans": _grades(frame, "icans_grade"),
-        "crs_onset_day": stats.summary(_floats(frame["crs_onset_day"])),
+        "crs_onset_day": stats.summary(_plain_column(frame["crs_onset_day"])),
         "treatments": {
             name: _count(frame[name])
             for name in ("tocilizumab", "corticosteroids", "plasmapheresis")
@@ -233,7 +233,8 @@ def kinetics_report(frame: pd.DataFrame) -> dict:
 
 def _kinetic_summary(frame: pd.DataFrame) -> dict:
     summary = {
-        name: stats.summary(_floats(frame[column])) for name, column in KINETIC_MEASURES.items()
+        name: stats.summary(_plain_column(frame[column]))
+        for name, column in KINETIC_MEASURES.items()
     }
     return {"n": len(frame), **summary}
 
@@ -241,8 +242,14 @@ def _kinetic_summary(frame: pd.DataFrame) -> dict:
 def _records(frame: pd.DataFrame, columns: dict[str, str]) -> list[dict]:
     """One dict per row, key -> the column's plain value; column by column, because ten
     thousand patients' rows one at a time take most of a report's time."""
-    values = [_floats(frame[column].tolist()) for column in columns.values()]
+    values = [_plain_column(frame[column]) for column in columns.values()]
     return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def _plain_column(column: pd.Series) -> list:
+    """The column's values as _plain makes them (None where missing), converted by pandas
+    all at once."""
+    return column.to_numpy(dtype=object, na_value=None).tolist()
 
 
 def _percent(count: int, total: int) -> float | None:

@@ -3,7 +3,6 @@
 from collections.abc import Callable, Collection
 
 import pandas as pd
-from rest_framework.renderers import JSONRenderer
 
 from analytics import reports, tables
 from analytics.caching import StudyCache, study_cache
@@ -18,7 +17,7 @@ from analytics.dataset import (
     car_t_counts,
     study_patients,
 )
-from analytics.exports import csv_text
+from analytics.exports import csv_text, json_bytes
 from analytics.params import AnalysisRequest
 from registry.models import Study
 
@@ -75,7 +74,7 @@ def study_result_json(study: Study, name: str, request: AnalysisRequest) -> byte
     return store.get(
         f"{name}.json",
         key,
-        lambda: JSONRenderer().render(study_result(study, name, request, store)),
+        lambda: json_bytes(study_result(study, name, request, store)),
     )
 
 
@@ -92,7 +91,7 @@ def study_dataset(study: Study, request: AnalysisRequest) -> bytes:
             rows = [row for row in rows if row["responder"]]
         if params["format"] == "csv":
             return csv_text(COLUMNS, rows).encode()
-        return JSONRenderer().render({"count": len(rows), "results": rows})
+        return json_bytes({"count": len(rows), "results": rows})
 
     return store.get("dataset", {**params, "filters": request.filters}, compute)
 
@@ -105,9 +104,7 @@ def study_rows(
     return store.get(
         "rows",
         {**request.filters, "parts": parts},
-        lambda: analysis_rows(
-            study_patients(study, request.filterset, request.search, request.scope), parts
-        ),
+        lambda: analysis_rows(_patients(study, request), parts, request.as_of),
     )
 
 
@@ -118,9 +115,13 @@ def study_car_t_counts(
     return store.get(
         "car-t-counts",
         request.filters,
-        lambda: car_t_counts(
-            study_patients(study, request.filterset, request.search, request.scope)
-        ),
+        lambda: car_t_counts(_patients(study, request), request.as_of),
+    )
+
+
+def _patients(study: Study, request: AnalysisRequest):
+    return study_patients(
+        study, request.filterset, request.search, request.scope, as_of=request.as_of
     )
 
 

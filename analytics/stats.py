@@ -7,6 +7,8 @@ tests/analytics/test_stats.py pins each function to published or hand-computed v
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
+from operator import itemgetter
 
 import numpy as np
 import pandas as pd
@@ -292,36 +294,48 @@ def car_t_kinetics(days: Sequence[int], cells_per_ul: Sequence[float]) -> Kineti
     Samples before day 0 are ignored; undetectable levels are 0. Cmax is the highest level
     (0 if never detected) and Tmax its first day (None if never detected). AUC0–28 is in
     cells/µL x days (see _auc_0_28). No sample from day 0 on: not detected, all None.
+
+    Plain Python, not numpy: this runs once per patient on a handful of samples, where
+    numpy's cost per call is many times that of the arithmetic.
     """
-    order = np.argsort(days, kind="stable")
-    day, level = np.asarray(days, float)[order], np.asarray(cells_per_ul, float)[order]
-    day, level = day[day >= 0], level[day >= 0]
-    if len(day) == 0:
+    # Sorted by day only, and stably, so that a tie keeps the order the samples came in.
+    samples = sorted(
+        (
+            (float(day), float(level))
+            for day, level in zip(days, cells_per_ul, strict=True)
+            if day >= 0
+        ),
+        key=itemgetter(0),
+    )
+    if not samples:
         return Kinetics(False, None, None, None, None)
-    detected = level > 0
-    if not detected.any():
-        return Kinetics(False, 0.0, None, _auc_0_28(day, level), None)
-    peak = int(np.argmax(level))  # the first maximum, so the earliest day of a tie
-    last = int(day[detected][-1])
-    return Kinetics(True, float(level[peak]), int(day[peak]), _auc_0_28(day, level), last)
+    detected = [day for day, level in samples if level > 0]
+    if not detected:
+        return Kinetics(False, 0.0, None, _auc_0_28(samples), None)
+    peak_day, cmax = max(samples, key=itemgetter(1))  # the first maximum: the earliest day
+    return Kinetics(True, cmax, int(peak_day), _auc_0_28(samples), int(detected[-1]))
 
 
-def _auc_0_28(day: np.ndarray, level: np.ndarray) -> float:
-    """Linear trapezoid from day 0 to day 28 over sorted samples.
+def _auc_0_28(samples: list[tuple[float, float]]) -> float:
+    """Linear trapezoid from day 0 to day 28 over (day, level) samples sorted by day.
 
     Without a sample on day 0 the level there is taken as 0 (nothing has expanded yet).
     Samples on both sides of day 28 are interpolated linearly at day 28; when the last sample
     is before day 28 the area stops there rather than extrapolating.
     """
-    # np.concatenate, not np.r_: this runs once per patient and np.r_ costs several times more.
-    if day[0] > 0:
-        day, level = np.concatenate(([0.0], day)), np.concatenate(([0.0], level))
-    within = day <= AUC_END_DAY
-    x, y = day[within], level[within]
-    if x[-1] < AUC_END_DAY < day[-1]:
-        at_end = np.interp(AUC_END_DAY, day, level)
-        x, y = np.concatenate((x, [AUC_END_DAY])), np.concatenate((y, [at_end]))
-    return float(np.trapezoid(y, x))
+    if samples[0][0] > 0:
+        samples = [(0.0, 0.0), *samples]
+    points = [sample for sample in samples if sample[0] <= AUC_END_DAY]
+    if points[-1][0] < AUC_END_DAY < samples[-1][0]:
+        (day, level), (next_day, next_level) = points[-1], samples[len(points)]
+        slope = (next_level - level) / (next_day - day)
+        points.append((AUC_END_DAY, slope * (AUC_END_DAY - day) + level))
+    # A loop, not sum(), whose rounding of floats changed in Python 3.12: the same samples
+    # give the same area on every version.
+    area = 0.0
+    for (day, level), (next_day, next_level) in pairwise(points):
+        area += (next_day - day) * (next_level + level) / 2.0
+    return area
 
 
 def summary(values: Sequence[float | None]) -> dict:

@@ -95,6 +95,7 @@ def record_save(
             _study_of(record).check_unlocked()
         _stamp(record, user, reason)
         record.save()
+        _touch_patient(record)
     return True
 
 
@@ -124,6 +125,14 @@ def record_delete(
                 raise ValidationError(problems)
         _stamp(stored, user, reason)
         stored.delete()
+        _touch_patient(stored)
+
+
+def _touch_patient(record: models.Model) -> None:
+    """A change to a section is a change to its patient: the patient's `updated` moves on.
+    The analytics' data version reads it (analytics.caching), on the replica too."""
+    if not isinstance(record, Patient):
+        Patient.objects.filter(pk=record.patient_id).update(updated=timezone.now())
 
 
 def study_lock(*, study: Study, user: AbstractBaseUser | None = None, reason: str = "") -> None:

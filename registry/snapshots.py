@@ -10,6 +10,7 @@ they give the same answer, so a published analysis can be reproduced.
 The readers here serve both: `as_of=None` is the data as it stands.
 """
 
+import gc
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 
@@ -59,15 +60,26 @@ def courses(patients: QuerySet, as_of: date | None = None) -> Iterator[models.Pa
     ids = list(patients.values_list("id", flat=True))
     sites = {}
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        found = records(models.Patient, as_of).filter(id__in=chunk)
-        loaded = {patient.id: patient for patient in _instances(models.Patient, found)}
-        missing_sites = {patient.site_id for patient in loaded.values()} - sites.keys()
-        sites |= models.Site.objects.in_bulk(missing_sites)
-        for patient in loaded.values():
-            _attach(patient, "site", sites[patient.site_id])
-        _load_sections([loaded[id] for id in chunk], as_of)
-        yield from (loaded[id] for id in chunk)
+        yield from _chunk(ids[start : start + CHUNK], as_of, sites)
+        # The chunk is garbage now, but held in reference cycles (a patient and its
+        # records refer to each other) that only the cycle collector frees: left to run
+        # when it will, it lets chunks pile up, the more the larger the cohort.
+        gc.collect()
+
+
+def _chunk(ids: list[int], as_of: date | None, sites: dict) -> list[models.Patient]:
+    """The patients of these ids, in their order, with site and sections loaded; `sites`
+    is the reader's cache of sites by id."""
+    found = records(models.Patient, as_of).filter(id__in=ids)
+    loaded = {patient.id: patient for patient in _instances(models.Patient, found)}
+    sites |= models.Site.objects.in_bulk(
+        {patient.site_id for patient in loaded.values()} - sites.keys()
+    )
+    for patient in loaded.values():
+        _attach(patient, "site", sites[patient.site_id])
+    patients = [loaded[id] for id in ids]
+    _load_sections(patients, as_of)
+    return patients
 
 
 def _load_sections(patients: list[models.Patient], as_of: date | None) -> None:
@@ -94,7 +106,7 @@ def _instances(model: type[Model], queryset: QuerySet) -> Iterator[Model]:
     snapshot's history rows (which carry the model's fields under the same names) are not
     built as objects of their own first."""
     names = [field.attname for field in model._meta.concrete_fields]
-    for values in queryset.values_list(*names):
+    for values in queryset.values_list(*names).iterator(chunk_size=2000):
         yield model.from_db(queryset.db, names, values)
 
 

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from registry.models.study import Site, Study
 
@@ -20,6 +21,8 @@ class Membership(models.Model):
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=12, choices=Role.choices)
     sites = models.ManyToManyField(Site, blank=True, related_name="memberships")
+    # Who held which role when: every grant, change and revoke, the sites included.
+    history = HistoricalRecords(m2m_fields=[sites])
 
     class Meta:
         ordering = ["study", "user"]

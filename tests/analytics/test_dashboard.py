@@ -2,15 +2,18 @@
 al., BMC Cancer 2022), its figures as PNG and SVG, and its tables' downloads."""
 
 import re
+from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from django.utils import timezone
 
 from analytics import dashboard, figures, results
 from registry.access import membership_grant
 from registry.models import Role, Site
+from tests.trail import age_the_trail
 
 pytestmark = pytest.mark.usefixtures("published")
 
@@ -212,3 +215,25 @@ def test_it_draws_a_figure_once_per_data_version(client):
 def test_it_is_linked_from_the_patient_list(client):
     content = client.get("/studies/HCD19/").content.decode()
     assert f'href="{PAGE}"' in content
+
+
+def test_it_shows_the_study_as_it_stood_at_a_data_cut_off(client):
+    entered = timezone.localdate() - timedelta(days=3)
+    age_the_trail(entered)
+    before = (entered - timedelta(days=1)).isoformat()
+
+    empty = client.get(PAGE, {"as_of": before})
+    assert "No patients in this selection." in empty.content.decode()
+    cut_off = client.get(PAGE, {"as_of": entered.isoformat()})
+    assert cut_off.context["form"]["as_of"].value() == entered.isoformat()
+    assert "No patients in this selection." not in cut_off.content.decode()
+
+
+def test_it_refuses_a_data_cut_off_still_to_come(client):
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    response = client.get(PAGE, {"as_of": tomorrow})
+    assert response.status_code == 400
+    assert re.search(
+        r'id="id_as_of_error">\s*<li>The data cut-off cannot be after today',
+        response.content.decode(),
+    )

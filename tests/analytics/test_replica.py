@@ -1,0 +1,71 @@
+"""With a read replica configured, the analytics read it: the rows and the data version
+their results are cached under. Here the replica is a second connection to the test
+database, as a streaming replica holds the same rows (PostgreSQL only: SQLite's test
+database lives in one connection's memory)."""
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from analytics.caching import data_version
+from registry.access import membership_grant
+from registry.interchange.importer import cohort_import
+from registry.models import Patient, Role, Study
+from registry.services import record_delete
+
+pytestmark = [
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs a second connection"),
+    pytest.mark.django_db(transaction=True),
+]
+PUBLISHED = json.loads((Path(__file__).parents[1] / "data/hcd19-published-cohort.json").read_text())
+
+
+@pytest.fixture
+def replica(monkeypatch):
+    primary = connections.settings["default"]
+    monkeypatch.setitem(settings.DATABASES, "replica", {**primary, "TEST": {"MIRROR": "default"}})
+    monkeypatch.setitem(connections.settings, "replica", settings.DATABASES["replica"])
+    # Connected here: the test case allows no lazy connection to an alias it did not know.
+    connections["replica"].connect()
+    yield connections["replica"]
+    connections["replica"].close()
+    del connections["replica"]
+
+
+@pytest.fixture
+def api(django_user_model) -> APIClient:
+    study = cohort_import(data=copy.deepcopy(PUBLISHED)).study
+    reader = django_user_model.objects.create_user("reader", password="reader-password-1")
+    membership_grant(user=reader, study=study, role=Role.MONITOR)
+    client = APIClient()
+    client.force_authenticate(reader)
+    return client
+
+
+def test_the_dataset_and_its_version_are_read_on_the_replica(api, replica):
+    with (
+        CaptureQueriesContext(replica) as on_replica,
+        CaptureQueriesContext(connection) as on_primary,
+    ):
+        response = api.get("/api/v1/studies/HCD19/analytics/dataset/")
+
+    assert response.json()["count"] == 19
+    read_on_replica = " ".join(query["sql"] for query in on_replica.captured_queries)
+    assert "registry_dailyassessment" in read_on_replica
+    assert "MAX" in read_on_replica.upper()  # the data version's fingerprint
+    assert not any("registry_dailyassessment" in q["sql"] for q in on_primary.captured_queries)
+
+
+def test_a_section_changed_moves_the_version_read_on_the_replica(api, replica):
+    study = Study.objects.get(code="HCD19")
+    before = data_version(study).split(".", 1)[1]  # the fingerprint, without the cache token
+    event = Patient.objects.get(subject_id="P15").events.get(kind="relapse")
+    record_delete(record=event, user=None, reason="Relapse not confirmed on review")
+
+    assert data_version(study).split(".", 1)[1] != before
