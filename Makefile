@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench loadtest clean
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ lint: install
 
 bench: install
 	$(BIN)/python -m benchmarks.run
+
+# gunicorn under a bounded mixed load from wrk; needs DATABASE_URL=postgres://..., wrk and
+# redis-server (apt-get install wrk redis-server). See benchmarks/load.py.
+loadtest: install
+	$(BIN)/python -m benchmarks.load
 
 clean:
 	rm -rf $(VENV) registry.sqlite3* staticfiles test-artifacts
