@@ -13,6 +13,13 @@ from registry import access
 
 
 class RolePermissions(permissions.DjangoModelPermissions):
+    def _queryset(self, view):
+        # Only the model is needed here. DRF would call view.get_queryset(), which builds
+        # the view's whole queryset (the patients' status columns) once more per request.
+        if getattr(view, "queryset", None) is not None:
+            return view.queryset
+        return super()._queryset(view)
+
     def has_permission(self, request, view) -> bool:
         if not super().has_permission(request, view):
             return False

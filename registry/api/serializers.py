@@ -7,7 +7,9 @@ through registry.services, with the reason and the version (registry.api.audit).
 strict, as in the cohort import: `"yes"` is not true and `"60"` is not a number.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import cached_property, partial
+from operator import attrgetter
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -15,6 +17,9 @@ from django.db import models
 from django.utils.text import capfirst
 from rest_framework import serializers
 from rest_framework.exceptions import APIException
+from rest_framework.fields import SkipField
+from rest_framework.relations import PKOnlyObject
+from rest_framework.settings import api_settings
 
 from registry import choices, services
 from registry import models as registry
@@ -56,8 +61,59 @@ class JsonCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+def _iso_date(value) -> str:
+    return value if isinstance(value, str) else value.isoformat()
+
+
+# Field classes whose to_representation() of a value from the database is this function.
+PLAIN_FIELDS: dict[type, Callable] = {
+    JsonBooleanField: bool,
+    serializers.BooleanField: bool,
+    JsonCharField: str,
+    serializers.CharField: str,
+    JsonFloatField: float,
+    serializers.FloatField: float,
+    JsonIntegerField: int,
+    serializers.IntegerField: int,
+}
+
+
+def _represent(field: serializers.Field, instance):
+    """The field's value in `instance`, as Serializer.to_representation() gives it."""
+    attribute = field.get_attribute(instance)
+    value = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
+    return None if value is None else field.to_representation(attribute)
+
+
+def _read_plain(get: Callable, convert: Callable, instance):
+    value = get(instance)
+    return None if value is None else convert(value)
+
+
+def _reader(field: serializers.Field, model) -> Callable:
+    """A function of an instance that gives the field's value as `_represent` does, faster
+    for plain attributes: without the field's own look-up and conversion."""
+    convert = PLAIN_FIELDS.get(type(field))
+    if isinstance(field, serializers.DateField) and not hasattr(field, "format"):
+        convert = _iso_date if api_settings.DATE_FORMAT.lower() == "iso-8601" else None
+    elif isinstance(field, serializers.ChoiceField) and not isinstance(
+        field, serializers.MultipleChoiceField
+    ):
+        convert = field.to_representation
+    elif isinstance(field, serializers.PrimaryKeyRelatedField) and field.pk_field is None:
+        source = model._meta.get_field(field.source).attname  # the id, with no look-up
+        return partial(_read_plain, attrgetter(source), int)
+    if convert is None or len(field.source_attrs) != 1:
+        return partial(_represent, field)
+    return partial(_read_plain, attrgetter(field.source_attrs[0]), convert)
+
+
 class RegistrySerializer(serializers.ModelSerializer):
-    """Strict JSON in, the model's `full_clean()` as the only validation of values."""
+    """Strict JSON in, the model's `full_clean()` as the only validation of values.
+
+    Out, the same representation as DRF's, built faster: a list page of 50 patients has
+    some 15,000 values, and DRF's look-up and conversion of each cost more than the SQL.
+    """
 
     serializer_field_mapping = serializers.ModelSerializer.serializer_field_mapping | {
         models.BooleanField: JsonBooleanField,
@@ -78,6 +134,18 @@ class RegistrySerializer(serializers.ModelSerializer):
             if key in kwargs and validator and validator.message != kind.message:
                 kwargs.setdefault("error_messages", {})[key] = validator.message
         return field_class, kwargs
+
+    @cached_property
+    def _readers(self) -> list[tuple[str, Callable]]:
+        model = self.Meta.model
+        return [(field.field_name, _reader(field, model)) for field in self._readable_fields]
+
+    def to_representation(self, instance) -> dict:
+        try:
+            return {name: read(instance) for name, read in self._readers}
+        except (AttributeError, SkipField):
+            # A value the instance lacks: DRF's own way leaves it out or names it.
+            return super().to_representation(instance)
 
     def get_validators(self):
         # Uniqueness is the model's to check, in full_clean(), with its own messages.

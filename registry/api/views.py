@@ -62,7 +62,7 @@ from registry.api.schema import ERROR
 from registry.course import LIST_SECTIONS, ONE_TO_ONE_SECTIONS
 from registry.history import patient_history
 from registry.models.study import code_validator
-from registry.selectors import patients_with_status
+from registry.selectors import patients_filterable_by_status, patients_with_status
 
 # The first class names its scheme in WWW-Authenticate, which makes a request without
 # credentials a 401 (Session first would make it a 403).
@@ -161,19 +161,35 @@ class SiteViewSet(RegistryViewMixin, viewsets.ReadOnlyModelViewSet):
 class PatientViewSet(VersionedRecordMixin, RegistryViewMixin, viewsets.ModelViewSet):
     """Patients with every section of their course; ?search= matches the study id."""
 
+    queryset = registry.Patient.objects.all()  # the model, for registry.api.permissions
     serializer_class = api.PatientSerializer
     filter_backends = [DjangoFilterBackend, SearchFilter]
     filterset_class = filters.PatientFilterSet
     search_fields = ["subject_id"]
 
     def get_queryset(self):
-        patients = registry.Patient.objects.select_related(
-            "study", "site", *ONE_TO_ONE_SECTIONS
-        ).prefetch_related(*LIST_SECTIONS)
-        patients = access.visible_patients(self.request.user, patients)
-        return patients_with_status(patients).annotate(
+        patients = self.visible().select_related("study", "site", *ONE_TO_ONE_SECTIONS)
+        return patients_with_status(patients.prefetch_related(*LIST_SECTIONS)).annotate(
             first_infusion_date=filters.first_infusion_date()
         )
+
+    def visible(self):
+        # In the order of the unique index (study, study id): ordering by the study's code
+        # would make the database sort the whole study for each page.
+        patients = registry.Patient.objects.order_by("study_id", "subject_id")
+        return access.visible_patients(self.request.user, patients)
+
+    def list(self, request, *args, **kwargs) -> Response:
+        # A page in two steps: the ids of its patients, found with only the status columns
+        # the filters or the ordering ask for, then those patients with every column and
+        # section (registry.selectors.patients_filterable_by_status).
+        patients = patients_filterable_by_status(self.visible()).alias(
+            first_infusion_date=filters.first_infusion_date()
+        )
+        ids = self.paginate_queryset(self.filter_queryset(patients).values_list("pk", flat=True))
+        rows = self.get_queryset().in_bulk(ids)
+        serializer = self.get_serializer([rows[pk] for pk in ids], many=True)
+        return self.get_paginated_response(serializer.data)
 
     def get_serializer(self, *args, **kwargs):
         serializer = super().get_serializer(*args, **kwargs)

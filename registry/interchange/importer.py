@@ -2,6 +2,11 @@
 
 Every row written leaves its history row, attributed to the importing user with the reason
 "cohort import"; the section rows a patient's document replaces are recorded as deleted.
+
+On PostgreSQL, an import that writes ANALYZE_AFTER rows or more has the tables it wrote
+analysed once it commits: until autovacuum gets to them, the planner would otherwise plan
+with the statistics of the tables before the import (a filtered patient list of 10,000
+patients: about 1 s instead of 50 ms).
 """
 
 from dataclasses import dataclass
@@ -25,6 +30,7 @@ from registry.rules import Problem
 from registry.services import IMPORT_REASON, attributed_to
 
 BATCH = 900  # stays under SQLite's limit of bound parameters per statement
+ANALYZE_AFTER = 1_000
 
 
 @dataclass(frozen=True)
@@ -46,7 +52,9 @@ def cohort_import(*, data: object, user: AbstractBaseUser | None = None) -> Impo
         codes = {records.site_code for records in document.patients}
         sites = _save_sites(study, codes, user)
         created, updated = _save_patients(study, sites, document, user)
-        _replace_sections(document.patients, user)
+        sections = _replace_sections(document.patients, user)
+        if created + updated + sections >= ANALYZE_AFTER:
+            transaction.on_commit(_analyze_written_tables)
     return ImportResult(study=study, created=created, updated=updated)
 
 
@@ -106,8 +114,9 @@ def _save_patients(study, sites, document: CohortDocument, user) -> tuple[int, i
     return len(new), len(changed)
 
 
-def _replace_sections(patients: list[PatientRecords], user) -> None:
-    """Replace the patients' sections, recording the rows replaced as deleted.
+def _replace_sections(patients: list[PatientRecords], user) -> int:
+    """Replace the patients' sections, recording the rows replaced as deleted; the number
+    of section rows written.
 
     The history of section rows is written with one INSERT ... SELECT per model and batch
     of patients, rather than through simple-history's bulk_create_with_history: building a
@@ -124,7 +133,7 @@ def _replace_sections(patients: list[PatientRecords], user) -> None:
         for ids in batches:
             _record_history(model, ids, "-", user, deleted)
             model.objects.filter(patient_id__in=ids)._raw_delete(connection.alias)
-    created = timezone.now()
+    created, written = timezone.now(), 0
     for key, (model, _is_list) in SECTIONS.items():
         rows = []
         for records in patients:
@@ -133,8 +142,19 @@ def _replace_sections(patients: list[PatientRecords], user) -> None:
                 row.patient = records.patient
                 rows.append(row)
         model.objects.bulk_create(rows, batch_size=BATCH)
+        written += len(rows)
         for ids in batches:
             _record_history(model, ids, "+", user, created)
+    return written
+
+
+def _analyze_written_tables() -> None:
+    if connection.vendor != "postgresql":
+        return
+    written = [registry.Patient, *(model for model, _is_list in SECTIONS.values())]
+    tables = [m._meta.db_table for model in written for m in (model, model.history.model)]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(map(connection.ops.quote_name, tables)))
 
 
 def _record_history(model, patient_ids: list[int], history_type: str, user, when) -> None:

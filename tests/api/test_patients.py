@@ -3,9 +3,11 @@
 from datetime import date
 
 import pytest
+from rest_framework import serializers
 
 from registry import models
 from registry.access import membership_grant
+from registry.api import serializers as api_serializers
 from registry.interchange.schema import SECTIONS
 from registry.models import Role
 from tests import factories
@@ -86,10 +88,21 @@ def test_it_shows_missing_one_to_one_sections_as_null(reader_client):
 def test_it_lists_in_a_fixed_number_of_queries(reader_client, django_assert_num_queries, size):
     for _ in range(size):
         full_course()
-    # count, page (with study, site and the one-to-one sections), one per list section
-    with django_assert_num_queries(8):
+    # count, the page's ids, its patients (with study, site and the one-to-one sections),
+    # one per list section
+    with django_assert_num_queries(9):
         response = reader_client.get(URL, {"page_size": 500})
     assert response.json()["count"] == size
+
+
+def test_it_lists_patients_as_drf_represents_them(reader_client, monkeypatch):
+    full_course()
+    factories.PatientFactory()
+    fast = reader_client.get(URL).data
+    # registry.api.serializers builds the representation its own faster way
+    drf = serializers.ModelSerializer.to_representation
+    monkeypatch.setattr(api_serializers.RegistrySerializer, "to_representation", drf)
+    assert reader_client.get(URL).data == fast
 
 
 def test_it_shows_one_patient_in_a_fixed_number_of_queries(

@@ -112,5 +112,6 @@ def test_the_wrk_script_asks_the_listed_paths_and_counts_redirects_as_errors(tmp
         server.shutdown()
     result = load.parse_wrk(output)
     assert set(Server.asked) == {"/ok/1", "/ok/2", "/ok/3", "/moved"}
-    assert result.non_2xx == Server.asked["/moved"] > 0
+    # Answers still on their way when wrk stops (one per connection) are not counted.
+    assert 0 < Server.asked["/moved"] - 2 <= result.non_2xx <= Server.asked["/moved"]
     assert result.requests >= sum(Server.asked.values()) - 2

@@ -5,8 +5,11 @@ from copy import deepcopy
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from registry import models
+from registry.interchange import importer
 from registry.interchange.exporter import cohort_document, iter_cohort_json
 from registry.interchange.importer import cohort_import
 from registry.interchange.reader import DocumentRejected
@@ -231,3 +234,17 @@ def test_the_import_command_refuses_a_file_over_the_limit(tmp_path, settings):
 
     with pytest.raises(CommandError, match="larger than the limit"):
         call_command("import_cohort", str(source))
+
+
+@pytest.mark.parametrize(("threshold", "analysed"), [(15, True), (16, False)])
+def test_it_analyses_the_tables_after_a_large_import(
+    monkeypatch, django_capture_on_commit_callbacks, threshold, analysed
+):
+    monkeypatch.setattr(importer, "ANALYZE_AFTER", threshold)  # the patient and 14 section rows
+    with CaptureQueriesContext(connection) as captured:
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            cohort_import(data=cohort(patient()))
+    assert (importer._analyze_written_tables in callbacks) == analysed
+    statements = [query["sql"] for query in captured.captured_queries]
+    analyses = [sql for sql in statements if sql.startswith("ANALYZE ")]
+    assert len(analyses) == (analysed and connection.vendor == "postgresql")
