@@ -380,13 +380,11 @@ def _snapshot_matches(
 
 
 def _snapshot_facts(patient: dict, sections: dict) -> dict:
-    infusions = sections["infusions"] or []
-    infused = infusions[0][0] if infusions else None
-    on = infused or patient["enrollment_date"]
+    infused = _first_infusion_date(sections)
     return {
         "site": patient["site__code"],
         "sex": patient["sex"],
-        "age": completed_years(patient["birth_date"], on) if patient["birth_date"] and on else None,
+        "age": _age(patient, infused),
         "priors": {kind for kind, _, _ in sections["prior_therapies"] or []},
         "d30_response": sections["day_30"][0][0] if sections["day_30"] else None,
         "died": any(kind == EventKind.DEATH for kind, *_ in sections["events"] or []),
@@ -394,11 +392,20 @@ def _snapshot_facts(patient: dict, sections: dict) -> dict:
     }
 
 
+def _first_infusion_date(sections: dict) -> date | None:
+    return sections["infusions"][0][0] if sections["infusions"] else None
+
+
+def _age(patient: dict, infused: date | None) -> int | None:
+    """Completed years at the first infusion (at enrolment before any)."""
+    on = infused or patient["enrollment_date"]
+    return completed_years(patient["birth_date"], on) if patient["birth_date"] and on else None
+
+
 def _row(patient: dict, sections: dict, parts: Collection[str]) -> dict:
     infusions = sections["infusions"] or []
-    infused = infusions[0][0] if infusions else None
-    on = infused or patient["enrollment_date"]
-    age = completed_years(patient["birth_date"], on) if patient["birth_date"] and on else None
+    infused = _first_infusion_date(sections)
+    age = _age(patient, infused)
     recorded = sections["toxicities"] or (None,) * len(TOXICITY_FIELDS)
     return {
         "study_id": patient["subject_id"],

@@ -4,7 +4,9 @@ Importing needs the study's coordinator or administrator role (or the add_study
 permission for a new study); exporting, the coordinator or administrator role.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import date
+from functools import cached_property
 from io import BytesIO
 
 from django.conf import settings
@@ -148,6 +150,21 @@ class DownloadNegotiation(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
+def download_schema(operation_id: str, description: str, media_type: str, body) -> Callable:
+    """The OpenAPI description of a study download: its body, or why there is none."""
+    return extend_schema(
+        operation_id=operation_id,
+        parameters=[STUDY_CODE, SnapshotParams],
+        description=description,
+        responses={
+            (200, media_type): body,
+            400: FIELD_ERRORS,
+            403: EXPORT_REFUSED,
+            404: ERROR,
+        },
+    )
+
+
 class StudyDownloadView(APIView):
     authentication_classes = AUTHENTICATION
     permission_classes = [permissions.IsAuthenticated]
@@ -164,15 +181,17 @@ class StudyDownloadView(APIView):
         return study
 
     def patients(self, code: str) -> Iterator[registry.Patient]:
-        return patients_for_export(self.study(code), self.as_of())
+        return patients_for_export(self.study(code), self.as_of)
 
-    def as_of(self):
+    @cached_property
+    def as_of(self) -> date | None:
         """The data cut-off asked for (?as_of=), or None for the data as it stands."""
         return snapshot_date(self.request.query_params)
 
     def filename(self, code: str, name: str) -> str:
-        as_of = self.as_of()
-        return f"{code}-{name}-as-of-{as_of.isoformat()}" if as_of else f"{code}-{name}"
+        if self.as_of is None:
+            return f"{code}-{name}"
+        return f"{code}-{name}-as-of-{self.as_of.isoformat()}"
 
 
 def on_replica(chunks: Iterator) -> Iterator:
@@ -195,35 +214,25 @@ def attachment(response: HttpResponse, filename: str) -> HttpResponse:
 
 
 class CohortExportView(StudyDownloadView):
-    @extend_schema(
-        operation_id="studies_export",
-        parameters=[STUDY_CODE, SnapshotParams],
-        description="The study as a cohort document (format cart-cohort, version 1), streamed.",
-        responses={
-            (200, "application/json"): OpenApiTypes.OBJECT,
-            400: FIELD_ERRORS,
-            403: EXPORT_REFUSED,
-            404: ERROR,
-        },
+    @download_schema(
+        "studies_export",
+        "The study as a cohort document (format cart-cohort, version 1), streamed.",
+        "application/json",
+        OpenApiTypes.OBJECT,
     )
     def get(self, request, code: str) -> StreamingHttpResponse:
-        chunks = on_replica(iter_cohort_json(self.study(code), self.as_of()))
+        chunks = on_replica(iter_cohort_json(self.study(code), self.as_of))
         response = StreamingHttpResponse(chunks, content_type="application/json")
         return attachment(response, self.filename(code, "cohort") + ".json")
 
 
 class PatientsCsvView(StudyDownloadView):
-    @extend_schema(
-        operation_id="studies_export_patients_csv",
-        parameters=[STUDY_CODE, SnapshotParams],
-        description="One row per patient, every captured field; the columns are described "
-        "in registry.flat_export.PATIENT_COLUMNS and the XLSX's columns sheet.",
-        responses={
-            (200, "text/csv"): OpenApiTypes.STR,
-            400: FIELD_ERRORS,
-            403: EXPORT_REFUSED,
-            404: ERROR,
-        },
+    @download_schema(
+        "studies_export_patients_csv",
+        "One row per patient, every captured field; the columns are described in "
+        "registry.flat_export.PATIENT_COLUMNS and the XLSX's columns sheet.",
+        "text/csv",
+        OpenApiTypes.STR,
     )
     def get(self, request, code: str) -> StreamingHttpResponse:
         rows = on_replica(flat_export.iter_patients_csv(self.patients(code)))
@@ -232,17 +241,12 @@ class PatientsCsvView(StudyDownloadView):
 
 
 class PatientsXlsxView(StudyDownloadView):
-    @extend_schema(
-        operation_id="studies_export_patients_xlsx",
-        parameters=[STUDY_CODE, SnapshotParams],
-        description="The patients sheet as in the CSV, one sheet per list section (one row "
-        "per record, with the study id) and a sheet describing the columns.",
-        responses={
-            (200, XLSX): OpenApiTypes.BINARY,
-            400: FIELD_ERRORS,
-            403: EXPORT_REFUSED,
-            404: ERROR,
-        },
+    @download_schema(
+        "studies_export_patients_xlsx",
+        "The patients sheet as in the CSV, one sheet per list section (one row per record, "
+        "with the study id) and a sheet describing the columns.",
+        XLSX,
+        OpenApiTypes.BINARY,
     )
     def get(self, request, code: str) -> HttpResponse:
         workbook = BytesIO()
@@ -253,18 +257,13 @@ class PatientsXlsxView(StudyDownloadView):
 
 
 class DeidentifiedCsvView(StudyDownloadView):
-    @extend_schema(
-        operation_id="studies_export_deidentified_csv",
-        parameters=[STUDY_CODE, SnapshotParams],
-        description="The patients CSV made fit to share: pseudonyms instead of study ids, "
-        "no birth dates (age at infusion instead), every date as days from the first "
-        "infusion, no free text. See registry.deidentified.",
-        responses={
-            (200, "text/csv"): OpenApiTypes.STR,
-            400: FIELD_ERRORS,
-            403: EXPORT_REFUSED,
-            404: ERROR,
-        },
+    @download_schema(
+        "studies_export_deidentified_csv",
+        "The patients CSV made fit to share: pseudonyms instead of study ids, no birth "
+        "dates (age at infusion instead), every date as days from the first infusion, no "
+        "free text. See registry.deidentified.",
+        "text/csv",
+        OpenApiTypes.STR,
     )
     def get(self, request, code: str) -> StreamingHttpResponse:
         rows = flat_export.iter_patients_csv(self.patients(code), DEIDENTIFIED_COLUMNS)
