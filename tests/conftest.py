@@ -61,6 +61,7 @@ def outsider(db) -> User:
 
 
 CHROMIUM = Path("/usr/bin/chromium")
+BROWSER_TIMEOUT_MS = 20_000
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -80,7 +81,11 @@ def browser():
         if os.environ.get("REQUIRE_BROWSER") == "1":
             pytest.fail(f"REQUIRE_BROWSER=1 but {reason}")
         pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # Assertions wait as long as actions do: on a machine busy with the rest of the suite a
+    # save's answer, and the reloads it sets off, can take more than expect's 5 s default.
+    expect.set_options(timeout=BROWSER_TIMEOUT_MS)
 
     # Playwright's sync API keeps an event loop running in this thread, and Django refuses
     # database calls from a thread with a running loop unless told the caller is synchronous.
@@ -104,7 +109,7 @@ def page(browser, live_server):
         viewport={"width": 1280, "height": 900}, locale="en-GB", base_url=live_server.url
     )
     # Generous: the first request of a run loads the URL configuration, slow on a busy machine.
-    context.set_default_timeout(20_000)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
     page = context.new_page()
     yield page
     context.close()
