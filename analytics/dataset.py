@@ -52,17 +52,24 @@ The reads go to the read replica when one is configured (config.routers), as doe
 version the results are cached under (analytics.caching).
 """
 
+import hashlib
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Collection
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
+from pathlib import Path
 
+import orjson
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.db.models import QuerySet
 from rest_framework.filters import search_smart_split
 
+from analytics import stats
+from analytics.models import AnalysisRow
 from analytics.stats import MONTH_DAYS, Kinetics, car_t_kinetics
 from config.routers import use_replica
-from registry import models
+from registry import choices, grading, models, selectors
 from registry.api.filters import PatientFilterSet, first_infusion_date
 from registry.choices import (
     RESPONDER_STATUSES,
@@ -138,6 +145,22 @@ COLUMNS = (
     "corticosteroids",
     "plasmapheresis",
 )
+
+
+def _source_digest(*modules) -> str:
+    digest = hashlib.sha256()
+    for module in modules:
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+# The code a kept row was computed by (analytics.models.AnalysisRow): the dataset's rules
+# and the grading, kinetics and choices they call. Changing any of them makes every kept
+# row stale, so no row of an older version of the rules is ever served.
+ROW_CODE = _source_digest(
+    sys.modules[__name__], stats, grading, choices, selectors, models.sections, models.patient
+)
+
 
 PRIOR_KINDS = (
     PriorTherapyKind.MURINE_CD19_CART,
@@ -236,18 +259,100 @@ def study_patients(
 def analysis_rows(
     patients: QuerySet, parts: Collection[str] = PARTS, as_of: date | None = None
 ) -> list[dict]:
-    """One row per patient of the queryset, in its order, in a constant number of queries.
+    """One row per patient of the queryset, in its order.
 
-    `parts` names the costlier column groups to fill in (all by default; see PARTS): a
-    statistic that needs neither grades nor kinetics does not read a hundred thousand daily
-    assessments and CAR-T counts. With `as_of`, `patients` come from study_patients with
-    the same date, and their sections are read as they stood then too.
+    On the data as it stands, the rows kept between requests (analytics.models.AnalysisRow):
+    only those of patients changed since they were computed are computed again, so a
+    statistic after an edit does not read the whole cohort's records again. Kept rows have
+    every column, whatever `parts` asks.
+
+    With `as_of`, `patients` come from study_patients with the same date, and their rows are
+    computed from the records as they stood then, in a constant number of queries. `parts`
+    names the costlier column groups to fill in (all by default; see PARTS): a statistic
+    that needs neither grades nor kinetics does not read a hundred thousand daily
+    assessments and CAR-T counts.
     """
+    if as_of is not None:
+        return list(_computed_rows(patients, parts, as_of).values())
+    return _kept_rows(patients)
+
+
+def _computed_rows(
+    patients: QuerySet, parts: Collection[str] = PARTS, as_of: date | None = None
+) -> dict[int, dict]:
+    """Each patient's row computed from its records, by patient id, in the queryset's order."""
     sections = _read_sections(patients.values("id"), parts, as_of)
-    return [
-        _row(patient, {name: found.get(patient["id"]) for name, found in sections.items()}, parts)
+    return {
+        patient["id"]: _row(
+            patient, {name: found.get(patient["id"]) for name, found in sections.items()}, parts
+        )
         for patient in patients.values(*PATIENT_FIELDS)
+    }
+
+
+def _kept_rows(patients: QuerySet) -> list[dict]:
+    """The patients' kept rows; those missing or stale computed, returned and kept."""
+    # The stamps are read before any record: a row computed from records newer than its
+    # stamp is found stale at the next read and computed again, never the other way round.
+    stamps = {pk: (updated, site) for pk, updated, site in patients.values_list(*STAMP_FIELDS)}
+    kept = AnalysisRow.objects.filter(patient__in=patients.values("id"), code=ROW_CODE)
+    rows = {}
+    for pk, stamp, values in kept.values_list("patient_id", "stamp", "values").iterator(
+        chunk_size=CHUNK
+    ):
+        updated, site = stamps.get(pk, (None, None))
+        if stamp == updated:
+            rows[pk] = _loaded(values, site)
+    stale = [pk for pk in stamps if pk not in rows]
+    for start in range(0, len(stale), CHUNK):
+        chunk = stale[start : start + CHUNK]
+        computed = _computed_rows(models.Patient.objects.filter(pk__in=chunk))
+        _keep(computed, {pk: stamps[pk][0] for pk in chunk})
+        rows |= computed
+    # Without any patient deleted while its row was computed.
+    return [rows[pk] for pk in stamps if pk in rows]
+
+
+# A patient's `updated`, and the site code: a site's code can change, which its patients'
+# `updated` does not show, so a kept row's site is read fresh.
+STAMP_FIELDS = ("id", "updated", "site__code")
+CHUNK = 2000
+
+
+def _loaded(values: str, site: str) -> dict:
+    row = dict(zip(COLUMNS, orjson.loads(values), strict=True))
+    row["site"] = site
+    if row["infusion_date"] is not None:
+        row["infusion_date"] = date.fromisoformat(row["infusion_date"])
+    return row
+
+
+def _keep(rows: dict[int, dict], stamps: dict[int, datetime]) -> None:
+    """Store the rows with the stamps they were computed at, over any kept before."""
+    # Not those of patients deleted since (on the primary: the reads may be the replica's).
+    present = models.Patient.objects.using(DEFAULT_DB_ALIAS).filter(pk__in=list(rows))
+    kept = [
+        AnalysisRow(
+            patient_id=pk,
+            stamp=stamps[pk],
+            code=ROW_CODE,
+            values=orjson.dumps([rows[pk][column] for column in COLUMNS]).decode(),
+        )
+        for pk in sorted(present.values_list("pk", flat=True))
     ]
+    try:
+        with transaction.atomic(using=DEFAULT_DB_ALIAS):
+            AnalysisRow.objects.bulk_create(
+                kept,
+                update_conflicts=True,
+                unique_fields=["patient"],
+                update_fields=["stamp", "code", "values"],
+                batch_size=CHUNK,
+            )
+    except IntegrityError:
+        # A patient deleted in the meantime: the rows are still this request's answer, and
+        # the others are kept at the next read.
+        pass
 
 
 @use_replica()

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 
 
 class RegistryConfig(AppConfig):
@@ -6,5 +7,16 @@ class RegistryConfig(AppConfig):
     verbose_name = "CAR-T registry"
 
     def ready(self) -> None:
-        # Connects the receiver that attributes cascaded history rows (registry.services).
-        from registry import services  # noqa: F401
+        # Also connects the receiver that attributes cascaded history rows.
+        from registry import services
+        from registry.interchange.schema import SECTIONS
+
+        for model, _is_list in SECTIONS.values():
+            uid = f"registry-touch-{model._meta.model_name}"
+            post_save.connect(services.patient_touched, sender=model, dispatch_uid=f"{uid}-saved")
+            post_delete.connect(services.patient_touched, sender=model, dispatch_uid=f"{uid}-del")
+
+        # Cached API answers are filed under a token that every write replaces.
+        from registry.api import caching
+
+        caching.connect_signals()

@@ -95,7 +95,6 @@ def record_save(
             _study_of(record).check_unlocked()
         _stamp(record, user, reason)
         record.save()
-        _touch_patient(record)
     return True
 
 
@@ -125,14 +124,21 @@ def record_delete(
                 raise ValidationError(problems)
         _stamp(stored, user, reason)
         stored.delete()
-        _touch_patient(stored)
 
 
-def _touch_patient(record: models.Model) -> None:
-    """A change to a section is a change to its patient: the patient's `updated` moves on.
-    The analytics' data version reads it (analytics.caching), on the replica too."""
-    if not isinstance(record, Patient):
-        Patient.objects.filter(pk=record.patient_id).update(updated=timezone.now())
+def patient_touched(sender, instance: models.Model, origin=None, **kwargs) -> None:
+    """post_save and post_delete of a section: a change to a section is a change to its
+    patient, whose `updated` moves on, in the same transaction.
+
+    Connected in RegistryConfig.ready(), so that every save or deletion of a section counts,
+    whichever code makes it. The analytics read `updated`: their data version
+    (analytics.caching) and the analysis rows they keep (analytics.models.AnalysisRow).
+    Not for sections deleted with their patient; the cohort importer, which writes in bulk
+    without signals, stamps its patients itself.
+    """
+    if isinstance(origin, Patient) or getattr(origin, "model", None) is Patient:
+        return
+    Patient.objects.filter(pk=instance.patient_id).update(updated=timezone.now())
 
 
 def study_lock(*, study: Study, user: AbstractBaseUser | None = None, reason: str = "") -> None:

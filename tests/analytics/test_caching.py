@@ -8,7 +8,7 @@ import pytest
 from django.db import transaction
 
 from analytics import results
-from analytics.caching import collector_paused
+from analytics.caching import _token, collector_paused
 from analytics.dataset import analysis_rows
 from registry import models
 from registry.interchange.importer import cohort_import
@@ -63,16 +63,20 @@ def test_it_forgets_results_once_a_saved_section_is_committed(
     analytics, django_capture_on_commit_callbacks
 ):
     assert responders(analytics) == 13
+    study_id = models.Patient.objects.get(subject_id="P01").study_id
+    token = _token(study_id)
     with django_capture_on_commit_callbacks() as callbacks:
         with transaction.atomic():
             assessment = models.ResponseAssessment.objects.get(patient__subject_id="P01")
             assessment.status, assessment.mrd, assessment.mrd_level = "cr", "negative", None
             assessment.bm_blast_pct = 1.0
             assessment.save()
-        # Not before the commit: a request now would cache the old data under a new key.
-        assert responders(analytics) == 13
+        # Not before the commit: another request until then reads the old data, which it
+        # would file under the new token.
+        assert _token(study_id) == token
     for callback in callbacks:
         callback()
+    assert _token(study_id) != token
     assert responders(analytics) == 14
 
 
