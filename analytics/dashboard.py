@@ -22,8 +22,8 @@ from rest_framework import serializers
 
 from analytics import figures, params
 from analytics.caching import study_cache
-from analytics.cohort import ALL, RESPONDERS, analysis_frame, in_population
-from analytics.results import study_car_t_counts, study_result, study_rows
+from analytics.cohort import ALL, RESPONDERS, in_population
+from analytics.results import study_car_t_counts, study_frame, study_result
 from registry import access
 from registry.api.filters import PatientFilterSet
 from registry.choices import ResponseStatus, Sex
@@ -162,8 +162,8 @@ class Selection:
 
     @cached_property
     def frame(self) -> pd.DataFrame:
-        rows = study_rows(self.study, study_cache(self.study), self.analysis, parts=())
-        return in_population(analysis_frame(rows), self.population)
+        frame = study_frame(self.study, study_cache(self.study), self.analysis, parts=())
+        return in_population(frame, self.population)
 
     @cached_property
     def ticks(self) -> tuple[float, ...]:

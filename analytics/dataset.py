@@ -3,10 +3,13 @@
 Every statistic is computed from these rows, so a figure can always be traced back to the
 row values a user can download (GET .../analytics/dataset/, also as CSV).
 
-Rows are read with ``values_list`` queries, one per table whatever the cohort size, and
-without building model instances: a 10,000-patient study has some 300,000 section rows.
-With a data cut-off (``as_of``), the same queries read the audit trail instead, so the
-rows are those of the data as it stood at the end of that day (registry.snapshots).
+Rows are computed from ``values_list`` queries, one per table whatever the cohort size,
+and without building model instances: a 10,000-patient study has some 300,000 section
+rows. On the data as it stands, computed rows are kept (analytics.models.AnalysisRow) and
+served until their patient changes, so a statistic after an edit computes only the rows
+of the patients changed since; an import's rows are computed as it commits. With a data
+cut-off (``as_of``), the same queries read the audit trail instead, so the rows are those
+of the data as it stood at the end of that day (registry.snapshots), and are not kept.
 The ASTCT grades still come from the model layer (``DailyAssessment.crs_grade`` and
 ``icans_grade``), called once per distinct combination of a day's findings.
 
@@ -62,7 +65,7 @@ from pathlib import Path
 
 import orjson
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import F, FilteredRelation, Q, QuerySet
 from rest_framework.filters import search_smart_split
 
 from analytics import stats
@@ -274,7 +277,20 @@ def analysis_rows(
     """
     if as_of is not None:
         return list(_computed_rows(patients, parts, as_of).values())
-    return _kept_rows(patients)
+    return [dict(zip(COLUMNS, values, strict=True)) for values in _kept_values(patients)]
+
+
+@use_replica()
+def analysis_values(
+    patients: QuerySet, parts: Collection[str] = PARTS, as_of: date | None = None
+) -> list[list]:
+    """The rows of analysis_rows as lists of their values in COLUMNS order (None in the
+    columns of a part not asked for): what a data frame is built from, without a dict per
+    patient."""
+    if as_of is not None:
+        rows = _computed_rows(patients, parts, as_of).values()
+        return [[row.get(column) for column in COLUMNS] for row in rows]
+    return _kept_values(patients)
 
 
 def _computed_rows(
@@ -290,69 +306,93 @@ def _computed_rows(
     }
 
 
-def _kept_rows(patients: QuerySet) -> list[dict]:
+def _kept_values(patients: QuerySet) -> list[list]:
     """The patients' kept rows; those missing or stale computed, returned and kept."""
-    # The stamps are read before any record: a row computed from records newer than its
-    # stamp is found stale at the next read and computed again, never the other way round.
-    stamps = {pk: (updated, site) for pk, updated, site in patients.values_list(*STAMP_FIELDS)}
-    kept = AnalysisRow.objects.filter(patient__in=patients.values("id"), code=ROW_CODE)
-    rows = {}
-    for pk, stamp, values in kept.values_list("patient_id", "stamp", "values").iterator(
+    # The order first: sorting the patients with their rows would make the database sort
+    # tens of megabytes, on disk.
+    order = list(patients.values_list("id", flat=True))
+    # Each patient's site's code (a site's code can change, which its patients' `updated`
+    # does not show, so a kept row's site is read fresh) and its kept row where that row is
+    # current: compared in the database, the stamps cost nothing to read.
+    current = FilteredRelation(
+        "analysis_row",
+        condition=Q(analysis_row__code=ROW_CODE, analysis_row__stamp=F("updated")),
+    )
+    found = patients.order_by().annotate(current=current)
+    rows, stale = {}, []
+    for pk, site, values in found.values_list("id", "site__code", "current__values").iterator(
         chunk_size=CHUNK
     ):
-        updated, site = stamps.get(pk, (None, None))
-        if stamp == updated:
+        if values is None:
+            stale.append(pk)
+        else:
             rows[pk] = _loaded(values, site)
-    stale = [pk for pk in stamps if pk not in rows]
-    for start in range(0, len(stale), CHUNK):
-        chunk = stale[start : start + CHUNK]
-        computed = _computed_rows(models.Patient.objects.filter(pk__in=chunk))
-        _keep(computed, {pk: stamps[pk][0] for pk in chunk})
-        rows |= computed
+    if len(stale) > CHUNK:
+        # Most of a large cohort, as after a first import: all at once, in a constant
+        # number of queries, rather than a few thousand patients at a time.
+        rows |= _computed_and_kept(patients)
+    elif stale:
+        rows |= _computed_and_kept(models.Patient.objects.filter(pk__in=stale))
     # Without any patient deleted while its row was computed.
-    return [rows[pk] for pk in stamps if pk in rows]
+    return [rows[pk] for pk in order if pk in rows]
 
 
-# A patient's `updated`, and the site code: a site's code can change, which its patients'
-# `updated` does not show, so a kept row's site is read fresh.
-STAMP_FIELDS = ("id", "updated", "site__code")
+def study_imported(sender, study: models.Study, **kwargs) -> None:
+    """After a cohort import (registry.signals.cohort_imported): the rows of the study's
+    patients changed by it computed and kept now, so that the first statistic after an
+    import does not wait for them."""
+    _kept_values(study.patients.all())
+
+
+def _computed_and_kept(patients: QuerySet) -> dict[int, list]:
+    # The stamps are read before any record: a row computed from records newer than its
+    # stamp is found stale at the next read and computed again, never the other way round.
+    stamps = dict(patients.values_list("id", "updated"))
+    rows = {pk: [row[column] for column in COLUMNS] for pk, row in _computed_rows(patients).items()}
+    _keep(rows, stamps)
+    return rows
+
+
 CHUNK = 2000
+SITE, INFUSION_DATE = COLUMNS.index("site"), COLUMNS.index("infusion_date")
 
 
-def _loaded(values: str, site: str) -> dict:
-    row = dict(zip(COLUMNS, orjson.loads(values), strict=True))
-    row["site"] = site
-    if row["infusion_date"] is not None:
-        row["infusion_date"] = date.fromisoformat(row["infusion_date"])
-    return row
+def _loaded(text: str, site: str) -> list:
+    values = orjson.loads(text)
+    values[SITE] = site
+    if values[INFUSION_DATE] is not None:
+        values[INFUSION_DATE] = date.fromisoformat(values[INFUSION_DATE])
+    return values
 
 
-def _keep(rows: dict[int, dict], stamps: dict[int, datetime]) -> None:
+def _keep(rows: dict[int, list], stamps: dict[int, datetime]) -> None:
     """Store the rows with the stamps they were computed at, over any kept before."""
-    # Not those of patients deleted since (on the primary: the reads may be the replica's).
-    present = models.Patient.objects.using(DEFAULT_DB_ALIAS).filter(pk__in=list(rows))
-    kept = [
-        AnalysisRow(
-            patient_id=pk,
-            stamp=stamps[pk],
-            code=ROW_CODE,
-            values=orjson.dumps([rows[pk][column] for column in COLUMNS]).decode(),
-        )
-        for pk in sorted(present.values_list("pk", flat=True))
-    ]
-    try:
-        with transaction.atomic(using=DEFAULT_DB_ALIAS):
-            AnalysisRow.objects.bulk_create(
-                kept,
-                update_conflicts=True,
-                unique_fields=["patient"],
-                update_fields=["stamp", "code", "values"],
-                batch_size=CHUNK,
+    computed = sorted(pk for pk in rows if pk in stamps)
+    for start in range(0, len(computed), CHUNK):
+        chunk = computed[start : start + CHUNK]
+        # Not those of patients deleted since (on the primary: the reads may be the replica's).
+        present = models.Patient.objects.using(DEFAULT_DB_ALIAS).filter(pk__in=chunk)
+        kept = [
+            AnalysisRow(
+                patient_id=pk,
+                stamp=stamps[pk],
+                code=ROW_CODE,
+                values=orjson.dumps(rows[pk]).decode(),
             )
-    except IntegrityError:
-        # A patient deleted in the meantime: the rows are still this request's answer, and
-        # the others are kept at the next read.
-        pass
+            for pk in present.order_by("pk").values_list("pk", flat=True)
+        ]
+        try:
+            with transaction.atomic(using=DEFAULT_DB_ALIAS):
+                AnalysisRow.objects.bulk_create(
+                    kept,
+                    update_conflicts=True,
+                    unique_fields=["patient"],
+                    update_fields=["stamp", "code", "values"],
+                )
+        except IntegrityError:
+            # A patient deleted in the meantime: the rows are still this request's answer,
+            # and the others are kept at the next read.
+            pass
 
 
 @use_replica()

@@ -14,6 +14,7 @@ from analytics.dataset import (
     PART_COLUMNS,
     PARTS,
     analysis_rows,
+    analysis_values,
     car_t_counts,
     study_patients,
 )
@@ -59,8 +60,7 @@ def study_result(
     store = store or study_cache(study)
 
     def compute() -> dict:
-        rows = study_rows(study, store, request, parts)
-        frame = in_population(analysis_frame(rows), params["population"])
+        frame = in_population(study_frame(study, store, request, parts), params["population"])
         return REPORTS[name](frame, params)
 
     return store.get(name, {**params, "filters": request.filters}, compute)
@@ -86,7 +86,7 @@ def study_dataset(study: Study, request: AnalysisRequest) -> bytes:
     store = study_cache(study)
 
     def compute() -> bytes:
-        rows = study_rows(study, store, request)
+        rows = analysis_rows(_patients(study, request), PARTS, request.as_of)
         if params["population"] == RESPONDERS:
             rows = [row for row in rows if row["responder"]]
         if params["format"] == "csv":
@@ -96,15 +96,17 @@ def study_dataset(study: Study, request: AnalysisRequest) -> bytes:
     return store.get("dataset", {**params, "filters": request.filters}, compute)
 
 
-def study_rows(
+def study_frame(
     study: Study, store: StudyCache, request: AnalysisRequest, parts: Collection[str] = PARTS
-) -> list[dict]:
-    """The rows of the patients passing the request's filters, read once per data version."""
-    parts = sorted(parts)
+) -> pd.DataFrame:
+    """The data frame of the patients passing the request's filters, built once per data
+    version: the endpoints asked with the same filters share it."""
+    # Kept rows have every column; only rows computed at a cut-off leave parts out.
+    parts = sorted(parts) if request.as_of is not None else sorted(PARTS)
     return store.get(
-        "rows",
+        "frame",
         {**request.filters, "parts": parts},
-        lambda: analysis_rows(_patients(study, request), parts, request.as_of),
+        lambda: analysis_frame(analysis_values(_patients(study, request), parts, request.as_of)),
     )
 
 

@@ -30,6 +30,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from analytics.dataset import analysis_rows
+from analytics.models import AnalysisRow
 from benchmarks import floor
 from benchmarks.scratch import scratch_database, synthetic_study
 from registry.models import Patient
@@ -93,8 +94,10 @@ Row = tuple[str, float, float, float, float]  # endpoint, cold, CPU, cached, flo
 
 def benchmark(client: APIClient, patients: int) -> list[Row]:
     study = synthetic_study(patients)
+    # The import kept the rows as it committed; computed again from the records here.
+    AnalysisRow.objects.filter(patient__study=study).delete()
     seconds, dataset = timed(lambda: analysis_rows(study.patients.all()))
-    print(f"analysis rows (analytics.dataset) computed from the records in {seconds:.3f} s")
+    print(f"analysis rows (analytics.dataset) computed and kept in {seconds:.3f} s")
     seconds, dataset = timed(lambda: analysis_rows(study.patients.all()))
     print(f"analysis rows read back as kept in {seconds:.3f} s")
     changed = study.patients.order_by("pk").last()

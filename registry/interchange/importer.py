@@ -28,6 +28,7 @@ from registry.interchange.reader import (
 from registry.interchange.schema import SECTIONS
 from registry.rules import Problem
 from registry.services import IMPORT_REASON, attributed_to
+from registry.signals import cohort_imported
 
 BATCH = 900  # stays under SQLite's limit of bound parameters per statement
 ANALYZE_AFTER = 1_000
@@ -55,6 +56,10 @@ def cohort_import(*, data: object, user: AbstractBaseUser | None = None) -> Impo
         sections = _replace_sections(document.patients, user)
         if created + updated + sections >= ANALYZE_AFTER:
             transaction.on_commit(_analyze_written_tables)
+        # Robust: the import has committed whatever a receiver does.
+        transaction.on_commit(
+            lambda: cohort_imported.send(sender=registry.Study, study=study), robust=True
+        )
     return ImportResult(study=study, created=created, updated=updated)
 
 

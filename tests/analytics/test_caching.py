@@ -9,7 +9,7 @@ from django.db import transaction
 
 from analytics import results
 from analytics.caching import _token, collector_paused
-from analytics.dataset import analysis_rows
+from analytics.dataset import analysis_values
 from registry import models
 from registry.interchange.importer import cohort_import
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.usefixtures("published")
 @pytest.fixture
 def reads():
     """Counts the times the analysis dataset is read from the database."""
-    with mock.patch.object(results, "analysis_rows", wraps=results.analysis_rows) as spy:
+    with mock.patch.object(results, "analysis_values", wraps=results.analysis_values) as spy:
         yield spy
 
 
@@ -142,9 +142,9 @@ def test_it_computes_with_the_garbage_collector_paused(analytics):
 
     def rows(*args, **kwargs):
         collector_on.append(gc.isenabled())
-        return analysis_rows(*args, **kwargs)
+        return analysis_values(*args, **kwargs)
 
-    with mock.patch.object(results, "analysis_rows", rows):
+    with mock.patch.object(results, "analysis_values", rows):
         analytics("response")
     assert collector_on == [False]
     assert gc.isenabled()

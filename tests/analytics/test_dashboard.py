@@ -198,7 +198,7 @@ def test_it_counts_only_the_patients_a_clinician_reads(client, db):
 
 def test_it_draws_the_figures_from_the_results_the_page_computed(client):
     client.get(PAGE, {"by": "sex"})
-    with mock.patch.object(results, "analysis_rows", wraps=results.analysis_rows) as reads:
+    with mock.patch.object(results, "analysis_values", wraps=results.analysis_values) as reads:
         for name in FIGURES:
             assert client.get(figure_url(name, "svg"), {"by": "sex"}).status_code == 200
     assert reads.call_count == 0

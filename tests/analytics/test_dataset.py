@@ -256,12 +256,12 @@ def test_it_reads_in_a_constant_number_of_queries_whatever_the_cohort_size(
 ):
     for _ in range(patients):
         full_course(infused_patient())
-    # The stamps and the kept rows; the patients and their nine sections; the patients
-    # still there and the upsert of their rows, in a savepoint.
-    with django_assert_num_queries(16):
+    # The order and the kept rows; the stamps, the patients and their nine sections; the
+    # patients still there and the upsert of their rows, in a savepoint.
+    with django_assert_num_queries(17):
         rows = analysis_rows(models.Patient.objects.all())
     assert len(rows) == patients
-    # Kept: the stamps and the rows.
+    # Kept: the order and the rows.
     with django_assert_num_queries(2):
         assert analysis_rows(models.Patient.objects.all()) == rows
 
@@ -296,7 +296,7 @@ def test_it_serves_the_dataset_in_a_constant_number_of_queries(
     for _ in range(patients):
         full_course(infused_patient())
     analysis_rows(models.Patient.objects.all())
-    # The study, the sites the reader reads in it, its data version, and the dataset's
-    # stamps and kept rows.
+    # The study, the sites the reader reads in it, its data version, and the order and the
+    # kept rows.
     with django_assert_num_queries(5):
         assert analytics("dataset").json()["count"] == patients

@@ -11,6 +11,7 @@ from analytics import dataset
 from analytics.dataset import analysis_rows
 from analytics.models import AnalysisRow
 from registry import models
+from registry.interchange.importer import cohort_import
 from registry.services import record_delete, record_save
 
 pytestmark = pytest.mark.usefixtures("published")
@@ -125,3 +126,17 @@ def test_a_change_made_while_the_rows_are_computed_is_not_missed():
     assert stamps()[p01.pk] != p01.updated
     assert row("P01")["d30_response"] == "cr"
     assert stamps()[p01.pk] == p01.updated
+
+
+def test_an_import_keeps_the_rows_of_its_patients_once_it_commits(
+    document, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    rows()
+    document["patients"][0]["response_assessments"] = [
+        {"day": 30, "status": "cr", "bm_blast_pct": 1.0, "mrd": "unknown"}
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        cohort_import(data=document)
+    # Every patient re-imported has a new `updated`, and its row was computed again.
+    with django_assert_num_queries(2):
+        assert row("P01")["d30_response"] == "cr"

@@ -1,0 +1,7 @@
+"""The registry's own signals."""
+
+from django.dispatch import Signal
+
+# Sent with `study` once a cohort import has committed. The importer writes in bulk, which
+# sends no post_save, so what is derived from a study's data catches up here.
+cohort_imported = Signal()
