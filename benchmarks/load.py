@@ -3,7 +3,7 @@ PostgreSQL with the production settings, under a bounded mixed load from wrk.
 
     DATABASE_URL=postgres://... python -m benchmarks.load [--patients 10000] [--seconds 30]
         [--connections 8] [--threads 2] [--workers 2 x cores + 1] [--cache redis|locmem]
-        [--mix list=4,detail=4,analytics=2]
+        [--mix list=4,detail=4,analytics=2] [--warm]
 
 `make loadtest` runs it with the defaults. Needs wrk (`apt-get install wrk`) and, for the
 default cache, redis-server. In order:
@@ -17,8 +17,10 @@ default cache, redis-server. In order:
    config.settings.production: DEBUG off, a random SECRET_KEY. Requests carry
    X-Forwarded-Proto: https, as a TLS-terminating load balancer's do, so the settings'
    HTTPS redirect stays on and lets them through;
-4. a warm-up: each statistic asked once (its result cached), then WARM_UP_S of the mix,
-   unmeasured, so that every worker has loaded the views;
+4. a warm-up: each statistic asked once (its result cached), with --warm every address of
+   the list below asked once too (patient pages and details cached, as in a registry that
+   has served them before; without it most of a short run computes them), then WARM_UP_S
+   of the mix, unmeasured, so that every worker has loaded the views;
 5. the measured run: wrk (benchmarks/load.lua) for --seconds over a fixed list of requests
    in the proportions of --mix (MIX by default): list pages of 50 (the first, any page, a
    filtered one), patient details (any patient), and the analytics statistics
@@ -46,6 +48,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +89,7 @@ class Options:
     workers: int
     cache: str
     mix: dict[str, int]
+    warm: bool = False
 
 
 def request_mix(
@@ -304,12 +308,27 @@ def serve_and_load(
                 if not answers(url, {"Authorization": f"Token {token}"}):
                     raise RuntimeError(f"warm-up: {url} did not answer 200")
             print(f"warm-up: statistics cached in {time.perf_counter() - started:.1f} s")
+            if options.warm:
+                started = time.perf_counter()
+                ask_each_once(base, token, paths, options.connections)
+                print(f"warm-up: every address asked once in {time.perf_counter() - started:.1f} s")
             wrk(base, token, paths, options, WARM_UP_S)
             offset = settled_size(log_path)
             result = parse_wrk(wrk(base, token, paths, options, options.seconds))
     with log_path.open() as written:
         written.seek(offset)
         return result, written.read()
+
+
+def ask_each_once(base: str, token: str, paths: Path, clients: int) -> None:
+    """Every address of the list asked once, by `clients` at a time."""
+    addresses = sorted(set(paths.read_text().split()))
+    headers = {"Authorization": f"Token {token}"}
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        answered = pool.map(lambda path: (path, answers(base + path, headers)), addresses)
+        failed = [path for path, ok in answered if not ok]
+    if failed:
+        raise RuntimeError(f"warm-up: {failed[0]} did not answer 200")
 
 
 def settled_size(log_path: Path) -> int:
@@ -337,7 +356,8 @@ def report(options: Options, result: WrkResult, kinds: dict) -> None:
     print(
         f"{options.patients:,} patients; gunicorn {options.workers} workers, cache "
         f"{options.cache}; wrk {options.threads} threads x {options.connections} "
-        f"connections for {options.seconds} s; mix {mix}; load average "
+        f"connections for {options.seconds} s; mix {mix}{'; warmed' if options.warm else ''}; "
+        f"load average "
         f"{os.getloadavg()[0]:.2f} (last minute, {os.cpu_count()} cores)"
     )
     print(
@@ -366,6 +386,7 @@ def options(arguments: list[str]) -> Options:
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--cache", choices=["redis", "locmem"], default="redis")
     parser.add_argument("--mix", type=mix_of, default=MIX, help="e.g. list=4,detail=4,analytics=2")
+    parser.add_argument("--warm", action="store_true", help="ask every address once first")
     parsed = parser.parse_args(arguments)
     if parsed.threads > parsed.connections:
         parser.error("--threads must not exceed --connections (wrk gives each thread some)")

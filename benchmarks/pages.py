@@ -1,6 +1,6 @@
 """Timings of the patient list and a patient's detail through the API, on synthetic studies.
 
-    DATABASE_URL=postgres://... python -m benchmarks.pages [PATIENTS ...]
+    DATABASE_URL=postgres://... python -m benchmarks.pages [--cold] [PATIENTS ...]
 
 Default sizes: 1,000 and 10,000 patients (100,000: `python -m benchmarks.pages 100000`).
 Runs in a throwaway database (benchmarks.scratch). Requests go through the whole stack, as
@@ -10,12 +10,16 @@ p50 and p99 of those; then once more counting its SQL queries and their time in 
 database, and the size of the answer. A list page has 50 patients, each with every
 section nested; the detail is a different patient each repeat. The target for 100,000
 patients: a list page of 50 under 50 ms p50.
+
+Answers are cached (registry.api.caching), so a repeated request is served from the cache;
+with --cold the cache is emptied before each request, which measures computing the answer.
 """
 
 import statistics
 import sys
 import time
 
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
@@ -43,11 +47,16 @@ def percentile(samples: list[float], percent: int) -> float:
     return statistics.quantiles(samples, n=100, method="inclusive")[percent - 1]
 
 
-def timings(client: APIClient, addresses: list[str]) -> tuple[list[float], object]:
-    """Seconds of each request, one unmeasured first, and the last answer."""
+def timings(
+    client: APIClient, addresses: list[str], cold: bool = False
+) -> tuple[list[float], object]:
+    """Seconds of each request, one unmeasured first, and the last answer; `cold`: each
+    with an empty cache."""
     response = client.get(addresses[0])
     samples = []
     for address in addresses:
+        if cold:
+            cache.clear()
         started = time.perf_counter()
         response = client.get(address)
         samples.append(time.perf_counter() - started)
@@ -66,7 +75,7 @@ def queries(client: APIClient, address: str) -> tuple[int, float]:
 Row = tuple[str, float, float, int, float, int]  # request, p50, p99, queries, SQL s, bytes
 
 
-def benchmark(patients: int) -> list[Row]:
+def benchmark(patients: int, cold: bool = False) -> list[Row]:
     study = synthetic_study(patients)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {coordinator_token(study)}")
@@ -79,7 +88,7 @@ def benchmark(patients: int) -> list[Row]:
             "/api/v1/" + template.format(code=study.code, middle=middle, patient=patient)
             for patient in spread
         ]
-        samples, response = timings(client, addresses)
+        samples, response = timings(client, addresses, cold)
         count, sql = queries(client, addresses[-1])
         p50, p99 = percentile(samples, 50), percentile(samples, 99)
         rows.append((label, p50, p99, count, sql, len(response.content)))
@@ -99,11 +108,14 @@ def report(patients: int, rows: list[Row]) -> None:
         )
 
 
-def main(sizes: list[int]) -> None:
+def main(sizes: list[int], cold: bool = False) -> None:
+    print(f"cache: {'emptied before each request' if cold else 'kept'}")
     with scratch_database("pages"):
         for patients in sizes:
-            report(patients, benchmark(patients))
+            report(patients, benchmark(patients, cold))
 
 
 if __name__ == "__main__":
-    main([int(size) for size in sys.argv[1:]] or list(SIZES))
+    arguments = sys.argv[1:]
+    sizes = [int(size) for size in arguments if size != "--cold"]
+    main(sizes or list(SIZES), cold="--cold" in arguments)

@@ -27,7 +27,7 @@ from registry.admin_access import (
     ScopedStudyAdmin,
 )
 from registry.admin_course import CourseCheck, CourseFormSet
-from registry.selectors import patients_with_status
+from registry.selectors import patients_with_day_30_response, patients_with_status
 
 
 class ExtramedullarySitesField(forms.MultipleChoiceField):
@@ -209,11 +209,11 @@ class Day30ResponseFilter(admin.SimpleListFilter):
         return [*choices.ResponseStatus.choices, ("none", "Not assessed")]
 
     def queryset(self, request, queryset):
-        if self.value() == "none":
-            return queryset.filter(d30_status__isnull=True)
-        if self.value():
-            return queryset.filter(d30_status=self.value())
-        return queryset
+        if not self.value():
+            return queryset
+        return patients_with_day_30_response(
+            queryset, None if self.value() == "none" else self.value()
+        )
 
 
 class YesNoFilter(admin.SimpleListFilter):

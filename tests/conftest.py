@@ -11,12 +11,22 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Permission, User
+from django.core.cache import cache
 
 from registry.access import membership_grant
 from registry.models import Role, Site
 from tests import factories
 
 PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: the tests' databases are rolled back, and an
+    answer cached by one test must not be served in another."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -30,10 +30,12 @@ from axes.helpers import get_lockout_message
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.contrib.auth.signals import user_logged_in
+from django.db.models import Model
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.decorators import method_decorator
 from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -54,7 +56,7 @@ from rest_framework.response import Response
 
 from registry import access
 from registry import models as registry
-from registry.api import filters
+from registry.api import caching, filters
 from registry.api import serializers as api
 from registry.api.audit import VersionedRecordMixin
 from registry.api.permissions import OneToOnePermissions, RolePermissions
@@ -99,12 +101,33 @@ class Pagination(pagination.PageNumberPagination):
             raise ValidationError({self.page_size_query_param: [message]})
         return int(value)
 
-    def get_page_number(self, request, paginator) -> str:
+    def get_page_number(self, request, paginator) -> int:
+        return self.checked_number(super().get_page_number(request, paginator))
+
+    def checked_number(self, number: str | int) -> str | int:
         # A page past the end is a 404 (DRF's answer); a page that is not a number is a 400.
-        number = super().get_page_number(request, paginator)
-        if number not in self.last_page_strings and not str(number).isdigit():
+        if number in self.last_page_strings:
+            return number
+        if not str(number).isdigit():
             raise ValidationError({self.page_query_param: ["A page number: 1, 2, 3 …"]})
-        return number
+        return int(number)
+
+    def page_asked(self, request) -> dict:
+        """The size and number of the page asked for, checked, before anything is read."""
+        number = request.query_params.get(self.page_query_param) or 1
+        return {"page_size": self.get_page_size(request), "page": self.checked_number(number)}
+
+    def page_answer(self, results: list) -> dict:
+        """The page just paginated, as the cache keeps it: without its links, which name
+        the address asked for."""
+        return {"count": self.page.paginator.count, "number": self.page.number, "results": results}
+
+    def answer_page(self, request, page: dict) -> Response:
+        """The answer for a page kept by `page_answer`, with this request's links."""
+        self.request = request
+        paginator = self.django_paginator_class(range(page["count"]), self.get_page_size(request))
+        self.page = paginator.page(page["number"])
+        return self.get_paginated_response(page["results"])
 
     def get_paginated_response_schema(self, schema: dict) -> dict:
         paginated = super().get_paginated_response_schema(schema)
@@ -180,7 +203,27 @@ class PatientViewSet(VersionedRecordMixin, RegistryViewMixin, viewsets.ModelView
         return access.visible_patients(self.request.user, patients)
 
     def list(self, request, *args, **kwargs) -> Response:
-        # A page in two steps: the ids of its patients, found with only the status columns
+        query = self.query() | self.paginator.page_asked(request)
+        page = caching.patient_page(request.user, query, self.page_of_patients)
+        return self.paginator.answer_page(request, page)
+
+    def query(self) -> dict:
+        """The filters, the ordering and the search as they read the request; a 400 naming
+        any value they refuse."""
+        # Only the parameters are read here: building the patients' queryset costs more
+        # than answering from the cache.
+        patients = registry.Patient.objects.none()
+        filterset = DjangoFilterBackend().get_filterset(self.request, patients, self)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        values = {
+            name: value.pk if isinstance(value, Model) else value
+            for name, value in filterset.form.cleaned_data.items()
+        }
+        return values | {"search": SearchFilter().get_search_terms(self.request)}
+
+    def page_of_patients(self) -> dict:
+        # In two steps: the ids of the page's patients, found with only the status columns
         # the filters or the ordering ask for, then those patients with every column and
         # section (registry.selectors.patients_filterable_by_status).
         patients = patients_filterable_by_status(self.visible()).alias(
@@ -189,7 +232,20 @@ class PatientViewSet(VersionedRecordMixin, RegistryViewMixin, viewsets.ModelView
         ids = self.paginate_queryset(self.filter_queryset(patients).values_list("pk", flat=True))
         rows = self.get_queryset().in_bulk(ids)
         serializer = self.get_serializer([rows[pk] for pk in ids], many=True)
-        return self.get_paginated_response(serializer.data)
+        return self.paginator.page_answer(serializer.data)
+
+    def retrieve(self, request, *args, **kwargs) -> Response:
+        if request.query_params:
+            # The filters apply to a detail too (a patient they leave out is not found):
+            # rarely asked, so not cached.
+            return super().retrieve(request, *args, **kwargs)
+        version = caching.patient_version(request.user, kwargs["pk"])
+        # The ETag of the version the answer is filed under: the one it shows.
+        self.versioned = version.record
+        return Response(caching.patient_detail(version, self.patient_answer))
+
+    def patient_answer(self) -> dict:
+        return self.get_serializer(self.get_object()).data
 
     def get_serializer(self, *args, **kwargs):
         serializer = super().get_serializer(*args, **kwargs)

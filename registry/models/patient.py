@@ -59,7 +59,12 @@ class Patient(models.Model):
                 violation_error_message="This study already has a patient with this study id",
             )
         ]
-        indexes = [models.Index(fields=["study", "site"])]
+        indexes = [
+            models.Index(fields=["study", "site"]),
+            # The latest `updated` is part of the key of the API's cached answers
+            # (registry.api.caching), read for every list page.
+            models.Index(fields=["updated"], name="patient_updated_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.subject_id

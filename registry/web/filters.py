@@ -4,6 +4,7 @@ import django_filters
 from django.db.models import QuerySet
 
 from registry import choices, models
+from registry.selectors import patients_with_day_30_response
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
@@ -53,9 +54,7 @@ class PatientFilterSet(django_filters.FilterSet):
         self.filters["site"].queryset = sites
 
     def filter_d30(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        if value == "none":
-            return queryset.filter(d30_status__isnull=True)
-        return queryset.filter(d30_status=value)
+        return patients_with_day_30_response(queryset, None if value == "none" else value)
 
     def filter_yes_no(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(**{name: value == "yes"})

@@ -1,6 +1,6 @@
 """Fixtures of the analytics tests: a signed-in reader, someone signed out, the published
 cohort (tests/data/hcd19-published-cohort.json, built to reproduce An et al., BMC Cancer
-2022) and an empty cache around every test."""
+2022). The cache is emptied around every test (tests/conftest.py)."""
 
 import copy
 import json
@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from registry.access import membership_grant
@@ -17,13 +16,6 @@ from registry.models import Role, Study
 from tests.factories import StudyFactory
 
 PUBLISHED = json.loads((Path(__file__).parents[1] / "data/hcd19-published-cohort.json").read_text())
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -88,9 +88,10 @@ def test_it_shows_missing_one_to_one_sections_as_null(reader_client):
 def test_it_lists_in_a_fixed_number_of_queries(reader_client, django_assert_num_queries, size):
     for _ in range(size):
         full_course()
-    # count, the page's ids, its patients (with study, site and the one-to-one sections),
-    # one per list section
-    with django_assert_num_queries(9):
+    # the sites the reader reads and their studies' data version (the cache key), count,
+    # the page's ids, its patients (with study, site and the one-to-one sections), one per
+    # list section
+    with django_assert_num_queries(11):
         response = reader_client.get(URL, {"page_size": 500})
     assert response.json()["count"] == size
 
@@ -109,7 +110,8 @@ def test_it_shows_one_patient_in_a_fixed_number_of_queries(
     reader_client, django_assert_num_queries
 ):
     patient = full_course()
-    with django_assert_num_queries(7):
+    # the patient's version (the cache key), then the patient as before: 7
+    with django_assert_num_queries(8):
         reader_client.get(f"{URL}{patient.pk}/")
 
 

@@ -1,0 +1,218 @@
+"""Cached patient answers (registry.api.caching): a repeated read is served from the cache,
+and every write, whichever way it is made, and every change of role shows on the next read."""
+
+import json
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from registry import services
+from registry.access import membership_grant, membership_revoke
+from registry.api import caching
+from registry.models import Role
+from tests import factories
+from tests.api.conftest import full_course
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("roles")]
+
+URL = "/api/v1/patients/"
+PUBLISHED = Path(__file__).parent.parent / "data" / "hcd19-published-cohort.json"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def listed(client, **params) -> list[str]:
+    response = client.get(URL, params)
+    assert response.status_code == 200, response.content
+    return [patient["study_id"] for patient in response.json()["results"]]
+
+
+def detail(client, patient) -> dict:
+    response = client.get(f"{URL}{patient.pk}/")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def at_pumc(**fields):
+    site = factories.SiteFactory(code="PUMC", name="Peking Union Medical College Hospital")
+    return factories.PatientFactory(site=site, **fields)
+
+
+def import_cohort(client, document: dict) -> None:
+    response = client.post("/api/v1/studies/import/", document, format="json")
+    assert response.status_code == 200, response.content
+
+
+def test_it_serves_a_repeated_page_from_the_cache(reader_client, django_assert_num_queries):
+    full_course()
+    first = reader_client.get(URL).json()
+    # the sites the reader reads and the data version of their studies: nothing serialised
+    with django_assert_num_queries(2):
+        assert reader_client.get(URL).json() == first
+
+
+def test_it_serves_a_repeated_detail_from_the_cache_with_its_etag(
+    reader_client, django_assert_num_queries
+):
+    patient = full_course()
+    first = reader_client.get(f"{URL}{patient.pk}/")
+    with django_assert_num_queries(1):  # the patient's version, which checks access too
+        second = reader_client.get(f"{URL}{patient.pk}/")
+    assert second.json() == first.json()
+    assert second["ETag"] == first["ETag"] == f'W/"patient-{patient.pk}-1"'
+
+
+def test_it_files_pages_under_the_parameters_as_the_filters_read_them(
+    reader_client, django_assert_num_queries
+):
+    factories.PatientFactory(sex="female")
+    first = reader_client.get(URL, {"sex": "female", "page": "1", "study": "HCD19"}).json()
+    # the study's code checked, then as for any cached page
+    with django_assert_num_queries(3):
+        again = reader_client.get(URL, {"study": "HCD19", "page": "01", "sex": "female"})
+    assert again.json() == first
+    assert listed(reader_client, sex="male") == []
+
+
+def test_it_links_a_cached_page_to_the_address_asked_for(reader_client):
+    for _ in range(3):
+        factories.PatientFactory()
+    reader_client.get(URL, {"page_size": 2})
+    body = reader_client.get(URL, {"page_size": 2, "sex": ""}).json()
+    assert body["count"] == 3
+    assert body["next"] == "http://testserver/api/v1/patients/?page=2&page_size=2&sex="
+
+
+def test_it_shows_a_section_changed_through_the_api(editor_client, reader_client):
+    patient = full_course()
+    infusion = patient.infusions.get()
+    assert detail(reader_client, patient)["infusions"][0]["lot"] == "L-0001"
+    reader_client.get(URL)
+    response = editor_client.patch(
+        f"/api/v1/infusions/{infusion.pk}/", {"lot": "L-2"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert detail(reader_client, patient)["infusions"][0]["lot"] == "L-2"
+    assert reader_client.get(URL).json()["results"][0]["infusions"][0]["lot"] == "L-2"
+
+
+def test_it_shows_a_section_added_and_deleted_through_the_api(editor_client, reader_client):
+    patient = full_course()
+    assert len(detail(reader_client, patient)["car_t_counts"]) == 2
+    counts = f"{URL}{patient.pk}/car-t-counts/"
+    added = editor_client.post(counts, {"day": 21, "cells_per_ul": 12.5}, format="json")
+    assert added.status_code == 201, added.content
+    assert len(detail(reader_client, patient)["car_t_counts"]) == 3
+    assert editor_client.delete(f"/api/v1/car-t-counts/{added.json()['id']}/").status_code == 204
+    assert len(detail(reader_client, patient)["car_t_counts"]) == 2
+
+
+def test_it_shows_a_change_saved_by_the_pages_and_the_admin(editor, reader_client):
+    # The clinicians' pages and the admin save through registry.services.
+    patient = full_course()
+    first = reader_client.get(f"{URL}{patient.pk}/")
+    reader_client.get(URL, {"sex": "male"})
+    patient.sex = "male"
+    services.record_save(record=patient, user=editor, reason="Corrected", version=1)
+    again = reader_client.get(f"{URL}{patient.pk}/")
+    assert again.json()["sex"] == "male"
+    assert again["ETag"] != first["ETag"]
+    assert listed(reader_client, sex="male") == [patient.subject_id]
+
+
+def test_it_forgets_a_deleted_patient(editor_client, reader_client):
+    kept, deleted = factories.PatientFactory(), full_course()
+    assert listed(reader_client) == [kept.subject_id, deleted.subject_id]
+    detail(reader_client, deleted)
+    assert editor_client.delete(f"{URL}{deleted.pk}/").status_code == 204
+    assert listed(reader_client) == [kept.subject_id]
+    assert reader_client.get(f"{URL}{deleted.pk}/").status_code == 404
+
+
+def test_it_shows_an_imported_cohort(editor_client, reader_client):
+    document = json.loads(PUBLISHED.read_text())
+    assert listed(reader_client) == []
+    import_cohort(editor_client, document)
+    assert reader_client.get(URL).json()["count"] == 19
+    first = document["patients"][0]
+    patient_url = f"{URL}?search={first['study_id']}"
+    assert reader_client.get(patient_url).json()["results"][0]["sex"] == first["sex"]
+
+    first["sex"] = "female" if first["sex"] == "male" else "male"
+    import_cohort(editor_client, document)  # in place: the same patients, no signals sent
+    assert reader_client.get(patient_url).json()["results"][0]["sex"] == first["sex"]
+
+
+def test_it_shows_a_site_renamed(reader_client):
+    patient = factories.PatientFactory()
+    assert detail(reader_client, patient)["site"] == "BOREN"
+    reader_client.get(URL)
+    patient.site.code = "BOREN2"
+    patient.site.save()
+    assert detail(reader_client, patient)["site"] == "BOREN2"
+    assert reader_client.get(URL).json()["results"][0]["site"] == "BOREN2"
+
+
+def signed_in(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_a_clinician_never_gets_another_site_s_cached_answers(editor_client, neighbour):
+    home, theirs = factories.PatientFactory(), at_pumc()
+    assert listed(editor_client) == [home.subject_id, theirs.subject_id]
+    detail(editor_client, home)
+    clinician = signed_in(neighbour)
+    assert listed(clinician) == [theirs.subject_id]
+    assert clinician.get(f"{URL}{home.pk}/").status_code == 404
+
+
+def test_an_outsider_never_gets_the_study_s_cached_answers(reader_client, outsider):
+    patient = factories.PatientFactory()
+    assert listed(reader_client) == [patient.subject_id]
+    detail(reader_client, patient)
+    client = signed_in(outsider)
+    assert listed(client) == []
+    assert client.get(f"{URL}{patient.pk}/").status_code == 404
+
+
+def test_a_role_granted_or_revoked_shows_on_the_next_read(roles, neighbour):
+    home, theirs = factories.PatientFactory(), at_pumc()
+    clinician = signed_in(neighbour)
+    assert listed(clinician) == [theirs.subject_id]
+
+    membership_grant(user=neighbour, study=roles, role=Role.CLINICIAN, sites=roles.sites.all())
+    assert listed(clinician) == [home.subject_id, theirs.subject_id]
+    assert detail(clinician, home)["study_id"] == home.subject_id
+
+    membership_revoke(user=neighbour, study=roles, sites=[home.site])
+    assert listed(clinician) == [theirs.subject_id]
+    assert clinician.get(f"{URL}{home.pk}/").status_code == 404
+
+    membership_revoke(user=neighbour, study=roles)
+    assert listed(clinician) == []
+    assert clinician.get(f"{URL}{theirs.pk}/").status_code == 404
+
+
+def test_it_replaces_the_data_token_once_a_write_commits(django_capture_on_commit_callbacks):
+    before = caching.data_token()
+    with django_capture_on_commit_callbacks() as callbacks:
+        factories.PatientFactory()
+        # Not before the commit: a read now would file the old data under a new token.
+        assert caching.data_token() == before
+    assert callbacks
+    for callback in callbacks:
+        callback()
+    assert caching.data_token() != before
+
+
+def test_it_answers_404_for_a_patient_id_that_is_not_a_number(reader_client):
+    assert reader_client.get(f"{URL}abc/").status_code == 404
