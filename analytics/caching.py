@@ -22,8 +22,8 @@ and the replica catching up moves the fingerprint on.
 An in-place change of a section made with QuerySet.update() is the one write neither part
 sees; the registry makes none.
 
-Results are cached, and so are the analysis dataset's rows of each set of filters, which
-the endpoints asked with the same filters share.
+Results are cached, and so is the data frame of each set of filters, which the endpoints
+asked with the same filters share (analytics.results.study_frame).
 """
 
 import gc

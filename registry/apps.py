@@ -9,6 +9,7 @@ class RegistryConfig(AppConfig):
     def ready(self) -> None:
         # Also connects the receiver that attributes cascaded history rows.
         from registry import services
+        from registry.api import caching
         from registry.interchange.schema import SECTIONS
 
         for model, _is_list in SECTIONS.values():
@@ -17,6 +18,4 @@ class RegistryConfig(AppConfig):
             post_delete.connect(services.patient_touched, sender=model, dispatch_uid=f"{uid}-del")
 
         # Cached API answers are filed under a token that every write replaces.
-        from registry.api import caching
-
         caching.connect_signals()

@@ -36,7 +36,7 @@ from django.db.models.signals import post_delete, post_save
 from rest_framework.generics import get_object_or_404
 
 from registry import access
-from registry.course import LIST_SECTIONS, ONE_TO_ONE_SECTIONS
+from registry.interchange.schema import SECTIONS
 from registry.models import Patient, Site, Study
 from registry.signals import cohort_imported
 
@@ -131,8 +131,7 @@ def data_changed(sender, **kwargs) -> None:
 def connect_signals() -> None:
     """Every record a patient's answers show, and the cohort import, which writes in bulk
     (RegistryConfig.ready)."""
-    sections = [Patient._meta.get_field(name).related_model for name in LIST_SECTIONS]
-    sections += [Patient._meta.get_field(name).related_model for name in ONE_TO_ONE_SECTIONS]
+    sections = [model for model, _is_list in SECTIONS.values()]
     for model in [Study, Site, Patient, *sections]:
         uid = f"registry-api-{model._meta.model_name}"
         post_save.connect(data_changed, sender=model, dispatch_uid=f"{uid}-saved")
