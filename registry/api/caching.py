@@ -1,9 +1,9 @@
-"""Cached answers of the patient list and of a patient's detail.
+"""Cached answers of the patient list and of a patient's detail, kept as written JSON.
 
 Turning patients into JSON costs far more than reading them (a list page of 50 patients
 holds some 15,000 values), so each answer is kept in the cache (Redis with REDIS_URL, else
-each process's memory) under a key naming everything the answer depends on, read afresh
-for every request:
+each process's memory) as the bytes the JSON renderer wrote, under a key naming
+everything the answer depends on, read afresh for every request:
 
 - A patient's detail: the patient's id, version and `updated`, and the codes of its study
   and site. Every save or deletion of the patient or of a section of its course moves
@@ -12,14 +12,18 @@ for every request:
   not found.
 - A page of the list: the sites whose patients the user reads, with their codes and their
   studies' codes (a role granted or taken away, a site or a study renamed: another key);
-  the parameters as the filters read them, and the page and its size (the caller's
-  `query`); and the data version, as for the analytics' results (analytics.caching): the
-  latest change the database holds (`_latest_change`), which the cohort import moves
-  although its bulk writes send no post_save, and a token replaced once a transaction that
-  saved or deleted a study, site, patient or section commits, or an import. Both are
-  global: any write files every page anew, which is cheap to tell and rare beside reads.
+  the query string as sent (only a query the filters accepted has an answer filed, so a
+  cached answer needs no checking again); and the data version, as for the analytics'
+  results (analytics.caching): the latest change the database holds (`_latest_change`),
+  which the cohort import moves although its bulk writes send no post_save, and a token
+  replaced once a transaction that saved or deleted a study, site, patient or section
+  commits, or an import. Both are global: any write files every page anew, which is cheap
+  to tell and rare beside reads. A page's links name the address asked for: they are
+  written for each request around the kept results.
 
 Users who read the same sites share the pages: nothing else of theirs is in the answer.
+An answer asked for in another form than plain JSON (the browsable API, indented JSON) is
+read back from the kept bytes and rendered as asked.
 """
 
 import hashlib
@@ -28,12 +32,17 @@ import uuid
 from collections.abc import Callable
 from dataclasses import astuple, dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Subquery
 from django.db.models.signals import post_delete, post_save
+from django.http import HttpResponse, QueryDict
 from rest_framework.generics import get_object_or_404
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from registry import access
 from registry.interchange.schema import SECTIONS
@@ -41,9 +50,10 @@ from registry.models import Patient, Site, Study
 from registry.signals import cohort_imported
 
 # Part of every key: bump it when the answers change shape.
-ANSWERS_FORMAT = 1
+ANSWERS_FORMAT = 2
 TIMEOUT = 24 * 60 * 60
 TOKEN_KEY = "registry-api:data-token"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -70,13 +80,34 @@ def patient_version(user, pk: int | str) -> PatientVersion:
     return PatientVersion(*get_object_or_404(rows, pk=pk))
 
 
-def patient_detail(version: PatientVersion, compute: Callable[[], dict]) -> dict:
-    return _cached(("patient", version.pk, _digest(astuple(version))), compute)
+def patient_detail(version: PatientVersion, compute: Callable[[], dict]) -> bytes:
+    """The patient's detail as written JSON; `compute` gives it as data."""
+    key = ("patient", version.pk, _digest(astuple(version)))
+    return _cached(key, lambda: rendered(compute()))
 
 
-def patient_page(user, query: dict, compute: Callable[[], dict]) -> dict:
-    """A page of the patients `user` reads, for the parameters in `query`."""
-    return _cached(("patients", _digest([_list_version(user), query])), compute)
+def patient_page(user, query: QueryDict, compute: Callable[[], dict]) -> dict:
+    """A page of the patients `user` reads, for the query string `query`: `compute` checks
+    the query (a 400 naming what it refuses files nothing) and gives the page."""
+    parameters = sorted(query.lists())
+    return _cached(("patients", _digest([_list_version(user), parameters])), compute)
+
+
+def rendered(data) -> bytes:
+    """`data` written as the API's JSON renderer writes it."""
+    return JSONRenderer().render(data)
+
+
+def answer(request: Request, written: bytes) -> HttpResponse:
+    """The answer to `request` of JSON already written: sent as it is when plain JSON was
+    asked for (nearly always), else read back and rendered as asked."""
+    renderer = request.accepted_renderer
+    if (
+        type(renderer) is JSONRenderer
+        and renderer.get_indent(request.accepted_media_type, {}) is None
+    ):
+        return HttpResponse(written, content_type=renderer.media_type)
+    return Response(json.loads(written))
 
 
 def _list_version(user) -> list:
@@ -98,7 +129,7 @@ def _latest_change() -> tuple | None:
     return latest.values_list("updated", "change").first()
 
 
-def _cached(key: tuple, compute: Callable[[], dict]) -> dict:
+def _cached(key: tuple, compute: Callable[[], T]) -> T:
     key = ":".join(["registry-api", str(ANSWERS_FORMAT), *map(str, key)])
     answer = cache.get(key)
     if answer is None:

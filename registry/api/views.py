@@ -30,12 +30,10 @@ from axes.helpers import get_lockout_message
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.contrib.auth.signals import user_logged_in
-from django.db.models import Model
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.decorators import method_decorator
 from django_filters.rest_framework import DjangoFilterBackend
-from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -112,22 +110,25 @@ class Pagination(pagination.PageNumberPagination):
             raise ValidationError({self.page_query_param: ["A page number: 1, 2, 3 …"]})
         return int(number)
 
-    def page_asked(self, request) -> dict:
-        """The size and number of the page asked for, checked, before anything is read."""
-        number = request.query_params.get(self.page_query_param) or 1
-        return {"page_size": self.get_page_size(request), "page": self.checked_number(number)}
-
-    def page_answer(self, results: list) -> dict:
-        """The page just paginated, as the cache keeps it: without its links, which name
-        the address asked for."""
+    def page_answer(self, results: bytes) -> dict:
+        """The page just paginated, as the cache keeps it: its results as written JSON, and
+        without its links, which name the address asked for."""
         return {"count": self.page.paginator.count, "number": self.page.number, "results": results}
 
-    def answer_page(self, request, page: dict) -> Response:
-        """The answer for a page kept by `page_answer`, with this request's links."""
+    def answer_page(self, request, page: dict) -> HttpResponse:
+        """The answer for a page kept by `page_answer`, with this request's links: the
+        same JSON as get_paginated_response's."""
         self.request = request
         paginator = self.django_paginator_class(range(page["count"]), self.get_page_size(request))
         self.page = paginator.page(page["number"])
-        return self.get_paginated_response(page["results"])
+        links = {
+            "count": page["count"],
+            "next": self.get_next_link(),
+            "previous": self.get_previous_link(),
+        }
+        # {"count":…,"next":…,"previous":…} with ,"results":[…] before the closing brace.
+        written = caching.rendered(links)[:-1] + b',"results":' + page["results"] + b"}"
+        return caching.answer(request, written)
 
     def get_paginated_response_schema(self, schema: dict) -> dict:
         paginated = super().get_paginated_response_schema(schema)
@@ -202,39 +203,24 @@ class PatientViewSet(VersionedRecordMixin, RegistryViewMixin, viewsets.ModelView
         patients = registry.Patient.objects.order_by("study_id", "subject_id")
         return access.visible_patients(self.request.user, patients)
 
-    def list(self, request, *args, **kwargs) -> Response:
-        query = self.query() | self.paginator.page_asked(request)
-        page = caching.patient_page(request.user, query, self.page_of_patients)
+    def list(self, request, *args, **kwargs) -> HttpResponse:
+        page = caching.patient_page(request.user, request.query_params, self.page_of_patients)
         return self.paginator.answer_page(request, page)
-
-    def query(self) -> dict:
-        """The filters, the ordering and the search as they read the request; a 400 naming
-        any value they refuse."""
-        # Only the parameters are read here: building the patients' queryset costs more
-        # than answering from the cache.
-        patients = registry.Patient.objects.none()
-        filterset = DjangoFilterBackend().get_filterset(self.request, patients, self)
-        if not filterset.is_valid():
-            raise translate_validation(filterset.errors)
-        values = {
-            name: value.pk if isinstance(value, Model) else value
-            for name, value in filterset.form.cleaned_data.items()
-        }
-        return values | {"search": SearchFilter().get_search_terms(self.request)}
 
     def page_of_patients(self) -> dict:
         # In two steps: the ids of the page's patients, found with only the status columns
         # the filters or the ordering ask for, then those patients with every column and
-        # section (registry.selectors.patients_filterable_by_status).
+        # section (registry.selectors.patients_filterable_by_status). Filtering checks the
+        # parameters: a 400 naming any value refused.
         patients = patients_filterable_by_status(self.visible()).alias(
             first_infusion_date=filters.first_infusion_date()
         )
         ids = self.paginate_queryset(self.filter_queryset(patients).values_list("pk", flat=True))
         rows = self.get_queryset().in_bulk(ids)
         serializer = self.get_serializer([rows[pk] for pk in ids], many=True)
-        return self.paginator.page_answer(serializer.data)
+        return self.paginator.page_answer(caching.rendered(serializer.data))
 
-    def retrieve(self, request, *args, **kwargs) -> Response:
+    def retrieve(self, request, *args, **kwargs) -> HttpResponse:
         if request.query_params:
             # The filters apply to a detail too (a patient they leave out is not found):
             # rarely asked, so not cached.
@@ -242,7 +228,7 @@ class PatientViewSet(VersionedRecordMixin, RegistryViewMixin, viewsets.ModelView
         version = caching.patient_version(request.user, kwargs["pk"])
         # The ETag of the version the answer is filed under: the one it shows.
         self.versioned = version.record
-        return Response(caching.patient_detail(version, self.patient_answer))
+        return caching.answer(request, caching.patient_detail(version, self.patient_answer))
 
     def patient_answer(self) -> dict:
         return self.get_serializer(self.get_object()).data

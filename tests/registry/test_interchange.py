@@ -8,11 +8,13 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from analytics.models import AnalysisRow
 from registry import models
 from registry.interchange import importer
 from registry.interchange.exporter import cohort_document, iter_cohort_json
 from registry.interchange.importer import cohort_import
 from registry.interchange.reader import DocumentRejected
+from registry.signals import cohort_imported
 
 pytestmark = pytest.mark.django_db
 
@@ -95,6 +97,27 @@ def test_it_imports_a_whole_patient():
     assert stored.infusions.get().total_cells == pytest.approx(61.5 * 240000)
     assert stored.events.count() == 3
     assert stored.eligibility.extramedullary_sites == ["cns"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_stands_whatever_a_receiver_of_its_signal_does(caplog):
+    def failing(sender, **kwargs):
+        raise RuntimeError("the cache is out of reach")
+
+    heard = []
+    cohort_imported.connect(failing, dispatch_uid="test-failing")
+    cohort_imported.connect(lambda sender, study, **kwargs: heard.append(study.code), weak=False,
+                            dispatch_uid="test-heard")  # fmt: skip
+    try:
+        cohort_import(data=cohort(patient(), patient("P02")))
+    finally:
+        cohort_imported.disconnect(dispatch_uid="test-failing")
+        cohort_imported.disconnect(dispatch_uid="test-heard")
+    assert models.Patient.objects.filter(study__code="HCD19").count() == 2
+    assert heard == ["HCD19"]  # the receivers after the failing one heard it too
+    assert "the cache is out of reach" in caplog.text
+    # The analysis rows kept as the import committed, by the analytics' receiver.
+    assert AnalysisRow.objects.filter(patient__study__code="HCD19").count() == 2
 
 
 def test_it_gives_back_the_same_document():
