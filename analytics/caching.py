@@ -4,9 +4,9 @@ A result is stored under: the study, the endpoint, its normalised parameters and
 study's data version. The data version has two parts, because writes reach the database
 two ways:
 
-- a token in the cache, replaced (after the transaction commits) whenever a study, or a
-  section of one of its patients, is saved or deleted one record at a time: the admin, the
-  API. The receivers are connected in AnalyticsConfig.ready().
+- a token in the cache, replaced (after the transaction commits) whenever a study or one
+  of its sites is saved, or a section of one of its patients is saved or deleted, one
+  record at a time: the admin, the API. The receivers are connected in AnalyticsConfig.ready().
 - a fingerprint read from the database in one cheap query: the number of the study's
   patients, their highest id and their latest `updated`. The cohort importer writes with
   bulk_create/bulk_update, which send no signals, but it creates patients or stamps every
@@ -22,8 +22,9 @@ and the replica catching up moves the fingerprint on.
 An in-place change of a section made with QuerySet.update() is the one write neither part
 sees; the registry makes none.
 
-Results are cached, and so is the data frame of each set of filters, which the endpoints
-asked with the same filters share (analytics.results.study_frame).
+Results are cached. The data frame they are computed from is kept in each process's
+memory and brought up to date at each new data version (analytics.frames); at a data
+cut-off, the frame of each set of filters is cached with the results.
 """
 
 import gc
@@ -34,6 +35,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeVar
 
 from django.core.cache import cache
@@ -51,11 +53,25 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
+class DataVersion:
+    """A study's data version: the token, and the fingerprint of its patients."""
+
+    token: str
+    patients: int
+    last_id: int | None
+    updated: datetime | None  # the latest `updated` of the study's patients
+
+    def __str__(self) -> str:
+        updated = self.updated.isoformat() if self.updated else "-"
+        return f"{self.token}.{self.patients}.{self.last_id}.{updated}"
+
+
+@dataclass(frozen=True)
 class StudyCache:
     """One study's cached results at its data version, read once per request."""
 
     study_id: int
-    version: str
+    version: DataVersion
 
     def get(self, name: str, params: dict, compute: Callable[[], T]) -> T:
         """The value for this name and these parameters; computed and stored if absent."""
@@ -100,12 +116,13 @@ def _digest(params: dict) -> str:
 # On the replica, as the rows are (analytics.dataset): a result is filed under the version
 # of the data it was computed from, even while the replica lags behind.
 @use_replica()
-def data_version(study: models.Study) -> str:
+def data_version(study: models.Study) -> DataVersion:
     fingerprint = models.Patient.objects.filter(study=study).aggregate(
         n=Count("pk"), last=Max("pk"), updated=Max("updated")
     )
-    updated = fingerprint["updated"].isoformat() if fingerprint["updated"] else "-"
-    return f"{_token(study.pk)}.{fingerprint['n']}.{fingerprint['last']}.{updated}"
+    return DataVersion(
+        _token(study.pk), fingerprint["n"], fingerprint["last"], fingerprint["updated"]
+    )
 
 
 def _token_key(study_id: int) -> str:
@@ -131,6 +148,10 @@ def study_data_changed(study_id: int | None) -> None:
 
 def study_saved(sender, instance: models.Study, **kwargs) -> None:
     study_data_changed(instance.pk)
+
+
+def site_saved(sender, instance: models.Site, **kwargs) -> None:
+    study_data_changed(instance.study_id)
 
 
 def section_saved(sender, instance, **kwargs) -> None:

@@ -49,6 +49,21 @@ BOOLEAN_COLUMNS = (
     "corticosteroids",
     "plasmapheresis",
 )
+FLOAT_COLUMNS = (
+    "mcd19_interval_months",
+    "car_t_cmax_cells_per_ul",
+    "car_t_auc_0_28",
+    "efs_months",
+    "os_months",
+    "followup_months",
+    "hct_months",
+    "relapse_months",
+    "death_months",
+    "bm_blast_pct",
+)
+
+TYPED = {*INTEGER_COLUMNS, *BOOLEAN_COLUMNS, *FLOAT_COLUMNS, "infusion_date"}
+TEXT_COLUMNS = tuple(column for column in COLUMNS if column not in TYPED)
 
 # Covariates a report can be split by. Categorical ones group by value; numeric ones need a
 # cut point; ordinal ones take either.
@@ -105,12 +120,18 @@ ALL, RESPONDERS = "all", "responders"
 
 
 def analysis_frame(rows: Sequence[dict]) -> pd.DataFrame:
-    """The rows with typed columns: nullable integers and booleans, dates as datetimes."""
+    """The rows with typed columns: nullable integers and booleans, floats, dates as
+    datetimes, the rest (text) as objects. Each column's type is the same whatever the
+    rows hold, so frames of different rows can be put together (analytics.frames)."""
     frame = pd.DataFrame.from_records(list(rows), columns=list(COLUMNS))
     for column in INTEGER_COLUMNS:
         frame[column] = frame[column].astype("Int64")
     for column in BOOLEAN_COLUMNS:
         frame[column] = frame[column].astype("boolean")
+    for column in FLOAT_COLUMNS:
+        frame[column] = frame[column].astype("float64")
+    for column in TEXT_COLUMNS:
+        frame[column] = frame[column].astype(object)
     frame["infusion_date"] = pd.to_datetime(frame["infusion_date"])
     return frame
 

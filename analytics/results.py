@@ -3,8 +3,9 @@
 from collections.abc import Callable, Collection
 
 import pandas as pd
+from rest_framework.filters import search_smart_split
 
-from analytics import reports, tables
+from analytics import frames, reports, tables
 from analytics.caching import StudyCache, study_cache
 from analytics.cohort import RESPONDERS, analysis_frame, in_population
 from analytics.dataset import (
@@ -99,15 +100,30 @@ def study_dataset(study: Study, request: AnalysisRequest) -> bytes:
 def study_frame(
     study: Study, store: StudyCache, request: AnalysisRequest, parts: Collection[str] = PARTS
 ) -> pd.DataFrame:
-    """The data frame of the patients passing the request's filters, built once per data
-    version: the endpoints asked with the same filters share it."""
-    # Kept rows have every column; only rows computed at a cut-off leave parts out.
-    parts = sorted(parts) if request.as_of is not None else sorted(PARTS)
+    """The data frame of the patients passing the request's filters.
+
+    On the data as it stands, selected from the study's frame kept in this process's
+    memory (analytics.frames). At a cut-off, computed from the audit trail once per data
+    version and cached: the endpoints asked with the same filters share it.
+    """
+    if request.as_of is None:
+        return _selected(frames.study_frame(study, store.version), study, request)
     return store.get(
         "frame",
-        {**request.filters, "parts": parts},
+        {**request.filters, "parts": sorted(parts)},
         lambda: analysis_frame(analysis_values(_patients(study, request), parts, request.as_of)),
     )
+
+
+def _selected(kept: frames.KeptFrame, study: Study, request: AnalysisRequest) -> pd.DataFrame:
+    frame = kept.frame
+    if request.scope is not None:
+        codes = [kept.sites[pk] for pk in request.scope if pk in kept.sites]
+        frame = frame[frame["site"].isin(codes)]
+    if request.filterset is not None or search_smart_split(request.search):
+        chosen = _patients(study, request).values_list("pk", flat=True)
+        frame = frame[frame.index.isin(list(chosen))]
+    return frame
 
 
 def study_car_t_counts(

@@ -1,0 +1,174 @@
+"""Each study's analysis data frame, kept in this process's memory between requests.
+
+Every statistic on the data as it stands starts from the data frame of the study's
+analysis rows (analytics.dataset). For a hundred thousand patients, building it takes
+seconds (reading and decoding the kept rows, then typing the columns), where most
+statistics then take tens of milliseconds. So each process keeps the frames of the
+studies it was last asked about (at most MAX_STUDIES; some 70 MiB for a hundred thousand
+patients) and brings a frame up to date rather than building it again:
+
+- While the study's data version (analytics.caching) is the one the frame was checked
+  at, the frame is current.
+- Else the rows of the patients changed since are read (kept, or computed: see
+  dataset.kept_rows) and put in place of theirs. Every change to a patient or a section
+  of its course moves the patient's `updated` (registry.services.patient_touched), so the
+  patients to look at are those whose `updated` is later than the latest the frame has
+  seen, looking back LOOK_BACK further: a transaction that stamped a patient before that
+  latest change but committed after it is still found, unless it lasted longer than that
+  (gunicorn stops a request after 30 s). Of those, the changed ones are those whose
+  `updated` differs from the stamp the frame holds for them.
+- A patient created, moved to another study or deleted changes which rows there are: the
+  frame is put back in the study's order. A patient deleted leaves the study's count of
+  patients (in the data version) short of the frame's: only the study's own stay.
+- A cohort import, which stamps its patients when it starts and commits minutes later,
+  has the frame built again (`imported`, replaced by its signal), as has a change to more
+  patients than REBUILD_OVER.
+- A site renamed: its new code is written into the frame's site column.
+
+A frame is never changed once made: bringing it up to date makes a new one, so a request
+still reading the old one (a threaded server) is not disturbed.
+
+With a data cut-off (as_of), frames are computed from the audit trail instead, and kept
+in the shared cache (analytics.results).
+"""
+
+import threading
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pandas as pd
+from django.core.cache import cache
+from django.db.models import TextField
+from django.db.models.functions import Cast
+
+from analytics.caching import DataVersion
+from analytics.cohort import analysis_frame
+from analytics.dataset import CHUNK, kept_rows
+from config.routers import use_replica
+from registry import models
+
+MAX_STUDIES = 4
+LOOK_BACK = timedelta(minutes=5)
+REBUILD_OVER = CHUNK
+
+
+@dataclass(frozen=True)
+class KeptFrame:
+    frame: pd.DataFrame  # indexed by patient id, in the study's order (by study id)
+    stamps: dict[int, str]  # each patient's `updated` (as text) its row is at least as new as
+    sites: dict[int, str]  # the study's sites' codes, as the frame writes them
+    seen: datetime | None  # the latest `updated` of the study's patients, when last checked
+    version: DataVersion
+    imported: str  # the study's import token it was built at
+
+
+_frames: OrderedDict[int, KeptFrame] = OrderedDict()
+_lock = threading.Lock()
+
+
+@use_replica()
+def study_frame(study: models.Study, version: DataVersion) -> KeptFrame:
+    """The frame of every patient of the study, current at `version` (read before)."""
+    with _lock:
+        kept = _frames.get(study.pk)
+        imported = _imported(study.pk)
+        if kept is None or kept.imported != imported:
+            kept = _built(study, version, imported)
+        elif kept.version != version:
+            kept = _brought_up_to_date(kept, study, version)
+        _frames[study.pk] = kept
+        _frames.move_to_end(study.pk)
+        while len(_frames) > MAX_STUDIES:
+            _frames.popitem(last=False)
+        return kept
+
+
+def _built(study: models.Study, version: DataVersion, imported: str) -> KeptFrame:
+    # The stamps before the rows: a row newer than its stamp is read again next time, never
+    # the other way round.
+    stamps = {pk: stamp for pk, _study, stamp in _stamped(study.patients.all())}
+    frame = _typed(kept_rows(study.patients.order_by("subject_id")))
+    stamps = {pk: stamp for pk, stamp in stamps.items() if pk in frame.index}
+    return KeptFrame(frame, stamps, _site_codes(study), version.updated, version, imported)
+
+
+def _brought_up_to_date(kept: KeptFrame, study: models.Study, version: DataVersion) -> KeptFrame:
+    patients = models.Patient.objects.all()
+    if kept.seen is not None:
+        patients = patients.filter(updated__gte=kept.seen - LOOK_BACK)
+    found = _stamped(patients)
+    changed = {
+        pk: stamp
+        for pk, study_id, stamp in found
+        if study_id == study.pk and kept.stamps.get(pk) != stamp
+    }
+    if len(changed) > REBUILD_OVER:
+        return _built(study, version, kept.imported)
+    rows = _typed(kept_rows(models.Patient.objects.filter(pk__in=changed)))
+    frame, stamps = kept.frame, {**kept.stamps, **changed}
+    # Moved to another study, or deleted while found changed.
+    gone = [pk for pk, study_id, _ in found if study_id != study.pk and pk in stamps]
+    gone += [pk for pk in changed if pk not in rows.index]
+    if rows.index.isin(frame.index).all() and not gone and len(frame) == version.patients:
+        frame = _replaced(frame, rows)
+    else:
+        dropped = [pk for pk in [*changed, *gone] if pk in frame.index]
+        frame = pd.concat([frame.drop(index=dropped), rows])
+        # Only the study's own, in its order: this also drops a patient deleted before
+        # the look back.
+        order = study.patients.order_by("subject_id").values_list("pk", flat=True)
+        frame = frame.reindex([pk for pk in order if pk in frame.index])
+        stamps = {pk: stamp for pk, stamp in stamps.items() if pk in frame.index}
+    sites = _site_codes(study)
+    if sites != kept.sites:
+        renamed = {kept.sites[pk]: code for pk, code in sites.items() if pk in kept.sites}
+        frame = frame.assign(site=frame["site"].map(lambda code: renamed.get(code, code)))
+    return KeptFrame(frame, stamps, sites, version.updated, version, kept.imported)
+
+
+def _stamped(patients) -> list[tuple[int, int, str]]:
+    """Each patient's id, study and `updated`, as text: compared, never computed with, and
+    a hundred thousand strings are read far faster than as many datetimes."""
+    stamp = Cast("updated", output_field=TextField())
+    return list(patients.values_list("pk", "study_id", stamp))
+
+
+def _replaced(frame: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """The frame with these rows in place of those of the same patients."""
+    pieces, start = [], 0
+    for position in sorted(frame.index.get_indexer(rows.index)):
+        pieces += [frame.iloc[start:position], rows.loc[[frame.index[position]]]]
+        start = position + 1
+    return pd.concat([*pieces, frame.iloc[start:]])
+
+
+def _typed(rows: dict[int, list]) -> pd.DataFrame:
+    frame = analysis_frame(list(rows.values()))
+    frame.index = pd.Index(list(rows), dtype="int64", name="patient")
+    return frame
+
+
+def _site_codes(study: models.Study) -> dict[int, str]:
+    return dict(study.sites.order_by("pk").values_list("pk", "code"))
+
+
+def _imported_key(study_id: int) -> str:
+    return f"analytics:imported:{study_id}"
+
+
+def _imported(study_id: int) -> str:
+    token = cache.get(_imported_key(study_id))
+    if token is None:
+        # A fresh random token when there is none (never set, or evicted): every frame
+        # built before is built again.
+        cache.add(_imported_key(study_id), uuid.uuid4().hex, None)
+        token = cache.get(_imported_key(study_id)) or "-"
+    return token
+
+
+def study_imported(sender, study: models.Study, **kwargs) -> None:
+    """After a cohort import (registry.signals.cohort_imported): every process builds the
+    study's frame again."""
+    cache.set(_imported_key(study.pk), uuid.uuid4().hex, None)
