@@ -18,8 +18,8 @@ patients) and brings a frame up to date rather than building it again:
   (gunicorn stops a request after 30 s). Of those, the changed ones are those whose
   `updated` differs from the stamp the frame holds for them.
 - A patient created, moved to another study or deleted changes which rows there are: the
-  frame is put back in the study's order. A patient deleted leaves the study's count of
-  patients (in the data version) short of the frame's: only the study's own stay.
+  frame is put back in the study's order. A patient deleted is found by its history row,
+  with the same look back.
 - A cohort import, which stamps its patients when it starts and commits minutes later,
   has the frame built again (`imported`, replaced by its signal), as has a change to more
   patients than REBUILD_OVER.
@@ -35,7 +35,7 @@ in the shared cache (analytics.results).
 import threading
 import uuid
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import pandas as pd
@@ -43,11 +43,11 @@ from django.core.cache import cache
 from django.db.models import TextField
 from django.db.models.functions import Cast
 
-from analytics.caching import DataVersion
 from analytics.cohort import analysis_frame
 from analytics.dataset import CHUNK, kept_rows
 from config.routers import use_replica
 from registry import models
+from registry.changes import DataVersion
 
 MAX_STUDIES = 4
 LOOK_BACK = timedelta(minutes=5)
@@ -96,8 +96,10 @@ def _built(study: models.Study, version: DataVersion, imported: str) -> KeptFram
 
 def _brought_up_to_date(kept: KeptFrame, study: models.Study, version: DataVersion) -> KeptFrame:
     patients = models.Patient.objects.all()
+    deleted = models.Patient.history.filter(study_id=study.pk, history_type="-")
     if kept.seen is not None:
         patients = patients.filter(updated__gte=kept.seen - LOOK_BACK)
+        deleted = deleted.filter(history_date__gte=kept.seen - LOOK_BACK)
     found = _stamped(patients)
     changed = {
         pk: stamp
@@ -106,22 +108,25 @@ def _brought_up_to_date(kept: KeptFrame, study: models.Study, version: DataVersi
     }
     if len(changed) > REBUILD_OVER:
         return _built(study, version, kept.imported)
+    # Moved to another study, or deleted.
+    gone = [pk for pk, study_id, _ in found if study_id != study.pk and pk in kept.stamps]
+    gone += [pk for pk in deleted.values_list("id", flat=True) if pk in kept.stamps]
+    sites = _site_codes(study)
+    if not changed and not gone and sites == kept.sites:
+        # A change elsewhere: this study's frame stands.
+        return replace(kept, version=version)
     rows = _typed(kept_rows(models.Patient.objects.filter(pk__in=changed)))
     frame, stamps = kept.frame, {**kept.stamps, **changed}
-    # Moved to another study, or deleted while found changed.
-    gone = [pk for pk, study_id, _ in found if study_id != study.pk and pk in stamps]
-    gone += [pk for pk in changed if pk not in rows.index]
-    if rows.index.isin(frame.index).all() and not gone and len(frame) == version.patients:
+    gone += [pk for pk in changed if pk not in rows.index]  # deleted while read
+    if rows.index.isin(frame.index).all() and not gone:
         frame = _replaced(frame, rows)
     else:
         dropped = [pk for pk in [*changed, *gone] if pk in frame.index]
         frame = pd.concat([frame.drop(index=dropped), rows])
-        # Only the study's own, in its order: this also drops a patient deleted before
-        # the look back.
+        # Only the study's own, in its order.
         order = study.patients.order_by("subject_id").values_list("pk", flat=True)
         frame = frame.reindex([pk for pk in order if pk in frame.index])
         stamps = {pk: stamp for pk, stamp in stamps.items() if pk in frame.index}
-    sites = _site_codes(study)
     if sites != kept.sites:
         renamed = {kept.sites[pk]: code for pk, code in sites.items() if pk in kept.sites}
         frame = frame.assign(site=frame["site"].map(lambda code: renamed.get(code, code)))

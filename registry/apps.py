@@ -8,8 +8,7 @@ class RegistryConfig(AppConfig):
 
     def ready(self) -> None:
         # Also connects the receiver that attributes cascaded history rows.
-        from registry import services
-        from registry.api import caching
+        from registry import changes, services
         from registry.interchange.schema import SECTIONS
 
         for model, _is_list in SECTIONS.values():
@@ -17,5 +16,5 @@ class RegistryConfig(AppConfig):
             post_save.connect(services.patient_touched, sender=model, dispatch_uid=f"{uid}-saved")
             post_delete.connect(services.patient_touched, sender=model, dispatch_uid=f"{uid}-del")
 
-        # Cached API answers are filed under a token that every write replaces.
-        caching.connect_signals()
+        # Cached answers are filed under a token that every write replaces.
+        changes.connect_signals()

@@ -13,13 +13,9 @@ everything the answer depends on, read afresh for every request:
 - A page of the list: the sites whose patients the user reads, with their codes and their
   studies' codes (a role granted or taken away, a site or a study renamed: another key);
   the query string as sent (only a query the filters accepted has an answer filed, so a
-  cached answer needs no checking again); and the data version, as for the analytics'
-  results (analytics.caching): the latest change the database holds (`_latest_change`),
-  which the cohort import moves although its bulk writes send no post_save, and a token
-  replaced once a transaction that saved or deleted a study, site, patient or section
-  commits, or an import. Both are global: any write files every page anew, which is cheap
-  to tell and rare beside reads. A page's links name the address asked for: they are
-  written for each request around the kept results.
+  cached answer needs no checking again); and the registry's data version
+  (registry.changes), which any write moves. A page's links name the address asked for:
+  they are written for each request around the kept results.
 
 Users who read the same sites share the pages: nothing else of theirs is in the answer.
 An answer asked for in another form than plain JSON (the browsable API, indented JSON) is
@@ -28,26 +24,20 @@ read back from the kept bytes and rendered as asked.
 
 import hashlib
 import json
-import uuid
 from collections.abc import Callable
 from dataclasses import astuple, dataclass
 from datetime import datetime
 from typing import TypeVar
 
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models import Subquery
-from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse, QueryDict
 from rest_framework.generics import get_object_or_404
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from registry import access
-from registry.interchange.schema import SECTIONS
-from registry.models import Patient, Site, Study
-from registry.signals import cohort_imported
+from registry import access, changes
+from registry.models import Patient
 
 # Part of every key: bump it when the answers change shape.
 ANSWERS_FORMAT = 2
@@ -113,20 +103,7 @@ def answer(request: Request, written: bytes) -> HttpResponse:
 def _list_version(user) -> list:
     columns = ("pk", "code", "study__code")
     sites = list(access.visible_sites(user).order_by("pk").values_list(*columns))
-    return [sites, _latest_change(), data_token()]
-
-
-def _latest_change() -> tuple | None:
-    """The latest `updated` of a patient and the latest row of the patients' history.
-
-    Both come from indexes, in a query that costs the same for a hundred patients or a
-    hundred thousand (counting the patients would not). A patient saved, created or
-    imported moves `updated`, and so does any change to a section of its course; a
-    patient deleted leaves a history row.
-    """
-    history = Patient.history.order_by("-history_id").values("history_id")[:1]
-    latest = Patient.objects.order_by("-updated").annotate(change=Subquery(history))
-    return latest.values_list("updated", "change").first()
+    return [sites, str(changes.data_version())]
 
 
 def _cached(key: tuple, compute: Callable[[], T]) -> T:
@@ -141,30 +118,3 @@ def _cached(key: tuple, compute: Callable[[], T]) -> T:
 def _digest(value) -> str:
     text = json.dumps(value, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-def data_token() -> str:
-    token = cache.get(TOKEN_KEY)
-    if token is None:
-        # A fresh random token when there is none (never set, or evicted) cannot match a
-        # key stored before, as a counter starting again from 0 could.
-        cache.add(TOKEN_KEY, uuid.uuid4().hex, None)
-        token = cache.get(TOKEN_KEY) or "-"
-    return token
-
-
-def data_changed(sender, **kwargs) -> None:
-    """Replace the token once the current transaction commits: not before, or a request
-    in between would file answers from the old data under the new token."""
-    transaction.on_commit(lambda: cache.set(TOKEN_KEY, uuid.uuid4().hex, None))
-
-
-def connect_signals() -> None:
-    """Every record a patient's answers show, and the cohort import, which writes in bulk
-    (RegistryConfig.ready)."""
-    sections = [model for model, _is_list in SECTIONS.values()]
-    for model in [Study, Site, Patient, *sections]:
-        uid = f"registry-api-{model._meta.model_name}"
-        post_save.connect(data_changed, sender=model, dispatch_uid=f"{uid}-saved")
-        post_delete.connect(data_changed, sender=model, dispatch_uid=f"{uid}-deleted")
-    cohort_imported.connect(data_changed, dispatch_uid="registry-api-import")

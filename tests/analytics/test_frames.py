@@ -11,10 +11,10 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from analytics import frames
-from analytics.caching import data_version, study_data_changed
+from analytics.caching import data_version
 from analytics.cohort import analysis_frame
 from analytics.dataset import analysis_values
-from registry import models
+from registry import changes, models
 from registry.interchange.importer import cohort_import
 from registry.services import record_delete, record_save
 from tests import factories
@@ -95,13 +95,10 @@ def test_it_drops_a_deleted_patient(study):
     assert_current(study)
 
 
-def test_it_drops_a_patient_deleted_before_the_look_back(study):
+def test_it_drops_a_patient_deleted_with_others_in_bulk(study):
     kept(study)
-    # Deleted, and the latest change the frame has seen since is far later.
-    models.Patient.objects.filter(subject_id="P07").delete()
-    later = timezone.now() + 2 * frames.LOOK_BACK
-    models.Patient.objects.filter(subject_id="P08").update(updated=later)
-    assert len(kept(study)) == 18
+    models.Patient.objects.filter(subject_id__in=["P07", "P08"]).delete()
+    assert len(kept(study)) == 17
     assert_current(study)
 
 
@@ -122,7 +119,7 @@ def test_it_finds_a_change_committed_after_a_later_one(
 ):
     kept(study)
     # P02 stamped before P03, but committed after P03's change was seen: the commit
-    # replaces the study's token (analytics.caching), not its latest `updated`.
+    # replaces the data token (registry.changes), not the latest `updated`.
     before = timezone.now()
     models.Patient.objects.filter(subject_id="P03").update(
         updated=before + timedelta(seconds=1), sex="male"
@@ -130,7 +127,7 @@ def test_it_finds_a_change_committed_after_a_later_one(
     kept(study)
     with django_capture_on_commit_callbacks(execute=True):
         models.Patient.objects.filter(subject_id="P02").update(updated=before, sex="male")
-        study_data_changed(study.pk)
+        changes.data_changed(sender=models.Patient)
     frame = kept(study)
     assert reads[-1] == ["P02"]
     assert frame.loc[frame["study_id"] == "P02", "sex"].tolist() == ["male"]

@@ -9,9 +9,8 @@ from django.core.cache import cache
 from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
-from registry import services
+from registry import changes, services
 from registry.access import membership_grant, membership_revoke
-from registry.api import caching
 from registry.models import Role
 from tests import factories
 from tests.api.conftest import full_course
@@ -241,15 +240,15 @@ def test_a_role_granted_or_revoked_shows_on_the_next_read(roles, neighbour):
 
 
 def test_it_replaces_the_data_token_once_a_write_commits(django_capture_on_commit_callbacks):
-    before = caching.data_token()
+    before = changes.data_token()
     with django_capture_on_commit_callbacks() as callbacks:
         factories.PatientFactory()
         # Not before the commit: a read now would file the old data under a new token.
-        assert caching.data_token() == before
+        assert changes.data_token() == before
     assert callbacks
     for callback in callbacks:
         callback()
-    assert caching.data_token() != before
+    assert changes.data_token() != before
 
 
 def test_it_answers_404_for_a_patient_id_that_is_not_a_number(reader_client):
