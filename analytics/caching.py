@@ -15,8 +15,6 @@ cut-off, the frame of each set of filters is cached with the results.
 """
 
 import gc
-import hashlib
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -43,7 +41,7 @@ class StudyCache:
 
     def get(self, name: str, params: dict, compute: Callable[[], T]) -> T:
         """The value for this name and these parameters; computed and stored if absent."""
-        key = f"analytics:{RESULTS_FORMAT}:{self.study_id}:{self.version}:{name}:{_digest(params)}"
+        key = f"analytics:{RESULTS_FORMAT}:{self.study_id}:{self.version}:{name}:{changes.digest(params)}"
         value = cache.get(key)
         if value is None:
             with collector_paused():
@@ -74,11 +72,6 @@ def collector_paused() -> Iterator[None]:
 
 def study_cache(study: models.Study) -> StudyCache:
     return StudyCache(study.pk, data_version(study))
-
-
-def _digest(params: dict) -> str:
-    text = json.dumps(params, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 # On the replica, as the rows are (analytics.dataset): a result is filed under the version

@@ -33,20 +33,18 @@ in the shared cache (analytics.results).
 """
 
 import threading
-import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import pandas as pd
-from django.core.cache import cache
 from django.db.models import TextField
 from django.db.models.functions import Cast
 
 from analytics.cohort import analysis_frame
 from analytics.dataset import CHUNK, kept_rows
 from config.routers import use_replica
-from registry import models
+from registry import changes, models
 from registry.changes import DataVersion
 
 MAX_STUDIES = 4
@@ -164,16 +162,11 @@ def _imported_key(study_id: int) -> str:
 
 
 def _imported(study_id: int) -> str:
-    token = cache.get(_imported_key(study_id))
-    if token is None:
-        # A fresh random token when there is none (never set, or evicted): every frame
-        # built before is built again.
-        cache.add(_imported_key(study_id), uuid.uuid4().hex, None)
-        token = cache.get(_imported_key(study_id)) or "-"
-    return token
+    # A fresh token when there is none (never set, or evicted): every frame is built again.
+    return changes.cache_token(_imported_key(study_id))
 
 
 def study_imported(sender, study: models.Study, **kwargs) -> None:
     """After a cohort import (registry.signals.cohort_imported): every process builds the
     study's frame again."""
-    cache.set(_imported_key(study.pk), uuid.uuid4().hex, None)
+    changes.replace_token(_imported_key(study.pk))

@@ -21,6 +21,8 @@ An in-place change of a section made with QuerySet.update() is the one write nei
 sees; the registry makes none.
 """
 
+import hashlib
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -64,22 +66,34 @@ def data_version(study_id: int | None = None) -> DataVersion:
 
 
 def data_token() -> str:
-    token = cache.get(TOKEN_KEY)
+    return cache_token(TOKEN_KEY)
+
+
+def cache_token(key: str) -> str:
+    """The token kept in the cache under `key`; a fresh random one if there is none."""
+    token = cache.get(key)
     if token is None:
         # A fresh random token when there is none (never set, or evicted) cannot match a
         # key stored before, as a counter starting again from 0 could.
-        cache.add(TOKEN_KEY, uuid.uuid4().hex, None)
-        token = cache.get(TOKEN_KEY) or "-"
+        cache.add(key, uuid.uuid4().hex, None)
+        token = cache.get(key) or "-"
     return token
+
+
+def replace_token(key: str) -> None:
+    cache.set(key, uuid.uuid4().hex, None)
 
 
 def data_changed(sender, **kwargs) -> None:
     """Replace the token once the current transaction commits."""
-    transaction.on_commit(_replace_token)
+    transaction.on_commit(lambda: replace_token(TOKEN_KEY))
 
 
-def _replace_token() -> None:
-    cache.set(TOKEN_KEY, uuid.uuid4().hex, None)
+def digest(value) -> str:
+    """A short digest of `value` (anything JSON can write, with str for the rest), for a
+    cache key."""
+    text = json.dumps(value, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def connect_signals() -> None:

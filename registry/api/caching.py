@@ -22,7 +22,6 @@ An answer asked for in another form than plain JSON (the browsable API, indented
 read back from the kept bytes and rendered as asked.
 """
 
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import astuple, dataclass
@@ -72,7 +71,7 @@ def patient_version(user, pk: int | str) -> PatientVersion:
 
 def patient_detail(version: PatientVersion, compute: Callable[[], dict]) -> bytes:
     """The patient's detail as written JSON; `compute` gives it as data."""
-    key = ("patient", version.pk, _digest(astuple(version)))
+    key = ("patient", version.pk, changes.digest(astuple(version)))
     return _cached(key, lambda: rendered(compute()))
 
 
@@ -80,7 +79,7 @@ def patient_page(user, query: QueryDict, compute: Callable[[], dict]) -> dict:
     """A page of the patients `user` reads, for the query string `query`: `compute` checks
     the query (a 400 naming what it refuses files nothing) and gives the page."""
     parameters = sorted(query.lists())
-    return _cached(("patients", _digest([_list_version(user), parameters])), compute)
+    return _cached(("patients", changes.digest([_list_version(user), parameters])), compute)
 
 
 def rendered(data) -> bytes:
@@ -113,8 +112,3 @@ def _cached(key: tuple, compute: Callable[[], T]) -> T:
         answer = compute()
         cache.set(key, answer, TIMEOUT)
     return answer
-
-
-def _digest(value) -> str:
-    text = json.dumps(value, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
