@@ -3,7 +3,7 @@
 Plain pandas over the rows of ``analytics.dataset``; nothing here touches the ORM.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -139,6 +139,35 @@ def analysis_frame(rows: Sequence[dict]) -> pd.DataFrame:
 def is_true(column: pd.Series) -> np.ndarray:
     """True where the value is True; missing counts as not True."""
     return column.fillna(False).to_numpy(dtype=bool)
+
+
+# The patient list's filters (registry.api.filters.PatientFilterSet) over the frame's
+# columns: each takes the frame and the filter's cleaned value and says which rows pass.
+# They must mean what the list's do; tests/analytics/test_frames.py compares the two.
+# vital_status has none: a death before any infusion is no "death" of the dataset.
+FRAME_FILTERS: dict[str, Callable[[pd.DataFrame, object], pd.Series]] = {
+    "site": lambda frame, value: frame["site"].eq(value),
+    "sex": lambda frame, value: frame["sex"].eq(value),
+    "age_min": lambda frame, value: frame["age_years"].ge(value),
+    "age_max": lambda frame, value: frame["age_years"].le(value),
+    "prior_allo_hct": lambda frame, value: frame["prior_allo_hct"].eq(value),
+    "prior_cd22_cart": lambda frame, value: frame["prior_cd22_cart"].eq(value),
+    "d30_response": lambda frame, value: frame["d30_response"].fillna("none").eq(value),
+    "infused_after": lambda frame, value: frame["infusion_date"].ge(pd.Timestamp(value)),
+    "infused_before": lambda frame, value: frame["infusion_date"].le(pd.Timestamp(value)),
+}
+
+
+def passing(frame: pd.DataFrame, filters: Mapping[str, object], terms: Sequence[str]) -> np.ndarray:
+    """Which rows pass the filters (cleaned values by name, FRAME_FILTERS) and have every
+    search term in their study id, as the patient list's ?search= finds them."""
+    chosen = np.ones(len(frame), dtype=bool)
+    for name, value in filters.items():
+        chosen &= is_true(FRAME_FILTERS[name](frame, value))
+    study_ids = frame["study_id"].str.casefold() if terms else None
+    for term in terms:
+        chosen &= study_ids.str.contains(term.casefold(), regex=False).to_numpy(dtype=bool)
+    return chosen
 
 
 def in_population(frame: pd.DataFrame, population: str) -> pd.DataFrame:

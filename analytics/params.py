@@ -158,21 +158,29 @@ class AnalysisRequest:
         return self.params.get("as_of")
 
     @property
-    def filters(self) -> dict:
-        """The filters in a normal form, for cache keys: "010" and "10" are the same age.
-        The user's scope is one of them: users who read different patients share nothing;
-        so is the data cut-off."""
+    def patient_filters(self) -> dict:
+        """The patient filters given, by name, cleaned: "010" and "10" are the same age."""
         cleaned = self.filterset.form.cleaned_data if self.filterset else {}
-        found = {
+        return {
             name: value
             for name, value in cleaned.items()
             if name in PATIENT_FILTERS and value not in (None, "")
         }
+
+    @property
+    def search_terms(self) -> list[str]:
+        return search_smart_split(self.search)
+
+    @property
+    def filters(self) -> dict:
+        """The filters in a normal form, for cache keys. The user's scope is one of them:
+        users who read different patients share nothing; so is the data cut-off."""
+        found = self.patient_filters
         if self.scope is not None:
             found["scope"] = list(self.scope)
         if self.as_of is not None:
             found["as_of"] = self.as_of.isoformat()
-        terms = search_smart_split(self.search)
+        terms = self.search_terms
         return found | {"search": terms} if terms else found
 
 

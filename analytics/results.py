@@ -3,11 +3,10 @@
 from collections.abc import Callable, Collection
 
 import pandas as pd
-from rest_framework.filters import search_smart_split
 
 from analytics import frames, reports, tables
 from analytics.caching import StudyCache, study_cache
-from analytics.cohort import RESPONDERS, analysis_frame, in_population
+from analytics.cohort import FRAME_FILTERS, RESPONDERS, analysis_frame, in_population, passing
 from analytics.dataset import (
     COLUMNS,
     GRADES,
@@ -116,14 +115,17 @@ def study_frame(
 
 
 def _selected(kept: frames.KeptFrame, study: Study, request: AnalysisRequest) -> pd.DataFrame:
+    """The kept frame's rows of the user's sites passing the request's filters: picked by
+    the frame's own columns, or by the database where a filter has none."""
     frame = kept.frame
     if request.scope is not None:
         codes = [kept.sites[pk] for pk in request.scope if pk in kept.sites]
         frame = frame[frame["site"].isin(codes)]
-    if request.filterset is not None or search_smart_split(request.search):
-        chosen = _patients(study, request).values_list("pk", flat=True)
-        frame = frame[frame.index.isin(list(chosen))]
-    return frame
+    filters, terms = request.patient_filters, request.search_terms
+    if filters.keys() <= FRAME_FILTERS.keys():
+        return frame[passing(frame, filters, terms)] if filters or terms else frame
+    chosen = _patients(study, request).values_list("pk", flat=True)
+    return frame[frame.index.isin(list(chosen))]
 
 
 def study_car_t_counts(

@@ -4,18 +4,49 @@ cohort (tests/data/hcd19-published-cohort.json, built to reproduce An et al., BM
 
 import copy
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
+from registry import models
 from registry.access import membership_grant
+from registry.demo import synthetic_cohort, synthetic_cohort_import
 from registry.interchange.importer import cohort_import
 from registry.models import Role, Study
 from tests.factories import StudyFactory
+from tests.trail import SECTION_MODELS
 
 PUBLISHED = json.loads((Path(__file__).parents[1] / "data/hcd19-published-cohort.json").read_text())
+# The patient list's filters, each with a value that picks some of the `varied` study's
+# patients and not all: where the analytics select patients other than by the database's
+# filters, they must pick the same ones.
+FILTER_EXAMPLES = [
+    {"site": "SITE-A"},
+    {"site": "SITE-B"},
+    {"sex": "female"},
+    {"sex": "male"},
+    {"age_min": "18"},
+    {"age_max": "17"},
+    {"age_min": "10", "age_max": "30"},
+    {"prior_allo_hct": "true"},
+    {"prior_allo_hct": "false"},
+    {"prior_cd22_cart": "true"},
+    {"prior_cd22_cart": "false"},
+    {"d30_response": "cr"},
+    {"d30_response": "cri"},
+    {"d30_response": "nr"},
+    {"d30_response": "none"},
+    {"vital_status": "alive"},
+    {"vital_status": "dead"},
+    {"infused_after": "2020-06-01"},
+    {"infused_before": "2020-06-01"},
+    {"search": "07"},
+    {"search": "demo-0 5"},
+    {"sex": "female", "age_min": "18", "search": "demo"},
+]
 
 
 @pytest.fixture
@@ -57,3 +88,18 @@ def analytics(api):
         return api.get(f"/api/v1/studies/{code}/analytics/{path}/", params)
 
     return get
+
+
+@pytest.fixture
+def varied(db, reader) -> Study:
+    """A synthetic study of 80 patients (DEMO) with every kind of patient, the reader a
+    monitor of it."""
+    study = synthetic_cohort_import(data=synthetic_cohort(code="DEMO", patients=80)).study
+    membership_grant(user=reader, study=study, role=Role.MONITOR)
+    # A patient who died before any infusion: no time keys, no day-30 response, yet "dead"
+    # to the vital status filter.
+    patient = models.Patient.objects.filter(study=study).exclude(events__kind="death").first()
+    for section in SECTION_MODELS:
+        section.objects.filter(patient=patient).delete()
+    models.FollowUpEvent.objects.create(patient=patient, kind="death", date=date(2020, 3, 1))
+    return study
