@@ -198,7 +198,7 @@ DEATH = 1
 
 @dataclass(frozen=True)
 class TimeToEvent:
-    frame: pd.DataFrame  # the patients analysed, with covariates as of the time origin
+    frame: pd.DataFrame  # the patients analysed, their covariates asked as of the time origin
     months: np.ndarray
     outcome: np.ndarray  # 0 censored; EFS/RFS: RELAPSE (disease failure) or NRM; OS: DEATH
 
@@ -208,9 +208,14 @@ class TimeToEvent:
 
 
 def time_to_event(
-    frame: pd.DataFrame, endpoint: str, population: str, landmark: float | None = None
+    frame: pd.DataFrame,
+    endpoint: str,
+    population: str,
+    landmark: float | None = None,
+    covariates: Sequence[str] = (),
 ) -> TimeToEvent:
-    """Times and outcomes for EFS/RFS ("efs", "rfs") or overall survival ("os").
+    """Times and outcomes for EFS/RFS ("efs", "rfs") or overall survival ("os"), and the
+    covariates asked of the patients analysed.
 
     EFS and RFS: relapse or death from the infusion; a relapse, or a death from the disease
     without one, is a disease failure (RELAPSE), any other death NRM. When all patients are
@@ -229,6 +234,8 @@ def time_to_event(
             refractory = frame["responder"].eq(False).fillna(False).to_numpy(dtype=bool)
             months = np.where(refractory, 0.0, months)
             outcome = np.where(refractory, RELAPSE, outcome)
+    # Only the covariates asked are taken on: selecting rows copies every column.
+    frame = frame[list(dict.fromkeys([*covariates, *TIME_DEPENDENT.values()]))]
     known = ~np.isnan(months)
     frame, months, outcome = frame[known], months[known], outcome[known]
     if landmark is None:
@@ -242,6 +249,8 @@ def time_to_event(
 def _as_of(frame: pd.DataFrame, landmark: float) -> pd.DataFrame:
     frame = frame.copy()
     for covariate, when in TIME_DEPENDENT.items():
+        if covariate not in frame:
+            continue
         later = ~(frame[when] <= landmark).fillna(False).to_numpy(dtype=bool)
         frame.loc[later, covariate] = False if frame[covariate].dtype == "boolean" else None
     return frame

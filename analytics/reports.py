@@ -63,7 +63,7 @@ def survival_report(
     landmark: float | None = None,
 ) -> dict:
     """Kaplan–Meier estimates at `times` (months from the infusion, or from the landmark)."""
-    data = time_to_event(frame, endpoint, population, landmark)
+    data = time_to_event(frame, endpoint, population, landmark, covariates=[by] if by else [])
     result = {"endpoint": endpoint, "population": population, "landmark": landmark, "by": by}
     if by is None:
         curves = [_curve(None, data.months, data.events, times)]
@@ -148,7 +148,7 @@ def toxicity_report(frame: pd.DataFrame) -> dict:
         "n": len(frame),
         "crs": _grades(frame, "crs_grade"),
         "icans": _grades(frame, "icans_grade"),
-        "crs_onset_day": stats.summary(_plain_column(frame["crs_onset_day"])),
+        "crs_onset_day": stats.summary(_numbers(frame["crs_onset_day"])),
         "treatments": {
             name: _count(frame[name])
             for name in ("tocilizumab", "corticosteroids", "plasmapheresis")
@@ -169,12 +169,13 @@ def _grades(frame: pd.DataFrame, column: str) -> dict:
 
 
 def _distribution(grades: pd.Series) -> list[dict]:
-    known = grades.dropna()
+    counts = grades.value_counts()  # of the known grades
+    known = int(counts.sum())
     return [
         {
             "grade": grade,
-            "n": int((known == grade).sum()),
-            "percent": _percent((known == grade).sum(), len(known)),
+            "n": int(counts.get(grade, 0)),
+            "percent": _percent(counts.get(grade, 0), known),
         }
         for grade in ASTCT_GRADES
     ]
@@ -233,8 +234,7 @@ def kinetics_report(frame: pd.DataFrame) -> dict:
 
 def _kinetic_summary(frame: pd.DataFrame) -> dict:
     summary = {
-        name: stats.summary(_plain_column(frame[column]))
-        for name, column in KINETIC_MEASURES.items()
+        name: stats.summary(_numbers(frame[column])) for name, column in KINETIC_MEASURES.items()
     }
     return {"n": len(frame), **summary}
 
@@ -250,6 +250,11 @@ def _plain_column(column: pd.Series) -> list:
     """The column's values as _plain makes them (None where missing), converted by pandas
     all at once."""
     return column.to_numpy(dtype=object, na_value=None).tolist()
+
+
+def _numbers(column: pd.Series) -> np.ndarray:
+    """The column as floats, NaN where missing."""
+    return column.to_numpy(dtype=float, na_value=np.nan)
 
 
 def _percent(count: int, total: int) -> float | None:

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable, Collection
 
+import numpy as np
 import pandas as pd
 
 from analytics import frames, reports, tables
@@ -120,12 +121,20 @@ def _selected(kept: frames.KeptFrame, study: Study, request: AnalysisRequest) ->
     frame = kept.frame
     if request.scope is not None:
         codes = [kept.sites[pk] for pk in request.scope if pk in kept.sites]
-        frame = frame[frame["site"].isin(codes)]
+        frame = _rows(frame, frame["site"].isin(codes).to_numpy())
     filters, terms = request.patient_filters, request.search_terms
+    if not filters and not terms:
+        return frame
     if filters.keys() <= FRAME_FILTERS.keys():
-        return frame[passing(frame, filters, terms)] if filters or terms else frame
+        return _rows(frame, passing(frame, filters, terms))
     chosen = _patients(study, request).values_list("pk", flat=True)
-    return frame[frame.index.isin(list(chosen))]
+    return _rows(frame, frame.index.isin(list(chosen)))
+
+
+def _rows(frame: pd.DataFrame, chosen: np.ndarray) -> pd.DataFrame:
+    # Picking rows copies the frame: 30 ms for a hundred thousand patients, not spent when
+    # every row is picked, as for a user who reads every site.
+    return frame if chosen.all() else frame[chosen]
 
 
 def study_car_t_counts(

@@ -341,7 +341,8 @@ def _auc_0_28(samples: list[tuple[float, float]]) -> float:
 def summary(values: Sequence[float | None]) -> dict:
     """n, median, min and max of the values given, and the geometric mean of the positive
     ones (None if there are none); missing values (None, NaN) are left out."""
-    kept = np.array([v for v in values if v is not None and not math.isnan(v)], dtype=float)
+    numbers = np.asarray(values, dtype=float)  # None as NaN
+    kept = numbers[~np.isnan(numbers)]
     if len(kept) == 0:
         return {"n": 0, "median": None, "min": None, "max": None, "geometric_mean": None}
     positive = kept[kept > 0]

@@ -201,25 +201,28 @@ def _response(frame: pd.DataFrame) -> list[dict]:
 
 
 def _follow_up(frame: pd.DataFrame) -> list[dict]:
+    # Counted over whole columns: taking each group's rows would copy the frame six times.
     rows = []
     response = frame["responder"]
+    transplanted = is_true(frame["hct_after_infusion"])
+    relapsed, died = is_true(frame["relapse"]), is_true(frame["death"])
     for name, members in (
         ("CR group", is_true(response)),
         ("NR group", response.eq(False).fillna(False).to_numpy(bool)),
     ):
-        group = frame[members]
-        rows.append({"section": "Follow-up", "characteristic": name, "total": len(group)})
-        transplanted = is_true(group["hct_after_infusion"])
-        for label, part in (("allo-HCT", group[transplanted]), ("non-HCT", group[~transplanted])):
-            relapsed, died = is_true(part["relapse"]), is_true(part["death"])
+        rows.append({"section": "Follow-up", "characteristic": name, "total": int(members.sum())})
+        for label, part in (
+            ("allo-HCT", members & transplanted),
+            ("non-HCT", members & ~transplanted),
+        ):
             rows.append(
                 {
                     "section": f"Follow-up: {name}",
                     "characteristic": label,
-                    "total": len(part),
-                    "in_remission": int((~relapsed & ~died).sum()),
-                    "relapsed": int(relapsed.sum()),
-                    "died": int(died.sum()),
+                    "total": int(part.sum()),
+                    "in_remission": int((part & ~relapsed & ~died).sum()),
+                    "relapsed": int((part & relapsed).sum()),
+                    "died": int((part & died).sum()),
                 }
             )
     return rows

@@ -75,19 +75,24 @@ def test_it_takes_deaths_for_overall_survival():
     assert set(data.outcome) == {0, DEATH}
 
 
+ASKED = ("study_id", "relapse", "hct_after_infusion")
+
+
 def test_it_starts_again_at_the_landmark_with_covariates_as_of_it():
-    data = time_to_event(frame(*PATIENTS), "os", "all", landmark=4.5)
+    data = time_to_event(frame(*PATIENTS), "os", "all", landmark=4.5, covariates=ASKED)
     # The patient followed for 1 month is no longer followed at 4.5 months.
     assert data.frame["study_id"].tolist() == ["P0", "P1", "P2"]
     assert np.allclose(data.months, [1.5, 0.5, 4.5])
     assert data.frame["relapse"].tolist() == [True, False, False]
     assert data.frame["hct_after_infusion"].tolist() == [False, True, False]
-    early = time_to_event(frame(*PATIENTS), "os", "all", landmark=1.5)
+    early = time_to_event(frame(*PATIENTS), "os", "all", landmark=1.5, covariates=ASKED)
     assert early.frame["hct_after_infusion"].tolist() == [False, False, False]
     assert early.frame["relapse"].tolist() == [False, False, False]
 
 
 @pytest.mark.parametrize("landmark, kept", [(4.0, ["P1", "P2"]), (3.9, ["P0", "P1", "P2"])])
 def test_it_drops_patients_with_an_event_by_the_landmark(landmark, kept):
-    data = time_to_event(frame(*PATIENTS), "efs", "responders", landmark=landmark)
+    data = time_to_event(
+        frame(*PATIENTS), "efs", "responders", landmark=landmark, covariates=["study_id"]
+    )
     assert data.frame["study_id"].tolist() == kept
