@@ -19,7 +19,7 @@ from analytics.dataset import (
     car_t_counts,
     study_patients,
 )
-from analytics.exports import csv_text, json_bytes
+from analytics.exports import Packed, csv_text, json_bytes, packed
 from analytics.params import AnalysisRequest
 from registry.models import Study
 
@@ -67,22 +67,22 @@ def study_result(
     return store.get(name, {**params, "filters": request.filters}, compute)
 
 
-def study_result_json(study: Study, name: str, request: AnalysisRequest) -> bytes:
-    """study_result written as JSON. Cached written: a report listing ten thousand patients
-    takes longer to write than to look up."""
+def study_result_json(study: Study, name: str, request: AnalysisRequest) -> Packed:
+    """study_result written as JSON. Cached written (and compressed when large): a report
+    listing ten thousand patients takes longer to write than to look up."""
     store = study_cache(study)
     key = {**_without_format(request.params), "filters": request.filters}
     return store.get(
         f"{name}.json",
         key,
-        lambda: json_bytes(study_result(study, name, request, store)),
+        lambda: packed(json_bytes(study_result(study, name, request, store))),
     )
 
 
-def study_dataset(study: Study, request: AnalysisRequest) -> bytes:
+def study_dataset(study: Study, request: AnalysisRequest) -> Packed:
     """The analysis dataset's rows of the selected patients, written as JSON
-    {"count", "results"} or as CSV. Cached written: ten thousand rows take longer to write
-    than to look up."""
+    {"count", "results"} or as CSV. Cached written and compressed: ten thousand rows take
+    longer to write than to look up."""
     params = request.params
     store = study_cache(study)
 
@@ -91,8 +91,8 @@ def study_dataset(study: Study, request: AnalysisRequest) -> bytes:
         if params["population"] == RESPONDERS:
             rows = [row for row in rows if row["responder"]]
         if params["format"] == "csv":
-            return csv_text(COLUMNS, rows).encode()
-        return json_bytes({"count": len(rows), "results": rows})
+            return packed(csv_text(COLUMNS, rows).encode())
+        return packed(json_bytes({"count": len(rows), "results": rows}))
 
     return store.get("dataset", {**params, "filters": request.filters}, compute)
 

@@ -17,7 +17,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from analytics import params, schema
-from analytics.exports import csv_response, csv_text, xlsx_response
+from analytics.exports import CSV_TYPE, csv_response, csv_text, packed_response, xlsx_response
 from analytics.results import study_dataset, study_result, study_result_json
 from registry import access
 from registry.api.cohorts import DownloadNegotiation
@@ -54,8 +54,8 @@ class AnalyticsView(APIView):
         return self.json(study, analysis)
 
     def json(self, study: Study, analysis: params.AnalysisRequest) -> HttpResponse:
-        content = study_result_json(study, self.report, analysis)
-        return HttpResponse(content, content_type="application/json")
+        answer = study_result_json(study, self.report, analysis)
+        return packed_response(self.request, answer, "application/json")
 
     def parse(self, request, code: str) -> tuple[Study, params.AnalysisRequest]:
         study = get_object_or_404(access.visible_studies(request.user), code=code)
@@ -178,7 +178,7 @@ class DatasetView(AnalyticsView):
 
     def get(self, request, code: str):
         study, analysis = self.parse(request, code)
-        content = study_dataset(study, analysis)
+        answer = study_dataset(study, analysis)
         if analysis.params["format"] == "csv":
-            return csv_response(content, f"{study.code}-dataset")
-        return HttpResponse(content, content_type="application/json")
+            return packed_response(request, answer, CSV_TYPE, f"{study.code}-dataset.csv")
+        return packed_response(request, answer, "application/json")
