@@ -25,8 +25,9 @@ patients) and brings a frame up to date rather than building it again:
   patients than REBUILD_OVER.
 - A site renamed: its new code is written into the frame's site column.
 
-A frame is never changed once made: bringing it up to date makes a new one, so a request
-still reading the old one (a threaded server) is not disturbed.
+A frame is never changed once made: bringing it up to date makes a new one (sharing the
+columns that did not change), so a request still reading the old one (a threaded server)
+is not disturbed.
 
 With a data cut-off (as_of), frames are computed from the audit trail instead, and kept
 in the shared cache (analytics.results).
@@ -139,12 +140,20 @@ def _stamped(patients) -> list[tuple[int, int, str]]:
 
 
 def _replaced(frame: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
-    """The frame with these rows in place of those of the same patients."""
-    pieces, start = [], 0
-    for position in sorted(frame.index.get_indexer(rows.index)):
-        pieces += [frame.iloc[start:position], rows.loc[[frame.index[position]]]]
-        start = position + 1
-    return pd.concat([*pieces, frame.iloc[start:]])
+    """A frame with these rows in place of those of the same patients. It shares with the
+    old one the columns in which none of these rows changed (safe: neither is ever changed
+    in place) and holds its own copy of the others: an edit changes a few columns, and
+    copying all of them would cost a hundred thousand patients' frame 20 ms."""
+    positions = frame.index.get_indexer(rows.index)
+    new = frame.copy(deep=False)
+    for column in frame.columns:
+        values, changed = frame[column].array, rows[column].array
+        if values[positions].equals(changed):
+            continue
+        values = values.copy()
+        values[positions] = changed
+        new[column] = values
+    return new
 
 
 def _typed(rows: dict[int, list]) -> pd.DataFrame:

@@ -6,6 +6,7 @@ from datetime import timedelta
 from unittest import mock
 from urllib.parse import urlencode
 
+import numpy as np
 import pandas as pd
 import pytest
 from django.core.cache import cache
@@ -189,6 +190,20 @@ def test_a_frame_is_never_changed_once_made(study):
     models.Patient.objects.filter(subject_id="P01").update(updated=timezone.now(), sex="female")
     assert kept(study) is not first
     pd.testing.assert_frame_equal(first, snapshot)
+
+
+def test_a_new_frame_shares_the_columns_the_change_left_as_they_were(study):
+    first = kept(study)
+    patient = models.Patient.objects.get(subject_id="P01")
+    sex = "male" if patient.sex == "female" else "female"
+    models.Patient.objects.filter(pk=patient.pk).update(updated=timezone.now(), sex=sex)
+
+    second = kept(study)
+
+    assert second.loc[patient.pk, "sex"] == sex
+    assert not np.shares_memory(first["sex"].to_numpy(), second["sex"].to_numpy())
+    assert np.shares_memory(first["study_id"].to_numpy(), second["study_id"].to_numpy())
+    assert_current(study)
 
 
 @pytest.mark.parametrize("filters", FILTER_EXAMPLES, ids=str)
