@@ -79,11 +79,9 @@ def _percent(n: int, known: int) -> int | None:
 
 
 def _split(frame: pd.DataFrame, section: str, column: str, labels: dict) -> list[dict]:
-    values = frame[column]
-    known = int(values.notna().sum())
-    rows = [
-        _count(section, label, (values == value).sum(), known) for value, label in labels.items()
-    ]
+    counts = frame[column].value_counts()  # of the known values, in one pass
+    known = int(counts.sum())
+    rows = [_count(section, label, counts.get(value, 0), known) for value, label in labels.items()]
     return rows + _not_recorded(section, len(frame) - known)
 
 
@@ -98,7 +96,7 @@ def _not_recorded(section: str, missing: int) -> list[dict]:
 
 
 def _median_row(section: str, values: pd.Series) -> dict:
-    summary = stats.summary([float(value) for value in values.dropna()])
+    summary = stats.summary(values.to_numpy(dtype=float, na_value=np.nan))
     return {
         "section": section,
         "characteristic": "Median",
@@ -118,22 +116,27 @@ def _age(frame: pd.DataFrame) -> list[dict]:
 def _disease_status(frame: pd.DataFrame) -> list[dict]:
     section = "Disease status at enrollment"
     status = frame["disease_status"]
-    known = int(status.notna().sum())
-    isolated = frame[status == "isolated_bm"]
-    emd = frame[status.isin(["bm_and_emd", "emd_only"])]
-    sites = emd["emd_sites"].to_numpy(dtype=float, na_value=0)
-    cns = is_true(emd["cns_involvement"])
-    multiple = sites >= 2
+    counts = status.value_counts()  # of the known statuses
+    known = int(counts.sum())
+    # Whole columns, not the groups' rows: selecting rows copies every column.
+    isolated = (status == "isolated_bm").to_numpy()
+    emd = status.isin(["bm_and_emd", "emd_only"]).to_numpy()
+    sites = frame["emd_sites"].to_numpy(dtype=float, na_value=0)
+    cns = emd & is_true(frame["cns_involvement"])
+    multiple = emd & (sites >= 2)
     return [
         _count(
-            section, f"Isolated BM{_blast_range(isolated['bm_blast_pct'])}", len(isolated), known
+            section,
+            f"Isolated BM{_blast_range(frame['bm_blast_pct'][isolated])}",
+            isolated.sum(),
+            known,
         ),
-        _count(section, "Extramedullary disease (EMD)", len(emd), known),
-        {"section": section, "characteristic": "EMD only", "n": int((status == "emd_only").sum())},
+        _count(section, "Extramedullary disease (EMD)", emd.sum(), known),
+        {"section": section, "characteristic": "EMD only", "n": int(counts.get("emd_only", 0))},
         {
             "section": section,
             "characteristic": "BM and EMD",
-            "n": int((status == "bm_and_emd").sum()),
+            "n": int(counts.get("bm_and_emd", 0)),
         },
         {"section": section, "characteristic": "CNS", "n": int(cns.sum())},
         {
