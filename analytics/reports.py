@@ -108,10 +108,9 @@ def _curve(value, months: np.ndarray, events: np.ndarray, times: Sequence[float]
 
 def follow_up_report(frame: pd.DataFrame) -> dict:
     """Median follow-up among survivors (with range) and by reverse Kaplan–Meier."""
-    known = frame[frame["followup_months"].notna()]
-    result = stats.follow_up(
-        known["followup_months"].to_numpy(dtype=float), is_true(known["death"])
-    )
+    months = frame["followup_months"].to_numpy(dtype=float, na_value=np.nan)
+    known = ~np.isnan(months)
+    result = stats.follow_up(months[known], is_true(frame["death"])[known])
     return {
         "survivors": result.survivors,
         "median_months": result.median_months,
@@ -188,17 +187,18 @@ def _count(flags: pd.Series) -> dict:
 
 
 def _discrepancies(frame: pd.DataFrame) -> dict:
-    found = frame[is_true(frame["grade_discrepancy"])]
     columns = (
+        "study_id",
         "crs_grade_recorded",
         "crs_grade_computed",
         "icans_grade_recorded",
         "icans_grade_computed",
     )
+    found = frame.loc[is_true(frame["grade_discrepancy"]), list(columns)]
     return {
         "compared": int(frame["grade_discrepancy"].notna().sum()),
         "n": len(found),
-        "patients": _records(found, {name: name for name in ("study_id", *columns)}),
+        "patients": _records(found, {name: name for name in columns}),
     }
 
 
@@ -213,7 +213,8 @@ KINETIC_MEASURES = {
 def kinetics_report(frame: pd.DataFrame) -> dict:
     """Per-patient expansion and persistence; cohort median and range among patients with
     detectable cells, overall and by day-30 response."""
-    detected = frame[is_true(frame["car_t_detected"])]
+    measured = ["responder", *KINETIC_MEASURES.values()]
+    detected = frame.loc[is_true(frame["car_t_detected"]), measured]
     by_response = {
         "responders": detected[is_true(detected["responder"])],
         "non_responders": detected[detected["responder"].eq(False).fillna(False).to_numpy(bool)],
