@@ -190,14 +190,14 @@ def _grade_labels(grades: pd.Series, label) -> dict:
 
 def _response(frame: pd.DataFrame) -> list[dict]:
     section = "Treatment response on D30"
-    status = frame["d30_response"]
+    counts = frame["d30_response"].value_counts(dropna=False)  # in one pass, None included
     total = len(frame)
     rows = [
         _count(section, "CR", is_true(frame["responder"]).sum(), total),
-        _count(section, "NR", (status == "nr").sum(), total),
+        _count(section, "NR", counts.get("nr", 0), total),
     ]
     for value, label in (("not_evaluable", "Not evaluable"), (None, "Not assessed")):
-        n = int(status.isna().sum() if value is None else (status == value).sum())
+        n = int(counts[counts.index.isna()].sum() if value is None else counts.get(value, 0))
         if n:
             rows.append(_count(section, label, n, total))
     return rows

@@ -7,7 +7,8 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from analytics.tables import CHARACTERISTICS_COLUMNS, OUTCOMES_COLUMNS
+from analytics.cohort import analysis_frame
+from analytics.tables import CHARACTERISTICS_COLUMNS, OUTCOMES_COLUMNS, outcomes_table
 
 pytestmark = pytest.mark.usefixtures("published")
 
@@ -88,6 +89,30 @@ def test_it_describes_any_cohort(analytics):
     sex = {row["characteristic"]: row for row in table["rows"] if row["section"] == "Sex"}
     assert table["n"] == sum(row["n"] for row in sex.values()) == sex["Female"]["n"]
     assert (sex["Female"]["percent"], sex["Male"]["percent"]) == (100, 0)
+
+
+def test_it_counts_the_patients_not_evaluable_and_not_assessed_at_day_30():
+    statuses = [("cr", True), ("nr", False), ("not_evaluable", False), (None, None), (None, None)]
+    frame = analysis_frame(
+        [
+            {"study_id": f"P{i}", "d30_response": status, "responder": responder}
+            for i, (status, responder) in enumerate(statuses)
+        ]
+    )
+
+    rows = outcomes_table(frame)["rows"]
+
+    response = {
+        row["characteristic"]: (row["n"], row["percent"])
+        for row in rows
+        if row["section"] == "Treatment response on D30"
+    }
+    assert response == {
+        "CR": (1, 20),
+        "NR": (1, 20),
+        "Not evaluable": (1, 20),
+        "Not assessed": (2, 40),
+    }
 
 
 @pytest.mark.parametrize(
