@@ -15,8 +15,11 @@ patients) and brings a frame up to date rather than building it again:
   patients to look at are those whose `updated` is later than the latest the frame has
   seen, looking back LOOK_BACK further: a transaction that stamped a patient before that
   latest change but committed after it is still found, unless it lasted longer than that
-  (gunicorn stops a request after 30 s). Of those, the changed ones are those whose
-  `updated` differs from the stamp the frame holds for them.
+  (gunicorn stops a request after 30 s, config/gunicorn.py; an import, which takes longer,
+  has the frame built again). Of those, the changed ones are those whose `updated` differs
+  from the stamp the frame holds for them. The look back is kept short because every
+  patient stamped in it is read at each new data version: just after an import, tens of
+  thousands of them.
 - A patient created, moved to another study or deleted changes which rows there are: the
   frame is put back in the study's order. A patient deleted is found by its history row,
   with the same look back.
@@ -49,7 +52,7 @@ from registry import changes, models
 from registry.changes import DataVersion
 
 MAX_STUDIES = 4
-LOOK_BACK = timedelta(minutes=5)
+LOOK_BACK = timedelta(minutes=1)  # twice the longest a request runs
 REBUILD_OVER = CHUNK
 
 

@@ -81,8 +81,8 @@ def study_result_json(study: Study, name: str, request: AnalysisRequest) -> Pack
 
 def study_dataset(study: Study, request: AnalysisRequest) -> Packed:
     """The analysis dataset's rows of the selected patients, written as JSON
-    {"count", "results"} or as CSV. Cached written and compressed: ten thousand rows take
-    longer to write than to look up."""
+    {"count", "results"} or as CSV. Cached written (and compressed when large): ten
+    thousand rows take longer to write than to look up."""
     params = request.params
     store = study_cache(study)
 

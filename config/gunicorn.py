@@ -7,3 +7,6 @@ Paths never do: pages and API resources are addressed by database id.
 
 accesslog = "-"
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+# A worker stops a request that runs longer (gunicorn's default, said here because the
+# analytics rely on it: analytics.frames looks back twice this far for late commits).
+timeout = 30
