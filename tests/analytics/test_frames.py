@@ -18,6 +18,7 @@ from analytics.caching import data_version, study_cache
 from analytics.cohort import FRAME_FILTERS, analysis_frame
 from analytics.dataset import analysis_values, study_patients
 from analytics.params import PATIENT_FILTERS, AnalysisParams, analysis_request
+from config import gunicorn
 from registry import changes, models
 from registry.interchange.importer import cohort_import
 from registry.services import record_delete, record_save
@@ -182,6 +183,12 @@ def test_it_keeps_the_frames_of_a_few_studies(study, document, monkeypatch):
     other = cohort_import(data=document).study
     kept(other)
     assert list(frames._frames) == [other.pk]
+
+
+def test_it_looks_back_twice_as_long_as_gunicorn_lets_a_request_run():
+    # A request's transaction commits at most gunicorn's timeout after it stamped a patient;
+    # a longer timeout needs a longer look back, or late commits go unseen.
+    assert frames.LOOK_BACK >= timedelta(seconds=2 * gunicorn.timeout)
 
 
 def test_a_frame_is_never_changed_once_made(study):
