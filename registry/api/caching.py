@@ -41,7 +41,6 @@ from registry.models import Patient
 # Part of every key: bump it when the answers change shape.
 ANSWERS_FORMAT = 2
 TIMEOUT = 24 * 60 * 60
-TOKEN_KEY = "registry-api:data-token"
 T = TypeVar("T")
 
 
