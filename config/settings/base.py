@@ -188,11 +188,19 @@ CONTENT_SECURITY_POLICY = {
 }
 
 REDIS_URL = env("REDIS_URL")
+# Without Redis, each process keeps answers in its memory, up to LOCAL_CACHE_ENTRIES, the
+# least recently read going first. Most are patients' details (a few KiB each): a list
+# page is kept as its patients' details (registry.api.caching), and Django's default of
+# 300 would not hold the details of one page of 500.
+LOCAL_CACHE_ENTRIES = 10_000
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": LOCAL_CACHE_ENTRIES},
+        }
     )
 }
 

@@ -24,12 +24,14 @@ Writes of patients and sections say why in X-Change-Reason and may name the vers
 were made on in If-Match (see registry.api.audit).
 """
 
-from functools import cached_property
+from collections.abc import Callable, Sequence
+from functools import cached_property, partial
 
 from axes.helpers import get_lockout_message
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.contrib.auth.signals import user_logged_in
+from django.core.paginator import Paginator as DjangoPaginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.decorators import method_decorator
@@ -85,6 +87,14 @@ FIELD_ERRORS = OpenApiResponse(
 )
 
 
+class CountedPaginator(DjangoPaginator):
+    """A paginator told how many results there are."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self.count = count
+
+
 class Pagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     page_size_query_description = "Results per page, from 1 to 500 (default 50)"
@@ -110,14 +120,20 @@ class Pagination(pagination.PageNumberPagination):
             raise ValidationError({self.page_query_param: ["A page number: 1, 2, 3 …"]})
         return int(number)
 
-    def page_answer(self, results: bytes) -> dict:
-        """The page just paginated, as the cache keeps it: its results as written JSON, and
-        without its links, which name the address asked for."""
-        return {"count": self.page.paginator.count, "number": self.page.number, "results": results}
+    def paginate_counted(self, queryset, count: int, view) -> list:
+        """paginate_queryset, for results whose count is known (registry.api.caching keeps
+        the counts of the patient list)."""
+        self.django_paginator_class = partial(CountedPaginator, count=count)
+        return self.paginate_queryset(queryset, view.request, view)
+
+    def page_found(self, ids: list[int]) -> dict:
+        """The page just paginated, of the results `ids`, as the cache keeps it: without
+        its links, which name the address asked for."""
+        return {"count": self.page.paginator.count, "number": self.page.number, "ids": ids}
 
     def answer_page(self, request, page: dict) -> HttpResponse:
-        """The answer for a page kept by `page_answer`, with this request's links: the
-        same JSON as get_paginated_response's."""
+        """The answer for a page found by `page_found`, with its "results" as written JSON,
+        and this request's links: the same JSON as get_paginated_response's."""
         self.request = request
         paginator = self.django_paginator_class(range(page["count"]), self.get_page_size(request))
         self.page = paginator.page(page["number"])
@@ -204,10 +220,11 @@ class PatientViewSet(VersionedRecordMixin, RegistryViewMixin, viewsets.ModelView
         return access.visible_patients(self.request.user, patients)
 
     def list(self, request, *args, **kwargs) -> HttpResponse:
-        page = caching.patient_page(request.user, request.query_params, self.page_of_patients)
+        query = request.query_params
+        page = caching.patient_page(request.user, query, self.page_found, self.patient_answers)
         return self.paginator.answer_page(request, page)
 
-    def page_of_patients(self) -> dict:
+    def page_found(self, counted: Callable[[Callable[[], int]], int]) -> dict:
         # In two steps: the ids of the page's patients, found with only the status columns
         # the filters or the ordering ask for, then those patients with every column and
         # section (registry.selectors.patients_filterable_by_status). Filtering checks the
@@ -215,10 +232,14 @@ class PatientViewSet(VersionedRecordMixin, RegistryViewMixin, viewsets.ModelView
         patients = patients_filterable_by_status(self.visible()).alias(
             first_infusion_date=filters.first_infusion_date()
         )
-        ids = self.paginate_queryset(self.filter_queryset(patients).values_list("pk", flat=True))
+        patients = self.filter_queryset(patients)
+        count = counted(patients.count)
+        ids = self.paginator.paginate_counted(patients.values_list("pk", flat=True), count, self)
+        return self.paginator.page_found(ids)
+
+    def patient_answers(self, ids: Sequence[int]) -> Sequence[dict]:
         rows = self.get_queryset().in_bulk(ids)
-        serializer = self.get_serializer([rows[pk] for pk in ids], many=True)
-        return self.paginator.page_answer(caching.rendered(serializer.data))
+        return self.get_serializer([rows[pk] for pk in ids], many=True).data
 
     def retrieve(self, request, *args, **kwargs) -> HttpResponse:
         if request.query_params:

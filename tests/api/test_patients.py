@@ -90,9 +90,9 @@ def test_it_lists_in_a_fixed_number_of_queries(reader_client, django_assert_num_
     for _ in range(size):
         full_course()
     # the sites the reader reads and their studies' data version (the cache key), count,
-    # the page's ids, its patients (with study, site and the one-to-one sections), one per
-    # list section
-    with django_assert_num_queries(11):
+    # the page's ids, their versions (the keys of their details), its patients (with study,
+    # site and the one-to-one sections), one per list section
+    with django_assert_num_queries(12):
         response = reader_client.get(URL, {"page_size": 500})
     assert response.json()["count"] == size
 
