@@ -73,7 +73,7 @@ from analytics.models import AnalysisRow
 from analytics.stats import MONTH_DAYS, Kinetics, car_t_kinetics
 from config.routers import use_replica
 from registry import choices, grading, models, selectors
-from registry.api.filters import PatientFilterSet, first_infusion_date
+from registry.api.filters import PatientFilterSet
 from registry.choices import (
     RESPONDER_STATUSES,
     DeathCause,
@@ -249,7 +249,7 @@ def study_patients(
         return patients
     if as_of is not None:
         return patients.filter(id__in=_snapshot_matches(patients, filterset, terms, as_of))
-    chosen = patients_with_status(patients).annotate(first_infusion_date=first_infusion_date())
+    chosen = patients_with_status(patients)
     if filterset is not None:
         chosen = filterset.filter_queryset(chosen)
     for term in terms:

@@ -23,12 +23,13 @@ from contextvars import ContextVar
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import OuterRef, Subquery
 from django.dispatch import receiver
 from django.utils import timezone
 from simple_history.signals import pre_create_historical_record
 
 from registry.course import deletion_problems
-from registry.models import Patient, Study
+from registry.models import Infusion, Patient, Study
 
 REASON_FIELD = "change_reason"
 # The length of simple-history's history_change_reason column.
@@ -128,7 +129,8 @@ def record_delete(
 
 def patient_touched(sender, instance: models.Model, origin=None, **kwargs) -> None:
     """post_save and post_delete of a section: a change to a section is a change to its
-    patient, whose `updated` moves on, in the same transaction.
+    patient, whose `updated` moves on, in the same transaction; a change to an infusion
+    keeps the patient's `first_infusion_date` too.
 
     Connected in RegistryConfig.ready(), so that every save or deletion of a section counts,
     whichever code makes it. The analytics read `updated`: their data version
@@ -138,7 +140,15 @@ def patient_touched(sender, instance: models.Model, origin=None, **kwargs) -> No
     """
     if isinstance(origin, Patient) or getattr(origin, "model", None) is Patient:
         return
-    Patient.objects.filter(pk=instance.patient_id).update(updated=timezone.now())
+    kept = {"first_infusion_date": first_infusion_date()} if sender is Infusion else {}
+    Patient.objects.filter(pk=instance.patient_id).update(updated=timezone.now(), **kept)
+
+
+def first_infusion_date() -> Subquery:
+    """The date of the patient's earliest infusion, as an expression on patients, to keep
+    `Patient.first_infusion_date` with."""
+    infusions = Infusion.objects.filter(patient=OuterRef("pk")).order_by("date")
+    return Subquery(infusions.values("date")[:1])
 
 
 def study_lock(*, study: Study, user: AbstractBaseUser | None = None, reason: str = "") -> None:

@@ -18,9 +18,9 @@ everything the answer depends on, read afresh for every request:
   they are written for each request around the results. A page is kept as the keys of
   its patients' details, each kept as above, and read back from them: pages take little
   room and share the details, and after a write the pages made anew are made of details
-  of which the write changed one at most. The count of a list filtered by the patient's
-  own row alone (study, site, sex, search) is kept until a patient is created, changed or
-  deleted: writes to courses leave it (counting 100,000 patients takes some 20 ms).
+  of which the write changed one at most. A list's count is kept until a patient, or a
+  record of a section its filters read, is written: writes to the other sections leave it
+  (counting 100,000 patients takes 20 to 150 ms).
 
 Users who read the same sites share the pages: nothing else of theirs is in the answer.
 An answer asked for in another form than plain JSON (the browsable API, indented JSON) is
@@ -34,6 +34,7 @@ from functools import partial
 from typing import NamedTuple, TypeVar
 
 from django.core.cache import cache
+from django.db.models import Model
 from django.http import HttpResponse, QueryDict
 from rest_framework.generics import get_object_or_404
 from rest_framework.renderers import JSONRenderer
@@ -41,13 +42,33 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from registry import access, changes
-from registry.models import Patient
+from registry.models import (
+    FollowUpEvent,
+    Infusion,
+    Patient,
+    PriorTherapy,
+    ResponseAssessment,
+)
 
 # Part of every key: bump it when the answers change shape.
 ANSWERS_FORMAT = 3
-# The list's parameters that pick patients by the patient's own row (registry.api.filters),
-# and those that only order, page or format it.
-OWN_ROW_FILTERS = {"study", "site", "sex", "search"}
+# The sections of a course that each filter of the list reads (registry.api.filters,
+# registry.selectors) besides the patient's own row, and the parameters that only order,
+# page or format the list.
+FILTERS_READ: dict[str, tuple[type[Model], ...]] = {
+    "study": (),
+    "site": (),
+    "sex": (),
+    "search": (),
+    "age_min": (Infusion,),  # the age at the first infusion
+    "age_max": (Infusion,),
+    "infused_after": (Infusion,),  # Patient.first_infusion_date, kept from the infusions
+    "infused_before": (Infusion,),
+    "prior_allo_hct": (PriorTherapy,),
+    "prior_cd22_cart": (PriorTherapy,),
+    "d30_response": (ResponseAssessment,),
+    "vital_status": (FollowUpEvent,),
+}
 PAGING = {"page", "page_size", "ordering", "format"}
 TIMEOUT = 24 * 60 * 60
 T = TypeVar("T")
@@ -164,14 +185,23 @@ def _sites(user) -> list:
 def _count_key(sites: list, version: changes.DataVersion, query: QueryDict) -> str:
     """The key of the count of the patients of `sites` that the filters of `query` pick.
 
-    Filtered by the patient's own row alone, the count stays until a patient is created,
-    changed or deleted, each of which leaves a row in the patients' history: it is kept
-    under the latest row, not the whole data version, and outlasts the writes to courses.
+    The count stays until a patient, or a record of a section the filters read, is
+    created, changed or deleted, each of which leaves a row in its history: it is kept
+    under the latest rows of those histories, not the whole data version, and outlasts
+    the writes to the other sections. With a parameter of no known filter, under the
+    data version.
     """
     filters = sorted((name, values) for name, values in query.lists() if name not in PAGING)
-    own_row = all(name in OWN_ROW_FILTERS for name, _values in filters)
-    counted = f"history {version.history_id}" if own_row else str(version)
+    if all(name in FILTERS_READ for name, _values in filters):
+        read = {Patient, *(model for name, _values in filters for model in FILTERS_READ[name])}
+        counted = [_latest_history(model) for model in sorted(read, key=str)]
+    else:
+        counted = str(version)
     return _key(("patient-count", changes.digest([sites, counted, filters])))
+
+
+def _latest_history(model: type[Model]) -> int | None:
+    return model.history.order_by("-history_id").values_list("history_id", flat=True).first()
 
 
 def detail_key(version: PatientVersion) -> str:

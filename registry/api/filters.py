@@ -2,7 +2,7 @@
 
 import django_filters as filters
 from django import forms
-from django.db.models import Case, DateField, F, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models import Case, DateField, QuerySet, Value, When
 from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear
 from django.http import QueryDict
 from drf_spectacular.utils import extend_schema_field
@@ -16,11 +16,6 @@ from registry.snapshots import future_date_problem
 TRUE_FALSE = [("true", "true"), ("false", "false")]
 
 
-def first_infusion_date() -> Subquery:
-    infusions = registry.Infusion.objects.filter(patient=OuterRef("pk")).order_by("date")
-    return Subquery(infusions.values("date")[:1], output_field=DateField())
-
-
 def with_age_at_infusion(queryset: QuerySet[registry.Patient]) -> QuerySet[registry.Patient]:
     """Alias `age_at_infusion` as `Patient.age_years` computes it, in the database.
 
@@ -28,7 +23,7 @@ def with_age_at_infusion(queryset: QuerySet[registry.Patient]) -> QuerySet[regis
     between the two dates, less one where the birthday has not come round yet that year.
     """
     queryset = queryset.alias(
-        age_on=Coalesce(first_infusion_date(), F("enrollment_date"), output_field=DateField())
+        age_on=Coalesce("first_infusion_date", "enrollment_date", output_field=DateField())
     )
     birthday_to_come = Case(
         When(age_on__month__lt=ExtractMonth("birth_date"), then=Value(1)),

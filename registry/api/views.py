@@ -209,9 +209,7 @@ class PatientViewSet(VersionedRecordMixin, RegistryViewMixin, viewsets.ModelView
 
     def get_queryset(self):
         patients = self.visible().select_related("study", "site", *ONE_TO_ONE_SECTIONS)
-        return patients_with_status(patients.prefetch_related(*LIST_SECTIONS)).annotate(
-            first_infusion_date=filters.first_infusion_date()
-        )
+        return patients_with_status(patients.prefetch_related(*LIST_SECTIONS))
 
     def visible(self):
         # In the order of the unique index (study, study id): ordering by the study's code
@@ -229,10 +227,7 @@ class PatientViewSet(VersionedRecordMixin, RegistryViewMixin, viewsets.ModelView
         # the filters or the ordering ask for, then those patients with every column and
         # section (registry.selectors.patients_filterable_by_status). Filtering checks the
         # parameters: a 400 naming any value refused.
-        patients = patients_filterable_by_status(self.visible()).alias(
-            first_infusion_date=filters.first_infusion_date()
-        )
-        patients = self.filter_queryset(patients)
+        patients = self.filter_queryset(patients_filterable_by_status(self.visible()))
         count = counted(patients.count)
         ids = self.paginator.paginate_counted(patients.values_list("pk", flat=True), count, self)
         return self.paginator.page_found(ids)

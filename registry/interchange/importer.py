@@ -28,7 +28,7 @@ from registry.interchange.reader import (
 )
 from registry.interchange.schema import SECTIONS
 from registry.rules import Problem
-from registry.services import IMPORT_REASON, attributed_to
+from registry.services import IMPORT_REASON, attributed_to, first_infusion_date
 from registry.signals import cohort_imported
 
 logger = logging.getLogger(__name__)
@@ -57,6 +57,7 @@ def cohort_import(*, data: object, user: AbstractBaseUser | None = None) -> Impo
         sites = _save_sites(study, codes, user)
         created, updated = _save_patients(study, sites, document, user)
         sections = _replace_sections(document.patients, user)
+        _keep_first_infusion_dates(document.patients)
         if created + updated + sections >= ANALYZE_AFTER:
             transaction.on_commit(_analyze_written_tables)
         transaction.on_commit(lambda: _announce(study))
@@ -164,6 +165,14 @@ def _replace_sections(patients: list[PatientRecords], user) -> int:
         for ids in batches:
             _record_history(model, ids, "+", user, created)
     return written
+
+
+def _keep_first_infusion_dates(patients: list[PatientRecords]) -> None:
+    """Set `first_infusion_date` of the patients written (bulk writes call no save())."""
+    for start in range(0, len(patients), BATCH):
+        ids = [records.patient.pk for records in patients[start : start + BATCH]]
+        written = registry.Patient.objects.filter(pk__in=ids)
+        written.update(first_infusion_date=first_infusion_date())
 
 
 def _analyze_written_tables() -> None:

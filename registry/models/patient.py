@@ -45,7 +45,13 @@ class Patient(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1, editable=False)
-    history = HistoricalRecords()
+    # The date of the earliest infusion, kept for the patient list to order and filter by
+    # (a subquery per patient would sort the whole study for each page). Kept from the
+    # infusions by save() and, on every write of an infusion, by
+    # registry.services.patient_touched; the cohort import sets it for the patients it
+    # writes. Not in the history: it is the infusions', which have their own.
+    first_infusion_date = models.DateField(null=True, editable=False, db_index=True)
+    history = HistoricalRecords(excluded_fields=["first_infusion_date"])
 
     document_fields = ("sex", "birth_date", "enrollment_date", "last_contact_date")
     course_path = ""
@@ -68,6 +74,12 @@ class Patient(models.Model):
 
     def __str__(self) -> str:
         return self.subject_id
+
+    def save(self, *args, **kwargs) -> None:
+        # From the infusions as stored, never from what this instance was read with.
+        if self.pk is not None:
+            self.first_infusion_date = self.infusions.aggregate(first=models.Min("date"))["first"]
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         if self.site_id and self.study_id and self.site.study_id != self.study_id:

@@ -2,6 +2,7 @@
 and every write, whichever way it is made, and every change of role shows on the next read."""
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -88,9 +89,10 @@ def test_it_makes_a_page_anew_from_its_patients_kept_details(
     first = reader_client.get(URL, {"page_size": 1}).json()
     elsewhere.sex = "male"
     services.record_save(record=elsewhere, user=editor, reason="Corrected", version=1)
-    # The key (the sites read, the data version), the page's ids and the count, and the
-    # versions of its patient: the detail kept is read back, nothing is serialised.
-    with django_assert_num_queries(5):
+    # The key (the sites read, the data version), the latest change of a patient (the
+    # count's key), the count and the page's ids, and the versions of its patient: the
+    # detail kept is read back, nothing is serialised.
+    with django_assert_num_queries(6):
         again = reader_client.get(URL, {"page_size": 1}).json()
     assert again == first
 
@@ -117,9 +119,9 @@ def test_it_keeps_the_count_of_a_list_filtered_by_the_patients_own_rows(
     count = f"{URL}{on_page_2.pk}/car-t-counts/"
     added = editor_client.post(count, {"day": 21, "cells_per_ul": 12.5}, format="json")
     assert added.status_code == 201, added.content
-    # The key (the sites read, the data version), the page's ids and their versions:
-    # a write to a course leaves the count.
-    with django_assert_num_queries(4):
+    # The key (the sites read, the data version), the latest change of a patient (the
+    # count's key), the page's ids and their versions: a write to a course leaves the count.
+    with django_assert_num_queries(5):
         assert reader_client.get(URL, {"sex": "female", "page_size": 1}).json() == first
     second = reader_client.get(URL, {"sex": "female", "page_size": 1, "page": 2}).json()
     assert len(second["results"][0]["car_t_counts"]) == 3
@@ -333,11 +335,51 @@ def test_it_answers_404_for_a_patient_id_that_is_not_a_number(reader_client):
     assert reader_client.get(f"{URL}abc/").status_code == 404
 
 
-def test_it_keeps_counts_past_writes_to_courses_only_for_filters_of_the_patient_s_row():
-    # A filter kept past a write to a course must read the patient's own columns (or the
-    # codes of its study and site, whose renaming changes every key).
-    for name in caching.OWN_ROW_FILTERS - {"search"}:
+def test_it_knows_what_each_filter_of_the_list_reads():
+    # Every filter is there; those that read only the patient's row read its own columns
+    # (or the codes of its study and site, whose renaming changes every key).
+    named = set(filters.PatientFilterSet.base_filters) - caching.PAGING
+    assert named == caching.FILTERS_READ.keys() - {"search"}
+    for name, read in caching.FILTERS_READ.items():
+        if read or name == "search":
+            continue
         kept = filters.PatientFilterSet.base_filters[name]
         assert kept.method is None, name
         assert Patient._meta.get_field(kept.field_name.split("__")[0]).concrete, name
     assert PatientViewSet.search_fields == ["subject_id"]
+
+
+@pytest.mark.parametrize(
+    ("query", "write"),
+    [
+        ({"prior_allo_hct": "true"}, "prior-therapies"),
+        ({"vital_status": "dead"}, "events"),
+        ({"infused_after": "2020-01-01"}, "infusions"),
+        ({"age_min": "25"}, "infusions"),  # 24 at enrolment, 25 at the infusion
+        ({"d30_response": "cr"}, "response-assessments"),
+    ],
+)
+def test_it_counts_again_after_a_write_to_a_section_the_filter_reads(
+    editor_client, reader_client, query, write
+):
+    patient = factories.PatientFactory(
+        birth_date=date(1995, 1, 1), enrollment_date=date(2019, 12, 1)
+    )
+    factories.LymphodepletionFactory(patient=patient)
+    before = reader_client.get(URL, query).json()["count"]
+    added = editor_client.post(f"{URL}{patient.pk}/{write}/", SECTION_RECORDS[write], format="json")
+    assert added.status_code == 201, added.content
+    assert reader_client.get(URL, query).json()["count"] == before + 1
+
+
+SECTION_RECORDS = {
+    "prior-therapies": {"kind": "allo_hct", "date": "2019-06-01"},
+    "events": {"kind": "death", "date": "2020-09-01", "cause": "disease"},
+    "infusions": {
+        "date": "2020-01-15",
+        "product": "humanized_cd19",
+        "weight_kg": 60.0,
+        "cells_per_kg": 240000,
+    },
+    "response-assessments": {"day": 28, "status": "cr", "bm_blast_pct": 0.5, "mrd": "negative"},
+}
