@@ -107,7 +107,7 @@ def patient_detail(version: PatientVersion, compute: Callable[[], dict]) -> byte
 def patient_page(
     user,
     query: QueryDict,
-    find: Callable[[], dict],
+    find: Callable[[Callable[[Callable[[], int]], int]], dict],
     compute: Callable[[list[int]], Sequence[dict]],
 ) -> dict:
     """A page of the patients `user` reads, for the query string `query`, with its
@@ -125,7 +125,7 @@ def patient_page(
     if page is not None:
         kept = cache.get_many(page["keys"])
         if len(kept) == len(page["keys"]):
-            return page | {"results": _json_list(kept[key] for key in page["keys"])}
+            return page | {"results": _json_list(kept[detail] for detail in page["keys"])}
     else:
         page = find(partial(_cached, _count_key(sites, version, query)))
     keys, results = _patient_details(page["ids"], compute)
@@ -153,7 +153,7 @@ def _patient_details(
         cache.set_many(computed, TIMEOUT)
         kept |= computed
     ordered = [keys[pk] for pk in pks]
-    return ordered, _json_list(kept[key] for key in ordered)
+    return ordered, _json_list(kept[detail] for detail in ordered)
 
 
 def _json_list(items: Iterable[bytes]) -> bytes:
@@ -193,8 +193,8 @@ def _count_key(sites: list, version: changes.DataVersion, query: QueryDict) -> s
     """
     filters = sorted((name, values) for name, values in query.lists() if name not in PAGING)
     if all(name in FILTERS_READ for name, _values in filters):
-        read = {Patient, *(model for name, _values in filters for model in FILTERS_READ[name])}
-        counted = [_latest_history(model) for model in sorted(read, key=str)]
+        read = {model for name, _values in filters for model in FILTERS_READ[name]}
+        counted = [version.history_id, *(_latest_history(model) for model in sorted(read, key=str))]
     else:
         counted = str(version)
     return _key(("patient-count", changes.digest([sites, counted, filters])))
@@ -213,8 +213,7 @@ def _key(parts: tuple) -> str:
     return ":".join(["registry-api", str(ANSWERS_FORMAT), *map(str, parts)])
 
 
-def _cached(key: tuple | str, compute: Callable[[], T]) -> T:
-    key = key if isinstance(key, str) else _key(key)
+def _cached(key: str, compute: Callable[[], T]) -> T:
     answer = cache.get(key)
     if answer is None:
         answer = compute()

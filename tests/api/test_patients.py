@@ -89,11 +89,10 @@ def test_it_shows_missing_one_to_one_sections_as_null(reader_client):
 def test_it_lists_in_a_fixed_number_of_queries(reader_client, django_assert_num_queries, size):
     for _ in range(size):
         full_course()
-    # the sites the reader reads and their studies' data version (the cache key), the
-    # latest change of a patient (the count's key), count, the page's ids, their versions
-    # (the keys of their details), its patients (with study, site and the one-to-one
-    # sections), one per list section
-    with django_assert_num_queries(13):
+    # the sites the reader reads and their studies' data version (the cache key), count,
+    # the page's ids, their versions (the keys of their details), its patients (with study,
+    # site and the one-to-one sections), one per list section
+    with django_assert_num_queries(12):
         response = reader_client.get(URL, {"page_size": 500})
     assert response.json()["count"] == size
 
