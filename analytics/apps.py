@@ -8,10 +8,19 @@ class AnalyticsConfig(AppConfig):
     def ready(self) -> None:
         # Cached results are filed under the registry's data version (registry.changes),
         # which every write moves; what follows is the analytics' own work after an import.
+        from django.db.models.signals import post_delete, post_save
+
         from analytics import dataset, frames
+        from registry.interchange.schema import SECTIONS
+        from registry.models import Patient
         from registry.signals import cohort_imported
 
-        # An import's rows are computed as it commits, not by the first statistic after it.
+        # A written patient's row is computed as the write commits, and an import's rows as
+        # it commits: not by the first statistic after them.
+        for model in [Patient, *(model for model, _is_list in SECTIONS.values())]:
+            uid = f"analytics-row-{model._meta.model_name}"
+            post_save.connect(dataset.patient_written, sender=model, dispatch_uid=f"{uid}-saved")
+            post_delete.connect(dataset.patient_written, sender=model, dispatch_uid=f"{uid}-del")
         cohort_imported.connect(dataset.study_imported, dispatch_uid="analytics-rows")
         # Each process's frame of the study (analytics.frames) is built again after one.
         cohort_imported.connect(frames.study_imported, dispatch_uid="analytics-frames")

@@ -6,8 +6,9 @@ row values a user can download (GET .../analytics/dataset/, also as CSV).
 Rows are computed from ``values_list`` queries, one per table whatever the cohort size,
 and without building model instances: a 10,000-patient study has some 300,000 section
 rows. On the data as it stands, computed rows are kept (analytics.models.AnalysisRow) and
-served until their patient changes, so a statistic after an edit computes only the rows
-of the patients changed since; an import's rows are computed as it commits. With a data
+served until their patient changes: a written patient's row is computed as the write
+commits, an import's rows as it commits, and a statistic computes only the rows still
+stale (a write made some other way, or whose row failed). With a data
 cut-off (``as_of``), the same queries read the audit trail instead, so the rows are those
 of the data as it stood at the end of that day (registry.snapshots), and are not kept.
 The ASTCT grades still come from the model layer (``DailyAssessment.crs_grade`` and
@@ -353,6 +354,24 @@ def study_imported(sender, study: models.Study, **kwargs) -> None:
     patients changed by it computed and kept now, so that the first statistic after an
     import does not wait for them."""
     _kept_values(study.patients.all())
+
+
+def patient_written(sender, instance, origin=None, **kwargs) -> None:
+    """post_save and post_delete of a patient or a section of its course: once the write
+    commits, the patient's row is computed and kept, so that the first statistic after it
+    reads the row rather than computing it (some 16 queries). A failure is logged, not
+    raised: the write stands, and the next statistic computes the row.
+
+    Not for a patient deleted, nor for the sections deleted with it: it has no row."""
+    if isinstance(origin, models.Patient) or getattr(origin, "model", None) is models.Patient:
+        return
+    patient_id = instance.pk if isinstance(instance, models.Patient) else instance.patient_id
+
+    # A function with a name, which Django logs a failure with (a partial has none).
+    def keep_row() -> None:
+        kept_rows(models.Patient.objects.filter(pk=patient_id))
+
+    transaction.on_commit(keep_row, robust=True)
 
 
 def _computed_and_kept(patients: QuerySet) -> dict[int, list]:

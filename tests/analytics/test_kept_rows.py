@@ -140,3 +140,31 @@ def test_an_import_keeps_the_rows_of_its_patients_once_it_commits(
     # Every patient re-imported has a new `updated`, and its row was computed again.
     with django_assert_num_queries(2):
         assert row("P01")["d30_response"] == "cr"
+
+
+def test_a_write_keeps_its_patient_s_row_once_it_commits(
+    django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    rows()
+    assessment = models.ResponseAssessment.objects.get(patient__subject_id="P01")
+    assessment.status, assessment.mrd, assessment.mrd_level = "cr", "negative", None
+    assessment.bm_blast_pct = 1.0
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        record_save(record=assessment, user=None, reason="monitoring visit")
+    assert callbacks
+    # The patients and their current kept rows, then the site codes: nothing computed.
+    with django_assert_num_queries(2):
+        assert row("P01")["d30_response"] == "cr"
+
+
+def test_a_row_that_fails_to_compute_after_a_write_leaves_the_write_standing(
+    django_capture_on_commit_callbacks, caplog
+):
+    patient = models.Patient.objects.get(subject_id="P01")
+    patient.sex = "female" if patient.sex == "male" else "male"
+    with mock.patch.object(dataset, "kept_rows", side_effect=RuntimeError("database gone")):
+        with django_capture_on_commit_callbacks(execute=True):
+            record_save(record=patient, user=None, reason="corrected", version=patient.version)
+    assert "database gone" in caplog.text
+    assert models.Patient.objects.get(pk=patient.pk).sex == patient.sex
+    assert row("P01")["sex"] == patient.sex
