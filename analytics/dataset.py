@@ -8,9 +8,9 @@ and without building model instances: a 10,000-patient study has some 300,000 se
 rows. On the data as it stands, computed rows are kept (analytics.models.AnalysisRow) and
 served until their patient changes: a written patient's row is computed as the write
 commits, an import's rows as it commits, and a statistic computes only the rows still
-stale (a write made some other way, or whose row failed). With a data
-cut-off (``as_of``), the same queries read the audit trail instead, so the rows are those
-of the data as it stood at the end of that day (registry.snapshots), and are not kept.
+stale (a write made some other way, or whose row failed). With a data cut-off
+(``as_of``), the same queries read the audit trail instead, so the rows are those of the
+data as it stood at the end of that day (registry.snapshots), and are not kept.
 The ASTCT grades still come from the model layer (``DailyAssessment.crs_grade`` and
 ``icans_grade``), called once per distinct combination of a day's findings.
 
