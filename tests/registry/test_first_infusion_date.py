@@ -3,9 +3,11 @@ filter by: every way an infusion or a patient is written leaves it right."""
 
 import json
 from datetime import timedelta
+from importlib import import_module
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.db.models import Min
 
 from registry import models, services
@@ -68,3 +70,15 @@ def test_the_import_keeps_it_for_every_patient_it_writes():
     assert patients.filter(infusions__isnull=False).exists()
     for first, earliest in patients.values_list("first_infusion_date", "earliest"):
         assert first == earliest
+
+
+def test_the_migration_fills_it_for_the_patients_already_there(patient):
+    # Patients stored before the column came: the migration's step, with today's models.
+    factories.InfusionFactory(patient=patient)
+    factories.InfusionFactory(patient=patient, date=INFUSION_DATE - timedelta(days=3))
+    never_infused = factories.PatientFactory()
+    models.Patient.objects.update(first_infusion_date=None)
+    migration = import_module("registry.migrations.0005_patient_first_infusion_date")
+    migration.keep_first_infusion_dates(django_apps, schema_editor=None)
+    assert kept(patient) == INFUSION_DATE - timedelta(days=3)
+    assert kept(never_infused) is None
