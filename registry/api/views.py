@@ -64,7 +64,11 @@ from registry.api.schema import ERROR
 from registry.course import LIST_SECTIONS, ONE_TO_ONE_SECTIONS
 from registry.history import patient_history
 from registry.models.study import code_validator
-from registry.selectors import patients_filterable_by_status, patients_with_status
+from registry.selectors import (
+    patient_courses,
+    patients_filterable_by_status,
+    patients_with_status,
+)
 
 # The first class names its scheme in WWW-Authenticate, which makes a request without
 # credentials a 401 (Session first would make it a 403).
@@ -233,8 +237,7 @@ class PatientViewSet(VersionedRecordMixin, RegistryViewMixin, viewsets.ModelView
         return self.paginator.page_found(ids)
 
     def patient_answers(self, ids: Sequence[int]) -> Sequence[dict]:
-        rows = self.get_queryset().in_bulk(ids)
-        return self.get_serializer([rows[pk] for pk in ids], many=True).data
+        return self.get_serializer(patient_courses(ids), many=True).data
 
     def retrieve(self, request, *args, **kwargs) -> HttpResponse:
         if request.query_params:
@@ -244,10 +247,14 @@ class PatientViewSet(VersionedRecordMixin, RegistryViewMixin, viewsets.ModelView
         version = caching.patient_version(request.user, kwargs["pk"])
         # The ETag of the version the answer is filed under: the one it shows.
         self.versioned = version.record
-        return caching.answer(request, caching.patient_detail(version, self.patient_answer))
+        answer = caching.patient_detail(version, partial(self.patient_answer, version.pk))
+        return caching.answer(request, answer)
 
-    def patient_answer(self) -> dict:
-        return self.get_serializer(self.get_object()).data
+    def patient_answer(self, pk: int) -> dict:
+        courses = patient_courses([pk])
+        if not courses:
+            raise Http404  # deleted since its version was read
+        return self.get_serializer(courses[0]).data
 
     def get_serializer(self, *args, **kwargs):
         serializer = super().get_serializer(*args, **kwargs)

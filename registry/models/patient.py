@@ -21,6 +21,16 @@ def completed_years(born: date, on: date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
+def age_years(
+    birth_date: date | None, first_infusion_date: date | None, enrollment_date: date | None
+) -> int | None:
+    """Completed years at the first infusion (at enrolment before any infusion)."""
+    on = first_infusion_date or enrollment_date
+    if not (birth_date and on):
+        return None
+    return completed_years(birth_date, on)
+
+
 class Patient(models.Model):
     """A pseudonymous study participant. No names or record numbers are held."""
 
@@ -96,10 +106,7 @@ class Patient(models.Model):
     def age_years(self) -> int | None:
         """Completed years at the first infusion (at enrolment before any infusion)."""
         infusion = self.first_infusion
-        on = infusion.date if infusion else self.enrollment_date
-        if not (self.birth_date and on):
-            return None
-        return completed_years(self.birth_date, on)
+        return age_years(self.birth_date, infusion and infusion.date, self.enrollment_date)
 
     def computed_grades(self) -> tuple[Grade, Grade]:
         """Maximum CRS and ICANS grades computed from the daily assessments."""
