@@ -59,7 +59,10 @@ REBUILD_OVER = CHUNK
 @dataclass(frozen=True)
 class KeptFrame:
     frame: pd.DataFrame  # indexed by patient id, in the study's order (by study id)
-    stamps: dict[int, str]  # each patient's `updated` (as text) its row is at least as new as
+    # Each patient's `updated` (as text) its row is at least as new as. Read and updated
+    # only under the lock, so a frame brought up to date shares its predecessor's: copying
+    # a hundred thousand stamps would cost each change 2 ms.
+    stamps: dict[int, str]
     sites: dict[int, str]  # the study's sites' codes, as the frame writes them
     seen: datetime | None  # the latest `updated` of the study's patients, when last checked
     version: DataVersion
@@ -117,18 +120,19 @@ def _brought_up_to_date(kept: KeptFrame, study: models.Study, version: DataVersi
     if not changed and not gone and sites == kept.sites:
         # A change elsewhere: this study's frame stands.
         return replace(kept, version=version)
-    rows = _typed(kept_rows(models.Patient.objects.filter(pk__in=changed)))
-    frame, stamps = kept.frame, {**kept.stamps, **changed}
-    gone += [pk for pk in changed if pk not in rows.index]  # deleted while read
-    if rows.index.isin(frame.index).all() and not gone:
+    rows = kept_rows(models.Patient.objects.filter(pk__in=changed))
+    frame, stamps = kept.frame, kept.stamps
+    gone += [pk for pk in changed if pk not in rows]  # deleted while read
+    if not gone and all(pk in frame.index for pk in rows):
         frame = _replaced(frame, rows)
+        stamps.update(changed)  # last: the frame holds the rows these stamps say it does
     else:
         dropped = [pk for pk in [*changed, *gone] if pk in frame.index]
-        frame = pd.concat([frame.drop(index=dropped), rows])
+        frame = pd.concat([frame.drop(index=dropped), _typed(rows)])
         # Only the study's own, in its order.
         order = study.patients.order_by("subject_id").values_list("pk", flat=True)
         frame = frame.reindex([pk for pk in order if pk in frame.index])
-        stamps = {pk: stamp for pk, stamp in stamps.items() if pk in frame.index}
+        stamps = {pk: stamp for pk, stamp in {**stamps, **changed}.items() if pk in frame.index}
     if sites != kept.sites:
         renamed = {kept.sites[pk]: code for pk, code in sites.items() if pk in kept.sites}
         frame = frame.assign(site=frame["site"].map(lambda code: renamed.get(code, code)))
@@ -142,15 +146,23 @@ def _stamped(patients) -> list[tuple[int, int, str]]:
     return list(patients.values_list("pk", "study_id", stamp))
 
 
-def _replaced(frame: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
-    """A frame with these rows in place of those of the same patients. It shares with the
-    old one the columns in which none of these rows changed (safe: neither is ever changed
-    in place) and holds its own copy of the others: an edit changes a few columns, and
-    copying all of them would cost a hundred thousand patients' frame 20 ms."""
-    positions = frame.index.get_indexer(rows.index)
+def _replaced(frame: pd.DataFrame, rows: dict[int, list]) -> pd.DataFrame:
+    """A frame with these rows (kept_rows') in place of those of the same patients. It
+    shares with the old one the columns in which none of these rows changed (safe: neither
+    is ever changed in place) and holds its own copy of the others: an edit changes a few
+    columns, and copying all of them would cost a hundred thousand patients' frame 20 ms.
+
+    Each column's new values are typed as the column is, which types them as
+    analysis_frame does: for a few rows, ten times faster than a frame of them.
+    """
+    if not rows:
+        return frame
+    positions = frame.index.get_indexer(list(rows))
     new = frame.copy(deep=False)
-    for column in frame.columns:
-        values, changed = frame[column].array, rows[column].array
+    columns = zip(*rows.values(), strict=True)
+    for column, row_values in zip(frame.columns, columns, strict=True):
+        values = frame[column].array
+        changed = pd.array(list(row_values), dtype=values.dtype)
         if values[positions].equals(changed):
             continue
         values = values.copy()

@@ -168,17 +168,29 @@ def incidence(frame: pd.DataFrame, *, times: Sequence[float]) -> dict:
 
 
 def toxicity(frame: pd.DataFrame) -> dict:
-    grades = {
-        column: frame[column].value_counts().to_dict()
-        for column in ("crs_grade", "icans_grade", "crs_grade_recorded", "crs_grade_computed")
+    grades = {}
+    for grade in ("crs_grade", "icans_grade"):
+        for column in (grade, f"{grade}_recorded", f"{grade}_computed"):
+            grades[column] = frame[column].value_counts().to_dict()
+        grades[f"{grade}_any"] = int((frame[grade] >= 1).sum())
+        grades[f"{grade}_3_or_higher"] = int((frame[grade] >= 3).sum())
+    treatments = {
+        name: (int(frame[name].notna().sum()), int(yes(frame[name]).sum()))
+        for name in ("tocilizumab", "corticosteroids", "plasmapheresis")
     }
     found = frame[yes(frame["grade_discrepancy"])]
-    columns = ["study_id", "crs_grade_recorded", "crs_grade_computed", "icans_grade_recorded"]
+    columns = [
+        "study_id",
+        "crs_grade_recorded",
+        "crs_grade_computed",
+        "icans_grade_recorded",
+        "icans_grade_computed",
+    ]
     return {
         **grades,
-        "crs_grade_3_or_higher": int((frame["crs_grade"] >= 3).sum()),
         "crs_onset_day": _summary(frame["crs_onset_day"]),
-        "tocilizumab": int(yes(frame["tocilizumab"]).sum()),
+        **treatments,
+        "compared": int(frame["grade_discrepancy"].notna().sum()),
         "discrepancies": len(found),
         "patients": found[columns].to_json(orient="records"),
     }

@@ -110,17 +110,26 @@ def test_it_computes_the_cumulative_incidences(frame, endpoint):
 
 def test_it_computes_the_toxicity_counts(frame, endpoint):
     answer, floor = endpoint("toxicity/", frame)
-    crs = {point["grade"]: point["n"] for point in answer["crs"]["distribution"] if point["n"]}
-    assert crs == floor["crs_grade"]
-    computed = {point["grade"]: point["n"] for point in answer["crs"]["computed"] if point["n"]}
-    assert computed == floor["crs_grade_computed"]
-    assert answer["crs"]["grade_3_or_higher"] == floor["crs_grade_3_or_higher"]
+    for syndrome in ("crs", "icans"):
+        grades = answer[syndrome]
+        for part, column in [
+            ("distribution", ""),
+            ("recorded", "_recorded"),
+            ("computed", "_computed"),
+        ]:
+            counts = {point["grade"]: point["n"] for point in grades[part] if point["n"]}
+            assert counts == floor[f"{syndrome}_grade{column}"]
+        assert grades["any_grade"] == floor[f"{syndrome}_grade_any"]
+        assert grades["grade_3_or_higher"] == floor[f"{syndrome}_grade_3_or_higher"]
     onset = answer["crs_onset_day"]
     assert [onset["median"], onset["geometric_mean"]] == same_all(
         [floor["crs_onset_day"]["median"], floor["crs_onset_day"]["geometric_mean"]]
     )
-    assert answer["treatments"]["tocilizumab"]["given"] == floor["tocilizumab"]
+    for name, counts in answer["treatments"].items():
+        assert (counts["recorded"], counts["given"]) == floor[name]
+    assert answer["discrepancies"]["compared"] == floor["compared"]
     assert answer["discrepancies"]["n"] == floor["discrepancies"]
+    assert answer["discrepancies"]["patients"] == json.loads(floor["patients"])
 
 
 def test_it_computes_the_kinetics_summaries(frame, endpoint):
