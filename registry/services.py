@@ -23,13 +23,13 @@ from contextvars import ContextVar
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import OuterRef, Subquery
 from django.dispatch import receiver
 from django.utils import timezone
 from simple_history.signals import pre_create_historical_record
 
 from registry.course import deletion_problems
 from registry.models import Infusion, Patient, Study
+from registry.models.patient import earliest_infusion_date
 
 REASON_FIELD = "change_reason"
 # The length of simple-history's history_change_reason column.
@@ -140,15 +140,8 @@ def patient_touched(sender, instance: models.Model, origin=None, **kwargs) -> No
     """
     if isinstance(origin, Patient) or getattr(origin, "model", None) is Patient:
         return
-    kept = {"first_infusion_date": first_infusion_date()} if sender is Infusion else {}
+    kept = {"first_infusion_date": earliest_infusion_date()} if sender is Infusion else {}
     Patient.objects.filter(pk=instance.patient_id).update(updated=timezone.now(), **kept)
-
-
-def first_infusion_date() -> Subquery:
-    """The date of the patient's earliest infusion, as an expression on patients, to keep
-    `Patient.first_infusion_date` with."""
-    infusions = Infusion.objects.filter(patient=OuterRef("pk")).order_by("date")
-    return Subquery(infusions.values("date")[:1])
 
 
 def study_lock(*, study: Study, user: AbstractBaseUser | None = None, reason: str = "") -> None:

@@ -27,8 +27,9 @@ from registry.interchange.reader import (
     read_document,
 )
 from registry.interchange.schema import SECTIONS
+from registry.models.patient import earliest_infusion_date
 from registry.rules import Problem
-from registry.services import IMPORT_REASON, attributed_to, first_infusion_date
+from registry.services import IMPORT_REASON, attributed_to
 from registry.signals import cohort_imported
 
 logger = logging.getLogger(__name__)
@@ -172,7 +173,7 @@ def _keep_first_infusion_dates(patients: list[PatientRecords]) -> None:
     for start in range(0, len(patients), BATCH):
         ids = [records.patient.pk for records in patients[start : start + BATCH]]
         written = registry.Patient.objects.filter(pk__in=ids)
-        written.update(first_infusion_date=first_infusion_date())
+        written.update(first_infusion_date=earliest_infusion_date())
 
 
 def _analyze_written_tables() -> None:

@@ -31,6 +31,15 @@ def age_years(
     return completed_years(birth_date, on)
 
 
+def earliest_infusion_date() -> models.Subquery:
+    """The date of the patient's earliest infusion, as an expression on patients: what
+    `Patient.first_infusion_date` keeps, set from it by every write of a patient or an
+    infusion (Patient.save, registry.services.patient_touched, the cohort import)."""
+    infusions = Patient._meta.get_field("infusions").related_model.objects
+    earliest = infusions.filter(patient=models.OuterRef("pk")).order_by("date")
+    return models.Subquery(earliest.values("date")[:1])
+
+
 class Patient(models.Model):
     """A pseudonymous study participant. No names or record numbers are held."""
 
@@ -88,7 +97,9 @@ class Patient(models.Model):
     def save(self, *args, **kwargs) -> None:
         # From the infusions as stored, never from what this instance was read with.
         if self.pk is not None:
-            self.first_infusion_date = self.infusions.aggregate(first=models.Min("date"))["first"]
+            stored = Patient.objects.filter(pk=self.pk)
+            earliest = stored.values_list(earliest_infusion_date(), flat=True)
+            self.first_infusion_date = earliest.first()
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
