@@ -125,7 +125,6 @@ def _brought_up_to_date(kept: KeptFrame, study: models.Study, version: DataVersi
     gone += [pk for pk in changed if pk not in rows]  # deleted while read
     if not gone and all(pk in frame.index for pk in rows):
         frame = _replaced(frame, rows)
-        stamps.update(changed)  # last: the frame holds the rows these stamps say it does
     else:
         dropped = [pk for pk in [*changed, *gone] if pk in frame.index]
         frame = pd.concat([frame.drop(index=dropped), _typed(rows)])
@@ -136,6 +135,10 @@ def _brought_up_to_date(kept: KeptFrame, study: models.Study, version: DataVersi
     if sites != kept.sites:
         renamed = {kept.sites[pk]: code for pk, code in sites.items() if pk in kept.sites}
         frame = frame.assign(site=frame["site"].map(lambda code: renamed.get(code, code)))
+    if stamps is kept.stamps:
+        # Last, once the new frame is made: the kept frame's stamps never say a row is
+        # newer than the frame holding them.
+        stamps.update(changed)
     return KeptFrame(frame, stamps, sites, version.updated, version, kept.imported)
 
 
@@ -152,8 +155,8 @@ def _replaced(frame: pd.DataFrame, rows: dict[int, list]) -> pd.DataFrame:
     is ever changed in place) and holds its own copy of the others: an edit changes a few
     columns, and copying all of them would cost a hundred thousand patients' frame 20 ms.
 
-    Each column's new values are typed as the column is, which types them as
-    analysis_frame does: for a few rows, ten times faster than a frame of them.
+    Each column's new values are typed as the column is, which is as analysis_frame types
+    them: typing a frame of one row, column by column, took 7 ms.
     """
     if not rows:
         return frame

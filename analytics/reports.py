@@ -76,7 +76,7 @@ def survival_report(
         _curve(_plain(value), data.months[labels == value], data.events[labels == value], times)
         for value in group_order(pd.Series(labels))
     ]
-    logrank = stats.logrank_p(data.months[known], data.events[known], labels[known].astype(str))
+    logrank = stats.logrank_p(data.months[known], data.events[known], labels[known])
     return {**result, "groups": curves, "logrank_p": logrank}
 
 

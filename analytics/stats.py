@@ -190,10 +190,13 @@ def _finite(value: float) -> float | None:
 def logrank_p(
     months: Sequence[float], events: Sequence[bool], groups: Sequence[object]
 ) -> float | None:
-    """Log-rank test across all groups; None with fewer than two groups."""
-    if len(set(groups)) < 2:
+    """Log-rank test across all groups (any hashable labels); None with fewer than two."""
+    # As integer codes: lifelines groups text labels several times slower (at 100,000
+    # patients, 80 ms instead of 20).
+    codes, labels = pd.factorize(np.asarray(groups, dtype=object))
+    if len(labels) < 2:
         return None
-    return float(multivariate_logrank_test(months, groups, events).p_value)
+    return float(multivariate_logrank_test(months, codes, events).p_value)
 
 
 @dataclass(frozen=True)

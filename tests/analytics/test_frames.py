@@ -199,6 +199,19 @@ def test_a_frame_is_never_changed_once_made(study):
     pd.testing.assert_frame_equal(first, snapshot)
 
 
+def test_a_change_whose_taking_in_failed_is_taken_in_next_time(study):
+    # The stamps are shared with the next frame, and updated only once it is made.
+    assert_current(study)
+    patient = models.Patient.objects.get(subject_id="P01")
+    sex = "male" if patient.sex == "female" else "female"
+    models.Patient.objects.filter(pk=patient.pk).update(updated=timezone.now(), sex=sex)
+    with mock.patch.object(frames, "_replaced", side_effect=MemoryError):
+        with pytest.raises(MemoryError):
+            kept(study)
+    assert kept(study).loc[patient.pk, "sex"] == sex
+    assert_current(study)
+
+
 def test_a_new_frame_shares_the_columns_the_change_left_as_they_were(study):
     first = kept(study)
     patient = models.Patient.objects.get(subject_id="P01")

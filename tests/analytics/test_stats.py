@@ -250,6 +250,14 @@ def test_it_reproduces_r_survdiff_on_aml():
     assert abs(logrank_p(months, events, groups) - 0.0653) < 0.00005
 
 
+def test_it_takes_any_labels_for_the_logrank_groups():
+    # The same test as above, the groups labelled as the frame's yes/no columns are.
+    months = AML_MAINTAINED_TIME + AML_NONMAINTAINED_TIME
+    events = AML_MAINTAINED_EVENT + AML_NONMAINTAINED_EVENT
+    groups = np.array([True] * 11 + [False] * 12, dtype=object)
+    assert abs(logrank_p(months, events, groups) - 0.0653) < 0.00005
+
+
 def test_it_has_no_logrank_p_for_one_group():
     assert logrank_p([1, 2, 3], [1, 0, 1], ["a", "a", "a"]) is None
 
