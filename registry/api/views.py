@@ -212,6 +212,8 @@ class PatientViewSet(VersionedRecordMixin, RegistryViewMixin, viewsets.ModelView
     search_fields = ["subject_id"]
 
     def get_queryset(self):
+        # Model instances, for the writes and the rare uncached detail; the cached answers
+        # are read as rows (patient_answers).
         patients = self.visible().select_related("study", "site", *ONE_TO_ONE_SECTIONS)
         return patients_with_status(patients.prefetch_related(*LIST_SECTIONS))
 
@@ -228,9 +230,10 @@ class PatientViewSet(VersionedRecordMixin, RegistryViewMixin, viewsets.ModelView
 
     def page_found(self, counted: Callable[[Callable[[], int]], int]) -> dict:
         # In two steps: the ids of the page's patients, found with only the status columns
-        # the filters or the ordering ask for, then those patients with every column and
-        # section (registry.selectors.patients_filterable_by_status). Filtering checks the
-        # parameters: a 400 naming any value refused.
+        # the filters or the ordering ask for (registry.selectors.
+        # patients_filterable_by_status), then those patients with every column and
+        # section (patient_answers). Filtering checks the parameters: a 400 naming any
+        # value refused.
         patients = self.filter_queryset(patients_filterable_by_status(self.visible()))
         count = counted(patients.count)
         ids = self.paginator.paginate_counted(patients.values_list("pk", flat=True), count, self)
