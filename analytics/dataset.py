@@ -85,6 +85,7 @@ from registry.choices import (
 from registry.grading import Grade
 from registry.models.patient import completed_years
 from registry.selectors import DAY_30_WINDOW, patients_with_status
+from registry.services import deleted_with_patient
 from registry.snapshots import records
 
 ADULT_FROM_YEARS = 18
@@ -363,7 +364,7 @@ def patient_written(sender, instance, origin=None, **kwargs) -> None:
     raised: the write stands, and the next statistic computes the row.
 
     Not for a patient deleted, nor for the sections deleted with it: it has no row."""
-    if isinstance(origin, models.Patient) or getattr(origin, "model", None) is models.Patient:
+    if deleted_with_patient(origin):
         return
     patient_id = instance.pk if isinstance(instance, models.Patient) else instance.patient_id
 

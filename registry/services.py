@@ -138,10 +138,16 @@ def patient_touched(sender, instance: models.Model, origin=None, **kwargs) -> No
     Not for sections deleted with their patient; the cohort importer, which writes in bulk
     without signals, stamps its patients itself.
     """
-    if isinstance(origin, Patient) or getattr(origin, "model", None) is Patient:
+    if deleted_with_patient(origin):
         return
     kept = {"first_infusion_date": earliest_infusion_date()} if sender is Infusion else {}
     Patient.objects.filter(pk=instance.patient_id).update(updated=timezone.now(), **kept)
+
+
+def deleted_with_patient(origin) -> bool:
+    """Whether a post_delete signal's `origin` is the deletion of a patient (one, or a
+    queryset of them): the record goes with its patient."""
+    return isinstance(origin, Patient) or getattr(origin, "model", None) is Patient
 
 
 def study_lock(*, study: Study, user: AbstractBaseUser | None = None, reason: str = "") -> None:
