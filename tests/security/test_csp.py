@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from registry.interchange.importer import cohort_import
 from tests import factories
 from tests.config.test_deployment import run_production
+from tests.htmx import expect_settled
 
 PUBLISHED = Path(__file__).parents[1] / "data" / "hcd19-published-cohort.json"
 PASSWORD = "correct-horse-battery"
@@ -129,6 +130,7 @@ def test_a_save_reloads_the_other_cards_under_the_policy(page: Page, cohort, vio
     card = page.locator("#section-toxicities")
     card.get_by_role("link", name="Edit").click()
     expect(card.locator("form.section-form")).to_be_visible()
+    expect_settled(card)
     card.get_by_label("Reason for change").fill("Checked against the source document")
 
     reloaded = re.compile(rf"/patients/{patient.pk}/(eligibility|daily_assessments)/$")

@@ -15,6 +15,7 @@ from registry import models
 from registry.access import membership_grant
 from registry.interchange.importer import cohort_import
 from registry.models import Role
+from tests.htmx import expect_settled
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -73,6 +74,7 @@ def open_form(page: Page, section: str, button: str):
     card = page.locator(f"#section-{section}")
     card.get_by_role("link", name=button).click()
     expect(card.locator("form.section-form")).to_be_visible()
+    expect_settled(card)
     return card
 
 

@@ -1,0 +1,12 @@
+"""Waiting for htmx in the browser tests."""
+
+import re
+
+from playwright.sync_api import Locator, expect
+
+
+def expect_settled(swapped: Locator) -> None:
+    """Wait until htmx has wired up what it swapped in: it does so as the swap settles, when
+    it takes the class `htmx-added` off. A form submitted before that is posted as a plain
+    page, not by htmx."""
+    expect(swapped).not_to_have_class(re.compile(r"\bhtmx-added\b"))
