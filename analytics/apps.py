@@ -11,13 +11,12 @@ class AnalyticsConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from analytics import dataset, frames
-        from registry.interchange.schema import SECTIONS
-        from registry.models import Patient
+        from registry.interchange.schema import COURSE_MODELS
         from registry.signals import cohort_imported
 
         # A written patient's row is computed as the write commits, and an import's rows as
         # it commits: not by the first statistic after them.
-        for model in [Patient, *(model for model, _is_list in SECTIONS.values())]:
+        for model in COURSE_MODELS:
             uid = f"analytics-row-{model._meta.model_name}"
             post_save.connect(dataset.patient_written, sender=model, dispatch_uid=f"{uid}-saved")
             post_delete.connect(dataset.patient_written, sender=model, dispatch_uid=f"{uid}-del")

@@ -33,7 +33,7 @@ Keys of a row (``COLUMNS``, in order):
 - car_t_detected, car_t_cmax_cells_per_ul, car_t_tmax_day, car_t_auc_0_28,
   car_t_last_detected_day: see ``analytics.stats.car_t_kinetics``; None without counts.
 - d30_response: status of the earliest response assessment on days 21-45
-  (``registry.selectors.DAY_30_WINDOW``), None if there is none; responder: CR or CRi
+  (``registry.models.patient.DAY_30_WINDOW``), None if there is none; responder: CR or CRi
   (None without a day-30 assessment); mrd: MRD of that assessment.
 - hct_after_infusion: an allo-HCT event after the infusion; consolidative_hct: one while in
   response (a responder, transplanted before any relapse).
@@ -73,7 +73,7 @@ from analytics import stats
 from analytics.models import AnalysisRow
 from analytics.stats import MONTH_DAYS, Kinetics, car_t_kinetics
 from config.routers import use_replica
-from registry import choices, grading, models, selectors
+from registry import choices, grading, models
 from registry.api.filters import PatientFilterSet
 from registry.choices import (
     RESPONDER_STATUSES,
@@ -83,8 +83,7 @@ from registry.choices import (
     PriorTherapyKind,
 )
 from registry.grading import Grade
-from registry.models.patient import completed_years
-from registry.selectors import DAY_30_WINDOW, patients_with_status
+from registry.models.patient import DAY_30_WINDOW, completed_years
 from registry.services import deleted_with_patient
 from registry.snapshots import records
 
@@ -163,7 +162,7 @@ def _source_digest(*modules) -> str:
 # and the grading, kinetics and choices they call. Changing any of them makes every kept
 # row stale, so no row of an older version of the rules is ever served.
 ROW_CODE = _source_digest(
-    sys.modules[__name__], stats, grading, choices, selectors, models.sections, models.patient
+    sys.modules[__name__], stats, grading, choices, models.sections, models.patient
 )
 
 
@@ -251,12 +250,11 @@ def study_patients(
         return patients
     if as_of is not None:
         return patients.filter(id__in=_snapshot_matches(patients, filterset, terms, as_of))
-    chosen = patients_with_status(patients)
-    if filterset is not None:
-        chosen = filterset.filter_queryset(chosen)
+    chosen = patients if filterset is None else filterset.filter_queryset(patients)
     for term in terms:
         chosen = chosen.filter(subject_id__icontains=term)
-    # The filters' annotations stay in the subquery; the dataset reads plain patients.
+    # The filters' aliases (the age at the infusion) stay in the subquery; the dataset
+    # reads plain patients.
     return patients.filter(pk__in=chosen.values("pk"))
 
 

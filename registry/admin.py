@@ -27,7 +27,6 @@ from registry.admin_access import (
     ScopedStudyAdmin,
 )
 from registry.admin_course import CourseCheck, CourseFormSet
-from registry.selectors import patients_with_day_30_response, patients_with_status
 
 
 class ExtramedullarySitesField(forms.MultipleChoiceField):
@@ -211,27 +210,25 @@ class Day30ResponseFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if not self.value():
             return queryset
-        return patients_with_day_30_response(
-            queryset, None if self.value() == "none" else self.value()
-        )
+        return queryset.filter(d30_status=None if self.value() == "none" else self.value())
 
 
 class YesNoFilter(admin.SimpleListFilter):
-    annotation = ""
+    field = ""
 
     def lookups(self, request, model_admin):
         return [("yes", "Yes"), ("no", "No")]
 
     def queryset(self, request, queryset):
         if self.value() in ("yes", "no"):
-            return queryset.filter(**{self.annotation: self.value() == "yes"})
+            return queryset.filter(**{self.field: self.value() == "yes"})
         return queryset
 
 
 class PriorTransplantFilter(YesNoFilter):
     title = "prior allo-HCT"
     parameter_name = "prior_allo_hct"
-    annotation = "prior_allo_hct"
+    field = "prior_allo_hct"
 
 
 class VitalStatusFilter(admin.SimpleListFilter):
@@ -273,9 +270,6 @@ class PatientAdmin(ScopedPatientAdmin, AuditedAdmin):
         FollowUpEventInline,
     ]
 
-    def get_queryset(self, request):
-        return patients_with_status(super().get_queryset(request))
-
     def save_formset(self, request, form, formset, change) -> None:
         """The inline records, through registry.services with the page's reason."""
         reason = form.cleaned_data.get(services.REASON_FIELD, "")
@@ -307,14 +301,6 @@ class PatientAdmin(ScopedPatientAdmin, AuditedAdmin):
                 request.course_check = CourseCheck(obj)
             kwargs["course_check"] = request.course_check
         return kwargs
-
-    @admin.display(description="day-30 response")
-    def d30_status(self, patient):
-        return choices.ResponseStatus(patient.d30_status).label if patient.d30_status else "—"
-
-    @admin.display(description="died", boolean=True)
-    def died(self, patient):
-        return patient.died
 
     @admin.display(description="computed maximum grades")
     def computed_toxicity(self, patient):

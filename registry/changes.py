@@ -32,7 +32,7 @@ from django.db import transaction
 from django.db.models import Subquery
 from django.db.models.signals import post_delete, post_save
 
-from registry.interchange.schema import SECTIONS
+from registry.interchange.schema import COURSE_MODELS
 from registry.models import Patient, Site, Study
 from registry.signals import cohort_imported
 
@@ -98,8 +98,7 @@ def digest(value) -> str:
 
 def connect_signals() -> None:
     """Every record an answer shows, and the cohort import (RegistryConfig.ready)."""
-    sections = [model for model, _is_list in SECTIONS.values()]
-    for model in [Study, Site, Patient, *sections]:
+    for model in [Study, Site, *COURSE_MODELS]:
         uid = f"registry-changes-{model._meta.model_name}"
         post_save.connect(data_changed, sender=model, dispatch_uid=f"{uid}-saved")
         post_delete.connect(data_changed, sender=model, dispatch_uid=f"{uid}-deleted")

@@ -20,7 +20,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from registry.choices import EventKind, PriorTherapyKind
 from registry.interchange.schema import SECTIONS
 from registry.models import Patient
-from registry.selectors import DAY_30_WINDOW
+from registry.models.patient import DAY_30_WINDOW
 
 LIST_SECTIONS = [key for key, (_model, is_list) in SECTIONS.items() if is_list]
 

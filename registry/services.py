@@ -28,8 +28,8 @@ from django.utils import timezone
 from simple_history.signals import pre_create_historical_record
 
 from registry.course import deletion_problems
-from registry.models import Infusion, Patient, Study
-from registry.models.patient import earliest_infusion_date
+from registry.models import Patient, Study
+from registry.models.patient import kept_from_course
 
 REASON_FIELD = "change_reason"
 # The length of simple-history's history_change_reason column.
@@ -129,8 +129,8 @@ def record_delete(
 
 def patient_touched(sender, instance: models.Model, origin=None, **kwargs) -> None:
     """post_save and post_delete of a section: a change to a section is a change to its
-    patient, whose `updated` moves on, in the same transaction; a change to an infusion
-    keeps the patient's `first_infusion_date` too.
+    patient, whose `updated` moves on, in the same transaction; and what the patient keeps
+    from the section (Patient.KEPT_FROM) is set again.
 
     Connected in RegistryConfig.ready(), so that every save or deletion of a section counts,
     whichever code makes it. The analytics read `updated`: their data version
@@ -140,7 +140,9 @@ def patient_touched(sender, instance: models.Model, origin=None, **kwargs) -> No
     """
     if deleted_with_patient(origin):
         return
-    kept = {"first_infusion_date": earliest_infusion_date()} if sender is Infusion else {}
+    section = sender._meta.get_field("patient").remote_field.related_name
+    names = Patient.KEPT_FROM.get(section, ())
+    kept = {name: expression for name, expression in kept_from_course().items() if name in names}
     Patient.objects.filter(pk=instance.patient_id).update(updated=timezone.now(), **kept)
 
 

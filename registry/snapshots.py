@@ -104,8 +104,8 @@ def _load_sections(patients: list[models.Patient], as_of: date | None) -> None:
 def _instances(model: type[Model], queryset: QuerySet) -> Iterator[Model]:
     """The queryset's records as instances of `model`, built straight from their values: a
     snapshot's history rows (which carry the model's fields under the same names) are not
-    built as objects of their own first. Fields the history does not keep
-    (`Patient.first_infusion_date`, the infusions') are left deferred."""
+    built as objects of their own first. Fields the history does not keep (what a patient
+    keeps from its course, `Patient.KEPT_FROM`: the sections') are left deferred."""
     kept = {field.attname for field in queryset.model._meta.concrete_fields}
     names = [field.attname for field in model._meta.concrete_fields if field.attname in kept]
     for values in queryset.values_list(*names).iterator(chunk_size=2000):

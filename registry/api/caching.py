@@ -107,7 +107,7 @@ def patient_detail(version: PatientVersion, compute: Callable[[], dict]) -> byte
 def patient_page(
     user,
     query: QueryDict,
-    find: Callable[[Callable[[Callable[[], int]], int]], dict],
+    find: Callable[[Callable[[Callable[[], int]], int], list[int]], dict],
     compute: Callable[[list[int]], Sequence[dict]],
 ) -> dict:
     """A page of the patients `user` reads, for the query string `query`, with its
@@ -115,9 +115,9 @@ def patient_page(
 
     `find` checks the query (a 400 naming what it refuses files nothing) and gives the
     page: its "count", "number" and "ids". It is given `counted`, which answers the
-    count kept for the query's filters, or keeps the count its argument returns. The page
-    is kept with the keys of its patients' details; those not kept, `compute` gives as
-    data, in the order asked.
+    count kept for the query's filters, or keeps the count its argument returns, and the
+    ids of the sites whose patients `user` reads. The page is kept with the keys of its
+    patients' details; those not kept, `compute` gives as data, in the order asked.
     """
     sites, version = _sites(user), changes.data_version()
     key = _key(("patients", changes.digest([sites, str(version), sorted(query.lists())])))
@@ -127,7 +127,8 @@ def patient_page(
         if len(kept) == len(page["keys"]):
             return page | {"results": _json_list(kept[detail] for detail in page["keys"])}
     else:
-        page = find(partial(_cached, _count_key(sites, version, query)))
+        site_ids = [site[0] for site in sites]
+        page = find(partial(_cached, _count_key(sites, version, query)), site_ids)
     keys, results = _patient_details(page["ids"], compute)
     page["keys"] = keys
     cache.set(key, page, TIMEOUT)

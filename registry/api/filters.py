@@ -10,7 +10,6 @@ from rest_framework import serializers
 
 from registry import choices
 from registry import models as registry
-from registry.selectors import patients_with_day_30_response
 from registry.snapshots import future_date_problem
 
 TRUE_FALSE = [("true", "true"), ("false", "false")]
@@ -209,7 +208,7 @@ class PatientFilterSet(filters.FilterSet):
         return with_age_at_infusion(queryset).filter(age_at_infusion__lte=value)
 
     def filter_d30_response(self, queryset, name, value: str):
-        return patients_with_day_30_response(queryset, None if value == "none" else value)
+        return queryset.filter(d30_status=None if value == "none" else value)
 
     def filter_vital_status(self, queryset, name, value: str):
         return queryset.filter(died=value == "dead")

@@ -64,11 +64,7 @@ from registry.api.schema import ERROR
 from registry.course import LIST_SECTIONS, ONE_TO_ONE_SECTIONS
 from registry.history import patient_history
 from registry.models.study import code_validator
-from registry.selectors import (
-    patient_courses,
-    patients_filterable_by_status,
-    patients_with_status,
-)
+from registry.selectors import patient_courses
 
 # The first class names its scheme in WWW-Authenticate, which makes a request without
 # credentials a 401 (Session first would make it a 403).
@@ -215,7 +211,7 @@ class PatientViewSet(VersionedRecordMixin, RegistryViewMixin, viewsets.ModelView
         # Model instances, for the writes and the rare uncached detail; the cached answers
         # are read as rows (patient_answers).
         patients = self.visible().select_related("study", "site", *ONE_TO_ONE_SECTIONS)
-        return patients_with_status(patients.prefetch_related(*LIST_SECTIONS))
+        return patients.prefetch_related(*LIST_SECTIONS)
 
     def visible(self):
         # In the order of the unique index (study, study id): ordering by the study's code
@@ -228,13 +224,16 @@ class PatientViewSet(VersionedRecordMixin, RegistryViewMixin, viewsets.ModelView
         page = caching.patient_page(request.user, query, self.page_found, self.patient_answers)
         return self.paginator.answer_page(request, page)
 
-    def page_found(self, counted: Callable[[Callable[[], int]], int]) -> dict:
-        # In two steps: the ids of the page's patients, found with only the status columns
-        # the filters or the ordering ask for (registry.selectors.
-        # patients_filterable_by_status), then those patients with every column and
-        # section (patient_answers). Filtering checks the parameters: a 400 naming any
-        # value refused.
-        patients = self.filter_queryset(patients_filterable_by_status(self.visible()))
+    def page_found(self, counted: Callable[[Callable[[], int]], int], sites: Sequence[int]) -> dict:
+        # In two steps: the ids of the page's patients, then those patients with every
+        # column and section (patient_answers). Filtering checks the parameters: a 400
+        # naming any value refused. The patients of the sites the user reads (as visible()
+        # picks them), the sites given as a list of ids: PostgreSQL checks the site of each
+        # patient it passes in the index it walks for a page (Patient.Meta.indexes), where
+        # the subquery costs it a join per patient passed (the last page of 100,000
+        # patients: 30 ms against 60).
+        patients = registry.Patient.objects.order_by("study_id", "subject_id")
+        patients = self.filter_queryset(patients.filter(site__in=sites))
         count = counted(patients.count)
         ids = self.paginator.paginate_counted(patients.values_list("pk", flat=True), count, self)
         return self.paginator.page_found(ids)

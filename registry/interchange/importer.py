@@ -26,8 +26,8 @@ from registry.interchange.reader import (
     PatientRecords,
     read_document,
 )
-from registry.interchange.schema import SECTIONS
-from registry.models.patient import earliest_infusion_date
+from registry.interchange.schema import COURSE_MODELS, SECTIONS
+from registry.models.patient import kept_from_course
 from registry.rules import Problem
 from registry.services import IMPORT_REASON, attributed_to
 from registry.signals import cohort_imported
@@ -58,7 +58,7 @@ def cohort_import(*, data: object, user: AbstractBaseUser | None = None) -> Impo
         sites = _save_sites(study, codes, user)
         created, updated = _save_patients(study, sites, document, user)
         sections = _replace_sections(document.patients, user)
-        _keep_first_infusion_dates(document.patients)
+        _keep_from_course(document.patients)
         if created + updated + sections >= ANALYZE_AFTER:
             transaction.on_commit(_analyze_written_tables)
         transaction.on_commit(lambda: _announce(study))
@@ -168,19 +168,17 @@ def _replace_sections(patients: list[PatientRecords], user) -> int:
     return written
 
 
-def _keep_first_infusion_dates(patients: list[PatientRecords]) -> None:
-    """Set `first_infusion_date` of the patients written (bulk writes call no save())."""
+def _keep_from_course(patients: list[PatientRecords]) -> None:
+    """Set what the patients written keep from their course (bulk writes call no save())."""
     for start in range(0, len(patients), BATCH):
         ids = [records.patient.pk for records in patients[start : start + BATCH]]
-        written = registry.Patient.objects.filter(pk__in=ids)
-        written.update(first_infusion_date=earliest_infusion_date())
+        registry.Patient.objects.filter(pk__in=ids).update(**kept_from_course())
 
 
 def _analyze_written_tables() -> None:
     if connection.vendor != "postgresql":
         return
-    written = [registry.Patient, *(model for model, _is_list in SECTIONS.values())]
-    tables = [m._meta.db_table for model in written for m in (model, model.history.model)]
+    tables = [m._meta.db_table for model in COURSE_MODELS for m in (model, model.history.model)]
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE " + ", ".join(map(connection.ops.quote_name, tables)))
 

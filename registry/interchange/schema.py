@@ -24,6 +24,11 @@ SECTIONS: dict[str, tuple[type[models.Model], bool]] = {
     "response_assessments": (registry.ResponseAssessment, True),
     "events": (registry.FollowUpEvent, True),
 }
+# Every table a patient's data is stored in: the patient's own and each section's.
+COURSE_MODELS: tuple[type[models.Model], ...] = (
+    registry.Patient,
+    *(model for model, _is_list in SECTIONS.values()),
+)
 
 # Keys the registry writes only when they hold something: its extensions to version 1.
 EXTENSION_KEYS = {"capd_score", "capd_unable"}

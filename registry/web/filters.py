@@ -4,13 +4,12 @@ import django_filters
 from django.db.models import QuerySet
 
 from registry import choices, models
-from registry.selectors import patients_with_day_30_response
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
 
 class PatientFilterSet(django_filters.FilterSet):
-    """Filters over `registry.selectors.patients_with_status` rows of one study."""
+    """Filters over the patients of one study."""
 
     q = django_filters.CharFilter(
         field_name="subject_id", lookup_expr="icontains", label="Search study id"
@@ -54,7 +53,7 @@ class PatientFilterSet(django_filters.FilterSet):
         self.filters["site"].queryset = sites
 
     def filter_d30(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return patients_with_day_30_response(queryset, None if value == "none" else value)
+        return queryset.filter(d30_status=None if value == "none" else value)
 
     def filter_yes_no(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(**{name: value == "yes"})

@@ -11,7 +11,6 @@ from registry import access, choices, models
 from registry.course import LIST_SECTIONS
 from registry.eligibility import Verdict, eligibility_verdict
 from registry.grading import Grade
-from registry.selectors import patients_with_status
 from registry.web import forms
 
 
@@ -90,7 +89,7 @@ def patient_for_page(pk: int, user) -> models.Patient:
     """The patient with every section loaded, so a page costs a fixed number of queries;
     404 unless `user` reads the patient (registry.access)."""
     queryset = models.Patient.objects.select_related("study", "site", *ONE_TO_ONE)
-    queryset = patients_with_status(queryset.prefetch_related(*LIST_SECTIONS))
+    queryset = queryset.prefetch_related(*LIST_SECTIONS)
     return get_object_or_404(access.visible_patients(user, queryset), pk=pk)
 
 

@@ -14,7 +14,6 @@ class Badge:
 
 
 def status_badges(patient: Patient) -> list[Badge]:
-    """Needs the annotations of `registry.selectors.patients_with_status`."""
     badges = []
     if patient.d30_status in RESPONDER_STATUSES:
         badges.append(Badge("Responder", "good", "CR or CRi at day 30"))

@@ -13,7 +13,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from registry import access, history, models, services
-from registry.selectors import patients_with_status
 from registry.web import forms
 from registry.web.filters import PatientFilterSet
 from registry.web.sections import (
@@ -102,10 +101,8 @@ def sort_links(current: str) -> list[dict]:
 def patient_list(request: HttpRequest, code: str) -> HttpResponse:
     study = study_or_404(request, code)
     patients = access.visible_patients(request.user, study.patients.all())
-    rows = patients_with_status(
-        patients.select_related("site", "toxicities").prefetch_related(
-            "infusions", "daily_assessments"
-        )
+    rows = patients.select_related("site", "toxicities").prefetch_related(
+        "infusions", "daily_assessments"
     )
     sites = access.visible_sites(request.user, study.sites.all())
     filters = PatientFilterSet(request.GET, queryset=rows, sites=sites)

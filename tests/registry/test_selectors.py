@@ -12,7 +12,7 @@ from registry import models
 from registry.api.serializers import PatientSerializer
 from registry.course import LIST_SECTIONS, ONE_TO_ONE_SECTIONS
 from registry.interchange.importer import cohort_import
-from registry.selectors import patient_courses, patients_with_status
+from registry.selectors import patient_courses
 from tests import factories
 from tests.api.conftest import full_course
 
@@ -28,7 +28,7 @@ def written(patients, many=True) -> bytes:
 def from_instances(pks: list[int]) -> list[models.Patient]:
     """The patients as model instances, as the API reads one for a write's answer."""
     patients = models.Patient.objects.select_related("study", "site", *ONE_TO_ONE_SECTIONS)
-    found = patients_with_status(patients.prefetch_related(*LIST_SECTIONS)).in_bulk(pks)
+    found = patients.prefetch_related(*LIST_SECTIONS).in_bulk(pks)
     return [found[pk] for pk in pks]
 
 
