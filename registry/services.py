@@ -142,7 +142,9 @@ def patient_touched(sender, instance: models.Model, origin=None, **kwargs) -> No
         return
     section = sender._meta.get_field("patient").remote_field.related_name
     names = Patient.KEPT_FROM.get(section, ())
-    kept = {name: expression for name, expression in kept_from_course().items() if name in names}
+    # Most writes (daily assessments, CAR-T counts) feed no kept column: no expressions.
+    expressions = kept_from_course() if names else {}
+    kept = {name: expressions[name] for name in names}
     Patient.objects.filter(pk=instance.patient_id).update(updated=timezone.now(), **kept)
 
 

@@ -131,6 +131,8 @@ def _row_reader(fields: list[serializers.Field], model) -> Callable[[tuple], dic
     its key. The API's tests compare the answers from rows with those of model instances.
     """
     plain = [_plain(field, model) for field in fields]
+    # attrgetter of one name gives the value, not a tuple: a serializer of one field is
+    # read field by field.
     if len(fields) < 2 or None in plain:
         return None
     names = [field.field_name for field in fields]
