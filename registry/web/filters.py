@@ -8,6 +8,16 @@ from registry import choices, models
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
 
+class ThenByStudyId(django_filters.OrderingFilter):
+    """Sorts by the column chosen, then by study id: patients alike in that column (the
+    same day-30 response, the same site) keep one order, so each is on one page only."""
+
+    def filter(self, qs: QuerySet, value) -> QuerySet:
+        if not value:
+            return qs  # the list's own order
+        return qs.order_by(*(self.get_ordering_value(param) for param in value), "subject_id")
+
+
 class PatientFilterSet(django_filters.FilterSet):
     """Filters over the patients of one study."""
 
@@ -33,7 +43,7 @@ class PatientFilterSet(django_filters.FilterSet):
         empty_label="Any",
         method="filter_vital",
     )
-    sort = django_filters.OrderingFilter(
+    sort = ThenByStudyId(
         fields=[
             ("subject_id", "subject_id"),
             ("site__code", "site"),

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -100,13 +100,16 @@ def sort_links(current: str) -> list[dict]:
 @login_required
 def patient_list(request: HttpRequest, code: str) -> HttpResponse:
     study = study_or_404(request, code)
-    patients = access.visible_patients(request.user, study.patients.all())
-    rows = patients.select_related("site", "toxicities").prefetch_related(
-        "infusions", "daily_assessments"
-    )
     sites = access.visible_sites(request.user, study.sites.all())
-    filters = PatientFilterSet(request.GET, queryset=rows, sites=sites)
-    page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # In the order of the index (study, study id, site): PostgreSQL finds a page's ids in
+    # the index alone, the sites given as a list of ids (registry.api.views.PatientViewSet
+    # .page_found). Ordering by the study's code (Patient.Meta.ordering) sorted the whole
+    # study for each page: 130 ms for 100,000 patients.
+    site_ids = list(sites.values_list("pk", flat=True))
+    patients = study.patients.filter(site__in=site_ids).order_by("study_id", "subject_id")
+    filters = PatientFilterSet(request.GET, queryset=patients, sites=sites)
+    found = Paginator(filters.qs.values_list("pk", flat=True), PAGE_SIZE)
+    page = patients_of_page(found.get_page(request.GET.get("page")))
     context = {
         "study": study,
         "filters": filters,
@@ -122,6 +125,18 @@ def patient_list(request: HttpRequest, code: str) -> HttpResponse:
     if is_htmx(request):
         return render(request, "web/partials/patient_results.html", context)
     return render(request, "web/patient_list.html", context)
+
+
+def patients_of_page(page: Page) -> Page:
+    """The page of patient ids `page` as a page of those patients, with what the list
+    shows of their course."""
+    rows = models.Patient.objects.select_related("site", "toxicities").prefetch_related(
+        "infusions", "daily_assessments"
+    )
+    pks = list(page.object_list)
+    patients = rows.in_bulk(pks)
+    # A patient deleted since its id was read is left out.
+    return Page([patients[pk] for pk in pks if pk in patients], page.number, page.paginator)
 
 
 def enrolment_forms(study: models.Study, sites, data=None, site: models.Site | None = None):

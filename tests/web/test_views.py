@@ -243,6 +243,21 @@ def test_it_sorts_the_patient_list(signed_in, cohort, sort, first):
     assert response.context["page"][0].subject_id == first
 
 
+@pytest.mark.parametrize("sort", ["enrollment_date", "-enrollment_date", "site", "d30"])
+def test_it_sorts_patients_alike_in_the_column_by_study_id(signed_in, patient, sort):
+    # Entered out of order, all enrolled the same day at one site, none assessed at day 30:
+    # without a second key the database gives them in any order, and a page can repeat
+    # a patient the previous page showed.
+    for subject_id in ("P-C", "P-A", "P-B"):
+        factories.PatientFactory(
+            site=patient.site, subject_id=subject_id, enrollment_date=patient.enrollment_date
+        )
+
+    response = signed_in.get(url("patient-list", "HCD19") + f"?q=P-&sort={sort}")
+
+    assert [row.subject_id for row in response.context["page"]] == ["P-A", "P-B", "P-C"]
+
+
 def test_it_marks_the_sorted_column(signed_in, cohort):
     html = signed_in.get(url("patient-list", "HCD19") + "?sort=subject_id").content.decode()
 
@@ -289,9 +304,9 @@ def test_it_returns_only_the_results_to_htmx(signed_in, cohort):
 def test_it_lists_patients_in_a_fixed_number_of_queries(
     signed_in, cohort, django_assert_num_queries
 ):
-    # session, user, study, count, page, a prefetch each for infusions and assessments, and
-    # the sites of the site filter
-    with django_assert_num_queries(8):
+    # session, user, study, the ids of the sites read, count, the page's ids, its patients,
+    # a prefetch each for infusions and assessments, and the sites of the site filter
+    with django_assert_num_queries(10):
         signed_in.get(url("patient-list", "HCD19"))
 
 
