@@ -11,6 +11,7 @@ from rest_framework import serializers
 from registry import choices
 from registry import models as registry
 from registry.snapshots import future_date_problem
+from registry.sorting import ThenByStudyId
 
 TRUE_FALSE = [("true", "true"), ("false", "false")]
 
@@ -173,7 +174,7 @@ class PatientFilterSet(filters.FilterSet):
         lookup_expr="lte",
         help_text="First infusion on or before this date (YYYY-MM-DD)",
     )
-    ordering = filters.OrderingFilter(
+    ordering = ThenByStudyId(
         fields=[
             ("id", "id"),
             ("subject_id", "study_id"),
@@ -182,7 +183,10 @@ class PatientFilterSet(filters.FilterSet):
             ("first_infusion_date", "first_infusion_date"),
             ("last_contact_date", "last_contact_date"),
         ],
-        help_text="Order by these fields, comma-separated; prefix with - for descending",
+        help_text=(
+            "Order by these fields, comma-separated; prefix with - for descending. Patients "
+            "alike in them follow by study and study id, in the direction of the last field"
+        ),
     )
 
     class Meta:

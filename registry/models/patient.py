@@ -61,6 +61,16 @@ def kept_from_course() -> dict[str, models.Expression]:
     }
 
 
+# The columns the web list sorts by (registry.web.filters) besides the study id, and the
+# names of their indexes.
+SORTED_BY = {
+    "d30_status": "patient_sort_d30_idx",
+    "birth_date": "patient_sort_birth_idx",
+    "enrollment_date": "patient_sort_enrolment_idx",
+    "last_contact_date": "patient_sort_contact_idx",
+}
+
+
 class Patient(models.Model):
     """A pseudonymous study participant. No names or record numbers are held."""
 
@@ -149,6 +159,13 @@ class Patient(models.Model):
             # the sites the user reads, and its id are in the index, so a page deep in a
             # study reads no table rows to get there.
             models.Index(fields=["study", "subject_id", "site", "id"], name="patient_list_idx"),
+            # The same for a list sorted by one of the web list's columns, then by study id
+            # (registry.sorting), either way: sorting a study's patients for each page took
+            # 20 to 45 ms for 100,000 patients.
+            *(
+                models.Index(fields=["study", column, "subject_id", "site", "id"], name=name)
+                for column, name in SORTED_BY.items()
+            ),
         ]
 
     def __str__(self) -> str:

@@ -4,18 +4,9 @@ import django_filters
 from django.db.models import QuerySet
 
 from registry import choices, models
+from registry.sorting import ThenByStudyId
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
-
-
-class ThenByStudyId(django_filters.OrderingFilter):
-    """Sorts by the column chosen, then by study id: patients alike in that column (the
-    same day-30 response, the same site) keep one order, so each is on one page only."""
-
-    def filter(self, qs: QuerySet, value) -> QuerySet:
-        if not value:
-            return qs  # the list's own order
-        return qs.order_by(*(self.get_ordering_value(param) for param in value), "subject_id")
 
 
 class PatientFilterSet(django_filters.FilterSet):

@@ -241,6 +241,25 @@ def test_it_orders_by_the_fields_it_names(reader_client):
 
 
 @pytest.mark.parametrize(
+    ("ordering", "expected"),
+    [
+        ("first_infusion_date", ["P-A", "P-B", "P-C"]),
+        ("-first_infusion_date", ["P-C", "P-B", "P-A"]),
+        ("enrollment_date,-first_infusion_date", ["P-C", "P-B", "P-A"]),
+    ],
+)
+def test_it_orders_patients_alike_in_the_fields_named_by_study_id(
+    reader_client, ordering, expected
+):
+    # Entered out of order, all infused the same day: without a last key the database gives
+    # them in any order, and a page can show a patient the previous page showed.
+    for subject_id in ("P-C", "P-A", "P-B"):
+        infused({"subject_id": subject_id}, on=date(2020, 5, 1))
+
+    assert study_ids(reader_client.get(URL, {"ordering": ordering})) == expected
+
+
+@pytest.mark.parametrize(
     ("parameter", "value"),
     [
         ("age_min", "abc"),
