@@ -136,7 +136,7 @@ class Patient(models.Model):
         ]
         indexes = [
             # What the list's filters read (registry.api.filters, registry.web.filters):
-            # a filtered count of a study's patients reads this index alone, a fifth of
+            # a filtered count of a study's patients reads this index alone, a quarter of
             # the table's size (100,000 patients, day-30 CR with a prior allo-HCT: 2 ms,
             # against 14 for the table).
             models.Index(
