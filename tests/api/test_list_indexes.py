@@ -17,13 +17,17 @@ from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("roles")]
 
-URL = "/api/v1/patients/"
+API_LIST = "/api/v1/patients/"
+WEB_LIST = "/studies/HCD19/"
+# The beginnings of the lists' queries: the count, and the ids of a page.
+COUNT = 'SELECT COUNT(*) AS "__count" FROM "registry_patient"'
+PAGE_IDS = 'SELECT "registry_patient"."id" AS "pk" FROM'
 
 
-def query_of(client, params: dict, start: str) -> str:
-    """The SQL of the list request's query that starts with `start`."""
+def query_of(client, address: str, params: dict, start: str) -> str:
+    """The SQL of the query that starts with `start` of the list at `address`."""
     with CaptureQueriesContext(connection) as captured:
-        response = client.get(URL, {"study": "HCD19", **params})
+        response = client.get(address, params)
     assert response.status_code == 200, response.content
     (sql,) = [query["sql"] for query in captured if query["sql"].startswith(start)]
     return sql
@@ -68,7 +72,7 @@ def ordered_by(sql: str) -> list[str]:
 def test_a_filtered_count_reads_only_columns_of_the_filter_index(editor_client, params):
     factories.PatientFactory.create_batch(3)
 
-    count = query_of(editor_client, params, 'SELECT COUNT(*) AS "__count" FROM "registry_patient"')
+    count = query_of(editor_client, API_LIST, {"study": "HCD19", **params}, COUNT)
 
     assert columns_read(count) >= {"study_id", "site_id"}
     assert columns_read(count) <= index_columns("patient_filter_idx")
@@ -77,7 +81,7 @@ def test_a_filtered_count_reads_only_columns_of_the_filter_index(editor_client, 
 def test_a_page_s_ids_are_found_with_columns_of_the_list_index(editor_client):
     factories.PatientFactory.create_batch(3)
 
-    ids = query_of(editor_client, {"page": "last"}, 'SELECT "registry_patient"."id" AS "pk" FROM')
+    ids = query_of(editor_client, API_LIST, {"study": "HCD19", "page": "last"}, PAGE_IDS)
 
     assert columns_read(ids) == index_columns("patient_list_idx")
 
@@ -99,14 +103,7 @@ def test_a_sorted_web_page_is_found_in_its_column_s_index_in_its_order(
     factories.PatientFactory.create_batch(3)
     client.force_login(editor)
 
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(f"/studies/HCD19/?sort={direction}{sort}")
-    assert response.status_code == 200
-    (ids,) = [
-        query["sql"]
-        for query in captured
-        if query["sql"].startswith('SELECT "registry_patient"."id" AS "pk" FROM')
-    ]
+    ids = query_of(client, WEB_LIST, {"sort": direction + sort}, PAGE_IDS)
 
     fields = index_fields(SORTED_BY[column])
     assert columns_read(ids) == set(fields)
