@@ -1,6 +1,14 @@
 """Range validators whose messages name the value in a clinician's words."""
 
+from datetime import UTC, date, datetime, timedelta
+
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.deconstruct import deconstructible
+
+EARLIEST_DATE = date(1900, 1, 1)
+OLDEST_AGE = 120
+DATE_OUT_OF_RANGE = "implausible_date"
 
 
 def between(low: float, high: float, what: str) -> list:
@@ -24,3 +32,66 @@ def grade(what: str) -> list:
 def coded(what: str) -> dict:
     """Error messages for a coded field: the offending value and what the field is."""
     return {"invalid_choice": f"{what}: %(value)r is not one of the allowed codes"}
+
+
+def completed_years(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def today_utc() -> date:
+    return datetime.now(UTC).date()
+
+
+def latest_date() -> date:
+    """The latest date a clinical fact can have: tomorrow in UTC, the day after today
+    wherever in the world it is entered. A planned date (an infusion next week) is no fact."""
+    return today_utc() + timedelta(days=1)
+
+
+@deconstructible
+class PlausibleDate:
+    """A clinical date from 1900 to `latest_date()`, read when the value is validated.
+
+    Every clinical date field has one, so the pages, the admin, the API and the cohort
+    import refuse alike a date that would break every analysis (pandas holds dates from
+    1677 to 2262 only) or make no sense in a patient's course.
+    """
+
+    def __init__(self, what: str):
+        self.what = what
+
+    def __call__(self, value: date) -> None:
+        if value < EARLIEST_DATE:
+            self.refuse(
+                f"{value} is before {EARLIEST_DATE.year}; enter a date from {EARLIEST_DATE} on"
+            )
+        self.refuse_future(value)
+
+    def refuse_future(self, value: date) -> None:
+        latest = latest_date()
+        if value > latest:
+            self.refuse(f"{value} is in the future; enter a date no later than {latest}")
+
+    def refuse(self, problem: str) -> None:
+        raise ValidationError(f"{self.what} {problem}", code=DATE_OUT_OF_RANGE)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.what == self.what
+
+
+@deconstructible
+class PlausibleBirthDate(PlausibleDate):
+    """A birth date giving an age of 0 to OLDEST_AGE completed years today (in UTC).
+
+    Age at the infusion needs no rule of its own: the birth date is before the infusion
+    (registry.rules) and the infusion no later than tomorrow, so it is within 0 to 120 too.
+    """
+
+    def __call__(self, value: date) -> None:
+        self.refuse_future(value)
+        age = completed_years(value, today_utc())
+        if age > OLDEST_AGE:
+            self.refuse(
+                f"{value} would make the patient {age} years old; "
+                f"the registry accepts ages 0–{OLDEST_AGE}"
+            )

@@ -9,16 +9,12 @@ from registry.choices import EventKind, PriorTherapyKind, ResponseStatus, Sex
 from registry.course import validate_in_course
 from registry.grading import Grade, worst
 from registry.models.study import Site, Study
-from registry.validators import coded
+from registry.validators import PlausibleBirthDate, PlausibleDate, coded, completed_years
 
 study_id_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
     "Study id: use the pseudonymous code (letters, digits, '.', '-', '_'), never a name",
 )
-
-
-def completed_years(born: date, on: date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 def age_years(
@@ -84,12 +80,20 @@ class Patient(models.Model):
     sex = models.CharField(
         max_length=6, choices=Sex.choices, blank=True, error_messages=coded("Sex")
     )
-    birth_date = models.DateField("date of birth", null=True, blank=True)
-    enrollment_date = models.DateField("date of enrolment", null=True, blank=True)
+    birth_date = models.DateField(
+        "date of birth", null=True, blank=True, validators=[PlausibleBirthDate("Date of birth")]
+    )
+    enrollment_date = models.DateField(
+        "date of enrolment",
+        null=True,
+        blank=True,
+        validators=[PlausibleDate("Date of enrolment")],
+    )
     last_contact_date = models.DateField(
         "date of last contact",
         null=True,
         blank=True,
+        validators=[PlausibleDate("Date of last contact")],
         help_text="Last date known alive, or the date of death",
     )
     created = models.DateTimeField(auto_now_add=True)

@@ -8,7 +8,7 @@ from registry import choices, grading
 from registry.course import validate_in_course
 from registry.eligibility import Verdict, eligibility_verdict
 from registry.models.patient import Patient
-from registry.validators import between, coded, grade, not_negative, percent
+from registry.validators import PlausibleDate, between, coded, grade, not_negative, percent
 
 
 class Section(models.Model):
@@ -126,14 +126,18 @@ class PriorTherapy(Section):
         choices=choices.PriorTherapyKind.choices,
         error_messages=coded("Prior therapy"),
     )
-    date = models.DateField(null=True, blank=True)
+    date = models.DateField(
+        null=True, blank=True, validators=[PlausibleDate("Date of the prior therapy")]
+    )
     best_response = models.CharField(
         max_length=2,
         choices=choices.PriorResponse.choices,
         blank=True,
         error_messages=coded("Best response"),
     )
-    relapse_date = models.DateField("date of relapse", null=True, blank=True)
+    relapse_date = models.DateField(
+        "date of relapse", null=True, blank=True, validators=[PlausibleDate("Date of relapse")]
+    )
 
     course_path = "prior_therapies"
     document_fields = ("kind", "date", "best_response", "relapse_date")
@@ -165,7 +169,12 @@ class Lymphodepletion(Section):
     patient = models.OneToOneField(
         Patient, on_delete=models.CASCADE, related_name="lymphodepletion"
     )
-    start_date = models.DateField("start of lymphodepletion", null=True, blank=True)
+    start_date = models.DateField(
+        "start of lymphodepletion",
+        null=True,
+        blank=True,
+        validators=[PlausibleDate("Start of lymphodepletion")],
+    )
     fludarabine_mg_m2_per_day = models.FloatField(
         "fludarabine (mg/m²/day)", null=True, blank=True, validators=not_negative("Fludarabine")
     )
@@ -197,7 +206,7 @@ class Lymphodepletion(Section):
 
 class Infusion(Section):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="infusions")
-    date = models.DateField("date of infusion")
+    date = models.DateField("date of infusion", validators=[PlausibleDate("Infusion date")])
     product = models.CharField(
         max_length=20,
         choices=choices.Product.choices,
@@ -504,7 +513,7 @@ class FollowUpEvent(Section):
     kind = models.CharField(
         "event", max_length=16, choices=choices.EventKind.choices, error_messages=coded("Event")
     )
-    date = models.DateField()
+    date = models.DateField(validators=[PlausibleDate("Event date")])
     cd19 = models.CharField(
         "CD19 status at relapse",
         max_length=8,

@@ -5,7 +5,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from registry.eligibility import Criteria
-from registry.validators import not_negative, percent
+from registry.validators import PlausibleDate, not_negative, percent
 
 code_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
@@ -18,7 +18,14 @@ class Study(models.Model):
 
     code = models.CharField(max_length=40, unique=True, validators=[code_validator])
     title = models.CharField(max_length=300)
-    data_cutoff = models.DateField(null=True, blank=True, help_text="Date of the analysis cut-off")
+    # A clinical date too: the day up to which the study's data are complete, a fact once
+    # it has passed; the analyses follow patients up to it.
+    data_cutoff = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Date of the analysis cut-off",
+        validators=[PlausibleDate("Data cut-off")],
+    )
     is_synthetic = models.BooleanField(
         default=False, help_text="Synthetic demonstration data, not real patients"
     )
