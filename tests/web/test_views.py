@@ -383,6 +383,8 @@ def test_it_leaves_out_sections_left_empty(signed_in, site):
         ({"eligibility-ecog": "5"}, "eligibility-ecog", "ECOG must be between 0 and 4"),
         ({"prior-best_response": "nr"}, "prior-relapse_date", "needs a best response of complete"),
         ({"prior-relapse_date": "2023-01-01"}, "prior-relapse_date", "Relapse must be after"),
+        ({"birth_date": "0001-01-01"}, "birth_date", "0001-01-01 would make the patient"),
+        ({"prior-date": "3000-01-01"}, "prior-date", "3000-01-01 is in the future"),
     ],
 )
 def test_it_shows_a_mistake_beside_its_field_and_enrols_nobody(
