@@ -57,6 +57,8 @@ class PlausibleDate:
     1677 to 2262 only) or make no sense in a patient's course.
     """
 
+    in_words = f"from {EARLIEST_DATE} to tomorrow (UTC)"
+
     def __init__(self, what: str):
         self.what = what
 
@@ -86,6 +88,8 @@ class PlausibleBirthDate(PlausibleDate):
     Age at the infusion needs no rule of its own: the birth date is before the infusion
     (registry.rules) and the infusion no later than tomorrow, so it is within 0 to 120 too.
     """
+
+    in_words = f"an age of 0 to {OLDEST_AGE} years today, and no later than tomorrow (UTC)"
 
     def __call__(self, value: date) -> None:
         self.refuse_future(value)

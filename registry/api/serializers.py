@@ -24,6 +24,7 @@ from rest_framework.settings import api_settings
 from registry import choices, services
 from registry import models as registry
 from registry.api.audit import Change, refusal
+from registry.validators import PlausibleDate
 
 
 class JsonBooleanField(serializers.BooleanField):
@@ -177,6 +178,9 @@ class RegistrySerializer(serializers.ModelSerializer):
     def build_standard_field(self, field_name, model_field):
         field_class, kwargs = super().build_standard_field(field_name, model_field)
         kwargs.setdefault("help_text", capfirst(model_field.verbose_name))
+        for validator in model_field.validators:
+            if isinstance(validator, PlausibleDate):
+                kwargs["help_text"] += f"; {validator.in_words}"
         # Keep the model's own wording for ranges ("ECOG must be between 0 and 4").
         for key, kind in (("min_value", MinValueValidator), ("max_value", MaxValueValidator)):
             validator = next((v for v in model_field.validators if isinstance(v, kind)), None)

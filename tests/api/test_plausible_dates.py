@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from drf_spectacular.generators import SchemaGenerator
 
 from registry import models
 from tests import factories
@@ -57,3 +58,12 @@ def test_it_refuses_an_event_after_tomorrow(editor_client):
     assert f"Event date {after} is in the future" in " ".join(response.json()["date"])
     event.refresh_from_db()
     assert event.date < after
+
+
+def test_the_schema_gives_each_date_its_range():
+    schema = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+
+    infusion, patient = schema["Infusion"]["properties"], schema["Patient"]["properties"]
+
+    assert infusion["date"]["description"].endswith("; from 1900-01-01 to tomorrow (UTC)")
+    assert "an age of 0 to 120 years" in patient["birth_date"]["description"]
