@@ -10,7 +10,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from registry.validators import latest_date
+
 RESPONSES = ("cr", "cri")
+DAY_SECTIONS = ("car_t_counts", "daily_assessments", "response_assessments")
 
 
 @dataclass(frozen=True)
@@ -26,7 +29,16 @@ class Protocol:
 
 
 def course_problems(course: dict, protocol: Protocol) -> list[Problem]:
-    checks = (_enrolment, _prior_therapies, _doses, _events, _after_death, _last_contact, _days)
+    checks = (
+        _enrolment,
+        _prior_therapies,
+        _doses,
+        _events,
+        _after_death,
+        _last_contact,
+        _days,
+        _days_to_come,
+    )
     return [problem for check in checks for problem in check(course, protocol)]
 
 
@@ -147,7 +159,7 @@ def _after_death(course: dict, protocol: Protocol) -> Iterator[Problem]:
     infused = first_infusion_date(course)
     if infused:
         death_day = (died - infused).days
-        for section in ("car_t_counts", "daily_assessments", "response_assessments"):
+        for section in DAY_SECTIONS:
             for path, item in _items(course, section):
                 if item.get("day") is not None and item["day"] > death_day:
                     yield Problem(
@@ -178,10 +190,29 @@ def _last_contact(course: dict, protocol: Protocol) -> Iterator[Problem]:
 
 
 def _days(course: dict, protocol: Protocol) -> Iterator[Problem]:
-    for section in ("car_t_counts", "daily_assessments", "response_assessments"):
+    for section in DAY_SECTIONS:
         seen = set()
         for path, item in _items(course, section):
             day = item.get("day")
             if day in seen:
                 yield Problem(f"{path}.day", f"Day {day} is entered twice")
             seen.add(day)
+
+
+def _days_to_come(course: dict, protocol: Protocol) -> Iterator[Problem]:
+    """A day after the infusion is a date too, and no later than tomorrow (UTC) either."""
+    infused, latest = first_infusion_date(course), latest_date()
+    # An infusion after tomorrow is refused by its own date's range; its days are not.
+    if not infused or infused > latest:
+        return
+    # Compared in days, never as dates: a day far out of range would overflow a date.
+    last_day = (latest - infused).days
+    for section in DAY_SECTIONS:
+        for path, item in _items(course, section):
+            day = item.get("day")
+            if day is not None and day > last_day:
+                yield Problem(
+                    f"{path}.day",
+                    f"Day {day} is in the future: after the infusion on {infused}, "
+                    f"day {last_day} is the latest day that can be recorded",
+                )

@@ -67,3 +67,20 @@ def test_the_schema_gives_each_date_its_range():
 
     assert infusion["date"]["description"].endswith("; from 1900-01-01 to tomorrow (UTC)")
     assert "an age of 0 to 120 years" in patient["birth_date"]["description"]
+
+
+def test_it_refuses_an_assessment_on_a_day_still_to_come(editor_client):
+    today = datetime.now(UTC).date()
+    patient = factories.PatientFactory(
+        enrollment_date=today - timedelta(days=20), last_contact_date=today
+    )
+    factories.LymphodepletionFactory(patient=patient, start_date=today - timedelta(days=5))
+    factories.InfusionFactory(patient=patient, date=today)
+
+    response = editor_client.post(
+        f"{URL}{patient.pk}/response-assessments/", {"day": 30, "status": "nr"}, format="json"
+    )
+
+    assert response.status_code == 400, response.content
+    assert "Day 30 is in the future" in response.json()["day"][0]
+    assert not models.ResponseAssessment.objects.exists()

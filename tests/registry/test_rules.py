@@ -1,6 +1,6 @@
 """Every rule across a patient's course: a valid course has no problem, each mistake one."""
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -185,3 +185,38 @@ def test_it_checks_nothing_it_cannot_date():
     course["events"] = [{"kind": "relapse", "date": None}]
 
     assert course_problems(course, PROTOCOL) == []
+
+
+def infused_days_ago(days: int) -> dict:
+    """The valid course moved in time: infused `days` days before today (UTC), with
+    nothing recorded after the infusion."""
+    infused = datetime.now(UTC).date() - timedelta(days=days)
+    nothing = {
+        "events": [],
+        "car_t_counts": [],
+        "daily_assessments": [],
+        "response_assessments": [],
+    }
+    course = valid_course() | nothing
+    course["last_contact_date"] = infused
+    course["infusions"][0]["date"] = infused
+    course["lymphodepletion"]["start_date"] = infused - timedelta(days=5)
+    return course
+
+
+@pytest.mark.parametrize("section", ["car_t_counts", "daily_assessments", "response_assessments"])
+def test_it_accepts_a_day_up_to_tomorrow_and_refuses_the_day_after(section):
+    course = infused_days_ago(10)
+    course[section] = [{"day": 11, "status": "nr"}]
+    assert course_problems(course, PROTOCOL) == []
+
+    course[section] = [{"day": 12, "status": "nr"}, {"day": 10**12, "status": "nr"}]
+    problems = course_problems(course, PROTOCOL)
+
+    assert [p.path for p in problems] == [f"{section}[0].day", f"{section}[1].day"]
+    assert problems[0].message == (
+        f"Day 12 is in the future: after the infusion on {course['infusions'][0]['date']}, "
+        "day 11 is the latest day that can be recorded"
+    )
+    # An infusion after tomorrow: its own date is refused, its days are not as well.
+    assert course_problems(infused_days_ago(-2) | {section: [{"day": 1}]}, PROTOCOL) == []
