@@ -43,8 +43,8 @@ def today_utc() -> date:
 
 
 def latest_date() -> date:
-    """The latest date a clinical fact can have: tomorrow in UTC, the day after today
-    wherever in the world it is entered. A planned date (an infusion next week) is no fact."""
+    """The latest date a clinical fact can have: tomorrow in UTC, which no time zone's today
+    is later than. A planned date (an infusion next week) is not a fact yet."""
     return today_utc() + timedelta(days=1)
 
 
@@ -86,7 +86,8 @@ class PlausibleBirthDate(PlausibleDate):
     """A birth date giving an age of 0 to OLDEST_AGE completed years today (in UTC).
 
     Age at the infusion needs no rule of its own: the birth date is before the infusion
-    (registry.rules) and the infusion no later than tomorrow, so it is within 0 to 120 too.
+    (registry.rules) and the infusion no later than tomorrow, so the age there is 0 to 120
+    as well, but for the one day an infusion dated tomorrow may add.
     """
 
     in_words = f"an age of 0 to {OLDEST_AGE} years today, and no later than tomorrow (UTC)"
