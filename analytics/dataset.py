@@ -35,9 +35,10 @@ Keys of a row (``COLUMNS``, in order):
 - d30_response: status of the earliest response assessment on days 21-45
   (``registry.models.patient.DAY_30_WINDOW``), None if there is none; responder: CR or CRi
   (None without a day-30 assessment); mrd: MRD of that assessment.
-- hct_after_infusion: an allo-HCT event after the infusion; consolidative_hct: one while in
-  response (a responder, transplanted before any relapse).
-- relapse, relapse_cd19 (CD19 status of the first relapse), death, death_cause.
+- hct_after_infusion: an allo-HCT event on or after the infusion day; consolidative_hct:
+  one while in response (a responder, transplanted before any relapse).
+- relapse, relapse_cd19 (CD19 status of the first relapse), death, death_cause. Events
+  count from the infusion day on: one on that day (day 0) is an event at time 0.
 - efs_event, efs_months: relapse or death from the infusion, censored at last contact (the
   analyses add non-response as an event at day 0 when all patients are analysed);
   os_event, os_months: death from any cause; followup_months: to last contact or death.
@@ -692,7 +693,8 @@ def _outcomes(
 ) -> dict:
     status, mrd = day_30[0] if day_30 else (None, None)
     responder = None if status is None else status in RESPONDER_STATUSES
-    after = [event for event in events if infused and event[1] > infused]
+    # From the infusion day on: an event on day 0 is an event at time 0, never dropped.
+    after = [event for event in events if infused and event[1] >= infused]
     hct = _first(after, EventKind.ALLO_HCT)
     relapse = _first(after, EventKind.RELAPSE)
     death = _first(after, EventKind.DEATH)
