@@ -17,7 +17,8 @@ Interval = serializers.ListField(
     min_length=2,
     max_length=2,
     allow_null=True,
-    help_text="95% confidence interval [lower, upper]; null when not estimable",
+    help_text="95% confidence interval [lower, upper]; null when not estimable, as where a "
+    "survival or incidence is 0 or 1 (follows R survival: its log-log limits are NA there)",
 )
 
 
@@ -69,17 +70,29 @@ class EstimateSerializer(serializers.Serializer):
 class CurveSerializer(serializers.Serializer):
     months = serializers.ListField(child=serializers.FloatField())
     survival = serializers.ListField(child=serializers.FloatField())
-    ci95_lower = serializers.ListField(child=serializers.FloatField(allow_null=True))
-    ci95_upper = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    ci95_lower = serializers.ListField(
+        child=serializers.FloatField(allow_null=True), help_text="null where S is 0 or 1"
+    )
+    ci95_upper = serializers.ListField(
+        child=serializers.FloatField(allow_null=True), help_text="null where S is 0 or 1"
+    )
 
 
 class SurvivalGroupSerializer(serializers.Serializer):
     value = serializers.JSONField(allow_null=True, help_text="null without `by`")
     n = serializers.IntegerField()
     events = serializers.IntegerField()
-    median_months = serializers.FloatField(allow_null=True, help_text="null if not reached")
+    median_months = serializers.FloatField(
+        allow_null=True,
+        help_text="Follows R survival's quantile.survfit: the first time S(t) < 0.5; on a flat "
+        "stretch at exactly 0.5, its midpoint (the midpoint of its start and the last time when "
+        "the curve ends on it); null if not reached",
+    )
     median_ci95 = serializers.ListField(
-        child=serializers.FloatField(allow_null=True), allow_null=True
+        child=serializers.FloatField(allow_null=True),
+        allow_null=True,
+        help_text="[lower, upper]: the same rule on the log-log limits; a limit the curve never "
+        "reaches is null (not reached); null when neither is reached",
     )
     estimates = EstimateSerializer(many=True)
     curve = CurveSerializer(help_text="The Kaplan–Meier step function, for plotting")
@@ -91,7 +104,11 @@ class SurvivalResultSerializer(serializers.Serializer):
     landmark = serializers.FloatField(allow_null=True)
     by = serializers.CharField(allow_null=True)
     groups = SurvivalGroupSerializer(many=True)
-    logrank_p = serializers.FloatField(allow_null=True)
+    logrank_p = serializers.FloatField(
+        allow_null=True,
+        help_text="null without `by`, with fewer than two groups, or without any event (R's "
+        "survdiff gives NA)",
+    )
 
 
 class FollowUpSerializer(serializers.Serializer):

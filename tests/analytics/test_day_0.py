@@ -99,4 +99,3 @@ def test_the_patient_list_and_the_dataset_agree_on_a_death_on_day_0(api, died_on
     ]
     assert [patient["study_id"] for patient in dead["results"]] == [row["study_id"]]
     assert row["study_id"] == died_on_day_0.subject_id
-
