@@ -142,9 +142,12 @@ class TableView(AnalyticsView):
             return self.json(study, analysis)
         table = study_result(study, self.report, analysis)
         name = f"{study.code}-{self.report}"
+        # The patients left out, as footnotes in the first column.
+        notes = [{table["columns"][0]: warning} for warning in table["warnings"]]
+        rows = [*table["rows"], *notes]
         if analysis.params["format"] == "csv":
-            return csv_response(csv_text(table["columns"], table["rows"]), name)
-        return xlsx_response(table["title"], table["columns"], table["rows"], name)
+            return csv_response(csv_text(table["columns"], rows), name)
+        return xlsx_response(table["title"], table["columns"], rows, name)
 
 
 @documented(
