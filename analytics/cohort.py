@@ -136,6 +136,15 @@ def analysis_frame(rows: Sequence[dict]) -> pd.DataFrame:
     return frame
 
 
+def analysed(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The rows analysed, and the warnings of the patients left out (the dataset's
+    `left_out`: a date no patient can have)."""
+    left_out = frame["left_out"].notna().to_numpy()
+    if not left_out.any():
+        return frame, []
+    return frame[~left_out], frame["left_out"][left_out].tolist()
+
+
 def is_true(column: pd.Series) -> np.ndarray:
     """True where the value is True; missing counts as not True."""
     return column.fillna(False).to_numpy(dtype=bool)

@@ -12,6 +12,7 @@ from functools import cached_property
 
 import pandas as pd
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, render
@@ -22,7 +23,7 @@ from rest_framework import serializers
 
 from analytics import figures, params
 from analytics.caching import study_cache
-from analytics.cohort import ALL, RESPONDERS, in_population
+from analytics.cohort import ALL, RESPONDERS, analysed, in_population
 from analytics.results import study_car_t_counts, study_frame, study_result
 from registry import access
 from registry.api.filters import PatientFilterSet
@@ -161,9 +162,13 @@ class Selection:
         return study_result(self.study, name, replace(self.analysis, params=given))
 
     @cached_property
+    def analysed(self) -> tuple[pd.DataFrame, list[str]]:
+        """The patients analysed, and the warnings of those left out (analytics.cohort)."""
+        return analysed(study_frame(self.study, study_cache(self.study), self.analysis, parts=()))
+
+    @cached_property
     def frame(self) -> pd.DataFrame:
-        frame = study_frame(self.study, study_cache(self.study), self.analysis, parts=())
-        return in_population(frame, self.population)
+        return in_population(self.analysed[0], self.population)
 
     @cached_property
     def ticks(self) -> tuple[float, ...]:
@@ -274,6 +279,8 @@ def dashboard(request: HttpRequest, code: str) -> HttpResponse:
     if not form.is_valid():
         return render(request, TEMPLATE, context, status=400)
     selection = _selection(request, study, form)
+    for warning in selection.analysed[1]:
+        messages.warning(request, warning)
     if selection.frame.empty:
         return render(request, TEMPLATE, context | {"empty": True})
     return render(request, TEMPLATE, context | page_context(selection, form.query()))

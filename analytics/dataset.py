@@ -35,9 +35,10 @@ Keys of a row (``COLUMNS``, in order):
 - d30_response: status of the earliest response assessment on days 21-45
   (``registry.models.patient.DAY_30_WINDOW``), None if there is none; responder: CR or CRi
   (None without a day-30 assessment); mrd: MRD of that assessment.
-- hct_after_infusion: an allo-HCT event after the infusion; consolidative_hct: one while in
-  response (a responder, transplanted before any relapse).
-- relapse, relapse_cd19 (CD19 status of the first relapse), death, death_cause.
+- hct_after_infusion: an allo-HCT event on or after the infusion day; consolidative_hct:
+  one while in response (a responder, transplanted before any relapse).
+- relapse, relapse_cd19 (CD19 status of the first relapse), death, death_cause. Events
+  count from the infusion day on: one on that day (day 0) is an event at time 0.
 - efs_event, efs_months: relapse or death from the infusion, censored at last contact (the
   analyses add non-response as an event at day 0 when all patients are analysed);
   os_event, os_months: death from any cause; followup_months: to last contact or death.
@@ -48,7 +49,13 @@ None if none); nrm (non-relapse mortality: death without an earlier relapse, fro
 other than the disease; a death from the disease counts as its progression even when no
 relapse was recorded, as in refractory patients); infusion_date (the first);
 bm_blast_pct (marrow blasts at enrolment); crs_grade_recorded, icans_grade_recorded,
-crs_onset_day, tocilizumab, corticosteroids, plasmapheresis (the site's toxicity record).
+crs_onset_day, tocilizumab, corticosteroids, plasmapheresis (the site's toxicity record);
+left_out: None, or why the patient is left out of every analysis, as a warning naming the
+patient and the field: a date outside EARLIEST_DATE to tomorrow, which only data written
+past the model's validation can hold (older rows, a direct database write). Such a row has
+only study_id and site besides; the analyses drop it and pass its warning on
+(analytics.cohort.analysed). A row kept for a date after tomorrow stays left out until its
+patient is written again.
 
 Months are days / 30.4375. Time keys are None for a patient without an infusion.
 
@@ -60,13 +67,14 @@ import hashlib
 import sys
 from collections import defaultdict
 from collections.abc import Callable, Collection
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
 import orjson
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.db.models import Case, F, QuerySet, When
+from django.utils import timezone
 from rest_framework.filters import search_smart_split
 
 from analytics import stats
@@ -148,7 +156,10 @@ COLUMNS = (
     "tocilizumab",
     "corticosteroids",
     "plasmapheresis",
+    "left_out",
 )
+# The columns of the rows served (GET .../analytics/dataset/): those left out are not served.
+DATASET_COLUMNS = COLUMNS[:-1]
 
 
 def _source_digest(*modules) -> str:
@@ -576,7 +587,43 @@ def _age(patient: dict, infused: date | None) -> int | None:
     return completed_years(patient["birth_date"], on) if patient["birth_date"] and on else None
 
 
+# No clinical date is earlier: one that is was mistyped, and pandas cannot hold some of them.
+EARLIEST_DATE = date(1900, 1, 1)
+EVENT_NAMES = dict(EventKind.choices)
+
+
+def _implausible_date(patient: dict, sections: dict) -> str | None:
+    """Why the patient is left out of the analyses (see `left_out`), or None."""
+    latest = timezone.localdate() + timedelta(days=1)
+    dated = [
+        ("date of birth", patient["birth_date"]),
+        ("date of enrolment", patient["enrollment_date"]),
+        ("date of last contact", patient["last_contact_date"]),
+        *(("infusion date", day) for day, _ in sections["infusions"] or []),
+        *(("prior therapy date", day) for _, day, _ in sections["prior_therapies"] or []),
+        *(
+            (f"{EVENT_NAMES.get(kind, kind)} date", day)
+            for kind, day, *_ in sections["events"] or []
+        ),
+    ]
+    for field, day in dated:
+        if day is not None and not EARLIEST_DATE <= day <= latest:
+            return (
+                f"Patient {patient['subject_id']} left out: {field} {day.isoformat()} is "
+                f"outside {EARLIEST_DATE.year}–{latest.isoformat()}"
+            )
+    return None
+
+
 def _row(patient: dict, sections: dict, parts: Collection[str]) -> dict:
+    left_out = _implausible_date(patient, sections)
+    if left_out is not None:
+        return {
+            **dict.fromkeys(COLUMNS),
+            "study_id": patient["subject_id"],
+            "site": patient["site__code"],
+            "left_out": left_out,
+        }
     infusions = sections["infusions"] or []
     infused = _first_infusion_date(sections)
     age = _age(patient, infused)
@@ -596,6 +643,7 @@ def _row(patient: dict, sections: dict, parts: Collection[str]) -> dict:
         "infusion_date": infused,
         "bm_blast_pct": sections["eligibility"][0] if sections["eligibility"] else None,
         **dict(zip(RECORDED_TOXICITY_COLUMNS, recorded, strict=True)),
+        "left_out": None,
     }
 
 
@@ -692,7 +740,8 @@ def _outcomes(
 ) -> dict:
     status, mrd = day_30[0] if day_30 else (None, None)
     responder = None if status is None else status in RESPONDER_STATUSES
-    after = [event for event in events if infused and event[1] > infused]
+    # From the infusion day on: an event on day 0 is an event at time 0, never dropped.
+    after = [event for event in events if infused and event[1] >= infused]
     hct = _first(after, EventKind.ALLO_HCT)
     relapse = _first(after, EventKind.RELAPSE)
     death = _first(after, EventKind.DEATH)

@@ -7,9 +7,16 @@ import pandas as pd
 
 from analytics import frames, reports, tables
 from analytics.caching import StudyCache, study_cache
-from analytics.cohort import FRAME_FILTERS, RESPONDERS, analysis_frame, in_population, passing
+from analytics.cohort import (
+    FRAME_FILTERS,
+    RESPONDERS,
+    analysed,
+    analysis_frame,
+    in_population,
+    passing,
+)
 from analytics.dataset import (
-    COLUMNS,
+    DATASET_COLUMNS,
     GRADES,
     KINETICS,
     PART_COLUMNS,
@@ -61,8 +68,9 @@ def study_result(
     store = store or study_cache(study)
 
     def compute() -> dict:
-        frame = in_population(study_frame(study, store, request, parts), params["population"])
-        return REPORTS[name](frame, params)
+        frame, warnings = analysed(study_frame(study, store, request, parts))
+        result = REPORTS[name](in_population(frame, params["population"]), params)
+        return {**result, "warnings": warnings}
 
     return store.get(name, {**params, "filters": request.filters}, compute)
 
@@ -88,11 +96,13 @@ def study_dataset(study: Study, request: AnalysisRequest) -> Packed:
 
     def compute() -> bytes:
         rows = analysis_rows(_patients(study, request), PARTS, request.as_of)
+        warnings = [row["left_out"] for row in rows if row["left_out"] is not None]
+        rows = [row for row in rows if row.pop("left_out") is None]
         if params["population"] == RESPONDERS:
             rows = [row for row in rows if row["responder"]]
         if params["format"] == "csv":
-            return packed(csv_text(COLUMNS, rows).encode())
-        return packed(json_bytes({"count": len(rows), "results": rows}))
+            return packed(csv_text(DATASET_COLUMNS, rows).encode())
+        return packed(json_bytes({"count": len(rows), "results": rows, "warnings": warnings}))
 
     return store.get("dataset", {**params, "filters": request.filters}, compute)
 

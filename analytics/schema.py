@@ -7,7 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
-from analytics.dataset import COLUMNS
+from analytics.dataset import DATASET_COLUMNS
 from analytics.exports import XLSX_TYPE
 from analytics.params import PATIENT_FILTERS
 from registry.api.filters import PatientFilterSet
@@ -17,7 +17,14 @@ Interval = serializers.ListField(
     min_length=2,
     max_length=2,
     allow_null=True,
-    help_text="95% confidence interval [lower, upper]; null when not estimable",
+    help_text="95% confidence interval [lower, upper]; null when not estimable, as where a "
+    "survival or incidence is 0 or 1 (follows R survival: its log-log limits are NA there)",
+)
+
+Warnings = serializers.ListField(
+    child=serializers.CharField(),
+    help_text="One per patient left out of the answer, naming the patient and the field: a "
+    "date before 1900 or after tomorrow, which only data written past validation can hold",
 )
 
 
@@ -57,6 +64,7 @@ class ResponseResultSerializer(RateSerializer):
         choices=["fisher_exact", "fisher_freeman_halton", "chi_square", "none"]
     )
     p_value = serializers.FloatField(allow_null=True)
+    warnings = Warnings
 
 
 class EstimateSerializer(serializers.Serializer):
@@ -69,17 +77,29 @@ class EstimateSerializer(serializers.Serializer):
 class CurveSerializer(serializers.Serializer):
     months = serializers.ListField(child=serializers.FloatField())
     survival = serializers.ListField(child=serializers.FloatField())
-    ci95_lower = serializers.ListField(child=serializers.FloatField(allow_null=True))
-    ci95_upper = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    ci95_lower = serializers.ListField(
+        child=serializers.FloatField(allow_null=True), help_text="null where S is 0 or 1"
+    )
+    ci95_upper = serializers.ListField(
+        child=serializers.FloatField(allow_null=True), help_text="null where S is 0 or 1"
+    )
 
 
 class SurvivalGroupSerializer(serializers.Serializer):
     value = serializers.JSONField(allow_null=True, help_text="null without `by`")
     n = serializers.IntegerField()
     events = serializers.IntegerField()
-    median_months = serializers.FloatField(allow_null=True, help_text="null if not reached")
+    median_months = serializers.FloatField(
+        allow_null=True,
+        help_text="Follows R survival's quantile.survfit: the first time S(t) < 0.5; on a flat "
+        "stretch at exactly 0.5, its midpoint (the midpoint of its start and the last time when "
+        "the curve ends on it); null if not reached",
+    )
     median_ci95 = serializers.ListField(
-        child=serializers.FloatField(allow_null=True), allow_null=True
+        child=serializers.FloatField(allow_null=True),
+        allow_null=True,
+        help_text="[lower, upper]: the same rule on the log-log limits; a limit the curve never "
+        "reaches is null (not reached); null when neither is reached",
     )
     estimates = EstimateSerializer(many=True)
     curve = CurveSerializer(help_text="The Kaplan–Meier step function, for plotting")
@@ -91,7 +111,12 @@ class SurvivalResultSerializer(serializers.Serializer):
     landmark = serializers.FloatField(allow_null=True)
     by = serializers.CharField(allow_null=True)
     groups = SurvivalGroupSerializer(many=True)
-    logrank_p = serializers.FloatField(allow_null=True)
+    logrank_p = serializers.FloatField(
+        allow_null=True,
+        help_text="null without `by`, with fewer than two groups, or without any event (R's "
+        "survdiff gives NA)",
+    )
+    warnings = Warnings
 
 
 class FollowUpSerializer(serializers.Serializer):
@@ -99,6 +124,7 @@ class FollowUpSerializer(serializers.Serializer):
     median_months = serializers.FloatField(allow_null=True)
     range_months = serializers.ListField(child=serializers.FloatField(), allow_null=True)
     reverse_km_median_months = serializers.FloatField(allow_null=True)
+    warnings = Warnings
 
 
 class IncidencePointSerializer(serializers.Serializer):
@@ -113,6 +139,7 @@ class IncidenceSerializer(serializers.Serializer):
     relapse = IncidencePointSerializer(many=True, help_text="Cumulative incidence of relapse")
     nrm = IncidencePointSerializer(many=True, help_text="Non-relapse mortality")
     rfs = EstimateSerializer(many=True, help_text="Relapse-free survival (1 - relapse - NRM)")
+    warnings = Warnings
 
 
 class GradeCountSerializer(serializers.Serializer):
@@ -149,6 +176,7 @@ class ToxicitySerializer(serializers.Serializer):
     discrepancies = serializers.DictField(
         help_text="compared, n, and patients: study_id with recorded and computed grades"
     )
+    warnings = Warnings
 
 
 class KineticsSummarySerializer(serializers.Serializer):
@@ -166,6 +194,7 @@ class KineticsSerializer(serializers.Serializer):
     summary = KineticsSummarySerializer(help_text="Patients with detectable CAR-T cells")
     by_response = serializers.DictField(child=KineticsSummarySerializer())
     patients = serializers.ListField(child=serializers.DictField())
+    warnings = Warnings
 
 
 class TableSerializer(serializers.Serializer):
@@ -173,13 +202,16 @@ class TableSerializer(serializers.Serializer):
     n = serializers.IntegerField()
     columns = serializers.ListField(child=serializers.CharField())
     rows = serializers.ListField(child=serializers.DictField())
+    warnings = Warnings
 
 
 class DatasetSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     results = serializers.ListField(
-        child=serializers.DictField(), help_text="One row per patient; keys: " + ", ".join(COLUMNS)
+        child=serializers.DictField(),
+        help_text="One row per patient; keys: " + ", ".join(DATASET_COLUMNS),
     )
+    warnings = Warnings
 
 
 BAD_PARAMETERS = OpenApiResponse(

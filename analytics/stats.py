@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 from lifelines import AalenJohansenFitter, KaplanMeierFitter
 from lifelines.statistics import multivariate_logrank_test
-from lifelines.utils import median_survival_times
 from scipy import stats
 from scipy.special import gammaln
 
@@ -135,28 +134,77 @@ class SurvivalCurve:
 def kaplan_meier(
     months: Sequence[float], events: Sequence[bool], times: Sequence[float] = ()
 ) -> SurvivalCurve:
-    """Kaplan–Meier curve with log-log (exponential Greenwood) intervals.
+    """Kaplan–Meier curve with log-log (exponential Greenwood) intervals, following R
+    `survival` where packages differ (clinical-rules.md, "Survival conventions").
 
     `estimates` has one point per requested time: S(t), its interval and the number at risk
     (time >= t); survival and interval are None after the last observation or when n == 0.
-    Medians not reached, and median bounds not reached, are None.
+    The interval is None where S(t) is 0 or 1 (R's NA: the log-log transform is undefined
+    there). The median and its limits are found as survival_quantile finds them, None when
+    not reached.
     """
     if len(months) == 0:
         empty = [SurvivalPoint(t, None, None, 0) for t in times]
         return SurvivalCurve(0, 0, None, None, empty, [], [], [], [])
     kmf = KaplanMeierFitter(alpha=ALPHA).fit(months, event_observed=events)
-    table = kmf.survival_function_.join(kmf.confidence_interval_)
+    timeline = kmf.survival_function_.index.to_numpy(dtype=float)
+    survival = kmf.survival_function_.iloc[:, 0].to_numpy(dtype=float)
+    undefined = _at_bound(survival)
+    lower, upper = (
+        np.where(undefined, np.nan, kmf.confidence_interval_.iloc[:, column].to_numpy(dtype=float))
+        for column in (0, 1)
+    )
+    table = pd.DataFrame({"survival": survival, "lower": lower, "upper": upper}, index=timeline)
+    limits = (survival_quantile(timeline, lower), survival_quantile(timeline, upper))
     return SurvivalCurve(
         n=len(months),
         events=int(np.sum(events)),
-        median_months=_finite(kmf.median_survival_time_),
-        median_ci95=_median_ci(kmf.confidence_interval_),
+        median_months=survival_quantile(timeline, survival),
+        median_ci95=None if limits == (None, None) else limits,
         estimates=[_survival_at(table, np.asarray(months, float), t) for t in times],
-        timeline=table.index.tolist(),
-        survival=table.iloc[:, 0].tolist(),
-        ci_lower=table.iloc[:, 1].tolist(),
-        ci_upper=table.iloc[:, 2].tolist(),
+        timeline=timeline.tolist(),
+        survival=survival.tolist(),
+        ci_lower=lower.tolist(),
+        ci_upper=upper.tolist(),
     )
+
+
+# R's tolerance in quantile.survfit (the square root of the machine epsilon): a survival
+# within it of 0.5 is on 0.5, and within it of 0 or 1 at that bound.
+TOLERANCE = math.sqrt(np.finfo(float).eps)
+
+
+def survival_quantile(
+    timeline: Sequence[float], survival: Sequence[float], p: float = 0.5
+) -> float | None:
+    """The time at which a step curve (S at each time of `timeline`, 1 before the first)
+    falls to `p`, as R `quantile.survfit` finds it (survival:::findq): the first time
+    S(t) < p; where S(t) equals p over a flat stretch, the midpoint of that stretch, or of
+    its start and the last time when the curve ends on it. None when never reached. NaN
+    values (a confidence limit where it is undefined) are skipped, as R skips its NA.
+    """
+    times = np.r_[0.0, np.asarray(timeline, dtype=float)]
+    failed = np.r_[0.0, 1.0 - np.asarray(survival, dtype=float)]
+    target = 1.0 - p
+    if not np.nanmax(failed) >= target:
+        return None
+    last_time = times[-1]
+    # The start of each flat stretch (R's duplicated(): the curve only ever steps down).
+    distinct = np.r_[True, failed[1:] != failed[:-1]]
+    times, failed = times[distinct], failed[distinct]
+    known = np.flatnonzero(~np.isnan(failed))
+    reached = known[np.searchsorted(failed[known], target - TOLERANCE)]
+    if not np.isnan(failed[-1]) and abs(failed[-1] - target) < TOLERANCE:
+        return float((times[reached] + last_time) / 2)
+    below = np.searchsorted(failed[known], target + TOLERANCE)
+    if below == len(known):
+        return None
+    return float((times[reached] + times[known[below]]) / 2)
+
+
+def _at_bound(estimates: np.ndarray) -> np.ndarray:
+    """Where an estimate is 0 or 1, and so has no log-log (or log) interval."""
+    return (np.abs(estimates) < TOLERANCE) | (np.abs(estimates - 1.0) < TOLERANCE)
 
 
 def _survival_at(table: pd.DataFrame, months: np.ndarray, t: float) -> SurvivalPoint:
@@ -165,12 +213,6 @@ def _survival_at(table: pd.DataFrame, months: np.ndarray, t: float) -> SurvivalP
         return SurvivalPoint(t, None, None, at_risk)
     row = _step_row(table, t)
     return SurvivalPoint(t, float(row.iloc[0]), _interval(row.iloc[1], row.iloc[2]), at_risk)
-
-
-def _median_ci(confidence_interval: pd.DataFrame) -> tuple[float | None, float | None] | None:
-    lower, upper = median_survival_times(confidence_interval).iloc[0]
-    bounds = (_finite(lower), _finite(upper))
-    return None if bounds == (None, None) else bounds
 
 
 def _step_row(table: pd.DataFrame, t: float) -> pd.Series:
@@ -183,18 +225,15 @@ def _interval(a: float, b: float) -> tuple[float, float] | None:
     return None if np.isnan(a) or np.isnan(b) else (float(min(a, b)), float(max(a, b)))
 
 
-def _finite(value: float) -> float | None:
-    return float(value) if np.isfinite(value) else None
-
-
 def logrank_p(
     months: Sequence[float], events: Sequence[bool], groups: Sequence[object]
 ) -> float | None:
-    """Log-rank test across all groups (any hashable labels); None with fewer than two."""
+    """Log-rank test across all groups (any hashable labels); None with fewer than two, or
+    without any event (no information: R's survdiff gives NA, not 1)."""
     # As integer codes: lifelines groups text labels several times slower (at 100,000
     # patients, 80 ms instead of 20).
     codes, labels = pd.factorize(np.asarray(groups, dtype=object))
-    if len(labels) < 2:
+    if len(labels) < 2 or not np.any(events):
         return None
     return float(multivariate_logrank_test(months, codes, events).p_value)
 
@@ -279,7 +318,11 @@ def _incidence_at(table: pd.DataFrame, months: np.ndarray, t: float) -> Incidenc
     if t > months.max():
         return IncidencePoint(t, None, None)
     row = _step_row(table, t)
-    return IncidencePoint(t, float(row.iloc[0]), _interval(row.iloc[1], row.iloc[2]))
+    incidence = float(row.iloc[0])
+    if _at_bound(np.array([incidence]))[0]:
+        # Undefined there, as a survival's interval is (kaplan_meier).
+        return IncidencePoint(t, incidence, None)
+    return IncidencePoint(t, incidence, _interval(row.iloc[1], row.iloc[2]))
 
 
 @dataclass(frozen=True)

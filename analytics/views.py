@@ -79,7 +79,10 @@ class ResponseView(AnalyticsView):
     "Kaplan–Meier survival: EFS, RFS or OS",
     params.SurvivalParams,
     schema.SurvivalResultSerializer,
-    "Log-log intervals; groups compared by the log-rank test. With `landmark`, only patients "
+    "Log-log intervals; groups compared by the log-rank test. Follows R survival where "
+    "packages differ: the median as quantile.survfit takes it, null intervals where S is 0 "
+    "or 1, a null log-rank p without any event. An event on the infusion day is at time 0. "
+    "With `landmark`, only patients "
     "event-free and followed at the landmark, classified as of it (e.g. transplanted by "
     "then), with time counted from it.",
 )
@@ -139,9 +142,12 @@ class TableView(AnalyticsView):
             return self.json(study, analysis)
         table = study_result(study, self.report, analysis)
         name = f"{study.code}-{self.report}"
+        # The patients left out, as footnotes in the first column.
+        notes = [{table["columns"][0]: warning} for warning in table["warnings"]]
+        rows = [*table["rows"], *notes]
         if analysis.params["format"] == "csv":
-            return csv_response(csv_text(table["columns"], table["rows"]), name)
-        return xlsx_response(table["title"], table["columns"], table["rows"], name)
+            return csv_response(csv_text(table["columns"], rows), name)
+        return xlsx_response(table["title"], table["columns"], rows, name)
 
 
 @documented(

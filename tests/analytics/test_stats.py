@@ -239,6 +239,59 @@ def test_it_returns_an_empty_curve_for_no_patients():
     assert curve.estimates[0].survival is None
 
 
+# R survival 3.5 conventions (clinical-rules.md, "Survival conventions, where packages
+# differ"); each value printed by the R call above it.
+
+
+def test_it_takes_the_midpoint_of_a_flat_stretch_at_one_half_as_r_does():
+    # f <- survfit(Surv(c(70, 140, 210, 280), c(1, 1, 1, 1)) ~ 1, conf.type = "log-log")
+    # quantile(f, 0.5): quantile 175, lower 70, upper NA.
+    curve = kaplan_meier([70, 140, 210, 280], [True] * 4)
+    assert curve.median_months == pytest.approx(175)
+    assert curve.median_ci95 == (pytest.approx(70), None)
+
+
+def test_it_takes_the_midpoint_to_the_last_time_when_the_curve_ends_at_one_half():
+    # f <- survfit(Surv(c(70, 140, 210, 280), c(1, 1, 0, 0)) ~ 1, conf.type = "log-log")
+    # quantile(f, 0.5): quantile 210, lower 70, upper NA.
+    curve = kaplan_meier([70, 140, 210, 280], [True, True, False, False])
+    assert curve.median_months == pytest.approx(210)
+    assert curve.median_ci95 == (pytest.approx(70), None)
+
+
+def test_it_compares_survival_with_one_half_within_a_tolerance():
+    # Here S = 5/6 * 4/5 * 3/4 comes out as 0.5000000000000001 in floating point.
+    # f <- survfit(Surv(c(10, 20, 30, 40, 50, 60), rep(1, 6)) ~ 1, conf.type = "log-log")
+    # quantile(f, 0.5): quantile 35, lower 10, upper NA.
+    curve = kaplan_meier([10, 20, 30, 40, 50, 60], [True] * 6)
+    assert curve.median_months == pytest.approx(35)
+    assert curve.median_ci95 == (pytest.approx(10), None)
+
+
+def test_it_has_no_interval_where_survival_is_one_or_zero():
+    # f <- survfit(Surv(c(3, 5, 8, 9), c(0, 1, 1, 0)) ~ 1, conf.type = "log-log")
+    # cbind(f$time, f$surv, f$lower, f$upper): at 3, S = 1 with NA, NA; at 5, 0.667 with
+    # 0.0541, 0.9452. quantile(f, 0.5): 8, lower 5, upper NA.
+    curve = kaplan_meier([3, 5, 8, 9], [False, True, True, False], times=[3, 5])
+    at_3, at_5 = curve.estimates
+    assert (at_3.survival, at_3.ci95) == (1.0, None)
+    assert at_5.ci95 == (pytest.approx(0.054073427), pytest.approx(0.9452064))
+    assert (curve.median_months, curve.median_ci95) == (8, (5, None))
+    # f <- survfit(Surv(c(70, 140, 210, 280), rep(1, 4)) ~ 1, conf.type = "log-log")
+    # f$lower, f$upper at 280 (S = 0): NA, NA.
+    ended = kaplan_meier([70, 140, 210, 280], [True] * 4, times=[280])
+    assert (ended.estimates[0].survival, ended.estimates[0].ci95) == (0.0, None)
+    assert math.isnan(ended.ci_lower[-1]) and math.isnan(ended.ci_upper[-1])
+
+
+def test_it_gives_one_patient_no_interval_of_zero_width():
+    # f <- survfit(Surv(5, 1) ~ 1, conf.type = "log-log"): lower NA, upper NA;
+    # quantile(f, 0.5): quantile 5, lower NA, upper NA.
+    curve = kaplan_meier([5], [True], times=[0, 5])
+    assert [point.ci95 for point in curve.estimates] == [None, None]
+    assert (curve.median_months, curve.median_ci95) == (5, None)
+
+
 # --- logrank_p ----------------------------------------------------------------------------
 
 
@@ -260,6 +313,11 @@ def test_it_takes_any_labels_for_the_logrank_groups():
 
 def test_it_has_no_logrank_p_for_one_group():
     assert logrank_p([1, 2, 3], [1, 0, 1], ["a", "a", "a"]) is None
+
+
+def test_it_has_no_logrank_p_without_any_event():
+    # survdiff(Surv(c(1, 2, 3, 4), c(0, 0, 0, 0)) ~ c(1, 1, 2, 2))$pvalue: NaN (p= NA).
+    assert logrank_p([1, 2, 3, 4], [0, 0, 0, 0], ["a", "a", "b", "b"]) is None
 
 
 # --- follow_up ----------------------------------------------------------------------------
@@ -342,6 +400,14 @@ def test_it_counts_an_event_at_month_zero():
 def test_it_gives_incidence_intervals_around_the_estimate():
     point = competing_risks(CR_MONTHS, CR_OUTCOME, times=[5]).relapse[0]
     assert point.ci95[0] < point.incidence < point.ci95[1]
+
+
+def test_it_has_no_incidence_interval_where_the_incidence_is_zero_or_one():
+    # As a survival's (R: survfit(Surv(time, state) ~ 1)$lower is NA where pstate is 0).
+    # Everyone relapses at month 1: incidence 0 before, 1 from then.
+    result = competing_risks([1, 1, 1], [1, 1, 1], times=[0, 1])
+    assert [(point.incidence, point.ci95) for point in result.relapse] == [(0, None), (1, None)]
+    assert [point.ci95 for point in result.rfs] == [None, None]
 
 
 def test_it_has_no_incidence_after_the_last_observation_or_without_patients():

@@ -14,7 +14,15 @@ def by_value(result: dict) -> dict:
 
 def test_it_describes_each_group(analytics):
     result = analytics("survival", by="prior_allo_hct", times="6,12").json()
-    assert set(result) == {"endpoint", "population", "landmark", "by", "groups", "logrank_p"}
+    assert set(result) == {
+        "endpoint",
+        "population",
+        "landmark",
+        "by",
+        "groups",
+        "logrank_p",
+        "warnings",
+    }
     (group, *_) = result["groups"]
     assert set(group) == {
         "value",
@@ -93,7 +101,23 @@ def test_it_counts_time_from_the_landmark(analytics):
 
 def test_it_gives_the_follow_up_of_survivors_and_by_reverse_kaplan_meier(analytics):
     result = analytics("follow-up").json()
-    assert set(result) == {"survivors", "median_months", "range_months", "reverse_km_median_months"}
+    assert set(result) == {
+        "survivors",
+        "median_months",
+        "range_months",
+        "reverse_km_median_months",
+        "warnings",
+    }
     assert result["reverse_km_median_months"] >= result["median_months"]
     responders = analytics("follow-up", population="responders").json()
     assert responders["survivors"] == 11
+
+
+def test_it_has_a_null_interval_where_survival_is_one(analytics):
+    # R survival: survfit(..., conf.type = "log-log")$lower is NA where S = 1; nobody died
+    # on day 0, so OS at month 0 is 1 with no interval (not [1, 1]).
+    (group,) = analytics("survival", endpoint="os", times="0,6").json()["groups"]
+    at_0, at_6 = group["estimates"]
+    assert (at_0["survival"], at_0["ci95"]) == (1.0, None)
+    assert at_6["ci95"][0] < at_6["survival"] < at_6["ci95"][1]
+    assert group["curve"]["ci95_lower"][0] is None
