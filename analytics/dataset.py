@@ -67,14 +67,13 @@ import hashlib
 import sys
 from collections import defaultdict
 from collections.abc import Callable, Collection
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
 import orjson
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.db.models import Case, F, QuerySet, When
-from django.utils import timezone
 from rest_framework.filters import search_smart_split
 
 from analytics import stats
@@ -91,9 +90,10 @@ from registry.choices import (
     PriorTherapyKind,
 )
 from registry.grading import Grade
-from registry.models.patient import DAY_30_WINDOW, completed_years
+from registry.models.patient import DAY_30_WINDOW
 from registry.services import deleted_with_patient
 from registry.snapshots import records
+from registry.validators import EARLIEST_DATE, completed_years, latest_date
 
 ADULT_FROM_YEARS = 18
 # Without any CAR-T count nothing is known, not even whether cells were detected.
@@ -587,14 +587,12 @@ def _age(patient: dict, infused: date | None) -> int | None:
     return completed_years(patient["birth_date"], on) if patient["birth_date"] and on else None
 
 
-# No clinical date is earlier: one that is was mistyped, and pandas cannot hold some of them.
-EARLIEST_DATE = date(1900, 1, 1)
 EVENT_NAMES = dict(EventKind.choices)
 
 
 def _implausible_date(patient: dict, sections: dict) -> str | None:
     """Why the patient is left out of the analyses (see `left_out`), or None."""
-    latest = timezone.localdate() + timedelta(days=1)
+    latest = latest_date()
     dated = [
         ("date of birth", patient["birth_date"]),
         ("date of enrolment", patient["enrollment_date"]),
