@@ -132,7 +132,8 @@ def test_it_exports_the_demo_as_it_was_generated(demo):
 
 
 @pytest.mark.django_db
-def test_it_loads_the_demo_twice_without_duplicating_anything():
+def test_it_loads_the_demo_twice_without_duplicating_anything(monkeypatch):
+    monkeypatch.delenv("PORT", raising=False)
     load_demo()
     first = row_counts()
     output = load_demo()
@@ -141,6 +142,13 @@ def test_it_loads_the_demo_twice_without_duplicating_anything():
     assert first["Patient"] == 60
     assert "SYNTHETIC" in output
     assert "http://127.0.0.1:8000/" in output
+
+
+@pytest.mark.django_db
+def test_it_prints_the_address_on_the_port_make_run_serves(monkeypatch):
+    monkeypatch.setenv("PORT", "8080")
+
+    assert "http://127.0.0.1:8080/" in load_demo()
 
 
 @pytest.mark.django_db
