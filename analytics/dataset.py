@@ -48,7 +48,9 @@ None if none); nrm (non-relapse mortality: death without an earlier relapse, fro
 other than the disease; a death from the disease counts as its progression even when no
 relapse was recorded, as in refractory patients); infusion_date (the first);
 bm_blast_pct (marrow blasts at enrolment); crs_grade_recorded, icans_grade_recorded,
-crs_onset_day, tocilizumab, corticosteroids, plasmapheresis (the site's toxicity record).
+crs_onset_day, tocilizumab, corticosteroids, plasmapheresis (the site's toxicity record);
+d30_response_day (the day of the day-30 assessment, which a clinical cut-off compares:
+analytics.cutoff).
 
 Months are days / 30.4375. Time keys are None for a patient without an infusion.
 
@@ -148,6 +150,7 @@ COLUMNS = (
     "tocilizumab",
     "corticosteroids",
     "plasmapheresis",
+    "d30_response_day",
 )
 
 
@@ -491,6 +494,7 @@ def _read_sections(
             models.ResponseAssessment,
             "status",
             "mrd",
+            "day",
             where={"day__range": DAY_30_WINDOW},
             order="day",
         ),
@@ -690,7 +694,7 @@ def _kinetics(counts: list[tuple]) -> dict:
 def _outcomes(
     patient: dict, day_30: list | None, events: list[tuple], infused: date | None
 ) -> dict:
-    status, mrd = day_30[0] if day_30 else (None, None)
+    status, mrd, day = day_30[0] if day_30 else (None, None, None)
     responder = None if status is None else status in RESPONDER_STATUSES
     after = [event for event in events if infused and event[1] > infused]
     hct = _first(after, EventKind.ALLO_HCT)
@@ -701,6 +705,7 @@ def _outcomes(
     efs_end = min((event[1] for event in (relapse, death) if event), default=end)
     return {
         "d30_response": status,
+        "d30_response_day": day,
         "responder": responder,
         "mrd": mrd,
         "hct_after_infusion": hct is not None,

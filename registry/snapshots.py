@@ -42,10 +42,11 @@ def records(model: type[Model], as_of: date | None = None) -> QuerySet:
 
 
 def future_date_problem(day: date) -> str | None:
-    """Why `day` cannot be a data cut-off, or None: its end must not be still to come."""
+    """Why `day` cannot be an as-recorded date (as_of), or None: its end must not be still
+    to come."""
     today = timezone.localdate()
     if day > today:
-        return f"The data cut-off cannot be after today ({today.isoformat()})."
+        return f"The as-recorded date cannot be after today ({today.isoformat()})."
     return None
 
 

@@ -1,5 +1,7 @@
 """Query parameters of the list endpoints. A value that does not parse is a 400 naming it."""
 
+from datetime import date
+
 import django_filters as filters
 from django import forms
 from django.db.models import Case, DateField, QuerySet, Value, When
@@ -57,6 +59,45 @@ class AsOfField(serializers.DateField):
         if problem:
             raise serializers.ValidationError(problem)
         return day
+
+
+NO_CUTOFF = "none"
+# Before this, a cut-off is a typing mistake, not a clinical date.
+EARLIEST_CUTOFF = date(1900, 1, 1)
+CUTOFF_HELP = (
+    "Clinical cut-off (YYYY-MM-DD): events, assessments and counts after this day are "
+    "ignored, follow-up ends at it, patients first infused after it are left out; `none`: "
+    "everything recorded. Unlike as_of, it does not change which records are read."
+)
+
+
+class CutoffField(serializers.DateField):
+    """A clinical cut-off: a date, or NO_CUTOFF. Absent, the caller's default applies
+    (clinical_cutoff)."""
+
+    default_error_messages = {
+        "invalid": "Give the clinical cut-off as a date, YYYY-MM-DD, or none for no cut-off.",
+        "early": "The clinical cut-off cannot be before 1900-01-01.",
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, help_text=CUTOFF_HELP, **kwargs)
+
+    def to_internal_value(self, value) -> date | str:
+        if isinstance(value, str) and value.strip().lower() == NO_CUTOFF:
+            return NO_CUTOFF
+        day = super().to_internal_value(value)
+        if day < EARLIEST_CUTOFF:
+            self.fail("early")
+        return day
+
+
+def clinical_cutoff(given: date | str | None, default: date | None) -> date | None:
+    """The cut-off a validated `cutoff` asks for: its date, None for NO_CUTOFF, `default`
+    when not given (the study's data_cutoff for analyses; None for lossless exports)."""
+    if given is None:
+        return default
+    return None if given == NO_CUTOFF else given
 
 
 def query_problems(query: QueryDict, allowed: list[str]) -> dict[str, list[str]]:

@@ -224,8 +224,9 @@ def test_it_shows_the_study_as_it_stood_at_a_data_cut_off(client):
     age_the_trail(entered)
     before = (entered - timedelta(days=1)).isoformat()
 
-    empty = client.get(PAGE, {"as_of": before})
-    assert "No patients in this selection." in empty.content.decode()
+    empty = client.get(PAGE, {"as_of": before}).content.decode()
+    assert "Nothing had been entered by" in empty
+    assert "No patients in this selection." not in empty
     cut_off = client.get(PAGE, {"as_of": entered.isoformat()})
     assert cut_off.context["form"]["as_of"].value() == entered.isoformat()
     assert "No patients in this selection." not in cut_off.content.decode()
@@ -236,6 +237,6 @@ def test_it_refuses_a_data_cut_off_still_to_come(client):
     response = client.get(PAGE, {"as_of": tomorrow})
     assert response.status_code == 400
     assert re.search(
-        r'id="id_as_of_error">\s*<li>The data cut-off cannot be after today',
+        r'id="id_as_of_error">\s*<li>The as-recorded date cannot be after today',
         response.content.decode(),
     )

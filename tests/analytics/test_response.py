@@ -8,7 +8,10 @@ pytestmark = pytest.mark.usefixtures("published")
 
 def test_it_gives_the_rate_with_its_exact_interval(analytics):
     result = analytics("response").json()
-    assert set(result) == {"n", "responders", "rate", "ci95", "by", "groups", "test", "p_value"}
+    assert set(result) == {
+        *("n", "responders", "rate", "ci95", "by", "groups", "test", "p_value"),
+        *("cutoff", "as_of", "left_out_infused_after_cutoff"),
+    }
     # Clopper–Pearson: the beta quantiles of clinical-rules.md, Statistics.
     assert result["ci95"] == pytest.approx([beta.ppf(0.025, 13, 7), beta.ppf(0.975, 14, 6)])
     assert (result["by"], result["groups"], result["test"], result["p_value"]) == (

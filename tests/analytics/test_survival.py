@@ -14,7 +14,10 @@ def by_value(result: dict) -> dict:
 
 def test_it_describes_each_group(analytics):
     result = analytics("survival", by="prior_allo_hct", times="6,12").json()
-    assert set(result) == {"endpoint", "population", "landmark", "by", "groups", "logrank_p"}
+    assert set(result) == {
+        *("endpoint", "population", "landmark", "by", "groups", "logrank_p"),
+        *("cutoff", "as_of", "left_out_infused_after_cutoff"),
+    }
     (group, *_) = result["groups"]
     assert set(group) == {
         "value",
@@ -93,7 +96,10 @@ def test_it_counts_time_from_the_landmark(analytics):
 
 def test_it_gives_the_follow_up_of_survivors_and_by_reverse_kaplan_meier(analytics):
     result = analytics("follow-up").json()
-    assert set(result) == {"survivors", "median_months", "range_months", "reverse_km_median_months"}
+    assert set(result) == {
+        *("survivors", "median_months", "range_months", "reverse_km_median_months"),
+        *("cutoff", "as_of", "left_out_infused_after_cutoff"),
+    }
     assert result["reverse_km_median_months"] >= result["median_months"]
     responders = analytics("follow-up", population="responders").json()
     assert responders["survivors"] == 11

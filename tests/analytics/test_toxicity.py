@@ -12,7 +12,10 @@ def counts(distribution: list[dict]) -> list[int]:
 
 def test_it_gives_recorded_and_computed_grades(analytics, published):
     result = analytics("toxicity").json()
-    assert set(result) == {"n", "crs", "icans", "crs_onset_day", "treatments", "discrepancies"}
+    assert set(result) == {
+        *("n", "crs", "icans", "crs_onset_day", "treatments", "discrepancies"),
+        *("cutoff", "as_of", "left_out_infused_after_cutoff"),
+    }
     crs = result["crs"]
     assert counts(crs["recorded"]) == counts(crs["computed"]) == [1, 15, 2, 0, 1, 0]
     assert (crs["any_grade"], crs["grade_3_or_higher"]) == (18, 1)
