@@ -96,7 +96,7 @@ def _load_sections(patients: list[models.Patient], as_of: date | None) -> None:
         for patient_id, items in found.items():
             patient = by_id[patient_id]
             if is_list:
-                _prefetched(patient, name, items)
+                set_prefetched(patient, name, items)
             else:
                 relation = models.Patient._meta.get_field(name)
                 relation.set_cached_value(patient, items[0] if items else None)
@@ -123,7 +123,8 @@ def _attach(record: Model, name: str, related: Model) -> None:
     record._meta.get_field(name).set_cached_value(record, related)
 
 
-def _prefetched(patient: models.Patient, name: str, items: list) -> None:
+def set_prefetched(patient: models.Patient, name: str, items: list) -> None:
+    """Load the patient's list section `name` with these records."""
     # What Django's prefetch_related stores for a reverse foreign key: a queryset of the
     # relation whose results are already there, under the relation's cache name.
     manager = getattr(patient, name)

@@ -70,6 +70,12 @@ CUTOFF_HELP = (
     "everything recorded. Unlike as_of, it does not change which records are read."
 )
 
+EXPORT_CUTOFF_HELP = (
+    "Clinical cut-off (YYYY-MM-DD): the courses as known at the end of this day, later "
+    "events, assessments and counts and patients first infused later left out; without "
+    "it, or `none`, everything recorded (lossless)"
+)
+
 
 class CutoffField(serializers.DateField):
     """A clinical cut-off: a date, or NO_CUTOFF. Absent, the caller's default applies
@@ -80,8 +86,8 @@ class CutoffField(serializers.DateField):
         "early": "The clinical cut-off cannot be before 1900-01-01.",
     }
 
-    def __init__(self, **kwargs):
-        super().__init__(required=False, help_text=CUTOFF_HELP, **kwargs)
+    def __init__(self, help_text: str = CUTOFF_HELP, **kwargs):
+        super().__init__(required=False, help_text=help_text, **kwargs)
 
     def to_internal_value(self, value) -> date | str:
         if isinstance(value, str) and value.strip().lower() == NO_CUTOFF:
@@ -114,11 +120,12 @@ def query_problems(query: QueryDict, allowed: list[str]) -> dict[str, list[str]]
 
 class SnapshotParams(serializers.Serializer):
     as_of = AsOfField()
+    cutoff = CutoffField(help_text=EXPORT_CUTOFF_HELP)
 
 
-def snapshot_date(query: QueryDict):
-    """The validated ?as_of= of a download (None without one); a ValidationError naming
-    each bad or unknown parameter."""
+def snapshot_dates(query: QueryDict) -> tuple[date | None, date | None]:
+    """The validated ?as_of= and ?cutoff= of a download (None where not given: a download
+    is lossless unless cut off); a ValidationError naming each bad or unknown parameter."""
     allowed = list(SnapshotParams().fields)
     errors = query_problems(query, allowed)
     params = SnapshotParams(data={name: query[name] for name in allowed if name in query})
@@ -126,7 +133,8 @@ def snapshot_date(query: QueryDict):
         errors |= params.errors
     if errors:
         raise serializers.ValidationError(errors)
-    return params.validated_data.get("as_of")
+    found = params.validated_data
+    return found.get("as_of"), clinical_cutoff(found.get("cutoff"), None)
 
 
 class WholeNumberFilter(filters.Filter):
