@@ -8,7 +8,7 @@ and without building model instances: a 10,000-patient study has some 300,000 se
 rows. On the data as it stands, computed rows are kept (analytics.models.AnalysisRow) and
 served until their patient changes: a written patient's row is computed as the write
 commits, an import's rows as it commits, and a statistic computes only the rows still
-stale (a write made some other way, or whose row failed). With a data cut-off
+stale (a write made some other way, or whose row failed). As recorded on a past day
 (``as_of``), the same queries read the audit trail instead, so the rows are those of the
 data as it stood at the end of that day (registry.snapshots), and are not kept.
 The ASTCT grades still come from the model layer (``DailyAssessment.crs_grade`` and
@@ -508,7 +508,7 @@ def _read_sections(
 
 
 # The patient list's filters (registry.api.filters.PatientFilterSet) over a patient's data
-# as it stood at a cut-off, where the database's filters cannot reach: each takes the facts
+# as recorded on a past day (as_of), where the database's filters cannot reach: each takes the facts
 # of _snapshot_facts and the filter's cleaned value. They must mean what the list's do;
 # tests/analytics/test_snapshots.py compares the two on the data as it stands.
 SNAPSHOT_FILTERS: dict[str, Callable[[dict, object], bool]] = {

@@ -127,8 +127,9 @@ def _recorded_frame(
     """The data frame of the patients passing the request's filters, without a cut-off.
 
     On the data as it stands, selected from the study's frame kept in this process's
-    memory (analytics.frames). At a cut-off, computed from the audit trail once per data
-    version and cached: the endpoints asked with the same filters share it.
+    memory (analytics.frames). As recorded on a past day (as_of), computed from the audit
+    trail once per data version and cached: the endpoints asked with the same filters
+    share it.
     """
     if request.as_of is None:
         return _selected(frames.study_frame(study, store.version), study, request)

@@ -3,9 +3,10 @@
 Every write of clinical data leaves a row in the audit trail (django-simple-history; the
 cohort importer writes its rows in bulk, see registry.interchange.importer). So the data
 as it stood at any moment can be rebuilt: each record as its latest history row up to that
-moment, unless that row records its deletion. Analytics and exports take such a data
-cut-off as `as_of=YYYY-MM-DD`: asked again with the same date after later corrections,
-they give the same answer, so a published analysis can be reproduced.
+moment, unless that row records its deletion. Analytics and exports take such an
+as-recorded date as `as_of=YYYY-MM-DD` (not a clinical cut-off: registry.cutoff): asked
+again with the same date after later corrections, they give the same answer, so a
+published analysis can be reproduced.
 
 The readers here serve both: `as_of=None` is the data as it stands.
 """

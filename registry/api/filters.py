@@ -42,13 +42,14 @@ def with_age_at_infusion(queryset: QuerySet[registry.Patient]) -> QuerySet[regis
 
 
 AS_OF_HELP = (
-    "Data cut-off: answer with the data as it stood at the end of this day (YYYY-MM-DD), "
-    "before any later change; without it, the data as it stands"
+    "As recorded on: answer with the data as it had been entered by the end of this day "
+    "(YYYY-MM-DD), before any later entry or correction; without it, the data as it "
+    "stands. Not a clinical cut-off (see cutoff)"
 )
 
 
 class AsOfField(serializers.DateField):
-    """A data cut-off: a date whose end has come (registry.snapshots)."""
+    """An as-recorded date: a date whose end has come (registry.snapshots)."""
 
     def __init__(self, **kwargs):
         super().__init__(required=False, help_text=AS_OF_HELP, **kwargs)
