@@ -7,6 +7,7 @@ import io
 from datetime import date, timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 from lifelines import KaplanMeierFitter
 
@@ -247,3 +248,20 @@ def test_publication_tables_name_their_dates_in_a_footnote(analytics, followed_p
         "1 patient(s) first infused after the cut-off left out."
     ]
     assert response["X-Data-Cutoff"] == "2021-07-31"
+
+
+def test_the_expansion_curves_stop_at_the_cutoff(reader):
+    patient = factories.PatientFactory(subject_id="L04", last_contact_date=date(2021, 10, 1))
+    factories.InfusionFactory(patient=patient, date=date(2021, 7, 10))
+    for day in (7, 21, 28):  # 2021-07-17, 07-31 (the cut-off), 08-07
+        factories.CarTCountFactory(patient=patient, day=day, cells_per_ul=10.0 * day)
+    client = Client()
+    client.force_login(reader)
+
+    def counted(**params) -> list:
+        page = client.get("/studies/HCD19/dashboard/", params)
+        _frame, counts = page.context["plots"]["expansion"]["data"]
+        return [day for day, _ in counts["L04"]]
+
+    assert counted() == [7, 21]
+    assert counted(cutoff="none") == [7, 21, 28]
