@@ -1,4 +1,4 @@
-"""Statistics at a data cut-off (?as_of=YYYY-MM-DD): the data as it stood at the end of that
+"""Statistics as recorded on a day (?as_of=YYYY-MM-DD): the data as it stood at the end of that
 day, rebuilt from the audit trail (registry.snapshots), whatever was corrected since."""
 
 from datetime import date, timedelta
