@@ -10,8 +10,8 @@ result computed while the replica lags is filed under the version of the data it
 and the replica catching up moves the version on.
 
 Results are cached. The data frame they are computed from is kept in each process's
-memory and brought up to date at each new data version (analytics.frames); at a data
-cut-off, the frame of each set of filters is cached with the results.
+memory and brought up to date at each new data version (analytics.frames); as recorded
+on a past day (as_of), the frame of each set of filters is cached with the results.
 """
 
 import gc

@@ -26,6 +26,7 @@ INTEGER_COLUMNS = (
     "crs_onset_day",
     "car_t_tmax_day",
     "car_t_last_detected_day",
+    "d30_response_day",
 )
 BOOLEAN_COLUMNS = (
     "prior_allo_hct",

@@ -23,8 +23,11 @@ from rest_framework import serializers
 
 from analytics import figures, params
 from analytics.caching import study_cache
-from analytics.cohort import ALL, RESPONDERS, analysed, in_population
-from analytics.results import study_car_t_counts, study_frame, study_result
+from analytics.cohort import ALL, RESPONDERS, in_population
+from analytics.cutoff import CutFrame
+from analytics.dataset import study_patients
+from analytics.exports import dates_note
+from analytics.results import cut_frame, study_car_t_counts, study_result
 from registry import access
 from registry.api.filters import PatientFilterSet
 from registry.choices import ResponseStatus, Sex
@@ -106,21 +109,34 @@ class DashboardForm(forms.Form):
         forms.NumberInput(attrs={"step": "any"}),
         "For a number, e.g. 12 (months) or 18 (years)",
     )
+    cutoff = _text(
+        "Clinical cut-off",
+        forms.TextInput(),
+        "Events and assessments after this day (YYYY-MM-DD) are ignored and follow-up ends "
+        "at it; empty: the study's cut-off; none: everything recorded",
+    )
     as_of = _text(
-        "Data as of",
+        "As recorded on",
         forms.DateInput(attrs={"type": "date"}),
-        "The data as it stood at the end of this day (a data cut-off); empty: as it stands",
+        "The data as it had been entered by the end of this day, before any later entry or "
+        "correction; empty: as it stands now",
     )
 
-    def __init__(self, data: QueryDict, *, sites=()):
+    def __init__(self, data: QueryDict, *, sites=(), study: Study | None = None):
         super().__init__(data)
         self.fields["site"].widget.choices = [("", "All sites")] + [
             (site.code, str(site)) for site in sites
         ]
+        self.study_cutoff = study.data_cutoff if study else None
+        # Empty takes the study's cut-off, which the field shows.
+        self.fields["cutoff"].widget.attrs["placeholder"] = (
+            self.study_cutoff.isoformat() if self.study_cutoff else "none"
+        )
 
     def clean(self) -> dict:
         try:
-            self.cleaned_data["analysis"] = params.analysis_request(DashboardParams, self.query())
+            analysis = params.analysis_request(DashboardParams, self.query())
+            self.cleaned_data["analysis"] = replace(analysis, study_cutoff=self.study_cutoff)
         except serializers.ValidationError as error:
             for name, messages in error.detail.items():
                 for message in messages:
@@ -140,7 +156,7 @@ class DashboardForm(forms.Form):
         return [self[name] for name in FILTERS]
 
     def analysis_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in ("population", "by", "cut", "as_of")]
+        return [self[name] for name in ("population", "by", "cut", "cutoff", "as_of")]
 
 
 @dataclass(frozen=True)
@@ -162,13 +178,22 @@ class Selection:
         return study_result(self.study, name, replace(self.analysis, params=given))
 
     @cached_property
-    def analysed(self) -> tuple[pd.DataFrame, list[str]]:
-        """The patients analysed, and the warnings of those left out (analytics.cohort)."""
-        return analysed(study_frame(self.study, study_cache(self.study), self.analysis, parts=()))
+    def cut(self) -> CutFrame:
+        return cut_frame(self.study, study_cache(self.study), self.analysis, parts=())
 
     @cached_property
     def frame(self) -> pd.DataFrame:
-        return in_population(self.analysed[0], self.population)
+        return in_population(self.cut.frame, self.population)
+
+    def empty_reason(self) -> dict:
+        """Why no patient is analysed, when it is not the filters: nothing entered by the
+        as-recorded date, or everyone infused after the clinical cut-off."""
+        as_of, cutoff = self.analysis.as_of, self.analysis.cutoff
+        if as_of and not study_patients(self.study, as_of=as_of).exists():
+            return {"nothing_entered_by": as_of}
+        if self.cut.left_out and self.cut.frame.empty:
+            return {"infused_after_cutoff": self.cut.left_out, "cutoff": cutoff}
+        return {}
 
     @cached_property
     def ticks(self) -> tuple[float, ...]:
@@ -274,15 +299,15 @@ def _selection(request: HttpRequest, study: Study, form: DashboardForm) -> Selec
 def dashboard(request: HttpRequest, code: str) -> HttpResponse:
     study = _study(request, code)
     sites = access.visible_sites(request.user, study.sites.order_by("code"))
-    form = DashboardForm(request.GET, sites=sites)
+    form = DashboardForm(request.GET, sites=sites, study=study)
     context = {"study": study, "form": form}
     if not form.is_valid():
         return render(request, TEMPLATE, context, status=400)
     selection = _selection(request, study, form)
-    for warning in selection.analysed[1]:
+    for warning in selection.cut.warnings:
         messages.warning(request, warning)
     if selection.frame.empty:
-        return render(request, TEMPLATE, context | {"empty": True})
+        return render(request, TEMPLATE, context | {"empty": selection.empty_reason() or True})
     return render(request, TEMPLATE, context | page_context(selection, form.query()))
 
 
@@ -294,7 +319,7 @@ def figure(request: HttpRequest, code: str, name: str, image_format: str) -> Htt
     if plot is None or image_format not in IMAGE_TYPES:
         raise Http404
     study = _study(request, code)
-    form = DashboardForm(request.GET)
+    form = DashboardForm(request.GET, study=study)
     if not form.is_valid():
         return HttpResponseBadRequest(_messages(form), content_type="text/plain; charset=utf-8")
     selection = _selection(request, study, form)
@@ -302,7 +327,7 @@ def figure(request: HttpRequest, code: str, name: str, image_format: str) -> Htt
     key = {"name": name, "format": image_format, **analysis.params, "filters": analysis.filters}
     try:
         content = study_cache(study).get(
-            "figure", key, lambda: figures.render(plot.draw(*plot.data(selection)), image_format)
+            "figure", key, lambda: _rendered(selection, plot, image_format)
         )
     except figures.NothingToDraw as nothing:
         return HttpResponse(str(nothing), status=404, content_type="text/plain; charset=utf-8")
@@ -312,6 +337,11 @@ def figure(request: HttpRequest, code: str, name: str, image_format: str) -> Htt
             True, f"{study.code}-{name}.{image_format}"
         )
     return response
+
+
+def _rendered(selection: Selection, plot: Plot, image_format: str) -> bytes:
+    caption = dates_note(selection.result("toxicity"))
+    return figures.render(plot.draw(*plot.data(selection)), image_format, caption)
 
 
 def _messages(form: DashboardForm) -> str:
@@ -325,6 +355,7 @@ def page_context(selection: Selection, query: QueryDict) -> dict:
     plots = {name: _plot(selection, code, name, plot, query) for name, plot in PLOTS.items()}
     toxicity = plots["grades"]["data"][0]
     return {
+        "dates": dates_note(toxicity),
         "key_figures": _key_figures(selection, toxicity),
         "subgroups": [_subgroup(selection, by, cut) for by, cut in SUBGROUPS],
         "plots": plots,

@@ -8,7 +8,7 @@ and without building model instances: a 10,000-patient study has some 300,000 se
 rows. On the data as it stands, computed rows are kept (analytics.models.AnalysisRow) and
 served until their patient changes: a written patient's row is computed as the write
 commits, an import's rows as it commits, and a statistic computes only the rows still
-stale (a write made some other way, or whose row failed). With a data cut-off
+stale (a write made some other way, or whose row failed). As recorded on a past day
 (``as_of``), the same queries read the audit trail instead, so the rows are those of the
 data as it stood at the end of that day (registry.snapshots), and are not kept.
 The ASTCT grades still come from the model layer (``DailyAssessment.crs_grade`` and
@@ -50,6 +50,8 @@ other than the disease; a death from the disease counts as its progression even 
 relapse was recorded, as in refractory patients); infusion_date (the first);
 bm_blast_pct (marrow blasts at enrolment); crs_grade_recorded, icans_grade_recorded,
 crs_onset_day, tocilizumab, corticosteroids, plasmapheresis (the site's toxicity record);
+d30_response_day (the day of the day-30 assessment, which a clinical cut-off compares:
+analytics.cutoff);
 left_out: None, or why the patient is left out of every analysis, as a warning naming the
 patient and the field: a date outside EARLIEST_DATE to tomorrow, which only data written
 past the model's validation can hold (older rows, a direct database write). Such a row has
@@ -156,6 +158,7 @@ COLUMNS = (
     "tocilizumab",
     "corticosteroids",
     "plasmapheresis",
+    "d30_response_day",
     "left_out",
 )
 # The columns of the rows served (GET .../analytics/dataset/): those left out are not served.
@@ -502,6 +505,7 @@ def _read_sections(
             models.ResponseAssessment,
             "status",
             "mrd",
+            "day",
             where={"day__range": DAY_30_WINDOW},
             order="day",
         ),
@@ -515,7 +519,7 @@ def _read_sections(
 
 
 # The patient list's filters (registry.api.filters.PatientFilterSet) over a patient's data
-# as it stood at a cut-off, where the database's filters cannot reach: each takes the facts
+# as recorded on a past day (as_of), where the database's filters cannot reach: each takes the facts
 # of _snapshot_facts and the filter's cleaned value. They must mean what the list's do;
 # tests/analytics/test_snapshots.py compares the two on the data as it stands.
 SNAPSHOT_FILTERS: dict[str, Callable[[dict, object], bool]] = {
@@ -736,7 +740,7 @@ def _kinetics(counts: list[tuple]) -> dict:
 def _outcomes(
     patient: dict, day_30: list | None, events: list[tuple], infused: date | None
 ) -> dict:
-    status, mrd = day_30[0] if day_30 else (None, None)
+    status, mrd, day = day_30[0] if day_30 else (None, None, None)
     responder = None if status is None else status in RESPONDER_STATUSES
     # From the infusion day on: an event on day 0 is an event at time 0, never dropped.
     after = [event for event in events if infused and event[1] >= infused]
@@ -748,6 +752,7 @@ def _outcomes(
     efs_end = min((event[1] for event in (relapse, death) if event), default=end)
     return {
         "d30_response": status,
+        "d30_response_day": day,
         "responder": responder,
         "mrd": mrd,
         "hct_after_infusion": hct is not None,

@@ -31,14 +31,36 @@ def json_bytes(value) -> bytes:
     return orjson.dumps(value, default=_DRF_ENCODER.default)
 
 
-def csv_text(columns: Sequence[str], rows: Sequence[dict]) -> str:
+def csv_text(columns: Sequence[str], rows: Sequence[dict], footnote: str = "") -> str:
     content = io.StringIO()
     writer = csv.writer(content)
     writer.writerow(columns)
     # The csv module writes missing values (None) as empty cells, and dates in ISO form as
     # in the JSON; lists rather than csv.DictWriter's dicts take a third less time.
     writer.writerows([row.get(column) for column in columns] for row in rows)
+    if footnote:
+        writer.writerow([footnote])
     return content.getvalue()
+
+
+def dates_note(answer: dict) -> str:
+    """The footnote of a publication table: the dates it was computed at, as an answer
+    (analytics.results) says them."""
+    cutoff = answer["cutoff"] or "none (everything recorded)"
+    recorded = answer["as_of"] or "as it stands"
+    note = f"Clinical cut-off: {cutoff}. Data as recorded on: {recorded}."
+    left_out = answer["left_out_infused_after_cutoff"]
+    if left_out:
+        note += f" {left_out} patient(s) first infused after the cut-off left out."
+    return note
+
+
+def dates_headers(response: HttpResponse, answer: dict) -> HttpResponse:
+    """The dates a machine-readable download was computed at, in its headers, so that its
+    single header row stays the columns'."""
+    response["X-Data-Cutoff"] = answer["cutoff"] or "none"
+    response["X-Data-As-Of"] = answer["as_of"] or "none"
+    return response
 
 
 def csv_response(content: str | bytes, filename: str) -> HttpResponse:
@@ -82,7 +104,7 @@ def packed_response(
 
 
 def xlsx_response(
-    title: str, columns: Sequence[str], rows: Sequence[dict], filename: str
+    title: str, columns: Sequence[str], rows: Sequence[dict], filename: str, footnote: str = ""
 ) -> HttpResponse:
     workbook = Workbook()
     sheet = workbook.active
@@ -94,6 +116,9 @@ def xlsx_response(
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append([row.get(column) for column in columns])
+    if footnote:
+        sheet.append([])
+        sheet.append([footnote])
     content = io.BytesIO()
     workbook.save(content)
     response = HttpResponse(content.getvalue(), content_type=XLSX_TYPE)

@@ -96,8 +96,11 @@ def month_ticks(longest: float | None) -> tuple[float, ...]:
     return tuple(float(step * tick) for tick in range(math.ceil(longest / step) + 1))
 
 
-def render(figure: Figure, image_format: str) -> bytes:
-    """The figure as PNG or SVG bytes."""
+def render(figure: Figure, image_format: str, caption: str = "") -> bytes:
+    """The figure as PNG or SVG bytes, with the caption under it."""
+    if caption:
+        # A downloaded figure says which data it shows, away from the page that said it.
+        figure.supxlabel(caption, fontsize=8, color=MUTED)
     content = io.BytesIO()
     metadata = {"Date": None} if image_format == "svg" else {}
     figure.savefig(content, format=image_format, dpi=PNG_DPI, metadata=metadata)

@@ -32,7 +32,7 @@ A frame is never changed once made: bringing it up to date makes a new one (shar
 columns that did not change), so a request still reading the old one (a threaded server)
 is not disturbed.
 
-With a data cut-off (as_of), frames are computed from the audit trail instead, and kept
+As recorded on a past day (as_of), frames are computed from the audit trail instead, and kept
 in the shared cache (analytics.results).
 """
 

@@ -9,6 +9,7 @@ the rows that GET .../analytics/dataset/ returns for the same parameters.
 
 import math
 from dataclasses import dataclass
+from datetime import date
 
 from django.http import QueryDict
 from rest_framework import serializers
@@ -16,7 +17,13 @@ from rest_framework.filters import search_smart_split
 
 from analytics.cohort import ALL, COVARIATES, NUMERIC, ORDINAL, RESPONDERS
 from analytics.reports import DEFAULT_TIMES
-from registry.api.filters import AsOfField, PatientFilterSet, query_problems
+from registry.api.filters import (
+    AsOfField,
+    CutoffField,
+    PatientFilterSet,
+    clinical_cutoff,
+    query_problems,
+)
 from registry.models import Patient
 
 MAX_TIMES = 40
@@ -69,6 +76,7 @@ class AnalysisParams(serializers.Serializer):
         help_text="all patients, or day-30 responders (CR or CRi) only",
     )
     as_of = AsOfField()
+    cutoff = CutoffField()
 
     default_population = ALL
 
@@ -151,11 +159,27 @@ class AnalysisRequest:
     search: str
     # The sites whose patients the user reads (registry.access.patient_scope); None: all.
     scope: tuple[int, ...] | None = None
+    # The study's data_cutoff: the clinical cut-off when `cutoff` is not given.
+    study_cutoff: date | None = None
 
     @property
-    def as_of(self):
-        """The data cut-off (registry.snapshots), or None for the data as it stands."""
+    def as_of(self) -> date | None:
+        """The day the data is read as recorded on (registry.snapshots), or None for the
+        data as it stands."""
         return self.params.get("as_of")
+
+    @property
+    def cutoff(self) -> date | None:
+        """The clinical cut-off (analytics.cutoff), or None to look at everything."""
+        return clinical_cutoff(self.params.get("cutoff"), self.study_cutoff)
+
+    @property
+    def dates(self) -> dict:
+        """The cut-off and the as-recorded date an answer was computed at, as it says them."""
+        return {
+            "cutoff": self.cutoff and self.cutoff.isoformat(),
+            "as_of": self.as_of and self.as_of.isoformat(),
+        }
 
     @property
     def patient_filters(self) -> dict:
@@ -174,12 +198,15 @@ class AnalysisRequest:
     @property
     def filters(self) -> dict:
         """The filters in a normal form, for cache keys. The user's scope is one of them:
-        users who read different patients share nothing; so is the data cut-off."""
+        users who read different patients share nothing; so are the as-recorded date and
+        the clinical cut-off."""
         found = self.patient_filters
         if self.scope is not None:
             found["scope"] = list(self.scope)
         if self.as_of is not None:
             found["as_of"] = self.as_of.isoformat()
+        if self.cutoff is not None:
+            found["cutoff"] = self.cutoff.isoformat()
         terms = self.search_terms
         return found | {"search": terms} if terms else found
 

@@ -1,6 +1,8 @@
 """What each analytics endpoint returns for a study and its validated parameters, cached."""
 
 from collections.abc import Callable, Collection
+from dataclasses import replace
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -15,6 +17,7 @@ from analytics.cohort import (
     in_population,
     passing,
 )
+from analytics.cutoff import CutFrame, at_cutoff
 from analytics.dataset import (
     DATASET_COLUMNS,
     GRADES,
@@ -68,9 +71,9 @@ def study_result(
     store = store or study_cache(study)
 
     def compute() -> dict:
-        frame, warnings = analysed(study_frame(study, store, request, parts))
-        result = REPORTS[name](in_population(frame, params["population"]), params)
-        return {**result, "warnings": warnings}
+        cut = cut_frame(study, store, request, parts)
+        frame = in_population(cut.frame, params["population"])
+        return REPORTS[name](frame, params) | _dates(request, cut)
 
     return store.get(name, {**params, "filters": request.filters}, compute)
 
@@ -89,20 +92,26 @@ def study_result_json(study: Study, name: str, request: AnalysisRequest) -> Pack
 
 def study_dataset(study: Study, request: AnalysisRequest) -> Packed:
     """The analysis dataset's rows of the selected patients, written as JSON
-    {"count", "results"} or as CSV. Cached written (and compressed when large): ten
-    thousand rows take longer to write than to look up."""
+    {"count", "results", "cutoff", "as_of", ...} or as CSV. Cached written (and compressed
+    when large): ten thousand rows take longer to write than to look up."""
     params = request.params
     store = study_cache(study)
 
     def compute() -> bytes:
-        rows = analysis_rows(_patients(study, request), PARTS, request.as_of)
-        warnings = [row["left_out"] for row in rows if row["left_out"] is not None]
-        rows = [row for row in rows if row.pop("left_out") is None]
-        if params["population"] == RESPONDERS:
-            rows = [row for row in rows if row["responder"]]
+        if request.cutoff is None:
+            rows = analysis_rows(_patients(study, request), PARTS, request.as_of)
+            warnings = [row["left_out"] for row in rows if row["left_out"] is not None]
+            rows = [row for row in rows if row.pop("left_out") is None]
+            if params["population"] == RESPONDERS:
+                rows = [row for row in rows if row["responder"]]
+            cut = CutFrame(None, 0, warnings)
+        else:
+            cut = cut_frame(study, store, request, PARTS)
+            rows = _frame_rows(in_population(cut.frame, params["population"]))
         if params["format"] == "csv":
             return packed(csv_text(DATASET_COLUMNS, rows).encode())
-        return packed(json_bytes({"count": len(rows), "results": rows, "warnings": warnings}))
+        answer = {"count": len(rows), "results": rows, **_dates(request, cut)}
+        return packed(json_bytes(answer))
 
     return store.get("dataset", {**params, "filters": request.filters}, compute)
 
@@ -110,17 +119,37 @@ def study_dataset(study: Study, request: AnalysisRequest) -> Packed:
 def study_frame(
     study: Study, store: StudyCache, request: AnalysisRequest, parts: Collection[str] = PARTS
 ) -> pd.DataFrame:
-    """The data frame of the patients passing the request's filters.
+    """The data frame of the patients passing the request's filters, at its clinical
+    cut-off."""
+    return cut_frame(study, store, request, parts).frame
+
+
+def cut_frame(
+    study: Study, store: StudyCache, request: AnalysisRequest, parts: Collection[str] = PARTS
+) -> CutFrame:
+    """The frame of study_frame, with the count of patients its cut-off left out and the
+    warnings of those left out for a date no patient can have (analytics.cohort.analysed)."""
+    frame, warnings = analysed(_recorded_frame(study, store, request, parts))
+    return replace(at_cutoff(frame, request.cutoff), warnings=warnings)
+
+
+def _recorded_frame(
+    study: Study, store: StudyCache, request: AnalysisRequest, parts: Collection[str] = PARTS
+) -> pd.DataFrame:
+    """The data frame of the patients passing the request's filters, without a cut-off.
 
     On the data as it stands, selected from the study's frame kept in this process's
-    memory (analytics.frames). At a cut-off, computed from the audit trail once per data
-    version and cached: the endpoints asked with the same filters share it.
+    memory (analytics.frames). As recorded on a past day (as_of), computed from the audit
+    trail once per data version and cached: the endpoints asked with the same filters
+    share it.
     """
     if request.as_of is None:
         return _selected(frames.study_frame(study, store.version), study, request)
+    # The cut-off is applied to the frame, not in it: frames at any cut-off share it.
+    filters = {name: value for name, value in request.filters.items() if name != "cutoff"}
     return store.get(
         "frame",
-        {**request.filters, "parts": sorted(parts)},
+        {**filters, "parts": sorted(parts)},
         lambda: analysis_frame(analysis_values(_patients(study, request), parts, request.as_of)),
     )
 
@@ -150,12 +179,56 @@ def _rows(frame: pd.DataFrame, chosen: np.ndarray) -> pd.DataFrame:
 def study_car_t_counts(
     study: Study, store: StudyCache, request: AnalysisRequest
 ) -> dict[str, list[tuple[int, float]]]:
-    """The CAR-T counts of the patients passing the request's filters, by study id."""
-    return store.get(
-        "car-t-counts",
-        request.filters,
-        lambda: car_t_counts(_patients(study, request), request.as_of),
+    """The CAR-T counts of the patients passing the request's filters, by study id; at
+    the clinical cut-off, those counted by then of the patients it keeps."""
+
+    def compute() -> dict[str, list[tuple[int, float]]]:
+        counts = car_t_counts(_patients(study, request), request.as_of)
+        if request.cutoff is None:
+            return counts
+        frame = study_frame(study, store, request, parts=())
+        return _counted_by(counts, frame, request.cutoff)
+
+    return store.get("car-t-counts", request.filters, compute)
+
+
+def _counted_by(
+    counts: dict[str, list[tuple[int, float]]], frame: pd.DataFrame, cutoff: date
+) -> dict[str, list[tuple[int, float]]]:
+    # Counts are by day from the infusion: a count is known by the cut-off when its day is
+    # at most the days from the infusion to the cut-off.
+    days = (pd.Timestamp(cutoff) - frame["infusion_date"]).dt.days
+    last_day = dict(
+        zip(frame["study_id"], days.to_numpy(dtype=float, na_value=np.nan), strict=True)
     )
+    return {
+        study_id: [(day, level) for day, level in found if day <= last_day[study_id]]
+        for study_id, found in counts.items()
+        if study_id in last_day
+    }
+
+
+def _dates(request: AnalysisRequest, cut: CutFrame) -> dict:
+    """What every answer says of the dates it was computed at."""
+    return {
+        **request.dates,
+        "left_out_infused_after_cutoff": cut.left_out,
+        "warnings": cut.warnings,
+    }
+
+
+def _frame_rows(frame: pd.DataFrame) -> list[dict]:
+    """The frame's rows as analysis_rows gives them: plain values, None where missing."""
+    values = [
+        frame[column].to_numpy(dtype=object, na_value=None).tolist()
+        for column in DATASET_COLUMNS
+        if column != "infusion_date"
+    ]
+    values.insert(
+        DATASET_COLUMNS.index("infusion_date"),
+        frame["infusion_date"].dt.date.to_numpy(dtype=object, na_value=None).tolist(),
+    )
+    return [dict(zip(DATASET_COLUMNS, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 def _patients(study: Study, request: AnalysisRequest):

@@ -46,6 +46,20 @@ def filter_parameters() -> list[OpenApiParameter]:
     return [*parameters, OpenApiParameter("search", str, description=search)]
 
 
+class AnswerDatesSerializer(serializers.Serializer):
+    """What every answer says of the dates it was computed at."""
+
+    cutoff = serializers.DateField(
+        allow_null=True, help_text="The clinical cut-off applied; null: none, everything"
+    )
+    as_of = serializers.DateField(
+        allow_null=True, help_text="The data as recorded on this day; null: as it stands"
+    )
+    left_out_infused_after_cutoff = serializers.IntegerField(
+        help_text="Patients left out because first infused after the clinical cut-off"
+    )
+
+
 class RateSerializer(serializers.Serializer):
     n = serializers.IntegerField(help_text="Patients with a day-30 assessment")
     responders = serializers.IntegerField(help_text="CR or CRi")
@@ -57,7 +71,7 @@ class GroupRateSerializer(RateSerializer):
     value = serializers.JSONField(help_text="The covariate's value, or <cut / >=cut")
 
 
-class ResponseResultSerializer(RateSerializer):
+class ResponseResultSerializer(RateSerializer, AnswerDatesSerializer):
     by = serializers.CharField(allow_null=True)
     groups = GroupRateSerializer(many=True)
     test = serializers.ChoiceField(
@@ -105,7 +119,7 @@ class SurvivalGroupSerializer(serializers.Serializer):
     curve = CurveSerializer(help_text="The Kaplan–Meier step function, for plotting")
 
 
-class SurvivalResultSerializer(serializers.Serializer):
+class SurvivalResultSerializer(AnswerDatesSerializer):
     endpoint = serializers.ChoiceField(choices=["efs", "os", "rfs"])
     population = serializers.ChoiceField(choices=["all", "responders"])
     landmark = serializers.FloatField(allow_null=True)
@@ -119,7 +133,7 @@ class SurvivalResultSerializer(serializers.Serializer):
     warnings = Warnings
 
 
-class FollowUpSerializer(serializers.Serializer):
+class FollowUpSerializer(AnswerDatesSerializer):
     survivors = serializers.IntegerField()
     median_months = serializers.FloatField(allow_null=True)
     range_months = serializers.ListField(child=serializers.FloatField(), allow_null=True)
@@ -133,7 +147,7 @@ class IncidencePointSerializer(serializers.Serializer):
     ci95 = Interval
 
 
-class IncidenceSerializer(serializers.Serializer):
+class IncidenceSerializer(AnswerDatesSerializer):
     population = serializers.ChoiceField(choices=["all", "responders"])
     n = serializers.IntegerField()
     relapse = IncidencePointSerializer(many=True, help_text="Cumulative incidence of relapse")
@@ -164,7 +178,7 @@ class SummarySerializer(serializers.Serializer):
     geometric_mean = serializers.FloatField(allow_null=True)
 
 
-class ToxicitySerializer(serializers.Serializer):
+class ToxicitySerializer(AnswerDatesSerializer):
     n = serializers.IntegerField()
     crs = GradesSerializer()
     icans = GradesSerializer()
@@ -187,7 +201,7 @@ class KineticsSummarySerializer(serializers.Serializer):
     last_detected_day = SummarySerializer()
 
 
-class KineticsSerializer(serializers.Serializer):
+class KineticsSerializer(AnswerDatesSerializer):
     n = serializers.IntegerField()
     with_counts = serializers.IntegerField()
     detected = serializers.IntegerField()
@@ -197,7 +211,7 @@ class KineticsSerializer(serializers.Serializer):
     warnings = Warnings
 
 
-class TableSerializer(serializers.Serializer):
+class TableSerializer(AnswerDatesSerializer):
     title = serializers.CharField()
     n = serializers.IntegerField()
     columns = serializers.ListField(child=serializers.CharField())
@@ -205,7 +219,7 @@ class TableSerializer(serializers.Serializer):
     warnings = Warnings
 
 
-class DatasetSerializer(serializers.Serializer):
+class DatasetSerializer(AnswerDatesSerializer):
     count = serializers.IntegerField()
     results = serializers.ListField(
         child=serializers.DictField(),
@@ -217,5 +231,11 @@ class DatasetSerializer(serializers.Serializer):
 BAD_PARAMETERS = OpenApiResponse(
     OpenApiTypes.OBJECT, description="A bad or unknown parameter: each one named, with why"
 )
-CSV = {(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="?format=csv")}
-XLSX = {(200, XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="?format=xlsx")}
+DATES_SAID = (
+    "; the clinical cut-off and the as-recorded date in the X-Data-Cutoff and X-Data-As-Of "
+    'headers ("none" where not applied)'
+)
+CSV = {(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="?format=csv" + DATES_SAID)}
+XLSX = {
+    (200, XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="?format=xlsx" + DATES_SAID)
+}

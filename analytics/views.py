@@ -17,7 +17,15 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from analytics import params, schema
-from analytics.exports import CSV_TYPE, csv_response, csv_text, packed_response, xlsx_response
+from analytics.exports import (
+    CSV_TYPE,
+    csv_response,
+    csv_text,
+    dates_headers,
+    dates_note,
+    packed_response,
+    xlsx_response,
+)
 from analytics.results import study_dataset, study_result, study_result_json
 from registry import access
 from registry.api.cohorts import DownloadNegotiation
@@ -60,7 +68,8 @@ class AnalyticsView(APIView):
     def parse(self, request, code: str) -> tuple[Study, params.AnalysisRequest]:
         study = get_object_or_404(access.visible_studies(request.user), code=code)
         analysis = params.analysis_request(self.params_class, request.query_params)
-        return study, replace(analysis, scope=access.patient_scope(request.user, study))
+        scope = access.patient_scope(request.user, study)
+        return study, replace(analysis, scope=scope, study_cutoff=study.data_cutoff)
 
 
 @documented(
@@ -141,13 +150,15 @@ class TableView(AnalyticsView):
         if analysis.params["format"] == "json":
             return self.json(study, analysis)
         table = study_result(study, self.report, analysis)
-        name = f"{study.code}-{self.report}"
-        # The patients left out, as footnotes in the first column.
+        name, note = f"{study.code}-{self.report}", dates_note(table)
+        # The patients left out, as footnotes in the first column, before the dates' note.
         notes = [{table["columns"][0]: warning} for warning in table["warnings"]]
         rows = [*table["rows"], *notes]
         if analysis.params["format"] == "csv":
-            return csv_response(csv_text(table["columns"], rows), name)
-        return xlsx_response(table["title"], table["columns"], rows, name)
+            response = csv_response(csv_text(table["columns"], rows, note), name)
+        else:
+            response = xlsx_response(table["title"], table["columns"], rows, name, note)
+        return dates_headers(response, table)
 
 
 @documented(
@@ -186,5 +197,6 @@ class DatasetView(AnalyticsView):
         study, analysis = self.parse(request, code)
         answer = study_dataset(study, analysis)
         if analysis.params["format"] == "csv":
-            return packed_response(request, answer, CSV_TYPE, f"{study.code}-dataset.csv")
+            response = packed_response(request, answer, CSV_TYPE, f"{study.code}-dataset.csv")
+            return dates_headers(response, analysis.dates)
         return packed_response(request, answer, "application/json")

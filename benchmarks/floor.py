@@ -114,6 +114,24 @@ def survival(
     }
 
 
+def at_cutoff(frame: pd.DataFrame, cutoff: str) -> pd.DataFrame:
+    """The columns `survival` reads for EFS, as known at the end of `cutoff`: the patients
+    infused after it left out, a later day-30 assessment unknown, a later event (or
+    transplant) not yet happened, times ending at the cut-off."""
+    days = (pd.Timestamp(cutoff) - pd.to_datetime(frame["infusion_date"])).dt.days
+    frame = frame[~(days < 0).to_numpy()].copy()
+    days = days[frame.index]
+    limit = days / 30.4375
+    assessed_later = pd.to_numeric(frame["d30_response_day"]) > days
+    frame["responder"] = frame["responder"].where(~assessed_later, None)
+    for happened, when in (("efs_event", "efs_months"), ("hct_after_infusion", "hct_months")):
+        later = pd.to_numeric(frame[when]) > limit
+        frame[happened] = frame[happened].where(~later, False)
+    frame["hct_months"] = pd.to_numeric(frame["hct_months"]).where(frame["hct_after_infusion"])
+    frame["efs_months"] = np.fmin(pd.to_numeric(frame["efs_months"]), limit)
+    return frame
+
+
 def _kaplan_meier(months: np.ndarray, events: np.ndarray, times: Sequence[float]) -> dict:
     kmf = KaplanMeierFitter(alpha=ALPHA).fit(months, events)
     table = kmf.survival_function_.join(kmf.confidence_interval_)

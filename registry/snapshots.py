@@ -3,9 +3,10 @@
 Every write of clinical data leaves a row in the audit trail (django-simple-history; the
 cohort importer writes its rows in bulk, see registry.interchange.importer). So the data
 as it stood at any moment can be rebuilt: each record as its latest history row up to that
-moment, unless that row records its deletion. Analytics and exports take such a data
-cut-off as `as_of=YYYY-MM-DD`: asked again with the same date after later corrections,
-they give the same answer, so a published analysis can be reproduced.
+moment, unless that row records its deletion. Analytics and exports take such an
+as-recorded date as `as_of=YYYY-MM-DD` (not a clinical cut-off: registry.cutoff): asked
+again with the same date after later corrections, they give the same answer, so a
+published analysis can be reproduced.
 
 The readers here serve both: `as_of=None` is the data as it stands.
 """
@@ -42,10 +43,11 @@ def records(model: type[Model], as_of: date | None = None) -> QuerySet:
 
 
 def future_date_problem(day: date) -> str | None:
-    """Why `day` cannot be a data cut-off, or None: its end must not be still to come."""
+    """Why `day` cannot be an as-recorded date (as_of), or None: its end must not be still
+    to come."""
     today = timezone.localdate()
     if day > today:
-        return f"The data cut-off cannot be after today ({today.isoformat()})."
+        return f"The as-recorded date cannot be after today ({today.isoformat()})."
     return None
 
 
@@ -95,7 +97,7 @@ def _load_sections(patients: list[models.Patient], as_of: date | None) -> None:
         for patient_id, items in found.items():
             patient = by_id[patient_id]
             if is_list:
-                _prefetched(patient, name, items)
+                set_prefetched(patient, name, items)
             else:
                 relation = models.Patient._meta.get_field(name)
                 relation.set_cached_value(patient, items[0] if items else None)
@@ -122,7 +124,8 @@ def _attach(record: Model, name: str, related: Model) -> None:
     record._meta.get_field(name).set_cached_value(record, related)
 
 
-def _prefetched(patient: models.Patient, name: str, items: list) -> None:
+def set_prefetched(patient: models.Patient, name: str, items: list) -> None:
+    """Load the patient's list section `name` with these records."""
     # What Django's prefetch_related stores for a reverse foreign key: a queryset of the
     # relation whose results are already there, under the relation's cache name.
     manager = getattr(patient, name)

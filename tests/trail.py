@@ -1,5 +1,5 @@
-"""Helpers for tests of data cut-offs (registry.snapshots): an audit trail written in the
-past, and corrections made to the published cohort since."""
+"""Helpers for tests of the data as recorded on a day (registry.snapshots): an audit trail
+written in the past, and corrections made to the published cohort since."""
 
 from datetime import date, datetime, time
 

@@ -28,7 +28,7 @@ from rest_framework.views import APIView
 from config.routers import use_replica
 from registry import access, flat_export
 from registry import models as registry
-from registry.api.filters import SnapshotParams, snapshot_date
+from registry.api.filters import SnapshotParams, snapshot_dates
 from registry.api.views import AUTHENTICATION, ERROR, FIELD_ERRORS, STUDY_CODE
 from registry.deidentified import DEIDENTIFIED_COLUMNS
 from registry.interchange.exporter import iter_cohort_json, patients_for_export
@@ -181,17 +181,36 @@ class StudyDownloadView(APIView):
         return study
 
     def patients(self, code: str) -> Iterator[registry.Patient]:
-        return patients_for_export(self.study(code), self.as_of)
+        return patients_for_export(self.study(code), self.as_of, self.cutoff)
 
     @cached_property
+    def dates(self) -> tuple[date | None, date | None]:
+        return snapshot_dates(self.request.query_params)
+
+    @property
     def as_of(self) -> date | None:
-        """The data cut-off asked for (?as_of=), or None for the data as it stands."""
-        return snapshot_date(self.request.query_params)
+        """The day asked for (?as_of=), or None for the data as it stands."""
+        return self.dates[0]
+
+    @property
+    def cutoff(self) -> date | None:
+        """The clinical cut-off asked for (?cutoff=), or None: everything recorded."""
+        return self.dates[1]
 
     def filename(self, code: str, name: str) -> str:
-        if self.as_of is None:
-            return f"{code}-{name}"
-        return f"{code}-{name}-as-of-{self.as_of.isoformat()}"
+        name = f"{code}-{name}"
+        if self.as_of is not None:
+            name += f"-as-of-{self.as_of.isoformat()}"
+        if self.cutoff is not None:
+            name += f"-cutoff-{self.cutoff.isoformat()}"
+        return name
+
+    def dated(self, response: HttpResponse) -> HttpResponse:
+        """The dates a download was made at, in its headers: its header row stays the
+        columns'."""
+        response["X-Data-Cutoff"] = self.cutoff.isoformat() if self.cutoff else "none"
+        response["X-Data-As-Of"] = self.as_of.isoformat() if self.as_of else "none"
+        return response
 
 
 def on_replica(chunks: Iterator) -> Iterator:
@@ -221,9 +240,9 @@ class CohortExportView(StudyDownloadView):
         OpenApiTypes.OBJECT,
     )
     def get(self, request, code: str) -> StreamingHttpResponse:
-        chunks = on_replica(iter_cohort_json(self.study(code), self.as_of))
+        chunks = on_replica(iter_cohort_json(self.study(code), self.as_of, self.cutoff))
         response = StreamingHttpResponse(chunks, content_type="application/json")
-        return attachment(response, self.filename(code, "cohort") + ".json")
+        return self.dated(attachment(response, self.filename(code, "cohort") + ".json"))
 
 
 class PatientsCsvView(StudyDownloadView):
@@ -237,7 +256,7 @@ class PatientsCsvView(StudyDownloadView):
     def get(self, request, code: str) -> StreamingHttpResponse:
         rows = on_replica(flat_export.iter_patients_csv(self.patients(code)))
         response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
-        return attachment(response, self.filename(code, "patients") + ".csv")
+        return self.dated(attachment(response, self.filename(code, "patients") + ".csv"))
 
 
 class PatientsXlsxView(StudyDownloadView):
@@ -253,7 +272,7 @@ class PatientsXlsxView(StudyDownloadView):
         with use_replica():
             flat_export.write_patients_xlsx(self.patients(code), workbook)
         response = HttpResponse(workbook.getvalue(), content_type=XLSX)
-        return attachment(response, self.filename(code, "patients") + ".xlsx")
+        return self.dated(attachment(response, self.filename(code, "patients") + ".xlsx"))
 
 
 class DeidentifiedCsvView(StudyDownloadView):
@@ -268,4 +287,4 @@ class DeidentifiedCsvView(StudyDownloadView):
     def get(self, request, code: str) -> StreamingHttpResponse:
         rows = flat_export.iter_patients_csv(self.patients(code), DEIDENTIFIED_COLUMNS)
         response = StreamingHttpResponse(on_replica(rows), content_type="text/csv; charset=utf-8")
-        return attachment(response, self.filename(code, "deidentified") + ".csv")
+        return self.dated(attachment(response, self.filename(code, "deidentified") + ".csv"))

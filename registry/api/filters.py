@@ -1,5 +1,7 @@
 """Query parameters of the list endpoints. A value that does not parse is a 400 naming it."""
 
+from datetime import date
+
 import django_filters as filters
 from django import forms
 from django.db.models import Case, DateField, QuerySet, Value, When
@@ -40,13 +42,14 @@ def with_age_at_infusion(queryset: QuerySet[registry.Patient]) -> QuerySet[regis
 
 
 AS_OF_HELP = (
-    "Data cut-off: answer with the data as it stood at the end of this day (YYYY-MM-DD), "
-    "before any later change; without it, the data as it stands"
+    "As recorded on: answer with the data as it had been entered by the end of this day "
+    "(YYYY-MM-DD), before any later entry or correction; without it, the data as it "
+    "stands. Not a clinical cut-off (see cutoff)"
 )
 
 
 class AsOfField(serializers.DateField):
-    """A data cut-off: a date whose end has come (registry.snapshots)."""
+    """An as-recorded date: a date whose end has come (registry.snapshots)."""
 
     def __init__(self, **kwargs):
         super().__init__(required=False, help_text=AS_OF_HELP, **kwargs)
@@ -57,6 +60,51 @@ class AsOfField(serializers.DateField):
         if problem:
             raise serializers.ValidationError(problem)
         return day
+
+
+NO_CUTOFF = "none"
+# Before this, a cut-off is a typing mistake, not a clinical date.
+EARLIEST_CUTOFF = date(1900, 1, 1)
+CUTOFF_HELP = (
+    "Clinical cut-off (YYYY-MM-DD): events, assessments and counts after this day are "
+    "ignored, follow-up ends at it, patients first infused after it are left out; `none`: "
+    "everything recorded. Unlike as_of, it does not change which records are read."
+)
+
+EXPORT_CUTOFF_HELP = (
+    "Clinical cut-off (YYYY-MM-DD): the courses as known at the end of this day, later "
+    "events, assessments and counts and patients first infused later left out; without "
+    "it, or `none`, everything recorded (lossless)"
+)
+
+
+class CutoffField(serializers.DateField):
+    """A clinical cut-off: a date, or NO_CUTOFF. Absent, the caller's default applies
+    (clinical_cutoff)."""
+
+    default_error_messages = {
+        "invalid": "Give the clinical cut-off as a date, YYYY-MM-DD, or none for no cut-off.",
+        "early": "The clinical cut-off cannot be before 1900-01-01.",
+    }
+
+    def __init__(self, help_text: str = CUTOFF_HELP, **kwargs):
+        super().__init__(required=False, help_text=help_text, **kwargs)
+
+    def to_internal_value(self, value) -> date | str:
+        if isinstance(value, str) and value.strip().lower() == NO_CUTOFF:
+            return NO_CUTOFF
+        day = super().to_internal_value(value)
+        if day < EARLIEST_CUTOFF:
+            self.fail("early")
+        return day
+
+
+def clinical_cutoff(given: date | str | None, default: date | None) -> date | None:
+    """The cut-off a validated `cutoff` asks for: its date, None for NO_CUTOFF, `default`
+    when not given (the study's data_cutoff for analyses; None for lossless exports)."""
+    if given is None:
+        return default
+    return None if given == NO_CUTOFF else given
 
 
 def query_problems(query: QueryDict, allowed: list[str]) -> dict[str, list[str]]:
@@ -73,11 +121,12 @@ def query_problems(query: QueryDict, allowed: list[str]) -> dict[str, list[str]]
 
 class SnapshotParams(serializers.Serializer):
     as_of = AsOfField()
+    cutoff = CutoffField(help_text=EXPORT_CUTOFF_HELP)
 
 
-def snapshot_date(query: QueryDict):
-    """The validated ?as_of= of a download (None without one); a ValidationError naming
-    each bad or unknown parameter."""
+def snapshot_dates(query: QueryDict) -> tuple[date | None, date | None]:
+    """The validated ?as_of= and ?cutoff= of a download (None where not given: a download
+    is lossless unless cut off); a ValidationError naming each bad or unknown parameter."""
     allowed = list(SnapshotParams().fields)
     errors = query_problems(query, allowed)
     params = SnapshotParams(data={name: query[name] for name in allowed if name in query})
@@ -85,7 +134,8 @@ def snapshot_date(query: QueryDict):
         errors |= params.errors
     if errors:
         raise serializers.ValidationError(errors)
-    return params.validated_data.get("as_of")
+    found = params.validated_data
+    return found.get("as_of"), clinical_cutoff(found.get("cutoff"), None)
 
 
 class WholeNumberFilter(filters.Filter):

@@ -1,7 +1,9 @@
 """Write a study as a cohort document; streamed patient by patient for large cohorts.
 
-Every export can be of the data as it stood at the end of a past day (`as_of`, see
-registry.snapshots): the document a published analysis was made from.
+Every export can be of the data as recorded on a past day (`as_of`, see
+registry.snapshots): the document a published analysis was made from; and, when asked, of
+the courses as known at a clinical cut-off (`cutoff`, see registry.cutoff). Without either
+it is lossless: everything recorded, as it stands.
 """
 
 import json
@@ -10,17 +12,21 @@ from datetime import date
 
 from registry import models as registry
 from registry.course import record_fields
+from registry.cutoff import courses_at_cutoff
 from registry.interchange.schema import EXTENSION_KEYS, FORMAT_NAME, FORMAT_VERSION, SECTIONS
 from registry.snapshots import courses, records
 
 LISTS = [key for key, (_model, is_list) in SECTIONS.items() if is_list]
 
 
-def patients_for_export(study: registry.Study, as_of: date | None = None) -> Iterator:
+def patients_for_export(
+    study: registry.Study, as_of: date | None = None, cutoff: date | None = None
+) -> Iterator:
     """The study's patients by study id, with their sites and sections loaded, a chunk at a
-    time (registry.snapshots.courses); as they stood at the end of `as_of` if given."""
+    time (registry.snapshots.courses); as they stood at the end of `as_of` if given, and as
+    known at the clinical `cutoff` if given (registry.cutoff)."""
     patients = records(registry.Patient, as_of).filter(study=study).order_by("subject_id")
-    return courses(patients, as_of)
+    return courses_at_cutoff(courses(patients, as_of), cutoff)
 
 
 def patient_document(patient: registry.Patient) -> dict:
@@ -58,18 +64,22 @@ def study_header(study: registry.Study, as_of: date | None = None) -> dict:
     }
 
 
-def cohort_document(study: registry.Study, as_of: date | None = None) -> dict:
+def cohort_document(
+    study: registry.Study, as_of: date | None = None, cutoff: date | None = None
+) -> dict:
     return study_header(study, as_of) | {
-        "patients": [patient_document(p) for p in patients_for_export(study, as_of)]
+        "patients": [patient_document(p) for p in patients_for_export(study, as_of, cutoff)]
     }
 
 
-def iter_cohort_json(study: registry.Study, as_of: date | None = None) -> Iterator[str]:
+def iter_cohort_json(
+    study: registry.Study, as_of: date | None = None, cutoff: date | None = None
+) -> Iterator[str]:
     """The document as JSON text in pieces, holding one chunk of patients at a time."""
     header = json.dumps(study_header(study, as_of), indent=2)
     yield header[:-2] + ',\n  "patients": ['
     separator = "\n"
-    for patient in patients_for_export(study, as_of):
+    for patient in patients_for_export(study, as_of, cutoff):
         yield separator + "    " + json.dumps(patient_document(patient))
         separator = ",\n"
     yield "\n  ]\n}\n"

@@ -1,5 +1,6 @@
 """What the export commands share: the study by its code, the file to write (standard
-output by default), and --as-of, a data cut-off (registry.snapshots)."""
+output by default), --as-of, the data as recorded on a day (registry.snapshots), and
+--cutoff, a clinical cut-off (registry.cutoff; none by default: the export is lossless)."""
 
 import sys
 from argparse import ArgumentParser, ArgumentTypeError
@@ -8,12 +9,21 @@ from datetime import date
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from rest_framework import serializers
 
+from registry.api.filters import CutoffField, clinical_cutoff
 from registry.models import Study
 from registry.snapshots import future_date_problem
 
 
-def cutoff_date(text: str) -> date:
+def clinical_cutoff_date(text: str) -> date | None:
+    try:
+        return clinical_cutoff(CutoffField().run_validation(text), None)
+    except serializers.ValidationError as error:
+        raise ArgumentTypeError(" ".join(error.detail)) from None
+
+
+def as_of_date(text: str) -> date:
     try:
         day = date.fromisoformat(text)
     except ValueError:
@@ -30,7 +40,7 @@ class StudyExportCommand(BaseCommand):
     # What the export is, in "Wrote HCD19<written> to FILE".
     written = ""
 
-    def lines(self, study: Study, as_of: date | None) -> Iterator[str]:
+    def lines(self, study: Study, as_of: date | None, cutoff: date | None) -> Iterator[str]:
         raise NotImplementedError
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -38,18 +48,26 @@ class StudyExportCommand(BaseCommand):
         parser.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
         parser.add_argument(
             "--as-of",
-            type=cutoff_date,
+            type=as_of_date,
             metavar="YYYY-MM-DD",
-            help="export the data as it stood at the end of this day (default: as it stands)",
+            help="export the data as recorded on this day (default: as it stands)",
+        )
+        parser.add_argument(
+            "--cutoff",
+            type=clinical_cutoff_date,
+            metavar="YYYY-MM-DD",
+            help="export the courses as known at this clinical cut-off: later events, "
+            "assessments and counts left out, patients first infused after it left out "
+            "(default: none, everything recorded)",
         )
 
-    def handle(self, *args, study_code: str, output: Path | None, as_of, **options):
+    def handle(self, *args, study_code: str, output: Path | None, as_of, cutoff, **options):
         study = Study.objects.filter(code=study_code).first()
         if study is None:
             raise CommandError(f"No study with code {study_code!r}")
         if output is None:
-            sys.stdout.writelines(self.lines(study, as_of))
+            sys.stdout.writelines(self.lines(study, as_of, cutoff))
             return
         with output.open("w", encoding="utf-8", newline="") as file:
-            file.writelines(self.lines(study, as_of))
+            file.writelines(self.lines(study, as_of, cutoff))
         self.stderr.write(f"Wrote {study.code}{self.written} to {output}")

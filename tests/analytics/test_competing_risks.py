@@ -19,7 +19,10 @@ def assert_sums_to_one(result: dict) -> None:
 
 def test_it_describes_the_responders_by_default(analytics, published):
     result = analytics("cumulative-incidence", times=TIMES).json()
-    assert set(result) == {"population", "n", "relapse", "nrm", "rfs", "warnings"}
+    assert set(result) == {
+        *("population", "n", "relapse", "nrm", "rfs", "warnings"),
+        *("cutoff", "as_of", "left_out_infused_after_cutoff"),
+    }
     assert (result["population"], result["n"]) == ("responders", 13)
     assert set(result["relapse"][0]) == {"month", "incidence", "ci95"}
     # The paper (An et al., BMC Cancer 2022), Results "Follow-up": no transplant-related

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from analytics import dashboard, figures, frames
 from registry.access import membership_grant
+from registry.demo import synthetic_cohort, synthetic_cohort_import
 from registry.models import Role, Site
 from tests.trail import age_the_trail
 
@@ -224,8 +225,9 @@ def test_it_shows_the_study_as_it_stood_at_a_data_cut_off(client):
     age_the_trail(entered)
     before = (entered - timedelta(days=1)).isoformat()
 
-    empty = client.get(PAGE, {"as_of": before})
-    assert "No patients in this selection." in empty.content.decode()
+    empty = client.get(PAGE, {"as_of": before}).content.decode()
+    assert "Nothing had been entered by" in empty
+    assert "No patients in this selection." not in empty
     cut_off = client.get(PAGE, {"as_of": entered.isoformat()})
     assert cut_off.context["form"]["as_of"].value() == entered.isoformat()
     assert "No patients in this selection." not in cut_off.content.decode()
@@ -236,6 +238,44 @@ def test_it_refuses_a_data_cut_off_still_to_come(client):
     response = client.get(PAGE, {"as_of": tomorrow})
     assert response.status_code == 400
     assert re.search(
-        r'id="id_as_of_error">\s*<li>The data cut-off cannot be after today',
+        r'id="id_as_of_error">\s*<li>The as-recorded date cannot be after today',
+        response.content.decode(),
+    )
+
+
+def test_it_shows_the_demo_study_at_its_clinical_cut_off_by_default(reader):
+    # The demo was entered after its cut-off (31 Jul 2021): as recorded on that day there
+    # was nothing, but at that clinical cut-off every patient is analysed.
+    demo = synthetic_cohort_import(data=synthetic_cohort()).study
+    membership_grant(user=reader, study=demo, role=Role.MONITOR)
+    client = Client()
+    client.force_login(reader)
+    page = f"/studies/{demo.code}/dashboard/"
+
+    response = client.get(page)
+    content = response.content.decode()
+    assert "No patients in this selection." not in content
+    assert response.context["key_figures"][0]["value"] == str(demo.patients.count())
+    assert response.context["form"]["cutoff"].field.widget.attrs["placeholder"] == "2021-07-31"
+    assert "Clinical cut-off: 2021-07-31. Data as recorded on: as it stands." in content
+    assert "As recorded on" in content and "Data as of" not in content
+
+    recorded = client.get(page, {"as_of": "2021-07-31"}).content.decode()
+    assert "Nothing had been entered by 31 Jul 2021." in recorded
+
+
+def test_it_explains_a_cut_off_before_every_infusion(client):
+    content = client.get(PAGE, {"cutoff": "2018-01-01"}).content.decode()
+    assert "All 19 patients in this selection were first infused after the clinical cut-off" in (
+        content
+    )
+    assert client.get(PAGE, {"cutoff": "none"}).context["key_figures"][0]["value"] == "19"
+
+
+def test_it_refuses_a_bad_clinical_cut_off_beside_its_field(client):
+    response = client.get(PAGE, {"cutoff": "31/07/2021"})
+    assert response.status_code == 400
+    assert re.search(
+        r'id="id_cutoff_error">\s*<li>Give the clinical cut-off as a date',
         response.content.decode(),
     )

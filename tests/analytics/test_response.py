@@ -18,6 +18,7 @@ def test_it_gives_the_rate_with_its_exact_interval(analytics):
         "test",
         "p_value",
         "warnings",
+        *("cutoff", "as_of", "left_out_infused_after_cutoff"),
     }
     # Clopper–Pearson: the beta quantiles of clinical-rules.md, Statistics.
     assert result["ci95"] == pytest.approx([beta.ppf(0.025, 13, 7), beta.ppf(0.975, 14, 6)])

@@ -22,6 +22,7 @@ def test_it_describes_each_group(analytics):
         "groups",
         "logrank_p",
         "warnings",
+        *("cutoff", "as_of", "left_out_infused_after_cutoff"),
     }
     (group, *_) = result["groups"]
     assert set(group) == {
@@ -107,6 +108,7 @@ def test_it_gives_the_follow_up_of_survivors_and_by_reverse_kaplan_meier(analyti
         "range_months",
         "reverse_km_median_months",
         "warnings",
+        *("cutoff", "as_of", "left_out_infused_after_cutoff"),
     }
     assert result["reverse_km_median_months"] >= result["median_months"]
     responders = analytics("follow-up", population="responders").json()

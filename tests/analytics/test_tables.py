@@ -125,7 +125,9 @@ def test_it_writes_csv(analytics, endpoint, columns):
     assert f'filename="HCD19-{endpoint}.csv"' in response["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0] == list(columns)
-    assert len(rows) - 1 == len(analytics(f"tables/{endpoint}").json()["rows"])
+    # The rows, then the footnote naming the dates.
+    assert len(rows) - 2 == len(analytics(f"tables/{endpoint}").json()["rows"])
+    assert rows[-1] == ["Clinical cut-off: 2021-07-31. Data as recorded on: as it stands."]
 
 
 def test_it_writes_the_numbers_of_table_1_to_csv(analytics):
@@ -145,6 +147,7 @@ def test_it_writes_an_excel_workbook(analytics, endpoint):
     cells = list(sheet.values)
     assert cells[0][0] == table["title"]
     assert list(cells[1]) == table["columns"]
-    assert [list(row) for row in cells[2:]] == [
+    assert [list(row) for row in cells[2:-2]] == [
         [row[column] for column in table["columns"]] for row in table["rows"]
     ]
+    assert cells[-1][0] == "Clinical cut-off: 2021-07-31. Data as recorded on: as it stands."

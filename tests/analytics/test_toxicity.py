@@ -20,6 +20,7 @@ def test_it_gives_recorded_and_computed_grades(analytics, published):
         "treatments",
         "discrepancies",
         "warnings",
+        *("cutoff", "as_of", "left_out_infused_after_cutoff"),
     }
     crs = result["crs"]
     assert counts(crs["recorded"]) == counts(crs["computed"]) == [1, 15, 2, 0, 1, 0]

@@ -1,4 +1,4 @@
-"""Exports at a data cut-off (?as_of=YYYY-MM-DD, --as-of): the study as it stood at the end
+"""Exports as recorded on a day (?as_of=YYYY-MM-DD, --as-of): the study as it stood at the end
 of that day (registry.snapshots), whatever was corrected since."""
 
 import json

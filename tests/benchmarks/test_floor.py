@@ -75,6 +75,8 @@ def test_it_computes_the_response_rates_and_test(frame, endpoint, name):
     [
         "survival/?endpoint=efs&population=responders&by=hct_after_infusion&times=12,18",
         "survival/?endpoint=os&landmark=3&by=hct_after_infusion",
+        "survival/?endpoint=efs&population=responders&by=hct_after_infusion&times=12,18"
+        "&cutoff=2020-12-31",
     ],
 )
 def test_it_computes_the_survival_curves_and_log_rank_test(frame, endpoint, name):

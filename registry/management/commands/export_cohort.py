@@ -5,5 +5,5 @@ from registry.management.exports import StudyExportCommand
 class Command(StudyExportCommand):
     help = "Export a study as a cohort document (cart-cohort JSON)."
 
-    def lines(self, study, as_of):
-        return iter_cohort_json(study, as_of)
+    def lines(self, study, as_of, cutoff):
+        return iter_cohort_json(study, as_of, cutoff)

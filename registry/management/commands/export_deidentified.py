@@ -11,5 +11,6 @@ class Command(StudyExportCommand):
     )
     written = ", de-identified,"
 
-    def lines(self, study, as_of):
-        return iter_patients_csv(patients_for_export(study, as_of), DEIDENTIFIED_COLUMNS)
+    def lines(self, study, as_of, cutoff):
+        patients = patients_for_export(study, as_of, cutoff)
+        return iter_patients_csv(patients, DEIDENTIFIED_COLUMNS)
