@@ -136,10 +136,14 @@ def _refuse_if_locked(study: registry.Study) -> None:
 
 
 def _save_study(fields: dict) -> registry.Study:
-    study, _ = registry.Study.objects.update_or_create(
-        code=fields["code"],
-        defaults={"title": fields["title"], "data_cutoff": fields["data_cutoff"]},
-    )
+    """Create the study, or change its title and data cut-off where they differ."""
+    values = {"title": fields["title"], "data_cutoff": fields["data_cutoff"]}
+    study, created = registry.Study.objects.get_or_create(code=fields["code"], defaults=values)
+    changed = [name for name, value in values.items() if getattr(study, name) != value]
+    if not created and changed:
+        for name in changed:
+            setattr(study, name, values[name])
+        study.save(update_fields=changed)
     return study
 
 

@@ -55,6 +55,7 @@ def test_it_leaves_an_unchanged_document_exactly_as_stored():
 
     assert stored() == records  # the same ids, at the same versions
     assert history_rows() == history
+    assert models.Study.history.count() == 1
     assert dict(models.Patient.objects.values_list("subject_id", "updated")) == updated
     assert (result.created, result.changed, result.unchanged, result.updated) == (0, 0, 2, 2)
     assert (result.records.created, result.records.changed, result.records.deleted) == (0, 0, 0)
@@ -191,3 +192,15 @@ def test_the_import_command_says_what_a_second_import_changed(tmp_path, capsys):
         "Imported study HCD19: 0 patient(s) created, 1 changed, 1 unchanged; records: "
         "0 created, 1 changed, 27 unchanged, 0 deleted\n"
     )
+
+
+def test_it_changes_the_study_only_where_the_document_differs():
+    cohort_import(data=cohort(patient("P01")))
+    retitled = cohort(patient("P01"))
+    retitled["study"]["title"] = "Humanized CD19 CAR-T, follow-up to 2022"
+
+    cohort_import(data=retitled)
+
+    study = models.Study.objects.get()
+    assert study.title == "Humanized CD19 CAR-T, follow-up to 2022"
+    assert [row.history_type for row in study.history.all()] == ["~", "+"]
