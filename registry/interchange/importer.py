@@ -192,7 +192,8 @@ def _save_sections(
     for start in range(0, len(patients), BATCH):
         batch = patients[start : start + BATCH]
         ids = [records.patient.pk for records in batch]
-        stored_ids, new_ids = [pk for pk in ids if pk not in new], [pk for pk in ids if pk in new]
+        stored_ids = [pk for pk in ids if pk not in new]
+        new_ids = new.intersection(ids)
         for key, (model, is_list) in SECTIONS.items():
             changes = SectionChanges(model, is_list)
             stored = _stored_records(model, stored_ids)
@@ -220,7 +221,7 @@ def _document_records(records: PatientRecords, key: str) -> list:
     return rows
 
 
-def _write(changes: SectionChanges, new_patients: list[int], user, now) -> None:
+def _write(changes: SectionChanges, new_patients: set[int], user, now) -> None:
     """Write one section's changes, each record's history row with it.
 
     The history is written with one INSERT ... SELECT per batch of rows, rather than
@@ -241,7 +242,7 @@ def _write(changes: SectionChanges, new_patients: list[int], user, now) -> None:
     model.objects.bulk_create(changes.created, batch_size=BATCH)
     # Every record of a new patient is new: its history is found by its patient, in far
     # fewer statements than by its own id.
-    _record_history(model, "patient", new_patients, "+", user, now)
+    _record_history(model, "patient", sorted(new_patients), "+", user, now)
     added = [record.pk for record in changes.created if record.patient_id not in new_patients]
     _record_history(model, "id", added, "+", user, now)
 
