@@ -96,7 +96,8 @@ def cohort_import(*, data: object, user: AbstractBaseUser | None = None) -> Impo
         new, changed = _save_patients(study, sites, document, user, now)
         records, touched = _save_sections(document.patients, new, user, now)
         changed |= touched - new
-        _keep_from_course(new | changed, now)
+        _keep_from_course(new)
+        _keep_from_course(changed, updated=now)
         if len(new) + len(changed) + records.written >= ANALYZE_AFTER:
             transaction.on_commit(_analyze_written_tables)
         transaction.on_commit(lambda: _announce(study))
@@ -251,11 +252,14 @@ def _batches(values: list) -> list[list]:
     return [values[start : start + BATCH] for start in range(0, len(values), BATCH)]
 
 
-def _keep_from_course(patient_ids: set[int], now) -> None:
-    """Set what the patients written keep from their course (bulk writes call no save()),
-    and move their `updated` on: what the analytics' kept rows and caches go by."""
+def _keep_from_course(patient_ids: set[int], **stamp) -> None:
+    """Set what the patients written keep from their course (bulk writes call no save()).
+
+    `updated=` moves on the `updated` of patients already there whose records changed,
+    which the analytics' kept rows and caches go by; a new patient's was set as it was
+    created."""
     for ids in _batches(sorted(patient_ids)):
-        registry.Patient.objects.filter(pk__in=ids).update(updated=now, **kept_from_course())
+        registry.Patient.objects.filter(pk__in=ids).update(**stamp, **kept_from_course())
 
 
 def _analyze_written_tables() -> None:
