@@ -3,7 +3,8 @@
     DATABASE_URL=postgres://... python -m benchmarks.interchange [PATIENTS ...]
 
 Default sizes: 1,000 and 10,000 patients. Targets: a 10,000-patient import on PostgreSQL
-under 60 s; the exports stream, so their peak memory does not grow with the cohort. The
+under 60 s; the exports stream, so their peak memory does not grow with the cohort; the
+patients.xlsx of 3,000 patients under 5 s (it is built whole before it is sent). The
 export at a cut-off (today's: every record) reads the audit trail (registry.snapshots). Peak
 memory is what Python allocated while the export ran (tracemalloc), above what it held
 before; the exported text is consumed piece by piece, as a streaming response sends it.
@@ -12,6 +13,7 @@ before; the exported text is consumed piece by piece, as a streaming response se
 import sys
 import time
 import tracemalloc
+from io import BytesIO
 
 from django.utils import timezone
 
@@ -60,6 +62,9 @@ def benchmark(patients: int) -> list[tuple[str, float, str]]:
     rows.append(
         ("export patients.csv", seconds, f"peak {peak:7.1f} MiB, {size / 2**20:6.1f} MiB out")
     )
+    workbook = BytesIO()
+    seconds = timed(lambda: flat_export.write_patients_xlsx(patients_for_export(study), workbook))
+    rows.append(("export patients.xlsx", seconds, f"{workbook.tell() / 2**20:6.1f} MiB out"))
     return rows
 
 

@@ -13,14 +13,12 @@ from datetime import date
 from typing import IO
 
 from django.utils.text import capfirst
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from registry.choices import EventKind, PriorTherapyKind
 from registry.interchange.schema import SECTIONS
 from registry.models import Patient
 from registry.models.patient import DAY_30_WINDOW
+from registry.xlsx import Workbook
 
 LIST_SECTIONS = [key for key, (_model, is_list) in SECTIONS.items() if is_list]
 
@@ -251,7 +249,7 @@ def iter_patients_csv(
 
 def write_patients_xlsx(patients: Iterable[Patient], stream: IO[bytes]) -> None:
     """The patients sheet, one sheet per list section, and a sheet describing the columns."""
-    workbook = Workbook(write_only=True)
+    workbook = Workbook()
     sheet = workbook.create_sheet("patients")
     sheet.append([column.name for column in PATIENT_COLUMNS])
     section_sheets = {}
@@ -259,10 +257,10 @@ def write_patients_xlsx(patients: Iterable[Patient], stream: IO[bytes]) -> None:
         section_sheets[section] = workbook.create_sheet(section)
         section_sheets[section].append(section_header(section))
     for patient in patients:
-        sheet.append([_xlsx_cell(sheet, value) for value in patient_row(patient)])
+        sheet.append(map(_xlsx_value, patient_row(patient)))
         for section, section_sheet in section_sheets.items():
             for row in section_rows(patient, section):
-                section_sheet.append([_xlsx_cell(section_sheet, value) for value in row])
+                section_sheet.append(map(_xlsx_value, row))
     columns = workbook.create_sheet("columns")
     columns.append(["column", "description"])
     for column in PATIENT_COLUMNS:
@@ -270,14 +268,7 @@ def write_patients_xlsx(patients: Iterable[Patient], stream: IO[bytes]) -> None:
     workbook.save(stream)
 
 
-def _xlsx_cell(sheet, value: object) -> WriteOnlyCell:
+def _xlsx_value(value: object) -> object:
     if isinstance(value, list):
-        value = ";".join(value)
-    if value == "":
-        value = None
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    cell = WriteOnlyCell(sheet, value)
-    if isinstance(value, str):
-        cell.data_type = "s"  # never a formula, whatever the text starts with
-    return cell
+        return ";".join(value)
+    return None if value == "" else value

@@ -5,6 +5,7 @@ permission for a new study); exporting, the coordinator or administrator role.
 """
 
 from collections.abc import Callable, Iterator
+from dataclasses import asdict
 from datetime import date
 from functools import cached_property
 from io import BytesIO
@@ -62,7 +63,31 @@ IMPORT_RESULT = inline_serializer(
     {
         "study": serializers.CharField(help_text="Code of the imported study"),
         "created": serializers.IntegerField(help_text="Patients added"),
-        "updated": serializers.IntegerField(help_text="Patients already there, replaced"),
+        "updated": serializers.IntegerField(
+            help_text="Patients already there: changed plus unchanged"
+        ),
+        "changed": serializers.IntegerField(
+            help_text="Patients already there whose data differed, updated in place"
+        ),
+        "unchanged": serializers.IntegerField(
+            help_text="Patients already there that the document left as they were"
+        ),
+        "records": inline_serializer(
+            "ImportedRecords",
+            {
+                "created": serializers.IntegerField(help_text="Section records added"),
+                "changed": serializers.IntegerField(
+                    help_text="Section records updated in place (same id, version raised)"
+                ),
+                "unchanged": serializers.IntegerField(
+                    help_text="Section records left as they were"
+                ),
+                "deleted": serializers.IntegerField(
+                    help_text="Section records of the document's patients it no longer holds"
+                ),
+            },
+            help_text="The section records (infusions, events, ...) of the document's patients",
+        ),
     },
 )
 IMPORT_REJECTED = inline_serializer(
@@ -93,7 +118,9 @@ class CohortImportView(APIView):
         operation_id="studies_import",
         description="Import a cohort document (format cart-cohort, version 1) as the JSON "
         "body: all or nothing. Creates the study and its sites where needed; patients "
-        "already in the study (by study id) are replaced in place.",
+        "already in the study (by study id) are updated in place: each record is matched "
+        "by its natural key (a day, a date, a kind), and only records that differ are "
+        "written, keeping their ids and raising their versions.",
         request=OpenApiTypes.OBJECT,
         responses={
             200: IMPORT_RESULT,
@@ -119,7 +146,8 @@ class CohortImportView(APIView):
         if new:
             access.study_creator_grant(user=request.user, study=result.study)
         counts = {"created": result.created, "updated": result.updated}
-        return Response({"study": result.study.code, **counts})
+        counts |= {"changed": result.changed, "unchanged": result.unchanged}
+        return Response({"study": result.study.code, **counts, "records": asdict(result.records)})
 
 
 def _study_code(data: object) -> object:

@@ -17,6 +17,10 @@ class Section(models.Model):
     # Where the section sits in a patient's cohort document, e.g. "events" or "genetics".
     course_path = ""
     document_fields: tuple[str, ...] = ()
+    # The fields that tell a patient's records of a list section apart, by which a
+    # re-import finds the stored record a document's record stands for
+    # (registry.interchange.matching); () where nothing does.
+    natural_key: tuple[str, ...] = ()
 
     # Raised by one on every save; a form or an API client that read an older version is
     # told someone else changed the record in the meantime.
@@ -140,6 +144,7 @@ class PriorTherapy(Section):
     )
 
     course_path = "prior_therapies"
+    natural_key = ("kind", "date")
     document_fields = ("kind", "date", "best_response", "relapse_date")
 
     class Meta:
@@ -220,6 +225,7 @@ class Infusion(Section):
     lot = models.CharField("product lot", max_length=60, blank=True)
 
     course_path = "infusions"
+    natural_key = ("date",)
     document_fields = ("date", "product", "weight_kg", "cells_per_kg", "lot")
 
     class Meta:
@@ -244,6 +250,7 @@ class CarTCount(Section):
     )
 
     course_path = "car_t_counts"
+    natural_key = ("day",)
     document_fields = ("day", "cells_per_ul")
 
     class Meta:
@@ -373,6 +380,7 @@ class DailyAssessment(Section):
     )
 
     course_path = "daily_assessments"
+    natural_key = ("day",)
     document_fields = (
         "day",
         "temperature_c",
@@ -470,6 +478,7 @@ class ResponseAssessment(Section):
     )
 
     course_path = "response_assessments"
+    natural_key = ("day",)
     document_fields = ("day", "status", "bm_blast_pct", "mrd", "mrd_level", "mrd_method")
 
     class Meta:
@@ -531,6 +540,7 @@ class FollowUpEvent(Section):
     description = models.CharField(max_length=300, blank=True)
 
     course_path = "events"
+    natural_key = ("kind", "date")
     document_fields = ("kind", "date", "cd19", "cause", "description")
 
     class Meta:

@@ -43,6 +43,12 @@ def without_empty(value):
     return value
 
 
+def record_count(patient: dict) -> int:
+    """The section records of a patient in a document: a list's items, or one record."""
+    sections = [value for value in patient.values() if isinstance(value, dict | list)]
+    return sum(len(value) if isinstance(value, list) else 1 for value in sections)
+
+
 def stored_rows() -> int:
     return models.Patient.objects.count() + models.Infusion.objects.count()
 
@@ -50,7 +56,15 @@ def stored_rows() -> int:
 def test_it_imports_a_cohort_and_says_how_many_patients(editor_client, published):
     response = post(editor_client, published)
     assert response.status_code == 200, response.content
-    assert response.json() == {"study": "HCD19", "created": 19, "updated": 0}
+    records = sum(record_count(p) for p in published["patients"])
+    assert response.json() == {
+        "study": "HCD19",
+        "created": 19,
+        "updated": 0,
+        "changed": 0,
+        "unchanged": 0,
+        "records": {"created": records, "changed": 0, "unchanged": 0, "deleted": 0},
+    }
     assert models.Patient.objects.count() == 19
 
 
@@ -79,13 +93,32 @@ def test_it_updates_patients_in_place_on_reimport(editor_client, published):
         "female" if published["patients"][0]["sex"] == "male" else "male"
     )
     response = post(editor_client, changed)
-    assert response.json() == {"study": "HCD19", "created": 0, "updated": 19}
+    records = sum(record_count(p) for p in published["patients"])
+    assert response.json() == {
+        "study": "HCD19",
+        "created": 0,
+        "updated": 19,
+        "changed": 1,
+        "unchanged": 18,
+        "records": {"created": 0, "changed": 0, "unchanged": records, "deleted": 0},
+    }
     assert set(models.Patient.objects.values_list("pk", flat=True)) == ids
     first = models.Patient.objects.get(subject_id=changed["patients"][0]["study_id"])
     assert first.sex == changed["patients"][0]["sex"]
     assert models.Infusion.objects.count() == sum(
         len(p["infusions"]) for p in published["patients"]
     )
+
+
+def test_an_etag_read_before_an_unchanged_reimport_still_names_the_record(editor_client, published):
+    post(editor_client, published)
+    url = f"/api/v1/infusions/{models.Infusion.objects.order_by('pk').first().pk}/"
+    etag = editor_client.get(url)["ETag"]
+
+    assert post(editor_client, published).json()["records"]["changed"] == 0
+
+    response = editor_client.patch(url, {"lot": "L-2"}, format="json", HTTP_IF_MATCH=etag)
+    assert response.status_code == 200, response.content
 
 
 def test_it_imports_nothing_when_one_patient_is_bad(editor_client, published):

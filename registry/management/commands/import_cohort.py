@@ -24,9 +24,12 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{len(rejected.problems)} problem(s) found; nothing was imported"
             ) from None
+        records = result.records
         self.stdout.write(
             f"Imported study {result.study.code}: {result.created} patient(s) created, "
-            f"{result.updated} updated"
+            f"{result.changed} changed, {result.unchanged} unchanged; records: "
+            f"{records.created} created, {records.changed} changed, "
+            f"{records.unchanged} unchanged, {records.deleted} deleted"
         )
 
 
