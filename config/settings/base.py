@@ -105,7 +105,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    # Last: it turns a sign-in that django-axes refused into the lockout page.
+    # Last: they turn a sign-in that was refused into the login page saying why.
+    "registry.web.lockout.AddressPausedMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -160,6 +161,7 @@ LOGOUT_REDIRECT_URL = "login"
 # administrator unlocks sooner with `manage.py axes_reset_username NAME`.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "registry.signins.AddressBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = 5
@@ -172,6 +174,13 @@ AXES_COOLOFF_MESSAGE = (
     "An administrator can unlock it sooner."
 )
 AXES_LOCKOUT_CALLABLE = "registry.web.lockout.lockout_response"
+# Separately from axes, failed sign-ins from one address across all usernames: past this
+# many within an hour, that address cannot sign in until the hour is over
+# (registry.signins). Behind a balancer that hides the clients' addresses, every sign-in
+# counts as from one address: 0 turns the check off there.
+LOGIN_FAILURES_PER_IP_PER_HOUR = envint("LOGIN_FAILURES_PER_IP_PER_HOUR", "50")
+if LOGIN_FAILURES_PER_IP_PER_HOUR < 0:
+    raise ImproperlyConfigured("LOGIN_FAILURES_PER_IP_PER_HOUR must be 0 (off) or more")
 
 # Scripts, styles, images and requests from this site only: no inline script or style, no
 # eval(), no plugins, never inside another site's frame. The same policy in development and

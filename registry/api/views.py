@@ -67,6 +67,7 @@ from registry.course import LIST_SECTIONS, ONE_TO_ONE_SECTIONS
 from registry.history import patient_history
 from registry.models.study import code_validator
 from registry.selectors import patient_courses
+from registry.signins import ADDRESS_PAUSED
 
 # The first class names its scheme in WWW-Authenticate, which makes a request without
 # credentials a 401 (Session first would make it a 403).
@@ -504,7 +505,8 @@ class TokenView(APIView):
             400: FIELD_ERRORS,
             429: OpenApiResponse(
                 ERROR,
-                description="Too many failed sign-ins: the account is locked for a while",
+                description="Too many failed sign-ins: the account, or your network "
+                "address, is locked for a while",
             ),
         },
         auth=[],
@@ -521,7 +523,10 @@ class TokenView(APIView):
         try:
             serializer.is_valid(raise_exception=True)
         except ValidationError:
-            # django-axes flags this REST framework request, which its middleware never sees.
+            # The authentication backends flag this REST framework request, which the
+            # middleware that answers a refused sign-in on the pages never sees.
+            if getattr(request, "signins_paused", False):
+                raise LockedOut(ADDRESS_PAUSED) from None
             if getattr(request, "axes_locked_out", False):
                 raise LockedOut(get_lockout_message()) from None
             raise
