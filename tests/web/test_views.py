@@ -578,6 +578,7 @@ def test_it_saves_a_section_and_tells_the_page_to_refresh(signed_in, patient):
         "fludarabine_mg_m2_per_day": "25",
         "cyclophosphamide_mg_m2_per_day": "0",
         "days": "4",
+        "version": models.Lymphodepletion.objects.get().version,
     }
 
     response = signed_in.post(url("section-edit", patient.pk, "lymphodepletion"), data, **HTMX)
@@ -609,12 +610,38 @@ def test_it_edits_a_list_record(signed_in, patient):
         "product": "humanized_cd19",
         "weight_kg": "61.5",
         "cells_per_kg": "300000",
+        "version": infusion.version,
     }
 
     signed_in.post(url("section-item-edit", patient.pk, "infusions", infusion.pk), data, **HTMX)
 
     infusion.refresh_from_db()
     assert (infusion.weight_kg, infusion.cells_per_kg) == (61.5, 300_000)
+
+
+VERSION_MISSING = "The form came without the version of the record it was opened on"
+
+
+def test_it_refuses_a_change_that_does_not_name_the_version_it_was_made_on(signed_in, patient):
+    infusion = patient.infusions.get()
+    data = {"date": "2020-01-15", "product": "humanized_cd19", "weight_kg": "61.5"}
+    address = url("section-item-edit", patient.pk, "infusions", infusion.pk)
+
+    html = signed_in.post(address, data | {"cells_per_kg": "300000"}, **HTMX).content.decode()
+
+    assert VERSION_MISSING in html
+    infusion.refresh_from_db()
+    assert (infusion.weight_kg, infusion.version) == (60.0, 1)
+
+
+def test_it_refuses_a_deletion_that_does_not_name_the_version(signed_in, patient):
+    count = factories.CarTCountFactory(patient=patient)
+    address = url("section-item-delete", patient.pk, "car_t_counts", count.pk)
+
+    html = signed_in.post(address, **HTMX).content.decode()
+
+    assert VERSION_MISSING in html
+    assert patient.car_t_counts.exists()
 
 
 # Each rule of the model layer, entered through the page that edits its section.
@@ -812,7 +839,9 @@ def test_it_deletes_a_record(signed_in, patient):
     count = factories.CarTCountFactory(patient=patient)
 
     response = signed_in.post(
-        url("section-item-delete", patient.pk, "car_t_counts", count.pk), **HTMX
+        url("section-item-delete", patient.pk, "car_t_counts", count.pk),
+        {"version": count.version},
+        **HTMX,
     )
 
     assert "deleted" in response.content.decode()
@@ -826,7 +855,9 @@ def test_it_refuses_a_deletion_that_breaks_the_course(signed_in, patient):
     )
 
     reply = signed_in.post(
-        url("section-item-delete", patient.pk, "response_assessments", response.pk), **HTMX
+        url("section-item-delete", patient.pk, "response_assessments", response.pk),
+        {"version": response.version},
+        **HTMX,
     )
 
     assert "Not deleted." in reply.content.decode()
