@@ -16,6 +16,7 @@ from registry.access import membership_grant
 from registry.interchange.exporter import cohort_document
 from registry.interchange.importer import cohort_import
 from registry.models import Role
+from registry.models.patient import STUDY_ID_TAKEN
 from registry.web import urls as web_urls
 from tests import factories
 
@@ -403,7 +404,18 @@ def test_it_refuses_a_study_id_the_study_already_has(signed_in, site):
 
     html = enrol(signed_in, site).content.decode()
 
-    assert "This study already has a patient with this study id" in html
+    assert STUDY_ID_TAKEN in html
+    assert models.Patient.objects.count() == 1
+
+
+def test_it_tells_a_clinician_nothing_of_a_patient_at_a_site_they_do_not_see(client, neighbour):
+    factories.PatientFactory(subject_id="NEW-01")  # at BOREN; the neighbour works at PUMC
+    client.force_login(neighbour)
+
+    html = enrol(client, models.Site.objects.get(code="PUMC")).content.decode()
+
+    assert STUDY_ID_TAKEN in html
+    assert "already has a patient" not in html
     assert models.Patient.objects.count() == 1
 
 
