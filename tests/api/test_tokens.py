@@ -152,3 +152,10 @@ def test_the_admin_lists_tokens_with_their_user_and_expiry_and_deletes_them(clie
     )
     assert response.status_code == 302
     assert not AuthToken.objects.exists()
+
+
+def test_the_admin_gives_no_token_which_could_have_no_expiry(client):
+    client.force_login(User.objects.create_superuser("root", "root@example.org", "root-pw-1"))
+
+    assert client.get("/admin/knox/authtoken/add/").status_code == 403
+    assert "/admin/knox/authtoken/add/" not in client.get("/admin/knox/authtoken/").content.decode()
