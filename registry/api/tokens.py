@@ -21,7 +21,8 @@ class TokenAuthentication(auth.TokenAuthentication):
     """knox's token check, answering an expired token with why rather than "Invalid token."."""
 
     def _cleanup_token(self, auth_token: AuthToken) -> bool:
-        # knox deletes an expired token here and then answers as for a token it never gave.
+        # knox (5.x) deletes an expired token here and then answers as for a token it never
+        # gave; tests/api/test_tokens.py notices if an upgrade moves this.
         if super()._cleanup_token(auth_token):
             raise AuthenticationFailed(EXPIRED)
         return False
