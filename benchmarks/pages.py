@@ -31,10 +31,10 @@ from collections.abc import Callable
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from benchmarks.scratch import coordinator_token, scratch_database, synthetic_study
+from benchmarks.scratch import coordinator, scratch_database, synthetic_study
 from registry.models import CarTCount, Study
 from registry.services import record_save
 
@@ -118,10 +118,11 @@ def benchmark(patients: int) -> list[Row]:
     study = synthetic_study(patients)
     # What is done before each request, by state.
     before = {"kept": nothing, "after a write": writer(study), "cold": cache.clear}
-    token = Token.objects.select_related("user").get(key=coordinator_token(study))
+    user = coordinator(study)
+    _instance, token = AuthToken.objects.create(user=user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    client.force_login(token.user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    client.force_login(user)
     ids = list(study.patients.order_by("pk").values_list("pk", flat=True))
     spread = [ids[repeat * len(ids) // REPEATS] for repeat in range(REPEATS)]
     middles = {"middle": (len(ids) // 50 + 1) // 2, "web_middle": (len(ids) // 25 + 1) // 2}

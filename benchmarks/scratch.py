@@ -14,7 +14,7 @@ from django.test.utils import (
     teardown_databases,
     teardown_test_environment,
 )
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from registry.access import membership_grant
 from registry.models import Role, Study
@@ -59,9 +59,15 @@ def synthetic_study(patients: int) -> Study:
     return Study.objects.get(code=code)
 
 
-def coordinator_token(study: Study) -> str:
-    """The API token of a new coordinator of the study: reads every patient, as an
-    ordinary user, through the access rules (a superuser skips them)."""
+def coordinator(study: Study) -> User:
+    """A new coordinator of the study: reads every patient, as an ordinary user, through
+    the access rules (a superuser skips them)."""
     user = User.objects.create_user(f"coordinator-{study.code}".lower())
     membership_grant(user=user, study=study, role=Role.COORDINATOR)
-    return Token.objects.create(user=user).key
+    return user
+
+
+def coordinator_token(study: Study) -> str:
+    """The API token of a new coordinator of the study."""
+    _instance, token = AuthToken.objects.create(user=coordinator(study))
+    return token

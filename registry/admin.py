@@ -27,6 +27,7 @@ from registry.admin_access import (
     ScopedStudyAdmin,
 )
 from registry.admin_course import CourseCheck, CourseFormSet
+from registry.admin_tokens import ExpiringAuthTokenAdmin  # noqa: F401  (registered there)
 
 
 class ExtramedullarySitesField(forms.MultipleChoiceField):

@@ -7,8 +7,10 @@ class RegistryConfig(AppConfig):
     verbose_name = "CAR-T registry"
 
     def ready(self) -> None:
-        # Also connects the receiver that attributes cascaded history rows.
-        from registry import changes, services
+        # Also connects the receivers of services (cascaded history rows), signins (failed
+        # sign-ins per address) and api.tokens (a new password ends the user's tokens).
+        from registry import changes, services, signins  # noqa: F401
+        from registry.api import tokens  # noqa: F401
         from registry.interchange.schema import SECTIONS
 
         for model, _is_list in SECTIONS.values():

@@ -84,7 +84,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "simple_history",
@@ -105,7 +105,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    # Last: it turns a sign-in that django-axes refused into the lockout page.
+    # Last: they turn a sign-in that was refused into the login page saying why.
+    "registry.web.lockout.AddressPausedMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -160,6 +161,7 @@ LOGOUT_REDIRECT_URL = "login"
 # administrator unlocks sooner with `manage.py axes_reset_username NAME`.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "registry.signins.AddressBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = 5
@@ -172,6 +174,13 @@ AXES_COOLOFF_MESSAGE = (
     "An administrator can unlock it sooner."
 )
 AXES_LOCKOUT_CALLABLE = "registry.web.lockout.lockout_response"
+# Separately from axes, failed sign-ins from one address across all usernames: past this
+# many within an hour, that address cannot sign in until the hour is over
+# (registry.signins). Behind a balancer that hides the clients' addresses, every sign-in
+# counts as from one address: 0 turns the check off there.
+LOGIN_FAILURES_PER_IP_PER_HOUR = envint("LOGIN_FAILURES_PER_IP_PER_HOUR", "50")
+if LOGIN_FAILURES_PER_IP_PER_HOUR < 0:
+    raise ImproperlyConfigured("LOGIN_FAILURES_PER_IP_PER_HOUR must be 0 (off) or more")
 
 # Scripts, styles, images and requests from this site only: no inline script or style, no
 # eval(), no plugins, never inside another site's frame. The same policy in development and
@@ -207,7 +216,7 @@ CACHES = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "registry.api.tokens.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
@@ -232,6 +241,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {"ResponseStatusEnum": "registry.choices.ResponseStatus"},
 }
+
+# API tokens (django-rest-knox: stored hashed, one per sign-in) end this many days after
+# they were given, however much they are used: a token copied off a laptop stops working
+# on its own. A password change ends them all (registry.api.tokens).
+API_TOKEN_TTL_DAYS = envint("API_TOKEN_TTL_DAYS", "30")
+if API_TOKEN_TTL_DAYS < 1:
+    raise ImproperlyConfigured(f"API_TOKEN_TTL_DAYS must be 1 or more, not {API_TOKEN_TTL_DAYS}")
+REST_KNOX = {"TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS), "AUTO_REFRESH": False}
 
 # A cohort document larger than this is refused before it is parsed (bytes).
 COHORT_IMPORT_MAX_BYTES = envint("COHORT_IMPORT_MAX_BYTES", str(64 * 1024 * 1024))

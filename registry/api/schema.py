@@ -25,8 +25,13 @@ its 403 itself.
 
 from copy import deepcopy
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.plumbing import ComponentIdentity, ResolvedComponent
+from drf_spectacular.plumbing import (
+    ComponentIdentity,
+    ResolvedComponent,
+    build_bearer_security_scheme_object,
+)
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
@@ -52,7 +57,8 @@ VALIDATION_ERRORS = {
 
 ANSWERS = {
     "400": "Invalid input: each offending field, header or query parameter with its messages",
-    "401": "No valid credentials: send Authorization: Token <token>, or sign in",
+    "401": "No valid credentials (or an expired or revoked token): send "
+    "Authorization: Token <token>, or sign in",
     "403": "Signed in, but your permissions or your role in the study do not allow this",
     "404": "No such record, or none you read (a study or site you have no role at); "
     "or a page past the end of the list",
@@ -65,6 +71,23 @@ WWW_AUTHENTICATE = {
         "description": "The scheme to authenticate with: Token",
     }
 }
+
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    """The API's knox tokens (registry.api.tokens), under the name DRF's tokens had."""
+
+    target_class = "registry.api.tokens.TokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema) -> dict:
+        definition = build_bearer_security_scheme_object(
+            header_name="Authorization", token_prefix=self.target.authenticate_header(None)
+        )
+        definition["description"] = (
+            "Authorization: Token <token>, the token from POST /api/v1/auth/token/; it "
+            "expires API_TOKEN_TTL_DAYS after it was given, or when the password changes"
+        )
+        return definition
 
 
 class RegistrySchema(AutoSchema):

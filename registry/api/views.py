@@ -30,7 +30,7 @@ from functools import cached_property, partial
 from axes.helpers import get_lockout_message
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_update
-from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.core.paginator import Paginator as DjangoPaginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -45,14 +45,15 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from drf_spectacular.views import SpectacularSwaggerSplitView
+from knox.models import AuthToken
 from rest_framework import generics, mixins, pagination, permissions, serializers, status, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
-from rest_framework.authtoken.models import Token
-from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.filters import SearchFilter
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from registry import access
 from registry import models as registry
@@ -61,10 +62,12 @@ from registry.api import serializers as api
 from registry.api.audit import VersionedRecordMixin
 from registry.api.permissions import OneToOnePermissions, RolePermissions
 from registry.api.schema import ERROR
+from registry.api.tokens import TokenAuthentication
 from registry.course import LIST_SECTIONS, ONE_TO_ONE_SECTIONS
 from registry.history import patient_history
 from registry.models.study import code_validator
 from registry.selectors import patient_courses
+from registry.signins import ADDRESS_PAUSED
 
 # The first class names its scheme in WWW-Authenticate, which makes a request without
 # credentials a 401 (Session first would make it a 403).
@@ -465,13 +468,25 @@ class LockedOut(APIException):
     default_code = "locked_out"
 
 
-class TokenView(ObtainAuthToken):
+class TokenView(APIView):
+    """POST: a new token for a username and password; DELETE: revoke the token sent."""
+
+    authentication_classes = [TokenAuthentication]
     parser_classes = [JSONParser]
+
+    def perform_authentication(self, request) -> None:
+        # Asking for a token needs no credentials: an expired token sent along is not read.
+        if request.method == "DELETE":
+            super().perform_authentication(request)
+
+    def get_permissions(self) -> list:
+        return [permissions.IsAuthenticated()] if self.request.method == "DELETE" else []
 
     @extend_schema(
         operation_id="auth_token_create",
         description="Exchange a username and password for an API token; send it as "
-        "`Authorization: Token <token>`.",
+        "`Authorization: Token <token>` until its expiry (API_TOKEN_TTL_DAYS after it was "
+        "given) or until your password changes. Each call gives a new token.",
         request=inline_serializer(
             "TokenRequest",
             {
@@ -481,29 +496,52 @@ class TokenView(ObtainAuthToken):
         ),
         responses={
             200: inline_serializer(
-                "TokenResponse", {"token": serializers.CharField(help_text="The API token")}
+                "TokenResponse",
+                {
+                    "token": serializers.CharField(help_text="The API token"),
+                    "expiry": serializers.DateTimeField(help_text="When the token stops working"),
+                },
             ),
             400: FIELD_ERRORS,
             429: OpenApiResponse(
-                ERROR, description="Too many failed sign-ins: the account is locked for a while"
+                ERROR,
+                description="Too many failed sign-ins: the account, or your network "
+                "address, is locked for a while",
             ),
         },
         auth=[],
     )
     def post(self, request, *args, **kwargs) -> Response:
-        serializer = self.get_serializer(data=request.data)
+        user = self.signed_in_user(request)
+        # A token is a sign-in: django-axes resets the failure count, Django sets last_login.
+        user_logged_in.send(sender=type(user), request=request, user=user)
+        instance, token = AuthToken.objects.create(user=user)
+        return Response({"token": token, "expiry": instance.expiry})
+
+    def signed_in_user(self, request):
+        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
         try:
             serializer.is_valid(raise_exception=True)
         except ValidationError:
-            # django-axes flags this REST framework request, which its middleware never sees.
+            # The authentication backends flag this REST framework request, which the
+            # middleware that answers a refused sign-in on the pages never sees.
+            if getattr(request, "signins_paused", False):
+                raise LockedOut(ADDRESS_PAUSED) from None
             if getattr(request, "axes_locked_out", False):
                 raise LockedOut(get_lockout_message()) from None
             raise
-        user = serializer.validated_data["user"]
-        # A token is a sign-in: django-axes resets the failure count, Django sets last_login.
-        user_logged_in.send(sender=type(user), request=request, user=user)
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        return serializer.validated_data["user"]
+
+    @extend_schema(
+        operation_id="auth_token_destroy",
+        description="Revoke the token this request is sent with; the user's other tokens "
+        "(other programs or devices) keep working.",
+        responses={204: None},
+    )
+    def delete(self, request, *args, **kwargs) -> Response:
+        request.auth.delete()
+        user_logged_out.send(sender=type(request.user), request=request, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 SWAGGER_UI_CSP = {"style-src": [SELF, UNSAFE_INLINE], "img-src": [SELF, "data:"]}

@@ -15,6 +15,10 @@ study_id_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
     "Study id: use the pseudonymous code (letters, digits, '.', '-', '_'), never a name",
 )
+# Said to anyone enrolling a study id the study already has: the same words whether the
+# patient with it is one they may see or one at a site they have no access to, so that
+# the message tells no one about another site's patients.
+STUDY_ID_TAKEN = "This study id cannot be used in this study: choose another one"
 
 
 def age_years(
@@ -135,7 +139,7 @@ class Patient(models.Model):
             models.UniqueConstraint(
                 fields=["study", "subject_id"],
                 name="patient_study_id_unique_in_study",
-                violation_error_message="This study already has a patient with this study id",
+                violation_error_message=STUDY_ID_TAKEN,
             )
         ]
         indexes = [

@@ -172,9 +172,20 @@ class FollowUpEventForm(RegistryForm):
         fields = models.FollowUpEvent.document_fields
 
 
+VERSION_MISSING = (
+    "The form came without the version of the record it was opened on, so a change "
+    "someone else saved since could be overwritten: nothing was saved. Reload the page "
+    "and make your change again."
+)
+
+
 class ChangeForm(forms.Form):
     """Posted with each section's form, and to delete a record: why a saved record changes,
-    and the version the user opened (registry.services refuses a save over a newer one)."""
+    and the version the user opened (registry.services refuses a save over a newer one).
+
+    A change to a saved record must name its version: without it the check of
+    registry.services would be skipped.
+    """
 
     change_reason = forms.CharField(
         label="Reason for change",
@@ -185,6 +196,7 @@ class ChangeForm(forms.Form):
 
     def __init__(self, data=None, *, record):
         super().__init__(data, initial={"version": record.version})
+        self.record_saved = record.pk is not None
         reason = self.fields["change_reason"]
         reason.required = record.pk is not None
         reason.help_text = (
@@ -192,6 +204,13 @@ class ChangeForm(forms.Form):
             if reason.required
             else "Optional for a new record; kept in the patient's history"
         )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        # Said above the form: the version is a hidden field, with no place for a message.
+        if self.record_saved and cleaned.get("version") is None:
+            raise ValidationError(VERSION_MISSING, code="version_missing")
+        return cleaned
 
 
 def typed_values(form: forms.ModelForm, names) -> tuple[dict, list[str]]:

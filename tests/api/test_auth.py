@@ -5,7 +5,7 @@ import urllib.request
 
 import pytest
 from django.test import RequestFactory
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from tests import factories
@@ -59,7 +59,10 @@ def test_it_gives_a_token_for_a_username_and_password(anonymous_client, editor):
         TOKEN, {"username": "editor", "password": "editor-password-1"}, format="json"
     )
     assert response.status_code == 200
-    assert response.json() == {"token": Token.objects.get(user=editor).key}
+    assert set(response.json()) == {"token", "expiry"}
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+    assert client.get("/api/v1/patients/").status_code == 200
 
 
 def test_it_gives_no_token_for_a_wrong_password(anonymous_client, editor):
@@ -67,7 +70,7 @@ def test_it_gives_no_token_for_a_wrong_password(anonymous_client, editor):
         TOKEN, {"username": "editor", "password": "guess"}, format="json"
     )
     assert response.status_code == 400
-    assert not Token.objects.exists()
+    assert not AuthToken.objects.exists()
 
 
 def test_it_names_a_missing_password(anonymous_client, editor):
@@ -77,9 +80,9 @@ def test_it_names_a_missing_password(anonymous_client, editor):
 
 
 def test_it_accepts_the_token_in_the_authorization_header(editor):
-    token = Token.objects.create(user=editor)
+    _instance, token = AuthToken.objects.create(user=editor)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert client.get("/api/v1/patients/").status_code == 200
 
 

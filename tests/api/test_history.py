@@ -2,7 +2,7 @@
 
 import pytest
 from drf_spectacular.generators import SchemaGenerator
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from registry import models, services
@@ -87,10 +87,10 @@ def test_it_creates_a_record_without_a_reason(reasonless_client, infusion):
 
 def test_it_records_the_token_s_user_and_the_reason(editor, infusion):
     client = APIClient()
-    token = Token.objects.create(user=editor)
+    _instance, token = AuthToken.objects.create(user=editor)
     # Percent-encoded UTF-8: an HTTP header carries ASCII.
     reason = "Gewicht nachgemessen (61%20kg) %E2%80%93 Waage geeicht"
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}", HTTP_X_CHANGE_REASON=reason)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}", HTTP_X_CHANGE_REASON=reason)
 
     response = client.patch(f"/api/v1/infusions/{infusion.pk}/", {"weight_kg": 61.0}, format="json")
 

@@ -4,12 +4,14 @@ from datetime import date
 
 import pytest
 from rest_framework import serializers
+from rest_framework.test import APIClient
 
 from registry import models
 from registry.access import membership_grant
 from registry.api import serializers as api_serializers
 from registry.interchange.schema import SECTIONS
 from registry.models import Role
+from registry.models.patient import STUDY_ID_TAKEN
 from tests import factories
 from tests.api.conftest import full_course
 
@@ -314,7 +316,21 @@ def test_it_refuses_a_study_id_used_in_the_study(editor_client):
         URL, {"study": "HCD19", "site": "BOREN", "study_id": "P01"}, format="json"
     )
     assert response.status_code == 400
-    assert "already has a patient" in str(response.json())
+    assert response.json() == {"non_field_errors": [STUDY_ID_TAKEN]}
+    assert models.Patient.objects.count() == 1
+
+
+def test_it_tells_a_clinician_nothing_of_a_patient_at_a_site_they_do_not_see(neighbour):
+    factories.PatientFactory(subject_id="P01")  # at BOREN; the neighbour works at PUMC
+    client = APIClient()
+    client.force_authenticate(neighbour)
+
+    response = client.post(
+        URL, {"study": "HCD19", "site": "PUMC", "study_id": "P01"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"non_field_errors": [STUDY_ID_TAKEN]}
     assert models.Patient.objects.count() == 1
 
 

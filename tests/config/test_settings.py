@@ -12,16 +12,14 @@ SHOW_DATABASE = (
 )
 
 
-def run_settings(**environment: str) -> subprocess.CompletedProcess:
+def run_settings(code: str = SHOW_DATABASE, **environment: str) -> subprocess.CompletedProcess:
     env = {
         key: value
         for key, value in os.environ.items()
         if key not in ("DATABASE_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS")
     }
     env |= {"DJANGO_SETTINGS_MODULE": "config.settings.base", **environment}
-    return subprocess.run(
-        [sys.executable, "-c", SHOW_DATABASE], env=env, capture_output=True, text=True
-    )
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
 
 
 def test_it_uses_an_embedded_sqlite_file_without_database_url():
@@ -39,6 +37,14 @@ def test_it_reads_postgresql_from_database_url():
     assert result.stdout.startswith("django.db.backends.postgresql x")
 
 
+def test_it_reads_the_lifetime_of_api_tokens_from_api_token_ttl_days():
+    show = "import django; django.setup(); from knox.settings import knox_settings as k; "
+    result = run_settings(show + "print(k.TOKEN_TTL.days)", SECRET_KEY="x", API_TOKEN_TTL_DAYS="7")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "7"
+
+
 @pytest.mark.parametrize(
     ("environment", "message"),
     [
@@ -48,6 +54,11 @@ def test_it_reads_postgresql_from_database_url():
         ({"SECRET_KEY": "x", "DATABASE_URL": "nonsense://"}, "DATABASE_URL is not a database"),
         ({"SECRET_KEY": "x", "DB_CONN_MAX_AGE": "soon", "DATABASE_URL": "postgres://h/d"},
          "DB_CONN_MAX_AGE must be a whole number"),
+        ({"SECRET_KEY": "x", "API_TOKEN_TTL_DAYS": "0"}, "API_TOKEN_TTL_DAYS must be 1 or more"),
+        ({"SECRET_KEY": "x", "API_TOKEN_TTL_DAYS": "a month"},
+         "API_TOKEN_TTL_DAYS must be a whole number"),
+        ({"SECRET_KEY": "x", "LOGIN_FAILURES_PER_IP_PER_HOUR": "-1"},
+         "LOGIN_FAILURES_PER_IP_PER_HOUR must be 0 (off) or more"),
     ],
 )  # fmt: skip
 def test_it_stops_on_a_bad_setting(environment, message):

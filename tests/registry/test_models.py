@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from registry import models
 from registry.course import deletion_problems
+from registry.models.patient import STUDY_ID_TAKEN
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -197,7 +198,7 @@ def test_it_refuses_a_study_id_used_twice_in_a_study():
     patient = factories.PatientFactory(subject_id="P01")
     twin = models.Patient(study=patient.study, site=patient.site, subject_id="P01")
 
-    assert errors_of(twin)["__all__"] == ["This study already has a patient with this study id"]
+    assert errors_of(twin)["__all__"] == [STUDY_ID_TAKEN]
 
 
 def test_it_derives_total_cells_from_weight():

@@ -5,7 +5,8 @@ Every operation in /api/v1/schema/ gets EXAMPLES requests generated from the sch
 full course (id 1 of every kind of record) and the rest at any id. Every answer must be no
 server error and have the documented content type, headers and body: the schema lists the
 error answers of every operation (registry.api.schema), so a 400 or a 404 is judged as a 200
-is. Deletions go last, so that the other operations still find the seeded records.
+is. Deletions go last, so that the other operations still find the seeded records, and
+the revocation of the run's token last of all.
 Hypothesis is derandomized: every run sends the same requests; run with -s for the figures.
 """
 
@@ -16,7 +17,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -46,16 +47,19 @@ def requests_for(operation):
     return st.one_of(anything, seeded, seeded, seeded)
 
 
-def deletions_last(operation) -> tuple[bool, bool]:
-    return operation.method.upper() == "DELETE", operation.path == "/api/v1/patients/{id}/"
+def deletions_last(operation) -> tuple[bool, bool, bool]:
+    delete = operation.method.upper() == "DELETE"
+    # Revoking the token goes last of all: every request after it answers 401.
+    revoke = delete and operation.path == "/api/v1/auth/token/"
+    return revoke, delete, operation.path == "/api/v1/patients/{id}/"
 
 
 @pytest.mark.django_db(transaction=True, reset_sequences=True)
 def test_no_server_error_and_no_answer_off_the_schema(live_server, admin_user):
     full_course(subject_id="P001")
-    token = Token.objects.create(user=admin_user)
+    _instance, token = AuthToken.objects.create(user=admin_user)
     # A superuser may read and change every record; a change must give its reason.
-    headers = {"Authorization": f"Token {token.key}", "X-Change-Reason": "Schemathesis run"}
+    headers = {"Authorization": f"Token {token}", "X-Change-Reason": "Schemathesis run"}
     schema = schemathesis.openapi.from_url(f"{live_server.url}/api/v1/schema/", headers=headers)
     operations = sorted((result.ok() for result in schema.get_all_operations()), key=deletions_last)
     statuses, answered, failures = Counter(), set(), {}

@@ -12,8 +12,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection
+from knox.models import AuthToken
 from psycopg import sql
-from rest_framework.authtoken.models import Token
 
 from registry import models
 from registry.interchange.importer import cohort_import
@@ -101,7 +101,7 @@ def test_a_pg_dump_restores_into_a_scratch_database_row_for_row(
     published_study, scratch_database, tmp_path
 ):
     user = User.objects.create_user("coordinator", password="correct-horse-battery")
-    Token.objects.create(user=user)
+    AuthToken.objects.create(user=user)
     dump = tmp_path / "registry.dump"
     options, password = client_options()
     database = connection.settings_dict["NAME"]
@@ -127,4 +127,4 @@ def test_a_pg_dump_restores_into_a_scratch_database_row_for_row(
     original, restored = fingerprint(database), fingerprint(scratch_database)
     assert restored == original
     assert original["registry_patient"][0] == 19
-    assert original["authtoken_token"][0] == 1
+    assert original["knox_authtoken"][0] == 1

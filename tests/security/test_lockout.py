@@ -6,7 +6,7 @@ import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.models import User
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +67,7 @@ def test_it_refuses_even_the_right_password_for_a_token_after_five_failures(clin
     assert response.status_code == 429
     assert response["Content-Type"] == "application/json"
     assert response.json() == {"detail": settings.AXES_COOLOFF_MESSAGE}
-    assert not Token.objects.exists()
+    assert not AuthToken.objects.exists()
 
 
 def test_four_failures_do_not_lock(client, clinician):

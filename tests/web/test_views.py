@@ -16,6 +16,7 @@ from registry.access import membership_grant
 from registry.interchange.exporter import cohort_document
 from registry.interchange.importer import cohort_import
 from registry.models import Role
+from registry.models.patient import STUDY_ID_TAKEN
 from registry.web import urls as web_urls
 from tests import factories
 
@@ -405,7 +406,18 @@ def test_it_refuses_a_study_id_the_study_already_has(signed_in, site):
 
     html = enrol(signed_in, site).content.decode()
 
-    assert "This study already has a patient with this study id" in html
+    assert STUDY_ID_TAKEN in html
+    assert models.Patient.objects.count() == 1
+
+
+def test_it_tells_a_clinician_nothing_of_a_patient_at_a_site_they_do_not_see(client, neighbour):
+    factories.PatientFactory(subject_id="NEW-01")  # at BOREN; the neighbour works at PUMC
+    client.force_login(neighbour)
+
+    html = enrol(client, models.Site.objects.get(code="PUMC")).content.decode()
+
+    assert STUDY_ID_TAKEN in html
+    assert "already has a patient" not in html
     assert models.Patient.objects.count() == 1
 
 
@@ -580,6 +592,7 @@ def test_it_saves_a_section_and_tells_the_page_to_refresh(signed_in, patient):
         "fludarabine_mg_m2_per_day": "25",
         "cyclophosphamide_mg_m2_per_day": "0",
         "days": "4",
+        "version": models.Lymphodepletion.objects.get().version,
     }
 
     response = signed_in.post(url("section-edit", patient.pk, "lymphodepletion"), data, **HTMX)
@@ -611,12 +624,38 @@ def test_it_edits_a_list_record(signed_in, patient):
         "product": "humanized_cd19",
         "weight_kg": "61.5",
         "cells_per_kg": "300000",
+        "version": infusion.version,
     }
 
     signed_in.post(url("section-item-edit", patient.pk, "infusions", infusion.pk), data, **HTMX)
 
     infusion.refresh_from_db()
     assert (infusion.weight_kg, infusion.cells_per_kg) == (61.5, 300_000)
+
+
+VERSION_MISSING = "The form came without the version of the record it was opened on"
+
+
+def test_it_refuses_a_change_that_does_not_name_the_version_it_was_made_on(signed_in, patient):
+    infusion = patient.infusions.get()
+    data = {"date": "2020-01-15", "product": "humanized_cd19", "weight_kg": "61.5"}
+    address = url("section-item-edit", patient.pk, "infusions", infusion.pk)
+
+    html = signed_in.post(address, data | {"cells_per_kg": "300000"}, **HTMX).content.decode()
+
+    assert VERSION_MISSING in html
+    infusion.refresh_from_db()
+    assert (infusion.weight_kg, infusion.version) == (60.0, 1)
+
+
+def test_it_refuses_a_deletion_that_does_not_name_the_version(signed_in, patient):
+    count = factories.CarTCountFactory(patient=patient)
+    address = url("section-item-delete", patient.pk, "car_t_counts", count.pk)
+
+    html = signed_in.post(address, **HTMX).content.decode()
+
+    assert VERSION_MISSING in html
+    assert patient.car_t_counts.exists()
 
 
 # Each rule of the model layer, entered through the page that edits its section.
@@ -814,7 +853,9 @@ def test_it_deletes_a_record(signed_in, patient):
     count = factories.CarTCountFactory(patient=patient)
 
     response = signed_in.post(
-        url("section-item-delete", patient.pk, "car_t_counts", count.pk), **HTMX
+        url("section-item-delete", patient.pk, "car_t_counts", count.pk),
+        {"version": count.version},
+        **HTMX,
     )
 
     assert "deleted" in response.content.decode()
@@ -828,7 +869,9 @@ def test_it_refuses_a_deletion_that_breaks_the_course(signed_in, patient):
     )
 
     reply = signed_in.post(
-        url("section-item-delete", patient.pk, "response_assessments", response.pk), **HTMX
+        url("section-item-delete", patient.pk, "response_assessments", response.pk),
+        {"version": response.version},
+        **HTMX,
     )
 
     assert "Not deleted." in reply.content.decode()
