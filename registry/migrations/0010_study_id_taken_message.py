@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0008_patient_filter_and_sort_indexes'),
+        ('registry', '0009_plausible_dates'),
     ]
 
     operations = [
