@@ -16,7 +16,7 @@ rules: registry.interchange.importer). Each runs in one transaction and
   same user and reason.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -97,6 +97,29 @@ def record_save(
         _stamp(record, user, reason)
         record.save()
     return True
+
+
+def record_update(
+    *,
+    record: models.Model,
+    values: Mapping[str, object],
+    user: AbstractBaseUser | None,
+    reason: str = "",
+    version: int | None = None,
+) -> models.Model:
+    """Set only `values` on the stored `record` and save it as `record_save` does; the
+    record saved.
+
+    The row is read again under a lock held to the end of the save: a change saved
+    meanwhile to other fields is kept, and two changes of one record queue rather than
+    the later overwriting the earlier with the values it read before.
+    """
+    with transaction.atomic():
+        stored = _stored(record)
+        for name, value in values.items():
+            setattr(stored, name, value)
+        record_save(record=stored, user=user, reason=reason, version=version)
+    return stored
 
 
 def record_delete(
