@@ -20,7 +20,6 @@ from drf_spectacular.utils import (
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -29,6 +28,7 @@ from config.routers import use_replica
 from registry import access, flat_export
 from registry import models as registry
 from registry.api.filters import SnapshotParams, snapshot_date
+from registry.api.parsers import JSONParser
 from registry.api.views import AUTHENTICATION, ERROR, FIELD_ERRORS, STUDY_CODE
 from registry.deidentified import DEIDENTIFIED_COLUMNS
 from registry.interchange.exporter import iter_cohort_json, patients_for_export
