@@ -1,15 +1,18 @@
-"""JSON text from outside (API bodies, cohort documents), checked before it is parsed.
+"""JSON from outside (API bodies, cohort documents): what the registry refuses in it.
 
-Python's json module parses arrays and objects within each other by recursion: two
-kilobytes of `[` exhaust the interpreter's stack (RecursionError) in the parser or in
-the code that walks what it gave. No registry document nests more than a few levels, so
-text nested deeper than MAX_DEPTH is refused before any of it is parsed.
+- Nesting. Python's json module parses arrays and objects within each other by
+  recursion: two kilobytes of `[` exhaust the interpreter's stack (RecursionError) in the
+  parser or in the code that walks what it gave. No registry document nests more than a
+  few levels, so text nested deeper than MAX_DEPTH is refused before it is parsed.
+- NUL characters (`\u0000`) in text: PostgreSQL can neither store nor compare them, so
+  a value or key holding one is refused, named by its path, before anything reads it.
 """
 
 import json
 import re
 
 MAX_DEPTH = 64
+NUL_REFUSED = "Must not contain a NUL character (\\u0000)."
 TOO_DEEP = (
     f"The JSON is nested more than {MAX_DEPTH} levels deep (arrays and objects within "
     "each other); nothing was read"
@@ -60,3 +63,23 @@ def loads(text: bytes) -> object:
     """json.loads, for text no deeper than MAX_DEPTH (else TooDeep)."""
     check_depth(text)
     return json.loads(text)
+
+
+def nul_paths(value: object, path: str = "") -> list[str]:
+    """The paths (e.g. `patients[3].infusions[0].lot`) of the text in the parsed JSON
+    `value`, keys included, that holds a NUL character."""
+    if isinstance(value, str):
+        return [path] if "\x00" in value else []
+    if isinstance(value, list):
+        return [found for i, item in enumerate(value) for found in nul_paths(item, f"{path}[{i}]")]
+    if isinstance(value, dict):
+        found = []
+        for key, item in value.items():
+            inner = _key_path(path, key)
+            found += [inner] if "\x00" in key else nul_paths(item, inner)
+        return found
+    return []
+
+
+def _key_path(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key

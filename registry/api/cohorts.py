@@ -28,12 +28,12 @@ from config.routers import use_replica
 from registry import access, flat_export
 from registry import models as registry
 from registry.api.filters import SnapshotParams, snapshot_date
-from registry.api.parsers import JSONParser
+from registry.api.parsers import DocumentParser
 from registry.api.views import AUTHENTICATION, ERROR, FIELD_ERRORS, STUDY_CODE
 from registry.deidentified import DEIDENTIFIED_COLUMNS
 from registry.interchange.exporter import iter_cohort_json, patients_for_export
 from registry.interchange.importer import cohort_import
-from registry.interchange.reader import DocumentRejected
+from registry.interchange.reader import DocumentRejected, refuse_nul
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_REFUSED = OpenApiResponse(
@@ -87,7 +87,7 @@ IMPORT_REJECTED = inline_serializer(
 class CohortImportView(APIView):
     authentication_classes = AUTHENTICATION
     permission_classes = [CanImportCohorts]
-    parser_classes = [JSONParser]
+    parser_classes = [DocumentParser]
 
     @extend_schema(
         operation_id="studies_import",
@@ -108,11 +108,13 @@ class CohortImportView(APIView):
                 f"The document is larger than the limit of {limit:,} bytes; nothing was imported"
             )
             return Response({"detail": detail}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
-        code = _study_code(request.data)
-        if not access.can_import(request.user, code):
-            raise PermissionDenied(f"Only the coordinators and administrators of {code} import it")
-        new = not registry.Study.objects.filter(code=code).exists()
         try:
+            refuse_nul(request.data)
+            code = _study_code(request.data)
+            if not access.can_import(request.user, code):
+                message = f"Only the coordinators and administrators of {code} import it"
+                raise PermissionDenied(message)
+            new = not registry.Study.objects.filter(code=code).exists()
             result = cohort_import(data=request.data, user=request.user)
         except DocumentRejected as rejected:
             return Response(_rejection(rejected), status=status.HTTP_400_BAD_REQUEST)

@@ -76,3 +76,31 @@ def test_it_reads_a_body_at_the_limit_and_judges_its_fields(teammate):
 
     assert response.status_code == 400
     assert list(response.json()) == ["answer"]
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "path"),
+    [
+        ("/api/v1/patients/{patient}/", {"study": "HC\u0000D19"}, "study"),
+        ("/api/v1/infusions/{infusion}/", {"lot": "L\u00001"}, "lot"),
+        ("/api/v1/infusions/{infusion}/", {"lot\u0000": "L1"}, "lot\u0000"),
+    ],
+)
+def test_it_refuses_text_holding_nul_naming_where(owner, url, body, path):
+    infusion = factories.InfusionFactory()
+    address = url.format(patient=infusion.patient_id, infusion=infusion.pk)
+
+    response = client_of(owner).patch(address, body, format="json")
+
+    assert response.status_code == 400, response.content
+    assert response.json() == {path: ["Must not contain a NUL character (\\u0000)."]}
+    assert models.Infusion.objects.get().version == 1
+
+
+def test_it_refuses_a_sign_in_holding_nul():
+    body = {"username": "owner\u0000", "password": "x"}
+
+    response = APIClient().post("/api/v1/auth/token/", body, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"username": ["Must not contain a NUL character (\\u0000)."]}
