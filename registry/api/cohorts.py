@@ -27,7 +27,12 @@ from rest_framework.views import APIView
 from config.routers import use_replica
 from registry import access, flat_export
 from registry import models as registry
-from registry.api.filters import SnapshotParams, snapshot_date
+from registry.api.filters import (
+    CUT_OFF_WARNING,
+    CutOffWarningMixin,
+    SnapshotParams,
+    snapshot_date,
+)
 from registry.api.parsers import DocumentParser
 from registry.api.views import AUTHENTICATION, ERROR, FIELD_ERRORS, STUDY_CODE
 from registry.deidentified import DEIDENTIFIED_COLUMNS
@@ -156,7 +161,7 @@ def download_schema(operation_id: str, description: str, media_type: str, body) 
     """The OpenAPI description of a study download: its body, or why there is none."""
     return extend_schema(
         operation_id=operation_id,
-        parameters=[STUDY_CODE, SnapshotParams],
+        parameters=[STUDY_CODE, SnapshotParams, CUT_OFF_WARNING],
         description=description,
         responses={
             (200, media_type): body,
@@ -167,7 +172,7 @@ def download_schema(operation_id: str, description: str, media_type: str, body) 
     )
 
 
-class StudyDownloadView(APIView):
+class StudyDownloadView(CutOffWarningMixin, APIView):
     authentication_classes = AUTHENTICATION
     permission_classes = [permissions.IsAuthenticated]
     renderer_classes = [JSONRenderer]

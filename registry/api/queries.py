@@ -37,8 +37,12 @@ class DataQuerySerializer(serializers.ModelSerializer):
         source="patient.site.code", read_only=True, help_text="Code of the patient's site"
     )
     raised_by = serializers.StringRelatedField(help_text="Who opened the query")
-    answered_by = serializers.StringRelatedField(help_text="Who answered; null until answered")
-    closed_by = serializers.StringRelatedField(help_text="Who closed; null until closed")
+    answered_by = serializers.StringRelatedField(
+        allow_null=True, help_text="Who answered; null until answered"
+    )
+    closed_by = serializers.StringRelatedField(
+        allow_null=True, help_text="Who closed; null until closed"
+    )
 
     class Meta:
         model = DataQuery
