@@ -36,6 +36,7 @@ REASON_FIELD = "change_reason"
 REASON_MAX_LENGTH = 100
 REASON_REQUIRED = "A reason for change is required to change or delete a saved record"
 REASON_TOO_LONG = f"A reason for change has at most {REASON_MAX_LENGTH} characters"
+REASON_WITH_NUL = "A reason for change must not contain a NUL character"
 IMPORT_REASON = "cohort import"
 
 
@@ -205,6 +206,9 @@ def _reason(reason: str | None) -> str:
     reason = (reason or "").strip()
     if len(reason) > REASON_MAX_LENGTH:
         raise ValidationError({REASON_FIELD: REASON_TOO_LONG})
+    if "\x00" in reason:
+        # The history's column is text, which PostgreSQL cannot store with NUL in it.
+        raise ValidationError({REASON_FIELD: REASON_WITH_NUL})
     return reason
 
 
