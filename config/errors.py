@@ -3,7 +3,7 @@
 - A request whose address or query holds a NUL character (%00) is refused before any view
   runs: PostgreSQL cannot store or compare text with NUL in it, so a look-up with one
   would fail as a server error. In the address it is a 404 (no such page); in a query
-  parameter, a 400 naming the parameter.
+  parameter or a header, a 400 naming it.
 - Under /api/, a 400, 403, 404 or 500 that Django answers itself (an unknown address, the
   middleware above) is JSON, `{"detail": "..."}`, as the API's own errors are.
 """
@@ -34,6 +34,8 @@ class RefuseNulMiddleware:
             for name, values in request.GET.lists()
             if NUL in name or any(NUL in value for value in values)
         }
+        # A header is compared or stored too: a token looked up, a reason kept.
+        refused |= {name: [NUL_REFUSED] for name, value in request.headers.items() if NUL in value}
         if refused:
             return bad_query(request, refused)
         return self.get_response(request)

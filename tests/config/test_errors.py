@@ -69,6 +69,17 @@ def test_a_query_parameter_holding_nul_is_a_400_naming_it(api, path, name):
     assert response.json() == {name: [NUL_REFUSED]}
 
 
+@pytest.mark.parametrize(
+    ("header", "name"),
+    [("HTTP_AUTHORIZATION", "Authorization"), ("HTTP_X_CHANGE_REASON", "X-Change-Reason")],
+)
+def test_a_header_holding_nul_is_a_400_naming_it(header, name):
+    response = APIClient().get("/api/v1/studies/", **{header: "Token ab\x00c"})
+
+    assert response.status_code == 400
+    assert response.json() == {name: [NUL_REFUSED]}
+
+
 def test_a_page_s_query_parameter_holding_nul_is_a_400_naming_it(browser):
     factories.PatientFactory()
 
