@@ -217,6 +217,11 @@ def _stored(record: models.Model) -> models.Model | None:
     if record.pk is None:
         return None
     model = type(record)
+    if not isinstance(record, Patient):
+        # The patient's row first: deleting a patient locks it, then its sections. Locking
+        # a section and then its patient (the change's own update of the patient) could
+        # deadlock with that.
+        list(Patient.objects.select_for_update().filter(pk=record.patient_id).values("pk"))
     stored = model.objects.select_for_update().filter(pk=record.pk).first()
     if stored is None:
         raise EditConflict(model, record.pk)

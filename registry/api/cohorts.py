@@ -18,7 +18,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import permissions, serializers, status
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import ParseError, PermissionDenied
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -127,6 +127,13 @@ class CohortImportView(APIView):
             access.study_creator_grant(user=request.user, study=result.study)
         counts = {"created": result.created, "updated": result.updated}
         return Response({"study": result.study.code, **counts})
+
+    def handle_exception(self, exc: Exception) -> Response:
+        response = super().handle_exception(exc)
+        if isinstance(exc, ParseError):
+            # A body that is not a JSON document at all: no problems within it to list.
+            response.data = {"detail": response.data["detail"], "problems": []}
+        return response
 
 
 def _study_code(data: object) -> object:

@@ -202,3 +202,12 @@ def test_it_refuses_text_with_a_nul_character_naming_where(editor_client, publis
         {"path": path, "message": "Must not contain a NUL character (\\u0000)."}
     ]
     assert stored_rows() == 0
+
+
+@pytest.mark.parametrize("body", ["\x00", "{not json", "[" * 100 + "]" * 100])
+def test_a_body_that_is_no_json_document_is_refused_as_the_schema_says(editor_client, body):
+    response = post(editor_client, body)
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"detail", "problems"}
+    assert response.json()["problems"] == []
