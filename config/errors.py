@@ -1,6 +1,6 @@
 """Error answers the views never reach: JSON under /api/, Django's pages elsewhere.
 
-- A request whose address or query holds a NUL character (%00) is refused before any view
+- A request whose address, query or headers hold a NUL character (%00) is refused before any view
   runs: PostgreSQL cannot store or compare text with NUL in it, so a look-up with one
   would fail as a server error. In the address it is a 404 (no such page); in a query
   parameter or a header, a 400 naming it.
@@ -37,11 +37,11 @@ class RefuseNulMiddleware:
         # A header is compared or stored too: a token looked up, a reason kept.
         refused |= {name: [NUL_REFUSED] for name, value in request.headers.items() if NUL in value}
         if refused:
-            return bad_query(request, refused)
+            return nul_refused(request, refused)
         return self.get_response(request)
 
 
-def bad_query(request: HttpRequest, refused: dict[str, list[str]]) -> HttpResponse:
+def nul_refused(request: HttpRequest, refused: dict[str, list[str]]) -> HttpResponse:
     if is_api(request):
         return JsonResponse(refused, status=400)
     lines = (f"{name}: {' '.join(messages)}" for name, messages in refused.items())

@@ -2,7 +2,8 @@
 
 `record_save` and `record_delete` are the way the clinicians' pages, the API and the admin
 change a patient or a section of a course (the cohort import writes in bulk under the same
-rules: registry.interchange.importer). Each runs in one transaction and
+rules: registry.interchange.importer); `record_update` is `record_save` of some fields only,
+on the record as stored (the API's PUT and PATCH). Each runs in one transaction and
 
 - refuses any change while the patient's study is locked (`Study.check_unlocked`);
 - refuses a change made on an older version of the record than the stored one
