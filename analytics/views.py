@@ -29,6 +29,7 @@ from analytics.exports import (
 from analytics.results import study_dataset, study_result, study_result_json
 from registry import access
 from registry.api.cohorts import DownloadNegotiation
+from registry.api.filters import CUT_OFF_WARNING, CutOffWarningMixin
 from registry.api.views import AUTHENTICATION, STUDY_CODE
 from registry.models import Study
 
@@ -40,14 +41,14 @@ def documented(summary: str, params_class, response, description: str = "", down
         get=extend_schema(
             summary=summary,
             description=description,
-            parameters=[STUDY_CODE, params_class, *schema.filter_parameters()],
+            parameters=[STUDY_CODE, params_class, *schema.filter_parameters(), CUT_OFF_WARNING],
             responses=responses,
             tags=["analytics"],
         )
     )
 
 
-class AnalyticsView(APIView):
+class AnalyticsView(CutOffWarningMixin, APIView):
     authentication_classes = AUTHENTICATION
     permission_classes = [IsAuthenticated]
     renderer_classes = [JSONRenderer]

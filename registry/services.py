@@ -2,7 +2,8 @@
 
 `record_save` and `record_delete` are the way the clinicians' pages, the API and the admin
 change a patient or a section of a course (the cohort import writes in bulk under the same
-rules: registry.interchange.importer). Each runs in one transaction and
+rules: registry.interchange.importer); `record_update` is `record_save` of some fields only,
+on the record as stored (the API's PUT and PATCH). Each runs in one transaction and
 
 - refuses any change while the patient's study is locked (`Study.check_unlocked`);
 - refuses a change made on an older version of the record than the stored one
@@ -16,7 +17,7 @@ rules: registry.interchange.importer). Each runs in one transaction and
   same user and reason.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -36,6 +37,7 @@ REASON_FIELD = "change_reason"
 REASON_MAX_LENGTH = 100
 REASON_REQUIRED = "A reason for change is required to change or delete a saved record"
 REASON_TOO_LONG = f"A reason for change has at most {REASON_MAX_LENGTH} characters"
+REASON_WITH_NUL = "A reason for change must not contain a NUL character"
 IMPORT_REASON = "cohort import"
 
 
@@ -97,6 +99,29 @@ def record_save(
         _stamp(record, user, reason)
         record.save()
     return True
+
+
+def record_update(
+    *,
+    record: models.Model,
+    values: Mapping[str, object],
+    user: AbstractBaseUser | None,
+    reason: str = "",
+    version: int | None = None,
+) -> models.Model:
+    """Set only `values` on the stored `record` and save it as `record_save` does; the
+    record saved.
+
+    The row is read again under a lock held to the end of the save: a change saved
+    meanwhile to other fields is kept, and two changes of one record queue rather than
+    the later overwriting the earlier with the values it read before.
+    """
+    with transaction.atomic():
+        stored = _stored(record)
+        for name, value in values.items():
+            setattr(stored, name, value)
+        record_save(record=stored, user=user, reason=reason, version=version)
+    return stored
 
 
 def record_delete(
@@ -182,6 +207,9 @@ def _reason(reason: str | None) -> str:
     reason = (reason or "").strip()
     if len(reason) > REASON_MAX_LENGTH:
         raise ValidationError({REASON_FIELD: REASON_TOO_LONG})
+    if "\x00" in reason:
+        # The history's column is text, which PostgreSQL cannot store with NUL in it.
+        raise ValidationError({REASON_FIELD: REASON_WITH_NUL})
     return reason
 
 
@@ -190,6 +218,11 @@ def _stored(record: models.Model) -> models.Model | None:
     if record.pk is None:
         return None
     model = type(record)
+    if not isinstance(record, Patient):
+        # The patient's row first: deleting a patient locks it, then its sections. Locking
+        # a section and then its patient (the change's own update of the patient) could
+        # deadlock with that.
+        list(Patient.objects.select_for_update().filter(pk=record.patient_id).values("pk"))
     stored = model.objects.select_for_update().filter(pk=record.pk).first()
     if stored is None:
         raise EditConflict(model, record.pk)

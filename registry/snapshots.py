@@ -51,6 +51,18 @@ def future_date_problem(day: date) -> str | None:
     return None
 
 
+def unsettled_cut_off_notice(as_of: str) -> str | None:
+    """What to say of an answer at the cut-off `as_of` (YYYY-MM-DD): that its data can still
+    change, for today; None for a day that has ended."""
+    today = timezone.localdate()
+    if as_of != today.isoformat():
+        return None
+    return (
+        f"The data cut-off {as_of} is today: until the day ends the data can still change, "
+        "and the same request may then answer differently"
+    )
+
+
 def courses(patients: QuerySet, as_of: date | None = None) -> Iterator[models.Patient]:
     """The patients, in the queryset's order, each with its site and every section loaded.
 

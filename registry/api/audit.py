@@ -162,6 +162,10 @@ class VersionedRecordMixin:
         serializer.save()
         self.versioned = serializer.instance
 
+    # An update saves the record as read again under a lock (registry.services.record_update):
+    # the ETag is that record's.
+    perform_update = perform_create
+
     def perform_destroy(self, record) -> None:
         try:
             services.record_delete(

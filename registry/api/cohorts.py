@@ -19,9 +19,8 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import permissions, serializers, status
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import ParseError, PermissionDenied
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -29,12 +28,18 @@ from rest_framework.views import APIView
 from config.routers import use_replica
 from registry import access, flat_export
 from registry import models as registry
-from registry.api.filters import SnapshotParams, snapshot_dates
+from registry.api.filters import (
+    CUT_OFF_WARNING,
+    CutOffWarningMixin,
+    SnapshotParams,
+    snapshot_dates,
+)
+from registry.api.parsers import DocumentParser
 from registry.api.views import AUTHENTICATION, ERROR, FIELD_ERRORS, STUDY_CODE
 from registry.deidentified import DEIDENTIFIED_COLUMNS
 from registry.interchange.exporter import iter_cohort_json, patients_for_export
 from registry.interchange.importer import cohort_import
-from registry.interchange.reader import DocumentRejected
+from registry.interchange.reader import DocumentRejected, refuse_nul
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_REFUSED = OpenApiResponse(
@@ -112,7 +117,7 @@ IMPORT_REJECTED = inline_serializer(
 class CohortImportView(APIView):
     authentication_classes = AUTHENTICATION
     permission_classes = [CanImportCohorts]
-    parser_classes = [JSONParser]
+    parser_classes = [DocumentParser]
 
     @extend_schema(
         operation_id="studies_import",
@@ -135,11 +140,13 @@ class CohortImportView(APIView):
                 f"The document is larger than the limit of {limit:,} bytes; nothing was imported"
             )
             return Response({"detail": detail}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
-        code = _study_code(request.data)
-        if not access.can_import(request.user, code):
-            raise PermissionDenied(f"Only the coordinators and administrators of {code} import it")
-        new = not registry.Study.objects.filter(code=code).exists()
         try:
+            refuse_nul(request.data)
+            code = _study_code(request.data)
+            if not access.can_import(request.user, code):
+                message = f"Only the coordinators and administrators of {code} import it"
+                raise PermissionDenied(message)
+            new = not registry.Study.objects.filter(code=code).exists()
             result = cohort_import(data=request.data, user=request.user)
         except DocumentRejected as rejected:
             return Response(_rejection(rejected), status=status.HTTP_400_BAD_REQUEST)
@@ -148,6 +155,13 @@ class CohortImportView(APIView):
         counts = {"created": result.created, "updated": result.updated}
         counts |= {"changed": result.changed, "unchanged": result.unchanged}
         return Response({"study": result.study.code, **counts, "records": asdict(result.records)})
+
+    def handle_exception(self, exc: Exception) -> Response:
+        response = super().handle_exception(exc)
+        if isinstance(exc, ParseError):
+            # A body that is not a JSON document at all: no problems within it to list.
+            response.data = {"detail": response.data["detail"], "problems": []}
+        return response
 
 
 def _study_code(data: object) -> object:
@@ -182,7 +196,7 @@ def download_schema(operation_id: str, description: str, media_type: str, body) 
     """The OpenAPI description of a study download: its body, or why there is none."""
     return extend_schema(
         operation_id=operation_id,
-        parameters=[STUDY_CODE, SnapshotParams],
+        parameters=[STUDY_CODE, SnapshotParams, CUT_OFF_WARNING],
         description=description,
         responses={
             (200, media_type): body,
@@ -193,7 +207,7 @@ def download_schema(operation_id: str, description: str, media_type: str, body) 
     )
 
 
-class StudyDownloadView(APIView):
+class StudyDownloadView(CutOffWarningMixin, APIView):
     authentication_classes = AUTHENTICATION
     permission_classes = [permissions.IsAuthenticated]
     renderer_classes = [JSONRenderer]

@@ -7,12 +7,12 @@ from django import forms
 from django.db.models import Case, DateField, QuerySet, Value, When
 from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear
 from django.http import QueryDict
-from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field
+from rest_framework import serializers, status
 
 from registry import choices
 from registry import models as registry
-from registry.snapshots import future_date_problem
+from registry.snapshots import future_date_problem, unsettled_cut_off_notice
 from registry.sorting import ThenByStudyId
 
 TRUE_FALSE = [("true", "true"), ("false", "false")]
@@ -44,8 +44,31 @@ def with_age_at_infusion(queryset: QuerySet[registry.Patient]) -> QuerySet[regis
 AS_OF_HELP = (
     "As recorded on: answer with the data as it had been entered by the end of this day "
     "(YYYY-MM-DD), before any later entry or correction; without it, the data as it "
-    "stands. Not a clinical cut-off (see cutoff)"
+    "stands. Not a clinical cut-off (see cutoff). Today's data can still change: an answer "
+    "as recorded on today says so in a Warning header"
 )
+CUT_OFF_WARNING = OpenApiParameter(
+    "Warning",
+    str,
+    OpenApiParameter.HEADER,
+    response=[200],
+    description='Only with as_of= today: 299 - "…" saying that today\'s data can still '
+    "change, so the same request may answer differently later today",
+)
+
+
+class CutOffWarningMixin:
+    """A view taking ?as_of=: its answer at today's cut-off says that the day has not
+    ended, so the data, and the answer, can still change (the Warning header)."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        as_of = request.query_params.get("as_of")
+        if status.is_success(response.status_code) and as_of is not None:
+            notice = unsettled_cut_off_notice(as_of)
+            if notice:
+                response["Warning"] = f'299 - "{notice}"'
+        return response
 
 
 class AsOfField(serializers.DateField):

@@ -25,6 +25,7 @@ from registry import queries as services
 from registry.api.audit import refusal
 from registry.api.views import AUTHENTICATION, FIELD_ERRORS, PATIENT_ID, RECORD_ID, Pagination
 from registry.models import DataQuery
+from registry.models.queries import TEXT_MAX_LENGTH
 
 
 class DataQuerySerializer(serializers.ModelSerializer):
@@ -36,8 +37,12 @@ class DataQuerySerializer(serializers.ModelSerializer):
         source="patient.site.code", read_only=True, help_text="Code of the patient's site"
     )
     raised_by = serializers.StringRelatedField(help_text="Who opened the query")
-    answered_by = serializers.StringRelatedField(help_text="Who answered; null until answered")
-    closed_by = serializers.StringRelatedField(help_text="Who closed; null until closed")
+    answered_by = serializers.StringRelatedField(
+        allow_null=True, help_text="Who answered; null until answered"
+    )
+    closed_by = serializers.StringRelatedField(
+        allow_null=True, help_text="Who closed; null until closed"
+    )
 
     class Meta:
         model = DataQuery
@@ -76,11 +81,15 @@ class QueryOpenSerializer(serializers.Serializer):
         help_text="Where in the course: last_contact_date, eligibility.ecog, "
         "infusions[0].cells_per_kg …",
     )
-    question = serializers.CharField(help_text="The question for the site")
+    question = serializers.CharField(
+        help_text=f"The question for the site, at most {TEXT_MAX_LENGTH:,} characters"
+    )
 
 
 class QueryAnswerSerializer(serializers.Serializer):
-    answer = serializers.CharField(help_text="The site's answer")
+    answer = serializers.CharField(
+        help_text=f"The site's answer, at most {TEXT_MAX_LENGTH:,} characters"
+    )
 
 
 class DataQueryFilterSet(filters.FilterSet):

@@ -36,6 +36,7 @@ from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
 
+from registry.jsontext import MAX_DEPTH
 from registry.services import REASON_REQUIRED
 
 ERROR = inline_serializer("Error", {"detail": serializers.CharField(help_text="What went wrong")})
@@ -45,7 +46,8 @@ VALIDATION_ERRORS = {
     "description": "What was refused, under the name of each offending field, header "
     "(X-Change-Reason) or query parameter, or under non_field_errors: a list of "
     "messages, or for a nested record or list its own errors by field or position. "
-    'A body that is not JSON at all answers {"detail": "…"}.',
+    f"A body that is not JSON at all, or JSON nested more than {MAX_DEPTH} levels deep, answers "
+    '{"detail": "…"}.',
     "additionalProperties": {
         "anyOf": [{"type": "array", "items": {}}, {"type": "object"}, {"type": "string"}]
     },

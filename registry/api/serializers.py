@@ -235,6 +235,8 @@ class RegistrySerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(errors)
 
     def validate(self, attrs: dict) -> dict:
+        # A first check, on the record as read, for the fields' messages; write() checks
+        # again what it saves.
         instance = self.instance if self.instance is not None else self.Meta.model()
         for name, value in attrs.items():
             setattr(instance, name, value)
@@ -253,24 +255,23 @@ class RegistrySerializer(serializers.ModelSerializer):
         return refusal(error, {field.source_attrs[0]: name for name, field in self.fields.items()})
 
     def create(self, validated_data: dict) -> models.Model:
-        return self.write()
+        self.write(services.record_save, record=self.cleaned_instance)
+        return self.cleaned_instance
 
     def update(self, instance: models.Model, validated_data: dict) -> models.Model:
-        return self.write()
+        # Only the values sent, set on the record as stored when the change is saved: a
+        # PATCH of one field keeps what another request changed since this one read it.
+        return self.write(services.record_update, record=instance, values=validated_data)
 
-    def write(self) -> models.Model:
-        """Save through registry.services, with the request's user, reason and version."""
+    def write(self, save: Callable, **arguments):
+        """Call `save`, a writer of registry.services, with the request's user, reason and
+        version; what it returns."""
         change = self.context.get("change", Change())
+        user = self.context["request"].user
         try:
-            services.record_save(
-                record=self.cleaned_instance,
-                user=self.context["request"].user,
-                reason=change.reason,
-                version=change.version,
-            )
+            return save(user=user, reason=change.reason, version=change.version, **arguments)
         except DjangoValidationError as error:
             raise self.refusal(error) from None
-        return self.cleaned_instance
 
 
 class StudySerializer(RegistrySerializer):

@@ -51,7 +51,6 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.filters import SearchFilter
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -60,6 +59,7 @@ from registry import models as registry
 from registry.api import caching, filters
 from registry.api import serializers as api
 from registry.api.audit import VersionedRecordMixin
+from registry.api.parsers import JSONParser
 from registry.api.permissions import OneToOnePermissions, RolePermissions
 from registry.api.schema import ERROR
 from registry.api.tokens import TokenAuthentication

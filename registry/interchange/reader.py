@@ -15,6 +15,7 @@ from django.db.models import DateField
 from registry import models as registry
 from registry.course import record_fields
 from registry.interchange import schema
+from registry.jsontext import NUL_REFUSED, nul_paths
 from registry.rules import Problem, Protocol, course_problems
 
 
@@ -42,6 +43,7 @@ def read_document(data: object, protocol: Protocol) -> CohortDocument:
     problems: list[Problem] = []
     if not isinstance(data, dict):
         raise DocumentRejected([Problem("", "The document must be a JSON object")])
+    refuse_nul(data)
     problems += _unknown_keys(data, schema.DOCUMENT_KEYS, "")
     if data.get("format") != schema.FORMAT_NAME:
         problems.append(Problem("format", f'The format must be "{schema.FORMAT_NAME}"'))
@@ -52,6 +54,14 @@ def read_document(data: object, protocol: Protocol) -> CohortDocument:
     if problems:
         raise DocumentRejected(problems)
     return CohortDocument(study=study, patients=patients)
+
+
+def refuse_nul(data: object) -> None:
+    """Raise DocumentRejected naming each text in `data` that holds a NUL character: before
+    anything looks a value up, as PostgreSQL fails on such text."""
+    refused = [Problem(path, NUL_REFUSED) for path in nul_paths(data)]
+    if refused:
+        raise DocumentRejected(refused)
 
 
 def _unknown_keys(item: dict, allowed: set[str], path: str) -> list[Problem]:

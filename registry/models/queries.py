@@ -1,7 +1,20 @@
 from django.conf import settings
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db import models
 
 from registry.models.patient import Patient
+
+# A question or an answer is a few sentences; a limit keeps a page of queries readable and
+# a pasted document out of the database.
+TEXT_MAX_LENGTH = 5000
+
+
+def text_validators(what: str) -> list:
+    too_long = (
+        f"{what} has at most {TEXT_MAX_LENGTH:,} characters (it has %(show_value)d); "
+        "refer to a document rather than pasting it"
+    )
+    return [MaxLengthValidator(TEXT_MAX_LENGTH, too_long), ProhibitNullCharactersValidator()]
 
 
 class DataQuery(models.Model):
@@ -16,13 +29,13 @@ class DataQuery(models.Model):
     field = models.CharField(
         max_length=120, help_text="Where in the course, e.g. infusions[0].cells_per_kg"
     )
-    question = models.TextField()
+    question = models.TextField(validators=text_validators("The question"))
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="raised_queries"
     )
     raised_at = models.DateTimeField(auto_now_add=True)
-    answer = models.TextField(blank=True)
+    answer = models.TextField(blank=True, validators=text_validators("The answer"))
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

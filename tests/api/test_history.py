@@ -48,6 +48,19 @@ def test_it_requires_a_reason_to_change_a_record_naming_the_header(reasonless_cl
     assert infusion.weight_kg == 60.0
 
 
+def test_it_refuses_a_reason_holding_nul_naming_the_header(reasonless_client, infusion):
+    url = f"/api/v1/infusions/{infusion.pk}/"
+
+    response = reasonless_client.patch(
+        url, {"weight_kg": 61.0}, format="json", HTTP_X_CHANGE_REASON="Re-weighed%00"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"X-Change-Reason": [services.REASON_WITH_NUL]}
+    infusion.refresh_from_db()
+    assert infusion.weight_kg == 60.0
+
+
 def test_it_requires_a_reason_to_change_a_patient_or_a_one_to_one_section(
     reasonless_client, infusion
 ):

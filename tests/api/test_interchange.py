@@ -213,3 +213,34 @@ def test_it_lets_coordinators_export_but_no_one_else(reader, reader_client, anon
     membership_grant(user=reader, study=study, role=Role.COORDINATOR)
     assert reader_client.get(EXPORT).status_code == 200
     assert anonymous_client.get(EXPORT).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("where", "path"),
+    [
+        (lambda document: document["study"], "study.code"),
+        (lambda document: document["study"], "study.title"),
+        (lambda document: document["patients"][0], "patients[0].site"),
+        (lambda document: document["patients"][0]["genetics"], "patients[0].genetics.other"),
+        (lambda document: document["patients"][0]["infusions"][0], "patients[0].infusions[0].lot"),
+    ],
+)
+def test_it_refuses_text_with_a_nul_character_naming_where(editor_client, published, where, path):
+    where(published)[path.rsplit(".", 1)[1]] = "HC\u0000D19"
+
+    response = post(editor_client, published)
+
+    assert response.status_code == 400, response.content
+    assert response.json()["problems"] == [
+        {"path": path, "message": "Must not contain a NUL character (\\u0000)."}
+    ]
+    assert stored_rows() == 0
+
+
+@pytest.mark.parametrize("body", ["\x00", "{not json", "[" * 100 + "]" * 100])
+def test_a_body_that_is_no_json_document_is_refused_as_the_schema_says(editor_client, body):
+    response = post(editor_client, body)
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"detail", "problems"}
+    assert response.json()["problems"] == []

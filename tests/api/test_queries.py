@@ -51,6 +51,16 @@ def test_it_says_which_field_is_wrong(patient, teammate):
     assert "dose" in response.data["field"][0]
 
 
+def test_it_refuses_a_question_longer_than_the_limit(patient, teammate):
+    body = {"field": "sex", "question": "?" * 1024 * 1024}
+
+    response = client_of(teammate).post(queries_of(patient), body, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["question"][0].startswith("The question has at most 5,000 characters")
+    assert not DataQuery.objects.exists()
+
+
 def test_it_says_what_is_missing(patient, teammate):
     response = client_of(teammate).post(queries_of(patient), {}, format="json")
 

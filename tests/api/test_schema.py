@@ -98,6 +98,27 @@ def test_it_documents_the_patient_filters(schema):
     } <= parameters
 
 
+def test_a_query_s_answerer_and_closer_may_be_null(schema):
+    query = schema["components"]["schemas"]["DataQuery"]["properties"]
+
+    assert query["answered_by"]["nullable"] is True
+    assert query["closed_by"]["nullable"] is True
+
+
+def test_an_answer_at_a_cut_off_documents_its_warning(schema):
+    export = schema["paths"]["/api/v1/studies/{code}/export/"]["get"]
+
+    assert "Warning" in export["responses"]["200"]["headers"]
+
+
+@pytest.mark.django_db
+def test_the_schema_and_the_docs_need_no_sign_in(client):
+    # They describe the API and hold no data: README, "REST API", says so.
+    assert client.get("/api/v1/schema/").status_code == 200
+    assert client.get("/api/v1/docs/").status_code == 200
+    assert client.get("/api/v1/studies/").status_code == 401
+
+
 @pytest.mark.django_db
 def test_it_serves_the_schema_and_the_docs_without_a_cdn(client):
     assert client.get("/api/v1/schema/").status_code == 200

@@ -250,6 +250,14 @@ def test_the_import_command_refuses_a_file_that_is_not_json(tmp_path):
         call_command("import_cohort", str(source))
 
 
+def test_the_import_command_refuses_a_file_nested_too_deep(tmp_path):
+    source = tmp_path / "in.json"
+    source.write_text("[" * 1000 + "]" * 1000)
+
+    with pytest.raises(CommandError, match="nested more than 64 levels deep"):
+        call_command("import_cohort", str(source))
+
+
 def test_the_import_command_refuses_a_file_over_the_limit(tmp_path, settings):
     settings.COHORT_IMPORT_MAX_BYTES = 10
     source = tmp_path / "in.json"

@@ -160,3 +160,38 @@ def test_it_does_not_close_a_closed_query_again(query, teammate):
 def test_it_refuses_a_clinician_to_close(query, neighbour):
     with pytest.raises(PermissionDenied):
         query_close(query=query, user=neighbour)
+
+
+def test_it_refuses_a_question_longer_than_the_limit(patient, teammate):
+    with pytest.raises(ValidationError) as refused:
+        query_open(patient=patient, field="sex", question="?" * 5001, user=teammate)
+
+    assert refused.value.message_dict["question"] == [
+        "The question has at most 5,000 characters (it has 5001); refer to a document rather "
+        "than pasting it"
+    ]
+    assert not DataQuery.objects.exists()
+
+
+def test_it_takes_a_question_at_the_limit(patient, teammate):
+    query = query_open(patient=patient, field="sex", question="?" * 5000, user=teammate)
+
+    assert len(query.question) == 5000
+
+
+def test_it_refuses_an_answer_longer_than_the_limit(query, owner):
+    with pytest.raises(ValidationError) as refused:
+        query_answer(query=query, answer="x" * 5001, user=owner)
+
+    assert "The answer has at most 5,000 characters" in refused.value.message_dict["answer"][0]
+    query.refresh_from_db()
+    assert (query.status, query.answer) == (DataQuery.Status.OPEN, "")
+
+
+def test_it_refuses_an_answer_holding_nul(query, owner):
+    with pytest.raises(ValidationError) as refused:
+        query_answer(query=query, answer="Checked\x00", user=owner)
+
+    assert "answer" in refused.value.message_dict
+    query.refresh_from_db()
+    assert query.status == DataQuery.Status.OPEN

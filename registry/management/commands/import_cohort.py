@@ -4,6 +4,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from registry import jsontext
 from registry.interchange.importer import cohort_import
 from registry.interchange.reader import DocumentRejected
 
@@ -42,6 +43,8 @@ def read_json_file(file: Path) -> object:
             "(COHORT_IMPORT_MAX_BYTES)"
         )
     try:
-        return json.loads(file.read_text(encoding="utf-8"))
+        return jsontext.loads(file.read_bytes())
+    except jsontext.TooDeep as error:
+        raise CommandError(f"{file}: {error}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise CommandError(f"{file} is not valid JSON: {error}") from None

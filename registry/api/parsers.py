@@ -1,0 +1,36 @@
+"""The API's JSON parser: DRF's, refusing what registry.jsontext refuses."""
+
+from io import BytesIO
+
+from rest_framework import parsers
+from rest_framework.exceptions import ParseError, ValidationError
+from rest_framework.settings import api_settings
+
+from registry import jsontext
+
+
+class JSONParser(parsers.JSONParser):
+    """A body nested deeper than registry.jsontext.MAX_DEPTH is a 400, as any body that is
+    not JSON: parsing it would exhaust the stack. Text holding a NUL character is a 400
+    naming where, whatever field reads it: in a look-up (a study's code) PostgreSQL would
+    fail on it."""
+
+    refuses_nul = True
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        body = stream.read()
+        if jsontext.too_deep(body):
+            raise ParseError(jsontext.TOO_DEEP)
+        data = super().parse(BytesIO(body), media_type, parser_context)
+        refused = jsontext.nul_paths(data) if self.refuses_nul else []
+        if refused:
+            where = (path or api_settings.NON_FIELD_ERRORS_KEY for path in refused)
+            raise ValidationError({path: [jsontext.NUL_REFUSED] for path in where})
+        return data
+
+
+class DocumentParser(JSONParser):
+    """For a cohort document, whose reader names each problem its own way, NUL included
+    (registry.interchange.reader)."""
+
+    refuses_nul = False

@@ -1,0 +1,85 @@
+"""JSON from outside (API bodies, cohort documents): what the registry refuses in it.
+
+- Nesting. Python's json module parses arrays and objects within each other by
+  recursion: two kilobytes of `[` exhaust the interpreter's stack (RecursionError) in the
+  parser or in the code that walks what it gave. No registry document nests more than a
+  few levels, so text nested deeper than MAX_DEPTH is refused before it is parsed.
+- NUL characters (`\u0000`) in text: PostgreSQL can neither store nor compare them, so
+  a value or key holding one is refused, named by its path, before anything reads it.
+"""
+
+import json
+import re
+
+MAX_DEPTH = 64
+NUL_REFUSED = "Must not contain a NUL character (\\u0000)."
+TOO_DEEP = (
+    f"The JSON is nested more than {MAX_DEPTH} levels deep (arrays and objects within "
+    "each other); nothing was read"
+)
+
+# A JSON string, whose brackets are text, not structure.
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_A_BRACKET = bytes(sorted(set(range(256)) - set(b"[]{}")))
+_AS_SQUARE = bytes.maketrans(b"{}", b"[]")
+_OPEN = ord("[")
+
+
+class TooDeep(ValueError):
+    def __init__(self):
+        super().__init__(TOO_DEEP)
+
+
+def too_deep(text: bytes) -> bool:
+    """Whether arrays and objects lie more than MAX_DEPTH deep within each other in the
+    JSON `text`."""
+    brackets = _STRING.sub(b"", text).translate(_AS_SQUARE, _NOT_A_BRACKET)
+    # Each pass takes away the innermost level of every array: a document no deeper than
+    # the limit is gone after that many passes of bytes.replace, faster than counting.
+    left = brackets
+    for _ in range(MAX_DEPTH):
+        left = left.replace(b"[]", b"")
+    return bool(left) and _deepest_prefix(brackets) > MAX_DEPTH
+
+
+def _deepest_prefix(brackets: bytes) -> int:
+    depth = deepest = 0
+    for byte in brackets:
+        depth += 1 if byte == _OPEN else -1
+        if depth < 0 or depth > MAX_DEPTH:
+            # Past the limit, or invalid JSON, which the parser refuses before recursing.
+            return depth
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def check_depth(text: bytes) -> None:
+    """Raise TooDeep for text nested deeper than MAX_DEPTH."""
+    if too_deep(text):
+        raise TooDeep
+
+
+def loads(text: bytes) -> object:
+    """json.loads, for text no deeper than MAX_DEPTH (else TooDeep)."""
+    check_depth(text)
+    return json.loads(text)
+
+
+def nul_paths(value: object, path: str = "") -> list[str]:
+    """The paths (e.g. `patients[3].infusions[0].lot`) of the text in the parsed JSON
+    `value`, keys included, that holds a NUL character."""
+    if isinstance(value, str):
+        return [path] if "\x00" in value else []
+    if isinstance(value, list):
+        return [found for i, item in enumerate(value) for found in nul_paths(item, f"{path}[{i}]")]
+    if isinstance(value, dict):
+        found = []
+        for key, item in value.items():
+            inner = _key_path(path, key)
+            found += [inner] if "\x00" in key else nul_paths(item, inner)
+        return found
+    return []
+
+
+def _key_path(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
