@@ -52,7 +52,14 @@ class Visit:
     name: str  # the screenshot's name
     route: str  # the named route it covers
     path: str
-    user: str  # "coordinator" or "clinician"
+    user: str  # "coordinator", "clinician", or "" for nobody signed in
+    submit: str = ""  # a button to press before the check, to show the form's errors
+
+
+def visit(
+    name: str, route: str, user: str, *, query: str = "", submit: str = "", **kwargs
+) -> Visit:
+    return Visit(name, route, reverse(route, kwargs=kwargs) + query, user, submit)
 
 
 def named_routes(patterns=None, namespace: str = "", prefix: str = "") -> set[str]:
@@ -79,57 +86,50 @@ def richest_patient(study: Study) -> Patient:
     )
 
 
-def section_visits(patient: Patient, assessment: int) -> list[Visit]:
+def section_visits(pk: int, assessment: int) -> list[Visit]:
     """Each section's form as a page of its own; a record's edit and the confirmation of its
     deletion once, their templates being the same for every section."""
-    visits = []
-    for section in SECTIONS.values():
-        route = "web:section-add" if section.many else "web:section-edit"
-        path = reverse(route, kwargs={"pk": patient.pk, "section": section.name})
-        visits.append(Visit(f"{section.name}-{route.rsplit('-', 1)[1]}", route, path, "clinician"))
-    for route in ("web:section-item-edit", "web:section-item-delete"):
-        kwargs = {"pk": patient.pk, "section": "daily_assessments", "item": assessment}
-        name = f"daily_assessments-{route.rsplit('-', 1)[1]}"
-        visits.append(Visit(name, route, reverse(route, kwargs=kwargs), "clinician"))
-    return visits
+    visits = [
+        visit(f"{name}-add", "web:section-add", "clinician", pk=pk, section=name)
+        if section.many
+        else visit(f"{name}-edit", "web:section-edit", "clinician", pk=pk, section=name)
+        for name, section in SECTIONS.items()
+    ]
+    item = {"pk": pk, "section": "daily_assessments", "item": assessment}
+    return visits + [
+        visit("daily_assessments-edit", "web:section-item-edit", "clinician", **item),
+        visit("daily_assessments-delete", "web:section-item-delete", "clinician", **item),
+    ]
 
 
 def all_visits(study: Study, patient: Patient, assessment: int) -> list[Visit]:
     """The pages to check; `assessment` is one of the patient's daily assessments."""
-    code = {"code": study.code}
-    pk = {"pk": patient.pk}
+    code, pk = study.code, patient.pk
+    clinician, coordinator = "clinician", "coordinator"
     return [
-        Visit("login", "login", reverse("login"), ""),
-        Visit("studies", "web:study-list", reverse("web:study-list"), "clinician"),
-        Visit(
-            "patient-list",
-            "web:patient-list",
-            reverse("web:patient-list", kwargs=code),
-            "clinician",
+        visit("login", "login", ""),
+        visit("login-errors", "login", "", submit="Log in"),
+        visit("studies", "web:study-list", clinician),
+        visit("patient-list", "web:patient-list", clinician, code=code),
+        visit("enrol", "web:patient-enrol", clinician, code=code),
+        visit("enrol-errors", "web:patient-enrol", clinician, code=code, submit="Enrol patient"),
+        visit("patient", "web:patient-detail", clinician, pk=pk),
+        visit("patient-coordinator", "web:patient-detail", coordinator, pk=pk),
+        visit("history", "web:patient-history", clinician, pk=pk),
+        *section_visits(pk, assessment),
+        visit(
+            "infusions-errors",
+            "web:section-add",
+            clinician,
+            pk=pk,
+            section="infusions",
+            submit="Save",
         ),
-        Visit("enrol", "web:patient-enrol", reverse("web:patient-enrol", kwargs=code), "clinician"),
-        Visit(
-            "patient", "web:patient-detail", reverse("web:patient-detail", kwargs=pk), "clinician"
+        visit("queries", "web:study-queries", coordinator, code=code),
+        visit(
+            "dashboard", "analytics-dashboard", coordinator, code=code, query="?by=prior_allo_hct"
         ),
-        Visit(
-            "history", "web:patient-history", reverse("web:patient-history", kwargs=pk), "clinician"
-        ),
-        *section_visits(patient, assessment),
-        Visit(
-            "queries", "web:study-queries", reverse("web:study-queries", kwargs=code), "coordinator"
-        ),
-        Visit(
-            "dashboard",
-            "analytics-dashboard",
-            reverse("analytics-dashboard", kwargs=code) + "?by=prior_allo_hct",
-            "coordinator",
-        ),
-        Visit(
-            "admin-delete",
-            "admin:registry_patient_delete",
-            reverse("admin:registry_patient_delete", args=[patient.pk]),
-            "coordinator",
-        ),
+        visit("admin-delete", "admin:registry_patient_delete", coordinator, object_id=pk),
     ]
 
 
@@ -215,6 +215,10 @@ def test_every_page_passes_axe_at_both_widths(signed_in_page, study):
         response = page.goto(visit.path)
         assert response.ok, f"{visit.path} answered {response.status}"
         settled(page)
+        if visit.submit:
+            page.get_by_role("button", name=visit.submit, exact=True).click()
+            expect(page.locator(".error-summary")).to_be_visible()
+            settled(page)
         for width, height in WIDTHS.items():
             page.set_viewport_size({"width": width, "height": height})
             page.screenshot(path=SCREENSHOTS / f"a11y-{visit.name}-{width}.png", full_page=True)
