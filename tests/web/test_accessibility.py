@@ -1,0 +1,244 @@
+"""Every page of our own passes axe-core at 1366 and 390 px: nothing critical, serious or
+moderate (issue #21). The Django admin's and the API docs' own pages are not ours; our
+template inside the admin is.
+
+axe-core is vendored in tests/web/vendor (see its README). Each page is saved as a
+screenshot under test-artifacts/screenshots/a11y-<page>-<width>.png.
+"""
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from playwright.sync_api import Page, expect
+
+from registry import queries
+from registry.access import membership_grant
+from registry.interchange.importer import cohort_import
+from registry.models import Patient, Role, Study
+from registry.web.sections import SECTIONS
+from tests.conftest import PASSWORD, user_with_role
+from tests.web.conftest import SCREENSHOTS
+
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+PUBLISHED = Path(__file__).parents[1] / "data" / "hcd19-published-cohort.json"
+WIDTHS = {1366: 900, 390: 844}
+# axe's "minor" (e.g. a redundant title) is left to judgement; these are not.
+FAILING_IMPACTS = {"critical", "serious", "moderate"}
+
+# The named routes a browser does not open as a page of its own, and where each is checked.
+NOT_PAGES = {
+    "healthz": "JSON for the load balancer",
+    "logout": "a POST from the top bar's button",
+    "web:enrolment-eligibility": "a POST whose verdict shows on the enrolment page",
+    "web:patient-eligibility": "a POST whose verdict shows in the eligibility form",
+    "web:query-open": "a POST from the patient page's queries",
+    "web:query-answer": "a POST from the patient page's queries",
+    "web:query-close": "a POST from the patient page's queries",
+    "web:patient-part": "the patient page's header and timeline, reloaded alone",
+    "web:grades": "the live grades in the daily assessment form",
+    "web:section-show": "a card of the patient page; a plain request goes to that page",
+    "analytics-dashboard-figure": "an image on the dashboard",
+}
+THIRD_PARTY_PREFIXES = ("admin/", "api/")
+
+
+@dataclass(frozen=True)
+class Visit:
+    name: str  # the screenshot's name
+    route: str  # the named route it covers
+    path: str
+    user: str  # "coordinator", "clinician", or "" for nobody signed in
+    submit: str = ""  # a button to press before the check, to show the form's errors
+
+
+def visit(
+    name: str, route: str, user: str, *, query: str = "", submit: str = "", **kwargs
+) -> Visit:
+    return Visit(name, route, reverse(route, kwargs=kwargs) + query, user, submit)
+
+
+def named_routes(patterns=None, namespace: str = "", prefix: str = "") -> set[str]:
+    """Every named route of our own, namespaced, outside the admin and the API."""
+    names = set()
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        route = prefix + str(pattern.pattern)
+        if route.startswith(THIRD_PARTY_PREFIXES):
+            continue
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names |= named_routes(pattern.url_patterns, inner, route)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(namespace + pattern.name)
+    return names
+
+
+def richest_patient(study: Study) -> Patient:
+    """The patient with records in the most sections, so that each section's table shows."""
+    many = [section.name for section in SECTIONS.values() if section.many]
+    return max(
+        study.patients.order_by("pk"),
+        key=lambda patient: sum(getattr(patient, name).exists() for name in many),
+    )
+
+
+def section_visits(pk: int, assessment: int) -> list[Visit]:
+    """Each section's form as a page of its own; a record's edit and the confirmation of its
+    deletion once, their templates being the same for every section."""
+    visits = [
+        visit(f"{name}-add", "web:section-add", "clinician", pk=pk, section=name)
+        if section.many
+        else visit(f"{name}-edit", "web:section-edit", "clinician", pk=pk, section=name)
+        for name, section in SECTIONS.items()
+    ]
+    item = {"pk": pk, "section": "daily_assessments", "item": assessment}
+    return visits + [
+        visit("daily_assessments-edit", "web:section-item-edit", "clinician", **item),
+        visit("daily_assessments-delete", "web:section-item-delete", "clinician", **item),
+    ]
+
+
+def all_visits(study: Study, patient: Patient, assessment: int) -> list[Visit]:
+    """The pages to check; `assessment` is one of the patient's daily assessments."""
+    code, pk = study.code, patient.pk
+    clinician, coordinator = "clinician", "coordinator"
+    return [
+        visit("login", "login", ""),
+        visit("login-errors", "login", "", submit="Log in"),
+        visit("studies", "web:study-list", clinician),
+        visit("patient-list", "web:patient-list", clinician, code=code),
+        visit("enrol", "web:patient-enrol", clinician, code=code),
+        visit("enrol-errors", "web:patient-enrol", clinician, code=code, submit="Enrol patient"),
+        visit("patient", "web:patient-detail", clinician, pk=pk),
+        visit("patient-coordinator", "web:patient-detail", coordinator, pk=pk),
+        visit("history", "web:patient-history", clinician, pk=pk),
+        *section_visits(pk, assessment),
+        visit(
+            "infusions-errors",
+            "web:section-add",
+            clinician,
+            pk=pk,
+            section="infusions",
+            submit="Save",
+        ),
+        visit("queries", "web:study-queries", coordinator, code=code),
+        visit(
+            "dashboard", "analytics-dashboard", coordinator, code=code, query="?by=prior_allo_hct"
+        ),
+        visit("admin-delete", "admin:registry_patient_delete", coordinator, object_id=pk),
+    ]
+
+
+def test_the_visits_cover_every_page_of_our_own():
+    """A new page is visited, or said here not to be one."""
+    visited = {stop.route for stop in all_visits(Study(code="S"), Patient(pk=1), assessment=1)}
+    unchecked = named_routes() - visited - set(NOT_PAGES)
+    assert unchecked == set(), (
+        "visit these in all_visits, or say in NOT_PAGES why they are not pages"
+    )
+
+
+def axe_violations(page: Page) -> list[str]:
+    """axe-core's violations of a failing impact, one line each: rule, impact, targets."""
+    found = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+    )
+    return [
+        f"{rule['id']} ({rule['impact']}): {json.dumps([node['target'] for node in rule['nodes']])}"
+        for rule in found
+        if rule["impact"] in FAILING_IMPACTS
+    ]
+
+
+def problems(page: Page, width: int) -> list[str]:
+    """axe's violations, and a page wider than the screen: that one scrolls sideways whole
+    (WCAG 1.4.10, which axe does not check), where only a wide table should."""
+    found = axe_violations(page)
+    page_width = page.evaluate("document.documentElement.scrollWidth")
+    if page_width > width:
+        found.append(f"the page is {page_width} px wide")
+    return found
+
+
+@pytest.fixture
+def signed_in_page(browser, live_server) -> Iterator[Callable[[str], Page]]:
+    """A page signed in as `user` (or as nobody), with axe-core loaded into every document.
+
+    axe goes in as an init script: the pages' Content-Security-Policy refuses a script
+    tag added to them, and axe must judge the page as the CSP lets it render."""
+    contexts = {}
+
+    def page_of(user: str) -> Page:
+        if user not in contexts:
+            context = browser.new_context(locale="en-GB", base_url=live_server.url)
+            context.add_init_script(path=AXE)
+            page = context.new_page()
+            if user:
+                page.goto(reverse("login"))
+                page.get_by_label("Username").fill(user)
+                page.get_by_label("Password").fill(PASSWORD)
+                page.get_by_role("button", name="Log in").click()
+                expect(page.get_by_role("heading", name="Studies")).to_be_visible()
+            contexts[user] = page
+        return contexts[user]
+
+    yield page_of
+    for page in contexts.values():
+        page.context.close()
+
+
+@pytest.fixture
+def study(transactional_db) -> Study:
+    """The published cohort, marked synthetic so that its banner shows on every page, with a
+    clinician at every site, a coordinator, and a query open and one answered."""
+    study = cohort_import(data=json.loads(PUBLISHED.read_text())).study
+    study.is_synthetic = True
+    study.save(update_fields=["is_synthetic"])
+    clinician = User.objects.create_user("clinician", password=PASSWORD)
+    membership_grant(user=clinician, study=study, role=Role.CLINICIAN, sites=study.sites.all())
+    coordinator = user_with_role("coordinator", Role.COORDINATOR, study.sites.first())
+    patient = richest_patient(study)
+    for field in ("infusions[0].cells_per_kg", "last_contact_date"):
+        asked = queries.query_open(
+            patient=patient, field=field, question="Source document?", user=coordinator
+        )
+    queries.query_answer(query=asked, answer="Checked against the chart", user=clinician)
+    return study
+
+
+def settled(page: Page) -> None:
+    """Waits for the page's images and the requests htmx sends as it loads (the history)."""
+    page.wait_for_load_state("load")
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+
+
+def show(page: Page, stop: Visit) -> None:
+    """Opens the visit's page at the wider width, with its form's errors if it asks for them."""
+    page.set_viewport_size({"width": 1366, "height": 900})
+    response = page.goto(stop.path)
+    assert response.ok, f"{stop.path} answered {response.status}"
+    settled(page)
+    if stop.submit:
+        page.get_by_role("button", name=stop.submit, exact=True).click()
+        expect(page.locator(".error-summary")).to_be_visible()
+        settled(page)
+
+
+@pytest.mark.browser
+def test_every_page_passes_axe_at_both_widths(signed_in_page, study):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    patient = richest_patient(study)
+    assessment = patient.daily_assessments.order_by("pk").first().pk
+    failures = []
+    for stop in all_visits(study, patient, assessment):
+        page = signed_in_page(stop.user)
+        show(page, stop)
+        for width, height in WIDTHS.items():
+            page.set_viewport_size({"width": width, "height": height})
+            page.screenshot(path=SCREENSHOTS / f"a11y-{stop.name}-{width}.png", full_page=True)
+            failures += [f"{stop.name} at {width} px: {f}" for f in problems(page, width)]
+    assert failures == [], "\n".join(failures)
