@@ -158,8 +158,13 @@ def _save_sites(study: registry.Study, codes: set[str], user) -> dict[str, regis
 
 
 def _save_patients(study, sites, document: CohortDocument, user, now) -> tuple[set, set]:
-    """Create the new patients and change those whose own values differ; the ids of each."""
-    stored = {patient.subject_id: patient for patient in study.patients.all()}
+    """Create the new patients and change those whose own values differ; the ids of each.
+
+    The study's patients are locked, in one order, until the import commits: a clinician's
+    save (services.record_save locks its patient first) waits for the import, or the import
+    for it, so neither overwrites the other's write at the same version."""
+    patients = study.patients.select_for_update().order_by("pk")
+    stored = {patient.subject_id: patient for patient in patients}
     new, changed = [], []
     for records in document.patients:
         patient = records.patient
