@@ -17,8 +17,8 @@ from rest_framework.utils.encoders import JSONEncoder
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
-# Answers larger than this are kept gzip-compressed, at a level that shrinks the analysis
-# dataset of a hundred thousand patients (119 MB of JSON) to 11 MB in 0.4 s.
+# Answers larger than this are kept gzip-compressed, at a level that shrinks a large
+# analysis dataset about tenfold while compressing far faster than the higher levels.
 COMPRESS_OVER = 1 << 20
 COMPRESS_LEVEL = 3
 _DRF_ENCODER = JSONEncoder()

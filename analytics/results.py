@@ -171,8 +171,8 @@ def _selected(kept: frames.KeptFrame, study: Study, request: AnalysisRequest) ->
 
 
 def _rows(frame: pd.DataFrame, chosen: np.ndarray) -> pd.DataFrame:
-    # Picking rows copies the frame: 30 ms for a hundred thousand patients, not spent when
-    # every row is picked, as for a user who reads every site.
+    # Picking rows copies the frame, a cost not worth paying when every row is picked, as
+    # for a user who reads every site.
     return frame if chosen.all() else frame[chosen]
 
 

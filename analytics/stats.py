@@ -230,8 +230,7 @@ def logrank_p(
 ) -> float | None:
     """Log-rank test across all groups (any hashable labels); None with fewer than two, or
     without any event (no information: R's survdiff gives NA, not 1)."""
-    # As integer codes: lifelines groups text labels several times slower (at 100,000
-    # patients, 80 ms instead of 20).
+    # As integer codes: lifelines groups text labels several times slower.
     codes, labels = pd.factorize(np.asarray(groups, dtype=object))
     if len(labels) < 2 or not np.any(events):
         return None

@@ -14,5 +14,5 @@ import_module(settings.ROOT_URLCONF)
 
 # What start-up made (Django, the views, pandas, lifelines, matplotlib: some 250,000 objects)
 # lives as long as the worker. Left to the garbage collector, its full passes walk all of
-# it every few dozen requests, 80 to 150 ms each, the worst of a worker's latencies.
+# it every few dozen requests, the worst of a worker's latencies.
 gc.freeze()

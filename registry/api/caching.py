@@ -20,7 +20,7 @@ everything the answer depends on, read afresh for every request:
   room and share the details, and after a write the pages made anew are made of details
   of which the write changed one at most. A list's count is kept until a patient, or a
   record of a section its filters read, is written: writes to the other sections leave it
-  (counting 100,000 patients takes 20 to 150 ms).
+  (counting a large study's patients costs more than the rest of the page).
 
 Users who read the same sites share the pages: nothing else of theirs is in the answer.
 An answer asked for in another form than plain JSON (the browsable API, indented JSON) is

@@ -191,8 +191,9 @@ class RegistrySerializer(serializers.ModelSerializer):
     @property
     def _readers(self) -> list[tuple[str, Callable]]:
         # Made once per class, not per serializer: building a patient's fields and those of
-        # its ten nested sections at every request cost an uncached detail some 2 ms of its
-        # 25. What the fields say of a value depends on the class alone, never on the request.
+        # its ten nested sections at every request was a noticeable part of an uncached
+        # detail. What the fields say of a value depends on the class alone, never on the
+        # request.
         cls = type(self)
         readers = _READERS.get(cls)
         if readers is None:

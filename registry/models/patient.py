@@ -104,9 +104,9 @@ class Patient(models.Model):
     updated = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     # Kept from the course (kept_from_course) for the patient list to filter and order by:
-    # reading the sections of every patient of a study for each page (a subquery per
-    # patient) cost PostgreSQL up to 170 ms at 100,000 patients. Not in the history: they
-    # are the sections', which have their own.
+    # reading the sections of every patient of a study for each page would cost a
+    # subquery per patient. Not in the history: they are the sections', which have their
+    # own.
     first_infusion_date = models.DateField(null=True, editable=False, db_index=True)
     # Null, not "": not assessed from day 21 to 45, the API's null, is no response status.
     d30_status = models.CharField(  # noqa: DJ001
@@ -145,8 +145,7 @@ class Patient(models.Model):
         indexes = [
             # What the list's filters read (registry.api.filters, registry.web.filters):
             # a filtered count of a study's patients reads this index alone, a quarter of
-            # the table's size (100,000 patients, day-30 CR with a prior allo-HCT: 2 ms,
-            # against 14 for the table).
+            # the table's size.
             models.Index(
                 fields=[
                     "study",
@@ -168,8 +167,8 @@ class Patient(models.Model):
             # study reads no table rows to get there.
             models.Index(fields=["study", "subject_id", "site", "id"], name="patient_list_idx"),
             # The same for a list sorted by one of the web list's columns, then by study id
-            # (registry.sorting), either way: sorting a study's patients for each page took
-            # 20 to 45 ms for 100,000 patients.
+            # (registry.sorting), either way: a page is read off the index instead of
+            # sorting the study's patients for each page.
             *(
                 models.Index(fields=["study", column, "subject_id", "site", "id"], name=name)
                 for column, name in SORTED_BY.items()
