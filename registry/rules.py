@@ -14,6 +14,8 @@ from registry.validators import latest_date
 
 RESPONSES = ("cr", "cri")
 DAY_SECTIONS = ("car_t_counts", "daily_assessments", "response_assessments")
+# The range of Lymphodepletion.days; a course read from a document may hold any number.
+MAX_LYMPHODEPLETION_DAYS = 14
 
 
 @dataclass(frozen=True)
@@ -63,17 +65,33 @@ def _enrolment(course: dict, protocol: Protocol) -> Iterator[Problem]:
             "lymphodepletion.start_date",
             f"Lymphodepletion cannot start before enrolment ({enrolled})",
         )
+    yield from _infusions_after_lymphodepletion(course)
     for path, infusion in _items(course, "infusions"):
         when = infusion.get("date")
-        if when and lymphodepletion and when <= lymphodepletion:
-            yield Problem(
-                f"{path}.date",
-                f"Infusion date must be after the start of lymphodepletion ({lymphodepletion})",
-            )
         if when and enrolled and when < enrolled:
             yield Problem(f"{path}.date", f"Infusion cannot be before enrolment ({enrolled})")
     if infused and born and infused <= born:
         yield Problem("birth_date", f"Date of birth must be before the infusion ({infused})")
+
+
+def _infusions_after_lymphodepletion(course: dict) -> Iterator[Problem]:
+    """The cells are given after lymphodepletion has ended (the seed protocol: three days
+    of fludarabine, with or without cyclophosphamide, before the infusion)."""
+    lymphodepletion = course.get("lymphodepletion") or {}
+    start, days = lymphodepletion.get("start_date"), lymphodepletion.get("days")
+    if not start:
+        return
+    # Without its number of days (or with one out of range, refused at its field) only the
+    # start is known; counting an out-of-range number of days could overflow a date.
+    if isinstance(days, int) and 1 <= days <= MAX_LYMPHODEPLETION_DAYS:
+        last = start + timedelta(days=days - 1)
+        rule = f"after the last day of lymphodepletion ({last}; {days} days from {start})"
+    else:
+        last, rule = start, f"after the start of lymphodepletion ({start})"
+    for path, infusion in _items(course, "infusions"):
+        when = infusion.get("date")
+        if when and when <= last:
+            yield Problem(f"{path}.date", f"Infusion date must be {rule}")
 
 
 def _prior_therapies(course: dict, protocol: Protocol) -> Iterator[Problem]:

@@ -123,7 +123,8 @@ def infusion_errors(client, patient, /, **fields) -> dict:
         ({"lot": 17}, "lot", "Must be text"),
         ({"dose": 240_000}, "dose", "Unknown field 'dose'"),
         ({"patient": 99}, "patient", "read-only"),
-        ({"date": "2020-01-09"}, "date", "after the start of lymphodepletion"),
+        ({"date": "2020-01-09"}, "date", "after the last day of lymphodepletion"),
+        ({"date": "2020-01-12"}, "date", "after the last day of lymphodepletion (2020-01-12"),
         ({"cells_per_kg": 600_000}, "cells_per_kg", "above the protocol's ceiling"),
     ],
 )

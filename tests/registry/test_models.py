@@ -3,7 +3,7 @@
 from datetime import date
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from registry import models
 from registry.course import deletion_problems
@@ -98,14 +98,35 @@ def test_it_refuses_a_death_before_the_infusion():
     assert errors_of(death)["date"] == ["death is before the infusion (2020-01-15)"]
 
 
-def test_it_refuses_an_infusion_on_the_day_lymphodepletion_starts():
+@pytest.mark.parametrize("day", [date(2020, 1, 10), date(2020, 1, 11), date(2020, 1, 12)])
+def test_it_refuses_an_infusion_during_lymphodepletion(day):
     patient = infused_patient()
     infusion = patient.infusions.get()
-    infusion.date = date(2020, 1, 10)
+    infusion.date = day
 
     assert errors_of(infusion)["date"] == [
-        "Infusion date must be after the start of lymphodepletion (2020-01-10)"
+        "Infusion date must be after the last day of lymphodepletion "
+        "(2020-01-12; 3 days from 2020-01-10)"
     ]
+
+
+def test_it_refuses_an_infusion_when_lymphodepletion_is_lengthened_over_it():
+    patient = infused_patient()
+    lymphodepletion = patient.lymphodepletion
+    lymphodepletion.days = 6
+
+    assert errors_of(lymphodepletion)[NON_FIELD_ERRORS] == [
+        "Infusion date must be after the last day of lymphodepletion "
+        "(2020-01-15; 6 days from 2020-01-10)"
+    ]
+
+
+def test_it_accepts_an_infusion_the_day_after_lymphodepletion():
+    patient = infused_patient()
+    infusion = patient.infusions.get()
+    infusion.date = date(2020, 1, 13)
+
+    infusion.full_clean()
 
 
 def test_it_refuses_a_dose_above_the_ceiling_after_a_transplant():

@@ -65,7 +65,20 @@ MISTAKES = [
         "lymphodepletion.start_date",
         date(2020, 1, 15),
         "infusions[0].date",
-        "Infusion date must be after the start of lymphodepletion (2020-01-15)",
+        "Infusion date must be after the last day of lymphodepletion "
+        "(2020-01-17; 3 days from 2020-01-15)",
+    ),
+    (
+        "lymphodepletion.start_date",
+        date(2020, 1, 13),
+        "infusions[0].date",
+        "after the last day of lymphodepletion (2020-01-15; 3 days from 2020-01-13)",
+    ),
+    (
+        "lymphodepletion.days",
+        6,
+        "infusions[0].date",
+        "after the last day of lymphodepletion (2020-01-15; 6 days from 2020-01-10)",
     ),
     ("prior_therapies.0.date", date(2020, 1, 20), "prior_therapies[0].date", "before the infusion"),
     (

@@ -667,13 +667,14 @@ MISTAKES = [
     (
         "infusions",
         {
-            "date": "2020-01-10",
+            "date": "2020-01-11",
             "product": "humanized_cd19",
             "weight_kg": "60",
             "cells_per_kg": "1000",
         },
         "date",
-        "Infusion date must be after the start of lymphodepletion (2020-01-10)",
+        "Infusion date must be after the last day of lymphodepletion "
+        "(2020-01-12; 3 days from 2020-01-10)",
     ),
     (
         "infusions",
