@@ -99,15 +99,21 @@ def _read_patients(patients: object, protocol: Protocol, problems: list[Problem]
         if records is None:
             continue
         subject = records.patient.subject_id
-        if subject in seen:
-            problems.append(
-                Problem(
-                    f"{path}.study_id", f"Study id {subject!r} is already used by {seen[subject]}"
-                )
-            )
-        seen[subject] = path
+        # In any case, as the database's constraint on study ids compares them.
+        if subject.lower() in seen:
+            problems.append(_study_id_used(path, subject, *seen[subject.lower()]))
+        seen[subject.lower()] = (path, subject)
         read.append(records)
     return read
+
+
+def _study_id_used(path: str, subject: str, used_by: str, used_as: str) -> Problem:
+    message = f"Study id {subject!r} is already used by {used_by}"
+    if used_as != subject:
+        message += (
+            f" as {used_as!r}: study ids differing only in upper and lower case count as the same"
+        )
+    return Problem(f"{path}.study_id", message)
 
 
 def _read_patient(

@@ -3,6 +3,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
 from registry.choices import EventKind, PriorTherapyKind, ResponseStatus, Sex
@@ -132,8 +133,11 @@ class Patient(models.Model):
     class Meta:
         ordering = ["study", "subject_id"]
         constraints = [
+            # In any case: "demo-061" beside "DEMO-061" would be two patients to the
+            # registry and one to anyone reading them.
             models.UniqueConstraint(
-                fields=["study", "subject_id"],
+                "study",
+                Lower("subject_id"),
                 name="patient_study_id_unique_in_study",
                 violation_error_message="This study already has a patient with this study id",
             )

@@ -193,6 +193,29 @@ def test_it_refuses_a_study_id_twice_in_one_document():
     assert problems["patients[1].study_id"] == "Study id 'P01' is already used by patients[0]"
 
 
+def test_it_refuses_a_study_id_twice_in_one_document_in_another_case():
+    problems = problems_of(cohort(patient("P01"), patient("p01")))
+
+    assert problems["patients[1].study_id"] == (
+        "Study id 'p01' is already used by patients[0] as 'P01': "
+        "study ids differing only in upper and lower case count as the same"
+    )
+    assert stored_rows() == 0
+
+
+def test_it_refuses_a_study_id_the_study_has_in_another_case():
+    cohort_import(data=cohort(patient("P01")))
+    before = stored_rows()
+
+    problems = problems_of(cohort(patient("P02"), patient("p01")))
+
+    assert problems == {
+        "patients[1].study_id": "Study id 'p01' cannot be used: the study has 'P01', "
+        "and study ids differing only in upper and lower case count as the same"
+    }
+    assert stored_rows() == before
+
+
 @pytest.mark.parametrize(
     ("document", "path"),
     [

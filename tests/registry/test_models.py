@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, transaction
 
 from registry import models
 from registry.course import deletion_problems
@@ -219,6 +220,35 @@ def test_it_refuses_a_study_id_used_twice_in_a_study():
     twin = models.Patient(study=patient.study, site=patient.site, subject_id="P01")
 
     assert errors_of(twin)["__all__"] == ["This study already has a patient with this study id"]
+
+
+def study_id_taken() -> str:
+    constraint = next(
+        c for c in models.Patient._meta.constraints if c.name == "patient_study_id_unique_in_study"
+    )
+    return constraint.violation_error_message
+
+
+def test_it_refuses_a_study_id_differing_only_in_case():
+    patient = factories.PatientFactory(subject_id="DEMO-061")
+    twin = models.Patient(study=patient.study, site=patient.site, subject_id="demo-061")
+
+    assert errors_of(twin)["__all__"] == [study_id_taken()]
+
+
+def test_the_database_refuses_a_study_id_differing_only_in_case():
+    patient = factories.PatientFactory(subject_id="DEMO-061")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        models.Patient.objects.create(study=patient.study, site=patient.site, subject_id="Demo-061")
+    assert models.Patient.objects.count() == 1
+
+
+def test_it_allows_the_same_study_id_in_another_study():
+    factories.PatientFactory(subject_id="DEMO-061")
+    other = factories.SiteFactory(study=factories.StudyFactory(code="OTHER"), code="X")
+
+    models.Patient(study=other.study, site=other, subject_id="demo-061").full_clean()
 
 
 def test_it_derives_total_cells_from_weight():

@@ -409,6 +409,15 @@ def test_it_refuses_a_study_id_the_study_already_has(signed_in, site):
     assert models.Patient.objects.count() == 1
 
 
+def test_it_refuses_a_study_id_the_study_has_in_another_case(signed_in, site):
+    factories.PatientFactory(site=site, subject_id="new-01")
+
+    html = enrol(signed_in, site).content.decode()
+
+    assert "This study already has a patient with this study id" in html
+    assert models.Patient.objects.count() == 1
+
+
 def test_it_rolls_the_patient_back_when_a_section_fails_once_the_patient_exists(
     signed_in, site, monkeypatch
 ):
