@@ -134,6 +134,14 @@ def _doses(course: dict, protocol: Protocol) -> Iterator[Problem]:
             )
 
 
+def last_contact_after_death(course: dict) -> date | None:
+    """Last contact once a death is recorded: the date of death, which it follows when the
+    death is recorded or moved (registry.services writes it); the course's own otherwise."""
+    deaths = _deaths(course)
+    died = deaths[0][1].get("date") if deaths else None
+    return died or course.get("last_contact_date")
+
+
 def _deaths(course: dict) -> list[tuple[str, dict]]:
     return [
         (path, event) for path, event in _items(course, "events") if event.get("kind") == "death"
@@ -188,7 +196,8 @@ def _after_death(course: dict, protocol: Protocol) -> Iterator[Problem]:
     if contact and contact != died:
         yield Problem(
             "last_contact_date",
-            f"For a patient who died, last contact is the date of death ({died})",
+            f"A death is recorded on {died}, so last contact is the date of death and moves "
+            "with it: to change it, change the date of the death",
         )
 
 

@@ -27,8 +27,9 @@ from django.dispatch import receiver
 from django.utils import timezone
 from simple_history.signals import pre_create_historical_record
 
+from registry.choices import EventKind
 from registry.course import deletion_problems
-from registry.models import Patient, Study
+from registry.models import FollowUpEvent, Patient, Study
 from registry.models.patient import kept_from_course
 
 REASON_FIELD = "change_reason"
@@ -37,6 +38,7 @@ REASON_MAX_LENGTH = 100
 REASON_REQUIRED = "A reason for change is required to change or delete a saved record"
 REASON_TOO_LONG = f"A reason for change has at most {REASON_MAX_LENGTH} characters"
 IMPORT_REASON = "cohort import"
+LAST_CONTACT_AT_DEATH = "Last contact follows the date of death"
 
 
 class EditConflict(ValidationError):
@@ -96,7 +98,22 @@ def record_save(
             _study_of(record).check_unlocked()
         _stamp(record, user, reason)
         record.save()
+        _last_contact_follows_death(record, user)
     return True
+
+
+def _last_contact_follows_death(record: models.Model, user) -> None:
+    """A death recorded or moved sets the patient's last contact to its date, so that it is
+    never typed twice (the course rules check the death against that last contact)."""
+    if not isinstance(record, FollowUpEvent) or record.kind != EventKind.DEATH:
+        return
+    patient = Patient.objects.select_for_update().get(pk=record.patient_id)
+    if patient.last_contact_date == record.date:
+        return
+    patient.last_contact_date = record.date
+    patient.version += 1
+    _stamp(patient, user, LAST_CONTACT_AT_DEATH)
+    patient.save()
 
 
 def record_delete(

@@ -15,7 +15,7 @@ from django.db.models import DateField
 from registry import models as registry
 from registry.course import record_fields
 from registry.interchange import schema
-from registry.rules import Problem, Protocol, course_problems
+from registry.rules import Problem, Protocol, course_problems, last_contact_after_death
 
 
 @dataclass
@@ -135,6 +135,8 @@ def _read_patient(
     if not item.get("infusions"):
         problems.append(Problem(f"{path}.infusions", "At least one infusion is required"))
     course = _course(records)
+    if not patient.last_contact_date:
+        patient.last_contact_date = course["last_contact_date"] = last_contact_after_death(course)
     problems += [Problem(f"{path}.{p.path}", p.message) for p in course_problems(course, protocol)]
     return records
 

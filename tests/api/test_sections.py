@@ -297,3 +297,16 @@ def test_it_refuses_to_delete_the_response_a_relapse_stands_on(editor_client):
         "A relapse needs an earlier response assessment of CR or CRi"
     ]
     assert patient.response_assessments.exists()
+
+
+def test_it_moves_last_contact_with_the_date_of_death(editor_client):
+    patient = full_course()
+    death = patient.events.get(kind="death")
+
+    response = editor_client.patch(
+        f"/api/v1/events/{death.pk}/", {"date": "2020-08-15"}, format="json"
+    )
+
+    assert response.status_code == 200, response.content
+    shown = editor_client.get(f"/api/v1/patients/{patient.pk}/").json()
+    assert shown["last_contact_date"] == "2020-08-15"

@@ -2,6 +2,7 @@
 
 import json
 from copy import deepcopy
+from datetime import date
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -294,3 +295,22 @@ def test_it_analyses_the_tables_after_a_large_import(
     statements = [query["sql"] for query in captured.captured_queries]
     analyses = [sql for sql in statements if sql.startswith("ANALYZE ")]
     assert len(analyses) == (analysed and connection.vendor == "postgresql")
+
+
+def test_it_takes_last_contact_from_the_date_of_death():
+    document = patient()
+    del document["last_contact_date"]
+
+    cohort_import(data=cohort(document))
+
+    assert models.Patient.objects.get().last_contact_date == date(2020, 8, 1)
+
+
+def test_it_refuses_last_contact_on_another_date_than_the_death():
+    problems = problems_of(cohort(patient(last_contact_date="2020-09-01")))
+
+    assert problems == {
+        "patients[0].last_contact_date": "A death is recorded on 2020-08-01, so last contact "
+        "is the date of death and moves with it: to change it, change the date of the death"
+    }
+    assert stored_rows() == 0

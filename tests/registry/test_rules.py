@@ -188,7 +188,10 @@ def test_it_requires_last_contact_on_the_date_of_death():
     problems = course_problems(course, PROTOCOL)
 
     assert [p.path for p in problems] == ["last_contact_date"]
-    assert "date of death (2020-07-01)" in problems[0].message
+    assert problems[0].message == (
+        "A death is recorded on 2020-07-01, so last contact is the date of death and moves "
+        "with it: to change it, change the date of the death"
+    )
 
 
 def test_it_checks_nothing_it_cannot_date():

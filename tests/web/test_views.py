@@ -596,6 +596,7 @@ def test_it_saves_a_section_and_tells_the_page_to_refresh(signed_in, patient):
     assert "Lymphodepletion: saved." in response.content.decode()
     assert json.loads(response["HX-Trigger-After-Settle"]) == {
         "courseChanged": {"section": "lymphodepletion"},
+        "reload-patient": {},
         "reload-eligibility": {},
         "reload-daily_assessments": {},
         "reload-toxicities": {},
@@ -611,6 +612,20 @@ def test_it_sends_a_plain_form_back_to_the_patient_page(signed_in, patient):
 
     assert response.url == url("patient-detail", patient.pk) + "#section-events"
     assert patient.events.get().description == "Blinatumomab"
+
+
+def test_it_sets_last_contact_from_a_death_and_shows_it_not_for_typing(signed_in, patient):
+    data = {"kind": "death", "date": "2020-07-01", "cause": "disease"}
+
+    response = signed_in.post(url("section-add", patient.pk, "events"), data, **HTMX)
+
+    assert "reload-patient" in json.loads(response["HX-Trigger-After-Settle"])
+    patient.refresh_from_db()
+    assert patient.last_contact_date == date(2020, 7, 1)
+    form = signed_in.get(url("section-edit", patient.pk, "patient"), **HTMX).context["form"]
+    assert form["last_contact_date"].value() == date(2020, 7, 1)
+    assert form.fields["last_contact_date"].disabled
+    assert "moves with the death's date" in form.fields["last_contact_date"].help_text
 
 
 def test_it_edits_a_list_record(signed_in, patient):
