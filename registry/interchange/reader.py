@@ -15,7 +15,13 @@ from django.db.models import DateField
 from registry import models as registry
 from registry.course import record_fields
 from registry.interchange import schema
-from registry.rules import Problem, Protocol, course_problems, last_contact_after_death
+from registry.rules import (
+    Problem,
+    Protocol,
+    course_problems,
+    grouped,
+    last_contact_after_death,
+)
 
 
 @dataclass
@@ -137,7 +143,9 @@ def _read_patient(
     course = _course(records)
     if not patient.last_contact_date:
         patient.last_contact_date = course["last_contact_date"] = last_contact_after_death(course)
-    problems += [Problem(f"{path}.{p.path}", p.message) for p in course_problems(course, protocol)]
+    problems += [
+        Problem(f"{path}.{p.path}", p.message) for p in grouped(course_problems(course, protocol))
+    ]
     return records
 
 

@@ -314,3 +314,23 @@ def test_it_refuses_last_contact_on_another_date_than_the_death():
         "is the date of death and moves with it: to change it, change the date of the death"
     }
     assert stored_rows() == 0
+
+
+def test_it_says_once_per_section_what_a_wrong_death_date_makes_of_the_rest():
+    document = patient()
+    document["events"][2]["date"] = document["last_contact_date"] = "2020-01-05"
+    document["daily_assessments"] = [
+        dict(document["daily_assessments"][0], day=day) for day in (1, 2, 3)
+    ]
+
+    problems = problems_of(cohort(document))
+
+    after = "would fall after the death (day -1, 2020-01-05)"
+    assert problems == {
+        "patients[0].events[2].date": "death is before the infusion (2020-01-06)",
+        "patients[0].events": "2 follow-up events would fall after the death (2020-01-05)",
+        "patients[0].car_t_counts": f"2 CAR-T counts {after}",
+        "patients[0].daily_assessments": f"3 daily assessments {after}",
+        "patients[0].response_assessments": f"1 response assessment {after}",
+    }
+    assert stored_rows() == 0

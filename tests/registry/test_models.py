@@ -186,7 +186,9 @@ def test_it_reports_a_record_made_wrong_by_a_new_one_on_the_form():
 
     errors = errors_of(death)
 
-    assert "Day 60 is after the death (day 46, 2020-03-01)" in errors["__all__"]
+    assert errors == {
+        "date": ["1 response assessment would fall after the death (day 46, 2020-03-01)"]
+    }
 
 
 def test_it_refuses_last_contact_before_the_last_event():

@@ -628,6 +628,24 @@ def test_it_sets_last_contact_from_a_death_and_shows_it_not_for_typing(signed_in
     assert "moves with the death's date" in form.fields["last_contact_date"].help_text
 
 
+def test_it_leads_with_the_fields_own_error_and_counts_what_follows_from_it(signed_in, patient):
+    for day in range(1, 15):
+        factories.DailyAssessmentFactory(patient=patient, day=day)
+    factories.CarTCountFactory(patient=patient, day=7)
+    data = {"kind": "death", "date": "2020-01-14", "cause": "disease"}
+
+    response = signed_in.post(url("section-add", patient.pk, "events"), data, **HTMX)
+
+    after = "would fall after the death (day -1, 2020-01-14)"
+    assert field_errors(response, "date") == [
+        "Death is before the infusion (2020-01-15)",
+        f"1 CAR-T count {after}",
+        f"14 daily assessments {after}",
+    ]
+    assert response.context["form"].non_field_errors() == []
+    assert not patient.events.exists()
+
+
 def test_it_edits_a_list_record(signed_in, patient):
     infusion = patient.infusions.get()
     data = {
