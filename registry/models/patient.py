@@ -95,7 +95,10 @@ class Patient(models.Model):
         null=True,
         blank=True,
         validators=[PlausibleDate("Date of last contact")],
-        help_text="Last date known alive, or the date of death",
+        help_text=(
+            "Last date known alive; once a death is recorded, the date of death, which "
+            "recording or moving the death sets"
+        ),
     )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
