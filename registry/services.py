@@ -11,6 +11,8 @@ rules: registry.interchange.importer). Each runs in one transaction and
 - requires a reason to change a stored value or to delete a record (optional on create);
 - validates the record (`full_clean`, which includes the course rules) and raises its
   version by one;
+- for a death recorded or moved, sets the patient's last contact to its date (a change of
+  the patient, with its own version and history row);
 - leaves a row in the record's history (django-simple-history) naming the user and the
   reason. Rows written by cascades (a patient's sections deleted with the patient) get the
   same user and reason.
