@@ -9,7 +9,7 @@ would store and puts each new problem next to its field.
 from django.forms.models import BaseInlineFormSet
 
 from registry.course import LIST_SECTIONS, protocol_of, record_fields, stored_course
-from registry.rules import course_problems
+from registry.rules import course_problems, last_contact_after_death
 
 
 class CourseCheck:
@@ -41,6 +41,9 @@ class CourseCheck:
             course[name] = records if name in LIST_SECTIONS else (records[0] if records else None)
             for index, form in enumerate(kept):
                 forms[f"{name}[{index}]" if name in LIST_SECTIONS else name] = form
+        if stored and stored.last_contact_date == self.patient.last_contact_date:
+            # Not typed on this page: last contact follows a death recorded or moved here.
+            course["last_contact_date"] = last_contact_after_death(course)
         found = []
         for problem in course_problems(course, protocol):
             if problem in before:

@@ -2,7 +2,7 @@
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
-from registry.rules import Problem, Protocol, course_problems
+from registry.rules import Problem, Protocol, course_problems, grouped, last_contact_after_death
 
 ONE_TO_ONE_SECTIONS = ("eligibility", "genetics", "lymphodepletion", "toxicities")
 LIST_SECTIONS = (
@@ -75,9 +75,13 @@ def validate_in_course(record) -> None:
     if stored:
         before = set(course_problems(stored_course(stored, records=records)[0], protocol))
     course, path = stored_course(stored or record, replacing=record, records=records)
+    if path:
+        # Saving a section: a death it records or moves takes last contact with it. The
+        # patient's own last contact is checked as typed.
+        course["last_contact_date"] = last_contact_after_death(course)
     added = [p for p in course_problems(course, protocol) if p not in before]
     if added:
-        raise ValidationError(_errors_by_field(added, path))
+        raise ValidationError(_errors_by_field(grouped(added, saved=path), path))
 
 
 def _stored_patient(record):
@@ -94,7 +98,8 @@ def _errors_by_field(problems: list[Problem], path: str) -> dict:
         field = problem.path.removeprefix(prefix) if problem.path.startswith(prefix) else None
         if field is None or "." in field or "[" in field:
             field = NON_FIELD_ERRORS
-        errors.setdefault(field, []).append(problem.message)
+        if problem.message not in errors.setdefault(field, []):
+            errors[field].append(problem.message)
     return errors
 
 

@@ -14,12 +14,30 @@ from registry.validators import latest_date
 
 RESPONSES = ("cr", "cri")
 DAY_SECTIONS = ("car_t_counts", "daily_assessments", "response_assessments")
+# The range of Lymphodepletion.days; a course read from a document may hold any number.
+MAX_LYMPHODEPLETION_DAYS = 14
 
 
 @dataclass(frozen=True)
 class Problem:
     path: str  # within the patient, e.g. "events[1].date"
     message: str
+    # A problem one field makes for other records (each day after a death): where that
+    # field is saved they are said once per section with a count (`grouped`), e.g.
+    # "14 daily assessments would fall after the death (...)".
+    cause: str = ""  # the path of that field
+    consequence: str = ""  # what the records of a group have in common
+
+
+# What a record of a list section is called in a count of them.
+RECORD_NAMES = {
+    "prior_therapies": ("prior therapy", "prior therapies"),
+    "infusions": ("infusion", "infusions"),
+    "car_t_counts": ("CAR-T count", "CAR-T counts"),
+    "daily_assessments": ("daily assessment", "daily assessments"),
+    "response_assessments": ("response assessment", "response assessments"),
+    "events": ("follow-up event", "follow-up events"),
+}
 
 
 @dataclass(frozen=True)
@@ -40,6 +58,35 @@ def course_problems(course: dict, protocol: Protocol) -> list[Problem]:
         _days_to_come,
     )
     return [problem for check in checks for problem in check(course, protocol)]
+
+
+def grouped(problems: list[Problem], saved: str | None = None) -> list[Problem]:
+    """The problems without repeats, those a field makes for other records said once per
+    section of those records with their count; first the others, in their order.
+
+    Where a record is saved (`saved`, its path; "" for the patient's own fields) its own
+    problems are said one by one and a group is said at the field causing it; for a whole
+    course (saved None) a group is said at its section.
+    """
+    kept, groups = [], {}
+    for problem in problems:
+        if problem.cause and not (saved is not None and _within(problem.path, saved)):
+            section = problem.path.partition("[")[0]
+            groups.setdefault((problem.cause, section, problem.consequence), []).append(problem)
+        elif problem not in kept:
+            kept.append(problem)
+    for (cause, section, consequence), members in groups.items():
+        one, many = RECORD_NAMES.get(section, (section, section))
+        count = len({member.path.partition(".")[0] for member in members})
+        at = cause if saved is not None else section
+        kept.append(Problem(at, f"{count} {one if count == 1 else many} {consequence}"))
+    return kept
+
+
+def _within(path: str, record: str) -> bool:
+    if record == "":
+        return "." not in path and "[" not in path
+    return path.startswith(f"{record}.")
 
 
 def first_infusion_date(course: dict) -> date | None:
@@ -63,17 +110,33 @@ def _enrolment(course: dict, protocol: Protocol) -> Iterator[Problem]:
             "lymphodepletion.start_date",
             f"Lymphodepletion cannot start before enrolment ({enrolled})",
         )
+    yield from _infusions_after_lymphodepletion(course)
     for path, infusion in _items(course, "infusions"):
         when = infusion.get("date")
-        if when and lymphodepletion and when <= lymphodepletion:
-            yield Problem(
-                f"{path}.date",
-                f"Infusion date must be after the start of lymphodepletion ({lymphodepletion})",
-            )
         if when and enrolled and when < enrolled:
             yield Problem(f"{path}.date", f"Infusion cannot be before enrolment ({enrolled})")
     if infused and born and infused <= born:
         yield Problem("birth_date", f"Date of birth must be before the infusion ({infused})")
+
+
+def _infusions_after_lymphodepletion(course: dict) -> Iterator[Problem]:
+    """The cells are given after lymphodepletion has ended (the seed protocol: three days
+    of fludarabine, with or without cyclophosphamide, before the infusion)."""
+    lymphodepletion = course.get("lymphodepletion") or {}
+    start, days = lymphodepletion.get("start_date"), lymphodepletion.get("days")
+    if not start:
+        return
+    # Without its number of days (or with one out of range, refused at its field) only the
+    # start is known; counting an out-of-range number of days could overflow a date.
+    if isinstance(days, int) and 1 <= days <= MAX_LYMPHODEPLETION_DAYS:
+        last = start + timedelta(days=days - 1)
+        rule = f"after the last day of lymphodepletion ({last}; {days} days from {start})"
+    else:
+        last, rule = start, f"after the start of lymphodepletion ({start})"
+    for path, infusion in _items(course, "infusions"):
+        when = infusion.get("date")
+        if when and when <= last:
+            yield Problem(f"{path}.date", f"Infusion date must be {rule}")
 
 
 def _prior_therapies(course: dict, protocol: Protocol) -> Iterator[Problem]:
@@ -116,6 +179,17 @@ def _doses(course: dict, protocol: Protocol) -> Iterator[Problem]:
             )
 
 
+def last_contact_after_death(course: dict) -> date | None:
+    """Last contact once a death is recorded: the date of death, which it follows when the
+    death is recorded or moved (registry.services writes it); the course's own otherwise."""
+    return _death_date(course) or course.get("last_contact_date")
+
+
+def _death_date(course: dict) -> date | None:
+    deaths = _deaths(course)
+    return deaths[0][1].get("date") if deaths else None
+
+
 def _deaths(course: dict) -> list[tuple[str, dict]]:
     return [
         (path, event) for path, event in _items(course, "events") if event.get("kind") == "death"
@@ -152,31 +226,40 @@ def _after_death(course: dict, protocol: Protocol) -> Iterator[Problem]:
     deaths = _deaths(course)
     if not deaths or not deaths[0][1].get("date"):
         return
-    died = deaths[0][1]["date"]
+    died, cause = deaths[0][1]["date"], f"{deaths[0][0]}.date"
+    after = f"would fall after the death ({died})"
     for path, event in _items(course, "events"):
         if event.get("date") and event["date"] > died:
-            yield Problem(f"{path}.date", f"Nothing can happen after the death ({died})")
+            yield Problem(
+                f"{path}.date", f"Nothing can happen after the death ({died})", cause, after
+            )
     infused = first_infusion_date(course)
     if infused:
         death_day = (died - infused).days
+        after = f"would fall after the death (day {death_day}, {died})"
         for section in DAY_SECTIONS:
             for path, item in _items(course, section):
                 if item.get("day") is not None and item["day"] > death_day:
                     yield Problem(
                         f"{path}.day",
                         f"Day {item['day']} is after the death (day {death_day}, {died})",
+                        cause,
+                        after,
                     )
     contact = course.get("last_contact_date")
     if contact and contact != died:
         yield Problem(
             "last_contact_date",
-            f"For a patient who died, last contact is the date of death ({died})",
+            f"A death is recorded on {died}, so last contact is the date of death and moves "
+            "with it: to change it, change the date of the death",
         )
 
 
 def _last_contact(course: dict, protocol: Protocol) -> Iterator[Problem]:
     contact = course.get("last_contact_date")
-    if not contact:
+    # Last contact at the death is checked as the death: after the infusion, with nothing
+    # after it (`_events`, `_after_death`), not a second time in other words.
+    if not contact or contact == _death_date(course):
         return
     dated = [event["date"] for event in course.get("events") or [] if event.get("date")]
     infused = first_infusion_date(course)

@@ -12,6 +12,8 @@ on the record as stored (the API's PUT and PATCH). Each runs in one transaction 
 - requires a reason to change a stored value or to delete a record (optional on create);
 - validates the record (`full_clean`, which includes the course rules) and raises its
   version by one;
+- for a death recorded or moved, sets the patient's last contact to its date (a change of
+  the patient, with its own version and history row);
 - leaves a row in the record's history (django-simple-history) naming the user and the
   reason. Rows written by cascades (a patient's sections deleted with the patient) get the
   same user and reason.
@@ -28,8 +30,9 @@ from django.dispatch import receiver
 from django.utils import timezone
 from simple_history.signals import pre_create_historical_record
 
+from registry.choices import EventKind
 from registry.course import deletion_problems
-from registry.models import Patient, Study
+from registry.models import FollowUpEvent, Patient, Study
 from registry.models.patient import kept_from_course
 
 REASON_FIELD = "change_reason"
@@ -39,6 +42,7 @@ REASON_REQUIRED = "A reason for change is required to change or delete a saved r
 REASON_TOO_LONG = f"A reason for change has at most {REASON_MAX_LENGTH} characters"
 REASON_WITH_NUL = "A reason for change must not contain a NUL character"
 IMPORT_REASON = "cohort import"
+LAST_CONTACT_AT_DEATH = "Last contact follows the date of death"
 
 
 class EditConflict(ValidationError):
@@ -98,6 +102,7 @@ def record_save(
             _study_of(record).check_unlocked()
         _stamp(record, user, reason)
         record.save()
+        _last_contact_follows_death(record, user)
     return True
 
 
@@ -122,6 +127,20 @@ def record_update(
             setattr(stored, name, value)
         record_save(record=stored, user=user, reason=reason, version=version)
     return stored
+
+
+def _last_contact_follows_death(record: models.Model, user) -> None:
+    """A death recorded or moved sets the patient's last contact to its date, so that it is
+    never typed twice (the course rules check the death against that last contact)."""
+    if not isinstance(record, FollowUpEvent) or record.kind != EventKind.DEATH:
+        return
+    patient = Patient.objects.select_for_update().get(pk=record.patient_id)
+    if patient.last_contact_date == record.date:
+        return
+    patient.last_contact_date = record.date
+    patient.version += 1
+    _stamp(patient, user, LAST_CONTACT_AT_DEATH)
+    patient.save()
 
 
 def record_delete(

@@ -86,6 +86,7 @@ def cohort_import(*, data: object, user: AbstractBaseUser | None = None) -> Impo
     stored = _study_for(data)
     _refuse_if_locked(stored)
     document = read_document(data, protocol_of(stored))
+    _refuse_study_ids_in_another_case(stored, document)
     user = user if user is not None and user.is_authenticated else None
     with transaction.atomic(), attributed_to(user, IMPORT_REASON):
         study = _save_study(document.study)
@@ -134,6 +135,27 @@ def _refuse_if_locked(study: registry.Study) -> None:
         study.check_unlocked()
     except ValidationError as error:
         raise DocumentRejected([Problem("study.code", error.messages[0])]) from None
+
+
+def _refuse_study_ids_in_another_case(study: registry.Study, document: CohortDocument) -> None:
+    """A patient is updated by its study id as stored; the same id in another case would be
+    a second patient, which the database's constraint on study ids refuses."""
+    if study.pk is None:
+        return
+    stored = {
+        subject.lower(): subject for subject in study.patients.values_list("subject_id", flat=True)
+    }
+    problems = [
+        Problem(
+            f"patients[{index}].study_id",
+            f"Study id {subject!r} cannot be used: the study has {stored[subject.lower()]!r}, "
+            "and study ids differing only in upper and lower case count as the same",
+        )
+        for index, subject in enumerate(records.patient.subject_id for records in document.patients)
+        if stored.get(subject.lower(), subject) != subject
+    ]
+    if problems:
+        raise DocumentRejected(problems)
 
 
 def _save_study(fields: dict) -> registry.Study:

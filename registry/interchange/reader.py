@@ -16,7 +16,13 @@ from registry import models as registry
 from registry.course import record_fields
 from registry.interchange import schema
 from registry.jsontext import NUL_REFUSED, nul_paths
-from registry.rules import Problem, Protocol, course_problems
+from registry.rules import (
+    Problem,
+    Protocol,
+    course_problems,
+    grouped,
+    last_contact_after_death,
+)
 
 
 @dataclass
@@ -109,15 +115,21 @@ def _read_patients(patients: object, protocol: Protocol, problems: list[Problem]
         if records is None:
             continue
         subject = records.patient.subject_id
-        if subject in seen:
-            problems.append(
-                Problem(
-                    f"{path}.study_id", f"Study id {subject!r} is already used by {seen[subject]}"
-                )
-            )
-        seen[subject] = path
+        # In any case, as the database's constraint on study ids compares them.
+        if subject.lower() in seen:
+            problems.append(_study_id_used(path, subject, *seen[subject.lower()]))
+        seen[subject.lower()] = (path, subject)
         read.append(records)
     return read
+
+
+def _study_id_used(path: str, subject: str, used_by: str, used_as: str) -> Problem:
+    message = f"Study id {subject!r} is already used by {used_by}"
+    if used_as != subject:
+        message += (
+            f" as {used_as!r}: study ids differing only in upper and lower case count as the same"
+        )
+    return Problem(f"{path}.study_id", message)
 
 
 def _read_patient(
@@ -139,7 +151,11 @@ def _read_patient(
     if not item.get("infusions"):
         problems.append(Problem(f"{path}.infusions", "At least one infusion is required"))
     course = _course(records)
-    problems += [Problem(f"{path}.{p.path}", p.message) for p in course_problems(course, protocol)]
+    if not patient.last_contact_date:
+        patient.last_contact_date = course["last_contact_date"] = last_contact_after_death(course)
+    problems += [
+        Problem(f"{path}.{p.path}", p.message) for p in grouped(course_problems(course, protocol))
+    ]
     return records
 
 

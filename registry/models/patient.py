@@ -3,6 +3,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
 from registry.choices import EventKind, PriorTherapyKind, ResponseStatus, Sex
@@ -98,7 +99,10 @@ class Patient(models.Model):
         null=True,
         blank=True,
         validators=[PlausibleDate("Date of last contact")],
-        help_text="Last date known alive, or the date of death",
+        help_text=(
+            "Last date known alive; once a death is recorded, the date of death, which "
+            "recording or moving the death sets"
+        ),
     )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
@@ -136,8 +140,11 @@ class Patient(models.Model):
     class Meta:
         ordering = ["study", "subject_id"]
         constraints = [
+            # In any case: "demo-061" beside "DEMO-061" would be two patients to the
+            # registry and one to anyone reading them.
             models.UniqueConstraint(
-                fields=["study", "subject_id"],
+                "study",
+                Lower("subject_id"),
                 name="patient_study_id_unique_in_study",
                 violation_error_message=STUDY_ID_TAKEN,
             )

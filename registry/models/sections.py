@@ -8,6 +8,7 @@ from registry import choices, grading
 from registry.course import validate_in_course
 from registry.eligibility import Verdict, eligibility_verdict
 from registry.models.patient import Patient
+from registry.rules import MAX_LYMPHODEPLETION_DAYS
 from registry.validators import PlausibleDate, between, coded, grade, not_negative, percent
 
 
@@ -191,7 +192,10 @@ class Lymphodepletion(Section):
         help_text="0 when not given",
     )
     days = models.PositiveSmallIntegerField(
-        "number of days", null=True, blank=True, validators=between(1, 14, "Lymphodepletion days")
+        "number of days",
+        null=True,
+        blank=True,
+        validators=between(1, MAX_LYMPHODEPLETION_DAYS, "Lymphodepletion days"),
     )
 
     course_path = "lymphodepletion"

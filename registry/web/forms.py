@@ -70,6 +70,13 @@ class PatientForm(RegistryForm):
         self.fields["study"].disabled = True
         self.fields["site"].queryset = sites
         self.fields["site"].empty_label = "Choose a site"
+        if self.instance.pk and self.instance.died:
+            # Set by the death (registry.services): shown, never typed a second time.
+            contact = self.fields["last_contact_date"]
+            contact.disabled = True
+            contact.help_text = (
+                "The date of death: it moves with the death's date, changed in Follow-up events"
+            )
 
 
 class EligibilityForm(RegistryForm):

@@ -40,7 +40,8 @@ class Section:
 SECTIONS = {
     section.name: section
     for section in (
-        Section("patient", "Patient", forms.PatientForm),
+        # Reloads for its last contact, which follows a death recorded in the events.
+        Section("patient", "Patient", forms.PatientForm, refreshes=True),
         Section(
             "eligibility",
             "Eligibility",

@@ -334,6 +334,16 @@ def test_it_tells_a_clinician_nothing_of_a_patient_at_a_site_they_do_not_see(nei
     assert models.Patient.objects.count() == 1
 
 
+def test_it_refuses_a_study_id_used_in_the_study_in_another_case(editor_client):
+    factories.PatientFactory(subject_id="DEMO-061")
+    response = editor_client.post(
+        URL, {"study": "HCD19", "site": "BOREN", "study_id": "demo-061"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"non_field_errors": [STUDY_ID_TAKEN]}
+    assert models.Patient.objects.count() == 1
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

@@ -123,7 +123,8 @@ def infusion_errors(client, patient, /, **fields) -> dict:
         ({"lot": 17}, "lot", "Must be text"),
         ({"dose": 240_000}, "dose", "Unknown field 'dose'"),
         ({"patient": 99}, "patient", "read-only"),
-        ({"date": "2020-01-09"}, "date", "after the start of lymphodepletion"),
+        ({"date": "2020-01-09"}, "date", "after the last day of lymphodepletion"),
+        ({"date": "2020-01-12"}, "date", "after the last day of lymphodepletion (2020-01-12"),
         ({"cells_per_kg": 600_000}, "cells_per_kg", "above the protocol's ceiling"),
     ],
 )
@@ -296,3 +297,36 @@ def test_it_refuses_to_delete_the_response_a_relapse_stands_on(editor_client):
         "A relapse needs an earlier response assessment of CR or CRi"
     ]
     assert patient.response_assessments.exists()
+
+
+def test_it_leads_with_the_fields_own_error_and_counts_what_follows_from_it(editor_client):
+    patient = full_course()
+    patient.events.get(kind="death").delete()
+    death = {"kind": "death", "date": "2020-01-14", "cause": "disease"}
+
+    response = editor_client.post(section_url(patient, "events"), death, format="json")
+
+    assert response.status_code == 400, response.content
+    after = "would fall after the death (day -1, 2020-01-14)"
+    assert response.json() == {
+        "date": [
+            "death is before the infusion (2020-01-15)",
+            "1 follow-up event would fall after the death (2020-01-14)",
+            f"2 CAR-T counts {after}",
+            f"1 daily assessment {after}",
+            f"1 response assessment {after}",
+        ]
+    }
+
+
+def test_it_moves_last_contact_with_the_date_of_death(editor_client):
+    patient = full_course()
+    death = patient.events.get(kind="death")
+
+    response = editor_client.patch(
+        f"/api/v1/events/{death.pk}/", {"date": "2020-08-15"}, format="json"
+    )
+
+    assert response.status_code == 200, response.content
+    shown = editor_client.get(f"/api/v1/patients/{patient.pk}/").json()
+    assert shown["last_contact_date"] == "2020-08-15"

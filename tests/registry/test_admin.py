@@ -1,6 +1,7 @@
 """Every admin page renders with the demo study, and the admin shows the model's rules."""
 
 import json
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 
@@ -174,3 +175,17 @@ def test_it_refuses_to_delete_the_response_a_relapse_stands_on(signed_in, cohort
 
     assert "Not deleted: A relapse needs an earlier response" in answer.content.decode()
     assert models.ResponseAssessment.objects.filter(pk=response.pk).exists()
+
+
+def test_it_sets_last_contact_from_a_death_added_in_the_admin(signed_in, cohort):
+    patient = models.Patient.objects.filter(died=False).first()
+    died = patient.first_infusion_date + timedelta(days=40)
+    patient.events.filter(date__gt=died).delete()
+    models.Patient.objects.filter(pk=patient.pk).update(last_contact_date=died - timedelta(days=5))
+    data = {"patient": patient.pk, "kind": "death", "date": died.isoformat(), "cause": "disease"}
+
+    response = signed_in.post(reverse("admin:registry_followupevent_add"), data)
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    patient.refresh_from_db()
+    assert patient.last_contact_date == died

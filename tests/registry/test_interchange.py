@@ -2,6 +2,7 @@
 
 import json
 from copy import deepcopy
+from datetime import date
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -193,6 +194,29 @@ def test_it_refuses_a_study_id_twice_in_one_document():
     assert problems["patients[1].study_id"] == "Study id 'P01' is already used by patients[0]"
 
 
+def test_it_refuses_a_study_id_twice_in_one_document_in_another_case():
+    problems = problems_of(cohort(patient("P01"), patient("p01")))
+
+    assert problems["patients[1].study_id"] == (
+        "Study id 'p01' is already used by patients[0] as 'P01': "
+        "study ids differing only in upper and lower case count as the same"
+    )
+    assert stored_rows() == 0
+
+
+def test_it_refuses_a_study_id_the_study_has_in_another_case():
+    cohort_import(data=cohort(patient("P01")))
+    before = stored_rows()
+
+    problems = problems_of(cohort(patient("P02"), patient("p01")))
+
+    assert problems == {
+        "patients[1].study_id": "Study id 'p01' cannot be used: the study has 'P01', "
+        "and study ids differing only in upper and lower case count as the same"
+    }
+    assert stored_rows() == before
+
+
 @pytest.mark.parametrize(
     ("document", "path"),
     [
@@ -279,3 +303,42 @@ def test_it_analyses_the_tables_after_a_large_import(
     statements = [query["sql"] for query in captured.captured_queries]
     analyses = [sql for sql in statements if sql.startswith("ANALYZE ")]
     assert len(analyses) == (analysed and connection.vendor == "postgresql")
+
+
+def test_it_takes_last_contact_from_the_date_of_death():
+    document = patient()
+    del document["last_contact_date"]
+
+    cohort_import(data=cohort(document))
+
+    assert models.Patient.objects.get().last_contact_date == date(2020, 8, 1)
+
+
+def test_it_refuses_last_contact_on_another_date_than_the_death():
+    problems = problems_of(cohort(patient(last_contact_date="2020-09-01")))
+
+    assert problems == {
+        "patients[0].last_contact_date": "A death is recorded on 2020-08-01, so last contact "
+        "is the date of death and moves with it: to change it, change the date of the death"
+    }
+    assert stored_rows() == 0
+
+
+def test_it_says_once_per_section_what_a_wrong_death_date_makes_of_the_rest():
+    document = patient()
+    document["events"][2]["date"] = document["last_contact_date"] = "2020-01-05"
+    document["daily_assessments"] = [
+        dict(document["daily_assessments"][0], day=day) for day in (1, 2, 3)
+    ]
+
+    problems = problems_of(cohort(document))
+
+    after = "would fall after the death (day -1, 2020-01-05)"
+    assert problems == {
+        "patients[0].events[2].date": "death is before the infusion (2020-01-06)",
+        "patients[0].events": "2 follow-up events would fall after the death (2020-01-05)",
+        "patients[0].car_t_counts": f"2 CAR-T counts {after}",
+        "patients[0].daily_assessments": f"3 daily assessments {after}",
+        "patients[0].response_assessments": f"1 response assessment {after}",
+    }
+    assert stored_rows() == 0

@@ -3,7 +3,8 @@
 from datetime import date
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, transaction
 
 from registry import models
 from registry.course import deletion_problems
@@ -99,14 +100,35 @@ def test_it_refuses_a_death_before_the_infusion():
     assert errors_of(death)["date"] == ["death is before the infusion (2020-01-15)"]
 
 
-def test_it_refuses_an_infusion_on_the_day_lymphodepletion_starts():
+@pytest.mark.parametrize("day", [date(2020, 1, 10), date(2020, 1, 11), date(2020, 1, 12)])
+def test_it_refuses_an_infusion_during_lymphodepletion(day):
     patient = infused_patient()
     infusion = patient.infusions.get()
-    infusion.date = date(2020, 1, 10)
+    infusion.date = day
 
     assert errors_of(infusion)["date"] == [
-        "Infusion date must be after the start of lymphodepletion (2020-01-10)"
+        "Infusion date must be after the last day of lymphodepletion "
+        "(2020-01-12; 3 days from 2020-01-10)"
     ]
+
+
+def test_it_refuses_an_infusion_when_lymphodepletion_is_lengthened_over_it():
+    patient = infused_patient()
+    lymphodepletion = patient.lymphodepletion
+    lymphodepletion.days = 6
+
+    assert errors_of(lymphodepletion)[NON_FIELD_ERRORS] == [
+        "Infusion date must be after the last day of lymphodepletion "
+        "(2020-01-15; 6 days from 2020-01-10)"
+    ]
+
+
+def test_it_accepts_an_infusion_the_day_after_lymphodepletion():
+    patient = infused_patient()
+    infusion = patient.infusions.get()
+    infusion.date = date(2020, 1, 13)
+
+    infusion.full_clean()
 
 
 def test_it_refuses_a_dose_above_the_ceiling_after_a_transplant():
@@ -165,7 +187,9 @@ def test_it_reports_a_record_made_wrong_by_a_new_one_on_the_form():
 
     errors = errors_of(death)
 
-    assert "Day 60 is after the death (day 46, 2020-03-01)" in errors["__all__"]
+    assert errors == {
+        "date": ["1 response assessment would fall after the death (day 46, 2020-03-01)"]
+    }
 
 
 def test_it_refuses_last_contact_before_the_last_event():
@@ -199,6 +223,35 @@ def test_it_refuses_a_study_id_used_twice_in_a_study():
     twin = models.Patient(study=patient.study, site=patient.site, subject_id="P01")
 
     assert errors_of(twin)["__all__"] == [STUDY_ID_TAKEN]
+
+
+def study_id_taken() -> str:
+    constraint = next(
+        c for c in models.Patient._meta.constraints if c.name == "patient_study_id_unique_in_study"
+    )
+    return constraint.violation_error_message
+
+
+def test_it_refuses_a_study_id_differing_only_in_case():
+    patient = factories.PatientFactory(subject_id="DEMO-061")
+    twin = models.Patient(study=patient.study, site=patient.site, subject_id="demo-061")
+
+    assert errors_of(twin)["__all__"] == [study_id_taken()]
+
+
+def test_the_database_refuses_a_study_id_differing_only_in_case():
+    patient = factories.PatientFactory(subject_id="DEMO-061")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        models.Patient.objects.create(study=patient.study, site=patient.site, subject_id="Demo-061")
+    assert models.Patient.objects.count() == 1
+
+
+def test_it_allows_the_same_study_id_in_another_study():
+    factories.PatientFactory(subject_id="DEMO-061")
+    other = factories.SiteFactory(study=factories.StudyFactory(code="OTHER"), code="X")
+
+    models.Patient(study=other.study, site=other, subject_id="demo-061").full_clean()
 
 
 def test_it_derives_total_cells_from_weight():

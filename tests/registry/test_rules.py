@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from registry.rules import Protocol, course_problems
+from registry.rules import Problem, Protocol, course_problems, grouped
 
 PROTOCOL = Protocol(dose_ceiling_post_hct_per_kg=500_000, dose_ceiling_per_kg=5_000_000)
 
@@ -65,7 +65,20 @@ MISTAKES = [
         "lymphodepletion.start_date",
         date(2020, 1, 15),
         "infusions[0].date",
-        "Infusion date must be after the start of lymphodepletion (2020-01-15)",
+        "Infusion date must be after the last day of lymphodepletion "
+        "(2020-01-17; 3 days from 2020-01-15)",
+    ),
+    (
+        "lymphodepletion.start_date",
+        date(2020, 1, 13),
+        "infusions[0].date",
+        "after the last day of lymphodepletion (2020-01-15; 3 days from 2020-01-13)",
+    ),
+    (
+        "lymphodepletion.days",
+        6,
+        "infusions[0].date",
+        "after the last day of lymphodepletion (2020-01-15; 6 days from 2020-01-10)",
     ),
     ("prior_therapies.0.date", date(2020, 1, 20), "prior_therapies[0].date", "before the infusion"),
     (
@@ -150,9 +163,8 @@ def test_it_refuses_events_after_a_death():
 
     problems = course_problems(course, PROTOCOL)
 
-    assert [p.path for p in problems] == ["events[1].date", "last_contact_date"]
+    assert [p.path for p in problems] == ["events[1].date"]
     assert problems[0].message == "Nothing can happen after the death (2020-05-01)"
-    assert "before the last recorded event (2020-06-01)" in problems[1].message
 
 
 @pytest.mark.parametrize("section", ["car_t_counts", "daily_assessments", "response_assessments"])
@@ -175,7 +187,10 @@ def test_it_requires_last_contact_on_the_date_of_death():
     problems = course_problems(course, PROTOCOL)
 
     assert [p.path for p in problems] == ["last_contact_date"]
-    assert "date of death (2020-07-01)" in problems[0].message
+    assert problems[0].message == (
+        "A death is recorded on 2020-07-01, so last contact is the date of death and moves "
+        "with it: to change it, change the date of the death"
+    )
 
 
 def test_it_checks_nothing_it_cannot_date():
@@ -220,3 +235,54 @@ def test_it_accepts_a_day_up_to_tomorrow_and_refuses_the_day_after(section):
     )
     # An infusion after tomorrow: its own date is refused, its days are not as well.
     assert course_problems(infused_days_ago(-2) | {section: [{"day": 1}]}, PROTOCOL) == []
+
+
+def death_before_the_infusion() -> dict:
+    """Died the day before the infusion: every day after it and the later events follow."""
+    course = with_death(valid_course(), date(2020, 1, 14))
+    course["daily_assessments"] = [{"day": day} for day in range(1, 15)]
+    course["response_assessments"] = [{"day": 7, "status": "cr"}]
+    return course
+
+
+def test_it_says_once_per_section_what_a_wrong_death_date_makes_of_the_rest():
+    problems = grouped(course_problems(death_before_the_infusion(), PROTOCOL), saved="events[2]")
+
+    after = "would fall after the death (day -1, 2020-01-14)"
+    assert [(p.path, p.message) for p in problems] == [
+        ("events[2].date", "death is before the infusion (2020-01-15)"),
+        ("events[2].date", "2 follow-up events would fall after the death (2020-01-14)"),
+        ("events[2].date", f"2 CAR-T counts {after}"),
+        ("events[2].date", f"14 daily assessments {after}"),
+        ("events[2].date", f"1 response assessment {after}"),
+    ]
+
+
+def test_it_says_one_by_one_the_problems_of_the_record_saved():
+    course = death_before_the_infusion()
+
+    problems = grouped(course_problems(course, PROTOCOL), saved="daily_assessments[13]")
+
+    assert ("daily_assessments[13].day", "Day 14 is after the death (day -1, 2020-01-14)") in [
+        (p.path, p.message) for p in problems
+    ]
+    assert (
+        "events[2].date",
+        "13 daily assessments would fall after the death (day -1, 2020-01-14)",
+    ) in [(p.path, p.message) for p in problems]
+
+
+def test_it_says_a_group_at_its_section_for_a_whole_course():
+    problems = grouped(course_problems(death_before_the_infusion(), PROTOCOL))
+
+    assert (
+        "daily_assessments",
+        "14 daily assessments would fall after the death (day -1, 2020-01-14)",
+    ) in [(p.path, p.message) for p in problems]
+    assert len(problems) == 5
+
+
+def test_it_says_a_problem_once():
+    problem = Problem("events[0].date", "allo hct is before the infusion (2020-01-15)")
+
+    assert grouped([problem, problem]) == [problem]

@@ -72,7 +72,12 @@ def test_a_saved_section_reloads_the_other_cards_and_not_itself(client, admin_us
     )
 
     events = json.loads(response["HX-Trigger-After-Settle"])
-    assert set(events) == {"courseChanged", "reload-eligibility", "reload-daily_assessments"}
+    assert set(events) == {
+        "courseChanged",
+        "reload-patient",
+        "reload-eligibility",
+        "reload-daily_assessments",
+    }
 
 
 @pytest.fixture

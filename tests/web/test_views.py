@@ -421,6 +421,15 @@ def test_it_tells_a_clinician_nothing_of_a_patient_at_a_site_they_do_not_see(cli
     assert models.Patient.objects.count() == 1
 
 
+def test_it_refuses_a_study_id_the_study_has_in_another_case(signed_in, site):
+    factories.PatientFactory(site=site, subject_id="new-01")
+
+    html = enrol(signed_in, site).content.decode()
+
+    assert STUDY_ID_TAKEN in html
+    assert models.Patient.objects.count() == 1
+
+
 def test_it_rolls_the_patient_back_when_a_section_fails_once_the_patient_exists(
     signed_in, site, monkeypatch
 ):
@@ -600,6 +609,7 @@ def test_it_saves_a_section_and_tells_the_page_to_refresh(signed_in, patient):
     assert "Lymphodepletion: saved." in response.content.decode()
     assert json.loads(response["HX-Trigger-After-Settle"]) == {
         "courseChanged": {"section": "lymphodepletion"},
+        "reload-patient": {},
         "reload-eligibility": {},
         "reload-daily_assessments": {},
         "reload-toxicities": {},
@@ -615,6 +625,38 @@ def test_it_sends_a_plain_form_back_to_the_patient_page(signed_in, patient):
 
     assert response.url == url("patient-detail", patient.pk) + "#section-events"
     assert patient.events.get().description == "Blinatumomab"
+
+
+def test_it_sets_last_contact_from_a_death_and_shows_it_not_for_typing(signed_in, patient):
+    data = {"kind": "death", "date": "2020-07-01", "cause": "disease"}
+
+    response = signed_in.post(url("section-add", patient.pk, "events"), data, **HTMX)
+
+    assert "reload-patient" in json.loads(response["HX-Trigger-After-Settle"])
+    patient.refresh_from_db()
+    assert patient.last_contact_date == date(2020, 7, 1)
+    form = signed_in.get(url("section-edit", patient.pk, "patient"), **HTMX).context["form"]
+    assert form["last_contact_date"].value() == date(2020, 7, 1)
+    assert form.fields["last_contact_date"].disabled
+    assert "moves with the death's date" in form.fields["last_contact_date"].help_text
+
+
+def test_it_leads_with_the_fields_own_error_and_counts_what_follows_from_it(signed_in, patient):
+    for day in range(1, 15):
+        factories.DailyAssessmentFactory(patient=patient, day=day)
+    factories.CarTCountFactory(patient=patient, day=7)
+    data = {"kind": "death", "date": "2020-01-14", "cause": "disease"}
+
+    response = signed_in.post(url("section-add", patient.pk, "events"), data, **HTMX)
+
+    after = "would fall after the death (day -1, 2020-01-14)"
+    assert field_errors(response, "date") == [
+        "Death is before the infusion (2020-01-15)",
+        f"1 CAR-T count {after}",
+        f"14 daily assessments {after}",
+    ]
+    assert response.context["form"].non_field_errors() == []
+    assert not patient.events.exists()
 
 
 def test_it_edits_a_list_record(signed_in, patient):
@@ -706,13 +748,14 @@ MISTAKES = [
     (
         "infusions",
         {
-            "date": "2020-01-10",
+            "date": "2020-01-11",
             "product": "humanized_cd19",
             "weight_kg": "60",
             "cells_per_kg": "1000",
         },
         "date",
-        "Infusion date must be after the start of lymphodepletion (2020-01-10)",
+        "Infusion date must be after the last day of lymphodepletion "
+        "(2020-01-12; 3 days from 2020-01-10)",
     ),
     (
         "infusions",
