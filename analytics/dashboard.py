@@ -21,7 +21,7 @@ from django.utils.http import content_disposition_header
 from matplotlib.figure import Figure
 from rest_framework import serializers
 
-from analytics import figures, params
+from analytics import figures, params, stats
 from analytics.caching import study_cache
 from analytics.cohort import ALL, RESPONDERS, in_population
 from analytics.cutoff import CutFrame
@@ -267,8 +267,8 @@ PLOTS = {
         "CAR-T expansion",
         "CAR-T cells/µL in blood after the infusion, one line per patient, coloured and "
         "marked by the day-30 response; the black line is the median, on each day with a "
-        "count from at least three patients, of their counts that day (undetectable as 0); "
-        "ND: not detectable.",
+        f"count from at least {stats.MEDIAN_MIN_PATIENTS} patients, of their counts that day "
+        "(undetectable as 0); ND: not detectable.",
         lambda selection: (selection.frame, selection.car_t_counts()),
         figures.expansion_problem,
         figures.expansion_figure,
