@@ -140,11 +140,6 @@ def test_it_marks_table_csvs_as_utf_8_for_excel(analytics, endpoint):
     assert content.decode("utf-8-sig").startswith(analytics(f"tables/{endpoint}").json()["title"])
 
 
-def test_it_writes_the_table_1_interval_names_in_utf_8(analytics):
-    content = analytics("tables/characteristics", format="csv").content
-    assert ",≥ 12," in content.decode("utf-8-sig")
-
-
 def test_it_keeps_the_dataset_csv_without_a_byte_order_mark(analytics):
     content = analytics("dataset", format="csv").content
     assert content.startswith(b"study_id,")
