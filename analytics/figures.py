@@ -555,7 +555,7 @@ def _median_line(plot, samples: list[list]) -> list[Line2D]:
     medians = stats.car_t_median_by_day(samples)
     if not medians:
         return []
-    label = f"Median of patients with a count that day (≥ {stats.MEDIAN_MIN_PATIENTS})"
+    label = f"Median (days with counts from ≥ {stats.MEDIAN_MIN_PATIENTS} patients)"
     (line,) = plot.plot(
         [median.day for median in medians],
         [max(median.cells_per_ul, NOT_DETECTED_AT) for median in medians],
