@@ -21,7 +21,7 @@ from django.utils.http import content_disposition_header
 from matplotlib.figure import Figure
 from rest_framework import serializers
 
-from analytics import figures, params
+from analytics import figures, params, stats
 from analytics.caching import study_cache
 from analytics.cohort import ALL, RESPONDERS, in_population
 from analytics.cutoff import CutFrame
@@ -232,15 +232,17 @@ class Plot:
 PLOTS = {
     "efs": Plot(
         "Event-free survival",
-        "Kaplan–Meier estimate with its 95% band. An event is relapse or death; among all "
-        "patients, no response at day 30 is an event at day 0.",
+        "Kaplan–Meier estimate with its 95% band; a tick marks each patient censored (followed "
+        "without an event to last contact). An event is relapse or death; among all patients, "
+        "no response at day 30 is an event at day 0.",
         lambda selection: (selection.survival("efs"),),
         figures.km_problem,
         figures.km_figure,
     ),
     "os": Plot(
         "Overall survival",
-        "Kaplan–Meier estimate with its 95% band. An event is death from any cause.",
+        "Kaplan–Meier estimate with its 95% band; a tick marks each patient censored (alive "
+        "at last contact). An event is death from any cause.",
         lambda selection: (selection.survival("os"),),
         figures.km_problem,
         figures.km_figure,
@@ -255,16 +257,18 @@ PLOTS = {
     ),
     "swimmer": Plot(
         "Each patient's course",
-        "One bar per patient from the infusion to death or last contact, coloured by the "
-        "day-30 response (as the paper's Fig. 2).",
+        "One bar per patient from the infusion to death or last contact, coloured and hatched "
+        "by the day-30 response (as the paper's Fig. 2).",
         lambda selection: (selection.frame,),
         figures.swimmer_problem,
         figures.swimmer_figure,
     ),
     "expansion": Plot(
         "CAR-T expansion",
-        "CAR-T cells/µL in blood after the infusion, one line per patient, coloured by the "
-        "day-30 response; ND: not detectable.",
+        "CAR-T cells/µL in blood after the infusion, one line per patient, coloured and "
+        "marked by the day-30 response; the black line is the median, on each day with a "
+        f"count from at least {stats.MEDIAN_MIN_PATIENTS} patients, of their counts that day "
+        "(undetectable as 0); ND: not detectable.",
         lambda selection: (selection.frame, selection.car_t_counts()),
         figures.expansion_problem,
         figures.expansion_figure,
@@ -395,57 +399,70 @@ def _url(view: str, query: QueryDict, **kwargs) -> str:
 
 
 def _key_figures(selection: Selection, toxicity: dict) -> list[dict]:
-    response = selection.result("response")
-    follow_up = selection.result("follow-up")
-    kinetics = selection.result("kinetics")
+    """The tiles atop the page; each line of a tile says what its number counts."""
     n = toxicity["n"]
-    tiles = [
-        {
-            "label": "Patients",
-            "value": str(n),
-            "details": ["day-30 responders" if selection.population == RESPONDERS else "analysed"],
-        },
-        {
-            "label": "Day-30 response",
-            "value": _percent(response["rate"]),
-            "details": [
-                f"CR/CRi in {response['responders']} of {response['n']} assessed",
-                f"95% CI {_interval(response['ci95'])}",
-            ],
-        },
-        {
-            "label": "Median follow-up",
-            "value": _months(follow_up["median_months"]),
-            "details": [
-                f"among {follow_up['survivors']} survivors",
-                f"range {_range(follow_up['range_months'])}",
-            ],
-        },
+    counted = "day-30 responders" if selection.population == RESPONDERS else "patients"
+    return [
+        {"label": "Patients", "value": str(n), "details": [f"{counted} in this selection"]},
+        _response_tile(selection.result("response")),
+        _follow_up_tile(selection.result("follow-up")),
+        *(
+            _grade_tile(toxicity, name, label)
+            for name, label in (("crs", "CRS"), ("icans", "ICANS"))
+        ),
+        _kinetics_tile(selection.result("kinetics")),
     ]
-    for name, label in (("crs", "CRS"), ("icans", "ICANS")):
-        grades = toxicity[name]
-        tiles.append(
-            {
-                "label": f"{label}, any grade",
-                "value": _percent(grades["any_grade"] / n if n else None),
-                "details": [
-                    f"{grades['any_grade']} of {n} patients",
-                    f"grade ≥ 3 in {grades['grade_3_or_higher']}",
-                ],
-            }
+
+
+def _response_tile(response: dict) -> dict:
+    details = [f"CR/CRi in {response['responders']} of {response['n']} with a day-30 assessment"]
+    if response["not_evaluable"]:
+        details.append(
+            f"{response['not_evaluable']} of them not evaluable, counted as non-responders"
         )
+    return {
+        "label": "Day-30 response",
+        "value": _percent(response["rate"]),
+        "details": [*details, f"95% CI {_interval(response['ci95'])}"],
+    }
+
+
+def _follow_up_tile(follow_up: dict) -> dict:
+    return {
+        "label": "Median follow-up",
+        "value": _months(follow_up["median_months"]),
+        "details": [
+            f"among {follow_up['survivors']} patients alive at last contact",
+            f"range {_range(follow_up['range_months'])}",
+        ],
+    }
+
+
+def _grade_tile(toxicity: dict, name: str, label: str) -> dict:
+    # The analysed grade (analytics.dataset): the site's recorded maximum, else the one
+    # computed from the daily assessments.
+    grades, n = toxicity[name], toxicity["n"]
+    return {
+        "label": f"{label}, any grade",
+        "value": _percent(grades["any_grade"] / n if n else None),
+        "details": [
+            f"{grades['any_grade']} of {n} patients",
+            f"grade ≥ 3 in {grades['grade_3_or_higher']}",
+            "grade as recorded by the site, else computed from the daily assessments (ASTCT)",
+        ],
+    }
+
+
+def _kinetics_tile(kinetics: dict) -> dict:
     peak = kinetics["summary"]["cmax_cells_per_ul"]["median"]
-    tiles.append(
-        {
-            "label": "CAR-T detected",
-            "value": f"{kinetics['detected']} of {kinetics['with_counts']}",
-            "details": [
-                "with counts, detectable",
-                "no expansion" if peak is None else f"median peak {peak:.3g} cells/µL",
-            ],
-        }
-    )
-    return tiles
+    return {
+        "label": "CAR-T detected",
+        "value": f"{kinetics['detected']} of {kinetics['with_counts']}",
+        "details": [
+            "patients with detectable CAR-T cells, of those with counts",
+            "no expansion" if peak is None else f"median peak among them {peak:.3g} cells/µL",
+        ],
+    }
 
 
 def _subgroup(selection: Selection, by: str, cut: float | None) -> dict:

@@ -31,9 +31,15 @@ def json_bytes(value) -> bytes:
     return orjson.dumps(value, default=_DRF_ENCODER.default)
 
 
-def csv_text(columns: Sequence[str], rows: Sequence[dict], footnote: str = "") -> str:
+def csv_text(
+    columns: Sequence[str], rows: Sequence[dict], footnote: str = "", title: str = ""
+) -> str:
+    """Rows under one header row; a publication table adds its title above, its footnote
+    below."""
     content = io.StringIO()
     writer = csv.writer(content)
+    if title:
+        writer.writerow([title])
     writer.writerow(columns)
     # The csv module writes missing values (None) as empty cells, and dates in ISO form as
     # in the JSON; lists rather than csv.DictWriter's dicts take a third less time.
@@ -63,8 +69,12 @@ def dates_headers(response: HttpResponse, answer: dict) -> HttpResponse:
     return response
 
 
-def csv_response(content: str | bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=CSV_TYPE)
+def table_csv_response(content: str, filename: str) -> HttpResponse:
+    """A publication table's CSV, with a UTF-8 byte order mark: without it Excel on Windows
+    reads the file in the local code page and garbles "≥" and "–". The machine-readable
+    dataset CSV goes without one, so that its first column's name stays plain for clients
+    reading UTF-8 (README, "Downloads")."""
+    response = HttpResponse(content.encode("utf-8-sig"), content_type=CSV_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     return response
 

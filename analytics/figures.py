@@ -24,18 +24,46 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from analytics import stats
 from analytics.cohort import is_true
 
 # SVG text stays text (crisp at any size, in the page's sans-serif); ids and metadata do not
 # change between renderings of the same figure.
 matplotlib.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "car-t-registry"})
 
-# The colours of static/css/registry.css.
+# The page's text and rule colours (static/css/registry.css), for axes and labels.
 TEXT, MUTED, LINE = "#1c2430", "#5a6473", "#d6dbe2"
-PRIMARY, GOOD, BAD, WARN = "#0a5ba8", "#1c6b39", "#a3221b", "#c26a00"
-GROUP_COLOURS = (PRIMARY, "#d9730d", GOOD, BAD, "#6b4fbb", MUTED)
-RESPONSE_COLOURS = {True: GOOD, False: BAD, None: "#9aa3ae"}
+# Every colour that tells data apart comes from the Okabe–Ito palette (with its grey, as in
+# the R Graphics Cookbook), readable with any common colour-vision deficiency; each group
+# also has its own marker shape or line style, so that no figure relies on colour alone.
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+    "grey": "#999999",
+}
+# Yellow is left out of lines and bars: too pale on white.
+GROUP_COLOURS = tuple(
+    OKABE_ITO[name]
+    for name in ("blue", "orange", "bluish_green", "reddish_purple", "sky_blue", "vermillion")
+)
+GROUP_LINE_STYLES = ("solid", "dashed", "dashdot", "dotted", (0, (5, 1, 1, 1)), (0, (1, 3)))
+RESPONSE_COLOURS = {
+    True: OKABE_ITO["blue"],
+    False: OKABE_ITO["vermillion"],
+    None: OKABE_ITO["grey"],
+}
+RESPONSE_MARKERS = {True: "o", False: "s", None: "^"}
+# The swimmer plot's bars, told apart without colour too.
+RESPONSE_HATCHES = {True: "", False: "////", None: "...."}
 RESPONSE_NAMES = {True: "CR/CRi at day 30", False: "No response", None: "Not assessed"}
+# Censored patients are marked on a Kaplan–Meier curve with a tick, as R's plot.survfit does.
+CENSOR_MARKER = "|"
 
 # Above this many patients one bar or line each is no longer readable.
 MAX_PATIENTS_DRAWN = 100
@@ -161,19 +189,22 @@ def km_figure(report: dict) -> Figure:
     plot, at_risk = figure.subplots(2, 1, sharex=True, height_ratios=[5, 0.6 + 0.3 * len(groups)])
     _style(plot)
     colours = dict(zip((group["value"] for group in groups), GROUP_COLOURS, strict=False))
-    for group in groups:
+    for group, line_style in zip(groups, GROUP_LINE_STYLES, strict=False):
         curve, colour = group["curve"], colours[group["value"]]
         # From 100% at month 0, so that events at month 0 (non-response, among all
         # patients) show as a drop rather than a curve starting lower.
         timeline = np.r_[0.0, _floats(curve["months"])]
+        survival = np.r_[1.0, _floats(curve["survival"])]
         plot.step(
             timeline,
-            np.r_[1.0, _floats(curve["survival"])],
+            survival,
             where="post",
             color=colour,
             linewidth=2,
+            linestyle=line_style,
             label=f"{group_name(report, group['value'])} (n = {group['n']})",
         )
+        _censor_marks(plot, timeline, survival, curve["censored_months"], colour)
         plot.fill_between(
             timeline,
             np.r_[1.0, _floats(curve["ci95_lower"])],
@@ -211,6 +242,24 @@ def km_figure(report: dict) -> Figure:
     at_risk.xaxis.set_major_formatter(FuncFormatter(lambda month, _: f"{month:g}"))
     at_risk.set_xlabel(_months_label(report), color=TEXT)
     return figure
+
+
+def _censor_marks(
+    plot, timeline: np.ndarray, survival: np.ndarray, censored: Sequence[float], colour: str
+) -> None:
+    """A tick on the curve at each censored time, at the curve's height then."""
+    months = _floats(censored)
+    heights = survival[np.searchsorted(timeline, months, side="right") - 1]
+    plot.plot(
+        months,
+        heights,
+        linestyle="none",
+        marker=CENSOR_MARKER,
+        markersize=8,
+        markeredgewidth=1.4,
+        color=colour,
+        gid="censored",
+    )
 
 
 def _at_risk_table(axes, groups: list[dict], colours: dict, report: dict) -> None:
@@ -290,16 +339,24 @@ def incidence_figure(report: dict) -> Figure:
     figure = _figure(6.4, 4.2)
     plot = figure.subplots()
     _style(plot)
-    for name, colour, label in (
-        ("relapse", BAD, "Relapse"),
-        ("nrm", MUTED, "Non-relapse mortality"),
+    for name, colour, line_style, label in (
+        ("relapse", OKABE_ITO["vermillion"], "solid", "Relapse"),
+        ("nrm", OKABE_ITO["black"], "dashed", "Non-relapse mortality"),
     ):
         points = [point for point in report[name] if point["incidence"] is not None]
         months = [point["month"] for point in points]
         incidence = [point["incidence"] for point in points]
         lower = [point["ci95"][0] if point["ci95"] else np.nan for point in points]
         upper = [point["ci95"][1] if point["ci95"] else np.nan for point in points]
-        plot.step(months, incidence, where="post", color=colour, linewidth=2, label=label)
+        plot.step(
+            months,
+            incidence,
+            where="post",
+            color=colour,
+            linewidth=2,
+            linestyle=line_style,
+            label=label,
+        )
         plot.fill_between(months, lower, upper, step="post", color=colour, alpha=0.12, linewidth=0)
     plot.set_ylim(0, 1.04)
     plot.set_xlim(left=0)
@@ -347,13 +404,17 @@ def swimmer_figure(frame: pd.DataFrame) -> Figure:
     plot.grid(axis="x", color=LINE, linewidth=0.6, alpha=0.7)
     rows = np.arange(len(patients))
     responders = [_plain_response(value) for value in patients["responder"]]
-    plot.barh(
+    bars = plot.barh(
         rows,
         patients["followup_months"].to_numpy(dtype=float),
         height=0.62,
         color=[RESPONSE_COLOURS[value] for value in responders],
+        edgecolor="white",
+        linewidth=0,
         alpha=0.85,
     )
+    for bar, response in zip(bars, responders, strict=True):
+        bar.set_hatch(RESPONSE_HATCHES[response])
     alive = ~is_true(patients["death"])
     longest = float(patients["followup_months"].max())
     plot.plot(
@@ -362,7 +423,7 @@ def swimmer_figure(frame: pd.DataFrame) -> Figure:
         linestyle="none",
         marker=">",
         markersize=5,
-        color=TEXT,
+        color=OKABE_ITO["black"],
         label="Alive at last contact",
     )
     for column, style in MARKS.items():
@@ -376,12 +437,24 @@ def swimmer_figure(frame: pd.DataFrame) -> Figure:
     plot.set_xlabel("Months from infusion", color=TEXT)
     handles = [
         *(
-            Patch(color=RESPONSE_COLOURS[key], label=name)
+            Patch(
+                facecolor=RESPONSE_COLOURS[key],
+                edgecolor="white",
+                hatch=RESPONSE_HATCHES[key],
+                label=name,
+            )
             for key, name in RESPONSE_NAMES.items()
             if key in responders
         ),
         *(Line2D([], [], linestyle="none", **style) for style in MARKS.values()),
-        Line2D([], [], linestyle="none", marker=">", color=TEXT, label="Alive at last contact"),
+        Line2D(
+            [],
+            [],
+            linestyle="none",
+            marker=">",
+            color=OKABE_ITO["black"],
+            label="Alive at last contact",
+        ),
     ]
     figure.legend(handles=handles, loc="outside lower center", ncols=4, frameon=False, fontsize=9)
     return figure
@@ -395,18 +468,18 @@ MARKS = {
     "hct_months": {
         "marker": "D",
         "markersize": 6,
-        "color": PRIMARY,
+        "color": OKABE_ITO["reddish_purple"],
         "markeredgecolor": "white",
         "label": "Allo-HCT",
     },
     "relapse_months": {
         "marker": "X",
         "markersize": 8,
-        "color": WARN,
-        "markeredgecolor": "white",
+        "color": OKABE_ITO["yellow"],
+        "markeredgecolor": OKABE_ITO["black"],
         "label": "Relapse",
     },
-    "death_months": {"marker": "s", "markersize": 6, "color": TEXT, "label": "Death"},
+    "death_months": {"marker": "s", "markersize": 6, "color": OKABE_ITO["black"], "label": "Death"},
 }
 
 
@@ -427,7 +500,9 @@ def expansion_problem(frame: pd.DataFrame, counts: Mapping[str, list]) -> str | 
 
 def expansion_figure(frame: pd.DataFrame, counts: Mapping[str, list]) -> Figure:
     """CAR-T cells/µL in blood by day after infusion, one line per patient on a log axis,
-    coloured by day-30 response; undetectable counts sit on the "ND" line at the bottom."""
+    coloured and marked by day-30 response, and the median across patients
+    (stats.car_t_median_by_day) as a thick black line; undetectable counts sit on the "ND"
+    line at the bottom."""
     _refuse(expansion_problem(frame, counts))
     figure = _figure(6.4, 4.2)
     plot = figure.subplots()
@@ -438,31 +513,59 @@ def expansion_figure(frame: pd.DataFrame, counts: Mapping[str, list]) -> Figure:
             continue
         response = _plain_response(responder)
         shown[response] = shown.get(response, 0) + 1
-        days = [day for day, _ in counts[study_id]]
-        levels = [max(level, NOT_DETECTED_AT) for _, level in counts[study_id]]
-        plot.plot(
-            days,
-            levels,
-            color=RESPONSE_COLOURS[response],
-            alpha=0.75,
-            linewidth=1.3,
-            marker="o",
-            markersize=2.5,
+        _patient_line(plot, counts[study_id], response)
+    handles = [
+        Line2D(
+            [],
+            [],
+            color=RESPONSE_COLOURS[key],
+            marker=RESPONSE_MARKERS[key],
+            linewidth=2,
+            label=f"{name} ({shown[key]})",
         )
+        for key, name in RESPONSE_NAMES.items()
+        if key in shown
+    ]
+    handles += _median_line(plot, [counts[key] for key in frame["study_id"] if counts.get(key)])
     plot.set_yscale("log")
-    plot.axhline(NOT_DETECTED_AT, color=LINE, linewidth=0.8, zorder=0)
+    plot.axhline(NOT_DETECTED_AT, color=OKABE_ITO["grey"], linewidth=0.8, zorder=0, gid="nd")
     plot.set_ylim(bottom=NOT_DETECTED_AT / 1.6)
     plot.yaxis.set_major_formatter(FuncFormatter(_cells_label))
     plot.set_xlim(left=0)
     plot.set_xlabel("Days after infusion", color=TEXT)
     plot.set_ylabel("CAR-T cells/µL (blood)", color=TEXT)
-    handles = [
-        Line2D([], [], color=RESPONSE_COLOURS[key], linewidth=2, label=f"{name} ({shown[key]})")
-        for key, name in RESPONSE_NAMES.items()
-        if key in shown
-    ]
     plot.legend(handles=handles, loc="upper right", frameon=False, fontsize=10)
     return figure
+
+
+def _patient_line(plot, samples: list, response: bool | None) -> None:
+    plot.plot(
+        [day for day, _ in samples],
+        [max(level, NOT_DETECTED_AT) for _, level in samples],
+        color=RESPONSE_COLOURS[response],
+        alpha=0.75,
+        linewidth=1.3,
+        marker=RESPONSE_MARKERS[response],
+        markersize=3,
+    )
+
+
+def _median_line(plot, samples: list[list]) -> list[Line2D]:
+    """The median line, and its legend entry (none when no day has enough patients)."""
+    medians = stats.car_t_median_by_day(samples)
+    if not medians:
+        return []
+    label = f"Median (days with counts from ≥ {stats.MEDIAN_MIN_PATIENTS} patients)"
+    (line,) = plot.plot(
+        [median.day for median in medians],
+        [max(median.cells_per_ul, NOT_DETECTED_AT) for median in medians],
+        color=OKABE_ITO["black"],
+        linewidth=2.6,
+        zorder=5,
+        label=label,
+        gid="median",
+    )
+    return [line]
 
 
 def _cells_label(level: float, _position) -> str:
@@ -494,9 +597,9 @@ def grades_figure(toxicity: dict) -> Figure:
     panels = figure.subplots(1, 2, sharey=True)
     for plot, (name, title) in zip(panels, (("crs", "CRS"), ("icans", "ICANS")), strict=True):
         _style(plot)
-        for offset, source, colour, label in (
-            (-0.2, "recorded", PRIMARY, "Recorded by the site"),
-            (0.2, "computed", "#d9730d", "Computed (ASTCT, daily)"),
+        for offset, source, colour, hatch, label in (
+            (-0.2, "recorded", OKABE_ITO["blue"], "", "Recorded by the site"),
+            (0.2, "computed", OKABE_ITO["orange"], "////", "Computed (ASTCT, daily)"),
         ):
             rows = toxicity[name][source]
             bars = plot.bar(
@@ -504,6 +607,8 @@ def grades_figure(toxicity: dict) -> Figure:
                 [row["n"] for row in rows],
                 width=0.38,
                 color=colour,
+                edgecolor="white",
+                hatch=hatch,
                 label=label,
             )
             plot.bar_label(

@@ -19,6 +19,7 @@ from analytics.cohort import (
     is_true,
     time_to_event,
 )
+from registry.choices import ResponseStatus
 
 ASTCT_GRADES = range(6)  # 0 to 5
 DEFAULT_TIMES = (6.0, 12.0, 18.0, 24.0)
@@ -29,7 +30,8 @@ def response_report(
 ) -> dict:
     """Day-30 response rate (CR or CRi) among patients assessed, overall and by a covariate."""
     # Only the columns read: selecting rows copies every column.
-    read = ["responder", by] if by and by != "responder" else ["responder"]
+    read = ["responder", "d30_response"]
+    read += [by] if by and by not in read else []
     assessed = frame[read][frame["responder"].notna().to_numpy()]
     overall = _rate(assessed)
     result = {**overall, "by": by, "groups": [], "test": "none", "p_value": None}
@@ -48,6 +50,7 @@ def _rate(assessed: pd.DataFrame) -> dict:
     rate = stats.proportion(int(is_true(assessed["responder"]).sum()), len(assessed))
     return {
         "n": rate.n,
+        "not_evaluable": int((assessed["d30_response"] == ResponseStatus.NOT_EVALUABLE).sum()),
         "responders": rate.successes,
         "rate": rate.rate,
         "ci95": _pair(rate.ci95),
@@ -102,6 +105,7 @@ def _curve(value, months: np.ndarray, events: np.ndarray, times: Sequence[float]
             "survival": _floats(curve.survival),
             "ci95_lower": _floats(curve.ci_lower),
             "ci95_upper": _floats(curve.ci_upper),
+            "censored_months": sorted(_floats(np.asarray(months, float)[~np.asarray(events)])),
         },
     }
 

@@ -62,6 +62,9 @@ class AnswerDatesSerializer(serializers.Serializer):
 
 class RateSerializer(serializers.Serializer):
     n = serializers.IntegerField(help_text="Patients with a day-30 assessment")
+    not_evaluable = serializers.IntegerField(
+        help_text="Of n, assessed as not evaluable: counted as non-responders"
+    )
     responders = serializers.IntegerField(help_text="CR or CRi")
     rate = serializers.FloatField(allow_null=True)
     ci95 = Interval
@@ -96,6 +99,11 @@ class CurveSerializer(serializers.Serializer):
     )
     ci95_upper = serializers.ListField(
         child=serializers.FloatField(allow_null=True), help_text="null where S is 0 or 1"
+    )
+    censored_months = serializers.ListField(
+        child=serializers.FloatField(),
+        help_text="Each censored patient's time (no event by last contact or the cut-off), "
+        "where a plot marks the curve",
     )
 
 

@@ -361,6 +361,45 @@ def car_t_kinetics(days: Sequence[int], cells_per_ul: Sequence[float]) -> Kineti
     return Kinetics(True, cmax, int(peak_day), _auc_0_28(samples), int(detected[-1]))
 
 
+# A median of fewer patients than this would be one or two patients' own counts.
+MEDIAN_MIN_PATIENTS = 3
+
+
+@dataclass(frozen=True)
+class DailyMedian:
+    day: int
+    cells_per_ul: float
+    patients: int
+
+
+def car_t_median_by_day(
+    samples: Sequence[Sequence[tuple[float, float]]], min_patients: int = MEDIAN_MIN_PATIENTS
+) -> list[DailyMedian]:
+    """The median CAR-T level across patients on each day after infusion, one list of
+    (day, cells/µL) samples per patient.
+
+    Undetectable levels count as 0. A patient with several samples on one day counts once,
+    with the median of them. Days before day 0, and days on which fewer than `min_patients`
+    patients have a sample, are left out.
+    """
+    rows = [
+        (patient, float(day), float(level))
+        for patient, counts in enumerate(samples)
+        for day, level in counts
+        if day >= 0
+    ]
+    if not rows:
+        return []
+    frame = pd.DataFrame(rows, columns=["patient", "day", "level"])
+    per_patient = frame.groupby(["day", "patient"])["level"].median()
+    by_day = per_patient.groupby(level="day").agg(["median", "size"])
+    return [
+        DailyMedian(int(day), float(row["median"]), int(row["size"]))
+        for day, row in by_day.iterrows()
+        if row["size"] >= min_patients
+    ]
+
+
 def _auc_0_28(samples: list[tuple[float, float]]) -> float:
     """Linear trapezoid from day 0 to day 28 over (day, level) samples sorted by day.
 

@@ -19,11 +19,11 @@ from rest_framework.views import APIView
 from analytics import params, schema
 from analytics.exports import (
     CSV_TYPE,
-    csv_response,
     csv_text,
     dates_headers,
     dates_note,
     packed_response,
+    table_csv_response,
     xlsx_response,
 )
 from analytics.results import study_dataset, study_result, study_result_json
@@ -156,7 +156,8 @@ class TableView(AnalyticsView):
         notes = [{table["columns"][0]: warning} for warning in table["warnings"]]
         rows = [*table["rows"], *notes]
         if analysis.params["format"] == "csv":
-            response = csv_response(csv_text(table["columns"], rows, note), name)
+            text = csv_text(table["columns"], rows, note, title=table["title"])
+            response = table_csv_response(text, name)
         else:
             response = xlsx_response(table["title"], table["columns"], rows, name, note)
         return dates_headers(response, table)

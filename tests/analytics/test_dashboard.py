@@ -13,6 +13,7 @@ from django.utils import timezone
 from analytics import dashboard, figures, frames
 from registry.access import membership_grant
 from registry.demo import synthetic_cohort, synthetic_cohort_import
+from registry.interchange.importer import cohort_import
 from registry.models import Role, Site
 from tests.trail import age_the_trail
 
@@ -279,3 +280,37 @@ def test_it_refuses_a_bad_clinical_cut_off_beside_its_field(client):
         r'id="id_cutoff_error">\s*<li>Give the clinical cut-off as a date',
         response.content.decode(),
     )
+
+
+def tiles(response) -> dict[str, list[str]]:
+    return {tile["label"]: tile["details"] for tile in response.context["key_figures"]}
+
+
+def test_it_says_the_response_tile_counts_the_patients_assessed_at_day_30(client, document):
+    # The paper, "Treatment response": 13 of the 19 in CR or CRi at day 30.
+    assert tiles(client.get(PAGE))["Day-30 response"][0] == (
+        "CR/CRi in 13 of 19 with a day-30 assessment"
+    )
+    patient = next(
+        patient
+        for patient in document["patients"]
+        if patient["response_assessments"][0]["status"] == "nr"
+    )
+    patient["response_assessments"][0] = {"day": 30, "status": "not_evaluable"}
+    cohort_import(data=document)
+    details = tiles(client.get(PAGE))["Day-30 response"]
+    assert details[:2] == [
+        "CR/CRi in 13 of 19 with a day-30 assessment",
+        "1 of them not evaluable, counted as non-responders",
+    ]
+
+
+def test_it_says_which_grade_the_toxicity_tiles_count(client):
+    shown = tiles(client.get(PAGE))
+    for label in ("CRS, any grade", "ICANS, any grade"):
+        assert shown[label][-1] == (
+            "grade as recorded by the site, else computed from the daily assessments (ASTCT)"
+        )
+    # The paper, Table 2: CRS grade 4 in one patient, none of grade 3 or 5.
+    assert shown["CRS, any grade"][1] == "grade ≥ 3 in 1"
+    assert shown["Median follow-up"][0].endswith("patients alive at last contact")

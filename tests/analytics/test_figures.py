@@ -3,8 +3,9 @@ frame and reports (An et al., BMC Cancer 2022: Fig. 2 is the swimmer plot, Fig. 
 Kaplan–Meier curves)."""
 
 import pytest
+from matplotlib.colors import to_hex
 
-from analytics import figures, reports
+from analytics import figures, reports, stats
 from analytics.cohort import RESPONDERS, analysis_frame, in_population, is_true
 from analytics.dataset import analysis_rows, car_t_counts, study_patients
 
@@ -51,7 +52,7 @@ def test_it_puts_the_survival_report_s_numbers_at_risk_beneath_the_curves(frame)
 def test_it_draws_each_group_s_curve_from_100_percent_with_its_band(frame):
     report = survival(frame, by="prior_allo_hct")
     plot = figures.km_figure(report).axes[0]
-    curves = plot.get_lines()
+    curves = [line for line in plot.get_lines() if line.get_gid() != "censored"]
     assert len(curves) == 2
     # Among all patients a non-responder fails at month 0: the curve drops there from 100%.
     assert list(curves[0].get_ydata()[:2]) == [1.0, report["groups"][0]["curve"]["survival"][0]]
@@ -92,7 +93,9 @@ def test_it_draws_no_swimmer_plot_of_more_patients_than_it_can_show(frame, monke
 
 def test_it_draws_one_expansion_curve_per_patient_on_a_log_axis(frame, counts):
     plot = figures.expansion_figure(frame, counts).axes[0]
-    curves = [line for line in plot.get_lines() if len(line.get_xdata()) > 2]
+    curves = [
+        line for line in plot.get_lines() if len(line.get_xdata()) > 2 and line.get_gid() is None
+    ]
     assert len(curves) == 19
     assert plot.get_yscale() == "log"
     # Undetectable counts (0) sit on the "not detected" line, not off the log axis.
@@ -166,3 +169,89 @@ def test_it_renders_png_and_svg_with_text_as_text(frame):
     assert b"<svg" in svg
     assert b"Number at risk" in svg
     assert figures.render(figure, "svg") == svg  # no date or random ids
+
+
+def drawn_colours(figure) -> set[str]:
+    """Every colour that tells data apart: of lines, markers, bars and bands."""
+    colours = set()
+    for plot in figure.axes:
+        for line in plot.get_lines():
+            colours |= {to_hex(line.get_color()), to_hex(line.get_markerfacecolor())}
+        colours |= {to_hex(patch.get_facecolor(), keep_alpha=False) for patch in plot.patches}
+        for band in plot.collections:
+            colours |= {to_hex(colour, keep_alpha=False) for colour in band.get_facecolor()}
+    return colours
+
+
+def test_it_draws_every_figure_in_the_okabe_ito_palette(frame, counts):
+    responders = in_population(frame, RESPONDERS)
+    times = figures.curve_times(responders["efs_months"].tolist(), (0.0, 12.0))
+    drawn = [
+        figures.km_figure(survival(frame, by="age_group")),
+        figures.incidence_figure(reports.incidence_report(responders, times=times)),
+        figures.swimmer_figure(frame),
+        figures.expansion_figure(frame, counts),
+        figures.grades_figure(reports.toxicity_report(frame)),
+    ]
+    palette = {colour.lower() for colour in figures.OKABE_ITO.values()}
+    for figure in drawn:
+        assert drawn_colours(figure) <= palette, figure.axes[0].get_xlabel()
+
+
+def test_it_tells_the_curves_apart_by_line_style_too(frame):
+    plot = figures.km_figure(survival(frame, by="prior_allo_hct")).axes[0]
+    curves = [line for line in plot.get_lines() if line.get_gid() != "censored"]
+    assert len({line.get_linestyle() for line in curves}) == len(curves) == 2
+
+
+def test_it_marks_each_censored_patient_on_the_curve_where_it_stands(frame):
+    report = survival(frame, by="prior_allo_hct")
+    plot = figures.km_figure(report).axes[0]
+    marks = [line for line in plot.get_lines() if line.get_gid() == "censored"]
+    assert [line.get_marker() for line in marks] == ["|", "|"]
+    for group, line in zip(report["groups"], marks, strict=True):
+        censored = group["curve"]["censored_months"]
+        # Every patient without an event is censored, at their own follow-up time.
+        assert len(censored) == group["n"] - group["events"] > 0
+        assert list(line.get_xdata()) == censored
+        curve = group["curve"]
+        for month, height in zip(censored, line.get_ydata(), strict=True):
+            before = [
+                s for t, s in zip(curve["months"], curve["survival"], strict=True) if t <= month
+            ]
+            assert height == before[-1]
+
+
+def test_it_counts_the_patients_without_an_event_as_censored(frame):
+    report = survival(frame)
+    censored = report["groups"][0]["curve"]["censored_months"]
+    # Among all patients non-response is an event at day 0 (analytics.cohort).
+    without_event = frame[~is_true(frame["efs_event"]) & is_true(frame["responder"])]
+    assert censored == sorted(without_event["efs_months"].astype(float))
+
+
+def test_it_gives_each_response_its_own_marker_and_bar_hatching(frame, counts):
+    expansion = figures.expansion_figure(frame, counts).axes[0]
+    patients = [line for line in expansion.get_lines() if line.get_gid() is None]
+    # One marker per day-30 response: responders, non-responders (the paper: 14 and 5).
+    by_colour = {to_hex(line.get_color()): line.get_marker() for line in patients}
+    assert len(set(by_colour.values())) == len(by_colour) == 2
+    swimmer = figures.swimmer_figure(frame).axes[0]
+    bars = {
+        (to_hex(bar.get_facecolor(), keep_alpha=False), bar.get_hatch()) for bar in swimmer.patches
+    }
+    assert len({hatch for _, hatch in bars}) == len(bars) == 2
+
+
+def test_it_draws_the_median_expansion_across_patients(frame, counts):
+    plot = figures.expansion_figure(frame, counts).axes[0]
+    (median,) = [line for line in plot.get_lines() if line.get_gid() == "median"]
+    expected = stats.car_t_median_by_day(
+        [counts[key] for key in frame["study_id"] if counts.get(key)]
+    )
+    assert list(median.get_xdata()) == [point.day for point in expected]
+    assert list(median.get_ydata()) == [
+        max(point.cells_per_ul, figures.NOT_DETECTED_AT) for point in expected
+    ]
+    assert len(expected) >= 3
+    assert median.get_label() in [text.get_text() for text in plot.get_legend().get_texts()]

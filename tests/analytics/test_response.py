@@ -3,6 +3,8 @@
 import pytest
 from scipy.stats import beta
 
+from registry.interchange.importer import cohort_import
+
 pytestmark = pytest.mark.usefixtures("published")
 
 
@@ -10,6 +12,7 @@ def test_it_gives_the_rate_with_its_exact_interval(analytics):
     result = analytics("response").json()
     assert set(result) == {
         "n",
+        "not_evaluable",
         "responders",
         "rate",
         "ci95",
@@ -34,7 +37,7 @@ def test_it_gives_each_group_its_rate_and_interval(analytics):
     groups = analytics("response", by="sex").json()["groups"]
     assert [group["value"] for group in groups] == ["female", "male"]
     for group in groups:
-        assert set(group) == {"value", "n", "responders", "rate", "ci95"}
+        assert set(group) == {"value", "n", "not_evaluable", "responders", "rate", "ci95"}
         assert group["rate"] == pytest.approx(group["responders"] / group["n"])
     assert sum(group["n"] for group in groups) == 19
 
@@ -72,3 +75,19 @@ def test_it_leaves_patients_without_the_covariate_out_of_the_groups(analytics):
 def test_it_counts_only_responders_when_asked(analytics):
     result = analytics("response", population="responders").json()
     assert (result["n"], result["responders"], result["rate"]) == (13, 13, 1.0)
+
+
+def test_it_says_how_many_of_the_assessed_were_not_evaluable(analytics, document):
+    before = analytics("response").json()
+    assert before["not_evaluable"] == 0
+    # A non-responder's day-30 assessment made not evaluable: still assessed, still no CR.
+    patient = next(
+        patient
+        for patient in document["patients"]
+        if patient["response_assessments"][0]["status"] == "nr"
+    )
+    patient["response_assessments"][0] = {"day": 30, "status": "not_evaluable"}
+    cohort_import(data=document)
+    after = analytics("response").json()
+    assert after["not_evaluable"] == 1
+    assert (after["n"], after["responders"]) == (before["n"], before["responders"])

@@ -15,10 +15,12 @@ from scipy.stats import beta, chi2
 
 from analytics.stats import (
     MONTH_DAYS,
+    DailyMedian,
     FollowUp,
     Kinetics,
     Proportion,
     car_t_kinetics,
+    car_t_median_by_day,
     competing_risks,
     follow_up,
     kaplan_meier,
@@ -456,6 +458,25 @@ def test_it_reports_undetectable_cells():
 
 def test_it_has_no_kinetics_without_samples():
     assert car_t_kinetics([], []) == Kinetics(False, None, None, None, None)
+
+
+# --- car_t_median_by_day ------------------------------------------------------------------
+
+
+def test_it_takes_the_median_across_patients_of_each_day_with_enough_of_them():
+    samples = [
+        [(0, 0), (7, 10)],
+        [(7, 30), (14, 5)],
+        [(7, 20), (7, 40), (14, 1)],  # twice on day 7: counts once, as 30
+        [(14, 0), (-2, 99)],  # undetectable is 0; before the infusion, ignored
+    ]
+    # Day 0: one patient, left out; day 7: 10, 30, 30; day 14: 5, 1, 0.
+    assert car_t_median_by_day(samples) == [DailyMedian(7, 30.0, 3), DailyMedian(14, 1.0, 3)]
+    assert car_t_median_by_day(samples, min_patients=1)[0] == DailyMedian(0, 0.0, 1)
+
+
+def test_it_has_no_median_without_samples():
+    assert car_t_median_by_day([[], [(-1, 5)]]) == []
 
 
 # --- summary ------------------------------------------------------------------------------

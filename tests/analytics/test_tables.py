@@ -123,11 +123,26 @@ def test_it_writes_csv(analytics, endpoint, columns):
     response = analytics(f"tables/{endpoint}", format="csv")
     assert response["Content-Type"].startswith("text/csv")
     assert f'filename="HCD19-{endpoint}.csv"' in response["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[0] == list(columns)
-    # The rows, then the footnote naming the dates.
-    assert len(rows) - 2 == len(analytics(f"tables/{endpoint}").json()["rows"])
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    table = analytics(f"tables/{endpoint}").json()
+    # The title, the columns, the rows, then the footnote naming the dates.
+    assert rows[0] == [table["title"]]
+    assert rows[1] == list(columns)
+    assert len(rows) - 3 == len(table["rows"])
     assert rows[-1] == ["Clinical cut-off: 2021-07-31. Data as recorded on: as it stands."]
+
+
+@pytest.mark.parametrize("endpoint", ["characteristics", "outcomes"])
+def test_it_marks_table_csvs_as_utf_8_for_excel(analytics, endpoint):
+    content = analytics(f"tables/{endpoint}", format="csv").content
+    # Excel on Windows reads a CSV as UTF-8 only after this byte order mark.
+    assert content.startswith(b"\xef\xbb\xbf")
+    assert content.decode("utf-8-sig").startswith(analytics(f"tables/{endpoint}").json()["title"])
+
+
+def test_it_keeps_the_dataset_csv_without_a_byte_order_mark(analytics):
+    content = analytics("dataset", format="csv").content
+    assert content.startswith(b"study_id,")
 
 
 def test_it_writes_the_numbers_of_table_1_to_csv(analytics):

@@ -206,4 +206,11 @@ def test_the_study_dashboard_draws_every_figure(page: Page, cohort, screenshot):
         expect(image).to_have_js_property("complete", True)
         assert image.evaluate("element => element.naturalWidth") > 0
     expect(page.locator("#subgroups-title")).to_be_visible()
+    # Each tile says what it counts (the paper: 13 of 19 in CR/CRi at day 30).
+    expect(page.locator(".key-figure").nth(1)).to_contain_text(
+        "CR/CRi in 13 of 19 with a day-30 assessment"
+    )
     screenshot("dashboard")
+    for width, height in ((1366, 900), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        screenshot(f"dashboard-{width}")
