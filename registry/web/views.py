@@ -36,9 +36,11 @@ def is_htmx(request: HttpRequest) -> bool:
 
 def studies_of(user) -> QuerySet[models.Study]:
     """The studies the user has a role in, each with `can_enrol`: whether the user enters
-    data at one of its sites or more (registry.access)."""
+    data at one of its sites or more, and `can_export`: whether the user downloads it whole
+    (registry.access)."""
     return access.visible_studies(user).annotate(
-        can_enrol=Exists(access.editable_sites(user).filter(study=OuterRef("pk")))
+        can_enrol=Exists(access.editable_sites(user).filter(study=OuterRef("pk"))),
+        can_export=Exists(access.exportable_studies(user).filter(pk=OuterRef("pk"))),
     )
 
 
@@ -137,7 +139,7 @@ def analysis_links(request: HttpRequest, study: models.Study) -> dict:
     links = {
         "dashboard_url": with_query(reverse("analytics-dashboard", args=[study.code]), carried)
     }
-    if access.can_export(request.user, study):
+    if study.can_export:
         links["export_url"] = with_query(reverse("analytics-export", args=[study.code]), carried)
     return links
 
