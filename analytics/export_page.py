@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from analytics.dashboard import FILTERS, DashboardForm
+from analytics.dashboard import DashboardForm
 from registry import access
 from registry.models import Study
 from registry.web.filters import list_query, with_query
@@ -109,6 +109,17 @@ def complete_query(form: DashboardForm) -> QueryDict:
     return query
 
 
+def applied_filters(form: DashboardForm, query: QueryDict) -> list[str]:
+    """Each patient filter given, in the words of its field: "Sex: Female"."""
+    shown = []
+    for field in [*form.filter_fields(), form["population"]]:
+        value = query.get(field.name)
+        if value:
+            words = dict(getattr(field.field.widget, "choices", ())).get(value, value)
+            shown.append(f"{field.label}: {words}")
+    return shown
+
+
 def page_links(request: HttpRequest, study: Study, form: DashboardForm) -> dict:
     """The patient list and the dashboard, with the filters of this page they take."""
     patients = reverse("web:patient-list", args=[study.code])
@@ -130,7 +141,7 @@ def export(request: HttpRequest, code: str) -> HttpResponse:
     complete, analysed = complete_query(form), form.download_query()
     context |= {
         "analysis": form.cleaned_data["analysis"],
-        "filtered": any(name in analysed for name in FILTERS),
+        "applied_filters": applied_filters(form, analysed),
         "complete_files": [(file, _links(code, file, complete)) for file in COMPLETE_FILES],
         "analysis_files": [(file, _links(code, file, analysed)) for file in ANALYSIS_FILES],
     }

@@ -64,6 +64,7 @@ def test_it_gives_a_coordinator_every_file_with_the_dates_and_filters_applied(co
         assert links[name]["sex"] == "female"
         assert (links[name]["cutoff"], links[name]["as_of"]) == ("2021-06-30", "2025-01-01")
     assert "these files take no patient filters" in html
+    assert "Patients: Sex: Female (in the analysis files only)." in html
 
 
 def test_every_link_downloads_its_file(coordinator):
