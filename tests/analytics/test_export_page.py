@@ -8,7 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.test import Client
 
-from registry.models import Study
+from registry.models import Role, Study
+from tests.conftest import user_with_role
 
 PAGE = "/studies/HCD19/export/"
 COMPLETE = (
@@ -136,3 +137,10 @@ def test_the_list_and_the_dashboard_link_a_coordinator_to_it_with_their_filters(
     assert f'href="{PAGE}?sex=male">Export</a>' in listed
     dashboard = coordinator.get("/studies/HCD19/dashboard/", {"sex": "male", "by": "sex"})
     assert f'href="{PAGE}?sex=male">Export</a>' in unescape(dashboard.content.decode())
+
+
+def test_a_study_administrator_exports_too(published):
+    administrator = user_with_role("administrator", Role.ADMIN, published.sites.first())
+    client = signed_in(administrator)
+    assert client.get(PAGE).status_code == 200
+    assert f'href="{PAGE}">Export</a>' in client.get("/studies/HCD19/").content.decode()
