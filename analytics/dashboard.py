@@ -32,6 +32,7 @@ from registry import access
 from registry.api.filters import PatientFilterSet
 from registry.choices import ResponseStatus, Sex
 from registry.models import Study
+from registry.web.filters import list_query, with_query
 
 # Response by subgroup, as in the paper's "Treatment response": (covariate, cut point).
 SUBGROUPS = (
@@ -150,6 +151,14 @@ class DashboardForm(forms.Form):
             value = self.data.get(name, "").strip()
             if value:
                 query[name] = value
+        return query
+
+    def download_query(self) -> QueryDict:
+        """The values given that the downloads take: the survival comparison is no
+        download's parameter."""
+        query = self.query()
+        for name in ("by", "cut"):
+            query.pop(name, None)
         return query
 
     def filter_fields(self) -> list[forms.BoundField]:
@@ -304,7 +313,7 @@ def dashboard(request: HttpRequest, code: str) -> HttpResponse:
     study = _study(request, code)
     sites = access.visible_sites(request.user, study.sites.order_by("code"))
     form = DashboardForm(request.GET, sites=sites, study=study)
-    context = {"study": study, "form": form}
+    context = {"study": study, "form": form, **_page_links(request, study, form)}
     if not form.is_valid():
         return render(request, TEMPLATE, context, status=400)
     selection = _selection(request, study, form)
@@ -313,6 +322,17 @@ def dashboard(request: HttpRequest, code: str) -> HttpResponse:
     if selection.frame.empty:
         return render(request, TEMPLATE, context | {"empty": selection.empty_reason() or True})
     return render(request, TEMPLATE, context | page_context(selection, form.query()))
+
+
+def _page_links(request: HttpRequest, study: Study, form: DashboardForm) -> dict:
+    """The patient list with the filters it takes, and, for those who export, the Export
+    page with the dashboard's choices."""
+    patients = reverse("web:patient-list", args=[study.code])
+    links = {"list_url": with_query(patients, list_query(request.GET))}
+    if access.can_export(request.user, study):
+        export = reverse("analytics-export", args=[study.code])
+        links["export_url"] = with_query(export, form.download_query())
+    return links
 
 
 @login_required

@@ -160,6 +160,11 @@ def can_administer_study(user: User, study: Study) -> bool:
     return _has_role(user, study, (Role.ADMIN,))
 
 
+def can_export(user: User, study: Study) -> bool:
+    """Whether `user` downloads the study whole: exportable_studies for one study."""
+    return _has_role(user, study, COHORT_ROLES)
+
+
 def can_raise_queries(user: User, study: Study) -> bool:
     """Whether `user` opens and closes data queries on the study's patients."""
     return _has_role(user, study, QUERY_RAISERS)

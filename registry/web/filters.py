@@ -2,6 +2,7 @@
 
 import django_filters
 from django.db.models import QuerySet
+from django.http import QueryDict
 
 from registry import choices, models
 from registry.sorting import ThenByStudyId
@@ -61,3 +62,44 @@ class PatientFilterSet(django_filters.FilterSet):
 
     def filter_vital(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(died=value == "dead")
+
+
+# The list's filters that the dashboard and the Export page also take, by the name each has
+# in registry.api.filters.PatientFilterSet, and the values spelt otherwise there. The study
+# id search (q) has no counterpart there, so it stays on the list.
+ANALYSIS_NAMES = {
+    "site": "site",
+    "sex": "sex",
+    "d30": "d30_response",
+    "prior_allo_hct": "prior_allo_hct",
+    "vital": "vital_status",
+}
+ANALYSIS_VALUES = {"prior_allo_hct": {"yes": "true", "no": "false"}}
+
+
+def _carried(query: QueryDict, names: dict[str, str], values: dict[str, dict]) -> QueryDict:
+    carried = QueryDict(mutable=True)
+    for name, target in names.items():
+        value = query.get(name, "").strip()
+        if value:
+            carried[target] = values.get(name, {}).get(value, value)
+    return carried
+
+
+def analysis_query(query: QueryDict) -> QueryDict:
+    """The list's filters in `query` as the dashboard's and the API's parameters."""
+    return _carried(query, ANALYSIS_NAMES, ANALYSIS_VALUES)
+
+
+def list_query(query: QueryDict) -> QueryDict:
+    """The dashboard's patient filters in `query` as the list's parameters."""
+    names = {target: name for name, target in ANALYSIS_NAMES.items()}
+    values = {
+        ANALYSIS_NAMES[name]: {target: value for value, target in spelt.items()}
+        for name, spelt in ANALYSIS_VALUES.items()
+    }
+    return _carried(query, names, values)
+
+
+def with_query(address: str, query: QueryDict) -> str:
+    return f"{address}?{query.urlencode()}" if query else address

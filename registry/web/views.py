@@ -10,11 +10,12 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from registry import access, history, models, services
 from registry.web import forms
-from registry.web.filters import PatientFilterSet
+from registry.web.filters import PatientFilterSet, analysis_query, with_query
 from registry.web.sections import (
     SECTIONS,
     card_context,
@@ -35,9 +36,11 @@ def is_htmx(request: HttpRequest) -> bool:
 
 def studies_of(user) -> QuerySet[models.Study]:
     """The studies the user has a role in, each with `can_enrol`: whether the user enters
-    data at one of its sites or more (registry.access)."""
+    data at one of its sites or more, and `can_export`: whether the user downloads it whole
+    (registry.access)."""
     return access.visible_studies(user).annotate(
-        can_enrol=Exists(access.editable_sites(user).filter(study=OuterRef("pk")))
+        can_enrol=Exists(access.editable_sites(user).filter(study=OuterRef("pk"))),
+        can_export=Exists(access.exportable_studies(user).filter(pk=OuterRef("pk"))),
     )
 
 
@@ -121,10 +124,24 @@ def patient_list(request: HttpRequest, code: str) -> HttpResponse:
         "columns": sort_links(request.GET.get("sort", "")),
         "filtered": any(request.GET.get(name) for name in filters.form.fields if name != "sort"),
         "enrolled": page.paginator.count > 0 or patients.exists(),
+        **analysis_links(request, study),
     }
     if is_htmx(request):
+        # The links in the page's head follow the filters the results were found with.
+        context["swap_links"] = True
         return render(request, "web/partials/patient_results.html", context)
     return render(request, "web/patient_list.html", context)
+
+
+def analysis_links(request: HttpRequest, study: models.Study) -> dict:
+    """The dashboard and, for those who export, the Export page, with the list's filters."""
+    carried = analysis_query(request.GET)
+    links = {
+        "dashboard_url": with_query(reverse("analytics-dashboard", args=[study.code]), carried)
+    }
+    if study.can_export:
+        links["export_url"] = with_query(reverse("analytics-export", args=[study.code]), carried)
+    return links
 
 
 def patients_of_page(page: Page) -> Page:

@@ -129,6 +129,7 @@ def all_visits(study: Study, patient: Patient, assessment: int) -> list[Visit]:
         visit(
             "dashboard", "analytics-dashboard", coordinator, code=code, query="?by=prior_allo_hct"
         ),
+        visit("export", "analytics-export", coordinator, code=code, query="?sex=female"),
         visit("admin-delete", "admin:registry_patient_delete", coordinator, object_id=pk),
     ]
 

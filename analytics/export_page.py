@@ -1,0 +1,148 @@
+"""A study's Export page: each file a coordinator downloads, what it holds, and a link to
+its API endpoint (the browser's session signs it) with the page's choices applied.
+
+The page is for those who export the study (registry.access.exportable_studies), as the
+download endpoints are: anyone else who reads the study is refused (403), others find
+nothing (404). Its choices are the dashboard's form, validated as the API validates them.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+
+from analytics.dashboard import DashboardForm
+from registry import access
+from registry.models import Study
+from registry.web.filters import list_query, with_query
+
+TEMPLATE = "analytics/export.html"
+
+
+@dataclass(frozen=True)
+class File:
+    title: str
+    description: str
+    links: dict[str, tuple[str, dict]]  # label: (route, extra parameters)
+
+
+# The complete files take only the two dates: their endpoints refuse patient filters.
+COMPLETE_FILES = (
+    File(
+        "Cohort document",
+        "Everything recorded about every patient, section by section, in the registry's "
+        "interchange format (cart-cohort, version 1): a complete copy that can be imported "
+        "again.",
+        {"JSON": ("study-export", {})},
+    ),
+    File(
+        "Patients",
+        "One row per patient with every captured field. The Excel workbook adds a sheet per "
+        "repeated section (one row per record: infusions, assessments, events…) and a data "
+        "dictionary sheet describing every column.",
+        {
+            "CSV": ("study-export-patients-csv", {}),
+            "Excel": ("study-export-patients-xlsx", {}),
+        },
+    ),
+    File(
+        "De-identified patients",
+        "The patients CSV fit to share outside the study: pseudonyms instead of study ids, "
+        "age at infusion instead of the birth date, every date as days from the first "
+        "infusion, no free text.",
+        {"CSV": ("study-export-deidentified-csv", {})},
+    ),
+)
+ANALYSIS_FILES = (
+    File(
+        "Patient characteristics (Table 1)",
+        "The paper's table of the patients at enrolment: counts and percentages, medians "
+        "and ranges.",
+        {
+            "CSV": ("analytics-tables-characteristics", {"format": "csv"}),
+            "Excel": ("analytics-tables-characteristics", {"format": "xlsx"}),
+        },
+    ),
+    File(
+        "Treatment and outcomes (Table 2)",
+        "The paper's table of the treatment, the responses, relapses and deaths.",
+        {
+            "CSV": ("analytics-tables-outcomes", {"format": "csv"}),
+            "Excel": ("analytics-tables-outcomes", {"format": "xlsx"}),
+        },
+    ),
+    File(
+        "Analysis dataset",
+        "One row per patient analysed, with the derived values (responses, follow-up, "
+        "survival times, highest grades) every statistic of the dashboard is computed from.",
+        {"CSV": ("analytics-dataset", {"format": "csv"})},
+    ),
+)
+
+
+def _study(request: HttpRequest, code: str) -> Study:
+    study = get_object_or_404(access.visible_studies(request.user), code=code)
+    if not access.can_export(request.user, study):
+        raise PermissionDenied("Exports are for the study's coordinators and administrators")
+    return study
+
+
+def _links(code: str, file: File, query: QueryDict) -> list[dict]:
+    links = []
+    for label, (route, extra) in file.links.items():
+        given = query.copy()
+        given.update(extra)
+        address = reverse(route, kwargs={"code": code})
+        links.append({"label": label, "url": with_query(address, given)})
+    return links
+
+
+def complete_query(form: DashboardForm) -> QueryDict:
+    """The dates of the page for the complete files. They are lossless unless cut off, so
+    the page's cut-off (by default the study's) is asked for by its date."""
+    analysis = form.cleaned_data["analysis"]
+    query = QueryDict(mutable=True)
+    query.update({name: value for name, value in analysis.dates.items() if value})
+    return query
+
+
+def applied_filters(form: DashboardForm, query: QueryDict) -> list[str]:
+    """Each patient filter given, in the words of its field: "Sex: Female"."""
+    shown = []
+    for field in [*form.filter_fields(), form["population"]]:
+        value = query.get(field.name)
+        if value:
+            words = dict(getattr(field.field.widget, "choices", ())).get(value, value)
+            shown.append(f"{field.label}: {words}")
+    return shown
+
+
+def page_links(request: HttpRequest, study: Study, form: DashboardForm) -> dict:
+    """The patient list and the dashboard, with the filters of this page they take."""
+    patients = reverse("web:patient-list", args=[study.code])
+    dashboard = reverse("analytics-dashboard", args=[study.code])
+    return {
+        "list_url": with_query(patients, list_query(request.GET)),
+        "dashboard_url": with_query(dashboard, form.query()),
+    }
+
+
+@login_required
+def export(request: HttpRequest, code: str) -> HttpResponse:
+    study = _study(request, code)
+    sites = access.visible_sites(request.user, study.sites.order_by("code"))
+    form = DashboardForm(request.GET, sites=sites, study=study)
+    context = {"study": study, "form": form, **page_links(request, study, form)}
+    if not form.is_valid():
+        return render(request, TEMPLATE, context, status=400)
+    complete, analysed = complete_query(form), form.download_query()
+    context |= {
+        "analysis": form.cleaned_data["analysis"],
+        "applied_filters": applied_filters(form, analysed),
+        "complete_files": [(file, _links(code, file, complete)) for file in COMPLETE_FILES],
+        "analysis_files": [(file, _links(code, file, analysed)) for file in ANALYSIS_FILES],
+    }
+    return render(request, TEMPLATE, context)

@@ -1,0 +1,79 @@
+"""The patient list's filters carried to the dashboard and back (issue #21, point 2): only
+those both take, under each one's name for them."""
+
+from html import unescape
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.test import Client
+
+from registry.api.filters import PatientFilterSet as AnalysisFilterSet
+from registry.web.filters import ANALYSIS_NAMES, PatientFilterSet
+
+LIST = "/studies/HCD19/"
+DASHBOARD = "/studies/HCD19/dashboard/"
+FILTERED = {
+    "q": "P0",
+    "site": "BOREN",
+    "sex": "female",
+    "d30": "cr",
+    "prior_allo_hct": "yes",
+    "vital": "alive",
+}
+
+
+@pytest.fixture
+def client(owner) -> Client:
+    client = Client()
+    client.force_login(owner)
+    return client
+
+
+def link(html: str, text: str) -> str:
+    """The address of the page's link with this text."""
+    before = unescape(html).split(f">{text}</a>")[0]
+    return before.rsplit('href="', 1)[1].split('"')[0]
+
+
+def query_of(address: str) -> dict:
+    return {key: values[0] for key, values in parse_qs(urlsplit(address).query).items()}
+
+
+def test_the_lists_dashboard_link_carries_its_filters(client):
+    html = client.get(LIST, FILTERED).content.decode()
+    dashboard = link(html, "Dashboard")
+    assert urlsplit(dashboard).path == DASHBOARD
+    # The study id search has no dashboard field: it stays on the list.
+    assert query_of(dashboard) == {
+        "site": "BOREN",
+        "sex": "female",
+        "d30_response": "cr",
+        "prior_allo_hct": "true",
+        "vital_status": "alive",
+    }
+
+
+def test_list_to_dashboard_to_list_keeps_the_filters(client):
+    dashboard = link(client.get(LIST, FILTERED).content.decode(), "Dashboard")
+    response = client.get(dashboard)
+    assert response.status_code == 200
+    back = link(response.content.decode(), "Patients")
+    assert urlsplit(back).path == LIST
+    assert query_of(back) == {name: value for name, value in FILTERED.items() if name != "q"}
+    assert client.get(back).status_code == 200
+
+
+def test_the_dashboard_keeps_to_itself_what_the_list_does_not_take(client):
+    html = client.get(DASHBOARD, {"sex": "male", "age_min": "18", "by": "sex"}).content
+    assert link(html.decode(), "Patients") == f"{LIST}?sex=male"
+
+
+def test_a_filter_changed_in_place_moves_the_dashboard_link_with_it(client):
+    html = client.get(LIST, {"vital": "dead"}, headers={"HX-Request": "true"}).content.decode()
+    assert 'id="dashboard-link"' in html and 'hx-swap-oob="true"' in html
+    assert query_of(link(html, "Dashboard")) == {"vital_status": "dead"}
+
+
+def test_every_carried_filter_is_a_filter_of_both_pages():
+    assert set(ANALYSIS_NAMES) <= set(PatientFilterSet.base_filters)
+    assert set(ANALYSIS_NAMES.values()) <= set(AnalysisFilterSet.base_filters)
