@@ -160,6 +160,7 @@ def live_grades(form: forms.DailyAssessmentForm, patient: models.Patient) -> dic
     age = patient.age_years
     return {
         "crs": assessment.crs_grade(),
+        "crs_hint": assessment.crs_no_fever_hint(),
         "icans": assessment.icans_grade(age),
         "age": age,
         "ignored": ignored,

@@ -967,3 +967,18 @@ def test_it_shows_the_saved_grades_when_an_assessment_is_opened(signed_in, patie
     ).content.decode()
 
     assert "grade 2: low-flow oxygen" in html
+
+
+def test_it_says_why_vasopressors_without_fever_are_grade_0(signed_in, patient):
+    html = grades(signed_in, patient, temperature_c="37", hypotension="on", vasopressors="1")
+
+    assert "grade 0: no fever" in html
+    assert "ASTCT CRS needs fever (≥38.0 °C)" in html
+    assert 'href="#id_fever_masked"' in html
+
+
+def test_it_gives_no_fever_hint_once_fever_is_masked(signed_in, patient):
+    html = grades(signed_in, patient, temperature_c="37", vasopressors="1", fever_masked="on")
+
+    assert "grade 3: one vasopressor, fever masked" in html
+    assert "ASTCT CRS needs fever" not in html
