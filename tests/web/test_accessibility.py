@@ -130,6 +130,7 @@ def all_visits(study: Study, patient: Patient, assessment: int) -> list[Visit]:
             "dashboard", "analytics-dashboard", coordinator, code=code, query="?by=prior_allo_hct"
         ),
         visit("admin-delete", "admin:registry_patient_delete", coordinator, object_id=pk),
+        visit("admin-study", "admin:registry_study_change", coordinator, object_id=study.pk),
     ]
 
 
