@@ -456,6 +456,18 @@ def test_it_checks_eligibility_as_the_form_is_typed(signed_in, site):
     assert "Eligible" in html and "Not eligible" not in html
 
 
+def test_it_shows_an_empty_enrolment_form_as_not_yet_assessed(signed_in, site):
+    html = signed_in.get(url("patient-enrol", "HCD19")).content.decode()
+
+    assert "Not yet assessed" in html and "Not eligible" not in html
+
+
+def test_it_checks_nothing_before_a_criterion_is_typed(signed_in, site):
+    html = signed_in.post(url("enrolment-eligibility", "HCD19"), {}, **HTMX).content.decode()
+
+    assert "Not yet assessed" in html and "Not eligible" not in html
+
+
 def test_it_names_each_unmet_criterion(signed_in, site):
     html = eligibility_check(
         signed_in,
