@@ -645,6 +645,25 @@ def test_it_edits_a_list_record(signed_in, patient):
     assert (infusion.weight_kg, infusion.cells_per_kg) == (61.5, 300_000)
 
 
+def test_it_keeps_the_saved_title_on_a_refused_edit(signed_in, patient):
+    infusion = patient.infusions.get()
+    saved = f'<h3 class="form-title">Edit {infusion}</h3>'
+    data = {
+        "date": "2020-01-16",
+        "product": "humanized_cd19",
+        "weight_kg": "-1",
+        "cells_per_kg": "300000",
+        "version": infusion.version,
+    }
+    address = url("section-item-edit", patient.pk, "infusions", infusion.pk)
+
+    html = signed_in.post(address, data, **HTMX).content.decode()
+
+    assert "2020-01-16" not in str(infusion)
+    assert saved in html
+    assert " on 2020-01-16</h3>" not in html
+
+
 VERSION_MISSING = "The form came without the version of the record it was opened on"
 
 
