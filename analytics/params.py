@@ -16,6 +16,7 @@ from rest_framework import serializers
 from rest_framework.filters import search_smart_split
 
 from analytics.cohort import ALL, COVARIATES, NUMERIC, ORDINAL, RESPONDERS
+from analytics.figures import COVARIATE_LABELS
 from analytics.reports import DEFAULT_TIMES
 from registry.api.filters import (
     AsOfField,
@@ -103,11 +104,19 @@ class CovariateParams(AnalysisParams):
         attrs = super().validate(attrs)
         by, cut = attrs.get("by"), attrs.get("cut")
         if cut is not None and by is None:
-            raise serializers.ValidationError({"cut": "A cut point needs a covariate (by)."})
+            raise serializers.ValidationError(
+                {"cut": "A cut point needs a covariate to compare by."}
+            )
+        # Named as the dashboard labels it: its messages show beside its fields.
+        name = COVARIATE_LABELS.get(by, by)
         if cut is not None and by not in NUMERIC + ORDINAL:
-            raise serializers.ValidationError({"cut": f"{by} is not numeric; leave out cut."})
+            raise serializers.ValidationError(
+                {"cut": f"{name} is not a number; leave the cut point empty."}
+            )
         if cut is None and by in NUMERIC:
-            raise serializers.ValidationError({"cut": f"{by} is numeric; give a cut point."})
+            raise serializers.ValidationError(
+                {"cut": f"{name} is a number; give a cut point to split the patients at."}
+            )
         return attrs
 
 

@@ -104,6 +104,14 @@ def administered_studies(user: User, queryset: QuerySet[Study] | None = None) ->
     return _studies_with_role(user, (Role.ADMIN,), queryset)
 
 
+def uses_admin(user: User) -> bool:
+    """Whether `user` has a reason to open the admin: a staff coordinator or administrator of
+    a study. Clinicians enter data on the clinicians' pages, not on a second screen."""
+    if not (_signed_in(user) and user.is_staff):
+        return False
+    return user.is_superuser or _studies_with_role(user, EVERY_SITE_EDITORS, None).exists()
+
+
 def visible_memberships(
     user: User, queryset: QuerySet[Membership] | None = None
 ) -> QuerySet[Membership]:

@@ -336,6 +336,18 @@ class StudyAdmin(ScopedStudyAdmin, SimpleHistoryAdmin):
     def revert_disabled(self, request, obj=None) -> bool:
         return True
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # analytics imports registry: imported here, not at the top, to keep that one way.
+        # A callable, so that the statistics are computed only where the page shows them.
+        from analytics.overview import study_overview
+
+        study = self.get_object(request, object_id)
+        if study is not None:
+            extra_context = (extra_context or {}) | {
+                "study_overview": lambda: study_overview(study, request.user)
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
     @admin.action(description="Lock the selected studies", permissions=["change"])
     def lock(self, request, queryset) -> None:
         self._each(request, queryset, services.study_lock, "locked")

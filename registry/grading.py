@@ -102,12 +102,8 @@ def crs_grade(
     oxygen: str,
 ) -> Grade:
     """The day's ASTCT CRS grade (0-4)."""
-    grade, finding = max(
-        _hypotension(hypotension, vasopressors or 0, vasopressin),
-        _coded(_OXYGEN, oxygen, "oxygen"),
-        key=itemgetter(0),
-    )
-    fever = temperature_c is not None and temperature_c >= FEVER_C
+    grade, finding = _crs_signs(hypotension, vasopressors, vasopressin, oxygen)
+    fever = _is_fever(temperature_c)
     if not fever and not fever_masked:
         return Grade(0, "grade 0: no fever")
     if grade == 0:
@@ -116,6 +112,43 @@ def crs_grade(
         return Grade(0, "grade 0: fever masked, no hypotension or hypoxia")
     masked = "" if fever else ", fever masked"
     return Grade(grade, f"grade {grade}: {finding}{masked}")
+
+
+NO_FEVER_HINT = (
+    "Grade 0: ASTCT CRS needs fever (≥38.0 °C) unless fever was masked by tocilizumab or "
+    "steroids — tick 'fever masked' if so"
+)
+
+
+def crs_no_fever_hint(
+    *,
+    temperature_c: float | None,
+    fever_masked: bool,
+    hypotension: bool,
+    vasopressors: int,
+    vasopressin: bool,
+    oxygen: str,
+) -> str | None:
+    """Why a day with hypotension or hypoxia but no fever is CRS grade 0, or None when
+    that is not the case: a masked fever is easy to forget to tick."""
+    grade, _ = _crs_signs(hypotension, vasopressors, vasopressin, oxygen)
+    if grade == 0 or fever_masked or _is_fever(temperature_c):
+        return None
+    return NO_FEVER_HINT
+
+
+def _crs_signs(
+    hypotension: bool, vasopressors: int, vasopressin: bool, oxygen: str
+) -> tuple[int, str]:
+    return max(
+        _hypotension(hypotension, vasopressors or 0, vasopressin),
+        _coded(_OXYGEN, oxygen, "oxygen"),
+        key=itemgetter(0),
+    )
+
+
+def _is_fever(temperature_c: float | None) -> bool:
+    return temperature_c is not None and temperature_c >= FEVER_C
 
 
 def _hypotension(hypotension: bool, vasopressors: int, vasopressin: bool) -> tuple[int, str]:

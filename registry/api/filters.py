@@ -202,6 +202,21 @@ class SiteFilterSet(filters.FilterSet):
         fields = ["study"]
 
 
+class PatientFilterForm(forms.Form):
+    """The filters' values taken together: an age range must run upwards."""
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        low, high = cleaned.get("age_min"), cleaned.get("age_max")
+        if low is not None and high is not None and low > high:
+            self.add_error(
+                "age_max",
+                f"The highest age, {high}, is below the lowest age, {low}: give the lower "
+                "age first.",
+            )
+        return cleaned
+
+
 class PatientFilterSet(filters.FilterSet):
     study = filters.ModelChoiceFilter(
         field_name="study",
@@ -222,7 +237,7 @@ class PatientFilterSet(filters.FilterSet):
     age_max = WholeNumberFilter(
         method="filter_age_max",
         min_value=0,
-        help_text="At most this old (completed years) at the first infusion",
+        help_text="At most this old (completed years) at the first infusion; not below age_min",
     )
     prior_allo_hct = TrueFalseFilter(help_text="An allogeneic HCT before the infusion")
     prior_cd22_cart = TrueFalseFilter(help_text="A CD22 CAR-T before the infusion")
@@ -264,6 +279,7 @@ class PatientFilterSet(filters.FilterSet):
 
     class Meta:
         model = registry.Patient
+        form = PatientFilterForm
         fields = [
             "study",
             "site",

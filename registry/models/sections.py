@@ -416,14 +416,20 @@ class DailyAssessment(Section):
         return f"Day {self.day}"
 
     def crs_grade(self) -> grading.Grade:
-        return grading.crs_grade(
-            temperature_c=self.temperature_c,
-            fever_masked=self.fever_masked,
-            hypotension=self.hypotension,
-            vasopressors=self.vasopressors,
-            vasopressin=self.vasopressin,
-            oxygen=self.oxygen,
-        )
+        return grading.crs_grade(**self._crs_values())
+
+    def crs_no_fever_hint(self) -> str | None:
+        return grading.crs_no_fever_hint(**self._crs_values())
+
+    def _crs_values(self) -> dict:
+        return {
+            "temperature_c": self.temperature_c,
+            "fever_masked": self.fever_masked,
+            "hypotension": self.hypotension,
+            "vasopressors": self.vasopressors,
+            "vasopressin": self.vasopressin,
+            "oxygen": self.oxygen,
+        }
 
     def icans_grade(self, age_years: int | None) -> grading.Grade:
         return grading.icans_grade(

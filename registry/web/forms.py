@@ -42,6 +42,9 @@ class RegistryForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Validation copies what was typed onto the instance: a failed edit's title must
+        # still name the record as it is saved.
+        self.saved_name = str(self.instance) if self.instance.pk else ""
         for name, field in self.fields.items():
             if isinstance(field, forms.DateField):
                 field.widget = DateInput()

@@ -161,6 +161,7 @@ def live_grades(form: forms.DailyAssessmentForm, patient: models.Patient) -> dic
     age = patient.age_years
     return {
         "crs": assessment.crs_grade(),
+        "crs_hint": assessment.crs_no_fever_hint(),
         "icans": assessment.icans_grade(age),
         "age": age,
         "ignored": ignored,
@@ -190,7 +191,7 @@ def form_context(section: Section, patient: models.Patient, form, item: int | No
     elif item is None:
         url, title = reverse("web:section-add", args=args), f"New {section.record_name}"
     else:
-        url, title = reverse("web:section-item-edit", args=[*args, item]), f"Edit {form.instance}"
+        url, title = reverse("web:section-item-edit", args=[*args, item]), f"Edit {form.saved_name}"
     context = {"form": form, "item": item, "form_url": url, "form_title": title}
     if not form.is_bound:
         # The Edit or Add button that opened the form is gone: the cursor goes to the form.

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from registry import access, history, models, services
+from registry.eligibility import Verdict
 from registry.web import forms
 from registry.web.filters import PatientFilterSet, analysis_query, with_query
 from registry.web.sections import (
@@ -188,9 +189,19 @@ def patient_enrol(request: HttpRequest, code: str) -> HttpResponse:
         "patient_form": patient_form,
         "eligibility_form": eligibility_form,
         "prior_form": prior_form,
-        "verdict": typed_verdict(study, eligibility_form, int(prior_form.has_changed())),
+        "verdict": enrolment_verdict(study, eligibility_form, prior_form),
     }
     return render(request, "web/patient_enrol.html", context)
+
+
+def enrolment_verdict(
+    study: models.Study, eligibility_form: forms.EligibilityForm, prior_form
+) -> Verdict | None:
+    """The verdict of what has been typed, or None before anything is: an empty form is not
+    yet assessed, not a patient who fails every criterion."""
+    if not (eligibility_form.has_changed() or prior_form.has_changed()):
+        return None
+    return typed_verdict(study, eligibility_form, int(prior_form.has_changed()))
 
 
 def save_enrolment(patient_form, section_forms, user) -> models.Patient | None:
@@ -220,7 +231,7 @@ def enrolment_eligibility(request: HttpRequest, code: str) -> HttpResponse:
     """The live verdict beside the enrolment form, from what has been typed so far."""
     study = study_to_enrol_in(request, code)
     _, eligibility_form, prior_form = enrolment_forms(study, study.sites.none(), request.POST)
-    verdict = typed_verdict(study, eligibility_form, int(prior_form.has_changed()))
+    verdict = enrolment_verdict(study, eligibility_form, prior_form)
     return render(request, "web/partials/eligibility_verdict.html", {"verdict": verdict})
 
 

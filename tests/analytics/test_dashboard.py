@@ -146,7 +146,8 @@ def test_it_asks_for_a_cut_point_to_compare_by_a_number(client):
     response = client.get(PAGE, {"by": "mcd19_interval_months"})
     assert response.status_code == 400
     assert re.search(
-        r'id="id_cut_error">\s*<li>Mcd19_interval_months is numeric; give a cut point',
+        r'id="id_cut_error">\s*<li>Months from the last murine CD19 CAR-T is a number; give a '
+        "cut point",
         response.content.decode(),
     )
     compared = client.get(PAGE, {"by": "mcd19_interval_months", "cut": "12"})
@@ -154,6 +155,23 @@ def test_it_asks_for_a_cut_point_to_compare_by_a_number(client):
     efs = compared.context["survival"]["efs"]
     assert [row["label"] for row in efs["rows"]] == ["< 12", "≥ 12"]
     assert efs["logrank_p"] is not None
+
+
+def test_it_names_the_covariate_by_its_label(client):
+    response = client.get(PAGE, {"by": "sex", "cut": "1"})
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert re.search(r'id="id_cut_error">\s*<li>Sex is not a number', content)
+    assert "sex is not" not in content
+
+
+def test_it_refuses_an_age_range_that_runs_backwards(client):
+    response = client.get(PAGE, {"age_min": "50", "age_max": "20"})
+    assert response.status_code == 400
+    assert re.search(
+        r'id="id_age_max_error">\s*<li>The highest age, 20, is below the lowest age, 50',
+        response.content.decode(),
+    )
 
 
 def test_it_refuses_a_figure_with_a_bad_filter_naming_it(client):

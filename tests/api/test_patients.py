@@ -284,6 +284,14 @@ def test_it_refuses_a_nonsense_filter_value_naming_the_parameter(reader_client, 
     assert list(response.json()) == [parameter]
 
 
+def test_it_refuses_an_age_range_that_runs_backwards(reader_client):
+    response = reader_client.get(URL, {"age_min": 50, "age_max": 20})
+    assert response.status_code == 400
+    assert response.json() == {
+        "age_max": ["The highest age, 20, is below the lowest age, 50: give the lower age first."]
+    }
+
+
 def test_it_creates_a_patient(editor_client):
     factories.SiteFactory()
     response = editor_client.post(

@@ -4,7 +4,14 @@ import itertools
 
 import pytest
 
-from registry.grading import Grade, crs_grade, icans_grade, worst
+from registry.grading import (
+    NO_FEVER_HINT,
+    Grade,
+    crs_grade,
+    crs_no_fever_hint,
+    icans_grade,
+    worst,
+)
 
 FEVER = 38.5
 NORMAL = 36.8
@@ -311,3 +318,40 @@ def test_it_reports_no_assessments_when_empty():
 
 def test_it_keeps_a_recorded_grade_0_over_no_assessments():
     assert worst([Grade(0, "grade 0: no fever")]) == Grade(0, "grade 0: no fever")
+
+
+CRS_DEFAULTS = {
+    "fever_masked": False,
+    "hypotension": False,
+    "vasopressors": 0,
+    "vasopressin": False,
+    "oxygen": "none",
+}
+SIGNS_WITHOUT_FEVER = [
+    pytest.param({"hypotension": True}, id="hypotension"),
+    pytest.param({"vasopressors": 1}, id="one vasopressor"),
+    pytest.param({"oxygen": "low_flow"}, id="low-flow oxygen"),
+]
+
+
+@pytest.mark.parametrize("day", SIGNS_WITHOUT_FEVER)
+def test_it_says_why_signs_without_fever_are_grade_0(day):
+    values = {**CRS_DEFAULTS, "temperature_c": NORMAL, **day}
+
+    assert crs_grade(**values).grade == 0
+    assert crs_no_fever_hint(**values) == NO_FEVER_HINT
+    assert "fever masked" in NO_FEVER_HINT
+
+
+@pytest.mark.parametrize(
+    "day",
+    [
+        pytest.param({"temperature_c": NORMAL}, id="no signs"),
+        pytest.param({"temperature_c": FEVER, "hypotension": True}, id="fever"),
+        pytest.param(
+            {"temperature_c": NORMAL, "fever_masked": True, "vasopressors": 1}, id="masked"
+        ),
+    ],
+)
+def test_it_gives_no_fever_hint_where_the_grade_needs_none(day):
+    assert crs_no_fever_hint(**{**CRS_DEFAULTS, **day}) is None

@@ -131,6 +131,7 @@ def all_visits(study: Study, patient: Patient, assessment: int) -> list[Visit]:
         ),
         visit("export", "analytics-export", coordinator, code=code, query="?sex=female"),
         visit("admin-delete", "admin:registry_patient_delete", coordinator, object_id=pk),
+        visit("admin-study", "admin:registry_study_change", coordinator, object_id=study.pk),
     ]
 
 

@@ -116,3 +116,16 @@ def test_a_coordinator_sees_and_edits_every_site(owner, boren_patient):
 
     assert [patient.subject_id for patient in listed] == ["B01", "U02"]
     assert ">Edit<" in page and "Enrol a patient" in client.get(url("study-list")).content.decode()
+
+
+ADMIN_LINK = f'<a href="{reverse("admin:index")}">Admin</a>'
+
+
+@pytest.mark.parametrize(
+    ("user", "shown"),
+    [("owner", True), ("admin_user", True), ("neighbour", False), ("teammate", False)],
+)
+def test_only_coordinators_and_administrators_see_the_admin_link(request, user, shown):
+    page = client_of(request.getfixturevalue(user)).get(url("study-list")).content.decode()
+
+    assert (ADMIN_LINK in page) is shown

@@ -465,6 +465,18 @@ def test_it_checks_eligibility_as_the_form_is_typed(signed_in, site):
     assert "Eligible" in html and "Not eligible" not in html
 
 
+def test_it_shows_an_empty_enrolment_form_as_not_yet_assessed(signed_in, site):
+    html = signed_in.get(url("patient-enrol", "HCD19")).content.decode()
+
+    assert "Not yet assessed" in html and "Not eligible" not in html
+
+
+def test_it_checks_nothing_before_a_criterion_is_typed(signed_in, site):
+    html = signed_in.post(url("enrolment-eligibility", "HCD19"), {}, **HTMX).content.decode()
+
+    assert "Not yet assessed" in html and "Not eligible" not in html
+
+
 def test_it_names_each_unmet_criterion(signed_in, site):
     html = eligibility_check(
         signed_in,
@@ -673,6 +685,25 @@ def test_it_edits_a_list_record(signed_in, patient):
 
     infusion.refresh_from_db()
     assert (infusion.weight_kg, infusion.cells_per_kg) == (61.5, 300_000)
+
+
+def test_it_keeps_the_saved_title_on_a_refused_edit(signed_in, patient):
+    infusion = patient.infusions.get()
+    saved = f'<h3 class="form-title">Edit {infusion}</h3>'
+    data = {
+        "date": "2020-01-16",
+        "product": "humanized_cd19",
+        "weight_kg": "-1",
+        "cells_per_kg": "300000",
+        "version": infusion.version,
+    }
+    address = url("section-item-edit", patient.pk, "infusions", infusion.pk)
+
+    html = signed_in.post(address, data, **HTMX).content.decode()
+
+    assert "2020-01-16" not in str(infusion)
+    assert saved in html
+    assert " on 2020-01-16</h3>" not in html
 
 
 VERSION_MISSING = "The form came without the version of the record it was opened on"
@@ -1010,3 +1041,18 @@ def test_it_shows_the_saved_grades_when_an_assessment_is_opened(signed_in, patie
     ).content.decode()
 
     assert "grade 2: low-flow oxygen" in html
+
+
+def test_it_says_why_vasopressors_without_fever_are_grade_0(signed_in, patient):
+    html = grades(signed_in, patient, temperature_c="37", hypotension="on", vasopressors="1")
+
+    assert "grade 0: no fever" in html
+    assert "ASTCT CRS needs fever (≥38.0 °C)" in html
+    assert 'href="#id_fever_masked"' in html
+
+
+def test_it_gives_no_fever_hint_once_fever_is_masked(signed_in, patient):
+    html = grades(signed_in, patient, temperature_c="37", vasopressors="1", fever_masked="on")
+
+    assert "grade 3: one vasopressor, fever masked" in html
+    assert "ASTCT CRS needs fever" not in html
