@@ -4,6 +4,7 @@ from datetime import date
 
 import django_filters as filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Case, DateField, QuerySet, Value, When
 from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear
 from django.http import QueryDict
@@ -14,6 +15,7 @@ from registry import choices
 from registry import models as registry
 from registry.snapshots import future_date_problem, unsettled_cut_off_notice
 from registry.sorting import ThenByStudyId
+from registry.validators import PlausibleDate
 
 TRUE_FALSE = [("true", "true"), ("false", "false")]
 
@@ -86,8 +88,6 @@ class AsOfField(serializers.DateField):
 
 
 NO_CUTOFF = "none"
-# Before this, a cut-off is a typing mistake, not a clinical date.
-EARLIEST_CUTOFF = date(1900, 1, 1)
 CUTOFF_HELP = (
     "Clinical cut-off (YYYY-MM-DD): events, assessments and counts after this day are "
     "ignored, follow-up ends at it, patients first infused after it are left out; `none`: "
@@ -107,7 +107,6 @@ class CutoffField(serializers.DateField):
 
     default_error_messages = {
         "invalid": "Give the clinical cut-off as a date, YYYY-MM-DD, or none for no cut-off.",
-        "early": "The clinical cut-off cannot be before 1900-01-01.",
     }
 
     def __init__(self, help_text: str = CUTOFF_HELP, **kwargs):
@@ -117,8 +116,12 @@ class CutoffField(serializers.DateField):
         if isinstance(value, str) and value.strip().lower() == NO_CUTOFF:
             return NO_CUTOFF
         day = super().to_internal_value(value)
-        if day < EARLIEST_CUTOFF:
-            self.fail("early")
+        # A clinical date like any other (a date far off cannot even be computed with);
+        # none, not a date to come, looks at everything.
+        try:
+            PlausibleDate("The clinical cut-off")(day)
+        except ValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
         return day
 
 

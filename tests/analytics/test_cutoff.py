@@ -218,7 +218,11 @@ def test_the_cutoff_and_the_as_recorded_date_work_together(analytics, reader, pu
     [
         ("2021-13-01", "Give the clinical cut-off as a date, YYYY-MM-DD, or none"),
         ("last week", "Give the clinical cut-off as a date, YYYY-MM-DD, or none"),
-        ("1899-12-31", "cannot be before 1900-01-01"),
+        (
+            "1899-12-31",
+            "The clinical cut-off 1899-12-31 is before 1900; enter a date from 1900-01-01 on",
+        ),
+        ("3139-04-05", "The clinical cut-off 3139-04-05 is in the future; enter a date no later"),
     ],
 )
 def test_a_bad_cutoff_is_a_400_naming_it(analytics, published, value, message):

@@ -104,7 +104,11 @@ def test_flat_exports_at_the_cutoff_leave_out_later_patients_and_events(
     "value, message",
     [
         ("2021-02-30", "Give the clinical cut-off as a date, YYYY-MM-DD, or none"),
-        ("1850-01-01", "cannot be before 1900-01-01"),
+        (
+            "1850-01-01",
+            "The clinical cut-off 1850-01-01 is before 1900; enter a date from 1900-01-01 on",
+        ),
+        ("3139-04-05", "The clinical cut-off 3139-04-05 is in the future; enter a date no later"),
     ],
 )
 def test_a_bad_cutoff_is_a_400_naming_it(editor_client, published, name, value, message):
