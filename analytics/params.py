@@ -18,14 +18,9 @@ from rest_framework.filters import search_smart_split
 from analytics.cohort import ALL, COVARIATES, NUMERIC, ORDINAL, RESPONDERS
 from analytics.figures import COVARIATE_LABELS
 from analytics.reports import DEFAULT_TIMES
-from registry.api.filters import (
-    AsOfField,
-    CutoffField,
-    PatientFilterSet,
-    clinical_cutoff,
-    query_problems,
-)
+from registry.api.filters import PatientFilterSet
 from registry.models import Patient
+from registry.parameters import AsOfField, CutoffField, clinical_cutoff, query_problems
 
 MAX_TIMES = 40
 PATIENT_FILTERS = tuple(

@@ -28,10 +28,9 @@ from analytics.exports import (
 )
 from analytics.results import study_dataset, study_result, study_result_json
 from registry import access
-from registry.api.cohorts import DownloadNegotiation
-from registry.api.filters import CUT_OFF_WARNING, CutOffWarningMixin
-from registry.api.views import AUTHENTICATION, STUDY_CODE
+from registry.http import AUTHENTICATION, STUDY_CODE, DownloadNegotiation
 from registry.models import Study
+from registry.parameters import CUT_OFF_WARNING, CutOffWarningMixin
 
 
 def documented(summary: str, params_class, response, description: str = "", downloads=None):

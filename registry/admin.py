@@ -28,16 +28,7 @@ from registry.admin_access import (
 )
 from registry.admin_course import CourseCheck, CourseFormSet
 from registry.admin_tokens import ExpiringAuthTokenAdmin  # noqa: F401  (registered there)
-
-
-class ExtramedullarySitesField(forms.MultipleChoiceField):
-    widget = forms.CheckboxSelectMultiple
-
-    def __init__(self, **kwargs):
-        kwargs.pop("encoder", None)
-        kwargs.pop("decoder", None)
-        kwargs.pop("max_length", None)
-        super().__init__(choices=choices.ExtramedullarySite.choices, required=False, **kwargs)
+from registry.form_fields import ExtramedullarySitesField
 
 
 class VersionedForm(forms.ModelForm):

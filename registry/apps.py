@@ -8,9 +8,8 @@ class RegistryConfig(AppConfig):
 
     def ready(self) -> None:
         # Also connects the receivers of services (cascaded history rows), signins (failed
-        # sign-ins per address) and api.tokens (a new password ends the user's tokens).
-        from registry import changes, services, signins  # noqa: F401
-        from registry.api import tokens  # noqa: F401
+        # sign-ins per address) and tokens (a new password ends the user's tokens).
+        from registry import changes, services, signins, tokens  # noqa: F401
         from registry.interchange.schema import SECTIONS
 
         for model, _is_list in SECTIONS.values():

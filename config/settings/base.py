@@ -219,7 +219,7 @@ CACHES = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "registry.api.tokens.TokenAuthentication",
+        "registry.tokens.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # DRF's JSON parser refusing bodies nested too deep (registry.api.parsers), then its own.
@@ -253,7 +253,7 @@ SPECTACULAR_SETTINGS = {
 
 # API tokens (django-rest-knox: stored hashed, one per sign-in) end this many days after
 # they were given, however much they are used: a token copied off a laptop stops working
-# on its own. A password change ends them all (registry.api.tokens).
+# on its own. A password change ends them all (registry.tokens).
 API_TOKEN_TTL_DAYS = envint("API_TOKEN_TTL_DAYS", "30")
 if API_TOKEN_TTL_DAYS < 1:
     raise ImproperlyConfigured(f"API_TOKEN_TTL_DAYS must be 1 or more, not {API_TOKEN_TTL_DAYS}")

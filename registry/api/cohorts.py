@@ -20,7 +20,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import ParseError, PermissionDenied
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -28,18 +27,15 @@ from rest_framework.views import APIView
 from config.routers import use_replica
 from registry import access, flat_export
 from registry import models as registry
-from registry.api.filters import (
-    CUT_OFF_WARNING,
-    CutOffWarningMixin,
-    SnapshotParams,
-    snapshot_dates,
-)
 from registry.api.parsers import DocumentParser
-from registry.api.views import AUTHENTICATION, ERROR, FIELD_ERRORS, STUDY_CODE
+from registry.api.schema import ERROR
+from registry.api.views import FIELD_ERRORS
 from registry.deidentified import DEIDENTIFIED_COLUMNS
+from registry.http import AUTHENTICATION, STUDY_CODE, DownloadNegotiation
 from registry.interchange.exporter import iter_cohort_json, patients_for_export
 from registry.interchange.importer import cohort_import
 from registry.interchange.reader import DocumentRejected, refuse_nul
+from registry.parameters import CUT_OFF_WARNING, CutOffWarningMixin, SnapshotParams, snapshot_dates
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_REFUSED = OpenApiResponse(
@@ -180,16 +176,6 @@ def _rejection(rejected: DocumentRejected) -> dict:
     problems = [{"path": p.path, "message": p.message} for p in rejected.problems]
     detail = f"{len(problems)} problem(s) in the cohort document; nothing was imported"
     return {"detail": detail, "problems": problems}
-
-
-class DownloadNegotiation(BaseContentNegotiation):
-    """A download is in its own format whatever the Accept header says; errors are JSON."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0] if parsers else None
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
 
 
 def download_schema(operation_id: str, description: str, media_type: str, body) -> Callable:

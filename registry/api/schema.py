@@ -76,9 +76,9 @@ WWW_AUTHENTICATE = {
 
 
 class TokenScheme(OpenApiAuthenticationExtension):
-    """The API's knox tokens (registry.api.tokens), under the name DRF's tokens had."""
+    """The API's knox tokens (registry.tokens), under the name DRF's tokens had."""
 
-    target_class = "registry.api.tokens.TokenAuthentication"
+    target_class = "registry.tokens.TokenAuthentication"
     name = "tokenAuth"
 
     def get_security_definition(self, auto_schema) -> dict:

@@ -47,7 +47,6 @@ from drf_spectacular.utils import (
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from knox.models import AuthToken
 from rest_framework import generics, mixins, pagination, permissions, serializers, status, viewsets
-from rest_framework.authentication import SessionAuthentication
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.filters import SearchFilter
@@ -62,28 +61,17 @@ from registry.api.audit import VersionedRecordMixin
 from registry.api.parsers import JSONParser
 from registry.api.permissions import OneToOnePermissions, RolePermissions
 from registry.api.schema import ERROR
-from registry.api.tokens import TokenAuthentication
 from registry.course import LIST_SECTIONS, ONE_TO_ONE_SECTIONS
 from registry.history import patient_history
-from registry.models.study import code_validator
+from registry.http import AUTHENTICATION, STUDY_CODE
 from registry.selectors import patient_courses
 from registry.signins import ADDRESS_PAUSED
-
-# The first class names its scheme in WWW-Authenticate, which makes a request without
-# credentials a 401 (Session first would make it a 403).
-AUTHENTICATION = [TokenAuthentication, SessionAuthentication]
+from registry.tokens import TokenAuthentication
 
 PATIENT_ID = OpenApiParameter(
     "patient_pk", int, OpenApiParameter.PATH, description="Id of the patient"
 )
 RECORD_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Id of the record")
-STUDY_CODE = OpenApiParameter(
-    "code",
-    str,
-    OpenApiParameter.PATH,
-    description="Study code",
-    pattern=code_validator.regex.pattern,
-)
 FIELD_ERRORS = OpenApiResponse(
     OpenApiTypes.OBJECT,
     description="Invalid input: each offending field (or non_field_errors) with its messages",

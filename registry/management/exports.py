@@ -11,8 +11,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from rest_framework import serializers
 
-from registry.api.filters import CutoffField, clinical_cutoff
 from registry.models import Study
+from registry.parameters import CutoffField, clinical_cutoff
 from registry.snapshots import future_date_problem
 
 

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from registry import choices, models, services
-from registry.admin import ExtramedullarySitesField
+from registry.form_fields import ExtramedullarySitesField
 
 # Shown beside the input, so a number is never typed without its unit in view.
 UNITS = {

@@ -10,7 +10,7 @@ from django.utils.dateparse import parse_datetime
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from registry.api.tokens import EXPIRED
+from registry.tokens import EXPIRED
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,133 @@
+"""The as_of and cutoff parameters every reader takes, the API's, the analytics' and the
+export commands' alike: as recorded on a day (registry.snapshots), and the clinical cut-off
+(registry.cutoff). A value that does not parse is a 400 (a command's usage error) naming it."""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.http import QueryDict
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers, status
+
+from registry.snapshots import future_date_problem, unsettled_cut_off_notice
+from registry.validators import PlausibleDate
+
+AS_OF_HELP = (
+    "As recorded on: answer with the data as it had been entered by the end of this day "
+    "(YYYY-MM-DD), before any later entry or correction; without it, the data as it "
+    "stands. Not a clinical cut-off (see cutoff). Today's data can still change: an answer "
+    "as recorded on today says so in a Warning header"
+)
+CUT_OFF_WARNING = OpenApiParameter(
+    "Warning",
+    str,
+    OpenApiParameter.HEADER,
+    response=[200],
+    description='Only with as_of= today: 299 - "…" saying that today\'s data can still '
+    "change, so the same request may answer differently later today",
+)
+
+
+class CutOffWarningMixin:
+    """A view taking ?as_of=: its answer at today's cut-off says that the day has not
+    ended, so the data, and the answer, can still change (the Warning header)."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        as_of = request.query_params.get("as_of")
+        if status.is_success(response.status_code) and as_of is not None:
+            notice = unsettled_cut_off_notice(as_of)
+            if notice:
+                response["Warning"] = f'299 - "{notice}"'
+        return response
+
+
+class AsOfField(serializers.DateField):
+    """An as-recorded date: a date whose end has come (registry.snapshots)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, help_text=AS_OF_HELP, **kwargs)
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        problem = future_date_problem(day)
+        if problem:
+            raise serializers.ValidationError(problem)
+        return day
+
+
+NO_CUTOFF = "none"
+CUTOFF_HELP = (
+    "Clinical cut-off (YYYY-MM-DD): events, assessments and counts after this day are "
+    "ignored, follow-up ends at it, patients first infused after it are left out; `none`: "
+    "everything recorded. Unlike as_of, it does not change which records are read."
+)
+
+EXPORT_CUTOFF_HELP = (
+    "Clinical cut-off (YYYY-MM-DD): the courses as known at the end of this day, later "
+    "events, assessments and counts and patients first infused later left out; without "
+    "it, or `none`, everything recorded (lossless)"
+)
+
+
+class CutoffField(serializers.DateField):
+    """A clinical cut-off: a date, or NO_CUTOFF. Absent, the caller's default applies
+    (clinical_cutoff)."""
+
+    default_error_messages = {
+        "invalid": "Give the clinical cut-off as a date, YYYY-MM-DD, or none for no cut-off.",
+    }
+
+    def __init__(self, help_text: str = CUTOFF_HELP, **kwargs):
+        super().__init__(required=False, help_text=help_text, **kwargs)
+
+    def to_internal_value(self, value) -> date | str:
+        if isinstance(value, str) and value.strip().lower() == NO_CUTOFF:
+            return NO_CUTOFF
+        day = super().to_internal_value(value)
+        # A clinical date like any other (a date far off cannot even be computed with);
+        # none, not a date to come, looks at everything.
+        try:
+            PlausibleDate("The clinical cut-off")(day)
+        except ValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
+        return day
+
+
+def clinical_cutoff(given: date | str | None, default: date | None) -> date | None:
+    """The cut-off a validated `cutoff` asks for: its date, None for NO_CUTOFF, `default`
+    when not given (the study's data_cutoff for analyses; None for lossless exports)."""
+    if given is None:
+        return default
+    return None if given == NO_CUTOFF else given
+
+
+def query_problems(query: QueryDict, allowed: list[str]) -> dict[str, list[str]]:
+    """The parameters that are unknown, or given more than once, each with its message."""
+    errors = {
+        name: ["Unknown parameter. Allowed: " + ", ".join(allowed)]
+        for name in query
+        if name not in allowed
+    }
+    return errors | {
+        name: ["Give this parameter once."] for name in query if len(query.getlist(name)) > 1
+    }
+
+
+class SnapshotParams(serializers.Serializer):
+    as_of = AsOfField()
+    cutoff = CutoffField(help_text=EXPORT_CUTOFF_HELP)
+
+
+def snapshot_dates(query: QueryDict) -> tuple[date | None, date | None]:
+    """The validated ?as_of= and ?cutoff= of a download (None where not given: a download
+    is lossless unless cut off); a ValidationError naming each bad or unknown parameter."""
+    allowed = list(SnapshotParams().fields)
+    errors = query_problems(query, allowed)
+    params = SnapshotParams(data={name: query[name] for name in allowed if name in query})
+    if not params.is_valid():
+        errors |= params.errors
+    if errors:
+        raise serializers.ValidationError(errors)
+    found = params.validated_data
+    return found.get("as_of"), clinical_cutoff(found.get("cutoff"), None)
