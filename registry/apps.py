@@ -11,9 +11,9 @@ class RegistryConfig(AppConfig):
         # sign-ins per address) and api.tokens (a new password ends the user's tokens).
         from registry import changes, services, signins  # noqa: F401
         from registry.api import tokens  # noqa: F401
-        from registry.interchange.schema import SECTIONS
+        from registry.sections import SECTIONS
 
-        for model, _is_list in SECTIONS.values():
+        for model in (section.model for section in SECTIONS):
             uid = f"registry-touch-{model._meta.model_name}"
             post_save.connect(services.patient_touched, sender=model, dispatch_uid=f"{uid}-saved")
             post_delete.connect(services.patient_touched, sender=model, dispatch_uid=f"{uid}-del")
