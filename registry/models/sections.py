@@ -376,15 +376,17 @@ class DailyAssessment(Section):
         error_messages=coded("Cerebral edema"),
     )
 
-    natural_key = ("day",)
-    document_fields = (
-        "day",
+    # The findings each ASTCT grade is computed from (registry.grading), in the order a
+    # cohort document and the form give them.
+    crs_findings = (
         "temperature_c",
         "fever_masked",
         "hypotension",
         "vasopressors",
         "vasopressin",
         "oxygen",
+    )
+    icans_findings = (
         "ice_score",
         "consciousness",
         "seizure",
@@ -393,6 +395,8 @@ class DailyAssessment(Section):
         "capd_score",
         "capd_unable",
     )
+    natural_key = ("day",)
+    document_fields = ("day", *crs_findings, *icans_findings)
 
     class Meta:
         ordering = ["day"]
@@ -414,26 +418,11 @@ class DailyAssessment(Section):
         return grading.crs_no_fever_hint(**self._crs_values())
 
     def _crs_values(self) -> dict:
-        return {
-            "temperature_c": self.temperature_c,
-            "fever_masked": self.fever_masked,
-            "hypotension": self.hypotension,
-            "vasopressors": self.vasopressors,
-            "vasopressin": self.vasopressin,
-            "oxygen": self.oxygen,
-        }
+        return {name: getattr(self, name) for name in self.crs_findings}
 
     def icans_grade(self, age_years: int | None) -> grading.Grade:
-        return grading.icans_grade(
-            age_years=age_years,
-            ice_score=self.ice_score,
-            capd_score=self.capd_score,
-            capd_unable=self.capd_unable,
-            consciousness=self.consciousness,
-            seizure=self.seizure,
-            motor_weakness=self.motor_weakness,
-            cerebral_edema=self.cerebral_edema,
-        )
+        findings = {name: getattr(self, name) for name in self.icans_findings}
+        return grading.icans_grade(age_years=age_years, **findings)
 
     def clean_fields_together(self) -> None:
         if self.capd_unable and self.capd_score is not None:

@@ -156,7 +156,8 @@ def live_grades(form: forms.DailyAssessmentForm, patient: models.Patient) -> dic
     ignored = []
     assessment = form.instance
     if form.is_bound:
-        values, ignored = forms.typed_values(form, [*form.crs_fields, *form.icans_fields])
+        findings = [*models.DailyAssessment.crs_findings, *models.DailyAssessment.icans_findings]
+        values, ignored = forms.typed_values(form, findings)
         assessment = models.DailyAssessment(patient=patient, **values)
     age = patient.age_years
     return {
