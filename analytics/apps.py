@@ -11,12 +11,12 @@ class AnalyticsConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from analytics import dataset, frames
-        from registry.interchange.schema import COURSE_MODELS
+        from registry.sections import course_models
         from registry.signals import cohort_imported
 
         # A written patient's row is computed as the write commits, and an import's rows as
         # it commits: not by the first statistic after them.
-        for model in COURSE_MODELS:
+        for model in course_models():
             uid = f"analytics-row-{model._meta.model_name}"
             post_save.connect(dataset.patient_written, sender=model, dispatch_uid=f"{uid}-saved")
             post_delete.connect(dataset.patient_written, sender=model, dispatch_uid=f"{uid}-del")

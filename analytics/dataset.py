@@ -185,23 +185,8 @@ PRIOR_KINDS = (
     PriorTherapyKind.CD22_CART,
     PriorTherapyKind.ALLO_HCT,
 )
-CRS_FIELDS = (
-    "temperature_c",
-    "fever_masked",
-    "hypotension",
-    "vasopressors",
-    "vasopressin",
-    "oxygen",
-)
-ICANS_FIELDS = (
-    "ice_score",
-    "capd_score",
-    "capd_unable",
-    "consciousness",
-    "seizure",
-    "motor_weakness",
-    "cerebral_edema",
-)
+CRS_FIELDS = models.DailyAssessment.crs_findings
+ICANS_FIELDS = models.DailyAssessment.icans_findings
 TOXICITY_FIELDS = (
     "crs_max_grade",
     "icans_max_grade",

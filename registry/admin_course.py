@@ -8,8 +8,9 @@ would store and puts each new problem next to its field.
 
 from django.forms.models import BaseInlineFormSet
 
-from registry.course import LIST_SECTIONS, protocol_of, record_fields, stored_course
+from registry.course import protocol_of, record_fields, stored_course
 from registry.rules import course_problems, last_contact_after_death
+from registry.sections import section_of
 
 
 class CourseCheck:
@@ -35,12 +36,13 @@ class CourseCheck:
         before = set(course_problems(stored_course(stored)[0], protocol)) if stored else set()
         course, forms = record_fields(self.patient), {}
         for formset in self.formsets:
-            name = formset.model.course_path
+            section = section_of(formset.model)
+            name = section.key
             kept = [form for form in formset.forms if _kept(formset, form)]
             records = [record_fields(form.instance) for form in kept]
-            course[name] = records if name in LIST_SECTIONS else (records[0] if records else None)
+            course[name] = records if section.many else (records[0] if records else None)
             for index, form in enumerate(kept):
-                forms[f"{name}[{index}]" if name in LIST_SECTIONS else name] = form
+                forms[f"{name}[{index}]" if section.many else name] = form
         if stored and stored.last_contact_date == self.patient.last_contact_date:
             # Not typed on this page: last contact follows a death recorded or moved here.
             course["last_contact_date"] = last_contact_after_death(course)

@@ -10,9 +10,9 @@ class RegistryConfig(AppConfig):
         # Also connects the receivers of services (cascaded history rows), signins (failed
         # sign-ins per address) and tokens (a new password ends the user's tokens).
         from registry import changes, services, signins, tokens  # noqa: F401
-        from registry.interchange.schema import SECTIONS
+        from registry.sections import SECTIONS
 
-        for model, _is_list in SECTIONS.values():
+        for model in (section.model for section in SECTIONS):
             uid = f"registry-touch-{model._meta.model_name}"
             post_save.connect(services.patient_touched, sender=model, dispatch_uid=f"{uid}-saved")
             post_delete.connect(services.patient_touched, sender=model, dispatch_uid=f"{uid}-del")

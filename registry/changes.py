@@ -32,8 +32,8 @@ from django.db import transaction
 from django.db.models import Subquery
 from django.db.models.signals import post_delete, post_save
 
-from registry.interchange.schema import COURSE_MODELS
 from registry.models import Patient, Site, Study
+from registry.sections import course_models
 from registry.signals import cohort_imported
 
 TOKEN_KEY = "registry:data-token"
@@ -98,7 +98,7 @@ def digest(value) -> str:
 
 def connect_signals() -> None:
     """Every record an answer shows, and the cohort import (RegistryConfig.ready)."""
-    for model in [Study, Site, *COURSE_MODELS]:
+    for model in [Study, Site, *course_models()]:
         uid = f"registry-changes-{model._meta.model_name}"
         post_save.connect(data_changed, sender=model, dispatch_uid=f"{uid}-saved")
         post_delete.connect(data_changed, sender=model, dispatch_uid=f"{uid}-deleted")

@@ -3,16 +3,7 @@
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from registry.rules import Problem, Protocol, course_problems, grouped, last_contact_after_death
-
-ONE_TO_ONE_SECTIONS = ("eligibility", "genetics", "lymphodepletion", "toxicities")
-LIST_SECTIONS = (
-    "prior_therapies",
-    "infusions",
-    "car_t_counts",
-    "daily_assessments",
-    "response_assessments",
-    "events",
-)
+from registry.sections import BY_KEY, LIST_KEYS, ONE_TO_ONE_KEYS, section_of
 
 
 def protocol_of(study) -> Protocol:
@@ -22,14 +13,21 @@ def protocol_of(study) -> Protocol:
     )
 
 
+def course_path(record) -> str:
+    """Where the record sits in its patient's course: its section's key, or "" for the
+    patient itself."""
+    section = section_of(type(record))
+    return section.key if section else ""
+
+
 def record_fields(record) -> dict:
     return {name: getattr(record, name) for name in record.document_fields}
 
 
 def stored_records(patient) -> dict:
     """Each section's stored records of the patient: a record or None, or a list."""
-    records = {name: _one_to_one(patient, name) for name in ONE_TO_ONE_SECTIONS}
-    for name in LIST_SECTIONS:
+    records = {name: _one_to_one(patient, name) for name in ONE_TO_ONE_KEYS}
+    for name in LIST_KEYS:
         records[name] = list(getattr(patient, name).all()) if patient.pk else []
     return records
 
@@ -42,17 +40,17 @@ def stored_course(patient, replacing=None, records: dict | None = None) -> tuple
     records again when the caller already has them (`stored_records`).
     """
     records = stored_records(patient) if records is None else records
-    replaces_patient = replacing is not None and replacing.course_path == ""
-    course = record_fields(replacing if replaces_patient else patient)
+    replaced = None if replacing is None else course_path(replacing)
+    course = record_fields(replacing if replaced == "" else patient)
     path = ""
-    for name in ONE_TO_ONE_SECTIONS:
+    for name in ONE_TO_ONE_KEYS:
         record = records[name]
-        if replacing is not None and replacing.course_path == name:
+        if replaced == name:
             record, path = replacing, name
         course[name] = record_fields(record) if record else None
-    for name in LIST_SECTIONS:
+    for name in LIST_KEYS:
         section = list(records[name])
-        if replacing is not None and replacing.course_path == name:
+        if replaced == name:
             index = next((i for i, r in enumerate(section) if r.pk == replacing.pk), len(section))
             section[index : index + 1] = [replacing]
             path = f"{name}[{index}]"
@@ -63,7 +61,7 @@ def stored_course(patient, replacing=None, records: dict | None = None) -> tuple
 def _one_to_one(patient, name):
     if not patient.pk:
         return None
-    return type(patient)._meta.get_field(name).related_model.objects.filter(patient=patient).first()
+    return BY_KEY[name].model.objects.filter(patient=patient).first()
 
 
 def validate_in_course(record) -> None:
@@ -86,7 +84,7 @@ def validate_in_course(record) -> None:
 
 def _stored_patient(record):
     """The record's patient as stored; None for a patient not saved yet."""
-    if record.course_path:
+    if course_path(record):
         return record.patient
     return type(record).objects.filter(pk=record.pk).first() if record.pk else None
 
@@ -111,8 +109,8 @@ def deletion_problems(record) -> list[str]:
     records = stored_records(patient)
     course = stored_course(patient, records=records)[0]
     before = {problem.message for problem in course_problems(course, protocol)}
-    name = record.course_path
-    if name in LIST_SECTIONS:
+    name = course_path(record)
+    if name in LIST_KEYS:
         course[name] = [record_fields(other) for other in records[name] if other.pk != record.pk]
     else:
         course[name] = None

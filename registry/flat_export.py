@@ -15,12 +15,10 @@ from typing import IO
 from django.utils.text import capfirst
 
 from registry.choices import EventKind, PriorTherapyKind
-from registry.interchange.schema import SECTIONS
 from registry.models import Patient
 from registry.models.patient import DAY_30_WINDOW
+from registry.sections import BY_KEY, LIST_KEYS
 from registry.xlsx import Workbook
-
-LIST_SECTIONS = [key for key, (_model, is_list) in SECTIONS.items() if is_list]
 
 
 @dataclass(frozen=True)
@@ -42,7 +40,7 @@ def _patient_field(name: str) -> Column:
 
 def _one_to_one(section: str) -> list[Column]:
     """Every field of a one-to-one section, as `<section>_<field>` columns."""
-    model, _is_list = SECTIONS[section]
+    model = BY_KEY[section].model
 
     def column(name: str) -> Column:
         def value(patient: Patient) -> object:
@@ -206,12 +204,12 @@ def patient_row(patient: Patient, columns: Sequence[Column] = PATIENT_COLUMNS) -
 
 
 def section_header(section: str) -> list[str]:
-    model, _is_list = SECTIONS[section]
+    model = BY_KEY[section].model
     return ["study_id", *model.document_fields]
 
 
 def section_rows(patient: Patient, section: str) -> Iterator[list]:
-    model, _is_list = SECTIONS[section]
+    model = BY_KEY[section].model
     for record in getattr(patient, section).all():
         yield [patient.subject_id, *(getattr(record, name) for name in model.document_fields)]
 
@@ -253,7 +251,7 @@ def write_patients_xlsx(patients: Iterable[Patient], stream: IO[bytes]) -> None:
     sheet = workbook.create_sheet("patients")
     sheet.append([column.name for column in PATIENT_COLUMNS])
     section_sheets = {}
-    for section in LIST_SECTIONS:
+    for section in LIST_KEYS:
         section_sheets[section] = workbook.create_sheet(section)
         section_sheets[section].append(section_header(section))
     for patient in patients:

@@ -10,8 +10,8 @@ from datetime import date, datetime
 
 from django.db import models
 
-from registry.course import LIST_SECTIONS, ONE_TO_ONE_SECTIONS
 from registry.models import Patient, Site
+from registry.sections import BY_KEY, LIST_KEYS, ONE_TO_ONE_KEYS, section_of
 
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 # The patient's `subject_id` is `study_id` in the API and the cohort format.
@@ -62,17 +62,16 @@ def _site_codes(rows) -> dict[int, str]:
 
 
 def _tracked_models() -> list[tuple[type[models.Model], str]]:
-    sections = [
-        Patient._meta.get_field(name).related_model
-        for name in (*ONE_TO_ONE_SECTIONS, *LIST_SECTIONS)
-    ]
+    # The one-to-one sections first: of the entries of one moment (an import's), the
+    # trail lists them in this order.
+    sections = [BY_KEY[key].model for key in (*ONE_TO_ONE_KEYS, *LIST_KEYS)]
     return [(Patient, "id"), *[(section, "patient_id") for section in sections]]
 
 
 def _entry(model, row, before, codes: dict[int, str]) -> HistoryEntry:
     user = row.history_user
     return HistoryEntry(
-        section=model.course_path or "patient",
+        section=_section_key(model),
         record=str(model._meta.verbose_name),
         record_id=row.id,
         action=ACTIONS[row.history_type],
@@ -81,6 +80,11 @@ def _entry(model, row, before, codes: dict[int, str]) -> HistoryEntry:
         reason=row.history_change_reason,
         changes=_changes(model, row, before, codes),
     )
+
+
+def _section_key(model) -> str:
+    section = section_of(model)
+    return section.key if section else "patient"
 
 
 def _changes(model, row, before, codes: dict[int, str]) -> list[FieldChange]:

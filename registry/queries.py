@@ -15,8 +15,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from registry import access
-from registry.interchange.schema import SECTIONS
 from registry.models import DataQuery, Patient
+from registry.sections import BY_KEY
 
 # "last_contact_date", "eligibility.ecog" or "infusions[0].cells_per_kg".
 FIELD_PATH = re.compile(r"^(?P<section>[a-z_]+)(?:\[(?P<index>\d+)\])?(?:\.(?P<name>[a-z_0-9]+))?$")
@@ -35,14 +35,14 @@ def query_field_problem(field: str) -> str | None:
         if index is None and section in Patient.document_fields:
             return None
         return f"The patient has no field “{field}”: {FIELD_EXAMPLES}"
-    if section not in SECTIONS:
+    found = BY_KEY.get(section)
+    if found is None:
         return f"The course has no section “{section}” (in “{field}”)"
-    model, many = SECTIONS[section]
-    if many and index is None:
+    if found.many and index is None:
         return f"Say which record of {section} “{field}” means, e.g. {section}[0].{name}"
-    if not many and index is not None:
+    if not found.many and index is not None:
         return f"{section} is a single record: write {section}.{name}, not “{field}”"
-    if name not in model.document_fields:
+    if name not in found.fields:
         return f"{section} has no field “{name}” (in “{field}”)"
     return None
 

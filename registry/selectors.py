@@ -7,9 +7,9 @@ from types import SimpleNamespace
 
 from django.db.models import F, Model
 
-from registry.course import LIST_SECTIONS, ONE_TO_ONE_SECTIONS
 from registry.models import Patient
 from registry.models.patient import age_years
+from registry.sections import BY_KEY, LIST_KEYS, ONE_TO_ONE_KEYS
 
 
 def patient_courses(pks: Sequence[int]) -> list[SimpleNamespace]:
@@ -33,8 +33,8 @@ def patient_courses(pks: Sequence[int]) -> list[SimpleNamespace]:
         .values(*columns, study_code=F("study__code"), site_code=F("site__code"))
     )
     found = {row["id"]: row for row in patients}
-    lists = {name: _section_records(name, found) for name in LIST_SECTIONS}
-    one_to_one = {name: _section_records(name, found) for name in ONE_TO_ONE_SECTIONS}
+    lists = {name: _section_records(name, found) for name in LIST_KEYS}
+    one_to_one = {name: _section_records(name, found) for name in ONE_TO_ONE_KEYS}
     return [_course(found[pk], lists, one_to_one) for pk in pks if pk in found]
 
 
@@ -52,7 +52,7 @@ def _course(row: dict, lists: dict, one_to_one: dict) -> SimpleNamespace:
 
 def _section_records(section: str, pks) -> dict[int, list[tuple]]:
     """The records of the section of the patients `pks`, in the section's order, by patient."""
-    model = Patient._meta.get_field(section).related_model
+    model = BY_KEY[section].model
     record_type = _record_type(model)
     records = defaultdict(list)
     rows = model._default_manager.filter(patient_id__in=pks).values_list(*record_type._fields)

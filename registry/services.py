@@ -31,7 +31,7 @@ from django.utils import timezone
 from simple_history.signals import pre_create_historical_record
 
 from registry.choices import EventKind
-from registry.course import deletion_problems
+from registry.course import course_path, deletion_problems
 from registry.models import FollowUpEvent, Patient, Study
 from registry.models.patient import kept_from_course
 
@@ -163,7 +163,7 @@ def record_delete(
         check_version(stored, version)
         if not reason:
             raise ValidationError({REASON_FIELD: REASON_REQUIRED})
-        if check_course and stored.course_path:
+        if check_course and course_path(stored):
             problems = deletion_problems(stored)
             if problems:
                 raise ValidationError(problems)

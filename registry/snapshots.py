@@ -19,7 +19,7 @@ from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from registry import models
-from registry.interchange.schema import SECTIONS
+from registry.sections import SECTIONS
 
 # Patients loaded at a time by `courses`: one chunk is in memory, whatever the cohort size.
 CHUNK = 500
@@ -99,7 +99,8 @@ def _chunk(ids: list[int], as_of: date | None, sites: dict) -> list[models.Patie
 def _load_sections(patients: list[models.Patient], as_of: date | None) -> None:
     """Fill the patients' section relations as prefetch_related would, from a snapshot too."""
     by_id = {patient.id: patient for patient in patients}
-    for name, (model, is_list) in SECTIONS.items():
+    for section in SECTIONS:
+        name, model = section.key, section.model
         found = {patient_id: [] for patient_id in by_id}
         rows = records(model, as_of).filter(patient_id__in=by_id).order_by(*_ordering(model))
         for record in _instances(model, rows):
@@ -108,7 +109,7 @@ def _load_sections(patients: list[models.Patient], as_of: date | None) -> None:
             found[record.patient_id].append(record)
         for patient_id, items in found.items():
             patient = by_id[patient_id]
-            if is_list:
+            if section.many:
                 set_prefetched(patient, name, items)
             else:
                 relation = models.Patient._meta.get_field(name)

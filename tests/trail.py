@@ -7,11 +7,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from registry import models
-from registry.interchange.schema import SECTIONS
+from registry.sections import SECTIONS
 from registry.services import record_delete, record_save
 from tests.api.conftest import full_course
 
-SECTION_MODELS = [model for model, _is_list in SECTIONS.values()]
+SECTION_MODELS = [section.model for section in SECTIONS]
 
 
 def age_the_trail(day: date) -> None:

@@ -24,6 +24,7 @@ from rest_framework.settings import api_settings
 from registry import choices, services
 from registry import models as registry
 from registry.api.audit import Change, refusal
+from registry.sections import SECTIONS
 from registry.validators import PlausibleDate
 
 
@@ -324,6 +325,11 @@ class SectionSerializer(RegistrySerializer):
         read_only_fields = ["id", "patient"]
         extra_kwargs = {"id": {"help_text": "Record id; its address in the API"}}
 
+    def get_field_names(self, declared_fields, info) -> list[str]:
+        # The record's id and patient, which only the API sets, then the section's fields
+        # as in a cohort document: those of its model (registry.sections).
+        return [*self.Meta.read_only_fields, *self.Meta.model.document_fields]
+
     def complete(self, instance: models.Model) -> None:
         if instance.patient_id is None:
             instance.patient = self.context["patient"]
@@ -338,111 +344,51 @@ class EligibilitySerializer(SectionSerializer):
 
     class Meta(SectionSerializer.Meta):
         model = registry.Eligibility
-        fields = [
-            "id",
-            "patient",
-            "cd19_blast_pct",
-            "bm_blast_pct",
-            "extramedullary_sites",
-            "ecog",
-            "adequate_organ_function",
-        ]
 
 
 class GeneticsSerializer(SectionSerializer):
     class Meta(SectionSerializer.Meta):
         model = registry.Genetics
-        fields = ["id", "patient", "bcr_abl1", "ph_like", "tp53_mutation", "other"]
 
 
 class PriorTherapySerializer(SectionSerializer):
     class Meta(SectionSerializer.Meta):
         model = registry.PriorTherapy
-        fields = ["id", "patient", "kind", "date", "best_response", "relapse_date"]
 
 
 class LymphodepletionSerializer(SectionSerializer):
     class Meta(SectionSerializer.Meta):
         model = registry.Lymphodepletion
-        fields = [
-            "id",
-            "patient",
-            "start_date",
-            "fludarabine_mg_m2_per_day",
-            "cyclophosphamide_mg_m2_per_day",
-            "days",
-        ]
 
 
 class InfusionSerializer(SectionSerializer):
     class Meta(SectionSerializer.Meta):
         model = registry.Infusion
-        fields = ["id", "patient", "date", "product", "weight_kg", "cells_per_kg", "lot"]
 
 
 class CarTCountSerializer(SectionSerializer):
     class Meta(SectionSerializer.Meta):
         model = registry.CarTCount
-        fields = ["id", "patient", "day", "cells_per_ul"]
 
 
 class ToxicityRecordSerializer(SectionSerializer):
     class Meta(SectionSerializer.Meta):
         model = registry.ToxicityRecord
-        fields = [
-            "id",
-            "patient",
-            "crs_max_grade",
-            "icans_max_grade",
-            "crs_onset_day",
-            "tocilizumab",
-            "corticosteroids",
-            "plasmapheresis",
-        ]
 
 
 class DailyAssessmentSerializer(SectionSerializer):
     class Meta(SectionSerializer.Meta):
         model = registry.DailyAssessment
-        fields = [
-            "id",
-            "patient",
-            "day",
-            "temperature_c",
-            "fever_masked",
-            "hypotension",
-            "vasopressors",
-            "vasopressin",
-            "oxygen",
-            "ice_score",
-            "consciousness",
-            "seizure",
-            "motor_weakness",
-            "cerebral_edema",
-            "capd_score",
-            "capd_unable",
-        ]
 
 
 class ResponseAssessmentSerializer(SectionSerializer):
     class Meta(SectionSerializer.Meta):
         model = registry.ResponseAssessment
-        fields = [
-            "id",
-            "patient",
-            "day",
-            "status",
-            "bm_blast_pct",
-            "mrd",
-            "mrd_level",
-            "mrd_method",
-        ]
 
 
 class FollowUpEventSerializer(SectionSerializer):
     class Meta(SectionSerializer.Meta):
         model = registry.FollowUpEvent
-        fields = ["id", "patient", "kind", "date", "cd19", "cause", "description"]
 
 
 class PatientSerializer(RegistrySerializer):
@@ -525,10 +471,7 @@ class PatientSerializer(RegistrySerializer):
             "study",
             "site",
             "study_id",
-            "sex",
-            "birth_date",
-            "enrollment_date",
-            "last_contact_date",
+            *registry.Patient.document_fields,
             "age_years",
             "first_infusion_date",
             "d30_response",
@@ -536,16 +479,8 @@ class PatientSerializer(RegistrySerializer):
             "prior_cd22_cart",
             "relapsed",
             "died",
-            "eligibility",
-            "genetics",
-            "prior_therapies",
-            "lymphodepletion",
-            "infusions",
-            "car_t_counts",
-            "toxicities",
-            "daily_assessments",
-            "response_assessments",
-            "events",
+            # Each section, nested as declared above, in a cohort document's order.
+            *(section.key for section in SECTIONS),
         ]
         read_only_fields = ["id"]
         extra_kwargs = {"id": {"help_text": "Patient id; its address in the API"}}

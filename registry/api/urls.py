@@ -6,6 +6,7 @@ from rest_framework.routers import SimpleRouter
 
 from registry.api import cohorts, views
 from registry.api.queries import DataQueryViewSet
+from registry.sections import section_of
 
 router = SimpleRouter()
 router.register("studies", views.StudyViewSet, basename="study")
@@ -13,25 +14,29 @@ router.register("sites", views.SiteViewSet, basename="site")
 router.register("patients", views.PatientViewSet, basename="patient")
 router.register("queries", DataQueryViewSet, basename="dataquery")
 
-LIST_SECTIONS = {
-    "prior-therapies": views.PriorTherapyViewSet,
-    "infusions": views.InfusionViewSet,
-    "car-t-counts": views.CarTCountViewSet,
-    "daily-assessments": views.DailyAssessmentViewSet,
-    "response-assessments": views.ResponseAssessmentViewSet,
-    "events": views.FollowUpEventViewSet,
-}
-ONE_TO_ONE_SECTIONS = {
-    "eligibility": views.EligibilityViewSet,
-    "genetics": views.GeneticsViewSet,
-    "lymphodepletion": views.LymphodepletionViewSet,
-    "toxicities": views.ToxicityRecordViewSet,
-}
+# One viewset per section; its addresses follow from its section (registry.sections): the
+# section's key, with hyphens.
+SECTION_VIEWSETS = (
+    views.PriorTherapyViewSet,
+    views.InfusionViewSet,
+    views.CarTCountViewSet,
+    views.DailyAssessmentViewSet,
+    views.ResponseAssessmentViewSet,
+    views.FollowUpEventViewSet,
+    views.EligibilityViewSet,
+    views.GeneticsViewSet,
+    views.LymphodepletionViewSet,
+    views.ToxicityRecordViewSet,
+)
 RECORD = {"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}
 
-section_urls = []
-for name, viewset in LIST_SECTIONS.items():
-    section_urls += [
+
+def section_urls(viewset) -> list:
+    section = section_of(viewset.queryset.model)
+    name = section.key.replace("_", "-")
+    if not section.many:
+        return [path(f"patients/<int:patient_pk>/{name}/", viewset.as_view(RECORD), name=name)]
+    return [
         path(
             f"patients/<int:patient_pk>/{name}/",
             viewset.as_view({"get": "list", "post": "create"}),
@@ -39,10 +44,7 @@ for name, viewset in LIST_SECTIONS.items():
         ),
         path(f"{name}/<int:pk>/", viewset.as_view(RECORD), name=f"{name}-detail"),
     ]
-for name, viewset in ONE_TO_ONE_SECTIONS.items():
-    section_urls.append(
-        path(f"patients/<int:patient_pk>/{name}/", viewset.as_view(RECORD), name=name)
-    )
+
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
@@ -75,6 +77,6 @@ urlpatterns = [
         DataQueryViewSet.as_view({"get": "patient_queries", "post": "patient_query_open"}),
         name="patient-queries",
     ),
-    *section_urls,
+    *(url for viewset in SECTION_VIEWSETS for url in section_urls(viewset)),
     *router.urls,
 ]

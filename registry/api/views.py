@@ -61,9 +61,9 @@ from registry.api.audit import VersionedRecordMixin
 from registry.api.parsers import JSONParser
 from registry.api.permissions import OneToOnePermissions, RolePermissions
 from registry.api.schema import ERROR
-from registry.course import LIST_SECTIONS, ONE_TO_ONE_SECTIONS
 from registry.history import patient_history
 from registry.http import AUTHENTICATION, STUDY_CODE
+from registry.sections import LIST_KEYS, ONE_TO_ONE_KEYS
 from registry.selectors import patient_courses
 from registry.signins import ADDRESS_PAUSED
 from registry.tokens import TokenAuthentication
@@ -201,8 +201,8 @@ class PatientViewSet(VersionedRecordMixin, RegistryViewMixin, viewsets.ModelView
     def get_queryset(self):
         # Model instances, for the writes and the rare uncached detail; the cached answers
         # are read as rows (patient_answers).
-        patients = self.visible().select_related("study", "site", *ONE_TO_ONE_SECTIONS)
-        return patients.prefetch_related(*LIST_SECTIONS)
+        patients = self.visible().select_related("study", "site", *ONE_TO_ONE_KEYS)
+        return patients.prefetch_related(*LIST_KEYS)
 
     def visible(self):
         # In the order of the unique index (study, study id): ordering by the study's code

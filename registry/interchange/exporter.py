@@ -13,10 +13,9 @@ from datetime import date
 from registry import models as registry
 from registry.course import record_fields
 from registry.cutoff import courses_at_cutoff
-from registry.interchange.schema import EXTENSION_KEYS, FORMAT_NAME, FORMAT_VERSION, SECTIONS
+from registry.interchange.schema import EXTENSION_KEYS, FORMAT_NAME, FORMAT_VERSION
+from registry.sections import SECTIONS
 from registry.snapshots import courses, records
-
-LISTS = [key for key, (_model, is_list) in SECTIONS.items() if is_list]
 
 
 def patients_for_export(
@@ -32,8 +31,9 @@ def patients_for_export(
 def patient_document(patient: registry.Patient) -> dict:
     document = {"study_id": patient.subject_id, "site": patient.site.code}
     document |= _present(record_fields(patient))
-    for key in SECTIONS:
-        if key in LISTS:
+    for section in SECTIONS:
+        key = section.key
+        if section.many:
             document[key] = [_present(record_fields(item)) for item in getattr(patient, key).all()]
         else:
             record = getattr(patient, key, None)

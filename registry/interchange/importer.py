@@ -31,9 +31,9 @@ from registry.interchange.reader import (
     PatientRecords,
     read_document,
 )
-from registry.interchange.schema import COURSE_MODELS, SECTIONS
 from registry.models.patient import kept_from_course
 from registry.rules import Problem
+from registry.sections import SECTIONS, course_models
 from registry.services import IMPORT_REASON, attributed_to
 from registry.signals import cohort_imported
 
@@ -222,12 +222,13 @@ def _save_sections(
         ids = [records.patient.pk for records in batch]
         stored_ids = [pk for pk in ids if pk not in new]
         new_ids = new.intersection(ids)
-        for key, (model, is_list) in SECTIONS.items():
-            changes = SectionChanges(model, is_list)
-            stored = _stored_records(model, stored_ids)
+        for section in SECTIONS:
+            changes = SectionChanges(section.model, section.many)
+            stored = _stored_records(section.model, stored_ids)
             for records in batch:
                 patient = records.patient
-                if changes.compare(stored.get(patient.pk, []), _document_records(records, key)):
+                found = _document_records(records, section.key)
+                if changes.compare(stored.get(patient.pk, []), found):
                     touched.add(patient.pk)
             _write(changes, new_ids, user, now)
             counts.add(changes)
@@ -292,7 +293,7 @@ def _keep_from_course(patient_ids: set[int], **stamp) -> None:
 def _analyze_written_tables() -> None:
     if connection.vendor != "postgresql":
         return
-    tables = [m._meta.db_table for model in COURSE_MODELS for m in (model, model.history.model)]
+    tables = [m._meta.db_table for model in course_models() for m in (model, model.history.model)]
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE " + ", ".join(map(connection.ops.quote_name, tables)))
 

@@ -23,6 +23,7 @@ from registry.rules import (
     grouped,
     last_contact_after_death,
 )
+from registry.sections import SECTIONS, CourseSection
 
 
 @dataclass
@@ -138,7 +139,7 @@ def _read_patient(
     if not isinstance(item, dict):
         problems.append(Problem(path, "A patient must be an object"))
         return None
-    problems += _unknown_keys(item, schema.PATIENT_KEYS | set(schema.SECTIONS), path)
+    problems += _unknown_keys(item, schema.PATIENT_KEYS, path)
     for key in ("study_id", "site"):
         if not isinstance(item.get(key), str) or not item[key].strip():
             problems.append(Problem(f"{path}.{key}", f"{key} is required (text)"))
@@ -146,8 +147,9 @@ def _read_patient(
     refused = _fill(patient, item, registry.Patient.document_fields, path, problems)
     _validate(patient, path, problems, exclude=["study", "site", *refused])
     records = PatientRecords(patient=patient, site_code=str(item.get("site") or ""))
-    for key, (model, is_list) in schema.SECTIONS.items():
-        records.sections[key] = _read_section(item.get(key), key, model, is_list, path, problems)
+    for section in SECTIONS:
+        key = section.key
+        records.sections[key] = _read_section(item.get(key), section, path, problems)
     if not item.get("infusions"):
         problems.append(Problem(f"{path}.infusions", "At least one infusion is required"))
     course = _course(records)
@@ -159,19 +161,19 @@ def _read_patient(
     return records
 
 
-def _read_section(value, key, model, is_list, path, problems):
-    section_path = f"{path}.{key}"
+def _read_section(value, section: CourseSection, path, problems):
+    section_path = f"{path}.{section.key}"
     if value is None:
-        return [] if is_list else None
-    if is_list:
+        return [] if section.many else None
+    if section.many:
         if not isinstance(value, list):
-            problems.append(Problem(section_path, f"{key} must be a list"))
+            problems.append(Problem(section_path, f"{section.key} must be a list"))
             return []
         return [
-            _read_record(item, model, f"{section_path}[{index}]", problems)
+            _read_record(item, section.model, f"{section_path}[{index}]", problems)
             for index, item in enumerate(value)
         ]
-    return _read_record(value, model, section_path, problems)
+    return _read_record(value, section.model, section_path, problems)
 
 
 def _read_record(item, model, path, problems):

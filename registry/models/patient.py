@@ -135,7 +135,6 @@ class Patient(models.Model):
     )
 
     document_fields = ("sex", "birth_date", "enrollment_date", "last_contact_date")
-    course_path = ""
 
     class Meta:
         ordering = ["study", "subject_id"]

@@ -15,8 +15,8 @@ from registry.validators import PlausibleDate, between, coded, grade, not_negati
 class Section(models.Model):
     """A part of one patient's course, validated against the rest of that course."""
 
-    # Where the section sits in a patient's cohort document, e.g. "events" or "genetics".
-    course_path = ""
+    # The section's keys in a cohort document; where the section sits in one, and whether
+    # it is a list, is registry.sections'.
     document_fields: tuple[str, ...] = ()
     # The fields that tell a patient's records of a list section apart, by which a
     # re-import finds the stored record a document's record stands for
@@ -61,7 +61,6 @@ class Eligibility(Section):
     )
     adequate_organ_function = models.BooleanField(null=True, blank=True)
 
-    course_path = "eligibility"
     document_fields = (
         "cd19_blast_pct",
         "bm_blast_pct",
@@ -114,7 +113,6 @@ class Genetics(Section):
     tp53_mutation = models.BooleanField("TP53 mutation", null=True, blank=True)
     other = models.CharField("other findings", max_length=500, blank=True)
 
-    course_path = "genetics"
     document_fields = ("bcr_abl1", "ph_like", "tp53_mutation", "other")
 
     class Meta:
@@ -144,7 +142,6 @@ class PriorTherapy(Section):
         "date of relapse", null=True, blank=True, validators=[PlausibleDate("Date of relapse")]
     )
 
-    course_path = "prior_therapies"
     natural_key = ("kind", "date")
     document_fields = ("kind", "date", "best_response", "relapse_date")
 
@@ -198,7 +195,6 @@ class Lymphodepletion(Section):
         validators=between(1, MAX_LYMPHODEPLETION_DAYS, "Lymphodepletion days"),
     )
 
-    course_path = "lymphodepletion"
     document_fields = (
         "start_date",
         "fludarabine_mg_m2_per_day",
@@ -228,7 +224,6 @@ class Infusion(Section):
     )
     lot = models.CharField("product lot", max_length=60, blank=True)
 
-    course_path = "infusions"
     natural_key = ("date",)
     document_fields = ("date", "product", "weight_kg", "cells_per_kg", "lot")
 
@@ -253,7 +248,6 @@ class CarTCount(Section):
         "CAR-T cells/µL", validators=not_negative("CAR-T count"), help_text="0 = not detectable"
     )
 
-    course_path = "car_t_counts"
     natural_key = ("day",)
     document_fields = ("day", "cells_per_ul")
 
@@ -292,7 +286,6 @@ class ToxicityRecord(Section):
     corticosteroids = models.BooleanField(null=True, blank=True)
     plasmapheresis = models.BooleanField(null=True, blank=True)
 
-    course_path = "toxicities"
     document_fields = (
         "crs_max_grade",
         "icans_max_grade",
@@ -383,16 +376,17 @@ class DailyAssessment(Section):
         error_messages=coded("Cerebral edema"),
     )
 
-    course_path = "daily_assessments"
-    natural_key = ("day",)
-    document_fields = (
-        "day",
+    # The findings each ASTCT grade is computed from (registry.grading), in the order a
+    # cohort document and the form give them.
+    crs_findings = (
         "temperature_c",
         "fever_masked",
         "hypotension",
         "vasopressors",
         "vasopressin",
         "oxygen",
+    )
+    icans_findings = (
         "ice_score",
         "consciousness",
         "seizure",
@@ -401,6 +395,8 @@ class DailyAssessment(Section):
         "capd_score",
         "capd_unable",
     )
+    natural_key = ("day",)
+    document_fields = ("day", *crs_findings, *icans_findings)
 
     class Meta:
         ordering = ["day"]
@@ -422,26 +418,11 @@ class DailyAssessment(Section):
         return grading.crs_no_fever_hint(**self._crs_values())
 
     def _crs_values(self) -> dict:
-        return {
-            "temperature_c": self.temperature_c,
-            "fever_masked": self.fever_masked,
-            "hypotension": self.hypotension,
-            "vasopressors": self.vasopressors,
-            "vasopressin": self.vasopressin,
-            "oxygen": self.oxygen,
-        }
+        return {name: getattr(self, name) for name in self.crs_findings}
 
     def icans_grade(self, age_years: int | None) -> grading.Grade:
-        return grading.icans_grade(
-            age_years=age_years,
-            ice_score=self.ice_score,
-            capd_score=self.capd_score,
-            capd_unable=self.capd_unable,
-            consciousness=self.consciousness,
-            seizure=self.seizure,
-            motor_weakness=self.motor_weakness,
-            cerebral_edema=self.cerebral_edema,
-        )
+        findings = {name: getattr(self, name) for name in self.icans_findings}
+        return grading.icans_grade(age_years=age_years, **findings)
 
     def clean_fields_together(self) -> None:
         if self.capd_unable and self.capd_score is not None:
@@ -487,7 +468,6 @@ class ResponseAssessment(Section):
         error_messages=coded("MRD method"),
     )
 
-    course_path = "response_assessments"
     natural_key = ("day",)
     document_fields = ("day", "status", "bm_blast_pct", "mrd", "mrd_level", "mrd_method")
 
@@ -549,7 +529,6 @@ class FollowUpEvent(Section):
     )
     description = models.CharField(max_length=300, blank=True)
 
-    course_path = "events"
     natural_key = ("kind", "date")
     document_fields = ("kind", "date", "cd19", "cause", "description")
 

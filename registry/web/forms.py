@@ -108,7 +108,8 @@ class PriorMurineCartForm(RegistryForm):
 
     class Meta:
         model = models.PriorTherapy
-        fields = ["date", "best_response", "relapse_date"]
+        # A prior therapy's fields but its kind, which this form sets.
+        fields = [name for name in models.PriorTherapy.document_fields if name != "kind"]
         labels = {"date": "Date of the murine CD19 CAR-T"}
 
     def __init__(self, *args, **kwargs):
@@ -141,33 +142,15 @@ class ToxicityRecordForm(RegistryForm):
 
 
 class DailyAssessmentForm(RegistryForm):
-    crs_fields = (
-        "temperature_c",
-        "fever_masked",
-        "hypotension",
-        "vasopressors",
-        "vasopressin",
-        "oxygen",
-    )
-    icans_fields = (
-        "ice_score",
-        "consciousness",
-        "seizure",
-        "motor_weakness",
-        "cerebral_edema",
-        "capd_score",
-        "capd_unable",
-    )
-
     class Meta:
         model = models.DailyAssessment
         fields = models.DailyAssessment.document_fields
 
     def crs(self):
-        return [self[name] for name in self.crs_fields]
+        return [self[name] for name in self.Meta.model.crs_findings]
 
     def icans(self):
-        return [self[name] for name in self.icans_fields]
+        return [self[name] for name in self.Meta.model.icans_findings]
 
 
 class ResponseAssessmentForm(RegistryForm):

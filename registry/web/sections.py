@@ -8,21 +8,25 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from registry import access, choices, models
-from registry.course import LIST_SECTIONS
 from registry.eligibility import Verdict, eligibility_verdict
 from registry.grading import Grade
+from registry.sections import BY_KEY, LIST_KEYS, ONE_TO_ONE_KEYS
 from registry.web import forms
 
 
 @dataclass(frozen=True)
 class Section:
-    name: str  # the course path, which is also the patient's related name
+    name: str  # "patient", or the section's key in registry.sections
     title: str
     form_class: type[forms.RegistryForm]
-    many: bool = False
     # Cards whose content other sections change reload when the course changes.
     refreshes: bool = False
     form_template: str = "web/sections/form.html"
+
+    @property
+    def many(self) -> bool:
+        section = BY_KEY.get(self.name)
+        return section is not None and section.many
 
     @property
     def model(self) -> type[Model]:
@@ -37,6 +41,8 @@ class Section:
         return self.model._meta.verbose_name
 
 
+# In the order of the patient page, which is the order a clinician reads a course in, not
+# that of a cohort document.
 SECTIONS = {
     section.name: section
     for section in (
@@ -49,24 +55,21 @@ SECTIONS = {
             refreshes=True,
             form_template="web/sections/eligibility_form.html",
         ),
-        Section("prior_therapies", "Prior therapies", forms.PriorTherapyForm, many=True),
+        Section("prior_therapies", "Prior therapies", forms.PriorTherapyForm),
         Section("genetics", "Genetics", forms.GeneticsForm),
         Section("lymphodepletion", "Lymphodepletion", forms.LymphodepletionForm),
-        Section("infusions", "CAR-T infusions", forms.InfusionForm, many=True),
+        Section("infusions", "CAR-T infusions", forms.InfusionForm),
         Section(
             "daily_assessments",
             "Daily CRS and ICANS assessments",
             forms.DailyAssessmentForm,
-            many=True,
             refreshes=True,
             form_template="web/sections/daily_assessment_form.html",
         ),
         Section("toxicities", "Recorded toxicities", forms.ToxicityRecordForm, refreshes=True),
-        Section(
-            "response_assessments", "Response assessments", forms.ResponseAssessmentForm, many=True
-        ),
-        Section("car_t_counts", "CAR-T cell counts", forms.CarTCountForm, many=True),
-        Section("events", "Follow-up events", forms.FollowUpEventForm, many=True),
+        Section("response_assessments", "Response assessments", forms.ResponseAssessmentForm),
+        Section("car_t_counts", "CAR-T cell counts", forms.CarTCountForm),
+        Section("events", "Follow-up events", forms.FollowUpEventForm),
     )
 }
 
@@ -83,14 +86,11 @@ class AssessmentRow:
         return self.record.get_oxygen_display().split(" (")[0]
 
 
-ONE_TO_ONE = ("eligibility", "genetics", "lymphodepletion", "toxicities")
-
-
 def patient_for_page(pk: int, user) -> models.Patient:
     """The patient with every section loaded, so a page costs a fixed number of queries;
     404 unless `user` reads the patient (registry.access)."""
-    queryset = models.Patient.objects.select_related("study", "site", *ONE_TO_ONE)
-    queryset = queryset.prefetch_related(*LIST_SECTIONS)
+    queryset = models.Patient.objects.select_related("study", "site", *ONE_TO_ONE_KEYS)
+    queryset = queryset.prefetch_related(*LIST_KEYS)
     return get_object_or_404(access.visible_patients(user, queryset), pk=pk)
 
 
@@ -156,7 +156,8 @@ def live_grades(form: forms.DailyAssessmentForm, patient: models.Patient) -> dic
     ignored = []
     assessment = form.instance
     if form.is_bound:
-        values, ignored = forms.typed_values(form, [*form.crs_fields, *form.icans_fields])
+        findings = [*models.DailyAssessment.crs_findings, *models.DailyAssessment.icans_findings]
+        values, ignored = forms.typed_values(form, findings)
         assessment = models.DailyAssessment(patient=patient, **values)
     age = patient.age_years
     return {

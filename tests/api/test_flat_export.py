@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 from config import routers
 from registry import flat_export, models
 from registry.access import membership_grant
-from registry.interchange.schema import SECTIONS
 from registry.models import Role
+from registry.sections import SECTIONS
 from tests import factories
 from tests.api.conftest import full_course
 
@@ -44,9 +44,9 @@ def workbook(client):
 
 def test_it_has_a_column_for_every_field_of_the_patient_and_one_to_one_sections():
     expected = {"study_id", "site", *models.Patient.document_fields}
-    for section, (model, is_list) in SECTIONS.items():
-        if not is_list:
-            expected |= {f"{section}_{name}" for name in model.document_fields}
+    for section in SECTIONS:
+        if not section.many:
+            expected |= {f"{section.key}_{name}" for name in section.fields}
     assert expected <= set(NAMES)
 
 
@@ -114,7 +114,7 @@ def test_it_writes_a_workbook_with_a_sheet_per_list_section(reader_client):
     response = reader_client.get(XLSX)
     assert response["Content-Disposition"] == 'attachment; filename="HCD19-patients.xlsx"'
     book = workbook(reader_client)
-    lists = [key for key, (_model, is_list) in SECTIONS.items() if is_list]
+    lists = [section.key for section in SECTIONS if section.many]
     assert book.sheetnames == ["patients", *lists, "columns"]
     patients = list(book["patients"].values)
     assert list(patients[0]) == NAMES

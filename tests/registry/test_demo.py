@@ -13,7 +13,7 @@ from registry import access, models
 from registry.demo import DATA_CUTOFF, synthetic_cohort, synthetic_cohort_import
 from registry.interchange.exporter import cohort_document
 from registry.interchange.importer import cohort_import
-from registry.interchange.schema import SECTIONS
+from registry.sections import SECTIONS
 from tests.factories import StudyFactory
 
 DEMO_LOGINS = {
@@ -37,7 +37,7 @@ def load_demo() -> str:
 
 def row_counts() -> dict[str, int]:
     counted = [models.Study, models.Site, models.Patient, User]
-    counted += [model for model, _is_list in SECTIONS.values()]
+    counted += [section.model for section in SECTIONS]
     return {model.__name__: model.objects.count() for model in counted}
 
 
@@ -59,7 +59,7 @@ def test_it_spreads_sixty_patients_over_three_named_sites(demo):
 
 
 def test_it_fills_every_section_for_every_patient(demo):
-    for model, _is_list in SECTIONS.values():
+    for model in (section.model for section in SECTIONS):
         with_rows = model.objects.values("patient").distinct().count()
         assert with_rows == 60, model.__name__
 

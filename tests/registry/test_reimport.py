@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from registry import models
 from registry.interchange.importer import cohort_import
-from registry.interchange.schema import COURSE_MODELS, SECTIONS
+from registry.sections import BY_KEY, course_models
 from tests.registry.test_interchange import cohort, patient
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,7 @@ def stored() -> dict:
     """Every stored record: (model, id) → version."""
     return {
         (model.__name__, pk): version
-        for model in COURSE_MODELS
+        for model in course_models()
         for pk, version in model.objects.values_list("pk", "version")
     }
 
@@ -28,7 +28,7 @@ def history_rows() -> list:
     """Every history row of a patient or a section: (model, id, type, reason)."""
     return [
         (model.__name__, *row)
-        for model in COURSE_MODELS
+        for model in course_models()
         for row in model.history.values_list("id", "history_type", "history_change_reason")
     ]
 
@@ -41,7 +41,7 @@ def written_since(before: list) -> list:
 
 
 def records_of(study_id: str, section: str) -> dict:
-    model, _is_list = SECTIONS[section]
+    model = BY_KEY[section].model
     return dict(model.objects.filter(patient__subject_id=study_id).values_list("pk", "version"))
 
 

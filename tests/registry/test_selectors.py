@@ -10,8 +10,8 @@ from rest_framework.renderers import JSONRenderer
 
 from registry import models
 from registry.api.serializers import PatientSerializer
-from registry.course import LIST_SECTIONS, ONE_TO_ONE_SECTIONS
 from registry.interchange.importer import cohort_import
+from registry.sections import LIST_KEYS, ONE_TO_ONE_KEYS
 from registry.selectors import patient_courses
 from tests import factories
 from tests.api.conftest import full_course
@@ -27,8 +27,8 @@ def written(patients, many=True) -> bytes:
 
 def from_instances(pks: list[int]) -> list[models.Patient]:
     """The patients as model instances, as the API reads one for a write's answer."""
-    patients = models.Patient.objects.select_related("study", "site", *ONE_TO_ONE_SECTIONS)
-    found = patients.prefetch_related(*LIST_SECTIONS).in_bulk(pks)
+    patients = models.Patient.objects.select_related("study", "site", *ONE_TO_ONE_KEYS)
+    found = patients.prefetch_related(*LIST_KEYS).in_bulk(pks)
     return [found[pk] for pk in pks]
 
 
@@ -61,6 +61,6 @@ def test_it_keeps_the_order_asked_and_leaves_out_a_patient_not_found():
 
 def test_it_reads_the_patients_then_each_section_once(django_assert_num_queries):
     pks = [full_course().pk for _ in range(3)]
-    sections = len(LIST_SECTIONS) + len(ONE_TO_ONE_SECTIONS)
+    sections = len(LIST_KEYS) + len(ONE_TO_ONE_KEYS)
     with django_assert_num_queries(1 + sections):
         patient_courses(pks)

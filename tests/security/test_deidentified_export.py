@@ -12,8 +12,8 @@ from django.db import models as django_models
 
 from registry import models
 from registry.access import membership_grant
-from registry.interchange.schema import SECTIONS
 from registry.models import Role
+from registry.sections import SECTIONS
 from tests import factories
 from tests.api.conftest import full_course
 
@@ -42,7 +42,7 @@ def fill_free_text(patient: models.Patient) -> None:
     models.Patient.objects.filter(pk=patient.pk).update(
         **dict.fromkeys(free_text_fields(models.Patient), FREE_TEXT)
     )
-    for model, _is_list in SECTIONS.values():
+    for model in (section.model for section in SECTIONS):
         model.objects.filter(patient=patient).update(
             **dict.fromkeys(free_text_fields(model), FREE_TEXT)
         )
@@ -71,7 +71,7 @@ def test_it_has_no_value_that_reads_as_a_date(editor_client, patient):
 
 def test_it_leaves_out_every_free_text_field(editor_client, patient):
     assert {"other", "lot", "description"} <= {
-        name for model, _ in SECTIONS.values() for name in free_text_fields(model)
+        name for section in SECTIONS for name in free_text_fields(section.model)
     }
     fill_free_text(patient)
 

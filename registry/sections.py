@@ -1,0 +1,80 @@
+"""The sections of a patient's course: the one table that the course rules, the cohort
+format, the API, the pages, the snapshots, the exports and the analysis dataset read.
+
+Each section is a key of a patient in a cohort document, which is also the section's path
+in a course (registry.course) and the patient's related name for its records; the model
+that stores it; and whether a patient has a list of its records or at most one. The
+section's fields are its model's `document_fields`, written once, on the model.
+
+The table names each model rather than importing it: the models validate a record
+against its patient's course (`Section.clean`, registry.course), which reads this table,
+so the table must be importable before the models are. A model is looked up when a
+section's `model` is first read, once Django has loaded the models.
+
+Adding a section, e.g. the lab results by day and analyte:
+
+1. its model in registry/models/sections.py: a `Section` whose `patient` field has the
+   section's key as its related name, with its `document_fields` (and `natural_key` for a
+   list), and a migration;
+2. one entry here, at the place the section takes in a cohort document:
+   ``CourseSection("lab_results", "LabResult", many=True)``;
+3. its serializer, viewset and URL (registry/api/serializers.py, views.py, urls.py) and
+   its nested field on PatientSerializer; its form (registry/web/forms.py), its place on
+   the patient page (registry/web/sections.py) and the template of its card.
+
+The cohort import and export, the course rules, the snapshots, the flat exports, the
+history and the signals that keep each patient's derived columns and the analytics' rows
+current then take it in from this table.
+"""
+
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.db.models import Model
+
+
+@dataclass(frozen=True)
+class CourseSection:
+    key: str
+    model_name: str
+    many: bool
+
+    @property
+    def model(self) -> type[Model]:
+        return apps.get_model("registry", self.model_name)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The section's keys in a cohort document, which are its model's field names."""
+        return self.model.document_fields
+
+
+# In the order of a patient's keys in a cohort document.
+SECTIONS: tuple[CourseSection, ...] = (
+    CourseSection("eligibility", "Eligibility", many=False),
+    CourseSection("genetics", "Genetics", many=False),
+    CourseSection("prior_therapies", "PriorTherapy", many=True),
+    CourseSection("lymphodepletion", "Lymphodepletion", many=False),
+    CourseSection("infusions", "Infusion", many=True),
+    CourseSection("car_t_counts", "CarTCount", many=True),
+    CourseSection("toxicities", "ToxicityRecord", many=False),
+    CourseSection("daily_assessments", "DailyAssessment", many=True),
+    CourseSection("response_assessments", "ResponseAssessment", many=True),
+    CourseSection("events", "FollowUpEvent", many=True),
+)
+BY_KEY: dict[str, CourseSection] = {section.key: section for section in SECTIONS}
+ONE_TO_ONE_KEYS: tuple[str, ...] = tuple(s.key for s in SECTIONS if not s.many)
+LIST_KEYS: tuple[str, ...] = tuple(s.key for s in SECTIONS if s.many)
+
+_BY_MODEL_NAME = {section.model_name: section for section in SECTIONS}
+
+
+def section_of(model: type[Model]) -> CourseSection | None:
+    """The section a model stores; None for the patient's own model."""
+    section = _BY_MODEL_NAME.get(model._meta.object_name)
+    return section if section is not None and section.model is model else None
+
+
+def course_models() -> tuple[type[Model], ...]:
+    """Every table a patient's data is stored in: the patient's own and each section's."""
+    return (apps.get_model("registry", "Patient"), *(section.model for section in SECTIONS))

@@ -1,0 +1,43 @@
+"""The table of a course's sections (registry.sections)."""
+
+from registry import models
+from registry.sections import BY_KEY, LIST_KEYS, SECTIONS, course_models, section_of
+
+
+def test_it_lists_the_sections_as_a_cohort_document_orders_a_patients_keys():
+    # The cohort format, version 1 (shared/spec/cohort-format.md): its section keys, in order.
+    assert [section.key for section in SECTIONS] == [
+        "eligibility",
+        "genetics",
+        "prior_therapies",
+        "lymphodepletion",
+        "infusions",
+        "car_t_counts",
+        "toxicities",
+        "daily_assessments",
+        "response_assessments",
+        "events",
+    ]
+
+
+def test_it_names_for_each_section_the_patients_records_of_it():
+    for section in SECTIONS:
+        relation = models.Patient._meta.get_field(section.key)
+        assert relation.related_model is section.model
+        assert relation.one_to_one is not section.many
+
+
+def test_it_gives_a_sections_fields_as_its_model_declares_them():
+    assert BY_KEY["car_t_counts"].fields == ("day", "cells_per_ul")
+    assert BY_KEY["daily_assessments"].fields == models.DailyAssessment.document_fields
+
+
+def test_it_finds_the_section_a_model_stores():
+    assert section_of(models.Infusion) is BY_KEY["infusions"]
+    assert section_of(models.Patient) is None
+    assert section_of(models.Infusion.history.model) is None
+
+
+def test_it_counts_the_patients_table_among_the_course_tables():
+    assert course_models() == (models.Patient, *(section.model for section in SECTIONS))
+    assert "events" in LIST_KEYS and "toxicities" not in LIST_KEYS
