@@ -14,6 +14,7 @@ checks that each floor's figures are the endpoint's.
 """
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -130,6 +131,90 @@ def at_cutoff(frame: pd.DataFrame, cutoff: str) -> pd.DataFrame:
     frame["hct_months"] = pd.to_numeric(frame["hct_months"]).where(frame["hct_after_infusion"])
     frame["efs_months"] = np.fmin(pd.to_numeric(frame["efs_months"]), limit)
     return frame
+
+
+@dataclass(frozen=True)
+class DaySeries:
+    """The series of days the grades and kinetics summarise, in memory beside the rows:
+    each daily assessment's CRS and ICANS grade (study_id, day, crs, icans) and each CAR-T
+    count (study_id, day, cells_per_ul)."""
+
+    grades: pd.DataFrame
+    counts: pd.DataFrame
+
+
+AUC_END_DAY = 28
+
+
+def series_at_cutoff(frame: pd.DataFrame, series: DaySeries, cutoff: str) -> pd.DataFrame:
+    """The frame at the cut-off as at_cutoff cuts it, with the computed grades and the
+    kinetics of the patients assessed or counted after it taken from their days up to it."""
+    frame = at_cutoff(frame, cutoff)
+    days = (pd.Timestamp(cutoff) - pd.to_datetime(frame["infusion_date"])).dt.days
+    last_day = pd.Series(days.to_numpy(), index=frame["study_id"].to_numpy())
+    _cut_grades(frame, _up_to(series.grades, last_day))
+    _cut_kinetics(frame, _up_to(series.counts, last_day))
+    return frame
+
+
+def _up_to(days: pd.DataFrame, last_day: pd.Series) -> tuple[set, pd.DataFrame]:
+    """The patients with days after their last day, and those patients' days up to it."""
+    last = days["study_id"].map(last_day)
+    later = set(days.loc[days["day"] > last, "study_id"])
+    return later, days[days["study_id"].isin(later) & (days["day"] <= last)]
+
+
+def _cut_grades(frame: pd.DataFrame, cut: tuple[set, pd.DataFrame]) -> None:
+    later, grades = cut
+    rows = frame["study_id"].isin(later).to_numpy()
+    worst = grades.groupby("study_id")[["crs", "icans"]].max()
+    known = []
+    for name in ("crs", "icans"):
+        computed = frame.loc[rows, "study_id"].map(worst[name])
+        recorded = frame.loc[rows, f"{name}_grade_recorded"]
+        frame.loc[rows, f"{name}_grade_computed"] = computed
+        frame.loc[rows, f"{name}_grade"] = recorded.where(recorded.notna(), computed)
+        known.append((recorded, computed))
+    differs = [r.ne(c) & r.notna() & c.notna() for r, c in known]
+    compared = [r.notna() & c.notna() for r, c in known]
+    discrepancy = (differs[0] | differs[1]).where(compared[0] | compared[1], None)
+    frame.loc[rows, "grade_discrepancy"] = discrepancy
+
+
+def _cut_kinetics(frame: pd.DataFrame, cut: tuple[set, pd.DataFrame]) -> None:
+    later, counts = cut
+    rows = frame["study_id"].isin(later).to_numpy()
+    measures = {
+        study_id: _kinetics(found.sort_values("day"))
+        for study_id, found in counts.groupby("study_id")
+    }
+    for column in ("car_t_detected", *KINETIC_MEASURES):
+        frame.loc[rows, column] = [
+            measures.get(study_id, {}).get(column, np.nan)
+            for study_id in frame.loc[rows, "study_id"]
+        ]
+
+
+def _kinetics(counts: pd.DataFrame) -> dict:
+    days = counts["day"].to_numpy(dtype=float)
+    levels = counts["cells_per_ul"].to_numpy(dtype=float)
+    detected = levels > 0
+    return {
+        "car_t_detected": bool(detected.any()),
+        "car_t_cmax_cells_per_ul": levels.max(),
+        "car_t_tmax_day": days[levels.argmax()] if detected.any() else np.nan,
+        "car_t_auc_0_28": _auc_0_28(days, levels),
+        "car_t_last_detected_day": days[detected].max() if detected.any() else np.nan,
+    }
+
+
+def _auc_0_28(days: np.ndarray, levels: np.ndarray) -> float:
+    """Trapezoids from day 0 (0 there unless counted) to day 28, or the last count before."""
+    if days[0] > 0:
+        days, levels = np.r_[0.0, days], np.r_[0.0, levels]
+    end = min(AUC_END_DAY, days[-1])
+    points = np.union1d(days[days <= end], [end])
+    return float(np.trapezoid(np.interp(points, days, levels), points))
 
 
 def _kaplan_meier(months: np.ndarray, events: np.ndarray, times: Sequence[float]) -> dict:
