@@ -112,10 +112,10 @@ ENDPOINTS = {
 # Endpoints whose floor also takes the series of days (floor.DaySeries, as `series`).
 SERIES_ENDPOINTS = {
     f"toxicity/?cutoff={EARLIER_CUTOFF}": lambda frame, series: floor.toxicity(
-        floor.series_at_cutoff(frame, series, EARLIER_CUTOFF)
+        floor.grades_at_cutoff(frame, series, EARLIER_CUTOFF)
     ),
     f"kinetics/?cutoff={EARLIER_CUTOFF}": lambda frame, series: floor.kinetics(
-        floor.series_at_cutoff(frame, series, EARLIER_CUTOFF)
+        floor.kinetics_at_cutoff(frame, series, EARLIER_CUTOFF)
     ),
 }
 # The study's clinical cut-off when the generated one has none: the generator's.
