@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from unittest import mock
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from analytics import results
@@ -92,6 +93,19 @@ def test_the_toxicity_report_counts_the_grades_at_the_cutoff(analytics, graded_a
     everything = analytics("toxicity", cutoff="none").json()
     assert computed(everything["crs"]["computed"]) == {3: 1}
     assert everything["icans"]["grade_3_or_higher"] == 1
+
+
+def test_the_dashboard_s_grades_are_those_at_the_cutoff(reader, graded_after_the_cutoff):
+    client = Client()
+    client.force_login(reader)
+
+    def crs_computed(**params) -> dict:
+        page = client.get("/studies/HCD19/dashboard/", params)
+        (toxicity,) = page.context["plots"]["grades"]["data"]
+        return computed(toxicity["crs"]["computed"])
+
+    assert crs_computed() == {1: 1}
+    assert crs_computed(cutoff="none") == {3: 1}
 
 
 def test_table_2_counts_the_grade_at_the_cutoff(analytics, graded_after_the_cutoff):
