@@ -27,7 +27,7 @@ from registry import changes, models
 from registry.changes import DataVersion
 
 # Part of every key: bump it when the results of a given dataset change shape or meaning.
-RESULTS_FORMAT = 2
+RESULTS_FORMAT = 3
 TIMEOUT = 24 * 60 * 60
 T = TypeVar("T")
 

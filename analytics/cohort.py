@@ -27,6 +27,8 @@ INTEGER_COLUMNS = (
     "car_t_tmax_day",
     "car_t_last_detected_day",
     "d30_response_day",
+    "daily_assessment_last_day",
+    "car_t_count_last_day",
 )
 BOOLEAN_COLUMNS = (
     "prior_allo_hct",

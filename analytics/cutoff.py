@@ -9,18 +9,32 @@ column, so that the rows stay shared by every cut-off:
 - follow-up, and the time of a patient alive and event-free, end at the earlier of the
   recorded end (last contact or death) and the cut-off: an event after the cut-off also
   shows the patient was followed up to it;
-- a day-30 response assessed after it is unknown.
+- a day-30 response assessed after it is unknown;
+- the grades computed from the daily assessments, and the CAR-T kinetics, count only the
+  assessments and counts of days up to it.
+
+The grades and kinetics are the only columns a cut-off cannot derive from the row: they
+summarise a series of days. The row says the last day of each series
+(daily_assessment_last_day, car_t_count_last_day), so only the few patients with records
+after the cut-off need theirs computed again, from their records up to it
+(analytics.dataset.parts_up_to; `recounts` names them). The caller reads those and caches
+them per data version (analytics.results.cut_frame): the frame itself keeps no series of
+days, which would multiply its size for what a cut-off rarely needs. A patient whose
+columns were not computed again has them unknown (None), as a frame built without them
+(analytics.dataset.PARTS) has.
 
 Unlike `as_of` (registry.snapshots), which reads the registry as it had been entered by a
 day, a cut-off keeps every record entered later about the days before it.
 """
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
+from analytics.dataset import GRADES, KINETICS, PART_COLUMNS
 from analytics.stats import MONTH_DAYS
 
 # Each event's "did it happen" column, with the column saying when, and what else
@@ -32,6 +46,8 @@ EVENTS = {
 }
 ENDS = ("efs_months", "os_months", "followup_months")
 DAY_30 = ("d30_response", "responder", "mrd")
+# Each column group computed from a series of days, and the column with the series' last day.
+LAST_DAYS = {GRADES: "daily_assessment_last_day", KINETICS: "car_t_count_last_day"}
 
 
 @dataclass(frozen=True)
@@ -42,24 +58,53 @@ class CutFrame:
     warnings: list[str] = field(default_factory=list)
 
 
-def at_cutoff(frame: pd.DataFrame, cutoff: date | None) -> CutFrame:
+def recounts(frame: pd.DataFrame, cutoff: date | None, parts: Collection[str]) -> dict[str, int]:
+    """The patients, by study id, whose columns of `parts` (analytics.dataset.PARTS) count
+    assessments or counts of days after the cut-off, each with the last day after its
+    infusion that the cut-off keeps: what at_cutoff needs computed again."""
+    if cutoff is None:
+        return {}
+    days = _days_to(frame, cutoff)
+    recounted = np.zeros(len(frame), dtype=bool)
+    for part in parts:
+        recounted |= _numbers(frame, LAST_DAYS[part]) > days
+    # Those infused after the cut-off are left out, not counted again.
+    recounted &= days >= 0
+    study_ids = frame["study_id"].to_numpy()[recounted]
+    return dict(zip(study_ids.tolist(), days[recounted].astype(int).tolist(), strict=True))
+
+
+def at_cutoff(
+    frame: pd.DataFrame, cutoff: date | None, recounted: Mapping[str, dict] | None = None
+) -> CutFrame:
     """The frame as known at the end of `cutoff`; the frame itself when nothing changes
-    (None: no cut-off). Never changes `frame`, which may be shared."""
+    (None: no cut-off). `recounted`: the columns of the patients `recounts` names, by
+    study id, computed up to the cut-off. Never changes `frame`, which may be shared."""
     if cutoff is None:
         return CutFrame(frame, 0)
-    days = (pd.Timestamp(cutoff) - frame["infusion_date"]).dt.days.to_numpy(
-        dtype=float, na_value=np.nan
-    )
+    days = _days_to(frame, cutoff)
     later = days < 0
     limit = days / MONTH_DAYS
     beyond = _numbers(frame, "followup_months") > limit
     assessed_later = _numbers(frame, "d30_response_day") > days
-    if not (later.any() or beyond.any() or assessed_later.any()):
+    counted_later = {part: _numbers(frame, column) > days for part, column in LAST_DAYS.items()}
+    changed = [later, beyond, assessed_later, *counted_later.values()]
+    if not any(rows.any() for rows in changed):
         return CutFrame(frame, 0)
     cut = frame.copy(deep=False)
     for column, values in _cut_columns(frame, limit, assessed_later).items():
         cut[column] = values
+    for part, rows in counted_later.items():
+        if rows.any():
+            for column in PART_COLUMNS[part]:
+                cut[column] = _recounted(frame, column, rows, recounted or {})
     return CutFrame(cut[~later] if later.any() else cut, int(later.sum()))
+
+
+def _days_to(frame: pd.DataFrame, cutoff: date) -> np.ndarray:
+    """Days from each patient's first infusion to the cut-off (NaN without an infusion)."""
+    days = pd.Timestamp(cutoff) - frame["infusion_date"]
+    return days.dt.days.to_numpy(dtype=float, na_value=np.nan)
 
 
 def _cut_columns(frame: pd.DataFrame, limit: np.ndarray, assessed_later: np.ndarray) -> dict:
@@ -87,6 +132,17 @@ def _cut_columns(frame: pd.DataFrame, limit: np.ndarray, assessed_later: np.ndar
         dropped["hct_after_infusion"] | assessed_later, False
     )
     return columns
+
+
+def _recounted(
+    frame: pd.DataFrame, column: str, rows: np.ndarray, recounted: Mapping[str, dict]
+) -> pd.Series:
+    """The column with the values `recounted` gives in place of those of `rows`; None where
+    it gives none."""
+    found = [recounted.get(study_id, {}).get(column) for study_id in frame["study_id"][rows]]
+    values = frame[column].array.copy()
+    values[rows] = pd.array(found, dtype=values.dtype)
+    return pd.Series(values, index=frame.index)
 
 
 def _numbers(frame: pd.DataFrame, column: str) -> np.ndarray:

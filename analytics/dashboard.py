@@ -168,6 +168,9 @@ class DashboardForm(forms.Form):
         return [self[name] for name in ("population", "by", "cut", "cutoff", "as_of")]
 
 
+DATES = ("cutoff", "as_of")
+
+
 @dataclass(frozen=True)
 class Selection:
     """The patients chosen on the dashboard, and the cached results about them."""
@@ -182,7 +185,9 @@ class Selection:
     def result(self, name: str, **chosen) -> dict:
         """The named result (analytics.results.REPORTS) with these parameters: the API's
         answer to the same query, from the same cache."""
-        given = {"population": self.population}
+        # The chosen clinical cut-off and as-recorded date are parameters too.
+        given = {name: self.analysis.params[name] for name in DATES if name in self.analysis.params}
+        given["population"] = self.population
         given |= {key: value for key, value in chosen.items() if value is not None}
         return study_result(self.study, name, replace(self.analysis, params=given))
 

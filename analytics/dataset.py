@@ -51,7 +51,9 @@ relapse was recorded, as in refractory patients); infusion_date (the first);
 bm_blast_pct (marrow blasts at enrolment); crs_grade_recorded, icans_grade_recorded,
 crs_onset_day, tocilizumab, corticosteroids, plasmapheresis (the site's toxicity record);
 d30_response_day (the day of the day-30 assessment, which a clinical cut-off compares:
-analytics.cutoff);
+analytics.cutoff); daily_assessment_last_day, car_t_count_last_day: the latest day of the
+daily assessments the grades are computed from, and of the CAR-T counts the kinetics are
+(None without any), which tell a clinical cut-off whose grades and kinetics it changes;
 left_out: None, or why the patient is left out of every analysis, as a warning naming the
 patient and the field: a date outside EARLIEST_DATE to tomorrow, which only data written
 past the model's validation can hold (older rows, a direct database write). Such a row has
@@ -68,7 +70,7 @@ version the results are cached under (analytics.caching).
 import hashlib
 import sys
 from collections import defaultdict
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -159,6 +161,8 @@ COLUMNS = (
     "corticosteroids",
     "plasmapheresis",
     "d30_response_day",
+    "daily_assessment_last_day",
+    "car_t_count_last_day",
     "left_out",
 )
 # The columns of the rows served (GET .../analytics/dataset/): those left out are not served.
@@ -195,6 +199,7 @@ TOXICITY_FIELDS = (
     "corticosteroids",
     "plasmapheresis",
 )
+NOT_RECORDED = (None,) * len(TOXICITY_FIELDS)  # a patient without a toxicity record
 # The site's toxicity record, under the dataset's names (TOXICITY_FIELDS in that order).
 RECORDED_TOXICITY_COLUMNS = (
     "crs_grade_recorded",
@@ -214,6 +219,7 @@ PART_COLUMNS = {
         "crs_grade_computed",
         "icans_grade_computed",
         "grade_discrepancy",
+        "daily_assessment_last_day",
     ),
     KINETICS: (
         "car_t_detected",
@@ -221,9 +227,13 @@ PART_COLUMNS = {
         "car_t_tmax_day",
         "car_t_auc_0_28",
         "car_t_last_detected_day",
+        "car_t_count_last_day",
     ),
 }
 PARTS = tuple(PART_COLUMNS)
+# The section each part is computed from; its records are counted in days from the first
+# infusion, and start with their day (see _read_sections).
+PART_SECTIONS = {GRADES: "daily_assessments", KINETICS: "car_t_counts"}
 
 
 @use_replica()
@@ -442,6 +452,33 @@ def car_t_counts(
     return dict(found)
 
 
+@use_replica()
+def parts_up_to(
+    patients: QuerySet,
+    last_days: Mapping[str, int],
+    parts: Collection[str],
+    as_of: date | None = None,
+) -> dict[str, dict]:
+    """By study id, the columns of `parts` (PART_COLUMNS) of the patients in `last_days`,
+    computed from their daily assessments and CAR-T counts up to the last day given for
+    each (days from the first infusion): their grades and kinetics as known at a clinical
+    cut-off (analytics.cutoff). `patients` holds them: the study's, from study_patients
+    with the same `as_of`."""
+    chosen = patients.filter(subject_id__in=list(last_days))
+    sections = _read_sections(chosen.values("id"), parts, as_of, ("toxicities", "infusions"))
+    found = {}
+    for patient in chosen.values(*PATIENT_FIELDS):
+        mine = {name: by_patient.get(patient["id"]) for name, by_patient in sections.items()}
+        day = last_days[patient["subject_id"]]
+        for part in parts:
+            name = PART_SECTIONS[part]
+            mine[name] = [record for record in mine[name] or [] if record[0] <= day]
+        recorded = mine["toxicities"] or NOT_RECORDED
+        age = _age(patient, _first_infusion_date(mine))
+        found[patient["subject_id"]] = _part_values(mine, recorded, age, parts)
+    return found
+
+
 PATIENT_FIELDS = (
     "id",
     "subject_id",
@@ -453,10 +490,26 @@ PATIENT_FIELDS = (
 )
 
 
+# The sections every row is computed from, besides those of its parts (PART_SECTIONS).
+ROW_SECTIONS = (
+    "eligibility",
+    "genetics",
+    "toxicities",
+    "prior_therapies",
+    "infusions",
+    "day_30",
+    "events",
+)
+
+
 def _read_sections(
-    patient_ids: QuerySet, parts: Collection[str], as_of: date | None = None
+    patient_ids: QuerySet,
+    parts: Collection[str],
+    as_of: date | None = None,
+    names: Collection[str] = ROW_SECTIONS,
 ) -> dict[str, dict[int, object]]:
-    """Each section's values by patient id: a tuple for one-to-one sections, else a list."""
+    """Each section's values by patient id: a tuple for one-to-one sections, else a list.
+    The sections named, and those of `parts`."""
     mine = {"patient_id__in": patient_ids}
 
     def one(model, *fields: str) -> dict[int, tuple]:
@@ -478,15 +531,15 @@ def _read_sections(
             found[row[0]].append(row[1:])
         return found
 
-    sections = {
-        "eligibility": one(models.Eligibility, "bm_blast_pct", "extramedullary_sites"),
-        "genetics": one(models.Genetics, "bcr_abl1", "ph_like", "tp53_mutation"),
-        "toxicities": one(models.ToxicityRecord, *TOXICITY_FIELDS),
-        "prior_therapies": many(
+    readers = {
+        "eligibility": lambda: one(models.Eligibility, "bm_blast_pct", "extramedullary_sites"),
+        "genetics": lambda: one(models.Genetics, "bcr_abl1", "ph_like", "tp53_mutation"),
+        "toxicities": lambda: one(models.ToxicityRecord, *TOXICITY_FIELDS),
+        "prior_therapies": lambda: many(
             models.PriorTherapy, "kind", "date", "best_response", where={"kind__in": PRIOR_KINDS}
         ),
-        "infusions": many(models.Infusion, "date", "cells_per_kg", order="date"),
-        "day_30": many(
+        "infusions": lambda: many(models.Infusion, "date", "cells_per_kg", order="date"),
+        "day_30": lambda: many(
             models.ResponseAssessment,
             "status",
             "mrd",
@@ -494,13 +547,14 @@ def _read_sections(
             where={"day__range": DAY_30_WINDOW},
             order="day",
         ),
-        "events": many(models.FollowUpEvent, "kind", "date", "cd19", "cause", order="date"),
+        "events": lambda: many(models.FollowUpEvent, "kind", "date", "cd19", "cause", order="date"),
+        "daily_assessments": lambda: many(
+            models.DailyAssessment, "day", *CRS_FIELDS, *ICANS_FIELDS
+        ),
+        "car_t_counts": lambda: many(models.CarTCount, "day", "cells_per_ul"),
     }
-    if GRADES in parts:
-        sections["daily_assessments"] = many(models.DailyAssessment, *CRS_FIELDS, *ICANS_FIELDS)
-    if KINETICS in parts:
-        sections["car_t_counts"] = many(models.CarTCount, "day", "cells_per_ul")
-    return sections
+    read = [*names, *(PART_SECTIONS[part] for part in parts)]
+    return {name: readers[name]() for name in read}
 
 
 # The patient list's filters (registry.api.filters.PatientFilterSet) over a patient's data
@@ -614,7 +668,7 @@ def _row(patient: dict, sections: dict, parts: Collection[str]) -> dict:
     infusions = sections["infusions"] or []
     infused = _first_infusion_date(sections)
     age = _age(patient, infused)
-    recorded = sections["toxicities"] or (None,) * len(TOXICITY_FIELDS)
+    recorded = sections["toxicities"] or NOT_RECORDED
     return {
         "study_id": patient["subject_id"],
         "site": patient["site__code"],
@@ -624,8 +678,7 @@ def _row(patient: dict, sections: dict, parts: Collection[str]) -> dict:
         **_prior_therapies(sections["prior_therapies"] or [], infused),
         **_disease(sections["eligibility"], sections["genetics"]),
         "dose_cells_per_kg": infusions[0][1] if infusions else None,
-        **(_grades(recorded, sections["daily_assessments"] or [], age) if GRADES in parts else {}),
-        **(_kinetics(sections["car_t_counts"] or []) if KINETICS in parts else {}),
+        **_part_values(sections, recorded, age, parts),
         **_outcomes(patient, sections["day_30"], sections["events"] or [], infused),
         "infusion_date": infused,
         "bm_blast_pct": sections["eligibility"][0] if sections["eligibility"] else None,
@@ -672,14 +725,25 @@ def _disease(eligibility: tuple | None, genetics: tuple | None) -> dict:
     }
 
 
+def _part_values(sections: dict, recorded: tuple, age: int | None, parts: Collection[str]) -> dict:
+    """The columns of `parts` (PART_COLUMNS) from the sections they are computed from."""
+    values = {}
+    if GRADES in parts:
+        values |= _grades(recorded, sections["daily_assessments"] or [], age)
+    if KINETICS in parts:
+        values |= _kinetics(sections["car_t_counts"] or [])
+    return values
+
+
 def _grades(recorded: tuple, assessments: list[tuple], age: int | None) -> dict:
     crs_recorded, icans_recorded = recorded[:2]
     crs = icans = None
     if assessments:
         # The worst day's grade, as registry.grading.worst takes it; bare integers here
-        # because a large cohort has a hundred thousand days.
-        split = len(CRS_FIELDS)
-        crs = max(_crs_grade(day[:split]).grade for day in assessments)
+        # because a large cohort has a hundred thousand days. Each day: its day, then
+        # its CRS findings, then its ICANS findings.
+        split = 1 + len(CRS_FIELDS)
+        crs = max(_crs_grade(day[1:split]).grade for day in assessments)
         icans = max(_icans_grade(day[split:], age).grade for day in assessments)
     compared = [
         stored != computed
@@ -692,6 +756,7 @@ def _grades(recorded: tuple, assessments: list[tuple], age: int | None) -> dict:
         "crs_grade_computed": crs,
         "icans_grade_computed": icans,
         "grade_discrepancy": any(compared) if compared else None,
+        "daily_assessment_last_day": _last_day(assessments),
     }
 
 
@@ -719,7 +784,12 @@ def _kinetics(counts: list[tuple]) -> dict:
         "car_t_tmax_day": kinetics.tmax_day,
         "car_t_auc_0_28": kinetics.auc_0_28,
         "car_t_last_detected_day": kinetics.last_detected_day,
+        "car_t_count_last_day": _last_day(counts),
     }
+
+
+def _last_day(records: list[tuple]) -> int | None:
+    return max((record[0] for record in records), default=None)
 
 
 def _outcomes(

@@ -17,7 +17,7 @@ from analytics.cohort import (
     in_population,
     passing,
 )
-from analytics.cutoff import CutFrame, at_cutoff
+from analytics.cutoff import CutFrame, at_cutoff, recounts
 from analytics.dataset import (
     DATASET_COLUMNS,
     GRADES,
@@ -27,6 +27,7 @@ from analytics.dataset import (
     analysis_rows,
     analysis_values,
     car_t_counts,
+    parts_up_to,
     study_patients,
 )
 from analytics.exports import Packed, csv_text, json_bytes, packed
@@ -128,9 +129,24 @@ def cut_frame(
     study: Study, store: StudyCache, request: AnalysisRequest, parts: Collection[str] = PARTS
 ) -> CutFrame:
     """The frame of study_frame, with the count of patients its cut-off left out and the
-    warnings of those left out for a date no patient can have (analytics.cohort.analysed)."""
+    warnings of those left out for a date no patient can have (analytics.cohort.analysed).
+
+    The grades and kinetics (`parts`) of the few patients with daily assessments or CAR-T
+    counts after the cut-off are computed again from their records up to it, once per data
+    version and set of such patients (analytics.cutoff)."""
     frame, warnings = analysed(_recorded_frame(study, store, request, parts))
-    return replace(at_cutoff(frame, request.cutoff), warnings=warnings)
+    last_days = recounts(frame, request.cutoff, parts)
+    recounted = {}
+    if last_days:
+        key = {"as_of": request.as_of, "parts": sorted(parts), "last_days": last_days}
+        recounted = store.get(
+            "recounted",
+            key,
+            lambda: parts_up_to(
+                study_patients(study, as_of=request.as_of), last_days, parts, request.as_of
+            ),
+        )
+    return replace(at_cutoff(frame, request.cutoff, recounted), warnings=warnings)
 
 
 def _recorded_frame(

@@ -32,9 +32,12 @@ the median of five repeats, and cold / floor and uncached / floor. The target fo
 patients: every endpoint cold within 3x of its floor.
 
 Every endpoint is asked as a user asks it: at the study's clinical cut-off (its
-data_cutoff; analytics.cutoff), which the generated study's follow-up reaches. One more
-asks for an earlier cut-off, which cuts follow-up and leaves out the patients infused
-after it; its floor applies that cut-off to the in-memory DataFrame first.
+data_cutoff; analytics.cutoff), which the generated study's follow-up reaches. Three more
+ask for an earlier cut-off, which cuts follow-up, leaves out the patients infused after
+it, and has the grades and kinetics of the patients assessed or counted after it computed
+from their days up to it; their floors apply that cut-off to the in-memory DataFrame
+first, the grades and kinetics from every patient's series of days kept in memory beside
+it (benchmarks.floor.DaySeries).
 """
 
 import statistics
@@ -45,6 +48,7 @@ from functools import partial
 
 import pandas as pd
 from django.contrib.auth.models import User
+from django.db.models import F
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -56,13 +60,14 @@ from benchmarks import floor
 from benchmarks.pages import writer
 from benchmarks.scratch import scratch_database, synthetic_study
 from registry.demo import synthetic_cohort, synthetic_cohort_import
-from registry.models import Patient
+from registry.models import CarTCount, DailyAssessment, Patient, Study
 
 SIZES = (1_000, 10_000)
 REPEATS = 5
 # Patients -> the targets at that size: cold and cached seconds.
 TARGETS = {10_000: (1.0, 0.050), 100_000: (3.0, 0.050)}
 FLOOR_RATIO_TARGET = 3.0
+EARLIER_CUTOFF = "2020-12-31"
 # Each endpoint and its floor: a function of the in-memory frame of every patient's row.
 ENDPOINTS = {
     "dataset/": floor.dataset,
@@ -96,12 +101,21 @@ ENDPOINTS = {
         frame[(frame["sex"] == "female") & (frame["age_years"] >= 18)], by="sex"
     ),
     "survival/?endpoint=efs&population=responders&by=hct_after_infusion&times=12,18"
-    "&cutoff=2020-12-31": lambda frame: floor.survival(
-        floor.at_cutoff(frame, "2020-12-31"),
+    f"&cutoff={EARLIER_CUTOFF}": lambda frame: floor.survival(
+        floor.at_cutoff(frame, EARLIER_CUTOFF),
         endpoint="efs",
         population="responders",
         by="hct_after_infusion",
         times=(12, 18),
+    ),
+}
+# Endpoints whose floor also takes the series of days (floor.DaySeries, as `series`).
+SERIES_ENDPOINTS = {
+    f"toxicity/?cutoff={EARLIER_CUTOFF}": lambda frame, series: floor.toxicity(
+        floor.grades_at_cutoff(frame, series, EARLIER_CUTOFF)
+    ),
+    f"kinetics/?cutoff={EARLIER_CUTOFF}": lambda frame, series: floor.kinetics(
+        floor.kinetics_at_cutoff(frame, series, EARLIER_CUTOFF)
     ),
 }
 # The study's clinical cut-off when the generated one has none: the generator's.
@@ -143,6 +157,11 @@ def benchmark(client: APIClient, patients: int) -> list[Row]:
     print(f"the study's data frame (analytics.frames) built from the kept rows in {seconds:.3f} s")
     seconds, frame = timed(lambda: pd.DataFrame(dataset))
     print(f"its in-memory DataFrame, for the floors, built in {seconds:.3f} s")
+    series = day_series(study, frame)
+    floors = {
+        **ENDPOINTS,
+        **{name: partial(of, series=series) for name, of in SERIES_ENDPOINTS.items()},
+    }
     # Paid once, not by the endpoints below: a process's first statistic also pays for its
     # first use of the statistics libraries and of the API's code; the first change after
     # the import, for reading the stamps of the patients the import stamped in the frame's
@@ -157,7 +176,7 @@ def benchmark(client: APIClient, patients: int) -> list[Row]:
     other = elsewhere.study.patients.get()
     rows, writes = [], []
     write = writer(study)
-    for endpoint, statistics_of in ENDPOINTS.items():
+    for endpoint, statistics_of in floors.items():
         url = f"/api/v1/studies/{study.code}/analytics/{endpoint}"
         # A clinician's write to one of the study's patients (registry.services): the data
         # version is new, and the patient's row was computed as the write committed.
@@ -175,6 +194,29 @@ def benchmark(client: APIClient, patients: int) -> list[Row]:
         f"computed as it commits): median {statistics.median(writes):.3f} s"
     )
     return rows
+
+
+def day_series(study: Study, frame: pd.DataFrame) -> floor.DaySeries:
+    """Every daily assessment's grades (by the model's ASTCT grading) and every CAR-T count
+    of the study, in memory for the floors."""
+    ages = {
+        study_id: None if pd.isna(age) else int(age)
+        for study_id, age in zip(frame["study_id"], frame["age_years"], strict=True)
+    }
+    assessments = DailyAssessment.objects.filter(patient__study=study).annotate(
+        study_id=F("patient__subject_id")
+    )
+    grades = [
+        (day.study_id, day.day, day.crs_grade().grade, day.icans_grade(ages[day.study_id]).grade)
+        for day in assessments.iterator(chunk_size=2000)
+    ]
+    counts = CarTCount.objects.filter(patient__study=study).values_list(
+        "patient__subject_id", "day", "cells_per_ul"
+    )
+    return floor.DaySeries(
+        pd.DataFrame(grades, columns=["study_id", "day", "crs", "icans"]),
+        pd.DataFrame(list(counts), columns=["study_id", "day", "cells_per_ul"]),
+    )
 
 
 def median_seconds(call) -> float:

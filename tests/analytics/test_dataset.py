@@ -233,7 +233,7 @@ def test_it_summarises_car_t_kinetics():
 
 def test_it_has_no_kinetics_without_counts():
     row = row_of(infused_patient())
-    assert [row[name] for name in PART_COLUMNS[KINETICS]] == [None] * 5
+    assert [row[name] for name in PART_COLUMNS[KINETICS]] == [None] * len(PART_COLUMNS[KINETICS])
 
 
 def test_at_a_cut_off_it_leaves_out_the_parts_not_asked_for(django_assert_num_queries):

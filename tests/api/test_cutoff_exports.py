@@ -11,6 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from registry import models
+from registry.deidentified import pseudonym
 from registry.interchange.exporter import cohort_document
 from registry.interchange.importer import cohort_import
 from registry.services import record_save
@@ -136,3 +137,45 @@ def test_export_deidentified_takes_a_cutoff_too(followed_on, capsys):
 def test_a_bad_cutoff_stops_the_command(published, value):
     with pytest.raises(CommandError, match="cutoff"):
         call_command("export_cohort", "HCD19", "--cutoff", value)
+
+
+@pytest.fixture
+def graded_and_counted_after_the_cutoff(published) -> None:
+    """P21, infused 2021-07-10 (the cut-off, 2021-07-31, is day 21): CRS grade 1 (fever) on
+    day 1 and grade 3 (a vasopressor) on day 25; CAR-T 5.2/µL on day 7 and 8.0 on day 28."""
+    patient = factories.PatientFactory(
+        subject_id="P21",
+        site=models.Site.objects.get(code="BOREN"),
+        last_contact_date=date(2021, 10, 1),
+    )
+    factories.InfusionFactory(patient=patient, date=date(2021, 7, 10))
+    factories.DailyAssessmentFactory(patient=patient, day=1, temperature_c=38.5)
+    factories.DailyAssessmentFactory(patient=patient, day=25, temperature_c=39.0, vasopressors=1)
+    factories.CarTCountFactory(patient=patient, day=7, cells_per_ul=5.2)
+    factories.CarTCountFactory(patient=patient, day=28, cells_per_ul=8.0)
+
+
+COMPUTED = ("crs_grade_computed", "car_t_peak_cells_per_ul", "car_t_peak_day")
+
+
+def p21(lines: str) -> list[str]:
+    ids = {"P21", pseudonym("HCD19", "P21")}
+    rows = csv.DictReader(io.StringIO(lines))
+    found = next(row for row in rows if ids & {row.get("study_id"), row.get("pseudonym")})
+    return [found[column] for column in COMPUTED]
+
+
+@pytest.mark.parametrize("name", ["patients.csv", "deidentified.csv"])
+def test_flat_exports_at_the_cutoff_grade_and_count_the_days_up_to_it(
+    editor_client, graded_and_counted_after_the_cutoff, name
+):
+    assert p21(body(editor_client.get(EXPORTS[name])).decode()) == ["3", "8.0", "28"]
+    response = editor_client.get(EXPORTS[name], {"cutoff": "2021-07-31"})
+    assert p21(body(response).decode()) == ["1", "5.2", "7"]
+
+
+def test_export_deidentified_grades_and_counts_at_the_cutoff(
+    graded_and_counted_after_the_cutoff, capsys
+):
+    call_command("export_deidentified", "HCD19", "--cutoff", "2021-07-31")
+    assert p21(capsys.readouterr().out) == ["1", "5.2", "7"]

@@ -12,8 +12,9 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from analytics.dataset import analysis_rows
-from benchmarks.analytics import ENDPOINTS
+from benchmarks.analytics import ENDPOINTS, SERIES_ENDPOINTS, day_series
 from registry.demo import synthetic_cohort, synthetic_cohort_import
+from registry.models import Study
 
 CODE = "FLOOR"
 
@@ -34,6 +35,9 @@ def endpoint(db):
     def answers(name: str, frame: pd.DataFrame) -> tuple[dict, dict]:
         response = client.get(f"/api/v1/studies/{CODE}/analytics/{name}")
         assert response.status_code == 200, response.content
+        if name in SERIES_ENDPOINTS:
+            series = day_series(Study.objects.get(code=CODE), frame)
+            return response.json(), SERIES_ENDPOINTS[name](frame, series)
         return response.json(), ENDPOINTS[name](frame)
 
     return answers
@@ -110,8 +114,9 @@ def test_it_computes_the_cumulative_incidences(frame, endpoint):
     ]
 
 
-def test_it_computes_the_toxicity_counts(frame, endpoint):
-    answer, floor = endpoint("toxicity/", frame)
+@pytest.mark.parametrize("name", ["toxicity/", "toxicity/?cutoff=2020-12-31"])
+def test_it_computes_the_toxicity_counts(frame, endpoint, name):
+    answer, floor = endpoint(name, frame)
     for syndrome in ("crs", "icans"):
         grades = answer[syndrome]
         for part, column in [
@@ -134,8 +139,9 @@ def test_it_computes_the_toxicity_counts(frame, endpoint):
     assert answer["discrepancies"]["patients"] == json.loads(floor["patients"])
 
 
-def test_it_computes_the_kinetics_summaries(frame, endpoint):
-    answer, floor = endpoint("kinetics/", frame)
+@pytest.mark.parametrize("name", ["kinetics/", "kinetics/?cutoff=2020-12-31"])
+def test_it_computes_the_kinetics_summaries(frame, endpoint, name):
+    answer, floor = endpoint(name, frame)
     parts = {"all": answer["summary"], **answer["by_response"]}
     for part, measures in floor.items():
         if part == "patients":
@@ -145,7 +151,13 @@ def test_it_computes_the_kinetics_summaries(frame, endpoint):
         assert [summary["median"], summary["geometric_mean"]] == same_all(
             [expected["median"], expected["geometric_mean"]]
         )
-    assert len(answer["patients"]) == len(json.loads(floor["patients"]))
+    expected = {row["study_id"]: row for row in json.loads(floor["patients"])}
+    assert len(answer["patients"]) == len(expected)
+    for patient in answer["patients"]:
+        measures = expected[patient["study_id"]]
+        assert patient["detected"] == measures["car_t_detected"]
+        for measure in ("tmax_day", "auc_0_28", "last_detected_day"):
+            assert patient[measure] == same(measures[f"car_t_{measure}"]), measure
 
 
 def test_it_computes_table_1(frame, endpoint):
