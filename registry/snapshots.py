@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Model, QuerySet
+from django.db.models.base import ModelState
 from django.utils import timezone
 
 from registry import models
@@ -124,7 +125,23 @@ def _instances(model: type[Model], queryset: QuerySet) -> Iterator[Model]:
     kept = {field.attname for field in queryset.model._meta.concrete_fields}
     names = [field.attname for field in model._meta.concrete_fields if field.attname in kept]
     for values in queryset.values_list(*names).iterator(chunk_size=2000):
-        yield model.from_db(queryset.db, names, values)
+        yield _loaded(model, queryset.db, names, values)
+
+
+def _loaded(model: type[Model], db: str, names: list[str], values: tuple) -> Model:
+    """The instance `model.from_db(db, names, values)` makes, its fields set at once.
+
+    from_db runs the model's __init__, which sets each field through its descriptor and
+    sends the init signals: for the hundred thousand records of a few thousand courses, a
+    large part of reading them. The registry's models have no __init__ of their own and
+    nothing listens to their init signals, so the instance is the same.
+    """
+    record = model.__new__(model)
+    record.__dict__.update(zip(names, values, strict=True))
+    record._state = ModelState()
+    record._state.adding = False
+    record._state.db = db
+    return record
 
 
 def _ordering(model: type[Model]) -> list[str]:

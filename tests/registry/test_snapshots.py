@@ -37,3 +37,13 @@ def test_courses_hold_one_chunk_at_a_time(seven, monkeypatch):
         gc.enable()
 
     assert [ref() for ref in first_chunk] == [None, None, None]
+
+
+def test_courses_records_are_the_stored_records_as_the_orm_reads_them(seven):
+    patient = next(snapshots.courses(snapshots.records(models.Patient).order_by("subject_id")))
+    count = patient.car_t_counts.all()[0]
+    stored = models.CarTCount.objects.get(pk=count.pk)
+
+    fields = [field.attname for field in models.CarTCount._meta.concrete_fields]
+    assert [getattr(count, name) for name in fields] == [getattr(stored, name) for name in fields]
+    count.validate_constraints()  # known as stored: its own day is no duplicate of itself
