@@ -3,13 +3,14 @@ PostgreSQL with the production settings, under a bounded mixed load from wrk.
 
     DATABASE_URL=postgres://... python -m benchmarks.load [--patients 10000] [--seconds 30]
         [--connections 8] [--threads 2] [--workers 2 x cores + 1] [--cache redis|locmem]
-        [--mix list=4,detail=4,analytics=2] [--warm]
+        [--mix list=4,detail=4,analytics=2] [--warm] [--write-interval 1]
 
 `make loadtest` runs it with the defaults. Needs wrk (`apt-get install wrk`) and, for the
 default cache, redis-server. In order:
 
 1. a throwaway database (DATABASE_URL's name with "_loadtest" added, see
-   benchmarks.scratch) with a synthetic study and a coordinator with an API token;
+   benchmarks.scratch) with a synthetic study, and API tokens of a coordinator and of a
+   clinician of its first site;
 2. the cache: a redis-server of its own on a free port, which the workers share as they
    would a REDIS_URL in production (its own because the analytics data tokens never
    expire: a shared Redis would keep them); with --cache locmem, each worker's memory;
@@ -26,12 +27,16 @@ default cache, redis-server. In order:
    filtered one), patient details (any patient), and the analytics statistics
    (benchmarks.analytics.ENDPOINTS but the dataset and downloads), served from the cache
    as a running registry mostly does. One kind alone (e.g. --mix detail=1) shows what that
-   kind costs;
+   kind costs. Meanwhile the clinician saves an assessment every --write-interval
+   seconds (0: none) through the API, and each save is read back at once, from every
+   answer it changes, by the clinician and the coordinator (benchmarks.freshness);
 6. throughput, the latency clients saw (p50, p99, max), errors (answers other than 2xx,
    broken connections, timeouts), and each kind of request's time in gunicorn (its access
-   log); then gunicorn and redis-server are stopped and the database dropped.
+   log); the writes' and the reads' after them: times, errors and stale answers (those
+   not showing the write yet); then gunicorn and redis-server are stopped and the database dropped.
 
-Targets: at least 200 requests/s with p99 under 500 ms and no errors.
+Targets: at least 200 requests/s with p99 under 500 ms and no errors; writes with p99
+under 500 ms, no errors, and no stale answer.
 """
 
 import argparse
@@ -51,6 +56,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -58,9 +64,14 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-from benchmarks import analytics
+from benchmarks import analytics, freshness
 from benchmarks.pages import percentile
-from benchmarks.scratch import coordinator_token, scratch_database, synthetic_study
+from benchmarks.scratch import (
+    clinician_token,
+    coordinator_token,
+    scratch_database,
+    synthetic_study,
+)
 from registry.models import Study
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,6 +101,7 @@ class Options:
     cache: str
     mix: dict[str, int]
     warm: bool = False
+    write_interval: float = 1.0
 
 
 def request_mix(
@@ -262,13 +274,23 @@ def gunicorn(environment: dict[str, str], workers: int, log) -> Iterator[str]:
         yield f"http://{address}"
 
 
-def wrk(base: str, token: str, paths: Path, options: Options, seconds: int) -> str:
+def wrk(
+    base: str, token: str, paths: Path, options: Options, seconds: int, during=lambda: None
+) -> tuple[str, object]:
+    """wrk's output, and what `during()` returned, called while wrk runs."""
     threads = options.threads
     command = ["wrk", "-t", str(threads), "-c", str(options.connections), "-d", f"{seconds}s"]
     command += ["--timeout", "5s", "-s", str(SCRIPT), "-H", f"Authorization: Token {token}"]
     command += [f"-H{name}: {value}" for name, value in HEADERS.items()]
     command += [base, "--", str(paths), str(threads)]
-    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        done = during()
+    finally:
+        output, errors = process.communicate()
+    if process.returncode:
+        raise subprocess.CalledProcessError(process.returncode, command, output, errors)
+    return output, done
 
 
 def scratch_database_url() -> str:
@@ -280,6 +302,10 @@ def scratch_database_url() -> str:
 def load_test(options: Options) -> None:
     study = synthetic_study(options.patients)
     token = coordinator_token(study)
+    site = study.sites.order_by("pk").first()
+    writes = math.ceil(options.seconds / options.write_interval) if options.write_interval else 0
+    # Four writes a patient (benchmarks.freshness), and one more in case the last is cut.
+    writer = (clinician_token(site), freshness.writable_patients(site, writes // 4 + 1))
     ids = list(study.patients.values_list("pk", flat=True))
     with tempfile.TemporaryDirectory(prefix="loadtest-") as folder:
         paths = Path(folder, "paths.txt")
@@ -289,16 +315,23 @@ def load_test(options: Options) -> None:
         log_path = Path(folder, "server.log")
         with log_path.open("w") as log:
             try:
-                result, access = serve_and_load(options, study, token, paths, log, log_path)
+                result, access, tally = serve_and_load(
+                    options, study, (token, *writer), paths, log, log_path
+                )
             except (RuntimeError, subprocess.CalledProcessError) as error:
                 raise SystemExit(f"{error}\n{log_path.read_text()[-3000:]}") from None
         report(options, result, server_times(access))
+        if tally is not None:
+            freshness.report(tally, options.seconds, TARGET_P99_S)
 
 
 def serve_and_load(
-    options: Options, study: Study, token: str, paths: Path, log, log_path: Path
-) -> tuple[WrkResult, str]:
-    """The measured run's result and the access log lines it wrote."""
+    options: Options, study: Study, users: tuple, paths: Path, log, log_path: Path
+) -> tuple[WrkResult, str, freshness.Tally | None]:
+    """The measured run's result, the access log lines it wrote, and the writes made
+    during it. `users`: the coordinator's token, the clinician's, and the patients the
+    clinician writes to."""
+    token, clinician, patients = users
     with redis_or_not(options.cache, log) as redis_url:
         environment = production_environment(scratch_database_url(), redis_url)
         with gunicorn(environment, options.workers, log) as base:
@@ -314,10 +347,20 @@ def serve_and_load(
                 print(f"warm-up: every address asked once in {time.perf_counter() - started:.1f} s")
             wrk(base, token, paths, options, WARM_UP_S)
             offset = settled_size(log_path)
-            result = parse_wrk(wrk(base, token, paths, options, options.seconds))
+            writing = partial(
+                freshness.writes_read_back,
+                freshness.Client(base, clinician, HEADERS),
+                freshness.Client(base, token, HEADERS),
+                study.code,
+                patients,
+                options.seconds,
+                options.write_interval,
+            )
+            output, tally = wrk(base, token, paths, options, options.seconds, writing)
+            result = parse_wrk(output)
     with log_path.open() as written:
         written.seek(offset)
-        return result, written.read()
+        return result, written.read(), tally
 
 
 def ask_each_once(base: str, token: str, paths: Path, clients: int) -> None:
@@ -387,6 +430,9 @@ def options(arguments: list[str]) -> Options:
     parser.add_argument("--cache", choices=["redis", "locmem"], default="redis")
     parser.add_argument("--mix", type=mix_of, default=MIX, help="e.g. list=4,detail=4,analytics=2")
     parser.add_argument("--warm", action="store_true", help="ask every address once first")
+    parser.add_argument(
+        "--write-interval", type=float, default=1.0, help="seconds between writes; 0: none"
+    )
     parsed = parser.parse_args(arguments)
     if parsed.threads > parsed.connections:
         parser.error("--threads must not exceed --connections (wrk gives each thread some)")
