@@ -64,7 +64,7 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-from benchmarks import analytics, freshness
+from benchmarks import analytics, freshness, wrk
 from benchmarks.pages import percentile
 from benchmarks.scratch import (
     clinician_token,
@@ -75,7 +75,6 @@ from benchmarks.scratch import (
 from registry.models import Study
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = Path(__file__).with_suffix(".lua")
 # Kind of request -> its share of the load.
 MIX = {"list": 4, "detail": 4, "analytics": 2}
 KINDS = tuple(MIX)
@@ -129,44 +128,6 @@ def kind_of(path: str) -> str:
     if "/analytics/" in path:
         return "analytics"
     return "detail" if re.fullmatch(r"/api/v1/patients/\d+/", path) else "list"
-
-
-@dataclass(frozen=True)
-class WrkResult:
-    requests: int
-    seconds: float
-    p50: float
-    p99: float
-    max: float
-    non_2xx: int
-    broken: int  # connect, read and write errors
-    timeouts: int
-
-    @property
-    def rate(self) -> float:
-        return self.requests / self.seconds
-
-    @property
-    def errors(self) -> int:
-        return self.non_2xx + self.broken + self.timeouts
-
-
-def parse_wrk(output: str) -> WrkResult:
-    """The RESULT line that benchmarks/load.lua prints at the end of wrk's output."""
-    found = re.search(r"^RESULT (.*)$", output, re.MULTILINE)
-    if found is None:
-        raise ValueError(f"wrk printed no RESULT line:\n{output}")
-    value = {name: int(number) for name, number in re.findall(r"(\w+)=(\d+)", found[1])}
-    return WrkResult(
-        requests=value["requests"],
-        seconds=value["duration_us"] / 1e6,
-        p50=value["p50_us"] / 1e6,
-        p99=value["p99_us"] / 1e6,
-        max=value["max_us"] / 1e6,
-        non_2xx=value["non_2xx"],
-        broken=value["connect"] + value["read"] + value["write"],
-        timeouts=value["timeout"],
-    )
 
 
 # config.gunicorn's access log line: ... "GET /api/v1/patients/" 200 4567 12ms
@@ -274,25 +235,6 @@ def gunicorn(environment: dict[str, str], workers: int, log) -> Iterator[str]:
         yield f"http://{address}"
 
 
-def wrk(
-    base: str, token: str, paths: Path, options: Options, seconds: int, during=lambda: None
-) -> tuple[str, object]:
-    """wrk's output, and what `during()` returned, called while wrk runs."""
-    threads = options.threads
-    command = ["wrk", "-t", str(threads), "-c", str(options.connections), "-d", f"{seconds}s"]
-    command += ["--timeout", "5s", "-s", str(SCRIPT), "-H", f"Authorization: Token {token}"]
-    command += [f"-H{name}: {value}" for name, value in HEADERS.items()]
-    command += [base, "--", str(paths), str(threads)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        done = during()
-    finally:
-        output, errors = process.communicate()
-    if process.returncode:
-        raise subprocess.CalledProcessError(process.returncode, command, output, errors)
-    return output, done
-
-
 def scratch_database_url() -> str:
     """DATABASE_URL naming the scratch database, for gunicorn."""
     url = urlsplit(os.environ["DATABASE_URL"])
@@ -327,11 +269,12 @@ def load_test(options: Options) -> None:
 
 def serve_and_load(
     options: Options, study: Study, users: tuple, paths: Path, log, log_path: Path
-) -> tuple[WrkResult, str, freshness.Tally | None]:
+) -> tuple[wrk.Result, str, freshness.Tally | None]:
     """The measured run's result, the access log lines it wrote, and the writes made
     during it. `users`: the coordinator's token, the clinician's, and the patients the
     clinician writes to."""
     token, clinician, patients = users
+    headers = {"Authorization": f"Token {token}", **HEADERS}
     with redis_or_not(options.cache, log) as redis_url:
         environment = production_environment(scratch_database_url(), redis_url)
         with gunicorn(environment, options.workers, log) as base:
@@ -345,7 +288,7 @@ def serve_and_load(
                 started = time.perf_counter()
                 ask_each_once(base, token, paths, options.connections)
                 print(f"warm-up: every address asked once in {time.perf_counter() - started:.1f} s")
-            wrk(base, token, paths, options, WARM_UP_S)
+            wrk.run(base, headers, paths, options.threads, options.connections, WARM_UP_S)
             offset = settled_size(log_path)
             writing = partial(
                 freshness.writes_read_back,
@@ -356,8 +299,10 @@ def serve_and_load(
                 options.seconds,
                 options.write_interval,
             )
-            output, tally = wrk(base, token, paths, options, options.seconds, writing)
-            result = parse_wrk(output)
+            output, tally = wrk.run(
+                base, headers, paths, options.threads, options.connections, options.seconds, writing
+            )
+            result = wrk.result(output)
     with log_path.open() as written:
         written.seek(offset)
         return result, written.read(), tally
@@ -393,7 +338,7 @@ def redis_or_not(cache: str, log) -> Iterator[str | None]:
         yield url
 
 
-def report(options: Options, result: WrkResult, kinds: dict) -> None:
+def report(options: Options, result: wrk.Result, kinds: dict) -> None:
     shares = options.mix.items()
     mix = ", ".join(f"{share / sum(options.mix.values()):.0%} {kind}" for kind, share in shares)
     print(
