@@ -14,15 +14,17 @@ below 3, and a complete response at day 30) has four writes, in turn:
 Every write moves a count that no earlier write brought back, so an answer cached before
 any earlier write shows another count than the one expected.
 
-After each write, read back: the record itself (with If-None-Match naming its ETag before
-the write, when it had one: a 304 would be stale), the patient's detail (If-None-Match
-naming the ETag the coordinator had read just before the write) and the patient in the
-list (searched by study id), and the statistic the write moves, at the address wrk asks
-too: the computed CRS grades of `toxicity/` after a daily assessment; the responders of
-`response/` and the count of the list of complete responses after a response
-assessment. What those should show is known without any cache: the values the load test
-had read before it wrote, moved by the change the write made to the patient as the
-database holds it (DailyAssessment.crs_grade, Patient.d30_status).
+After each write, read back: the record itself (with If-None-Match naming its ETag
+before the write, when it had one: a 304 would be stale); the patient's detail, with
+If-None-Match naming the ETag the coordinator read just before the write (the patient's
+own version, which a write to a section leaves as it was: a server honouring it would
+answer a stale 304; this one answers none); the patient in the list, searched by study
+id; and the statistic the write moves, at the address wrk asks too: the computed CRS
+grades of `toxicity/` after a daily assessment, the responders of `response/` and the
+count of the list of complete responses after a response assessment. What those should
+show is known without any cache: the values read before the first write, moved by the
+change each write made to its patient as the database holds it
+(DailyAssessment.crs_grade, Patient.d30_status).
 """
 
 import gzip
