@@ -175,12 +175,14 @@ def answers(url: str, headers: dict | None = None) -> bool:
 
 
 @contextmanager
-def running(command: list[str], ready: Callable[[], bool], log, **options) -> Iterator[None]:
+def running(
+    command: list[str], ready: Callable[[], bool], log, **options
+) -> Iterator[subprocess.Popen]:
     """The command running until the block ends, once `ready()` says it is up."""
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, **options)
     try:
         wait_until(ready, process, command[0])
-        yield
+        yield process
     finally:
         process.terminate()
         try:
@@ -221,8 +223,8 @@ def production_environment(database_url: str, redis_url: str | None) -> dict[str
 
 
 @contextmanager
-def gunicorn(environment: dict[str, str], workers: int, log) -> Iterator[str]:
-    """gunicorn serving the registry on a free loopback port: its base URL."""
+def gunicorn(environment: dict[str, str], workers: int, log) -> Iterator[tuple[str, int]]:
+    """gunicorn serving the registry on a free loopback port: its base URL and pid."""
     address = f"127.0.0.1:{free_port()}"
     command = [sys.executable, "-m", "gunicorn", "config.wsgi"]
     command += ["--config", "python:config.gunicorn", "--no-control-socket"]
@@ -231,8 +233,22 @@ def gunicorn(environment: dict[str, str], workers: int, log) -> Iterator[str]:
     def ready() -> bool:
         return answers(f"http://{address}/healthz")
 
-    with running(command, ready, log, env=environment, cwd=ROOT):
-        yield f"http://{address}"
+    with running(command, ready, log, env=environment, cwd=ROOT) as process:
+        yield f"http://{address}", process.pid
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time a process and its children (gunicorn's workers) have used (Linux)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # After the command's name in parentheses: state, ppid, ... utime, stime.
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:  # ended meanwhile
+            continue
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def scratch_database_url() -> str:
@@ -257,27 +273,28 @@ def load_test(options: Options) -> None:
         log_path = Path(folder, "server.log")
         with log_path.open("w") as log:
             try:
-                result, access, tally = serve_and_load(
+                result, access, tally, cpu = serve_and_load(
                     options, study, (token, *writer), paths, log, log_path
                 )
             except (RuntimeError, subprocess.CalledProcessError) as error:
                 raise SystemExit(f"{error}\n{log_path.read_text()[-3000:]}") from None
         report(options, result, server_times(access))
+        cpu_report(cpu, server_times(access), tally)
         if tally is not None:
             freshness.report(tally, options.seconds, TARGET_P99_S)
 
 
 def serve_and_load(
     options: Options, study: Study, users: tuple, paths: Path, log, log_path: Path
-) -> tuple[wrk.Result, str, freshness.Tally | None]:
-    """The measured run's result, the access log lines it wrote, and the writes made
-    during it. `users`: the coordinator's token, the clinician's, and the patients the
+) -> tuple[wrk.Result, str, freshness.Tally | None, float]:
+    """The measured run's result, the access log lines it wrote, the writes made during
+    it, and the CPU seconds gunicorn used in it. `users`: the coordinator's token, the clinician's, and the patients the
     clinician writes to."""
     token, clinician, patients = users
     headers = {"Authorization": f"Token {token}", **HEADERS}
     with redis_or_not(options.cache, log) as redis_url:
         environment = production_environment(scratch_database_url(), redis_url)
-        with gunicorn(environment, options.workers, log) as base:
+        with gunicorn(environment, options.workers, log) as (base, pid):
             started = time.perf_counter()
             for endpoint in STATISTICS:
                 url = f"{base}/api/v1/studies/{study.code}/analytics/{endpoint}"
@@ -299,13 +316,15 @@ def serve_and_load(
                 options.seconds,
                 options.write_interval,
             )
+            cpu = cpu_seconds(pid)
             output, tally = wrk.run(
                 base, headers, paths, options.threads, options.connections, options.seconds, writing
             )
             result = wrk.result(output)
+            cpu = cpu_seconds(pid) - cpu
     with log_path.open() as written:
         written.seek(offset)
-        return result, written.read(), tally
+        return result, written.read(), tally, cpu
 
 
 def ask_each_once(base: str, token: str, paths: Path, clients: int) -> None:
@@ -363,6 +382,18 @@ def report(options: Options, result: wrk.Result, kinds: dict) -> None:
     print(f"{'kind':<10}  {'requests':>8}  {'p50 ms':>7}  {'p99 ms':>7}  {'non-2xx':>7}")
     for kind, (count, p50, p99, failed) in kinds.items():
         print(f"{kind:<10}  {count:8,}  {1000 * p50:7.1f}  {1000 * p99:7.1f}  {failed:7}")
+
+
+def cpu_report(cpu: float, kinds: dict, tally: freshness.Tally | None) -> None:
+    """What gunicorn's CPU time a request took: how many a second the machine's cores
+    would serve if gunicorn had them to itself (PostgreSQL's and Redis's time aside)."""
+    requests = sum(count for count, *_ in kinds.values()) + (tally.writes if tally else 0)
+    per_request = cpu / max(requests, 1)
+    cores = os.cpu_count() or 1
+    print(
+        f"gunicorn CPU: {cpu:.1f} s for {requests:,} requests, {1000 * per_request:.1f} ms "
+        f"each: {cores} cores to itself would serve at most {cores / per_request:.0f}/s"
+    )
 
 
 def options(arguments: list[str]) -> Options:

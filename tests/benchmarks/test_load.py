@@ -1,7 +1,10 @@
-"""The load test's pieces that can be checked without a server: the request mix and
-gunicorn's access log."""
+"""The load test's pieces that can be checked without a server: the request mix,
+gunicorn's access log, and the CPU time of a process with its children."""
 
 import argparse
+import subprocess
+import sys
+import time
 from collections import Counter
 
 import pytest
@@ -45,3 +48,17 @@ def test_it_reads_a_mix_and_refuses_an_unknown_kind():
     for bad in ("export=1", "list", "list=0", "list=x"):
         with pytest.raises(argparse.ArgumentTypeError):
             load.mix_of(bad)
+
+
+def test_it_counts_the_cpu_time_of_a_process_and_its_children():
+    # The child ends by itself a little after the test.
+    burn = "import time\nwhile time.process_time() < 0.3: pass\ntime.sleep(10)"
+    parent = subprocess.Popen(["bash", "-c", f'"{sys.executable}" -c "{burn}" & wait'])
+    try:
+        deadline = time.monotonic() + 30
+        while load.cpu_seconds(parent.pid) < 0.25 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert load.cpu_seconds(parent.pid) == pytest.approx(0.3, abs=0.1)
+    finally:
+        parent.kill()
+        parent.wait()
