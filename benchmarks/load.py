@@ -3,13 +3,14 @@ PostgreSQL with the production settings, under a bounded mixed load from wrk.
 
     DATABASE_URL=postgres://... python -m benchmarks.load [--patients 10000] [--seconds 30]
         [--connections 8] [--threads 2] [--workers 2 x cores + 1] [--cache redis|locmem]
-        [--mix list=4,detail=4,analytics=2] [--warm]
+        [--mix list=4,detail=4,analytics=2] [--warm] [--write-interval 1]
 
 `make loadtest` runs it with the defaults. Needs wrk (`apt-get install wrk`) and, for the
 default cache, redis-server. In order:
 
 1. a throwaway database (DATABASE_URL's name with "_loadtest" added, see
-   benchmarks.scratch) with a synthetic study and a coordinator with an API token;
+   benchmarks.scratch) with a synthetic study, and API tokens of a coordinator and of a
+   clinician of its first site;
 2. the cache: a redis-server of its own on a free port, which the workers share as they
    would a REDIS_URL in production (its own because the analytics data tokens never
    expire: a shared Redis would keep them); with --cache locmem, each worker's memory;
@@ -26,12 +27,16 @@ default cache, redis-server. In order:
    filtered one), patient details (any patient), and the analytics statistics
    (benchmarks.analytics.ENDPOINTS but the dataset and downloads), served from the cache
    as a running registry mostly does. One kind alone (e.g. --mix detail=1) shows what that
-   kind costs;
+   kind costs. Meanwhile the clinician saves an assessment every --write-interval
+   seconds (0: none) through the API, and each save is read back at once, from every
+   answer it changes, by the clinician and the coordinator (benchmarks.freshness);
 6. throughput, the latency clients saw (p50, p99, max), errors (answers other than 2xx,
    broken connections, timeouts), and each kind of request's time in gunicorn (its access
-   log); then gunicorn and redis-server are stopped and the database dropped.
+   log); the writes' and the reads' after them: times, errors and stale answers (those
+   not showing the write yet); then gunicorn and redis-server are stopped and the database dropped.
 
-Targets: at least 200 requests/s with p99 under 500 ms and no errors.
+Targets: at least 200 requests/s with p99 under 500 ms and no errors; writes with p99
+under 500 ms, no errors, and no stale answer.
 """
 
 import argparse
@@ -51,6 +56,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -58,13 +64,17 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-from benchmarks import analytics
+from benchmarks import analytics, freshness, wrk
 from benchmarks.pages import percentile
-from benchmarks.scratch import coordinator_token, scratch_database, synthetic_study
+from benchmarks.scratch import (
+    clinician_token,
+    coordinator_token,
+    scratch_database,
+    synthetic_study,
+)
 from registry.models import Study
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = Path(__file__).with_suffix(".lua")
 # Kind of request -> its share of the load.
 MIX = {"list": 4, "detail": 4, "analytics": 2}
 KINDS = tuple(MIX)
@@ -90,6 +100,7 @@ class Options:
     cache: str
     mix: dict[str, int]
     warm: bool = False
+    write_interval: float = 1.0
 
 
 def request_mix(
@@ -117,44 +128,6 @@ def kind_of(path: str) -> str:
     if "/analytics/" in path:
         return "analytics"
     return "detail" if re.fullmatch(r"/api/v1/patients/\d+/", path) else "list"
-
-
-@dataclass(frozen=True)
-class WrkResult:
-    requests: int
-    seconds: float
-    p50: float
-    p99: float
-    max: float
-    non_2xx: int
-    broken: int  # connect, read and write errors
-    timeouts: int
-
-    @property
-    def rate(self) -> float:
-        return self.requests / self.seconds
-
-    @property
-    def errors(self) -> int:
-        return self.non_2xx + self.broken + self.timeouts
-
-
-def parse_wrk(output: str) -> WrkResult:
-    """The RESULT line that benchmarks/load.lua prints at the end of wrk's output."""
-    found = re.search(r"^RESULT (.*)$", output, re.MULTILINE)
-    if found is None:
-        raise ValueError(f"wrk printed no RESULT line:\n{output}")
-    value = {name: int(number) for name, number in re.findall(r"(\w+)=(\d+)", found[1])}
-    return WrkResult(
-        requests=value["requests"],
-        seconds=value["duration_us"] / 1e6,
-        p50=value["p50_us"] / 1e6,
-        p99=value["p99_us"] / 1e6,
-        max=value["max_us"] / 1e6,
-        non_2xx=value["non_2xx"],
-        broken=value["connect"] + value["read"] + value["write"],
-        timeouts=value["timeout"],
-    )
 
 
 # config.gunicorn's access log line: ... "GET /api/v1/patients/" 200 4567 12ms
@@ -202,12 +175,14 @@ def answers(url: str, headers: dict | None = None) -> bool:
 
 
 @contextmanager
-def running(command: list[str], ready: Callable[[], bool], log, **options) -> Iterator[None]:
+def running(
+    command: list[str], ready: Callable[[], bool], log, **options
+) -> Iterator[subprocess.Popen]:
     """The command running until the block ends, once `ready()` says it is up."""
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, **options)
     try:
         wait_until(ready, process, command[0])
-        yield
+        yield process
     finally:
         process.terminate()
         try:
@@ -248,8 +223,8 @@ def production_environment(database_url: str, redis_url: str | None) -> dict[str
 
 
 @contextmanager
-def gunicorn(environment: dict[str, str], workers: int, log) -> Iterator[str]:
-    """gunicorn serving the registry on a free loopback port: its base URL."""
+def gunicorn(environment: dict[str, str], workers: int, log) -> Iterator[tuple[str, int]]:
+    """gunicorn serving the registry on a free loopback port: its base URL and pid."""
     address = f"127.0.0.1:{free_port()}"
     command = [sys.executable, "-m", "gunicorn", "config.wsgi"]
     command += ["--config", "python:config.gunicorn", "--no-control-socket"]
@@ -258,17 +233,22 @@ def gunicorn(environment: dict[str, str], workers: int, log) -> Iterator[str]:
     def ready() -> bool:
         return answers(f"http://{address}/healthz")
 
-    with running(command, ready, log, env=environment, cwd=ROOT):
-        yield f"http://{address}"
+    with running(command, ready, log, env=environment, cwd=ROOT) as process:
+        yield f"http://{address}", process.pid
 
 
-def wrk(base: str, token: str, paths: Path, options: Options, seconds: int) -> str:
-    threads = options.threads
-    command = ["wrk", "-t", str(threads), "-c", str(options.connections), "-d", f"{seconds}s"]
-    command += ["--timeout", "5s", "-s", str(SCRIPT), "-H", f"Authorization: Token {token}"]
-    command += [f"-H{name}: {value}" for name, value in HEADERS.items()]
-    command += [base, "--", str(paths), str(threads)]
-    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+def cpu_seconds(pid: int) -> float:
+    """The CPU time a process and its children (gunicorn's workers) have used (Linux)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # After the command's name in parentheses: state, ppid, ... utime, stime.
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:  # ended meanwhile
+            continue
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def scratch_database_url() -> str:
@@ -280,6 +260,10 @@ def scratch_database_url() -> str:
 def load_test(options: Options) -> None:
     study = synthetic_study(options.patients)
     token = coordinator_token(study)
+    site = study.sites.order_by("pk").first()
+    writes = math.ceil(options.seconds / options.write_interval) if options.write_interval else 0
+    # Four writes a patient (benchmarks.freshness), and one more in case the last is cut.
+    writer = (clinician_token(site), freshness.writable_patients(site, writes // 4 + 1))
     ids = list(study.patients.values_list("pk", flat=True))
     with tempfile.TemporaryDirectory(prefix="loadtest-") as folder:
         paths = Path(folder, "paths.txt")
@@ -289,19 +273,28 @@ def load_test(options: Options) -> None:
         log_path = Path(folder, "server.log")
         with log_path.open("w") as log:
             try:
-                result, access = serve_and_load(options, study, token, paths, log, log_path)
+                result, access, tally, cpu = serve_and_load(
+                    options, study, (token, *writer), paths, log, log_path
+                )
             except (RuntimeError, subprocess.CalledProcessError) as error:
                 raise SystemExit(f"{error}\n{log_path.read_text()[-3000:]}") from None
         report(options, result, server_times(access))
+        cpu_report(cpu, server_times(access), tally)
+        if tally is not None:
+            freshness.report(tally, options.seconds, TARGET_P99_S)
 
 
 def serve_and_load(
-    options: Options, study: Study, token: str, paths: Path, log, log_path: Path
-) -> tuple[WrkResult, str]:
-    """The measured run's result and the access log lines it wrote."""
+    options: Options, study: Study, users: tuple, paths: Path, log, log_path: Path
+) -> tuple[wrk.Result, str, freshness.Tally | None, float]:
+    """The measured run's result, the access log lines it wrote, the writes made during
+    it, and the CPU seconds gunicorn used in it. `users`: the coordinator's token, the clinician's, and the patients the
+    clinician writes to."""
+    token, clinician, patients = users
+    headers = {"Authorization": f"Token {token}", **HEADERS}
     with redis_or_not(options.cache, log) as redis_url:
         environment = production_environment(scratch_database_url(), redis_url)
-        with gunicorn(environment, options.workers, log) as base:
+        with gunicorn(environment, options.workers, log) as (base, pid):
             started = time.perf_counter()
             for endpoint in STATISTICS:
                 url = f"{base}/api/v1/studies/{study.code}/analytics/{endpoint}"
@@ -312,12 +305,26 @@ def serve_and_load(
                 started = time.perf_counter()
                 ask_each_once(base, token, paths, options.connections)
                 print(f"warm-up: every address asked once in {time.perf_counter() - started:.1f} s")
-            wrk(base, token, paths, options, WARM_UP_S)
+            wrk.run(base, headers, paths, options.threads, options.connections, WARM_UP_S)
             offset = settled_size(log_path)
-            result = parse_wrk(wrk(base, token, paths, options, options.seconds))
+            writing = partial(
+                freshness.writes_read_back,
+                freshness.Client(base, clinician, HEADERS),
+                freshness.Client(base, token, HEADERS),
+                study.code,
+                patients,
+                options.seconds,
+                options.write_interval,
+            )
+            cpu = cpu_seconds(pid)
+            output, tally = wrk.run(
+                base, headers, paths, options.threads, options.connections, options.seconds, writing
+            )
+            result = wrk.result(output)
+            cpu = cpu_seconds(pid) - cpu
     with log_path.open() as written:
         written.seek(offset)
-        return result, written.read()
+        return result, written.read(), tally, cpu
 
 
 def ask_each_once(base: str, token: str, paths: Path, clients: int) -> None:
@@ -350,7 +357,7 @@ def redis_or_not(cache: str, log) -> Iterator[str | None]:
         yield url
 
 
-def report(options: Options, result: WrkResult, kinds: dict) -> None:
+def report(options: Options, result: wrk.Result, kinds: dict) -> None:
     shares = options.mix.items()
     mix = ", ".join(f"{share / sum(options.mix.values()):.0%} {kind}" for kind, share in shares)
     print(
@@ -377,6 +384,18 @@ def report(options: Options, result: WrkResult, kinds: dict) -> None:
         print(f"{kind:<10}  {count:8,}  {1000 * p50:7.1f}  {1000 * p99:7.1f}  {failed:7}")
 
 
+def cpu_report(cpu: float, kinds: dict, tally: freshness.Tally | None) -> None:
+    """What gunicorn's CPU time a request took: how many a second the machine's cores
+    would serve if gunicorn had them to itself (PostgreSQL's and Redis's time aside)."""
+    requests = sum(count for count, *_ in kinds.values()) + (tally.writes if tally else 0)
+    per_request = cpu / max(requests, 1)
+    cores = os.cpu_count() or 1
+    print(
+        f"gunicorn CPU: {cpu:.1f} s for {requests:,} requests, {1000 * per_request:.1f} ms "
+        f"each: {cores} cores to itself would serve at most {cores / per_request:.0f}/s"
+    )
+
+
 def options(arguments: list[str]) -> Options:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.load", description=__doc__)
     parser.add_argument("--patients", type=int, default=10_000)
@@ -387,6 +406,9 @@ def options(arguments: list[str]) -> Options:
     parser.add_argument("--cache", choices=["redis", "locmem"], default="redis")
     parser.add_argument("--mix", type=mix_of, default=MIX, help="e.g. list=4,detail=4,analytics=2")
     parser.add_argument("--warm", action="store_true", help="ask every address once first")
+    parser.add_argument(
+        "--write-interval", type=float, default=1.0, help="seconds between writes; 0: none"
+    )
     parsed = parser.parse_args(arguments)
     if parsed.threads > parsed.connections:
         parser.error("--threads must not exceed --connections (wrk gives each thread some)")

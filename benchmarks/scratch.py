@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import (
@@ -17,7 +17,8 @@ from django.test.utils import (
 from knox.models import AuthToken
 
 from registry.access import membership_grant
-from registry.models import Role, Study
+from registry.management.commands.load_demo import DEMO_PERMISSIONS
+from registry.models import Role, Site, Study
 
 
 @contextmanager
@@ -70,4 +71,14 @@ def coordinator(study: Study) -> User:
 def coordinator_token(study: Study) -> str:
     """The API token of a new coordinator of the study."""
     _instance, token = AuthToken.objects.create(user=coordinator(study))
+    return token
+
+
+def clinician_token(site: Site) -> str:
+    """The API token of a new clinician of the site, with the permissions the demo's
+    clinician has: enters and changes the data of the site's patients."""
+    user = User.objects.create_user(f"clinician-{site.study.code}-{site.code}".lower())
+    user.user_permissions.set(Permission.objects.filter(DEMO_PERMISSIONS["clinician"]))
+    membership_grant(user=user, study=site.study, role=Role.CLINICIAN, sites=[site])
+    _instance, token = AuthToken.objects.create(user=user)
     return token
