@@ -29,7 +29,7 @@ from analytics.dataset import study_patients
 from analytics.exports import dates_note
 from analytics.results import cut_frame, study_car_t_counts, study_result
 from registry import access
-from registry.api.filters import PatientFilterSet
+from registry.patient_filters import BY_NAME
 from registry.choices import ResponseStatus, Sex
 from registry.models import Study
 from registry.web.filters import list_query, with_query
@@ -73,7 +73,7 @@ class DashboardParams(params.CovariateParams):
 ANY = ("", "Any")
 YES_NO = [ANY, ("true", "Yes"), ("false", "No")]
 # The patient list's filters; the study is the page's own.
-FILTERS = [name for name in PatientFilterSet.Meta.fields if name != "study"]
+FILTERS = list(BY_NAME)
 
 
 def _text(label: str, widget: forms.Widget, help_text: str = "") -> forms.CharField:
