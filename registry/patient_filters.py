@@ -33,7 +33,7 @@ from registry.models import (
     Study,
 )
 
-TRUE_FALSE = [("true", "true"), ("false", "false")]
+TRUE_FALSE = [("true", "Yes"), ("false", "No")]
 NOT_ASSESSED = "none"
 ALIVE, DEAD = "alive", "dead"
 COMPARISONS: dict[str, Callable[[object, object], bool]] = {
@@ -136,6 +136,7 @@ PATIENT_FILTERS = (
     PatientFilter(
         "site",
         django_filters.CharFilter(
+            label="Site",
             field_name="site__code",
             help_text="Site code (site codes are unique within a study: combine with study)",
         ),
@@ -143,12 +144,13 @@ PATIENT_FILTERS = (
     ),
     PatientFilter(
         "sex",
-        django_filters.ChoiceFilter(choices=choices.Sex.choices, help_text="Sex"),
+        django_filters.ChoiceFilter(label="Sex", choices=choices.Sex.choices, help_text="Sex"),
         column="sex",
     ),
     PatientFilter(
         "age_min",
         WholeNumberFilter(
+            label="Age from",
             method=_age_at_least,
             min_value=0,
             help_text="At least this old (completed years) at the first infusion",
@@ -160,6 +162,7 @@ PATIENT_FILTERS = (
     PatientFilter(
         "age_max",
         WholeNumberFilter(
+            label="Age to",
             method=_age_at_most,
             min_value=0,
             help_text="At most this old (completed years) at the first infusion; not below age_min",
@@ -170,19 +173,20 @@ PATIENT_FILTERS = (
     ),
     PatientFilter(
         "prior_allo_hct",
-        TrueFalseFilter(help_text="An allogeneic HCT before the infusion"),
+        TrueFalseFilter(label="Prior allo-HCT", help_text="An allogeneic HCT before the infusion"),
         column="prior_allo_hct",
         reads=(PriorTherapy,),
     ),
     PatientFilter(
         "prior_cd22_cart",
-        TrueFalseFilter(help_text="A CD22 CAR-T before the infusion"),
+        TrueFalseFilter(label="Prior CD22 CAR-T", help_text="A CD22 CAR-T before the infusion"),
         column="prior_cd22_cart",
         reads=(PriorTherapy,),
     ),
     PatientFilter(
         "d30_response",
         django_filters.ChoiceFilter(
+            label="Day-30 response",
             choices=[
                 *choices.ResponseStatus.choices,
                 (NOT_ASSESSED, "No assessment from day 21 to 45"),
@@ -199,6 +203,7 @@ PATIENT_FILTERS = (
     PatientFilter(
         "vital_status",
         django_filters.ChoiceFilter(
+            label="Vital status",
             choices=[(ALIVE, "Alive"), (DEAD, "Died")],
             method=_vital_status,
             help_text="dead: a death is recorded; alive: none is",
@@ -211,6 +216,7 @@ PATIENT_FILTERS = (
     PatientFilter(
         "infused_after",
         django_filters.DateFilter(
+            label="Infused from",
             field_name="first_infusion_date",
             lookup_expr="gte",
             help_text="First infusion on or after this date (YYYY-MM-DD)",
@@ -222,6 +228,7 @@ PATIENT_FILTERS = (
     PatientFilter(
         "infused_before",
         django_filters.DateFilter(
+            label="Infused until",
             field_name="first_infusion_date",
             lookup_expr="lte",
             help_text="First infusion on or before this date (YYYY-MM-DD)",
