@@ -31,8 +31,8 @@ from analytics.exports import dates_note
 from analytics.results import cut_frame, study_car_t_counts, study_result
 from registry import access
 from registry.models import Study
-from registry.patient_filters import BY_NAME, PatientFilter, WholeNumberFilter
-from registry.web.filters import analysis_query, with_query
+from registry.patient_filters import BY_NAME, PatientFilter, WholeNumberFilter, given_filters
+from registry.web.filters import with_query
 
 # Response by subgroup, as in the paper's "Treatment response": (covariate, cut point).
 SUBGROUPS = (
@@ -334,7 +334,7 @@ def _page_links(request: HttpRequest, study: Study, form: DashboardForm) -> dict
     """The patient list with the filters it takes, and, for those who export, the Export
     page with the dashboard's choices."""
     patients = reverse("web:patient-list", args=[study.code])
-    links = {"list_url": with_query(patients, analysis_query(request.GET))}
+    links = {"list_url": with_query(patients, given_filters(request.GET))}
     if access.can_export(request.user, study):
         export = reverse("analytics-export", args=[study.code])
         links["export_url"] = with_query(export, form.download_query())

@@ -20,6 +20,7 @@ import django_filters
 from django import forms
 from django.db.models import Case, DateField, Model, QuerySet, Value, When
 from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear
+from django.http import QueryDict
 from django.utils.text import smart_split, unescape_string_literal
 from drf_spectacular.utils import extend_schema_field
 
@@ -247,6 +248,17 @@ def filter_patients(queryset: QuerySet, filters: Mapping[str, object]) -> QueryS
     for name, value in filters.items():
         queryset = BY_NAME[name].filter.filter(queryset, value)
     return queryset
+
+
+def given_filters(query: QueryDict) -> QueryDict:
+    """The patient filters given in `query`, by name: what the patient list, the dashboard
+    and the Export page carry to each other."""
+    given = QueryDict(mutable=True)
+    for name in BY_NAME:
+        value = query.get(name, "").strip()
+        if value:
+            given[name] = value
+    return given
 
 
 class PatientFilterForm(forms.Form):

@@ -55,16 +55,5 @@ class PatientFilterSet(patient_filters.PatientFilterSet):
                 found.extra["widget"] = forms.DateInput(attrs={"type": "date"})
 
 
-def analysis_query(query: QueryDict) -> QueryDict:
-    """The patient filters given in `query`: what the list, the dashboard and the Export
-    page carry to each other. The list's study id search (q) and order stay on the list."""
-    carried = QueryDict(mutable=True)
-    for name in patient_filters.BY_NAME:
-        value = query.get(name, "").strip()
-        if value:
-            carried[name] = value
-    return carried
-
-
 def with_query(address: str, query: QueryDict) -> str:
     return f"{address}?{query.urlencode()}" if query else address
