@@ -49,7 +49,11 @@ class PatientFilterSet(patient_filters.PatientFilterSet):
         del self.filters["study"]
         self.filters["site"].queryset = sites
         for found in self.filters.values():
-            if isinstance(found, django_filters.ChoiceFilter):
+            if isinstance(found, django_filters.TypedChoiceFilter):
+                # Its field offers no empty choice by itself: a page would filter by the
+                # first choice unasked.
+                found.extra["choices"] = [("", ANY), *found.extra["choices"]]
+            elif isinstance(found, django_filters.ChoiceFilter):
                 found.extra["empty_label"] = ANY
             if isinstance(found, django_filters.DateFilter):
                 found.extra["widget"] = forms.DateInput(attrs={"type": "date"})

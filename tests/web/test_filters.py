@@ -78,3 +78,12 @@ def test_a_filter_changed_in_place_moves_the_dashboard_link_with_it(client):
 def test_the_list_offers_every_patient_filter(client):
     form = client.get(LIST).context["filters"].form
     assert set(BY_NAME) <= set(form.fields)
+
+
+def test_every_choice_of_the_list_starts_with_any(client):
+    form = client.get(LIST).context["filters"].form
+    chosen = [name for name, field in form.fields.items() if hasattr(field, "choices")]
+    assert {"prior_allo_hct", "prior_cd22_cart", "d30_response", "vital_status"} <= set(chosen)
+    for name in chosen:
+        if name != "site":
+            assert list(form.fields[name].choices)[0] == ("", "Any"), name
