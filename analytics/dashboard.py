@@ -18,7 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
-from django_filters import ChoiceFilter, DateFilter
+from django_filters import DateFilter
 from matplotlib.figure import Figure
 from rest_framework import serializers
 
@@ -86,7 +86,7 @@ def _select(label: str, choices: list, help_text: str = "") -> forms.CharField:
 def _filter_field(patient_filter: PatientFilter) -> forms.CharField:
     """The field of a patient filter (registry.patient_filters): its label and choices."""
     found = patient_filter.filter
-    if isinstance(found, ChoiceFilter):
+    if "choices" in found.extra:
         return _select(found.label, [ANY, *found.extra["choices"]])
     if isinstance(found, DateFilter):
         return _text(found.label, forms.DateInput(attrs={"type": "date"}))
