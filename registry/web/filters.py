@@ -48,15 +48,18 @@ class PatientFilterSet(patient_filters.PatientFilterSet):
         # The page is the study's own.
         del self.filters["study"]
         self.filters["site"].queryset = sites
-        for found in self.filters.values():
-            if isinstance(found, django_filters.TypedChoiceFilter):
-                # Its field offers no empty choice by itself: a page would filter by the
-                # first choice unasked.
-                found.extra["choices"] = [("", ANY), *found.extra["choices"]]
-            elif isinstance(found, django_filters.ChoiceFilter):
-                found.extra["empty_label"] = ANY
-            if isinstance(found, django_filters.DateFilter):
-                found.extra["widget"] = forms.DateInput(attrs={"type": "date"})
+        # The widgets are changed on this form's own fields: a filter's field, once made,
+        # is shared by every FilterSet copied from it.
+        for name, field in self.form.fields.items():
+            if name == "site" or name not in patient_filters.BY_NAME:
+                continue
+            if hasattr(field, "empty_label"):
+                field.empty_label = ANY
+            elif isinstance(field, forms.ChoiceField):
+                # A true/false field offers no empty choice of its own.
+                field.choices = [("", ANY), *field.choices]
+            if isinstance(field, forms.DateField):
+                field.widget = forms.DateInput(attrs={"type": "date"})
 
 
 def with_query(address: str, query: QueryDict) -> str:
