@@ -3,14 +3,16 @@
 Plain pandas over the rows of ``analytics.dataset``; nothing here touches the ORM.
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
 from analytics.dataset import COLUMNS
 from analytics.stats import NRM, RELAPSE
+from registry.patient_filters import ALIVE, BY_NAME, DEAD, PatientFilter
 
 INTEGER_COLUMNS = (
     "age_years",
@@ -153,29 +155,38 @@ def is_true(column: pd.Series) -> np.ndarray:
     return column.fillna(False).to_numpy(dtype=bool)
 
 
-# The patient list's filters (registry.api.filters.PatientFilterSet) over the frame's
-# columns: each takes the frame and the filter's cleaned value and says which rows pass.
-# They must mean what the list's do; tests/analytics/test_frames.py compares the two.
-# vital_status has none: a death before any infusion is no "death" of the dataset.
-FRAME_FILTERS: dict[str, Callable[[pd.DataFrame, object], pd.Series]] = {
-    "site": lambda frame, value: frame["site"].eq(value),
-    "sex": lambda frame, value: frame["sex"].eq(value),
-    "age_min": lambda frame, value: frame["age_years"].ge(value),
-    "age_max": lambda frame, value: frame["age_years"].le(value),
-    "prior_allo_hct": lambda frame, value: frame["prior_allo_hct"].eq(value),
-    "prior_cd22_cart": lambda frame, value: frame["prior_cd22_cart"].eq(value),
-    "d30_response": lambda frame, value: frame["d30_response"].fillna("none").eq(value),
-    "infused_after": lambda frame, value: frame["infusion_date"].ge(pd.Timestamp(value)),
-    "infused_before": lambda frame, value: frame["infusion_date"].le(pd.Timestamp(value)),
-}
+def vital_status(frame: pd.DataFrame) -> pd.Series:
+    """ALIVE or DEAD as the dataset knows it (at a cut-off, as known then): a death from
+    the infusion on. A patient never infused has none: the analyses follow patients from
+    the infusion, and one who died before any (nothing may follow a death) was never
+    infused. The registry's patient list selects on the death recorded, whenever it was."""
+    status = np.where(is_true(frame["death"]), DEAD, ALIVE)
+    return pd.Series(status, index=frame.index, dtype=object).where(
+        frame["infusion_date"].notna(), None
+    )
+
+
+# Columns of the patient filters (registry.patient_filters) that the frame derives.
+DERIVED = {"vital_status": vital_status}
+
+
+def filter_passing(frame: pd.DataFrame, patient_filter: PatientFilter, value) -> np.ndarray:
+    """Which rows pass the filter at its cleaned value, as its column and comparison say."""
+    derive = DERIVED.get(patient_filter.column)
+    column = derive(frame) if derive else frame[patient_filter.column]
+    if patient_filter.missing is not None:
+        column = column.fillna(patient_filter.missing)
+    if isinstance(value, date):
+        value = pd.Timestamp(value)
+    return is_true(getattr(column, patient_filter.compare)(value))
 
 
 def passing(frame: pd.DataFrame, filters: Mapping[str, object], terms: Sequence[str]) -> np.ndarray:
-    """Which rows pass the filters (cleaned values by name, FRAME_FILTERS) and have every
-    search term in their study id, as the patient list's ?search= finds them."""
+    """Which rows pass the patient filters (cleaned values by name) and have every search
+    term in their study id, as the patient list's ?search= finds them."""
     chosen = np.ones(len(frame), dtype=bool)
     for name, value in filters.items():
-        chosen &= is_true(FRAME_FILTERS[name](frame, value))
+        chosen &= filter_passing(frame, BY_NAME[name], value)
     study_ids = frame["study_id"].str.casefold() if terms else None
     for term in terms:
         chosen &= study_ids.str.contains(term.casefold(), regex=False).to_numpy(dtype=bool)

@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
+from django_filters import DateFilter
 from matplotlib.figure import Figure
 from rest_framework import serializers
 
@@ -29,10 +30,14 @@ from analytics.dataset import study_patients
 from analytics.exports import dates_note
 from analytics.results import cut_frame, study_car_t_counts, study_result
 from registry import access
-from registry.api.filters import PatientFilterSet
-from registry.choices import ResponseStatus, Sex
 from registry.models import Study
-from registry.web.filters import list_query, with_query
+from registry.patient_filters import (
+    BY_NAME,
+    PatientFilter,
+    WholeNumberFilter,
+    given_filters,
+    with_query,
+)
 
 # Response by subgroup, as in the paper's "Treatment response": (covariate, cut point).
 SUBGROUPS = (
@@ -71,9 +76,7 @@ class DashboardParams(params.CovariateParams):
 
 
 ANY = ("", "Any")
-YES_NO = [ANY, ("true", "Yes"), ("false", "No")]
-# The patient list's filters; the study is the page's own.
-FILTERS = [name for name in PatientFilterSet.Meta.fields if name != "study"]
+FILTERS = list(BY_NAME)
 
 
 def _text(label: str, widget: forms.Widget, help_text: str = "") -> forms.CharField:
@@ -85,22 +88,30 @@ def _select(label: str, choices: list, help_text: str = "") -> forms.CharField:
     return _text(label, forms.Select(choices=choices), help_text)
 
 
-class DashboardForm(forms.Form):
+def _filter_field(patient_filter: PatientFilter) -> forms.CharField:
+    """The field of a patient filter (registry.patient_filters): its label and choices."""
+    found = patient_filter.filter
+    if "choices" in found.extra:
+        return _select(found.label, [ANY, *found.extra["choices"]])
+    if isinstance(found, DateFilter):
+        return _text(found.label, forms.DateInput(attrs={"type": "date"}))
+    if isinstance(found, WholeNumberFilter):
+        return _text(found.label, forms.NumberInput(attrs={"min": 0}))
+    return _text(found.label, forms.TextInput())
+
+
+# The patient filters, in their order; the study is the page's own.
+PatientFilterFields = type(forms.Form)(
+    "PatientFilterFields",
+    (forms.Form,),
+    {name: _filter_field(patient_filter) for name, patient_filter in BY_NAME.items()},
+)
+
+
+class DashboardForm(PatientFilterFields):
     """The dashboard's choices under the API's parameter names, so that the table downloads
     take the same query. Its cleaned_data["analysis"] is the validated AnalysisRequest."""
 
-    site = _select("Site", [])
-    sex = _select("Sex", [ANY, *Sex.choices])
-    age_min = _text("Age from", forms.NumberInput(attrs={"min": 0}))
-    age_max = _text("Age to", forms.NumberInput(attrs={"min": 0}))
-    prior_allo_hct = _select("Prior allo-HCT", YES_NO)
-    prior_cd22_cart = _select("Prior CD22 CAR-T", YES_NO)
-    d30_response = _select(
-        "Day-30 response", [ANY, *ResponseStatus.choices, ("none", "Not assessed")]
-    )
-    vital_status = _select("Vital status", [ANY, ("alive", "Alive"), ("dead", "Deceased")])
-    infused_after = _text("Infused from", forms.DateInput(attrs={"type": "date"}))
-    infused_before = _text("Infused until", forms.DateInput(attrs={"type": "date"}))
     population = _select(
         "Population", [(ALL, "All patients"), (RESPONDERS, "Day-30 responders (CR/CRi)")]
     )
@@ -125,9 +136,9 @@ class DashboardForm(forms.Form):
 
     def __init__(self, data: QueryDict, *, sites=(), study: Study | None = None):
         super().__init__(data)
-        self.fields["site"].widget.choices = [("", "All sites")] + [
-            (site.code, str(site)) for site in sites
-        ]
+        self.fields["site"].widget = forms.Select(
+            choices=[("", "All sites")] + [(site.code, str(site)) for site in sites]
+        )
         self.study_cutoff = study.data_cutoff if study else None
         # Empty takes the study's cut-off, which the field shows.
         self.fields["cutoff"].widget.attrs["placeholder"] = (
@@ -333,7 +344,7 @@ def _page_links(request: HttpRequest, study: Study, form: DashboardForm) -> dict
     """The patient list with the filters it takes, and, for those who export, the Export
     page with the dashboard's choices."""
     patients = reverse("web:patient-list", args=[study.code])
-    links = {"list_url": with_query(patients, list_query(request.GET))}
+    links = {"list_url": with_query(patients, given_filters(request.GET))}
     if access.can_export(request.user, study):
         export = reverse("analytics-export", args=[study.code])
         links["export_url"] = with_query(export, form.download_query())

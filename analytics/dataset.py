@@ -70,7 +70,7 @@ version the results are cached under (analytics.caching).
 import hashlib
 import sys
 from collections import defaultdict
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -78,14 +78,12 @@ from pathlib import Path
 import orjson
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.db.models import Case, F, QuerySet, When
-from rest_framework.filters import search_smart_split
 
 from analytics import stats
 from analytics.models import AnalysisRow
 from analytics.stats import MONTH_DAYS, Kinetics, car_t_kinetics
 from config.routers import use_replica
 from registry import choices, grading, models
-from registry.api.filters import PatientFilterSet
 from registry.choices import (
     RESPONDER_STATUSES,
     DeathCause,
@@ -95,6 +93,7 @@ from registry.choices import (
 )
 from registry.grading import Grade
 from registry.models.patient import DAY_30_WINDOW
+from registry.patient_filters import ALIVE, BY_NAME, DEAD, filter_patients, search_terms
 from registry.services import deleted_with_patient
 from registry.snapshots import records
 from registry.validators import EARLIEST_DATE, completed_years, latest_date
@@ -239,13 +238,13 @@ PART_SECTIONS = {GRADES: "daily_assessments", KINETICS: "car_t_counts"}
 @use_replica()
 def study_patients(
     study: models.Study,
-    filterset: PatientFilterSet | None = None,
+    filters: Mapping[str, object] | None = None,
     search: str = "",
     scope: Collection[int] | None = None,
     as_of: date | None = None,
 ) -> QuerySet:
-    """The study's patients that pass the patient list's filters (a validated
-    registry.api.filters.PatientFilterSet) and its ?search= on the study id; only those of
+    """The study's patients that pass the patient filters (registry.patient_filters, their
+    cleaned values by name) and the patient list's ?search= on the study id; only those of
     the sites in `scope` when given (the sites whose patients the user reads).
 
     With `as_of`, the patients as they stood at the end of that day (registry.snapshots),
@@ -254,12 +253,12 @@ def study_patients(
     patients = records(models.Patient, as_of).filter(study=study).order_by("subject_id")
     if scope is not None:
         patients = patients.filter(site__in=scope)
-    terms = search_smart_split(search)
-    if filterset is None and not terms:
+    filters, terms = filters or {}, search_terms(search)
+    if not filters and not terms:
         return patients
     if as_of is not None:
-        return patients.filter(id__in=_snapshot_matches(patients, filterset, terms, as_of))
-    chosen = patients if filterset is None else filterset.filter_queryset(patients)
+        return patients.filter(id__in=_snapshot_matches(patients, filters, terms, as_of))
+    chosen = filter_patients(patients, filters)
     for term in terms:
         chosen = chosen.filter(subject_id__icontains=term)
     # The filters' aliases (the age at the infusion) stay in the subquery; the dataset
@@ -557,66 +556,41 @@ def _read_sections(
     return {name: readers[name]() for name in read}
 
 
-# The patient list's filters (registry.api.filters.PatientFilterSet) over a patient's data
-# as recorded on a past day (as_of), where the database's filters cannot reach: each takes the facts
-# of _snapshot_facts and the filter's cleaned value. They must mean what the list's do;
-# tests/analytics/test_snapshots.py compares the two on the data as it stands.
-SNAPSHOT_FILTERS: dict[str, Callable[[dict, object], bool]] = {
-    "site": lambda facts, value: facts["site"] == value,
-    "sex": lambda facts, value: facts["sex"] == value,
-    "age_min": lambda facts, value: facts["age"] is not None and facts["age"] >= value,
-    "age_max": lambda facts, value: facts["age"] is not None and facts["age"] <= value,
-    "prior_allo_hct": lambda facts, value: (PriorTherapyKind.ALLO_HCT in facts["priors"]) == value,
-    "prior_cd22_cart": lambda facts, value: (
-        (PriorTherapyKind.CD22_CART in facts["priors"]) == value
-    ),
-    "d30_response": lambda facts, value: (facts["d30_response"] or "none") == value,
-    "vital_status": lambda facts, value: facts["died"] == (value == "dead"),
-    "infused_after": lambda facts, value: (
-        facts["infused"] is not None and facts["infused"] >= value
-    ),
-    "infused_before": lambda facts, value: (
-        facts["infused"] is not None and facts["infused"] <= value
-    ),
-}
-
-
 def _snapshot_matches(
-    patients: QuerySet, filterset: PatientFilterSet | None, terms: list[str], as_of: date
+    patients: QuerySet, filters: Mapping[str, object], terms: list[str], as_of: date
 ) -> list[int]:
-    """The ids of the snapshot's patients that pass the filters and every search term."""
-    cleaned = filterset.form.cleaned_data if filterset is not None else {}
-    given = {
-        name: value
-        for name, value in cleaned.items()
-        if name not in ("study", "ordering") and value not in (None, "")
-    }
-    unknown = given.keys() - SNAPSHOT_FILTERS.keys()
-    if unknown:
-        raise ValueError(f"No snapshot version of the patient filters {sorted(unknown)}")
+    """The ids of the snapshot's patients that pass the filters and every search term,
+    where the database's filters cannot reach: each filter compares its column's value as
+    it stood then (registry.patient_filters.PatientFilter.matches)."""
     sections = _read_sections(patients.values("id"), (), as_of)
     matches = []
     for patient in patients.values(*PATIENT_FIELDS):
         facts = _snapshot_facts(
             patient, {name: found.get(patient["id"]) for name, found in sections.items()}
         )
-        if all(SNAPSHOT_FILTERS[name](facts, value) for name, value in given.items()) and all(
-            term.casefold() in patient["subject_id"].casefold() for term in terms
-        ):
+        if all(
+            BY_NAME[name].matches(facts[BY_NAME[name].column], value)
+            for name, value in filters.items()
+        ) and all(term.casefold() in patient["subject_id"].casefold() for term in terms):
             matches.append(patient["id"])
     return matches
 
 
 def _snapshot_facts(patient: dict, sections: dict) -> dict:
+    """The values of the filtered columns, by column (registry.patient_filters); the vital
+    status as recorded, as the database's filter reads it."""
     infused = _first_infusion_date(sections)
+    priors = {kind for kind, _, _ in sections["prior_therapies"] or []}
+    died = any(kind == EventKind.DEATH for kind, *_ in sections["events"] or [])
     return {
         "site": patient["site__code"],
         "sex": patient["sex"],
-        "age": _age(patient, infused),
-        "priors": {kind for kind, _, _ in sections["prior_therapies"] or []},
+        "age_years": _age(patient, infused),
+        "prior_allo_hct": PriorTherapyKind.ALLO_HCT in priors,
+        "prior_cd22_cart": PriorTherapyKind.CD22_CART in priors,
         "d30_response": sections["day_30"][0][0] if sections["day_30"] else None,
-        "died": any(kind == EventKind.DEATH for kind, *_ in sections["events"] or []),
-        "infused": infused,
+        "vital_status": DEAD if died else ALIVE,
+        "infusion_date": infused,
     }
 
 

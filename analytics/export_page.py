@@ -17,7 +17,7 @@ from django.urls import reverse
 from analytics.dashboard import DashboardForm
 from registry import access
 from registry.models import Study
-from registry.web.filters import list_query, with_query
+from registry.patient_filters import given_filters, with_query
 
 TEMPLATE = "analytics/export.html"
 
@@ -125,7 +125,7 @@ def page_links(request: HttpRequest, study: Study, form: DashboardForm) -> dict:
     patients = reverse("web:patient-list", args=[study.code])
     dashboard = reverse("analytics-dashboard", args=[study.code])
     return {
-        "list_url": with_query(patients, list_query(request.GET)),
+        "list_url": with_query(patients, given_filters(request.GET)),
         "dashboard_url": with_query(dashboard, form.query()),
     }
 

@@ -1,8 +1,8 @@
 """Query parameters of the analytics endpoints, validated so that a bad one is a 400 naming it.
 
 The patient filters are the patient list's (GET /api/v1/patients/): the same FilterSet
-(registry.api.filters.PatientFilterSet) and the same ?search= on the study id, so a filter
-means the same thing in both places. The study comes from the address, so its `study`
+(registry.patient_filters.PatientFilterSet) and the same ?search= on the study id, so a
+filter means the same thing in both places. The study comes from the address, so its `study`
 filter, and the list's `ordering`, are not taken here. Every statistic describes exactly
 the rows that GET .../analytics/dataset/ returns for the same parameters.
 """
@@ -13,19 +13,16 @@ from datetime import date
 
 from django.http import QueryDict
 from rest_framework import serializers
-from rest_framework.filters import search_smart_split
 
 from analytics.cohort import ALL, COVARIATES, NUMERIC, ORDINAL, RESPONDERS
 from analytics.figures import COVARIATE_LABELS
 from analytics.reports import DEFAULT_TIMES
-from registry.api.filters import PatientFilterSet
 from registry.models import Patient
 from registry.parameters import AsOfField, CutoffField, clinical_cutoff, query_problems
+from registry.patient_filters import BY_NAME, PatientFilterSet, search_terms
 
 MAX_TIMES = 40
-PATIENT_FILTERS = tuple(
-    name for name in PatientFilterSet.base_filters if name not in ("study", "ordering")
-)
+PATIENT_FILTERS = tuple(BY_NAME)
 FILTERS = (*PATIENT_FILTERS, "search")
 
 
@@ -196,8 +193,24 @@ class AnalysisRequest:
         }
 
     @property
+    def recorded_filters(self) -> dict:
+        """The patient filters on what a clinical cut-off leaves as recorded: the patients
+        are chosen by them before the cut-off is applied."""
+        return {
+            name: value for name, value in self.patient_filters.items() if not BY_NAME[name].outcome
+        }
+
+    @property
+    def outcome_filters(self) -> dict:
+        """The patient filters on outcomes a clinical cut-off changes (registry.
+        patient_filters): they select on the values at the cut-off, after it is applied."""
+        return {
+            name: value for name, value in self.patient_filters.items() if BY_NAME[name].outcome
+        }
+
+    @property
     def search_terms(self) -> list[str]:
-        return search_smart_split(self.search)
+        return search_terms(self.search)
 
     @property
     def filters(self) -> dict:

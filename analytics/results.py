@@ -10,8 +10,6 @@ import pandas as pd
 from analytics import frames, reports, tables
 from analytics.caching import StudyCache, study_cache
 from analytics.cohort import (
-    FRAME_FILTERS,
-    RESPONDERS,
     analysed,
     analysis_frame,
     in_population,
@@ -24,7 +22,6 @@ from analytics.dataset import (
     KINETICS,
     PART_COLUMNS,
     PARTS,
-    analysis_rows,
     analysis_values,
     car_t_counts,
     parts_up_to,
@@ -99,16 +96,8 @@ def study_dataset(study: Study, request: AnalysisRequest) -> Packed:
     store = study_cache(study)
 
     def compute() -> bytes:
-        if request.cutoff is None:
-            rows = analysis_rows(_patients(study, request), PARTS, request.as_of)
-            warnings = [row["left_out"] for row in rows if row["left_out"] is not None]
-            rows = [row for row in rows if row.pop("left_out") is None]
-            if params["population"] == RESPONDERS:
-                rows = [row for row in rows if row["responder"]]
-            cut = CutFrame(None, 0, warnings)
-        else:
-            cut = cut_frame(study, store, request, PARTS)
-            rows = _frame_rows(in_population(cut.frame, params["population"]))
+        cut = cut_frame(study, store, request, PARTS)
+        rows = _frame_rows(in_population(cut.frame, params["population"]))
         if params["format"] == "csv":
             return packed(csv_text(DATASET_COLUMNS, rows).encode())
         answer = {"count": len(rows), "results": rows, **_dates(request, cut)}
@@ -133,7 +122,9 @@ def cut_frame(
 
     The grades and kinetics (`parts`) of the few patients with daily assessments or CAR-T
     counts after the cut-off are computed again from their records up to it, once per data
-    version and set of such patients (analytics.cutoff)."""
+    version and set of such patients (analytics.cutoff). The filters on outcomes select on
+    the values at the cut-off: a patient who died after it is alive then, a day-30 response
+    assessed after it unknown."""
     frame, warnings = analysed(_recorded_frame(study, store, request, parts))
     last_days = recounts(frame, request.cutoff, parts)
     recounted = {}
@@ -146,13 +137,16 @@ def cut_frame(
                 study_patients(study, as_of=request.as_of), last_days, parts, request.as_of
             ),
         )
-    return replace(at_cutoff(frame, request.cutoff, recounted), warnings=warnings)
+    cut = at_cutoff(frame, request.cutoff, recounted)
+    at_cut = _rows(cut.frame, passing(cut.frame, request.outcome_filters, ()))
+    return replace(cut, frame=at_cut, warnings=warnings)
 
 
 def _recorded_frame(
     study: Study, store: StudyCache, request: AnalysisRequest, parts: Collection[str] = PARTS
 ) -> pd.DataFrame:
-    """The data frame of the patients passing the request's filters, without a cut-off.
+    """The data frame of the patients passing the request's filters on what a cut-off
+    leaves as recorded (AnalysisRequest.recorded_filters), without a cut-off.
 
     On the data as it stands, selected from the study's frame kept in this process's
     memory (analytics.frames). As recorded on a past day (as_of), computed from the audit
@@ -160,30 +154,30 @@ def _recorded_frame(
     share it.
     """
     if request.as_of is None:
-        return _selected(frames.study_frame(study, store.version), study, request)
-    # The cut-off is applied to the frame, not in it: frames at any cut-off share it.
-    filters = {name: value for name, value in request.filters.items() if name != "cutoff"}
+        return _selected(frames.study_frame(study, store.version), request)
+    # The cut-off, and the filters on outcomes, are applied to the frame, not in it:
+    # frames at any cut-off share it.
+    left = {"cutoff", *request.outcome_filters}
+    filters = {name: value for name, value in request.filters.items() if name not in left}
     return store.get(
         "frame",
         {**filters, "parts": sorted(parts)},
-        lambda: analysis_frame(analysis_values(_patients(study, request), parts, request.as_of)),
+        lambda: analysis_frame(
+            analysis_values(
+                _patients(study, request, request.recorded_filters), parts, request.as_of
+            )
+        ),
     )
 
 
-def _selected(kept: frames.KeptFrame, study: Study, request: AnalysisRequest) -> pd.DataFrame:
-    """The kept frame's rows of the user's sites passing the request's filters: picked by
-    the frame's own columns, or by the database where a filter has none."""
+def _selected(kept: frames.KeptFrame, request: AnalysisRequest) -> pd.DataFrame:
+    """The kept frame's rows of the user's sites passing the request's filters on what a
+    cut-off leaves as recorded."""
     frame = kept.frame
     if request.scope is not None:
         codes = [kept.sites[pk] for pk in request.scope if pk in kept.sites]
         frame = _rows(frame, frame["site"].isin(codes).to_numpy())
-    filters, terms = request.patient_filters, request.search_terms
-    if not filters and not terms:
-        return frame
-    if filters.keys() <= FRAME_FILTERS.keys():
-        return _rows(frame, passing(frame, filters, terms))
-    chosen = _patients(study, request).values_list("pk", flat=True)
-    return _rows(frame, frame.index.isin(list(chosen)))
+    return _rows(frame, passing(frame, request.recorded_filters, request.search_terms))
 
 
 def _rows(frame: pd.DataFrame, chosen: np.ndarray) -> pd.DataFrame:
@@ -199,11 +193,11 @@ def study_car_t_counts(
     the clinical cut-off, those counted by then of the patients it keeps."""
 
     def compute() -> dict[str, list[tuple[int, float]]]:
-        counts = car_t_counts(_patients(study, request), request.as_of)
         if request.cutoff is None:
-            return counts
-        frame = study_frame(study, store, request, parts=())
-        return _counted_by(counts, frame, request.cutoff)
+            return car_t_counts(_patients(study, request, request.patient_filters), request.as_of)
+        # The filters on outcomes select at the cut-off: by the frame, cut there.
+        counts = car_t_counts(_patients(study, request, request.recorded_filters), request.as_of)
+        return _counted_by(counts, study_frame(study, store, request, parts=()), request.cutoff)
 
     return store.get("car-t-counts", request.filters, compute)
 
@@ -247,10 +241,8 @@ def _frame_rows(frame: pd.DataFrame) -> list[dict]:
     return [dict(zip(DATASET_COLUMNS, row, strict=True)) for row in zip(*values, strict=True)]
 
 
-def _patients(study: Study, request: AnalysisRequest):
-    return study_patients(
-        study, request.filterset, request.search, request.scope, as_of=request.as_of
-    )
+def _patients(study: Study, request: AnalysisRequest, filters: dict):
+    return study_patients(study, filters, request.search, request.scope, as_of=request.as_of)
 
 
 def _without_format(params: dict) -> dict:

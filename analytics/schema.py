@@ -10,7 +10,7 @@ from rest_framework import serializers
 from analytics.dataset import DATASET_COLUMNS
 from analytics.exports import XLSX_TYPE
 from analytics.params import PATIENT_FILTERS
-from registry.api.filters import PatientFilterSet
+from registry.patient_filters import PatientFilterSet
 
 Interval = serializers.ListField(
     child=serializers.FloatField(),

@@ -53,7 +53,7 @@ REQUESTS = {
     "detail": "/api/v1/patients/{patient}/",
     "web list, first page": "/studies/{code}/",
     "web list, middle page": "/studies/{code}/?page={web_middle}",
-    "web list, filtered": "/studies/{code}/?d30=cr&prior_allo_hct=yes",
+    "web list, filtered": "/studies/{code}/?d30_response=cr&prior_allo_hct=true",
     "web list, by day-30": "/studies/{code}/?sort=d30",
 }
 LIST_PAGES = ("list, ", "web list, ")

@@ -42,32 +42,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from registry import access, changes
-from registry.models import (
-    FollowUpEvent,
-    Infusion,
-    Patient,
-    PriorTherapy,
-    ResponseAssessment,
-)
+from registry.models import Patient
+from registry.patient_filters import PATIENT_FILTERS
 
 # Part of every key: bump it when the answers change shape.
 ANSWERS_FORMAT = 3
-# The sections of a course that each filter of the list reads (registry.api.filters,
-# registry.selectors) besides the patient's own row, and the parameters that only order,
-# page or format the list.
+# The sections of a course that each filter of the list reads (registry.patient_filters)
+# besides the patient's own row, and the parameters that only order, page or format the
+# list.
 FILTERS_READ: dict[str, tuple[type[Model], ...]] = {
     "study": (),
-    "site": (),
-    "sex": (),
     "search": (),
-    "age_min": (Infusion,),  # the age at the first infusion
-    "age_max": (Infusion,),
-    "infused_after": (Infusion,),  # Patient.first_infusion_date, kept from the infusions
-    "infused_before": (Infusion,),
-    "prior_allo_hct": (PriorTherapy,),
-    "prior_cd22_cart": (PriorTherapy,),
-    "d30_response": (ResponseAssessment,),
-    "vital_status": (FollowUpEvent,),
+    **{patient_filter.name: patient_filter.reads for patient_filter in PATIENT_FILTERS},
 }
 PAGING = {"page", "page_size", "ordering", "format"}
 TIMEOUT = 24 * 60 * 60

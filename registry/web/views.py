@@ -15,8 +15,9 @@ from django.views.decorators.http import require_POST
 
 from registry import access, history, models, services
 from registry.eligibility import Verdict
+from registry.patient_filters import given_filters, with_query
 from registry.web import forms
-from registry.web.filters import PatientFilterSet, analysis_query, with_query
+from registry.web.filters import PatientFilterSet
 from registry.web.sections import (
     SECTIONS,
     card_context,
@@ -136,7 +137,7 @@ def patient_list(request: HttpRequest, code: str) -> HttpResponse:
 
 def analysis_links(request: HttpRequest, study: models.Study) -> dict:
     """The dashboard and, for those who export, the Export page, with the list's filters."""
-    carried = analysis_query(request.GET)
+    carried = given_filters(request.GET)
     links = {
         "dashboard_url": with_query(reverse("analytics-dashboard", args=[study.code]), carried)
     }

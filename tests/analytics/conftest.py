@@ -96,8 +96,8 @@ def varied(db, reader) -> Study:
     monitor of it."""
     study = synthetic_cohort_import(data=synthetic_cohort(code="DEMO", patients=80)).study
     membership_grant(user=reader, study=study, role=Role.MONITOR)
-    # A patient who died before any infusion: no time keys, no day-30 response, yet "dead"
-    # to the vital status filter.
+    # A patient who died before any infusion: no time keys, no day-30 response; "dead" to
+    # the patient list's vital status filter, neither alive nor dead to the analyses'.
     patient = models.Patient.objects.filter(study=study).exclude(events__kind="death").first()
     for section in SECTION_MODELS:
         section.objects.filter(patient=patient).delete()

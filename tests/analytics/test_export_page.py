@@ -92,7 +92,7 @@ def test_the_complete_files_are_cut_off_at_the_studys_cut_off_unless_told(coordi
 def test_it_links_back_to_the_list_and_the_dashboard_with_its_filters(coordinator):
     html = coordinator.get(PAGE, {"d30_response": "cr", "prior_allo_hct": "false"}).content
     html = unescape(html.decode())
-    assert 'href="/studies/HCD19/?d30=cr&prior_allo_hct=no"' in html
+    assert 'href="/studies/HCD19/?prior_allo_hct=false&d30_response=cr"' in html
     assert 'href="/studies/HCD19/dashboard/?prior_allo_hct=false&d30_response=cr"' in html
 
 

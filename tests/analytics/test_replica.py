@@ -13,6 +13,7 @@ from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from analytics import frames
 from analytics.caching import data_version
 from analytics.models import AnalysisRow
 from registry.access import membership_grant
@@ -85,9 +86,9 @@ def test_the_kept_rows_are_read_on_the_replica(api, replica):
 
 
 def test_a_statistic_reads_its_data_frame_on_the_replica(api, replica):
-    # The rows kept; without a cut-off, the dataset is written from them, the process's
-    # data frame not yet built.
+    # The rows kept, and the process's data frame not yet built from them.
     api.get("/api/v1/studies/HCD19/analytics/dataset/", {"cutoff": "none"})
+    frames._frames.clear()
     with (
         CaptureQueriesContext(replica) as on_replica,
         CaptureQueriesContext(connection) as on_primary,

@@ -182,7 +182,7 @@ def test_a_clinician_enters_a_patient_s_course(page: Page, cohort, screenshot):
     results = page.locator("#patient-results")
     expect(results).to_contain_text("2 patients match")
     expect(results.get_by_role("link", name="BR-020")).to_be_visible()
-    expect(page).to_have_url(re.compile(r"d30=cr.*vital=dead"))
+    expect(page).to_have_url(re.compile(r"d30_response=cr.*vital_status=dead"))
     screenshot("patient-list")
 
     page.get_by_label("Sex").select_option("male")

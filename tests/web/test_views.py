@@ -200,18 +200,18 @@ def test_it_shows_no_synthetic_banner_for_real_data(signed_in, patient):
     ("query", "expected"),
     [
         ("", 19),
-        ("d30=cr", 9),
-        ("d30=cri", 4),
-        ("d30=nr", 6),
-        ("d30=none", 0),
-        ("prior_allo_hct=yes", 10),
-        ("prior_allo_hct=no", 9),
-        ("vital=dead", 6),
-        ("vital=alive", 13),
+        ("d30_response=cr", 9),
+        ("d30_response=cri", 4),
+        ("d30_response=nr", 6),
+        ("d30_response=none", 0),
+        ("prior_allo_hct=true", 10),
+        ("prior_allo_hct=false", 9),
+        ("vital_status=dead", 6),
+        ("vital_status=alive", 13),
         ("sex=female", 9),
         ("site=BOREN", 19),
         ("q=p18", 1),
-        ("d30=cr&vital=dead", 1),
+        ("d30_response=cr&vital_status=dead", 1),
     ],
 )
 def test_it_filters_the_patient_list(signed_in, cohort, query, expected):
@@ -303,7 +303,7 @@ def test_it_badges_an_open_grade_discrepancy(signed_in, patient):
 
 
 def test_it_returns_only_the_results_to_htmx(signed_in, cohort):
-    response = signed_in.get(url("patient-list", "HCD19") + "?vital=dead", **HTMX)
+    response = signed_in.get(url("patient-list", "HCD19") + "?vital_status=dead", **HTMX)
 
     html = response.content.decode()
     assert html.lstrip().startswith('<section id="patient-results"')
