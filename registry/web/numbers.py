@@ -17,7 +17,7 @@ NOT_A_NUMBER = (
 )
 _NUMBER = re.compile(
     r"(?P<sign>[-+]?)(?P<whole>\d*)(?:(?P<point>[.,])(?P<fraction>\d+))?"
-    r"(?:[eE](?P<e>[-+]?\d{1,3})|\s*[x×*]\s*10\s*(?:\^|\*\*)\s*(?P<power>[-+]?\d{1,3}))?"
+    r"(?:[eE](?P<e>[-+]?\d{1,3})|\s*[xX×*]\s*10\s*(?:\^|\*\*)\s*(?P<power>[-+]?\d{1,3}))?"
 )
 
 
