@@ -19,9 +19,7 @@ def infusion(clinician):
 
 
 def edit(client, infusion, **typed):
-    address = reverse(
-        "web:section-item-edit", args=[infusion.patient.pk, "infusions", infusion.pk]
-    )
+    address = reverse("web:section-item-edit", args=[infusion.patient.pk, "infusions", infusion.pk])
     data = {
         "date": "2020-01-15",
         "product": "humanized_cd19",
