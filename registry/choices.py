@@ -121,3 +121,11 @@ class DeathCause(models.TextChoices):
     CRS = "crs", "CRS"
     OTHER = "other", "Other"
     UNKNOWN = "unknown", "Unknown"
+
+
+class DateFormat(models.TextChoices):
+    """How the clinician pages of a study show and read dates; the value is the pattern
+    shown to the user."""
+
+    ISO = "YYYY-MM-DD", "ISO: YYYY-MM-DD (2019-10-15)"
+    DAY_MONTH_YEAR = "DD/MM/YYYY", "Day-month-year: DD/MM/YYYY (15/10/2019)"

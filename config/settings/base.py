@@ -127,6 +127,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "registry.web.context.navigation",
             ],
+            # The pages' own filters stay in registry.web, above the models they format.
+            "libraries": {"study_dates": "registry.web.study_dates"},
         },
     },
 ]

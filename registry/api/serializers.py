@@ -291,10 +291,14 @@ class StudySerializer(RegistrySerializer):
             "min_bm_blast_pct",
             "max_ecog",
             "requires_prior_murine_cd19",
+            "date_format",
         ]
         read_only_fields = fields
         extra_kwargs = {
-            "code": {"help_text": "Short code of the study, e.g. HCD19; its address in the API"}
+            "code": {"help_text": "Short code of the study, e.g. HCD19; its address in the API"},
+            "date_format": {
+                "help_text": "How the study's pages show dates; the API always uses YYYY-MM-DD"
+            },
         }
 
 

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from registry.choices import DateFormat
 from registry.eligibility import Criteria
 from registry.validators import PlausibleDate, not_negative, percent
 
@@ -59,6 +60,13 @@ class Study(models.Model):
     )
     requires_prior_murine_cd19 = models.BooleanField(
         "eligibility: at least one earlier murine CD19 CAR-T", default=True
+    )
+    date_format = models.CharField(
+        "date format on the pages",
+        max_length=10,
+        choices=DateFormat,
+        default=DateFormat.ISO,
+        help_text="How the clinician pages show and read dates; the API always uses YYYY-MM-DD",
     )
     locked_at = models.DateTimeField(
         null=True,

@@ -8,10 +8,13 @@ field these forms contain, so each message lands beside its field.
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models as db
 from django.db.models import QuerySet
 
 from registry import choices, models, services
 from registry.form_fields import ExtramedullarySitesField
+from registry.web.dates import StudyDateField
+from registry.web.numbers import DecimalNumberField, DoseField, WholeNumberField
 
 # Shown beside the input, so a number is never typed without its unit in view.
 UNITS = {
@@ -21,7 +24,6 @@ UNITS = {
     "cyclophosphamide_mg_m2_per_day": "mg/m²/day",
     "days": "days",
     "weight_kg": "kg",
-    "cells_per_kg": "cells/kg",
     "cells_per_ul": "cells/µL",
     "temperature_c": "°C",
     "ice_score": "/ 10",
@@ -30,24 +32,57 @@ UNITS = {
 }
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
+# The form field of the pages for each kind of model field: dates in the study's format,
+# numbers that take a decimal comma (registry.web.dates, registry.web.numbers).
+FIELD_CLASSES = (
+    (db.DateField, StudyDateField),
+    (db.FloatField, DecimalNumberField),
+    (db.IntegerField, WholeNumberField),
+)
 
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
+
+def page_formfield(model_field: db.Field, **kwargs) -> forms.Field | None:
+    """The form field of `model_field` on the pages, unless the form names its own class."""
+    for model_class, form_class in FIELD_CLASSES:
+        if isinstance(model_field, model_class):
+            kwargs.setdefault("form_class", form_class)
+            break
+    return model_field.formfield(**kwargs)
+
+
+def date_format_of(record, study: models.Study | None = None) -> str:
+    """The date format of the pages of `record`'s study, or of `study` for a record not
+    yet in one (a form of the enrolment page)."""
+    if study is None and isinstance(record, models.Patient) and record.study_id:
+        study = record.study
+    if study is None and getattr(record, "patient_id", None):
+        study = record.patient.study
+    return study.date_format if study else choices.DateFormat.ISO
 
 
 class RegistryForm(forms.ModelForm):
-    """Date pickers for dates and the unit of every measured number."""
+    """Dates in the study's format, numbers as clinicians type them, and the unit of every
+    measured number.
 
-    def __init__(self, *args, **kwargs):
+    `study` gives the date format where the record does not (a form of the enrolment page).
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        # Runs before Django reads the new form's own Meta, to give it the page's fields.
+        meta = cls.__dict__.get("Meta")
+        if meta is not None and not hasattr(meta, "formfield_callback"):
+            meta.formfield_callback = staticmethod(page_formfield)
+        super().__init_subclass__(**kwargs)
+
+    def __init__(self, *args, study: models.Study | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         # Validation copies what was typed onto the instance: a failed edit's title must
         # still name the record as it is saved.
         self.saved_name = str(self.instance) if self.instance.pk else ""
+        self.date_format = date_format_of(self.instance, study)
         for name, field in self.fields.items():
-            if isinstance(field, forms.DateField):
-                field.widget = DateInput()
+            if isinstance(field, StudyDateField):
+                field.use_format(self.date_format)
             if isinstance(field, forms.TypedChoiceField) and field.choices[0][0] == "":
                 blank = "Choose…" if field.required else "Not recorded"
                 field.choices = [("", blank), *field.choices[1:]]
@@ -65,7 +100,7 @@ class PatientForm(RegistryForm):
         help_texts = {"subject_id": "The pseudonymous code: never a name or record number"}
 
     def __init__(self, *args, study: models.Study, sites: QuerySet[models.Site], **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, study=study, **kwargs)
         self.instance.study = study
         self.initial["study"] = study.pk
         # Part of the form (though never posted) so that the database's "one study id
@@ -127,6 +162,7 @@ class InfusionForm(RegistryForm):
     class Meta:
         model = models.Infusion
         fields = models.Infusion.document_fields
+        field_classes = {"cells_per_kg": DoseField}
 
 
 class CarTCountForm(RegistryForm):
@@ -189,6 +225,8 @@ class ChangeForm(forms.Form):
 
     def __init__(self, data=None, *, record):
         super().__init__(data, initial={"version": record.version})
+        # A refusal quotes the course's dates: shown in the study's format.
+        self.date_format = date_format_of(record)
         self.record_saved = record.pk is not None
         reason = self.fields["change_reason"]
         reason.required = record.pk is not None

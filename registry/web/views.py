@@ -164,8 +164,8 @@ def enrolment_forms(study: models.Study, sites, data=None, site: models.Site | N
         forms.PatientForm(
             data, study=study, sites=sites, initial={"site": site.pk if site else None}
         ),
-        forms.EligibilityForm(data, prefix="eligibility"),
-        forms.PriorMurineCartForm(data, prefix="prior"),
+        forms.EligibilityForm(data, prefix="eligibility", study=study),
+        forms.PriorMurineCartForm(data, prefix="prior", study=study),
     )
 
 

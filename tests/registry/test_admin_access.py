@@ -131,6 +131,7 @@ def test_a_staff_member_who_adds_a_study_administers_it(client, owner):
         "min_cd19_blast_pct": 95,
         "min_bm_blast_pct": 5,
         "max_ecog": 2,
+        "date_format": "YYYY-MM-DD",
         "sites-TOTAL_FORMS": 0,
         "sites-INITIAL_FORMS": 0,
     }

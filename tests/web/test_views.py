@@ -71,7 +71,8 @@ def field_errors(response, field: str) -> list[str]:
 
 
 class Labels(HTMLParser):
-    """Collects the ids of inputs and the `for` of labels."""
+    """Collects the ids of inputs, and of those labelled: by a label's `for`, or by their
+    own aria-label (the unit beside the dose)."""
 
     def __init__(self):
         super().__init__()
@@ -83,6 +84,8 @@ class Labels(HTMLParser):
             self.labelled.add(attrs["for"])
         if tag in ("input", "select", "textarea") and attrs.get("type") != "hidden":
             self.inputs.append(attrs.get("id"))
+            if attrs.get("aria-label"):
+                self.labelled.add(attrs.get("id"))
 
 
 def unlabelled(response) -> list:
@@ -353,7 +356,7 @@ def test_it_renders_the_enrolment_form_with_a_label_on_every_input(signed_in, si
 
     assert response.status_code == 200
     assert unlabelled(response) == []
-    assert 'type="date"' in response.content.decode()
+    assert 'data-date-format="YYYY-MM-DD"' in response.content.decode()
     assert response.context["patient_form"]["site"].value() == site.pk
 
 

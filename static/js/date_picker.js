@@ -1,0 +1,71 @@
+// A calendar button beside each date box (registry.web.dates.StudyDateInput): it opens the
+// browser's own date picker and writes the chosen day back in the study's format. Without
+// JavaScript, or in a browser without showPicker(), the box still takes typing and pasting.
+(() => {
+  if (!("showPicker" in HTMLInputElement.prototype)) return;
+
+  const TYPED = {
+    "YYYY-MM-DD": /^\s*(?<year>\d{4})\s*[-/.\s]\s*(?<month>\d{1,2})\s*[-/.\s]\s*(?<day>\d{1,2})\s*$/,
+    "DD/MM/YYYY": /^\s*(?<day>\d{1,2})\s*[-/.\s]\s*(?<month>\d{1,2})\s*[-/.\s]\s*(?<year>\d{4})\s*$/,
+  };
+
+  // The picker opens on the day already typed, if the box holds one.
+  function typedIso(text, format) {
+    const match = TYPED["YYYY-MM-DD"].exec(text) || TYPED[format].exec(text);
+    if (!match) return "";
+    const { year, month, day } = match.groups;
+    return `${year}-${month.padStart(2, "0")}-${day.padStart(2, "0")}`;
+  }
+
+  function written(iso, format) {
+    const [year, month, day] = iso.split("-");
+    return format === "DD/MM/YYYY" ? `${day}/${month}/${year}` : iso;
+  }
+
+  function calendarIcon() {
+    const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    svg.setAttribute("viewBox", "0 0 16 16");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+    path.setAttribute("d", "M4 1v2M12 1v2M1.5 3.5h13v11h-13zM1.5 6.5h13M4 9h2M7 9h2M10 9h2M4 12h2M7 12h2");
+    svg.append(path);
+    return svg;
+  }
+
+  function enhance(box) {
+    if (box.dataset.picker || box.disabled) return;
+    box.dataset.picker = "on";
+    const format = box.dataset.dateFormat;
+    // Rendered but unseen: showPicker() needs an input on the page, placed under the button.
+    const native = document.createElement("input");
+    native.type = "date";
+    native.className = "date-native";
+    native.tabIndex = -1;
+    native.setAttribute("aria-hidden", "true");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "date-picker";
+    button.setAttribute("aria-label", "Calendar");
+    button.append(calendarIcon());
+    button.addEventListener("click", () => {
+      native.value = typedIso(box.value, format);
+      native.showPicker();
+    });
+    native.addEventListener("change", () => {
+      if (!native.value) return;
+      box.value = written(native.value, format);
+      box.dispatchEvent(new Event("input", { bubbles: true }));
+      box.dispatchEvent(new Event("change", { bubbles: true }));
+      box.focus();
+    });
+    box.after(button, native);
+  }
+
+  function enhanceAll(root) {
+    root.querySelectorAll("input[data-date-format]").forEach(enhance);
+  }
+
+  document.addEventListener("DOMContentLoaded", () => enhanceAll(document));
+  document.addEventListener("htmx:load", (event) => enhanceAll(event.detail.elt));
+})();

@@ -1,0 +1,64 @@
+"""The infusion form reads a dose with its unit and a decimal comma, and refuses at the
+field what it cannot read for sure (issue #21, point 12)."""
+
+import pytest
+from django.urls import reverse
+
+from registry.access import membership_grant
+from registry.models import Role
+from tests import factories
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def infusion(clinician):
+    infusion = factories.InfusionFactory(patient=factories.PatientFactory())
+    membership_grant(user=clinician, study=infusion.patient.study, role=Role.COORDINATOR)
+    return infusion
+
+
+def edit(client, infusion, **typed):
+    address = reverse("web:section-item-edit", args=[infusion.patient.pk, "infusions", infusion.pk])
+    data = {
+        "date": "2020-01-15",
+        "product": "humanized_cd19",
+        "weight_kg": "61.5",
+        "cells_per_kg": "300000",
+        "version": infusion.version,
+    }
+    return client.post(address, data | typed, **HTMX).content.decode()
+
+
+def test_it_stores_a_dose_typed_with_its_unit_in_cells_per_kg(signed_in, infusion):
+    edit(signed_in, infusion, cells_per_kg="2,4", cells_per_kg_unit="1e5")
+
+    infusion.refresh_from_db()
+    assert infusion.cells_per_kg == 240_000
+
+
+def test_it_reads_a_weight_with_a_decimal_comma(signed_in, infusion):
+    edit(signed_in, infusion, weight_kg="61,5")
+
+    infusion.refresh_from_db()
+    assert infusion.weight_kg == 61.5
+
+
+def test_it_refuses_at_the_field_a_number_it_cannot_read_for_sure(signed_in, infusion):
+    html = edit(signed_in, infusion, weight_kg="61,500")
+
+    infusion.refresh_from_db()
+    assert '<ul class="field-errors" id="id_weight_kg_error">' in html
+    assert "Is 61,500 a decimal or a number in thousands?" in html
+    assert infusion.weight_kg != 61_500
+
+
+def test_the_form_offers_the_dose_units_with_cells_per_kg_chosen_for_a_new_infusion(
+    signed_in, infusion
+):
+    address = reverse("web:section-add", args=[infusion.patient.pk, "infusions"])
+    html = signed_in.get(address, **HTMX).content.decode()
+
+    assert '<select name="cells_per_kg_unit" aria-label="Unit"' in html
+    assert '<option value="1" selected>cells/kg</option>' in html
+    assert '<option value="1e6">×10⁶/kg</option>' in html
