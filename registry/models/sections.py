@@ -531,6 +531,16 @@ class FollowUpEvent(Section):
 
     natural_key = ("kind", "date")
     document_fields = ("kind", "date", "cd19", "cause", "description")
+    # The one kind of event each of these fields is recorded with, and the refusal of it on
+    # any other: the pages hide each field for the other kinds (static/js/relevance.js).
+    recorded_only_with = {
+        "cd19": (choices.EventKind.RELAPSE, "A CD19 status is recorded only with a relapse"),
+        "cause": (choices.EventKind.DEATH, "A cause is recorded only with a death"),
+        "description": (
+            choices.EventKind.OTHER_THERAPY,
+            "A description is recorded only with another therapy",
+        ),
+    }
 
     class Meta:
         ordering = ["date", "pk"]
@@ -545,13 +555,10 @@ class FollowUpEvent(Section):
         errors = {}
         if self.kind == kind.RELAPSE and not self.cd19:
             errors["cd19"] = "A relapse needs its CD19 status (positive, negative or unknown)"
-        if self.kind != kind.RELAPSE and self.cd19:
-            errors["cd19"] = "A CD19 status is recorded only with a relapse"
         if self.kind == kind.DEATH and not self.cause:
             errors["cause"] = "A death needs its cause (use unknown when it is not known)"
-        if self.kind != kind.DEATH and self.cause:
-            errors["cause"] = "A cause is recorded only with a death"
-        if self.kind != kind.OTHER_THERAPY and self.description:
-            errors["description"] = "A description is recorded only with another therapy"
+        for name, (kind_recorded_with, refusal) in self.recorded_only_with.items():
+            if getattr(self, name) and self.kind != kind_recorded_with:
+                errors[name] = refusal
         if errors:
             raise ValidationError(errors)

@@ -196,9 +196,19 @@ class ResponseAssessmentForm(RegistryForm):
 
 
 class FollowUpEventForm(RegistryForm):
+    """Each field of one kind of event (a relapse's CD19 status, a death's cause) shows only
+    with that kind chosen: `shown_when` names the choice, read by static/js/relevance.js.
+    Without the script every field shows, and the model refuses one of another kind."""
+
     class Meta:
         model = models.FollowUpEvent
         fields = models.FollowUpEvent.document_fields
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        kind = self.add_prefix("kind")
+        for name, (event_kind, _refusal) in self.Meta.model.recorded_only_with.items():
+            self.fields[name].shown_when = f"{kind}={event_kind}"
 
 
 VERSION_MISSING = (
