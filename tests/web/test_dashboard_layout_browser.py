@@ -80,4 +80,6 @@ def test_it_keeps_every_table_inside_its_card_without_overlap(dashboard, screens
         problems += [f"{width} px: {problem}" for problem in overlapping(tables)]
         if width == 1366:
             screenshot("dashboard-layout-1366")
+    dashboard.set_viewport_size({"width": 390, "height": 844})
+    screenshot("dashboard-layout-390")
     assert problems == [], "\n".join(problems)
