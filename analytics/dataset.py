@@ -83,6 +83,7 @@ from analytics.models import AnalysisRow
 from analytics.stats import MONTH_DAYS, Kinetics, car_t_kinetics
 from config.routers import use_replica
 from registry import choices, grading, models
+from registry.analytes import PERIPHERAL_BLOOD
 from registry.api.filters import PatientFilterSet
 from registry.choices import (
     RESPONDER_STATUSES,
@@ -432,7 +433,7 @@ def car_t_counts(
     study_ids = dict(patients.values_list("id", "subject_id"))
     rows = (
         records(models.CarTCount, as_of)
-        .filter(patient_id__in=patients.values("id"))
+        .filter(patient_id__in=patients.values("id"), **FLOW_IN_BLOOD)
         .values_list("patient_id", "day", "cells_per_ul")
         .order_by("patient_id", "day")
     )
@@ -441,6 +442,10 @@ def car_t_counts(
         found[study_ids[patient_id]].append((day, cells_per_ul))
     return dict(found)
 
+
+# The CAR-T counts the expansion is read from: by flow cytometry, in peripheral blood (a
+# qPCR measurement or a marrow count is another series).
+FLOW_IN_BLOOD = {"cells_per_ul__isnull": False, "specimen": PERIPHERAL_BLOOD}
 
 PATIENT_FIELDS = (
     "id",
@@ -499,7 +504,9 @@ def _read_sections(
     if GRADES in parts:
         sections["daily_assessments"] = many(models.DailyAssessment, *CRS_FIELDS, *ICANS_FIELDS)
     if KINETICS in parts:
-        sections["car_t_counts"] = many(models.CarTCount, "day", "cells_per_ul")
+        sections["car_t_counts"] = many(
+            models.CarTCount, "day", "cells_per_ul", where=FLOW_IN_BLOOD
+        )
     return sections
 
 
