@@ -33,8 +33,9 @@ class LabResult(Section):
     analyte = models.CharField(max_length=20, help_text="e.g. anc, crp, il6, b_cells_pct")
     value = models.FloatField(help_text="As reported; the limit of detection when below it")
     unit = models.CharField(max_length=10, help_text="One of the analyte's units, e.g. 10^9/L")
+    # Blank allowed so that a form or a request that leaves it out gets the default.
     specimen = models.CharField(
-        max_length=3, default=analytes.PERIPHERAL_BLOOD, help_text="pb, bm or csf"
+        max_length=3, default=analytes.PERIPHERAL_BLOOD, blank=True, help_text="pb, bm or csf"
     )
     below_detection = models.BooleanField("below the limit of detection", default=False)
 
@@ -93,8 +94,9 @@ class CarTCount(Section):
         blank=True,
         help_text="0 = not detectable",
     )
+    # Blank allowed so that a form or a request that leaves it out gets the default.
     specimen = models.CharField(
-        max_length=3, default=analytes.PERIPHERAL_BLOOD, help_text="pb, bm or csf"
+        max_length=3, default=analytes.PERIPHERAL_BLOOD, blank=True, help_text="pb, bm or csf"
     )
 
     natural_key = ("day", "specimen")
