@@ -213,11 +213,11 @@ def test_it_refuses_an_icaht_grade_above_4(patient):
 
 
 def test_it_refuses_an_unknown_b_cell_aplasia_specimen():
-    study = factories.StudyFactory(b_cell_aplasia_specimen="urine")
+    study = factories.StudyFactory.build(b_cell_aplasia_specimen="wb")
 
     with pytest.raises(ValidationError) as caught:
         study.full_clean()
 
     assert caught.value.message_dict["b_cell_aplasia_specimen"] == [
-        "B-cell aplasia specimen: 'urine' is not one of the allowed codes"
+        "B-cell aplasia specimen: 'wb' is not one of the allowed codes"
     ]
