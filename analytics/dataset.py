@@ -84,6 +84,7 @@ from analytics.models import AnalysisRow
 from analytics.stats import MONTH_DAYS, Kinetics, car_t_kinetics
 from config.routers import use_replica
 from registry import choices, grading, models
+from registry.analytes import PERIPHERAL_BLOOD
 from registry.choices import (
     RESPONDER_STATUSES,
     DeathCause,
@@ -432,6 +433,11 @@ def _keep(rows: dict[int, list], stamps: dict[int, datetime]) -> None:
             pass
 
 
+# The CAR-T counts the expansion is read from: by flow cytometry, in peripheral blood (a
+# qPCR measurement or a marrow count is another series).
+FLOW_IN_BLOOD = {"cells_per_ul__isnull": False, "specimen": PERIPHERAL_BLOOD}
+
+
 @use_replica()
 def car_t_counts(
     patients: QuerySet, as_of: date | None = None
@@ -441,7 +447,7 @@ def car_t_counts(
     study_ids = dict(patients.values_list("id", "subject_id"))
     rows = (
         records(models.CarTCount, as_of)
-        .filter(patient_id__in=patients.values("id"))
+        .filter(patient_id__in=patients.values("id"), **FLOW_IN_BLOOD)
         .values_list("patient_id", "day", "cells_per_ul")
         .order_by("patient_id", "day")
     )
@@ -550,7 +556,7 @@ def _read_sections(
         "daily_assessments": lambda: many(
             models.DailyAssessment, "day", *CRS_FIELDS, *ICANS_FIELDS
         ),
-        "car_t_counts": lambda: many(models.CarTCount, "day", "cells_per_ul"),
+        "car_t_counts": lambda: many(models.CarTCount, "day", "cells_per_ul", where=FLOW_IN_BLOOD),
     }
     read = [*names, *(PART_SECTIONS[part] for part in parts)]
     return {name: readers[name]() for name in read}

@@ -28,7 +28,9 @@ from registry.admin_access import (
 )
 from registry.admin_course import CourseCheck, CourseFormSet
 from registry.admin_tokens import ExpiringAuthTokenAdmin  # noqa: F401  (registered there)
+from registry.analytes import series_unit
 from registry.form_fields import ExtramedullarySitesField
+from registry.sections import SECTIONS
 
 
 class VersionedForm(forms.ModelForm):
@@ -169,6 +171,23 @@ class CarTCountInline(SectionInline, admin.TabularInline):
     extra = 0
 
 
+class LabResultInline(SectionInline, admin.TabularInline):
+    model = models.LabResult
+    extra = 0
+    readonly_fields = ["converted"]
+
+    @admin.display(description="in the registry's unit")
+    def converted(self, lab):
+        if not lab.pk:
+            return "—"
+        return f"{lab.series_value:g} {series_unit(lab.analyte, lab.unit)}"
+
+
+class ToxicityTreatmentInline(SectionInline, admin.TabularInline):
+    model = models.ToxicityTreatment
+    extra = 0
+
+
 class DailyAssessmentInline(SectionInline, admin.TabularInline):
     model = models.DailyAssessment
     extra = 0
@@ -256,7 +275,9 @@ class PatientAdmin(ScopedPatientAdmin, AuditedAdmin):
         LymphodepletionInline,
         InfusionInline,
         CarTCountInline,
+        LabResultInline,
         ToxicityInline,
+        ToxicityTreatmentInline,
         DailyAssessmentInline,
         ResponseAssessmentInline,
         FollowUpEventInline,
@@ -379,19 +400,8 @@ class SectionAdmin(ScopedSectionAdmin, AuditedAdmin):
     raw_id_fields = ["patient"]
 
 
-for section in (
-    models.Eligibility,
-    models.Genetics,
-    models.PriorTherapy,
-    models.Lymphodepletion,
-    models.Infusion,
-    models.CarTCount,
-    models.ToxicityRecord,
-    models.DailyAssessment,
-    models.ResponseAssessment,
-    models.FollowUpEvent,
-):
-    admin.site.register(section, SectionAdmin)
+for section in SECTIONS:
+    admin.site.register(section.model, SectionAdmin)
 
 
 class MembershipForm(forms.ModelForm):

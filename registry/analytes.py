@@ -111,14 +111,27 @@ class Measurement:
 
 def lab_problems(*, analyte: str, value: float, unit: str, specimen: str = "pb") -> list[str]:
     """Why a lab entry cannot be recorded; empty when it can."""
-    problems = _specimen_problems(specimen)
-    if analyte not in ANALYTES:
-        return [f"Unknown analyte {analyte!r}: use one of {', '.join(ANALYTES)}", *problems]
-    entry = ANALYTES[analyte]
-    if unit not in entry.units:
+    by_key = lab_problems_by_key(analyte=analyte, value=value, unit=unit, specimen=specimen)
+    return [problem for problems in by_key.values() for problem in problems]
+
+
+def lab_problems_by_key(
+    *, analyte: str, value: float, unit: str, specimen: str = "pb"
+) -> dict[str, list[str]]:
+    """`lab_problems` by the key of the entry each is about (analyte, unit, value,
+    specimen), for a form or a document to show each at its field."""
+    found = {"specimen": _specimen_problems(specimen)}
+    entry = ANALYTES.get(analyte)
+    if entry is None:
+        found = {
+            "analyte": [f"Unknown analyte {analyte!r}: use one of {', '.join(ANALYTES)}"]
+        } | found
+    elif unit not in entry.units:
         accepted = " or ".join(entry.units)
-        return [f"Unit {unit} is not used for {entry.name}; use {accepted}", *problems]
-    return [*_value_problems(entry, value, unit), *problems]
+        found = {"unit": [f"Unit {unit} is not used for {entry.name}; use {accepted}"]} | found
+    else:
+        found = {"value": _value_problems(entry, value, unit)} | found
+    return {key: problems for key, problems in found.items() if problems}
 
 
 def _value_problems(analyte: Analyte, value: float, unit: str) -> list[str]:
@@ -183,16 +196,27 @@ def car_t_count_problems(
     *, cells_per_ul: float | None, copies_per_ug_dna: float | None, specimen: str = "pb"
 ) -> list[str]:
     """Why a CAR-T count cannot be recorded; empty when it can."""
+    by_key = car_t_count_problems_by_key(
+        cells_per_ul=cells_per_ul, copies_per_ug_dna=copies_per_ug_dna, specimen=specimen
+    )
+    return [problem for problems in by_key.values() for problem in problems]
+
+
+def car_t_count_problems_by_key(
+    *, cells_per_ul: float | None, copies_per_ug_dna: float | None, specimen: str = "pb"
+) -> dict[str, list[str]]:
+    """`car_t_count_problems` by the key each is about; "" for the entry as a whole."""
     levels = {"cells_per_ul": cells_per_ul, "copies_per_ug_dna": copies_per_ug_dna}
-    problems = _specimen_problems(specimen)
+    found = {"specimen": _specimen_problems(specimen)}
     if all(level is None for level in levels.values()):
-        return ["A CAR-T count needs cells/µL (flow cytometry) or copies/µg DNA (qPCR)", *problems]
-    negative = [
-        f"{CAR_T_MEASUREMENTS[kind]} cannot be negative ({level:g})"
+        needs = "A CAR-T count needs cells/µL (flow cytometry) or copies/µg DNA (qPCR)"
+        found = {"": [needs]} | found
+    negative = {
+        kind: [f"{CAR_T_MEASUREMENTS[kind]} cannot be negative ({level:g})"]
         for kind, level in levels.items()
         if level is not None and level < 0
-    ]
-    return [*negative, *problems]
+    }
+    return {key: problems for key, problems in (negative | found).items() if problems}
 
 
 TOXICITY_TREATMENTS = {
@@ -215,14 +239,25 @@ def toxicity_treatment_problems(
     *, treatment: str, dose_mg: float | None = None, description: str = ""
 ) -> list[str]:
     """Why a toxicity treatment entry cannot be recorded; empty when it can."""
+    by_key = toxicity_treatment_problems_by_key(
+        treatment=treatment, dose_mg=dose_mg, description=description
+    )
+    return [problem for problems in by_key.values() for problem in problems]
+
+
+def toxicity_treatment_problems_by_key(
+    *, treatment: str, dose_mg: float | None = None, description: str = ""
+) -> dict[str, list[str]]:
+    """`toxicity_treatment_problems` by the key each is about."""
     if treatment not in TOXICITY_TREATMENTS:
-        return [f"Unknown treatment {treatment!r}: use one of {', '.join(TOXICITY_TREATMENTS)}"]
-    problems = []
+        known = ", ".join(TOXICITY_TREATMENTS)
+        return {"treatment": [f"Unknown treatment {treatment!r}: use one of {known}"]}
+    found = {}
     if dose_mg is not None and dose_mg < 0:
-        problems.append(f"A dose cannot be negative ({dose_mg:g} mg)")
+        found["dose_mg"] = [f"A dose cannot be negative ({dose_mg:g} mg)"]
     if treatment == "other" and not description.strip():
-        problems.append("Say which treatment: 'other' needs a description")
-    return problems
+        found["description"] = ["Say which treatment: 'other' needs a description"]
+    return found
 
 
 def treatment_flags(treatments: Iterable[str]) -> dict[str, bool]:

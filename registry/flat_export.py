@@ -14,6 +14,7 @@ from typing import IO
 
 from django.utils.text import capfirst
 
+from registry.analytes import PERIPHERAL_BLOOD
 from registry.choices import EventKind, PriorTherapyKind
 from registry.models import Patient
 from registry.models.patient import DAY_30_WINDOW
@@ -75,7 +76,13 @@ def _day_30(patient: Patient):
 
 
 def _peak_car_t(patient: Patient):
-    return max(patient.car_t_counts.all(), key=lambda count: count.cells_per_ul, default=None)
+    # Flow counts in blood: a qPCR measurement or a marrow count is another series.
+    flow = [
+        count
+        for count in patient.car_t_counts.all()
+        if count.cells_per_ul is not None and count.specimen == PERIPHERAL_BLOOD
+    ]
+    return max(flow, key=lambda count: count.cells_per_ul, default=None)
 
 
 def _prior_count(kind: str) -> Callable[[Patient], int]:

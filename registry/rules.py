@@ -10,10 +10,24 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from registry.analytes import (
+    ANALYTES,
+    PERIPHERAL_BLOOD,
+    SPECIMENS,
+    TOXICITY_TREATMENTS,
+    TREATMENT_FLAGS,
+    treatment_flags,
+)
 from registry.validators import latest_date
 
 RESPONSES = ("cr", "cri")
-DAY_SECTIONS = ("car_t_counts", "daily_assessments", "response_assessments")
+DAY_SECTIONS = (
+    "car_t_counts",
+    "labs",
+    "toxicity_treatments",
+    "daily_assessments",
+    "response_assessments",
+)
 # The range of Lymphodepletion.days; a course read from a document may hold any number.
 MAX_LYMPHODEPLETION_DAYS = 14
 
@@ -34,6 +48,8 @@ RECORD_NAMES = {
     "prior_therapies": ("prior therapy", "prior therapies"),
     "infusions": ("infusion", "infusions"),
     "car_t_counts": ("CAR-T count", "CAR-T counts"),
+    "labs": ("lab value", "lab values"),
+    "toxicity_treatments": ("toxicity treatment", "toxicity treatments"),
     "daily_assessments": ("daily assessment", "daily assessments"),
     "response_assessments": ("response assessment", "response assessments"),
     "events": ("follow-up event", "follow-up events"),
@@ -49,6 +65,7 @@ class Protocol:
 def course_problems(course: dict, protocol: Protocol) -> list[Problem]:
     checks = (
         _enrolment,
+        _diagnosis,
         _prior_therapies,
         _doses,
         _events,
@@ -56,6 +73,7 @@ def course_problems(course: dict, protocol: Protocol) -> list[Problem]:
         _last_contact,
         _days,
         _days_to_come,
+        _treatments_recorded,
     )
     return [problem for check in checks for problem in check(course, protocol)]
 
@@ -137,6 +155,25 @@ def _infusions_after_lymphodepletion(course: dict) -> Iterator[Problem]:
         when = infusion.get("date")
         if when and when <= last:
             yield Problem(f"{path}.date", f"Infusion date must be {rule}")
+
+
+def _diagnosis(course: dict, protocol: Protocol) -> Iterator[Problem]:
+    """The B-ALL is diagnosed before it is treated; a prior therapy may start on the day of
+    the diagnosis, the CAR-T infusion comes after it."""
+    diagnosed = course.get("diagnosis_date")
+    if not diagnosed:
+        return
+    for path, therapy in _items(course, "prior_therapies"):
+        when = therapy.get("date")
+        if when and when < diagnosed:
+            yield Problem(
+                f"{path}.date", f"A prior therapy cannot be before the diagnosis ({diagnosed})"
+            )
+    infused = first_infusion_date(course)
+    if infused and infused <= diagnosed:
+        yield Problem(
+            "diagnosis_date", f"Date of diagnosis must be before the infusion ({infused})"
+        )
 
 
 def _prior_therapies(course: dict, protocol: Protocol) -> Iterator[Problem]:
@@ -273,13 +310,62 @@ def _last_contact(course: dict, protocol: Protocol) -> Iterator[Problem]:
 
 
 def _days(course: dict, protocol: Protocol) -> Iterator[Problem]:
-    for section in DAY_SECTIONS:
+    """One record per day, and for CAR-T counts and lab values per specimen and analyte;
+    a toxicity treatment may be given several times a day."""
+    for section, twice in ONE_A_DAY.items():
         seen = set()
         for path, item in _items(course, section):
-            day = item.get("day")
-            if day in seen:
-                yield Problem(f"{path}.day", f"Day {day} is entered twice")
-            seen.add(day)
+            key = (item.get("day"), item.get("specimen"), item.get("analyte"))
+            if key in seen:
+                yield Problem(f"{path}.day", twice(item))
+            seen.add(key)
+
+
+def _day_twice(item: dict) -> str:
+    return f"Day {item.get('day')} is entered twice"
+
+
+def _car_t_count_twice(item: dict) -> str:
+    specimen = item.get("specimen") or PERIPHERAL_BLOOD
+    if specimen == PERIPHERAL_BLOOD:
+        return _day_twice(item)
+    return f"{_day_twice(item)} for the {SPECIMENS.get(specimen, specimen)}"
+
+
+def _lab_value_twice(item: dict) -> str:
+    analyte, specimen = item.get("analyte"), item.get("specimen") or PERIPHERAL_BLOOD
+    name = ANALYTES[analyte].name if analyte in ANALYTES else analyte
+    return (
+        f"{name} in {SPECIMENS.get(specimen, specimen)} on day {item.get('day')} is entered "
+        "twice: a day holds one value of an analyte in a specimen"
+    )
+
+
+ONE_A_DAY = {
+    "car_t_counts": _car_t_count_twice,
+    "labs": _lab_value_twice,
+    "daily_assessments": _day_twice,
+    "response_assessments": _day_twice,
+}
+
+
+def _treatments_recorded(course: dict, protocol: Protocol) -> Iterator[Problem]:
+    """Where dated toxicity treatments are recorded, the recorded toxicities' yes/no of
+    each treatment says the same (cohort format 1.1); left empty, it is filled in from
+    them (ToxicityRecord.fill_in_treatments, the cohort import)."""
+    treatments = [item.get("treatment") for _, item in _items(course, "toxicity_treatments")]
+    recorded = course.get("toxicities") or {}
+    if not treatments or not recorded:
+        return
+    for flag, given in treatment_flags(treatments).items():
+        said = recorded.get(flag)
+        if said is not None and said != given:
+            name = TOXICITY_TREATMENTS[TREATMENT_FLAGS[flag]]
+            yield Problem(
+                f"toxicities.{flag}",
+                f"{name}: the toxicity treatments record {'a dose' if given else 'none'}, "
+                f"so the recorded toxicities must say {'yes' if given else 'no'}",
+            )
 
 
 def _days_to_come(course: dict, protocol: Protocol) -> Iterator[Problem]:

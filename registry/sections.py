@@ -11,13 +11,13 @@ against its patient's course (`Section.clean`, registry.course), which reads thi
 so the table must be importable before the models are. A model is looked up when a
 section's `model` is first read, once Django has loaded the models.
 
-Adding a section, e.g. the lab results by day and analyte:
+Adding a section, as the lab values of cohort format 1.1 were added:
 
-1. its model in registry/models/sections.py: a `Section` whose `patient` field has the
-   section's key as its related name, with its `document_fields` (and `natural_key` for a
-   list), and a migration;
+1. its model in registry/models/ (labs.py holds those of format 1.1): a `Section` whose
+   `patient` field has the section's key as its related name, with its
+   `document_fields` (and `natural_key` for a list), and a migration;
 2. one entry here, at the place the section takes in a cohort document:
-   ``CourseSection("lab_results", "LabResult", many=True)``;
+   ``CourseSection("labs", "LabResult", many=True)``;
 3. its serializer, viewset and URL (registry/api/serializers.py, views.py, urls.py) and
    its nested field on PatientSerializer; its form (registry/web/forms.py), its place on
    the patient page (registry/web/sections.py) and the template of its card.
@@ -57,7 +57,9 @@ SECTIONS: tuple[CourseSection, ...] = (
     CourseSection("lymphodepletion", "Lymphodepletion", many=False),
     CourseSection("infusions", "Infusion", many=True),
     CourseSection("car_t_counts", "CarTCount", many=True),
+    CourseSection("labs", "LabResult", many=True),
     CourseSection("toxicities", "ToxicityRecord", many=False),
+    CourseSection("toxicity_treatments", "ToxicityTreatment", many=True),
     CourseSection("daily_assessments", "DailyAssessment", many=True),
     CourseSection("response_assessments", "ResponseAssessment", many=True),
     CourseSection("events", "FollowUpEvent", many=True),

@@ -115,6 +115,27 @@ class CarTCountFactory(factory.django.DjangoModelFactory):
     cells_per_ul = 5.2
 
 
+class LabResultFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.LabResult
+
+    patient = factory.SubFactory(PatientFactory)
+    day = 7
+    analyte = "anc"
+    value = 0.4
+    unit = "10^9/L"
+
+
+class ToxicityTreatmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ToxicityTreatment
+
+    patient = factory.SubFactory(PatientFactory)
+    day = 2
+    treatment = "tocilizumab"
+    dose_mg = 480
+
+
 class DataQueryFactory(factory.django.DjangoModelFactory):
     """An open query; give `raised_by`, a monitor or coordinator of the patient's study."""
 

@@ -287,6 +287,7 @@ class StudySerializer(RegistrySerializer):
             "dose_ceiling_post_hct_per_kg",
             "dose_ceiling_per_kg",
             "b_cell_aplasia_threshold_pct",
+            "b_cell_aplasia_specimen",
             "min_cd19_blast_pct",
             "min_bm_blast_pct",
             "max_ecog",
@@ -375,9 +376,19 @@ class CarTCountSerializer(SectionSerializer):
         model = registry.CarTCount
 
 
+class LabResultSerializer(SectionSerializer):
+    class Meta(SectionSerializer.Meta):
+        model = registry.LabResult
+
+
 class ToxicityRecordSerializer(SectionSerializer):
     class Meta(SectionSerializer.Meta):
         model = registry.ToxicityRecord
+
+
+class ToxicityTreatmentSerializer(SectionSerializer):
+    class Meta(SectionSerializer.Meta):
+        model = registry.ToxicityTreatment
 
 
 class DailyAssessmentSerializer(SectionSerializer):
@@ -451,12 +462,18 @@ class PatientSerializer(RegistrySerializer):
     )
     infusions = InfusionSerializer(many=True, read_only=True, help_text="CAR-T infusions, by date")
     car_t_counts = CarTCountSerializer(
-        many=True, read_only=True, help_text="Peripheral-blood CAR-T counts, by day"
+        many=True, read_only=True, help_text="CAR-T cells by flow cytometry and qPCR, by day"
+    )
+    labs = LabResultSerializer(
+        many=True, read_only=True, help_text="Laboratory and biomarker values, by day"
     )
     toxicities = ToxicityRecordSerializer(
         read_only=True,
         allow_null=True,
         help_text="The site's record of maximum CRS and ICANS grades; null when not recorded",
+    )
+    toxicity_treatments = ToxicityTreatmentSerializer(
+        many=True, read_only=True, help_text="Treatments of CRS, ICANS and related toxicities"
     )
     daily_assessments = DailyAssessmentSerializer(
         many=True, read_only=True, help_text="Daily CRS and ICANS observations, by day"

@@ -20,6 +20,8 @@ SECTION_VIEWSETS = (
     views.PriorTherapyViewSet,
     views.InfusionViewSet,
     views.CarTCountViewSet,
+    views.LabResultViewSet,
+    views.ToxicityTreatmentViewSet,
     views.DailyAssessmentViewSet,
     views.ResponseAssessmentViewSet,
     views.FollowUpEventViewSet,

@@ -395,10 +395,25 @@ class InfusionViewSet(ListSectionViewSet):
 
 
 class CarTCountViewSet(ListSectionViewSet):
-    """Peripheral-blood CAR-T counts of a patient (car_t_counts)."""
+    """CAR-T cells of a patient by flow cytometry and qPCR, per specimen (car_t_counts)."""
 
     queryset = registry.CarTCount.objects.all()
     serializer_class = api.CarTCountSerializer
+
+
+class LabResultViewSet(ListSectionViewSet):
+    """Laboratory and biomarker values of a patient, as entered with their units (labs)."""
+
+    queryset = registry.LabResult.objects.all()
+    serializer_class = api.LabResultSerializer
+
+
+class ToxicityTreatmentViewSet(ListSectionViewSet):
+    """Dated treatments of a patient's CRS, ICANS and related toxicities
+    (toxicity_treatments)."""
+
+    queryset = registry.ToxicityTreatment.objects.all()
+    serializer_class = api.ToxicityTreatmentSerializer
 
 
 class DailyAssessmentViewSet(ListSectionViewSet):

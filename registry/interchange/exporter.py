@@ -13,7 +13,12 @@ from datetime import date
 from registry import models as registry
 from registry.course import record_fields
 from registry.cutoff import courses_at_cutoff
-from registry.interchange.schema import EXTENSION_KEYS, FORMAT_NAME, FORMAT_VERSION
+from registry.interchange.schema import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    LEFT_OUT_WHEN_EMPTY,
+    is_default,
+)
 from registry.sections import SECTIONS
 from registry.snapshots import courses, records
 
@@ -34,7 +39,9 @@ def patient_document(patient: registry.Patient) -> dict:
     for section in SECTIONS:
         key = section.key
         if section.many:
-            document[key] = [_present(record_fields(item)) for item in getattr(patient, key).all()]
+            items = [_present(record_fields(item)) for item in getattr(patient, key).all()]
+            if items or key not in LEFT_OUT_WHEN_EMPTY:
+                document[key] = items
         else:
             record = getattr(patient, key, None)
             if record is not None:
@@ -43,11 +50,11 @@ def patient_document(patient: registry.Patient) -> dict:
 
 
 def _present(fields: dict) -> dict:
-    """Leave out what was left empty: blank text, unknowns, and unused extension keys."""
+    """Leave out what was left empty: blank text, unknowns, and defaults (schema.DEFAULTS)."""
     return {
         key: value.isoformat() if isinstance(value, date) else value
         for key, value in fields.items()
-        if value is not None and value != "" and not (key in EXTENSION_KEYS and value is False)
+        if value is not None and value != "" and not is_default(key, value)
     }
 
 

@@ -6,6 +6,7 @@ their JSON type first (so `"yes"` is not taken for true), then by the models' ow
 forms, the admin and the API.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -54,13 +55,49 @@ def read_document(data: object, protocol: Protocol) -> CohortDocument:
     problems += _unknown_keys(data, schema.DOCUMENT_KEYS, "")
     if data.get("format") != schema.FORMAT_NAME:
         problems.append(Problem("format", f'The format must be "{schema.FORMAT_NAME}"'))
-    if data.get("version") != schema.FORMAT_VERSION:
-        problems.append(Problem("version", f"Only version {schema.FORMAT_VERSION} is supported"))
+    problems += _version_problems(data)
     study = _read_study(data.get("study"), problems)
     patients = _read_patients(data.get("patients"), protocol, problems)
     if problems:
         raise DocumentRejected(problems)
     return CohortDocument(study=study, patients=patients)
+
+
+def _version_problems(data: dict) -> list[Problem]:
+    """Versions 1 (the number) and "1.1" (text) are read; a version 1 document may not use
+    a key of version 1.1."""
+    version = data.get("version")
+    if version == schema.FORMAT_VERSION:
+        return []
+    if type(version) is not int or version != schema.VERSION_1:
+        return [
+            Problem(
+                "version",
+                f'The version must be 1 (the number) or "{schema.FORMAT_VERSION}" (text), '
+                f"not {version!r}",
+            )
+        ]
+    patients = data.get("patients")
+    return [
+        Problem(path, f"{key!r} is a key of version 1.1, and this document says version 1")
+        for index, patient in enumerate(patients if isinstance(patients, list) else [])
+        for path, key in _keys_of_1_1(patient, f"patients[{index}]")
+    ]
+
+
+def _keys_of_1_1(patient: object, path: str) -> Iterator[tuple[str, str]]:
+    """The path and name of each key of version 1.1 in a patient of a document."""
+    if not isinstance(patient, dict):
+        return
+    for where, keys in schema.ADDED_IN_1_1.items():
+        value = patient.get(where) if where else patient
+        if isinstance(value, list):
+            records = [(f"{path}.{where}[{index}]", item) for index, item in enumerate(value)]
+        else:
+            records = [(f"{path}.{where}" if where else path, value)]
+        for at, record in records:
+            for key in sorted(keys & set(record if isinstance(record, dict) else ())):
+                yield f"{at}.{key}", key
 
 
 def refuse_nul(data: object) -> None:
@@ -152,6 +189,7 @@ def _read_patient(
         records.sections[key] = _read_section(item.get(key), section, path, problems)
     if not item.get("infusions"):
         problems.append(Problem(f"{path}.infusions", "At least one infusion is required"))
+    _fill_in_treatments(records)
     course = _course(records)
     if not patient.last_contact_date:
         patient.last_contact_date = course["last_contact_date"] = last_contact_after_death(course)
@@ -159,6 +197,15 @@ def _read_patient(
         Problem(f"{path}.{p.path}", p.message) for p in grouped(course_problems(course, protocol))
     ]
     return records
+
+
+def _fill_in_treatments(records: PatientRecords) -> None:
+    """The recorded toxicities' yes/no of a treatment left out says what the dated
+    toxicity treatments say (ToxicityRecord.fill_in_treatments)."""
+    recorded = records.sections["toxicities"]
+    if recorded is not None:
+        given = [item.treatment for item in records.sections["toxicity_treatments"] if item]
+        recorded.fill_in_treatments(given)
 
 
 def _read_section(value, section: CourseSection, path, problems):

@@ -5,17 +5,37 @@ keys its model's document fields."""
 from django.db import models
 
 from registry import models as registry
+from registry.analytes import PERIPHERAL_BLOOD
 from registry.sections import BY_KEY
 
 FORMAT_NAME = "cart-cohort"
-FORMAT_VERSION = 1
+# What the exporter writes. The reader takes both versions: 1 as the number, "1.1" as text.
+FORMAT_VERSION = "1.1"
+VERSION_1 = 1
+
+# The keys version 1.1 added, by where they sit in a patient ("" for the patient's own); a
+# version 1 document that uses one is refused. CAPD scores, which version 1.1 names too,
+# were read in version 1 documents before 1.1 was written and still are.
+ADDED_IN_1_1 = {
+    "": {"diagnosis_date", "prior_therapies_complete", "labs", "toxicity_treatments"},
+    "car_t_counts": {"copies_per_ug_dna", "specimen"},
+    "toxicities": {"icaht_grade", "iec_hs"},
+}
 
 DOCUMENT_KEYS = {"format", "version", "study", "patients"}
 STUDY_KEYS = {"code", "title", "data_cutoff"}
 PATIENT_KEYS = {"study_id", "site", *registry.Patient.document_fields, *BY_KEY}
 
-# Keys the registry writes only when they hold something: its extensions to version 1.
-EXTENSION_KEYS = {"capd_score", "capd_unable"}
+# Keys the exporter leaves out when they hold their default, so that a document that left
+# them out comes back the same.
+DEFAULTS = {"specimen": PERIPHERAL_BLOOD, "below_detection": False, "capd_unable": False}
+# Lists of version 1.1 the exporter leaves out when empty, as a version 1 document has them.
+LEFT_OUT_WHEN_EMPTY = {"labs", "toxicity_treatments"}
+
+
+def is_default(key: str, value: object) -> bool:
+    default = DEFAULTS.get(key)
+    return default is not None and type(value) is type(default) and value == default
 
 
 def json_type(field: models.Field) -> tuple[tuple[type, ...], str]:

@@ -1,8 +1,8 @@
 from registry.models.access import Membership, Role
+from registry.models.labs import CarTCount, LabResult, ToxicityTreatment
 from registry.models.patient import Patient
 from registry.models.queries import DataQuery
 from registry.models.sections import (
-    CarTCount,
     DailyAssessment,
     Eligibility,
     FollowUpEvent,
@@ -23,6 +23,7 @@ __all__ = [
     "FollowUpEvent",
     "Genetics",
     "Infusion",
+    "LabResult",
     "Lymphodepletion",
     "Membership",
     "Patient",
@@ -32,4 +33,5 @@ __all__ = [
     "Site",
     "Study",
     "ToxicityRecord",
+    "ToxicityTreatment",
 ]

@@ -88,6 +88,20 @@ class Patient(models.Model):
     birth_date = models.DateField(
         "date of birth", null=True, blank=True, validators=[PlausibleBirthDate("Date of birth")]
     )
+    diagnosis_date = models.DateField(
+        "date of diagnosis",
+        null=True,
+        blank=True,
+        validators=[PlausibleDate("Date of diagnosis")],
+        help_text="Of the B-ALL; before every prior therapy and the infusion",
+    )
+    # Null, not False: a list not checked is not said to be incomplete either.
+    prior_therapies_complete = models.BooleanField(
+        "prior therapies complete",
+        null=True,
+        blank=True,
+        help_text="The list of prior therapies was checked and is the whole history",
+    )
     enrollment_date = models.DateField(
         "date of enrolment",
         null=True,
@@ -134,7 +148,14 @@ class Patient(models.Model):
         excluded_fields=[name for names in KEPT_FROM.values() for name in names]
     )
 
-    document_fields = ("sex", "birth_date", "enrollment_date", "last_contact_date")
+    document_fields = (
+        "sex",
+        "birth_date",
+        "diagnosis_date",
+        "enrollment_date",
+        "last_contact_date",
+        "prior_therapies_complete",
+    )
 
     class Meta:
         ordering = ["study", "subject_id"]

@@ -5,6 +5,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from registry import choices, grading
+from registry.analytes import treatment_flags
 from registry.course import validate_in_course
 from registry.eligibility import Verdict, eligibility_verdict
 from registry.models.patient import Patient
@@ -239,33 +240,6 @@ class Infusion(Section):
         return self.cells_per_kg * self.weight_kg
 
 
-class CarTCount(Section):
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="car_t_counts")
-    day = models.PositiveIntegerField(
-        "day after infusion", validators=between(0, 3650, "Day after infusion")
-    )
-    cells_per_ul = models.FloatField(
-        "CAR-T cells/µL", validators=not_negative("CAR-T count"), help_text="0 = not detectable"
-    )
-
-    natural_key = ("day",)
-    document_fields = ("day", "cells_per_ul")
-
-    class Meta:
-        ordering = ["day"]
-        verbose_name = "CAR-T count"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["patient", "day"],
-                name="car_t_count_day_unique",
-                violation_error_message="There is already a CAR-T count for this day",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"Day {self.day}: {self.cells_per_ul} cells/µL"
-
-
 class ToxicityRecord(Section):
     """The site's own record of maximum toxicity grades and their treatment."""
 
@@ -285,6 +259,10 @@ class ToxicityRecord(Section):
     tocilizumab = models.BooleanField(null=True, blank=True)
     corticosteroids = models.BooleanField(null=True, blank=True)
     plasmapheresis = models.BooleanField(null=True, blank=True)
+    icaht_grade = models.PositiveSmallIntegerField(
+        "early ICAHT grade", null=True, blank=True, validators=between(0, 4, "ICAHT grade")
+    )
+    iec_hs = models.BooleanField("IEC-HS (HLH-like syndrome)", null=True, blank=True)
 
     document_fields = (
         "crs_max_grade",
@@ -293,6 +271,8 @@ class ToxicityRecord(Section):
         "tocilizumab",
         "corticosteroids",
         "plasmapheresis",
+        "icaht_grade",
+        "iec_hs",
     )
 
     class Meta:
@@ -303,10 +283,23 @@ class ToxicityRecord(Section):
         return f"Toxicities of {self.patient}"
 
     def clean_fields_together(self) -> None:
+        if self.patient_id:
+            treatments = self.patient.toxicity_treatments.values_list("treatment", flat=True)
+            self.fill_in_treatments(list(treatments))
         if self.crs_onset_day is not None and not self.crs_max_grade:
             raise ValidationError(
                 {"crs_onset_day": "A CRS onset day needs a CRS grade of 1 or more"}
             )
+
+    def fill_in_treatments(self, given: list[str]) -> None:
+        """Each treatment's yes/no left empty says what the dated toxicity treatments
+        `given` (their codes) say, where there are any (cohort format 1.1); one that
+        disagrees with them is refused by the course rules (registry.rules)."""
+        if not given:
+            return
+        for flag, value in treatment_flags(given).items():
+            if getattr(self, flag) is None:
+                setattr(self, flag, value)
 
 
 class DailyAssessment(Section):

@@ -4,9 +4,10 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from registry.analytes import SPECIMENS
 from registry.choices import DateFormat
 from registry.eligibility import Criteria
-from registry.validators import PlausibleDate, not_negative, percent
+from registry.validators import PlausibleDate, coded, not_negative, percent
 
 code_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
@@ -44,6 +45,14 @@ class Study(models.Model):
         "B-cell aplasia threshold (% CD19+ lymphocytes in marrow)",
         default=3.0,
         validators=percent("B-cell aplasia threshold"),
+    )
+    b_cell_aplasia_specimen = models.CharField(
+        "B-cell aplasia specimen",
+        max_length=3,
+        choices=list(SPECIMENS.items()),
+        default="bm",
+        error_messages=coded("B-cell aplasia specimen"),
+        help_text="Where the B cells the threshold applies to are counted",
     )
     min_cd19_blast_pct = models.FloatField(
         "eligibility: minimum % of blasts CD19-positive",

@@ -76,9 +76,11 @@ def full_course(patient: models.Patient | None = None, **patient_fields) -> mode
     factories.InfusionFactory(patient=patient, lot="L-0001")
     factories.CarTCountFactory(patient=patient, day=7, cells_per_ul=5.2)
     factories.CarTCountFactory(patient=patient, day=14, cells_per_ul=80.5)
+    factories.LabResultFactory(patient=patient, day=-5, analyte="crp", value=1.2, unit="mg/dL")
     models.ToxicityRecord.objects.create(
         patient=patient, crs_max_grade=2, icans_max_grade=0, crs_onset_day=1, tocilizumab=True
     )
+    factories.ToxicityTreatmentFactory(patient=patient, day=1, treatment="tocilizumab")
     factories.DailyAssessmentFactory(patient=patient, day=1, temperature_c=38.9)
     factories.ResponseAssessmentFactory(patient=patient, day=28, mrd_level=0.00001)
     factories.FollowUpEventFactory(

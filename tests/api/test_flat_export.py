@@ -140,7 +140,7 @@ def test_it_exports_in_a_fixed_number_of_queries(reader_client, django_assert_nu
         full_course()
     # the study, the patients' ids, then a chunk of patients (registry.snapshots.courses),
     # their sites, and one query per section
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(16):
         response = reader_client.get(url)
         content = b"".join(response.streaming_content) if response.streaming else response.content
     assert content

@@ -93,7 +93,7 @@ def test_it_lists_in_a_fixed_number_of_queries(reader_client, django_assert_num_
     # the sites the reader reads and their studies' data version (the cache key), count,
     # the page's ids, their versions (the keys of their details), its patients (with their
     # study's and site's codes), one per section (registry.selectors.patient_courses)
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(18):
         response = reader_client.get(URL, {"page_size": 500})
     assert response.json()["count"] == size
 
@@ -115,7 +115,7 @@ def test_it_shows_one_patient_in_a_fixed_number_of_queries(
 ):
     patient = full_course()
     # the patient's version (the cache key), the patient, one per section
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(14):
         reader_client.get(f"{URL}{patient.pk}/")
 
 

@@ -21,6 +21,8 @@ LIST_SECTIONS = {
         {"lot": "L-2"},
     ),
     "car-t-counts": ({"day": 21, "cells_per_ul": 12.5}, {"cells_per_ul": 0}),
+    "labs": ({"day": 3, "analyte": "il6", "value": 120, "unit": "pg/mL"}, {"value": 80}),
+    "toxicity-treatments": ({"day": 2, "treatment": "tocilizumab"}, {"dose_mg": 400}),
     "daily-assessments": (
         {"day": 2, "temperature_c": 39.1, "oxygen": "low_flow"},
         {"ice_score": 8},
@@ -313,6 +315,7 @@ def test_it_leads_with_the_fields_own_error_and_counts_what_follows_from_it(edit
             "death is before the infusion (2020-01-15)",
             "1 follow-up event would fall after the death (2020-01-14)",
             f"2 CAR-T counts {after}",
+            f"1 toxicity treatment {after}",
             f"1 daily assessment {after}",
             f"1 response assessment {after}",
         ]

@@ -40,7 +40,7 @@ def signed_in(client, user):
 
 
 def test_it_walks_every_registry_model_of_the_admin():
-    assert len(REGISTERED) == 14
+    assert len(REGISTERED) == 16
 
 
 @pytest.mark.parametrize("model", REGISTERED, ids=lambda model: model.__name__)
@@ -128,6 +128,7 @@ def test_a_staff_member_who_adds_a_study_administers_it(client, owner):
         "dose_ceiling_post_hct_per_kg": 500000,
         "dose_ceiling_per_kg": 5000000,
         "b_cell_aplasia_threshold_pct": 3,
+        "b_cell_aplasia_specimen": "bm",
         "min_cd19_blast_pct": 95,
         "min_bm_blast_pct": 5,
         "max_ecog": 2,

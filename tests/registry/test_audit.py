@@ -163,6 +163,7 @@ def test_it_lists_a_patient_s_history_newest_first_with_each_change(clinician, i
     assert [(c.field, c.old, c.new) for c in newest.changes] == [
         ("day", None, 7),
         ("cells_per_ul", None, 3.5),
+        ("specimen", None, "pb"),
     ]
     assert (changed.record, changed.record_id, changed.action, changed.user) == (
         "infusion",

@@ -13,6 +13,7 @@ from registry import access, models
 from registry.demo import DATA_CUTOFF, synthetic_cohort, synthetic_cohort_import
 from registry.interchange.exporter import cohort_document
 from registry.interchange.importer import cohort_import
+from registry.interchange.schema import ADDED_IN_1_1
 from registry.sections import SECTIONS
 from tests.factories import StudyFactory
 
@@ -59,7 +60,9 @@ def test_it_spreads_sixty_patients_over_three_named_sites(demo):
 
 
 def test_it_fills_every_section_for_every_patient(demo):
-    for model in (section.model for section in SECTIONS):
+    # The demo carries no lab series nor dated treatments yet (issue #18, item 6).
+    of_version_1 = [s for s in SECTIONS if s.key not in ADDED_IN_1_1[""]]
+    for model in (section.model for section in of_version_1):
         with_rows = model.objects.values("patient").distinct().count()
         assert with_rows == 60, model.__name__
 

@@ -35,6 +35,7 @@ def opened(patient, user, field="infusions[0].cells_per_kg") -> DataQuery:
         "infusions[0].cells_per_kg",
         "response_assessments[2].mrd",
         "toxicities.crs_max_grade",
+        "labs[3].value",
     ],
 )
 def test_it_accepts_a_place_in_the_course(field):
@@ -50,7 +51,7 @@ def test_it_accepts_a_place_in_the_course(field):
         ("infusions.cells_per_kg", "infusions[0].cells_per_kg"),
         ("eligibility[0].ecog", "single record"),
         ("infusions[0].dose", "infusions has no field “dose”"),
-        ("labs[0].value", "no section “labs”"),
+        ("transplants[0].date", "no section “transplants”"),
         ("infusions[0]", "no field “infusions[0]”"),
         ("Infusions[0].cells_per_kg", "not a place in the course"),
         ("infusions[-1].cells_per_kg", "not a place in the course"),

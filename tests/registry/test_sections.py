@@ -5,7 +5,8 @@ from registry.sections import BY_KEY, LIST_KEYS, SECTIONS, course_models, sectio
 
 
 def test_it_lists_the_sections_as_a_cohort_document_orders_a_patients_keys():
-    # The cohort format, version 1 (shared/spec/cohort-format.md): its section keys, in order.
+    # The cohort format, versions 1 and 1.1 (docs/cohort-format.md): its section keys, in
+    # order; the lab values after the CAR-T counts, the dated treatments after the record.
     assert [section.key for section in SECTIONS] == [
         "eligibility",
         "genetics",
@@ -13,7 +14,9 @@ def test_it_lists_the_sections_as_a_cohort_document_orders_a_patients_keys():
         "lymphodepletion",
         "infusions",
         "car_t_counts",
+        "labs",
         "toxicities",
+        "toxicity_treatments",
         "daily_assessments",
         "response_assessments",
         "events",
@@ -28,7 +31,7 @@ def test_it_names_for_each_section_the_patients_records_of_it():
 
 
 def test_it_gives_a_sections_fields_as_its_model_declares_them():
-    assert BY_KEY["car_t_counts"].fields == ("day", "cells_per_ul")
+    assert BY_KEY["car_t_counts"].fields == ("day", "cells_per_ul", "copies_per_ug_dna", "specimen")
     assert BY_KEY["daily_assessments"].fields == models.DailyAssessment.document_fields
 
 

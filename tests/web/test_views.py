@@ -557,9 +557,10 @@ def test_it_shows_the_patient_page_in_a_fixed_number_of_queries(
         5, patient=patient, day=factories.factory.Iterator(range(5))
     )
 
-    # session, user, patient, six prefetches, eligibility's own prior therapies, whether the
-    # user may change the patient, the data queries, and whether the user may open queries
-    with django_assert_num_queries(12):
+    # session, user, patient, eight prefetches, eligibility's own prior therapies, whether
+    # the user may change the patient, the data queries, and whether the user may open
+    # queries
+    with django_assert_num_queries(14):
         signed_in.get(url("patient-detail", patient.pk))
 
 
