@@ -115,6 +115,8 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
+    from tests.htmx import wait_until_answered
+
     context = browser.new_context(
         viewport={"width": 1280, "height": 900}, locale="en-GB", base_url=live_server.url
     )
@@ -122,4 +124,5 @@ def page(browser, live_server):
     context.set_default_timeout(BROWSER_TIMEOUT_MS)
     page = context.new_page()
     yield page
+    wait_until_answered(page)
     context.close()

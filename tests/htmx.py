@@ -2,7 +2,7 @@
 
 import re
 
-from playwright.sync_api import Locator, expect
+from playwright.sync_api import Locator, Page, expect
 
 
 def expect_settled(swapped: Locator) -> None:
@@ -10,3 +10,9 @@ def expect_settled(swapped: Locator) -> None:
     it takes the class `htmx-added` off. A form submitted before that is posted as a plain
     page, not by htmx."""
     expect(swapped).not_to_have_class(re.compile(r"\bhtmx-added\b"))
+
+
+def wait_until_answered(page: Page) -> None:
+    """Wait until no htmx request is in flight, e.g. the cards a save reloads: the live
+    server must have answered every request before the test's database is emptied."""
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")

@@ -22,6 +22,7 @@ from registry.interchange.importer import cohort_import
 from registry.models import Patient, Role, Study
 from registry.web.sections import SECTIONS
 from tests.conftest import PASSWORD, user_with_role
+from tests.htmx import wait_until_answered
 from tests.web.conftest import SCREENSHOTS
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
@@ -215,7 +216,7 @@ def study(transactional_db) -> Study:
 def settled(page: Page) -> None:
     """Waits for the page's images and the requests htmx sends as it loads (the history)."""
     page.wait_for_load_state("load")
-    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+    wait_until_answered(page)
 
 
 def show(page: Page, stop: Visit) -> None:
