@@ -20,7 +20,8 @@ schemathesis, knows every status it may get and the body that comes with it:
 
 An answer a view declares itself (extend_schema) is kept as declared. If-Match is
 optional, so no operation answers 428. A read that refuses some roles (the exports) declares
-its 403 itself.
+its 403 itself. What several views declare alike is here too: the path parameters of a
+patient and of a record, and the 400 of a write.
 """
 
 from copy import deepcopy
@@ -32,7 +33,8 @@ from drf_spectacular.plumbing import (
     ResolvedComponent,
     build_bearer_security_scheme_object,
 )
-from drf_spectacular.utils import inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
 
@@ -40,6 +42,14 @@ from registry.jsontext import MAX_DEPTH
 from registry.services import REASON_REQUIRED
 
 ERROR = inline_serializer("Error", {"detail": serializers.CharField(help_text="What went wrong")})
+FIELD_ERRORS = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description="Invalid input: each offending field (or non_field_errors) with its messages",
+)
+PATIENT_ID = OpenApiParameter(
+    "patient_pk", int, OpenApiParameter.PATH, description="Id of the patient"
+)
+RECORD_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Id of the record")
 
 VALIDATION_ERRORS = {
     "type": "object",

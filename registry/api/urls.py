@@ -4,29 +4,34 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from registry.api import cohorts, views
+from registry.api import cohorts
 from registry.api.queries import DataQueryViewSet
+from registry.api.views import sections
+from registry.api.views.docs import ApiDocsView
+from registry.api.views.patients import PatientHistoryView, PatientViewSet
+from registry.api.views.studies import SiteViewSet, StudyViewSet
+from registry.api.views.tokens import TokenView
 from registry.sections import section_of
 
 router = SimpleRouter()
-router.register("studies", views.StudyViewSet, basename="study")
-router.register("sites", views.SiteViewSet, basename="site")
-router.register("patients", views.PatientViewSet, basename="patient")
+router.register("studies", StudyViewSet, basename="study")
+router.register("sites", SiteViewSet, basename="site")
+router.register("patients", PatientViewSet, basename="patient")
 router.register("queries", DataQueryViewSet, basename="dataquery")
 
 # One viewset per section; its addresses follow from its section (registry.sections): the
 # section's key, with hyphens.
 SECTION_VIEWSETS = (
-    views.PriorTherapyViewSet,
-    views.InfusionViewSet,
-    views.CarTCountViewSet,
-    views.DailyAssessmentViewSet,
-    views.ResponseAssessmentViewSet,
-    views.FollowUpEventViewSet,
-    views.EligibilityViewSet,
-    views.GeneticsViewSet,
-    views.LymphodepletionViewSet,
-    views.ToxicityRecordViewSet,
+    sections.PriorTherapyViewSet,
+    sections.InfusionViewSet,
+    sections.CarTCountViewSet,
+    sections.DailyAssessmentViewSet,
+    sections.ResponseAssessmentViewSet,
+    sections.FollowUpEventViewSet,
+    sections.EligibilityViewSet,
+    sections.GeneticsViewSet,
+    sections.LymphodepletionViewSet,
+    sections.ToxicityRecordViewSet,
 )
 RECORD = {"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}
 
@@ -47,9 +52,9 @@ def section_urls(viewset) -> list:
 
 
 urlpatterns = [
-    path("auth/token/", views.TokenView.as_view(), name="api-token"),
+    path("auth/token/", TokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", views.ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("studies/import/", cohorts.CohortImportView.as_view(), name="study-import"),
     path("studies/<slug:code>/export/", cohorts.CohortExportView.as_view(), name="study-export"),
     path(
@@ -69,7 +74,7 @@ urlpatterns = [
     ),
     path(
         "patients/<int:patient_pk>/history/",
-        views.PatientHistoryView.as_view(),
+        PatientHistoryView.as_view(),
         name="patient-history",
     ),
     path(
