@@ -24,6 +24,7 @@ its 403 itself. What several views declare alike is here too: the path parameter
 patient and of a record, and the 400 of a write.
 """
 
+import inspect
 from copy import deepcopy
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -32,6 +33,7 @@ from drf_spectacular.plumbing import (
     ComponentIdentity,
     ResolvedComponent,
     build_bearer_security_scheme_object,
+    get_doc,
 )
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
@@ -104,6 +106,16 @@ class TokenScheme(OpenApiAuthenticationExtension):
 
 class RegistrySchema(AutoSchema):
     """drf-spectacular's AutoSchema, with the error answers of the table above."""
+
+    def get_description(self) -> str:
+        # A view given its description (as_view(description=…), as each section's viewset
+        # is: registry.api.views.sections) is described by it, as DRF's answer to OPTIONS
+        # describes it, rather than by its class's docstring; an action's docstring first.
+        given = getattr(self.view, "description", None)
+        action = getattr(self.view, getattr(self.view, "action", self.method.lower()), None)
+        if given and not get_doc(action):
+            return inspect.cleandoc(given)
+        return super().get_description()
 
     def get_operation(self, *args, **kwargs) -> dict | None:
         operation = super().get_operation(*args, **kwargs)

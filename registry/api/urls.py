@@ -6,12 +6,12 @@ from rest_framework.routers import SimpleRouter
 
 from registry.api import cohorts
 from registry.api.queries import DataQueryViewSet
-from registry.api.views import sections
 from registry.api.views.docs import ApiDocsView
 from registry.api.views.patients import PatientHistoryView, PatientViewSet
+from registry.api.views.sections import section_view
 from registry.api.views.studies import SiteViewSet, StudyViewSet
 from registry.api.views.tokens import TokenView
-from registry.sections import section_of
+from registry.sections import SECTIONS, CourseSection
 
 router = SimpleRouter()
 router.register("studies", StudyViewSet, basename="study")
@@ -19,35 +19,23 @@ router.register("sites", SiteViewSet, basename="site")
 router.register("patients", PatientViewSet, basename="patient")
 router.register("queries", DataQueryViewSet, basename="dataquery")
 
-# One viewset per section; its addresses follow from its section (registry.sections): the
-# section's key, with hyphens.
-SECTION_VIEWSETS = (
-    sections.PriorTherapyViewSet,
-    sections.InfusionViewSet,
-    sections.CarTCountViewSet,
-    sections.DailyAssessmentViewSet,
-    sections.ResponseAssessmentViewSet,
-    sections.FollowUpEventViewSet,
-    sections.EligibilityViewSet,
-    sections.GeneticsViewSet,
-    sections.LymphodepletionViewSet,
-    sections.ToxicityRecordViewSet,
-)
 RECORD = {"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}
 
 
-def section_urls(viewset) -> list:
-    section = section_of(viewset.queryset.model)
+def section_urls(section: CourseSection) -> list:
+    # A section's addresses follow from its key, with hyphens.
     name = section.key.replace("_", "-")
     if not section.many:
-        return [path(f"patients/<int:patient_pk>/{name}/", viewset.as_view(RECORD), name=name)]
+        return [
+            path(f"patients/<int:patient_pk>/{name}/", section_view(section, RECORD), name=name)
+        ]
     return [
         path(
             f"patients/<int:patient_pk>/{name}/",
-            viewset.as_view({"get": "list", "post": "create"}),
+            section_view(section, {"get": "list", "post": "create"}),
             name=f"{name}-list",
         ),
-        path(f"{name}/<int:pk>/", viewset.as_view(RECORD), name=f"{name}-detail"),
+        path(f"{name}/<int:pk>/", section_view(section, RECORD), name=f"{name}-detail"),
     ]
 
 
@@ -82,6 +70,6 @@ urlpatterns = [
         DataQueryViewSet.as_view({"get": "patient_queries", "post": "patient_query_open"}),
         name="patient-queries",
     ),
-    *(url for viewset in SECTION_VIEWSETS for url in section_urls(viewset)),
+    *(url for section in SECTIONS for url in section_urls(section)),
     *router.urls,
 ]

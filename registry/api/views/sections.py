@@ -2,6 +2,8 @@
 patients/{id}/{section}/ and {section}/{id}/, a one-to-one section's record at
 patients/{id}/{section}/."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cached_property
 
 from django.http import Http404
@@ -9,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
+from rest_framework.utils.formatting import camelcase_to_spaces
 
 from registry import access
 from registry import models as registry
@@ -17,6 +20,23 @@ from registry.api.audit import VersionedRecordMixin
 from registry.api.permissions import OneToOnePermissions
 from registry.api.schema import PATIENT_ID, RECORD_ID
 from registry.api.views.base import RegistryViewMixin
+from registry.sections import CourseSection
+
+
+class PatientRecordsMixin:
+    """The patient named in the address (patients/{id}/{section}/), whose record a new
+    one's serializer is told."""
+
+    @cached_property
+    def patient(self) -> registry.Patient:
+        patients = access.visible_patients(self.request.user)
+        return get_object_or_404(patients, pk=self.kwargs["patient_pk"])
+
+    def get_serializer_context(self) -> dict:
+        context = super().get_serializer_context()
+        if "patient_pk" in self.kwargs:
+            context["patient"] = self.patient
+        return context
 
 
 @extend_schema_view(
@@ -29,6 +49,7 @@ from registry.api.views.base import RegistryViewMixin
 )
 class ListSectionViewSet(
     VersionedRecordMixin,
+    PatientRecordsMixin,
     RegistryViewMixin,
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
@@ -45,17 +66,6 @@ class ListSectionViewSet(
             records = records.filter(patient=self.patient)
         return records
 
-    @cached_property
-    def patient(self) -> registry.Patient:
-        patients = access.visible_patients(self.request.user)
-        return get_object_or_404(patients, pk=self.kwargs["patient_pk"])
-
-    def get_serializer_context(self) -> dict:
-        context = super().get_serializer_context()
-        if "patient_pk" in self.kwargs:
-            context["patient"] = self.patient
-        return context
-
 
 @extend_schema_view(
     retrieve=extend_schema(parameters=[PATIENT_ID]),
@@ -68,6 +78,7 @@ class ListSectionViewSet(
 )
 class OneToOneSectionViewSet(
     VersionedRecordMixin,
+    PatientRecordsMixin,
     RegistryViewMixin,
     mixins.RetrieveModelMixin,
     mixins.DestroyModelMixin,
@@ -77,22 +88,11 @@ class OneToOneSectionViewSet(
 
     permission_classes = [OneToOnePermissions]
 
-    @cached_property
-    def patient(self) -> registry.Patient:
-        patients = access.visible_patients(self.request.user)
-        return get_object_or_404(patients, pk=self.kwargs["patient_pk"])
-
     def get_object(self):
         record = get_object_or_404(self.get_queryset(), patient=self.patient)
         self.check_object_permissions(self.request, record)
         self.check_precondition(record)
         return record
-
-    def get_serializer_context(self) -> dict:
-        context = super().get_serializer_context()
-        if "patient_pk" in self.kwargs:
-            context["patient"] = self.patient
-        return context
 
     def update(self, request, *args, partial: bool = False, **kwargs) -> Response:
         record = self.get_queryset().filter(patient=self.patient).first()
@@ -110,71 +110,62 @@ class OneToOneSectionViewSet(
         return self.update(request, *args, partial=True, **kwargs)
 
 
-class PriorTherapyViewSet(ListSectionViewSet):
-    """Earlier treatments of a patient (prior_therapies)."""
+@dataclass(frozen=True)
+class SectionEndpoint:
+    """What the API serves a section with besides its entry in the table of sections: the
+    serializer of its records, and its description in the OpenAPI schema and in the answer
+    to OPTIONS."""
 
-    queryset = registry.PriorTherapy.objects.all()
-    serializer_class = api.PriorTherapySerializer
-
-
-class InfusionViewSet(ListSectionViewSet):
-    """CAR-T infusions of a patient (infusions)."""
-
-    queryset = registry.Infusion.objects.all()
-    serializer_class = api.InfusionSerializer
+    serializer: type[api.SectionSerializer]
+    description: str
 
 
-class CarTCountViewSet(ListSectionViewSet):
-    """Peripheral-blood CAR-T counts of a patient (car_t_counts)."""
-
-    queryset = registry.CarTCount.objects.all()
-    serializer_class = api.CarTCountSerializer
-
-
-class DailyAssessmentViewSet(ListSectionViewSet):
-    """Daily CRS and ICANS observations of a patient (daily_assessments)."""
-
-    queryset = registry.DailyAssessment.objects.all()
-    serializer_class = api.DailyAssessmentSerializer
-
-
-class ResponseAssessmentViewSet(ListSectionViewSet):
-    """Response assessments of a patient (response_assessments)."""
-
-    queryset = registry.ResponseAssessment.objects.all()
-    serializer_class = api.ResponseAssessmentSerializer
-
-
-class FollowUpEventViewSet(ListSectionViewSet):
-    """Follow-up events of a patient after the infusion (events)."""
-
-    queryset = registry.FollowUpEvent.objects.all()
-    serializer_class = api.FollowUpEventSerializer
-
-
-class EligibilityViewSet(OneToOneSectionViewSet):
-    """A patient's eligibility findings."""
-
-    queryset = registry.Eligibility.objects.all()
-    serializer_class = api.EligibilitySerializer
-
-
-class GeneticsViewSet(OneToOneSectionViewSet):
-    """A patient's genetics."""
-
-    queryset = registry.Genetics.objects.all()
-    serializer_class = api.GeneticsSerializer
+# By section key, for every section of registry.sections.SECTIONS.
+ENDPOINTS: dict[str, SectionEndpoint] = {
+    "eligibility": SectionEndpoint(api.EligibilitySerializer, "A patient's eligibility findings."),
+    "genetics": SectionEndpoint(api.GeneticsSerializer, "A patient's genetics."),
+    "prior_therapies": SectionEndpoint(
+        api.PriorTherapySerializer, "Earlier treatments of a patient (prior_therapies)."
+    ),
+    "lymphodepletion": SectionEndpoint(
+        api.LymphodepletionSerializer, "A patient's lymphodepleting chemotherapy."
+    ),
+    "infusions": SectionEndpoint(
+        api.InfusionSerializer, "CAR-T infusions of a patient (infusions)."
+    ),
+    "car_t_counts": SectionEndpoint(
+        api.CarTCountSerializer, "Peripheral-blood CAR-T counts of a patient (car_t_counts)."
+    ),
+    "toxicities": SectionEndpoint(
+        api.ToxicityRecordSerializer,
+        "The site's own record of a patient's maximum toxicity grades (toxicities).",
+    ),
+    "daily_assessments": SectionEndpoint(
+        api.DailyAssessmentSerializer,
+        "Daily CRS and ICANS observations of a patient (daily_assessments).",
+    ),
+    "response_assessments": SectionEndpoint(
+        api.ResponseAssessmentSerializer,
+        "Response assessments of a patient (response_assessments).",
+    ),
+    "events": SectionEndpoint(
+        api.FollowUpEventSerializer,
+        "Follow-up events of a patient after the infusion (events).",
+    ),
+}
 
 
-class LymphodepletionViewSet(OneToOneSectionViewSet):
-    """A patient's lymphodepleting chemotherapy."""
-
-    queryset = registry.Lymphodepletion.objects.all()
-    serializer_class = api.LymphodepletionSerializer
-
-
-class ToxicityRecordViewSet(OneToOneSectionViewSet):
-    """The site's own record of a patient's maximum toxicity grades (toxicities)."""
-
-    queryset = registry.ToxicityRecord.objects.all()
-    serializer_class = api.ToxicityRecordSerializer
+def section_view(section: CourseSection, actions: dict[str, str]) -> Callable:
+    """The view that answers `actions` (HTTP method: viewset action) on `section`'s records:
+    the viewset of a list or of a one-to-one section, told the section's model, serializer
+    and description."""
+    endpoint = ENDPOINTS[section.key]
+    viewset = ListSectionViewSet if section.many else OneToOneSectionViewSet
+    return viewset.as_view(
+        actions,
+        queryset=section.model.objects.all(),
+        serializer_class=endpoint.serializer,
+        # DRF names a view after its viewset's class; a section's, after its model.
+        name=camelcase_to_spaces(section.model_name),
+        description=endpoint.description,
+    )
