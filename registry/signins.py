@@ -41,7 +41,7 @@ class AddressBackend:
     (nor the test client's force_login) is ever tied to it.
 
     Marks the request `signins_paused` for the login page and the token endpoint to say why
-    (registry.web.lockout, registry.api.views.TokenView).
+    (registry.web.lockout, registry.api.views.tokens.TokenView).
     """
 
     def authenticate(self, request: HttpRequest | None, **credentials) -> None:

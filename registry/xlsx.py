@@ -59,7 +59,7 @@ class Sheet:
         number = self.rows
         cells = "".join(
             [
-                _cell(f"{_column(index)}{number}", value)
+                _cell(f"{column_letters(index)}{number}", value)
                 for index, value in enumerate(values)
                 if value is not None  # an empty cell is left out
             ]
@@ -144,7 +144,7 @@ def _cell(reference: str, value: object) -> str:
 
 
 @cache
-def _column(index: int) -> str:
+def column_letters(index: int) -> str:
     """The letters of the column at 0-based `index`: A, ..., Z, AA, AB, ..."""
     letters = ""
     index += 1

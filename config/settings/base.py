@@ -190,7 +190,7 @@ if LOGIN_FAILURES_PER_IP_PER_HOUR < 0:
 # Scripts, styles, images and requests from this site only: no inline script or style, no
 # eval(), no plugins, never inside another site's frame. The same policy in development and
 # tests as in production, so the browser tests fail on a page that breaks it. The API docs
-# page loosens it for itself (registry.api.views.ApiDocsView).
+# page loosens it for itself (registry.api.views.docs.ApiDocsView).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],

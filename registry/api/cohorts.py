@@ -28,8 +28,7 @@ from config.routers import use_replica
 from registry import access, flat_export
 from registry import models as registry
 from registry.api.parsers import DocumentParser
-from registry.api.schema import ERROR
-from registry.api.views import FIELD_ERRORS
+from registry.api.schema import ERROR, FIELD_ERRORS
 from registry.deidentified import DEIDENTIFIED_COLUMNS
 from registry.http import AUTHENTICATION, STUDY_CODE, DownloadNegotiation
 from registry.interchange.exporter import iter_cohort_json, patients_for_export

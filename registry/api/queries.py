@@ -23,7 +23,8 @@ from rest_framework.response import Response
 from registry import access
 from registry import queries as services
 from registry.api.audit import refusal
-from registry.api.views import FIELD_ERRORS, PATIENT_ID, RECORD_ID, Pagination
+from registry.api.pagination import Pagination
+from registry.api.schema import FIELD_ERRORS, PATIENT_ID, RECORD_ID
 from registry.http import AUTHENTICATION
 from registry.models import DataQuery
 from registry.models.queries import TEXT_MAX_LENGTH

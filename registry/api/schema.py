@@ -20,9 +20,11 @@ schemathesis, knows every status it may get and the body that comes with it:
 
 An answer a view declares itself (extend_schema) is kept as declared. If-Match is
 optional, so no operation answers 428. A read that refuses some roles (the exports) declares
-its 403 itself.
+its 403 itself. What several views declare alike is here too: the path parameters of a
+patient and of a record, and the 400 of a write.
 """
 
+import inspect
 from copy import deepcopy
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -31,8 +33,10 @@ from drf_spectacular.plumbing import (
     ComponentIdentity,
     ResolvedComponent,
     build_bearer_security_scheme_object,
+    get_doc,
 )
-from drf_spectacular.utils import inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
 
@@ -40,6 +44,14 @@ from registry.jsontext import MAX_DEPTH
 from registry.services import REASON_REQUIRED
 
 ERROR = inline_serializer("Error", {"detail": serializers.CharField(help_text="What went wrong")})
+FIELD_ERRORS = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description="Invalid input: each offending field (or non_field_errors) with its messages",
+)
+PATIENT_ID = OpenApiParameter(
+    "patient_pk", int, OpenApiParameter.PATH, description="Id of the patient"
+)
+RECORD_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Id of the record")
 
 VALIDATION_ERRORS = {
     "type": "object",
@@ -94,6 +106,16 @@ class TokenScheme(OpenApiAuthenticationExtension):
 
 class RegistrySchema(AutoSchema):
     """drf-spectacular's AutoSchema, with the error answers of the table above."""
+
+    def get_description(self) -> str:
+        # A view given its description (as_view(description=…), as each section's viewset
+        # is: registry.api.views.sections) is described by it, as DRF's answer to OPTIONS
+        # describes it, rather than by its class's docstring; an action's docstring first.
+        given = getattr(self.view, "description", None)
+        action = getattr(self.view, getattr(self.view, "action", self.method.lower()), None)
+        if given and not get_doc(action):
+            return inspect.cleandoc(given)
+        return super().get_description()
 
     def get_operation(self, *args, **kwargs) -> dict | None:
         operation = super().get_operation(*args, **kwargs)

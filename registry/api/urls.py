@@ -4,54 +4,45 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from registry.api import cohorts, views
+from registry.api import cohorts
 from registry.api.queries import DataQueryViewSet
-from registry.sections import section_of
+from registry.api.views.docs import ApiDocsView
+from registry.api.views.patients import PatientHistoryView, PatientViewSet
+from registry.api.views.sections import section_view
+from registry.api.views.studies import SiteViewSet, StudyViewSet
+from registry.api.views.tokens import TokenView
+from registry.sections import SECTIONS, CourseSection
 
 router = SimpleRouter()
-router.register("studies", views.StudyViewSet, basename="study")
-router.register("sites", views.SiteViewSet, basename="site")
-router.register("patients", views.PatientViewSet, basename="patient")
+router.register("studies", StudyViewSet, basename="study")
+router.register("sites", SiteViewSet, basename="site")
+router.register("patients", PatientViewSet, basename="patient")
 router.register("queries", DataQueryViewSet, basename="dataquery")
 
-# One viewset per section; its addresses follow from its section (registry.sections): the
-# section's key, with hyphens.
-SECTION_VIEWSETS = (
-    views.PriorTherapyViewSet,
-    views.InfusionViewSet,
-    views.CarTCountViewSet,
-    views.LabResultViewSet,
-    views.ToxicityTreatmentViewSet,
-    views.DailyAssessmentViewSet,
-    views.ResponseAssessmentViewSet,
-    views.FollowUpEventViewSet,
-    views.EligibilityViewSet,
-    views.GeneticsViewSet,
-    views.LymphodepletionViewSet,
-    views.ToxicityRecordViewSet,
-)
 RECORD = {"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}
 
 
-def section_urls(viewset) -> list:
-    section = section_of(viewset.queryset.model)
+def section_urls(section: CourseSection) -> list:
+    # A section's addresses follow from its key, with hyphens.
     name = section.key.replace("_", "-")
     if not section.many:
-        return [path(f"patients/<int:patient_pk>/{name}/", viewset.as_view(RECORD), name=name)]
+        return [
+            path(f"patients/<int:patient_pk>/{name}/", section_view(section, RECORD), name=name)
+        ]
     return [
         path(
             f"patients/<int:patient_pk>/{name}/",
-            viewset.as_view({"get": "list", "post": "create"}),
+            section_view(section, {"get": "list", "post": "create"}),
             name=f"{name}-list",
         ),
-        path(f"{name}/<int:pk>/", viewset.as_view(RECORD), name=f"{name}-detail"),
+        path(f"{name}/<int:pk>/", section_view(section, RECORD), name=f"{name}-detail"),
     ]
 
 
 urlpatterns = [
-    path("auth/token/", views.TokenView.as_view(), name="api-token"),
+    path("auth/token/", TokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", views.ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("studies/import/", cohorts.CohortImportView.as_view(), name="study-import"),
     path("studies/<slug:code>/export/", cohorts.CohortExportView.as_view(), name="study-export"),
     path(
@@ -71,7 +62,7 @@ urlpatterns = [
     ),
     path(
         "patients/<int:patient_pk>/history/",
-        views.PatientHistoryView.as_view(),
+        PatientHistoryView.as_view(),
         name="patient-history",
     ),
     path(
@@ -79,6 +70,6 @@ urlpatterns = [
         DataQueryViewSet.as_view({"get": "patient_queries", "post": "patient_query_open"}),
         name="patient-queries",
     ),
-    *(url for viewset in SECTION_VIEWSETS for url in section_urls(viewset)),
+    *(url for section in SECTIONS for url in section_urls(section)),
     *router.urls,
 ]

@@ -18,8 +18,8 @@ def lockout_response(
 ) -> HttpResponse:
     """AXES_LOCKOUT_CALLABLE: 429 with the login form and the lockout message.
 
-    The API's token endpoint answers a lockout itself (registry.api.views.TokenView): axes
-    marks the REST framework's request there, which this middleware hook never sees.
+    The API's token endpoint answers a lockout itself (registry.api.views.tokens.TokenView):
+    axes marks the REST framework's request there, which this middleware hook never sees.
     """
     return refused_login(request, get_lockout_message())
 

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from registry import changes, services
 from registry.access import membership_grant, membership_revoke
 from registry.api import caching, filters
-from registry.api.views import PatientViewSet
+from registry.api.views.patients import PatientViewSet
 from registry.models import Patient, Role
 from tests import factories
 from tests.api.conftest import full_course

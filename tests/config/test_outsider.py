@@ -73,7 +73,9 @@ def home(owner) -> models.Patient:
 
 def record_of(view, patient: models.Patient) -> int:
     """The id an address's `pk` names: the patient's, its site's or one of its records'."""
-    serializer = getattr(getattr(view, "cls", None), "serializer_class", None)
+    # A section's viewset is given its serializer by as_view (registry.api.views.sections).
+    given = getattr(view, "initkwargs", {}).get("serializer_class")
+    serializer = given or getattr(getattr(view, "cls", None), "serializer_class", None)
     model = getattr(getattr(serializer, "Meta", None), "model", models.Patient)
     if model is models.Patient:
         return patient.pk

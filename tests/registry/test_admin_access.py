@@ -1,4 +1,4 @@
-"""The admin as the study roles allow (registry.admin_access): every list shows only what the
+"""The admin as the study roles allow (registry.admin.access): every list shows only what the
 user reads, everything else answers 404, and a record is changed only where the user may."""
 
 import pytest

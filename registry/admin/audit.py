@@ -1,0 +1,89 @@
+"""What every change page of the admin shares: a change form that asks for the reason for
+change and carries the version it was opened on, saves and deletes through
+registry.services, and a history (django-simple-history) that is shown but not edited,
+nothing reverted from it."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from simple_history.admin import SimpleHistoryAdmin
+
+from registry import services
+
+
+class VersionedForm(forms.ModelForm):
+    """Carries the version of the record it was opened on: a save over a newer one is refused."""
+
+    # Not named `version`: the admin refuses a form field named after a non-editable one.
+    record_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["record_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is not None:
+            services.check_version(self.instance, cleaned.get("record_version"))
+        return cleaned
+
+
+class ChangeReasonForm(VersionedForm):
+    """A change form: asks why a saved record changes (optional when adding one)."""
+
+    change_reason = forms.CharField(
+        label="Reason for change",
+        max_length=services.REASON_MAX_LENGTH,
+        error_messages={"required": services.REASON_REQUIRED},
+        help_text="Kept in the history of every record this page changes or deletes",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["change_reason"].required = self.instance.pk is not None
+
+
+class AuditedAdmin(SimpleHistoryAdmin):
+    """Saves and deletes through registry.services; the history is read-only."""
+
+    form = ChangeReasonForm
+    delete_confirmation_template = "admin/registry/delete_confirmation.html"
+
+    def get_actions(self, request):
+        # Records are deleted one at a time, each with its reason (and, for a section,
+        # checked against the rest of its course).
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def save_model(self, request, obj, form, change) -> None:
+        # The form, with the page's inlines (CourseCheck), validated the submission whole.
+        services.record_save(
+            record=obj,
+            user=request.user,
+            reason=form.cleaned_data.get(services.REASON_FIELD, ""),
+            version=form.cleaned_data.get("record_version"),
+            clean=False,
+        )
+
+    def delete_model(self, request, obj) -> None:
+        reason = request.POST.get(services.REASON_FIELD, "")
+        services.record_delete(record=obj, user=request.user, reason=reason)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ValidationError as error:
+            for message in error.messages:
+                self.message_user(request, f"Not deleted: {message}", messages.ERROR)
+            return redirect(request.path)
+
+    def revert_disabled(self, request, obj=None) -> bool:
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # A past version is shown, never saved back: that would be a change without a reason.
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)

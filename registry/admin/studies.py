@@ -1,0 +1,78 @@
+"""Studies and their sites in the admin; a study's page shows its live statistics
+(analytics.overview), and its administrators lock and unlock it."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import ValidationError
+from simple_history.admin import SimpleHistoryAdmin
+
+from registry import models, services
+from registry.admin.access import ScopedSiteAdmin, ScopedSiteInline, ScopedStudyAdmin
+
+
+class SiteInline(ScopedSiteInline, admin.TabularInline):
+    model = models.Site
+    extra = 0
+
+
+class StudyActionForm(ActionForm):
+    reason = forms.CharField(label="Reason:", required=False, max_length=services.REASON_MAX_LENGTH)
+
+
+@admin.register(models.Study)
+class StudyAdmin(ScopedStudyAdmin, SimpleHistoryAdmin):
+    list_display = ["code", "title", "data_cutoff", "is_synthetic", "locked_at"]
+    search_fields = ["code", "title"]
+    inlines = [SiteInline]
+    # Locked and unlocked only by the actions (or manage.py lock_study, unlock_study),
+    # which keep the reason in the study's history.
+    readonly_fields = ["locked_at"]
+    action_form = StudyActionForm
+    actions = ["lock", "unlock"]
+
+    def revert_disabled(self, request, obj=None) -> bool:
+        return True
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # analytics imports registry: imported here, not at the top, to keep that one way.
+        # A callable, so that the statistics are computed only where the page shows them.
+        from analytics.overview import study_overview
+
+        study = self.get_object(request, object_id)
+        if study is not None:
+            extra_context = (extra_context or {}) | {
+                "study_overview": lambda: study_overview(study, request.user)
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.action(description="Lock the selected studies", permissions=["change"])
+    def lock(self, request, queryset) -> None:
+        self._each(request, queryset, services.study_lock, "locked")
+
+    @admin.action(
+        description="Unlock the selected studies (give the reason)", permissions=["change"]
+    )
+    def unlock(self, request, queryset) -> None:
+        self._each(request, queryset, services.study_unlock, "unlocked")
+
+    def _each(self, request, queryset, change, done: str) -> None:
+        reason = request.POST.get("reason", "")
+        for study in queryset:
+            if not self.has_change_permission(request, study):
+                message = f"Study {study.code}: only its administrators lock and unlock it."
+                self.message_user(request, message, messages.ERROR)
+                continue
+            try:
+                change(study=study, user=request.user, reason=reason)
+            except ValidationError as error:
+                self.message_user(request, "; ".join(error.messages), messages.ERROR)
+            else:
+                self.message_user(request, f"Study {study.code} {done}.", messages.SUCCESS)
+
+
+@admin.register(models.Site)
+class SiteAdmin(ScopedSiteAdmin, admin.ModelAdmin):
+    list_display = ["code", "name", "study"]
+    list_filter = [("study", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["code", "name"]

@@ -1,0 +1,199 @@
+"""A cohort document of invented patients: each patient's course up to the infusion, and
+the CAR-T counts after it; their toxicity (registry.demo.toxicity) and outcome
+(registry.demo.outcomes) are drawn from the same `random.Random(seed)`."""
+
+import math
+import random
+from datetime import date, timedelta
+
+from registry import grading
+from registry.demo.outcomes import follow_up_events, last_contact_day, response_assessment
+from registry.demo.study import (
+    AGE_BANDS,
+    COUNT_DAYS,
+    DATA_CUTOFF,
+    DISCREPANT_EVERY,
+    DOSE_CEILING,
+    EXTRAMEDULLARY,
+    FIRST_INFUSION,
+    LAST_INFUSION,
+    MAX_DOSE,
+    MEDIAN_DOSE,
+    OTHER_FINDINGS,
+    POST_HCT_DOSE_CEILING,
+    TITLE,
+    pick,
+    site_code,
+)
+from registry.demo.toxicity import daily_assessments, toxicities
+from registry.interchange.schema import FORMAT_NAME, FORMAT_VERSION
+from registry.models.patient import completed_years
+
+
+def synthetic_cohort(
+    *, code: str = "DEMO", patients: int = 60, sites: int = 3, seed: int = 2019
+) -> dict:
+    """A cohort document of invented patients, spread evenly over the sites."""
+    rng = random.Random(seed)
+    site_codes = [site_code(index) for index in range(sites)]
+    width = max(3, len(str(patients)))
+    return {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "study": {"code": code, "title": TITLE, "data_cutoff": DATA_CUTOFF.isoformat()},
+        "patients": [
+            _patient(
+                rng,
+                study_id=f"{code}-{index + 1:0{width}d}",
+                site=site_codes[index % sites],
+                discrepant=index % DISCREPANT_EVERY == DISCREPANT_EVERY // 2,
+            )
+            for index in range(patients)
+        ],
+    }
+
+
+def _patient(rng: random.Random, *, study_id: str, site: str, discrepant: bool) -> dict:
+    span = (LAST_INFUSION - FIRST_INFUSION).days
+    infused = FIRST_INFUSION + timedelta(days=rng.randint(0, span))
+    born = _birth_date(rng, infused)
+    age = completed_years(born, infused)
+    lymphodepleted = infused - timedelta(days=rng.randint(4, 6))
+    sex = "male" if rng.random() < 0.5 else "female"
+    genetics = _genetics(rng)
+    eligibility = _eligibility(rng, sex)
+    prior_therapies = _prior_therapies(rng, infused, genetics["bcr_abl1"])
+    transplanted = any(therapy["kind"] == "allo_hct" for therapy in prior_therapies)
+    counts, lost_on_day = _car_t_counts(rng)
+    days, tocilizumab = daily_assessments(rng, child=age < grading.CHILD_UNDER_YEARS)
+    response = response_assessment(rng, eligibility["bm_blast_pct"] > 5, genetics["bcr_abl1"])
+    follow_up = (DATA_CUTOFF - infused).days
+    events = follow_up_events(rng, response, lost_on_day, follow_up)
+    return {
+        "study_id": study_id,
+        "site": site,
+        "sex": sex,
+        "birth_date": born.isoformat(),
+        "enrollment_date": (lymphodepleted - timedelta(days=rng.randint(3, 21))).isoformat(),
+        "eligibility": eligibility,
+        "genetics": genetics,
+        "prior_therapies": prior_therapies,
+        "lymphodepletion": _lymphodepletion(rng, lymphodepleted),
+        "infusions": [_infusion(rng, infused, age, transplanted)],
+        "car_t_counts": counts,
+        "toxicities": toxicities(rng, days, age, tocilizumab, discrepant),
+        "daily_assessments": days,
+        "response_assessments": [response],
+        "events": [
+            {"kind": event["kind"], "date": (infused + timedelta(days=day)).isoformat()} | event
+            for day, event in events
+        ],
+        "last_contact_date": (
+            infused + timedelta(days=last_contact_day(rng, response, events, follow_up))
+        ).isoformat(),
+    }
+
+
+def _birth_date(rng: random.Random, infused: date) -> date:
+    youngest, oldest = pick(rng, AGE_BANDS)
+    age_days = int(rng.randint(youngest, oldest) * 365.25) + rng.randrange(365)
+    return infused - timedelta(days=age_days)
+
+
+def _genetics(rng: random.Random) -> dict:
+    roll = rng.random()
+    genetics = {
+        "bcr_abl1": roll < 0.1,
+        "ph_like": 0.1 <= roll < 0.45,
+        "tp53_mutation": rng.random() < 0.1,
+    }
+    if rng.random() < 0.25:
+        genetics["other"] = rng.choice(OTHER_FINDINGS)
+    return genetics
+
+
+def _eligibility(rng: random.Random, sex: str) -> dict:
+    """Eligible under the seed protocol: >5% marrow blasts and/or extramedullary disease."""
+    marrow = rng.random() < 0.63
+    sites = []
+    if not marrow or rng.random() < 0.15:
+        sites = sorted(set(rng.sample(EXTRAMEDULLARY[sex], k=rng.choice((1, 1, 2)))))
+    return {
+        "cd19_blast_pct": round(rng.uniform(95, 100), 1),
+        "bm_blast_pct": round(rng.uniform(7, 98) if marrow else rng.uniform(0, 4.9), 1),
+        "extramedullary_sites": sites,
+        "ecog": rng.choice((0, 1, 1, 2)),
+        "adequate_organ_function": True,
+    }
+
+
+def _prior_therapies(rng: random.Random, infused: date, bcr_abl1: bool) -> list[dict]:
+    """Built backwards from the relapse that led to the infusion, returned oldest first."""
+    cart_kinds = ["cd22_cart"] if rng.random() < 0.55 else []
+    cart_kinds += ["murine_cd19_cart"] * (2 if rng.random() < 0.15 else 1)
+    cursor = infused - timedelta(days=rng.randint(21, 60))
+    therapies = []
+    for kind in cart_kinds:
+        responded = rng.random() < (0.84 if kind == "murine_cd19_cart" else 0.6)
+        given = cursor - timedelta(days=rng.randint(45, 300) if responded else rng.randint(28, 60))
+        therapy = {"kind": kind, "date": given.isoformat(), "best_response": "nr"}
+        if responded:
+            therapy |= {"best_response": "cr", "relapse_date": cursor.isoformat()}
+        therapies.append(therapy)
+        cursor = given - timedelta(days=rng.randint(20, 60))
+    if rng.random() < 0.35:
+        cursor -= timedelta(days=rng.randint(90, 400))
+        therapies.append({"kind": "allo_hct", "date": cursor.isoformat()})
+    if bcr_abl1:
+        cursor -= timedelta(days=rng.randint(60, 200))
+        therapies.append({"kind": "tki", "date": cursor.isoformat()})
+    cursor -= timedelta(days=rng.randint(14, 365))
+    therapies.append({"kind": "chemotherapy", "date": cursor.isoformat()})
+    therapies.reverse()
+    return therapies
+
+
+def _lymphodepletion(rng: random.Random, start: date) -> dict:
+    return {
+        "start_date": start.isoformat(),
+        "fludarabine_mg_m2_per_day": 30,
+        "cyclophosphamide_mg_m2_per_day": 250 if rng.random() < 0.7 else 0,
+        "days": 3,
+    }
+
+
+def _infusion(rng: random.Random, infused: date, age: int, transplanted: bool) -> dict:
+    ceiling = POST_HCT_DOSE_CEILING if transplanted else min(DOSE_CEILING, MAX_DOSE)
+    dose = int(round(rng.lognormvariate(math.log(MEDIAN_DOSE), 0.6), -4))
+    if age < 18:
+        weight = max(12.0, 8 + 2.8 * age + rng.gauss(0, 4))
+    else:
+        weight = rng.uniform(45, 90)
+    return {
+        "date": infused.isoformat(),
+        "product": "humanized_cd19",
+        "weight_kg": round(weight, 1),
+        "cells_per_kg": min(ceiling, max(100_000, dose)),
+        "lot": f"SYN-{infused:%y%m}-{rng.randrange(10_000):04d}",
+    }
+
+
+def _car_t_counts(rng: random.Random) -> tuple[list[dict], int | None]:
+    """Levels on COUNT_DAYS (cells/µL), and the day the cells were lost if they were."""
+    if rng.random() < 0.1:
+        return [{"day": day, "cells_per_ul": 0.0} for day in COUNT_DAYS], None
+    peak = rng.lognormvariate(math.log(5.2), 1.0)
+    peak_day = rng.choice((7, 10, 14))
+    lost_on_day = None
+    if rng.random() < 0.5:
+        lost_on_day = rng.choice([day for day in COUNT_DAYS if day > peak_day])
+    counts = []
+    for day in COUNT_DAYS:
+        if lost_on_day is not None and day >= lost_on_day:
+            level = 0.0
+        elif day <= peak_day:
+            level = max(0.01, round(peak * (day / peak_day) ** 2, 2))
+        else:
+            level = max(0.01, round(peak * 0.5 ** ((day - peak_day) / 7), 2))
+        counts.append({"day": day, "cells_per_ul": level})
+    return counts, lost_on_day
