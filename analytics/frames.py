@@ -10,7 +10,7 @@ patients) and brings a frame up to date rather than building it again:
 - While the study's data version (analytics.caching) is the one the frame was checked
   at, the frame is current.
 - Else the rows of the patients changed since are read (kept, or computed: see
-  dataset.kept_rows) and put in place of theirs. Every change to a patient or a section
+  dataset.stored_rows) and put in place of theirs. Every change to a patient or a section
   of its course moves the patient's `updated` (registry.services.patient_touched), so the
   patients to look at are those whose `updated` is later than the latest the frame has
   seen, looking back LOOK_BACK further: a transaction that stamped a patient before that
@@ -46,7 +46,7 @@ from django.db.models import TextField
 from django.db.models.functions import Cast
 
 from analytics.cohort import analysis_frame
-from analytics.dataset import CHUNK, kept_rows
+from analytics.dataset import CHUNK, stored_rows
 from config.routers import use_replica
 from registry import changes, models
 from registry.changes import DataVersion
@@ -94,7 +94,7 @@ def _built(study: models.Study, version: DataVersion, imported: str) -> KeptFram
     # The stamps before the rows: a row newer than its stamp is read again next time, never
     # the other way round.
     stamps = {pk: stamp for pk, _study, stamp in _stamped(study.patients.all())}
-    frame = _typed(kept_rows(study.patients.order_by("subject_id")))
+    frame = _typed(stored_rows(study.patients.order_by("subject_id")))
     stamps = {pk: stamp for pk, stamp in stamps.items() if pk in frame.index}
     return KeptFrame(frame, stamps, _site_codes(study), version.updated, version, imported)
 
@@ -120,7 +120,7 @@ def _brought_up_to_date(kept: KeptFrame, study: models.Study, version: DataVersi
     if not changed and not gone and sites == kept.sites:
         # A change elsewhere: this study's frame stands.
         return replace(kept, version=version)
-    rows = kept_rows(models.Patient.objects.filter(pk__in=changed))
+    rows = stored_rows(models.Patient.objects.filter(pk__in=changed))
     frame, stamps = kept.frame, kept.stamps
     gone += [pk for pk in changed if pk not in rows]  # deleted while read
     if not gone and all(pk in frame.index for pk in rows):
@@ -150,7 +150,7 @@ def _stamped(patients) -> list[tuple[int, int, str]]:
 
 
 def _replaced(frame: pd.DataFrame, rows: dict[int, list]) -> pd.DataFrame:
-    """A frame with these rows (kept_rows') in place of those of the same patients. It
+    """A frame with these rows (stored_rows') in place of those of the same patients. It
     shares with the old one the columns in which none of these rows changed (safe: neither
     is ever changed in place) and holds its own copy of the others: an edit changes a few
     columns, and copying all of them would cost a large study's frame far more.

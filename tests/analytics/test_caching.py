@@ -9,7 +9,7 @@ from django.db import transaction
 
 from analytics import frames
 from analytics.caching import collector_paused
-from analytics.dataset import kept_rows
+from analytics.dataset import stored_rows
 from registry import changes, models
 from registry.interchange.importer import cohort_import
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.usefixtures("published")
 @pytest.fixture
 def reads():
     """Counts the times analysis rows are read from the database (analytics.frames)."""
-    with mock.patch.object(frames, "kept_rows", wraps=frames.kept_rows) as spy:
+    with mock.patch.object(frames, "stored_rows", wraps=frames.stored_rows) as spy:
         yield spy
 
 
@@ -143,9 +143,9 @@ def test_it_computes_with_the_garbage_collector_paused(analytics):
 
     def rows(*args, **kwargs):
         collector_on.append(gc.isenabled())
-        return kept_rows(*args, **kwargs)
+        return stored_rows(*args, **kwargs)
 
-    with mock.patch.object(frames, "kept_rows", rows):
+    with mock.patch.object(frames, "stored_rows", rows):
         analytics("response")
     assert collector_on == [False]
     assert gc.isenabled()

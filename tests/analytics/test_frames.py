@@ -38,15 +38,15 @@ def reads():
     """The patients whose rows each call read (analytics.frames)."""
     read = []
 
-    def kept_rows(patients):
-        rows = frames_kept_rows(patients)
+    def stored_rows(patients):
+        rows = frames_stored_rows(patients)
         read.append(
             sorted(models.Patient.objects.filter(pk__in=rows).values_list("subject_id", flat=True))
         )
         return rows
 
-    frames_kept_rows = frames.kept_rows
-    with mock.patch.object(frames, "kept_rows", kept_rows):
+    frames_stored_rows = frames.stored_rows
+    with mock.patch.object(frames, "stored_rows", stored_rows):
         yield read
 
 
