@@ -27,4 +27,4 @@ class AnalyticsConfig(AppConfig):
             )
         cohort_imported.connect(stored.rows_stored_after_import, dispatch_uid="analytics-rows")
         # Each process's frame of the study (analytics.frames) is built again after one.
-        cohort_imported.connect(frames.study_imported, dispatch_uid="analytics-frames")
+        cohort_imported.connect(frames.frame_rebuilt_after_import, dispatch_uid="analytics-frames")

@@ -154,7 +154,7 @@ def test_it_builds_the_frame_again_after_an_import(study, document, reads):
     kept(study)
     document["patients"][0]["sex"] = "female"
     cohort_import(data=document)
-    frames.study_imported(sender=models.Study, study=study)
+    frames.frame_rebuilt_after_import(sender=models.Study, study=study)
     kept(study)
     assert len(reads[-1]) == 19
     assert_current(study)
@@ -234,7 +234,7 @@ def test_a_new_frame_shares_the_columns_the_change_left_as_they_were(study):
 def test_each_filter_picks_from_the_frame_the_patients_the_database_picks(varied, filters):
     request = analysis_request(AnalysisParams, QueryDict(urlencode(filters)))
 
-    picked = results.study_frame(varied, study_cache(varied), request)["study_id"]
+    picked = results.selected_frame(varied, study_cache(varied), request)["study_id"]
     chosen = study_patients(varied, request.patient_filters, request.search)
 
     assert 0 < len(picked) < 80, "pick a value that tells something"
@@ -244,7 +244,7 @@ def test_each_filter_picks_from_the_frame_the_patients_the_database_picks(varied
 def test_a_filter_with_a_column_asks_the_database_nothing(varied, django_assert_num_queries):
     request = analysis_request(AnalysisParams, QueryDict("sex=female&age_min=18"))
     store = study_cache(varied)
-    results.study_frame(varied, store, request)
+    results.selected_frame(varied, store, request)
 
     with django_assert_num_queries(0):
-        results.study_frame(varied, store, request)
+        results.selected_frame(varied, store, request)
