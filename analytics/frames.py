@@ -48,8 +48,8 @@ from django.db.models.functions import Cast
 from analytics.cohort import analysis_frame
 from analytics.dataset import CHUNK, stored_rows
 from config.routers import use_replica
-from registry import changes, models
-from registry.changes import DataVersion
+from registry import data_version, models
+from registry.data_version import DataVersion
 
 MAX_STUDIES = 4
 LOOK_BACK = timedelta(minutes=1)  # twice the longest a request runs
@@ -193,10 +193,10 @@ def _imported_key(study_id: int) -> str:
 
 def _imported(study_id: int) -> str:
     # A fresh token when there is none (never set, or evicted): every frame is built again.
-    return changes.cache_token(_imported_key(study_id))
+    return data_version.cache_token(_imported_key(study_id))
 
 
 def frame_rebuilt_after_import(sender, study: models.Study, **kwargs) -> None:
     """After a cohort import (registry.signals.cohort_imported): every process builds the
     study's frame again."""
-    changes.replace_token(_imported_key(study.pk))
+    data_version.replace_token(_imported_key(study.pk))

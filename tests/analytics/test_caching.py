@@ -10,7 +10,7 @@ from django.db import transaction
 from analytics import frames
 from analytics.caching import collector_paused
 from analytics.dataset import stored_rows
-from registry import changes, models
+from registry import data_version, models
 from registry.interchange.importer import cohort_import
 
 pytestmark = pytest.mark.usefixtures("published")
@@ -63,7 +63,7 @@ def test_it_forgets_results_once_a_saved_section_is_committed(
     analytics, django_capture_on_commit_callbacks
 ):
     assert responders(analytics) == 13
-    token = changes.data_token()
+    token = data_version.data_token()
     with django_capture_on_commit_callbacks() as callbacks:
         with transaction.atomic():
             assessment = models.ResponseAssessment.objects.get(patient__subject_id="P01")
@@ -72,10 +72,10 @@ def test_it_forgets_results_once_a_saved_section_is_committed(
             assessment.save()
         # Not before the commit: another request until then reads the old data, which it
         # would file under the new token.
-        assert changes.data_token() == token
+        assert data_version.data_token() == token
     for callback in callbacks:
         callback()
-    assert changes.data_token() != token
+    assert data_version.data_token() != token
     assert responders(analytics) == 14
 
 
@@ -125,7 +125,7 @@ def test_it_forgets_results_on_an_import_without_any_signal(analytics, document)
 def test_it_reads_no_row_again_when_another_study_changes(
     analytics, reads, document, django_capture_on_commit_callbacks
 ):
-    # Any write moves the data version (registry.changes), but this study's data frame
+    # Any write moves the data version (registry.data_version), but this study's data frame
     # stands: nothing of it changed.
     analytics("response")
     document["study"]["code"] = "OTHER"

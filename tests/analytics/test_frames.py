@@ -19,7 +19,8 @@ from analytics.cohort import analysis_frame
 from analytics.dataset import analysis_values, study_patients
 from analytics.params import AnalysisParams, analysis_request
 from config import gunicorn
-from registry import changes, models
+from registry import models
+from registry.data_version import data_changed
 from registry.interchange.importer import cohort_import
 from registry.services import record_delete, record_save
 from tests import factories
@@ -125,7 +126,7 @@ def test_it_finds_a_change_committed_after_a_later_one(
 ):
     kept(study)
     # P02 stamped before P03, but committed after P03's change was seen: the commit
-    # replaces the data token (registry.changes), not the latest `updated`.
+    # replaces the data token (registry.data_version), not the latest `updated`.
     before = timezone.now()
     models.Patient.objects.filter(subject_id="P03").update(
         updated=before + timedelta(seconds=1), sex="male"
@@ -133,7 +134,7 @@ def test_it_finds_a_change_committed_after_a_later_one(
     kept(study)
     with django_capture_on_commit_callbacks(execute=True):
         models.Patient.objects.filter(subject_id="P02").update(updated=before, sex="male")
-        changes.data_changed(sender=models.Patient)
+        data_changed(sender=models.Patient)
     frame = kept(study)
     assert reads[-1] == ["P02"]
     assert frame.loc[frame["study_id"] == "P02", "sex"].tolist() == ["male"]
