@@ -51,6 +51,16 @@ patient is written again.
 Months are days / 30.4375. Time keys are None for a patient without an infusion.
 """
 
+# The site's toxicity record, under the dataset's names (records.TOXICITY_FIELDS in that
+# order).
+RECORDED_TOXICITY_COLUMNS = (
+    "crs_grade_recorded",
+    "icans_grade_recorded",
+    "crs_onset_day",
+    "tocilizumab",
+    "corticosteroids",
+    "plasmapheresis",
+)
 COLUMNS = (
     "study_id",
     "site",
@@ -100,12 +110,7 @@ COLUMNS = (
     "nrm",
     "infusion_date",
     "bm_blast_pct",
-    "crs_grade_recorded",
-    "icans_grade_recorded",
-    "crs_onset_day",
-    "tocilizumab",
-    "corticosteroids",
-    "plasmapheresis",
+    *RECORDED_TOXICITY_COLUMNS,
     "d30_response_day",
     "daily_assessment_last_day",
     "car_t_count_last_day",

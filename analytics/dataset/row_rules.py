@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import date
 from functools import lru_cache
 
-from analytics.dataset.columns import COLUMNS, GRADES, KINETICS
+from analytics.dataset.columns import COLUMNS, GRADES, KINETICS, RECORDED_TOXICITY_COLUMNS
 from analytics.dataset.records import CRS_FIELDS, ICANS_FIELDS, TOXICITY_FIELDS
 from analytics.stats import MONTH_DAYS, Kinetics, car_t_kinetics
 from registry import models
@@ -26,15 +26,6 @@ NO_COUNTS = Kinetics(None, None, None, None, None)
 # Marrow blasts above this with extramedullary sites is "bm_and_emd" (the paper's 5%).
 BM_INVOLVED_ABOVE_PCT = 5.0
 NOT_RECORDED = (None,) * len(TOXICITY_FIELDS)  # a patient without a toxicity record
-# The site's toxicity record, under the dataset's names (TOXICITY_FIELDS in that order).
-RECORDED_TOXICITY_COLUMNS = (
-    "crs_grade_recorded",
-    "icans_grade_recorded",
-    "crs_onset_day",
-    "tocilizumab",
-    "corticosteroids",
-    "plasmapheresis",
-)
 
 
 def first_infusion_date(sections: dict) -> date | None:
