@@ -6,11 +6,12 @@ class AnalyticsConfig(AppConfig):
     verbose_name = "Cohort analytics"
 
     def ready(self) -> None:
-        # Cached results are filed under the registry's data version (registry.changes),
+        # Cached results are filed under the registry's data version (registry.data_version),
         # which every write moves; what follows is the analytics' own work after an import.
         from django.db.models.signals import post_delete, post_save
 
-        from analytics import dataset, frames
+        from analytics import frames
+        from analytics.dataset import stored
         from registry.sections import course_models
         from registry.signals import cohort_imported
 
@@ -18,8 +19,12 @@ class AnalyticsConfig(AppConfig):
         # it commits: not by the first statistic after them.
         for model in course_models():
             uid = f"analytics-row-{model._meta.model_name}"
-            post_save.connect(dataset.patient_written, sender=model, dispatch_uid=f"{uid}-saved")
-            post_delete.connect(dataset.patient_written, sender=model, dispatch_uid=f"{uid}-del")
-        cohort_imported.connect(dataset.study_imported, dispatch_uid="analytics-rows")
+            post_save.connect(
+                stored.row_stored_after_write, sender=model, dispatch_uid=f"{uid}-saved"
+            )
+            post_delete.connect(
+                stored.row_stored_after_write, sender=model, dispatch_uid=f"{uid}-del"
+            )
+        cohort_imported.connect(stored.rows_stored_after_import, dispatch_uid="analytics-rows")
         # Each process's frame of the study (analytics.frames) is built again after one.
-        cohort_imported.connect(frames.study_imported, dispatch_uid="analytics-frames")
+        cohort_imported.connect(frames.frame_rebuilt_after_import, dispatch_uid="analytics-frames")

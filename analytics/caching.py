@@ -1,7 +1,7 @@
 """Cached analytics results, invalidated by any write to the registry's data.
 
 A result is stored under: the study, the endpoint, its normalised parameters and the
-study's data version (registry.changes): the token every committed write and import
+study's data version (registry.data_version): the token every committed write and import
 replaces, the latest `updated` of the study's patients and the latest row of their
 history, both read from indexes.
 
@@ -22,9 +22,10 @@ from typing import TypeVar
 
 from django.core.cache import cache
 
+import registry.data_version
 from config.routers import use_replica
-from registry import changes, models
-from registry.changes import DataVersion
+from registry import models
+from registry.data_version import DataVersion, digest
 
 # Part of every key: bump it when the results of a given dataset change shape or meaning.
 RESULTS_FORMAT = 3
@@ -41,7 +42,7 @@ class StudyCache:
 
     def get(self, name: str, params: dict, compute: Callable[[], T]) -> T:
         """The value for this name and these parameters; computed and stored if absent."""
-        key = f"analytics:{RESULTS_FORMAT}:{self.study_id}:{self.version}:{name}:{changes.digest(params)}"
+        key = f"analytics:{RESULTS_FORMAT}:{self.study_id}:{self.version}:{name}:{digest(params)}"
         value = cache.get(key)
         if value is None:
             with collector_paused():
@@ -78,4 +79,4 @@ def study_cache(study: models.Study) -> StudyCache:
 # of the data it was computed from, even while the replica lags behind.
 @use_replica()
 def data_version(study: models.Study) -> DataVersion:
-    return changes.data_version(study.pk)
+    return registry.data_version.data_version(study.pk)

@@ -1,6 +1,6 @@
 """A clinical cut-off applied to the analysis frame (analytics.cohort.analysis_frame).
 
-The kept rows (analytics.dataset) hold each patient's whole recorded course; a publication
+The stored rows (analytics.dataset) hold each patient's whole recorded course; a publication
 analyses it as it was known at its cut-off date instead. Applied to the frame, column by
 column, so that the rows stay shared by every cut-off:
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 
-from analytics.dashboard import DashboardForm
+from analytics.dashboard_form import DashboardForm, page_form, readable_study
 from registry import access
 from registry.models import Study
 from registry.patient_filters import given_filters, with_query
@@ -84,7 +84,7 @@ ANALYSIS_FILES = (
 
 
 def _study(request: HttpRequest, code: str) -> Study:
-    study = get_object_or_404(access.visible_studies(request.user), code=code)
+    study = readable_study(request, code)
     if not access.can_export(request.user, study):
         raise PermissionDenied("Exports are for the study's coordinators and administrators")
     return study
@@ -133,8 +133,7 @@ def page_links(request: HttpRequest, study: Study, form: DashboardForm) -> dict:
 @login_required
 def export(request: HttpRequest, code: str) -> HttpResponse:
     study = _study(request, code)
-    sites = access.visible_sites(request.user, study.sites.order_by("code"))
-    form = DashboardForm(request.GET, sites=sites, study=study)
+    form = page_form(request, study)
     context = {"study": study, "form": form, **page_links(request, study, form)}
     if not form.is_valid():
         return render(request, TEMPLATE, context, status=400)

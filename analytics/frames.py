@@ -2,15 +2,15 @@
 
 Every statistic on the data as it stands starts from the data frame of the study's
 analysis rows (analytics.dataset). For a hundred thousand patients, building it takes
-seconds (reading and decoding the kept rows, then typing the columns), where most
+seconds (reading and decoding the stored rows, then typing the columns), where most
 statistics then take tens of milliseconds. So each process keeps the frames of the
 studies it was last asked about (at most MAX_STUDIES; some 70 MiB for a hundred thousand
 patients) and brings a frame up to date rather than building it again:
 
 - While the study's data version (analytics.caching) is the one the frame was checked
   at, the frame is current.
-- Else the rows of the patients changed since are read (kept, or computed: see
-  dataset.kept_rows) and put in place of theirs. Every change to a patient or a section
+- Else the rows of the patients changed since are read (stored, or computed: see
+  dataset.stored_rows) and put in place of theirs. Every change to a patient or a section
   of its course moves the patient's `updated` (registry.services.patient_touched), so the
   patients to look at are those whose `updated` is later than the latest the frame has
   seen, looking back LOOK_BACK further: a transaction that stamped a patient before that
@@ -46,10 +46,10 @@ from django.db.models import TextField
 from django.db.models.functions import Cast
 
 from analytics.cohort import analysis_frame
-from analytics.dataset import CHUNK, kept_rows
+from analytics.dataset import CHUNK, stored_rows
 from config.routers import use_replica
-from registry import changes, models
-from registry.changes import DataVersion
+from registry import data_version, models
+from registry.data_version import DataVersion
 
 MAX_STUDIES = 4
 LOOK_BACK = timedelta(minutes=1)  # twice the longest a request runs
@@ -57,7 +57,7 @@ REBUILD_OVER = CHUNK
 
 
 @dataclass(frozen=True)
-class KeptFrame:
+class ProcessFrame:
     frame: pd.DataFrame  # indexed by patient id, in the study's order (by study id)
     # Each patient's `updated` (as text) its row is at least as new as. Read and updated
     # only under the lock, so a frame brought up to date shares its predecessor's rather
@@ -69,59 +69,61 @@ class KeptFrame:
     imported: str  # the study's import token it was built at
 
 
-_frames: OrderedDict[int, KeptFrame] = OrderedDict()
+_frames: OrderedDict[int, ProcessFrame] = OrderedDict()
 _lock = threading.Lock()
 
 
 @use_replica()
-def study_frame(study: models.Study, version: DataVersion) -> KeptFrame:
+def study_frame(study: models.Study, version: DataVersion) -> ProcessFrame:
     """The frame of every patient of the study, current at `version` (read before)."""
     with _lock:
-        kept = _frames.get(study.pk)
+        held = _frames.get(study.pk)
         imported = _imported(study.pk)
-        if kept is None or kept.imported != imported:
-            kept = _built(study, version, imported)
-        elif kept.version != version:
-            kept = _brought_up_to_date(kept, study, version)
-        _frames[study.pk] = kept
+        if held is None or held.imported != imported:
+            held = _built(study, version, imported)
+        elif held.version != version:
+            held = _brought_up_to_date(held, study, version)
+        _frames[study.pk] = held
         _frames.move_to_end(study.pk)
         while len(_frames) > MAX_STUDIES:
             _frames.popitem(last=False)
-        return kept
+        return held
 
 
-def _built(study: models.Study, version: DataVersion, imported: str) -> KeptFrame:
+def _built(study: models.Study, version: DataVersion, imported: str) -> ProcessFrame:
     # The stamps before the rows: a row newer than its stamp is read again next time, never
     # the other way round.
     stamps = {pk: stamp for pk, _study, stamp in _stamped(study.patients.all())}
-    frame = _typed(kept_rows(study.patients.order_by("subject_id")))
+    frame = _typed(stored_rows(study.patients.order_by("subject_id")))
     stamps = {pk: stamp for pk, stamp in stamps.items() if pk in frame.index}
-    return KeptFrame(frame, stamps, _site_codes(study), version.updated, version, imported)
+    return ProcessFrame(frame, stamps, _site_codes(study), version.updated, version, imported)
 
 
-def _brought_up_to_date(kept: KeptFrame, study: models.Study, version: DataVersion) -> KeptFrame:
+def _brought_up_to_date(
+    held: ProcessFrame, study: models.Study, version: DataVersion
+) -> ProcessFrame:
     patients = models.Patient.objects.all()
     deleted = models.Patient.history.filter(study_id=study.pk, history_type="-")
-    if kept.seen is not None:
-        patients = patients.filter(updated__gte=kept.seen - LOOK_BACK)
-        deleted = deleted.filter(history_date__gte=kept.seen - LOOK_BACK)
+    if held.seen is not None:
+        patients = patients.filter(updated__gte=held.seen - LOOK_BACK)
+        deleted = deleted.filter(history_date__gte=held.seen - LOOK_BACK)
     found = _stamped(patients)
     changed = {
         pk: stamp
         for pk, study_id, stamp in found
-        if study_id == study.pk and kept.stamps.get(pk) != stamp
+        if study_id == study.pk and held.stamps.get(pk) != stamp
     }
     if len(changed) > REBUILD_OVER:
-        return _built(study, version, kept.imported)
+        return _built(study, version, held.imported)
     # Moved to another study, or deleted.
-    gone = [pk for pk, study_id, _ in found if study_id != study.pk and pk in kept.stamps]
-    gone += [pk for pk in deleted.values_list("id", flat=True) if pk in kept.stamps]
+    gone = [pk for pk, study_id, _ in found if study_id != study.pk and pk in held.stamps]
+    gone += [pk for pk in deleted.values_list("id", flat=True) if pk in held.stamps]
     sites = _site_codes(study)
-    if not changed and not gone and sites == kept.sites:
+    if not changed and not gone and sites == held.sites:
         # A change elsewhere: this study's frame stands.
-        return replace(kept, version=version)
-    rows = kept_rows(models.Patient.objects.filter(pk__in=changed))
-    frame, stamps = kept.frame, kept.stamps
+        return replace(held, version=version)
+    rows = stored_rows(models.Patient.objects.filter(pk__in=changed))
+    frame, stamps = held.frame, held.stamps
     gone += [pk for pk in changed if pk not in rows]  # deleted while read
     if not gone and all(pk in frame.index for pk in rows):
         frame = _replaced(frame, rows)
@@ -132,14 +134,14 @@ def _brought_up_to_date(kept: KeptFrame, study: models.Study, version: DataVersi
         order = study.patients.order_by("subject_id").values_list("pk", flat=True)
         frame = frame.reindex([pk for pk in order if pk in frame.index])
         stamps = {pk: stamp for pk, stamp in {**stamps, **changed}.items() if pk in frame.index}
-    if sites != kept.sites:
-        renamed = {kept.sites[pk]: code for pk, code in sites.items() if pk in kept.sites}
+    if sites != held.sites:
+        renamed = {held.sites[pk]: code for pk, code in sites.items() if pk in held.sites}
         frame = frame.assign(site=frame["site"].map(lambda code: renamed.get(code, code)))
-    if stamps is kept.stamps:
-        # Last, once the new frame is made: the kept frame's stamps never say a row is
+    if stamps is held.stamps:
+        # Last, once the new frame is made: the held frame's stamps never say a row is
         # newer than the frame holding them.
         stamps.update(changed)
-    return KeptFrame(frame, stamps, sites, version.updated, version, kept.imported)
+    return ProcessFrame(frame, stamps, sites, version.updated, version, held.imported)
 
 
 def _stamped(patients) -> list[tuple[int, int, str]]:
@@ -150,7 +152,7 @@ def _stamped(patients) -> list[tuple[int, int, str]]:
 
 
 def _replaced(frame: pd.DataFrame, rows: dict[int, list]) -> pd.DataFrame:
-    """A frame with these rows (kept_rows') in place of those of the same patients. It
+    """A frame with these rows (stored_rows') in place of those of the same patients. It
     shares with the old one the columns in which none of these rows changed (safe: neither
     is ever changed in place) and holds its own copy of the others: an edit changes a few
     columns, and copying all of them would cost a large study's frame far more.
@@ -191,10 +193,10 @@ def _imported_key(study_id: int) -> str:
 
 def _imported(study_id: int) -> str:
     # A fresh token when there is none (never set, or evicted): every frame is built again.
-    return changes.cache_token(_imported_key(study_id))
+    return data_version.cache_token(_imported_key(study_id))
 
 
-def study_imported(sender, study: models.Study, **kwargs) -> None:
+def frame_rebuilt_after_import(sender, study: models.Study, **kwargs) -> None:
     """After a cohort import (registry.signals.cohort_imported): every process builds the
     study's frame again."""
-    changes.replace_token(_imported_key(study.pk))
+    data_version.replace_token(_imported_key(study.pk))

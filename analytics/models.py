@@ -1,12 +1,12 @@
-"""The analysis dataset's rows, kept between requests (analytics.dataset.analysis_rows).
+"""The analysis dataset's stored rows, served between requests (analytics.dataset.stored).
 
 A row is derived data: it can always be computed again from the patient's records, and it
-is, whenever its patient changed since. So a row is kept with:
+is, whenever its patient changed since. So a row is stored with:
 
 - the patient's `updated` when it was computed. Every save of the patient, and every save
   or deletion of one of its sections, moves `updated` on (registry.services, the cohort
   importer), so a row whose stamp differs is stale;
-- the fingerprint of the code that computed it (analytics.dataset.ROW_CODE), so a new
+- the fingerprint of the code that computed it (analytics.dataset.stored.ROW_CODE), so a new
   version of the grading or of the dataset's rules never serves rows made by the old one.
 
 Rows are not clinical data: they have no history, and a patient's deletion takes its row.

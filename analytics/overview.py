@@ -11,7 +11,9 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from analytics import params
-from analytics.dashboard import DashboardParams, Selection, _estimate, _key_figures
+from analytics.dashboard_form import DashboardParams
+from analytics.key_figures import estimate_text, key_figures
+from analytics.selection import Selection
 from registry import access
 from registry.models import DataQuery, Study
 from registry.queries import visible_queries
@@ -45,7 +47,7 @@ def study_overview(study: Study, user) -> dict:
         return overview | {"empty": True}
     toxicity = selection.result("toxicity")
     return overview | {
-        "key_figures": _key_figures(selection, toxicity),
+        "key_figures": key_figures(selection, toxicity),
         "survival": [_at_month(selection, endpoint, label) for endpoint, label in ENDPOINTS],
         "grades": [
             {"name": name, "counts": toxicity[key]["distribution"]}
@@ -58,7 +60,7 @@ def _at_month(selection: Selection, endpoint: str, label: str) -> dict:
     report = selection.result("survival", endpoint=endpoint, times=(SURVIVAL_MONTH,))
     estimates = report["groups"][0]["estimates"]
     reached = [point for point in estimates if point["month"] == SURVIVAL_MONTH]
-    value = _estimate(reached[0]["survival"], reached[0]["ci95"]) if reached else "—"
+    value = estimate_text(reached[0]["survival"], reached[0]["ci95"]) if reached else "—"
     return {"label": f"{label} at {SURVIVAL_MONTH:g} months", "value": value}
 
 

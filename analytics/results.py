@@ -106,7 +106,7 @@ def study_dataset(study: Study, request: AnalysisRequest) -> Packed:
     return store.get("dataset", {**params, "filters": request.filters}, compute)
 
 
-def study_frame(
+def selected_frame(
     study: Study, store: StudyCache, request: AnalysisRequest, parts: Collection[str] = PARTS
 ) -> pd.DataFrame:
     """The data frame of the patients passing the request's filters, at its clinical
@@ -117,7 +117,7 @@ def study_frame(
 def cut_frame(
     study: Study, store: StudyCache, request: AnalysisRequest, parts: Collection[str] = PARTS
 ) -> CutFrame:
-    """The frame of study_frame, with the count of patients its cut-off left out and the
+    """The frame of selected_frame, with the count of patients its cut-off left out and the
     warnings of those left out for a date no patient can have (analytics.cohort.analysed).
 
     The grades and kinetics (`parts`) of the few patients with daily assessments or CAR-T
@@ -170,12 +170,12 @@ def _recorded_frame(
     )
 
 
-def _selected(kept: frames.KeptFrame, request: AnalysisRequest) -> pd.DataFrame:
-    """The kept frame's rows of the user's sites passing the request's filters on what a
+def _selected(held: frames.ProcessFrame, request: AnalysisRequest) -> pd.DataFrame:
+    """The process frame's rows of the user's sites passing the request's filters on what a
     cut-off leaves as recorded."""
-    frame = kept.frame
+    frame = held.frame
     if request.scope is not None:
-        codes = [kept.sites[pk] for pk in request.scope if pk in kept.sites]
+        codes = [held.sites[pk] for pk in request.scope if pk in held.sites]
         frame = _rows(frame, frame["site"].isin(codes).to_numpy())
     return _rows(frame, passing(frame, request.recorded_filters, request.search_terms))
 
@@ -197,7 +197,7 @@ def study_car_t_counts(
             return car_t_counts(_patients(study, request, request.patient_filters), request.as_of)
         # The filters on outcomes select at the cut-off: by the frame, cut there.
         counts = car_t_counts(_patients(study, request, request.recorded_filters), request.as_of)
-        return _counted_by(counts, study_frame(study, store, request, parts=()), request.cutoff)
+        return _counted_by(counts, selected_frame(study, store, request, parts=()), request.cutoff)
 
     return store.get("car-t-counts", request.filters, compute)
 

@@ -30,7 +30,7 @@ from analytics.results import study_dataset, study_result, study_result_json
 from registry import access
 from registry.http import AUTHENTICATION, STUDY_CODE, DownloadNegotiation
 from registry.models import Study
-from registry.parameters import CUT_OFF_WARNING, CutOffWarningMixin
+from registry.parameters import AS_OF_TODAY_WARNING, UnsettledDayWarningMixin
 
 
 def documented(summary: str, params_class, response, description: str = "", downloads=None):
@@ -40,14 +40,14 @@ def documented(summary: str, params_class, response, description: str = "", down
         get=extend_schema(
             summary=summary,
             description=description,
-            parameters=[STUDY_CODE, params_class, *schema.filter_parameters(), CUT_OFF_WARNING],
+            parameters=[STUDY_CODE, params_class, *schema.filter_parameters(), AS_OF_TODAY_WARNING],
             responses=responses,
             tags=["analytics"],
         )
     )
 
 
-class AnalyticsView(CutOffWarningMixin, APIView):
+class AnalyticsView(UnsettledDayWarningMixin, APIView):
     authentication_classes = AUTHENTICATION
     permission_classes = [IsAuthenticated]
     renderer_classes = [JSONRenderer]

@@ -19,7 +19,7 @@ spent on the first two:
 - "cached": the median of five repeats.
 
 Printed first: the time to compute every row from the records, as after an import or a
-new version of the dataset's rules, and to build the data frame from the kept rows, as
+new version of the dataset's rules, and to build the data frame from the stored rows, as
 the first request of a process does; then a process's first statistic, and the first
 statistic after a change just after the import, which pay once what the endpoints do not
 (see benchmark()). Targets: every statistic under 1 s cold for 10,000 patients and under
@@ -149,12 +149,14 @@ def benchmark(client: APIClient, patients: int) -> list[Row]:
     # The import kept the rows as it committed; computed again from the records here.
     AnalysisRow.objects.filter(patient__study=study).delete()
     seconds, dataset = timed(lambda: analysis_rows(study.patients.all()))
-    print(f"analysis rows (analytics.dataset) computed and kept in {seconds:.3f} s")
+    print(f"analysis rows (analytics.dataset) computed and stored in {seconds:.3f} s")
     seconds, dataset = timed(lambda: analysis_rows(study.patients.all()))
     print(f"analysis rows read back as kept in {seconds:.3f} s")
     changed = study.patients.order_by("pk").last()
     seconds, _ = timed(lambda: frames.study_frame(study, data_version(study)))
-    print(f"the study's data frame (analytics.frames) built from the kept rows in {seconds:.3f} s")
+    print(
+        f"the study's data frame (analytics.frames) built from the stored rows in {seconds:.3f} s"
+    )
     seconds, frame = timed(lambda: pd.DataFrame(dataset))
     print(f"its in-memory DataFrame, for the floors, built in {seconds:.3f} s")
     series = day_series(study, frame)

@@ -13,9 +13,11 @@ from collections.abc import Callable
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.views import defaults
 
+from registry.jsontext import nul_refusal
+
 API_PREFIX = "/api/"
 NUL = "\x00"
-NUL_REFUSED = "Must not contain a NUL character (%00)."
+NUL_REFUSED = nul_refusal("%00")
 
 
 def is_api(request: HttpRequest) -> bool:

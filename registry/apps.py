@@ -9,7 +9,7 @@ class RegistryConfig(AppConfig):
     def ready(self) -> None:
         # Also connects the receivers of services (cascaded history rows), signins (failed
         # sign-ins per address) and tokens (a new password ends the user's tokens).
-        from registry import changes, services, signins, tokens  # noqa: F401
+        from registry import data_version, services, signins, tokens  # noqa: F401
         from registry.sections import SECTIONS
 
         for model in (section.model for section in SECTIONS):
@@ -18,4 +18,4 @@ class RegistryConfig(AppConfig):
             post_delete.connect(services.patient_touched, sender=model, dispatch_uid=f"{uid}-del")
 
         # Cached answers are filed under a token that every write replaces.
-        changes.connect_signals()
+        data_version.connect_signals()

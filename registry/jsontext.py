@@ -12,7 +12,15 @@ import json
 import re
 
 MAX_DEPTH = 64
-NUL_REFUSED = "Must not contain a NUL character (\\u0000)."
+
+
+def nul_refusal(written_as: str) -> str:
+    """The one refusal of a NUL character, with the character as the client wrote it: `\\u0000`
+    in JSON, `%00` in an address or query (config.errors)."""
+    return f"Must not contain a NUL character ({written_as})."
+
+
+NUL_REFUSED = nul_refusal("\\u0000")
 TOO_DEEP = (
     f"The JSON is nested more than {MAX_DEPTH} levels deep (arrays and objects within "
     "each other); nothing was read"

@@ -9,7 +9,7 @@ from django.http import QueryDict
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers, status
 
-from registry.snapshots import future_date_problem, unsettled_cut_off_notice
+from registry.snapshots import future_date_problem, unsettled_day_notice
 from registry.validators import PlausibleDate
 
 AS_OF_HELP = (
@@ -18,7 +18,7 @@ AS_OF_HELP = (
     "stands. Not a clinical cut-off (see cutoff). Today's data can still change: an answer "
     "as recorded on today says so in a Warning header"
 )
-CUT_OFF_WARNING = OpenApiParameter(
+AS_OF_TODAY_WARNING = OpenApiParameter(
     "Warning",
     str,
     OpenApiParameter.HEADER,
@@ -28,15 +28,15 @@ CUT_OFF_WARNING = OpenApiParameter(
 )
 
 
-class CutOffWarningMixin:
-    """A view taking ?as_of=: its answer at today's cut-off says that the day has not
+class UnsettledDayWarningMixin:
+    """A view taking ?as_of=: its answer as recorded on today says that the day has not
     ended, so the data, and the answer, can still change (the Warning header)."""
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         as_of = request.query_params.get("as_of")
         if status.is_success(response.status_code) and as_of is not None:
-            notice = unsettled_cut_off_notice(as_of)
+            notice = unsettled_day_notice(as_of)
             if notice:
                 response["Warning"] = f'299 - "{notice}"'
         return response

@@ -33,7 +33,7 @@ from simple_history.signals import pre_create_historical_record
 from registry.choices import EventKind
 from registry.course import course_path, deletion_problems
 from registry.models import FollowUpEvent, Patient, Study
-from registry.models.patient import kept_from_course
+from registry.models.patient import course_summary
 
 REASON_FIELD = "change_reason"
 # The length of simple-history's history_change_reason column.
@@ -173,23 +173,23 @@ def record_delete(
 
 def patient_touched(sender, instance: models.Model, origin=None, **kwargs) -> None:
     """post_save and post_delete of a section: a change to a section is a change to its
-    patient, whose `updated` moves on, in the same transaction; and what the patient keeps
-    from the section (Patient.KEPT_FROM) is set again.
+    patient, whose `updated` moves on, in the same transaction; and the summary of the
+    course that the section feeds (Patient.SUMMARY_FROM) is set again.
 
     Connected in RegistryConfig.ready(), so that every save or deletion of a section counts,
     whichever code makes it. The analytics read `updated`: their data version
-    (analytics.caching) and the analysis rows they keep (analytics.models.AnalysisRow).
+    (analytics.caching) and the analysis rows they store (analytics.models.AnalysisRow).
     Not for sections deleted with their patient; the cohort importer, which writes in bulk
     without signals, stamps its patients itself.
     """
     if deleted_with_patient(origin):
         return
     section = sender._meta.get_field("patient").remote_field.related_name
-    names = Patient.KEPT_FROM.get(section, ())
-    # Most writes (daily assessments, CAR-T counts) feed no kept column: no expressions.
-    expressions = kept_from_course() if names else {}
-    kept = {name: expressions[name] for name in names}
-    Patient.objects.filter(pk=instance.patient_id).update(updated=timezone.now(), **kept)
+    names = Patient.SUMMARY_FROM.get(section, ())
+    # Most writes (daily assessments, CAR-T counts) feed no summary column: no expressions.
+    expressions = course_summary() if names else {}
+    summary = {name: expressions[name] for name in names}
+    Patient.objects.filter(pk=instance.patient_id).update(updated=timezone.now(), **summary)
 
 
 def deleted_with_patient(origin) -> bool:

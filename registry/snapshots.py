@@ -52,8 +52,8 @@ def future_date_problem(day: date) -> str | None:
     return None
 
 
-def unsettled_cut_off_notice(as_of: str) -> str | None:
-    """What to say of an answer at the cut-off `as_of` (YYYY-MM-DD): that its data can still
+def unsettled_day_notice(as_of: str) -> str | None:
+    """What to say of an answer as recorded on `as_of` (YYYY-MM-DD): that its data can still
     change, for today; None for a day that has ended."""
     today = timezone.localdate()
     if as_of != today.isoformat():
@@ -121,7 +121,7 @@ def _instances(model: type[Model], queryset: QuerySet) -> Iterator[Model]:
     """The queryset's records as instances of `model`, built straight from their values: a
     snapshot's history rows (which carry the model's fields under the same names) are not
     built as objects of their own first. Fields the history does not keep (what a patient
-    keeps from its course, `Patient.KEPT_FROM`: the sections') are left deferred."""
+    summarises of its course, `Patient.SUMMARY_FROM`: the sections') are left deferred."""
     kept = {field.attname for field in queryset.model._meta.concrete_fields}
     names = [field.attname for field in model._meta.concrete_fields if field.attname in kept]
     for values in queryset.values_list(*names).iterator(chunk_size=2000):

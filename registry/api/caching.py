@@ -14,7 +14,7 @@ everything the answer depends on, read afresh for every request:
   studies' codes (a role granted or taken away, a site or a study renamed: another key);
   the query string as sent (only a query the filters accepted has an answer filed, so a
   cached answer needs no checking again); and the registry's data version
-  (registry.changes), which any write moves. A page's links name the address asked for:
+  (registry.data_version), which any write moves. A page's links name the address asked for:
   they are written for each request around the results. A page is kept as the keys of
   its patients' details, each kept as above, and read back from them: pages take little
   room and share the details, and after a write the pages made anew are made of details
@@ -41,7 +41,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from registry import access, changes
+from registry import access, data_version
 from registry.models import Patient
 from registry.patient_filters import PATIENT_FILTERS
 
@@ -105,8 +105,8 @@ def patient_page(
     ids of the sites whose patients `user` reads. The page is kept with the keys of its
     patients' details; those not kept, `compute` gives as data, in the order asked.
     """
-    sites, version = _sites(user), changes.data_version()
-    key = _key(("patients", changes.digest([sites, str(version), sorted(query.lists())])))
+    sites, version = _sites(user), data_version.data_version()
+    key = _key(("patients", data_version.digest([sites, str(version), sorted(query.lists())])))
     page = cache.get(key)
     if page is not None:
         kept = cache.get_many(page["keys"])
@@ -169,7 +169,7 @@ def _sites(user) -> list:
     return list(access.visible_sites(user).order_by("pk").values_list(*columns))
 
 
-def _count_key(sites: list, version: changes.DataVersion, query: QueryDict) -> str:
+def _count_key(sites: list, version: data_version.DataVersion, query: QueryDict) -> str:
     """The key of the count of the patients of `sites` that the filters of `query` pick.
 
     The count stays until a patient, or a record of a section the filters read, is
@@ -184,7 +184,7 @@ def _count_key(sites: list, version: changes.DataVersion, query: QueryDict) -> s
         counted = [version.history_id, *(_latest_history(model) for model in sorted(read, key=str))]
     else:
         counted = str(version)
-    return _key(("patient-count", changes.digest([sites, counted, filters])))
+    return _key(("patient-count", data_version.digest([sites, counted, filters])))
 
 
 def _latest_history(model: type[Model]) -> int | None:
@@ -193,7 +193,7 @@ def _latest_history(model: type[Model]) -> int | None:
 
 def detail_key(version: PatientVersion) -> str:
     """The key the patient's detail is kept under, at this version."""
-    return _key(("patient", version.pk, changes.digest(version)))
+    return _key(("patient", version.pk, data_version.digest(version)))
 
 
 def _key(parts: tuple) -> str:

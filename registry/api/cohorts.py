@@ -34,7 +34,12 @@ from registry.http import AUTHENTICATION, STUDY_CODE, DownloadNegotiation
 from registry.interchange.exporter import iter_cohort_json, patients_for_export
 from registry.interchange.importer import cohort_import
 from registry.interchange.reader import DocumentRejected, refuse_nul
-from registry.parameters import CUT_OFF_WARNING, CutOffWarningMixin, SnapshotParams, snapshot_dates
+from registry.parameters import (
+    AS_OF_TODAY_WARNING,
+    SnapshotParams,
+    UnsettledDayWarningMixin,
+    snapshot_dates,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_REFUSED = OpenApiResponse(
@@ -181,7 +186,7 @@ def download_schema(operation_id: str, description: str, media_type: str, body) 
     """The OpenAPI description of a study download: its body, or why there is none."""
     return extend_schema(
         operation_id=operation_id,
-        parameters=[STUDY_CODE, SnapshotParams, CUT_OFF_WARNING],
+        parameters=[STUDY_CODE, SnapshotParams, AS_OF_TODAY_WARNING],
         description=description,
         responses={
             (200, media_type): body,
@@ -192,7 +197,7 @@ def download_schema(operation_id: str, description: str, media_type: str, body) 
     )
 
 
-class StudyDownloadView(CutOffWarningMixin, APIView):
+class StudyDownloadView(UnsettledDayWarningMixin, APIView):
     authentication_classes = AUTHENTICATION
     permission_classes = [permissions.IsAuthenticated]
     renderer_classes = [JSONRenderer]

@@ -31,7 +31,7 @@ from registry.interchange.reader import (
     PatientRecords,
     read_document,
 )
-from registry.models.patient import kept_from_course
+from registry.models.patient import course_summary
 from registry.rules import Problem
 from registry.sections import SECTIONS, course_models
 from registry.services import IMPORT_REASON, attributed_to
@@ -97,8 +97,8 @@ def cohort_import(*, data: object, user: AbstractBaseUser | None = None) -> Impo
         new, changed = _save_patients(study, sites, document, user, now)
         records, touched = _save_sections(document.patients, new, user, now)
         changed |= touched - new
-        _keep_from_course(new)
-        _keep_from_course(changed, updated=now)
+        _set_course_summary(new)
+        _set_course_summary(changed, updated=now)
         if len(new) + len(changed) + records.written >= ANALYZE_AFTER:
             transaction.on_commit(_analyze_written_tables)
         transaction.on_commit(lambda: _announce(study))
@@ -280,14 +280,14 @@ def _batches(values: list) -> list[list]:
     return [values[start : start + BATCH] for start in range(0, len(values), BATCH)]
 
 
-def _keep_from_course(patient_ids: set[int], **stamp) -> None:
-    """Set what the patients written keep from their course (bulk writes call no save()).
+def _set_course_summary(patient_ids: set[int], **stamp) -> None:
+    """Set the summary of the written patients' course (bulk writes call no save()).
 
     `updated=` moves on the `updated` of patients already there whose records changed,
-    which the analytics' kept rows and caches go by; a new patient's was set as it was
+    which the analytics' stored rows and caches go by; a new patient's was set as it was
     created."""
     for ids in _batches(sorted(patient_ids)):
-        registry.Patient.objects.filter(pk__in=ids).update(**stamp, **kept_from_course())
+        registry.Patient.objects.filter(pk__in=ids).update(**stamp, **course_summary())
 
 
 def _analyze_written_tables() -> None:

@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef, Subquery
 
 def keep_from_course(apps, schema_editor):
     """Set the new columns of the patients already there, as
-    registry.models.patient.kept_from_course() does."""
+    registry.models.patient.course_summary() does."""
     Patient = apps.get_model("registry", "Patient")
 
     def records(model_name, **where):

@@ -46,8 +46,8 @@ def _any_of(section: str, kind: str) -> models.Exists:
     return models.Exists(_course_records(section).filter(kind=kind))
 
 
-def kept_from_course() -> dict[str, models.Expression]:
-    """What a patient keeps from its course (`Patient.KEPT_FROM`), each column as an
+def course_summary() -> dict[str, models.Expression]:
+    """The summary of a patient's course (`Patient.SUMMARY_FROM`), each column as an
     expression on patients: set from it by every write of a patient or of a record of
     those sections (Patient.save, registry.services.patient_touched, the cohort import)."""
     infusions = _course_records("infusions").order_by("date")
@@ -121,7 +121,7 @@ class Patient(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1, editable=False)
-    # Kept from the course (kept_from_course) for the patient list to filter and order by:
+    # The summary of the course (course_summary) for the patient list to filter and order by:
     # reading the sections of every patient of a study for each page would cost a
     # subquery per patient. Not in the history: they are the sections', which have their
     # own.
@@ -138,14 +138,14 @@ class Patient(models.Model):
     prior_cd22_cart = models.BooleanField("prior CD22 CAR-T", default=False, editable=False)
     relapsed = models.BooleanField(default=False, editable=False)
     died = models.BooleanField(default=False, editable=False)
-    KEPT_FROM = {
+    SUMMARY_FROM = {
         "infusions": ("first_infusion_date",),
         "response_assessments": ("d30_status",),
         "prior_therapies": ("prior_allo_hct", "prior_cd22_cart"),
         "events": ("relapsed", "died"),
     }
     history = HistoricalRecords(
-        excluded_fields=[name for names in KEPT_FROM.values() for name in names]
+        excluded_fields=[name for names in SUMMARY_FROM.values() for name in names]
     )
 
     document_fields = (
@@ -208,10 +208,10 @@ class Patient(models.Model):
     def save(self, *args, **kwargs) -> None:
         # From the course as stored, never from what this instance was read with.
         if self.pk is not None:
-            kept = kept_from_course()
-            stored = Patient.objects.filter(pk=self.pk).values_list(*kept.values()).first()
+            summary = course_summary()
+            stored = Patient.objects.filter(pk=self.pk).values_list(*summary.values()).first()
             if stored is not None:
-                for name, value in zip(kept, stored, strict=True):
+                for name, value in zip(summary, stored, strict=True):
                     setattr(self, name, value)
         super().save(*args, **kwargs)
 

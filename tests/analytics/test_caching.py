@@ -9,8 +9,8 @@ from django.db import transaction
 
 from analytics import frames
 from analytics.caching import collector_paused
-from analytics.dataset import kept_rows
-from registry import changes, models
+from analytics.dataset import stored_rows
+from registry import data_version, models
 from registry.interchange.importer import cohort_import
 
 pytestmark = pytest.mark.usefixtures("published")
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.usefixtures("published")
 @pytest.fixture
 def reads():
     """Counts the times analysis rows are read from the database (analytics.frames)."""
-    with mock.patch.object(frames, "kept_rows", wraps=frames.kept_rows) as spy:
+    with mock.patch.object(frames, "stored_rows", wraps=frames.stored_rows) as spy:
         yield spy
 
 
@@ -63,7 +63,7 @@ def test_it_forgets_results_once_a_saved_section_is_committed(
     analytics, django_capture_on_commit_callbacks
 ):
     assert responders(analytics) == 13
-    token = changes.data_token()
+    token = data_version.data_token()
     with django_capture_on_commit_callbacks() as callbacks:
         with transaction.atomic():
             assessment = models.ResponseAssessment.objects.get(patient__subject_id="P01")
@@ -72,10 +72,10 @@ def test_it_forgets_results_once_a_saved_section_is_committed(
             assessment.save()
         # Not before the commit: another request until then reads the old data, which it
         # would file under the new token.
-        assert changes.data_token() == token
+        assert data_version.data_token() == token
     for callback in callbacks:
         callback()
-    assert changes.data_token() != token
+    assert data_version.data_token() != token
     assert responders(analytics) == 14
 
 
@@ -125,7 +125,7 @@ def test_it_forgets_results_on_an_import_without_any_signal(analytics, document)
 def test_it_reads_no_row_again_when_another_study_changes(
     analytics, reads, document, django_capture_on_commit_callbacks
 ):
-    # Any write moves the data version (registry.changes), but this study's data frame
+    # Any write moves the data version (registry.data_version), but this study's data frame
     # stands: nothing of it changed.
     analytics("response")
     document["study"]["code"] = "OTHER"
@@ -143,9 +143,9 @@ def test_it_computes_with_the_garbage_collector_paused(analytics):
 
     def rows(*args, **kwargs):
         collector_on.append(gc.isenabled())
-        return kept_rows(*args, **kwargs)
+        return stored_rows(*args, **kwargs)
 
-    with mock.patch.object(frames, "kept_rows", rows):
+    with mock.patch.object(frames, "stored_rows", rows):
         analytics("response")
     assert collector_on == [False]
     assert gc.isenabled()

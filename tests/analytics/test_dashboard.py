@@ -220,7 +220,7 @@ def test_it_draws_the_figures_from_the_results_the_page_computed(client):
     client.get(PAGE, {"by": "sex"})
     # No analysis row read again: the figures draw from the results and the data frame of
     # the page.
-    with mock.patch.object(frames, "kept_rows", wraps=frames.kept_rows) as reads:
+    with mock.patch.object(frames, "stored_rows", wraps=frames.stored_rows) as reads:
         for name in FIGURES:
             assert client.get(figure_url(name, "svg"), {"by": "sex"}).status_code == 200
     assert reads.call_count == 0

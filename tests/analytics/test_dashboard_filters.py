@@ -1,7 +1,7 @@
 """The dashboard's patient filter fields are made from the patient filter definitions
 (registry.patient_filters): each offers the filter's own choices, "Any" first."""
 
-from analytics.dashboard import DashboardForm
+from analytics.dashboard_form import DashboardForm
 from registry.patient_filters import BY_NAME
 
 

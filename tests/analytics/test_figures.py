@@ -84,7 +84,7 @@ def test_it_draws_one_bar_per_patient_with_their_events(frame):
 
 
 def test_it_draws_no_swimmer_plot_of_more_patients_than_it_can_show(frame, monkeypatch):
-    monkeypatch.setattr(figures, "MAX_PATIENTS_DRAWN", 18)
+    monkeypatch.setattr(figures.patients, "MAX_PATIENTS_DRAWN", 18)
     assert "at most 18" in figures.swimmer_problem(frame)
     assert figures.swimmer_problem(frame.iloc[:0]) == (
         "No patient in this selection has been infused."

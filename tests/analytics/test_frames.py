@@ -19,7 +19,8 @@ from analytics.cohort import analysis_frame
 from analytics.dataset import analysis_values, study_patients
 from analytics.params import AnalysisParams, analysis_request
 from config import gunicorn
-from registry import changes, models
+from registry import models
+from registry.data_version import data_changed
 from registry.interchange.importer import cohort_import
 from registry.services import record_delete, record_save
 from tests import factories
@@ -38,15 +39,15 @@ def reads():
     """The patients whose rows each call read (analytics.frames)."""
     read = []
 
-    def kept_rows(patients):
-        rows = frames_kept_rows(patients)
+    def stored_rows(patients):
+        rows = frames_stored_rows(patients)
         read.append(
             sorted(models.Patient.objects.filter(pk__in=rows).values_list("subject_id", flat=True))
         )
         return rows
 
-    frames_kept_rows = frames.kept_rows
-    with mock.patch.object(frames, "kept_rows", kept_rows):
+    frames_stored_rows = frames.stored_rows
+    with mock.patch.object(frames, "stored_rows", stored_rows):
         yield read
 
 
@@ -125,7 +126,7 @@ def test_it_finds_a_change_committed_after_a_later_one(
 ):
     kept(study)
     # P02 stamped before P03, but committed after P03's change was seen: the commit
-    # replaces the data token (registry.changes), not the latest `updated`.
+    # replaces the data token (registry.data_version), not the latest `updated`.
     before = timezone.now()
     models.Patient.objects.filter(subject_id="P03").update(
         updated=before + timedelta(seconds=1), sex="male"
@@ -133,7 +134,7 @@ def test_it_finds_a_change_committed_after_a_later_one(
     kept(study)
     with django_capture_on_commit_callbacks(execute=True):
         models.Patient.objects.filter(subject_id="P02").update(updated=before, sex="male")
-        changes.data_changed(sender=models.Patient)
+        data_changed(sender=models.Patient)
     frame = kept(study)
     assert reads[-1] == ["P02"]
     assert frame.loc[frame["study_id"] == "P02", "sex"].tolist() == ["male"]
@@ -154,7 +155,7 @@ def test_it_builds_the_frame_again_after_an_import(study, document, reads):
     kept(study)
     document["patients"][0]["sex"] = "female"
     cohort_import(data=document)
-    frames.study_imported(sender=models.Study, study=study)
+    frames.frame_rebuilt_after_import(sender=models.Study, study=study)
     kept(study)
     assert len(reads[-1]) == 19
     assert_current(study)
@@ -234,7 +235,7 @@ def test_a_new_frame_shares_the_columns_the_change_left_as_they_were(study):
 def test_each_filter_picks_from_the_frame_the_patients_the_database_picks(varied, filters):
     request = analysis_request(AnalysisParams, QueryDict(urlencode(filters)))
 
-    picked = results.study_frame(varied, study_cache(varied), request)["study_id"]
+    picked = results.selected_frame(varied, study_cache(varied), request)["study_id"]
     chosen = study_patients(varied, request.patient_filters, request.search)
 
     assert 0 < len(picked) < 80, "pick a value that tells something"
@@ -244,7 +245,7 @@ def test_each_filter_picks_from_the_frame_the_patients_the_database_picks(varied
 def test_a_filter_with_a_column_asks_the_database_nothing(varied, django_assert_num_queries):
     request = analysis_request(AnalysisParams, QueryDict("sex=female&age_min=18"))
     store = study_cache(varied)
-    results.study_frame(varied, store, request)
+    results.selected_frame(varied, store, request)
 
     with django_assert_num_queries(0):
-        results.study_frame(varied, store, request)
+        results.selected_frame(varied, store, request)

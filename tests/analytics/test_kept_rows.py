@@ -7,8 +7,7 @@ from unittest import mock
 
 import pytest
 
-from analytics import dataset
-from analytics.dataset import analysis_rows
+from analytics.dataset import analysis_rows, stored
 from analytics.models import AnalysisRow
 from registry import models
 from registry.interchange.importer import cohort_import
@@ -83,7 +82,7 @@ def test_rows_computed_by_another_version_of_the_rules_are_not_served():
     computed = rows()
     AnalysisRow.objects.update(code="older", values="[]")
     assert rows() == computed
-    assert set(AnalysisRow.objects.values_list("code", flat=True)) == {dataset.ROW_CODE}
+    assert set(AnalysisRow.objects.values_list("code", flat=True)) == {stored.ROW_CODE}
 
 
 def test_a_deleted_patient_takes_its_row():
@@ -95,14 +94,14 @@ def test_a_deleted_patient_takes_its_row():
 
 
 def test_a_patient_deleted_while_the_rows_are_computed_is_not_kept():
-    computed_rows = dataset._computed_rows
+    computed_rows = stored.computed_rows
 
     def computed_then_deleted(patients, *args, **kwargs):
         found = computed_rows(patients, *args, **kwargs)
         models.Patient.objects.get(subject_id="P19").delete()
         return found
 
-    with mock.patch.object(dataset, "_computed_rows", computed_then_deleted):
+    with mock.patch.object(stored, "computed_rows", computed_then_deleted):
         assert len(rows()) == 19
     assert AnalysisRow.objects.count() == 18
     assert len(rows()) == 18
@@ -111,7 +110,7 @@ def test_a_patient_deleted_while_the_rows_are_computed_is_not_kept():
 def test_a_change_made_while_the_rows_are_computed_is_not_missed():
     # The change lands after the stamps were read and before the records are: the row is
     # computed from the new records but kept under the old stamp, so it is computed again.
-    computed_rows = dataset._computed_rows
+    computed_rows = stored.computed_rows
 
     def changed_then_computed(patients, *args, **kwargs):
         assessment = models.ResponseAssessment.objects.get(patient__subject_id="P01")
@@ -120,7 +119,7 @@ def test_a_change_made_while_the_rows_are_computed_is_not_missed():
         record_save(record=assessment, user=None, reason="monitoring visit")
         return computed_rows(patients, *args, **kwargs)
 
-    with mock.patch.object(dataset, "_computed_rows", changed_then_computed):
+    with mock.patch.object(stored, "computed_rows", changed_then_computed):
         assert row("P01")["d30_response"] == "cr"
     p01 = models.Patient.objects.get(subject_id="P01")
     assert stamps()[p01.pk] != p01.updated
@@ -162,7 +161,7 @@ def test_a_row_that_fails_to_compute_after_a_write_leaves_the_write_standing(
 ):
     patient = models.Patient.objects.get(subject_id="P01")
     patient.sex = "female" if patient.sex == "male" else "male"
-    with mock.patch.object(dataset, "kept_rows", side_effect=RuntimeError("database gone")):
+    with mock.patch.object(stored, "stored_rows", side_effect=RuntimeError("database gone")):
         with django_capture_on_commit_callbacks(execute=True):
             record_save(record=patient, user=None, reason="corrected", version=patient.version)
     assert "database gone" in caplog.text

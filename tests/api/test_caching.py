@@ -10,7 +10,7 @@ from django.core.cache import cache
 from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
-from registry import changes, services
+from registry import data_version, services
 from registry.access import membership_grant, membership_revoke
 from registry.api import caching, filters
 from registry.api.views.patients import PatientViewSet
@@ -319,15 +319,15 @@ def test_a_role_granted_or_revoked_shows_on_the_next_read(roles, neighbour):
 
 
 def test_it_replaces_the_data_token_once_a_write_commits(django_capture_on_commit_callbacks):
-    before = changes.data_token()
+    before = data_version.data_token()
     with django_capture_on_commit_callbacks() as callbacks:
         factories.PatientFactory()
         # Not before the commit: a read now would file the old data under a new token.
-        assert changes.data_token() == before
+        assert data_version.data_token() == before
     assert callbacks
     for callback in callbacks:
         callback()
-    assert changes.data_token() != before
+    assert data_version.data_token() != before
 
 
 def test_it_answers_404_for_a_patient_id_that_is_not_a_number(reader_client):

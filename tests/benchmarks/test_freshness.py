@@ -10,7 +10,7 @@ import pytest
 from benchmarks import freshness
 from benchmarks.load import HEADERS
 from benchmarks.scratch import clinician_token, coordinator_token, synthetic_study
-from registry import changes
+from registry import data_version
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,10 +43,10 @@ def test_it_makes_the_four_writes_of_a_patient_and_finds_each_read_fresh(writer)
 
 def test_it_counts_answers_cached_over_a_write_as_stale(writer):
     writer, patients = writer
-    version = changes.data_version()
+    version = data_version.data_version()
     # A data version that never moves: the list's pages and counts, and the statistics,
     # stay as cached before the writes.
-    with mock.patch.object(changes, "data_version", lambda study_id=None: version):
+    with mock.patch.object(data_version, "data_version", lambda study_id=None: version):
         tally = writer.run(patients, seconds=60, interval=0)
     assert tally.errors.total() == 0
     # Toxicity after both daily assessments; the responders after the second response

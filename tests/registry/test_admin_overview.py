@@ -9,7 +9,7 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from analytics import params
-from analytics.dashboard import DashboardParams
+from analytics.dashboard_form import DashboardParams
 from analytics.results import study_result
 from registry import models
 from registry.interchange.importer import cohort_import

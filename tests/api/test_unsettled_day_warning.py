@@ -1,5 +1,5 @@
 """?as_of= today: the day has not ended, so the answer says, in a Warning header, that the
-data can still change (registry.parameters.CutOffWarningMixin)."""
+data can still change (registry.parameters.UnsettledDayWarningMixin)."""
 
 from datetime import timedelta
 

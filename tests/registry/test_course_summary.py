@@ -1,4 +1,4 @@
-"""What a patient keeps from its course (Patient.KEPT_FROM: the first infusion date, the
+"""The summary of a patient's course (Patient.SUMMARY_FROM: the first infusion date, the
 day-30 response, a prior allo-HCT or CD22 CAR-T, a relapse, a death), for the patient
 list to filter and order by: every way a record or a patient is written leaves it right."""
 
@@ -18,7 +18,7 @@ from tests.factories import INFUSION_DATE
 pytestmark = pytest.mark.django_db
 
 PUBLISHED = Path(__file__).parent.parent / "data" / "hcd19-published-cohort.json"
-KEPT = [name for names in models.Patient.KEPT_FROM.values() for name in names]
+KEPT = [name for names in models.Patient.SUMMARY_FROM.values() for name in names]
 
 
 def kept(patient: models.Patient, name: str = "first_infusion_date"):
@@ -133,7 +133,7 @@ def test_a_patient_saved_from_an_earlier_read_keeps_the_records_added_since(pati
 
 def test_the_import_keeps_them_for_every_patient_it_writes():
     cohort_import(data=json.loads(PUBLISHED.read_text()))
-    patients = models.Patient.objects.prefetch_related(*models.Patient.KEPT_FROM)
+    patients = models.Patient.objects.prefetch_related(*models.Patient.SUMMARY_FROM)
     assert patients.count() == 19
     for patient in patients:
         assert stored(patient) == from_records(patient), patient.subject_id

@@ -1,0 +1,142 @@
+"""The choices of the dashboard and the Export page: the patient filters, the population
+and the dates, under the API's parameter names and validated by analytics.params (a bad
+one shows its message beside its field); and the study and form these pages open with."""
+
+from dataclasses import replace
+
+from django import forms
+from django.http import HttpRequest, QueryDict
+from django.shortcuts import get_object_or_404
+from django_filters import DateFilter
+from rest_framework import serializers
+
+from analytics import figures, params
+from analytics.cohort import ALL, RESPONDERS
+from registry import access
+from registry.models import Study
+from registry.patient_filters import (
+    BY_NAME,
+    PatientFilter,
+    WholeNumberFilter,
+)
+
+
+class DashboardParams(params.CovariateParams):
+    """The population, and the covariate the survival curves are compared by."""
+
+    by = serializers.ChoiceField(choices=list(figures.COVARIATE_LABELS), required=False)
+
+
+ANY = ("", "Any")
+FILTERS = list(BY_NAME)
+
+
+def _text(label: str, widget: forms.Widget, help_text: str = "") -> forms.CharField:
+    # Every field takes text as typed: analytics.params validates it, as for the API.
+    return forms.CharField(label=label, required=False, widget=widget, help_text=help_text)
+
+
+def _select(label: str, choices: list, help_text: str = "") -> forms.CharField:
+    return _text(label, forms.Select(choices=choices), help_text)
+
+
+def _filter_field(patient_filter: PatientFilter) -> forms.CharField:
+    """The field of a patient filter (registry.patient_filters): its label and choices."""
+    found = patient_filter.filter
+    if "choices" in found.extra:
+        return _select(found.label, [ANY, *found.extra["choices"]])
+    if isinstance(found, DateFilter):
+        return _text(found.label, forms.DateInput(attrs={"type": "date"}))
+    if isinstance(found, WholeNumberFilter):
+        return _text(found.label, forms.NumberInput(attrs={"min": 0}))
+    return _text(found.label, forms.TextInput())
+
+
+# The patient filters, in their order; the study is the page's own.
+PatientFilterFields = type(forms.Form)(
+    "PatientFilterFields",
+    (forms.Form,),
+    {name: _filter_field(patient_filter) for name, patient_filter in BY_NAME.items()},
+)
+
+
+class DashboardForm(PatientFilterFields):
+    """The dashboard's choices under the API's parameter names, so that the table downloads
+    take the same query. Its cleaned_data["analysis"] is the validated AnalysisRequest."""
+
+    population = _select(
+        "Population", [(ALL, "All patients"), (RESPONDERS, "Day-30 responders (CR/CRi)")]
+    )
+    by = _select("Compare survival by", [("", "No comparison"), *figures.COVARIATE_LABELS.items()])
+    cut = _text(
+        "Cut point",
+        forms.NumberInput(attrs={"step": "any"}),
+        "For a number, e.g. 12 (months) or 18 (years)",
+    )
+    cutoff = _text(
+        "Clinical cut-off",
+        forms.TextInput(),
+        "Events and assessments after this day (YYYY-MM-DD) are ignored and follow-up ends "
+        "at it; empty: the study's cut-off; none: everything recorded",
+    )
+    as_of = _text(
+        "As recorded on",
+        forms.DateInput(attrs={"type": "date"}),
+        "The data as it had been entered by the end of this day, before any later entry or "
+        "correction; empty: as it stands now",
+    )
+
+    def __init__(self, data: QueryDict, *, sites=(), study: Study | None = None):
+        super().__init__(data)
+        self.fields["site"].widget = forms.Select(
+            choices=[("", "All sites")] + [(site.code, str(site)) for site in sites]
+        )
+        self.study_cutoff = study.data_cutoff if study else None
+        # Empty takes the study's cut-off, which the field shows.
+        self.fields["cutoff"].widget.attrs["placeholder"] = (
+            self.study_cutoff.isoformat() if self.study_cutoff else "none"
+        )
+
+    def clean(self) -> dict:
+        try:
+            analysis = params.analysis_request(DashboardParams, self.query())
+            self.cleaned_data["analysis"] = replace(analysis, study_cutoff=self.study_cutoff)
+        except serializers.ValidationError as error:
+            for name, messages in error.detail.items():
+                for message in messages:
+                    self.add_error(name if name in self.fields else None, str(message))
+        return self.cleaned_data
+
+    def query(self) -> QueryDict:
+        """The values given, as the API's query string takes them."""
+        query = QueryDict(mutable=True)
+        for name in self.fields:
+            value = self.data.get(name, "").strip()
+            if value:
+                query[name] = value
+        return query
+
+    def download_query(self) -> QueryDict:
+        """The values given that the downloads take: the survival comparison is no
+        download's parameter."""
+        query = self.query()
+        for name in ("by", "cut"):
+            query.pop(name, None)
+        return query
+
+    def filter_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in FILTERS]
+
+    def analysis_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in ("population", "by", "cut", "cutoff", "as_of")]
+
+
+def readable_study(request: HttpRequest, code: str) -> Study:
+    """The study of the address; 404 unless the user reads it."""
+    return get_object_or_404(access.visible_studies(request.user), code=code)
+
+
+def page_form(request: HttpRequest, study: Study) -> DashboardForm:
+    """The page's choices as given, with the sites the user reads to choose from."""
+    sites = access.visible_sites(request.user, study.sites.order_by("code"))
+    return DashboardForm(request.GET, sites=sites, study=study)

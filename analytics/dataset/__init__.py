@@ -1,0 +1,88 @@
+"""The analysis dataset: one flat row per patient. The only analytics package that reads
+the ORM.
+
+Every statistic is computed from these rows, so a figure can always be traced back to the
+row values a user can download (GET .../analytics/dataset/, also as CSV).
+
+Its modules, one job each: ``columns`` (what a row holds), ``patients`` (the study's
+patients through the patient filters), ``records`` (the queries that read a patient's
+records), ``row_rules`` (one patient's row from its records), ``computed`` (rows computed
+from the records, and recounted up to a clinical cut-off), ``stored`` (rows stored between
+requests, analytics.models.AnalysisRow, until their patient changes). As recorded on a
+past day (``as_of``), rows are computed from the audit trail, so they are those of the data
+as it stood at the end of that day (registry.snapshots), and are not stored.
+
+The reads go to the read replica when one is configured (config.routers), as does the data
+version the results are cached under (analytics.caching).
+"""
+
+from collections.abc import Collection
+from datetime import date
+
+from django.db.models import QuerySet
+
+from analytics.dataset.columns import (
+    COLUMNS,
+    DATASET_COLUMNS,
+    GRADES,
+    KINETICS,
+    PART_COLUMNS,
+    PARTS,
+)
+from analytics.dataset.computed import computed_rows, parts_up_to
+from analytics.dataset.patients import study_patients
+from analytics.dataset.records import car_t_counts
+from analytics.dataset.stored import CHUNK, ROW_CODE, stored_rows, stored_values
+from config.routers import use_replica
+
+__all__ = [
+    "CHUNK",
+    "COLUMNS",
+    "DATASET_COLUMNS",
+    "GRADES",
+    "KINETICS",
+    "PARTS",
+    "PART_COLUMNS",
+    "ROW_CODE",
+    "analysis_rows",
+    "analysis_values",
+    "car_t_counts",
+    "parts_up_to",
+    "stored_rows",
+    "study_patients",
+]
+
+
+@use_replica()
+def analysis_rows(
+    patients: QuerySet, parts: Collection[str] = PARTS, as_of: date | None = None
+) -> list[dict]:
+    """One row per patient of the queryset, in its order.
+
+    On the data as it stands, the rows stored between requests (analytics.models.AnalysisRow):
+    only those of patients changed since they were computed are computed again, so a
+    statistic after an edit does not read the whole cohort's records again. Stored rows have
+    every column, whatever `parts` asks.
+
+    With `as_of`, `patients` come from study_patients with the same date, and their rows are
+    computed from the records as they stood then, in a constant number of queries. `parts`
+    names the costlier column groups to fill in (all by default; see PARTS): a statistic
+    that needs neither grades nor kinetics does not read a hundred thousand daily
+    assessments and CAR-T counts.
+    """
+    if as_of is not None:
+        return list(computed_rows(patients, parts, as_of).values())
+    return [dict(zip(COLUMNS, values, strict=True)) for values in stored_values(patients)]
+
+
+@use_replica()
+def analysis_values(
+    patients: QuerySet, parts: Collection[str] = PARTS, as_of: date | None = None
+) -> list[list]:
+    """The rows of analysis_rows as lists of their values in COLUMNS order (None in the
+    columns of a part not asked for): what a data frame is built from, without a dict per
+    patient."""
+    if as_of is not None:
+        rows = computed_rows(patients, parts, as_of).values()
+        return [[row.get(column) for column in COLUMNS] for row in rows]
+    return stored_values(patients)

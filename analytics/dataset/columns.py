@@ -1,0 +1,142 @@
+"""What a row of the analysis dataset holds: its keys, and the costlier column groups
+(PARTS) a statistic may leave out.
+
+Keys of a row (``COLUMNS``, in order):
+
+- study_id, site (site code), sex; age_years: completed years at the first infusion (at
+  enrolment before any infusion); age_group: "child" under 18, else "adult".
+- prior_allo_hct, prior_cd22_cart; mcd19_infusions: number of murine CD19 CAR-T;
+  mcd19_primary_resistant: every murine CD19 CAR-T had best response "nr";
+  mcd19_interval_months: from the last murine CD19 CAR-T to the first infusion.
+- disease_status at enrolment: "isolated_bm" (no extramedullary site), "bm_and_emd"
+  (sites and marrow blasts > 5%), "emd_only" (sites and marrow blasts <= 5%); None when
+  the eligibility record or the marrow count it needs is missing. cns_involvement,
+  emd_sites (number of sites); bcr_abl1, ph_like, tp53_mutation.
+- dose_cells_per_kg: the first infusion's dose.
+- crs_grade, icans_grade: the site's recorded maximum where present, else computed;
+  crs_grade_computed, icans_grade_computed: worst daily ASTCT grade (None without daily
+  assessments); grade_discrepancy: a recorded grade differs from the computed one (None
+  when nothing can be compared).
+- car_t_detected, car_t_cmax_cells_per_ul, car_t_tmax_day, car_t_auc_0_28,
+  car_t_last_detected_day: see ``analytics.stats.car_t_kinetics``; None without counts.
+- d30_response: status of the earliest response assessment on days 21-45
+  (``registry.models.patient.DAY_30_WINDOW``), None if there is none; responder: CR or CRi
+  (None without a day-30 assessment); mrd: MRD of that assessment.
+- hct_after_infusion: an allo-HCT event on or after the infusion day; consolidative_hct:
+  one while in response (a responder, transplanted before any relapse).
+- relapse, relapse_cd19 (CD19 status of the first relapse), death, death_cause. Events
+  count from the infusion day on: one on that day (day 0) is an event at time 0.
+- efs_event, efs_months: relapse or death from the infusion, censored at last contact (the
+  analyses add non-response as an event at day 0 when all patients are analysed);
+  os_event, os_months: death from any cause; followup_months: to last contact or death.
+
+Extra keys, for landmark and competing-risk analyses, tables and the toxicity report:
+hct_months, relapse_months, death_months (months from infusion to the first such event,
+None if none); nrm (non-relapse mortality: death without an earlier relapse, from a cause
+other than the disease; a death from the disease counts as its progression even when no
+relapse was recorded, as in refractory patients); infusion_date (the first);
+bm_blast_pct (marrow blasts at enrolment); crs_grade_recorded, icans_grade_recorded,
+crs_onset_day, tocilizumab, corticosteroids, plasmapheresis (the site's toxicity record);
+d30_response_day (the day of the day-30 assessment, which a clinical cut-off compares:
+analytics.cutoff); daily_assessment_last_day, car_t_count_last_day: the latest day of the
+daily assessments the grades are computed from, and of the CAR-T counts the kinetics are
+(None without any), which tell a clinical cut-off whose grades and kinetics it changes;
+left_out: None, or why the patient is left out of every analysis, as a warning naming the
+patient and the field: a date outside EARLIEST_DATE to tomorrow, which only data written
+past the model's validation can hold (older rows, a direct database write). Such a row has
+only study_id and site besides; the analyses drop it and pass its warning on
+(analytics.cohort.analysed). A row stored for a date after tomorrow stays left out until its
+patient is written again.
+
+Months are days / 30.4375. Time keys are None for a patient without an infusion.
+"""
+
+# The site's toxicity record, under the dataset's names (records.TOXICITY_FIELDS in that
+# order).
+RECORDED_TOXICITY_COLUMNS = (
+    "crs_grade_recorded",
+    "icans_grade_recorded",
+    "crs_onset_day",
+    "tocilizumab",
+    "corticosteroids",
+    "plasmapheresis",
+)
+COLUMNS = (
+    "study_id",
+    "site",
+    "sex",
+    "age_years",
+    "age_group",
+    "prior_allo_hct",
+    "prior_cd22_cart",
+    "mcd19_infusions",
+    "mcd19_primary_resistant",
+    "mcd19_interval_months",
+    "disease_status",
+    "cns_involvement",
+    "emd_sites",
+    "bcr_abl1",
+    "ph_like",
+    "tp53_mutation",
+    "dose_cells_per_kg",
+    "crs_grade",
+    "icans_grade",
+    "crs_grade_computed",
+    "icans_grade_computed",
+    "grade_discrepancy",
+    "car_t_detected",
+    "car_t_cmax_cells_per_ul",
+    "car_t_tmax_day",
+    "car_t_auc_0_28",
+    "car_t_last_detected_day",
+    "d30_response",
+    "responder",
+    "mrd",
+    "hct_after_infusion",
+    "consolidative_hct",
+    "relapse",
+    "relapse_cd19",
+    "death",
+    "death_cause",
+    "efs_event",
+    "efs_months",
+    "os_event",
+    "os_months",
+    "followup_months",
+    # Extra keys (see the module docstring).
+    "hct_months",
+    "relapse_months",
+    "death_months",
+    "nrm",
+    "infusion_date",
+    "bm_blast_pct",
+    *RECORDED_TOXICITY_COLUMNS,
+    "d30_response_day",
+    "daily_assessment_last_day",
+    "car_t_count_last_day",
+    "left_out",
+)
+# The columns of the rows served (GET .../analytics/dataset/): those left out are not served.
+DATASET_COLUMNS = COLUMNS[:-1]
+
+# Column groups that cost most to read, filled in only when asked for (see analysis_rows).
+GRADES, KINETICS = "grades", "kinetics"
+PART_COLUMNS = {
+    GRADES: (
+        "crs_grade",
+        "icans_grade",
+        "crs_grade_computed",
+        "icans_grade_computed",
+        "grade_discrepancy",
+        "daily_assessment_last_day",
+    ),
+    KINETICS: (
+        "car_t_detected",
+        "car_t_cmax_cells_per_ul",
+        "car_t_tmax_day",
+        "car_t_auc_0_28",
+        "car_t_last_detected_day",
+        "car_t_count_last_day",
+    ),
+}
+PARTS = tuple(PART_COLUMNS)

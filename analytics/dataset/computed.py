@@ -1,0 +1,58 @@
+"""Rows computed from the records: the study's, and the grades and kinetics recounted up to
+a clinical cut-off (analytics.cutoff)."""
+
+from collections.abc import Collection, Mapping
+from datetime import date
+
+from django.db.models import QuerySet
+
+from analytics.dataset.columns import PARTS
+from analytics.dataset.records import PART_SECTIONS, PATIENT_FIELDS, read_sections
+from analytics.dataset.row_rules import (
+    NOT_RECORDED,
+    age_years,
+    first_infusion_date,
+    part_values,
+    patient_row,
+)
+from config.routers import use_replica
+
+
+def computed_rows(
+    patients: QuerySet, parts: Collection[str] = PARTS, as_of: date | None = None
+) -> dict[int, dict]:
+    """Each patient's row computed from its records, by patient id, in the queryset's order."""
+    sections = read_sections(patients.values("id"), parts, as_of)
+    return {
+        patient["id"]: patient_row(
+            patient, {name: found.get(patient["id"]) for name, found in sections.items()}, parts
+        )
+        for patient in patients.values(*PATIENT_FIELDS)
+    }
+
+
+@use_replica()
+def parts_up_to(
+    patients: QuerySet,
+    last_days: Mapping[str, int],
+    parts: Collection[str],
+    as_of: date | None = None,
+) -> dict[str, dict]:
+    """By study id, the columns of `parts` (PART_COLUMNS) of the patients in `last_days`,
+    computed from their daily assessments and CAR-T counts up to the last day given for
+    each (days from the first infusion): their grades and kinetics as known at a clinical
+    cut-off (analytics.cutoff). `patients` holds them: the study's, from study_patients
+    with the same `as_of`."""
+    chosen = patients.filter(subject_id__in=list(last_days))
+    sections = read_sections(chosen.values("id"), parts, as_of, ("toxicities", "infusions"))
+    found = {}
+    for patient in chosen.values(*PATIENT_FIELDS):
+        mine = {name: by_patient.get(patient["id"]) for name, by_patient in sections.items()}
+        day = last_days[patient["subject_id"]]
+        for part in parts:
+            name = PART_SECTIONS[part]
+            mine[name] = [record for record in mine[name] or [] if record[0] <= day]
+        recorded = mine["toxicities"] or NOT_RECORDED
+        age = age_years(patient, first_infusion_date(mine))
+        found[patient["subject_id"]] = part_values(mine, recorded, age, parts)
+    return found

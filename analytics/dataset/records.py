@@ -1,0 +1,136 @@
+"""Reading the records a row is computed from: ``values_list`` queries, one per table
+whatever the cohort size, without building model instances. With ``as_of``, the same
+queries read the audit trail (registry.snapshots)."""
+
+from collections import defaultdict
+from collections.abc import Collection
+from datetime import date
+
+from django.db.models import QuerySet
+
+from analytics.dataset.columns import GRADES, KINETICS
+from config.routers import use_replica
+from registry import models
+from registry.analytes import PERIPHERAL_BLOOD
+from registry.choices import PriorTherapyKind
+from registry.models.patient import DAY_30_WINDOW
+from registry.snapshots import records
+
+PRIOR_KINDS = (
+    PriorTherapyKind.MURINE_CD19_CART,
+    PriorTherapyKind.CD22_CART,
+    PriorTherapyKind.ALLO_HCT,
+)
+CRS_FIELDS = models.DailyAssessment.crs_findings
+ICANS_FIELDS = models.DailyAssessment.icans_findings
+TOXICITY_FIELDS = (
+    "crs_max_grade",
+    "icans_max_grade",
+    "crs_onset_day",
+    "tocilizumab",
+    "corticosteroids",
+    "plasmapheresis",
+)
+# The section each part is computed from; its records are counted in days from the first
+# infusion, and start with their day (see read_sections).
+PART_SECTIONS = {GRADES: "daily_assessments", KINETICS: "car_t_counts"}
+# The CAR-T counts the expansion is read from: by flow cytometry, in peripheral blood (a
+# qPCR measurement or a marrow count is another series).
+FLOW_IN_BLOOD = {"cells_per_ul__isnull": False, "specimen": PERIPHERAL_BLOOD}
+
+
+PATIENT_FIELDS = (
+    "id",
+    "subject_id",
+    "site__code",
+    "sex",
+    "birth_date",
+    "enrollment_date",
+    "last_contact_date",
+)
+
+
+# The sections every row is computed from, besides those of its parts (PART_SECTIONS).
+ROW_SECTIONS = (
+    "eligibility",
+    "genetics",
+    "toxicities",
+    "prior_therapies",
+    "infusions",
+    "day_30",
+    "events",
+)
+
+
+def read_sections(
+    patient_ids: QuerySet,
+    parts: Collection[str],
+    as_of: date | None = None,
+    names: Collection[str] = ROW_SECTIONS,
+) -> dict[str, dict[int, object]]:
+    """Each section's values by patient id: a tuple for one-to-one sections, else a list.
+    The sections named, and those of `parts`."""
+    mine = {"patient_id__in": patient_ids}
+
+    def one(model, *fields: str) -> dict[int, tuple]:
+        rows = records(model, as_of).filter(**mine).values_list("patient_id", *fields)
+        return {row[0]: row[1:] for row in rows}
+
+    def many(model, *fields: str, where: dict | None = None, order: str = "") -> dict:
+        # Unordered unless asked: sorting a hundred thousand rows the models' default way
+        # costs the database more than the rows cost to send.
+        orders = ("patient_id", order, "id") if order else ()
+        rows = (
+            records(model, as_of)
+            .filter(**mine, **(where or {}))
+            .values_list("patient_id", *fields)
+            .order_by(*orders)
+        )
+        found = defaultdict(list)
+        for row in rows:
+            found[row[0]].append(row[1:])
+        return found
+
+    readers = {
+        "eligibility": lambda: one(models.Eligibility, "bm_blast_pct", "extramedullary_sites"),
+        "genetics": lambda: one(models.Genetics, "bcr_abl1", "ph_like", "tp53_mutation"),
+        "toxicities": lambda: one(models.ToxicityRecord, *TOXICITY_FIELDS),
+        "prior_therapies": lambda: many(
+            models.PriorTherapy, "kind", "date", "best_response", where={"kind__in": PRIOR_KINDS}
+        ),
+        "infusions": lambda: many(models.Infusion, "date", "cells_per_kg", order="date"),
+        "day_30": lambda: many(
+            models.ResponseAssessment,
+            "status",
+            "mrd",
+            "day",
+            where={"day__range": DAY_30_WINDOW},
+            order="day",
+        ),
+        "events": lambda: many(models.FollowUpEvent, "kind", "date", "cd19", "cause", order="date"),
+        "daily_assessments": lambda: many(
+            models.DailyAssessment, "day", *CRS_FIELDS, *ICANS_FIELDS
+        ),
+        "car_t_counts": lambda: many(models.CarTCount, "day", "cells_per_ul", where=FLOW_IN_BLOOD),
+    }
+    read = [*names, *(PART_SECTIONS[part] for part in parts)]
+    return {name: readers[name]() for name in read}
+
+
+@use_replica()
+def car_t_counts(
+    patients: QuerySet, as_of: date | None = None
+) -> dict[str, list[tuple[int, float]]]:
+    """Each patient's CAR-T counts in blood as (day, cells/µL) in day order, by study id:
+    the points of the expansion curves, which the rows only summarise."""
+    study_ids = dict(patients.values_list("id", "subject_id"))
+    rows = (
+        records(models.CarTCount, as_of)
+        .filter(patient_id__in=patients.values("id"), **FLOW_IN_BLOOD)
+        .values_list("patient_id", "day", "cells_per_ul")
+        .order_by("patient_id", "day")
+    )
+    found = defaultdict(list)
+    for patient_id, day, cells_per_ul in rows:
+        found[study_ids[patient_id]].append((day, cells_per_ul))
+    return dict(found)
