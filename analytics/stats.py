@@ -7,8 +7,6 @@ tests/analytics/test_stats.py pins each function to published or hand-computed v
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import pairwise
-from operator import itemgetter
 
 import numpy as np
 import pandas as pd
@@ -20,7 +18,6 @@ from scipy.special import gammaln
 MONTH_DAYS = 365.25 / 12  # 30.4375
 ALPHA = 0.05
 RELAPSE, NRM = 1, 2
-AUC_END_DAY = 28
 # Above this many candidate tables an exact r x 2 test gives way to chi-square.
 EXACT_TABLE_LIMIT = 10**6
 
@@ -324,43 +321,6 @@ def _incidence_at(table: pd.DataFrame, months: np.ndarray, t: float) -> Incidenc
     return IncidencePoint(t, incidence, _interval(row.iloc[1], row.iloc[2]))
 
 
-@dataclass(frozen=True)
-class Kinetics:
-    detected: bool
-    cmax: float | None
-    tmax_day: int | None
-    auc_0_28: float | None
-    last_detected_day: int | None
-
-
-def car_t_kinetics(days: Sequence[int], cells_per_ul: Sequence[float]) -> Kinetics:
-    """Expansion and persistence of CAR-T cells in blood from samples on days after infusion.
-
-    Samples before day 0 are ignored; undetectable levels are 0. Cmax is the highest level
-    (0 if never detected) and Tmax its first day (None if never detected). AUC0–28 is in
-    cells/µL x days (see _auc_0_28). No sample from day 0 on: not detected, all None.
-
-    Plain Python, not numpy: this runs once per patient on a handful of samples, where
-    numpy's cost per call is many times that of the arithmetic.
-    """
-    # Sorted by day only, and stably, so that a tie keeps the order the samples came in.
-    samples = sorted(
-        (
-            (float(day), float(level))
-            for day, level in zip(days, cells_per_ul, strict=True)
-            if day >= 0
-        ),
-        key=itemgetter(0),
-    )
-    if not samples:
-        return Kinetics(False, None, None, None, None)
-    detected = [day for day, level in samples if level > 0]
-    if not detected:
-        return Kinetics(False, 0.0, None, _auc_0_28(samples), None)
-    peak_day, cmax = max(samples, key=itemgetter(1))  # the first maximum: the earliest day
-    return Kinetics(True, cmax, int(peak_day), _auc_0_28(samples), int(detected[-1]))
-
-
 # A median of fewer patients than this would be one or two patients' own counts.
 MEDIAN_MIN_PATIENTS = 3
 
@@ -398,28 +358,6 @@ def car_t_median_by_day(
         for day, row in by_day.iterrows()
         if row["size"] >= min_patients
     ]
-
-
-def _auc_0_28(samples: list[tuple[float, float]]) -> float:
-    """Linear trapezoid from day 0 to day 28 over (day, level) samples sorted by day.
-
-    Without a sample on day 0 the level there is taken as 0 (nothing has expanded yet).
-    Samples on both sides of day 28 are interpolated linearly at day 28; when the last sample
-    is before day 28 the area stops there rather than extrapolating.
-    """
-    if samples[0][0] > 0:
-        samples = [(0.0, 0.0), *samples]
-    points = [sample for sample in samples if sample[0] <= AUC_END_DAY]
-    if points[-1][0] < AUC_END_DAY < samples[-1][0]:
-        (day, level), (next_day, next_level) = points[-1], samples[len(points)]
-        slope = (next_level - level) / (next_day - day)
-        points.append((AUC_END_DAY, slope * (AUC_END_DAY - day) + level))
-    # A loop, not sum(), whose rounding of floats changed in Python 3.12: the same samples
-    # give the same area on every version.
-    area = 0.0
-    for (day, level), (next_day, next_level) in pairwise(points):
-        area += (next_day - day) * (next_level + level) / 2.0
-    return area
 
 
 def summary(values: Sequence[float | None]) -> dict:

@@ -27,9 +27,8 @@ Peaks (the seed's Table S3)
   below detection peaks at 0 on no day.
 
 CAR-T kinetics (flow cells/µL and qPCR copies/µg DNA are separate series)
-- The definition of ``analytics.stats.car_t_kinetics``, with the same results, over
-  Measurements of one specimen: it is written to replace that one (the analysis dataset
-  still calls it). Values before day 0 are left out. Cmax is the highest level (0 when
+- One definition, which the analysis dataset's car_t_* columns read too
+  (``series_kinetics``): over one specimen's values. Values before day 0 are left out. Cmax is the highest level (0 when
   never detected), Tmax its first day; AUC0-28 is the linear trapezoid from day 0 to day
   28 in level x days, with level 0 on day 0 when unmeasured, interpolated at day 28
   between values either side and never extrapolated past the last value; persistence is
@@ -160,22 +159,31 @@ class Kinetics:
 
 def car_t_kinetics(counts: Iterable[Measurement], *, specimen: str = PERIPHERAL_BLOOD) -> Kinetics:
     """Expansion and persistence of one series of CAR-T levels (flow or qPCR)."""
+    return series_kinetics(
+        (count.day, count.level) for count in counts if count.specimen == specimen
+    )
+
+
+def series_kinetics(samples: Iterable[tuple[float, float]]) -> Kinetics:
+    """Expansion and persistence from (day, level) samples of one series and specimen.
+
+    Samples before day 0 are ignored; undetectable levels are 0. Cmax is the highest level
+    (0 if never detected) and Tmax its first day (None if never detected). AUC0-28 is in
+    the level's unit x days (see _auc_0_28). No sample from day 0 on: not detected, all
+    None. Plain Python, not numpy: it runs once per patient on a handful of samples.
+    """
     # Sorted by day only, and stably, so that a tie keeps the order the values came in.
-    samples = sorted(
-        (
-            (float(count.day), float(count.level))
-            for count in counts
-            if count.specimen == specimen and count.day >= 0
-        ),
+    ordered = sorted(
+        ((float(day), float(level)) for day, level in samples if day >= 0),
         key=lambda sample: sample[0],
     )
-    if not samples:
+    if not ordered:
         return Kinetics(False, None, None, None, None)
-    detected = [day for day, level in samples if level > 0]
+    detected = [day for day, level in ordered if level > 0]
     if not detected:
-        return Kinetics(False, 0.0, None, _auc_0_28(samples), None)
-    peak_day, cmax = max(samples, key=lambda sample: sample[1])  # the first: earliest day
-    return Kinetics(True, cmax, int(peak_day), _auc_0_28(samples), int(detected[-1]))
+        return Kinetics(False, 0.0, None, _auc_0_28(ordered), None)
+    peak_day, cmax = max(ordered, key=lambda sample: sample[1])  # the first: earliest day
+    return Kinetics(True, cmax, int(peak_day), _auc_0_28(ordered), int(detected[-1]))
 
 
 def _auc_0_28(samples: list[tuple[float, float]]) -> float:

@@ -18,7 +18,7 @@ Keys of a row (``COLUMNS``, in order):
   assessments); grade_discrepancy: a recorded grade differs from the computed one (None
   when nothing can be compared).
 - car_t_detected, car_t_cmax_cells_per_ul, car_t_tmax_day, car_t_auc_0_28,
-  car_t_last_detected_day: see ``analytics.stats.car_t_kinetics``; None without counts.
+  car_t_last_detected_day: see ``registry.biomarkers.series_kinetics``; None without counts.
 - d30_response: status of the earliest response assessment on days 21-45
   (``registry.models.patient.DAY_30_WINDOW``), None if there is none; responder: CR or CRi
   (None without a day-30 assessment); mrd: MRD of that assessment.

@@ -8,8 +8,9 @@ from functools import lru_cache
 
 from analytics.dataset.columns import COLUMNS, GRADES, KINETICS, RECORDED_TOXICITY_COLUMNS
 from analytics.dataset.records import CRS_FIELDS, ICANS_FIELDS, TOXICITY_FIELDS
-from analytics.stats import MONTH_DAYS, Kinetics, car_t_kinetics
+from analytics.stats import MONTH_DAYS
 from registry import models
+from registry.biomarkers import Kinetics, series_kinetics
 from registry.choices import (
     RESPONDER_STATUSES,
     DeathCause,
@@ -182,10 +183,7 @@ def _icans_grade(findings: tuple, age: int | None) -> Grade:
 
 
 def _kinetics(counts: list[tuple]) -> dict:
-    if counts:
-        kinetics = car_t_kinetics([day for day, _ in counts], [level for _, level in counts])
-    else:
-        kinetics = NO_COUNTS
+    kinetics = series_kinetics(counts) if counts else NO_COUNTS
     return {
         "car_t_detected": kinetics.detected,
         "car_t_cmax_cells_per_ul": kinetics.cmax,

@@ -17,7 +17,7 @@ from analytics.dataset import columns, computed, records, row_rules
 from analytics.dataset.columns import COLUMNS
 from analytics.dataset.computed import computed_rows
 from analytics.models import AnalysisRow
-from registry import choices, grading, models
+from registry import biomarkers, choices, grading, models
 from registry.services import deleted_with_patient
 
 
@@ -40,6 +40,7 @@ ROW_CODE = _source_digest(
     sys.modules[__name__],
     stats,
     grading,
+    biomarkers,
     choices,
     models.sections,
     models.patient,

@@ -17,9 +17,7 @@ from analytics.stats import (
     MONTH_DAYS,
     DailyMedian,
     FollowUp,
-    Kinetics,
     Proportion,
-    car_t_kinetics,
     car_t_median_by_day,
     competing_risks,
     follow_up,
@@ -416,48 +414,6 @@ def test_it_has_no_incidence_after_the_last_observation_or_without_patients():
     assert competing_risks(CR_MONTHS, CR_OUTCOME, times=[8]).relapse[0].incidence is None
     empty = competing_risks([], [], times=[12])
     assert (empty.n, empty.relapse[0].incidence, empty.rfs[0].survival) == (0, None, None)
-
-
-# --- car_t_kinetics -----------------------------------------------------------------------
-
-
-def test_it_gives_cmax_tmax_auc_and_persistence():
-    # AUC by hand: 3*(0+10)/2 + 4*(10+50)/2 + 7*(50+20)/2 + 7*(20+5)/2 + 7*(5+0)/2
-    #            = 15 + 120 + 245 + 87.5 + 17.5 = 485; the day-35 sample is outside 0-28.
-    result = car_t_kinetics([0, 3, 7, 14, 21, 28, 35], [0, 10, 50, 20, 5, 0, 0])
-    assert (result.detected, result.cmax, result.tmax_day) == (True, 50, 7)
-    assert abs(result.auc_0_28 - 485) < 1e-9
-    assert result.last_detected_day == 21
-
-
-def test_it_assumes_zero_at_day_zero_and_interpolates_at_day_28():
-    # Level at 28 between (14, 20) and (35, 6): 20 - 14 * 14/21 = 32/3.
-    # AUC = 7*40/2 + 7*(40+20)/2 + 14*(20+32/3)/2 = 140 + 210 + 644/3 = 1694/3.
-    result = car_t_kinetics([7, 14, 35], [40, 20, 6])
-    assert abs(result.auc_0_28 - 1694 / 3) < 1e-9
-    assert result.last_detected_day == 35
-
-
-def test_it_does_not_extrapolate_auc_past_the_last_sample():
-    # 7*(0+10)/2 + 7*(10+4)/2 = 35 + 49 = 84.
-    assert abs(car_t_kinetics([0, 7, 14], [0, 10, 4]).auc_0_28 - 84) < 1e-9
-
-
-def test_it_takes_the_first_day_of_a_tied_peak_whatever_the_input_order():
-    assert car_t_kinetics([14, 10, 0, 7], [5, 30, 0, 30]).tmax_day == 7
-
-
-def test_it_ignores_samples_before_infusion():
-    result = car_t_kinetics([-3, 0, 7], [100, 0, 10])
-    assert (result.cmax, result.tmax_day) == (10, 7)
-
-
-def test_it_reports_undetectable_cells():
-    assert car_t_kinetics([0, 7, 14], [0, 0, 0]) == Kinetics(False, 0.0, None, 0.0, None)
-
-
-def test_it_has_no_kinetics_without_samples():
-    assert car_t_kinetics([], []) == Kinetics(False, None, None, None, None)
 
 
 # --- car_t_median_by_day ------------------------------------------------------------------

@@ -165,7 +165,7 @@ def test_it_reads_the_peak_in_one_specimen():
     assert peak(values, specimen="csf").peak == 900
 
 
-# --- CAR-T kinetics: the definition of analytics.stats.car_t_kinetics, over Measurements ----
+# --- CAR-T kinetics (the analysis dataset's, registry.biomarkers.series_kinetics) ----------
 
 
 def test_it_gives_cmax_tmax_auc_and_persistence():
