@@ -2,9 +2,10 @@
 inline (registry.admin.sections), and the patient list with its clinical filters."""
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.utils.html import format_html_join
 
-from registry import choices, models, services
+from registry import models, services
 from registry.admin.access import ScopedPatientAdmin
 from registry.admin.audit import AuditedAdmin
 from registry.admin.course import CourseCheck
@@ -22,50 +23,31 @@ from registry.admin.sections import (
     ToxicityInline,
     ToxicityTreatmentInline,
 )
+from registry.patient_filters import BY_NAME
 
 
-class Day30ResponseFilter(admin.SimpleListFilter):
-    title = "day-30 response"
-    parameter_name = "d30"
+def patient_list_filter(name: str) -> type[admin.SimpleListFilter]:
+    """The admin's list filter for the patient filter `name` (registry.patient_filters): the
+    same parameter, choices and database lookup as the API's and the pages' lists."""
+    defined = BY_NAME[name].filter
 
-    def lookups(self, request, model_admin):
-        return [*choices.ResponseStatus.choices, ("none", "Not assessed")]
+    class PatientListFilter(admin.SimpleListFilter):
+        title = defined.label
+        parameter_name = name
 
-    def queryset(self, request, queryset):
-        if not self.value():
-            return queryset
-        return queryset.filter(d30_status=None if self.value() == "none" else self.value())
+        def lookups(self, request, model_admin):
+            return defined.extra["choices"]
 
+        def queryset(self, request, queryset):
+            if not self.value():
+                return queryset
+            try:
+                value = defined.field.clean(self.value())
+            except ValidationError:
+                return queryset.none()
+            return defined.filter(queryset, value)
 
-class YesNoFilter(admin.SimpleListFilter):
-    field = ""
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Yes"), ("no", "No")]
-
-    def queryset(self, request, queryset):
-        if self.value() in ("yes", "no"):
-            return queryset.filter(**{self.field: self.value() == "yes"})
-        return queryset
-
-
-class PriorTransplantFilter(YesNoFilter):
-    title = "prior allo-HCT"
-    parameter_name = "prior_allo_hct"
-    field = "prior_allo_hct"
-
-
-class VitalStatusFilter(admin.SimpleListFilter):
-    title = "vital status"
-    parameter_name = "vital"
-
-    def lookups(self, request, model_admin):
-        return [("alive", "Alive"), ("dead", "Died")]
-
-    def queryset(self, request, queryset):
-        if self.value() in ("alive", "dead"):
-            return queryset.filter(died=self.value() == "dead")
-        return queryset
+    return PatientListFilter
 
 
 @admin.register(models.Patient)
@@ -74,9 +56,9 @@ class PatientAdmin(ScopedPatientAdmin, AuditedAdmin):
     list_filter = [
         ("study", admin.RelatedOnlyFieldListFilter),
         ("site", admin.RelatedOnlyFieldListFilter),
-        Day30ResponseFilter,
-        PriorTransplantFilter,
-        VitalStatusFilter,
+        patient_list_filter("d30_response"),
+        patient_list_filter("prior_allo_hct"),
+        patient_list_filter("vital_status"),
     ]
     search_fields = ["subject_id"]
     list_select_related = ["study", "site"]

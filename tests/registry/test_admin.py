@@ -64,13 +64,13 @@ def test_it_renders_every_list_add_and_change_page(demo_admin, model):
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("d30=cr", 9),
-        ("d30=cri", 4),
-        ("d30=nr", 6),
-        ("prior_allo_hct=yes", 10),
-        ("prior_allo_hct=no", 9),
-        ("vital=dead", 6),
-        ("vital=alive", 13),
+        ("d30_response=cr", 9),
+        ("d30_response=cri", 4),
+        ("d30_response=nr", 6),
+        ("prior_allo_hct=true", 10),
+        ("prior_allo_hct=false", 9),
+        ("vital_status=dead", 6),
+        ("vital_status=alive", 13),
         ("q=P18", 1),
     ],
 )
