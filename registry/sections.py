@@ -18,10 +18,11 @@ Adding a section, as the lab values of cohort format 1.1 were added:
    `document_fields` (and `natural_key` for a list), and a migration;
 2. one entry here, at the place the section takes in a cohort document:
    ``CourseSection("labs", "LabResult", many=True)``;
-3. its serializer (registry/api/serializers.py) and its nested field on PatientSerializer,
-   and its serializer and description in the API's ENDPOINTS (registry/api/views/
-   sections.py), which give it its addresses; its form (registry/web/forms.py), its place
-   on the patient page (registry/web/sections.py) and the template of its card.
+3. its serializer (registry/api/serializers/sections.py) and its nested field on
+   PatientSerializer (patients.py there), and its serializer and description in the API's
+   ENDPOINTS (registry/api/views/sections.py), which give it its addresses; its form
+   (registry/web/forms.py), its place on the patient page (registry/web/sections.py) and
+   the template of its card.
 
 The cohort import and export, the course rules, the snapshots, the flat exports, the
 history and the signals that keep each patient's derived columns and the analytics' rows

@@ -42,7 +42,10 @@ ROW_CODE = _source_digest(
     grading,
     biomarkers,
     choices,
-    models.sections,
+    models.section,
+    models.course_start,
+    models.toxicity,
+    models.outcomes,
     models.patient,
 )
 

@@ -1,19 +1,17 @@
 from registry.models.access import Membership, Role
-from registry.models.labs import CarTCount, LabResult, ToxicityTreatment
-from registry.models.patient import Patient
-from registry.models.queries import DataQuery
-from registry.models.sections import (
-    DailyAssessment,
+from registry.models.course_start import (
     Eligibility,
-    FollowUpEvent,
     Genetics,
     Infusion,
     Lymphodepletion,
     PriorTherapy,
-    ResponseAssessment,
-    ToxicityRecord,
 )
+from registry.models.labs import CarTCount, LabResult, ToxicityTreatment
+from registry.models.outcomes import FollowUpEvent, ResponseAssessment
+from registry.models.patient import Patient
+from registry.models.queries import DataQuery
 from registry.models.study import Site, Study
+from registry.models.toxicity import DailyAssessment, ToxicityRecord
 
 __all__ = [
     "CarTCount",

@@ -7,7 +7,7 @@ from django.db import models
 
 from registry import analytes
 from registry.models.patient import Patient
-from registry.models.sections import Section
+from registry.models.section import Section
 from registry.validators import between, not_negative
 
 # A baseline value is taken before lymphodepletion, up to a month before the infusion.

@@ -1,0 +1,44 @@
+"""The API's representation of studies, sites, patients and each section of a course, and
+of a patient's audit trail; a module each, the base of them all in base.py."""
+
+from registry.api.serializers.base import RegistrySerializer
+from registry.api.serializers.history import FieldChangeSerializer, HistoryEntrySerializer
+from registry.api.serializers.patients import PatientSerializer
+from registry.api.serializers.sections import (
+    CarTCountSerializer,
+    DailyAssessmentSerializer,
+    EligibilitySerializer,
+    FollowUpEventSerializer,
+    GeneticsSerializer,
+    InfusionSerializer,
+    LabResultSerializer,
+    LymphodepletionSerializer,
+    PriorTherapySerializer,
+    ResponseAssessmentSerializer,
+    SectionSerializer,
+    ToxicityRecordSerializer,
+    ToxicityTreatmentSerializer,
+)
+from registry.api.serializers.studies import SiteSerializer, StudySerializer
+
+__all__ = [
+    "CarTCountSerializer",
+    "DailyAssessmentSerializer",
+    "EligibilitySerializer",
+    "FieldChangeSerializer",
+    "FollowUpEventSerializer",
+    "GeneticsSerializer",
+    "HistoryEntrySerializer",
+    "InfusionSerializer",
+    "LabResultSerializer",
+    "LymphodepletionSerializer",
+    "PatientSerializer",
+    "PriorTherapySerializer",
+    "RegistrySerializer",
+    "ResponseAssessmentSerializer",
+    "SectionSerializer",
+    "SiteSerializer",
+    "StudySerializer",
+    "ToxicityRecordSerializer",
+    "ToxicityTreatmentSerializer",
+]

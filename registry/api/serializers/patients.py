@@ -1,0 +1,125 @@
+"""The API's representation of a patient, with every section of the course nested."""
+
+from rest_framework import serializers
+
+from registry import choices
+from registry import models as registry
+from registry.api.serializers import sections
+from registry.api.serializers.base import RegistrySerializer
+from registry.api.serializers.fields import JsonCharField
+from registry.sections import SECTIONS
+
+
+class PatientSerializer(RegistrySerializer):
+    """A patient with every section of the course; sections are written at their own URLs."""
+
+    study = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=registry.Study.objects.all(),
+        help_text="Code of the patient's study",
+    )
+    site = JsonCharField(source="site.code", help_text="Code of the patient's site in the study")
+    study_id = JsonCharField(
+        source="subject_id",
+        max_length=40,
+        help_text="The patient's pseudonymous code, unique within the study; no names or "
+        "record numbers",
+    )
+    age_years = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="Age in completed years at the first infusion (at enrolment before any)",
+    )
+    first_infusion_date = serializers.DateField(
+        read_only=True, allow_null=True, help_text="Date of the first CAR-T infusion"
+    )
+    d30_response = serializers.ChoiceField(
+        source="d30_status",
+        choices=choices.ResponseStatus.choices,
+        read_only=True,
+        allow_null=True,
+        help_text="Day-30 response: the earliest response assessment from day 21 to day 45",
+    )
+    prior_allo_hct = serializers.BooleanField(
+        read_only=True, help_text="An allogeneic HCT before the infusion"
+    )
+    prior_cd22_cart = serializers.BooleanField(
+        read_only=True, help_text="A CD22 CAR-T before the infusion"
+    )
+    relapsed = serializers.BooleanField(
+        read_only=True, help_text="A relapse is recorded after the infusion"
+    )
+    died = serializers.BooleanField(read_only=True, help_text="A death is recorded")
+    eligibility = sections.EligibilitySerializer(
+        read_only=True, allow_null=True, help_text="Eligibility findings; null when not recorded"
+    )
+    genetics = sections.GeneticsSerializer(
+        read_only=True, allow_null=True, help_text="Genetics; null when not recorded"
+    )
+    prior_therapies = sections.PriorTherapySerializer(
+        many=True, read_only=True, help_text="Earlier treatments"
+    )
+    lymphodepletion = sections.LymphodepletionSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="Lymphodepleting chemotherapy; null when not recorded",
+    )
+    infusions = sections.InfusionSerializer(
+        many=True, read_only=True, help_text="CAR-T infusions, by date"
+    )
+    car_t_counts = sections.CarTCountSerializer(
+        many=True, read_only=True, help_text="CAR-T cells by flow cytometry and qPCR, by day"
+    )
+    labs = sections.LabResultSerializer(
+        many=True, read_only=True, help_text="Laboratory and biomarker values, by day"
+    )
+    toxicities = sections.ToxicityRecordSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="The site's record of maximum CRS and ICANS grades; null when not recorded",
+    )
+    toxicity_treatments = sections.ToxicityTreatmentSerializer(
+        many=True, read_only=True, help_text="Treatments of CRS, ICANS and related toxicities"
+    )
+    daily_assessments = sections.DailyAssessmentSerializer(
+        many=True, read_only=True, help_text="Daily CRS and ICANS observations, by day"
+    )
+    response_assessments = sections.ResponseAssessmentSerializer(
+        many=True, read_only=True, help_text="Response assessments, by day"
+    )
+    events = sections.FollowUpEventSerializer(
+        many=True, read_only=True, help_text="Follow-up events after the infusion, by date"
+    )
+
+    class Meta:
+        model = registry.Patient
+        fields = [
+            "id",
+            "study",
+            "site",
+            "study_id",
+            *registry.Patient.document_fields,
+            "age_years",
+            "first_infusion_date",
+            "d30_response",
+            "prior_allo_hct",
+            "prior_cd22_cart",
+            "relapsed",
+            "died",
+            # Each section, nested as declared above, in a cohort document's order.
+            *(section.key for section in SECTIONS),
+        ]
+        read_only_fields = ["id"]
+        extra_kwargs = {"id": {"help_text": "Patient id; its address in the API"}}
+
+    def validate(self, attrs: dict) -> dict:
+        if "site" in attrs:
+            attrs["site"] = self._site(attrs["site"]["code"], attrs.get("study"))
+        return super().validate(attrs)
+
+    def _site(self, code: str, study: registry.Study | None) -> registry.Site:
+        study = study or self.instance.study
+        site = study.sites.filter(code=code).first()
+        if site is None:
+            raise serializers.ValidationError({"site": f"Study {study.code} has no site {code!r}"})
+        return site

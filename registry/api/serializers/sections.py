@@ -1,0 +1,95 @@
+"""The API's representation of each section of a course, one serializer a section."""
+
+from django.db import models
+from rest_framework import serializers
+
+from registry import choices
+from registry import models as registry
+from registry.api.serializers.base import RegistrySerializer
+
+
+class SectionSerializer(RegistrySerializer):
+    """A record of one patient's course; the patient comes from the URL."""
+
+    patient = serializers.PrimaryKeyRelatedField(
+        read_only=True, help_text="Id of the patient this record belongs to"
+    )
+
+    class Meta:
+        read_only_fields = ["id", "patient"]
+        extra_kwargs = {"id": {"help_text": "Record id; its address in the API"}}
+
+    def get_field_names(self, declared_fields, info) -> list[str]:
+        # The record's id and patient, which only the API sets, then the section's fields
+        # as in a cohort document: those of its model (registry.sections).
+        return [*self.Meta.read_only_fields, *self.Meta.model.document_fields]
+
+    def complete(self, instance: models.Model) -> None:
+        if instance.patient_id is None:
+            instance.patient = self.context["patient"]
+
+
+class EligibilitySerializer(SectionSerializer):
+    extramedullary_sites = serializers.ListField(
+        child=serializers.ChoiceField(choices=choices.ExtramedullarySite.choices),
+        required=False,
+        help_text="Sites of extramedullary disease; empty when none",
+    )
+
+    class Meta(SectionSerializer.Meta):
+        model = registry.Eligibility
+
+
+class GeneticsSerializer(SectionSerializer):
+    class Meta(SectionSerializer.Meta):
+        model = registry.Genetics
+
+
+class PriorTherapySerializer(SectionSerializer):
+    class Meta(SectionSerializer.Meta):
+        model = registry.PriorTherapy
+
+
+class LymphodepletionSerializer(SectionSerializer):
+    class Meta(SectionSerializer.Meta):
+        model = registry.Lymphodepletion
+
+
+class InfusionSerializer(SectionSerializer):
+    class Meta(SectionSerializer.Meta):
+        model = registry.Infusion
+
+
+class CarTCountSerializer(SectionSerializer):
+    class Meta(SectionSerializer.Meta):
+        model = registry.CarTCount
+
+
+class LabResultSerializer(SectionSerializer):
+    class Meta(SectionSerializer.Meta):
+        model = registry.LabResult
+
+
+class ToxicityRecordSerializer(SectionSerializer):
+    class Meta(SectionSerializer.Meta):
+        model = registry.ToxicityRecord
+
+
+class ToxicityTreatmentSerializer(SectionSerializer):
+    class Meta(SectionSerializer.Meta):
+        model = registry.ToxicityTreatment
+
+
+class DailyAssessmentSerializer(SectionSerializer):
+    class Meta(SectionSerializer.Meta):
+        model = registry.DailyAssessment
+
+
+class ResponseAssessmentSerializer(SectionSerializer):
+    class Meta(SectionSerializer.Meta):
+        model = registry.ResponseAssessment
+
+
+class FollowUpEventSerializer(SectionSerializer):
+    class Meta(SectionSerializer.Meta):
+        model = registry.FollowUpEvent

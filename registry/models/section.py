@@ -1,0 +1,37 @@
+"""What every section of a patient's course is: a record of one patient, versioned, with
+its history, checked against the rest of that course."""
+
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from registry.course import validate_in_course
+
+
+class Section(models.Model):
+    """A part of one patient's course, validated against the rest of that course."""
+
+    # The section's keys in a cohort document; where the section sits in one, and whether
+    # it is a list, is registry.sections'.
+    document_fields: tuple[str, ...] = ()
+    # The fields that tell a patient's records of a list section apart, by which a
+    # re-import finds the stored record a document's record stands for
+    # (registry.interchange.matching); () where nothing does.
+    natural_key: tuple[str, ...] = ()
+
+    # Raised by one on every save; a form or an API client that read an older version is
+    # told someone else changed the record in the meantime.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    history = HistoricalRecords(inherit=True)
+
+    class Meta:
+        abstract = True
+
+    def clean(self) -> None:
+        if self.patient_id:
+            self.patient.study.check_unlocked()
+        self.clean_fields_together()
+        if self.patient_id:
+            validate_in_course(self)
+
+    def clean_fields_together(self) -> None:
+        """Rules between fields of this one record; none by default."""
