@@ -31,10 +31,25 @@ def rows(client, url: str = URL) -> list[dict]:
     return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
 
 
+# Text fields whose values the model checks against the code tables of registry.analytes
+# (analytes, their units, specimens, treatments) rather than by choices: codes, not free text.
+CODED = {
+    models.LabResult: {"analyte", "unit", "specimen"},
+    models.CarTCount: {"specimen"},
+    models.ToxicityTreatment: {"treatment"},
+}
+
+
 def free_text_fields(model) -> list[str]:
     """The fields of a record's document that take any text: no choices, no format."""
     fields = (model._meta.get_field(name) for name in model.document_fields)
-    return [f.name for f in fields if isinstance(f, django_models.CharField) and not f.choices]
+    return [
+        f.name
+        for f in fields
+        if isinstance(f, django_models.CharField)
+        and not f.choices
+        and f.name not in CODED.get(model, ())
+    ]
 
 
 def fill_free_text(patient: models.Patient) -> None:
