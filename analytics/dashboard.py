@@ -151,7 +151,7 @@ def _page_links(request: HttpRequest, study: Study, form: DashboardForm) -> dict
     """The patient list with the filters it takes, and, for those who export, the Export
     page with the dashboard's choices."""
     patients = reverse("web:patient-list", args=[study.code])
-    links = {"list_url": with_query(patients, given_filters(request.GET))}
+    links = {"list_url": with_query(patients, given_filters(form.query()))}
     if access.can_export(request.user, study):
         export = reverse("analytics-export", args=[study.code])
         links["export_url"] = with_query(export, form.download_query())
@@ -171,7 +171,13 @@ def figure(request: HttpRequest, code: str, name: str, image_format: str) -> Htt
         return HttpResponseBadRequest(_messages(form), content_type="text/plain; charset=utf-8")
     selection = _selection(request, study, form)
     analysis = selection.analysis
-    key = {"name": name, "format": image_format, **analysis.params, "filters": analysis.filters}
+    key = {
+        "name": name,
+        "format": image_format,
+        "date_format": study.date_format,  # of the dates in the caption
+        **analysis.params,
+        "filters": analysis.filters,
+    }
     try:
         content = study_cache(study).get(
             "figure", key, lambda: _rendered(selection, plot, image_format)
@@ -187,7 +193,7 @@ def figure(request: HttpRequest, code: str, name: str, image_format: str) -> Htt
 
 
 def _rendered(selection: Selection, plot: Plot, image_format: str) -> bytes:
-    caption = dates_note(selection.result("toxicity"))
+    caption = dates_note(selection.result("toxicity"), selection.study.date_format)
     return figures.render(plot.draw(*plot.data(selection)), image_format, caption)
 
 
@@ -202,7 +208,7 @@ def page_context(selection: Selection, query: QueryDict) -> dict:
     plots = {name: _plot(selection, code, name, plot, query) for name, plot in PLOTS.items()}
     toxicity = plots["grades"]["data"][0]
     return {
-        "dates": dates_note(toxicity),
+        "dates": dates_note(toxicity, selection.study.date_format),
         "key_figures": key_figures(selection, toxicity),
         "subgroups": [_subgroup(selection, by, cut) for by, cut in SUBGROUPS],
         "plots": plots,

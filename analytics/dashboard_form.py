@@ -1,10 +1,15 @@
 """The choices of the dashboard and the Export page: the patient filters, the population
 and the dates, under the API's parameter names and validated by analytics.params (a bad
-one shows its message beside its field); and the study and form these pages open with."""
+one shows its message beside its field); and the study and form these pages open with.
+
+The dates are typed and shown in the study's format (registry.dates) and handed on in ISO,
+as the API, the downloads and the patient list read them."""
 
 from dataclasses import replace
+from datetime import date
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, QueryDict
 from django.shortcuts import get_object_or_404
 from django_filters import DateFilter
@@ -13,7 +18,10 @@ from rest_framework import serializers
 from analytics import figures, params
 from analytics.cohort import ALL, RESPONDERS
 from registry import access
+from registry.choices import DateFormat
+from registry.dates import StudyDateField, date_from_text, date_text
 from registry.models import Study
+from registry.parameters import NO_CUTOFF
 from registry.patient_filters import (
     BY_NAME,
     PatientFilter,
@@ -29,6 +37,11 @@ class DashboardParams(params.CovariateParams):
 
 ANY = ("", "Any")
 FILTERS = list(BY_NAME)
+DATE_FIELDS = [
+    *(name for name, found in BY_NAME.items() if isinstance(found.filter, DateFilter)),
+    "cutoff",
+    "as_of",
+]
 
 
 def _text(label: str, widget: forms.Widget, help_text: str = "") -> forms.CharField:
@@ -46,10 +59,23 @@ def _filter_field(patient_filter: PatientFilter) -> forms.CharField:
     if "choices" in found.extra:
         return _select(found.label, [ANY, *found.extra["choices"]])
     if isinstance(found, DateFilter):
-        return _text(found.label, forms.DateInput(attrs={"type": "date"}))
+        return StudyDateField(label=found.label, required=False)
     if isinstance(found, WholeNumberFilter):
         return _text(found.label, forms.NumberInput(attrs={"min": 0}))
     return _text(found.label, forms.TextInput())
+
+
+class CutoffField(StudyDateField):
+    """A clinical cut-off: a date in the study's format, or "none" for no cut-off."""
+
+    def to_python(self, value) -> date | str | None:
+        if isinstance(value, str) and value.strip().lower() == NO_CUTOFF:
+            return NO_CUTOFF
+        try:
+            return super().to_python(value)
+        except ValidationError as error:
+            message = f"{error.message}, or {NO_CUTOFF} for no cut-off"
+            raise ValidationError(message, code=error.code) from None
 
 
 # The patient filters, in their order; the study is the page's own.
@@ -73,33 +99,51 @@ class DashboardForm(PatientFilterFields):
         forms.NumberInput(attrs={"step": "any"}),
         "For a number, e.g. 12 (months) or 18 (years)",
     )
-    cutoff = _text(
-        "Clinical cut-off",
-        forms.TextInput(),
-        "Events and assessments after this day (YYYY-MM-DD) are ignored and follow-up ends "
-        "at it; empty: the study's cut-off; none: everything recorded",
+    cutoff = CutoffField(
+        label="Clinical cut-off",
+        required=False,
+        help_text="Events and assessments after this day are ignored and follow-up ends at "
+        "it; empty: the study's cut-off; none: everything recorded",
     )
-    as_of = _text(
-        "As recorded on",
-        forms.DateInput(attrs={"type": "date"}),
-        "The data as it had been entered by the end of this day, before any later entry or "
-        "correction; empty: as it stands now",
+    as_of = StudyDateField(
+        label="As recorded on",
+        required=False,
+        help_text="The data as it had been entered by the end of this day, before any later "
+        "entry or correction; empty: as it stands now",
     )
 
     def __init__(self, data: QueryDict, *, sites=(), study: Study | None = None):
-        super().__init__(data)
+        self.date_format = study.date_format if study else DateFormat.ISO
+        super().__init__(self._dates_shown(data))
         self.fields["site"].widget = forms.Select(
             choices=[("", "All sites")] + [(site.code, str(site)) for site in sites]
         )
+        for name in DATE_FIELDS:
+            self.fields[name].use_format(self.date_format)
         self.study_cutoff = study.data_cutoff if study else None
         # Empty takes the study's cut-off, which the field shows.
         self.fields["cutoff"].widget.attrs["placeholder"] = (
-            self.study_cutoff.isoformat() if self.study_cutoff else "none"
+            date_text(self.study_cutoff, self.date_format) if self.study_cutoff else NO_CUTOFF
         )
 
+    def _dates_shown(self, data: QueryDict) -> QueryDict:
+        """`data` with each date in the study's format: the links between the pages carry
+        them in ISO."""
+        shown = data.copy()
+        for name in DATE_FIELDS:
+            try:
+                day = date_from_text(shown.get(name, ""), self.date_format)
+            except ValidationError:
+                continue  # empty, "none", or refused at the field as the form is cleaned
+            shown[name] = date_text(day, self.date_format)
+        return shown
+
     def clean(self) -> dict:
+        query = self.query()
+        for name in self.errors:  # refused at the field already, in the study's words
+            query.pop(name, None)
         try:
-            analysis = params.analysis_request(DashboardParams, self.query())
+            analysis = params.analysis_request(DashboardParams, query)
             self.cleaned_data["analysis"] = replace(analysis, study_cutoff=self.study_cutoff)
         except serializers.ValidationError as error:
             for name, messages in error.detail.items():
@@ -108,12 +152,17 @@ class DashboardForm(PatientFilterFields):
         return self.cleaned_data
 
     def query(self) -> QueryDict:
-        """The values given, as the API's query string takes them."""
+        """The values given, as the API's query string takes them: the dates in ISO."""
         query = QueryDict(mutable=True)
         for name in self.fields:
             value = self.data.get(name, "").strip()
             if value:
                 query[name] = value
+        self.errors  # noqa: B018 - cleans the form, so that its dates are read
+        for name in DATE_FIELDS:
+            day = self.cleaned_data.get(name)
+            if isinstance(day, date):
+                query[name] = day.isoformat()
         return query
 
     def download_query(self) -> QueryDict:

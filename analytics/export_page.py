@@ -14,8 +14,9 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 
-from analytics.dashboard_form import DashboardForm, page_form, readable_study
+from analytics.dashboard_form import DATE_FIELDS, DashboardForm, page_form, readable_study
 from registry import access
+from registry.dates import date_text
 from registry.models import Study
 from registry.patient_filters import given_filters, with_query
 
@@ -110,13 +111,18 @@ def complete_query(form: DashboardForm) -> QueryDict:
 
 
 def applied_filters(form: DashboardForm, query: QueryDict) -> list[str]:
-    """Each patient filter given, in the words of its field: "Sex: Female"."""
+    """Each patient filter given, in the words of its field: "Sex: Female", a date in the
+    study's format."""
     shown = []
     for field in [*form.filter_fields(), form["population"]]:
         value = query.get(field.name)
-        if value:
+        if not value:
+            continue
+        if field.name in DATE_FIELDS:
+            words = date_text(form.cleaned_data[field.name], form.date_format)
+        else:
             words = dict(getattr(field.field.widget, "choices", ())).get(value, value)
-            shown.append(f"{field.label}: {words}")
+        shown.append(f"{field.label}: {words}")
     return shown
 
 
@@ -125,7 +131,7 @@ def page_links(request: HttpRequest, study: Study, form: DashboardForm) -> dict:
     patients = reverse("web:patient-list", args=[study.code])
     dashboard = reverse("analytics-dashboard", args=[study.code])
     return {
-        "list_url": with_query(patients, given_filters(request.GET)),
+        "list_url": with_query(patients, given_filters(form.query())),
         "dashboard_url": with_query(dashboard, form.query()),
     }
 

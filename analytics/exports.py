@@ -6,6 +6,7 @@ import gzip
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import orjson
 from django.http import HttpRequest, HttpResponse
@@ -14,6 +15,9 @@ from django.utils.cache import patch_vary_headers
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from rest_framework.utils.encoders import JSONEncoder
+
+from registry.choices import DateFormat
+from registry.dates import date_text
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -49,16 +53,21 @@ def csv_text(
     return content.getvalue()
 
 
-def dates_note(answer: dict) -> str:
+def dates_note(answer: dict, date_format: str = DateFormat.ISO) -> str:
     """The footnote of a publication table: the dates it was computed at, as an answer
-    (analytics.results) says them."""
-    cutoff = answer["cutoff"] or "none (everything recorded)"
-    recorded = answer["as_of"] or "as it stands"
+    (analytics.results) says them in ISO, written in `date_format` (the study's on its
+    pages; ISO in the downloads)."""
+    cutoff = _date_in(answer["cutoff"], date_format) or "none (everything recorded)"
+    recorded = _date_in(answer["as_of"], date_format) or "as it stands"
     note = f"Clinical cut-off: {cutoff}. Data as recorded on: {recorded}."
     left_out = answer["left_out_infused_after_cutoff"]
     if left_out:
         note += f" {left_out} patient(s) first infused after the cut-off left out."
     return note
+
+
+def _date_in(iso: str | None, date_format: str) -> str:
+    return date_text(date.fromisoformat(iso), date_format) if iso else ""
 
 
 def dates_headers(response: HttpResponse, answer: dict) -> HttpResponse:

@@ -12,8 +12,8 @@ from django.db import models as db
 from django.db.models import QuerySet
 
 from registry import choices, models, services
+from registry.dates import StudyDateField
 from registry.form_fields import ExtramedullarySitesField
-from registry.web.dates import StudyDateField
 from registry.web.numbers import DecimalNumberField, DoseField, WholeNumberField
 
 # Shown beside the input, so a number is never typed without its unit in view.
@@ -33,7 +33,7 @@ UNITS = {
 
 
 # The form field of the pages for each kind of model field: dates in the study's format,
-# numbers that take a decimal comma (registry.web.dates, registry.web.numbers).
+# numbers that take a decimal comma (registry.dates, registry.web.numbers).
 FIELD_CLASSES = (
     (db.DateField, StudyDateField),
     (db.FloatField, DecimalNumberField),

@@ -1,6 +1,6 @@
 """Dates on the pages in the study's format: `{% load study_dates %}`, then
 `{{ patient.birth_date|study_date:study }}`, and `{{ message|study_dates:form }}` for the
-dates a message quotes (registry.web.dates). The argument is the study, or a form of its
+dates a message quotes (registry.dates). The argument is the study, or a form of its
 pages (registry.web.forms), which knows the study's format; anything else means ISO."""
 
 from datetime import date
@@ -8,7 +8,7 @@ from datetime import date
 from django import template
 
 from registry.choices import DateFormat
-from registry.web.dates import date_text, dates_in_text
+from registry.dates import date_text, dates_in_text
 
 register = template.Library()
 

@@ -1,4 +1,4 @@
-// A calendar button beside each date box (registry.web.dates.StudyDateInput): it opens the
+// A calendar button beside each date box (registry.dates.StudyDateInput): it opens the
 // browser's own date picker and writes the chosen day back in the study's format. Without
 // JavaScript, or in a browser without showPicker(), the box still takes typing and pasting.
 (() => {

@@ -137,7 +137,11 @@ def test_it_shows_a_bad_filter_s_message_beside_its_field(client):
     assert response.status_code == 400
     content = response.content.decode()
     assert re.search(r'id="id_age_min_error">\s*<li>Enter a whole number', content)
-    assert re.search(r'id="id_infused_after_error">\s*<li>Enter a valid date', content)
+    assert re.search(
+        r'id="id_infused_after_error">\s*<li>2020-13-01 is not a date: there is no month 13. '
+        r"Enter the date as YYYY-MM-DD",
+        content,
+    )
     assert "These choices could not be applied." in content
     assert "<img" not in content
 
@@ -280,7 +284,7 @@ def test_it_shows_the_demo_study_at_its_clinical_cut_off_by_default(reader):
     assert "As recorded on" in content and "Data as of" not in content
 
     recorded = client.get(page, {"as_of": "2021-07-31"}).content.decode()
-    assert "Nothing had been entered by 31 Jul 2021." in recorded
+    assert "Nothing had been entered by 2021-07-31." in recorded
 
 
 def test_it_explains_a_cut_off_before_every_infusion(client):
@@ -295,7 +299,8 @@ def test_it_refuses_a_bad_clinical_cut_off_beside_its_field(client):
     response = client.get(PAGE, {"cutoff": "31/07/2021"})
     assert response.status_code == 400
     assert re.search(
-        r'id="id_cutoff_error">\s*<li>Give the clinical cut-off as a date',
+        r'id="id_cutoff_error">\s*<li>Enter the date as YYYY-MM-DD, e.g. 2019-10-15, or none '
+        r"for no cut-off",
         response.content.decode(),
     )
 

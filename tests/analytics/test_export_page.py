@@ -99,7 +99,7 @@ def test_it_links_back_to_the_list_and_the_dashboard_with_its_filters(coordinato
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ({"cutoff": "31/07/2021"}, "Give the clinical cut-off as a date, YYYY-MM-DD"),
+        ({"cutoff": "31/07/2021"}, "Enter the date as YYYY-MM-DD, e.g. 2019-10-15, or none"),
         ({"sex": "f"}, "Select a valid choice"),
         ({"as_of": "2999-01-01"}, "The as-recorded date cannot be after today"),
     ],

@@ -1,4 +1,4 @@
-"""The date field of the pages (registry.web.dates): the study's format and ISO, typed or
+"""The date field of the pages (registry.dates): the study's format and ISO, typed or
 pasted; anything else refused with the format in words."""
 
 from datetime import date
@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from registry.choices import DateFormat
-from registry.web.dates import StudyDateField, dates_in_text
+from registry.dates import StudyDateField, dates_in_text
 
 ISO, DMY = DateFormat.ISO, DateFormat.DAY_MONTH_YEAR
 

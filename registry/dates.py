@@ -1,4 +1,5 @@
-"""Dates on the clinician pages, written and read in the study's format (Study.date_format).
+"""Dates on the pages, written and read in the study's format (Study.date_format): the
+clinicians' forms and displays, the dashboard, the Export page and the study's admin panel.
 
 The API and the exports stay ISO (YYYY-MM-DD): they are a machine contract. The pages read
 ISO too, whatever the study's format, so that a date pasted from anywhere in the registry
