@@ -79,7 +79,7 @@ def validate_in_course(record) -> None:
         course["last_contact_date"] = last_contact_after_death(course)
     added = [p for p in course_problems(course, protocol) if p not in before]
     if added:
-        raise ValidationError(_errors_by_field(grouped(added, saved=path), path))
+        raise ValidationError(_errors_by_field(grouped(added, saved=[path]), path))
 
 
 def _stored_patient(record):

@@ -6,7 +6,7 @@ saved record with them, so both say the same thing in the same words. Rules with
 record (ranges, codes, CR needing <5% blasts) live on the model fields and `clean()`.
 """
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -78,17 +78,18 @@ def course_problems(course: dict, protocol: Protocol) -> list[Problem]:
     return [problem for check in checks for problem in check(course, protocol)]
 
 
-def grouped(problems: list[Problem], saved: str | None = None) -> list[Problem]:
+def grouped(problems: list[Problem], saved: Collection[str] | None = None) -> list[Problem]:
     """The problems without repeats, those a field makes for other records said once per
     section of those records with their count; first the others, in their order.
 
-    Where a record is saved (`saved`, its path; "" for the patient's own fields) its own
-    problems are said one by one and a group is said at the field causing it; for a whole
-    course (saved None) a group is said at its section.
+    Where records are saved (`saved`, their paths; "" for the patient's own fields) their
+    own problems are said one by one and a group is said at the field causing it; for a
+    whole course (saved None) a group is said at its section.
     """
     kept, groups = [], {}
     for problem in problems:
-        if problem.cause and not (saved is not None and _within(problem.path, saved)):
+        own = saved is not None and any(_within(problem.path, record) for record in saved)
+        if problem.cause and not own:
             section = problem.path.partition("[")[0]
             groups.setdefault((problem.cause, section, problem.consequence), []).append(problem)
         elif problem not in kept:

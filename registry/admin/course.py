@@ -9,7 +9,7 @@ would store and puts each new problem next to its field.
 from django.forms.models import BaseInlineFormSet
 
 from registry.course import protocol_of, record_fields, stored_course
-from registry.rules import course_problems, last_contact_after_death
+from registry.rules import course_problems, grouped, last_contact_after_death
 from registry.sections import section_of
 
 
@@ -34,7 +34,7 @@ class CourseCheck:
         protocol = protocol_of(self.patient.study)
         stored = type(self.patient).objects.filter(pk=self.patient.pk).first()
         before = set(course_problems(stored_course(stored)[0], protocol)) if stored else set()
-        course, forms = record_fields(self.patient), {}
+        course, forms, changed = record_fields(self.patient), {}, []
         for formset in self.formsets:
             section = section_of(formset.model)
             name = section.key
@@ -42,14 +42,18 @@ class CourseCheck:
             records = [record_fields(form.instance) for form in kept]
             course[name] = records if section.many else (records[0] if records else None)
             for index, form in enumerate(kept):
-                forms[f"{name}[{index}]" if section.many else name] = form
+                path = f"{name}[{index}]" if section.many else name
+                forms[path] = form
+                if not form.instance.pk or form.has_changed():
+                    changed.append(path)
         if stored and stored.last_contact_date == self.patient.last_contact_date:
             # Not typed on this page: last contact follows a death recorded or moved here.
             course["last_contact_date"] = last_contact_after_death(course)
+        added = [p for p in course_problems(course, protocol) if p not in before]
         found = []
-        for problem in course_problems(course, protocol):
-            if problem in before:
-                continue
+        # The records this page changes are told their own problems; those a changed field
+        # makes for records left as they were are said at that field, one line per section.
+        for problem in grouped(added, saved=changed):
             where, _, field = problem.path.rpartition(".")
             found.append((forms.get(where), field, problem.message))
         return found

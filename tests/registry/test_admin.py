@@ -15,6 +15,7 @@ from registry import models
 from registry.interchange.importer import cohort_import
 from registry.sections import BY_KEY as SECTIONS_BY_KEY
 from tests import factories
+from tests.forms import form_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -195,3 +196,37 @@ def test_it_sets_last_contact_from_a_death_added_in_the_admin(signed_in, cohort)
     assert response.status_code == 302, response.context and response.context["errors"]
     patient.refresh_from_db()
     assert patient.last_contact_date == died
+
+
+def test_one_wrong_death_date_is_said_at_its_field_with_a_line_per_section(signed_in, cohort):
+    """Issue #21, point 7: P01 of tests/data/hcd19-published-cohort.json, infused on
+    2019-01-15, has daily assessments on days 0-10, CAR-T counts on days 0, 4, 7, 10, 14,
+    21, 28, 42, 56 and 90 and a response assessment on day 30. A death typed on 2019-01-10,
+    day -5, is before the infusion and puts all of them after it."""
+    patient = models.Patient.objects.get(subject_id="P01")
+    url = reverse("admin:registry_patient_change", args=[patient.pk])
+    data = form_fields(signed_in.get(url).content.decode())
+    (death,) = [
+        name for name, value in data.items() if name.startswith("events-") and value == "death"
+    ]
+    data[death.replace("-kind", "-date")] = "2019-01-10"
+    data["change_reason"] = "Corrected from the source document"
+
+    response = signed_in.post(url, data)
+
+    assert response.status_code == 200
+    formsets = {f.formset.prefix: f.formset for f in response.context["inline_admin_formsets"]}
+    died = "(day -5, 2019-01-10)"
+    assert formsets["events"].forms[0].errors["date"] == [
+        "death is before the infusion (2019-01-15)",
+        f"10 CAR-T counts would fall after the death {died}",
+        f"11 daily assessments would fall after the death {died}",
+        f"1 response assessment would fall after the death {died}",
+    ]
+    for prefix in ("daily_assessments", "car_t_counts", "response_assessments"):
+        assert [form.errors for form in formsets[prefix].forms] == [
+            {} for _ in formsets[prefix].forms
+        ]
+    assert "is after the death" not in response.content.decode()
+    patient.refresh_from_db()
+    assert patient.events.get().date.isoformat() == "2019-04-20"

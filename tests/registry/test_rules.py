@@ -246,7 +246,7 @@ def death_before_the_infusion() -> dict:
 
 
 def test_it_says_once_per_section_what_a_wrong_death_date_makes_of_the_rest():
-    problems = grouped(course_problems(death_before_the_infusion(), PROTOCOL), saved="events[2]")
+    problems = grouped(course_problems(death_before_the_infusion(), PROTOCOL), saved=["events[2]"])
 
     after = "would fall after the death (day -1, 2020-01-14)"
     assert [(p.path, p.message) for p in problems] == [
@@ -261,7 +261,7 @@ def test_it_says_once_per_section_what_a_wrong_death_date_makes_of_the_rest():
 def test_it_says_one_by_one_the_problems_of_the_record_saved():
     course = death_before_the_infusion()
 
-    problems = grouped(course_problems(course, PROTOCOL), saved="daily_assessments[13]")
+    problems = grouped(course_problems(course, PROTOCOL), saved=["daily_assessments[13]"])
 
     assert ("daily_assessments[13].day", "Day 14 is after the death (day -1, 2020-01-14)") in [
         (p.path, p.message) for p in problems
