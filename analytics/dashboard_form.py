@@ -19,11 +19,12 @@ from analytics import figures, params
 from analytics.cohort import ALL, RESPONDERS
 from registry import access
 from registry.choices import DateFormat
-from registry.dates import StudyDateField, date_from_text, date_text
+from registry.dates import StudyDateField, date_text, dates_written
 from registry.models import Study
 from registry.parameters import NO_CUTOFF
 from registry.patient_filters import (
     BY_NAME,
+    DATE_FILTERS,
     PatientFilter,
     WholeNumberFilter,
 )
@@ -37,11 +38,7 @@ class DashboardParams(params.CovariateParams):
 
 ANY = ("", "Any")
 FILTERS = list(BY_NAME)
-DATE_FIELDS = [
-    *(name for name, found in BY_NAME.items() if isinstance(found.filter, DateFilter)),
-    "cutoff",
-    "as_of",
-]
+DATE_FIELDS = [*DATE_FILTERS, "cutoff", "as_of"]
 
 
 def _text(label: str, widget: forms.Widget, help_text: str = "") -> forms.CharField:
@@ -114,7 +111,7 @@ class DashboardForm(PatientFilterFields):
 
     def __init__(self, data: QueryDict, *, sites=(), study: Study | None = None):
         self.date_format = study.date_format if study else DateFormat.ISO
-        super().__init__(self._dates_shown(data))
+        super().__init__(dates_written(data, DATE_FIELDS, self.date_format))
         self.fields["site"].widget = forms.Select(
             choices=[("", "All sites")] + [(site.code, str(site)) for site in sites]
         )
@@ -125,18 +122,6 @@ class DashboardForm(PatientFilterFields):
         self.fields["cutoff"].widget.attrs["placeholder"] = (
             date_text(self.study_cutoff, self.date_format) if self.study_cutoff else NO_CUTOFF
         )
-
-    def _dates_shown(self, data: QueryDict) -> QueryDict:
-        """`data` with each date in the study's format: the links between the pages carry
-        them in ISO."""
-        shown = data.copy()
-        for name in DATE_FIELDS:
-            try:
-                day = date_from_text(shown.get(name, ""), self.date_format)
-            except ValidationError:
-                continue  # empty, "none", or refused at the field as the form is cleaned
-            shown[name] = date_text(day, self.date_format)
-        return shown
 
     def clean(self) -> dict:
         query = self.query()

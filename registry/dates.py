@@ -8,10 +8,12 @@ fits; its four-digit year first leaves no doubt about which part is the day.
 
 import calendar
 import re
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.utils import timezone
 
 from registry.choices import DateFormat
@@ -55,6 +57,29 @@ def dates_in_text(text: str, date_format: str = DateFormat.ISO) -> str:
             return match[0]
 
     return _ISO_IN_TEXT.sub(rewrite, str(text))
+
+
+def dates_written(query: QueryDict, names: Iterable[str], date_format: str) -> QueryDict:
+    """`query` with each date of `names` written in `date_format`, as a page's fields show
+    it: the links between the pages carry dates in ISO."""
+    return _rewritten(query, names, date_format, lambda day: date_text(day, date_format))
+
+
+def iso_dates(query: QueryDict, names: Iterable[str], date_format: str) -> QueryDict:
+    """`query` with each date of `names`, typed in `date_format` or ISO, in ISO: as the API
+    reads it and the links between the pages carry it."""
+    return _rewritten(query, names, date_format, date.isoformat)
+
+
+def _rewritten(query: QueryDict, names, date_format: str, write) -> QueryDict:
+    rewritten = query.copy()
+    for name in names:
+        try:
+            day = date_from_text(rewritten.get(name, ""), date_format)
+        except ValidationError:
+            continue  # empty, or no date: left as given, for its field to refuse
+        rewritten[name] = write(day)
+    return rewritten
 
 
 def format_hint(date_format: str) -> str:

@@ -240,6 +240,10 @@ PATIENT_FILTERS = (
     ),
 )
 BY_NAME = {patient_filter.name: patient_filter for patient_filter in PATIENT_FILTERS}
+# Typed and shown on the pages in the study's format (registry.dates), carried in ISO.
+DATE_FILTERS = [
+    name for name, found in BY_NAME.items() if isinstance(found.filter, django_filters.DateFilter)
+]
 
 
 def filter_patients(queryset: QuerySet, filters: Mapping[str, object]) -> QuerySet:

@@ -8,8 +8,10 @@ carry them as they are.
 import django_filters
 from django import forms
 from django.db.models import QuerySet
+from django.http import QueryDict
 
 from registry import models, patient_filters
+from registry.dates import StudyDateField, dates_written
 from registry.sorting import ThenByStudyId
 
 ANY = "Any"
@@ -17,7 +19,7 @@ ANY = "Any"
 
 class PatientFilterSet(patient_filters.PatientFilterSet):
     """The patient filters over the patients of one study, with the page's widgets: its
-    sites to choose from, dates to pick, "Any" for no choice."""
+    sites to choose from, dates in the study's format, "Any" for no choice."""
 
     q = django_filters.CharFilter(
         field_name="subject_id", lookup_expr="icontains", label="Search study id"
@@ -42,8 +44,10 @@ class PatientFilterSet(patient_filters.PatientFilterSet):
     class Meta(patient_filters.PatientFilterSet.Meta):
         pass
 
-    def __init__(self, *args, sites: QuerySet[models.Site], **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self, data: QueryDict, *, sites: QuerySet[models.Site], date_format: str, **kwargs
+    ):
+        super().__init__(dates_written(data, patient_filters.DATE_FILTERS, date_format), **kwargs)
         # The page is the study's own.
         del self.filters["study"]
         self.filters["site"].queryset = sites
@@ -58,4 +62,6 @@ class PatientFilterSet(patient_filters.PatientFilterSet):
                 # A true/false field offers no empty choice of its own.
                 field.choices = [("", ANY), *field.choices]
             if isinstance(field, forms.DateField):
-                field.widget = forms.DateInput(attrs={"type": "date"})
+                self.form.fields[name] = StudyDateField(
+                    label=field.label, required=False, date_format=date_format
+                )

@@ -14,8 +14,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from registry import access, history, models, services
+from registry.dates import iso_dates
 from registry.eligibility import Verdict
-from registry.patient_filters import given_filters, with_query
+from registry.patient_filters import DATE_FILTERS, given_filters, with_query
 from registry.web import forms
 from registry.web.filters import PatientFilterSet
 from registry.web.sections import (
@@ -112,7 +113,9 @@ def patient_list(request: HttpRequest, code: str) -> HttpResponse:
     # would sort the whole study for each page.
     site_ids = list(sites.values_list("pk", flat=True))
     patients = study.patients.filter(site__in=site_ids).order_by("study_id", "subject_id")
-    filters = PatientFilterSet(request.GET, queryset=patients, sites=sites)
+    filters = PatientFilterSet(
+        request.GET, queryset=patients, sites=sites, date_format=study.date_format
+    )
     found = Paginator(filters.qs.values_list("pk", flat=True), PAGE_SIZE)
     page = patients_of_page(found.get_page(request.GET.get("page")))
     context = {
@@ -137,7 +140,7 @@ def patient_list(request: HttpRequest, code: str) -> HttpResponse:
 
 def analysis_links(request: HttpRequest, study: models.Study) -> dict:
     """The dashboard and, for those who export, the Export page, with the list's filters."""
-    carried = given_filters(request.GET)
+    carried = iso_dates(given_filters(request.GET), DATE_FILTERS, study.date_format)
     links = {
         "dashboard_url": with_query(reverse("analytics-dashboard", args=[study.code]), carried)
     }

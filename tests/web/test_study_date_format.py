@@ -96,3 +96,34 @@ def test_a_saved_date_is_shown_in_the_box_in_the_study_format(signed_in, patient
     form = signed_in.get(url("section-item-edit", patient.pk, "events", event.pk), **HTMX)
 
     assert 'value="05/03/2020"' in form.content.decode()
+
+
+def test_the_patient_list_filters_by_a_date_typed_in_the_study_format(signed_in, patient):
+    list_page = url("patient-list", patient.study.code)
+
+    typed = signed_in.get(list_page, {"infused_after": "15/01/2020"})
+    later = signed_in.get(list_page, {"infused_after": "16/01/2020"})
+    linked = signed_in.get(list_page, {"infused_after": "2020-01-15"})
+
+    assert [row[0] for row in typed.context["rows"]] == [patient]
+    assert later.context["rows"] == []
+    # A link in ISO (from the dashboard) shows the date in the study's format.
+    assert linked.context["filters"].form["infused_after"].value() == "15/01/2020"
+    html = typed.content.decode()
+    assert 'placeholder="DD/MM/YYYY"' in html
+    # The dashboard and the Export page are linked with the date in ISO.
+    assert f'/studies/{patient.study.code}/dashboard/?infused_after=2020-01-15"' in html
+    assert f'/studies/{patient.study.code}/export/?infused_after=2020-01-15"' in html
+
+
+def test_the_patient_list_refuses_an_impossible_date_at_its_field(signed_in, patient):
+    response = signed_in.get(
+        url("patient-list", patient.study.code), {"infused_before": "30/02/2020"}
+    )
+
+    errors = response.context["filters"].form.errors
+    assert errors["infused_before"] == [
+        "30/02/2020 is not a date: February 2020 has 29 days. "
+        "Enter the date as DD/MM/YYYY, e.g. 15/10/2019"
+    ]
+    assert "February 2020 has 29 days" in response.content.decode()
