@@ -46,6 +46,7 @@ NOT_PAGES = {
     "analytics-dashboard-figure": "an image on the dashboard",
 }
 THIRD_PARTY_PREFIXES = ("admin/", "api/")
+WRONG_DATE = "2021-02-31"
 
 
 @dataclass(frozen=True)
@@ -55,12 +56,20 @@ class Visit:
     path: str
     user: str  # "coordinator", "clinician", or "" for nobody signed in
     submit: str = ""  # a button to press before the check, to show the form's errors
+    status: int = 200  # 400 for choices a page refuses, shown with their messages
 
 
 def visit(
-    name: str, route: str, user: str, *, query: str = "", submit: str = "", **kwargs
+    name: str,
+    route: str,
+    user: str,
+    *,
+    query: str = "",
+    submit: str = "",
+    status: int = 200,
+    **kwargs,
 ) -> Visit:
-    return Visit(name, route, reverse(route, kwargs=kwargs) + query, user, submit)
+    return Visit(name, route, reverse(route, kwargs=kwargs) + query, user, submit, status)
 
 
 def named_routes(patterns=None, namespace: str = "", prefix: str = "") -> set[str]:
@@ -112,6 +121,13 @@ def all_visits(study: Study, patient: Patient, assessment: int) -> list[Visit]:
         visit("login-errors", "login", "", submit="Log in"),
         visit("studies", "web:study-list", clinician),
         visit("patient-list", "web:patient-list", clinician, code=code),
+        visit(
+            "patient-list-errors",
+            "web:patient-list",
+            clinician,
+            code=code,
+            query=f"?infused_after={WRONG_DATE}",
+        ),
         visit("enrol", "web:patient-enrol", clinician, code=code),
         visit("enrol-errors", "web:patient-enrol", clinician, code=code, submit="Enrol patient"),
         visit("patient", "web:patient-detail", clinician, pk=pk),
@@ -130,7 +146,23 @@ def all_visits(study: Study, patient: Patient, assessment: int) -> list[Visit]:
         visit(
             "dashboard", "analytics-dashboard", coordinator, code=code, query="?by=prior_allo_hct"
         ),
+        visit(
+            "dashboard-errors",
+            "analytics-dashboard",
+            coordinator,
+            code=code,
+            query=f"?cutoff={WRONG_DATE}&age_min=50&age_max=20",
+            status=400,
+        ),
         visit("export", "analytics-export", coordinator, code=code, query="?sex=female"),
+        visit(
+            "export-errors",
+            "analytics-export",
+            coordinator,
+            code=code,
+            query=f"?as_of={WRONG_DATE}",
+            status=400,
+        ),
         visit("admin-delete", "admin:registry_patient_delete", coordinator, object_id=pk),
         visit("admin-study", "admin:registry_study_change", coordinator, object_id=study.pk),
     ]
@@ -223,7 +255,7 @@ def show(page: Page, stop: Visit) -> None:
     """Opens the visit's page at the wider width, with its form's errors if it asks for them."""
     page.set_viewport_size({"width": 1366, "height": 900})
     response = page.goto(stop.path)
-    assert response.ok, f"{stop.path} answered {response.status}"
+    assert response.status == stop.status, f"{stop.path} answered {response.status}"
     settled(page)
     if stop.submit:
         page.get_by_role("button", name=stop.submit, exact=True).click()
