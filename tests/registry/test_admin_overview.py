@@ -12,6 +12,7 @@ from analytics import params
 from analytics.dashboard_form import DashboardParams
 from analytics.results import study_result
 from registry import models
+from registry.choices import DateFormat
 from registry.interchange.importer import cohort_import
 from tests import factories
 
@@ -65,6 +66,23 @@ def test_it_links_to_the_dashboard_and_the_exports(client, admin_user, cohort):
     assert f'href="{reverse("analytics-export", args=[cohort.code])}"' in html
     assert f'href="/api/v1/studies/{cohort.code}/export/patients.csv"' in html
     assert f'href="/api/v1/studies/{cohort.code}/export/"' in html
+
+
+@pytest.mark.parametrize(
+    ("date_format", "shown"),
+    [(DateFormat.ISO, "2021-07-31"), (DateFormat.DAY_MONTH_YEAR, "31/07/2021")],
+)
+def test_it_says_the_cut_off_in_the_study_s_date_format(
+    client, admin_user, cohort, date_format, shown
+):
+    # The published cohort's data_cutoff is 2021-07-31 (tests/data/hcd19-published-cohort.json).
+    cohort.date_format = date_format
+    cohort.save(update_fields=["date_format"])
+    client.force_login(admin_user)
+
+    assert f"At the clinical cut-off {shown}, over the patients you read" in change_page(
+        client, cohort
+    )
 
 
 def test_it_counts_the_open_queries(client, owner):
