@@ -2,7 +2,7 @@
 after infusion, through real HTTP, with the patient filters, the clinical cut-off, the
 as-recorded date, the cache and its bad parameters."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -13,32 +13,12 @@ from registry import models
 from tests import factories
 from tests.trail import age_the_trail
 
-INFUSED = date(2021, 7, 10)  # the study's cut-off, 2021-07-31, is day 21
-
-
-def patient_with(subject_id: str, labs, sex: str = "female") -> models.Patient:
-    """A patient infused on INFUSED with lab values (day, analyte, value, unit[, below])."""
-    patient = factories.PatientFactory(
-        subject_id=subject_id, sex=sex, last_contact_date=date(2021, 12, 1)
-    )
-    factories.InfusionFactory(patient=patient, date=INFUSED)
-    for day, analyte, value, unit, *below in labs:
-        factories.LabResultFactory(
-            patient=patient,
-            day=day,
-            analyte=analyte,
-            value=value,
-            unit=unit,
-            below_detection=bool(below and below[0]),
-        )
-    return patient
-
 
 @pytest.fixture
-def cohort(reader) -> None:
+def cohort(lab_patient) -> None:
     """Three patients' IL-6 (pg/mL) and ANC, one ANC in /µL, one IL-6 below detection, an
     IL-6 in marrow and values after the cut-off."""
-    patient_with(
+    lab_patient(
         "L01",
         [
             (-2, "il6", 4.0, "pg/mL"),
@@ -47,12 +27,12 @@ def cohort(reader) -> None:
             (28, "il6", 9.0, "pg/mL"),
         ],
     )
-    patient_with(
+    lab_patient(
         "L02",
         [(0, "il6", 6.0, "pg/mL"), (1, "il6", 40.0, "pg/mL"), (7, "anc", 0.6, "10^9/L")],
         sex="male",
     )
-    patient_with("L03", [(1, "il6", 2.0, "pg/mL", True), (2, "il6", 15.0, "pg/mL")])
+    lab_patient("L03", [(1, "il6", 2.0, "pg/mL", True), (2, "il6", 15.0, "pg/mL")])
     factories.LabResultFactory(
         patient=models.Patient.objects.get(subject_id="L03"),
         day=1,
@@ -131,9 +111,9 @@ def test_it_gives_each_patient_s_values_when_asked(analytics):
     assert "series" not in series(analytics, analyte="il6")
 
 
-def test_it_reads_the_values_in_one_query_whatever_the_number_of_patients(analytics):
+def test_it_reads_the_values_in_one_query_whatever_the_number_of_patients(analytics, lab_patient):
     for number in range(4, 14):
-        patient_with(f"L{number:02d}", [(1, "il6", float(number), "pg/mL")])
+        lab_patient(f"L{number:02d}", [(1, "il6", float(number), "pg/mL")])
     with CaptureQueriesContext(connection) as queries:
         assert series(analytics, analyte="il6")["days"][1]["n"] == 13
     lab_reads = [query for query in queries if "registry_labresult" in query["sql"]]
