@@ -65,6 +65,8 @@ class Plot:
     data: Callable[[Selection], tuple]  # the arguments of `problem` and `draw`
     problem: Callable[..., str | None]
     draw: Callable[..., Figure]
+    # The title for the data drawn, where it names what was chosen; else `title`.
+    named: Callable[..., str] | None = None
 
 
 PLOTS = {
@@ -121,6 +123,7 @@ PLOTS = {
         lambda selection: (selection.lab_series(),),
         figures.lab_series_problem,
         figures.lab_series_figure,
+        lambda report: f"Lab series: {report['analyte_name']} by day",
     ),
     "grades": Plot(
         "CRS and ICANS grades",
@@ -235,7 +238,7 @@ def _plot(selection: Selection, code: str, name: str, plot: Plot, query: QueryDi
     download = query.copy()
     download["download"] = "1"
     return {
-        "title": plot.title,
+        "title": plot.named(*data) if plot.named else plot.title,
         "caption": plot.caption,
         "problem": plot.problem(*data),
         "data": data,

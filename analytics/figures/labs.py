@@ -68,6 +68,8 @@ def lab_series_figure(report: dict) -> Figure:
     )
     if floor is not None:
         plot.axhline(floor, color=OKABE_ITO["grey"], linewidth=0.8, zorder=0, gid="lod")
+    if report["analyte"] in LOG_SCALE:
+        # Levels as a laboratory reports them (10, 100), not as powers of ten.
         plot.yaxis.set_major_formatter(FuncFormatter(lambda level, _: _log_label(level, floor)))
     plot.set_xticks(positions, [str(day["day"]) for day in days])
     plot.tick_params(axis="x", labelsize=9, labelrotation=90 if len(days) > 14 else 0)
@@ -87,7 +89,7 @@ def _log_floor(values: np.ndarray) -> float:
     return 10 ** (math.floor(math.log10(smallest)) - 1)
 
 
-def _log_label(level: float, floor: float) -> str:
-    if math.isclose(level, floor):
+def _log_label(level: float, floor: float | None) -> str:
+    if floor is not None and math.isclose(level, floor):
         return "<LOD"
     return f"{level:g}"
