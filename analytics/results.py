@@ -215,13 +215,18 @@ def study_lab_series(
     def compute() -> dict:
         cut = cut_frame(study, store, request, parts=())
         frame = in_population(cut.frame, params["population"])
-        found = lab_values(
+        study_ids, found = lab_values(
             _patients(study, request, request.recorded_filters),
             analyte=params["analyte"],
             specimen=params["specimen"],
             as_of=request.as_of,
         )
-        recorded = _measured_by(pd.DataFrame(found, columns=RECORDED), frame, request.cutoff)
+        recorded = pd.DataFrame(found, columns=["patient_id", *RECORDED[1:]])
+        # Categorical: a study id per patient, not per value, and compared by its code.
+        patients = pd.Categorical(recorded.pop("patient_id"))
+        names = [study_ids[pk] for pk in patients.categories]
+        recorded.insert(0, "study_id", patients.rename_categories(names))
+        recorded = _measured_by(recorded, frame, request.cutoff)
         series = {name: params[name] for name in ("analyte", "specimen", "unit", "per_patient")}
         return lab_series_report(recorded, **series) | _dates(request, cut)
 
@@ -246,7 +251,9 @@ def _measured_by(recorded: pd.DataFrame, frame: pd.DataFrame, cutoff: date | Non
     if cutoff is not None:
         days = (pd.Timestamp(cutoff) - frame["infusion_date"]).dt.days
         last_day = pd.Series(days.to_numpy(dtype=float, na_value=np.nan), index=frame["study_id"])
-        chosen &= (recorded["day"] <= recorded["study_id"].map(last_day)).to_numpy()
+        # Mapped per study id, not per value, when the ids are categorical.
+        limit = np.asarray(recorded["study_id"].map(last_day), dtype=float)
+        chosen &= recorded["day"].to_numpy() <= limit
     return recorded[chosen]
 
 

@@ -38,6 +38,11 @@ it, and has the grades and kinetics of the patients assessed or counted after it
 from their days up to it; their floors apply that cut-off to the in-memory DataFrame
 first, the grades and kinetics from every patient's series of days kept in memory beside
 it (benchmarks.floor.DaySeries).
+
+The lab series (biomarkers/series/) are asked for IL-6 and ANC at the study's cut-off, and
+IL-6 at the earlier one; their floor is a pandas groupby over a frame of every lab value
+in memory. A generated study without lab values is first given a modest series per
+infused patient (lab_series_given: 18 values, IL-6, ferritin and ANC in blood).
 """
 
 import statistics
