@@ -99,7 +99,7 @@ def series_by_visit(values: pd.DataFrame) -> list[dict]:
     visit = visit_days(days)
     # The value nearest each visit, the earlier on a tie, found by sorting one whole
     # number per value: the patient, the visit, how far off its day is, and whether it is
-    # after the visit day. Sorting a million study ids as text would take seconds.
+    # after the visit day: whole numbers sort far faster than study ids as text.
     patient = pd.factorize(values["study_id"])[0].astype(np.int64)
     off_by = np.abs(days - visit)
     key = ((patient * (VISIT_DAYS[-1] + 1) + visit) * (2 * MAX_OFF_BY) + 2 * off_by) + (
@@ -137,9 +137,9 @@ def series_by_visit(values: pd.DataFrame) -> list[dict]:
         **{name: summary[name].to_numpy(dtype=float).tolist() for name in ("median", "q1", "q3")},
         "days": summary[["first_day", "last_day"]].to_numpy(dtype=int).tolist(),
     }
-    order = ("day", "n", "median", "q1", "q3", "below_detection", "days")
-    values = zip(*(columns[name] for name in order), strict=True)
-    return [dict(zip(order, row, strict=True)) for row in values]
+    keys = ("day", "n", "median", "q1", "q3", "below_detection", "days")
+    rows = zip(*(columns[name] for name in keys), strict=True)
+    return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
 def patient_series(values: pd.DataFrame) -> list[dict]:

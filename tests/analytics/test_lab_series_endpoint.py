@@ -5,9 +5,11 @@ as-recorded date, the cache and its bad parameters."""
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from registry import models
 from tests import factories
@@ -170,4 +172,11 @@ def test_a_bad_parameter_is_a_400_naming_it(analytics, params, field, words):
 
 def test_it_needs_a_role_in_the_study(anonymous):
     response = anonymous.get("/api/v1/studies/HCD19/analytics/biomarkers/series/?analyte=il6")
-    assert response.status_code in (401, 403)
+    assert response.status_code == 401
+
+
+def test_it_is_not_there_for_someone_without_a_role_in_the_study(db):
+    outsider = APIClient()
+    outsider.force_authenticate(User.objects.create_user("outsider", password="outsider-pw-1"))
+    response = outsider.get("/api/v1/studies/HCD19/analytics/biomarkers/series/?analyte=il6")
+    assert response.status_code == 404
