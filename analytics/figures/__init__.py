@@ -28,7 +28,7 @@ from analytics.figures.curves import (
 from analytics.figures.drawing import OKABE_ITO, NothingToDraw, render
 from analytics.figures.grades import grades_figure, grades_problem
 from analytics.figures.labels import COVARIATE_LABELS, format_p, group_name, value_label
-from analytics.figures.labs import LOG_SCALE, lab_series_figure, lab_series_problem, plotted_days
+from analytics.figures.labs import lab_series_figure, lab_series_problem
 from analytics.figures.patients import (
     NOT_DETECTED_AT,
     expansion_figure,
@@ -39,7 +39,6 @@ from analytics.figures.patients import (
 
 __all__ = [
     "COVARIATE_LABELS",
-    "LOG_SCALE",
     "NOT_DETECTED_AT",
     "OKABE_ITO",
     "NothingToDraw",
@@ -57,7 +56,6 @@ __all__ = [
     "km_figure",
     "km_problem",
     "month_ticks",
-    "plotted_days",
     "render",
     "swimmer_figure",
     "swimmer_problem",
