@@ -6,6 +6,7 @@ result of analytics.results, the same as the API returns for the same parameters
 figure is drawn by analytics.figures from those results. Nothing is computed here.
 """
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -19,7 +20,7 @@ from matplotlib.figure import Figure
 
 from analytics import figures, stats
 from analytics.caching import study_cache
-from analytics.dashboard_form import DashboardForm, page_form, readable_study
+from analytics.dashboard_form import SHOWN_ONLY, DashboardForm, page_form, readable_study
 from analytics.exports import dates_note
 from analytics.key_figures import estimate_text, interval_text, key_figures, percent_text
 from analytics.selection import Selection
@@ -64,6 +65,8 @@ class Plot:
     data: Callable[[Selection], tuple]  # the arguments of `problem` and `draw`
     problem: Callable[..., str | None]
     draw: Callable[..., Figure]
+    # The title for the data drawn, where it names what was chosen; else `title`.
+    named: Callable[..., str] | None = None
 
 
 PLOTS = {
@@ -109,6 +112,18 @@ PLOTS = {
         lambda selection: (selection.frame, selection.car_t_counts()),
         figures.expansion_problem,
         figures.expansion_figure,
+    ),
+    "labs": Plot(
+        "Lab series",
+        "Median (line) and interquartile range (band) of the values by visit day after the "
+        "infusion, on each day with values from at least "
+        f"{stats.MEDIAN_MIN_PATIENTS} patients; each value counts at its nearest visit day, "
+        "each patient once a day; day 0 is the last value on or before the infusion. Below "
+        "detection counts as 0 (<LOD on a log axis). The table lists every day.",
+        lambda selection: (selection.lab_series(),),
+        figures.lab_series_problem,
+        figures.lab_series_figure,
+        lambda report: f"Lab series: {report['analyte_name']} by day",
     ),
     "grades": Plot(
         "CRS and ICANS grades",
@@ -215,6 +230,7 @@ def page_context(selection: Selection, query: QueryDict) -> dict:
         "survival": {name: _survival_rows(plots[name]["data"][0]) for name in ("efs", "os")},
         "incidence": _incidence_rows(plots["incidence"]["data"][0]),
         "discrepancies": toxicity["discrepancies"],
+        "lab_days": _lab_rows(plots["labs"]["data"][0]),
         "tables": [
             _table(selection.result(name), code, name, query)
             for name in ("characteristics", "outcomes")
@@ -228,7 +244,7 @@ def _plot(selection: Selection, code: str, name: str, plot: Plot, query: QueryDi
     download = query.copy()
     download["download"] = "1"
     return {
-        "title": plot.title,
+        "title": plot.named(*data) if plot.named else plot.title,
         "caption": plot.caption,
         "problem": plot.problem(*data),
         "data": data,
@@ -318,7 +334,7 @@ def _table(table: dict, code: str, name: str, query: QueryDict) -> dict:
     downloads = {}
     for table_format in ("csv", "xlsx"):
         download = query.copy()
-        for leave_out in ("by", "cut"):  # the survival comparison is no table parameter
+        for leave_out in SHOWN_ONLY:
             download.pop(leave_out, None)
         download["format"] = table_format
         downloads[table_format] = _url(f"analytics-tables-{name}", download, code=code)
@@ -332,6 +348,33 @@ def _table(table: dict, code: str, name: str, query: QueryDict) -> dict:
         ],
         "downloads": downloads,
     }
+
+
+def _lab_rows(report: dict) -> list[dict]:
+    """Every visit day of the lab series, plotted or not, its numbers as the table shows them."""
+    rows = []
+    for day in report["days"]:
+        first, last = day["days"]
+        rows.append(
+            {
+                "day": day["day"],
+                "n": day["n"],
+                "median": _lab_value(day["median"]),
+                "iqr": f"{_lab_value(day['q1'])}–{_lab_value(day['q3'])}",
+                "below_detection": day["below_detection"],
+                "days": str(first) if first == last else f"{first} to {last}",
+            }
+        )
+    return rows
+
+
+def _lab_value(value: float) -> str:
+    """Three significant digits, without an exponent: 0.0450, 1.25, 812, 12,300."""
+    if value == 0:
+        return "0"
+    decimals = 2 - math.floor(math.log10(abs(value)))
+    # A negative number of decimals rounds to tens, hundreds, ...
+    return f"{round(value, decimals):,.{max(decimals, 0)}f}"
 
 
 def _cell(value) -> str:

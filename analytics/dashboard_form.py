@@ -18,6 +18,7 @@ from rest_framework import serializers
 from analytics import figures, params
 from analytics.cohort import ALL, RESPONDERS
 from registry import access
+from registry.analytes import ANALYTES
 from registry.choices import DateFormat
 from registry.dates import StudyDateField, date_text, dates_written
 from registry.models import Study
@@ -34,9 +35,13 @@ class DashboardParams(params.CovariateParams):
     """The population, and the covariate the survival curves are compared by."""
 
     by = serializers.ChoiceField(choices=list(figures.COVARIATE_LABELS), required=False)
+    analyte = params.AnalyteField(required=False)
 
 
 ANY = ("", "Any")
+# The page's choices of what it shows, which are no download's parameters: the survival
+# comparison and the lab series drawn.
+SHOWN_ONLY = ("by", "cut", "analyte")
 FILTERS = list(BY_NAME)
 DATE_FIELDS = [*DATE_FILTERS, "cutoff", "as_of"]
 
@@ -96,6 +101,11 @@ class DashboardForm(PatientFilterFields):
         forms.NumberInput(attrs={"step": "any"}),
         "For a number, e.g. 12 (months) or 18 (years)",
     )
+    analyte = _select(
+        "Lab series",
+        [(code, f"{entry.name} ({next(iter(entry.units))})") for code, entry in ANALYTES.items()],
+        "The laboratory value whose median and interquartile range by day is drawn",
+    )
     cutoff = CutoffField(
         label="Clinical cut-off",
         required=False,
@@ -151,10 +161,10 @@ class DashboardForm(PatientFilterFields):
         return query
 
     def download_query(self) -> QueryDict:
-        """The values given that the downloads take: the survival comparison is no
-        download's parameter."""
+        """The values given that the downloads take: the survival comparison and the lab
+        series drawn are no download's parameters."""
         query = self.query()
-        for name in ("by", "cut"):
+        for name in SHOWN_ONLY:
             query.pop(name, None)
         return query
 
@@ -162,7 +172,7 @@ class DashboardForm(PatientFilterFields):
         return [self[name] for name in FILTERS]
 
     def analysis_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in ("population", "by", "cut", "cutoff", "as_of")]
+        return [self[name] for name in ("population", "by", "cut", "analyte", "cutoff", "as_of")]
 
 
 def readable_study(request: HttpRequest, code: str) -> Study:

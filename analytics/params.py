@@ -17,6 +17,7 @@ from rest_framework import serializers
 from analytics.cohort import ALL, COVARIATES, NUMERIC, ORDINAL, RESPONDERS
 from analytics.figures import COVARIATE_LABELS
 from analytics.reports import DEFAULT_TIMES
+from registry.analytes import ANALYTES, PERIPHERAL_BLOOD, SPECIMENS
 from registry.models import Patient
 from registry.parameters import AsOfField, CutoffField, clinical_cutoff, query_problems
 from registry.patient_filters import BY_NAME, PatientFilterSet, search_terms
@@ -151,6 +152,56 @@ class TableParams(AnalysisParams):
 
 class DatasetParams(AnalysisParams):
     format = serializers.ChoiceField(choices=["json", "csv"], default="json")
+
+
+class AnalyteField(serializers.ChoiceField):
+    """An analyte of registry.analytes by its code, in any case: "IL6" is il6."""
+
+    def __init__(self, **kwargs):
+        allowed = ", ".join(f"{code} ({entry.name})" for code, entry in ANALYTES.items())
+        super().__init__(
+            choices=[(code, entry.name) for code, entry in ANALYTES.items()],
+            error_messages={"invalid_choice": f'"{{input}}" is not an analyte. Allowed: {allowed}'},
+            **kwargs,
+        )
+
+    def to_internal_value(self, data) -> str:
+        code = str(data).strip().lower()
+        if code not in ANALYTES:
+            self.fail("invalid_choice", input=data)
+        return code
+
+
+class LabSeriesParams(AnalysisParams):
+    analyte = AnalyteField(help_text="The analyte, by its code: e.g. anc, platelets, il6, crp")
+    specimen = serializers.ChoiceField(
+        choices=list(SPECIMENS.items()),
+        default=PERIPHERAL_BLOOD,
+        error_messages={
+            "invalid_choice": '"{input}" is not a specimen. Allowed: '
+            + ", ".join(f"{code} ({label})" for code, label in SPECIMENS.items())
+        },
+        help_text="The specimen the values were measured in; peripheral blood by default",
+    )
+    unit = serializers.CharField(
+        required=False,
+        help_text="The unit of the answer, one of the analyte's units (e.g. /uL for ANC); "
+        "its own unit, the first of registry.analytes, by default",
+    )
+    per_patient = serializers.BooleanField(
+        default=False, help_text="true: also each patient's values, day by day"
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        attrs = super().validate(attrs)
+        analyte = ANALYTES[attrs["analyte"]]
+        unit = attrs.setdefault("unit", next(iter(analyte.units)))
+        if unit not in analyte.units:
+            allowed = ", ".join(analyte.units)
+            raise serializers.ValidationError(
+                {"unit": f"{analyte.name} is not given in {unit}. Allowed: {allowed}"}
+            )
+        return attrs
 
 
 @dataclass(frozen=True)

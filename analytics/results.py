@@ -24,10 +24,12 @@ from analytics.dataset import (
     PARTS,
     analysis_values,
     car_t_counts,
+    lab_values,
     parts_up_to,
     study_patients,
 )
 from analytics.exports import Packed, csv_text, json_bytes, packed
+from analytics.lab_series import RECORDED, lab_series_report
 from analytics.params import AnalysisRequest
 from registry.models import Study
 
@@ -200,6 +202,59 @@ def study_car_t_counts(
         return _counted_by(counts, selected_frame(study, store, request, parts=()), request.cutoff)
 
     return store.get("car-t-counts", request.filters, compute)
+
+
+def study_lab_series(
+    study: Study, request: AnalysisRequest, store: StudyCache | None = None
+) -> dict:
+    """The series of the analyte and specimen the request names (analytics.lab_series) over
+    the patients it selects; at the clinical cut-off, the values measured by then."""
+    params = _without_format(request.params)
+    store = store or study_cache(study)
+
+    def compute() -> dict:
+        cut = cut_frame(study, store, request, parts=())
+        frame = in_population(cut.frame, params["population"])
+        study_ids, found = lab_values(
+            _patients(study, request, request.recorded_filters),
+            analyte=params["analyte"],
+            specimen=params["specimen"],
+            as_of=request.as_of,
+        )
+        recorded = pd.DataFrame(found, columns=["patient_id", *RECORDED[1:]])
+        # Categorical: a study id per patient, not per value, and compared by its code.
+        patients = pd.Categorical(recorded.pop("patient_id"))
+        names = [study_ids[pk] for pk in patients.categories]
+        recorded.insert(0, "study_id", patients.rename_categories(names))
+        recorded = _measured_by(recorded, frame, request.cutoff)
+        series = {name: params[name] for name in ("analyte", "specimen", "unit", "per_patient")}
+        return lab_series_report(recorded, **series) | _dates(request, cut)
+
+    return store.get("biomarkers-series", {**params, "filters": request.filters}, compute)
+
+
+def study_lab_series_json(study: Study, request: AnalysisRequest) -> Packed:
+    """study_lab_series written as JSON, cached written as study_result_json is."""
+    store = study_cache(study)
+    key = {**_without_format(request.params), "filters": request.filters}
+    return store.get(
+        "biomarkers-series.json",
+        key,
+        lambda: packed(json_bytes(study_lab_series(study, request, store))),
+    )
+
+
+def _measured_by(recorded: pd.DataFrame, frame: pd.DataFrame, cutoff: date | None) -> pd.DataFrame:
+    """The recorded values of the frame's patients; with a cut-off, those of a day no
+    later than it (days count from the infusion, as in _counted_by)."""
+    chosen = recorded["study_id"].isin(frame["study_id"]).to_numpy()
+    if cutoff is not None:
+        days = (pd.Timestamp(cutoff) - frame["infusion_date"]).dt.days
+        last_day = pd.Series(days.to_numpy(dtype=float, na_value=np.nan), index=frame["study_id"])
+        # Mapped per study id, not per value, when the ids are categorical.
+        limit = np.asarray(recorded["study_id"].map(last_day), dtype=float)
+        chosen &= recorded["day"].to_numpy() <= limit
+    return recorded[chosen]
 
 
 def _counted_by(

@@ -219,6 +219,49 @@ class KineticsSerializer(AnswerDatesSerializer):
     warnings = Warnings
 
 
+class LabSeriesDaySerializer(serializers.Serializer):
+    day = serializers.IntegerField(
+        help_text="Visit day after the infusion (0: the baseline, the last value on or before "
+        "the infusion); each value counts at its nearest visit day"
+    )
+    n = serializers.IntegerField(help_text="Patients with a value at this visit")
+    median = serializers.FloatField()
+    q1 = serializers.FloatField(help_text="First quartile (R's default quantile, type 7)")
+    q3 = serializers.FloatField(help_text="Third quartile (R's default quantile, type 7)")
+    below_detection = serializers.IntegerField(
+        help_text="Patients whose value was below detection (counted as 0)"
+    )
+    days = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="[first, last] day after the infusion of the values counted at this visit",
+    )
+
+
+class LabSeriesPointSerializer(serializers.Serializer):
+    study_id = serializers.CharField()
+    day = serializers.IntegerField()
+    value = serializers.FloatField(help_text="In `unit`; the limit of detection when below it")
+    below_detection = serializers.BooleanField()
+
+
+class LabSeriesSerializer(AnswerDatesSerializer):
+    analyte = serializers.CharField()
+    analyte_name = serializers.CharField(help_text="As a clinician writes it: ANC, IL-6")
+    specimen = serializers.CharField()
+    unit = serializers.CharField()
+    patients = serializers.IntegerField(help_text="Patients with at least one value counted")
+    values = serializers.IntegerField(help_text="Values counted")
+    left_out_other_unit = serializers.IntegerField(
+        help_text="Values left out because recorded in a unit without a conversion factor to "
+        "`unit` (sIL-2R in U/mL and pg/mL)"
+    )
+    days = LabSeriesDaySerializer(many=True)
+    series = LabSeriesPointSerializer(
+        many=True, required=False, help_text="With per_patient=true: every value counted"
+    )
+    warnings = Warnings
+
+
 class TableSerializer(AnswerDatesSerializer):
     title = serializers.CharField()
     n = serializers.IntegerField()

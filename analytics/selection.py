@@ -11,10 +11,13 @@ from analytics.caching import study_cache
 from analytics.cohort import RESPONDERS, in_population
 from analytics.cutoff import CutFrame
 from analytics.dataset import study_patients
-from analytics.results import cut_frame, study_car_t_counts, study_result
+from analytics.results import cut_frame, study_car_t_counts, study_lab_series, study_result
+from registry.analytes import ANALYTES, PERIPHERAL_BLOOD
 from registry.models import Study
 
 DATES = ("cutoff", "as_of")
+# The lab series the dashboard opens with: the count every CAR-T program follows first.
+DEFAULT_ANALYTE = "anc"
 
 
 @dataclass(frozen=True)
@@ -78,3 +81,17 @@ class Selection:
 
     def car_t_counts(self) -> dict:
         return study_car_t_counts(self.study, study_cache(self.study), self.analysis)
+
+    def lab_series(self) -> dict:
+        """The series of the analyte chosen (ANC unless one is), in blood and in its own
+        unit: the API's answer for the same analyte."""
+        analyte = self.analysis.params.get("analyte") or DEFAULT_ANALYTE
+        given = {name: self.analysis.params[name] for name in DATES if name in self.analysis.params}
+        given |= {
+            "population": self.population,
+            "analyte": analyte,
+            "specimen": PERIPHERAL_BLOOD,
+            "unit": next(iter(ANALYTES[analyte].units)),
+            "per_patient": False,
+        }
+        return study_lab_series(self.study, replace(self.analysis, params=given))

@@ -26,7 +26,12 @@ from analytics.exports import (
     table_csv_response,
     xlsx_response,
 )
-from analytics.results import study_dataset, study_result, study_result_json
+from analytics.results import (
+    study_dataset,
+    study_lab_series_json,
+    study_result,
+    study_result_json,
+)
 from registry import access
 from registry.http import AUTHENTICATION, STUDY_CODE, DownloadNegotiation
 from registry.models import Study
@@ -140,6 +145,28 @@ class ToxicityView(AnalyticsView):
 )
 class KineticsView(AnalyticsView):
     report = "kinetics"
+
+
+@documented(
+    "A laboratory value's course: median and quartiles by day after infusion",
+    params.LabSeriesParams,
+    schema.LabSeriesSerializer,
+    "For one analyte in one specimen, by visit day after the infusion: the number of "
+    "patients, the median and the first and third quartiles (R's type 7) of their values in "
+    "`unit`. Each value counts at its nearest day of the visit grid (every day to day 14, "
+    "then days 21, 28, 42, 60, 90, 120, 150, 180, 270, and every 182 days from 365), each "
+    "patient once per visit day with the value nearest it; day 0 is the baseline, the last "
+    "value on or before the infusion. A value below detection counts as 0. Values measured "
+    "after the clinical cut-off are left out. With per_patient=true, every value counted, "
+    "by study id and day.",
+)
+class LabSeriesView(AnalyticsView):
+    params_class = params.LabSeriesParams
+
+    def json(self, study: Study, analysis: params.AnalysisRequest) -> HttpResponse:
+        return packed_response(
+            self.request, study_lab_series_json(study, analysis), "application/json"
+        )
 
 
 class TableView(AnalyticsView):

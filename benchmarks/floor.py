@@ -24,6 +24,9 @@ from lifelines.statistics import logrank_test
 from lifelines.utils import median_survival_times
 from scipy import stats
 
+from analytics.lab_series import VISIT_DAYS
+from registry.analytes import ANALYTES
+
 ALPHA = 0.05
 RELAPSE, NRM = 1, 2
 # The time of the event behind a covariate that changes after the infusion.
@@ -137,11 +140,14 @@ def at_cutoff(frame: pd.DataFrame, cutoff: str) -> pd.DataFrame:
 @dataclass(frozen=True)
 class DaySeries:
     """The series of days the grades and kinetics summarise, in memory beside the rows:
-    each daily assessment's CRS and ICANS grade (study_id, day, crs, icans) and each CAR-T
-    count (study_id, day, cells_per_ul)."""
+    each daily assessment's CRS and ICANS grade (study_id, day, crs, icans), each CAR-T
+    count (study_id, day, cells_per_ul) and each lab value."""
 
     grades: pd.DataFrame
     counts: pd.DataFrame
+    # Every lab value as recorded: study_id, day, analyte, value, unit, specimen,
+    # below_detection.
+    labs: pd.DataFrame | None = None
 
 
 AUC_END_DAY = 28
@@ -369,4 +375,47 @@ def outcomes(frame: pd.DataFrame) -> dict:
         "icans_grade": frame["icans_grade"].value_counts().to_dict(),
         "d30_response": frame["d30_response"].value_counts(dropna=False).to_dict(),
         "follow_up": counts.groupby([by["responder"], by["hct"]]).sum().to_dict("index"),
+    }
+
+
+def lab_series(frame: pd.DataFrame, labs: pd.DataFrame, *, analyte: str, cutoff: str) -> dict:
+    """The lab series endpoint's figures for one analyte in blood, in its own unit, at the
+    clinical cut-off: visit day -> (patients, median, first quartile, third quartile).
+
+    Each value goes to the nearest day of the visit grid (the earlier on a tie; the grid is
+    the protocol's, analytics.lab_series.VISIT_DAYS), each patient once per visit with the
+    value nearest it, below detection as 0; values after the cut-off, and the patients
+    infused after it, left out."""
+    days_known = (pd.Timestamp(cutoff) - pd.to_datetime(frame["infusion_date"])).dt.days
+    last_day = pd.Series(days_known.to_numpy(), index=frame["study_id"])
+    last_day = last_day[last_day >= 0]
+    chosen = labs[
+        (labs["analyte"] == analyte)
+        & (labs["specimen"] == "pb")
+        & (labs["day"] <= labs["study_id"].map(last_day))
+    ]
+    factors = {unit: float(factor) for unit, factor in ANALYTES[analyte].units.items()}
+    levels = chosen["value"] * chosen["unit"].map(factors)
+    days = chosen["day"].to_numpy()
+    after = np.clip(np.searchsorted(VISIT_DAYS, days), 1, len(VISIT_DAYS) - 1)
+    before_day, after_day = VISIT_DAYS[after - 1], VISIT_DAYS[after]
+    visit = np.where(days - before_day <= after_day - days, before_day, after_day)
+    values = pd.DataFrame(
+        {
+            "study_id": chosen["study_id"].to_numpy(),
+            "visit": np.where(days <= 0, 0, visit),
+            "day": days,
+            "level": levels.where(~chosen["below_detection"], 0.0).to_numpy(),
+        }
+    )
+    values["off_by"] = (values["day"] - values["visit"]).abs()
+    nearest = values.sort_values(["study_id", "visit", "off_by", "day"]).drop_duplicates(
+        ["study_id", "visit"]
+    )
+    levels_by_visit = nearest.groupby("visit")["level"]
+    table = levels_by_visit.agg(["size", "median"])
+    table["q1"] = levels_by_visit.quantile(0.25)
+    table["q3"] = levels_by_visit.quantile(0.75)
+    return {
+        int(visit): tuple(row) for visit, row in zip(table.index, table.to_numpy(), strict=True)
     }

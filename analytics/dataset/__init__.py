@@ -31,7 +31,7 @@ from analytics.dataset.columns import (
 )
 from analytics.dataset.computed import computed_rows, parts_up_to
 from analytics.dataset.patients import study_patients
-from analytics.dataset.records import car_t_counts
+from analytics.dataset.records import car_t_counts, lab_values
 from analytics.dataset.stored import CHUNK, ROW_CODE, stored_rows, stored_values
 from config.routers import use_replica
 
@@ -47,6 +47,7 @@ __all__ = [
     "analysis_rows",
     "analysis_values",
     "car_t_counts",
+    "lab_values",
     "parts_up_to",
     "stored_rows",
     "study_patients",

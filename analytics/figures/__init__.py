@@ -13,7 +13,8 @@ share no state.
 Its modules: ``drawing`` (the canvas, the palette, the house style, rendering), ``labels``
 (covariates and values as a clinician names them), ``curves`` (Kaplan–Meier and cumulative
 incidence), ``patients`` (one bar or line per patient: the swimmer plot and the CAR-T
-expansion), ``grades`` (CRS and ICANS grades).
+expansion), ``grades`` (CRS and ICANS grades), ``labs`` (a laboratory value's median and
+interquartile range by day).
 """
 
 from analytics.figures.curves import (
@@ -27,6 +28,7 @@ from analytics.figures.curves import (
 from analytics.figures.drawing import OKABE_ITO, NothingToDraw, render
 from analytics.figures.grades import grades_figure, grades_problem
 from analytics.figures.labels import COVARIATE_LABELS, format_p, group_name, value_label
+from analytics.figures.labs import lab_series_figure, lab_series_problem
 from analytics.figures.patients import (
     NOT_DETECTED_AT,
     expansion_figure,
@@ -49,6 +51,8 @@ __all__ = [
     "group_name",
     "incidence_figure",
     "incidence_problem",
+    "lab_series_figure",
+    "lab_series_problem",
     "km_figure",
     "km_problem",
     "month_ticks",

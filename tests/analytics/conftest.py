@@ -16,6 +16,7 @@ from registry.access import membership_grant
 from registry.demo import synthetic_cohort, synthetic_cohort_import
 from registry.interchange.importer import cohort_import
 from registry.models import Role, Study
+from tests import factories
 from tests.factories import StudyFactory
 from tests.trail import SECTION_MODELS
 
@@ -103,3 +104,30 @@ def varied(db, reader) -> Study:
         section.objects.filter(patient=patient).delete()
     models.FollowUpEvent.objects.create(patient=patient, kind="death", date=date(2020, 3, 1))
     return study
+
+
+LAB_INFUSION = date(2021, 7, 10)  # the study's cut-off, 2021-07-31, is day 21
+
+
+@pytest.fixture
+def lab_patient(reader):
+    """Makes a patient of HCD19 infused on LAB_INFUSION with lab values given as (day,
+    analyte, value, unit[, below detection])."""
+
+    def make(subject_id: str, labs, sex: str = "female") -> models.Patient:
+        patient = factories.PatientFactory(
+            subject_id=subject_id, sex=sex, last_contact_date=date(2021, 12, 1)
+        )
+        factories.InfusionFactory(patient=patient, date=LAB_INFUSION)
+        for day, analyte, value, unit, *below in labs:
+            factories.LabResultFactory(
+                patient=patient,
+                day=day,
+                analyte=analyte,
+                value=value,
+                unit=unit,
+                below_detection=bool(below and below[0]),
+            )
+        return patient
+
+    return make

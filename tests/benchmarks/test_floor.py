@@ -12,7 +12,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from analytics.dataset import analysis_rows
-from benchmarks.analytics import ENDPOINTS, SERIES_ENDPOINTS, day_series
+from benchmarks.analytics import ENDPOINTS, SERIES_ENDPOINTS, day_series, lab_series_given
 from registry.demo import synthetic_cohort, synthetic_cohort_import
 from registry.models import Study
 
@@ -23,6 +23,7 @@ CODE = "FLOOR"
 def frame(db) -> pd.DataFrame:
     cache.clear()
     study = synthetic_cohort_import(data=synthetic_cohort(code=CODE, patients=300)).study
+    lab_series_given(study)
     return pd.DataFrame(analysis_rows(study.patients.all()))
 
 
@@ -184,3 +185,23 @@ def test_it_computes_table_2(frame, endpoint):
     transplanted_responders = rows["Follow-up: CR group", "allo-HCT"]
     assert transplanted_responders["relapsed"] == floor["follow_up"][True, True]["relapsed"]
     assert transplanted_responders["died"] == floor["follow_up"][True, True]["died"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "biomarkers/series/?analyte=il6",
+        "biomarkers/series/?analyte=anc",
+        "biomarkers/series/?analyte=il6&cutoff=2020-12-31",
+    ],
+)
+def test_it_computes_the_lab_series(frame, endpoint, name):
+    answer, floor = endpoint(name, frame)
+    days = {day["day"]: day for day in answer["days"]}
+    assert days.keys() == floor.keys()
+    assert len(days) > 3
+    for visit, (n, median, q1, q3) in floor.items():
+        assert days[visit]["n"] == n
+        assert [days[visit]["median"], days[visit]["q1"], days[visit]["q3"]] == same_all(
+            [median, q1, q3]
+        )
