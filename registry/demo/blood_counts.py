@@ -48,7 +48,7 @@ def blood_counts(
     for day in [day for day in EARLY_DAYS if day <= last_day]:
         anc, depth = _early_anc(rng, day, onset, severe_days, nadir, at_start, plateau)
         platelets = platelets_at_start * (1 - depth * (1 - platelet_share_at_nadir))
-        values += _counts(rng, day, anc, platelets)
+        values += _counts(rng, day, anc, platelets * rng.uniform(0.85, 1.15))
     for day in monthly_days:
         if late_cytopenia:
             anc, platelets = rng.uniform(300, 1400), rng.uniform(15, 90)
@@ -78,7 +78,8 @@ def _early_anc(
         # Grade 0: a shallow dip that never reaches 500/µL.
         return max(520.0, nadir) * rng.uniform(1.0, 1.3), 0.6
     recovered_for = day - onset - severe_days
-    return min(plateau, 600 + 350 * recovered_for), max(0.0, 1 - recovered_for / 10)
+    anc = min(plateau, 600 + 350 * recovered_for) * rng.uniform(0.85, 1.15)
+    return anc, max(0.0, 1 - recovered_for / 10)
 
 
 def _counts(
