@@ -10,12 +10,15 @@ toxicity grades are computed from the generated daily assessments with the regis
 ASTCT grading, except for one patient in twenty, whose record deliberately disagrees so
 that the registry's discrepancy flag has something to show.
 
-Generation is linear in the number of patients and draws from one `random.Random(seed)`,
-so a seed always gives the same document.
+Generation is linear in the number of patients and draws from two `random.Random`s of the
+seed, so a seed always gives the same document: one for the course, toxicity and outcome,
+and one for what cohort format 1.1 added (lab series, qPCR, dated toxicity treatments),
+so that adding those left every other value, and the figures made from them, as it was.
 
 By job: the invented study, its dates and proportions (study); a cohort document drawn
-from them (generator), with each patient's toxicity (toxicity) and outcome (outcomes);
-importing it as a synthetic study (loading).
+from them (generator), with each patient's CAR-T counts (car_t), toxicity (toxicity) and
+its treatments (treatments), outcome (outcomes) and lab series (laboratory: blood_counts,
+b_cells, inflammation); importing it as a synthetic study (loading).
 """
 
 from registry.demo.generator import synthetic_cohort

@@ -1,16 +1,19 @@
-"""A cohort document of invented patients: each patient's course up to the infusion, and
-the CAR-T counts after it; their toxicity (registry.demo.toxicity) and outcome
-(registry.demo.outcomes) are drawn from the same `random.Random(seed)`."""
+"""A cohort document of invented patients: each patient's course up to the infusion; their
+CAR-T counts (registry.demo.car_t), toxicity (registry.demo.toxicity) and outcome
+(registry.demo.outcomes) drawn from the same `random.Random(seed)`; their lab series
+(registry.demo.laboratory), the qPCR beside the flow counts and the dated toxicity
+treatments (registry.demo.treatments) from a second one of the same seed."""
 
 import math
 import random
 from datetime import date, timedelta
 
 from registry import grading
+from registry.demo.car_t import flow_counts, with_qpcr
+from registry.demo.laboratory import LabCourse, lab_series
 from registry.demo.outcomes import follow_up_events, last_contact_day, response_assessment
 from registry.demo.study import (
     AGE_BANDS,
-    COUNT_DAYS,
     DATA_CUTOFF,
     DISCREPANT_EVERY,
     DOSE_CEILING,
@@ -21,11 +24,13 @@ from registry.demo.study import (
     MEDIAN_DOSE,
     OTHER_FINDINGS,
     POST_HCT_DOSE_CEILING,
+    RESPONDED,
     TITLE,
     pick,
     site_code,
 )
-from registry.demo.toxicity import daily_assessments, toxicities
+from registry.demo.toxicity import daily_assessments, graded_days, toxicities
+from registry.demo.treatments import toxicity_treatments
 from registry.interchange.schema import FORMAT_NAME, FORMAT_VERSION
 from registry.models.patient import completed_years
 
@@ -35,6 +40,7 @@ def synthetic_cohort(
 ) -> dict:
     """A cohort document of invented patients, spread evenly over the sites."""
     rng = random.Random(seed)
+    lab_rng = random.Random(f"{seed}:laboratory")
     site_codes = [site_code(index) for index in range(sites)]
     width = max(3, len(str(patients)))
     return {
@@ -44,7 +50,9 @@ def synthetic_cohort(
         "patients": [
             _patient(
                 rng,
+                lab_rng,
                 study_id=f"{code}-{index + 1:0{width}d}",
+                site_index=index % sites,
                 site=site_codes[index % sites],
                 discrepant=index % DISCREPANT_EVERY == DISCREPANT_EVERY // 2,
             )
@@ -53,7 +61,17 @@ def synthetic_cohort(
     }
 
 
-def _patient(rng: random.Random, *, study_id: str, site: str, discrepant: bool) -> dict:
+def _patient(
+    rng: random.Random,
+    lab_rng: random.Random,
+    *,
+    study_id: str,
+    site_index: int,
+    site: str,
+    discrepant: bool,
+) -> dict:
+    """One patient; `rng` draws in the order it always has, so that the lab series drawn
+    from `lab_rng` change nothing else."""
     span = (LAST_INFUSION - FIRST_INFUSION).days
     infused = FIRST_INFUSION + timedelta(days=rng.randint(0, span))
     born = _birth_date(rng, infused)
@@ -64,33 +82,50 @@ def _patient(rng: random.Random, *, study_id: str, site: str, discrepant: bool) 
     eligibility = _eligibility(rng, sex)
     prior_therapies = _prior_therapies(rng, infused, genetics["bcr_abl1"])
     transplanted = any(therapy["kind"] == "allo_hct" for therapy in prior_therapies)
-    counts, lost_on_day = _car_t_counts(rng)
-    days, tocilizumab = daily_assessments(rng, child=age < grading.CHILD_UNDER_YEARS)
+    counts, lost_on_day = flow_counts(rng)
+    days, tocilizumab_day = daily_assessments(rng, child=age < grading.CHILD_UNDER_YEARS)
+    graded = graded_days(days, age, tocilizumab_day)
     response = response_assessment(rng, eligibility["bm_blast_pct"] > 5, genetics["bcr_abl1"])
     follow_up = (DATA_CUTOFF - infused).days
     events = follow_up_events(rng, response, lost_on_day, follow_up)
+    enrolled = lymphodepleted - timedelta(days=rng.randint(3, 21))
+    lymphodepletion = _lymphodepletion(rng, lymphodepleted)
+    infusion = _infusion(rng, infused, age, transplanted)
+    recorded_toxicities = toxicities(rng, graded, discrepant)
+    contact_day = last_contact_day(rng, response, events, follow_up)
+    labs = lab_series(
+        lab_rng,
+        LabCourse(
+            site_index=site_index,
+            crs_by_day=graded.crs,
+            responded=response["status"] in RESPONDED,
+            events=events,
+            last_contact_day=contact_day,
+        ),
+    )
+    treatments = toxicity_treatments(lab_rng, graded, weight_kg=infusion["weight_kg"])
     return {
         "study_id": study_id,
         "site": site,
         "sex": sex,
         "birth_date": born.isoformat(),
-        "enrollment_date": (lymphodepleted - timedelta(days=rng.randint(3, 21))).isoformat(),
+        "enrollment_date": enrolled.isoformat(),
         "eligibility": eligibility,
         "genetics": genetics,
         "prior_therapies": prior_therapies,
-        "lymphodepletion": _lymphodepletion(rng, lymphodepleted),
-        "infusions": [_infusion(rng, infused, age, transplanted)],
-        "car_t_counts": counts,
-        "toxicities": toxicities(rng, days, age, tocilizumab, discrepant),
+        "lymphodepletion": lymphodepletion,
+        "infusions": [infusion],
+        "car_t_counts": with_qpcr(lab_rng, counts),
+        **({"labs": labs} if labs else {}),
+        "toxicities": recorded_toxicities,
+        **({"toxicity_treatments": treatments} if treatments else {}),
         "daily_assessments": days,
         "response_assessments": [response],
         "events": [
             {"kind": event["kind"], "date": (infused + timedelta(days=day)).isoformat()} | event
             for day, event in events
         ],
-        "last_contact_date": (
-            infused + timedelta(days=last_contact_day(rng, response, events, follow_up))
-        ).isoformat(),
+        "last_contact_date": (infused + timedelta(days=contact_day)).isoformat(),
     }
 
 
@@ -176,24 +211,3 @@ def _infusion(rng: random.Random, infused: date, age: int, transplanted: bool) -
         "cells_per_kg": min(ceiling, max(100_000, dose)),
         "lot": f"SYN-{infused:%y%m}-{rng.randrange(10_000):04d}",
     }
-
-
-def _car_t_counts(rng: random.Random) -> tuple[list[dict], int | None]:
-    """Levels on COUNT_DAYS (cells/µL), and the day the cells were lost if they were."""
-    if rng.random() < 0.1:
-        return [{"day": day, "cells_per_ul": 0.0} for day in COUNT_DAYS], None
-    peak = rng.lognormvariate(math.log(5.2), 1.0)
-    peak_day = rng.choice((7, 10, 14))
-    lost_on_day = None
-    if rng.random() < 0.5:
-        lost_on_day = rng.choice([day for day in COUNT_DAYS if day > peak_day])
-    counts = []
-    for day in COUNT_DAYS:
-        if lost_on_day is not None and day >= lost_on_day:
-            level = 0.0
-        elif day <= peak_day:
-            level = max(0.01, round(peak * (day / peak_day) ** 2, 2))
-        else:
-            level = max(0.01, round(peak * 0.5 ** ((day - peak_day) / 7), 2))
-        counts.append({"day": day, "cells_per_ul": level})
-    return counts, lost_on_day

@@ -1,7 +1,10 @@
-"""Importing a synthetic cohort (registry.demo.generator) as a study marked synthetic."""
+"""Importing a synthetic cohort (registry.demo.generator) as a study marked synthetic,
+whose B-cell aplasia is read in blood, where the generated B cells are counted
+(registry.demo.b_cells)."""
 
 from django.db import transaction
 
+from registry.analytes import PERIPHERAL_BLOOD
 from registry.demo.study import site_name
 from registry.interchange.importer import ImportResult, cohort_import
 from registry.interchange.reader import DocumentRejected
@@ -29,7 +32,8 @@ def synthetic_cohort_import(*, data: dict) -> ImportResult:
                 f"({rejected}): {shown}"
             ) from rejected
         result.study.is_synthetic = True
-        result.study.save(update_fields=["is_synthetic"])
+        result.study.b_cell_aplasia_specimen = PERIPHERAL_BLOOD
+        result.study.save(update_fields=["is_synthetic", "b_cell_aplasia_specimen"])
         unnamed = list(result.study.sites.filter(name=""))
         for site in unnamed:
             site.name = site_name(site.code)

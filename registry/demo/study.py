@@ -43,6 +43,11 @@ def pick(rng: random.Random, table: tuple[tuple[object, float], ...]):
     return table[-1][0]
 
 
+def significant(value: float, digits: int = 3) -> float:
+    """The value as a laboratory reports it, to a few significant figures."""
+    return float(f"{value:.{digits}g}")
+
+
 RESPONSE = cumulative({"cr": 45, "cri": 20, "nr": 30, "not_evaluable": 5})
 CRS_GRADES = cumulative({0: 5, 1: 68, 2: 17, 3: 6, 4: 4})
 ICANS_GRADES = cumulative({0: 84, 1: 9, 2: 4, 3: 2, 4: 1})

@@ -2,6 +2,7 @@
 record of the maximum grades, graded from those days with the registry's ASTCT rules."""
 
 import random
+from dataclasses import dataclass
 
 from registry import grading
 from registry.demo.study import (
@@ -38,8 +39,9 @@ def _grades_by_day(rng: random.Random, peak_grade: int, earliest: int, latest: i
     return grades
 
 
-def daily_assessments(rng: random.Random, *, child: bool) -> tuple[list[dict], bool]:
-    """Days 0-10, and whether tocilizumab was given (at a CRS peak of grade 2 or more).
+def daily_assessments(rng: random.Random, *, child: bool) -> tuple[list[dict], int | None]:
+    """Days 0-10, and the day tocilizumab was first given (the first day of a CRS peak of
+    grade 2 or more), None when it was not.
 
     After tocilizumab the fever is masked: the later days have no fever, and only their
     hypotension or hypoxia grades them.
@@ -61,24 +63,45 @@ def daily_assessments(rng: random.Random, *, child: bool) -> tuple[list[dict], b
             | _one_of(rng, CRS_SIGNS[crs[day]])
             | _one_of(rng, findings[icans[day]])
         )
-    return days, treated_after is not None
+    return days, treated_after
 
 
-def toxicities(
-    rng: random.Random, days: list[dict], age: int, tocilizumab: bool, discrepant: bool
-) -> dict:
-    """The site's record, graded from the days with the registry's ASTCT rules."""
-    crs = [_crs_grade(day) for day in days]
-    icans = max(_icans_grade(day, age) for day in days)
-    record = {"crs_max_grade": max(crs), "icans_max_grade": icans}
-    if max(crs):
-        record["crs_onset_day"] = next(
-            day["day"] for day, grade in zip(days, crs, strict=True) if grade
-        )
+@dataclass(frozen=True)
+class GradedDays:
+    """The CRS and the ICANS grade of each assessed day (day = index), by the registry's
+    ASTCT rules, and the first day tocilizumab was given."""
+
+    crs: list[int]
+    icans: list[int]
+    tocilizumab_day: int | None
+
+    @property
+    def steroid_days(self) -> list[int]:
+        """The days that call for a corticosteroid: CRS grade 3 or more, ICANS 2 or more."""
+        return [
+            day
+            for day, (crs, icans) in enumerate(zip(self.crs, self.icans, strict=True))
+            if crs >= 3 or icans >= 2
+        ]
+
+
+def graded_days(days: list[dict], age: int, tocilizumab_day: int | None) -> GradedDays:
+    return GradedDays(
+        [_crs_grade(day) for day in days], [_icans_grade(day, age) for day in days], tocilizumab_day
+    )
+
+
+def toxicities(rng: random.Random, graded: GradedDays, discrepant: bool) -> dict:
+    """The site's record of the graded days; its yes/no of each treatment say what the
+    dated treatments (registry.demo.treatments) record."""
+    crs, icans = max(graded.crs), max(graded.icans)
+    record = {"crs_max_grade": crs, "icans_max_grade": icans}
+    if crs:
+        record["crs_onset_day"] = next(day for day, grade in enumerate(graded.crs) if grade)
     record |= {
-        "tocilizumab": tocilizumab,
-        "corticosteroids": max(crs) >= 3 or icans >= 2,
-        "plasmapheresis": max(crs) >= 4,
+        "tocilizumab": graded.tocilizumab_day is not None,
+        "corticosteroids": bool(graded.steroid_days),
+        "plasmapheresis": crs >= 4,
     }
     if discrepant:
         key = "crs_max_grade" if rng.random() < 0.6 else "icans_max_grade"

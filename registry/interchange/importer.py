@@ -245,8 +245,10 @@ def _stored_records(model, patient_ids: list[int]) -> dict[int, list]:
 def _document_records(records: PatientRecords, key: str) -> list:
     value = records.sections[key]
     rows = value if isinstance(value, list) else [value] if value else []
+    # By id: the patient is saved, and bulk_create need not check each row's patient.
+    patient_id = records.patient.pk
     for row in rows:
-        row.patient = records.patient
+        row.patient_id = patient_id
     return rows
 
 

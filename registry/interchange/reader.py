@@ -9,6 +9,7 @@ forms, the admin and the API.
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import DateField
@@ -212,26 +213,61 @@ def _read_section(value, section: CourseSection, path, problems):
     section_path = f"{path}.{section.key}"
     if value is None:
         return [] if section.many else None
+    model = section.model
     if section.many:
         if not isinstance(value, list):
             problems.append(Problem(section_path, f"{section.key} must be a list"))
             return []
         return [
-            _read_record(item, section.model, f"{section_path}[{index}]", problems)
+            _read_record(item, model, f"{section_path}[{index}]", problems)
             for index, item in enumerate(value)
         ]
-    return _read_record(value, section.model, section_path, problems)
+    return _read_record(value, model, section_path, problems)
 
 
 def _read_record(item, model, path, problems):
     if not isinstance(item, dict):
         problems.append(Problem(path, "Must be an object"))
         return None
-    problems += _unknown_keys(item, set(model.document_fields), path)
+    keys = _keys_of(model)
+    problems += _unknown_keys(item, keys.document, path)
     instance = model()
     refused = _fill(instance, item, model.document_fields, path, problems)
-    _validate(instance, path, problems, exclude=["patient", *refused])
+    # The fields a document does not hold (the patient, the id, the version) keep values
+    # the registry set; only the document's are checked.
+    _validate(instance, path, problems, exclude=[*keys.not_in_document, *refused])
     return instance
+
+
+@dataclass(frozen=True)
+class ModelKeys:
+    """What reading a model's keys needs to know of its fields, worked out once a model:
+    a large cohort's import reads millions of values."""
+
+    document: frozenset[str]
+    json_types: dict[str, tuple[tuple[type, ...], str]]  # schema.json_type of each field
+    whole_numbers: frozenset[str]  # integer fields, which read 3.0 as 3
+    dates: tuple[str, ...]  # the document's date fields
+    not_in_document: tuple[str, ...]
+
+
+@cache
+def _keys_of(model) -> ModelKeys:
+    fields = model._meta.concrete_fields
+    document = frozenset(getattr(model, "document_fields", ()))
+    return ModelKeys(
+        document=document,
+        json_types={field.name: schema.json_type(field) for field in fields},
+        whole_numbers=frozenset(
+            field.name for field in fields if field.get_internal_type().endswith("IntegerField")
+        ),
+        dates=tuple(
+            field.name
+            for field in fields
+            if field.name in document and isinstance(field, DateField)
+        ),
+        not_in_document=tuple(field.name for field in fields if field.name not in document),
+    )
 
 
 def _fill(instance, item: dict, keys, path: str, problems: list) -> list[str]:
@@ -252,11 +288,10 @@ def _fill(instance, item: dict, keys, path: str, problems: list) -> list[str]:
 
 
 def _default_blank(instance, key, value):
-    field = instance._meta.get_field(key)
     if (
         isinstance(value, float)
         and value.is_integer()
-        and field.get_internal_type().endswith("IntegerField")
+        and key in _keys_of(type(instance)).whole_numbers
     ):
         return int(value)
     return value
@@ -269,8 +304,7 @@ def _check_types(instance, item: dict, keys, path: str, problems: list) -> None:
 
 
 def _check_type(instance, key: str, value, path: str, problems: list) -> bool:
-    field = instance._meta.get_field(key)
-    types, described = schema.json_type(field)
+    types, described = _keys_of(type(instance)).json_types[key]
     whole_float = isinstance(value, float) and value.is_integer() and int in types
     if (isinstance(value, bool) and bool not in types) or not (
         isinstance(value, types) or whole_float
@@ -290,10 +324,9 @@ def _validate(instance, path: str, problems: list, exclude: list[str]) -> None:
 
 def _drop_unreadable_dates(instance) -> None:
     """A date that did not parse is already reported; the course rules must not see it."""
-    for key in instance.document_fields:
-        if isinstance(instance._meta.get_field(key), DateField):
-            if not isinstance(getattr(instance, key), date | None):
-                setattr(instance, key, None)
+    for key in _keys_of(type(instance)).dates:
+        if not isinstance(getattr(instance, key), date | None):
+            setattr(instance, key, None)
 
 
 def _field_problems(error: ValidationError, path: str) -> list[Problem]:

@@ -59,12 +59,30 @@ def test_it_spreads_sixty_patients_over_three_named_sites(demo):
     assert demo.is_synthetic
 
 
-def test_it_fills_every_section_for_every_patient(demo):
-    # The demo carries no lab series nor dated treatments yet (issue #18, item 6).
+def test_it_fills_every_section_of_version_1_for_every_patient(demo):
     of_version_1 = [s for s in SECTIONS if s.key not in ADDED_IN_1_1[""]]
     for model in (section.model for section in of_version_1):
         with_rows = model.objects.values("patient").distinct().count()
         assert with_rows == 60, model.__name__
+
+
+def test_it_gives_most_patients_a_lab_series_and_the_treated_their_treatments(demo):
+    # Lab series for three patients in four (registry.demo.laboratory); treatments for
+    # every patient whose daily assessments call for one (registry.demo.treatments).
+    with_labs = models.LabResult.objects.values("patient").distinct().count()
+    treated = demo.patients.filter(toxicities__tocilizumab=True) | demo.patients.filter(
+        toxicities__corticosteroids=True
+    )
+    with_treatments = models.ToxicityTreatment.objects.values("patient").distinct().count()
+
+    assert 36 <= with_labs <= 54
+    assert with_treatments == treated.distinct().count() > 0
+    assert 20 <= models.LabResult.objects.count() / with_labs <= 60
+    assert models.CarTCount.objects.filter(copies_per_ug_dna__isnull=True).count() == 0
+
+
+def test_it_reads_the_demo_s_b_cell_aplasia_in_blood(demo):
+    assert demo.b_cell_aplasia_specimen == "pb"
 
 
 def test_it_makes_every_patient_eligible_after_murine_cd19_car_t(demo):
