@@ -10,7 +10,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from analytics.dataset import COLUMNS
+from analytics.dataset import COLUMNS, PEAK_ANALYTES, peak_columns
 from analytics.stats import NRM, RELAPSE
 from registry.patient_filters import ALIVE, BY_NAME, DEAD, PatientFilter
 
@@ -31,6 +31,16 @@ INTEGER_COLUMNS = (
     "d30_response_day",
     "daily_assessment_last_day",
     "car_t_count_last_day",
+    "car_t_tmax_day_qpcr",
+    "car_t_persistence_days_qpcr",
+    "icaht_early_grade",
+    "icaht_late_grade",
+    "icaht_grade_recorded",
+    "bca_start_day",
+    "bca_recovery_day",
+    "bca_duration_days",
+    *(peak_columns(analyte)[1] for analyte in PEAK_ANALYTES),
+    "lab_last_day",
 )
 BOOLEAN_COLUMNS = (
     "prior_allo_hct",
@@ -53,6 +63,10 @@ BOOLEAN_COLUMNS = (
     "tocilizumab",
     "corticosteroids",
     "plasmapheresis",
+    "icaht_discrepancy",
+    "bca_ongoing",
+    "bca_recovery_event",
+    "bca_recovery_discrepancy",
 )
 FLOAT_COLUMNS = (
     "mcd19_interval_months",
@@ -65,6 +79,14 @@ FLOAT_COLUMNS = (
     "relapse_months",
     "death_months",
     "bm_blast_pct",
+    "car_t_cmax_copies_per_ug",
+    "car_t_auc_0_28_qpcr",
+    *(
+        column
+        for analyte in PEAK_ANALYTES
+        for column in peak_columns(analyte)
+        if not column.endswith("_peak_day")
+    ),
 )
 
 TYPED = {*INTEGER_COLUMNS, *BOOLEAN_COLUMNS, *FLOAT_COLUMNS, "infusion_date"}

@@ -26,8 +26,11 @@ from analytics.dataset.columns import (
     DATASET_COLUMNS,
     GRADES,
     KINETICS,
+    LABS,
     PART_COLUMNS,
     PARTS,
+    PEAK_ANALYTES,
+    peak_columns,
 )
 from analytics.dataset.computed import computed_rows, parts_up_to
 from analytics.dataset.patients import study_patients
@@ -41,13 +44,16 @@ __all__ = [
     "DATASET_COLUMNS",
     "GRADES",
     "KINETICS",
+    "LABS",
     "PARTS",
+    "PEAK_ANALYTES",
     "PART_COLUMNS",
     "ROW_CODE",
     "analysis_rows",
     "analysis_values",
     "car_t_counts",
     "parts_up_to",
+    "peak_columns",
     "stored_rows",
     "study_patients",
 ]
