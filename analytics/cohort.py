@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.dataset import COLUMNS, PEAK_ANALYTES, peak_columns
-from analytics.stats import NRM, RELAPSE
+from analytics.stats import MONTH_DAYS, NRM, RELAPSE
 from registry.patient_filters import ALIVE, BY_NAME, DEAD, PatientFilter
 
 INTEGER_COLUMNS = (
@@ -239,6 +239,8 @@ def group_order(labels: pd.Series) -> list:
 
 
 DEATH = 1
+RECOVERY = 1  # of B cells
+BCA = "bca"
 
 
 @dataclass(frozen=True)
@@ -259,18 +261,23 @@ def time_to_event(
     landmark: float | None = None,
     covariates: Sequence[str] = (),
 ) -> TimeToEvent:
-    """Times and outcomes for EFS/RFS ("efs", "rfs") or overall survival ("os"), and the
-    covariates asked of the patients analysed.
+    """Times and outcomes for EFS/RFS ("efs", "rfs"), overall survival ("os") or time to
+    B-cell recovery ("bca"), and the covariates asked of the patients analysed.
 
     EFS and RFS: relapse or death from the infusion; a relapse, or a death from the disease
     without one, is a disease failure (RELAPSE), any other death NRM. When all patients are
-    analysed, non-response at day 30 is a disease failure at day 0. OS: death.
+    analysed, non-response at day 30 is a disease failure at day 0. OS: death. BCA: the
+    patients with B-cell aplasia, from its start to recovery (an event) or to its censoring
+    at the last value or an allo-HCT (bca_duration_days, registry.biomarkers).
     With a landmark, only patients still event-free and followed at it are kept, their time
     counts from it, and time-dependent covariates take their value as of it.
     """
     if endpoint == "os":
         months = frame["os_months"].to_numpy(dtype=float, na_value=np.nan)
         outcome = np.where(is_true(frame["os_event"]), DEATH, 0)
+    elif endpoint == BCA:
+        months = frame["bca_duration_days"].to_numpy(dtype=float, na_value=np.nan) / MONTH_DAYS
+        outcome = np.where(is_true(frame["bca_recovery_event"]), RECOVERY, 0)
     else:
         months = frame["efs_months"].to_numpy(dtype=float, na_value=np.nan)
         outcome = np.where(is_true(frame["nrm"]), NRM, RELAPSE)

@@ -12,6 +12,7 @@ ENDPOINTS = {
     "cumulative-incidence": views.IncidenceView,
     "toxicity": views.ToxicityView,
     "kinetics": views.KineticsView,
+    "biomarkers": views.BiomarkersView,
     "tables/characteristics": views.CharacteristicsTableView,
     "tables/outcomes": views.OutcomesTableView,
 }
