@@ -6,7 +6,9 @@ registry.biomarkers state the registry's choices)."""
 from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
+from analytics.dataset import analysis_rows, study_patients
 from registry import models
 from tests import factories
 from tests.analytics.test_dataset import row_of
@@ -300,3 +302,13 @@ def test_an_allo_hct_after_the_cutoff_does_not_censor_at_it(analytics, patient):
     )
     (everything,) = analytics("dataset", cutoff="none").json()["results"]
     assert columns(everything, "bca_duration_days", "bca_ongoing") == (38, False)
+
+
+def test_as_recorded_on_a_day_the_lab_columns_read_the_audit_trail(patient):
+    labs(patient, "il6", "pg/mL", [(0, 10.0), (5, 420.0)])
+    today = timezone.localdate()
+    (row,) = analysis_rows(study_patients(patient.study, as_of=today), as_of=today)
+    assert (row["il6_peak_pg_ml"], row["il6_fold_change"]) == (420.0, 42.0)
+    models.LabResult.objects.filter(day=5).update(value=630.0)  # past the audit trail
+    (row,) = analysis_rows(study_patients(patient.study, as_of=today), as_of=today)
+    assert row["il6_peak_pg_ml"] == 420.0
