@@ -98,7 +98,8 @@ class Study(models.Model):
         """Saved; when a setting the analysis rows read changes, its patients are stamped
         (their `updated` moved), so that their stored rows are computed again."""
         before = None
-        if self.pk is not None:
+        saved = kwargs.get("update_fields")
+        if self.pk is not None and (saved is None or set(saved) & set(self.ROW_SETTINGS)):
             before = Study.objects.filter(pk=self.pk).values(*self.ROW_SETTINGS).first()
         super().save(*args, **kwargs)
         if before and any(before[name] != getattr(self, name) for name in self.ROW_SETTINGS):
