@@ -13,7 +13,7 @@ from analytics.dataset.columns import BCA_COLUMNS, ICAHT_COLUMNS, PEAK_ANALYTES,
 from registry.analytes import PERIPHERAL_BLOOD, Measurement, series_factor
 from registry.biomarkers import b_cell_aplasia, b_cell_recovery_discrepancy, peak
 from registry.choices import EventKind
-from registry.icaht import early_icaht, late_icaht
+from registry.icaht import EARLY_LAST_DAY, LATE_LAST_DAY, early_icaht, late_icaht
 
 # The events a lab column is censored at or compared with.
 LAB_EVENTS = (
@@ -23,6 +23,7 @@ LAB_EVENTS = (
     EventKind.DEATH,
     EventKind.B_CELL_RECOVERY,
 )
+CENSORING_LATE_ICAHT = (EventKind.RELAPSE, EventKind.OTHER_THERAPY, EventKind.ALLO_HCT)
 NO_LABS = dict.fromkeys(
     (*ICAHT_COLUMNS, *BCA_COLUMNS, *(c for a in PEAK_ANALYTES for c in peak_columns(a)))
 )
@@ -50,15 +51,16 @@ def lab_columns(
         next_therapy_day=days.get(EventKind.OTHER_THERAPY),
         allo_hct_day=days.get(EventKind.ALLO_HCT),
     ).grade
+    aplasia = _aplasia(patient, series["b_cells_pct"], days)
     return {
         "icaht_early_grade": early,
         "icaht_late_grade": late,
         "icaht_discrepancy": None
         if recorded_icaht is None or early is None
         else recorded_icaht != early,
-        **_aplasia(patient, series["b_cells_pct"], days),
+        **aplasia,
         **_peaks(series),
-        "lab_last_day": max([*(lab[0] for lab in labs), *days.values()]),
+        "lab_last_day": max([*(lab[0] for lab in labs), *_days_read(days, aplasia)]),
     }
 
 
@@ -92,6 +94,25 @@ def _event_days(events: list[tuple], infused: date | None) -> dict[str, int]:
         if kind in LAB_EVENTS and when >= infused:
             days.setdefault(kind, (when - infused).days)
     return days
+
+
+def _days_read(days: dict[str, int], aplasia: dict) -> list[int]:
+    """The days of the events the columns depend on: those a clinical cut-off before them
+    would change the columns by not knowing (analytics.cutoff recounts a patient whose
+    lab_last_day is after it). A relapse, next therapy or allo-HCT after day 100 ends no
+    late ICAHT window; a death after day 30 shortens no early one; an allo-HCT matters to
+    the aplasia only when it censored it; a recorded recovery only when it was compared."""
+    read = [
+        day
+        for kind, day in days.items()
+        if (kind in CENSORING_LATE_ICAHT and day < LATE_LAST_DAY)
+        or (kind == EventKind.DEATH and day <= EARLY_LAST_DAY)
+    ]
+    if EventKind.ALLO_HCT in days and aplasia["bca_recovery_event"] is False:
+        read.append(days[EventKind.ALLO_HCT])
+    if aplasia["bca_recovery_discrepancy"] is not None:
+        read.append(days[EventKind.B_CELL_RECOVERY])
+    return read
 
 
 def _followed_until(patient: dict, days: dict[str, int], infused: date | None) -> int | None:

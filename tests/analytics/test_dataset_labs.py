@@ -312,3 +312,14 @@ def test_as_recorded_on_a_day_the_lab_columns_read_the_audit_trail(patient):
     models.LabResult.objects.filter(day=5).update(value=630.0)  # past the audit trail
     (row,) = analysis_rows(study_patients(patient.study, as_of=today), as_of=today)
     assert row["il6_peak_pg_ml"] == 420.0
+
+
+def test_the_last_day_read_leaves_out_events_that_change_no_lab_column(patient):
+    # A relapse on day 150 ends no late ICAHT window (days 31-100): a cut-off before it
+    # changes nothing, so the last day read stays the last value's, day 80.
+    labs(patient, "anc", "10^9/L", LATE_ANC)
+    event(patient, "relapse", 150)
+    assert row_of(patient)["lab_last_day"] == 80
+    # A next therapy on day 95 ends it: a cut-off before day 95 would not know it.
+    event(patient, "other_therapy", 95)
+    assert row_of(patient)["lab_last_day"] == 95
