@@ -10,8 +10,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from analytics.dataset import COLUMNS
-from analytics.stats import NRM, RELAPSE
+from analytics.dataset import COLUMNS, PEAK_ANALYTES, peak_columns
+from analytics.stats import MONTH_DAYS, NRM, RELAPSE
 from registry.patient_filters import ALIVE, BY_NAME, DEAD, PatientFilter
 
 INTEGER_COLUMNS = (
@@ -31,6 +31,16 @@ INTEGER_COLUMNS = (
     "d30_response_day",
     "daily_assessment_last_day",
     "car_t_count_last_day",
+    "car_t_tmax_day_qpcr",
+    "car_t_persistence_days_qpcr",
+    "icaht_early_grade",
+    "icaht_late_grade",
+    "icaht_grade_recorded",
+    "bca_start_day",
+    "bca_recovery_day",
+    "bca_duration_days",
+    *(peak_columns(analyte)[1] for analyte in PEAK_ANALYTES),
+    "lab_last_day",
 )
 BOOLEAN_COLUMNS = (
     "prior_allo_hct",
@@ -53,6 +63,10 @@ BOOLEAN_COLUMNS = (
     "tocilizumab",
     "corticosteroids",
     "plasmapheresis",
+    "icaht_discrepancy",
+    "bca_ongoing",
+    "bca_recovery_event",
+    "bca_recovery_discrepancy",
 )
 FLOAT_COLUMNS = (
     "mcd19_interval_months",
@@ -65,6 +79,14 @@ FLOAT_COLUMNS = (
     "relapse_months",
     "death_months",
     "bm_blast_pct",
+    "car_t_cmax_copies_per_ug",
+    "car_t_auc_0_28_qpcr",
+    *(
+        column
+        for analyte in PEAK_ANALYTES
+        for column in peak_columns(analyte)
+        if not column.endswith("_peak_day")
+    ),
 )
 
 TYPED = {*INTEGER_COLUMNS, *BOOLEAN_COLUMNS, *FLOAT_COLUMNS, "infusion_date"}
@@ -217,6 +239,8 @@ def group_order(labels: pd.Series) -> list:
 
 
 DEATH = 1
+RECOVERY = 1  # of B cells
+BCA = "bca"
 
 
 @dataclass(frozen=True)
@@ -237,18 +261,23 @@ def time_to_event(
     landmark: float | None = None,
     covariates: Sequence[str] = (),
 ) -> TimeToEvent:
-    """Times and outcomes for EFS/RFS ("efs", "rfs") or overall survival ("os"), and the
-    covariates asked of the patients analysed.
+    """Times and outcomes for EFS/RFS ("efs", "rfs"), overall survival ("os") or time to
+    B-cell recovery ("bca"), and the covariates asked of the patients analysed.
 
     EFS and RFS: relapse or death from the infusion; a relapse, or a death from the disease
     without one, is a disease failure (RELAPSE), any other death NRM. When all patients are
-    analysed, non-response at day 30 is a disease failure at day 0. OS: death.
+    analysed, non-response at day 30 is a disease failure at day 0. OS: death. BCA: the
+    patients with B-cell aplasia, from its start to recovery (an event) or to its censoring
+    at the last value or an allo-HCT (bca_duration_days, registry.biomarkers).
     With a landmark, only patients still event-free and followed at it are kept, their time
     counts from it, and time-dependent covariates take their value as of it.
     """
     if endpoint == "os":
         months = frame["os_months"].to_numpy(dtype=float, na_value=np.nan)
         outcome = np.where(is_true(frame["os_event"]), DEATH, 0)
+    elif endpoint == BCA:
+        months = frame["bca_duration_days"].to_numpy(dtype=float, na_value=np.nan) / MONTH_DAYS
+        outcome = np.where(is_true(frame["bca_recovery_event"]), RECOVERY, 0)
     else:
         months = frame["efs_months"].to_numpy(dtype=float, na_value=np.nan)
         outcome = np.where(is_true(frame["nrm"]), NRM, RELAPSE)

@@ -10,12 +10,13 @@ column, so that the rows stay shared by every cut-off:
   recorded end (last contact or death) and the cut-off: an event after the cut-off also
   shows the patient was followed up to it;
 - a day-30 response assessed after it is unknown;
-- the grades computed from the daily assessments, and the CAR-T kinetics, count only the
-  assessments and counts of days up to it.
+- the grades computed from the daily assessments, the CAR-T kinetics and the lab columns
+  (ICAHT, B-cell aplasia, cytokine peaks) count only the assessments, counts and lab
+  values of days up to it, and the lab columns only the events up to it that censor them.
 
-The grades and kinetics are the only columns a cut-off cannot derive from the row: they
-summarise a series of days. The row says the last day of each series
-(daily_assessment_last_day, car_t_count_last_day), so only the few patients with records
+The grades, kinetics and lab columns are the only columns a cut-off cannot derive from the
+row: they summarise a series of days. The row says the last day of each series
+(daily_assessment_last_day, car_t_count_last_day, lab_last_day), so only the few patients with records
 after the cut-off need theirs computed again, from their records up to it
 (analytics.dataset.parts_up_to; `recounts` names them). The caller reads those and caches
 them per data version (analytics.results.cut_frame): the frame itself keeps no series of
@@ -34,7 +35,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from analytics.dataset import GRADES, KINETICS, PART_COLUMNS
+from analytics.dataset import GRADES, KINETICS, LABS, PART_COLUMNS
 from analytics.stats import MONTH_DAYS
 
 # Each event's "did it happen" column, with the column saying when, and what else
@@ -47,7 +48,11 @@ EVENTS = {
 ENDS = ("efs_months", "os_months", "followup_months")
 DAY_30 = ("d30_response", "responder", "mrd")
 # Each column group computed from a series of days, and the column with the series' last day.
-LAST_DAYS = {GRADES: "daily_assessment_last_day", KINETICS: "car_t_count_last_day"}
+LAST_DAYS = {
+    GRADES: "daily_assessment_last_day",
+    KINETICS: "car_t_count_last_day",
+    LABS: "lab_last_day",
+}
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from registry.parameters import AsOfField, CutoffField, clinical_cutoff, query_p
 from registry.patient_filters import BY_NAME, PatientFilterSet, search_terms
 
 MAX_TIMES = 40
+ENDPOINTS = ("efs", "os", "rfs", "bca")
 PATIENT_FILTERS = tuple(BY_NAME)
 FILTERS = (*PATIENT_FILTERS, "search")
 
@@ -119,10 +120,14 @@ class ResponseParams(CovariateParams):
 
 class SurvivalParams(CovariateParams):
     endpoint = serializers.ChoiceField(
-        choices=["efs", "os", "rfs"],
+        choices=ENDPOINTS,
         default="efs",
+        error_messages={
+            "invalid_choice": '"{input}" is not an endpoint. Allowed: ' + ", ".join(ENDPOINTS)
+        },
         help_text="efs: relapse or death (with all patients, non-response at day 0); "
-        "rfs: the same, among responders by default; os: death",
+        "rfs: the same, among responders by default; os: death; bca: B-cell recovery, "
+        "from the start of B-cell aplasia, among patients with aplasia",
     )
     times = MonthsField(
         default=DEFAULT_TIMES, help_text="Months at which to estimate survival, e.g. 12,18"

@@ -22,6 +22,7 @@ from analytics.cohort import (
 from registry.choices import ResponseStatus
 
 ASTCT_GRADES = range(6)  # 0 to 5
+ICAHT_GRADES = range(5)  # 0 to 4
 DEFAULT_TIMES = (6.0, 12.0, 18.0, 24.0)
 
 
@@ -148,7 +149,9 @@ def _incidence(point: stats.IncidencePoint) -> dict:
 
 def toxicity_report(frame: pd.DataFrame) -> dict:
     """CRS and ICANS grades (as analysed, as recorded by the site, as computed), CRS onset,
-    treatments given, and the patients whose recorded grade differs from the computed one."""
+    treatments given, the patients whose recorded grade differs from the computed one, and
+    neutrophil ICAHT (computed early and late grades, the recorded early grade, and the
+    patients whose recorded grade differs from the computed one)."""
     return {
         "n": len(frame),
         "crs": _grades(frame, "crs_grade"),
@@ -159,6 +162,7 @@ def toxicity_report(frame: pd.DataFrame) -> dict:
             for name in ("tocilizumab", "corticosteroids", "plasmapheresis")
         },
         "discrepancies": _discrepancies(frame),
+        "icaht": _icaht(frame),
     }
 
 
@@ -173,7 +177,7 @@ def _grades(frame: pd.DataFrame, column: str) -> dict:
     }
 
 
-def _distribution(grades: pd.Series) -> list[dict]:
+def _distribution(grades: pd.Series, scale: range = ASTCT_GRADES) -> list[dict]:
     counts = grades.value_counts()  # of the known grades
     known = int(counts.sum())
     return [
@@ -182,8 +186,26 @@ def _distribution(grades: pd.Series) -> list[dict]:
             "n": int(counts.get(grade, 0)),
             "percent": _percent(counts.get(grade, 0), known),
         }
-        for grade in ASTCT_GRADES
+        for grade in scale
     ]
+
+
+def _icaht(frame: pd.DataFrame) -> dict:
+    early, late = frame["icaht_early_grade"], frame["icaht_late_grade"]
+    columns = ("study_id", "icaht_grade_recorded", "icaht_early_grade")
+    found = frame.loc[is_true(frame["icaht_discrepancy"]), list(columns)]
+    return {
+        "early": _distribution(early, ICAHT_GRADES),
+        "late": _distribution(late, ICAHT_GRADES),
+        "recorded": _distribution(frame["icaht_grade_recorded"], ICAHT_GRADES),
+        "early_grade_3_or_higher": int((early >= 3).sum()),
+        "late_grade_3_or_higher": int((late >= 3).sum()),
+        "discrepancies": {
+            "compared": int(frame["icaht_discrepancy"].notna().sum()),
+            "n": len(found),
+            "patients": _records(found, {name: name for name in columns}),
+        },
+    }
 
 
 def _count(flags: pd.Series) -> dict:

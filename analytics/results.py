@@ -7,9 +7,10 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from analytics import frames, reports, tables
+from analytics import cytokines, frames, reports, tables
 from analytics.caching import StudyCache, study_cache
 from analytics.cohort import (
+    BCA,
     analysed,
     analysis_frame,
     in_population,
@@ -20,6 +21,7 @@ from analytics.dataset import (
     DATASET_COLUMNS,
     GRADES,
     KINETICS,
+    LABS,
     PART_COLUMNS,
     PARTS,
     analysis_values,
@@ -51,6 +53,7 @@ REPORTS: dict[str, Callable[[pd.DataFrame, dict], dict]] = {
     ),
     "toxicity": lambda frame, p: reports.toxicity_report(frame),
     "kinetics": lambda frame, p: reports.kinetics_report(frame),
+    "biomarkers": lambda frame, p: cytokines.biomarkers_report(frame),
     "characteristics": lambda frame, p: tables.characteristics_table(frame),
     "outcomes": lambda frame, p: tables.outcomes_table(frame),
 }
@@ -58,7 +61,12 @@ REPORTS: dict[str, Callable[[pd.DataFrame, dict], dict]] = {
 
 # The dataset's costlier column groups (analytics.dataset.PARTS) each report reads, beyond
 # those of the covariate it is split by.
-PARTS_READ = {"toxicity": (GRADES,), "kinetics": (KINETICS,), "outcomes": (GRADES,)}
+PARTS_READ = {
+    "toxicity": (GRADES, LABS),
+    "kinetics": (KINETICS,),
+    "outcomes": (GRADES,),
+    "biomarkers": (GRADES, LABS),
+}
 
 
 def study_result(
@@ -67,6 +75,8 @@ def study_result(
     """The named report over the study's patients that the request selects."""
     params = _without_format(request.params)
     parts = {*PARTS_READ.get(name, ())}
+    if name == "survival" and params.get("endpoint") == BCA:
+        parts.add(LABS)
     parts |= {part for part, columns in PART_COLUMNS.items() if params.get("by") in columns}
     store = store or study_cache(study)
 

@@ -128,7 +128,7 @@ class SurvivalGroupSerializer(serializers.Serializer):
 
 
 class SurvivalResultSerializer(AnswerDatesSerializer):
-    endpoint = serializers.ChoiceField(choices=["efs", "os", "rfs"])
+    endpoint = serializers.ChoiceField(choices=["efs", "os", "rfs", "bca"])
     population = serializers.ChoiceField(choices=["all", "responders"])
     landmark = serializers.FloatField(allow_null=True)
     by = serializers.CharField(allow_null=True)
@@ -186,6 +186,33 @@ class SummarySerializer(serializers.Serializer):
     geometric_mean = serializers.FloatField(allow_null=True)
 
 
+class IcahtDiscrepancySerializer(serializers.Serializer):
+    compared = serializers.IntegerField(help_text="Patients with a recorded and a computed grade")
+    n = serializers.IntegerField(help_text="Of those, the patients whose grades differ")
+    patients = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="study_id, icaht_grade_recorded, icaht_early_grade",
+    )
+
+
+class IcahtSerializer(serializers.Serializer):
+    early = GradeCountSerializer(
+        many=True,
+        help_text="Early ICAHT (days 0–30) computed from the ANC values (EHA/EBMT, Rejeski "
+        "et al., Blood 2023); percent of the patients with a grade",
+    )
+    late = GradeCountSerializer(
+        many=True,
+        help_text="Late ICAHT (days 31–100), censored at relapse, next therapy or allo-HCT",
+    )
+    recorded = GradeCountSerializer(many=True, help_text="The site's recorded early grade")
+    early_grade_3_or_higher = serializers.IntegerField()
+    late_grade_3_or_higher = serializers.IntegerField()
+    discrepancies = IcahtDiscrepancySerializer(
+        help_text="The recorded early grade against the computed one"
+    )
+
+
 class ToxicitySerializer(AnswerDatesSerializer):
     n = serializers.IntegerField()
     crs = GradesSerializer()
@@ -197,6 +224,9 @@ class ToxicitySerializer(AnswerDatesSerializer):
     )
     discrepancies = serializers.DictField(
         help_text="compared, n, and patients: study_id with recorded and computed grades"
+    )
+    icaht = IcahtSerializer(
+        help_text="Neutrophil ICAHT (immune effector cell-associated hematotoxicity)"
     )
     warnings = Warnings
 
@@ -259,6 +289,43 @@ class LabSeriesSerializer(AnswerDatesSerializer):
     series = LabSeriesPointSerializer(
         many=True, required=False, help_text="With per_patient=true: every value counted"
     )
+    warnings = Warnings
+
+
+class PeakSummarySerializer(serializers.Serializer):
+    n = serializers.IntegerField(help_text="Patients with a value in days 0–30")
+    median = serializers.FloatField(allow_null=True)
+    min = serializers.FloatField(allow_null=True)
+    max = serializers.FloatField(allow_null=True)
+
+
+class PeakGroupSerializer(PeakSummarySerializer):
+    crs_grade = serializers.ChoiceField(
+        choices=["0-1", "2-4"], help_text="CRS grade group: 0–1, or 2 and higher"
+    )
+
+
+class PeakSerializer(serializers.Serializer):
+    analyte = serializers.CharField(help_text="il6, ifng, il10, ferritin or crp")
+    name = serializers.CharField()
+    unit = serializers.CharField(help_text="The registry's unit the peaks are in")
+    column = serializers.CharField(help_text="The analysis dataset's column of the peak")
+    overall = PeakSummarySerializer()
+    peak_day = PeakSummarySerializer(help_text="Day of the peak (days after infusion)")
+    by_crs_grade = PeakGroupSerializer(many=True)
+    rank_sum_p = serializers.FloatField(
+        allow_null=True,
+        help_text="Two-sided Wilcoxon rank-sum p between the groups (exact below 50 per group "
+        "without ties, else normal with continuity correction); null when a group is empty",
+    )
+
+
+class BiomarkersSerializer(AnswerDatesSerializer):
+    n = serializers.IntegerField()
+    crs_groups = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Patients in each CRS grade group"
+    )
+    peaks = PeakSerializer(many=True)
     warnings = Warnings
 
 

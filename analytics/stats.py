@@ -375,3 +375,22 @@ def summary(values: Sequence[float | None]) -> dict:
         "max": float(kept.max()),
         "geometric_mean": float(stats.gmean(positive)) if len(positive) else None,
     }
+
+
+# Below this many values in each group, and without ties, R's wilcox.test is exact.
+EXACT_RANK_SUM_BELOW = 50
+
+
+def rank_sum_p(first: Sequence[float], second: Sequence[float]) -> float | None:
+    """Two-sided Wilcoxon rank-sum (Mann–Whitney U) p, as R's wilcox.test gives it: exact
+    when both groups have fewer than 50 values and none is tied, else the normal
+    approximation with continuity correction and the ties' correction. None when a group
+    is empty or every value is the same (R: NaN)."""
+    a, b = np.asarray(first, dtype=float), np.asarray(second, dtype=float)
+    distinct = len(np.unique(np.concatenate([a, b])))
+    # Every value the same has no ranks to compare: scipy says 1, R NaN.
+    if len(a) == 0 or len(b) == 0 or distinct == 1:
+        return None
+    exact = max(len(a), len(b)) < EXACT_RANK_SUM_BELOW and distinct == len(a) + len(b)
+    method = "exact" if exact else "asymptotic"
+    return float(stats.mannwhitneyu(a, b, alternative="two-sided", method=method).pvalue)

@@ -13,6 +13,7 @@ ENDPOINTS = {
     "toxicity": views.ToxicityView,
     "kinetics": views.KineticsView,
     "biomarkers/series": views.LabSeriesView,
+    "biomarkers": views.BiomarkersView,
     "tables/characteristics": views.CharacteristicsTableView,
     "tables/outcomes": views.OutcomesTableView,
 }

@@ -90,7 +90,7 @@ class ResponseView(AnalyticsView):
 
 
 @documented(
-    "Kaplan–Meier survival: EFS, RFS or OS",
+    "Kaplan–Meier survival: EFS, RFS or OS; time to B-cell recovery",
     params.SurvivalParams,
     schema.SurvivalResultSerializer,
     "Log-log intervals; groups compared by the log-rank test. Follows R survival where "
@@ -98,7 +98,9 @@ class ResponseView(AnalyticsView):
     "or 1, a null log-rank p without any event. An event on the infusion day is at time 0. "
     "With `landmark`, only patients "
     "event-free and followed at the landmark, classified as of it (e.g. transplanted by "
-    "then), with time counted from it.",
+    "then), with time counted from it. endpoint=bca: time from the start of B-cell aplasia "
+    "to B-cell recovery among patients with aplasia, censored at the last B-cell value "
+    "(aplasia ongoing) or at an allo-HCT (the dataset's bca_* columns), in months.",
 )
 class SurvivalView(AnalyticsView):
     params_class = params.SurvivalParams
@@ -128,7 +130,7 @@ class IncidenceView(AnalyticsView):
 
 
 @documented(
-    "CRS and ICANS: grades, onset, treatments, discrepancies",
+    "CRS, ICANS and ICAHT: grades, onset, treatments, discrepancies",
     params.AnalysisParams,
     schema.ToxicitySerializer,
 )
@@ -167,6 +169,20 @@ class LabSeriesView(AnalyticsView):
         return packed_response(
             self.request, study_lab_series_json(study, analysis), "application/json"
         )
+
+
+@documented(
+    "Cytokine and inflammation peaks by CRS grade (the seed's Table S3)",
+    params.AnalysisParams,
+    schema.BiomarkersSerializer,
+    "For IL-6, IFN-γ, IL-10, ferritin and CRP: the peak in days 0–30 of each patient with a "
+    "value (in pg/mL, ng/mL and mg/L: values entered in another unit converted; below "
+    "detection counts as 0), its median and range overall and in CRS grade 0–1 against "
+    "grade 2 or higher (the CRS grade as analysed), compared by the two-sided Wilcoxon "
+    "rank-sum (Mann–Whitney) test as R's wilcox.test computes it.",
+)
+class BiomarkersView(AnalyticsView):
+    report = "biomarkers"
 
 
 class TableView(AnalyticsView):

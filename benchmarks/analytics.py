@@ -31,6 +31,11 @@ with pandas, lifelines and scipy from the dataset's rows already in memory as a 
 the median of five repeats, and cold / floor and uncached / floor. The target for 100,000
 patients: every endpoint cold within 3x of its floor.
 
+The generated study carries the generator's lab series (registry.demo: blood counts,
+cytokines, ferritin, CRP, B cells; about 30 values a patient, a quarter of the patients
+without any), which the lab columns, toxicity/'s ICAHT, biomarkers/, biomarkers/series/ and
+survival/?endpoint=bca read.
+
 Every endpoint is asked as a user asks it: at the study's clinical cut-off (its
 data_cutoff; analytics.cutoff), which the generated study's follow-up reaches. Three more
 ask for an earlier cut-off, which cuts follow-up, leaves out the patients infused after
@@ -41,8 +46,7 @@ it (benchmarks.floor.DaySeries).
 
 The lab series (biomarkers/series/) are asked for IL-6 and ANC at the study's cut-off, and
 IL-6 at the earlier one; their floor is a pandas groupby over a frame of every lab value
-in memory. A generated study without lab values is first given a modest series per
-infused patient (lab_series_given: 18 values, IL-6, ferritin and ANC in blood).
+in memory.
 """
 
 import statistics
@@ -51,10 +55,8 @@ import time
 from datetime import date
 from functools import partial
 
-import numpy as np
 import pandas as pd
 from django.contrib.auth.models import User
-from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -102,6 +104,8 @@ ENDPOINTS = {
     "cumulative-incidence/?times=6,12,24": partial(floor.incidence, times=(6, 12, 24)),
     "toxicity/": floor.toxicity,
     "kinetics/": floor.kinetics,
+    "biomarkers/": floor.biomarkers,
+    "survival/?endpoint=bca&times=1,2,3": partial(floor.bca_survival, times=(1, 2, 3)),
     "tables/characteristics/": floor.characteristics,
     "tables/outcomes/": floor.outcomes,
     "tables/outcomes/?format=xlsx": floor.outcomes,
@@ -135,18 +139,6 @@ SERIES_ENDPOINTS = {
         floor.lab_series(frame, series.labs, analyte="il6", cutoff=EARLIER_CUTOFF)
     ),
 }
-# The lab series given to a generated study without any (lab_series_given): analyte ->
-# its days, the median of its level each day in the unit recorded, and its limit of
-# detection.
-LAB_DAYS = {
-    "il6": ({0: 4.0, 1: 60.0, 3: 150.0, 7: 30.0, 14: 6.0}, "pg/mL", 1.5),
-    "ferritin": ({0: 900.0, 3: 2500.0, 7: 3000.0, 14: 1500.0}, "ng/mL", None),
-    "anc": (
-        {0: 0.2, 3: 0.1, 7: 0.3, 10: 0.6, 14: 1.0, 17: 1.3, 21: 1.6, 24: 1.8, 28: 2.0},
-        "10^9/L",
-        None,
-    ),
-}
 # The study's clinical cut-off when the generated one has none: the generator's.
 DATA_CUTOFF = date(2021, 7, 31)
 
@@ -175,8 +167,6 @@ def benchmark(client: APIClient, patients: int) -> list[Row]:
         study.data_cutoff = DATA_CUTOFF
         study.save(update_fields=["data_cutoff"])
     print(f"the study's clinical cut-off, applied by default: {study.data_cutoff}")
-    seconds, given = timed(lambda: lab_series_given(study))
-    print(f"lab values given to the study (none generated): {given} in {seconds:.3f} s")
     # The import kept the rows as it committed; computed again from the records here.
     AnalysisRow.objects.filter(patient__study=study).delete()
     seconds, dataset = timed(lambda: analysis_rows(study.patients.all()))
@@ -255,41 +245,6 @@ def day_series(study: Study, frame: pd.DataFrame) -> floor.DaySeries:
         pd.DataFrame(list(counts), columns=["study_id", "day", "cells_per_ul"]),
         pd.DataFrame(list(labs), columns=["study_id", *lab_columns]),
     )
-
-
-def lab_series_given(study: Study) -> int:
-    """When the study has no lab value, gives each infused patient the series of LAB_DAYS
-    in blood, log-normal around each day's median (a fixed seed), a value under its limit
-    of detection recorded as below it, and one patient in five's ANC in /uL; the number of
-    values written. In bulk, as an import writes: no history."""
-    if LabResult.objects.filter(patient__study=study).exists():
-        return 0
-    random = np.random.default_rng(18)
-    infused = study.patients.filter(first_infusion_date__isnull=False).values_list("pk", flat=True)
-    values = []
-    for number, patient_id in enumerate(infused.order_by("pk")):
-        for analyte, (medians, unit, limit) in LAB_DAYS.items():
-            levels = np.array(list(medians.values())) * random.lognormal(0, 0.8, len(medians))
-            for day, level in zip(medians, levels, strict=True):
-                below = limit is not None and level < limit
-                value, recorded_in = (limit if below else round(float(level), 3)), unit
-                if analyte == "anc" and number % 5 == 0:
-                    value, recorded_in = round(value * 1000), "/uL"
-                values.append(
-                    LabResult(
-                        patient_id=patient_id,
-                        day=day,
-                        analyte=analyte,
-                        value=value,
-                        unit=recorded_in,
-                        below_detection=below,
-                    )
-                )
-    LabResult.objects.bulk_create(values, batch_size=5000)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {LabResult._meta.db_table}")
-    return len(values)
 
 
 def median_seconds(call) -> float:

@@ -294,6 +294,10 @@ def toxicity(frame: pd.DataFrame) -> dict:
             grades[column] = frame[column].value_counts().to_dict()
         grades[f"{grade}_any"] = int((frame[grade] >= 1).sum())
         grades[f"{grade}_3_or_higher"] = int((frame[grade] >= 3).sum())
+    for column in ("icaht_early_grade", "icaht_late_grade", "icaht_grade_recorded"):
+        grades[column] = frame[column].value_counts().to_dict()
+    icaht_found = frame[yes(frame["icaht_discrepancy"])]
+    icaht_columns = ["study_id", "icaht_grade_recorded", "icaht_early_grade"]
     treatments = {
         name: (int(frame[name].notna().sum()), int(yes(frame[name]).sum()))
         for name in ("tocilizumab", "corticosteroids", "plasmapheresis")
@@ -313,7 +317,53 @@ def toxicity(frame: pd.DataFrame) -> dict:
         "compared": int(frame["grade_discrepancy"].notna().sum()),
         "discrepancies": len(found),
         "patients": found[columns].to_json(orient="records"),
+        "icaht_compared": int(frame["icaht_discrepancy"].notna().sum()),
+        "icaht_patients": icaht_found[icaht_columns].to_json(orient="records"),
     }
+
+
+PEAKS = {  # the peak column and its day's
+    "il6": ("il6_peak_pg_ml", "il6_peak_day"),
+    "ifng": ("ifng_peak_pg_ml", "ifng_peak_day"),
+    "il10": ("il10_peak_pg_ml", "il10_peak_day"),
+    "ferritin": ("ferritin_peak_ng_ml", "ferritin_peak_day"),
+    "crp": ("crp_peak_mg_l", "crp_peak_day"),
+}
+
+
+def biomarkers(frame: pd.DataFrame) -> dict:
+    """Each cytokine's peak: median and range overall and in CRS grade 0-1 and 2 or
+    higher, the peak day's, and the two groups' Mann-Whitney p (exact below 50 a group
+    without ties, as R's wilcox.test)."""
+    grade = pd.to_numeric(frame["crs_grade"])
+    result = {}
+    for analyte, (column, day_column) in PEAKS.items():
+        peaks = pd.to_numeric(frame[column])
+        groups = [peaks[grade < 2].dropna(), peaks[grade >= 2].dropna()]
+        result[analyte] = {
+            "overall": _summary(peaks),
+            "peak_day": _summary(pd.to_numeric(frame[day_column])),
+            "groups": [_summary(group) for group in groups],
+            "p": _mann_whitney(*(group.to_numpy(dtype=float) for group in groups)),
+        }
+    return result
+
+
+def _mann_whitney(first: np.ndarray, second: np.ndarray) -> float | None:
+    pooled = np.r_[first, second]
+    if not (len(first) and len(second)) or len(np.unique(pooled)) == 1:
+        return None
+    untied = len(np.unique(pooled)) == len(pooled)
+    method = "exact" if max(len(first), len(second)) < 50 and untied else "asymptotic"
+    return stats.mannwhitneyu(first, second, method=method).pvalue
+
+
+def bca_survival(frame: pd.DataFrame, *, times: Sequence[float]) -> dict:
+    """Kaplan-Meier of the time from B-cell aplasia to recovery, in months, among the
+    patients with aplasia."""
+    aplastic = frame[pd.to_numeric(frame["bca_duration_days"]).notna()]
+    months = pd.to_numeric(aplastic["bca_duration_days"]).to_numpy(dtype=float) / 30.4375
+    return _kaplan_meier(months, yes(aplastic["bca_recovery_event"]), times)
 
 
 def _summary(values: pd.Series) -> dict | None:

@@ -164,6 +164,13 @@ def to_series_unit(analyte: str, value: float, unit: str) -> float:
     return value if analyte in UNCONVERTED else _in_own_unit(entry, value, unit)
 
 
+def series_factor(analyte: str, unit: str) -> Fraction:
+    """What ``to_series_unit`` multiplies a value in ``unit`` by, exactly: for a computation
+    that converts many values without checking each one's codes again."""
+    entry = _accepted(analyte, unit)
+    return Fraction(1) if analyte in UNCONVERTED else entry.units[unit]
+
+
 def convert(analyte: str, value: float, unit: str, to_unit: str) -> float:
     """The value in another of the analyte's accepted units."""
     entry = _accepted(analyte, unit)

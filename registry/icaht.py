@@ -50,13 +50,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
-from registry.analytes import Measurement, convert
+from registry.analytes import ANALYTES, Measurement
 
 SEVERE, PROFOUND = 500, 100  # ANC /µL
 LATE_THRESHOLDS = ((4, 100), (3, 500), (2, 1000), (1, 1500))  # grade, ANC ≤ /µL
 EARLY_LAST_DAY = 30
 LATE_FIRST_DAY, LATE_LAST_DAY = 31, 100
 MAX_INTERPOLATED_DAYS = 7
+# /µL in one x10^9/L: exactly 1000.0, so a product of a float with it is rounded once, to
+# what registry.analytes.convert gives, without checking the codes again for every value.
+PER_UL = float(ANALYTES["anc"].units["10^9/L"] / ANALYTES["anc"].units["/uL"])
 SHORTEST_RECOVERY_DAYS = 3
 
 
@@ -117,7 +120,7 @@ def _lowest_per_day(anc: Iterable[Measurement], first: int, last: int) -> dict[i
     lowest: dict[int, Fraction] = {}
     for measurement in anc:
         if first <= measurement.day <= last:
-            per_ul = Fraction(convert("anc", measurement.level, "10^9/L", "/uL"))
+            per_ul = Fraction(measurement.level * PER_UL)
             lowest[measurement.day] = min(per_ul, lowest.get(measurement.day, per_ul))
     return dict(sorted(lowest.items()))
 

@@ -6,7 +6,8 @@ row values a user can download (GET .../analytics/dataset/, also as CSV).
 
 Its modules, one job each: ``columns`` (what a row holds), ``patients`` (the study's
 patients through the patient filters), ``records`` (the queries that read a patient's
-records), ``row_rules`` (one patient's row from its records), ``computed`` (rows computed
+records), ``row_rules`` (one patient's row from its records), ``lab_rules`` (the row's lab
+columns: ICAHT, B-cell aplasia, cytokine peaks), ``computed`` (rows computed
 from the records, and recounted up to a clinical cut-off), ``stored`` (rows stored between
 requests, analytics.models.AnalysisRow, until their patient changes). As recorded on a
 past day (``as_of``), rows are computed from the audit trail, so they are those of the data
@@ -26,8 +27,11 @@ from analytics.dataset.columns import (
     DATASET_COLUMNS,
     GRADES,
     KINETICS,
+    LABS,
     PART_COLUMNS,
     PARTS,
+    PEAK_ANALYTES,
+    peak_columns,
 )
 from analytics.dataset.computed import computed_rows, parts_up_to
 from analytics.dataset.patients import study_patients
@@ -41,7 +45,9 @@ __all__ = [
     "DATASET_COLUMNS",
     "GRADES",
     "KINETICS",
+    "LABS",
     "PARTS",
+    "PEAK_ANALYTES",
     "PART_COLUMNS",
     "ROW_CODE",
     "analysis_rows",
@@ -49,6 +55,7 @@ __all__ = [
     "car_t_counts",
     "lab_values",
     "parts_up_to",
+    "peak_columns",
     "stored_rows",
     "study_patients",
 ]

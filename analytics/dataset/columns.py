@@ -19,6 +19,24 @@ Keys of a row (``COLUMNS``, in order):
   when nothing can be compared).
 - car_t_detected, car_t_cmax_cells_per_ul, car_t_tmax_day, car_t_auc_0_28,
   car_t_last_detected_day: see ``registry.biomarkers.series_kinetics``; None without counts.
+- car_t_cmax_copies_per_ug, car_t_tmax_day_qpcr, car_t_auc_0_28_qpcr,
+  car_t_persistence_days_qpcr: the same measures of the qPCR series (CAR transgene
+  copies/µg DNA) in blood; persistence is the last day with detectable copies. None
+  without any qPCR value.
+- icaht_early_grade, icaht_late_grade: neutrophil ICAHT (registry.icaht: early days 0-30,
+  late days 31-100 censored at relapse, next therapy or allo-HCT) from the ANC values in
+  blood; None without an ANC value in the window. icaht_discrepancy: the site's recorded
+  early ICAHT grade (icaht_grade_recorded) differs from the computed early grade (None
+  when either is missing).
+- bca_start_day, bca_recovery_day, bca_duration_days, bca_ongoing: B-cell aplasia
+  (registry.biomarkers.b_cell_aplasia) from the B cells in the study's specimen and below
+  its threshold, censored at an allo-HCT; bca_recovery_event: recovery (True) or censored
+  (False) for the time-to-recovery curve, None without aplasia; bca_recovery_discrepancy:
+  a recorded B-cell recovery event disagrees with the values (None without such an event).
+- il6_, ifng_, il10_ (pg/mL), ferritin_ (ng/mL), crp_ (mg/L) peak_<unit>, peak_day,
+  baseline_<unit>, fold_change: the highest value in days 0-30 in blood and its day, the
+  last value on or before day 0 and peak / baseline (registry.biomarkers.peak); values
+  entered in another unit are converted (registry.analytes), a value below detection is 0.
 - d30_response: status of the earliest response assessment on days 21-45
   (``registry.models.patient.DAY_30_WINDOW``), None if there is none; responder: CR or CRi
   (None without a day-30 assessment); mrd: MRD of that assessment.
@@ -36,11 +54,12 @@ None if none); nrm (non-relapse mortality: death without an earlier relapse, fro
 other than the disease; a death from the disease counts as its progression even when no
 relapse was recorded, as in refractory patients); infusion_date (the first);
 bm_blast_pct (marrow blasts at enrolment); crs_grade_recorded, icans_grade_recorded,
-crs_onset_day, tocilizumab, corticosteroids, plasmapheresis (the site's toxicity record);
+crs_onset_day, tocilizumab, corticosteroids, plasmapheresis, icaht_grade_recorded (the
+site's toxicity record);
 d30_response_day (the day of the day-30 assessment, which a clinical cut-off compares:
-analytics.cutoff); daily_assessment_last_day, car_t_count_last_day: the latest day of the
-daily assessments the grades are computed from, and of the CAR-T counts the kinetics are
-(None without any), which tell a clinical cut-off whose grades and kinetics it changes;
+analytics.cutoff); daily_assessment_last_day, car_t_count_last_day, lab_last_day: the latest day of the
+daily assessments the grades are computed from, of the CAR-T counts the kinetics are, and
+of the lab values and censoring events the lab columns are (None without any), which tell a clinical cut-off whose grades and kinetics it changes;
 left_out: None, or why the patient is left out of every analysis, as a warning naming the
 patient and the field: a date outside EARLIEST_DATE to tomorrow, which only data written
 past the model's validation can hold (older rows, a direct database write). Such a row has
@@ -51,6 +70,45 @@ patient is written again.
 Months are days / 30.4375. Time keys are None for a patient without an infusion.
 """
 
+QPCR_COLUMNS = (
+    "car_t_cmax_copies_per_ug",
+    "car_t_tmax_day_qpcr",
+    "car_t_auc_0_28_qpcr",
+    "car_t_persistence_days_qpcr",
+)
+ICAHT_COLUMNS = ("icaht_early_grade", "icaht_late_grade", "icaht_discrepancy")
+BCA_COLUMNS = (
+    "bca_start_day",
+    "bca_recovery_day",
+    "bca_duration_days",
+    "bca_ongoing",
+    "bca_recovery_event",
+    "bca_recovery_discrepancy",
+)
+# The peaks of the seed's Table S3: analyte code -> the columns' prefix and unit (the
+# analyte's own unit, registry.analytes).
+PEAK_ANALYTES = {
+    "il6": ("il6", "pg_ml"),
+    "ifng": ("ifng", "pg_ml"),
+    "il10": ("il10", "pg_ml"),
+    "ferritin": ("ferritin", "ng_ml"),
+    "crp": ("crp", "mg_l"),
+}
+
+
+def peak_columns(analyte: str) -> tuple[str, str, str, str]:
+    """The peak, peak day, baseline and fold change columns of a Table S3 analyte."""
+    prefix, unit = PEAK_ANALYTES[analyte]
+    return (
+        f"{prefix}_peak_{unit}",
+        f"{prefix}_peak_day",
+        f"{prefix}_baseline_{unit}",
+        f"{prefix}_fold_change",
+    )
+
+
+PEAK_COLUMNS = tuple(column for analyte in PEAK_ANALYTES for column in peak_columns(analyte))
+
 # The site's toxicity record, under the dataset's names (records.TOXICITY_FIELDS in that
 # order).
 RECORDED_TOXICITY_COLUMNS = (
@@ -60,6 +118,7 @@ RECORDED_TOXICITY_COLUMNS = (
     "tocilizumab",
     "corticosteroids",
     "plasmapheresis",
+    "icaht_grade_recorded",
 )
 COLUMNS = (
     "study_id",
@@ -89,6 +148,10 @@ COLUMNS = (
     "car_t_tmax_day",
     "car_t_auc_0_28",
     "car_t_last_detected_day",
+    *QPCR_COLUMNS,
+    *ICAHT_COLUMNS,
+    *BCA_COLUMNS,
+    *PEAK_COLUMNS,
     "d30_response",
     "responder",
     "mrd",
@@ -114,13 +177,14 @@ COLUMNS = (
     "d30_response_day",
     "daily_assessment_last_day",
     "car_t_count_last_day",
+    "lab_last_day",
     "left_out",
 )
 # The columns of the rows served (GET .../analytics/dataset/): those left out are not served.
 DATASET_COLUMNS = COLUMNS[:-1]
 
 # Column groups that cost most to read, filled in only when asked for (see analysis_rows).
-GRADES, KINETICS = "grades", "kinetics"
+GRADES, KINETICS, LABS = "grades", "kinetics", "labs"
 PART_COLUMNS = {
     GRADES: (
         "crs_grade",
@@ -136,7 +200,9 @@ PART_COLUMNS = {
         "car_t_tmax_day",
         "car_t_auc_0_28",
         "car_t_last_detected_day",
+        *QPCR_COLUMNS,
         "car_t_count_last_day",
     ),
+    LABS: (*ICAHT_COLUMNS, *BCA_COLUMNS, *PEAK_COLUMNS, "lab_last_day"),
 }
 PARTS = tuple(PART_COLUMNS)

@@ -2,11 +2,11 @@
 a clinical cut-off (analytics.cutoff)."""
 
 from collections.abc import Collection, Mapping
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import QuerySet
 
-from analytics.dataset.columns import PARTS
+from analytics.dataset.columns import LABS, PARTS
 from analytics.dataset.records import PART_SECTIONS, PATIENT_FIELDS, read_sections
 from analytics.dataset.row_rules import (
     NOT_RECORDED,
@@ -40,11 +40,13 @@ def parts_up_to(
 ) -> dict[str, dict]:
     """By study id, the columns of `parts` (PART_COLUMNS) of the patients in `last_days`,
     computed from their daily assessments and CAR-T counts up to the last day given for
-    each (days from the first infusion): their grades and kinetics as known at a clinical
-    cut-off (analytics.cutoff). `patients` holds them: the study's, from study_patients
-    with the same `as_of`."""
+    each (days from the first infusion): their grades, kinetics and lab columns as known at
+    a clinical cut-off (analytics.cutoff). The lab columns also read the events up to that
+    day, which censor them, and take the patient as followed no further. `patients` holds
+    them: the study's, from study_patients with the same `as_of`."""
     chosen = patients.filter(subject_id__in=list(last_days))
-    sections = read_sections(chosen.values("id"), parts, as_of, ("toxicities", "infusions"))
+    names = ("toxicities", "infusions", *(("events",) if LABS in parts else ()))
+    sections = read_sections(chosen.values("id"), parts, as_of, names)
     found = {}
     for patient in chosen.values(*PATIENT_FIELDS):
         mine = {name: by_patient.get(patient["id"]) for name, by_patient in sections.items()}
@@ -52,7 +54,13 @@ def parts_up_to(
         for part in parts:
             name = PART_SECTIONS[part]
             mine[name] = [record for record in mine[name] or [] if record[0] <= day]
+        infused = first_infusion_date(mine)
+        if LABS in parts and infused is not None:
+            cutoff = infused + timedelta(days=day)
+            mine["events"] = [event for event in mine["events"] or [] if event[1] <= cutoff]
+            followed = min(filter(None, [patient["last_contact_date"], cutoff]))
+            patient = {**patient, "last_contact_date": followed}
         recorded = mine["toxicities"] or NOT_RECORDED
-        age = age_years(patient, first_infusion_date(mine))
-        found[patient["subject_id"]] = part_values(mine, recorded, age, parts)
+        age = age_years(patient, infused)
+        found[patient["subject_id"]] = part_values(patient, mine, recorded, age, parts)
     return found

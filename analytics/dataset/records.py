@@ -8,7 +8,7 @@ from datetime import date
 
 from django.db.models import QuerySet
 
-from analytics.dataset.columns import GRADES, KINETICS
+from analytics.dataset.columns import GRADES, KINETICS, LABS, PEAK_ANALYTES
 from config.routers import use_replica
 from registry import models
 from registry.analytes import PERIPHERAL_BLOOD
@@ -30,13 +30,17 @@ TOXICITY_FIELDS = (
     "tocilizumab",
     "corticosteroids",
     "plasmapheresis",
+    "icaht_grade",
 )
 # The section each part is computed from; its records are counted in days from the first
 # infusion, and start with their day (see read_sections).
-PART_SECTIONS = {GRADES: "daily_assessments", KINETICS: "car_t_counts"}
-# The CAR-T counts the expansion is read from: by flow cytometry, in peripheral blood (a
-# qPCR measurement or a marrow count is another series).
+PART_SECTIONS = {GRADES: "daily_assessments", KINETICS: "car_t_counts", LABS: "lab_results"}
+# The CAR-T counts the expansion curves are read from: by flow cytometry, in peripheral
+# blood (a qPCR measurement or a marrow count is another series).
 FLOW_IN_BLOOD = {"cells_per_ul__isnull": False, "specimen": PERIPHERAL_BLOOD}
+# The analytes the lab columns are computed from: ANC (ICAHT), B cells (aplasia) and the
+# cytokine and inflammation peaks; the others are not read.
+LAB_ANALYTES = ("anc", "b_cells_pct", *PEAK_ANALYTES)
 
 
 PATIENT_FIELDS = (
@@ -47,6 +51,9 @@ PATIENT_FIELDS = (
     "birth_date",
     "enrollment_date",
     "last_contact_date",
+    # The study's B-cell aplasia setting, which the lab columns read.
+    "study__b_cell_aplasia_threshold_pct",
+    "study__b_cell_aplasia_specimen",
 )
 
 
@@ -111,7 +118,24 @@ def read_sections(
         "daily_assessments": lambda: many(
             models.DailyAssessment, "day", *CRS_FIELDS, *ICANS_FIELDS
         ),
-        "car_t_counts": lambda: many(models.CarTCount, "day", "cells_per_ul", where=FLOW_IN_BLOOD),
+        # Both series in blood, by flow cytometry and by qPCR: the kinetics of each.
+        "car_t_counts": lambda: many(
+            models.CarTCount,
+            "day",
+            "cells_per_ul",
+            "copies_per_ug_dna",
+            where={"specimen": PERIPHERAL_BLOOD},
+        ),
+        "lab_results": lambda: many(
+            models.LabResult,
+            "day",
+            "analyte",
+            "value",
+            "unit",
+            "specimen",
+            "below_detection",
+            where={"analyte__in": LAB_ANALYTES},
+        ),
     }
     read = [*names, *(PART_SECTIONS[part] for part in parts)]
     return {name: readers[name]() for name in read}

@@ -6,7 +6,14 @@ from collections.abc import Collection
 from datetime import date
 from functools import lru_cache
 
-from analytics.dataset.columns import COLUMNS, GRADES, KINETICS, RECORDED_TOXICITY_COLUMNS
+from analytics.dataset.columns import (
+    COLUMNS,
+    GRADES,
+    KINETICS,
+    LABS,
+    RECORDED_TOXICITY_COLUMNS,
+)
+from analytics.dataset.lab_rules import lab_columns
 from analytics.dataset.records import CRS_FIELDS, ICANS_FIELDS, TOXICITY_FIELDS
 from analytics.stats import MONTH_DAYS
 from registry import models
@@ -27,6 +34,7 @@ NO_COUNTS = Kinetics(None, None, None, None, None)
 # Marrow blasts above this with extramedullary sites is "bm_and_emd" (the paper's 5%).
 BM_INVOLVED_ABOVE_PCT = 5.0
 NOT_RECORDED = (None,) * len(TOXICITY_FIELDS)  # a patient without a toxicity record
+RECORDED_ICAHT = TOXICITY_FIELDS.index("icaht_grade")
 
 
 def first_infusion_date(sections: dict) -> date | None:
@@ -87,7 +95,7 @@ def patient_row(patient: dict, sections: dict, parts: Collection[str]) -> dict:
         **_prior_therapies(sections["prior_therapies"] or [], infused),
         **_disease(sections["eligibility"], sections["genetics"]),
         "dose_cells_per_kg": infusions[0][1] if infusions else None,
-        **part_values(sections, recorded, age, parts),
+        **part_values(patient, sections, recorded, age, parts),
         **_outcomes(patient, sections["day_30"], sections["events"] or [], infused),
         "infusion_date": infused,
         "bm_blast_pct": sections["eligibility"][0] if sections["eligibility"] else None,
@@ -134,13 +142,23 @@ def _disease(eligibility: tuple | None, genetics: tuple | None) -> dict:
     }
 
 
-def part_values(sections: dict, recorded: tuple, age: int | None, parts: Collection[str]) -> dict:
+def part_values(
+    patient: dict, sections: dict, recorded: tuple, age: int | None, parts: Collection[str]
+) -> dict:
     """The columns of `parts` (PART_COLUMNS) from the sections they are computed from."""
     values = {}
     if GRADES in parts:
         values |= _grades(recorded, sections["daily_assessments"] or [], age)
     if KINETICS in parts:
         values |= _kinetics(sections["car_t_counts"] or [])
+    if LABS in parts:
+        values |= lab_columns(
+            patient,
+            sections["lab_results"] or [],
+            sections["events"] or [],
+            first_infusion_date(sections),
+            recorded[RECORDED_ICAHT],
+        )
     return values
 
 
@@ -183,13 +201,22 @@ def _icans_grade(findings: tuple, age: int | None) -> Grade:
 
 
 def _kinetics(counts: list[tuple]) -> dict:
-    kinetics = series_kinetics(counts) if counts else NO_COUNTS
+    """Each series' kinetics from the counts in blood: (day, cells/µL, copies/µg DNA),
+    either level None where that series was not measured."""
+    flow = [(day, cells) for day, cells, _ in counts if cells is not None]
+    qpcr = [(day, copies) for day, _, copies in counts if copies is not None]
+    kinetics = series_kinetics(flow) if flow else NO_COUNTS
+    by_qpcr = series_kinetics(qpcr) if qpcr else NO_COUNTS
     return {
         "car_t_detected": kinetics.detected,
         "car_t_cmax_cells_per_ul": kinetics.cmax,
         "car_t_tmax_day": kinetics.tmax_day,
         "car_t_auc_0_28": kinetics.auc_0_28,
         "car_t_last_detected_day": kinetics.last_detected_day,
+        "car_t_cmax_copies_per_ug": by_qpcr.cmax,
+        "car_t_tmax_day_qpcr": by_qpcr.tmax_day,
+        "car_t_auc_0_28_qpcr": by_qpcr.auc_0_28,
+        "car_t_persistence_days_qpcr": by_qpcr.last_detected_day,
         "car_t_count_last_day": _last_day(counts),
     }
 

@@ -13,11 +13,11 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.db.models import Case, F, QuerySet, When
 
 from analytics import stats
-from analytics.dataset import columns, computed, records, row_rules
+from analytics.dataset import columns, computed, lab_rules, records, row_rules
 from analytics.dataset.columns import COLUMNS
 from analytics.dataset.computed import computed_rows
 from analytics.models import AnalysisRow
-from registry import biomarkers, choices, grading, models
+from registry import analytes, biomarkers, choices, grading, icaht, models
 from registry.services import deleted_with_patient
 
 
@@ -30,23 +30,28 @@ def _source_digest(*modules) -> str:
 
 # The code a stored row was computed by (analytics.models.AnalysisRow): the modules of this
 # package that read, compute and store a row, and the grading, kinetics and choices they
-# call. Changing any of them makes every stored row stale, so no row of an older version of
+# call (and the lab rules and unit conversions). Changing any of them makes every stored row stale, so no row of an older version of
 # the rules is ever served.
 ROW_CODE = _source_digest(
     columns,
     records,
     row_rules,
+    lab_rules,
     computed,
     sys.modules[__name__],
     stats,
     grading,
     biomarkers,
+    icaht,
+    analytes,
     choices,
     models.section,
     models.course_start,
     models.toxicity,
     models.outcomes,
     models.patient,
+    models.labs,
+    models.study,
 )
 
 

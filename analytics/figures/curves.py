@@ -52,6 +52,7 @@ ENDPOINT_NAMES = {
     "efs": "Event-free survival",
     "rfs": "Relapse-free survival",
     "os": "Overall survival",
+    "bca": "Still in B-cell aplasia",
 }
 
 

@@ -91,6 +91,20 @@ class Study(models.Model):
     def __str__(self) -> str:
         return f"{self.code} — {self.title}"
 
+    # The settings the analysis rows of its patients are computed with (B-cell aplasia).
+    ROW_SETTINGS = ("b_cell_aplasia_threshold_pct", "b_cell_aplasia_specimen")
+
+    def save(self, *args, **kwargs) -> None:
+        """Saved; when a setting the analysis rows read changes, its patients are stamped
+        (their `updated` moved), so that their stored rows are computed again."""
+        before = None
+        saved = kwargs.get("update_fields")
+        if self.pk is not None and (saved is None or set(saved) & set(self.ROW_SETTINGS)):
+            before = Study.objects.filter(pk=self.pk).values(*self.ROW_SETTINGS).first()
+        super().save(*args, **kwargs)
+        if before and any(before[name] != getattr(self, name) for name in self.ROW_SETTINGS):
+            self.patients.update(updated=timezone.now())
+
     def check_unlocked(self) -> None:
         """Refuse any change to the study's patients while the study is locked."""
         if self.locked_at is not None:

@@ -18,6 +18,7 @@ def parameters(operation: dict) -> dict:
 
 def test_it_documents_every_endpoint(paths):
     assert sorted(path.split("/analytics/")[1] for path in paths) == [
+        "biomarkers/",
         "cumulative-incidence/",
         "dataset/",
         "follow-up/",
@@ -42,7 +43,7 @@ def test_it_documents_the_filters_and_the_population(paths):
 def test_it_documents_each_endpoint_s_own_parameters(paths):
     survival = parameters(paths["/api/v1/studies/{code}/analytics/survival/"])
     assert {"endpoint", "by", "cut", "times", "landmark"} <= set(survival)
-    assert survival["endpoint"]["schema"]["enum"] == ["efs", "os", "rfs"]
+    assert survival["endpoint"]["schema"]["enum"] == ["efs", "os", "rfs", "bca"]
     response = parameters(paths["/api/v1/studies/{code}/analytics/response/"])
     assert "age_years" in response["by"]["schema"]["enum"]
 
@@ -56,3 +57,16 @@ def test_it_documents_the_downloads(paths):
     } <= set(table["content"])
     dataset = paths["/api/v1/studies/{code}/analytics/dataset/"]["responses"]["200"]
     assert {"application/json", "text/csv"} <= set(dataset["content"])
+
+
+def test_it_documents_the_lab_columns_of_the_dataset():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    described = schema["components"]["schemas"]["Dataset"]["properties"]["results"]
+    for column in ("icaht_early_grade", "bca_duration_days", "il6_peak_pg_ml", "crp_fold_change"):
+        assert column in described["description"]
+
+
+def test_it_documents_the_cytokine_peak_table(paths):
+    biomarkers = paths["/api/v1/studies/{code}/analytics/biomarkers/"]
+    assert "CRS grade" in biomarkers["summary"]
+    assert "rank-sum" in biomarkers["description"]

@@ -24,6 +24,7 @@ from analytics.stats import (
     kaplan_meier,
     logrank_p,
     proportion,
+    rank_sum_p,
     response_association,
     summary,
 )
@@ -455,3 +456,24 @@ def test_it_summarises_nothing():
         "max": None,
         "geometric_mean": None,
     }
+
+
+# The Wilcoxon rank-sum p of the cytokine-peak table, against R 4 (stats::wilcox.test):
+#   wilcox.test(c(20,50,80), c(400,1000,2500))$p.value                      # 0.1, exact
+#   wilcox.test(c(1.5,2.5,3.1,4.7), c(3.9,5.2,6.8,7.4,8.8))$p.value           # 0.03174603175
+#   wilcox.test(c(1,2,2,3,5), c(2,4,6,6,7,9))$p.value   # 0.05247797897, ties: normal, corrected
+@pytest.mark.parametrize(
+    "first, second, expected",
+    [
+        ((20, 50, 80), (400, 1000, 2500), 0.1),
+        ((1.5, 2.5, 3.1, 4.7), (3.9, 5.2, 6.8, 7.4, 8.8), 0.03174603175),
+        ((1, 2, 2, 3, 5), (2, 4, 6, 6, 7, 9), 0.05247797897),
+    ],
+)
+def test_rank_sum_p_against_R_wilcox_test(first, second, expected):
+    assert rank_sum_p(first, second) == pytest.approx(expected, abs=1e-9)
+
+
+def test_rank_sum_p_is_none_with_an_empty_group_or_all_values_equal():
+    assert rank_sum_p([], [1.0, 2.0]) is None
+    assert rank_sum_p([3.0, 3.0], [3.0]) is None

@@ -19,6 +19,7 @@ def test_it_gives_recorded_and_computed_grades(analytics, published):
         "crs_onset_day",
         "treatments",
         "discrepancies",
+        "icaht",
         "warnings",
         *("cutoff", "as_of", "left_out_infused_after_cutoff"),
     }

@@ -12,7 +12,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from analytics.dataset import analysis_rows
-from benchmarks.analytics import ENDPOINTS, SERIES_ENDPOINTS, day_series, lab_series_given
+from benchmarks.analytics import ENDPOINTS, SERIES_ENDPOINTS, day_series
 from registry.demo import synthetic_cohort, synthetic_cohort_import
 from registry.models import Study
 
@@ -23,7 +23,6 @@ CODE = "FLOOR"
 def frame(db) -> pd.DataFrame:
     cache.clear()
     study = synthetic_cohort_import(data=synthetic_cohort(code=CODE, patients=300)).study
-    lab_series_given(study)
     return pd.DataFrame(analysis_rows(study.patients.all()))
 
 
@@ -118,6 +117,8 @@ def test_it_computes_the_cumulative_incidences(frame, endpoint):
 @pytest.mark.parametrize("name", ["toxicity/", "toxicity/?cutoff=2020-12-31"])
 def test_it_computes_the_toxicity_counts(frame, endpoint, name):
     answer, floor = endpoint(name, frame)
+    # The floor recounts no ICAHT at an earlier cut-off.
+    at_earlier_cutoff = "cutoff" in name
     for syndrome in ("crs", "icans"):
         grades = answer[syndrome]
         for part, column in [
@@ -138,6 +139,45 @@ def test_it_computes_the_toxicity_counts(frame, endpoint, name):
     assert answer["discrepancies"]["compared"] == floor["compared"]
     assert answer["discrepancies"]["n"] == floor["discrepancies"]
     assert answer["discrepancies"]["patients"] == json.loads(floor["patients"])
+    if at_earlier_cutoff:
+        return
+    icaht = answer["icaht"]
+    for part, column in [
+        ("early", "early_grade"),
+        ("late", "late_grade"),
+        ("recorded", "grade_recorded"),
+    ]:
+        counts = {point["grade"]: point["n"] for point in icaht[part] if point["n"]}
+        assert counts == floor[f"icaht_{column}"]
+    assert sum(floor["icaht_early_grade"].values()) > 0
+    assert icaht["discrepancies"]["compared"] == floor["icaht_compared"]
+    assert icaht["discrepancies"]["patients"] == json.loads(floor["icaht_patients"])
+
+
+def test_it_computes_the_cytokine_peak_table(frame, endpoint):
+    answer, floor = endpoint("biomarkers/", frame)
+    for peak in answer["peaks"]:
+        expected = floor[peak["analyte"]]
+        assert peak["overall"]["n"] > 0
+        for found, summary in [
+            (peak["overall"], expected["overall"]),
+            (peak["peak_day"], expected["peak_day"]),
+            *zip(peak["by_crs_grade"], expected["groups"], strict=True),
+        ]:
+            assert [found["median"], found["min"], found["max"]] == same_all(
+                [summary["median"], summary["min"], summary["max"]]
+            )
+        assert peak["rank_sum_p"] == same(expected["p"])
+
+
+def test_it_computes_the_time_to_b_cell_recovery(frame, endpoint):
+    answer, floor = endpoint("survival/?endpoint=bca&times=1,2,3", frame)
+    (curve,) = answer["groups"]
+    assert (curve["n"], curve["events"]) == (floor["n"], floor["events"])
+    assert curve["median_months"] == same(floor["median"])
+    for estimate in curve["estimates"]:
+        expected = floor["at"][estimate["month"]]
+        assert [estimate["survival"], *estimate["ci95"]] == same_all(expected)
 
 
 @pytest.mark.parametrize("name", ["kinetics/", "kinetics/?cutoff=2020-12-31"])

@@ -3,8 +3,8 @@ ANC series. Counts are written in /µL and converted on input, as a lab entry in
 
 import pytest
 
-from registry.analytes import Measurement, to_series_unit
-from registry.icaht import IcahtGrade, early_icaht, late_icaht
+from registry.analytes import Measurement, convert, to_series_unit
+from registry.icaht import PER_UL, IcahtGrade, early_icaht, late_icaht
 
 NORMAL = 2000
 
@@ -243,3 +243,10 @@ def test_it_counts_a_late_count_below_detection_as_zero():
 )
 def test_it_has_no_late_grade_without_counts(series):
     assert late_icaht(series) == IcahtGrade(None, "no ANC values from day 31 to day 100")
+
+
+@pytest.mark.parametrize("anc", [0.1, 0.3, 0.5, 0.501, 1.1, 1.5, 0.007])
+def test_the_grading_converts_an_anc_to_per_microlitre_as_the_analytes_do(anc):
+    # icaht.PER_UL skips the per-value checks of analytes.convert, not its rounding: an ANC
+    # of 0.1 x10^9/L must be exactly 100/µL, profound neutropenia.
+    assert anc * PER_UL == convert("anc", anc, "10^9/L", "/uL")
