@@ -19,6 +19,7 @@ def parameters(operation: dict) -> dict:
 def test_it_documents_every_endpoint(paths):
     assert sorted(path.split("/analytics/")[1] for path in paths) == [
         "biomarkers/",
+        "biomarkers/series/",
         "cumulative-incidence/",
         "dataset/",
         "follow-up/",
