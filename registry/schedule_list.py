@@ -123,7 +123,8 @@ def schedule_params(
     unknown parameter. `also_allowed`: the caller's own (a page number)."""
     names = list(ScheduleParams._declared_fields)
     errors = query_problems(query, [*names, *also_allowed])
-    given = {name: query[name] for name in names if name in query}
+    # A filter left empty (the page's "Any") is no filter.
+    given = {name: query[name] for name in names if query.get(name, "") != ""}
     params = ScheduleParams(data=given, study=study, sites=sites)
     if not params.is_valid():
         errors |= params.errors
