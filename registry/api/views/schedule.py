@@ -31,11 +31,17 @@ class VisitSerializer(serializers.Serializer):
     site = serializers.CharField(help_text="Site code")
     timepoint = serializers.CharField(help_text="Timepoint name")
     target_day = serializers.IntegerField(help_text="Target day after the first infusion")
-    window_opens = serializers.DateField(allow_null=True, help_text="Null before any infusion")
+    window_opens = serializers.DateField(
+        allow_null=True, help_text="The window's first day; null before any infusion"
+    )
     due_date = serializers.DateField(allow_null=True, help_text="The target day's date")
-    window_closes = serializers.DateField(allow_null=True)
+    window_closes = serializers.DateField(
+        allow_null=True, help_text="The window's last day; null before any infusion"
+    )
     status = serializers.ChoiceField(
-        choices=["done", "upcoming", "due", "overdue", "not_applicable"]
+        choices=["done", "upcoming", "due", "overdue", "not_applicable"],
+        help_text="On the day asked for (`on`): done, upcoming (window not yet open), due "
+        "(window open), overdue (window closed, not done), not_applicable",
     )
     reason = serializers.CharField(
         help_text="Why not applicable (died, withdrawn, after the clinical cut-off), or why "
