@@ -24,8 +24,8 @@ SHOWN = {
     OVERDUE: "Overdue",
     ALL: "All visits",
 }
-# Each sort key with the columns it orders by; the patient and the timepoint then keep
-# one order for visits alike in it, so that pages neither repeat nor skip a visit.
+# Each sort key with the columns it orders by; then the date, the patient and the
+# timepoint keep one order for visits alike in it, so pages neither repeat nor skip one.
 ORDERINGS = {
     "due_date": ("due_date",),
     "study_id": ("patient__subject_id",),
@@ -137,7 +137,8 @@ def study_schedule(study: Study, sites: QuerySet[Site], params: dict) -> QuerySe
     """The visits at `sites` that `params` (schedule_params) ask for, with their status."""
     today = params.get("on") or timezone.localdate()
     cutoff = clinical_cutoff(params.get("cutoff"), study.data_cutoff)
-    visits = Visit.objects.filter(study=study, site__in=sites)
+    # The sites as a list of ids, which the planner matches against the visits' indexes.
+    visits = Visit.objects.filter(study=study, site__in=list(sites.values_list("pk", flat=True)))
     if params.get("site"):
         visits = visits.filter(site=params["site"])
     if params.get("timepoint"):
@@ -150,14 +151,15 @@ def study_schedule(study: Study, sites: QuerySet[Site], params: dict) -> QuerySe
         visits = visits.filter(due_date__lte=params["due_to"])
     visits = visits.filter(_shown(params.get("show") or ALL, cutoff, today))
     key = params.get("ordering") or "due_date"
-    columns = ORDERINGS[key.lstrip("-")]
-    if key.startswith("-"):
-        columns = tuple(F(c).desc(nulls_last=True) for c in columns)
-        then = ("-patient__subject_id", "-timepoint__target_day")
-    else:
-        columns = tuple(F(c).asc(nulls_last=True) for c in columns)
-        then = ("patient__subject_id", "timepoint__target_day")
-    visits = visits.order_by(*columns, *then)
+    descending = key.startswith("-")
+    # Then by date, patient and timepoint (one visit each): columns of the visits' own
+    # index, so that a page of a list in its default order is read off it.
+    columns = [*ORDERINGS[key.lstrip("-")], "due_date", "patient_id", "timepoint_id"]
+    # Visits without dates (no infusion yet) after the others, the reverse order the list
+    # reversed; the database's own placing of nulls, which its indexes keep.
+    visits = visits.order_by(
+        *(F(c).desc() if descending else F(c).asc(nulls_last=True) for c in columns)
+    )
     visits = visits.select_related("patient", "site", "timepoint")
     return schedule.with_status(visits, cutoff, today)
 

@@ -104,11 +104,16 @@ class Visit(models.Model):
             models.UniqueConstraint(fields=["patient", "timepoint"], name="visit_unique")
         ]
         indexes = [
-            # The follow-up list: a study's open visits by site, in the order of their dates.
+            # The follow-up list by status: its filters and a count of them read this index
+            # alone (the status is read from these columns: registry.schedule).
             models.Index(
-                fields=["study", "done", "ended", "window_closes", "site"], name="visit_open_idx"
+                fields=["study", "done", "ended", "window_closes", "window_opens", "site"],
+                name="visit_status_idx",
             ),
-            models.Index(fields=["study", "due_date", "site"], name="visit_due_idx"),
+            # The list in its order (registry.schedule_list): a page is read off the index.
+            models.Index(
+                fields=["study", "due_date", "patient", "timepoint"], name="visit_due_idx"
+            ),
         ]
 
     def __str__(self) -> str:
