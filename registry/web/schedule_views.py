@@ -50,7 +50,9 @@ def follow_up(request: HttpRequest, code: str) -> HttpResponse:
     else:
         errors = {}
         visits = schedule_list.study_schedule(study, sites, params)
-    page = Paginator(visits, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(visits.values_list("pk", flat=True), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     context = {
         "study": study,
         "sites": sites,
@@ -60,7 +62,7 @@ def follow_up(request: HttpRequest, code: str) -> HttpResponse:
         "query": query,
         "errors": errors,
         "page": page,
-        "rows": [shown(visit) for visit in page],
+        "rows": [] if errors else [shown(r) for r in schedule_list.page_rows(visits, list(page))],
         "columns": _sort_links(query.get("ordering", "")),
         "csv_query": query.urlencode(),
         "problems": [(LABELS.get(name, name), messages) for name, messages in errors.items()],

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from registry import schedule
-from registry.models import Patient, Visit
+from registry.models import Patient
 from registry.parameters import clinical_cutoff
+from registry.schedule_list import visit_rows
 
 # Each status's mark and tone: the word is always shown, the mark and colour repeat it.
 MARKS = {
@@ -21,19 +22,20 @@ MARKS = {
 
 @dataclass(frozen=True)
 class Shown:
-    visit: Visit
+    visit: dict  # registry.schedule_list.COLUMNS
     label: str
     mark: str
     tone: str
 
 
-def shown(visit: Visit) -> Shown:
-    mark, tone = MARKS[visit.status]
-    return Shown(visit, schedule.STATUS_LABELS[visit.status], mark, tone)
+def shown(visit: dict) -> Shown:
+    mark, tone = MARKS[visit["status"]]
+    return Shown(visit, schedule.STATUS_LABELS[visit["status"]], mark, tone)
 
 
 def patient_schedule(patient: Patient) -> list[Shown]:
     """The patient's timepoints in order, each with its status today."""
     cutoff = clinical_cutoff(None, patient.study.data_cutoff)
-    visits = patient.visits.select_related("timepoint").order_by("timepoint__target_day")
-    return [shown(v) for v in schedule.with_status(visits, cutoff, timezone.localdate())]
+    visits = patient.visits.order_by("timepoint__target_day")
+    visits = schedule.with_status(visits, cutoff, timezone.localdate())
+    return [shown(row) for row in visit_rows(visits)]

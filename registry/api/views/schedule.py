@@ -75,8 +75,8 @@ class ScheduleView(ScheduleMixin, APIView):
         paginator = self.pagination_class()
         allowed = (paginator.page_query_param, paginator.page_size_query_param)
         visits = self.visits(request, code, allowed)
-        page = paginator.paginate_queryset(visits, request, view=self)
-        rows = [schedule_list.visit_row(visit) for visit in page]
+        ids = paginator.paginate_queryset(visits.values_list("pk", flat=True), request, self)
+        rows = schedule_list.page_rows(visits, ids)
         return paginator.get_paginated_response(VisitSerializer(rows, many=True).data)
 
 
