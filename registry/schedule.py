@@ -189,27 +189,29 @@ def timepoints_with_new_study(sender, instance: Study, created: bool, raw=False,
         timepoints_default(study=instance)
 
 
-def _status_conditions(cutoff: date | None, today: date) -> list[tuple[str, Q]]:
-    """Each status with its condition, in the order they are decided: the first that
-    holds is the visit's (registry.follow_up's rules)."""
-    after_cutoff = Q(window_opens__gt=cutoff) if cutoff else Q(pk__in=[])
-    return [
-        (DONE, Q(done=True)),
-        (NOT_APPLICABLE, ~Q(ended="") | after_cutoff),
-        (UPCOMING, Q(window_opens__isnull=True) | Q(window_opens__gt=today)),
-        (DUE, Q(window_closes__gte=today)),
-        (OVERDUE, Q()),
-    ]
+def _status_conditions(cutoff: date | None, today: date) -> dict[str, Q]:
+    """Each status with its condition on a visit's columns (registry.follow_up's rules):
+    one holds for every visit. Each is written out whole, without negations, so that a
+    list or a count of one status reads the visits' status index alone."""
+    applicable = Q(done=False, ended="")
+    if cutoff:
+        applicable &= Q(window_opens__isnull=True) | Q(window_opens__lte=cutoff)
+    ended = ~Q(ended="")
+    if cutoff:
+        ended |= Q(window_opens__gt=cutoff)
+    open_now = Q(window_opens__lte=today, window_closes__gte=today)
+    return {
+        DONE: Q(done=True),
+        NOT_APPLICABLE: Q(done=False) & ended,
+        UPCOMING: applicable & (Q(window_opens__isnull=True) | Q(window_opens__gt=today)),
+        DUE: applicable & open_now,
+        OVERDUE: applicable & Q(window_closes__lt=today),
+    }
 
 
 def status_filter(status: str, cutoff: date | None, today: date) -> Q:
     """The visits whose status is `status` on `today`, at the clinical cut-off."""
-    earlier = Q()
-    for name, condition in _status_conditions(cutoff, today):
-        if name == status:
-            return condition & ~earlier if earlier else condition
-        earlier |= condition
-    raise ValueError(status)
+    return _status_conditions(cutoff, today)[status]
 
 
 def with_status(visits: QuerySet[Visit], cutoff: date | None, today: date) -> QuerySet[Visit]:
@@ -217,15 +219,14 @@ def with_status(visits: QuerySet[Visit], cutoff: date | None, today: date) -> Qu
     conditions = _status_conditions(cutoff, today)
     return visits.annotate(
         status=Case(
-            *(When(condition, then=Value(name)) for name, condition in conditions[:-1]),
-            default=Value(OVERDUE),
+            *(When(condition, then=Value(name)) for name, condition in conditions.items()),
             output_field=CharField(),
         ),
         reason=Case(
             When(done=True, then=Value("")),
             When(ended=follow_up.DIED, then=Value("died")),
             When(ended=follow_up.WITHDRAWN, then=Value("withdrawn")),
-            When(conditions[1][1], then=Value("after the clinical cut-off")),
+            When(conditions[NOT_APPLICABLE], then=Value("after the clinical cut-off")),
             When(window_opens__isnull=True, then=Value("not infused yet")),
             default=Value(""),
             output_field=CharField(),

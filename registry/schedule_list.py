@@ -8,13 +8,16 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from io import StringIO
 
+from django.core.cache import cache
 from django.db.models import F, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from rest_framework import serializers
 
 from registry import schedule
+from registry.data_version import data_version, digest
 from registry.models import Site, Study, Timepoint, Visit
+from registry.paging import CountedPaginator
 from registry.parameters import CutoffField, clinical_cutoff, query_problems
 from registry.validators import EARLIEST_DATE
 
@@ -161,6 +164,28 @@ def study_schedule(study: Study, sites: QuerySet[Site], params: dict) -> QuerySe
         *(F(c).desc() if descending else F(c).asc(nulls_last=True) for c in columns)
     )
     return schedule.with_status(visits, cutoff, today)
+
+
+COUNT_TIMEOUT = 24 * 3600
+
+
+def visit_count(study: Study, sites: QuerySet[Site], params: dict, visits: QuerySet[Visit]) -> int:
+    """How many visits the list has, kept under the data version, the sites, the
+    parameters and the day: a study's visits are ten times its patients, and counting most
+    of them again for each page would cost more than the page."""
+    today = params.get("on") or timezone.localdate()
+    asked = {name: getattr(value, "pk", value) for name, value in params.items()}
+    where = [study.pk, str(data_version(study.pk)), sorted(s.pk for s in sites), asked, today]
+    count = visits.values_list("pk", flat=True).count
+    return cache.get_or_set(f"schedule-count:{digest(where)}", count, COUNT_TIMEOUT)
+
+
+def counted_pages(
+    study: Study, sites: QuerySet[Site], params: dict, visits: QuerySet[Visit], per_page: int
+) -> CountedPaginator:
+    """The list's pages of visit ids (page_rows gives their rows)."""
+    count = visit_count(study, sites, params, visits)
+    return CountedPaginator(visits.values_list("pk", flat=True), per_page, count=count)
 
 
 def _shown(show: str, cutoff: date | None, today: date) -> Q:

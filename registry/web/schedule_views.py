@@ -50,9 +50,12 @@ def follow_up(request: HttpRequest, code: str) -> HttpResponse:
     else:
         errors = {}
         visits = schedule_list.study_schedule(study, sites, params)
-    page = Paginator(visits.values_list("pk", flat=True), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    found = (
+        Paginator(visits, PAGE_SIZE)
+        if errors
+        else schedule_list.counted_pages(study, sites, params, visits, PAGE_SIZE)
     )
+    page = found.get_page(request.GET.get("page"))
     context = {
         "study": study,
         "sites": sites,

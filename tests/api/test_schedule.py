@@ -152,3 +152,14 @@ def test_the_schema_describes_the_endpoint_and_its_parameters(live_server, study
     names = {parameter["name"] for parameter in operation["parameters"]}
     assert {"show", "status", "site", "timepoint", "due_from", "due_to", "on", "cutoff"} <= names
     assert "400" in operation["responses"]
+
+
+def test_a_write_and_a_new_timepoint_move_the_kept_count(live_server, study, owner):
+    _, before = schedule(live_server, owner, on=AFTER_WINDOW, status="overdue")
+    assert before["count"] == 2
+    factories.ResponseAssessmentFactory(patient=study.patients.get(subject_id="P-pumc"), day=27)
+    _, after = schedule(live_server, owner, on=AFTER_WINDOW, status="overdue")
+    assert after["count"] == 1
+    Timepoint.objects.create(study=study, name="Day 7", target_day=7, sections=["labs"])
+    _, more = schedule(live_server, owner, on=AFTER_WINDOW, status="overdue")
+    assert more["count"] == 4

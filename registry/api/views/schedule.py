@@ -53,13 +53,14 @@ class ScheduleMixin:
     authentication_classes = AUTHENTICATION
     permission_classes = [permissions.IsAuthenticated]
 
-    def visits(self, request, code: str, also_allowed: tuple[str, ...] = ()):
+    def asked(self, request, code: str, also_allowed: tuple[str, ...] = ()):
+        """The study, the user's sites in it, the validated parameters."""
         study = access.visible_studies(request.user).filter(code=code).first()
         if study is None:
             raise Http404
         sites = access.visible_sites(request.user, study.sites.all())
         params = schedule_list.schedule_params(request.query_params, study, sites, also_allowed)
-        return schedule_list.study_schedule(study, sites, params)
+        return study, sites, params
 
 
 class ScheduleView(ScheduleMixin, APIView):
@@ -74,8 +75,10 @@ class ScheduleView(ScheduleMixin, APIView):
     def get(self, request, code: str) -> Response:
         paginator = self.pagination_class()
         allowed = (paginator.page_query_param, paginator.page_size_query_param)
-        visits = self.visits(request, code, allowed)
-        ids = paginator.paginate_queryset(visits.values_list("pk", flat=True), request, self)
+        study, sites, params = self.asked(request, code, allowed)
+        visits = schedule_list.study_schedule(study, sites, params)
+        count = schedule_list.visit_count(study, sites, params, visits)
+        ids = paginator.paginate_counted(visits.values_list("pk", flat=True), count, self)
         rows = schedule_list.page_rows(visits, ids)
         return paginator.get_paginated_response(VisitSerializer(rows, many=True).data)
 
@@ -91,7 +94,7 @@ class ScheduleCsvView(ScheduleMixin, APIView):
         responses={(200, "text/csv"): OpenApiTypes.STR, 400: FIELD_ERRORS, 404: ERROR},
     )
     def get(self, request, code: str) -> StreamingHttpResponse:
-        visits = self.visits(request, code)
+        visits = schedule_list.study_schedule(*self.asked(request, code))
         response = StreamingHttpResponse(
             schedule_list.schedule_csv(visits), content_type="text/csv; charset=utf-8"
         )
