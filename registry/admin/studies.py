@@ -36,8 +36,9 @@ class TimepointForm(forms.ModelForm):
         fields = ["name", "target_day", "window_before", "window_after", "sections"]
 
 
-class TimepointInline(ScopedStudySettingsInline, admin.TabularInline):
-    """The follow-up schedule (registry.schedule): each patient's visits follow a change."""
+class TimepointInline(ScopedStudySettingsInline, admin.StackedInline):
+    """The follow-up schedule (registry.schedule): each patient's visits follow a change.
+    Stacked: a table of its five columns would scroll sideways on a phone."""
 
     model = models.Timepoint
     form = TimepointForm
