@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from matplotlib.figure import Figure
 
@@ -24,7 +25,7 @@ from analytics.dashboard_form import SHOWN_ONLY, DashboardForm, page_form, reada
 from analytics.exports import dates_note
 from analytics.key_figures import estimate_text, interval_text, key_figures, percent_text
 from analytics.selection import Selection
-from registry import access
+from registry import access, schedule
 from registry.models import Study
 from registry.patient_filters import given_filters, with_query
 
@@ -151,7 +152,12 @@ def _selection(request: HttpRequest, study: Study, form: DashboardForm) -> Selec
 def dashboard(request: HttpRequest, code: str) -> HttpResponse:
     study = readable_study(request, code)
     form = page_form(request, study)
-    context = {"study": study, "form": form, **_page_links(request, study, form)}
+    context = {
+        "study": study,
+        "form": form,
+        "completeness": follow_up_completeness(request, study),
+        **_page_links(request, study, form),
+    }
     if not form.is_valid():
         return render(request, TEMPLATE, context, status=400)
     selection = _selection(request, study, form)
@@ -160,6 +166,19 @@ def dashboard(request: HttpRequest, code: str) -> HttpResponse:
     if selection.frame.empty:
         return render(request, TEMPLATE, context | {"empty": selection.empty_reason() or True})
     return render(request, TEMPLATE, context | page_context(selection, form.query()))
+
+
+def follow_up_completeness(request: HttpRequest, study: Study) -> list[schedule.Completeness]:
+    """Each of the user's sites' follow-up completeness (registry.schedule.completeness),
+    then theirs together, today and at the study's data cut-off; not filtered."""
+    sites = access.visible_sites(request.user, study.sites.all())
+    today = timezone.localdate()
+    key = {"sites": sorted(sites.values_list("pk", flat=True)), "today": today.isoformat()}
+    return study_cache(study).get(
+        "follow-up-completeness",
+        key,
+        lambda: schedule.completeness(study, sites, study.data_cutoff, today),
+    )
 
 
 def _page_links(request: HttpRequest, study: Study, form: DashboardForm) -> dict:

@@ -9,13 +9,25 @@ class RegistryConfig(AppConfig):
     def ready(self) -> None:
         # Also connects the receivers of services (cascaded history rows), signins (failed
         # sign-ins per address) and tokens (a new password ends the user's tokens).
-        from registry import data_version, services, signins, tokens  # noqa: F401
+        from registry import data_version, schedule, services, signins, tokens  # noqa: F401
+        from registry.models import Patient, Study, Timepoint
         from registry.sections import SECTIONS
+        from registry.signals import cohort_imported
 
         for model in (section.model for section in SECTIONS):
             uid = f"registry-touch-{model._meta.model_name}"
             post_save.connect(services.patient_touched, sender=model, dispatch_uid=f"{uid}-saved")
             post_delete.connect(services.patient_touched, sender=model, dispatch_uid=f"{uid}-del")
+
+        # The follow-up schedule is derived data, made again in the writing transaction.
+        for model in (Patient, *(section.model for section in SECTIONS)):
+            uid = f"registry-visits-{model._meta.model_name}"
+            post_save.connect(schedule.visits_after_write, sender=model, dispatch_uid=f"{uid}-s")
+            post_delete.connect(schedule.visits_after_write, sender=model, dispatch_uid=f"{uid}-d")
+        for signal in (post_save, post_delete):
+            signal.connect(schedule.visits_after_timepoint_change, sender=Timepoint)
+        post_save.connect(schedule.timepoints_with_new_study, sender=Study)
+        cohort_imported.connect(schedule.visits_after_import, dispatch_uid="registry-visits-import")
 
         # Cached answers are filed under a token that every write replaces.
         data_version.connect_signals()

@@ -106,6 +106,7 @@ class EventKind(models.TextChoices):
     B_CELL_RECOVERY = "b_cell_recovery", "B-cell recovery"
     CAR_T_LOSS = "car_t_loss", "Loss of CAR-T cells"
     OTHER_THERAPY = "other_therapy", "Other therapy"
+    WITHDRAWAL = "withdrawal", "Withdrawal from the study"
 
 
 class Cd19Status(models.TextChoices):

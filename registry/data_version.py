@@ -32,7 +32,7 @@ from django.db import transaction
 from django.db.models import Subquery
 from django.db.models.signals import post_delete, post_save
 
-from registry.models import Patient, Site, Study
+from registry.models import Patient, Site, Study, Timepoint
 from registry.sections import course_models
 from registry.signals import cohort_imported
 
@@ -98,7 +98,8 @@ def digest(value) -> str:
 
 def connect_signals() -> None:
     """Every record an answer shows, and the cohort import (RegistryConfig.ready)."""
-    for model in [Study, Site, *course_models()]:
+    # A timepoint moves the visits of the follow-up schedule (registry.schedule).
+    for model in [Study, Site, Timepoint, *course_models()]:
         uid = f"registry-changes-{model._meta.model_name}"
         post_save.connect(data_changed, sender=model, dispatch_uid=f"{uid}-saved")
         post_delete.connect(data_changed, sender=model, dispatch_uid=f"{uid}-deleted")

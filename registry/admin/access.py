@@ -121,11 +121,16 @@ class ScopedStudyAdmin(ScopedAdmin):
             access.study_creator_grant(user=request.user, study=obj)
 
 
-class ScopedSiteInline(ScopedInline):
-    """The sites on the study's page."""
+class ScopedStudySettingsInline(ScopedInline):
+    """A part of the study's settings on its page (its sites, its timepoints): changed by
+    the study's administrators."""
 
     def may_change(self, request, parent) -> bool:
         return access.can_administer_study(request.user, parent)
+
+
+class ScopedSiteInline(ScopedStudySettingsInline):
+    """The sites on the study's page."""
 
 
 class ScopedSiteAdmin(ScopedAdmin):

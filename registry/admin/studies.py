@@ -8,11 +8,40 @@ from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
 from registry import models, services
-from registry.admin.access import ScopedSiteAdmin, ScopedSiteInline, ScopedStudyAdmin
+from registry.admin.access import (
+    ScopedSiteAdmin,
+    ScopedSiteInline,
+    ScopedStudyAdmin,
+    ScopedStudySettingsInline,
+)
+from registry.sections import SECTIONS
 
 
 class SiteInline(ScopedSiteInline, admin.TabularInline):
     model = models.Site
+    extra = 0
+
+
+class TimepointForm(forms.ModelForm):
+    sections = forms.MultipleChoiceField(
+        label="Expected sections",
+        choices=[(section.key, section.key.replace("_", " ")) for section in SECTIONS],
+        widget=forms.CheckboxSelectMultiple,
+        help_text="A visit is done when each is recorded: inside the window for those "
+        "counted in days, a contact from the window's opening for the events",
+    )
+
+    class Meta:
+        model = models.Timepoint
+        fields = ["name", "target_day", "window_before", "window_after", "sections"]
+
+
+class TimepointInline(ScopedStudySettingsInline, admin.StackedInline):
+    """The follow-up schedule (registry.schedule): each patient's visits follow a change.
+    Stacked: a table of its five columns would scroll sideways on a phone."""
+
+    model = models.Timepoint
+    form = TimepointForm
     extra = 0
 
 
@@ -24,7 +53,7 @@ class StudyActionForm(ActionForm):
 class StudyAdmin(ScopedStudyAdmin, SimpleHistoryAdmin):
     list_display = ["code", "title", "data_cutoff", "is_synthetic", "locked_at"]
     search_fields = ["code", "title"]
-    inlines = [SiteInline]
+    inlines = [SiteInline, TimepointInline]
     # Locked and unlocked only by the actions (or manage.py lock_study, unlock_study),
     # which keep the reason in the study's history.
     readonly_fields = ["locked_at"]

@@ -3,20 +3,12 @@ value), and the patient list's pages answered from the cache (registry.api.cachi
 
 from functools import partial
 
-from django.core.paginator import Paginator as DjangoPaginator
 from django.http import HttpResponse
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 
 from registry.api import caching
-
-
-class CountedPaginator(DjangoPaginator):
-    """A paginator told how many results there are."""
-
-    def __init__(self, object_list, per_page, *, count: int):
-        super().__init__(object_list, per_page)
-        self.count = count
+from registry.paging import CountedPaginator
 
 
 class Pagination(pagination.PageNumberPagination):

@@ -8,6 +8,7 @@ from registry.api import cohorts
 from registry.api.queries import DataQueryViewSet
 from registry.api.views.docs import ApiDocsView
 from registry.api.views.patients import PatientHistoryView, PatientViewSet
+from registry.api.views.schedule import ScheduleCsvView, ScheduleView
 from registry.api.views.sections import section_view
 from registry.api.views.studies import SiteViewSet, StudyViewSet
 from registry.api.views.tokens import TokenView
@@ -60,6 +61,8 @@ urlpatterns = [
         cohorts.DeidentifiedCsvView.as_view(),
         name="study-export-deidentified-csv",
     ),
+    path("studies/<slug:code>/schedule/", ScheduleView.as_view(), name="study-schedule"),
+    path("studies/<slug:code>/schedule.csv", ScheduleCsvView.as_view(), name="study-schedule-csv"),
     path(
         "patients/<int:patient_pk>/history/",
         PatientHistoryView.as_view(),

@@ -10,6 +10,7 @@ from registry.models.labs import CarTCount, LabResult, ToxicityTreatment
 from registry.models.outcomes import FollowUpEvent, ResponseAssessment
 from registry.models.patient import Patient
 from registry.models.queries import DataQuery
+from registry.models.schedule import Timepoint, Visit
 from registry.models.study import Site, Study
 from registry.models.toxicity import DailyAssessment, ToxicityRecord
 
@@ -30,6 +31,8 @@ __all__ = [
     "Role",
     "Site",
     "Study",
+    "Timepoint",
     "ToxicityRecord",
     "ToxicityTreatment",
+    "Visit",
 ]

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from registry.web import query_views, section_views, views
+from registry.web import query_views, schedule_views, section_views, views
 
 patient = "patients/<int:pk>/"
 section = f"{patient}<slug:section>/"
@@ -15,6 +15,7 @@ pages = [
         views.enrolment_eligibility,
         name="enrolment-eligibility",
     ),
+    path("studies/<str:code>/follow-up/", schedule_views.follow_up, name="follow-up"),
     path("studies/<str:code>/queries/", query_views.study_queries, name="study-queries"),
     path(patient, views.patient_detail, name="patient-detail"),
     path(f"{patient}queries/", query_views.query_open, name="query-open"),

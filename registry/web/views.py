@@ -29,6 +29,7 @@ from registry.web.sections import (
 )
 from registry.web.status import response_label, status_badges
 from registry.web.timeline import patient_timeline
+from registry.web.visits import patient_schedule
 
 PAGE_SIZE = 25
 
@@ -258,6 +259,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": access.can_edit_patient(request.user, patient),
         "badges": status_badges(patient),
         "timeline": patient_timeline(patient),
+        "schedule": patient_schedule(patient),
         "cards": [card_context(section, patient) for section in SECTIONS.values()],
         "data_queries": patient.data_queries.select_related("raised_by", "answered_by"),
         "can_raise_queries": access.can_raise_queries(request.user, patient.study),
@@ -280,7 +282,11 @@ def patient_history(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, template, context)
 
 
-PARTS = {"header": "web/partials/patient_header.html", "timeline": "web/partials/timeline.html"}
+PARTS = {
+    "header": "web/partials/patient_header.html",
+    "timeline": "web/partials/timeline.html",
+    "schedule": "web/partials/patient_schedule.html",
+}
 
 
 @login_required
@@ -292,6 +298,8 @@ def patient_part(request: HttpRequest, pk: int, part: str) -> HttpResponse:
     context = {"patient": patient}
     if part == "header":
         context["badges"] = status_badges(patient)
+    elif part == "schedule":
+        context["schedule"] = patient_schedule(patient)
     else:
         context["timeline"] = patient_timeline(patient)
     return render(request, PARTS[part], context)

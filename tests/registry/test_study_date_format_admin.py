@@ -20,10 +20,9 @@ def test_it_sets_the_study_s_date_format_in_the_admin(client, admin_user):
         if value is not None and name in form.fields
     }
     management = {
-        "sites-TOTAL_FORMS": "0",
-        "sites-INITIAL_FORMS": "0",
-        "sites-MIN_NUM_FORMS": "0",
-        "sites-MAX_NUM_FORMS": "1000",
+        f"{inline}-{count}": value
+        for inline in ("sites", "timepoints")
+        for count, value in (("TOTAL_FORMS", "0"), ("INITIAL_FORMS", "0"))
     }
 
     response = client.post(address, data | management | {"date_format": "DD/MM/YYYY"})

@@ -40,7 +40,7 @@ NOT_PAGES = {
     "web:query-open": "a POST from the patient page's queries",
     "web:query-answer": "a POST from the patient page's queries",
     "web:query-close": "a POST from the patient page's queries",
-    "web:patient-part": "the patient page's header and timeline, reloaded alone",
+    "web:patient-part": "the patient page's header, timeline and schedule, reloaded alone",
     "web:grades": "the live grades in the daily assessment form",
     "web:section-show": "a card of the patient page; a plain request goes to that page",
     "analytics-dashboard-figure": "an image on the dashboard",
@@ -143,6 +143,8 @@ def all_visits(study: Study, patient: Patient, assessment: int) -> list[Visit]:
             submit="Save",
         ),
         visit("queries", "web:study-queries", coordinator, code=code),
+        visit("follow-up", "web:follow-up", coordinator, code=code, query="?show=all"),
+        visit("follow-up-clinician", "web:follow-up", clinician, code=code, query="?show=overdue"),
         visit(
             "dashboard", "analytics-dashboard", coordinator, code=code, query="?by=prior_allo_hct"
         ),

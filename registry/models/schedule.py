@@ -1,0 +1,120 @@
+"""The follow-up schedule: a study's timepoints, and each patient's visits, the timepoints
+as they fall for that patient (derived data: registry.schedule keeps them current)."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from registry.follow_up import DIED, WITHDRAWN, TimepointPlan, unknown_sections
+from registry.models.patient import Patient
+from registry.models.study import Site, Study
+from registry.sections import SECTIONS
+from registry.validators import between, not_negative
+
+SECTION_CHOICES = ", ".join(section.key for section in SECTIONS)
+
+
+class Timepoint(models.Model):
+    """A visit of the study's protocol, counted in days from the first infusion."""
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="timepoints")
+    name = models.CharField(max_length=60, help_text="As the coordinators call it, e.g. Day 28")
+    target_day = models.IntegerField(
+        "target day after the infusion",
+        validators=between(-365, 3650, "Target day"),
+        help_text="Negative before the infusion (screening)",
+    )
+    window_before = models.IntegerField(
+        "window before (days)",
+        default=0,
+        validators=not_negative("The window before the target day"),
+        help_text="How many days before the target day the visit still counts",
+    )
+    window_after = models.IntegerField(
+        "window after (days)",
+        default=0,
+        validators=not_negative("The window after the target day"),
+        help_text="How many days after the target day the visit still counts",
+    )
+    sections = models.JSONField(
+        "expected sections",
+        default=list,
+        help_text=f"The sections the visit records, among: {SECTION_CHOICES}",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["study", "target_day", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["study", "name"],
+                name="timepoint_name_unique_in_study",
+                violation_error_message="This study already has a timepoint with this name",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        sections = self.sections
+        if not isinstance(sections, list) or not all(isinstance(k, str) for k in sections):
+            raise ValidationError({"sections": "Give the expected sections as a list of names"})
+        if not sections:
+            raise ValidationError({"sections": "Name at least one section the visit records"})
+        unknown = unknown_sections(sections)
+        if unknown:
+            raise ValidationError(
+                {
+                    "sections": f"Unknown section: {', '.join(unknown)}. "
+                    f"Choose among: {SECTION_CHOICES}"
+                }
+            )
+        if len(set(sections)) != len(sections):
+            raise ValidationError({"sections": "Name each section once"})
+
+    @property
+    def plan(self) -> TimepointPlan:
+        return TimepointPlan(
+            self.target_day, self.window_before, self.window_after, tuple(self.sections)
+        )
+
+
+class Visit(models.Model):
+    """A timepoint as it falls for one patient. The status (done, upcoming, due, overdue,
+    not applicable) depends on the day it is read and the clinical cut-off, so it is not
+    stored: registry.schedule reads it from these columns."""
+
+    ENDED = [("", "—"), (DIED, "died"), (WITHDRAWN, "withdrawn")]
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="visits")
+    timepoint = models.ForeignKey(Timepoint, on_delete=models.CASCADE, related_name="visits")
+    # The patient's, here so that a site's list is read off one index.
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="+")
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    window_opens = models.DateField(null=True)
+    due_date = models.DateField(null=True)
+    window_closes = models.DateField(null=True)
+    done = models.BooleanField(default=False)
+    ended = models.CharField(max_length=9, choices=ENDED, blank=True)
+
+    class Meta:
+        ordering = ["due_date", "patient", "timepoint"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "timepoint"], name="visit_unique")
+        ]
+        indexes = [
+            # The follow-up list by status: its filters and a count of them read this index
+            # alone (the status is read from these columns: registry.schedule).
+            models.Index(
+                fields=["study", "done", "ended", "window_closes", "window_opens", "site"],
+                name="visit_status_idx",
+            ),
+            # The list in its order (registry.schedule_list): a page is read off the index.
+            models.Index(
+                fields=["study", "due_date", "patient", "timepoint"], name="visit_due_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.timepoint} of patient {self.patient_id}"

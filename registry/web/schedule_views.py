@@ -1,0 +1,82 @@
+"""The follow-up schedule on the pages: a study's visits by site (/studies/CODE/follow-up/),
+with the API's parameters (registry.schedule_list), and a patient's row of timepoints."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from rest_framework.exceptions import ValidationError
+
+from registry import access, schedule, schedule_list
+from registry.models import Visit
+from registry.web.views import study_or_404
+from registry.web.visits import shown
+
+PAGE_SIZE = 25
+# The page's words for the parameters, in the messages about them.
+LABELS = {
+    "show": "Which visits",
+    "site": "Site",
+    "timepoint": "Timepoint",
+    "status": "Status",
+    "due_from": "Target date from",
+    "due_to": "Target date to",
+    "ordering": "Sort",
+    "on": "Day",
+    "cutoff": "Clinical cut-off",
+}
+COLUMNS = (
+    ("Study id", "study_id"),
+    ("Site", "site"),
+    ("Timepoint", "timepoint"),
+    ("Target date", "due_date"),
+    ("Window", ""),
+    ("Status", ""),
+)
+
+
+@login_required
+def follow_up(request: HttpRequest, code: str) -> HttpResponse:
+    """The visits at the user's sites: due this month (the default), overdue, or all."""
+    study = study_or_404(request, code)
+    sites = access.visible_sites(request.user, study.sites.all())
+    query = request.GET.copy()
+    query.setdefault("show", schedule_list.DUE_THIS_MONTH)
+    try:
+        params = schedule_list.schedule_params(query, study, sites, also_allowed=("page",))
+    except ValidationError as error:
+        params, errors = {}, error.detail
+        visits = Visit.objects.none()
+    else:
+        errors = {}
+        visits = schedule_list.study_schedule(study, sites, params)
+    found = (
+        Paginator(visits, PAGE_SIZE)
+        if errors
+        else schedule_list.counted_pages(study, sites, params, visits, PAGE_SIZE)
+    )
+    page = found.get_page(request.GET.get("page"))
+    context = {
+        "study": study,
+        "sites": sites,
+        "timepoints": study.timepoints.all(),
+        "statuses": schedule.STATUS_LABELS,
+        "shown_lists": schedule_list.SHOWN,
+        "query": query,
+        "errors": errors,
+        "page": page,
+        "rows": [] if errors else [shown(r) for r in schedule_list.page_rows(visits, list(page))],
+        "columns": _sort_links(query.get("ordering", "")),
+        "csv_query": query.urlencode(),
+        "problems": [(LABELS.get(name, name), messages) for name, messages in errors.items()],
+    }
+    return render(request, "web/follow_up.html", context, status=400 if errors else 200)
+
+
+def _sort_links(current: str) -> list[dict]:
+    links = []
+    for label, key in COLUMNS:
+        direction = {key: "ascending", f"-{key}": "descending"}.get(current) if key else None
+        following = f"-{key}" if direction == "ascending" else key
+        links.append({"label": label, "key": key, "direction": direction, "sort": following})
+    return links
