@@ -49,6 +49,7 @@ class LabGrid:
 
 def row_label(analyte: str, specimen: str) -> str:
     name = analytes.ANALYTES[analyte].name
+    name = name[0].upper() + name[1:]
     if specimen == analytes.PERIPHERAL_BLOOD:
         return name
     return f"{name}, {analytes.SPECIMENS.get(specimen, specimen)}"

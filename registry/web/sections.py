@@ -231,6 +231,7 @@ def form_context(section: Section, patient: models.Patient, form, item: int | No
     if section.name == "daily_assessments":
         context["live"] = live_grades(form, patient)
     if section.name == "labs" and item is None:
+        context["form_title"] = "A day's lab values"
         context["icaht"] = patient.computed_icaht(lab_forms.typed_anc(form))
     if section.name == "eligibility":
         context["live_verdict"] = (
