@@ -3,6 +3,7 @@
     DATABASE_URL=postgres://... python -m benchmarks.pages [PATIENTS ...]
 
 Default sizes: 1,000 and 10,000 patients (100,000: `python -m benchmarks.pages 100000`).
+`--only "web patient page"` (or another request's label) times that request alone.
 Runs in a throwaway database (benchmarks.scratch). Requests go through the whole stack, as
 a coordinator of the study, signed in with an API token for the API and with a session for
 the web pages, so the sign-in and the access rules are in the time. An API list page has
@@ -148,7 +149,7 @@ COUNTED = ("after a write", "cold")  # the states whose queries are counted
 Row = tuple[str, list[tuple[float, float]], list[tuple[int, float]], int]
 
 
-def benchmark(patients: int) -> list[Row]:
+def benchmark(patients: int, only: str = "") -> list[Row]:
     study = synthetic_study(patients)
     # What is done before each request, by state.
     before = {"kept": nothing, "after a write": writer(study), "cold": cache.clear}
@@ -163,6 +164,8 @@ def benchmark(patients: int) -> list[Row]:
     middles = {"middle": (len(ids) // 50 + 1) // 2, "web_middle": (len(ids) // 25 + 1) // 2}
     rows = []
     for label, template in REQUESTS.items():
+        if only and label != only:
+            continue
         addresses = [
             template.format(code=study.code, patient=patient, **middles) for patient in spread
         ]
@@ -194,11 +197,16 @@ def report(patients: int, rows: list[Row]) -> None:
     print(f"(queries and SQL ms: {' and '.join(COUNTED)})")
 
 
-def main(sizes: list[int]) -> None:
+def main(sizes: list[int], only: str = "") -> None:
+    if only and only not in REQUESTS:
+        raise SystemExit(f"No request {only!r}: one of {', '.join(REQUESTS)}")
     with scratch_database("pages"):
         for patients in sizes:
-            report(patients, benchmark(patients))
+            report(patients, benchmark(patients, only))
 
 
 if __name__ == "__main__":
-    main([int(size) for size in sys.argv[1:]] or list(SIZES))
+    arguments = sys.argv[1:]
+    only = arguments.pop(arguments.index("--only") + 1) if "--only" in arguments else ""
+    sizes = [int(size) for size in arguments if size != "--only"]
+    main(sizes or list(SIZES), only)

@@ -2,10 +2,12 @@
 (issue #18, point 3), through Django's test client on the real database."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from registry import models
+from registry import analytes, models
 from registry.access import membership_grant
 from registry.models import Role
 from tests import factories
@@ -238,3 +240,23 @@ def test_it_grades_icaht_live_with_the_anc_being_typed(signed_in, patient):
 
     assert "Grade 2: ANC ≤500/µL for 9 days (days 2–10)" in response.content.decode()
     assert not models.LabResult.objects.filter(day=10).exists()
+
+
+def queries_of_the_patient_page(client, patient) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url("patient-detail", patient.pk)).status_code == 200
+    return len(captured)
+
+
+def test_it_shows_a_full_lab_grid_in_the_queries_of_an_empty_one(signed_in, patient):
+    empty = queries_of_the_patient_page(signed_in, patient)
+    for day in range(0, 30, 3):
+        for analyte, value in (("anc", 0.4), ("platelets", 40), ("crp", 12)):
+            unit = analytes.ANALYTES[analyte].units
+            factories.LabResultFactory(
+                patient=patient, day=day, analyte=analyte, value=value, unit=next(iter(unit))
+            )
+    factories.ToxicityTreatmentFactory.create_batch(3, patient=patient, day=2)
+    models.ToxicityRecord.objects.create(patient=patient, icaht_grade=2)
+
+    assert queries_of_the_patient_page(signed_in, patient) == empty
