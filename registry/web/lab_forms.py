@@ -37,10 +37,11 @@ def checked_day(day: int | None) -> int | None:
     return day
 
 
-class LabValueFields(forms.Form):
-    """What each lab value asks: its value, unit, specimen and whether it was below the
-    limit of detection. The unit and specimen are offered as lists; what is posted is
-    checked by the model, in its words, so a unit of another analyte is refused by name."""
+class LabRowForm(forms.Form):
+    """One analyte's row of a day's lab values; left without a value, it is not saved.
+
+    The unit and specimen are offered as lists; what is posted is checked by the model, in
+    its words, so a unit of another analyte is refused by name."""
 
     value = DecimalNumberField(label="Value", required=False)
     unit = forms.CharField(label="Unit", widget=forms.Select)
@@ -48,10 +49,6 @@ class LabValueFields(forms.Form):
         label="Specimen", initial=analytes.PERIPHERAL_BLOOD, widget=forms.Select
     )
     below_detection = forms.BooleanField(label="Below detection", required=False)
-
-
-class LabRowForm(LabValueFields):
-    """One analyte's row of a day's lab values; left without a value, it is not saved."""
 
     def __init__(self, data=None, *, analyte: analytes.Analyte):
         super().__init__(data, prefix=analyte.code, initial={"unit": next(iter(analyte.units))})
