@@ -260,3 +260,13 @@ def test_it_shows_a_full_lab_grid_in_the_queries_of_an_empty_one(signed_in, pati
     models.ToxicityRecord.objects.create(patient=patient, icaht_grade=2)
 
     assert queries_of_the_patient_page(signed_in, patient) == empty
+
+
+def test_it_saves_a_day_of_values_without_javascript(signed_in, patient):
+    data = day_of_labs(-2, anc=("2.1", "10^9/L"))
+
+    response = signed_in.post(url("section-add", patient.pk, "labs"), data)
+
+    assert response.status_code == 302
+    assert response["Location"].endswith("#section-labs")
+    assert list(patient.labs.values_list("day", "value")) == [(-2, 2.1)]
