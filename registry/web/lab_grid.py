@@ -4,12 +4,24 @@ the groups of registry.analytes, each value as entered and in the registry's own
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.urls import reverse
+
 from registry import analytes, models
 
 
 @dataclass(frozen=True)
 class LabCell:
     record: models.LabResult
+    edit_url: str
+
+    @property
+    def described(self) -> str:
+        """The value in words for a screen reader: which analyte, which day, and below
+        detection in full."""
+        record = self.record
+        below = ", below the limit of detection" if record.below_detection else ""
+        label = row_label(record.analyte, record.specimen)
+        return f"{label} on day {record.day}: {self.entered}{below}"
 
     @property
     def entered(self) -> str:
@@ -55,12 +67,17 @@ def row_label(analyte: str, specimen: str) -> str:
     return f"{name}, {analytes.SPECIMENS.get(specimen, specimen)}"
 
 
-def lab_grid(labs: list[models.LabResult]) -> LabGrid:
+def lab_grid(labs: list[models.LabResult], patient_pk: int) -> LabGrid:
+    """The grid of `labs`, each value with the address of its form (reversed once: the
+    patient page shows about 30 values)."""
+    edit = reverse("web:section-item-edit", args=[patient_pk, "labs", 0])
+    stem = edit.removesuffix("0/edit/")
     days = sorted({lab.day for lab in labs})
     column = {day: index for index, day in enumerate(days)}
     by_row: dict[tuple[str, str], list[LabCell | None]] = defaultdict(lambda: [None] * len(days))
     for lab in labs:
-        by_row[lab.analyte, lab.specimen][column[lab.day]] = LabCell(lab)
+        cell = LabCell(lab, f"{stem}{lab.pk}/edit/")
+        by_row[lab.analyte, lab.specimen][column[lab.day]] = cell
     groups = []
     for group, codes in analytes.ANALYTE_GROUPS.items():
         # Each analyte in its group's order, its blood values first.

@@ -159,7 +159,7 @@ def card_context(section: Section, patient: models.Patient) -> dict:
         context["icaht"] = patient.computed_icaht()
         context["icaht_discrepancy"] = patient.icaht_discrepancy()
     if section.name == "labs":
-        context["grid"] = lab_grid(context["records"])
+        context["grid"] = lab_grid(context["records"], patient.pk)
     return context
 
 
