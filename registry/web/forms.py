@@ -167,15 +167,24 @@ class InfusionForm(RegistryForm):
         field_classes = {"cells_per_kg": DoseField}
 
 
-class CarTCountForm(RegistryForm):
-    """Flow cytometry, qPCR or both, in one specimen. The specimen is offered as a list;
-    what is posted is checked by the model, in its words."""
+class SpecimenField(forms.CharField):
+    """The specimen, offered as a list; left out, peripheral blood, as the model's default.
+    What is posted is checked by the model, in its words."""
 
-    specimen = forms.CharField(
-        label="Specimen",
-        initial=analytes.PERIPHERAL_BLOOD,
-        widget=forms.Select(choices=list(analytes.SPECIMENS.items())),
-    )
+    widget = forms.Select(choices=list(analytes.SPECIMENS.items()))
+
+    def __init__(self, **kwargs):
+        kwargs = {"label": "Specimen", "initial": analytes.PERIPHERAL_BLOOD} | kwargs
+        super().__init__(required=False, **kwargs)
+
+    def clean(self, value) -> str:
+        return super().clean(value) or analytes.PERIPHERAL_BLOOD
+
+
+class CarTCountForm(RegistryForm):
+    """Flow cytometry, qPCR or both, in one specimen."""
+
+    specimen = SpecimenField()
 
     class Meta:
         model = models.CarTCount

@@ -11,10 +11,9 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from registry import analytes, models
-from registry.web.forms import RegistryForm, date_format_of, page_formfield
+from registry.web.forms import RegistryForm, SpecimenField, date_format_of, page_formfield
 from registry.web.numbers import DecimalNumberField
 
-SPECIMEN_CHOICES = list(analytes.SPECIMENS.items())
 NO_LIMIT_GIVEN = "Give the limit of detection as the value: below it, the value is that limit"
 
 
@@ -45,16 +44,13 @@ class LabRowForm(forms.Form):
 
     value = DecimalNumberField(label="Value", required=False)
     unit = forms.CharField(label="Unit", widget=forms.Select)
-    specimen = forms.CharField(
-        label="Specimen", initial=analytes.PERIPHERAL_BLOOD, widget=forms.Select
-    )
+    specimen = SpecimenField()
     below_detection = forms.BooleanField(label="Below detection", required=False)
 
     def __init__(self, data=None, *, analyte: analytes.Analyte):
         super().__init__(data, prefix=analyte.code, initial={"unit": next(iter(analyte.units))})
         self.analyte = analyte
         self.fields["unit"].widget.choices = unit_choices(analyte)
-        self.fields["specimen"].widget.choices = SPECIMEN_CHOICES
         self.fields["value"].label = analyte.name
         # Each input of the row is named by its analyte for a screen reader.
         for name, words in (
@@ -164,7 +160,8 @@ def typed_anc(form) -> list[analytes.Measurement]:
         value = row.fields["value"].clean(typed["value"])
     except ValidationError:
         return []
-    if day is None or value is None or typed["specimen"] != analytes.PERIPHERAL_BLOOD:
+    specimen = typed["specimen"] or analytes.PERIPHERAL_BLOOD
+    if day is None or value is None or specimen != analytes.PERIPHERAL_BLOOD:
         return []
     if analytes.lab_problems(analyte="anc", value=value, unit=typed["unit"]):
         return []
@@ -177,7 +174,7 @@ class LabResultForm(RegistryForm):
     enter it again to move it to another)."""
 
     unit = forms.CharField(label="Unit", widget=forms.Select)
-    specimen = forms.CharField(label="Specimen", widget=forms.Select)
+    specimen = SpecimenField()
 
     class Meta:
         model = models.LabResult
@@ -188,7 +185,6 @@ class LabResultForm(RegistryForm):
         analyte = analytes.ANALYTES.get(self.instance.analyte)
         self.analyte = analyte
         self.fields["unit"].widget.choices = unit_choices(analyte) if analyte else []
-        self.fields["specimen"].widget.choices = SPECIMEN_CHOICES
         if analyte:
             self.fields["value"].label = f"{analyte.name} ({analyte.label})"
             self.factors = json.dumps(conversion_factors(analyte))
