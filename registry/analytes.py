@@ -94,6 +94,14 @@ ANALYTES = {
 # Kept in the unit given: no factor joins its units (see the module docstring).
 UNCONVERTED = frozenset({"sil2r"})
 
+# The analytes in the groups a clinician reads them in, in the order of a lab sheet.
+ANALYTE_GROUPS = {
+    "Blood counts": ("anc", "alc", "platelets", "hemoglobin"),
+    "Chemistry, ferritin and CRP": ("ferritin", "crp", "fibrinogen", "ldh"),
+    "Cytokines": ("il6", "ifng", "il10", "tnfa", "sil2r"),
+    "B cells": ("b_cells_pct",),
+}
+
 
 @dataclass(frozen=True)
 class Measurement:

@@ -164,6 +164,13 @@ class ToxicityTreatment(Section):
     def __str__(self) -> str:
         return f"Day {self.day}: {self.treatment}"
 
+    @property
+    def treatment_name(self) -> str:
+        """What a clinician calls it: "Tocilizumab", or the description of another."""
+        if self.treatment == "other" and self.description:
+            return self.description
+        return analytes.TOXICITY_TREATMENTS.get(self.treatment, self.treatment)
+
     def clean_fields_together(self) -> None:
         raise_by_key(
             analytes.toxicity_treatment_problems_by_key(

@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -6,9 +7,11 @@ from django.db import models
 from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
+from registry.analytes import PERIPHERAL_BLOOD, Measurement
 from registry.choices import EventKind, PriorTherapyKind, ResponseStatus, Sex
 from registry.course import validate_in_course
 from registry.grading import Grade, worst
+from registry.icaht import EARLY_LAST_DAY, IcahtGrade, early_icaht, late_icaht
 from registry.models.study import Site, Study
 from registry.validators import PlausibleBirthDate, PlausibleDate, coded, completed_years
 
@@ -258,3 +261,54 @@ class Patient(models.Model):
                     f"({computed.reason})"
                 )
         return found
+
+    def computed_icaht(
+        self, typed_anc: Iterable[Measurement] = ()
+    ) -> tuple[IcahtGrade, IcahtGrade]:
+        """Early and late neutrophil ICAHT grades (registry.icaht) from the ANC values in
+        blood, with `typed_anc` (values typed into a form, not yet saved) added.
+
+        Early ICAHT ends at the last contact (a death sets it) when that is before day 30;
+        late ICAHT is censored at the first relapse, other therapy or allo-HCT. Their days
+        count from the first infusion; without one nothing is censored."""
+        anc = [
+            Measurement(lab.day, lab.series_value, lab.below_detection)
+            for lab in self.labs.all()
+            if lab.analyte == "anc" and lab.specimen == PERIPHERAL_BLOOD
+        ]
+        anc += typed_anc
+        infusion = self.first_infusion
+        started = infusion.date if infusion else None
+        followed = _days_after(started, self.last_contact_date)
+        first_days = {}
+        for event in sorted(self.events.all(), key=lambda event: event.date, reverse=True):
+            first_days[event.kind] = _days_after(started, event.date)
+        early = early_icaht(
+            anc,
+            followed_until=followed if followed is not None and followed < EARLY_LAST_DAY else None,
+        )
+        late = late_icaht(
+            anc,
+            relapse_day=first_days.get(EventKind.RELAPSE),
+            next_therapy_day=first_days.get(EventKind.OTHER_THERAPY),
+            allo_hct_day=first_days.get(EventKind.ALLO_HCT),
+        )
+        return early, late
+
+    def icaht_discrepancy(self) -> str:
+        """Where the site's recorded (early) ICAHT grade differs from the computed one."""
+        recorded = getattr(self, "toxicities", None)
+        if recorded is None or recorded.icaht_grade is None:
+            return ""
+        early, _late = self.computed_icaht()
+        if early.grade is None or early.grade == recorded.icaht_grade:
+            return ""
+        return (
+            f"Early ICAHT: recorded grade {recorded.icaht_grade}, computed grade {early.grade} "
+            f"({early.reason})"
+        )
+
+
+def _days_after(start: date | None, when: date | None) -> int | None:
+    """Days from the first infusion to `when`; None when either is unknown."""
+    return (when - start).days if start and when else None

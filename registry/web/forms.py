@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models as db
 from django.db.models import QuerySet
 
-from registry import choices, models, services
+from registry import analytes, choices, models, services
 from registry.dates import StudyDateField
 from registry.form_fields import ExtramedullarySitesField
 from registry.web.numbers import DecimalNumberField, DoseField, WholeNumberField
@@ -29,6 +29,8 @@ UNITS = {
     "ice_score": "/ 10",
     "capd_score": "/ 32",
     "mrd_level": "fraction",
+    "copies_per_ug_dna": "copies/µg DNA",
+    "dose_mg": "mg",
 }
 
 
@@ -165,10 +167,42 @@ class InfusionForm(RegistryForm):
         field_classes = {"cells_per_kg": DoseField}
 
 
+class SpecimenField(forms.CharField):
+    """The specimen, offered as a list; left out, peripheral blood, as the model's default.
+    What is posted is checked by the model, in its words."""
+
+    widget = forms.Select(choices=list(analytes.SPECIMENS.items()))
+
+    def __init__(self, **kwargs):
+        kwargs = {"label": "Specimen", "initial": analytes.PERIPHERAL_BLOOD} | kwargs
+        super().__init__(required=False, **kwargs)
+
+    def clean(self, value) -> str:
+        return super().clean(value) or analytes.PERIPHERAL_BLOOD
+
+
 class CarTCountForm(RegistryForm):
+    """Flow cytometry, qPCR or both, in one specimen."""
+
+    specimen = SpecimenField()
+
     class Meta:
         model = models.CarTCount
         fields = models.CarTCount.document_fields
+
+
+class ToxicityTreatmentForm(RegistryForm):
+    """One dose of a treatment of CRS, ICANS or a related toxicity; the treatment is
+    offered as a list and checked by the model (registry.analytes)."""
+
+    treatment = forms.CharField(
+        label="Treatment",
+        widget=forms.Select(choices=[("", "Choose…"), *analytes.TOXICITY_TREATMENTS.items()]),
+    )
+
+    class Meta:
+        model = models.ToxicityTreatment
+        fields = models.ToxicityTreatment.document_fields
 
 
 class ToxicityRecordForm(RegistryForm):

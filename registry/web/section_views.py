@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from registry import access, models, services
-from registry.web import forms
+from registry.web import forms, lab_forms
 from registry.web.sections import (
     SECTIONS,
     Section,
@@ -114,13 +114,23 @@ def edit(request: HttpRequest, pk: int, section: Section, item: int | None) -> H
         change = forms.ChangeForm(request.POST, record=record)
         saved = save_change(form, change, request.user)
     if saved:
-        return changed(request, section, pk, f"{section.title}: saved.")
+        return changed(request, section, pk, saved_message(section, form))
     return render_card(request, section, pk, form=form, item=item, change=change)
+
+
+def saved_message(section: Section, form) -> str:
+    if isinstance(form, lab_forms.LabDayForm):
+        count = len(form.entered_rows())
+        day = form.cleaned_data["day"]
+        return f"{section.title}: {count} value{'s' if count > 1 else ''} of day {day} saved."
+    return f"{section.title}: saved."
 
 
 def save_change(form, change: forms.ChangeForm, user) -> bool:
     """Save the form's record through registry.services; a refusal shows on the forms,
     with everything the user typed (an edit conflict too: nothing typed is lost)."""
+    if isinstance(form, lab_forms.LabDayForm):
+        return save_lab_day(form, change, user)
     if not all([form.is_valid(), change.is_valid()]):
         return False
     try:
@@ -133,6 +143,34 @@ def save_change(form, change: forms.ChangeForm, user) -> bool:
     except ValidationError as error:
         refused(form, change, error)
         return False
+    return True
+
+
+def save_lab_day(form: lab_forms.LabDayForm, change: forms.ChangeForm, user) -> bool:
+    """Save each value of a day's form through registry.services, all or none: a value
+    refused rolls back those saved before it, and the form says which were refused."""
+    if not all([form.rows_valid(), change.is_valid()]):
+        form.say_refused()
+        return False
+    with transaction.atomic():
+        try:
+            form.patient.study.check_unlocked()
+        except ValidationError as error:
+            form.add_error(None, error)
+            return False
+        for row in form.entered_rows():
+            try:
+                services.record_save(
+                    record=row.lab_result(form.patient, form.cleaned_data["day"]),
+                    user=user,
+                    reason=change.cleaned_data["change_reason"],
+                )
+            except ValidationError as error:
+                row.refused(error)
+        if form.refused_rows():
+            transaction.set_rollback(True)
+            form.say_refused()
+            return False
     return True
 
 
@@ -198,3 +236,13 @@ def assessment_grades(request: HttpRequest, pk: int) -> HttpResponse:
     check_can_edit(request.user, patient)
     context = live_grades(forms.DailyAssessmentForm(request.POST), patient)
     return render(request, "web/partials/grades.html", context)
+
+
+@login_required
+@require_POST
+def lab_icaht(request: HttpRequest, pk: int) -> HttpResponse:
+    """The ICAHT grades with the ANC being typed into a day's lab values."""
+    patient = patient_for_edit(pk, request.user)
+    form = lab_forms.LabDayForm(request.POST, patient=patient)
+    icaht = patient.computed_icaht(lab_forms.typed_anc(form))
+    return render(request, "web/partials/icaht.html", {"icaht": icaht, "live": True})

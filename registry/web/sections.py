@@ -11,7 +11,8 @@ from registry import access, choices, models
 from registry.eligibility import Verdict, eligibility_verdict
 from registry.grading import Grade
 from registry.sections import BY_KEY, LIST_KEYS, ONE_TO_ONE_KEYS
-from registry.web import forms
+from registry.web import forms, lab_forms
+from registry.web.lab_grid import lab_grid
 
 
 @dataclass(frozen=True)
@@ -66,9 +67,16 @@ SECTIONS = {
             refreshes=True,
             form_template="web/sections/daily_assessment_form.html",
         ),
+        Section("toxicity_treatments", "Toxicity treatments", forms.ToxicityTreatmentForm),
         Section("toxicities", "Recorded toxicities", forms.ToxicityRecordForm, refreshes=True),
         Section("response_assessments", "Response assessments", forms.ResponseAssessmentForm),
         Section("car_t_counts", "CAR-T cell counts", forms.CarTCountForm),
+        Section(
+            "labs",
+            "Laboratory values",
+            lab_forms.LabResultForm,
+            form_template="web/sections/lab_form.html",
+        ),
         Section("events", "Follow-up events", forms.FollowUpEventForm),
     )
 }
@@ -79,6 +87,7 @@ class AssessmentRow:
     record: models.DailyAssessment
     crs: Grade
     icans: Grade
+    treatments: list[models.ToxicityTreatment]
 
     @property
     def oxygen(self) -> str:
@@ -119,6 +128,9 @@ def record_of(section: Section, patient: models.Patient, item: int | None = None
 
 
 def new_form(section: Section, patient: models.Patient, record: Model, data=None, *, user):
+    if section.name == "labs" and record.pk is None:
+        # Lab values are added a day at a time.
+        return lab_forms.LabDayForm(data, patient=patient)
     if section.name == "patient":
         sites = access.editable_sites(user, patient.study.sites.all())
         return section.form_class(data, instance=record, study=patient.study, sites=sites)
@@ -139,16 +151,35 @@ def card_context(section: Section, patient: models.Patient) -> dict:
             for code in context["record"].extramedullary_sites
         ]
     if section.name == "daily_assessments":
-        age = patient.age_years
-        context["rows"] = [
-            AssessmentRow(assessment, assessment.crs_grade(), assessment.icans_grade(age))
-            for assessment in context["records"]
-        ]
-        context["age"] = age
+        context |= assessment_rows(patient, context["records"])
     if section.name in ("daily_assessments", "toxicities"):
         context["computed"] = patient.computed_grades()
         context["discrepancies"] = patient.grade_discrepancies()
+    if section.name == "toxicities":
+        context["icaht"] = patient.computed_icaht()
+        context["icaht_discrepancy"] = patient.icaht_discrepancy()
+    if section.name == "labs":
+        context["grid"] = lab_grid(context["records"], patient.pk)
     return context
+
+
+def assessment_rows(patient: models.Patient, assessments: list) -> dict:
+    """Each day's assessment with its grades and the toxicity treatments given that day;
+    the treatments of days without an assessment apart."""
+    by_day: dict[int, list[models.ToxicityTreatment]] = {}
+    for treatment in patient.toxicity_treatments.all():
+        by_day.setdefault(treatment.day, []).append(treatment)
+    age = patient.age_years
+    rows = [
+        AssessmentRow(
+            assessment,
+            assessment.crs_grade(),
+            assessment.icans_grade(age),
+            by_day.pop(assessment.day, []),
+        )
+        for assessment in assessments
+    ]
+    return {"rows": rows, "age": age, "other_treatments": sorted(by_day.items())}
 
 
 def live_grades(form: forms.DailyAssessmentForm, patient: models.Patient) -> dict:
@@ -199,6 +230,9 @@ def form_context(section: Section, patient: models.Patient, form, item: int | No
         form.visible_fields()[0].field.widget.attrs["autofocus"] = True
     if section.name == "daily_assessments":
         context["live"] = live_grades(form, patient)
+    if section.name == "labs" and item is None:
+        context["form_title"] = "A day's lab values"
+        context["icaht"] = patient.computed_icaht(lab_forms.typed_anc(form))
     if section.name == "eligibility":
         context["live_verdict"] = (
             typed_verdict(patient.study, form, murine_cart_count(patient))

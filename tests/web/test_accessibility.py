@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 from registry import queries
 from registry.access import membership_grant
 from registry.interchange.importer import cohort_import
-from registry.models import Patient, Role, Study
+from registry.models import LabResult, Patient, Role, Study, ToxicityTreatment
 from registry.web.sections import SECTIONS
 from tests.conftest import PASSWORD, user_with_role
 from tests.htmx import wait_until_answered
@@ -42,6 +42,7 @@ NOT_PAGES = {
     "web:query-close": "a POST from the patient page's queries",
     "web:patient-part": "the patient page's header, timeline and schedule, reloaded alone",
     "web:grades": "the live grades in the daily assessment form",
+    "web:lab-icaht": "the live ICAHT grades in a day's lab values form",
     "web:section-show": "a card of the patient page; a plain request goes to that page",
     "analytics-dashboard-figure": "an image on the dashboard",
 }
@@ -96,9 +97,10 @@ def richest_patient(study: Study) -> Patient:
     )
 
 
-def section_visits(pk: int, assessment: int) -> list[Visit]:
+def section_visits(pk: int, assessment: int, lab: int) -> list[Visit]:
     """Each section's form as a page of its own; a record's edit and the confirmation of its
-    deletion once, their templates being the same for every section."""
+    deletion once, their templates being the same for every section; a lab value's edit,
+    whose form is its own."""
     visits = [
         visit(f"{name}-add", "web:section-add", "clinician", pk=pk, section=name)
         if section.many
@@ -109,11 +111,14 @@ def section_visits(pk: int, assessment: int) -> list[Visit]:
     return visits + [
         visit("daily_assessments-edit", "web:section-item-edit", "clinician", **item),
         visit("daily_assessments-delete", "web:section-item-delete", "clinician", **item),
+        visit("labs-edit", "web:section-item-edit", "clinician", pk=pk, section="labs", item=lab),
+        visit("labs-errors", "web:section-add", "clinician", pk=pk, section="labs", submit="Save"),
     ]
 
 
-def all_visits(study: Study, patient: Patient, assessment: int) -> list[Visit]:
-    """The pages to check; `assessment` is one of the patient's daily assessments."""
+def all_visits(study: Study, patient: Patient, assessment: int, lab: int) -> list[Visit]:
+    """The pages to check; `assessment` is one of the patient's daily assessments, `lab` one
+    of its lab values."""
     code, pk = study.code, patient.pk
     clinician, coordinator = "clinician", "coordinator"
     return [
@@ -133,7 +138,7 @@ def all_visits(study: Study, patient: Patient, assessment: int) -> list[Visit]:
         visit("patient", "web:patient-detail", clinician, pk=pk),
         visit("patient-coordinator", "web:patient-detail", coordinator, pk=pk),
         visit("history", "web:patient-history", clinician, pk=pk),
-        *section_visits(pk, assessment),
+        *section_visits(pk, assessment, lab),
         visit(
             "infusions-errors",
             "web:section-add",
@@ -172,7 +177,9 @@ def all_visits(study: Study, patient: Patient, assessment: int) -> list[Visit]:
 
 def test_the_visits_cover_every_page_of_our_own():
     """A new page is visited, or said here not to be one."""
-    visited = {stop.route for stop in all_visits(Study(code="S"), Patient(pk=1), assessment=1)}
+    visited = {
+        stop.route for stop in all_visits(Study(code="S"), Patient(pk=1), assessment=1, lab=1)
+    }
     unchecked = named_routes() - visited - set(NOT_PAGES)
     assert unchecked == set(), (
         "visit these in all_visits, or say in NOT_PAGES why they are not pages"
@@ -228,6 +235,27 @@ def signed_in_page(browser, live_server) -> Iterator[Callable[[str], Page]]:
         page.context.close()
 
 
+def with_labs_and_treatments(patient: Patient) -> None:
+    """A lab series of the kinds the grid groups, one value in another unit and one below
+    detection, and two toxicity treatments on one day: the cohort's format-1 document has
+    none of them."""
+    for day, anc in ((-5, 2.1), (0, 1.4), (3, 0.2), (7, 0.4), (14, 1.1), (28, 1.8)):
+        LabResult.objects.create(patient=patient, day=day, analyte="anc", value=anc, unit="10^9/L")
+    LabResult.objects.create(patient=patient, day=3, analyte="platelets", value=45000, unit="/uL")
+    LabResult.objects.create(patient=patient, day=3, analyte="crp", value=8.5, unit="mg/dL")
+    LabResult.objects.create(
+        patient=patient, day=0, analyte="il6", value=5, unit="pg/mL", below_detection=True
+    )
+    LabResult.objects.create(
+        patient=patient, day=28, analyte="b_cells_pct", value=0.5, unit="%", specimen="bm"
+    )
+    day = patient.daily_assessments.order_by("day").first().day
+    for treatment, dose in (("tocilizumab", 480), ("corticosteroid", 10)):
+        ToxicityTreatment.objects.create(
+            patient=patient, day=day, treatment=treatment, dose_mg=dose
+        )
+
+
 @pytest.fixture
 def study(transactional_db) -> Study:
     """The published cohort, marked synthetic so that its banner shows on every page, with a
@@ -239,6 +267,7 @@ def study(transactional_db) -> Study:
     membership_grant(user=clinician, study=study, role=Role.CLINICIAN, sites=study.sites.all())
     coordinator = user_with_role("coordinator", Role.COORDINATOR, study.sites.first())
     patient = richest_patient(study)
+    with_labs_and_treatments(patient)
     for field in ("infusions[0].cells_per_kg", "last_contact_date"):
         asked = queries.query_open(
             patient=patient, field=field, question="Source document?", user=coordinator
@@ -270,8 +299,9 @@ def test_every_page_passes_axe_at_both_widths(signed_in_page, study):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     patient = richest_patient(study)
     assessment = patient.daily_assessments.order_by("pk").first().pk
+    lab = patient.labs.order_by("pk").first().pk
     failures = []
-    for stop in all_visits(study, patient, assessment):
+    for stop in all_visits(study, patient, assessment, lab):
         page = signed_in_page(stop.user)
         show(page, stop)
         for width, height in WIDTHS.items():

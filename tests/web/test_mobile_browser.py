@@ -1,6 +1,6 @@
 """The patient page and its section pages on a phone (issue #21, point 15): nothing wider
 than the screen, every column and every Edit/Delete button in view, and the computed grades
-beside the daily assessment's inputs.
+beside the daily assessment's inputs; the lab grid as a card of measured days per analyte.
 
 Saved as test-artifacts/screenshots/mobile-<page>-<width>.png, and at 1366 px.
 """
@@ -18,7 +18,7 @@ from registry.models import Patient, Role
 from registry.web.sections import SECTIONS
 from tests.conftest import PASSWORD
 from tests.web.conftest import SCREENSHOTS
-from tests.web.test_accessibility import PUBLISHED, richest_patient
+from tests.web.test_accessibility import PUBLISHED, richest_patient, with_labs_and_treatments
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -57,7 +57,9 @@ def patient(page: Page, live_server) -> Patient:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Studies")).to_be_visible()
-    return richest_patient(study)
+    patient = richest_patient(study)
+    with_labs_and_treatments(patient)
+    return patient
 
 
 def off_screen(page: Page, path: str, width: int) -> list[str]:
@@ -93,6 +95,7 @@ def test_it_shows_each_value_of_a_record_under_its_column_s_name(page, patient):
 def section_pages(patient: Patient) -> list[str]:
     assessment = patient.daily_assessments.order_by("pk").first()
     item = {"pk": patient.pk, "section": "daily_assessments", "item": assessment.pk}
+    lab = {"pk": patient.pk, "section": "labs", "item": patient.labs.order_by("pk").first().pk}
     return [
         reverse(
             "web:section-add" if section.many else "web:section-edit",
@@ -102,7 +105,28 @@ def section_pages(patient: Patient) -> list[str]:
     ] + [
         reverse("web:section-item-edit", kwargs=item),
         reverse("web:section-item-delete", kwargs=item),
+        reverse("web:section-item-edit", kwargs=lab),
     ]
+
+
+def test_it_shows_each_lab_value_under_its_day_on_a_phone(page, patient, screenshot):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(reverse("web:patient-detail", kwargs={"pk": patient.pk}))
+    anc = page.locator("#section-labs tbody tr").filter(
+        has=page.get_by_role("rowheader", name="ANC", exact=True)
+    )
+    day = anc.locator("td[data-label='Day 3']")
+    label = day.evaluate("cell => getComputedStyle(cell, '::before').content")
+    assert label == '"Day 3"'
+    anc.scroll_into_view_if_needed()
+    expect(day).to_be_in_viewport(ratio=1)
+    # A day without a value of an analyte takes no room in its card.
+    b_cells = page.locator("#section-labs tbody tr").filter(
+        has=page.get_by_role("rowheader", name="B cells, bone marrow", exact=True)
+    )
+    expect(b_cells.locator("td.no-value").first).to_be_hidden()
+    expect(b_cells.locator("td[data-label='Day 28']")).to_be_visible()
+    screenshot("mobile-labs-390")
 
 
 def test_it_fits_every_section_page_on_a_phone(page, patient):
