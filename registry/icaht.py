@@ -46,11 +46,12 @@ Late ICAHT (days 31-100)
 No value in the window: no grade (None), never grade 0.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
 from registry.analytes import ANALYTES, Measurement
+from registry.choices import EventKind
 
 SEVERE, PROFOUND = 500, 100  # ANC /µL
 LATE_THRESHOLDS = ((4, 100), (3, 500), (2, 1000), (1, 1500))  # grade, ANC ≤ /µL
@@ -74,6 +75,24 @@ class Episode:
     days: int  # first to last day, a short recovery inside included
     first_day: int
     last_day: int
+
+
+def course_icaht(
+    anc: Iterable[Measurement], *, event_days: Mapping[str, int], followed_until: int | None
+) -> tuple[IcahtGrade, IcahtGrade]:
+    """The early and late grade of one patient's course, as the patient page and the
+    analysis dataset both give them. `event_days`: the day after the first infusion of the
+    first event of each kind on or after it; `followed_until`: the last day followed
+    (death, else last contact), None when unknown."""
+    anc = list(anc)
+    early = early_icaht(anc, followed_until=followed_until)
+    late = late_icaht(
+        anc,
+        relapse_day=event_days.get(EventKind.RELAPSE),
+        next_therapy_day=event_days.get(EventKind.OTHER_THERAPY),
+        allo_hct_day=event_days.get(EventKind.ALLO_HCT),
+    )
+    return early, late
 
 
 def early_icaht(anc: Iterable[Measurement], *, followed_until: int | None = None) -> IcahtGrade:

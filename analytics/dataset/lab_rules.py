@@ -13,7 +13,7 @@ from analytics.dataset.columns import BCA_COLUMNS, ICAHT_COLUMNS, PEAK_ANALYTES,
 from registry.analytes import PERIPHERAL_BLOOD, Measurement, series_factor
 from registry.biomarkers import b_cell_aplasia, b_cell_recovery_discrepancy, peak
 from registry.choices import EventKind
-from registry.icaht import EARLY_LAST_DAY, LATE_LAST_DAY, early_icaht, late_icaht
+from registry.icaht import EARLY_LAST_DAY, LATE_LAST_DAY, course_icaht
 
 # The events a lab column is censored at or compared with.
 LAB_EVENTS = (
@@ -44,13 +44,12 @@ def lab_columns(
         return {**NO_LABS, "lab_last_day": None}
     days = _event_days(events, infused)
     anc = [value for value in series["anc"] if value.specimen == PERIPHERAL_BLOOD]
-    early = early_icaht(anc, followed_until=_followed_until(patient, days, infused)).grade
-    late = late_icaht(
-        anc,
-        relapse_day=days.get(EventKind.RELAPSE),
-        next_therapy_day=days.get(EventKind.OTHER_THERAPY),
-        allo_hct_day=days.get(EventKind.ALLO_HCT),
-    ).grade
+    early, late = (
+        graded.grade
+        for graded in course_icaht(
+            anc, event_days=days, followed_until=_followed_until(patient, days, infused)
+        )
+    )
     aplasia = _aplasia(patient, series["b_cells_pct"], days)
     return {
         "icaht_early_grade": early,

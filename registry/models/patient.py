@@ -11,7 +11,7 @@ from registry.analytes import PERIPHERAL_BLOOD, Measurement
 from registry.choices import EventKind, PriorTherapyKind, ResponseStatus, Sex
 from registry.course import validate_in_course
 from registry.grading import Grade, worst
-from registry.icaht import EARLY_LAST_DAY, IcahtGrade, early_icaht, late_icaht
+from registry.icaht import IcahtGrade, course_icaht
 from registry.models.study import Site, Study
 from registry.validators import PlausibleBirthDate, PlausibleDate, coded, completed_years
 
@@ -268,9 +268,9 @@ class Patient(models.Model):
         """Early and late neutrophil ICAHT grades (registry.icaht) from the ANC values in
         blood, with `typed_anc` (values typed into a form, not yet saved) added.
 
-        Early ICAHT ends at the last contact (a death sets it) when that is before day 30;
-        late ICAHT is censored at the first relapse, other therapy or allo-HCT. Their days
-        count from the first infusion; without one nothing is censored."""
+        Early ICAHT ends at the death, else the last contact, when that is before day 30;
+        late ICAHT is censored at the first relapse, other therapy or allo-HCT on or after
+        the first infusion (registry.icaht.course_icaht, as the analysis dataset reads it)."""
         anc = [
             Measurement(lab.day, lab.series_value, lab.below_detection)
             for lab in self.labs.all()
@@ -279,21 +279,16 @@ class Patient(models.Model):
         anc += typed_anc
         infusion = self.first_infusion
         started = infusion.date if infusion else None
-        followed = _days_after(started, self.last_contact_date)
         first_days = {}
         for event in sorted(self.events.all(), key=lambda event: event.date, reverse=True):
-            first_days[event.kind] = _days_after(started, event.date)
-        early = early_icaht(
+            if started and event.date >= started:
+                first_days[event.kind] = (event.date - started).days
+        followed = first_days.get(EventKind.DEATH, _days_after(started, self.last_contact_date))
+        return course_icaht(
             anc,
-            followed_until=followed if followed is not None and followed < EARLY_LAST_DAY else None,
+            event_days=first_days,
+            followed_until=None if followed is None or followed < 0 else followed,
         )
-        late = late_icaht(
-            anc,
-            relapse_day=first_days.get(EventKind.RELAPSE),
-            next_therapy_day=first_days.get(EventKind.OTHER_THERAPY),
-            allo_hct_day=first_days.get(EventKind.ALLO_HCT),
-        )
-        return early, late
 
     def icaht_discrepancy(self) -> str:
         """Where the site's recorded (early) ICAHT grade differs from the computed one."""
