@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from registry import models
+from registry import choices, models
 from registry.interchange.exporter import cohort_document
 from registry.interchange.odm.metadata import PATIENT, PHASES, forms
 from registry.sections import SECTIONS
@@ -50,10 +50,7 @@ def test_the_metadata_gives_data_types_units_and_code_lists():
     lists = {code_list.get("OID"): code_list for code_list in version.findall("odm:CodeList", NS)}
     product = items["IT.INFUSIONS.PRODUCT"].find("odm:CodeListRef", NS).get("CodeListOID")
     codes = [item.get("CodedValue") for item in lists[product].findall("odm:CodeListItem", NS)]
-    assert codes == list(
-        models.Infusion._meta.get_field("product").flatchoices
-        and [code for code, _ in models.Infusion._meta.get_field("product").flatchoices]
-    )
+    assert codes == list(choices.Product.values)
     analytes = lists["CL.LABS.ANALYTE"].findall("odm:CodeListItem", NS)
     assert "il6" in {item.get("CodedValue") for item in analytes}
     events = {event.get("OID"): event for event in version.findall("odm:StudyEventDef", NS)}
