@@ -129,6 +129,22 @@ def test_it_refuses_what_is_no_odm_snapshot(body, path, words):
     assert words in problem.message
 
 
+def test_it_refuses_a_record_or_a_value_given_twice():
+    text = odm_text(imported_study())
+    genetics = '<ItemData ItemOID="IT.GENETICS.BCR_ABL1" Value="false" />'
+    twice = text.replace(genetics, genetics * 2, 1)
+    with pytest.raises(DocumentRejected) as caught:
+        cohort_from_odm(twice)
+    (problem,) = caught.value.problems
+    assert problem.message == "ItemOID 'IT.GENETICS.BCR_ABL1' is given 2 times in one IG.GENETICS"
+    start = text.index('<FormData FormOID="F.GENETICS">')
+    form = text[start : text.index("</FormData>", start) + len("</FormData>")]
+    with pytest.raises(DocumentRejected) as caught:
+        cohort_from_odm(text.replace(form, form * 2, 1))
+    (problem,) = caught.value.problems
+    assert problem.message == "IG.GENETICS is given 2 times: a patient has one genetics"
+
+
 def test_it_refuses_a_transactional_document():
     text = odm_text(imported_study()).replace('FileType="Snapshot"', 'FileType="Transactional"')
     with pytest.raises(DocumentRejected) as caught:

@@ -13,6 +13,7 @@ as its field's data type is handed on as the text it is, for the cohort reader t
 import math
 import re
 import xml.etree.ElementTree as ET
+from collections import Counter
 
 from odmlib.exceptions import OdmlibParsingError
 from odmlib.odm_parser import ODMStringParser
@@ -57,6 +58,7 @@ def cohort_from_odm(body: bytes | str) -> dict:
         )
     subjects = clinical.findall("odm:SubjectData", NS)
     _refuse_unplaced(subjects)
+    _refuse_repeated(subjects)
     return {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
@@ -132,6 +134,31 @@ def _refuse_unplaced(subjects: list[ET.Element]) -> None:
                 for (kind, oid), where in unplaced.items()
             ]
         )
+
+
+def _refuse_repeated(subjects: list[ET.Element]) -> None:
+    """A section a patient has one of, or an item of one record, given twice: which of
+    the two to keep is not the registry's to guess."""
+    problems = []
+    for subject in subjects:
+        where = f'SubjectData[@SubjectKey="{subject.get("SubjectKey")}"]'
+        once = Counter()
+        for group in subject.iterfind("odm:StudyEventData/odm:FormData/odm:ItemGroupData", NS):
+            form = forms_by_group_oid()[group.get("ItemGroupOID")]
+            once[form.key] += not form.many
+            items = Counter(item.get("ItemOID") for item in group.findall("odm:ItemData", NS))
+            problems += [
+                Problem(where, f"ItemOID {oid!r} is given {count} times in one {form.group_oid}")
+                for oid, count in items.items()
+                if count > 1
+            ]
+        for key, count in once.items():
+            if count > 1:
+                form = forms()[key]
+                message = f"{form.group_oid} is given {count} times: a patient has one"
+                problems.append(Problem(where, f"{message} {form.label.lower()}"))
+    if problems:
+        raise DocumentRejected(problems)
 
 
 _KIND_NAMES = {
