@@ -11,13 +11,16 @@ from registry.sections import SECTIONS
 CREATED, DELETED = "+", "-"
 
 
-@dataclass
+@dataclass(slots=True)
 class RecordChange:
-    """The history rows of one record in the period: how its first one changed it, and the
-    last one, which holds the record as it was left (its values when deleted)."""
+    """The history rows of one record in the period: how the first and the last changed
+    it, and what the last one says of where the record belongs: a section's patient, or a
+    patient's study id and site (what a removal names). Only these few values are kept of
+    each row, so the changes of a whole study fit in little memory."""
 
     first_type: str
-    last: object
+    last_type: str
+    belongs: tuple  # (patient_id,) of a section's record; (subject_id, site_id) of a patient
 
     @property
     def created(self) -> bool:
@@ -26,7 +29,7 @@ class RecordChange:
 
     @property
     def deleted(self) -> bool:
-        return self.last.history_type == DELETED
+        return self.last_type == DELETED
 
 
 @dataclass
@@ -42,13 +45,17 @@ def study_changes(
     `until`), deleted patients included; one query per table of a course."""
     changes: dict[int, PatientChanges] = defaultdict(PatientChanges)
     patient_rows = _in_period(registry.Patient.history.filter(study_id=study.id), since, until)
-    for row_id, change in _by_record(patient_rows).items():
+    for row_id, change in _by_record(patient_rows, "subject_id", "site_id").items():
         changes[row_id].own = change
     ever_in_study = registry.Patient.history.filter(study_id=study.id).values("id")
+    # A patient created in the period is sent whole: its records' changes are not needed.
+    created = {patient_id for patient_id, change in changes.items() if change.own.created}
     for section in SECTIONS:
-        rows = section.model.history.filter(patient_id__in=ever_in_study)
-        for record_id, change in _by_record(_in_period(rows, since, until)).items():
-            changes[change.last.patient_id].records[(section.key, record_id)] = change
+        rows = _in_period(section.model.history.filter(patient_id__in=ever_in_study), since, until)
+        for record_id, change in _by_record(rows, "patient_id").items():
+            (patient_id,) = change.belongs
+            if patient_id not in created:
+                changes[patient_id].records[(section.key, record_id)] = change
     return dict(changes)
 
 
@@ -59,12 +66,13 @@ def _in_period(rows, since: datetime, until: datetime | None):
     return rows.order_by("history_date", "history_id")
 
 
-def _by_record(rows) -> dict[int, RecordChange]:
+def _by_record(rows, *belongs: str) -> dict[int, RecordChange]:
     found: dict[int, RecordChange] = {}
-    for row in rows.iterator(chunk_size=2000):
-        change = found.get(row.id)
+    values = rows.values_list("id", "history_type", *belongs).iterator(chunk_size=2000)
+    for row_id, history_type, *where in values:
+        change = found.get(row_id)
         if change is None:
-            found[row.id] = RecordChange(row.history_type, row)
+            found[row_id] = RecordChange(history_type, history_type, tuple(where))
         else:
-            change.last = row
+            change.last_type, change.belongs = history_type, tuple(where)
     return found

@@ -163,8 +163,8 @@ def _changed_subjects(study, as_of, cutoff, since: datetime) -> Iterator[str]:
     for patient_changes in changes.values():
         own = patient_changes.own
         if own is not None and own.deleted and not own.created:
-            site = sites.get(own.last.site_id)
-            yield _xml(subject_element(own.last.subject_id, site, iter(()), REMOVE))
+            subject_id, site_id = own.belongs
+            yield _xml(subject_element(subject_id, sites.get(site_id), iter(()), REMOVE))
 
 
 def _changed_subject(patient: registry.Patient, changes: PatientChanges) -> ET.Element | None:
