@@ -19,9 +19,12 @@ SCHEMA = ODMSchemaValidator(standard="odm", version="1.3.2")
 
 def every_section_patient() -> dict:
     """A patient with lab values and toxicity treatments (format 1.1) besides every section
-    of version 1, and a list of extramedullary sites."""
+    of version 1, a list of extramedullary sites, and text XML must escape."""
     found = patient("Z99", diagnosis_date="2018-02-01", prior_therapies_complete=True)
     found["eligibility"]["extramedullary_sites"] = ["cns", "lymph_node"]
+    # What XML must escape, and a line break, which an attribute keeps only as a reference.
+    found["genetics"]["other"] = 'KMT2A-r & "IKZF1" <deleted>\nsecond line'
+
     found["car_t_counts"].append({"day": 14, "copies_per_ug_dna": 51234.5, "specimen": "bm"})
     found["labs"] = [
         {"day": -5, "analyte": "crp", "value": 1.2, "unit": "mg/dL"},

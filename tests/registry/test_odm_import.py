@@ -131,7 +131,7 @@ def test_it_refuses_what_is_no_odm_snapshot(body, path, words):
 
 def test_it_refuses_a_record_or_a_value_given_twice():
     text = odm_text(imported_study())
-    genetics = '<ItemData ItemOID="IT.GENETICS.BCR_ABL1" Value="false" />'
+    genetics = '<ItemData ItemOID="IT.GENETICS.BCR_ABL1" Value="false"/>'
     twice = text.replace(genetics, genetics * 2, 1)
     with pytest.raises(DocumentRejected) as caught:
         cohort_from_odm(twice)
