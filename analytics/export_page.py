@@ -40,6 +40,14 @@ COMPLETE_FILES = (
         {"JSON": ("study-export", {})},
     ),
     File(
+        "CDISC ODM 1.3.2",
+        "The same complete copy as a CDISC ODM 1.3.2 document, for other data capture "
+        "systems: the study's forms, items, units and code lists, then every patient's "
+        "data. It can be imported again; the API's since= gives only the changes after a "
+        "moment.",
+        {"XML": ("study-export-odm", {})},
+    ),
+    File(
         "Patients",
         "One row per patient with every captured field. The Excel workbook adds a sheet per "
         "repeated section (one row per record: infusions, assessments, events…) and a data "

@@ -2,10 +2,11 @@
 export commands' alike: as recorded on a day (registry.snapshots), and the clinical cut-off
 (registry.cutoff). A value that does not parse is a 400 (a command's usage error) naming it."""
 
-from datetime import date
+from datetime import date, datetime, time
 
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers, status
 
@@ -119,15 +120,49 @@ class SnapshotParams(serializers.Serializer):
     cutoff = CutoffField(help_text=EXPORT_CUTOFF_HELP)
 
 
-def snapshot_dates(query: QueryDict) -> tuple[date | None, date | None]:
-    """The validated ?as_of= and ?cutoff= of a download (None where not given: a download
-    is lossless unless cut off); a ValidationError naming each bad or unknown parameter."""
-    allowed = list(SnapshotParams().fields)
+SINCE_HELP = (
+    "Only what changed after this moment (ISO 8601, e.g. 2025-03-01T08:00:00Z; a date alone "
+    "means its start in the registry's time zone): a transactional document read from the "
+    "audit trail; without it, a snapshot of everything"
+)
+
+
+class SinceField(serializers.DateTimeField):
+    """A moment already past: the start of the changes a transactional export holds."""
+
+    default_error_messages = {
+        "invalid": "Give since as a date and time, e.g. 2025-03-01T08:00:00Z, or a date.",
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, help_text=SINCE_HELP, **kwargs)
+
+    def to_internal_value(self, value) -> datetime:
+        if isinstance(value, str) and len(value.strip()) == 10:
+            try:
+                value = datetime.combine(date.fromisoformat(value.strip()), time.min)
+            except ValueError:
+                self.fail("invalid")
+        moment = super().to_internal_value(value)
+        if moment > timezone.now():
+            raise serializers.ValidationError("since cannot be a moment still to come.")
+        return moment
+
+
+class ChangesParams(SnapshotParams):
+    since = SinceField()
+
+
+def download_params(query: QueryDict, params_class: type[SnapshotParams] = SnapshotParams) -> dict:
+    """The validated parameters of a download (absent ones left out; `cutoff` None when not
+    given: a download is lossless unless cut off); a ValidationError naming each bad or
+    unknown parameter."""
+    allowed = list(params_class().fields)
     errors = query_problems(query, allowed)
-    params = SnapshotParams(data={name: query[name] for name in allowed if name in query})
+    params = params_class(data={name: query[name] for name in allowed if name in query})
     if not params.is_valid():
         errors |= params.errors
     if errors:
         raise serializers.ValidationError(errors)
-    found = params.validated_data
-    return found.get("as_of"), clinical_cutoff(found.get("cutoff"), None)
+    found = dict(params.validated_data)
+    return found | {"cutoff": clinical_cutoff(found.get("cutoff"), None)}

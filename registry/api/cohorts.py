@@ -27,7 +27,7 @@ from rest_framework.views import APIView
 from config.routers import use_replica
 from registry import access, flat_export
 from registry import models as registry
-from registry.api.parsers import DocumentParser
+from registry.api.parsers import DocumentParser, OdmDocumentParser
 from registry.api.schema import ERROR, FIELD_ERRORS
 from registry.deidentified import DEIDENTIFIED_COLUMNS
 from registry.http import AUTHENTICATION, STUDY_CODE, DownloadNegotiation
@@ -38,7 +38,7 @@ from registry.parameters import (
     AS_OF_TODAY_WARNING,
     SnapshotParams,
     UnsettledDayWarningMixin,
-    snapshot_dates,
+    download_params,
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -117,16 +117,21 @@ IMPORT_REJECTED = inline_serializer(
 class CohortImportView(APIView):
     authentication_classes = AUTHENTICATION
     permission_classes = [CanImportCohorts]
-    parser_classes = [DocumentParser]
+    parser_classes = [DocumentParser, OdmDocumentParser]
 
     @extend_schema(
         operation_id="studies_import",
         description="Import a cohort document (format cart-cohort, version 1) as the JSON "
-        "body: all or nothing. Creates the study and its sites where needed; patients "
+        "body, or a CDISC ODM 1.3.2 snapshot as the XML body (Content-Type: "
+        "application/xml; the registry's OIDs, docs/odm.md; a document with study events, "
+        "forms, item groups or items the registry cannot place is refused naming them): "
+        "all or nothing. Creates the study and its sites where needed; patients "
         "already in the study (by study id) are updated in place: each record is matched "
         "by its natural key (a day, a date, a kind), and only records that differ are "
-        "written, keeping their ids and raising their versions.",
-        request=OpenApiTypes.OBJECT,
+        "written, keeping their ids and raising their versions. An ODM document's "
+        "problems are named by where they are in the cohort document it is read into: "
+        "patients[i] is the i-th SubjectData, counted from 0.",
+        request={"application/json": OpenApiTypes.OBJECT, "application/xml": OpenApiTypes.STR},
         responses={
             200: IMPORT_RESULT,
             400: IMPORT_REJECTED,
@@ -149,7 +154,8 @@ class CohortImportView(APIView):
             new = not registry.Study.objects.filter(code=code).exists()
             result = cohort_import(data=request.data, user=request.user)
         except DocumentRejected as rejected:
-            return Response(_rejection(rejected), status=status.HTTP_400_BAD_REQUEST)
+            rejection = _rejection(rejected, request.content_type)
+            return Response(rejection, status=status.HTTP_400_BAD_REQUEST)
         if new:
             access.study_creator_grant(user=request.user, study=result.study)
         counts = {"created": result.created, "updated": result.updated}
@@ -176,17 +182,20 @@ def _content_length(request) -> int:
         return 0
 
 
-def _rejection(rejected: DocumentRejected) -> dict:
+def _rejection(rejected: DocumentRejected, content_type: str) -> dict:
     problems = [{"path": p.path, "message": p.message} for p in rejected.problems]
-    detail = f"{len(problems)} problem(s) in the cohort document; nothing was imported"
+    document = "ODM" if content_type.startswith(OdmDocumentParser.media_type) else "cohort"
+    detail = f"{len(problems)} problem(s) in the {document} document; nothing was imported"
     return {"detail": detail, "problems": problems}
 
 
-def download_schema(operation_id: str, description: str, media_type: str, body) -> Callable:
+def download_schema(
+    operation_id: str, description: str, media_type: str, body, params=SnapshotParams
+) -> Callable:
     """The OpenAPI description of a study download: its body, or why there is none."""
     return extend_schema(
         operation_id=operation_id,
-        parameters=[STUDY_CODE, SnapshotParams, AS_OF_TODAY_WARNING],
+        parameters=[STUDY_CODE, params, AS_OF_TODAY_WARNING],
         description=description,
         responses={
             (200, media_type): body,
@@ -202,6 +211,7 @@ class StudyDownloadView(UnsettledDayWarningMixin, APIView):
     permission_classes = [permissions.IsAuthenticated]
     renderer_classes = [JSONRenderer]
     content_negotiation_class = DownloadNegotiation
+    params_class = SnapshotParams  # the query parameters it takes
 
     def study(self, code: str) -> registry.Study:
         user = self.request.user
@@ -216,18 +226,18 @@ class StudyDownloadView(UnsettledDayWarningMixin, APIView):
         return patients_for_export(self.study(code), self.as_of, self.cutoff)
 
     @cached_property
-    def dates(self) -> tuple[date | None, date | None]:
-        return snapshot_dates(self.request.query_params)
+    def params(self) -> dict:
+        return download_params(self.request.query_params, self.params_class)
 
     @property
     def as_of(self) -> date | None:
         """The day asked for (?as_of=), or None for the data as it stands."""
-        return self.dates[0]
+        return self.params.get("as_of")
 
     @property
     def cutoff(self) -> date | None:
         """The clinical cut-off asked for (?cutoff=), or None: everything recorded."""
-        return self.dates[1]
+        return self.params["cutoff"]
 
     def filename(self, code: str, name: str) -> str:
         name = f"{code}-{name}"

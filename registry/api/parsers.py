@@ -1,4 +1,5 @@
-"""The API's JSON parser: DRF's, refusing what registry.jsontext refuses."""
+"""The API's parsers: DRF's JSON parser, refusing what registry.jsontext refuses, and the
+reader of a CDISC ODM document for the import."""
 
 from io import BytesIO
 
@@ -7,6 +8,7 @@ from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.settings import api_settings
 
 from registry import jsontext
+from registry.interchange.odm.reader import cohort_from_odm
 
 
 class JSONParser(parsers.JSONParser):
@@ -34,3 +36,14 @@ class DocumentParser(JSONParser):
     (registry.interchange.reader)."""
 
     refuses_nul = False
+
+
+class OdmDocumentParser(parsers.BaseParser):
+    """A CDISC ODM 1.3.2 snapshot, read into the cohort document it holds
+    (registry.interchange.odm.reader): the import then checks and writes it as any cohort
+    document. What cannot be read raises DocumentRejected, naming where."""
+
+    media_type = "application/xml"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return cohort_from_odm(stream.read())

@@ -4,7 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from registry.api import cohorts
+from registry.api import cohorts, odm
 from registry.api.queries import DataQueryViewSet
 from registry.api.views.docs import ApiDocsView
 from registry.api.views.patients import PatientHistoryView, PatientViewSet
@@ -46,6 +46,9 @@ urlpatterns = [
     path("docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("studies/import/", cohorts.CohortImportView.as_view(), name="study-import"),
     path("studies/<slug:code>/export/", cohorts.CohortExportView.as_view(), name="study-export"),
+    path(
+        "studies/<slug:code>/export/odm.xml", odm.OdmExportView.as_view(), name="study-export-odm"
+    ),
     path(
         "studies/<slug:code>/export/patients.csv",
         cohorts.PatientsCsvView.as_view(),

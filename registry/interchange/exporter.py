@@ -7,7 +7,7 @@ it is lossless: everything recorded, as it stands.
 """
 
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import date
 
 from registry import models as registry
@@ -24,32 +24,37 @@ from registry.snapshots import courses, records
 
 
 def patients_for_export(
-    study: registry.Study, as_of: date | None = None, cutoff: date | None = None
+    study: registry.Study,
+    as_of: date | None = None,
+    cutoff: date | None = None,
+    ids: Collection[int] | None = None,
 ) -> Iterator:
     """The study's patients by study id, with their sites and sections loaded, a chunk at a
     time (registry.snapshots.courses); as they stood at the end of `as_of` if given, and as
-    known at the clinical `cutoff` if given (registry.cutoff)."""
+    known at the clinical `cutoff` if given (registry.cutoff); only those of `ids` if given."""
     patients = records(registry.Patient, as_of).filter(study=study).order_by("subject_id")
+    if ids is not None:
+        patients = patients.filter(id__in=ids)
     return courses_at_cutoff(courses(patients, as_of), cutoff)
 
 
 def patient_document(patient: registry.Patient) -> dict:
     document = {"study_id": patient.subject_id, "site": patient.site.code}
-    document |= _present(record_fields(patient))
+    document |= present_fields(record_fields(patient))
     for section in SECTIONS:
         key = section.key
         if section.many:
-            items = [_present(record_fields(item)) for item in getattr(patient, key).all()]
+            items = [present_fields(record_fields(item)) for item in getattr(patient, key).all()]
             if items or key not in LEFT_OUT_WHEN_EMPTY:
                 document[key] = items
         else:
             record = getattr(patient, key, None)
             if record is not None:
-                document[key] = _present(record_fields(record))
+                document[key] = present_fields(record_fields(record))
     return document
 
 
-def _present(fields: dict) -> dict:
+def present_fields(fields: dict) -> dict:
     """Leave out what was left empty: blank text, unknowns, and defaults (schema.DEFAULTS)."""
     return {
         key: value.isoformat() if isinstance(value, date) else value
@@ -65,7 +70,7 @@ def study_header(study: registry.Study, as_of: date | None = None) -> dict:
     return {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
-        "study": _present(
+        "study": present_fields(
             {"code": study.code, "title": study.title, "data_cutoff": study.data_cutoff}
         ),
     }

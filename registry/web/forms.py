@@ -14,24 +14,12 @@ from django.db.models import QuerySet
 from registry import analytes, choices, models, services
 from registry.dates import StudyDateField
 from registry.form_fields import ExtramedullarySitesField
+from registry.units import FIELD_UNITS
 from registry.web.numbers import DecimalNumberField, DoseField, WholeNumberField
 
-# Shown beside the input, so a number is never typed without its unit in view.
-UNITS = {
-    "cd19_blast_pct": "%",
-    "bm_blast_pct": "%",
-    "fludarabine_mg_m2_per_day": "mg/m²/day",
-    "cyclophosphamide_mg_m2_per_day": "mg/m²/day",
-    "days": "days",
-    "weight_kg": "kg",
-    "cells_per_ul": "cells/µL",
-    "temperature_c": "°C",
-    "ice_score": "/ 10",
-    "capd_score": "/ 32",
-    "mrd_level": "fraction",
-    "copies_per_ug_dna": "copies/µg DNA",
-    "dose_mg": "mg",
-}
+# Shown beside the input, so a number is never typed without its unit in view; the dose
+# is typed with a unit of its own choosing (registry.web.numbers.DoseField).
+UNITS = {name: unit.shown for name, unit in FIELD_UNITS.items() if name != "cells_per_kg"}
 
 
 # The form field of the pages for each kind of model field: dates in the study's format,

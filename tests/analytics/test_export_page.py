@@ -14,6 +14,7 @@ from tests.conftest import user_with_role
 PAGE = "/studies/HCD19/export/"
 COMPLETE = (
     "Cohort document, JSON",
+    "CDISC ODM 1.3.2, XML",
     "Patients, CSV",
     "Patients, Excel",
     "De-identified patients, CSV",

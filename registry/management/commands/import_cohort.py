@@ -15,10 +15,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
 
+    def read(self, file: Path) -> object:
+        """The cohort document the file holds."""
+        return read_json_file(file)
+
     def handle(self, *args, file: Path, **options):
-        data = read_json_file(file)
         try:
-            result = cohort_import(data=data)
+            result = cohort_import(data=self.read(file))
         except DocumentRejected as rejected:
             for problem in rejected.problems:
                 self.stderr.write(f"{problem.path}: {problem.message}")
@@ -34,7 +37,7 @@ class Command(BaseCommand):
         )
 
 
-def read_json_file(file: Path) -> object:
+def read_file(file: Path) -> bytes:
     if not file.is_file():
         raise CommandError(f"{file}: no such file")
     if file.stat().st_size > settings.COHORT_IMPORT_MAX_BYTES:
@@ -42,8 +45,12 @@ def read_json_file(file: Path) -> object:
             f"{file} is larger than the limit of {settings.COHORT_IMPORT_MAX_BYTES:,} bytes "
             "(COHORT_IMPORT_MAX_BYTES)"
         )
+    return file.read_bytes()
+
+
+def read_json_file(file: Path) -> object:
     try:
-        return jsontext.loads(file.read_bytes())
+        return jsontext.loads(read_file(file))
     except jsontext.TooDeep as error:
         raise CommandError(f"{file}: {error}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:

@@ -1,0 +1,238 @@
+"""Read an ODM 1.3.2 snapshot into a cohort document, for the cohort import to check and
+write (registry.interchange.importer): the same rules, in the same words, all or nothing.
+
+What is read is what registry.interchange.odm.writer writes: a study's code from its
+StudyName, its title from its StudyDescription, its data cut-off from the protocol's
+description; a patient from each SubjectData (the study id its SubjectKey, the site its
+SiteRef); each item group by its OID as a section (metadata.forms), each item by its OID
+as a field. A document whose study events, forms, item groups or items are not the
+registry's is refused naming each OID that cannot be placed; a value that does not read
+as its field's data type is handed on as the text it is, for the cohort reader to name.
+"""
+
+import math
+import re
+import xml.etree.ElementTree as ET
+from collections import Counter
+
+from odmlib.exceptions import OdmlibParsingError
+from odmlib.odm_parser import ODMStringParser
+
+from registry.interchange.odm.metadata import (
+    CUTOFF_PREFIX,
+    NO_CUTOFF,
+    ODM_NAMESPACE,
+    PATIENT,
+    PHASES,
+    Form,
+    Item,
+    forms,
+    forms_by_group_oid,
+)
+from registry.interchange.reader import DocumentRejected
+from registry.interchange.schema import FORMAT_NAME, FORMAT_VERSION
+from registry.rules import Problem
+
+NS = {"odm": ODM_NAMESPACE}
+WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+TRUE, FALSE = {"true", "1"}, {"false", "0"}
+
+
+def cohort_from_odm(body: bytes | str) -> dict:
+    """The cohort document `body` holds; raises DocumentRejected naming what cannot be
+    read, before anything is written."""
+    root = _root(body)
+    study = _one(root, "odm:Study", "ODM")
+    clinical = _one(root, "odm:ClinicalData", "ODM")
+    if root.get("FileType") != "Snapshot":
+        raise _refused(
+            "ODM/@FileType",
+            "Only a snapshot (FileType Snapshot) is imported: a transactional document "
+            "holds changes, not whole courses; export the study without since= to move it",
+        )
+    if clinical.get("StudyOID") != study.get("OID"):
+        raise _refused(
+            "ODM/ClinicalData/@StudyOID",
+            f"The clinical data are of study {clinical.get('StudyOID')!r}, the document's "
+            f"study is {study.get('OID')!r}",
+        )
+    subjects = clinical.findall("odm:SubjectData", NS)
+    _refuse_unplaced(subjects)
+    _refuse_repeated(subjects)
+    return {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "study": _study(study),
+        "patients": [_patient(subject) for subject in subjects],
+    }
+
+
+def _root(body: bytes | str) -> ET.Element:
+    try:
+        root = ODMStringParser(body).parse_tree()
+    except OdmlibParsingError as error:
+        raise _refused("", f"The body is not an XML document: {error}") from None
+    if root.tag != f"{{{ODM_NAMESPACE}}}ODM":
+        raise _refused(
+            "",
+            f"The document is not CDISC ODM 1.3: its root element is {_local(root.tag)}, "
+            f"not ODM in the namespace {ODM_NAMESPACE}",
+        )
+    return root
+
+
+def _one(parent: ET.Element, path: str, where: str) -> ET.Element:
+    found = parent.findall(path, NS)
+    name = path.removeprefix("odm:")
+    if len(found) != 1:
+        count = "none" if not found else f"{len(found)}"
+        raise _refused(f"{where}/{name}", f"The document must hold one {name} ({count} found)")
+    return found[0]
+
+
+def _refused(path: str, message: str) -> DocumentRejected:
+    return DocumentRejected([Problem(path, message)])
+
+
+def _refuse_unplaced(subjects: list[ET.Element]) -> None:
+    """Every OID of the clinical data that is not the registry's, once, where first seen."""
+    events = {phase.oid for phase in PHASES}
+    form_oids = {form.oid for form in forms().values()}
+    groups = forms_by_group_oid()
+    unplaced: dict[tuple[str, str], str] = {}
+
+    def note(kind: str, oid: str | None, where: str) -> None:
+        unplaced.setdefault((kind, oid or ""), where)
+
+    for subject in subjects:
+        subject_path = f'SubjectData[@SubjectKey="{subject.get("SubjectKey")}"]'
+        for event in subject.findall("odm:StudyEventData", NS):
+            if event.get("StudyEventOID") not in events:
+                note("StudyEventOID", event.get("StudyEventOID"), subject_path)
+            for form in event.findall("odm:FormData", NS):
+                if form.get("FormOID") not in form_oids:
+                    note("FormOID", form.get("FormOID"), subject_path)
+                for group in form.findall("odm:ItemGroupData", NS):
+                    found = groups.get(group.get("ItemGroupOID"))
+                    if found is None:
+                        note("ItemGroupOID", group.get("ItemGroupOID"), subject_path)
+                        continue
+                    known = {item.oid for item in found.items}
+                    for item in group.findall("odm:ItemData", NS):
+                        if item.get("ItemOID") not in known:
+                            note("ItemOID", item.get("ItemOID"), subject_path)
+    if unplaced:
+        raise DocumentRejected(
+            [
+                Problem(
+                    where,
+                    f"{kind} {oid!r} cannot be placed: the registry's ODM metadata has no "
+                    f"such {_KIND_NAMES[kind]}"
+                    + (" in that item group" if kind == "ItemOID" else "")
+                    + " (docs/odm.md lists them); nothing was imported",
+                )
+                for (kind, oid), where in unplaced.items()
+            ]
+        )
+
+
+def _refuse_repeated(subjects: list[ET.Element]) -> None:
+    """A section a patient has one of, or an item of one record, given twice: which of
+    the two to keep is not the registry's to guess."""
+    problems = []
+    for subject in subjects:
+        where = f'SubjectData[@SubjectKey="{subject.get("SubjectKey")}"]'
+        once = Counter()
+        for group in subject.iterfind("odm:StudyEventData/odm:FormData/odm:ItemGroupData", NS):
+            form = forms_by_group_oid()[group.get("ItemGroupOID")]
+            once[form.key] += not form.many
+            items = Counter(item.get("ItemOID") for item in group.findall("odm:ItemData", NS))
+            problems += [
+                Problem(where, f"ItemOID {oid!r} is given {count} times in one {form.group_oid}")
+                for oid, count in items.items()
+                if count > 1
+            ]
+        for key, count in once.items():
+            if count > 1:
+                form = forms()[key]
+                message = f"{form.group_oid} is given {count} times: a patient has one"
+                problems.append(Problem(where, f"{message} {form.label.lower()}"))
+    if problems:
+        raise DocumentRejected(problems)
+
+
+_KIND_NAMES = {
+    "StudyEventOID": "study event",
+    "FormOID": "form",
+    "ItemGroupOID": "item group",
+    "ItemOID": "item",
+}
+
+
+def _study(study: ET.Element) -> dict:
+    variables = study.find("odm:GlobalVariables", NS)
+    found = {
+        "code": _text(variables, "odm:StudyName"),
+        "title": _text(variables, "odm:StudyDescription"),
+    }
+    protocol = _text(study, "odm:MetaDataVersion/odm:Protocol/odm:Description/odm:TranslatedText")
+    if protocol and protocol.startswith(CUTOFF_PREFIX) and protocol != NO_CUTOFF:
+        found["data_cutoff"] = protocol.removeprefix(CUTOFF_PREFIX)
+    return {key: value for key, value in found.items() if value}
+
+
+def _text(parent: ET.Element | None, path: str) -> str | None:
+    found = parent.find(path, NS) if parent is not None else None
+    return found.text if found is not None else None
+
+
+def _patient(subject: ET.Element) -> dict:
+    patient: dict = {"study_id": subject.get("SubjectKey")}
+    site = subject.find("odm:SiteRef", NS)
+    if site is not None:
+        patient["site"] = site.get("LocationOID")
+    for form in forms().values():
+        if form.many:
+            patient[form.key] = []
+    groups = forms_by_group_oid()
+    for group in subject.iterfind("odm:StudyEventData/odm:FormData/odm:ItemGroupData", NS):
+        form = groups[group.get("ItemGroupOID")]
+        values = _values(form, group)
+        if form.key == PATIENT:
+            patient |= values
+        elif form.many:
+            patient[form.key].append(values)
+        else:
+            patient[form.key] = values
+    return patient
+
+
+def _values(form: Form, group: ET.Element) -> dict:
+    by_oid = {item.oid: item for item in form.items}
+    values = {}
+    for data in group.findall("odm:ItemData", NS):
+        item = by_oid[data.get("ItemOID")]
+        values[item.name] = read_value(item, data.get("Value", ""))
+    return values
+
+
+def read_value(item: Item, text: str) -> object:
+    """The value of `text` as the item's field takes it; the text itself when it is not one,
+    for the cohort reader to refuse in its words."""
+    if item.is_list:
+        return text.split()
+    if item.data_type == "boolean" and text.lower() in TRUE | FALSE:
+        return text.lower() in TRUE
+    if item.data_type == "integer" and WHOLE_NUMBER.fullmatch(text.strip()):
+        return int(text)
+    if item.data_type == "float":
+        try:
+            number = float(text)
+        except ValueError:
+            return text
+        return number if math.isfinite(number) else text
+    return text
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]

@@ -1,0 +1,142 @@
+"""CDISC ODM over HTTP: GET studies/{code}/export/odm.xml and POST studies/import/ with an
+XML body: who may, the parameters, and the same refusals as the cohort document's."""
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from registry import models, services
+from registry.interchange.exporter import cohort_document
+from tests.odm import NS, imported_study, root_of, schema_errors, subjects
+
+pytestmark = pytest.mark.django_db
+
+EXPORT = "/api/v1/studies/HCD19/export/odm.xml"
+IMPORT = "/api/v1/studies/import/"
+
+
+def client_of(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def body(response) -> str:
+    assert response.status_code == 200, response.content
+    return b"".join(response.streaming_content).decode()
+
+
+def post_xml(client, text: str):
+    return client.post(IMPORT, text.encode(), content_type="application/xml")
+
+
+def test_a_coordinator_exports_a_valid_odm_attachment(owner):
+    imported_study()
+    response = client_of(owner).get(EXPORT)
+    assert response["Content-Type"] == "application/xml; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="HCD19-odm.xml"'
+    text = body(response)
+    assert schema_errors(text) == []
+    assert len(subjects(text)) == 20
+
+
+def test_only_the_studys_coordinators_and_administrators_export(teammate, neighbour, outsider):
+    imported_study()
+    assert client_of(teammate).get(EXPORT).status_code == 403  # monitor
+    assert client_of(neighbour).get(EXPORT).status_code == 403  # clinician at one site
+    assert client_of(outsider).get(EXPORT).status_code == 404  # no role in the study
+    assert APIClient().get(EXPORT).status_code == 401
+
+
+def test_the_cutoff_and_as_of_apply_and_are_said(owner):
+    imported_study()
+    today = timezone.localdate().isoformat()
+    client = client_of(owner)
+    response = client.get(EXPORT, {"cutoff": "2020-12-29", "as_of": today})
+    assert response["X-Data-Cutoff"] == "2020-12-29"
+    assert response["X-Data-As-Of"] == today
+    assert "Warning" in response  # as recorded today: the day can still change
+    assert 'filename="HCD19-odm-as-of-' in response["Content-Disposition"]
+    # P19, infused 2020-11-30, was assessed on day 30, 2020-12-30: after the cut-off.
+    cut = subjects(body(response))["P19"]
+    whole = subjects(body(client.get(EXPORT)))["P19"]
+    assessments = ".//odm:ItemGroupData[@ItemGroupOID='IG.RESPONSE_ASSESSMENTS']"
+    assert (len(cut.findall(assessments, NS)), len(whole.findall(assessments, NS))) == (0, 1)
+
+
+def test_since_gives_the_changes_as_a_transactional_document(owner):
+    imported_study()
+    since = timezone.now()
+    p02 = models.Patient.objects.get(subject_id="P02")
+    p02.sex = "female" if p02.sex == "male" else "male"
+    services.record_save(record=p02, user=owner, reason="Corrected from the source document")
+    response = client_of(owner).get(EXPORT, {"since": since.isoformat()})
+    text = body(response)
+    assert root_of(text).get("FileType") == "Transactional"
+    assert list(subjects(text)) == ["P02"]
+    assert "-changes-since-" in response["Content-Disposition"]
+
+
+@pytest.mark.parametrize(
+    ("query", "name", "words"),
+    [
+        ({"since": "last week"}, "since", "Give since as a date and time"),
+        ({"since": "2999-01-01T00:00:00Z"}, "since", "still to come"),
+        ({"cutoff": "31/07/2021"}, "cutoff", "YYYY-MM-DD"),
+        ({"format": "json"}, "format", "Unknown parameter"),
+    ],
+)
+def test_a_bad_parameter_is_a_400_naming_it(owner, query, name, words):
+    imported_study()
+    response = client_of(owner).get(EXPORT, query)
+    assert response.status_code == 400
+    assert words in " ".join(response.json()[name])
+
+
+def test_an_exported_document_imports_back_into_an_empty_registry(owner, editor_client):
+    study = imported_study()
+    before = cohort_document(study)
+    text = body(client_of(owner).get(EXPORT))
+    for model in (models.Patient, models.Site, models.Study):
+        model.objects.all().delete()
+    response = post_xml(editor_client, text)
+    assert response.status_code == 200, response.content
+    assert response.json()["created"] == 20
+    assert cohort_document(models.Study.objects.get()) == before
+
+
+def test_a_foreign_document_is_refused_naming_the_oids(editor_client):
+    from tests.registry.test_odm_import import FOREIGN
+
+    response = post_xml(editor_client, FOREIGN)
+    assert response.status_code == 400
+    found = response.json()
+    assert found["detail"] == "3 problem(s) in the ODM document; nothing was imported"
+    assert "IG.VITALS" in found["problems"][1]["message"]
+    assert not models.Study.objects.exists()
+
+
+def test_a_body_that_is_no_xml_is_refused(editor_client):
+    response = editor_client.post(IMPORT, b"{not xml", content_type="application/xml")
+    assert response.status_code == 400
+    assert "not an XML document" in response.json()["problems"][0]["message"]
+
+
+def test_a_locked_study_refuses_the_import(owner):
+    study = imported_study()
+    text = body(client_of(owner).get(EXPORT))
+    services.study_lock(study=study)
+    response = post_xml(client_of(owner), text)
+    assert response.status_code == 400
+    (problem,) = response.json()["problems"]
+    assert problem["path"] == "study.code"
+    assert "locked" in problem["message"]
+
+
+def test_only_those_who_import_cohorts_import_odm(owner, reader_client):
+    study = imported_study()
+    text = body(client_of(owner).get(EXPORT))
+    models.Patient.objects.all().delete()
+    assert post_xml(reader_client, text).status_code == 403
+    assert post_xml(APIClient(), text).status_code == 401
+    assert not study.patients.exists()
