@@ -6,9 +6,10 @@ Default sizes: 1,000 and 10,000 patients. Runs in a throwaway database, named af
 DATABASE_URL's with "_benchmark" added, created and dropped here: never in the registry's
 own, nor in the test database a concurrent test run may be using. With --keep the database
 is left in place and used again by the next run with --keep, whose studies already
-imported there are not imported again (100,000 patients take minutes to import). Each endpoint is
-asked through the API as a signed-in user, three ways, with the CPU time this process
-spent on the first two:
+imported there are not imported again (100,000 patients take minutes to import).
+
+Each endpoint is asked through the API as a signed-in user, three ways, with the CPU time
+this process spent on the first two:
 
 - "cold": just after a clinician's write to one of the study's patients (a CAR-T count
   changed through registry.services), so that no result is cached for the new data
