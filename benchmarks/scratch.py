@@ -34,7 +34,9 @@ def scratch_database(suffix: str = "benchmark", *, keep: bool = False) -> Iterat
     if connection.vendor == "sqlite":
         database["TEST"]["NAME"] = ""
     setup_test_environment()
-    databases = setup_databases(verbosity=0, interactive=False, keepdb=keep)
+    # Not serialised for tests' rollback emulation, which none of the benchmarks uses: a
+    # kept database holding a large study would be read whole before every run.
+    databases = setup_databases(verbosity=0, interactive=False, keepdb=keep, serialized_aliases=())
     try:
         print(f"database: {connection.vendor} ({connection.settings_dict['NAME']})")
         yield
