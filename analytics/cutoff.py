@@ -107,9 +107,13 @@ def at_cutoff(
 
 
 def _days_to(frame: pd.DataFrame, cutoff: date) -> np.ndarray:
-    """Days from each patient's first infusion to the cut-off (NaN without an infusion)."""
-    days = pd.Timestamp(cutoff) - frame["infusion_date"]
-    return days.dt.days.to_numpy(dtype=float, na_value=np.nan)
+    """Days from each patient's first infusion to the cut-off (NaN without an infusion).
+
+    In numpy's datetimes, not pandas' timedelta accessor, which costs several times more
+    for every request at a cut-off: infusion dates are whole days, so the quotient is
+    whole, and a missing date (NaT) gives NaN."""
+    infused = frame["infusion_date"].to_numpy(dtype="datetime64[ns]")
+    return (np.datetime64(cutoff, "ns") - infused) / np.timedelta64(1, "D")
 
 
 def _cut_columns(frame: pd.DataFrame, limit: np.ndarray, assessed_later: np.ndarray) -> dict:

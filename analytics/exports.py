@@ -1,5 +1,5 @@
-"""Results written as JSON (orjson), tables as CSV or as an Excel workbook (openpyxl);
-large answers kept compressed."""
+"""Results written as JSON (orjson), tables as CSV or as an Excel workbook
+(registry.xlsx); large answers kept compressed."""
 
 import csv
 import gzip
@@ -12,12 +12,11 @@ import orjson
 from django.http import HttpRequest, HttpResponse
 from django.middleware.gzip import re_accepts_gzip
 from django.utils.cache import patch_vary_headers
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from rest_framework.utils.encoders import JSONEncoder
 
 from registry.choices import DateFormat
 from registry.dates import date_text
+from registry.xlsx import Workbook
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -125,14 +124,12 @@ def packed_response(
 def xlsx_response(
     title: str, columns: Sequence[str], rows: Sequence[dict], filename: str, footnote: str = ""
 ) -> HttpResponse:
+    """A publication table as a workbook of one sheet: its title and header row in bold,
+    its rows, and its footnote after an empty row."""
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = filename[:31]  # Excel's limit on sheet names
-    sheet.append([title])
-    sheet["A1"].font = Font(bold=True)
-    sheet.append(list(columns))
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
+    sheet = workbook.create_sheet(filename[:31])  # Excel's limit on sheet names
+    sheet.append([title], bold=True)
+    sheet.append(list(columns), bold=True)
     for row in rows:
         sheet.append([row.get(column) for column in columns])
     if footnote:

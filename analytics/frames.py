@@ -36,6 +36,7 @@ As recorded on a past day (as_of), frames are computed from the audit trail inst
 in the shared cache (analytics.results).
 """
 
+import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
@@ -168,6 +169,10 @@ def _replaced(frame: pd.DataFrame, rows: dict[int, list]) -> pd.DataFrame:
     columns = zip(*rows.values(), strict=True)
     for column, row_values in zip(frame.columns, columns, strict=True):
         values = frame[column].array
+        if all(
+            _unchanged(values[at], value) for at, value in zip(positions, row_values, strict=True)
+        ):
+            continue
         changed = pd.array(list(row_values), dtype=values.dtype)
         if values[positions].equals(changed):
             continue
@@ -175,6 +180,18 @@ def _replaced(frame: pd.DataFrame, rows: dict[int, list]) -> pd.DataFrame:
         values[positions] = changed
         new[column] = values
     return new
+
+
+def _unchanged(held, value) -> bool:
+    """Whether a frame's cell (`held`, as the column types it) certainly holds a stored
+    row's value: both missing, or equal as they are. Typing a value for every column costs
+    more than the rest of an edit, and an edit changes few columns. Values that compare
+    unequal untyped (an infusion date against its datetime) are then compared typed, as a
+    changed one is."""
+    missing = held is pd.NA or held is pd.NaT or (isinstance(held, float) and math.isnan(held))
+    if value is None or missing:
+        return value is None and missing
+    return bool(held == value)
 
 
 def _typed(rows: dict[int, list]) -> pd.DataFrame:

@@ -6,4 +6,4 @@ from benchmarks import analytics, interchange, pages
 if __name__ == "__main__":
     interchange.main(list(interchange.SIZES))
     pages.main(list(pages.SIZES))
-    analytics.main(list(analytics.SIZES))
+    analytics.main(list(analytics.SIZES), keep=False)

@@ -22,8 +22,10 @@ from registry.models import Role, Site, Study
 
 
 @contextmanager
-def scratch_database(suffix: str = "benchmark") -> Iterator[None]:
-    """DATABASE_URL's database with "_<suffix>" added (SQLite: in memory), dropped after.
+def scratch_database(suffix: str = "benchmark", *, keep: bool = False) -> Iterator[None]:
+    """DATABASE_URL's database with "_<suffix>" added (SQLite: in memory), dropped after
+    unless `keep`: then a kept one is used again, so that a synthetic study already
+    imported into it is not imported again (synthetic_study).
 
     Benchmarks that may run at the same time take different suffixes.
     """
@@ -32,18 +34,21 @@ def scratch_database(suffix: str = "benchmark") -> Iterator[None]:
     if connection.vendor == "sqlite":
         database["TEST"]["NAME"] = ""
     setup_test_environment()
-    databases = setup_databases(verbosity=0, interactive=False)
+    # Not serialised for tests' rollback emulation, which none of the benchmarks uses: a
+    # kept database holding a large study would be read whole before every run.
+    databases = setup_databases(verbosity=0, interactive=False, keepdb=keep, serialized_aliases=())
     try:
         print(f"database: {connection.vendor} ({connection.settings_dict['NAME']})")
         yield
     finally:
-        teardown_databases(databases, verbosity=0)
+        teardown_databases(databases, verbosity=0, keepdb=keep)
         teardown_test_environment()
 
 
 def synthetic_study(patients: int) -> Study:
     """A synthetic study of this many patients, BENCH<patients>, made by `manage.py
-    generate_cohort` (which prints how long generating and importing took).
+    generate_cohort` (which prints how long generating and importing took), or the one a
+    kept database (scratch_database) already holds.
 
     On PostgreSQL the tables are then vacuumed and analysed, as autovacuum does within
     minutes of a large import: freshly bulk-loaded tables have no planner statistics, and
@@ -53,6 +58,10 @@ def synthetic_study(patients: int) -> Study:
     benchmarks measure the registry as it runs, not in the minutes after an import.
     """
     code = f"BENCH{patients}"
+    kept = Study.objects.filter(code=code).first()
+    if kept is not None and kept.patients.count() == patients:
+        print(f"study {code} kept from an earlier run: not imported again")
+        return kept
     call_command("generate_cohort", patients=patients, code=code)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:

@@ -3,8 +3,12 @@
 For the flat export of a whole study (registry.flat_export), a million cells or more:
 openpyxl, even in its write-only mode, builds and serialises an element object for every
 cell, which made the export of a few thousand patients take longer than a request may.
-Values only, no styles but a date format: text as inline strings (never a formula,
-whatever it starts with), numbers, true/false and dates. Each sheet is kept in a temporary
+For the analytics' publication tables (analytics.exports), a few dozen cells: openpyxl's
+fixed cost of a workbook (its styles, theme and properties as objects, each sheet through
+a named file on disk) was most of such a download's time.
+Values only, no styles but a date format and bold rows (a table's title and header): text
+as inline strings (never a formula, whatever it starts with), numbers, true/false and
+dates. Each sheet is kept in a temporary
 file until the workbook is saved, so that rows can go to several sheets in one pass. The
 package is compressed at the fastest level: the file comes out about a third larger, and
 compressing harder took a large part of the export's time.
@@ -27,6 +31,7 @@ UNSAFE_IN_XML = re.compile(r"[\000-\010\013\014\016-\037&<>]")
 # Day 0 of the spreadsheet date serials, as Excel counts them since its 1900 leap-year bug.
 EPOCH = date(1899, 12, 30)
 DATE_STYLE = 1  # the index of the date format in STYLES' cellXfs
+BOLD_STYLE = 2  # the index of the bold font in STYLES' cellXfs
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -36,12 +41,14 @@ HEADER = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 STYLES = (
     f'{HEADER}<styleSheet xmlns="{MAIN}">'
     '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/></numFmts>'
-    '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
     '<fills count="2"><fill><patternFill patternType="none"/></fill>'
     '<fill><patternFill patternType="gray125"/></fill></fills>'
     '<borders count="1"><border/></borders>'
     '<cellStyleXfs count="1"><xf/></cellStyleXfs>'
-    '<cellXfs count="2"><xf/><xf numFmtId="164" applyNumberFormat="1"/></cellXfs>'
+    '<cellXfs count="3"><xf/><xf numFmtId="164" applyNumberFormat="1"/>'
+    '<xf fontId="1" applyFont="1"/></cellXfs>'
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>"
 )
@@ -53,13 +60,15 @@ class Sheet:
         self.rows = 0
         self.file = tempfile.TemporaryFile()
 
-    def append(self, values: Iterable[object]) -> None:
-        """One row: each value text, a number, true or false, a date or None (empty)."""
+    def append(self, values: Iterable[object], *, bold: bool = False) -> None:
+        """One row: each value text, a number, true or false, a date or None (empty); in
+        bold, its text, numbers and true/false (a date keeps its date format)."""
         self.rows += 1
         number = self.rows
+        style = f' s="{BOLD_STYLE}"' if bold else ""
         cells = "".join(
             [
-                _cell(f"{column_letters(index)}{number}", value)
+                _cell(f"{column_letters(index)}{number}", value, style)
                 for index, value in enumerate(values)
                 if value is not None  # an empty cell is left out
             ]
@@ -130,14 +139,17 @@ def _relationships(targets: list[tuple[str, str]]) -> str:
     return f'{HEADER}<Relationships xmlns="{PACKAGE_RELATIONSHIPS}">{found}</Relationships>'
 
 
-def _cell(reference: str, value: object) -> str:
+def _cell(reference: str, value: object, style: str = "") -> str:
     if isinstance(value, str):
         text = escape(ILLEGAL_CHARACTERS.sub("", value)) if UNSAFE_IN_XML.search(value) else value
-        return f'<c r="{reference}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+        return (
+            f'<c r="{reference}"{style} t="inlineStr">'
+            f'<is><t xml:space="preserve">{text}</t></is></c>'
+        )
     if isinstance(value, bool):
-        return f'<c r="{reference}" t="b"><v>{int(value)}</v></c>'
+        return f'<c r="{reference}"{style} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, int | float):
-        return f'<c r="{reference}"><v>{value!r}</v></c>'
+        return f'<c r="{reference}"{style}><v>{value!r}</v></c>'
     if type(value) is date:
         return f'<c r="{reference}" s="{DATE_STYLE}"><v>{(value - EPOCH).days}</v></c>'
     raise TypeError(f"An XLSX cell holds text, a number, true/false or a date, not {value!r}")

@@ -79,10 +79,12 @@ def stored_rows(patients: QuerySet) -> dict[int, list]:
         )
     )
     found = patients.order_by().annotate(current=current)
+    found = found.values_list("id", "site__code", "current")
+    # A whole study through a server-side cursor, a chunk at a time, which keeps memory
+    # flat; a few patients (the one an edit changed) in one round trip, as the cursor's
+    # opening, fetches and closing would each take one.
     rows, stale = {}, []
-    for pk, site, values in found.values_list("id", "site__code", "current").iterator(
-        chunk_size=CHUNK
-    ):
+    for pk, site, values in found.iterator(chunk_size=CHUNK) if len(order) > CHUNK else found:
         if values is None:
             stale.append(pk)
         else:

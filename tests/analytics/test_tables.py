@@ -166,3 +166,8 @@ def test_it_writes_an_excel_workbook(analytics, endpoint):
         [row[column] for column in table["columns"]] for row in table["rows"]
     ]
     assert cells[-1][0] == "Clinical cut-off: 2021-07-31. Data as recorded on: as it stands."
+    # The title and the header row in bold, as in the paper; the counts plain.
+    bold = [[cell.font.b for cell in row if cell.value is not None] for row in sheet.iter_rows()]
+    assert bold[0] == [True]
+    assert bold[1] == [True] * len(table["columns"])
+    assert not any(any(row) for row in bold[2:])

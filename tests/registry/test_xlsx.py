@@ -44,3 +44,19 @@ def test_it_writes_columns_past_z_and_sheet_names_with_markup():
 def test_it_refuses_a_value_a_cell_cannot_hold():
     with pytest.raises(TypeError, match="not \\['a'\\]"):
         Workbook().create_sheet("sheet").append([["a"]])
+
+
+def test_it_writes_a_row_in_bold_and_the_others_plain():
+    workbook = Workbook()
+    sheet = workbook.create_sheet("table")
+    sheet.append(["Title"], bold=True)
+    sheet.append(["n", 3], bold=True)
+    sheet.append(["CR", 3, date(2020, 1, 6)])
+    stream = BytesIO()
+    workbook.save(stream)
+    cells = load_workbook(BytesIO(stream.getvalue()))["table"]
+
+    assert [cells["A1"].font.b, cells["A2"].font.b, cells["B2"].font.b] == [True, True, True]
+    assert [cells["A3"].font.b, cells["B3"].font.b] == [False, False]
+    assert cells["C3"].value == datetime(2020, 1, 6)
+    assert cells["C3"].number_format == "yyyy-mm-dd"
