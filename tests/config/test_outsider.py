@@ -43,6 +43,8 @@ PARAMETERS = {
     "web:section-edit": {"section": "lymphodepletion"},
     "analytics-dashboard-figure": {"name": "grades", "image_format": "svg"},
 }
+# The query an address cannot answer without (a required parameter).
+QUERIES = {"analytics-biomarkers-series": "?analyte=anc"}
 PATIENT_PARAMETERS = {"pk", "patient_pk", "item"}
 
 
@@ -96,7 +98,8 @@ def address(name: str, parameters: list[str], view, patient: models.Patient) -> 
     if "pk" in parameters:
         values["pk"] = record_of(view, patient)
     values |= PARAMETERS.get(name, {})
-    return reverse(name, kwargs={parameter: values[parameter] for parameter in parameters})
+    path = reverse(name, kwargs={parameter: values[parameter] for parameter in parameters})
+    return path + QUERIES.get(name, "")
 
 
 def client_of(user) -> APIClient:
