@@ -135,6 +135,8 @@ def test_a_staff_member_who_adds_a_study_administers_it(client, owner):
         "date_format": "YYYY-MM-DD",
         "sites-TOTAL_FORMS": 0,
         "sites-INITIAL_FORMS": 0,
+        "timepoints-TOTAL_FORMS": 0,
+        "timepoints-INITIAL_FORMS": 0,
     }
 
     response = client.post(admin_url(models.Study, "add"), data)
