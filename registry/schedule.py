@@ -119,7 +119,8 @@ def _refresh(ids: list[int], plans: dict[int, list], expected: set[str]) -> None
             )
     with transaction.atomic():
         # Nothing refers to a visit and no receiver listens to its deletion: one DELETE,
-        # without the rows fetched first.
+        # without the rows fetched first. A model that came to refer to visits would need
+        # the collector's delete() here instead.
         Visit.objects.filter(patient__in=ids)._raw_delete(Visit.objects.db)
         visit_rows_inserted(rows)
 
