@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, CharField, Count, Max, Min, Q, QuerySet, Value, When
 
 from registry import follow_up
@@ -82,47 +82,98 @@ def timepoints_default(*, study: Study) -> None:
 def visits_refreshed(patients: QuerySet[Patient]) -> None:
     """Compute and store again the visits of `patients`, of one study or several."""
     ids = list(patients.values_list("pk", flat=True).order_by("pk"))
-    for at in range(0, len(ids), CHUNK):
-        _refresh(ids[at : at + CHUNK])
-
-
-def _refresh(ids: list[int]) -> None:
-    patients = list(Patient.objects.filter(pk__in=ids).values("pk", "study_id", "site_id"))
+    if not ids:
+        return
     plans = defaultdict(list)
-    for timepoint in Timepoint.objects.filter(study__in={p["study_id"] for p in patients}):
-        plans[timepoint.study_id].append(timepoint)
-    expected = {key for kept in plans.values() for t in kept for key in t.sections}
-    facts = course_facts(ids, expected)
-    visits = [
-        _visit(patient, timepoint, facts[patient["pk"]])
-        for patient in patients
-        for timepoint in plans[patient["study_id"]]
-    ]
-    with transaction.atomic():
-        Visit.objects.filter(patient__in=ids).delete()
-        Visit.objects.bulk_create(visits, batch_size=5000)
-
-
-def _visit(patient: dict, timepoint: Timepoint, facts: CourseFacts) -> Visit:
-    found = follow_up.visit(timepoint.plan, facts)
-    return Visit(
-        patient_id=patient["pk"],
-        timepoint=timepoint,
-        study_id=patient["study_id"],
-        site_id=patient["site_id"],
-        window_opens=found.window_opens,
-        due_date=found.due_date,
-        window_closes=found.window_closes,
-        done=found.done,
-        ended=found.ended,
+    studies = patients.order_by().values("study_id")
+    timepoints = Timepoint.objects.filter(study__in=studies).values_list(
+        "pk", "study_id", "target_day", "window_before", "window_after", "sections"
     )
+    # Each timepoint's plan made once, for all the patients of its study.
+    for pk, study, day, before, after, sections in timepoints:
+        plans[study].append((pk, follow_up.TimepointPlan(day, before, after, tuple(sections))))
+    expected = {key for kept in plans.values() for _pk, plan in kept for key in plan.sections}
+    for at in range(0, len(ids), CHUNK):
+        _refresh(ids[at : at + CHUNK], plans, expected)
 
 
-def course_facts(ids: list[int], sections: Iterable[str]) -> dict[int, CourseFacts]:
-    """What registry.follow_up reads of each patient's course, for the `sections` asked."""
+def _refresh(ids: list[int], plans: dict[int, list], expected: set[str]) -> None:
+    patients, facts = course_facts(ids, expected)
+    rows = []
+    for pk, study, site in patients:
+        course = facts[pk]
+        for timepoint, plan in plans[study]:
+            found = follow_up.visit(plan, course)
+            rows.append(
+                (
+                    pk,
+                    timepoint,
+                    study,
+                    site,
+                    found.window_opens,
+                    found.due_date,
+                    found.window_closes,
+                    found.done,
+                    found.ended,
+                )
+            )
+    with transaction.atomic():
+        # Nothing refers to a visit and no receiver listens to its deletion: one DELETE,
+        # without the rows fetched first. A model that came to refer to visits would need
+        # the collector's delete() here instead.
+        Visit.objects.filter(patient__in=ids)._raw_delete(Visit.objects.db)
+        visit_rows_inserted(rows)
+
+
+# A visit's columns as _refresh makes its rows.
+VISIT_COLUMNS = (
+    "patient_id",
+    "timepoint_id",
+    "study_id",
+    "site_id",
+    "window_opens",
+    "due_date",
+    "window_closes",
+    "done",
+    "ended",
+)
+INSERT_BATCH = 5000
+
+
+def visit_rows_inserted(rows: list[tuple]) -> None:
+    """Store `rows` (VISIT_COLUMNS) as visits: plain rows, no model instances made. On
+    PostgreSQL by COPY, which sends them without quoting each value into the statement;
+    elsewhere by one INSERT run over the rows."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(Visit._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in VISIT_COLUMNS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join(["%s"] * len(VISIT_COLUMNS))
+        for at in range(0, len(rows), INSERT_BATCH):
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows[at : at + INSERT_BATCH]
+            )
+
+
+def course_facts(
+    ids: list[int], sections: Iterable[str]
+) -> tuple[list[tuple[int, int, int]], dict[int, CourseFacts]]:
+    """The patients `ids` as (pk, study, site), and what registry.follow_up reads of each
+    one's course, for the `sections` asked."""
     sections = set(sections)
-    rows = Patient.objects.filter(pk__in=ids).values_list("pk", "last_contact_date")
-    last_contact = dict(rows)
+    rows = Patient.objects.filter(pk__in=ids).values_list(
+        "pk", "study_id", "site_id", "last_contact_date"
+    )
+    patients, last_contact = [], {}
+    for pk, study, site, contact in rows:
+        patients.append((pk, study, site))
+        last_contact[pk] = contact
     first_infusion = dict(
         Infusion.objects.filter(patient__in=ids)
         .values("patient")
@@ -150,7 +201,7 @@ def course_facts(ids: list[int], sections: Iterable[str]) -> dict[int, CourseFac
             for patient in records.values_list("patient", flat=True).distinct():
                 recorded[patient].add(key)
     empty = {}
-    return {
+    return patients, {
         pk: CourseFacts(
             first_infusion=first_infusion.get(pk),
             last_contact=last_contact[pk],
