@@ -29,4 +29,19 @@ class Migration(migrations.Migration):
             model_name='visit',
             index=models.Index(fields=['study', 'due_date', 'patient', 'timepoint', 'site', 'done', 'ended', 'window_opens', 'window_closes', 'id'], name='visit_due_idx'),
         ),
+        migrations.AlterField(
+            model_name='visit',
+            name='due_date',
+            field=models.DateField(editable=False, null=True),
+        ),
+        migrations.AlterField(
+            model_name='visit',
+            name='window_closes',
+            field=models.DateField(editable=False, null=True),
+        ),
+        migrations.AlterField(
+            model_name='visit',
+            name='window_opens',
+            field=models.DateField(editable=False, null=True),
+        ),
     ]

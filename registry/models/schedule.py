@@ -96,9 +96,10 @@ class Visit(models.Model):
     # The patient's, here so that a site's list is read off one index.
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="+", db_index=False)
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
-    window_opens = models.DateField(null=True)
-    due_date = models.DateField(null=True)
-    window_closes = models.DateField(null=True)
+    # Computed from the course (registry.schedule), never typed.
+    window_opens = models.DateField(null=True, editable=False)
+    due_date = models.DateField(null=True, editable=False)
+    window_closes = models.DateField(null=True, editable=False)
     done = models.BooleanField(default=False)
     ended = models.CharField(max_length=9, choices=ENDED, blank=True)
 
