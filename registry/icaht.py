@@ -48,6 +48,7 @@ No value in the window: no grade (None), never grade 0.
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from fractions import Fraction
 
 from registry.analytes import ANALYTES, Measurement
@@ -77,13 +78,36 @@ class Episode:
     last_day: int
 
 
+def first_event_days(events: Iterable[tuple], infused: date | None) -> dict[str, int]:
+    """The day after the first infusion of the first event of each kind on or after it,
+    from events given as (kind, date, ...)."""
+    days: dict[str, int] = {}
+    if infused is None:
+        return days
+    for kind, when, *_ in sorted(events, key=lambda event: event[1]):
+        if when >= infused:
+            days.setdefault(kind, (when - infused).days)
+    return days
+
+
+def last_day_followed(
+    event_days: Mapping[str, int], infused: date | None, last_contact: date | None
+) -> int | None:
+    """The last day after the first infusion the patient was followed: the death, else
+    the last contact; None when unknown."""
+    if EventKind.DEATH in event_days:
+        return event_days[EventKind.DEATH]
+    if infused is None or last_contact is None or last_contact < infused:
+        return None
+    return (last_contact - infused).days
+
+
 def course_icaht(
     anc: Iterable[Measurement], *, event_days: Mapping[str, int], followed_until: int | None
 ) -> tuple[IcahtGrade, IcahtGrade]:
     """The early and late grade of one patient's course, as the patient page and the
-    analysis dataset both give them. `event_days`: the day after the first infusion of the
-    first event of each kind on or after it; `followed_until`: the last day followed
-    (death, else last contact), None when unknown."""
+    analysis dataset both give them, from the course's `first_event_days` and
+    `last_day_followed`."""
     anc = list(anc)
     early = early_icaht(anc, followed_until=followed_until)
     late = late_icaht(

@@ -13,7 +13,13 @@ from analytics.dataset.columns import BCA_COLUMNS, ICAHT_COLUMNS, PEAK_ANALYTES,
 from registry.analytes import PERIPHERAL_BLOOD, Measurement, series_factor
 from registry.biomarkers import b_cell_aplasia, b_cell_recovery_discrepancy, peak
 from registry.choices import EventKind
-from registry.icaht import EARLY_LAST_DAY, LATE_LAST_DAY, course_icaht
+from registry.icaht import (
+    EARLY_LAST_DAY,
+    LATE_LAST_DAY,
+    course_icaht,
+    first_event_days,
+    last_day_followed,
+)
 
 # The events a lab column is censored at or compared with.
 LAB_EVENTS = (
@@ -42,12 +48,14 @@ def lab_columns(
     series = _series(labs)
     if not series:
         return {**NO_LABS, "lab_last_day": None}
-    days = _event_days(events, infused)
+    days = first_event_days((event for event in events if event[0] in LAB_EVENTS), infused)
     anc = [value for value in series["anc"] if value.specimen == PERIPHERAL_BLOOD]
     early, late = (
         graded.grade
         for graded in course_icaht(
-            anc, event_days=days, followed_until=_followed_until(patient, days, infused)
+            anc,
+            event_days=days,
+            followed_until=last_day_followed(days, infused, patient["last_contact_date"]),
         )
     )
     aplasia = _aplasia(patient, series["b_cells_pct"], days)
@@ -84,17 +92,6 @@ def _factor(analyte: str, unit: str) -> Fraction | None:
         return None
 
 
-def _event_days(events: list[tuple], infused: date | None) -> dict[str, int]:
-    """The day after the first infusion of the first event of each kind from it on."""
-    days: dict[str, int] = {}
-    if infused is None:
-        return days
-    for kind, when, *_ in sorted(events, key=lambda event: event[1]):
-        if kind in LAB_EVENTS and when >= infused:
-            days.setdefault(kind, (when - infused).days)
-    return days
-
-
 def _days_read(days: dict[str, int], aplasia: dict) -> list[int]:
     """The days of the events the columns depend on: those a clinical cut-off before them
     would change the columns by not knowing (analytics.cutoff recounts a patient whose
@@ -112,16 +109,6 @@ def _days_read(days: dict[str, int], aplasia: dict) -> list[int]:
     if aplasia["bca_recovery_discrepancy"] is not None:
         read.append(days[EventKind.B_CELL_RECOVERY])
     return read
-
-
-def _followed_until(patient: dict, days: dict[str, int], infused: date | None) -> int | None:
-    """The last day the patient was followed: death, else last contact (None: unknown)."""
-    if EventKind.DEATH in days:
-        return days[EventKind.DEATH]
-    last_contact = patient["last_contact_date"]
-    if infused is None or last_contact is None or last_contact < infused:
-        return None
-    return (last_contact - infused).days
 
 
 def _aplasia(patient: dict, b_cells: list[Measurement], days: dict[str, int]) -> dict:

@@ -11,7 +11,7 @@ from registry.analytes import PERIPHERAL_BLOOD, Measurement
 from registry.choices import EventKind, PriorTherapyKind, ResponseStatus, Sex
 from registry.course import validate_in_course
 from registry.grading import Grade, worst
-from registry.icaht import IcahtGrade, course_icaht
+from registry.icaht import IcahtGrade, course_icaht, first_event_days, last_day_followed
 from registry.models.study import Site, Study
 from registry.validators import PlausibleBirthDate, PlausibleDate, coded, completed_years
 
@@ -279,15 +279,11 @@ class Patient(models.Model):
         anc += typed_anc
         infusion = self.first_infusion
         started = infusion.date if infusion else None
-        first_days = {}
-        for event in sorted(self.events.all(), key=lambda event: event.date, reverse=True):
-            if started and event.date >= started:
-                first_days[event.kind] = (event.date - started).days
-        followed = first_days.get(EventKind.DEATH, _days_after(started, self.last_contact_date))
+        days = first_event_days(((event.kind, event.date) for event in self.events.all()), started)
         return course_icaht(
             anc,
-            event_days=first_days,
-            followed_until=None if followed is None or followed < 0 else followed,
+            event_days=days,
+            followed_until=last_day_followed(days, started, self.last_contact_date),
         )
 
     def icaht_discrepancy(self) -> str:
@@ -302,8 +298,3 @@ class Patient(models.Model):
             f"Early ICAHT: recorded grade {recorded.icaht_grade}, computed grade {early.grade} "
             f"({early.reason})"
         )
-
-
-def _days_after(start: date | None, when: date | None) -> int | None:
-    """Days from the first infusion to `when`; None when either is unknown."""
-    return (when - start).days if start and when else None
