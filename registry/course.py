@@ -90,18 +90,24 @@ def _stored_patient(record):
 
 
 def _errors_by_field(problems: list[Problem], path: str) -> dict:
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[ValidationError]] = {}
     prefix = f"{path}." if path else ""
     for problem in problems:
         field = problem.path.removeprefix(prefix) if problem.path.startswith(prefix) else None
         if field is None or "." in field or "[" in field:
             field = NON_FIELD_ERRORS
-        if problem.message not in errors.setdefault(field, []):
-            errors[field].append(problem.message)
+        said = errors.setdefault(field, [])
+        if problem.message not in (error.messages[0] for error in said):
+            said.append(problem_error(problem))
     return errors
 
 
-def deletion_problems(record) -> list[str]:
+def problem_error(problem: Problem) -> ValidationError:
+    """The problem as the model layer raises it, the dates it quotes as parameters."""
+    return ValidationError(problem.template, params=problem.params or None)
+
+
+def deletion_problems(record) -> list[ValidationError]:
     """The problems deleting `record` would add to its patient's course, e.g. removing the
     response assessment a relapse stands on."""
     patient = record.patient
@@ -115,7 +121,7 @@ def deletion_problems(record) -> list[str]:
     else:
         course[name] = None
     return [
-        problem.message
+        problem_error(problem)
         for problem in course_problems(course, protocol)
         if problem.message not in before
     ]

@@ -1,9 +1,14 @@
 """Dates on the pages, written and read in the study's format (Study.date_format): the
-clinicians' forms and displays, the dashboard, the Export page and the study's admin panel.
+clinicians' forms and displays, the dashboard, the Export page and the admin.
 
 The API and the exports stay ISO (YYYY-MM-DD): they are a machine contract. The pages read
 ISO too, whatever the study's format, so that a date pasted from anywhere in the registry
 fits; its four-digit year first leaves no doubt about which part is the day.
+
+A message of the model layer that quotes a date carries it as a parameter
+(`ValidationError(message, params={"died": date})`): its text, `error.messages`, says it in
+ISO, as the API does; a form of the pages or the admin writes it in the study's format
+(`quoted_in`, registry.form_fields.StudyDatesForm).
 """
 
 import calendar
@@ -16,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils import timezone
 
+from registry import models
 from registry.choices import DateFormat
 
 EXAMPLE = date(2019, 10, 15)
@@ -31,7 +37,6 @@ _TYPED = {
         r"|(?P<day8>\d{2})(?P<month8>\d{2})(?P<year8>\d{4})"
     ),
 }
-_ISO_IN_TEXT = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 
 
 def date_text(value: date | datetime | None, date_format: str = DateFormat.ISO) -> str:
@@ -46,17 +51,42 @@ def date_text(value: date | datetime | None, date_format: str = DateFormat.ISO) 
     return value.isoformat()
 
 
-def dates_in_text(text: str, date_format: str = DateFormat.ISO) -> str:
-    """`text` with each ISO date in it written in `date_format`. The model layer's messages
-    quote dates in ISO, as the API must show them; the pages show them in the study's."""
+def date_format_of(record, study: models.Study | None = None) -> str:
+    """The date format of `record`'s study (a study's own, a patient's, a section's), or of
+    `study` for a record not yet in one (a form of the enrolment page)."""
+    if study is None and isinstance(record, models.Study):
+        study = record
+    if study is None and isinstance(record, models.Patient) and record.study_id:
+        study = record.study
+    if study is None and getattr(record, "patient_id", None):
+        study = record.patient.study
+    return study.date_format if study else DateFormat.ISO
 
-    def rewrite(match: re.Match) -> str:
-        try:
-            return date_text(date.fromisoformat(match[0]), date_format)
-        except ValueError:
-            return match[0]
 
-    return _ISO_IN_TEXT.sub(rewrite, str(text))
+def quoted_in(error: ValidationError, date_format: str) -> ValidationError:
+    """`error` with each date it quotes (a date among its params) written in `date_format`."""
+    if hasattr(error, "error_dict"):
+        return ValidationError(
+            {
+                field: [quoted_in(each, date_format) for each in errors]
+                for field, errors in error.error_dict.items()
+            }
+        )
+    if not hasattr(error, "message"):
+        return ValidationError([quoted_in(each, date_format) for each in error.error_list])
+    if not isinstance(error.params, dict):
+        return error
+    params = {
+        name: date_text(value, date_format) if isinstance(value, date) else value
+        for name, value in error.params.items()
+    }
+    return ValidationError(error.message, code=error.code, params=params)
+
+
+def record_name(record, date_format: str) -> str:
+    """`str(record)`, with the date it is named by written in `date_format`."""
+    named = getattr(record, "named", None)
+    return named(lambda day: date_text(day, date_format)) if named else str(record)
 
 
 def dates_written(query: QueryDict, names: Iterable[str], date_format: str) -> QueryDict:

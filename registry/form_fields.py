@@ -1,8 +1,11 @@
-"""Form fields the admin and the data-entry pages share."""
+"""Form fields the admin and the data-entry pages share, and what their forms share: dates
+in the study's format."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from registry import choices
+from registry.dates import StudyDateField, quoted_in, record_name
 
 
 class ExtramedullarySitesField(forms.MultipleChoiceField):
@@ -16,3 +19,29 @@ class ExtramedullarySitesField(forms.MultipleChoiceField):
         kwargs.pop("decoder", None)
         kwargs.pop("max_length", None)
         super().__init__(choices=choices.ExtramedullarySite.choices, required=False, **kwargs)
+
+
+class StudyDatesForm:
+    """Mixed into a form of the pages or the admin: once told its study's format
+    (`use_date_format`), its date fields read and show it, each message it is given writes
+    the dates it quotes in it, and `saved_name` names its record as stored."""
+
+    date_format = choices.DateFormat.ISO
+    saved_name = ""
+
+    def use_date_format(self, date_format: str) -> None:
+        self.date_format = date_format
+        for field in self.fields.values():
+            if isinstance(field, StudyDateField):
+                field.use_format(date_format)
+        # Validation copies what was typed onto the instance: a failed edit's title must
+        # still name the record as it is saved.
+        record = getattr(self, "instance", None)
+        self.saved_name = record_name(record, date_format) if record and record.pk else ""
+
+    def add_error(self, field: str | None, error) -> None:
+        # Every message reaches a form through here: its own fields', the model's, and
+        # those a view adds from registry.services.
+        if not isinstance(error, ValidationError):
+            error = ValidationError(error)
+        super().add_error(field, quoted_in(error, self.date_format))

@@ -10,6 +10,8 @@ from datetime import date, datetime
 
 from django.db import models
 
+from registry.choices import DateFormat
+from registry.dates import date_text
 from registry.models import Patient, Site
 from registry.sections import BY_KEY, LIST_KEYS, ONE_TO_ONE_KEYS, section_of
 
@@ -41,8 +43,9 @@ class HistoryEntry:
     changes: list[FieldChange]
 
 
-def patient_history(patient_id: int) -> list[HistoryEntry]:
-    """Every change to the patient and its sections, newest first; one query per model."""
+def patient_history(patient_id: int, date_format: str = DateFormat.ISO) -> list[HistoryEntry]:
+    """Every change to the patient and its sections, newest first; one query per model.
+    The texts of the values write dates in `date_format` (the pages', the study's)."""
     entries = []
     for model, key in _tracked_models():
         rows = model.history.filter(**{key: patient_id}).select_related("history_user")
@@ -51,7 +54,7 @@ def patient_history(patient_id: int) -> list[HistoryEntry]:
         codes = _site_codes(rows) if model is Patient else {}
         previous = {}
         for row in rows:
-            entries.append(_entry(model, row, previous.get(row.id), codes))
+            entries.append(_entry(model, row, previous.get(row.id), codes, date_format))
             previous[row.id] = row
     return sorted(entries, key=lambda entry: entry.date, reverse=True)
 
@@ -68,7 +71,7 @@ def _tracked_models() -> list[tuple[type[models.Model], str]]:
     return [(Patient, "id"), *[(section, "patient_id") for section in sections]]
 
 
-def _entry(model, row, before, codes: dict[int, str]) -> HistoryEntry:
+def _entry(model, row, before, codes: dict[int, str], date_format: str) -> HistoryEntry:
     user = row.history_user
     return HistoryEntry(
         section=_section_key(model),
@@ -78,7 +81,7 @@ def _entry(model, row, before, codes: dict[int, str]) -> HistoryEntry:
         user=user.get_username() if user else None,
         date=row.history_date,
         reason=row.history_change_reason,
-        changes=_changes(model, row, before, codes),
+        changes=_changes(model, row, before, codes, date_format),
     )
 
 
@@ -87,7 +90,7 @@ def _section_key(model) -> str:
     return section.key if section else "patient"
 
 
-def _changes(model, row, before, codes: dict[int, str]) -> list[FieldChange]:
+def _changes(model, row, before, codes: dict[int, str], date_format: str) -> list[FieldChange]:
     """Values set by a creation, changed by a change, or held when the record was deleted."""
     changes = []
     for name in _fields(model):
@@ -106,8 +109,8 @@ def _changes(model, row, before, codes: dict[int, str]) -> list[FieldChange]:
                     label=str(field.verbose_name),
                     old=old,
                     new=new,
-                    old_text=_text(field, old),
-                    new_text=_text(field, new),
+                    old_text=_text(field, old, date_format),
+                    new_text=_text(field, new, date_format),
                 )
             )
     return changes
@@ -126,7 +129,7 @@ def _value(field: models.Field, row, codes: dict[int, str]) -> object:
     return value
 
 
-def _text(field: models.Field, value) -> str:
+def _text(field: models.Field, value, date_format: str) -> str:
     if value in EMPTY:
         return "—"
     if field.choices:
@@ -134,7 +137,7 @@ def _text(field: models.Field, value) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, date):
-        return value.isoformat()
+        return date_text(value, date_format)
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     return str(value)

@@ -7,7 +7,7 @@ record (ranges, codes, CR needing <5% blasts) live on the model fields and `clea
 """
 
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from registry.analytes import (
@@ -35,12 +35,20 @@ MAX_LYMPHODEPLETION_DAYS = 14
 @dataclass(frozen=True)
 class Problem:
     path: str  # within the patient, e.g. "events[1].date"
-    message: str
+    # The message; where it quotes dates, with a placeholder for each, e.g. "(%(died)s)",
+    # and the dates in `params`: the pages write them in the study's format.
+    template: str
     # A problem one field makes for other records (each day after a death): where that
     # field is saved they are said once per section with a count (`grouped`), e.g.
     # "14 daily assessments would fall after the death (...)".
     cause: str = ""  # the path of that field
-    consequence: str = ""  # what the records of a group have in common
+    consequence: str = ""  # what the records of a group have in common, as `template`
+    params: dict = field(default_factory=dict, hash=False)
+
+    @property
+    def message(self) -> str:
+        """The message with its dates in ISO, as the API and the cohort import say it."""
+        return self.template % self.params if self.params else self.template
 
 
 # What a record of a list section is called in a count of them.
@@ -98,7 +106,8 @@ def grouped(problems: list[Problem], saved: Collection[str] | None = None) -> li
         one, many = RECORD_NAMES.get(section, (section, section))
         count = len({member.path.partition(".")[0] for member in members})
         at = cause if saved is not None else section
-        kept.append(Problem(at, f"{count} {one if count == 1 else many} {consequence}"))
+        template = f"{count} {one if count == 1 else many} {consequence}"
+        kept.append(Problem(at, template, params=members[0].params))
     return kept
 
 
@@ -123,19 +132,32 @@ def _enrolment(course: dict, protocol: Protocol) -> Iterator[Problem]:
     lymphodepletion = (course.get("lymphodepletion") or {}).get("start_date")
     infused = first_infusion_date(course)
     if born and enrolled and born >= enrolled:
-        yield Problem("birth_date", f"Date of birth must be before enrolment ({enrolled})")
+        yield Problem(
+            "birth_date",
+            "Date of birth must be before enrolment (%(enrolled)s)",
+            params={"enrolled": enrolled},
+        )
     if enrolled and lymphodepletion and lymphodepletion < enrolled:
         yield Problem(
             "lymphodepletion.start_date",
-            f"Lymphodepletion cannot start before enrolment ({enrolled})",
+            "Lymphodepletion cannot start before enrolment (%(enrolled)s)",
+            params={"enrolled": enrolled},
         )
     yield from _infusions_after_lymphodepletion(course)
     for path, infusion in _items(course, "infusions"):
         when = infusion.get("date")
         if when and enrolled and when < enrolled:
-            yield Problem(f"{path}.date", f"Infusion cannot be before enrolment ({enrolled})")
+            yield Problem(
+                f"{path}.date",
+                "Infusion cannot be before enrolment (%(enrolled)s)",
+                params={"enrolled": enrolled},
+            )
     if infused and born and infused <= born:
-        yield Problem("birth_date", f"Date of birth must be before the infusion ({infused})")
+        yield Problem(
+            "birth_date",
+            "Date of birth must be before the infusion (%(infused)s)",
+            params={"infused": infused},
+        )
 
 
 def _infusions_after_lymphodepletion(course: dict) -> Iterator[Problem]:
@@ -149,13 +171,17 @@ def _infusions_after_lymphodepletion(course: dict) -> Iterator[Problem]:
     # start is known; counting an out-of-range number of days could overflow a date.
     if isinstance(days, int) and 1 <= days <= MAX_LYMPHODEPLETION_DAYS:
         last = start + timedelta(days=days - 1)
-        rule = f"after the last day of lymphodepletion ({last}; {days} days from {start})"
+        rule = f"after the last day of lymphodepletion (%(last)s; {days} days from %(start)s)"
     else:
-        last, rule = start, f"after the start of lymphodepletion ({start})"
+        last, rule = start, "after the start of lymphodepletion (%(start)s)"
     for path, infusion in _items(course, "infusions"):
         when = infusion.get("date")
         if when and when <= last:
-            yield Problem(f"{path}.date", f"Infusion date must be {rule}")
+            yield Problem(
+                f"{path}.date",
+                f"Infusion date must be {rule}",
+                params={"last": last, "start": start},
+            )
 
 
 def _diagnosis(course: dict, protocol: Protocol) -> Iterator[Problem]:
@@ -168,12 +194,16 @@ def _diagnosis(course: dict, protocol: Protocol) -> Iterator[Problem]:
         when = therapy.get("date")
         if when and when < diagnosed:
             yield Problem(
-                f"{path}.date", f"A prior therapy cannot be before the diagnosis ({diagnosed})"
+                f"{path}.date",
+                "A prior therapy cannot be before the diagnosis (%(diagnosed)s)",
+                params={"diagnosed": diagnosed},
             )
     infused = first_infusion_date(course)
     if infused and infused <= diagnosed:
         yield Problem(
-            "diagnosis_date", f"Date of diagnosis must be before the infusion ({infused})"
+            "diagnosis_date",
+            "Date of diagnosis must be before the infusion (%(infused)s)",
+            params={"infused": infused},
         )
 
 
@@ -183,13 +213,16 @@ def _prior_therapies(course: dict, protocol: Protocol) -> Iterator[Problem]:
         when = therapy.get("date")
         if when and infused and when >= infused:
             yield Problem(
-                f"{path}.date", f"A prior therapy must be before the infusion ({infused})"
+                f"{path}.date",
+                "A prior therapy must be before the infusion (%(infused)s)",
+                params={"infused": infused},
             )
         relapse = therapy.get("relapse_date")
         if relapse and infused and relapse > infused:
             yield Problem(
                 f"{path}.relapse_date",
-                f"Relapse after a prior therapy must be before the infusion ({infused})",
+                "Relapse after a prior therapy must be before the infusion (%(infused)s)",
+                params={"infused": infused},
             )
 
 
@@ -240,7 +273,10 @@ def _events(course: dict, protocol: Protocol) -> Iterator[Problem]:
         when, kind = event.get("date"), event.get("kind", "event")
         if when and infused and when < infused:
             yield Problem(
-                f"{path}.date", f"{kind.replace('_', ' ')} is before the infusion ({infused})"
+                f"{path}.date",
+                # A "%" in a kind read from a document is text, not a placeholder.
+                f"{kind.replace('_', ' ').replace('%', '%%')} is before the infusion (%(infused)s)",
+                params={"infused": infused},
             )
         if kind == "relapse" and when and infused and not _responded_by(course, infused, when):
             yield Problem(
@@ -265,31 +301,38 @@ def _after_death(course: dict, protocol: Protocol) -> Iterator[Problem]:
     if not deaths or not deaths[0][1].get("date"):
         return
     died, cause = deaths[0][1]["date"], f"{deaths[0][0]}.date"
-    after = f"would fall after the death ({died})"
+    params = {"died": died}
+    after = "would fall after the death (%(died)s)"
     for path, event in _items(course, "events"):
         if event.get("date") and event["date"] > died:
             yield Problem(
-                f"{path}.date", f"Nothing can happen after the death ({died})", cause, after
+                f"{path}.date",
+                "Nothing can happen after the death (%(died)s)",
+                cause,
+                after,
+                params,
             )
     infused = first_infusion_date(course)
     if infused:
         death_day = (died - infused).days
-        after = f"would fall after the death (day {death_day}, {died})"
+        after = f"would fall after the death (day {death_day}, %(died)s)"
         for section in DAY_SECTIONS:
             for path, item in _items(course, section):
                 if item.get("day") is not None and item["day"] > death_day:
                     yield Problem(
                         f"{path}.day",
-                        f"Day {item['day']} is after the death (day {death_day}, {died})",
+                        f"Day {item['day']} is after the death (day {death_day}, %(died)s)",
                         cause,
                         after,
+                        params,
                     )
     contact = course.get("last_contact_date")
     if contact and contact != died:
         yield Problem(
             "last_contact_date",
-            f"A death is recorded on {died}, so last contact is the date of death and moves "
+            "A death is recorded on %(died)s, so last contact is the date of death and moves "
             "with it: to change it, change the date of the death",
+            params=params,
         )
 
 
@@ -306,7 +349,9 @@ def _last_contact(course: dict, protocol: Protocol) -> Iterator[Problem]:
     latest = max(dated, default=None)
     if latest and contact < latest:
         yield Problem(
-            "last_contact_date", f"Last contact cannot be before the last recorded event ({latest})"
+            "last_contact_date",
+            "Last contact cannot be before the last recorded event (%(latest)s)",
+            params={"latest": latest},
         )
 
 
@@ -383,6 +428,7 @@ def _days_to_come(course: dict, protocol: Protocol) -> Iterator[Problem]:
             if day is not None and day > last_day:
                 yield Problem(
                     f"{path}.day",
-                    f"Day {day} is in the future: after the infusion on {infused}, "
+                    f"Day {day} is in the future: after the infusion on %(infused)s, "
                     f"day {last_day} is the latest day that can be recorded",
+                    params={"infused": infused},
                 )

@@ -65,17 +65,25 @@ class PlausibleDate:
     def __call__(self, value: date) -> None:
         if value < EARLIEST_DATE:
             self.refuse(
-                f"{value} is before {EARLIEST_DATE.year}; enter a date from {EARLIEST_DATE} on"
+                f"%(value)s is before {EARLIEST_DATE.year}; enter a date from %(earliest)s on",
+                value=value,
+                earliest=EARLIEST_DATE,
             )
         self.refuse_future(value)
 
     def refuse_future(self, value: date) -> None:
         latest = latest_date()
         if value > latest:
-            self.refuse(f"{value} is in the future; enter a date no later than {latest}")
+            self.refuse(
+                "%(value)s is in the future; enter a date no later than %(latest)s",
+                value=value,
+                latest=latest,
+            )
 
-    def refuse(self, problem: str) -> None:
-        raise ValidationError(f"{self.what} {problem}", code=DATE_OUT_OF_RANGE)
+    def refuse(self, problem: str, **dates: date) -> None:
+        """Refuse with `problem`, which quotes `dates` by name ("%(value)s"): the pages
+        write them in the study's format, the API in ISO (registry.dates)."""
+        raise ValidationError(f"{self.what} {problem}", code=DATE_OUT_OF_RANGE, params=dates)
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and other.what == self.what
@@ -97,6 +105,7 @@ class PlausibleBirthDate(PlausibleDate):
         age = completed_years(value, today_utc())
         if age > OLDEST_AGE:
             self.refuse(
-                f"{value} would make the patient {age} years old; "
-                f"the registry accepts ages 0–{OLDEST_AGE}"
+                f"%(value)s would make the patient {age} years old; "
+                f"the registry accepts ages 0–{OLDEST_AGE}",
+                value=value,
             )

@@ -10,17 +10,25 @@ from django.shortcuts import redirect
 from simple_history.admin import SimpleHistoryAdmin
 
 from registry import services
+from registry.admin.dates import StudyDatesAdmin
+from registry.dates import date_format_of, quoted_in
+from registry.form_fields import StudyDatesForm
 
 
-class VersionedForm(forms.ModelForm):
-    """Carries the version of the record it was opened on: a save over a newer one is refused."""
+class VersionedForm(StudyDatesForm, forms.ModelForm):
+    """Carries the version of the record it was opened on: a save over a newer one is refused.
+
+    Dates are in the study's format: `date_format` where the form's record may not know its
+    study yet (a new record of an inline, registry.admin.course), else the record's.
+    """
 
     # Not named `version`: the admin refuses a form field named after a non-editable one.
     record_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, date_format: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["record_version"].initial = self.instance.version
+        self.use_date_format(date_format or date_format_of(self.instance))
 
     def clean(self):
         cleaned = super().clean()
@@ -44,7 +52,7 @@ class ChangeReasonForm(VersionedForm):
         self.fields["change_reason"].required = self.instance.pk is not None
 
 
-class AuditedAdmin(SimpleHistoryAdmin):
+class AuditedAdmin(StudyDatesAdmin, SimpleHistoryAdmin):
     """Saves and deletes through registry.services; the history is read-only."""
 
     form = ChangeReasonForm
@@ -69,7 +77,10 @@ class AuditedAdmin(SimpleHistoryAdmin):
 
     def delete_model(self, request, obj) -> None:
         reason = request.POST.get(services.REASON_FIELD, "")
-        services.record_delete(record=obj, user=request.user, reason=reason)
+        try:
+            services.record_delete(record=obj, user=request.user, reason=reason)
+        except ValidationError as error:
+            raise quoted_in(error, date_format_of(obj)) from None
 
     def delete_view(self, request, object_id, extra_context=None):
         try:

@@ -6,9 +6,12 @@ formset of one request shares a `CourseCheck`, which builds the course the submi
 would store and puts each new problem next to its field.
 """
 
+from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.utils.functional import cached_property
 
-from registry.course import protocol_of, record_fields, stored_course
+from registry.course import problem_error, protocol_of, record_fields, stored_course
+from registry.dates import date_format_of, quoted_in
 from registry.rules import course_problems, grouped, last_contact_after_death
 from registry.sections import section_of
 
@@ -19,8 +22,9 @@ class CourseCheck:
         self.formsets: list[CourseFormSet] = []
         self._problems = None
 
-    def problems(self) -> list[tuple[object, str, str]]:
-        """(form or None, field, message) for every problem the submission would add."""
+    def problems(self) -> list[tuple[object, str, ValidationError]]:
+        """(form or None, field, error) for every problem the submission would add, the
+        dates it quotes in the study's format."""
         if self._problems is None:
             for formset in self.formsets:
                 for form in formset.forms:
@@ -50,12 +54,13 @@ class CourseCheck:
             # Not typed on this page: last contact follows a death recorded or moved here.
             course["last_contact_date"] = last_contact_after_death(course)
         added = [p for p in course_problems(course, protocol) if p not in before]
-        found = []
+        found, date_format = [], date_format_of(self.patient)
         # The records this page changes are told their own problems; those a changed field
         # makes for records left as they were are said at that field, one line per section.
         for problem in grouped(added, saved=changed):
             where, _, field = problem.path.rpartition(".")
-            found.append((forms.get(where), field, problem.message))
+            error = quoted_in(problem_error(problem), date_format)
+            found.append((forms.get(where), field, error))
         return found
 
 
@@ -72,14 +77,23 @@ class CourseFormSet(BaseInlineFormSet):
         if course_check is not None:
             course_check.formsets.append(self)
 
+    def get_form_kwargs(self, index):
+        # The patient's format, which a new record's form cannot read from its record.
+        return super().get_form_kwargs(index) | {"date_format": self.date_format}
+
+    @cached_property
+    def date_format(self) -> str:
+        return date_format_of(self.instance)
+
     def clean(self):
         super().clean()
         if self.course_check is None:
             return
         first = self.course_check.formsets[0] is self
-        for form, field, message in self.course_check.problems():
+        for form, field, error in self.course_check.problems():
+            message = error.messages[0]
             if form is not None and form in self.forms and field in form.fields:
                 if message not in form.errors.get(field, []):
-                    form.add_error(field, message)
+                    form.add_error(field, error)
             elif form is None and first:
                 self._non_form_errors.append(message)

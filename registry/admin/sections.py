@@ -7,16 +7,30 @@ from registry import models
 from registry.admin.access import ScopedSectionAdmin, ScopedSectionInline
 from registry.admin.audit import AuditedAdmin, VersionedForm
 from registry.admin.course import CourseFormSet
+from registry.admin.dates import StudyDatesAdmin
 from registry.analytes import series_unit
+from registry.dates import record_name
 from registry.form_fields import ExtramedullarySitesField
 from registry.sections import SECTIONS
 
 
-class SectionInline(ScopedSectionInline):
+class SectionInline(ScopedSectionInline, StudyDatesAdmin):
     """A section on the patient's page, checked with the rest of the submitted course."""
 
     formset = CourseFormSet
     form = VersionedForm
+
+
+# Django's inline templates, with each record titled as it is stored (the form's
+# `saved_name`), not as typed into a submission that was refused, its date in the
+# study's format.
+class StackedSectionInline(SectionInline, admin.StackedInline):
+    template = "admin/registry/edit_inline/stacked.html"
+
+
+class TabularSectionInline(SectionInline, admin.TabularInline):
+    template = "admin/registry/edit_inline/tabular.html"
+    extra = 0
 
 
 class EligibilityForm(VersionedForm):
@@ -27,7 +41,7 @@ class EligibilityForm(VersionedForm):
         fields = ["patient", *models.Eligibility.document_fields]
 
 
-class EligibilityInline(SectionInline, admin.StackedInline):
+class EligibilityInline(StackedSectionInline):
     model = models.Eligibility
     form = EligibilityForm
     readonly_fields = ["verdict"]
@@ -41,26 +55,24 @@ class EligibilityInline(SectionInline, admin.StackedInline):
         return f"{label}. {'; '.join(verdict.reasons)}".strip()
 
 
-class GeneticsInline(SectionInline, admin.StackedInline):
+class GeneticsInline(StackedSectionInline):
     model = models.Genetics
 
 
-class LymphodepletionInline(SectionInline, admin.StackedInline):
+class LymphodepletionInline(StackedSectionInline):
     model = models.Lymphodepletion
 
 
-class ToxicityInline(SectionInline, admin.StackedInline):
+class ToxicityInline(StackedSectionInline):
     model = models.ToxicityRecord
 
 
-class PriorTherapyInline(SectionInline, admin.TabularInline):
+class PriorTherapyInline(TabularSectionInline):
     model = models.PriorTherapy
-    extra = 0
 
 
-class InfusionInline(SectionInline, admin.TabularInline):
+class InfusionInline(TabularSectionInline):
     model = models.Infusion
-    extra = 0
     readonly_fields = ["total_cells"]
 
     @admin.display(description="total cells")
@@ -68,14 +80,12 @@ class InfusionInline(SectionInline, admin.TabularInline):
         return f"{infusion.total_cells:.3g}" if infusion.pk else "—"
 
 
-class CarTCountInline(SectionInline, admin.TabularInline):
+class CarTCountInline(TabularSectionInline):
     model = models.CarTCount
-    extra = 0
 
 
-class LabResultInline(SectionInline, admin.TabularInline):
+class LabResultInline(TabularSectionInline):
     model = models.LabResult
-    extra = 0
     readonly_fields = ["converted"]
 
     @admin.display(description="in the registry's unit")
@@ -85,14 +95,12 @@ class LabResultInline(SectionInline, admin.TabularInline):
         return f"{lab.series_value:g} {series_unit(lab.analyte, lab.unit)}"
 
 
-class ToxicityTreatmentInline(SectionInline, admin.TabularInline):
+class ToxicityTreatmentInline(TabularSectionInline):
     model = models.ToxicityTreatment
-    extra = 0
 
 
-class DailyAssessmentInline(SectionInline, admin.TabularInline):
+class DailyAssessmentInline(TabularSectionInline):
     model = models.DailyAssessment
-    extra = 0
     readonly_fields = ["computed_grades"]
 
     @admin.display(description="computed ASTCT grades")
@@ -103,22 +111,25 @@ class DailyAssessmentInline(SectionInline, admin.TabularInline):
         return f"CRS {crs.reason}; ICANS {icans.reason}"
 
 
-class ResponseAssessmentInline(SectionInline, admin.TabularInline):
+class ResponseAssessmentInline(TabularSectionInline):
     model = models.ResponseAssessment
-    extra = 0
 
 
-class FollowUpEventInline(SectionInline, admin.TabularInline):
+class FollowUpEventInline(TabularSectionInline):
     model = models.FollowUpEvent
-    extra = 0
 
 
 class SectionAdmin(ScopedSectionAdmin, AuditedAdmin):
     """A section listed on its own, found by the patient's study id."""
 
-    list_select_related = ["patient"]
+    list_display = ["name"]
+    list_select_related = ["patient__study"]
     search_fields = ["patient__subject_id"]
     raw_id_fields = ["patient"]
+
+    @admin.display(description="record")
+    def name(self, record) -> str:
+        return record_name(record, record.patient.study.date_format)
 
 
 for section in SECTIONS:

@@ -14,6 +14,9 @@ from registry.admin.access import (
     ScopedStudyAdmin,
     ScopedStudySettingsInline,
 )
+from registry.admin.dates import StudyDatesAdmin
+from registry.dates import date_text
+from registry.form_fields import StudyDatesForm
 from registry.sections import SECTIONS
 
 
@@ -45,13 +48,22 @@ class TimepointInline(ScopedStudySettingsInline, admin.StackedInline):
     extra = 0
 
 
+class StudyForm(StudyDatesForm, forms.ModelForm):
+    """The study's settings, its cut-off in its own date format."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.use_date_format(self.instance.date_format)
+
+
 class StudyActionForm(ActionForm):
     reason = forms.CharField(label="Reason:", required=False, max_length=services.REASON_MAX_LENGTH)
 
 
 @admin.register(models.Study)
-class StudyAdmin(ScopedStudyAdmin, SimpleHistoryAdmin):
-    list_display = ["code", "title", "data_cutoff", "is_synthetic", "locked_at"]
+class StudyAdmin(ScopedStudyAdmin, StudyDatesAdmin, SimpleHistoryAdmin):
+    form = StudyForm
+    list_display = ["code", "title", "cutoff", "is_synthetic", "locked_at"]
     search_fields = ["code", "title"]
     inlines = [SiteInline, TimepointInline]
     # Locked and unlocked only by the actions (or manage.py lock_study, unlock_study),
@@ -62,6 +74,10 @@ class StudyAdmin(ScopedStudyAdmin, SimpleHistoryAdmin):
 
     def revert_disabled(self, request, obj=None) -> bool:
         return True
+
+    @admin.display(description="data cut-off", ordering="data_cutoff")
+    def cutoff(self, study) -> str:
+        return date_text(study.data_cutoff, study.date_format) or "—"
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # analytics imports registry: imported here, not at the top, to keep that one way.

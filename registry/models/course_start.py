@@ -1,6 +1,9 @@
 """The sections of a course up to the CAR-T cells: eligibility, genetics, prior therapies,
 lymphodepletion and the infusions; field names are the format's keys."""
 
+import datetime
+from collections.abc import Callable
+
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -120,7 +123,11 @@ class PriorTherapy(Section):
         verbose_name_plural = "prior therapies"
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.date or ''}".strip()
+        return self.named()
+
+    def named(self, dated: Callable[[datetime.date], str] = str) -> str:
+        """Its name, its date written by `dated` (the pages write the study's format)."""
+        return f"{self.get_kind_display()} {dated(self.date) if self.date else ''}".strip()
 
     def clean_fields_together(self) -> None:
         is_cart = self.kind in choices.CART_THERAPY_KINDS
@@ -133,9 +140,10 @@ class PriorTherapy(Section):
                 {"relapse_date": "A relapse date needs a best response of complete remission"}
             )
         if self.relapse_date and self.date and self.relapse_date <= self.date:
-            raise ValidationError(
-                {"relapse_date": f"Relapse must be after the therapy ({self.date})"}
+            error = ValidationError(
+                "Relapse must be after the therapy (%(therapy)s)", params={"therapy": self.date}
             )
+            raise ValidationError({"relapse_date": error})
 
 
 class Lymphodepletion(Section):
@@ -202,7 +210,11 @@ class Infusion(Section):
         indexes = [models.Index(fields=["patient", "date"])]
 
     def __str__(self) -> str:
-        return f"{self.get_product_display()} on {self.date}"
+        return self.named()
+
+    def named(self, dated: Callable[[datetime.date], str] = str) -> str:
+        """Its name, its date written by `dated` (the pages write the study's format)."""
+        return f"{self.get_product_display()} on {dated(self.date)}"
 
     @property
     def total_cells(self) -> float:

@@ -1,6 +1,9 @@
 """The outcome sections of a course: response assessments and follow-up events; field
 names are the format's keys."""
 
+import datetime
+from collections.abc import Callable
+
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -127,7 +130,11 @@ class FollowUpEvent(Section):
         indexes = [models.Index(fields=["kind", "date"])]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} on {self.date}"
+        return self.named()
+
+    def named(self, dated: Callable[[datetime.date], str] = str) -> str:
+        """Its name, its date written by `dated` (the pages write the study's format)."""
+        return f"{self.get_kind_display()} on {dated(self.date)}"
 
     def clean_fields_together(self) -> None:
         kind = choices.EventKind

@@ -108,11 +108,11 @@ class Study(models.Model):
     def check_unlocked(self) -> None:
         """Refuse any change to the study's patients while the study is locked."""
         if self.locked_at is not None:
-            since = timezone.localdate(self.locked_at).isoformat()
             raise ValidationError(
-                f"Study {self.code} is locked since {since}; an administrator must unlock it, "
-                "with a reason, before data can change",
+                f"Study {self.code} is locked since %(since)s; an administrator must unlock "
+                "it, with a reason, before data can change",
                 code="locked",
+                params={"since": timezone.localdate(self.locked_at)},
             )
 
     def eligibility_criteria(self) -> Criteria:

@@ -12,8 +12,8 @@ from django.db import models as db
 from django.db.models import QuerySet
 
 from registry import analytes, choices, models, services
-from registry.dates import StudyDateField
-from registry.form_fields import ExtramedullarySitesField
+from registry.dates import StudyDateField, date_format_of
+from registry.form_fields import ExtramedullarySitesField, StudyDatesForm
 from registry.units import FIELD_UNITS
 from registry.web.numbers import DecimalNumberField, DoseField, WholeNumberField
 
@@ -40,17 +40,7 @@ def page_formfield(model_field: db.Field, **kwargs) -> forms.Field | None:
     return model_field.formfield(**kwargs)
 
 
-def date_format_of(record, study: models.Study | None = None) -> str:
-    """The date format of the pages of `record`'s study, or of `study` for a record not
-    yet in one (a form of the enrolment page)."""
-    if study is None and isinstance(record, models.Patient) and record.study_id:
-        study = record.study
-    if study is None and getattr(record, "patient_id", None):
-        study = record.patient.study
-    return study.date_format if study else choices.DateFormat.ISO
-
-
-class RegistryForm(forms.ModelForm):
+class RegistryForm(StudyDatesForm, forms.ModelForm):
     """Dates in the study's format, numbers as clinicians type them, and the unit of every
     measured number.
 
@@ -66,13 +56,8 @@ class RegistryForm(forms.ModelForm):
 
     def __init__(self, *args, study: models.Study | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        # Validation copies what was typed onto the instance: a failed edit's title must
-        # still name the record as it is saved.
-        self.saved_name = str(self.instance) if self.instance.pk else ""
-        self.date_format = date_format_of(self.instance, study)
+        self.use_date_format(date_format_of(self.instance, study))
         for name, field in self.fields.items():
-            if isinstance(field, StudyDateField):
-                field.use_format(self.date_format)
             if isinstance(field, forms.TypedChoiceField) and field.choices[0][0] == "":
                 blank = "Choose…" if field.required else "Not recorded"
                 field.choices = [("", blank), *field.choices[1:]]
@@ -240,7 +225,7 @@ VERSION_MISSING = (
 )
 
 
-class ChangeForm(forms.Form):
+class ChangeForm(StudyDatesForm, forms.Form):
     """Posted with each section's form, and to delete a record: why a saved record changes,
     and the version the user opened (registry.services refuses a save over a newer one).
 
@@ -258,7 +243,7 @@ class ChangeForm(forms.Form):
     def __init__(self, data=None, *, record):
         super().__init__(data, initial={"version": record.version})
         # A refusal quotes the course's dates: shown in the study's format.
-        self.date_format = date_format_of(record)
+        self.use_date_format(date_format_of(record))
         self.record_saved = record.pk is not None
         reason = self.fields["change_reason"]
         reason.required = record.pk is not None

@@ -11,7 +11,9 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from registry import analytes, models
-from registry.web.forms import RegistryForm, SpecimenField, date_format_of, page_formfield
+from registry.dates import date_format_of
+from registry.form_fields import StudyDatesForm
+from registry.web.forms import RegistryForm, SpecimenField, page_formfield
 from registry.web.numbers import DecimalNumberField
 
 NO_LIMIT_GIVEN = "Give the limit of detection as the value: below it, the value is that limit"
@@ -36,7 +38,7 @@ def checked_day(day: int | None) -> int | None:
     return day
 
 
-class LabRowForm(forms.Form):
+class LabRowForm(StudyDatesForm, forms.Form):
     """One analyte's row of a day's lab values; left without a value, it is not saved.
 
     The unit and specimen are offered as lists; what is posted is checked by the model, in
@@ -88,7 +90,7 @@ class LabRowForm(forms.Form):
             self.add_error(key if key in self.fields else None, messages)
 
 
-class LabDayForm(forms.Form):
+class LabDayForm(StudyDatesForm, forms.Form):
     """The day of a day's lab values, checked as the model checks a lab value's day."""
 
     day = page_formfield(models.LabResult._meta.get_field("day"))
@@ -101,9 +103,10 @@ class LabDayForm(forms.Form):
             for group, codes in analytes.ANALYTE_GROUPS.items()
         }
         self.fields["day"].help_text = models.LabResult._meta.get_field("day").help_text
-        # The generic card reads these of every form.
-        self.saved_name = ""
-        self.date_format = date_format_of(patient)
+        # The generic card reads the format and the saved name of every form.
+        date_format = date_format_of(patient)
+        for form in (self, *self.all_rows()):
+            form.use_date_format(date_format)
 
     def row_of(self, analyte: str) -> LabRowForm:
         return next(row for row in self.all_rows() if row.analyte.code == analyte)

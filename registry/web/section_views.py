@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from registry import access, models, services
+from registry.dates import record_name
 from registry.web import forms, lab_forms
 from registry.web.sections import (
     SECTIONS,
@@ -209,7 +210,8 @@ def section_item_delete(request: HttpRequest, pk: int, section: str, item: int) 
         change = forms.ChangeForm(request.POST, record=record)
         deleted = change.is_valid() and delete_change(record, change, request.user)
     if deleted:
-        return changed(request, section, pk, f"{section.title}: {record} deleted.")
+        name = record_name(record, change.date_format)
+        return changed(request, section, pk, f"{section.title}: {name} deleted.")
     return render_card(request, section, pk, deleting=record, change=change)
 
 

@@ -1,14 +1,14 @@
 """Dates on the pages in the study's format: `{% load study_dates %}`, then
-`{{ patient.birth_date|study_date:study }}`, and `{{ message|study_dates:form }}` for the
-dates a message quotes (registry.dates). The argument is the study, or a form of its
-pages (registry.web.forms), which knows the study's format; anything else means ISO."""
+`{{ patient.birth_date|study_date:study }}`. The argument is the study, or a form of its
+pages (registry.web.forms), which knows the study's format; anything else means ISO. The
+messages of the forms quote dates in it already (registry.form_fields.StudyDatesForm)."""
 
 from datetime import date
 
 from django import template
 
 from registry.choices import DateFormat
-from registry.dates import date_text, dates_in_text
+from registry.dates import date_text
 
 register = template.Library()
 
@@ -21,8 +21,3 @@ def format_of(holder) -> str:
 def study_date(value: date | None, holder) -> str:
     # A missing date reaches the filter as "" (a related record that is not there).
     return date_text(value, format_of(holder)) if value else ""
-
-
-@register.filter
-def study_dates(text, holder) -> str:
-    return dates_in_text(text, format_of(holder))

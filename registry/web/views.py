@@ -275,7 +275,7 @@ def patient_history(request: HttpRequest, pk: int) -> HttpResponse:
     """Every change to the patient's data, newest first: on the patient page, or a page."""
     patients = access.visible_patients(request.user, models.Patient.objects.select_related("study"))
     patient = get_object_or_404(patients, pk=pk)
-    entries = history.patient_history(patient.pk)
+    entries = history.patient_history(patient.pk, date_format=patient.study.date_format)
     page = Paginator(entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"patient": patient, "study": patient.study, "page": page}
     template = "web/partials/history.html" if is_htmx(request) else "web/patient_history.html"

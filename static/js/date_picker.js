@@ -1,6 +1,7 @@
-// A calendar button beside each date box (registry.dates.StudyDateInput): it opens the
-// browser's own date picker and writes the chosen day back in the study's format. Without
-// JavaScript, or in a browser without showPicker(), the box still takes typing and pasting.
+// A calendar button beside each date box (registry.dates.StudyDateInput), on the pages and
+// in the admin: it opens the browser's own date picker and writes the chosen day back in the
+// study's format. Without JavaScript, or in a browser without showPicker(), the box still
+// takes typing and pasting.
 (() => {
   if (!("showPicker" in HTMLInputElement.prototype)) return;
 
@@ -34,7 +35,8 @@
   }
 
   function enhance(box) {
-    if (box.dataset.picker || box.disabled) return;
+    // The admin's hidden row that "Add another" copies: a copy would not keep the listeners.
+    if (box.dataset.picker || box.disabled || box.closest(".empty-form")) return;
     box.dataset.picker = "on";
     const format = box.dataset.dateFormat;
     // Rendered but unseen: showPicker() needs an input on the page, placed under the button.
@@ -68,4 +70,6 @@
 
   document.addEventListener("DOMContentLoaded", () => enhanceAll(document));
   document.addEventListener("htmx:load", (event) => enhanceAll(event.detail.elt));
+  // A row the admin adds to an inline.
+  document.addEventListener("formset:added", (event) => enhanceAll(event.target));
 })();

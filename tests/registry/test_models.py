@@ -298,7 +298,7 @@ def test_it_names_what_deleting_a_record_would_break():
         patient=patient, kind="relapse", cd19="positive", date=date(2020, 6, 1)
     )
 
-    assert deletion_problems(response) == [
+    assert [problem.messages[0] for problem in deletion_problems(response)] == [
         "A relapse needs an earlier response assessment of CR or CRi"
     ]
 

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from registry.choices import DateFormat
-from registry.dates import StudyDateField, dates_in_text
+from registry.dates import StudyDateField, quoted_in
 
 ISO, DMY = DateFormat.ISO, DateFormat.DAY_MONTH_YEAR
 
@@ -86,9 +86,19 @@ def test_it_keeps_the_field_s_own_help_after_the_format():
 
 
 def test_it_writes_the_dates_a_message_quotes_in_the_study_format():
-    message = "Infusion cannot be before enrolment (2021-02-01); 2021-13-45 is no date"
-
-    assert dates_in_text(message, DMY) == (
-        "Infusion cannot be before enrolment (01/02/2021); 2021-13-45 is no date"
+    error = ValidationError(
+        {
+            "date": ValidationError(
+                "Infusion cannot be before enrolment (%(enrolled)s); day %(day)s",
+                params={"enrolled": date(2021, 2, 1), "day": 7},
+            ),
+            "__all__": ["No date here: 2021-13-45"],
+        }
     )
-    assert dates_in_text(message, ISO) == message
+
+    assert quoted_in(error, DMY).message_dict == {
+        "date": ["Infusion cannot be before enrolment (01/02/2021); day 7"],
+        "__all__": ["No date here: 2021-13-45"],
+    }
+    assert quoted_in(error, ISO).message_dict == error.message_dict
+    assert error.message_dict["date"] == ["Infusion cannot be before enrolment (2021-02-01); day 7"]
