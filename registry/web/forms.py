@@ -12,7 +12,7 @@ from django.db import models as db
 from django.db.models import QuerySet
 
 from registry import analytes, choices, models, services
-from registry.dates import StudyDateField, date_format_of
+from registry.dates import StudyDateField, date_format_of, quoted_in
 from registry.form_fields import ExtramedullarySitesField, StudyDatesForm
 from registry.units import FIELD_UNITS
 from registry.web.numbers import DecimalNumberField, DoseField, WholeNumberField
@@ -280,7 +280,7 @@ def typed_values(form: forms.ModelForm, names) -> tuple[dict, list[str]]:
             values[name] = None
             ignored.extend(
                 f"{field.label}: {message}"
-                for problem in error.error_list
+                for problem in quoted_in(error, form.date_format).error_list
                 if problem.code != "required"
                 for message in problem.messages
             )

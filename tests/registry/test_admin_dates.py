@@ -174,7 +174,8 @@ def test_the_lists_show_dates_in_the_study_format(signed_in, patient):
 
 
 def test_the_api_quotes_the_same_rule_s_dates_in_iso(admin_user, patient):
-    """The API's format is ISO, whatever the study's (docs/api.md)."""
+    """The API's format is ISO, whatever the study's (README: Dates on the pages and in
+    the admin)."""
     client = APIClient()
     client.force_authenticate(admin_user)
     client.credentials(HTTP_X_CHANGE_REASON="Corrected from the source document")
