@@ -185,3 +185,14 @@ def test_the_api_quotes_the_same_rule_s_dates_in_iso(admin_user, patient):
 
     assert response.status_code == 400
     assert response.json()["date"] == ["allo hct is before the infusion (2020-01-15)"]
+
+
+def test_another_site_and_another_study_see_none_of_it(client, patient, neighbour, outsider):
+    """A clinician of the study at its other site, and a coordinator of another study."""
+    for user in (neighbour, outsider):
+        client.force_login(user)
+
+        events = client.get(reverse("admin:registry_followupevent_changelist"))
+
+        assert client.get(change_url(patient)).status_code == 404
+        assert "Allogeneic HCT on" not in events.content.decode()
