@@ -1,9 +1,9 @@
-"""Cached analytics results, invalidated by any write to the registry's data.
+"""Cached analytics results, invalidated by any write to the study's data.
 
 A result is stored under: the study, the endpoint, its normalised parameters and the
-study's data version (registry.data_version): the token every committed write and import
-replaces, the latest `updated` of the study's patients and the latest row of their
-history, both read from indexes.
+study's data version (registry.data_version): the study's token, which every committed
+write to its data and every import into it replaces, the latest `updated` of the study's
+patients and the latest row of their history, both read from indexes.
 
 With a read replica (config.routers), the version is read there, as the rows are: a
 result computed while the replica lags is filed under the version of the data it saw,

@@ -318,16 +318,75 @@ def test_a_role_granted_or_revoked_shows_on_the_next_read(roles, neighbour):
     assert clinician.get(f"{URL}{theirs.pk}/").status_code == 404
 
 
-def test_it_replaces_the_data_token_once_a_write_commits(django_capture_on_commit_callbacks):
-    before = data_version.data_token()
+def test_it_replaces_the_data_token_once_a_write_commits(roles, django_capture_on_commit_callbacks):
+    before = data_version.data_token(roles.pk)
     with django_capture_on_commit_callbacks() as callbacks:
-        factories.PatientFactory()
+        factories.PatientFactory(study=roles, site__study=roles)
         # Not before the commit: a read now would file the old data under a new token.
-        assert data_version.data_token() == before
+        assert data_version.data_token(roles.pk) == before
     assert callbacks
     for callback in callbacks:
         callback()
-    assert data_version.data_token() != before
+    assert data_version.data_token(roles.pk) != before
+
+
+def test_a_write_to_another_study_leaves_the_study_s_token(
+    roles, django_capture_on_commit_callbacks
+):
+    other = factories.StudyFactory(code="OTHER")
+    patient = factories.PatientFactory(study=other, site__study=other)
+    before = data_version.data_token(roles.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.DailyAssessmentFactory(patient=patient, day=2)
+        patient.sex = "male"
+        services.record_save(record=patient, user=None, reason="Corrected")
+    assert data_version.data_token(other.pk) != before
+    assert data_version.data_token(roles.pk) == before
+
+
+def test_a_write_to_another_study_leaves_its_cached_pages(
+    roles, reader_client, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    full_course()
+    other = factories.StudyFactory(code="OTHER")
+    patient = factories.PatientFactory(study=other, site__study=other)
+    first = reader_client.get(URL).json()
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.DailyAssessmentFactory(patient=patient, day=2)
+    # The sites the reader reads and the data version of their study: nothing serialised.
+    with django_assert_num_queries(2):
+        assert reader_client.get(URL).json() == first
+
+
+def test_a_page_of_two_studies_shows_a_write_to_either(
+    roles, reader, reader_client, django_capture_on_commit_callbacks
+):
+    other = factories.StudyFactory(code="OTHER")
+    membership_grant(user=reader, study=other, role=Role.MONITOR)
+    ours = factories.PatientFactory(subject_id="OURS-01")
+    theirs = factories.PatientFactory(study=other, site__study=other, subject_id="THEIRS-01")
+    assert sorted(listed(reader_client)) == ["OURS-01", "THEIRS-01"]
+    for patient, sex in [(theirs, "male"), (ours, "female")]:
+        with django_capture_on_commit_callbacks(execute=True):
+            patient.sex = sex
+            patient.save()
+        rows = reader_client.get(URL).json()["results"]
+        assert {row["study_id"]: row["sex"] for row in rows}[patient.subject_id] == sex
+
+
+def test_a_patient_moved_to_another_study_leaves_the_list_of_the_first(
+    roles, reader, django_capture_on_commit_callbacks
+):
+    patient = factories.PatientFactory(subject_id="MOVED-01")
+    client = signed_in(reader)
+    assert listed(client) == ["MOVED-01"]
+    other = factories.StudyFactory(code="OTHER")
+    before = data_version.data_token(roles.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        patient.study, patient.site = other, factories.SiteFactory(study=other, code="ELSE")
+        patient.save()
+    assert data_version.data_token(roles.pk) != before
+    assert listed(client) == []
 
 
 def test_it_answers_404_for_a_patient_id_that_is_not_a_number(reader_client):
