@@ -14,15 +14,14 @@ memory and brought up to date at each new data version (analytics.frames); as re
 on a past day (as_of), the frame of each set of filters is cached with the results.
 """
 
-import gc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
 from django.core.cache import cache
 
 import registry.data_version
+from config.collector import collector_paused
 from config.routers import use_replica
 from registry import models
 from registry.data_version import DataVersion, digest
@@ -49,26 +48,6 @@ class StudyCache:
                 value = compute()
             cache.set(key, value, TIMEOUT)
         return value
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused, and back on after if it was on before.
-
-    Computing a result for ten thousand patients allocates a million-odd rows, tuples and
-    dicts, none in a reference cycle, which reference counting frees; the collector, set
-    off every 700 allocations, would walk them again and again: a sixth of a cold request.
-    Process-wide, but harmless to a concurrent request: only the collection of cycles is
-    put off, and only the outermost pause turns the collector back on.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def study_cache(study: models.Study) -> StudyCache:

@@ -8,8 +8,8 @@ import pytest
 from django.db import transaction
 
 from analytics import frames
-from analytics.caching import collector_paused
 from analytics.dataset import stored_rows
+from config.collector import collector_paused
 from registry import data_version, models
 from registry.interchange.importer import cohort_import
 
@@ -151,7 +151,7 @@ def test_it_serves_the_cached_result_after_a_write_to_another_study(
 
 def test_it_computes_with_the_garbage_collector_paused(analytics):
     # For 10,000 patients the collector walked the million-odd new rows, tuples and dicts
-    # again and again: a sixth of a cold request (analytics.caching.collector_paused).
+    # again and again: a sixth of a cold request (config.collector.collector_paused).
     collector_on = []
 
     def rows(*args, **kwargs):
