@@ -9,7 +9,7 @@ from registry.admin.audit import AuditedAdmin, VersionedForm
 from registry.admin.course import CourseFormSet
 from registry.analytes import series_unit
 from registry.form_fields import ExtramedullarySitesField
-from registry.sections import SECTIONS
+from registry.sections import SECTIONS, CourseSection
 
 
 class SectionInline(ScopedSectionInline):
@@ -17,6 +17,16 @@ class SectionInline(ScopedSectionInline):
 
     formset = CourseFormSet
     form = VersionedForm
+
+
+class ListInline(SectionInline, admin.TabularInline):
+    """A section with a list of records: a row each, and none empty until one is added."""
+
+    extra = 0
+
+
+class OneRecordInline(SectionInline, admin.StackedInline):
+    """A section with one record at the most."""
 
 
 class EligibilityForm(VersionedForm):
@@ -27,7 +37,7 @@ class EligibilityForm(VersionedForm):
         fields = ["patient", *models.Eligibility.document_fields]
 
 
-class EligibilityInline(SectionInline, admin.StackedInline):
+class EligibilityInline(OneRecordInline):
     model = models.Eligibility
     form = EligibilityForm
     readonly_fields = ["verdict"]
@@ -41,26 +51,8 @@ class EligibilityInline(SectionInline, admin.StackedInline):
         return f"{label}. {'; '.join(verdict.reasons)}".strip()
 
 
-class GeneticsInline(SectionInline, admin.StackedInline):
-    model = models.Genetics
-
-
-class LymphodepletionInline(SectionInline, admin.StackedInline):
-    model = models.Lymphodepletion
-
-
-class ToxicityInline(SectionInline, admin.StackedInline):
-    model = models.ToxicityRecord
-
-
-class PriorTherapyInline(SectionInline, admin.TabularInline):
-    model = models.PriorTherapy
-    extra = 0
-
-
-class InfusionInline(SectionInline, admin.TabularInline):
+class InfusionInline(ListInline):
     model = models.Infusion
-    extra = 0
     readonly_fields = ["total_cells"]
 
     @admin.display(description="total cells")
@@ -68,14 +60,8 @@ class InfusionInline(SectionInline, admin.TabularInline):
         return f"{infusion.total_cells:.3g}" if infusion.pk else "—"
 
 
-class CarTCountInline(SectionInline, admin.TabularInline):
-    model = models.CarTCount
-    extra = 0
-
-
-class LabResultInline(SectionInline, admin.TabularInline):
+class LabResultInline(ListInline):
     model = models.LabResult
-    extra = 0
     readonly_fields = ["converted"]
 
     @admin.display(description="in the registry's unit")
@@ -85,14 +71,8 @@ class LabResultInline(SectionInline, admin.TabularInline):
         return f"{lab.series_value:g} {series_unit(lab.analyte, lab.unit)}"
 
 
-class ToxicityTreatmentInline(SectionInline, admin.TabularInline):
-    model = models.ToxicityTreatment
-    extra = 0
-
-
-class DailyAssessmentInline(SectionInline, admin.TabularInline):
+class DailyAssessmentInline(ListInline):
     model = models.DailyAssessment
-    extra = 0
     readonly_fields = ["computed_grades"]
 
     @admin.display(description="computed ASTCT grades")
@@ -103,14 +83,24 @@ class DailyAssessmentInline(SectionInline, admin.TabularInline):
         return f"CRS {crs.reason}; ICANS {icans.reason}"
 
 
-class ResponseAssessmentInline(SectionInline, admin.TabularInline):
-    model = models.ResponseAssessment
-    extra = 0
+# The inlines with something of their own; every other section's is made from the table.
+OWN_INLINES = {
+    "eligibility": EligibilityInline,
+    "infusions": InfusionInline,
+    "labs": LabResultInline,
+    "daily_assessments": DailyAssessmentInline,
+}
 
 
-class FollowUpEventInline(SectionInline, admin.TabularInline):
-    model = models.FollowUpEvent
-    extra = 0
+def section_inline(section: CourseSection) -> type[SectionInline]:
+    if section.key in OWN_INLINES:
+        return OWN_INLINES[section.key]
+    base = ListInline if section.many else OneRecordInline
+    return type(f"{section.model_name}Inline", (base,), {"model": section.model})
+
+
+# On the patient's page in a cohort document's order.
+SECTION_INLINES = [section_inline(section) for section in SECTIONS]
 
 
 class SectionAdmin(ScopedSectionAdmin, AuditedAdmin):
