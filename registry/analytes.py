@@ -175,17 +175,25 @@ def to_series_unit(analyte: str, value: float, unit: str) -> float:
 def series_factor(analyte: str, unit: str) -> Fraction:
     """What ``to_series_unit`` multiplies a value in ``unit`` by, exactly: for a computation
     that converts many values without checking each one's codes again."""
+    return conversion_factor(analyte, unit, series_unit(analyte, unit))
+
+
+def conversion_factor(analyte: str, unit: str, to_unit: str) -> Fraction | None:
+    """What a value of the analyte in ``unit`` is multiplied by to be in ``to_unit``, one of
+    its accepted units, exactly; None where there is no factor (sIL-2R between its units)."""
     entry = _accepted(analyte, unit)
-    return Fraction(1) if analyte in UNCONVERTED else entry.units[unit]
+    _accepted(analyte, to_unit)
+    if analyte in UNCONVERTED and unit != to_unit:
+        return None
+    return Fraction(entry.units[unit]) / entry.units[to_unit]
 
 
 def convert(analyte: str, value: float, unit: str, to_unit: str) -> float:
     """The value in another of the analyte's accepted units."""
-    entry = _accepted(analyte, unit)
-    _accepted(analyte, to_unit)
-    if analyte in UNCONVERTED and unit != to_unit:
-        raise ValueError(f"{entry.name} in {unit} cannot be converted to {to_unit}")
-    return float(Fraction(value) * entry.units[unit] / entry.units[to_unit])
+    factor = conversion_factor(analyte, unit, to_unit)
+    if factor is None:
+        raise ValueError(f"{ANALYTES[analyte].name} in {unit} cannot be converted to {to_unit}")
+    return float(Fraction(value) * factor)
 
 
 def _in_own_unit(analyte: Analyte, value: float, unit: str) -> float:
