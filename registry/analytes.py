@@ -120,7 +120,7 @@ class Measurement:
 def lab_problems(*, analyte: str, value: float, unit: str, specimen: str = "pb") -> list[str]:
     """Why a lab entry cannot be recorded; empty when it can."""
     by_key = lab_problems_by_key(analyte=analyte, value=value, unit=unit, specimen=specimen)
-    return [problem for problems in by_key.values() for problem in problems]
+    return every_problem(by_key)
 
 
 def lab_problems_by_key(
@@ -200,6 +200,11 @@ def _in_own_unit(analyte: Analyte, value: float, unit: str) -> float:
     return float(Fraction(value) * analyte.units[unit])
 
 
+def every_problem(by_key: dict[str, list[str]]) -> list[str]:
+    """The problems of an entry found by the key each is about, in one list."""
+    return [problem for problems in by_key.values() for problem in problems]
+
+
 def _accepted(analyte: str, unit: str) -> Analyte:
     problems = lab_problems(analyte=analyte, value=0, unit=unit)
     if problems:
@@ -222,7 +227,7 @@ def car_t_count_problems(
     by_key = car_t_count_problems_by_key(
         cells_per_ul=cells_per_ul, copies_per_ug_dna=copies_per_ug_dna, specimen=specimen
     )
-    return [problem for problems in by_key.values() for problem in problems]
+    return every_problem(by_key)
 
 
 def car_t_count_problems_by_key(
@@ -265,7 +270,7 @@ def toxicity_treatment_problems(
     by_key = toxicity_treatment_problems_by_key(
         treatment=treatment, dose_mg=dose_mg, description=description
     )
-    return [problem for problems in by_key.values() for problem in problems]
+    return every_problem(by_key)
 
 
 def toxicity_treatment_problems_by_key(
