@@ -17,6 +17,7 @@ from registry.demo import synthetic_cohort, synthetic_cohort_import
 from registry.interchange.importer import cohort_import
 from registry.models import Role, Study
 from tests import factories
+from tests.clients import api_client_of
 from tests.factories import StudyFactory
 from tests.trail import SECTION_MODELS
 
@@ -60,9 +61,7 @@ def reader(db) -> User:
 
 @pytest.fixture
 def api(reader) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(reader)
-    return client
+    return api_client_of(reader)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 from rest_framework.renderers import JSONRenderer
-from rest_framework.test import APIClient
 
 from registry import data_version, services
 from registry.access import membership_grant, membership_revoke
@@ -17,6 +16,7 @@ from registry.api.views.patients import PatientViewSet
 from registry.models import Patient, Role
 from tests import factories
 from tests.api.conftest import full_course
+from tests.clients import api_client_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("roles")]
 
@@ -276,17 +276,11 @@ def test_it_shows_a_site_renamed(reader_client):
     assert reader_client.get(URL).json()["results"][0]["site"] == "BOREN2"
 
 
-def signed_in(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
 def test_a_clinician_never_gets_another_site_s_cached_answers(editor_client, neighbour):
     home, theirs = factories.PatientFactory(), at_pumc()
     assert listed(editor_client) == [home.subject_id, theirs.subject_id]
     detail(editor_client, home)
-    clinician = signed_in(neighbour)
+    clinician = api_client_of(neighbour)
     assert listed(clinician) == [theirs.subject_id]
     assert clinician.get(f"{URL}{home.pk}/").status_code == 404
 
@@ -295,14 +289,14 @@ def test_an_outsider_never_gets_the_study_s_cached_answers(reader_client, outsid
     patient = factories.PatientFactory()
     assert listed(reader_client) == [patient.subject_id]
     detail(reader_client, patient)
-    client = signed_in(outsider)
+    client = api_client_of(outsider)
     assert listed(client) == []
     assert client.get(f"{URL}{patient.pk}/").status_code == 404
 
 
 def test_a_role_granted_or_revoked_shows_on_the_next_read(roles, neighbour):
     home, theirs = factories.PatientFactory(), at_pumc()
-    clinician = signed_in(neighbour)
+    clinician = api_client_of(neighbour)
     assert listed(clinician) == [theirs.subject_id]
 
     membership_grant(user=neighbour, study=roles, role=Role.CLINICIAN, sites=roles.sites.all())
@@ -378,7 +372,7 @@ def test_a_patient_moved_to_another_study_leaves_the_list_of_the_first(
     roles, reader, django_capture_on_commit_callbacks
 ):
     patient = factories.PatientFactory(subject_id="MOVED-01")
-    client = signed_in(reader)
+    client = api_client_of(reader)
     assert listed(client) == ["MOVED-01"]
     other = factories.StudyFactory(code="OTHER")
     before = data_version.data_token(roles.pk)
