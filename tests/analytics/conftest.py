@@ -22,6 +22,17 @@ from tests.factories import StudyFactory
 from tests.trail import SECTION_MODELS
 
 PUBLISHED = json.loads((Path(__file__).parents[1] / "data/hcd19-published-cohort.json").read_text())
+# Every statistic of a study, by its address under /api/v1/studies/{code}/analytics/.
+STATISTICS = (
+    "response",
+    "survival",
+    "follow-up",
+    "cumulative-incidence",
+    "toxicity",
+    "kinetics",
+    "tables/characteristics",
+    "tables/outcomes",
+)
 # The patient list's filters, each with a value that picks some of the `varied` study's
 # patients and not all: where the analytics select patients other than by the database's
 # filters, they must pick the same ones.
