@@ -6,8 +6,9 @@ class AnalyticsConfig(AppConfig):
     verbose_name = "Cohort analytics"
 
     def ready(self) -> None:
-        # Cached results are filed under the registry's data version (registry.data_version),
-        # which every write moves; what follows is the analytics' own work after an import.
+        # Cached results are filed under the study's data version (registry.data_version),
+        # which every write to its data moves; what follows is the analytics' own work
+        # after an import.
         from django.db.models.signals import post_delete, post_save
 
         from analytics import frames

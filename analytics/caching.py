@@ -1,9 +1,9 @@
-"""Cached analytics results, invalidated by any write to the registry's data.
+"""Cached analytics results, invalidated by any write to the study's data.
 
 A result is stored under: the study, the endpoint, its normalised parameters and the
-study's data version (registry.data_version): the token every committed write and import
-replaces, the latest `updated` of the study's patients and the latest row of their
-history, both read from indexes.
+study's data version (registry.data_version): the study's token, which every committed
+write to its data and every import into it replaces, the latest `updated` of the study's
+patients and the latest row of their history, both read from indexes.
 
 With a read replica (config.routers), the version is read there, as the rows are: a
 result computed while the replica lags is filed under the version of the data it saw,
@@ -14,15 +14,14 @@ memory and brought up to date at each new data version (analytics.frames); as re
 on a past day (as_of), the frame of each set of filters is cached with the results.
 """
 
-import gc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
 from django.core.cache import cache
 
 import registry.data_version
+from config.collector import collector_paused
 from config.routers import use_replica
 from registry import models
 from registry.data_version import DataVersion, digest
@@ -49,26 +48,6 @@ class StudyCache:
                 value = compute()
             cache.set(key, value, TIMEOUT)
         return value
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused, and back on after if it was on before.
-
-    Computing a result for ten thousand patients allocates a million-odd rows, tuples and
-    dicts, none in a reference cycle, which reference counting frees; the collector, set
-    off every 700 allocations, would walk them again and again: a sixth of a cold request.
-    Process-wide, but harmless to a concurrent request: only the collection of cycles is
-    put off, and only the outermost pause turns the collector back on.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def study_cache(study: models.Study) -> StudyCache:

@@ -23,12 +23,11 @@ The rules, where the clinical rules leave a choice:
 """
 
 from dataclasses import dataclass
-from fractions import Fraction
 
 import numpy as np
 import pandas as pd
 
-from registry.analytes import ANALYTES, UNCONVERTED
+from registry.analytes import ANALYTES, conversion_factor
 
 VISIT_DAYS = np.array(
     [
@@ -72,15 +71,14 @@ def visit_days(days: np.ndarray) -> np.ndarray:
 
 def in_unit(recorded: pd.DataFrame, analyte: str, unit: str) -> SeriesValues:
     """The recorded values (columns RECORDED) in `unit`, one of the analyte's units."""
-    units = ANALYTES[analyte].units
     values = recorded["value"].to_numpy(dtype=float)
     converted = np.full(len(values), np.nan)
-    for given, factor in units.items():
-        if analyte in UNCONVERTED and given != unit:
+    for given in ANALYTES[analyte].units:
+        ratio = conversion_factor(analyte, given, unit)
+        if ratio is None:
             continue
         # Multiplied by the numerator, then divided by the denominator: an exact factor such
         # as 1/1000 is rounded once, as registry.analytes.convert rounds it.
-        ratio = Fraction(factor) / units[unit]
         chosen = (recorded["unit"] == given).to_numpy()
         converted[chosen] = values[chosen] * ratio.numerator / ratio.denominator
     counted = ~np.isnan(converted)

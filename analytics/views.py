@@ -205,24 +205,23 @@ class TableView(AnalyticsView):
         return dates_headers(response, table)
 
 
-@documented(
-    "Table 1: patient characteristics",
-    params.TableParams,
-    schema.TableSerializer,
-    "As in An et al., BMC Cancer 2022, for any cohort. ?format=csv or xlsx to download.",
-    downloads=schema.CSV | schema.XLSX,
-)
+def documented_table(title: str):
+    """The schema of one of the paper's tables, computed for any cohort."""
+    return documented(
+        title,
+        params.TableParams,
+        schema.TableSerializer,
+        "As in An et al., BMC Cancer 2022, for any cohort. ?format=csv or xlsx to download.",
+        downloads=schema.CSV | schema.XLSX,
+    )
+
+
+@documented_table("Table 1: patient characteristics")
 class CharacteristicsTableView(TableView):
     report = "characteristics"
 
 
-@documented(
-    "Table 2: treatment and outcomes",
-    params.TableParams,
-    schema.TableSerializer,
-    "As in An et al., BMC Cancer 2022, for any cohort. ?format=csv or xlsx to download.",
-    downloads=schema.CSV | schema.XLSX,
-)
+@documented_table("Table 2: treatment and outcomes")
 class OutcomesTableView(TableView):
     report = "outcomes"
 

@@ -120,7 +120,7 @@ class Measurement:
 def lab_problems(*, analyte: str, value: float, unit: str, specimen: str = "pb") -> list[str]:
     """Why a lab entry cannot be recorded; empty when it can."""
     by_key = lab_problems_by_key(analyte=analyte, value=value, unit=unit, specimen=specimen)
-    return [problem for problems in by_key.values() for problem in problems]
+    return every_problem(by_key)
 
 
 def lab_problems_by_key(
@@ -175,21 +175,34 @@ def to_series_unit(analyte: str, value: float, unit: str) -> float:
 def series_factor(analyte: str, unit: str) -> Fraction:
     """What ``to_series_unit`` multiplies a value in ``unit`` by, exactly: for a computation
     that converts many values without checking each one's codes again."""
+    return conversion_factor(analyte, unit, series_unit(analyte, unit))
+
+
+def conversion_factor(analyte: str, unit: str, to_unit: str) -> Fraction | None:
+    """What a value of the analyte in ``unit`` is multiplied by to be in ``to_unit``, one of
+    its accepted units, exactly; None where there is no factor (sIL-2R between its units)."""
     entry = _accepted(analyte, unit)
-    return Fraction(1) if analyte in UNCONVERTED else entry.units[unit]
+    _accepted(analyte, to_unit)
+    if analyte in UNCONVERTED and unit != to_unit:
+        return None
+    return Fraction(entry.units[unit]) / entry.units[to_unit]
 
 
 def convert(analyte: str, value: float, unit: str, to_unit: str) -> float:
     """The value in another of the analyte's accepted units."""
-    entry = _accepted(analyte, unit)
-    _accepted(analyte, to_unit)
-    if analyte in UNCONVERTED and unit != to_unit:
-        raise ValueError(f"{entry.name} in {unit} cannot be converted to {to_unit}")
-    return float(Fraction(value) * entry.units[unit] / entry.units[to_unit])
+    factor = conversion_factor(analyte, unit, to_unit)
+    if factor is None:
+        raise ValueError(f"{ANALYTES[analyte].name} in {unit} cannot be converted to {to_unit}")
+    return float(Fraction(value) * factor)
 
 
 def _in_own_unit(analyte: Analyte, value: float, unit: str) -> float:
     return float(Fraction(value) * analyte.units[unit])
+
+
+def every_problem(by_key: dict[str, list[str]]) -> list[str]:
+    """The problems of an entry found by the key each is about, in one list."""
+    return [problem for problems in by_key.values() for problem in problems]
 
 
 def _accepted(analyte: str, unit: str) -> Analyte:
@@ -214,7 +227,7 @@ def car_t_count_problems(
     by_key = car_t_count_problems_by_key(
         cells_per_ul=cells_per_ul, copies_per_ug_dna=copies_per_ug_dna, specimen=specimen
     )
-    return [problem for problems in by_key.values() for problem in problems]
+    return every_problem(by_key)
 
 
 def car_t_count_problems_by_key(
@@ -257,7 +270,7 @@ def toxicity_treatment_problems(
     by_key = toxicity_treatment_problems_by_key(
         treatment=treatment, dose_mg=dose_mg, description=description
     )
-    return [problem for problems in by_key.values() for problem in problems]
+    return every_problem(by_key)
 
 
 def toxicity_treatment_problems_by_key(

@@ -21,13 +21,14 @@ Adding a section, as the lab values of cohort format 1.1 were added:
 3. its serializer (registry/api/serializers/sections.py) and its nested field on
    PatientSerializer (patients.py there), and its serializer and description in the API's
    ENDPOINTS (registry/api/views/sections.py), which give it its addresses; its form
-   (registry/web/forms.py), its place on the patient page (registry/web/sections.py) and
-   the template of its card;
+   (registry/web/forms.py: `section_form`, unless it needs fields of its own), its place
+   on the patient page (registry/web/sections.py) and the template of its card (a list
+   extends web/sections/record_table.html);
 4. its phase of the course in the ODM export (`PHASES` in
    registry/interchange/odm/metadata.py).
 
 The cohort import and export, the course rules, the snapshots, the flat exports, the
-history and the signals that keep each patient's derived columns and the analytics' rows
+history, the admin's inlines on the patient page and the signals that keep each patient's derived columns and the analytics' rows
 current then take it in from this table.
 """
 

@@ -11,7 +11,6 @@ published analysis can be reproduced.
 The readers here serve both: `as_of=None` is the data as it stands.
 """
 
-import gc
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 
@@ -19,6 +18,7 @@ from django.db.models import Model, QuerySet
 from django.db.models.base import ModelState
 from django.utils import timezone
 
+from config.collector import chunk_freed
 from registry import models
 from registry.sections import SECTIONS
 
@@ -76,10 +76,7 @@ def courses(patients: QuerySet, as_of: date | None = None) -> Iterator[models.Pa
     sites = {}
     for start in range(0, len(ids), CHUNK):
         yield from _chunk(ids[start : start + CHUNK], as_of, sites)
-        # The chunk is garbage now, but held in reference cycles (a patient and its
-        # records refer to each other) that only the cycle collector frees: left to run
-        # when it will, it lets chunks pile up, the more the larger the cohort.
-        gc.collect()
+        chunk_freed()
 
 
 def _chunk(ids: list[int], as_of: date | None, sites: dict) -> list[models.Patient]:

@@ -9,20 +9,7 @@ from registry import models, services
 from registry.admin.access import ScopedPatientAdmin
 from registry.admin.audit import AuditedAdmin
 from registry.admin.course import CourseCheck
-from registry.admin.sections import (
-    CarTCountInline,
-    DailyAssessmentInline,
-    EligibilityInline,
-    FollowUpEventInline,
-    GeneticsInline,
-    InfusionInline,
-    LabResultInline,
-    LymphodepletionInline,
-    PriorTherapyInline,
-    ResponseAssessmentInline,
-    ToxicityInline,
-    ToxicityTreatmentInline,
-)
+from registry.admin.sections import SECTION_INLINES
 from registry.patient_filters import BY_NAME
 
 
@@ -63,20 +50,7 @@ class PatientAdmin(ScopedPatientAdmin, AuditedAdmin):
     search_fields = ["subject_id"]
     list_select_related = ["study", "site"]
     readonly_fields = ["age_years", "computed_toxicity"]
-    inlines = [
-        EligibilityInline,
-        GeneticsInline,
-        PriorTherapyInline,
-        LymphodepletionInline,
-        InfusionInline,
-        CarTCountInline,
-        LabResultInline,
-        ToxicityInline,
-        ToxicityTreatmentInline,
-        DailyAssessmentInline,
-        ResponseAssessmentInline,
-        FollowUpEventInline,
-    ]
+    inlines = SECTION_INLINES
 
     def save_formset(self, request, form, formset, change) -> None:
         """The inline records, through registry.services with the page's reason."""

@@ -11,7 +11,7 @@ from registry.admin.dates import StudyDatesAdmin
 from registry.analytes import series_unit
 from registry.dates import record_name
 from registry.form_fields import ExtramedullarySitesField
-from registry.sections import SECTIONS
+from registry.sections import SECTIONS, CourseSection
 
 
 class SectionInline(ScopedSectionInline, StudyDatesAdmin):
@@ -24,13 +24,17 @@ class SectionInline(ScopedSectionInline, StudyDatesAdmin):
 # Django's inline templates, with each record titled as it is stored (the form's
 # `saved_name`), not as typed into a submission that was refused, its date in the
 # study's format.
-class StackedSectionInline(SectionInline, admin.StackedInline):
-    template = "admin/registry/edit_inline/stacked.html"
+class ListInline(SectionInline, admin.TabularInline):
+    """A section with a list of records: a row each, and none empty until one is added."""
 
-
-class TabularSectionInline(SectionInline, admin.TabularInline):
     template = "admin/registry/edit_inline/tabular.html"
     extra = 0
+
+
+class OneRecordInline(SectionInline, admin.StackedInline):
+    """A section with one record at the most."""
+
+    template = "admin/registry/edit_inline/stacked.html"
 
 
 class EligibilityForm(VersionedForm):
@@ -41,7 +45,7 @@ class EligibilityForm(VersionedForm):
         fields = ["patient", *models.Eligibility.document_fields]
 
 
-class EligibilityInline(StackedSectionInline):
+class EligibilityInline(OneRecordInline):
     model = models.Eligibility
     form = EligibilityForm
     readonly_fields = ["verdict"]
@@ -55,23 +59,7 @@ class EligibilityInline(StackedSectionInline):
         return f"{label}. {'; '.join(verdict.reasons)}".strip()
 
 
-class GeneticsInline(StackedSectionInline):
-    model = models.Genetics
-
-
-class LymphodepletionInline(StackedSectionInline):
-    model = models.Lymphodepletion
-
-
-class ToxicityInline(StackedSectionInline):
-    model = models.ToxicityRecord
-
-
-class PriorTherapyInline(TabularSectionInline):
-    model = models.PriorTherapy
-
-
-class InfusionInline(TabularSectionInline):
+class InfusionInline(ListInline):
     model = models.Infusion
     readonly_fields = ["total_cells"]
 
@@ -80,11 +68,7 @@ class InfusionInline(TabularSectionInline):
         return f"{infusion.total_cells:.3g}" if infusion.pk else "—"
 
 
-class CarTCountInline(TabularSectionInline):
-    model = models.CarTCount
-
-
-class LabResultInline(TabularSectionInline):
+class LabResultInline(ListInline):
     model = models.LabResult
     readonly_fields = ["converted"]
 
@@ -95,11 +79,7 @@ class LabResultInline(TabularSectionInline):
         return f"{lab.series_value:g} {series_unit(lab.analyte, lab.unit)}"
 
 
-class ToxicityTreatmentInline(TabularSectionInline):
-    model = models.ToxicityTreatment
-
-
-class DailyAssessmentInline(TabularSectionInline):
+class DailyAssessmentInline(ListInline):
     model = models.DailyAssessment
     readonly_fields = ["computed_grades"]
 
@@ -111,12 +91,24 @@ class DailyAssessmentInline(TabularSectionInline):
         return f"CRS {crs.reason}; ICANS {icans.reason}"
 
 
-class ResponseAssessmentInline(TabularSectionInline):
-    model = models.ResponseAssessment
+# The inlines with something of their own; every other section's is made from the table.
+OWN_INLINES = {
+    "eligibility": EligibilityInline,
+    "infusions": InfusionInline,
+    "labs": LabResultInline,
+    "daily_assessments": DailyAssessmentInline,
+}
 
 
-class FollowUpEventInline(TabularSectionInline):
-    model = models.FollowUpEvent
+def section_inline(section: CourseSection) -> type[SectionInline]:
+    if section.key in OWN_INLINES:
+        return OWN_INLINES[section.key]
+    base = ListInline if section.many else OneRecordInline
+    return type(f"{section.model_name}Inline", (base,), {"model": section.model})
+
+
+# On the patient's page in a cohort document's order.
+SECTION_INLINES = [section_inline(section) for section in SECTIONS]
 
 
 class SectionAdmin(ScopedSectionAdmin, AuditedAdmin):

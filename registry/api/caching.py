@@ -13,12 +13,12 @@ everything the answer depends on, read afresh for every request:
 - A page of the list: the sites whose patients the user reads, with their codes and their
   studies' codes (a role granted or taken away, a site or a study renamed: another key);
   the query string as sent (only a query the filters accepted has an answer filed, so a
-  cached answer needs no checking again); and the registry's data version
-  (registry.data_version), which any write moves. A page's links name the address asked for:
-  they are written for each request around the results. A page is kept as the keys of
-  its patients' details, each kept as above, and read back from them: pages take little
-  room and share the details, and after a write the pages made anew are made of details
-  of which the write changed one at most. A list's count is kept until a patient, or a
+  cached answer needs no checking again); and the data version of the studies of those
+  sites (registry.data_version), which any write to their data moves. A page's links
+  name the address asked for: they are written for each request around the results. A
+  page is kept as the keys of its patients' details, each kept as above, and read back
+  from them: pages take little room and share the details, and after a write the pages
+  made anew are made of details of which the write changed one at most. A list's count is kept until a patient, or a
   record of a section its filters read, is written: writes to the other sections leave it
   (counting a large study's patients costs more than the rest of the page).
 
@@ -105,7 +105,8 @@ def patient_page(
     ids of the sites whose patients `user` reads. The page is kept with the keys of its
     patients' details; those not kept, `compute` gives as data, in the order asked.
     """
-    sites, version = _sites(user), data_version.data_version()
+    sites = _sites(user)
+    version = data_version.studies_version(site[3] for site in sites)
     key = _key(("patients", data_version.digest([sites, str(version), sorted(query.lists())])))
     page = cache.get(key)
     if page is not None:
@@ -165,7 +166,7 @@ def answer(request: Request, written: bytes) -> HttpResponse:
 
 
 def _sites(user) -> list:
-    columns = ("pk", "code", "study__code")
+    columns = ("pk", "code", "study__code", "study_id")
     return list(access.visible_sites(user).order_by("pk").values_list(*columns))
 
 

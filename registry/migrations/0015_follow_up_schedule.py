@@ -6,7 +6,25 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-from registry.schedule import DEFAULT_TIMEPOINTS
+# The protocol's default schedule as this migration gave it to the studies there were,
+# frozen here: the live one (registry.schedule.DEFAULT_TIMEPOINTS) may change, and a
+# migration must do the same on every database it runs on. (name, target day, window
+# before, window after, expected sections)
+DAILY = ("daily_assessments", "car_t_counts")
+LATER = ("response_assessments", "events")
+DEFAULT_TIMEPOINTS = (
+    ("Screening", -14, 28, 14, ("eligibility",)),
+    ("Day 7", 7, 1, 1, DAILY),
+    ("Day 14", 14, 2, 2, DAILY),
+    ("Day 21", 21, 2, 2, DAILY),
+    ("Day 28", 28, 3, 3, (*DAILY, "response_assessments")),
+    ("Month 3", 91, 14, 14, LATER),
+    ("Month 6", 182, 14, 14, LATER),
+    ("Month 9", 273, 21, 21, LATER),
+    ("Month 12", 365, 30, 30, LATER),
+    ("Month 18", 547, 30, 30, LATER),
+    ("Month 24", 730, 30, 30, LATER),
+)
 
 
 def default_schedule(apps, schema_editor):

@@ -48,10 +48,13 @@ class RegistryForm(StudyDatesForm, forms.ModelForm):
     """
 
     def __init_subclass__(cls, **kwargs):
-        # Runs before Django reads the new form's own Meta, to give it the page's fields.
+        # Runs before Django reads the new form's own Meta, to give it the page's fields
+        # and, unless it names its own, the fields of the section's document.
         meta = cls.__dict__.get("Meta")
         if meta is not None and not hasattr(meta, "formfield_callback"):
             meta.formfield_callback = staticmethod(page_formfield)
+        if meta is not None and not hasattr(meta, "fields"):
+            meta.fields = meta.model.document_fields
         super().__init_subclass__(**kwargs)
 
     def __init__(self, *args, study: models.Study | None = None, **kwargs):
@@ -62,6 +65,11 @@ class RegistryForm(StudyDatesForm, forms.ModelForm):
                 blank = "Choose…" if field.required else "Not recorded"
                 field.choices = [("", blank), *field.choices[1:]]
             field.unit = UNITS.get(name, "")
+
+
+def section_form(model: type[db.Model]) -> type[RegistryForm]:
+    """The form of a section that needs nothing of its own."""
+    return forms.modelform_factory(model, form=RegistryForm, fields=model.document_fields)
 
 
 class PatientForm(RegistryForm):
@@ -97,20 +105,13 @@ class EligibilityForm(RegistryForm):
 
     class Meta:
         model = models.Eligibility
-        fields = models.Eligibility.document_fields
         labels = {"adequate_organ_function": "Adequate organ function"}
 
 
-class GeneticsForm(RegistryForm):
-    class Meta:
-        model = models.Genetics
-        fields = models.Genetics.document_fields
+GeneticsForm = section_form(models.Genetics)
 
 
-class PriorTherapyForm(RegistryForm):
-    class Meta:
-        model = models.PriorTherapy
-        fields = models.PriorTherapy.document_fields
+PriorTherapyForm = section_form(models.PriorTherapy)
 
 
 class PriorMurineCartForm(RegistryForm):
@@ -127,16 +128,12 @@ class PriorMurineCartForm(RegistryForm):
         self.instance.kind = choices.PriorTherapyKind.MURINE_CD19_CART
 
 
-class LymphodepletionForm(RegistryForm):
-    class Meta:
-        model = models.Lymphodepletion
-        fields = models.Lymphodepletion.document_fields
+LymphodepletionForm = section_form(models.Lymphodepletion)
 
 
 class InfusionForm(RegistryForm):
     class Meta:
         model = models.Infusion
-        fields = models.Infusion.document_fields
         field_classes = {"cells_per_kg": DoseField}
 
 
@@ -161,7 +158,6 @@ class CarTCountForm(RegistryForm):
 
     class Meta:
         model = models.CarTCount
-        fields = models.CarTCount.document_fields
 
 
 class ToxicityTreatmentForm(RegistryForm):
@@ -175,19 +171,14 @@ class ToxicityTreatmentForm(RegistryForm):
 
     class Meta:
         model = models.ToxicityTreatment
-        fields = models.ToxicityTreatment.document_fields
 
 
-class ToxicityRecordForm(RegistryForm):
-    class Meta:
-        model = models.ToxicityRecord
-        fields = models.ToxicityRecord.document_fields
+ToxicityRecordForm = section_form(models.ToxicityRecord)
 
 
 class DailyAssessmentForm(RegistryForm):
     class Meta:
         model = models.DailyAssessment
-        fields = models.DailyAssessment.document_fields
 
     def crs(self):
         return [self[name] for name in self.Meta.model.crs_findings]
@@ -199,7 +190,6 @@ class DailyAssessmentForm(RegistryForm):
 class ResponseAssessmentForm(RegistryForm):
     class Meta:
         model = models.ResponseAssessment
-        fields = models.ResponseAssessment.document_fields
 
 
 class FollowUpEventForm(RegistryForm):
@@ -209,7 +199,6 @@ class FollowUpEventForm(RegistryForm):
 
     class Meta:
         model = models.FollowUpEvent
-        fields = models.FollowUpEvent.document_fields
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -134,17 +134,7 @@ def save_change(form, change: forms.ChangeForm, user) -> bool:
         return save_lab_day(form, change, user)
     if not all([form.is_valid(), change.is_valid()]):
         return False
-    try:
-        services.record_save(
-            record=form.instance,
-            user=user,
-            reason=change.cleaned_data["change_reason"],
-            version=change.cleaned_data["version"],
-        )
-    except ValidationError as error:
-        refused(form, change, error)
-        return False
-    return True
+    return written(services.record_save, form.instance, change, user, shown_on=form)
 
 
 def save_lab_day(form: lab_forms.LabDayForm, change: forms.ChangeForm, user) -> bool:
@@ -216,15 +206,21 @@ def section_item_delete(request: HttpRequest, pk: int, section: str, item: int) 
 
 
 def delete_change(record, change: forms.ChangeForm, user) -> bool:
+    return written(services.record_delete, record, change, user, shown_on=change)
+
+
+def written(write, record, change: forms.ChangeForm, user, *, shown_on) -> bool:
+    """Whether `write` (registry.services' record_save or record_delete) took the record,
+    with the change's reason and version; a refusal shows on `shown_on` and the change."""
     try:
-        services.record_delete(
+        write(
             record=record,
             user=user,
             reason=change.cleaned_data["change_reason"],
             version=change.cleaned_data["version"],
         )
     except ValidationError as error:
-        refused(change, change, error)
+        refused(shown_on, change, error)
         return False
     return True
 

@@ -17,10 +17,22 @@ from registry.demo import synthetic_cohort, synthetic_cohort_import
 from registry.interchange.importer import cohort_import
 from registry.models import Role, Study
 from tests import factories
+from tests.clients import api_client_of
 from tests.factories import StudyFactory
 from tests.trail import SECTION_MODELS
 
 PUBLISHED = json.loads((Path(__file__).parents[1] / "data/hcd19-published-cohort.json").read_text())
+# Every statistic of a study, by its address under /api/v1/studies/{code}/analytics/.
+STATISTICS = (
+    "response",
+    "survival",
+    "follow-up",
+    "cumulative-incidence",
+    "toxicity",
+    "kinetics",
+    "tables/characteristics",
+    "tables/outcomes",
+)
 # The patient list's filters, each with a value that picks some of the `varied` study's
 # patients and not all: where the analytics select patients other than by the database's
 # filters, they must pick the same ones.
@@ -60,9 +72,7 @@ def reader(db) -> User:
 
 @pytest.fixture
 def api(reader) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(reader)
-    return client
+    return api_client_of(reader)
 
 
 @pytest.fixture

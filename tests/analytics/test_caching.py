@@ -8,8 +8,8 @@ import pytest
 from django.db import transaction
 
 from analytics import frames
-from analytics.caching import collector_paused
 from analytics.dataset import stored_rows
+from config.collector import collector_paused
 from registry import data_version, models
 from registry.interchange.importer import cohort_import
 
@@ -60,10 +60,10 @@ def test_it_serves_downloads_from_the_cached_result(analytics, reads):
 
 
 def test_it_forgets_results_once_a_saved_section_is_committed(
-    analytics, django_capture_on_commit_callbacks
+    analytics, published, django_capture_on_commit_callbacks
 ):
     assert responders(analytics) == 13
-    token = data_version.data_token()
+    token = data_version.data_token(published.pk)
     with django_capture_on_commit_callbacks() as callbacks:
         with transaction.atomic():
             assessment = models.ResponseAssessment.objects.get(patient__subject_id="P01")
@@ -72,10 +72,10 @@ def test_it_forgets_results_once_a_saved_section_is_committed(
             assessment.save()
         # Not before the commit: another request until then reads the old data, which it
         # would file under the new token.
-        assert data_version.data_token() == token
+        assert data_version.data_token(published.pk) == token
     for callback in callbacks:
         callback()
-    assert data_version.data_token() != token
+    assert data_version.data_token(published.pk) != token
     assert responders(analytics) == 14
 
 
@@ -125,8 +125,8 @@ def test_it_forgets_results_on_an_import_without_any_signal(analytics, document)
 def test_it_reads_no_row_again_when_another_study_changes(
     analytics, reads, document, django_capture_on_commit_callbacks
 ):
-    # Any write moves the data version (registry.data_version), but this study's data frame
-    # stands: nothing of it changed.
+    # A write to another study leaves this study's data version (registry.data_version),
+    # and its data frame: nothing of it changed.
     analytics("response")
     document["study"]["code"] = "OTHER"
     with django_capture_on_commit_callbacks(execute=True):
@@ -136,9 +136,22 @@ def test_it_reads_no_row_again_when_another_study_changes(
     assert reads.call_count == 1
 
 
+def test_it_serves_the_cached_result_after_a_write_to_another_study(
+    analytics, document, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    first = analytics("response").json()
+    document["study"]["code"] = "OTHER"
+    with django_capture_on_commit_callbacks(execute=True):
+        other = cohort_import(data=document).study
+        models.FollowUpEvent.objects.filter(patient__study=other, kind="relapse").delete()
+    # The study, the sites the reader reads in it and its data version: nothing computed.
+    with django_assert_num_queries(3):
+        assert analytics("response").json() == first
+
+
 def test_it_computes_with_the_garbage_collector_paused(analytics):
     # For 10,000 patients the collector walked the million-odd new rows, tuples and dicts
-    # again and again: a sixth of a cold request (analytics.caching.collector_paused).
+    # again and again: a sixth of a cold request (config.collector.collector_paused).
     collector_on = []
 
     def rows(*args, **kwargs):

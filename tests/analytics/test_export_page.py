@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from registry.models import Role, Study
+from tests.clients import page_client_of
 from tests.conftest import user_with_role
 
 PAGE = "/studies/HCD19/export/"
@@ -28,12 +29,6 @@ ANALYSIS = (
 )
 
 
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def download_links(html: str) -> dict[str, dict]:
     """Each download link of the page by its text, with its address and its query."""
     links = {}
@@ -50,7 +45,7 @@ def dates_of(link: dict) -> dict:
 
 @pytest.fixture
 def coordinator(owner, published) -> Client:
-    return signed_in(owner)
+    return page_client_of(owner)
 
 
 def test_it_gives_a_coordinator_every_file_with_the_dates_and_filters_applied(coordinator):
@@ -116,7 +111,7 @@ def test_a_bad_choice_is_a_400_saying_what_is_wrong(coordinator, query, message)
 
 @pytest.mark.parametrize("role", ["teammate", "neighbour"])
 def test_it_refuses_who_reads_the_study_but_does_not_export_it(role, request, published):
-    client = signed_in(request.getfixturevalue(role))
+    client = page_client_of(request.getfixturevalue(role))
     assert client.get(PAGE).status_code == 403
     assert client.get("/api/v1/studies/HCD19/export/patients.csv").status_code == 403
     assert ">Export</a>" not in client.get("/studies/HCD19/").content.decode()
@@ -124,7 +119,7 @@ def test_it_refuses_who_reads_the_study_but_does_not_export_it(role, request, pu
 
 
 def test_it_is_not_there_for_an_outsider(outsider, published):
-    assert signed_in(outsider).get(PAGE).status_code == 404
+    assert page_client_of(outsider).get(PAGE).status_code == 404
 
 
 def test_it_asks_to_log_in_first(published):
@@ -142,6 +137,6 @@ def test_the_list_and_the_dashboard_link_a_coordinator_to_it_with_their_filters(
 
 def test_a_study_administrator_exports_too(published):
     administrator = user_with_role("administrator", Role.ADMIN, published.sites.first())
-    client = signed_in(administrator)
+    client = page_client_of(administrator)
     assert client.get(PAGE).status_code == 200
     assert f'href="{PAGE}">Export</a>' in client.get("/studies/HCD19/").content.decode()

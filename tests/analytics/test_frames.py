@@ -134,7 +134,7 @@ def test_it_finds_a_change_committed_after_a_later_one(
     kept(study)
     with django_capture_on_commit_callbacks(execute=True):
         models.Patient.objects.filter(subject_id="P02").update(updated=before, sex="male")
-        data_changed(sender=models.Patient)
+        data_changed(sender=models.Patient, instance=models.Patient.objects.get(subject_id="P02"))
     frame = kept(study)
     assert reads[-1] == ["P02"]
     assert frame.loc[frame["study_id"] == "P02", "sex"].tolist() == ["male"]

@@ -13,19 +13,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from registry import models
+from tests.analytics.conftest import STATISTICS
 
 pytestmark = pytest.mark.usefixtures("published")
-
-ENDPOINTS = (
-    "response",
-    "survival",
-    "follow-up",
-    "cumulative-incidence",
-    "toxicity",
-    "kinetics",
-    "tables/characteristics",
-    "tables/outcomes",
-)
 
 
 def written_directly(model, study_id: str, **values) -> None:
@@ -48,7 +38,7 @@ def left_out_of(answer: dict, infused: date) -> None:
     assert infused.isoformat() in warning
 
 
-@pytest.mark.parametrize("endpoint", ENDPOINTS)
+@pytest.mark.parametrize("endpoint", STATISTICS)
 def test_each_endpoint_leaves_the_patient_out_with_a_warning(
     analytics, infused_out_of_range, endpoint
 ):

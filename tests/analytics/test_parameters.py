@@ -4,20 +4,11 @@ value is a 400 naming its parameter, and only a signed-in user may ask."""
 import pytest
 
 from analytics.cohort import COVARIATES
+from tests.analytics.conftest import STATISTICS
 
 pytestmark = pytest.mark.usefixtures("published")
 
-ENDPOINTS = [
-    "dataset",
-    "response",
-    "survival",
-    "follow-up",
-    "cumulative-incidence",
-    "toxicity",
-    "kinetics",
-    "tables/characteristics",
-    "tables/outcomes",
-]
+ENDPOINTS = ["dataset", *STATISTICS]
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)

@@ -10,8 +10,16 @@ from registry import models
 from registry.access import membership_grant
 from registry.models import Role
 from tests import factories
+from tests.clients import api_client_of
 
 CHANGE_REASON = "Corrected from the source document"
+# The home study's exports, by name.
+EXPORTS = {
+    "cohort": "/api/v1/studies/HCD19/export/",
+    "patients.csv": "/api/v1/studies/HCD19/export/patients.csv",
+    "patients.xlsx": "/api/v1/studies/HCD19/export/patients.xlsx",
+    "deidentified.csv": "/api/v1/studies/HCD19/export/deidentified.csv",
+}
 
 
 @pytest.fixture
@@ -40,17 +48,12 @@ def roles(editor, reader) -> models.Study:
 @pytest.fixture
 def editor_client(editor) -> APIClient:
     """Gives a reason for every change (X-Change-Reason), as the API requires of a change."""
-    client = APIClient()
-    client.force_authenticate(editor)
-    client.credentials(HTTP_X_CHANGE_REASON=CHANGE_REASON)
-    return client
+    return api_client_of(editor, reason=CHANGE_REASON)
 
 
 @pytest.fixture
 def reader_client(reader) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(reader)
-    return client
+    return api_client_of(reader)
 
 
 @pytest.fixture

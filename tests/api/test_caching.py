@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 from rest_framework.renderers import JSONRenderer
-from rest_framework.test import APIClient
 
 from registry import data_version, services
 from registry.access import membership_grant, membership_revoke
@@ -17,6 +16,7 @@ from registry.api.views.patients import PatientViewSet
 from registry.models import Patient, Role
 from tests import factories
 from tests.api.conftest import full_course
+from tests.clients import api_client_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("roles")]
 
@@ -276,17 +276,11 @@ def test_it_shows_a_site_renamed(reader_client):
     assert reader_client.get(URL).json()["results"][0]["site"] == "BOREN2"
 
 
-def signed_in(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
 def test_a_clinician_never_gets_another_site_s_cached_answers(editor_client, neighbour):
     home, theirs = factories.PatientFactory(), at_pumc()
     assert listed(editor_client) == [home.subject_id, theirs.subject_id]
     detail(editor_client, home)
-    clinician = signed_in(neighbour)
+    clinician = api_client_of(neighbour)
     assert listed(clinician) == [theirs.subject_id]
     assert clinician.get(f"{URL}{home.pk}/").status_code == 404
 
@@ -295,14 +289,14 @@ def test_an_outsider_never_gets_the_study_s_cached_answers(reader_client, outsid
     patient = factories.PatientFactory()
     assert listed(reader_client) == [patient.subject_id]
     detail(reader_client, patient)
-    client = signed_in(outsider)
+    client = api_client_of(outsider)
     assert listed(client) == []
     assert client.get(f"{URL}{patient.pk}/").status_code == 404
 
 
 def test_a_role_granted_or_revoked_shows_on_the_next_read(roles, neighbour):
     home, theirs = factories.PatientFactory(), at_pumc()
-    clinician = signed_in(neighbour)
+    clinician = api_client_of(neighbour)
     assert listed(clinician) == [theirs.subject_id]
 
     membership_grant(user=neighbour, study=roles, role=Role.CLINICIAN, sites=roles.sites.all())
@@ -318,16 +312,75 @@ def test_a_role_granted_or_revoked_shows_on_the_next_read(roles, neighbour):
     assert clinician.get(f"{URL}{theirs.pk}/").status_code == 404
 
 
-def test_it_replaces_the_data_token_once_a_write_commits(django_capture_on_commit_callbacks):
-    before = data_version.data_token()
+def test_it_replaces_the_data_token_once_a_write_commits(roles, django_capture_on_commit_callbacks):
+    before = data_version.data_token(roles.pk)
     with django_capture_on_commit_callbacks() as callbacks:
-        factories.PatientFactory()
+        factories.PatientFactory(study=roles, site__study=roles)
         # Not before the commit: a read now would file the old data under a new token.
-        assert data_version.data_token() == before
+        assert data_version.data_token(roles.pk) == before
     assert callbacks
     for callback in callbacks:
         callback()
-    assert data_version.data_token() != before
+    assert data_version.data_token(roles.pk) != before
+
+
+def test_a_write_to_another_study_leaves_the_study_s_token(
+    roles, django_capture_on_commit_callbacks
+):
+    other = factories.StudyFactory(code="OTHER")
+    patient = factories.PatientFactory(study=other, site__study=other)
+    before = data_version.data_token(roles.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.DailyAssessmentFactory(patient=patient, day=2)
+        patient.sex = "male"
+        services.record_save(record=patient, user=None, reason="Corrected")
+    assert data_version.data_token(other.pk) != before
+    assert data_version.data_token(roles.pk) == before
+
+
+def test_a_write_to_another_study_leaves_its_cached_pages(
+    roles, reader_client, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    full_course()
+    other = factories.StudyFactory(code="OTHER")
+    patient = factories.PatientFactory(study=other, site__study=other)
+    first = reader_client.get(URL).json()
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.DailyAssessmentFactory(patient=patient, day=2)
+    # The sites the reader reads and the data version of their study: nothing serialised.
+    with django_assert_num_queries(2):
+        assert reader_client.get(URL).json() == first
+
+
+def test_a_page_of_two_studies_shows_a_write_to_either(
+    roles, reader, reader_client, django_capture_on_commit_callbacks
+):
+    other = factories.StudyFactory(code="OTHER")
+    membership_grant(user=reader, study=other, role=Role.MONITOR)
+    ours = factories.PatientFactory(subject_id="OURS-01")
+    theirs = factories.PatientFactory(study=other, site__study=other, subject_id="THEIRS-01")
+    assert sorted(listed(reader_client)) == ["OURS-01", "THEIRS-01"]
+    for patient, sex in [(theirs, "male"), (ours, "female")]:
+        with django_capture_on_commit_callbacks(execute=True):
+            patient.sex = sex
+            patient.save()
+        rows = reader_client.get(URL).json()["results"]
+        assert {row["study_id"]: row["sex"] for row in rows}[patient.subject_id] == sex
+
+
+def test_a_patient_moved_to_another_study_leaves_the_list_of_the_first(
+    roles, reader, django_capture_on_commit_callbacks
+):
+    patient = factories.PatientFactory(subject_id="MOVED-01")
+    client = api_client_of(reader)
+    assert listed(client) == ["MOVED-01"]
+    other = factories.StudyFactory(code="OTHER")
+    before = data_version.data_token(roles.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        patient.study, patient.site = other, factories.SiteFactory(study=other, code="ELSE")
+        patient.save()
+    assert data_version.data_token(roles.pk) != before
+    assert listed(client) == []
 
 
 def test_it_answers_404_for_a_patient_id_that_is_not_a_number(reader_client):

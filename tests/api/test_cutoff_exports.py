@@ -16,14 +16,9 @@ from registry.interchange.exporter import cohort_document
 from registry.interchange.importer import cohort_import
 from registry.services import record_save
 from tests import factories
+from tests.api.conftest import EXPORTS
 
 PUBLISHED = Path(__file__).parents[1] / "data" / "hcd19-published-cohort.json"
-EXPORTS = {
-    "cohort": "/api/v1/studies/HCD19/export/",
-    "patients.csv": "/api/v1/studies/HCD19/export/patients.csv",
-    "patients.xlsx": "/api/v1/studies/HCD19/export/patients.xlsx",
-    "deidentified.csv": "/api/v1/studies/HCD19/export/deidentified.csv",
-}
 
 
 @pytest.fixture

@@ -7,18 +7,13 @@ from rest_framework.test import APIClient
 
 from registry import models, services
 from registry.interchange.exporter import cohort_document
+from tests.clients import api_client_of
 from tests.odm import NS, imported_study, root_of, schema_errors, subjects
 
 pytestmark = pytest.mark.django_db
 
 EXPORT = "/api/v1/studies/HCD19/export/odm.xml"
 IMPORT = "/api/v1/studies/import/"
-
-
-def client_of(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def body(response) -> str:
@@ -32,7 +27,7 @@ def post_xml(client, text: str):
 
 def test_a_coordinator_exports_a_valid_odm_attachment(owner):
     imported_study()
-    response = client_of(owner).get(EXPORT)
+    response = api_client_of(owner).get(EXPORT)
     assert response["Content-Type"] == "application/xml; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="HCD19-odm.xml"'
     text = body(response)
@@ -42,16 +37,16 @@ def test_a_coordinator_exports_a_valid_odm_attachment(owner):
 
 def test_only_the_studys_coordinators_and_administrators_export(teammate, neighbour, outsider):
     imported_study()
-    assert client_of(teammate).get(EXPORT).status_code == 403  # monitor
-    assert client_of(neighbour).get(EXPORT).status_code == 403  # clinician at one site
-    assert client_of(outsider).get(EXPORT).status_code == 404  # no role in the study
+    assert api_client_of(teammate).get(EXPORT).status_code == 403  # monitor
+    assert api_client_of(neighbour).get(EXPORT).status_code == 403  # clinician at one site
+    assert api_client_of(outsider).get(EXPORT).status_code == 404  # no role in the study
     assert APIClient().get(EXPORT).status_code == 401
 
 
 def test_the_cutoff_and_as_of_apply_and_are_said(owner):
     imported_study()
     today = timezone.localdate().isoformat()
-    client = client_of(owner)
+    client = api_client_of(owner)
     response = client.get(EXPORT, {"cutoff": "2020-12-29", "as_of": today})
     assert response["X-Data-Cutoff"] == "2020-12-29"
     assert response["X-Data-As-Of"] == today
@@ -70,7 +65,7 @@ def test_since_gives_the_changes_as_a_transactional_document(owner):
     p02 = models.Patient.objects.get(subject_id="P02")
     p02.sex = "female" if p02.sex == "male" else "male"
     services.record_save(record=p02, user=owner, reason="Corrected from the source document")
-    response = client_of(owner).get(EXPORT, {"since": since.isoformat()})
+    response = api_client_of(owner).get(EXPORT, {"since": since.isoformat()})
     text = body(response)
     assert root_of(text).get("FileType") == "Transactional"
     assert list(subjects(text)) == ["P02"]
@@ -88,7 +83,7 @@ def test_since_gives_the_changes_as_a_transactional_document(owner):
 )
 def test_a_bad_parameter_is_a_400_naming_it(owner, query, name, words):
     imported_study()
-    response = client_of(owner).get(EXPORT, query)
+    response = api_client_of(owner).get(EXPORT, query)
     assert response.status_code == 400
     assert words in " ".join(response.json()[name])
 
@@ -96,7 +91,7 @@ def test_a_bad_parameter_is_a_400_naming_it(owner, query, name, words):
 def test_an_exported_document_imports_back_into_an_empty_registry(owner, editor_client):
     study = imported_study()
     before = cohort_document(study)
-    text = body(client_of(owner).get(EXPORT))
+    text = body(api_client_of(owner).get(EXPORT))
     for model in (models.Patient, models.Site, models.Study):
         model.objects.all().delete()
     response = post_xml(editor_client, text)
@@ -124,9 +119,9 @@ def test_a_body_that_is_no_xml_is_refused(editor_client):
 
 def test_a_locked_study_refuses_the_import(owner):
     study = imported_study()
-    text = body(client_of(owner).get(EXPORT))
+    text = body(api_client_of(owner).get(EXPORT))
     services.study_lock(study=study)
-    response = post_xml(client_of(owner), text)
+    response = post_xml(api_client_of(owner), text)
     assert response.status_code == 400
     (problem,) = response.json()["problems"]
     assert problem["path"] == "study.code"
@@ -135,7 +130,7 @@ def test_a_locked_study_refuses_the_import(owner):
 
 def test_only_those_who_import_cohorts_import_odm(owner, reader_client):
     study = imported_study()
-    text = body(client_of(owner).get(EXPORT))
+    text = body(api_client_of(owner).get(EXPORT))
     models.Patient.objects.all().delete()
     assert post_xml(reader_client, text).status_code == 403
     assert post_xml(APIClient(), text).status_code == 401

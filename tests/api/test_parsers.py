@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 from registry import models
 from registry.jsontext import MAX_DEPTH
 from tests import factories
+from tests.clients import api_client_of
 
 pytestmark = pytest.mark.django_db
 
@@ -17,10 +18,7 @@ def nested(depth: int) -> str:
 
 
 def client_of(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    client.credentials(HTTP_X_CHANGE_REASON="Corrected")
-    return client
+    return api_client_of(user, reason="Corrected")
 
 
 def assert_refused_as_too_deep(response) -> None:

@@ -5,15 +5,10 @@ from rest_framework.test import APIClient
 
 from registry.models import DataQuery
 from tests import factories
+from tests.clients import api_client_of
 from tests.conftest import user_with_role
 
 pytestmark = pytest.mark.django_db
-
-
-def client_of(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 @pytest.fixture
@@ -33,7 +28,7 @@ def queries_of(patient) -> str:
 def test_it_opens_a_query(patient, teammate):
     body = {"field": "infusions[0].cells_per_kg", "question": "Above the ceiling?"}
 
-    response = client_of(teammate).post(queries_of(patient), body, format="json")
+    response = api_client_of(teammate).post(queries_of(patient), body, format="json")
 
     assert response.status_code == 201, response.data
     assert response.data["status"] == "open"
@@ -45,7 +40,7 @@ def test_it_opens_a_query(patient, teammate):
 def test_it_says_which_field_is_wrong(patient, teammate):
     body = {"field": "infusions[0].dose", "question": "?"}
 
-    response = client_of(teammate).post(queries_of(patient), body, format="json")
+    response = api_client_of(teammate).post(queries_of(patient), body, format="json")
 
     assert response.status_code == 400
     assert "dose" in response.data["field"][0]
@@ -54,7 +49,7 @@ def test_it_says_which_field_is_wrong(patient, teammate):
 def test_it_refuses_a_question_longer_than_the_limit(patient, teammate):
     body = {"field": "sex", "question": "?" * 1024 * 1024}
 
-    response = client_of(teammate).post(queries_of(patient), body, format="json")
+    response = api_client_of(teammate).post(queries_of(patient), body, format="json")
 
     assert response.status_code == 400
     assert response.json()["question"][0].startswith("The question has at most 5,000 characters")
@@ -62,7 +57,7 @@ def test_it_refuses_a_question_longer_than_the_limit(patient, teammate):
 
 
 def test_it_says_what_is_missing(patient, teammate):
-    response = client_of(teammate).post(queries_of(patient), {}, format="json")
+    response = api_client_of(teammate).post(queries_of(patient), {}, format="json")
 
     assert response.status_code == 400
     assert set(response.data) == {"field", "question"}
@@ -72,24 +67,24 @@ def test_it_refuses_a_clinician_to_open(patient):
     clinician = user_with_role("clinician", "clinician", patient.site, at_site=True)
     body = {"field": "sex", "question": "?"}
 
-    response = client_of(clinician).post(queries_of(patient), body, format="json")
+    response = api_client_of(clinician).post(queries_of(patient), body, format="json")
 
     assert response.status_code == 403
     assert not DataQuery.objects.exists()
 
 
 def test_it_lists_the_patients_queries(query, patient, owner):
-    response = client_of(owner).get(queries_of(patient))
+    response = api_client_of(owner).get(queries_of(patient))
 
     assert response.status_code == 200
     assert [row["id"] for row in response.data["results"]] == [query.pk]
 
 
 def test_it_answers_and_closes(query, owner, teammate):
-    answered = client_of(owner).post(
+    answered = api_client_of(owner).post(
         f"/api/v1/queries/{query.pk}/answer/", {"answer": "Checked"}, format="json"
     )
-    closed = client_of(teammate).post(f"/api/v1/queries/{query.pk}/close/")
+    closed = api_client_of(teammate).post(f"/api/v1/queries/{query.pk}/close/")
 
     assert (answered.status_code, answered.data["status"]) == (200, "answered")
     assert (closed.status_code, closed.data["status"]) == (200, "closed")
@@ -98,7 +93,7 @@ def test_it_answers_and_closes(query, owner, teammate):
 
 
 def test_it_requires_an_answer(query, owner):
-    response = client_of(owner).post(f"/api/v1/queries/{query.pk}/answer/", {}, format="json")
+    response = api_client_of(owner).post(f"/api/v1/queries/{query.pk}/answer/", {}, format="json")
 
     assert response.status_code == 400
     assert "answer" in response.data
@@ -108,7 +103,7 @@ def test_it_refuses_to_answer_a_closed_query(query, owner):
     query.status = DataQuery.Status.CLOSED
     query.save()
 
-    response = client_of(owner).post(
+    response = api_client_of(owner).post(
         f"/api/v1/queries/{query.pk}/answer/", {"answer": "Checked"}, format="json"
     )
 
@@ -117,7 +112,7 @@ def test_it_refuses_to_answer_a_closed_query(query, owner):
 
 
 def test_it_refuses_a_monitor_to_answer(query, teammate):
-    response = client_of(teammate).post(
+    response = api_client_of(teammate).post(
         f"/api/v1/queries/{query.pk}/answer/", {"answer": "Fine"}, format="json"
     )
 
@@ -126,7 +121,7 @@ def test_it_refuses_a_monitor_to_answer(query, teammate):
 
 @pytest.mark.parametrize("role", ["outsider", "neighbour"])
 def test_a_user_who_does_not_read_the_patient_finds_nothing(request, query, patient, role):
-    client = client_of(request.getfixturevalue(role))
+    client = api_client_of(request.getfixturevalue(role))
     body = {"field": "sex", "question": "?", "answer": "!"}
 
     assert client.get(queries_of(patient)).status_code == 404
@@ -150,13 +145,13 @@ def test_it_filters_by_site_and_status(patient, teammate, owner):
     factories.DataQueryFactory(patient=elsewhere, raised_by=teammate)
     factories.DataQueryFactory(patient=patient, raised_by=teammate, status="closed")
 
-    response = client_of(owner).get("/api/v1/queries/?study=HCD19&site=BOREN&status=open")
+    response = api_client_of(owner).get("/api/v1/queries/?study=HCD19&site=BOREN&status=open")
 
     assert [row["id"] for row in response.data["results"]] == [at_boren.pk]
 
 
 def test_it_refuses_an_unknown_status(owner):
-    response = client_of(owner).get("/api/v1/queries/?status=pending")
+    response = api_client_of(owner).get("/api/v1/queries/?status=pending")
 
     assert response.status_code == 400
     assert "status" in response.data
@@ -167,4 +162,4 @@ def test_it_lists_in_a_fixed_number_of_queries(patient, teammate, owner, django_
 
     # count, page (patient, site and users joined)
     with django_assert_num_queries(2):
-        client_of(owner).get("/api/v1/queries/")
+        api_client_of(owner).get("/api/v1/queries/")

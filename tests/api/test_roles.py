@@ -9,6 +9,7 @@ from registry import models
 from registry.interchange.exporter import cohort_document
 from tests import factories
 from tests.api.conftest import full_course
+from tests.clients import api_client_of
 
 pytestmark = pytest.mark.django_db
 EXPORTS = [
@@ -25,10 +26,7 @@ def boren_patient(owner) -> models.Patient:
 
 
 def client_of(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    client.credentials(HTTP_X_CHANGE_REASON="Corrected from the source document")
-    return client
+    return api_client_of(user, reason="Corrected from the source document")
 
 
 def new_patient(site: str, study: str = "HCD19") -> dict:

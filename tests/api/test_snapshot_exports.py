@@ -15,15 +15,10 @@ from registry import snapshots
 from registry.interchange.exporter import cohort_document, patients_for_export
 from registry.interchange.importer import cohort_import
 from registry.models import Study
+from tests.api.conftest import EXPORTS
 from tests.trail import age_the_trail, correct_the_cohort
 
 PUBLISHED = Path(__file__).parents[1] / "data" / "hcd19-published-cohort.json"
-EXPORTS = {
-    "cohort": "/api/v1/studies/HCD19/export/",
-    "patients.csv": "/api/v1/studies/HCD19/export/patients.csv",
-    "patients.xlsx": "/api/v1/studies/HCD19/export/patients.xlsx",
-    "deidentified.csv": "/api/v1/studies/HCD19/export/deidentified.csv",
-}
 
 
 @pytest.fixture

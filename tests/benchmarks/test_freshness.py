@@ -43,10 +43,10 @@ def test_it_makes_the_four_writes_of_a_patient_and_finds_each_read_fresh(writer)
 
 def test_it_counts_answers_cached_over_a_write_as_stale(writer):
     writer, patients = writer
-    version = data_version.data_version()
+    version = data_version.data_version(patients[0].study_id)
     # A data version that never moves: the list's pages and counts, and the statistics,
     # stay as cached before the writes.
-    with mock.patch.object(data_version, "data_version", lambda study_id=None: version):
+    with mock.patch.object(data_version, "studies_version", lambda study_ids: version):
         tally = writer.run(patients, seconds=60, interval=0)
     assert tally.errors.total() == 0
     # Toxicity after both daily assessments; the responders after the second response

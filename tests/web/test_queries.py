@@ -1,19 +1,13 @@
 """The data queries card on the patient page, its forms, and a study's queries by site."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from registry.models import DataQuery
 from tests import factories
+from tests.clients import page_client_of
 
 pytestmark = pytest.mark.django_db
-
-
-def client_of(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -33,7 +27,7 @@ def page_of(patient) -> str:
 
 
 def test_it_shows_the_patients_queries(query, patient, owner):
-    html = client_of(owner).get(page_of(patient)).content.decode()
+    html = page_client_of(owner).get(page_of(patient)).content.decode()
 
     assert "Open data queries" in html
     assert "eligibility.ecog" in html
@@ -42,7 +36,7 @@ def test_it_shows_the_patients_queries(query, patient, owner):
 
 
 def test_it_offers_a_monitor_to_open_and_close_but_not_to_answer(query, patient, teammate):
-    html = client_of(teammate).get(page_of(patient)).content.decode()
+    html = page_client_of(teammate).get(page_of(patient)).content.decode()
 
     assert f'action="{reverse("web:query-open", args=[patient.pk])}"' in html
     assert reverse("web:query-close", args=[patient.pk, query.pk]) in html
@@ -61,7 +55,7 @@ def test_a_monitor_opens_a_query(patient, teammate):
     url = reverse("web:query-open", args=[patient.pk])
     body = {"field": "infusions[0].cells_per_kg", "question": "Above the ceiling?"}
 
-    response = client_of(teammate).post(url, body, follow=True)
+    response = page_client_of(teammate).post(url, body, follow=True)
 
     assert response.redirect_chain[-1][0].endswith("#data-queries")
     assert "Query opened on infusions[0].cells_per_kg" in response.content.decode()
@@ -71,7 +65,7 @@ def test_a_monitor_opens_a_query(patient, teammate):
 def test_it_names_an_unknown_field(patient, teammate):
     url = reverse("web:query-open", args=[patient.pk])
 
-    response = client_of(teammate).post(url, {"field": "weight", "question": "?"}, follow=True)
+    response = page_client_of(teammate).post(url, {"field": "weight", "question": "?"}, follow=True)
 
     assert "no field “weight”" in response.content.decode()
     assert not DataQuery.objects.exists()
@@ -84,7 +78,7 @@ def test_the_site_answers_and_the_monitor_closes(signed_in, roles, query, patien
     assert signed_in.post(answer_url, {"answer": "ECOG 1 per clinic note"}).status_code == 302
     query.refresh_from_db()
     assert (query.status, query.answer) == ("answered", "ECOG 1 per clinic note")
-    assert client_of(teammate).post(close_url).status_code == 302
+    assert page_client_of(teammate).post(close_url).status_code == 302
     query.refresh_from_db()
     assert query.status == DataQuery.Status.CLOSED
 
@@ -92,7 +86,7 @@ def test_the_site_answers_and_the_monitor_closes(signed_in, roles, query, patien
 def test_a_monitor_may_not_answer(query, patient, teammate):
     url = reverse("web:query-answer", args=[patient.pk, query.pk])
 
-    assert client_of(teammate).post(url, {"answer": "Fine"}).status_code == 403
+    assert page_client_of(teammate).post(url, {"answer": "Fine"}).status_code == 403
     query.refresh_from_db()
     assert query.status == DataQuery.Status.OPEN
 
@@ -101,7 +95,7 @@ def test_a_query_of_another_patient_is_not_found(query, teammate):
     other = factories.PatientFactory()
     url = reverse("web:query-close", args=[other.pk, query.pk])
 
-    assert client_of(teammate).post(url).status_code == 404
+    assert page_client_of(teammate).post(url).status_code == 404
 
 
 def test_it_lists_unresolved_queries_by_site(query, patient, teammate, owner):
@@ -113,7 +107,7 @@ def test_it_lists_unresolved_queries_by_site(query, patient, teammate, owner):
         patient=patient, raised_by=teammate, field="sex", status="closed", question="Closed one"
     )
 
-    html = client_of(owner).get(reverse("web:study-queries", args=["HCD19"])).content.decode()
+    html = page_client_of(owner).get(reverse("web:study-queries", args=["HCD19"])).content.decode()
 
     assert html.index("BOREN") < html.index("PUMC")
     assert "ECOG 3?" in html and "P777" in html
@@ -133,6 +127,6 @@ def test_the_list_shows_a_clinician_only_their_sites(signed_in, roles, query, te
 
 
 def test_the_patient_list_links_to_the_queries(owner, patient):
-    html = client_of(owner).get(reverse("web:patient-list", args=["HCD19"])).content.decode()
+    html = page_client_of(owner).get(reverse("web:patient-list", args=["HCD19"])).content.decode()
 
     assert reverse("web:study-queries", args=["HCD19"]) in html

@@ -2,12 +2,12 @@
 changes nothing; a clinician sees, enrols and edits at their own sites only."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from registry import models
 from tests import factories
 from tests.api.conftest import full_course
+from tests.clients import page_client_of
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -27,14 +27,8 @@ def pumc_patient(neighbour) -> models.Patient:
     return full_course(subject_id="U01", site=models.Site.objects.get(code="PUMC"))
 
 
-def client_of(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def test_a_monitor_sees_no_button_that_changes_anything(teammate, boren_patient):
-    client = client_of(teammate)
+    client = page_client_of(teammate)
 
     studies = client.get(url("study-list")).content.decode()
     patients = client.get(url("patient-list", "HCD19")).content.decode()
@@ -48,7 +42,7 @@ def test_a_monitor_sees_no_button_that_changes_anything(teammate, boren_patient)
 
 
 def test_a_monitor_s_changes_are_refused(teammate, boren_patient):
-    client = client_of(teammate)
+    client = page_client_of(teammate)
     event = boren_patient.events.first()
     refused = [
         client.get(url("patient-enrol", "HCD19")),
@@ -66,7 +60,7 @@ def test_a_monitor_s_changes_are_refused(teammate, boren_patient):
 
 
 def test_a_clinician_sees_only_their_own_sites(neighbour, boren_patient, pumc_patient):
-    client = client_of(neighbour)
+    client = page_client_of(neighbour)
 
     studies = client.get(url("study-list")).content.decode()
     listed = client.get(url("patient-list", "HCD19")).context["page"].object_list
@@ -78,7 +72,7 @@ def test_a_clinician_sees_only_their_own_sites(neighbour, boren_patient, pumc_pa
 
 
 def test_a_clinician_enrols_only_at_their_own_sites(neighbour):
-    client = client_of(neighbour)
+    client = page_client_of(neighbour)
     boren = factories.SiteFactory()
 
     form = client.get(url("patient-enrol", "HCD19")).context["patient_form"]
@@ -90,7 +84,7 @@ def test_a_clinician_enrols_only_at_their_own_sites(neighbour):
 
 
 def test_a_clinician_cannot_move_a_patient_to_another_site(neighbour, pumc_patient):
-    client = client_of(neighbour)
+    client = page_client_of(neighbour)
     boren = factories.SiteFactory()
     data = {
         "subject_id": "U01",
@@ -109,7 +103,7 @@ def test_a_clinician_cannot_move_a_patient_to_another_site(neighbour, pumc_patie
 
 def test_a_coordinator_sees_and_edits_every_site(owner, boren_patient):
     factories.PatientFactory(subject_id="U02", site=factories.SiteFactory(code="PUMC"))
-    client = client_of(owner)
+    client = page_client_of(owner)
 
     listed = client.get(url("patient-list", "HCD19")).context["page"].object_list
     page = client.get(url("patient-detail", boren_patient.pk)).content.decode()
@@ -126,6 +120,6 @@ ADMIN_LINK = f'<a href="{reverse("admin:index")}">Admin</a>'
     [("owner", True), ("admin_user", True), ("neighbour", False), ("teammate", False)],
 )
 def test_only_coordinators_and_administrators_see_the_admin_link(request, user, shown):
-    page = client_of(request.getfixturevalue(user)).get(url("study-list")).content.decode()
+    page = page_client_of(request.getfixturevalue(user)).get(url("study-list")).content.decode()
 
     assert (ADMIN_LINK in page) is shown

@@ -1,9 +1,9 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from registry.access import membership_grant
+from registry.management.refusals import refused_as_command_error
 from registry.models import Role, Site, Study
 
 
@@ -28,10 +28,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, username: str, study_code: str, role: str, sites, **options):
         user, study, sites_named = user_and_study(username, study_code, sites)
-        try:
+        with refused_as_command_error():
             membership = membership_grant(user=user, study=study, role=role, sites=sites_named)
-        except ValidationError as error:
-            raise CommandError("; ".join(error.messages)) from None
         at = f" at {', '.join(sites)}" if sites else ""
         self.stdout.write(f"{user} is now {membership.role} in {study.code}{at}")
 

@@ -1,7 +1,7 @@
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from registry import services
+from registry.management.refusals import refused_as_command_error
 from registry.models import Study
 
 
@@ -14,10 +14,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, code: str, reason: str, **options):
         study = study_of(code)
-        try:
+        with refused_as_command_error():
             services.study_lock(study=study, reason=reason)
-        except ValidationError as error:
-            raise CommandError("; ".join(error.messages)) from None
         self.stdout.write(f"Study {study.code} locked at {study.locked_at:%Y-%m-%d %H:%M %Z}")
 
 

@@ -1,8 +1,8 @@
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from registry.access import membership_revoke
 from registry.management.commands.grant_role import user_and_study
+from registry.management.refusals import refused_as_command_error
 
 
 class Command(BaseCommand):
@@ -27,10 +27,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, username: str, study_code: str, sites, **options):
         user, study, sites_named = user_and_study(username, study_code, sites)
-        try:
+        with refused_as_command_error():
             membership = membership_revoke(user=user, study=study, sites=sites_named)
-        except ValidationError as error:
-            raise CommandError("; ".join(error.messages)) from None
         if membership is None:
             self.stdout.write(f"{user} has no role in {study.code} any more")
             return

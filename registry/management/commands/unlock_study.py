@@ -1,8 +1,8 @@
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from registry import services
 from registry.management.commands.lock_study import study_of
+from registry.management.refusals import refused_as_command_error
 
 
 class Command(BaseCommand):
@@ -14,8 +14,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, code: str, reason: str, **options):
         study = study_of(code)
-        try:
+        with refused_as_command_error():
             services.study_unlock(study=study, reason=reason)
-        except ValidationError as error:
-            raise CommandError("; ".join(error.messages)) from None
         self.stdout.write(f"Study {study.code} unlocked: {reason}")
