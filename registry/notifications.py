@@ -308,7 +308,8 @@ def overdue_digests(*, on: date | None = None, study: Study | None = None) -> Di
             "visits": rows,
             "link": link(f"{page}?show=overdue&site={site.code}"),
         }
-        subject = f"{site.study.code} {site.code}: {len(rows)} overdue follow-up visits"
+        visits = "visit" if len(rows) == 1 else "visits"
+        subject = f"{site.study.code} {site.code}: {len(rows)} overdue follow-up {visits}"
         emails = send("overdue_digest", site_staff(site), subject, "overdue_digest", context)
         counted = [counted[0] + 1, counted[1] + len(rows), counted[2] + emails]
     return DigestsSent(*counted)
