@@ -38,6 +38,7 @@ from django.utils import timezone
 
 from registry import schedule_list
 from registry.models import (
+    DailyAssessment,
     DataQuery,
     NotificationPreference,
     Patient,
@@ -193,8 +194,8 @@ def grades_before_save(sender, instance: models.Model, raw: bool = False, **kwar
     if raw or _held_back.get():
         return
     stored = sender.objects.filter(pk=instance.pk).first() if instance.pk else None
-    age = instance.patient.age_years if stored is not None else None
-    instance._severe_before = severe_grades(stored, age) if stored is not None else {}
+    before = severe_grades(stored, _age_for_icans(instance)) if stored is not None else {}
+    instance._severe_before = before
 
 
 def safety_signal(sender, instance: models.Model, raw: bool = False, **kwargs) -> None:
@@ -203,10 +204,21 @@ def safety_signal(sender, instance: models.Model, raw: bool = False, **kwargs) -
     if raw or _held_back.get():
         return
     before = getattr(instance, "_severe_before", {})
-    after = severe_grades(instance, instance.patient.age_years)
+    after = severe_grades(instance, _age_for_icans(instance))
+    # Read again at the next save: the infusion it counts from may change meanwhile.
+    instance.__dict__.pop("_age_years", None)
     new = [found for name, found in after.items() if name not in before]
     if new:
         _after_commit(safety_signal_email, instance.patient_id, new)
+
+
+def _age_for_icans(record: models.Model) -> int | None:
+    """The patient's age, which grades a day's ICANS (CAPD under 12); read once per save."""
+    if not isinstance(record, DailyAssessment):
+        return None
+    if not hasattr(record, "_age_years"):
+        record._age_years = record.patient.age_years
+    return record._age_years
 
 
 def safety_signal_email(patient_id: int, grades: list[SevereGrade]) -> int:
