@@ -127,7 +127,9 @@ def link(path: str) -> str:
 
 
 def _after_commit(task, *arguments) -> None:
-    transaction.on_commit(partial(task, *arguments))
+    # robust: whatever goes wrong in the email is logged, never an error answer to a save
+    # that has been made.
+    transaction.on_commit(partial(task, *arguments), robust=True)
 
 
 # Data queries
