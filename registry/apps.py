@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 
 
 class RegistryConfig(AppConfig):
@@ -9,8 +9,22 @@ class RegistryConfig(AppConfig):
     def ready(self) -> None:
         # Also connects the receivers of services (cascaded history rows), signins (failed
         # sign-ins per address) and tokens (a new password ends the user's tokens).
-        from registry import data_version, schedule, services, signins, tokens  # noqa: F401
-        from registry.models import Patient, Study, Timepoint
+        from registry import (  # noqa: F401
+            data_version,
+            notifications,
+            schedule,
+            services,
+            signins,
+            tokens,
+        )
+        from registry.models import (
+            DailyAssessment,
+            DataQuery,
+            Patient,
+            Study,
+            Timepoint,
+            ToxicityRecord,
+        )
         from registry.sections import SECTIONS
         from registry.signals import cohort_imported
 
@@ -28,6 +42,14 @@ class RegistryConfig(AppConfig):
             signal.connect(schedule.visits_after_timepoint_change, sender=Timepoint)
         post_save.connect(schedule.timepoints_with_new_study, sender=Study)
         cohort_imported.connect(schedule.visits_after_import, dispatch_uid="registry-visits-import")
+
+        # Emails (registry.notifications), sent once the write commits.
+        post_save.connect(notifications.query_opened, sender=DataQuery, dispatch_uid="mail-query")
+        for model in (DailyAssessment, ToxicityRecord):
+            uid = f"mail-safety-{model._meta.model_name}"
+            pre_save.connect(notifications.grades_before_save, sender=model, dispatch_uid=uid)
+            post_save.connect(notifications.safety_signal, sender=model, dispatch_uid=uid)
+        cohort_imported.connect(notifications.import_summary, dispatch_uid="mail-import")
 
         # Cached answers are filed under a token that every write replaces.
         data_version.connect_signals()

@@ -3,5 +3,7 @@
 from django.dispatch import Signal
 
 # Sent with `study` once a cohort import has committed. The importer writes in bulk, which
-# sends no post_save, so what is derived from a study's data catches up here.
+# sends no post_save, so what is derived from a study's data catches up here. Also sent:
+# `user` (who imported, None for a command), `created` and `changed` (how many patients)
+# and `patient_ids` (theirs).
 cohort_imported = Signal()

@@ -265,6 +265,47 @@ REST_KNOX = {"TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS), "AUTO_REFRESH": Fa
 COHORT_IMPORT_MAX_BYTES = envint("COHORT_IMPORT_MAX_BYTES", str(64 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = COHORT_IMPORT_MAX_BYTES
 
+# Email (registry.notifications; docs/notifications.md): written to the console unless
+# EMAIL_BACKEND=smtp, which sends through EMAIL_HOST. A mail server that fails is logged and
+# never fails the save that set the email off.
+EMAIL_BACKENDS = {
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+}
+_email_backend = env("EMAIL_BACKEND", "console").strip().lower()
+if _email_backend not in EMAIL_BACKENDS:
+    raise ImproperlyConfigured(
+        f"EMAIL_BACKEND must be one of {', '.join(EMAIL_BACKENDS)}, not {_email_backend!r}"
+    )
+EMAIL_BACKEND = EMAIL_BACKENDS[_email_backend]
+EMAIL_HOST = env("EMAIL_HOST", "localhost").strip()
+if _email_backend == "smtp" and not EMAIL_HOST:
+    raise ImproperlyConfigured("EMAIL_HOST must name the mail server when EMAIL_BACKEND=smtp")
+EMAIL_PORT = envint("EMAIL_PORT", "25")
+if not 1 <= EMAIL_PORT <= 65535:
+    raise ImproperlyConfigured(f"EMAIL_PORT must be a port from 1 to 65535, not {EMAIL_PORT}")
+EMAIL_HOST_USER = env("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "false")
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", "false")
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be on: choose one")
+# Emails are sent as the clinician's save commits: a mail server that does not answer holds
+# that request no longer than this.
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", "10")
+if EMAIL_TIMEOUT < 1:
+    raise ImproperlyConfigured(f"EMAIL_TIMEOUT must be 1 second or more, not {EMAIL_TIMEOUT}")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "registry@localhost").strip()
+if "@" not in DEFAULT_FROM_EMAIL:
+    raise ImproperlyConfigured(
+        f"DEFAULT_FROM_EMAIL must be an email address, not {DEFAULT_FROM_EMAIL!r}"
+    )
+# The registry's address as its users reach it, for the links in emails; without it the
+# emails name the page without a link.
+SITE_URL = env("SITE_URL").strip().rstrip("/")
+if SITE_URL and not SITE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(f"SITE_URL must begin with https:// or http://, not {SITE_URL!r}")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

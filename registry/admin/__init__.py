@@ -9,7 +9,15 @@ for change and carries the version it was opened on; the history of each record 
 (registry.admin.audit).
 
 By domain: patients, the sections of their course, studies and sites, study roles, API
-tokens. Django's admin imports this package; each of those modules registers its models.
+tokens, notification preferences. Django's admin imports this package; each of those
+modules registers its models.
 """
 
-from registry.admin import patients, roles, sections, studies, tokens  # noqa: F401
+from registry.admin import (  # noqa: F401
+    notifications,
+    patients,
+    roles,
+    sections,
+    studies,
+    tokens,
+)

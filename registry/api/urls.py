@@ -6,6 +6,7 @@ from rest_framework.routers import SimpleRouter
 
 from registry.api import cohorts, odm
 from registry.api.queries import DataQueryViewSet
+from registry.api.views.account import NotificationSettingsView
 from registry.api.views.docs import ApiDocsView
 from registry.api.views.patients import PatientHistoryView, PatientViewSet
 from registry.api.views.schedule import ScheduleCsvView, ScheduleView
@@ -42,6 +43,11 @@ def section_urls(section: CourseSection) -> list:
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path(
+        "account/notifications/",
+        NotificationSettingsView.as_view(),
+        name="account-notifications",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("studies/import/", cohorts.CohortImportView.as_view(), name="study-import"),

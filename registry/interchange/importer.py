@@ -32,6 +32,7 @@ from registry.interchange.reader import (
     read_document,
 )
 from registry.models.patient import course_summary
+from registry.notifications import held_back
 from registry.rules import Problem
 from registry.sections import SECTIONS, course_models
 from registry.services import IMPORT_REASON, attributed_to
@@ -88,7 +89,9 @@ def cohort_import(*, data: object, user: AbstractBaseUser | None = None) -> Impo
     document = read_document(data, protocol_of(stored))
     _refuse_study_ids_in_another_case(stored, document)
     user = user if user is not None and user.is_authenticated else None
-    with transaction.atomic(), attributed_to(user, IMPORT_REASON):
+    # One summary to the study's administrators (registry.notifications.import_summary), not
+    # an email for each event of the patients' pasts that the import writes.
+    with held_back(), transaction.atomic(), attributed_to(user, IMPORT_REASON):
         study = _save_study(document.study)
         _refuse_if_locked(study)
         codes = {records.site_code for records in document.patients}
@@ -101,15 +104,23 @@ def cohort_import(*, data: object, user: AbstractBaseUser | None = None) -> Impo
         _set_course_summary(changed, updated=now)
         if len(new) + len(changed) + records.written >= ANALYZE_AFTER:
             transaction.on_commit(_analyze_written_tables)
-        transaction.on_commit(lambda: _announce(study))
+        written = {
+            "user": user,
+            "created": len(new),
+            "changed": len(changed),
+            "patient_ids": sorted(new | changed),
+        }
+        transaction.on_commit(lambda: _announce(study, written))
     unchanged = len(document.patients) - len(new) - len(changed)
     return ImportResult(study, len(new), len(changed), unchanged, records)
 
 
-def _announce(study: registry.Study) -> None:
+def _announce(study: registry.Study, written: dict) -> None:
     """Send cohort_imported to every receiver, each whatever the others do: the import has
-    committed, and a receiver that fails (a cache out of reach) is logged, not raised."""
-    for receiver, outcome in cohort_imported.send_robust(sender=registry.Study, study=study):
+    committed, and a receiver that fails (a cache out of reach) is logged, not raised.
+    `written`: who imported, how many patients were new and changed, and their ids."""
+    sent = cohort_imported.send_robust(sender=registry.Study, study=study, **written)
+    for receiver, outcome in sent:
         if isinstance(outcome, Exception):
             logger.error(
                 "After the import of study %s, %r failed",

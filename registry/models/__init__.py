@@ -7,6 +7,7 @@ from registry.models.course_start import (
     PriorTherapy,
 )
 from registry.models.labs import CarTCount, LabResult, ToxicityTreatment
+from registry.models.notifications import NotificationPreference
 from registry.models.outcomes import FollowUpEvent, ResponseAssessment
 from registry.models.patient import Patient
 from registry.models.queries import DataQuery
@@ -25,6 +26,7 @@ __all__ = [
     "LabResult",
     "Lymphodepletion",
     "Membership",
+    "NotificationPreference",
     "Patient",
     "PriorTherapy",
     "ResponseAssessment",

@@ -1,13 +1,18 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from registry.web import query_views, schedule_views, section_views, views
+from registry.web import account_views, query_views, schedule_views, section_views, views
 
 patient = "patients/<int:pk>/"
 section = f"{patient}<slug:section>/"
 
 pages = [
     path("", views.study_list, name="study-list"),
+    path(
+        "account/notifications/",
+        account_views.notification_settings,
+        name="account-notifications",
+    ),
     path("studies/<str:code>/", views.patient_list, name="patient-list"),
     path("studies/<str:code>/enrol/", views.patient_enrol, name="patient-enrol"),
     path(

@@ -26,8 +26,11 @@ from tests.api.conftest import full_course
 pytestmark = pytest.mark.django_db
 
 # Addresses with no study data behind them: the admin (tests/registry/test_admin_access.py),
-# signing in and out, the API's token, schema and docs, the health check.
+# signing in and out, the API's token, schema and docs, the health check, the user's own
+# notification settings (tests/web/test_notification_settings.py and
+# tests/api/test_notification_settings.py).
 NO_STUDY_DATA = {
+    "account-notifications",
     "admin",
     "healthz",
     "login",

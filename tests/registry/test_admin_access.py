@@ -27,6 +27,10 @@ def home_record(model, patient: models.Patient):
         return patient
     if model is models.Membership:
         return patient.study.memberships.first()
+    if model is models.NotificationPreference:
+        # The home study's coordinator's own.
+        owner = patient.study.memberships.first().user
+        return models.NotificationPreference.objects.get_or_create(user=owner)[0]
     return model.objects.filter(patient=patient).first()
 
 
@@ -40,7 +44,7 @@ def signed_in(client, user):
 
 
 def test_it_walks_every_registry_model_of_the_admin():
-    assert len(REGISTERED) == 16
+    assert len(REGISTERED) == 17
 
 
 @pytest.mark.parametrize("model", REGISTERED, ids=lambda model: model.__name__)

@@ -125,6 +125,7 @@ def all_visits(study: Study, patient: Patient, assessment: int, lab: int) -> lis
         visit("login", "login", ""),
         visit("login-errors", "login", "", submit="Log in"),
         visit("studies", "web:study-list", clinician),
+        visit("notifications", "web:account-notifications", clinician),
         visit("patient-list", "web:patient-list", clinician, code=code),
         visit(
             "patient-list-errors",

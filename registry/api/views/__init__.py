@@ -1,7 +1,8 @@
 """The REST API, version 1. Thin views: parse, call the model layer or a selector, render.
 
 By domain: studies and sites (studies), patients and their history (patients), the
-sections of a patient's course (sections), API tokens (tokens), the API's pages (docs).
+sections of a patient's course (sections), API tokens (tokens), the user's notification
+settings (account), the API's pages (docs).
 
 Resources (all under /api/v1/):
 
@@ -17,6 +18,8 @@ Resources (all under /api/v1/):
 - patients/{id}/history/: every change of the patient and its course, newest first
 - queries/, patients/{id}/queries/ and queries/{id}/answer/ and close/: data queries
   (registry.api.queries)
+- account/notifications/: the kinds of email the signed-in user receives (GET, PUT, PATCH;
+  registry.api.views.account)
 
 Reading needs a signed-in user and shows only what their study roles let them read
 (registry.access): anything else answers 404. Writing needs the model's add/change/delete

@@ -1,0 +1,34 @@
+from argparse import ArgumentTypeError
+from datetime import date
+
+from django.core.management.base import BaseCommand
+
+from registry import notifications
+from registry.management.commands.lock_study import study_of
+
+
+def day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ArgumentTypeError(f"{text!r} is not a date: give YYYY-MM-DD") from None
+
+
+class Command(BaseCommand):
+    help = (
+        "Email each site's clinicians the site's overdue follow-up visits: the weekly digest, "
+        "for a scheduler (cron, a systemd timer) to run once a week."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("code", nargs="?", help="study code, e.g. HCD19; all studies without")
+        parser.add_argument(
+            "--on", type=day, help="the day the visits are overdue on (YYYY-MM-DD); today without"
+        )
+
+    def handle(self, *args, code: str | None = None, on: date | None = None, **options):
+        study = study_of(code) if code else None
+        sent = notifications.overdue_digests(on=on, study=study)
+        self.stdout.write(
+            f"Digests sent: {sent.emails}, for {sent.sites} sites with {sent.visits} overdue visits"
+        )
