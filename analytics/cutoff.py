@@ -15,10 +15,12 @@ column, so that the rows stay shared by every cut-off:
   values of days up to it, and the lab columns only the events up to it that censor them.
 
 The grades, kinetics and lab columns are the only columns a cut-off cannot derive from the
-row: they summarise a series of days. The row says the last day of each series
-(daily_assessment_last_day, car_t_count_last_day, lab_last_day), so only the few patients with records
-after the cut-off need theirs computed again, from their records up to it
-(analytics.dataset.parts_up_to; `recounts` names them). The caller reads those and caches
+row: they summarise a series of days. The row says the last day each group of them reads
+(daily_assessment_last_day, car_t_count_last_day; icaht_last_day, bca_last_day,
+peak_last_day, each within its rule's windows), so only the few patients with records
+after the cut-off that a group read need it computed again, from their records up to it
+(analytics.dataset.parts_up_to; `recounts` names them), and only for the groups a report
+reads. The caller reads those and caches
 them per data version (analytics.results.cut_frame): the frame itself keeps no series of
 days, which would multiply its size for what a cut-off rarely needs. A patient whose
 columns were not computed again has them unknown (None), as a frame built without them
@@ -35,7 +37,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from analytics.dataset import GRADES, KINETICS, LABS, PART_COLUMNS
+from analytics.dataset import B_CELL_APLASIA, GRADES, ICAHT, KINETICS, PART_COLUMNS, PEAKS
 from analytics.stats import MONTH_DAYS
 
 # Each event's "did it happen" column, with the column saying when, and what else
@@ -51,7 +53,9 @@ DAY_30 = ("d30_response", "responder", "mrd")
 LAST_DAYS = {
     GRADES: "daily_assessment_last_day",
     KINETICS: "car_t_count_last_day",
-    LABS: "lab_last_day",
+    ICAHT: "icaht_last_day",
+    B_CELL_APLASIA: "bca_last_day",
+    PEAKS: "peak_last_day",
 }
 
 
@@ -102,7 +106,9 @@ def at_cutoff(
     for part, rows in counted_later.items():
         if rows.any():
             for column in PART_COLUMNS[part]:
-                cut[column] = _recounted(frame, column, rows, recounted or {})
+                # From `cut`: a column of several parts (lab_last_day) keeps what the
+                # parts before put in.
+                cut[column] = _recounted(cut, column, rows, recounted or {})
     return CutFrame(cut[~later] if later.any() else cut, int(later.sum()))
 
 

@@ -57,9 +57,13 @@ bm_blast_pct (marrow blasts at enrolment); crs_grade_recorded, icans_grade_recor
 crs_onset_day, tocilizumab, corticosteroids, plasmapheresis, icaht_grade_recorded (the
 site's toxicity record);
 d30_response_day (the day of the day-30 assessment, which a clinical cut-off compares:
-analytics.cutoff); daily_assessment_last_day, car_t_count_last_day, lab_last_day: the latest day of the
-daily assessments the grades are computed from, of the CAR-T counts the kinetics are, and
-of the lab values and censoring events the lab columns are (None without any), which tell a clinical cut-off whose grades and kinetics it changes;
+analytics.cutoff); daily_assessment_last_day, car_t_count_last_day: the latest day of the
+daily assessments the grades are computed from and of the CAR-T counts the kinetics are;
+icaht_last_day, bca_last_day, peak_last_day: the latest day of the lab values and events
+the ICAHT, B-cell aplasia and peak columns read (analytics.dataset.lab_rules: ICAHT reads
+no ANC after day 100, the peaks no value after day 30, the aplasia the whole B-cell
+series); lab_last_day: the latest of those three (each None without any). They tell a
+clinical cut-off whose grades, kinetics and lab columns it changes;
 left_out: None, or why the patient is left out of every analysis, as a warning naming the
 patient and the field: a date outside EARLIEST_DATE to tomorrow, which only data written
 past the model's validation can hold (older rows, a direct database write). Such a row has
@@ -177,6 +181,9 @@ COLUMNS = (
     "d30_response_day",
     "daily_assessment_last_day",
     "car_t_count_last_day",
+    "icaht_last_day",
+    "bca_last_day",
+    "peak_last_day",
     "lab_last_day",
     "left_out",
 )
@@ -184,7 +191,13 @@ COLUMNS = (
 DATASET_COLUMNS = COLUMNS[:-1]
 
 # Column groups that cost most to read, filled in only when asked for (see analysis_rows).
-GRADES, KINETICS, LABS = "grades", "kinetics", "labs"
+# The lab columns are three groups, read from one series, each to its own last day: a
+# report at a clinical cut-off counts again only the groups it reads, for the patients with
+# values after the cut-off that those groups read (analytics.cutoff). lab_last_day, the
+# latest of the three, belongs to each.
+GRADES, KINETICS = "grades", "kinetics"
+ICAHT, B_CELL_APLASIA, PEAKS = "icaht", "b_cell_aplasia", "peaks"
+LABS = (ICAHT, B_CELL_APLASIA, PEAKS)
 PART_COLUMNS = {
     GRADES: (
         "crs_grade",
@@ -203,6 +216,8 @@ PART_COLUMNS = {
         *QPCR_COLUMNS,
         "car_t_count_last_day",
     ),
-    LABS: (*ICAHT_COLUMNS, *BCA_COLUMNS, *PEAK_COLUMNS, "lab_last_day"),
+    ICAHT: (*ICAHT_COLUMNS, "icaht_last_day", "lab_last_day"),
+    B_CELL_APLASIA: (*BCA_COLUMNS, "bca_last_day", "lab_last_day"),
+    PEAKS: (*PEAK_COLUMNS, "peak_last_day", "lab_last_day"),
 }
 PARTS = tuple(PART_COLUMNS)

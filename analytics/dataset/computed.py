@@ -45,17 +45,18 @@ def parts_up_to(
     day, which censor them, and take the patient as followed no further. `patients` holds
     them: the study's, from study_patients with the same `as_of`."""
     chosen = patients.filter(subject_id__in=list(last_days))
-    names = ("toxicities", "infusions", *(("events",) if LABS in parts else ()))
+    labs = not set(LABS).isdisjoint(parts)
+    names = ("toxicities", "infusions", *(("events",) if labs else ()))
     sections = read_sections(chosen.values("id"), parts, as_of, names)
+    counted = {PART_SECTIONS[part] for part in parts}
     found = {}
     for patient in chosen.values(*PATIENT_FIELDS):
         mine = {name: by_patient.get(patient["id"]) for name, by_patient in sections.items()}
         day = last_days[patient["subject_id"]]
-        for part in parts:
-            name = PART_SECTIONS[part]
+        for name in counted:
             mine[name] = [record for record in mine[name] or [] if record[0] <= day]
         infused = first_infusion_date(mine)
-        if LABS in parts and infused is not None:
+        if labs and infused is not None:
             cutoff = infused + timedelta(days=day)
             mine["events"] = [event for event in mine["events"] or [] if event[1] <= cutoff]
             followed = min(filter(None, [patient["last_contact_date"], cutoff]))

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from analytics.dataset.columns import BCA_COLUMNS, ICAHT_COLUMNS, PEAK_ANALYTES, peak_columns
 from registry.analytes import PERIPHERAL_BLOOD, Measurement, series_factor
-from registry.biomarkers import b_cell_aplasia, b_cell_recovery_discrepancy, peak
+from registry.biomarkers import PEAK_LAST_DAY, b_cell_aplasia, b_cell_recovery_discrepancy, peak
 from registry.choices import EventKind
 from registry.icaht import (
     EARLY_LAST_DAY,
@@ -30,8 +30,14 @@ LAB_EVENTS = (
     EventKind.B_CELL_RECOVERY,
 )
 CENSORING_LATE_ICAHT = (EventKind.RELAPSE, EventKind.OTHER_THERAPY, EventKind.ALLO_HCT)
+LAST_DAY_COLUMNS = ("icaht_last_day", "bca_last_day", "peak_last_day", "lab_last_day")
 NO_LABS = dict.fromkeys(
-    (*ICAHT_COLUMNS, *BCA_COLUMNS, *(c for a in PEAK_ANALYTES for c in peak_columns(a)))
+    (
+        *ICAHT_COLUMNS,
+        *BCA_COLUMNS,
+        *(c for a in PEAK_ANALYTES for c in peak_columns(a)),
+        *LAST_DAY_COLUMNS,
+    )
 )
 
 
@@ -47,18 +53,20 @@ def lab_columns(
     to; `patient` carries the study's B-cell aplasia setting and the last contact date."""
     series = _series(labs)
     if not series:
-        return {**NO_LABS, "lab_last_day": None}
+        return dict(NO_LABS)
     days = first_event_days((event for event in events if event[0] in LAB_EVENTS), infused)
     anc = [value for value in series["anc"] if value.specimen == PERIPHERAL_BLOOD]
+    followed = last_day_followed(days, infused, patient["last_contact_date"])
     early, late = (
-        graded.grade
-        for graded in course_icaht(
-            anc,
-            event_days=days,
-            followed_until=last_day_followed(days, infused, patient["last_contact_date"]),
-        )
+        graded.grade for graded in course_icaht(anc, event_days=days, followed_until=followed)
     )
     aplasia = _aplasia(patient, series["b_cells_pct"], days)
+    last_days = {
+        "icaht_last_day": _icaht_last_day(anc, days, followed),
+        "bca_last_day": _bca_last_day(patient, series["b_cells_pct"], days, aplasia),
+        "peak_last_day": _peak_last_day(series),
+    }
+    known = [day for day in last_days.values() if day is not None]
     return {
         "icaht_early_grade": early,
         "icaht_late_grade": late,
@@ -67,7 +75,8 @@ def lab_columns(
         else recorded_icaht != early,
         **aplasia,
         **_peaks(series),
-        "lab_last_day": max([*(lab[0] for lab in labs), *_days_read(days, aplasia)]),
+        **last_days,
+        "lab_last_day": max(known, default=None),
     }
 
 
@@ -92,23 +101,62 @@ def _factor(analyte: str, unit: str) -> Fraction | None:
         return None
 
 
-def _days_read(days: dict[str, int], aplasia: dict) -> list[int]:
-    """The days of the events the columns depend on: those a clinical cut-off before them
-    would change the columns by not knowing (analytics.cutoff recounts a patient whose
-    lab_last_day is after it). A relapse, next therapy or allo-HCT after day 100 ends no
-    late ICAHT window; a death after day 30 shortens no early one; an allo-HCT matters to
-    the aplasia only when it censored it; a recorded recovery only when it was compared."""
+# The last day each group of lab columns reads: a clinical cut-off before it may change the
+# group's columns (analytics.cutoff counts them again), one on or after it cannot. Each
+# follows the windows of the rule it reads; a value or an event outside them changes
+# nothing, so that monthly values long after the windows do not make every cut-off count
+# every patient again.
+
+
+def _icaht_last_day(
+    anc: list[Measurement], days: dict[str, int], followed: int | None
+) -> int | None:
+    """ANC values in blood of days 0-100 (early and late windows); a relapse, next therapy
+    or allo-HCT before day 100, which ends the late window; a death by day 30, which ends
+    the early one. With an ANC value of days 0-30, also the day the early window ends at
+    (day 30, or the last day followed before it): registry.icaht holds the last value up
+    to it, so a cut-off before it ends the window sooner. None without an ANC value in the
+    windows: the grades are then None whatever the events."""
+    measured = [value.day for value in anc if 0 <= value.day <= LATE_LAST_DAY]
+    if not measured:
+        return None
     read = [
         day
         for kind, day in days.items()
         if (kind in CENSORING_LATE_ICAHT and day < LATE_LAST_DAY)
         or (kind == EventKind.DEATH and day <= EARLY_LAST_DAY)
     ]
+    if min(measured) <= EARLY_LAST_DAY:
+        read.append(EARLY_LAST_DAY if followed is None else min(followed, EARLY_LAST_DAY))
+    return max([*measured, *read])
+
+
+def _bca_last_day(
+    patient: dict, b_cells: list[Measurement], days: dict[str, int], aplasia: dict
+) -> int | None:
+    """The whole B-cell series in the study's specimen (the aplasia may last to the last
+    value); an allo-HCT when it censored the aplasia; a recorded recovery when it was
+    compared with the values. None without a B-cell value in that specimen."""
+    specimen = patient["study__b_cell_aplasia_specimen"]
+    read = [value.day for value in b_cells if value.specimen == specimen]
+    if not read:
+        return None
     if EventKind.ALLO_HCT in days and aplasia["bca_recovery_event"] is False:
         read.append(days[EventKind.ALLO_HCT])
     if aplasia["bca_recovery_discrepancy"] is not None:
         read.append(days[EventKind.B_CELL_RECOVERY])
-    return read
+    return max(read)
+
+
+def _peak_last_day(series: dict[str, list[Measurement]]) -> int | None:
+    """The peak analytes' values in blood up to day 30: the baseline and the window."""
+    read = [
+        value.day
+        for analyte in PEAK_ANALYTES
+        for value in series.get(analyte, ())
+        if value.specimen == PERIPHERAL_BLOOD and value.day <= PEAK_LAST_DAY
+    ]
+    return max(read, default=None)
 
 
 def _aplasia(patient: dict, b_cells: list[Measurement], days: dict[str, int]) -> dict:

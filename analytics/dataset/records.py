@@ -34,7 +34,11 @@ TOXICITY_FIELDS = (
 )
 # The section each part is computed from; its records are counted in days from the first
 # infusion, and start with their day (see read_sections).
-PART_SECTIONS = {GRADES: "daily_assessments", KINETICS: "car_t_counts", LABS: "lab_results"}
+PART_SECTIONS = {
+    GRADES: "daily_assessments",
+    KINETICS: "car_t_counts",
+    **dict.fromkeys(LABS, "lab_results"),
+}
 # The CAR-T counts the expansion curves are read from: by flow cytometry, in peripheral
 # blood (a qPCR measurement or a marrow count is another series).
 FLOW_IN_BLOOD = {"cells_per_ul__isnull": False, "specimen": PERIPHERAL_BLOOD}
@@ -137,7 +141,8 @@ def read_sections(
             where={"analyte__in": LAB_ANALYTES},
         ),
     }
-    read = [*names, *(PART_SECTIONS[part] for part in parts)]
+    # Once each: the lab parts share one section.
+    read = dict.fromkeys([*names, *(PART_SECTIONS[part] for part in parts)])
     return {name: readers[name]() for name in read}
 
 

@@ -11,6 +11,7 @@ from analytics.dataset.columns import (
     GRADES,
     KINETICS,
     LABS,
+    PART_COLUMNS,
     RECORDED_TOXICITY_COLUMNS,
 )
 from analytics.dataset.lab_rules import lab_columns
@@ -151,14 +152,16 @@ def part_values(
         values |= _grades(recorded, sections["daily_assessments"] or [], age)
     if KINETICS in parts:
         values |= _kinetics(sections["car_t_counts"] or [])
-    if LABS in parts:
-        values |= lab_columns(
+    lab_parts = [part for part in LABS if part in parts]
+    if lab_parts:
+        labs = lab_columns(
             patient,
             sections["lab_results"] or [],
             sections["events"] or [],
             first_infusion_date(sections),
             recorded[RECORDED_ICAHT],
         )
+        values |= {column: labs[column] for part in lab_parts for column in PART_COLUMNS[part]}
     return values
 
 
