@@ -64,7 +64,7 @@ REPORTS: dict[str, Callable[[pd.DataFrame, dict], dict]] = {
 # The dataset's costlier column groups (analytics.dataset.PARTS) each report reads, beyond
 # those of the covariate it is split by.
 PARTS_READ = {
-    "toxicity": (GRADES, ICAHT),
+    "toxicity": (GRADES, *ICAHT),
     "kinetics": (KINETICS,),
     "outcomes": (GRADES,),
     "biomarkers": (GRADES, PEAKS),
@@ -140,15 +140,15 @@ def cut_frame(
     the values at the cut-off: a patient who died after it is alive then, a day-30 response
     assessed after it unknown."""
     frame, warnings = analysed(_recorded_frame(study, store, request, parts))
-    last_days = recounts(frame, request.cutoff, parts)
+    counted_again = recounts(frame, request.cutoff, parts)
     recounted = {}
-    if last_days:
-        key = {"as_of": request.as_of, "parts": sorted(parts), "last_days": last_days}
+    if counted_again:
+        key = {"as_of": request.as_of, "recounts": counted_again}
         recounted = store.get(
             "recounted",
             key,
             lambda: parts_up_to(
-                study_patients(study, as_of=request.as_of), last_days, parts, request.as_of
+                study_patients(study, as_of=request.as_of), counted_again, request.as_of
             ),
         )
     cut = at_cutoff(frame, request.cutoff, recounted)

@@ -59,10 +59,11 @@ site's toxicity record);
 d30_response_day (the day of the day-30 assessment, which a clinical cut-off compares:
 analytics.cutoff); daily_assessment_last_day, car_t_count_last_day: the latest day of the
 daily assessments the grades are computed from and of the CAR-T counts the kinetics are;
-icaht_last_day, bca_last_day, peak_last_day: the latest day of the lab values and events
-the ICAHT, B-cell aplasia and peak columns read (analytics.dataset.lab_rules: ICAHT reads
-no ANC after day 100, the peaks no value after day 30, the aplasia the whole B-cell
-series); lab_last_day: the latest of those three (each None without any). They tell a
+icaht_early_last_day, icaht_late_last_day, bca_last_day, peak_last_day: the latest day of
+the lab values and events the early and late ICAHT, B-cell aplasia and peak columns read
+(analytics.dataset.lab_rules: early ICAHT reads no ANC after day 30, late ICAHT none
+after day 100, the peaks no value after day 30, the aplasia the whole B-cell series);
+lab_last_day: the latest of those four (each None without any). They tell a
 clinical cut-off whose grades, kinetics and lab columns it changes;
 left_out: None, or why the patient is left out of every analysis, as a warning naming the
 patient and the field: a date outside EARLIEST_DATE to tomorrow, which only data written
@@ -181,7 +182,8 @@ COLUMNS = (
     "d30_response_day",
     "daily_assessment_last_day",
     "car_t_count_last_day",
-    "icaht_last_day",
+    "icaht_early_last_day",
+    "icaht_late_last_day",
     "bca_last_day",
     "peak_last_day",
     "lab_last_day",
@@ -194,10 +196,12 @@ DATASET_COLUMNS = COLUMNS[:-1]
 # The lab columns are three groups, read from one series, each to its own last day: a
 # report at a clinical cut-off counts again only the groups it reads, for the patients with
 # values after the cut-off that those groups read (analytics.cutoff). lab_last_day, the
-# latest of the three, belongs to each.
+# latest of their last days, belongs to none: it is the latest of those a row holds.
 GRADES, KINETICS = "grades", "kinetics"
-ICAHT, B_CELL_APLASIA, PEAKS = "icaht", "b_cell_aplasia", "peaks"
-LABS = (ICAHT, B_CELL_APLASIA, PEAKS)
+EARLY_ICAHT, LATE_ICAHT = "early_icaht", "late_icaht"
+B_CELL_APLASIA, PEAKS = "b_cell_aplasia", "peaks"
+ICAHT = (EARLY_ICAHT, LATE_ICAHT)
+LABS = (*ICAHT, B_CELL_APLASIA, PEAKS)
 PART_COLUMNS = {
     GRADES: (
         "crs_grade",
@@ -216,8 +220,10 @@ PART_COLUMNS = {
         *QPCR_COLUMNS,
         "car_t_count_last_day",
     ),
-    ICAHT: (*ICAHT_COLUMNS, "icaht_last_day", "lab_last_day"),
-    B_CELL_APLASIA: (*BCA_COLUMNS, "bca_last_day", "lab_last_day"),
-    PEAKS: (*PEAK_COLUMNS, "peak_last_day", "lab_last_day"),
+    EARLY_ICAHT: ("icaht_early_grade", "icaht_discrepancy", "icaht_early_last_day"),
+    LATE_ICAHT: ("icaht_late_grade", "icaht_late_last_day"),
+    B_CELL_APLASIA: (*BCA_COLUMNS, "bca_last_day"),
+    PEAKS: (*PEAK_COLUMNS, "peak_last_day"),
 }
+LAB_LAST_DAYS = tuple(PART_COLUMNS[part][-1] for part in LABS)
 PARTS = tuple(PART_COLUMNS)

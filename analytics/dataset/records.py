@@ -8,7 +8,15 @@ from datetime import date
 
 from django.db.models import QuerySet
 
-from analytics.dataset.columns import GRADES, KINETICS, LABS, PEAK_ANALYTES
+from analytics.dataset.columns import (
+    B_CELL_APLASIA,
+    GRADES,
+    ICAHT,
+    KINETICS,
+    LABS,
+    PEAK_ANALYTES,
+    PEAKS,
+)
 from config.routers import use_replica
 from registry import models
 from registry.analytes import PERIPHERAL_BLOOD
@@ -42,9 +50,13 @@ PART_SECTIONS = {
 # The CAR-T counts the expansion curves are read from: by flow cytometry, in peripheral
 # blood (a qPCR measurement or a marrow count is another series).
 FLOW_IN_BLOOD = {"cells_per_ul__isnull": False, "specimen": PERIPHERAL_BLOOD}
-# The analytes the lab columns are computed from: ANC (ICAHT), B cells (aplasia) and the
+# The analytes each lab part is computed from: ANC (ICAHT), B cells (aplasia) and the
 # cytokine and inflammation peaks; the others are not read.
-LAB_ANALYTES = ("anc", "b_cells_pct", *PEAK_ANALYTES)
+PART_ANALYTES = {
+    **dict.fromkeys(ICAHT, ("anc",)),
+    B_CELL_APLASIA: ("b_cells_pct",),
+    PEAKS: tuple(PEAK_ANALYTES),
+}
 
 
 PATIENT_FIELDS = (
@@ -138,7 +150,7 @@ def read_sections(
             "unit",
             "specimen",
             "below_detection",
-            where={"analyte__in": LAB_ANALYTES},
+            where={"analyte__in": list({a for part in parts for a in PART_ANALYTES.get(part, ())})},
         ),
     }
     # Once each: the lab parts share one section.

@@ -11,7 +11,6 @@ from analytics.dataset.columns import (
     GRADES,
     KINETICS,
     LABS,
-    PART_COLUMNS,
     RECORDED_TOXICITY_COLUMNS,
 )
 from analytics.dataset.lab_rules import lab_columns
@@ -154,14 +153,14 @@ def part_values(
         values |= _kinetics(sections["car_t_counts"] or [])
     lab_parts = [part for part in LABS if part in parts]
     if lab_parts:
-        labs = lab_columns(
+        values |= lab_columns(
             patient,
             sections["lab_results"] or [],
             sections["events"] or [],
             first_infusion_date(sections),
             recorded[RECORDED_ICAHT],
+            lab_parts,
         )
-        values |= {column: labs[column] for part in lab_parts for column in PART_COLUMNS[part]}
     return values
 
 
