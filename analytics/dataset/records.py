@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from analytics.dataset.columns import (
     B_CELL_APLASIA,
@@ -19,7 +19,6 @@ from analytics.dataset.columns import (
 )
 from config.routers import use_replica
 from registry import models
-from registry.analytes import PERIPHERAL_BLOOD
 from registry.choices import PriorTherapyKind
 from registry.models.patient import DAY_30_WINDOW
 from registry.snapshots import records
@@ -47,9 +46,12 @@ PART_SECTIONS = {
     KINETICS: "car_t_counts",
     **dict.fromkeys(LABS, "lab_results"),
 }
-# The CAR-T counts the expansion curves are read from: by flow cytometry, in peripheral
-# blood (a qPCR measurement or a marrow count is another series).
-FLOW_IN_BLOOD = {"cells_per_ul__isnull": False, "specimen": PERIPHERAL_BLOOD}
+# The CAR-T counts the kinetics are read from: in the study's specimen (peripheral blood
+# unless the study says otherwise; a count in another specimen is another series).
+IN_KINETICS_SPECIMEN = {"specimen": F("patient__study__car_t_kinetics_specimen")}
+# The counts the expansion curves are read from: by flow cytometry (a qPCR measurement is
+# another series).
+FLOW_IN_KINETICS_SPECIMEN = {"cells_per_ul__isnull": False, **IN_KINETICS_SPECIMEN}
 # The analytes each lab part is computed from: ANC (ICAHT), B cells (aplasia) and the
 # cytokine and inflammation peaks; the others are not read.
 PART_ANALYTES = {
@@ -134,13 +136,14 @@ def read_sections(
         "daily_assessments": lambda: many(
             models.DailyAssessment, "day", *CRS_FIELDS, *ICANS_FIELDS
         ),
-        # Both series in blood, by flow cytometry and by qPCR: the kinetics of each.
+        # Both series in the study's specimen, by flow cytometry and by qPCR: the kinetics
+        # of each.
         "car_t_counts": lambda: many(
             models.CarTCount,
             "day",
             "cells_per_ul",
             "copies_per_ug_dna",
-            where={"specimen": PERIPHERAL_BLOOD},
+            where=IN_KINETICS_SPECIMEN,
         ),
         "lab_results": lambda: many(
             models.LabResult,
@@ -162,12 +165,13 @@ def read_sections(
 def car_t_counts(
     patients: QuerySet, as_of: date | None = None
 ) -> dict[str, list[tuple[int, float]]]:
-    """Each patient's CAR-T counts in blood as (day, cells/µL) in day order, by study id:
-    the points of the expansion curves, which the rows only summarise."""
+    """Each patient's CAR-T counts in the study's kinetics specimen (blood unless it says
+    otherwise) as (day, cells/µL) in day order, by study id: the points of the expansion
+    curves, which the rows only summarise."""
     study_ids = dict(patients.values_list("id", "subject_id"))
     rows = (
         records(models.CarTCount, as_of)
-        .filter(patient_id__in=patients.values("id"), **FLOW_IN_BLOOD)
+        .filter(patient_id__in=patients.values("id"), **FLOW_IN_KINETICS_SPECIMEN)
         .values_list("patient_id", "day", "cells_per_ul")
         .order_by("patient_id", "day")
     )
