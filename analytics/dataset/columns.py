@@ -18,11 +18,13 @@ Keys of a row (``COLUMNS``, in order):
   assessments); grade_discrepancy: a recorded grade differs from the computed one (None
   when nothing can be compared).
 - car_t_detected, car_t_cmax_cells_per_ul, car_t_tmax_day, car_t_auc_0_28,
-  car_t_last_detected_day: see ``registry.biomarkers.series_kinetics``; None without counts.
+  car_t_last_detected_day: see ``registry.biomarkers.series_kinetics``, from the flow
+  counts in the study's kinetics specimen (Study.car_t_kinetics_specimen, blood unless the
+  study says otherwise); None without counts.
 - car_t_cmax_copies_per_ug, car_t_tmax_day_qpcr, car_t_auc_0_28_qpcr,
   car_t_persistence_days_qpcr: the same measures of the qPCR series (CAR transgene
-  copies/µg DNA) in blood; persistence is the last day with detectable copies. None
-  without any qPCR value.
+  copies/µg DNA) in that specimen; persistence is the last day with detectable copies.
+  None without any qPCR value.
 - icaht_early_grade, icaht_late_grade: neutrophil ICAHT (registry.icaht: early days 0-30,
   late days 31-100 censored at relapse, next therapy or allo-HCT) from the ANC values in
   blood; None without an ANC value in the window. icaht_discrepancy: the site's recorded
