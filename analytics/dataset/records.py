@@ -61,6 +61,13 @@ PART_ANALYTES = {
 }
 
 
+def lab_analytes(parts: Collection[str]) -> list[str]:
+    """The analytes the lab parts among `parts` read, each once, in a fixed order."""
+    return list(
+        dict.fromkeys(code for part in LABS if part in parts for code in PART_ANALYTES[part])
+    )
+
+
 PATIENT_FIELDS = (
     "id",
     "subject_id",
@@ -153,7 +160,7 @@ def read_sections(
             "unit",
             "specimen",
             "below_detection",
-            where={"analyte__in": list({a for part in parts for a in PART_ANALYTES.get(part, ())})},
+            where={"analyte__in": lab_analytes(parts)},
         ),
     }
     # Once each: the lab parts share one section.
