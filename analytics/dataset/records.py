@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from datetime import date
 
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 
 from analytics.dataset.columns import (
     B_CELL_APLASIA,
@@ -46,12 +46,11 @@ PART_SECTIONS = {
     KINETICS: "car_t_counts",
     **dict.fromkeys(LABS, "lab_results"),
 }
-# The CAR-T counts the kinetics are read from: in the study's specimen (peripheral blood
-# unless the study says otherwise; a count in another specimen is another series).
-IN_KINETICS_SPECIMEN = {"specimen": F("patient__study__car_t_kinetics_specimen")}
-# The counts the expansion curves are read from: by flow cytometry (a qPCR measurement is
-# another series).
-FLOW_IN_KINETICS_SPECIMEN = {"cells_per_ul__isnull": False, **IN_KINETICS_SPECIMEN}
+# The CAR-T counts are read in every specimen, each with its specimen, and those of the
+# study's kinetics specimen kept for each patient (a count in another specimen is another
+# series): not chosen by a join to the study, which a count as recorded on a past day
+# (as_of) of a patient deleted since would not find.
+KINETICS_SPECIMEN = "study__car_t_kinetics_specimen"
 # The analytes each lab part is computed from: ANC (ICAHT), B cells (aplasia) and the
 # cytokine and inflammation peaks; the others are not read.
 PART_ANALYTES = {
@@ -79,6 +78,8 @@ PATIENT_FIELDS = (
     # The study's B-cell aplasia setting, which the lab columns read.
     "study__b_cell_aplasia_threshold_pct",
     "study__b_cell_aplasia_specimen",
+    # And its CAR-T kinetics specimen.
+    KINETICS_SPECIMEN,
 )
 
 
@@ -143,14 +144,10 @@ def read_sections(
         "daily_assessments": lambda: many(
             models.DailyAssessment, "day", *CRS_FIELDS, *ICANS_FIELDS
         ),
-        # Both series in the study's specimen, by flow cytometry and by qPCR: the kinetics
-        # of each.
+        # Both series, by flow cytometry and by qPCR, with their specimen: the kinetics of
+        # each in the study's kinetics specimen (row_rules).
         "car_t_counts": lambda: many(
-            models.CarTCount,
-            "day",
-            "cells_per_ul",
-            "copies_per_ug_dna",
-            where=IN_KINETICS_SPECIMEN,
+            models.CarTCount, "day", "cells_per_ul", "copies_per_ug_dna", "specimen"
         ),
         "lab_results": lambda: many(
             models.LabResult,
@@ -175,16 +172,20 @@ def car_t_counts(
     """Each patient's CAR-T counts in the study's kinetics specimen (blood unless it says
     otherwise) as (day, cells/µL) in day order, by study id: the points of the expansion
     curves, which the rows only summarise."""
-    study_ids = dict(patients.values_list("id", "subject_id"))
+    chosen = patients.values_list("id", "subject_id", KINETICS_SPECIMEN)
+    study_ids = {pk: study_id for pk, study_id, _ in chosen}
+    specimens = {pk: specimen for pk, _, specimen in chosen}
+    # By flow cytometry: a qPCR measurement is another series.
     rows = (
         records(models.CarTCount, as_of)
-        .filter(patient_id__in=patients.values("id"), **FLOW_IN_KINETICS_SPECIMEN)
-        .values_list("patient_id", "day", "cells_per_ul")
+        .filter(patient_id__in=patients.values("id"), cells_per_ul__isnull=False)
+        .values_list("patient_id", "day", "cells_per_ul", "specimen")
         .order_by("patient_id", "day")
     )
     found = defaultdict(list)
-    for patient_id, day, cells_per_ul in rows:
-        found[study_ids[patient_id]].append((day, cells_per_ul))
+    for patient_id, day, cells_per_ul, specimen in rows:
+        if specimen == specimens[patient_id]:
+            found[study_ids[patient_id]].append((day, cells_per_ul))
     return dict(found)
 
 
