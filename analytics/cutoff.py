@@ -17,13 +17,14 @@ column, so that the rows stay shared by every cut-off:
 The grades, kinetics and lab columns are the only columns a cut-off cannot derive from the
 row: they summarise a series of days. The row says the last day each group of them reads
 (daily_assessment_last_day, car_t_count_last_day; icaht_early_last_day,
-icaht_late_last_day, bca_last_day, peak_last_day, each within its rule's windows), so only the few patients with records
-after the cut-off that a group read need it computed again, from their records up to it
-(analytics.dataset.parts_up_to; `recounts` names them), and only for the groups a report
-reads; lab_last_day, the latest of the lab groups' last days, follows them. The caller reads those and caches
-them per data version (analytics.results.cut_frame): the frame itself keeps no series of
-days, which would multiply its size for what a cut-off rarely needs. A patient whose
-columns were not computed again has them unknown (None), as a frame built without them
+icaht_late_last_day, bca_last_day, peak_last_day, each within its rule's windows), so
+only the few patients with records after the cut-off that a group reads need it computed
+again, from their records up to it (analytics.dataset.parts_up_to; `recounts` names them
+and their groups), and only the groups a report reads; lab_last_day, the latest of the lab
+groups' last days, follows them. The caller reads those and caches them per data version
+(analytics.results.cut_frame): the frame itself keeps no series of days, which would
+multiply its size for what a cut-off rarely needs. A patient whose columns were not
+computed again has them unknown (None), as a frame built without them
 (analytics.dataset.PARTS) has.
 
 Unlike `as_of` (registry.snapshots), which reads the registry as it had been entered by a
