@@ -40,6 +40,10 @@ INTEGER_COLUMNS = (
     "bca_recovery_day",
     "bca_duration_days",
     *(peak_columns(analyte)[1] for analyte in PEAK_ANALYTES),
+    "icaht_early_last_day",
+    "icaht_late_last_day",
+    "bca_last_day",
+    "peak_last_day",
     "lab_last_day",
 )
 BOOLEAN_COLUMNS = (

@@ -15,13 +15,16 @@ column, so that the rows stay shared by every cut-off:
   values of days up to it, and the lab columns only the events up to it that censor them.
 
 The grades, kinetics and lab columns are the only columns a cut-off cannot derive from the
-row: they summarise a series of days. The row says the last day of each series
-(daily_assessment_last_day, car_t_count_last_day, lab_last_day), so only the few patients with records
-after the cut-off need theirs computed again, from their records up to it
-(analytics.dataset.parts_up_to; `recounts` names them). The caller reads those and caches
-them per data version (analytics.results.cut_frame): the frame itself keeps no series of
-days, which would multiply its size for what a cut-off rarely needs. A patient whose
-columns were not computed again has them unknown (None), as a frame built without them
+row: they summarise a series of days. The row says the last day each group of them reads
+(daily_assessment_last_day, car_t_count_last_day; icaht_early_last_day,
+icaht_late_last_day, bca_last_day, peak_last_day, each within its rule's windows), so
+only the few patients with records after the cut-off that a group reads need it computed
+again, from their records up to it (analytics.dataset.parts_up_to; `recounts` names them
+and their groups), and only the groups a report reads; lab_last_day, the latest of the lab
+groups' last days, follows them. The caller reads those and caches them per data version
+(analytics.results.cut_frame): the frame itself keeps no series of days, which would
+multiply its size for what a cut-off rarely needs. A patient whose columns were not
+computed again has them unknown (None), as a frame built without them
 (analytics.dataset.PARTS) has.
 
 Unlike `as_of` (registry.snapshots), which reads the registry as it had been entered by a
@@ -35,7 +38,17 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from analytics.dataset import GRADES, KINETICS, LABS, PART_COLUMNS
+from analytics.dataset import (
+    B_CELL_APLASIA,
+    EARLY_ICAHT,
+    GRADES,
+    KINETICS,
+    LAB_LAST_DAYS,
+    LABS,
+    LATE_ICAHT,
+    PART_COLUMNS,
+    PEAKS,
+)
 from analytics.stats import MONTH_DAYS
 
 # Each event's "did it happen" column, with the column saying when, and what else
@@ -51,7 +64,10 @@ DAY_30 = ("d30_response", "responder", "mrd")
 LAST_DAYS = {
     GRADES: "daily_assessment_last_day",
     KINETICS: "car_t_count_last_day",
-    LABS: "lab_last_day",
+    EARLY_ICAHT: "icaht_early_last_day",
+    LATE_ICAHT: "icaht_late_last_day",
+    B_CELL_APLASIA: "bca_last_day",
+    PEAKS: "peak_last_day",
 }
 
 
@@ -63,20 +79,26 @@ class CutFrame:
     warnings: list[str] = field(default_factory=list)
 
 
-def recounts(frame: pd.DataFrame, cutoff: date | None, parts: Collection[str]) -> dict[str, int]:
-    """The patients, by study id, whose columns of `parts` (analytics.dataset.PARTS) count
-    assessments or counts of days after the cut-off, each with the last day after its
-    infusion that the cut-off keeps: what at_cutoff needs computed again."""
+def recounts(
+    frame: pd.DataFrame, cutoff: date | None, parts: Collection[str]
+) -> dict[str, tuple[int, tuple[str, ...]]]:
+    """The patients, by study id, whose columns of `parts` (analytics.dataset.PARTS) read
+    records of days after the cut-off, each with the last day after its infusion that the
+    cut-off keeps and those of `parts` it changes: what at_cutoff needs computed again."""
     if cutoff is None:
         return {}
     days = _days_to(frame, cutoff)
-    recounted = np.zeros(len(frame), dtype=bool)
-    for part in parts:
-        recounted |= _numbers(frame, LAST_DAYS[part]) > days
     # Those infused after the cut-off are left out, not counted again.
-    recounted &= days >= 0
-    study_ids = frame["study_id"].to_numpy()[recounted]
-    return dict(zip(study_ids.tolist(), days[recounted].astype(int).tolist(), strict=True))
+    kept = days >= 0
+    later = {part: (_numbers(frame, LAST_DAYS[part]) > days) & kept for part in sorted(parts)}
+    recounted = np.zeros(len(frame), dtype=bool)
+    for rows in later.values():
+        recounted |= rows
+    study_ids = frame["study_id"].to_numpy()
+    return {
+        study_ids[row]: (int(days[row]), tuple(part for part, rows in later.items() if rows[row]))
+        for row in np.flatnonzero(recounted).tolist()
+    }
 
 
 def at_cutoff(
@@ -103,6 +125,8 @@ def at_cutoff(
         if rows.any():
             for column in PART_COLUMNS[part]:
                 cut[column] = _recounted(frame, column, rows, recounted or {})
+    if any(counted_later[part].any() for part in LABS):
+        cut["lab_last_day"] = _latest(cut, LAB_LAST_DAYS).astype(frame["lab_last_day"].dtype)
     return CutFrame(cut[~later] if later.any() else cut, int(later.sum()))
 
 
@@ -152,6 +176,12 @@ def _recounted(
     values = frame[column].array.copy()
     values[rows] = pd.array(found, dtype=values.dtype)
     return pd.Series(values, index=frame.index)
+
+
+def _latest(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
+    """The latest of the columns' days in each row, NaN where none is known."""
+    latest = np.fmax.reduce([_numbers(frame, column) for column in columns])
+    return pd.Series(latest, index=frame.index)
 
 
 def _numbers(frame: pd.DataFrame, column: str) -> np.ndarray:

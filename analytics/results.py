@@ -18,12 +18,14 @@ from analytics.cohort import (
 )
 from analytics.cutoff import CutFrame, at_cutoff, recounts
 from analytics.dataset import (
+    B_CELL_APLASIA,
     DATASET_COLUMNS,
     GRADES,
+    ICAHT,
     KINETICS,
-    LABS,
     PART_COLUMNS,
     PARTS,
+    PEAKS,
     analysis_values,
     car_t_counts,
     lab_values,
@@ -62,10 +64,10 @@ REPORTS: dict[str, Callable[[pd.DataFrame, dict], dict]] = {
 # The dataset's costlier column groups (analytics.dataset.PARTS) each report reads, beyond
 # those of the covariate it is split by.
 PARTS_READ = {
-    "toxicity": (GRADES, LABS),
+    "toxicity": (GRADES, *ICAHT),
     "kinetics": (KINETICS,),
     "outcomes": (GRADES,),
-    "biomarkers": (GRADES, LABS),
+    "biomarkers": (GRADES, PEAKS),
 }
 
 
@@ -76,7 +78,7 @@ def study_result(
     params = _without_format(request.params)
     parts = {*PARTS_READ.get(name, ())}
     if name == "survival" and params.get("endpoint") == BCA:
-        parts.add(LABS)
+        parts.add(B_CELL_APLASIA)
     parts |= {part for part, columns in PART_COLUMNS.items() if params.get("by") in columns}
     store = store or study_cache(study)
 
@@ -132,21 +134,21 @@ def cut_frame(
     """The frame of selected_frame, with the count of patients its cut-off left out and the
     warnings of those left out for a date no patient can have (analytics.cohort.analysed).
 
-    The grades and kinetics (`parts`) of the few patients with daily assessments or CAR-T
-    counts after the cut-off are computed again from their records up to it, once per data
-    version and set of such patients (analytics.cutoff). The filters on outcomes select on
+    The grades, kinetics and lab columns (`parts`) of the few patients with records after
+    the cut-off that those parts read are computed again from their records up to it, once
+    per data version and set of such patients (analytics.cutoff). The filters on outcomes select on
     the values at the cut-off: a patient who died after it is alive then, a day-30 response
     assessed after it unknown."""
     frame, warnings = analysed(_recorded_frame(study, store, request, parts))
-    last_days = recounts(frame, request.cutoff, parts)
+    counted_again = recounts(frame, request.cutoff, parts)
     recounted = {}
-    if last_days:
-        key = {"as_of": request.as_of, "parts": sorted(parts), "last_days": last_days}
+    if counted_again:
+        key = {"as_of": request.as_of, "recounts": counted_again}
         recounted = store.get(
             "recounted",
             key,
             lambda: parts_up_to(
-                study_patients(study, as_of=request.as_of), last_days, parts, request.as_of
+                study_patients(study, as_of=request.as_of), counted_again, request.as_of
             ),
         )
     cut = at_cutoff(frame, request.cutoff, recounted)

@@ -34,6 +34,7 @@ SPECIMENS = {
     "bm": "bone marrow",
     "csf": "cerebrospinal fluid",
 }
+SPECIMEN_CHOICES = tuple(SPECIMENS.items())
 
 
 @dataclass(frozen=True)

@@ -109,14 +109,17 @@ def course_icaht(
     analysis dataset both give them, from the course's `first_event_days` and
     `last_day_followed`."""
     anc = list(anc)
-    early = early_icaht(anc, followed_until=followed_until)
-    late = late_icaht(
+    return early_icaht(anc, followed_until=followed_until), course_late_icaht(anc, event_days)
+
+
+def course_late_icaht(anc: Iterable[Measurement], event_days: Mapping[str, int]) -> IcahtGrade:
+    """The late grade of course_icaht alone, censored at the course's events."""
+    return late_icaht(
         anc,
         relapse_day=event_days.get(EventKind.RELAPSE),
         next_therapy_day=event_days.get(EventKind.OTHER_THERAPY),
         allo_hct_day=event_days.get(EventKind.ALLO_HCT),
     )
-    return early, late
 
 
 def early_icaht(anc: Iterable[Measurement], *, followed_until: int | None = None) -> IcahtGrade:

@@ -23,14 +23,20 @@ from datetime import date
 from django.db.models import QuerySet
 
 from analytics.dataset.columns import (
+    B_CELL_APLASIA,
     COLUMNS,
     DATASET_COLUMNS,
+    EARLY_ICAHT,
     GRADES,
+    ICAHT,
     KINETICS,
+    LAB_LAST_DAYS,
     LABS,
+    LATE_ICAHT,
     PART_COLUMNS,
     PARTS,
     PEAK_ANALYTES,
+    PEAKS,
     peak_columns,
 )
 from analytics.dataset.computed import computed_rows, parts_up_to
@@ -40,15 +46,21 @@ from analytics.dataset.stored import CHUNK, ROW_CODE, stored_rows, stored_values
 from config.routers import use_replica
 
 __all__ = [
+    "B_CELL_APLASIA",
     "CHUNK",
     "COLUMNS",
     "DATASET_COLUMNS",
+    "EARLY_ICAHT",
     "GRADES",
+    "ICAHT",
     "KINETICS",
     "LABS",
+    "LAB_LAST_DAYS",
+    "LATE_ICAHT",
     "PARTS",
     "PEAK_ANALYTES",
     "PART_COLUMNS",
+    "PEAKS",
     "ROW_CODE",
     "analysis_rows",
     "analysis_values",

@@ -18,11 +18,13 @@ Keys of a row (``COLUMNS``, in order):
   assessments); grade_discrepancy: a recorded grade differs from the computed one (None
   when nothing can be compared).
 - car_t_detected, car_t_cmax_cells_per_ul, car_t_tmax_day, car_t_auc_0_28,
-  car_t_last_detected_day: see ``registry.biomarkers.series_kinetics``; None without counts.
+  car_t_last_detected_day: see ``registry.biomarkers.series_kinetics``, from the flow
+  counts in the study's kinetics specimen (Study.car_t_kinetics_specimen, blood unless the
+  study says otherwise); None without counts.
 - car_t_cmax_copies_per_ug, car_t_tmax_day_qpcr, car_t_auc_0_28_qpcr,
   car_t_persistence_days_qpcr: the same measures of the qPCR series (CAR transgene
-  copies/µg DNA) in blood; persistence is the last day with detectable copies. None
-  without any qPCR value.
+  copies/µg DNA) in that specimen; persistence is the last day with detectable copies.
+  None without any qPCR value.
 - icaht_early_grade, icaht_late_grade: neutrophil ICAHT (registry.icaht: early days 0-30,
   late days 31-100 censored at relapse, next therapy or allo-HCT) from the ANC values in
   blood; None without an ANC value in the window. icaht_discrepancy: the site's recorded
@@ -57,9 +59,14 @@ bm_blast_pct (marrow blasts at enrolment); crs_grade_recorded, icans_grade_recor
 crs_onset_day, tocilizumab, corticosteroids, plasmapheresis, icaht_grade_recorded (the
 site's toxicity record);
 d30_response_day (the day of the day-30 assessment, which a clinical cut-off compares:
-analytics.cutoff); daily_assessment_last_day, car_t_count_last_day, lab_last_day: the latest day of the
-daily assessments the grades are computed from, of the CAR-T counts the kinetics are, and
-of the lab values and censoring events the lab columns are (None without any), which tell a clinical cut-off whose grades and kinetics it changes;
+analytics.cutoff); daily_assessment_last_day, car_t_count_last_day: the latest day of the
+daily assessments the grades are computed from and of the CAR-T counts the kinetics are;
+icaht_early_last_day, icaht_late_last_day, bca_last_day, peak_last_day: the latest day of
+the lab values and events the early and late ICAHT, B-cell aplasia and peak columns read
+(analytics.dataset.lab_rules: early ICAHT reads no ANC after day 30, late ICAHT none
+after day 100, the peaks no value after day 30, the aplasia the whole B-cell series);
+lab_last_day: the latest of those four (each None without any). They tell a
+clinical cut-off whose grades, kinetics and lab columns it changes;
 left_out: None, or why the patient is left out of every analysis, as a warning naming the
 patient and the field: a date outside EARLIEST_DATE to tomorrow, which only data written
 past the model's validation can hold (older rows, a direct database write). Such a row has
@@ -177,6 +184,10 @@ COLUMNS = (
     "d30_response_day",
     "daily_assessment_last_day",
     "car_t_count_last_day",
+    "icaht_early_last_day",
+    "icaht_late_last_day",
+    "bca_last_day",
+    "peak_last_day",
     "lab_last_day",
     "left_out",
 )
@@ -184,7 +195,15 @@ COLUMNS = (
 DATASET_COLUMNS = COLUMNS[:-1]
 
 # Column groups that cost most to read, filled in only when asked for (see analysis_rows).
-GRADES, KINETICS, LABS = "grades", "kinetics", "labs"
+# The lab columns are three groups, read from one series, each to its own last day: a
+# report at a clinical cut-off counts again only the groups it reads, for the patients with
+# values after the cut-off that those groups read (analytics.cutoff). lab_last_day, the
+# latest of their last days, belongs to none: it is the latest of those a row holds.
+GRADES, KINETICS = "grades", "kinetics"
+EARLY_ICAHT, LATE_ICAHT = "early_icaht", "late_icaht"
+B_CELL_APLASIA, PEAKS = "b_cell_aplasia", "peaks"
+ICAHT = (EARLY_ICAHT, LATE_ICAHT)
+LABS = (*ICAHT, B_CELL_APLASIA, PEAKS)
 PART_COLUMNS = {
     GRADES: (
         "crs_grade",
@@ -203,6 +222,10 @@ PART_COLUMNS = {
         *QPCR_COLUMNS,
         "car_t_count_last_day",
     ),
-    LABS: (*ICAHT_COLUMNS, *BCA_COLUMNS, *PEAK_COLUMNS, "lab_last_day"),
+    EARLY_ICAHT: ("icaht_early_grade", "icaht_discrepancy", "icaht_early_last_day"),
+    LATE_ICAHT: ("icaht_late_grade", "icaht_late_last_day"),
+    B_CELL_APLASIA: (*BCA_COLUMNS, "bca_last_day"),
+    PEAKS: (*PEAK_COLUMNS, "peak_last_day"),
 }
+LAB_LAST_DAYS = tuple(PART_COLUMNS[part][-1] for part in LABS)
 PARTS = tuple(PART_COLUMNS)

@@ -34,33 +34,33 @@ def computed_rows(
 @use_replica()
 def parts_up_to(
     patients: QuerySet,
-    last_days: Mapping[str, int],
-    parts: Collection[str],
+    recounted: Mapping[str, tuple[int, Collection[str]]],
     as_of: date | None = None,
 ) -> dict[str, dict]:
-    """By study id, the columns of `parts` (PART_COLUMNS) of the patients in `last_days`,
-    computed from their daily assessments and CAR-T counts up to the last day given for
-    each (days from the first infusion): their grades, kinetics and lab columns as known at
-    a clinical cut-off (analytics.cutoff). The lab columns also read the events up to that
-    day, which censor them, and take the patient as followed no further. `patients` holds
-    them: the study's, from study_patients with the same `as_of`."""
-    chosen = patients.filter(subject_id__in=list(last_days))
-    names = ("toxicities", "infusions", *(("events",) if LABS in parts else ()))
+    """By study id, the columns of the patients in `recounted`, each given with the last
+    day to count to (days from the first infusion) and its parts (PART_COLUMNS) to count:
+    those parts computed from its records up to that day, its grades, kinetics and lab
+    columns as known at a clinical cut-off (analytics.cutoff). The lab columns also read the
+    events up to that day, which censor them, and take the patient as followed no further.
+    `patients` holds them: the study's, from study_patients with the same `as_of`."""
+    chosen = patients.filter(subject_id__in=list(recounted))
+    parts = {part for _, its_parts in recounted.values() for part in its_parts}
+    labs = not set(LABS).isdisjoint(parts)
+    names = ("toxicities", "infusions", *(("events",) if labs else ()))
     sections = read_sections(chosen.values("id"), parts, as_of, names)
     found = {}
     for patient in chosen.values(*PATIENT_FIELDS):
         mine = {name: by_patient.get(patient["id"]) for name, by_patient in sections.items()}
-        day = last_days[patient["subject_id"]]
-        for part in parts:
-            name = PART_SECTIONS[part]
+        day, its_parts = recounted[patient["subject_id"]]
+        for name in {PART_SECTIONS[part] for part in its_parts}:
             mine[name] = [record for record in mine[name] or [] if record[0] <= day]
         infused = first_infusion_date(mine)
-        if LABS in parts and infused is not None:
+        if labs and infused is not None:
             cutoff = infused + timedelta(days=day)
             mine["events"] = [event for event in mine["events"] or [] if event[1] <= cutoff]
             followed = min(filter(None, [patient["last_contact_date"], cutoff]))
             patient = {**patient, "last_contact_date": followed}
         recorded = mine["toxicities"] or NOT_RECORDED
         age = age_years(patient, infused)
-        found[patient["subject_id"]] = part_values(patient, mine, recorded, age, parts)
+        found[patient["subject_id"]] = part_values(patient, mine, recorded, age, its_parts)
     return found

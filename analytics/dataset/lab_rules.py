@@ -5,18 +5,30 @@ registry.icaht and registry.biomarkers; this module only puts the records into t
 terms: days after the first infusion, values in each analyte's registry unit."""
 
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import date
 from fractions import Fraction
 from functools import lru_cache
 
-from analytics.dataset.columns import BCA_COLUMNS, ICAHT_COLUMNS, PEAK_ANALYTES, peak_columns
+from analytics.dataset.columns import (
+    B_CELL_APLASIA,
+    EARLY_ICAHT,
+    LAB_LAST_DAYS,
+    LABS,
+    LATE_ICAHT,
+    PEAK_ANALYTES,
+    PEAKS,
+    peak_columns,
+)
 from registry.analytes import PERIPHERAL_BLOOD, Measurement, series_factor
-from registry.biomarkers import b_cell_aplasia, b_cell_recovery_discrepancy, peak
+from registry.biomarkers import PEAK_LAST_DAY, b_cell_aplasia, b_cell_recovery_discrepancy, peak
 from registry.choices import EventKind
 from registry.icaht import (
     EARLY_LAST_DAY,
+    LATE_FIRST_DAY,
     LATE_LAST_DAY,
-    course_icaht,
+    course_late_icaht,
+    early_icaht,
     first_event_days,
     last_day_followed,
 )
@@ -30,9 +42,6 @@ LAB_EVENTS = (
     EventKind.B_CELL_RECOVERY,
 )
 CENSORING_LATE_ICAHT = (EventKind.RELAPSE, EventKind.OTHER_THERAPY, EventKind.ALLO_HCT)
-NO_LABS = dict.fromkeys(
-    (*ICAHT_COLUMNS, *BCA_COLUMNS, *(c for a in PEAK_ANALYTES for c in peak_columns(a)))
-)
 
 
 def lab_columns(
@@ -41,33 +50,48 @@ def lab_columns(
     events: list[tuple],
     infused: date | None,
     recorded_icaht: int | None,
+    parts: Collection[str] = LABS,
 ) -> dict:
-    """The LABS columns from the patient's lab values (day, analyte, value, unit, specimen,
-    below detection) and events (kind, date, ...), all up to whatever day they were read
-    to; `patient` carries the study's B-cell aplasia setting and the last contact date."""
+    """The columns of the lab `parts` (analytics.dataset.columns) and lab_last_day, the
+    latest of their last days, from the patient's lab values (day, analyte, value, unit,
+    specimen, below detection) and events (kind, date, ...), all up to whatever day they
+    were read to; `patient` carries the study's B-cell aplasia setting and the last contact
+    date. Without a lab value every column is None, whatever the events."""
     series = _series(labs)
-    if not series:
-        return {**NO_LABS, "lab_last_day": None}
     days = first_event_days((event for event in events if event[0] in LAB_EVENTS), infused)
+    values = {}
     anc = [value for value in series["anc"] if value.specimen == PERIPHERAL_BLOOD]
-    early, late = (
-        graded.grade
-        for graded in course_icaht(
-            anc,
-            event_days=days,
-            followed_until=last_day_followed(days, infused, patient["last_contact_date"]),
-        )
-    )
-    aplasia = _aplasia(patient, series["b_cells_pct"], days)
+    if EARLY_ICAHT in parts:
+        values |= _early_icaht(patient, anc, days, infused, recorded_icaht)
+    if LATE_ICAHT in parts:
+        values |= {
+            "icaht_late_grade": course_late_icaht(anc, days).grade,
+            "icaht_late_last_day": _late_icaht_last_day(anc, days),
+        }
+    if B_CELL_APLASIA in parts:
+        values |= _aplasia(patient, series["b_cells_pct"], days)
+    if PEAKS in parts:
+        values |= _peaks(series)
+    last_days = [values[column] for column in LAB_LAST_DAYS if values.get(column) is not None]
+    return values | {"lab_last_day": max(last_days, default=None)}
+
+
+def _early_icaht(
+    patient: dict,
+    anc: list[Measurement],
+    days: dict[str, int],
+    infused: date | None,
+    recorded_icaht: int | None,
+) -> dict:
+    # The early grade of registry.icaht.course_icaht, alone.
+    followed = last_day_followed(days, infused, patient["last_contact_date"])
+    early = early_icaht(anc, followed_until=followed).grade
     return {
         "icaht_early_grade": early,
-        "icaht_late_grade": late,
         "icaht_discrepancy": None
         if recorded_icaht is None or early is None
         else recorded_icaht != early,
-        **aplasia,
-        **_peaks(series),
-        "lab_last_day": max([*(lab[0] for lab in labs), *_days_read(days, aplasia)]),
+        "icaht_early_last_day": _early_icaht_last_day(anc, followed),
     }
 
 
@@ -92,23 +116,62 @@ def _factor(analyte: str, unit: str) -> Fraction | None:
         return None
 
 
-def _days_read(days: dict[str, int], aplasia: dict) -> list[int]:
-    """The days of the events the columns depend on: those a clinical cut-off before them
-    would change the columns by not knowing (analytics.cutoff recounts a patient whose
-    lab_last_day is after it). A relapse, next therapy or allo-HCT after day 100 ends no
-    late ICAHT window; a death after day 30 shortens no early one; an allo-HCT matters to
-    the aplasia only when it censored it; a recorded recovery only when it was compared."""
-    read = [
-        day
-        for kind, day in days.items()
-        if (kind in CENSORING_LATE_ICAHT and day < LATE_LAST_DAY)
-        or (kind == EventKind.DEATH and day <= EARLY_LAST_DAY)
+# The last day each group of lab columns reads: a clinical cut-off before it may change the
+# group's columns (analytics.cutoff counts them again), one on or after it cannot. Each
+# follows the windows of the rule it reads; a value or an event outside them changes
+# nothing, so that monthly values long after the windows do not make every cut-off count
+# every patient again.
+
+
+def _early_icaht_last_day(anc: list[Measurement], followed: int | None) -> int | None:
+    """ANC values in blood of days 0-30, and the day the early window ends at: day 30, or
+    the last day followed before it (a death, the last contact). registry.icaht holds the
+    last value up to that day, so a cut-off before it ends the window sooner. None without
+    an ANC value in the window: the grade is then None whatever the course."""
+    measured = [value.day for value in anc if 0 <= value.day <= EARLY_LAST_DAY]
+    if not measured:
+        return None
+    ends = EARLY_LAST_DAY if followed is None else min(followed, EARLY_LAST_DAY)
+    return max(*measured, ends)
+
+
+def _late_icaht_last_day(anc: list[Measurement], days: dict[str, int]) -> int | None:
+    """ANC values in blood of days 31-100, and a relapse, next therapy or allo-HCT before
+    day 100, which ends the window. None without an ANC value in the window."""
+    measured = [value.day for value in anc if LATE_FIRST_DAY <= value.day <= LATE_LAST_DAY]
+    if not measured:
+        return None
+    ends = [
+        day for kind, day in days.items() if kind in CENSORING_LATE_ICAHT and day < LATE_LAST_DAY
     ]
+    return max(measured + ends)
+
+
+def _bca_last_day(
+    specimen: str, b_cells: list[Measurement], days: dict[str, int], aplasia: dict
+) -> int | None:
+    """The whole B-cell series in the study's specimen (the aplasia may last to the last
+    value); an allo-HCT when it censored the aplasia; a recorded recovery when it was
+    compared with the values. None without a B-cell value in that specimen."""
+    read = [value.day for value in b_cells if value.specimen == specimen]
+    if not read:
+        return None
     if EventKind.ALLO_HCT in days and aplasia["bca_recovery_event"] is False:
         read.append(days[EventKind.ALLO_HCT])
     if aplasia["bca_recovery_discrepancy"] is not None:
         read.append(days[EventKind.B_CELL_RECOVERY])
-    return read
+    return max(read)
+
+
+def _peak_last_day(series: dict[str, list[Measurement]]) -> int | None:
+    """The peak analytes' values in blood up to day 30: the baseline and the window."""
+    read = [
+        value.day
+        for analyte in PEAK_ANALYTES
+        for value in series.get(analyte, ())
+        if value.specimen == PERIPHERAL_BLOOD and value.day <= PEAK_LAST_DAY
+    ]
+    return max(read, default=None)
 
 
 def _aplasia(patient: dict, b_cells: list[Measurement], days: dict[str, int]) -> dict:
@@ -125,7 +188,7 @@ def _aplasia(patient: dict, b_cells: list[Measurement], days: dict[str, int]) ->
         found = b_cell_recovery_discrepancy(b_cells, recorded_day=recorded, **setting)
         discrepancy = found is not None
     aplastic = aplasia.start_day is not None
-    return {
+    columns = {
         "bca_start_day": aplasia.start_day,
         "bca_recovery_day": aplasia.recovery_day,
         "bca_duration_days": aplasia.duration_days,
@@ -133,6 +196,7 @@ def _aplasia(patient: dict, b_cells: list[Measurement], days: dict[str, int]) ->
         "bca_recovery_event": aplasia.recovery_day is not None if aplastic else None,
         "bca_recovery_discrepancy": discrepancy,
     }
+    return columns | {"bca_last_day": _bca_last_day(setting["specimen"], b_cells, days, columns)}
 
 
 def _peaks(series: dict[str, list[Measurement]]) -> dict:
@@ -147,4 +211,4 @@ def _peaks(series: dict[str, list[Measurement]]) -> dict:
                 strict=True,
             )
         )
-    return values
+    return values | {"peak_last_day": _peak_last_day(series)}

@@ -8,10 +8,17 @@ from datetime import date
 
 from django.db.models import QuerySet
 
-from analytics.dataset.columns import GRADES, KINETICS, LABS, PEAK_ANALYTES
+from analytics.dataset.columns import (
+    B_CELL_APLASIA,
+    GRADES,
+    ICAHT,
+    KINETICS,
+    LABS,
+    PEAK_ANALYTES,
+    PEAKS,
+)
 from config.routers import use_replica
 from registry import models
-from registry.analytes import PERIPHERAL_BLOOD
 from registry.choices import PriorTherapyKind
 from registry.models.patient import DAY_30_WINDOW
 from registry.snapshots import records
@@ -34,13 +41,30 @@ TOXICITY_FIELDS = (
 )
 # The section each part is computed from; its records are counted in days from the first
 # infusion, and start with their day (see read_sections).
-PART_SECTIONS = {GRADES: "daily_assessments", KINETICS: "car_t_counts", LABS: "lab_results"}
-# The CAR-T counts the expansion curves are read from: by flow cytometry, in peripheral
-# blood (a qPCR measurement or a marrow count is another series).
-FLOW_IN_BLOOD = {"cells_per_ul__isnull": False, "specimen": PERIPHERAL_BLOOD}
-# The analytes the lab columns are computed from: ANC (ICAHT), B cells (aplasia) and the
+PART_SECTIONS = {
+    GRADES: "daily_assessments",
+    KINETICS: "car_t_counts",
+    **dict.fromkeys(LABS, "lab_results"),
+}
+# The CAR-T counts are read in every specimen, each with its specimen, and those of the
+# study's kinetics specimen kept for each patient (a count in another specimen is another
+# series): not chosen by a join to the study, which a count as recorded on a past day
+# (as_of) of a patient deleted since would not find.
+KINETICS_SPECIMEN = "study__car_t_kinetics_specimen"
+# The analytes each lab part is computed from: ANC (ICAHT), B cells (aplasia) and the
 # cytokine and inflammation peaks; the others are not read.
-LAB_ANALYTES = ("anc", "b_cells_pct", *PEAK_ANALYTES)
+PART_ANALYTES = {
+    **dict.fromkeys(ICAHT, ("anc",)),
+    B_CELL_APLASIA: ("b_cells_pct",),
+    PEAKS: tuple(PEAK_ANALYTES),
+}
+
+
+def lab_analytes(parts: Collection[str]) -> list[str]:
+    """The analytes the lab parts among `parts` read, each once, in a fixed order."""
+    return list(
+        dict.fromkeys(code for part in LABS if part in parts for code in PART_ANALYTES[part])
+    )
 
 
 PATIENT_FIELDS = (
@@ -54,6 +78,8 @@ PATIENT_FIELDS = (
     # The study's B-cell aplasia setting, which the lab columns read.
     "study__b_cell_aplasia_threshold_pct",
     "study__b_cell_aplasia_specimen",
+    # And its CAR-T kinetics specimen.
+    KINETICS_SPECIMEN,
 )
 
 
@@ -118,13 +144,10 @@ def read_sections(
         "daily_assessments": lambda: many(
             models.DailyAssessment, "day", *CRS_FIELDS, *ICANS_FIELDS
         ),
-        # Both series in blood, by flow cytometry and by qPCR: the kinetics of each.
+        # Both series, by flow cytometry and by qPCR, with their specimen: the kinetics of
+        # each in the study's kinetics specimen (row_rules).
         "car_t_counts": lambda: many(
-            models.CarTCount,
-            "day",
-            "cells_per_ul",
-            "copies_per_ug_dna",
-            where={"specimen": PERIPHERAL_BLOOD},
+            models.CarTCount, "day", "cells_per_ul", "copies_per_ug_dna", "specimen"
         ),
         "lab_results": lambda: many(
             models.LabResult,
@@ -134,10 +157,11 @@ def read_sections(
             "unit",
             "specimen",
             "below_detection",
-            where={"analyte__in": LAB_ANALYTES},
+            where={"analyte__in": lab_analytes(parts)},
         ),
     }
-    read = [*names, *(PART_SECTIONS[part] for part in parts)]
+    # Once each: the lab parts share one section.
+    read = dict.fromkeys([*names, *(PART_SECTIONS[part] for part in parts)])
     return {name: readers[name]() for name in read}
 
 
@@ -145,18 +169,23 @@ def read_sections(
 def car_t_counts(
     patients: QuerySet, as_of: date | None = None
 ) -> dict[str, list[tuple[int, float]]]:
-    """Each patient's CAR-T counts in blood as (day, cells/µL) in day order, by study id:
-    the points of the expansion curves, which the rows only summarise."""
-    study_ids = dict(patients.values_list("id", "subject_id"))
+    """Each patient's CAR-T counts in the study's kinetics specimen (blood unless it says
+    otherwise) as (day, cells/µL) in day order, by study id: the points of the expansion
+    curves, which the rows only summarise."""
+    chosen = patients.values_list("id", "subject_id", KINETICS_SPECIMEN)
+    study_ids = {pk: study_id for pk, study_id, _ in chosen}
+    specimens = {pk: specimen for pk, _, specimen in chosen}
+    # By flow cytometry: a qPCR measurement is another series.
     rows = (
         records(models.CarTCount, as_of)
-        .filter(patient_id__in=patients.values("id"), **FLOW_IN_BLOOD)
-        .values_list("patient_id", "day", "cells_per_ul")
+        .filter(patient_id__in=patients.values("id"), cells_per_ul__isnull=False)
+        .values_list("patient_id", "day", "cells_per_ul", "specimen")
         .order_by("patient_id", "day")
     )
     found = defaultdict(list)
-    for patient_id, day, cells_per_ul in rows:
-        found[study_ids[patient_id]].append((day, cells_per_ul))
+    for patient_id, day, cells_per_ul, specimen in rows:
+        if specimen == specimens[patient_id]:
+            found[study_ids[patient_id]].append((day, cells_per_ul))
     return dict(found)
 
 

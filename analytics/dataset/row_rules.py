@@ -14,7 +14,12 @@ from analytics.dataset.columns import (
     RECORDED_TOXICITY_COLUMNS,
 )
 from analytics.dataset.lab_rules import lab_columns
-from analytics.dataset.records import CRS_FIELDS, ICANS_FIELDS, TOXICITY_FIELDS
+from analytics.dataset.records import (
+    CRS_FIELDS,
+    ICANS_FIELDS,
+    KINETICS_SPECIMEN,
+    TOXICITY_FIELDS,
+)
 from analytics.stats import MONTH_DAYS
 from registry import models
 from registry.biomarkers import Kinetics, series_kinetics
@@ -150,14 +155,16 @@ def part_values(
     if GRADES in parts:
         values |= _grades(recorded, sections["daily_assessments"] or [], age)
     if KINETICS in parts:
-        values |= _kinetics(sections["car_t_counts"] or [])
-    if LABS in parts:
+        values |= _kinetics(sections["car_t_counts"] or [], patient[KINETICS_SPECIMEN])
+    lab_parts = [part for part in LABS if part in parts]
+    if lab_parts:
         values |= lab_columns(
             patient,
             sections["lab_results"] or [],
             sections["events"] or [],
             first_infusion_date(sections),
             recorded[RECORDED_ICAHT],
+            lab_parts,
         )
     return values
 
@@ -200,11 +207,12 @@ def _icans_grade(findings: tuple, age: int | None) -> Grade:
     return assessment.icans_grade(age)
 
 
-def _kinetics(counts: list[tuple]) -> dict:
-    """Each series' kinetics from the counts in blood: (day, cells/µL, copies/µg DNA),
-    either level None where that series was not measured."""
-    flow = [(day, cells) for day, cells, _ in counts if cells is not None]
-    qpcr = [(day, copies) for day, _, copies in counts if copies is not None]
+def _kinetics(counts: list[tuple], specimen: str) -> dict:
+    """Each series' kinetics from the counts (day, cells/µL, copies/µg DNA, specimen) in
+    the study's kinetics specimen, either level None where that series was not measured."""
+    counts = [count for count in counts if count[3] == specimen]
+    flow = [(day, cells) for day, cells, _, _ in counts if cells is not None]
+    qpcr = [(day, copies) for day, _, copies, _ in counts if copies is not None]
     kinetics = series_kinetics(flow) if flow else NO_COUNTS
     by_qpcr = series_kinetics(qpcr) if qpcr else NO_COUNTS
     return {

@@ -250,7 +250,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"ResponseStatusEnum": "registry.choices.ResponseStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "ResponseStatusEnum": "registry.choices.ResponseStatus",
+        # A study's B-cell aplasia and kinetics specimens, a lab value's and a count's.
+        "SpecimenEnum": "registry.analytes.SPECIMEN_CHOICES",
+    },
 }
 
 # API tokens (django-rest-knox: stored hashed, one per sign-in) end this many days after

@@ -27,12 +27,16 @@ patient and of a record, and the 400 of a write.
 import inspect
 from copy import deepcopy
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerFieldExtension,
+)
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import (
     ComponentIdentity,
     ResolvedComponent,
     build_bearer_security_scheme_object,
+    build_choice_field,
     get_doc,
 )
 from drf_spectacular.types import OpenApiTypes
@@ -85,6 +89,21 @@ WWW_AUTHENTICATE = {
         "description": "The scheme to authenticate with: Token",
     }
 }
+
+
+class CodedField(OpenApiSerializerFieldExtension):
+    """A coded text field (an analyte, a unit, a specimen, a treatment) as the enum of its
+    codes, "" among them where it may be left blank (its default then applies)."""
+
+    target_class = "registry.api.serializers.fields.CodedCharField"
+
+    def map_serializer_field(self, auto_schema, direction) -> dict:
+        # As a choice field of the same codes: one enum component for equal sets of codes,
+        # whichever field declares them (a study's specimen settings are choice fields).
+        codes = list(self.target.codes.items())
+        return build_choice_field(
+            serializers.ChoiceField(choices=codes, allow_blank=self.target.allow_blank)
+        )
 
 
 class TokenScheme(OpenApiAuthenticationExtension):

@@ -17,6 +17,7 @@ from registry.interchange.schema import (
     FORMAT_NAME,
     FORMAT_VERSION,
     LEFT_OUT_WHEN_EMPTY,
+    STUDY_SETTINGS,
     is_default,
 )
 from registry.sections import SECTIONS
@@ -72,7 +73,17 @@ def study_header(study: registry.Study, as_of: date | None = None) -> dict:
         "version": FORMAT_VERSION,
         "study": present_fields(
             {"code": study.code, "title": study.title, "data_cutoff": study.data_cutoff}
-        ),
+        )
+        | _settings(study),
+    }
+
+
+def _settings(study: registry.Study) -> dict:
+    """The study's settings of the document, those that differ from the model's default."""
+    return {
+        key: getattr(study, key)
+        for key in STUDY_SETTINGS
+        if getattr(study, key) != registry.Study._meta.get_field(key).default
     }
 
 

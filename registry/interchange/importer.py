@@ -24,6 +24,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from registry import models as registry
 from registry.course import protocol_of
+from registry.interchange import schema
 from registry.interchange.matching import SectionChanges, record_values
 from registry.interchange.reader import (
     CohortDocument,
@@ -170,8 +171,10 @@ def _refuse_study_ids_in_another_case(study: registry.Study, document: CohortDoc
 
 
 def _save_study(fields: dict) -> registry.Study:
-    """Create the study, or change its title and data cut-off where they differ."""
+    """Create the study, or change its title, data cut-off and the settings the document
+    gives where they differ (a setting it leaves out stays as it is)."""
     values = {"title": fields["title"], "data_cutoff": fields["data_cutoff"]}
+    values |= {key: fields[key] for key in schema.STUDY_SETTINGS if key in fields}
     study, created = registry.Study.objects.get_or_create(code=fields["code"], defaults=values)
     changed = [name for name, value in values.items() if getattr(study, name) != value]
     if not created and changed:

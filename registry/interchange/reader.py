@@ -79,10 +79,20 @@ def _version_problems(data: dict) -> list[Problem]:
             )
         ]
     patients = data.get("patients")
+    study = data.get("study")
+    in_study = [
+        (f"study.{key}", key)
+        for key in schema.STUDY_SETTINGS
+        if isinstance(study, dict) and key in study
+    ]
     return [
         Problem(path, f"{key!r} is a key of version 1.1, and this document says version 1")
-        for index, patient in enumerate(patients if isinstance(patients, list) else [])
-        for path, key in _keys_of_1_1(patient, f"patients[{index}]")
+        for path, key in in_study
+        + [
+            found
+            for index, patient in enumerate(patients if isinstance(patients, list) else [])
+            for found in _keys_of_1_1(patient, f"patients[{index}]")
+        ]
     ]
 
 
@@ -130,17 +140,20 @@ def _read_study(study: object, problems: list[Problem]) -> dict:
         )
         return {}
     problems += _unknown_keys(study, schema.STUDY_KEYS, "study")
+    settings = {key: study[key] for key in schema.STUDY_SETTINGS if key in study}
     instance = registry.Study(
         code=study.get("code") or "",
         title=study.get("title") or "",
         data_cutoff=study.get("data_cutoff"),
+        **settings,
     )
-    _check_types(instance, study, ("code", "title", "data_cutoff"), "study", problems)
+    _check_types(instance, study, ("code", "title", "data_cutoff", *settings), "study", problems)
     try:
         instance.clean_fields(exclude=["dose_ceiling_post_hct_per_kg", "dose_ceiling_per_kg"])
     except ValidationError as error:
         problems += _field_problems(error, "study")
-    return {"code": instance.code, "title": instance.title, "data_cutoff": instance.data_cutoff}
+    read = {"code": instance.code, "title": instance.title, "data_cutoff": instance.data_cutoff}
+    return read | {key: getattr(instance, key) for key in settings}
 
 
 def _read_patients(patients: object, protocol: Protocol, problems: list[Problem]) -> list:

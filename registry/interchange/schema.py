@@ -23,7 +23,10 @@ ADDED_IN_1_1 = {
 }
 
 DOCUMENT_KEYS = {"format", "version", "study", "patients"}
-STUDY_KEYS = {"code", "title", "data_cutoff"}
+STUDY_KEYS = {"code", "title", "data_cutoff", "car_t_kinetics_specimen"}
+# The study's settings a document may carry (version 1.1), each left out of it when it
+# holds the model's default, and left as it is in a stored study by a document without it.
+STUDY_SETTINGS = ("car_t_kinetics_specimen",)
 PATIENT_KEYS = {"study_id", "site", *registry.Patient.document_fields, *BY_KEY}
 
 # Keys the exporter leaves out when they hold their default, so that a document that left

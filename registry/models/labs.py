@@ -54,6 +54,14 @@ class LabResult(Section):
                 ),
             )
         ]
+        # One analyte in one specimen across a study's patients: the lab series of the
+        # analytics (analytics.dataset.lab_values) read a small share of the values, which
+        # the unique constraint, led by the patient, does not find without reading all.
+        indexes = [
+            models.Index(
+                fields=["analyte", "specimen", "patient"], name="lab_result_analyte_specimen"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Day {self.day}: {self.analyte} {self.value:g} {self.unit}"

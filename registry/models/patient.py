@@ -263,10 +263,11 @@ class Patient(models.Model):
         return found
 
     def computed_icaht(
-        self, typed_anc: Iterable[Measurement] = ()
+        self, typed_anc: Iterable[Measurement] = (), leaving_out: int | None = None
     ) -> tuple[IcahtGrade, IcahtGrade]:
         """Early and late neutrophil ICAHT grades (registry.icaht) from the ANC values in
-        blood, with `typed_anc` (values typed into a form, not yet saved) added.
+        blood, with `typed_anc` (values typed into a form, not yet saved) added, and without
+        the stored value `leaving_out` (the one being changed: what is typed replaces it).
 
         Early ICAHT ends at the death, else the last contact, when that is before day 30;
         late ICAHT is censored at the first relapse, other therapy or allo-HCT on or after
@@ -274,7 +275,7 @@ class Patient(models.Model):
         anc = [
             Measurement(lab.day, lab.series_value, lab.below_detection)
             for lab in self.labs.all()
-            if lab.analyte == "anc" and lab.specimen == PERIPHERAL_BLOOD
+            if lab.analyte == "anc" and lab.specimen == PERIPHERAL_BLOOD and lab.pk != leaving_out
         ]
         anc += typed_anc
         infusion = self.first_infusion

@@ -4,7 +4,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from registry.analytes import SPECIMENS
+from registry.analytes import PERIPHERAL_BLOOD, SPECIMENS
 from registry.choices import DateFormat
 from registry.eligibility import Criteria
 from registry.validators import PlausibleDate, coded, not_negative, percent
@@ -54,6 +54,17 @@ class Study(models.Model):
         error_messages=coded("B-cell aplasia specimen"),
         help_text="Where the B cells the threshold applies to are counted",
     )
+    car_t_kinetics_specimen = models.CharField(
+        "CAR-T kinetics specimen",
+        max_length=3,
+        choices=list(SPECIMENS.items()),
+        default=PERIPHERAL_BLOOD,
+        error_messages=coded("CAR-T kinetics specimen"),
+        help_text=(
+            "Where the CAR-T cells (flow cytometry and qPCR) the kinetics are read from are "
+            "counted: expansion, AUC0-28, persistence"
+        ),
+    )
     min_cd19_blast_pct = models.FloatField(
         "eligibility: minimum % of blasts CD19-positive",
         default=95.0,
@@ -91,8 +102,13 @@ class Study(models.Model):
     def __str__(self) -> str:
         return f"{self.code} — {self.title}"
 
-    # The settings the analysis rows of its patients are computed with (B-cell aplasia).
-    ROW_SETTINGS = ("b_cell_aplasia_threshold_pct", "b_cell_aplasia_specimen")
+    # The settings the analysis rows of its patients are computed with (B-cell aplasia,
+    # CAR-T kinetics).
+    ROW_SETTINGS = (
+        "b_cell_aplasia_threshold_pct",
+        "b_cell_aplasia_specimen",
+        "car_t_kinetics_specimen",
+    )
 
     def save(self, *args, **kwargs) -> None:
         """Saved; when a setting the analysis rows read changes, its patients are stamped

@@ -163,13 +163,40 @@ def typed_anc(form) -> list[analytes.Measurement]:
         value = row.fields["value"].clean(typed["value"])
     except ValidationError:
         return []
-    specimen = typed["specimen"] or analytes.PERIPHERAL_BLOOD
+    below = row.add_prefix("below_detection") in row.data
+    return _anc_in_blood(day, value, typed["unit"], typed["specimen"], below)
+
+
+def typed_value_anc(form: "LabResultForm") -> list[analytes.Measurement]:
+    """The ANC in blood typed into the form of one stored value (selected on the lab grid),
+    for the live ICAHT grade: none for another analyte, and none until a day and a value
+    the registry accepts are typed."""
+    if form.instance.analyte != "anc" or not form.is_bound:
+        return []
+    typed = {
+        name: form.data.get(form.add_prefix(name), "")
+        for name in ("day", "value", "unit", "specimen")
+    }
+    try:
+        day = form.fields["day"].clean(typed["day"])
+        value = form.fields["value"].clean(typed["value"])
+    except ValidationError:
+        return []
+    below = form.add_prefix("below_detection") in form.data
+    return _anc_in_blood(day, value, typed["unit"], typed["specimen"], below)
+
+
+def _anc_in_blood(
+    day: int | None, value: float | None, unit: str, specimen: str, below: bool
+) -> list[analytes.Measurement]:
+    """The typed ANC as a measurement in the registry's unit, if it is one in blood that the
+    registry accepts."""
+    specimen = specimen or analytes.PERIPHERAL_BLOOD
     if day is None or value is None or specimen != analytes.PERIPHERAL_BLOOD:
         return []
-    if analytes.lab_problems(analyte="anc", value=value, unit=typed["unit"]):
+    if analytes.lab_problems(analyte="anc", value=value, unit=unit):
         return []
-    below = row.add_prefix("below_detection") in row.data
-    return [analytes.Measurement(day, analytes.to_series_unit("anc", value, typed["unit"]), below)]
+    return [analytes.Measurement(day, analytes.to_series_unit("anc", value, unit), below)]
 
 
 class LabResultForm(RegistryForm):

@@ -244,3 +244,14 @@ def lab_icaht(request: HttpRequest, pk: int) -> HttpResponse:
     form = lab_forms.LabDayForm(request.POST, patient=patient)
     icaht = patient.computed_icaht(lab_forms.typed_anc(form))
     return render(request, "web/partials/icaht.html", {"icaht": icaht, "live": True})
+
+
+@login_required
+@require_POST
+def lab_value_icaht(request: HttpRequest, pk: int, item: int) -> HttpResponse:
+    """The ICAHT grades with a stored ANC value, selected on the lab grid, as it is being
+    changed: in place of its stored value."""
+    patient = patient_for_edit(pk, request.user)
+    form = lab_forms.LabResultForm(request.POST, instance=get_object_or_404(patient.labs, pk=item))
+    icaht = patient.computed_icaht(lab_forms.typed_value_anc(form), leaving_out=item)
+    return render(request, "web/partials/icaht.html", {"icaht": icaht, "live": True})

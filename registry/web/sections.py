@@ -233,6 +233,10 @@ def form_context(section: Section, patient: models.Patient, form, item: int | No
     if section.name == "labs" and item is None:
         context["form_title"] = "A day's lab values"
         context["icaht"] = patient.computed_icaht(lab_forms.typed_anc(form))
+    elif section.name == "labs" and form.instance.analyte == "anc":
+        typed = lab_forms.typed_value_anc(form) if form.is_bound else []
+        leaving_out = item if form.is_bound else None
+        context["icaht"] = patient.computed_icaht(typed, leaving_out=leaving_out)
     if section.name == "eligibility":
         context["live_verdict"] = (
             typed_verdict(patient.study, form, murine_cart_count(patient))

@@ -31,6 +31,11 @@ pages = [
     path(f"{patient}eligibility/check/", views.patient_eligibility, name="patient-eligibility"),
     path(f"{patient}daily_assessments/grades/", section_views.assessment_grades, name="grades"),
     path(f"{patient}labs/icaht/", section_views.lab_icaht, name="lab-icaht"),
+    path(
+        f"{patient}labs/<int:item>/icaht/",
+        section_views.lab_value_icaht,
+        name="lab-value-icaht",
+    ),
     path(section, section_views.section_show, name="section-show"),
     path(f"{section}edit/", section_views.section_edit, name="section-edit"),
     path(f"{section}new/", section_views.section_add, name="section-add"),

@@ -133,6 +133,7 @@ def test_a_staff_member_who_adds_a_study_administers_it(client, owner):
         "dose_ceiling_per_kg": 5000000,
         "b_cell_aplasia_threshold_pct": 3,
         "b_cell_aplasia_specimen": "bm",
+        "car_t_kinetics_specimen": "pb",
         "min_cd19_blast_pct": 95,
         "min_bm_blast_pct": 5,
         "max_ecog": 2,

@@ -43,6 +43,7 @@ NOT_PAGES = {
     "web:patient-part": "the patient page's header, timeline and schedule, reloaded alone",
     "web:grades": "the live grades in the daily assessment form",
     "web:lab-icaht": "the live ICAHT grades in a day's lab values form",
+    "web:lab-value-icaht": "the live ICAHT grades in the form of an ANC value of the lab grid",
     "web:section-show": "a card of the patient page; a plain request goes to that page",
     "analytics-dashboard-figure": "an image on the dashboard",
 }

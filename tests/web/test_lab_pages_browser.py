@@ -141,3 +141,29 @@ def test_it_shows_the_grid_the_treatments_and_the_icaht_grades(page, patient, sc
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         screenshot(f"labs-patient-{width}")
+
+
+def test_an_anc_value_changed_on_the_grid_regrades_icaht_live(page, patient, screenshot):
+    page.goto(reverse("web:patient-detail", kwargs={"pk": patient.pk}))
+    card = page.locator("#section-labs")
+    card.get_by_role("link", name="ANC on day 6: 0.3 10^9/L. Edit").click()
+    expect(card.locator("form.section-form")).to_be_visible()
+    expect_settled(card)
+    live = card.get_by_test_id("computed-icaht")
+    # As stored: ≤500/µL on days 2-6, grade 1 (registry.icaht).
+    expect(live).to_contain_text("Grade 1: ANC ≤500/µL for 5 days (days 2–6)")
+
+    # Typed, in place of the stored 0.3: 2.0 on day 6. From 300/µL on day 2 to 2000/µL on
+    # day 6, day 3 is 725/µL: ≤500/µL on day 2 alone.
+    card.get_by_label("ANC (absolute neutrophil count)").fill("2")
+    expect(live).to_contain_text("Grade 1: ANC ≤500/µL for 1 day (day 2)")
+    # 300/µL moved to day 9: days 2-9 at 300/µL, 8 days, grade 2.
+    card.get_by_label("Day after infusion").fill("9")
+    card.get_by_label("ANC (absolute neutrophil count)").fill("300")
+    card.get_by_label("Unit").select_option("/uL")
+    expect(live).to_contain_text("Grade 2: ANC ≤500/µL for 8 days (days 2–9)")
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        screenshot(f"labs-grid-value-icaht-{width}")
+    wait_until_answered(page)
+    assert patient.labs.get(day=6).value == 0.3

@@ -1,6 +1,8 @@
 """Fields that take JSON's own types only, as the cohort import does: `"yes"` is not true
 and `"60"` is not a number."""
 
+from collections.abc import Mapping
+
 from rest_framework import serializers
 
 
@@ -37,3 +39,13 @@ class JsonCharField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class CodedCharField(JsonCharField):
+    """Text that is one of `codes` (code -> what it names: an analyte, a unit, a specimen):
+    the OpenAPI schema lists them as an enum (registry.api.schema); the model's full_clean
+    checks the value, in its own words (a unit is checked against its analyte's)."""
+
+    def __init__(self, *, codes: Mapping[str, str], **kwargs):
+        self.codes = dict(codes)
+        super().__init__(**kwargs)

@@ -1,11 +1,18 @@
 """The API's representation of each section of a course, one serializer a section."""
 
+from typing import ClassVar
+
 from django.db import models
 from rest_framework import serializers
 
 from registry import choices
 from registry import models as registry
+from registry.analytes import ANALYTES, SPECIMENS, TOXICITY_TREATMENTS
 from registry.api.serializers.base import RegistrySerializer
+from registry.api.serializers.fields import CodedCharField
+
+# Every unit of any analyte, each once: which of them an analyte takes the model checks.
+UNITS = {unit: unit for analyte in ANALYTES.values() for unit in analyte.units}
 
 
 class SectionSerializer(RegistrySerializer):
@@ -15,9 +22,19 @@ class SectionSerializer(RegistrySerializer):
         read_only=True, help_text="Id of the patient this record belongs to"
     )
 
+    # The section's coded text fields, by name, with their codes: listed in the OpenAPI
+    # schema (CodedCharField).
+    codes: ClassVar[dict[str, dict[str, str]]] = {}
+
     class Meta:
         read_only_fields = ["id", "patient"]
         extra_kwargs = {"id": {"help_text": "Record id; its address in the API"}}
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if field_name in self.codes:
+            return CodedCharField, kwargs | {"codes": self.codes[field_name]}
+        return field_class, kwargs
 
     def get_field_names(self, declared_fields, info) -> list[str]:
         # The record's id and patient, which only the API sets, then the section's fields
@@ -61,11 +78,19 @@ class InfusionSerializer(SectionSerializer):
 
 
 class CarTCountSerializer(SectionSerializer):
+    codes: ClassVar = {"specimen": SPECIMENS}
+
     class Meta(SectionSerializer.Meta):
         model = registry.CarTCount
 
 
 class LabResultSerializer(SectionSerializer):
+    codes: ClassVar = {
+        "analyte": {code: analyte.label for code, analyte in ANALYTES.items()},
+        "unit": UNITS,
+        "specimen": SPECIMENS,
+    }
+
     class Meta(SectionSerializer.Meta):
         model = registry.LabResult
 
@@ -76,6 +101,8 @@ class ToxicityRecordSerializer(SectionSerializer):
 
 
 class ToxicityTreatmentSerializer(SectionSerializer):
+    codes: ClassVar = {"treatment": TOXICITY_TREATMENTS}
+
     class Meta(SectionSerializer.Meta):
         model = registry.ToxicityTreatment
 

@@ -18,6 +18,7 @@ class StudySerializer(RegistrySerializer):
             "dose_ceiling_per_kg",
             "b_cell_aplasia_threshold_pct",
             "b_cell_aplasia_specimen",
+            "car_t_kinetics_specimen",
             "min_cd19_blast_pct",
             "min_bm_blast_pct",
             "max_ecog",
