@@ -63,6 +63,9 @@ MAX_INTERPOLATED_DAYS = 7
 # what registry.analytes.convert gives, without checking the codes again for every value.
 PER_UL = float(ANALYTES["anc"].units["10^9/L"] / ANALYTES["anc"].units["/uL"])
 SHORTEST_RECOVERY_DAYS = 3
+# Far wider than the rounding of an interpolated ANC (well under 1e-9 /µL at any count),
+# so a day this far from a threshold falls on the same side of it as its exact value.
+NEAR_THRESHOLD = 1e-6
 
 
 @dataclass(frozen=True)
@@ -161,22 +164,22 @@ def _profound_grade(days: int) -> int:
     return 3 if days >= 7 else 0
 
 
-def _lowest_per_day(anc: Iterable[Measurement], first: int, last: int) -> dict[int, Fraction]:
-    """ANC /µL by day, exactly, in days first-last: the lower of two values on a day."""
-    lowest: dict[int, Fraction] = {}
+def _lowest_per_day(anc: Iterable[Measurement], first: int, last: int) -> dict[int, float]:
+    """ANC /µL by day in days first-last: the lower of two values on a day."""
+    lowest: dict[int, float] = {}
     for measurement in anc:
         if first <= measurement.day <= last:
-            per_ul = Fraction(measurement.level * PER_UL)
+            per_ul = measurement.level * PER_UL
             lowest[measurement.day] = min(per_ul, lowest.get(measurement.day, per_ul))
     return dict(sorted(lowest.items()))
 
 
-def _daily_anc(measured: dict[int, Fraction], last_day: int) -> list[Fraction | None]:
+def _daily_anc(measured: dict[int, float], last_day: int) -> list[float | Fraction | None]:
     """ANC /µL of each day 0 to last_day, None where unknown (module docstring)."""
     if not measured:
         return []
     days = list(measured)
-    daily: list[Fraction | None] = [None] * (last_day + 1)
+    daily: list[float | Fraction | None] = [None] * (last_day + 1)
     for day, anc in measured.items():
         daily[day] = anc
     if days[0] <= MAX_INTERPOLATED_DAYS:
@@ -185,18 +188,29 @@ def _daily_anc(measured: dict[int, Fraction], last_day: int) -> list[Fraction | 
         daily[days[-1] :] = [measured[days[-1]]] * (last_day - days[-1] + 1)
     for day, next_day in zip(days, days[1:], strict=False):
         if next_day - day - 1 <= MAX_INTERPOLATED_DAYS:
-            slope = (measured[next_day] - measured[day]) / (next_day - day)
             for between in range(day + 1, next_day):
-                daily[between] = measured[day] + slope * (between - day)
+                daily[between] = _interpolated(measured, day, next_day, between)
     return daily
 
 
-def _never_above(daily: list[Fraction | None], threshold: int) -> bool:
+def _interpolated(measured: dict[int, float], day: int, next_day: int, between: int):
+    """The ANC of a day between two measured days, compared with the thresholds as its
+    exact value would be: in floating point, except within rounding of a threshold,
+    where it is worked out exactly."""
+    low, high = measured[day], measured[next_day]
+    anc = low + (high - low) * (between - day) / (next_day - day)
+    if all(abs(anc - threshold) > NEAR_THRESHOLD for threshold in (SEVERE, PROFOUND)):
+        return anc
+    low, high = Fraction(low), Fraction(high)
+    return low + (high - low) * (between - day) / (next_day - day)
+
+
+def _never_above(daily: list[float | Fraction | None], threshold: int) -> bool:
     complete = len(daily) == EARLY_LAST_DAY + 1
     return complete and all(anc is not None and anc <= threshold for anc in daily)
 
 
-def _longest_episode(daily: list[Fraction | None], threshold: int) -> Episode | None:
+def _longest_episode(daily: list[float | Fraction | None], threshold: int) -> Episode | None:
     episodes: list[Episode] = []
     for day, anc in enumerate(daily):
         if anc is None or anc > threshold:
