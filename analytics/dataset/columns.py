@@ -12,7 +12,8 @@ Keys of a row (``COLUMNS``, in order):
   (sites and marrow blasts > 5%), "emd_only" (sites and marrow blasts <= 5%); None when
   the eligibility record or the marrow count it needs is missing. cns_involvement,
   emd_sites (number of sites); bcr_abl1, ph_like, tp53_mutation.
-- dose_cells_per_kg: the first infusion's dose.
+- dose_cells_per_kg, product: the first infusion's dose and CAR-T product (a code of
+  registry.choices.Product).
 - crs_grade, icans_grade: the site's recorded maximum where present, else computed;
   crs_grade_computed, icans_grade_computed: worst daily ASTCT grade (None without daily
   assessments); grade_discrepancy: a recorded grade differs from the computed one (None
@@ -138,6 +139,7 @@ COLUMNS = (
     "ph_like",
     "tp53_mutation",
     "dose_cells_per_kg",
+    "product",
     "crs_grade",
     "icans_grade",
     "crs_grade_computed",

@@ -57,7 +57,7 @@ def _implausible_date(patient: dict, sections: dict) -> str | None:
         ("date of birth", patient["birth_date"]),
         ("date of enrolment", patient["enrollment_date"]),
         ("date of last contact", patient["last_contact_date"]),
-        *(("infusion date", day) for day, _ in sections["infusions"] or []),
+        *(("infusion date", day) for day, *_ in sections["infusions"] or []),
         *(("prior therapy date", day) for _, day, _ in sections["prior_therapies"] or []),
         *(
             (f"{EVENT_NAMES.get(kind, kind)} date", day)
@@ -95,6 +95,7 @@ def patient_row(patient: dict, sections: dict, parts: Collection[str]) -> dict:
         **_prior_therapies(sections["prior_therapies"] or [], infused),
         **_disease(sections["eligibility"], sections["genetics"]),
         "dose_cells_per_kg": infusions[0][1] if infusions else None,
+        "product": infusions[0][2] if infusions else None,
         **part_values(patient, sections, recorded, age, parts),
         **_outcomes(patient, sections["day_30"], sections["events"] or [], infused),
         "infusion_date": infused,
