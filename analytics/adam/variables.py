@@ -8,7 +8,7 @@ most 40 characters, text of at most 200.
 
 from dataclasses import dataclass, field
 
-from registry.choices import Product
+from registry.choices import DeathCause, Mrd, Product, ResponseStatus
 
 TEXT, INTEGER, FLOAT, DATE = "text", "integer", "float", "date"
 NAME_MAX, LABEL_MAX, TEXT_MAX = 8, 40, 200
@@ -17,7 +17,19 @@ NUMBER_LENGTH = 8
 DATE_FORMAT = "DATE9."
 
 YES_NO = (("Y", "Yes"), ("N", "No"))
+
+
+def coded(choices) -> tuple[tuple[str, str], ...]:
+    """A registry choice's codes in capitals, as ADaM writes them, with their labels."""
+    return tuple((value.upper(), label) for value, label in choices.choices)
+
+
+def longest(codes: tuple[tuple[str, str], ...]) -> int:
+    return max(len(value) for value, _ in codes)
+
+
 PRODUCTS = tuple((label.upper(), label) for label in Product.labels)
+RESPONSES, MRD, DEATH_CAUSES = coded(ResponseStatus), coded(Mrd), coded(DeathCause)
 
 
 @dataclass(frozen=True)
@@ -64,7 +76,9 @@ USUBJID = Variable(
 )
 SUBJID = Variable("SUBJID", "Subject Identifier for the Study", length=40)
 SITEID = Variable("SITEID", "Study Site Identifier", length=40)
-TRT01A = Variable("TRT01A", "Actual Treatment for Period 01", length=20, codes=PRODUCTS)
+TRT01A = Variable(
+    "TRT01A", "Actual Treatment for Period 01", length=longest(PRODUCTS), codes=PRODUCTS
+)
 TRTSDT = Variable("TRTSDT", "Date of First Exposure to Treatment", DATE)
 
 ADSL = Dataset(
@@ -95,7 +109,7 @@ ADSL = Dataset(
         flag("MCD19RFL", "Resistant to All Murine CD19 CAR-T Flag"),
         flag("DTHFL", "Subject Death Flag", "Y for a death from the infusion on"),
         Variable("DTHDT", "Date of Death", DATE),
-        Variable("DTHCAUS", "Cause of Death", length=20),
+        Variable("DTHCAUS", "Cause of Death", length=longest(DEATH_CAUSES), codes=DEATH_CAUSES),
         Variable(
             "LSTALVDT",
             "Date Last Known Alive",
@@ -106,16 +120,11 @@ ADSL = Dataset(
         Variable(
             "D30RESP",
             "Day-30 Response",
-            length=13,
-            codes=(
-                ("CR", "CR"),
-                ("CRI", "CRi"),
-                ("NR", "No response"),
-                ("NOT_EVALUABLE", "Not evaluable"),
-            ),
+            length=longest(RESPONSES),
+            codes=RESPONSES,
             derivation="The earliest response assessment on days 21 to 45",
         ),
-        Variable("D30MRD", "Day-30 MRD", length=12),
+        Variable("D30MRD", "Day-30 MRD", length=longest(MRD), codes=MRD),
         flag("RESPFL", "Day-30 Responder (CR or CRi) Flag"),
         Variable(
             "CRSGR",

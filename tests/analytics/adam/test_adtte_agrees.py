@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from analytics.stats import MONTH_DAYS
+from tests.analytics.adam.estimates import aalen_johansen, product_limit
 
 ADTTE = "/api/v1/studies/HCD19/export/adam/ADTTE.csv"
 
@@ -31,28 +32,6 @@ def days_and_kinds(records: list[dict]) -> tuple[np.ndarray, np.ndarray]:
     days = np.array([float(row["AVAL"]) for row in records])
     kinds = np.array([int(row["EVNTTYPN"]) for row in records])
     return days, kinds
-
-
-def product_limit(days: np.ndarray, events: np.ndarray, t: float) -> float:
-    survival = 1.0
-    for u in np.unique(days[events]):
-        if u > t:
-            break
-        survival *= 1 - np.sum((days == u) & events) / np.sum(days >= u)
-    return survival
-
-
-def aalen_johansen(days: np.ndarray, kinds: np.ndarray, t: float) -> float:
-    """The cumulative incidence of kind 1, kind 2 competing; censorings at a time of
-    events count as at risk then."""
-    survival, incidence = 1.0, 0.0
-    for u in np.unique(days[kinds > 0]):
-        if u > t:
-            break
-        at_risk = np.sum(days >= u)
-        incidence += survival * np.sum((days == u) & (kinds == 1)) / at_risk
-        survival *= 1 - np.sum((days == u) & (kinds > 0)) / at_risk
-    return incidence
 
 
 @pytest.mark.parametrize("code", ["OS", "EFS", "RFS"])
