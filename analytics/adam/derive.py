@@ -239,11 +239,11 @@ def _days(months: pd.Series) -> np.ndarray:
 
 def _dates(start: pd.Series, days: np.ndarray) -> list[date | None]:
     """Each start date plus its days; None where either is missing."""
-    starts = start.to_numpy(dtype="datetime64[D]")
-    return [
-        None if np.isnat(day) or np.isnan(offset) else (day + int(offset)).astype(date)
-        for day, offset in zip(starts, np.asarray(days, dtype=float), strict=True)
-    ]
+    days = np.asarray(days, dtype=float)
+    offsets = np.nan_to_num(days).astype("int64").astype("timedelta64[D]")
+    offsets[np.isnan(days)] = np.timedelta64("NaT")
+    # datetime64[D] values become datetime.date, and NaT None.
+    return (start.to_numpy(dtype="datetime64[D]") + offsets).astype(object).tolist()
 
 
 def _on(days: list[date | None], cutoff: date | None) -> np.ndarray:

@@ -1,0 +1,81 @@
+"""The ADaM exports of a synthetic study over HTTP: seconds and peak memory of each.
+
+    DATABASE_URL=postgres://... python -m benchmarks.adam [PATIENTS ...]
+
+Default size: 10,000 patients. Each dataset in each format, and the Define-XML, is asked
+for as a coordinator asks for it (GET .../export/adam/...), and its body read to the end.
+The first request builds the study's analysis frame in this process (analytics.frames),
+as a server's first statistic after a start does; it is timed apart ("cold"). Target:
+every export of 10,000 patients under 30 s, and peak memory under 300 MB. Peak memory is
+what Python allocated while the export ran (tracemalloc), above what it held before; the
+process's largest resident size so far (ru_maxrss), the import's included, is printed
+beside it.
+"""
+
+import resource
+import sys
+import time
+import tracemalloc
+
+from django.test import Client
+
+from analytics.adam.formats import CONTENT_TYPES
+from analytics.adam.variables import DATASETS
+from benchmarks.scratch import coordinator, scratch_database, synthetic_study
+
+SIZES = (10_000,)
+
+
+def fetched(client: Client, address: str) -> tuple[float, float, int]:
+    """Seconds, peak MiB allocated, and bytes of the body."""
+    tracemalloc.start()
+    started = time.perf_counter()
+    response = client.get(address)
+    assert response.status_code == 200, response.content[:300]
+    size = (
+        sum(len(piece) for piece in response.streaming_content)
+        if response.streaming
+        else len(response.content)
+    )
+    seconds = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return seconds, peak, size
+
+
+def benchmark(patients: int) -> list[tuple[str, float, str]]:
+    study = synthetic_study(patients)
+    client = Client()
+    client.force_login(coordinator(study))
+    base = f"/api/v1/studies/{study.code}/export/adam/"
+    addresses = [("ADSL.csv (cold: frame built)", base + "ADSL.csv")]
+    addresses += [
+        (f"{name}.{file_format}", f"{base}{name}.{file_format}")
+        for name in DATASETS
+        for file_format in CONTENT_TYPES
+    ]
+    addresses.append(("define.xml", base + "define.xml"))
+    rows = []
+    for label, address in addresses:
+        seconds, peak, size = fetched(client, address)
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10
+        rows.append(
+            (
+                label,
+                seconds,
+                f"peak {peak:7.1f} MiB, {size / 2**20:6.1f} MiB out, process max RSS {rss:6.0f} MiB",
+            )
+        )
+    return rows
+
+
+def main(sizes: list[int]) -> None:
+    with scratch_database("adam"):
+        print(f"{'patients':>8}  {'export':<30}  {'seconds':>8}  memory")
+        for patients in sizes:
+            for label, seconds, memory in benchmark(patients):
+                print(f"{patients:>8,}  {label:<30}  {seconds:8.2f}  {memory}", flush=True)
+
+
+if __name__ == "__main__":
+    main([int(size) for size in sys.argv[1:]] or list(SIZES))
