@@ -1,15 +1,18 @@
 """The ADaM exports of a synthetic study over HTTP: seconds and peak memory of each.
 
-    DATABASE_URL=postgres://... python -m benchmarks.adam [PATIENTS ...]
+    DATABASE_URL=postgres://... python -m benchmarks.adam [--keep] [PATIENTS ...]
 
 Default size: 10,000 patients. Each dataset in each format, and the Define-XML, is asked
 for as a coordinator asks for it (GET .../export/adam/...), and its body read to the end.
 The first request builds the study's analysis frame in this process (analytics.frames),
 as a server's first statistic after a start does; it is timed apart ("cold"). Target:
-every export of 10,000 patients under 30 s, and peak memory under 300 MB. Peak memory is
-what Python allocated while the export ran (tracemalloc), above what it held before; the
+every export of 10,000 patients under 30 s, and peak memory under 300 MB. Each export is
+timed, then asked again to measure its peak memory (tracemalloc slows the Python it
+traces several times over): what Python allocated while the export ran, above what it
+held before; the
 process's largest resident size so far (ru_maxrss), the import's included, is printed
-beside it.
+beside it. `--keep` keeps the database with its study for the next run with `--keep`
+(benchmarks.scratch).
 """
 
 import resource
@@ -26,21 +29,28 @@ from benchmarks.scratch import coordinator, scratch_database, synthetic_study
 SIZES = (10_000,)
 
 
-def fetched(client: Client, address: str) -> tuple[float, float, int]:
-    """Seconds, peak MiB allocated, and bytes of the body."""
-    tracemalloc.start()
-    started = time.perf_counter()
+def fetched(client: Client, address: str) -> int:
+    """The bytes of the body, read to the end."""
     response = client.get(address)
     assert response.status_code == 200, response.content[:300]
-    size = (
-        sum(len(piece) for piece in response.streaming_content)
-        if response.streaming
-        else len(response.content)
-    )
-    seconds = time.perf_counter() - started
+    if response.streaming:
+        return sum(len(piece) for piece in response.streaming_content)
+    return len(response.content)
+
+
+def timed(client: Client, address: str) -> tuple[float, int]:
+    started = time.perf_counter()
+    size = fetched(client, address)
+    return time.perf_counter() - started, size
+
+
+def peak_memory(client: Client, address: str) -> float:
+    """The peak MiB Python allocated while the export ran."""
+    tracemalloc.start()
+    fetched(client, address)
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
-    return seconds, peak, size
+    return peak
 
 
 def benchmark(patients: int) -> list[tuple[str, float, str]]:
@@ -57,7 +67,8 @@ def benchmark(patients: int) -> list[tuple[str, float, str]]:
     addresses.append(("define.xml", base + "define.xml"))
     rows = []
     for label, address in addresses:
-        seconds, peak, size = fetched(client, address)
+        seconds, size = timed(client, address)
+        peak = peak_memory(client, address)
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10
         rows.append(
             (
@@ -69,8 +80,8 @@ def benchmark(patients: int) -> list[tuple[str, float, str]]:
     return rows
 
 
-def main(sizes: list[int]) -> None:
-    with scratch_database("adam"):
+def main(sizes: list[int], keep: bool = False) -> None:
+    with scratch_database("adam", keep=keep):
         print(f"{'patients':>8}  {'export':<30}  {'seconds':>8}  memory")
         for patients in sizes:
             for label, seconds, memory in benchmark(patients):
@@ -78,4 +89,6 @@ def main(sizes: list[int]) -> None:
 
 
 if __name__ == "__main__":
-    main([int(size) for size in sys.argv[1:]] or list(SIZES))
+    arguments = sys.argv[1:]
+    sizes = [int(size) for size in arguments if size != "--keep"]
+    main(sizes or list(SIZES), keep="--keep" in arguments)
