@@ -108,3 +108,12 @@ def test_a_bad_parameter_is_a_400_naming_it(exporter, query, name, words, addres
     response = exporter.get(address, query)
     assert response.status_code == 400
     assert words in " ".join(response.json()[name])
+
+
+def test_the_treatment_is_the_first_infusions_product(exporter, owner, published):
+    infusion = models.Infusion.objects.get(patient__subject_id="P02")
+    infusion.product = "murine_cd19"
+    services.record_save(record=infusion, user=owner, reason="Corrected from the source document")
+    found = rows(exporter.get(ADSL))
+    assert found["P02"]["TRT01A"] == "MURINE CD19 CAR-T"
+    assert found["P03"]["TRT01A"] == "HUMANIZED CD19 CAR-T"
