@@ -12,7 +12,7 @@ import tempfile
 
 from django.http import FileResponse, Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
@@ -72,11 +72,23 @@ def dated(response: HttpResponse, analysis: AnalysisRequest) -> HttpResponse:
     return response
 
 
-def documented(operation_id: str, description: str, media_type: str):
+DATASET_NAME = OpenApiParameter(
+    "name", str, OpenApiParameter.PATH, enum=list(DATASETS), description="The ADaM dataset"
+)
+FILE_FORMAT = OpenApiParameter(
+    "file_format",
+    str,
+    OpenApiParameter.PATH,
+    enum=list(CONTENT_TYPES),
+    description="xpt: SAS transport version 5; json: CDISC Dataset-JSON 1.1; csv",
+)
+
+
+def documented(operation_id: str, description: str, media_type: str, path_parameters=()):
     return extend_schema(
         operation_id=operation_id,
         description=description,
-        parameters=[STUDY_CODE, AdamParams, AS_OF_TODAY_WARNING],
+        parameters=[STUDY_CODE, *path_parameters, AdamParams, AS_OF_TODAY_WARNING],
         responses={
             (200, media_type): OpenApiTypes.BINARY,
             400: schema.BAD_PARAMETERS,
@@ -108,6 +120,7 @@ class AdamDatasetView(AdamView):
         "analysis dataset at the clinical cut-off (the study's by default), as the "
         "analytics endpoints are. See docs/adam.md.",
         "application/octet-stream",
+        (DATASET_NAME, FILE_FORMAT),
     )
     def get(self, request, code: str, name: str, file_format: str) -> FileResponse:
         study, analysis = self.parse(code)
