@@ -184,8 +184,9 @@ def _toxicity(frame: pd.DataFrame, term: str, study_code: str) -> pd.DataFrame:
     prefix = term.lower()
     graded = frame[_numbers(frame[f"{prefix}_grade"]) >= 1]
     recorded = _numbers(graded[f"{prefix}_grade_recorded"])
-    # The registry records the onset of CRS only.
-    onset = _numbers(graded["crs_onset_day"]) if term == CRS else np.full(len(graded), np.nan)
+    # CRS: the onset the site recorded; ICANS, which it does not record: the first daily
+    # assessment graded 1 or more.
+    onset = _numbers(graded["crs_onset_day" if term == CRS else "icans_onset_day"])
     columns = {
         **subject_ids(graded, study_code),
         "TRT01A": _products(graded),

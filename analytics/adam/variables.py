@@ -229,13 +229,17 @@ ADAE = Dataset(
             codes=tuple((d, d) for _, d in TOXICITIES),
         ),
         Variable(
-            "ASTDT", "Analysis Start Date", DATE, derivation="TRTSDT + the recorded onset day"
+            "ASTDT",
+            "Analysis Start Date",
+            DATE,
+            derivation="TRTSDT + the onset day: CRS the site's recorded onset, ICANS the "
+            "first daily assessment graded 1 or more",
         ),
         Variable(
             "ASTDY",
             "Analysis Start Relative Day",
             INTEGER,
-            derivation="The recorded onset day + 1: the infusion day is day 1",
+            derivation="The onset day + 1: the infusion day is day 1",
         ),
         Variable("ATOXGRN", "Maximum Grade (ASTCT), Analysed", INTEGER),
         Variable("AGRRECN", "Maximum Grade (ASTCT), Recorded", INTEGER),

@@ -117,3 +117,22 @@ def test_the_treatment_is_the_first_infusions_product(exporter, owner, published
     found = rows(exporter.get(ADSL))
     assert found["P02"]["TRT01A"] == "MURINE CD19 CAR-T"
     assert found["P03"]["TRT01A"] == "HUMANIZED CD19 CAR-T"
+
+
+def test_adae_dates_crs_by_its_recorded_onset_and_icans_by_the_daily_assessments(exporter):
+    response = exporter.get("/api/v1/studies/HCD19/export/adam/ADAE.csv")
+    text = b"".join(response.streaming_content).decode()
+    found = {
+        (row["USUBJID"].removeprefix("HCD19-"), row["AETERM"]): row
+        for row in csv.DictReader(io.StringIO(text))
+    }
+    crs = models.ToxicityRecord.objects.get(patient__subject_id="P02").crs_onset_day
+    assert found["P02", "CRS"]["ASTDY"] == str(crs + 1)
+    first_graded = min(
+        assessment.day
+        for assessment in models.DailyAssessment.objects.filter(patient__subject_id="P08")
+        if assessment.icans_grade(9).grade >= 1
+    )
+    assert found["P08", "ICANS"]["ASTDY"] == str(first_graded + 1)
+    infused = models.Infusion.objects.get(patient__subject_id="P08").date
+    assert found["P08", "ICANS"]["ASTDT"] == (infused + timedelta(days=first_graded)).isoformat()
