@@ -23,6 +23,7 @@ INTEGER_COLUMNS = (
     "icans_grade",
     "crs_grade_computed",
     "icans_grade_computed",
+    "icans_onset_day",
     "crs_grade_recorded",
     "icans_grade_recorded",
     "crs_onset_day",

@@ -27,7 +27,8 @@ TEMPLATE = "analytics/export.html"
 class File:
     title: str
     description: str
-    links: dict[str, tuple[str, dict]]  # label: (route, extra parameters)
+    # label: (route, extra parameters[, the address's parameters besides the study code])
+    links: dict[str, tuple]
 
 
 # The complete files take only the two dates: their endpoints refuse patient filters.
@@ -92,6 +93,46 @@ ANALYSIS_FILES = (
 )
 
 
+ADAM_FORMATS = {"SAS transport (XPT)": "xpt", "Dataset-JSON": "json", "CSV": "csv"}
+
+
+def adam_file(name: str, description: str) -> File:
+    links = {
+        label: ("study-export-adam", {}, {"name": name, "file_format": file_format})
+        for label, file_format in ADAM_FORMATS.items()
+    }
+    return File(name, description, links)
+
+
+# The ADaM datasets take the dates as the analysis files do (the study's cut-off unless
+# told), but no patient filters: they hold every patient the analyses would.
+ADAM_FILES = (
+    adam_file(
+        "ADSL",
+        "ADaM subject-level dataset: one record per patient with the treatment, the "
+        "populations, prior therapies, death, the day-30 response and the highest CRS and "
+        "ICANS grades.",
+    ),
+    adam_file(
+        "ADTTE",
+        "ADaM time-to-event dataset: a record per patient for overall, event-free and "
+        "relapse-free survival, relapse and non-relapse mortality (each the other's "
+        "competing event) and duration of response, in days, with the censoring reasons.",
+    ),
+    adam_file(
+        "ADAE",
+        "ADaM adverse events dataset: a record per patient for each of CRS and ICANS, with "
+        "the onset, the highest ASTCT grade and where it comes from, and the treatments.",
+    ),
+    File(
+        "Define-XML",
+        "The Define-XML 2.1 document describing the three ADaM datasets: every variable's "
+        "label, type, length, derivation and codes.",
+        {"XML": ("study-export-adam-define", {})},
+    ),
+)
+
+
 def _study(request: HttpRequest, code: str) -> Study:
     study = readable_study(request, code)
     if not access.can_export(request.user, study):
@@ -101,10 +142,11 @@ def _study(request: HttpRequest, code: str) -> Study:
 
 def _links(code: str, file: File, query: QueryDict) -> list[dict]:
     links = []
-    for label, (route, extra) in file.links.items():
+    for label, (route, extra, *address_parameters) in file.links.items():
         given = query.copy()
         given.update(extra)
-        address = reverse(route, kwargs={"code": code})
+        parameters = {"code": code, **(address_parameters[0] if address_parameters else {})}
+        address = reverse(route, kwargs=parameters)
         links.append({"label": label, "url": with_query(address, given)})
     return links
 
@@ -115,6 +157,13 @@ def complete_query(form: DashboardForm) -> QueryDict:
     analysis = form.cleaned_data["analysis"]
     query = QueryDict(mutable=True)
     query.update({name: value for name, value in analysis.dates.items() if value})
+    return query
+
+
+def dates_query(analysed: QueryDict) -> QueryDict:
+    """The dates of the analysis files' query, without its patient filters."""
+    query = QueryDict(mutable=True)
+    query.update({name: analysed[name] for name in ("cutoff", "as_of") if analysed.get(name)})
     return query
 
 
@@ -157,5 +206,6 @@ def export(request: HttpRequest, code: str) -> HttpResponse:
         "applied_filters": applied_filters(form, analysed),
         "complete_files": [(file, _links(code, file, complete)) for file in COMPLETE_FILES],
         "analysis_files": [(file, _links(code, file, analysed)) for file in ANALYSIS_FILES],
+        "adam_files": [(file, _links(code, file, dates_query(analysed))) for file in ADAM_FILES],
     }
     return render(request, TEMPLATE, context)

@@ -12,10 +12,12 @@ Keys of a row (``COLUMNS``, in order):
   (sites and marrow blasts > 5%), "emd_only" (sites and marrow blasts <= 5%); None when
   the eligibility record or the marrow count it needs is missing. cns_involvement,
   emd_sites (number of sites); bcr_abl1, ph_like, tp53_mutation.
-- dose_cells_per_kg: the first infusion's dose.
+- dose_cells_per_kg, product: the first infusion's dose and CAR-T product (a code of
+  registry.choices.Product).
 - crs_grade, icans_grade: the site's recorded maximum where present, else computed;
   crs_grade_computed, icans_grade_computed: worst daily ASTCT grade (None without daily
-  assessments); grade_discrepancy: a recorded grade differs from the computed one (None
+  assessments); icans_onset_day: the first day of a daily ICANS grade of 1 or more (None
+  without one: the site's record has no ICANS onset); grade_discrepancy: a recorded grade differs from the computed one (None
   when nothing can be compared).
 - car_t_detected, car_t_cmax_cells_per_ul, car_t_tmax_day, car_t_auc_0_28,
   car_t_last_detected_day: see ``registry.biomarkers.series_kinetics``, from the flow
@@ -145,10 +147,12 @@ COLUMNS = (
     "ph_like",
     "tp53_mutation",
     "dose_cells_per_kg",
+    "product",
     "crs_grade",
     "icans_grade",
     "crs_grade_computed",
     "icans_grade_computed",
+    "icans_onset_day",
     "grade_discrepancy",
     "car_t_detected",
     "car_t_cmax_cells_per_ul",
@@ -210,6 +214,7 @@ PART_COLUMNS = {
         "icans_grade",
         "crs_grade_computed",
         "icans_grade_computed",
+        "icans_onset_day",
         "grade_discrepancy",
         "daily_assessment_last_day",
     ),

@@ -131,7 +131,7 @@ def read_sections(
         "prior_therapies": lambda: many(
             models.PriorTherapy, "kind", "date", "best_response", where={"kind__in": PRIOR_KINDS}
         ),
-        "infusions": lambda: many(models.Infusion, "date", "cells_per_kg", order="date"),
+        "infusions": lambda: many(models.Infusion, "date", "cells_per_kg", "product", order="date"),
         "day_30": lambda: many(
             models.ResponseAssessment,
             "status",

@@ -62,7 +62,7 @@ def _implausible_date(patient: dict, sections: dict) -> str | None:
         ("date of birth", patient["birth_date"]),
         ("date of enrolment", patient["enrollment_date"]),
         ("date of last contact", patient["last_contact_date"]),
-        *(("infusion date", day) for day, _ in sections["infusions"] or []),
+        *(("infusion date", day) for day, *_ in sections["infusions"] or []),
         *(("prior therapy date", day) for _, day, _ in sections["prior_therapies"] or []),
         *(
             (f"{EVENT_NAMES.get(kind, kind)} date", day)
@@ -100,6 +100,7 @@ def patient_row(patient: dict, sections: dict, parts: Collection[str]) -> dict:
         **_prior_therapies(sections["prior_therapies"] or [], infused),
         **_disease(sections["eligibility"], sections["genetics"]),
         "dose_cells_per_kg": infusions[0][1] if infusions else None,
+        "product": infusions[0][2] if infusions else None,
         **part_values(patient, sections, recorded, age, parts),
         **_outcomes(patient, sections["day_30"], sections["events"] or [], infused),
         "infusion_date": infused,
@@ -171,14 +172,16 @@ def part_values(
 
 def _grades(recorded: tuple, assessments: list[tuple], age: int | None) -> dict:
     crs_recorded, icans_recorded = recorded[:2]
-    crs = icans = None
+    crs = icans = icans_onset = None
     if assessments:
         # The worst day's grade, as registry.grading.worst takes it; bare integers here
         # because a large cohort has a hundred thousand days. Each day: its day, then
         # its CRS findings, then its ICANS findings.
         split = 1 + len(CRS_FIELDS)
         crs = max(_crs_grade(day[1:split]).grade for day in assessments)
-        icans = max(_icans_grade(day[split:], age).grade for day in assessments)
+        icans_days = [(day[0], _icans_grade(day[split:], age).grade) for day in assessments]
+        icans = max(grade for _, grade in icans_days)
+        icans_onset = min((on for on, grade in icans_days if grade >= 1), default=None)
     compared = [
         stored != computed
         for stored, computed in ((crs_recorded, crs), (icans_recorded, icans))
@@ -189,6 +192,7 @@ def _grades(recorded: tuple, assessments: list[tuple], age: int | None) -> dict:
         "icans_grade": icans if icans_recorded is None else icans_recorded,
         "crs_grade_computed": crs,
         "icans_grade_computed": icans,
+        "icans_onset_day": icans_onset,
         "grade_discrepancy": any(compared) if compared else None,
         "daily_assessment_last_day": _last_day(assessments),
     }

@@ -27,6 +27,14 @@ ANALYSIS = (
     "Treatment and outcomes (Table 2), Excel",
     "Analysis dataset, CSV",
 )
+ADAM = (
+    *(
+        f"{name}, {label}"
+        for name in ("ADSL", "ADTTE", "ADAE")
+        for label in ("SAS transport (XPT)", "Dataset-JSON", "CSV")
+    ),
+    "Define-XML, XML",
+)
 
 
 def download_links(html: str) -> dict[str, dict]:
@@ -60,6 +68,9 @@ def test_it_gives_a_coordinator_every_file_with_the_dates_and_filters_applied(co
     for name in ANALYSIS:
         assert links[name]["sex"] == "female"
         assert (links[name]["cutoff"], links[name]["as_of"]) == ("2021-06-30", "2025-01-01")
+    # The ADaM datasets take the dates, as the analysis files do, but no patient filters.
+    for name in ADAM:
+        assert dates_of(links[name]) == dates
     assert "these files take no patient filters" in html
     assert "Patients: Sex: Female (in the analysis files only)." in html
 
@@ -67,7 +78,7 @@ def test_it_gives_a_coordinator_every_file_with_the_dates_and_filters_applied(co
 def test_every_link_downloads_its_file(coordinator):
     html = coordinator.get(PAGE, {"sex": "female", "cutoff": "2021-06-30"}).content.decode()
     links = download_links(html)
-    assert set(links) == {*COMPLETE, *ANALYSIS}
+    assert set(links) == {*COMPLETE, *ANALYSIS, *ADAM}
     for name, link in links.items():
         response = coordinator.get(link["url"])
         assert response.status_code == 200, (name, response.content[:300])
@@ -83,6 +94,9 @@ def test_the_complete_files_are_cut_off_at_the_studys_cut_off_unless_told(coordi
     whole = download_links(coordinator.get(PAGE, {"cutoff": "none"}).content.decode())
     assert "cutoff" not in whole["Patients, CSV"]
     assert whole["Treatment and outcomes (Table 2), CSV"]["cutoff"] == "none"
+    # The ADaM datasets apply the study's cut-off by themselves, as the analyses do.
+    assert "cutoff" not in links["ADTTE, CSV"]
+    assert whole["ADTTE, CSV"]["cutoff"] == "none"
 
 
 def test_it_links_back_to_the_list_and_the_dashboard_with_its_filters(coordinator):

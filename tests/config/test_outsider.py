@@ -45,6 +45,7 @@ PARAMETERS = {
     "web:section-show": {"section": "eligibility"},
     "web:section-edit": {"section": "lymphodepletion"},
     "analytics-dashboard-figure": {"name": "grades", "image_format": "svg"},
+    "study-export-adam": {"name": "ADTTE", "file_format": "xpt"},
 }
 # The query an address cannot answer without (a required parameter).
 QUERIES = {"analytics-biomarkers-series": "?analyte=anc"}
