@@ -9,10 +9,10 @@ class RegistryConfig(AppConfig):
     def ready(self) -> None:
         # Also connects the receivers of services (cascaded history rows), signins (failed
         # sign-ins per address) and tokens (a new password ends the user's tokens).
-        from registry import data_version, schedule, services, signins, tokens  # noqa: F401
+        from registry import casebook, data_version, schedule, services, signins, tokens  # noqa: F401
         from registry.models import Patient, Study, Timepoint
         from registry.sections import SECTIONS
-        from registry.signals import cohort_imported
+        from registry.signals import cohort_imported, required_fields_changed
 
         for model in (section.model for section in SECTIONS):
             uid = f"registry-touch-{model._meta.model_name}"
@@ -26,6 +26,14 @@ class RegistryConfig(AppConfig):
             post_delete.connect(schedule.visits_after_write, sender=model, dispatch_uid=f"{uid}-d")
         for signal in (post_save, post_delete):
             signal.connect(schedule.visits_after_timepoint_change, sender=Timepoint)
+        # So is each patient's casebook: the status of its sections, its figures.
+        for model in (Patient, *(section.model for section in SECTIONS)):
+            uid = f"registry-casebook-{model._meta.model_name}"
+            post_save.connect(casebook.casebook_after_write, sender=model, dispatch_uid=f"{uid}-s")
+            post_delete.connect(
+                casebook.casebook_after_write, sender=model, dispatch_uid=f"{uid}-d"
+            )
+        required_fields_changed.connect(casebook.casebooks_after_required_change)
         post_save.connect(schedule.timepoints_with_new_study, sender=Study)
         cohort_imported.connect(schedule.visits_after_import, dispatch_uid="registry-visits-import")
 

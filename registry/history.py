@@ -1,7 +1,9 @@
 """A patient's audit trail: every change to the patient and its course, newest first.
 
 It is read from the history django-simple-history keeps of each model, written with the
-user and the reason by registry.services and the cohort import. The trail outlives the
+user and the reason by registry.services and the cohort import; the casebook's (section
+"casebook": a section verified, set back by a change, a signature and its voiding) by
+registry.casebook. The trail outlives the
 patient: a deleted patient's history is still read here.
 """
 
@@ -10,7 +12,7 @@ from datetime import date, datetime
 
 from django.db import models
 
-from registry.models import Patient, Site
+from registry.models import CasebookSignature, Patient, SectionStatus, Site
 from registry.sections import BY_KEY, LIST_KEYS, ONE_TO_ONE_KEYS, section_of
 
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
@@ -65,7 +67,8 @@ def _tracked_models() -> list[tuple[type[models.Model], str]]:
     # The one-to-one sections first: of the entries of one moment (an import's), the
     # trail lists them in this order.
     sections = [BY_KEY[key].model for key in (*ONE_TO_ONE_KEYS, *LIST_KEYS)]
-    return [(Patient, "id"), *[(section, "patient_id") for section in sections]]
+    casebook = [(SectionStatus, "patient_id"), (CasebookSignature, "patient_id")]
+    return [(Patient, "id"), *[(section, "patient_id") for section in sections], *casebook]
 
 
 def _entry(model, row, before, codes: dict[int, str]) -> HistoryEntry:
@@ -82,7 +85,16 @@ def _entry(model, row, before, codes: dict[int, str]) -> HistoryEntry:
     )
 
 
+# The casebook's records, in the trail with the fields that say what happened.
+CASEBOOK_FIELDS = {
+    SectionStatus: ("section", "status"),
+    CasebookSignature: ("meaning", "voided_at", "void_reason"),
+}
+
+
 def _section_key(model) -> str:
+    if model in CASEBOOK_FIELDS:
+        return "casebook"
     section = section_of(model)
     return section.key if section else "patient"
 
@@ -116,7 +128,7 @@ def _changes(model, row, before, codes: dict[int, str]) -> list[FieldChange]:
 def _fields(model) -> tuple[str, ...]:
     if model is Patient:
         return ("subject_id", "site", *Patient.document_fields)
-    return model.document_fields
+    return CASEBOOK_FIELDS.get(model) or model.document_fields
 
 
 def _value(field: models.Field, row, codes: dict[int, str]) -> object:

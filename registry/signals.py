@@ -5,3 +5,7 @@ from django.dispatch import Signal
 # Sent with `study` once a cohort import has committed. The importer writes in bulk, which
 # sends no post_save, so what is derived from a study's data catches up here.
 cohort_imported = Signal()
+
+# Sent with `study` when its required fields change (Study.save), in the same transaction:
+# its patients' casebooks are counted again (registry.casebook).
+required_fields_changed = Signal()

@@ -1,4 +1,5 @@
 from registry.models.access import Membership, Role
+from registry.models.casebook import CasebookSignature, SectionStatus
 from registry.models.course_start import (
     Eligibility,
     Genetics,
@@ -16,6 +17,7 @@ from registry.models.toxicity import DailyAssessment, ToxicityRecord
 
 __all__ = [
     "CarTCount",
+    "CasebookSignature",
     "DataQuery",
     "DailyAssessment",
     "Eligibility",
@@ -29,6 +31,7 @@ __all__ = [
     "PriorTherapy",
     "ResponseAssessment",
     "Role",
+    "SectionStatus",
     "Site",
     "Study",
     "Timepoint",
