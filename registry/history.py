@@ -53,7 +53,9 @@ def patient_history(patient_id: int) -> list[HistoryEntry]:
         codes = _site_codes(rows) if model is Patient else {}
         previous = {}
         for row in rows:
-            entries.append(_entry(model, row, previous.get(row.id), codes))
+            # A section's status goes only with its patient, whose deletion says it.
+            if not (model is SectionStatus and row.history_type == "-"):
+                entries.append(_entry(model, row, previous.get(row.id), codes))
             previous[row.id] = row
     return sorted(entries, key=lambda entry: entry.date, reverse=True)
 
