@@ -12,4 +12,4 @@ By domain: patients, the sections of their course, studies and sites, study role
 tokens. Django's admin imports this package; each of those modules registers its models.
 """
 
-from registry.admin import patients, roles, sections, studies, tokens  # noqa: F401
+from registry.admin import casebook, patients, roles, sections, studies, tokens  # noqa: F401
