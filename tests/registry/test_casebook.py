@@ -1,9 +1,12 @@
 """The casebook: completeness of the required fields, each section's status, a monitor's
 verification and an investigator's signature, kept in the writing transaction."""
 
+from io import StringIO
+
 import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
 
 from registry import casebook, history, services
 from registry.access import membership_grant
@@ -230,3 +233,31 @@ def test_the_site_figures_and_missing_list(db):
         p for p in Patient.objects.filter(site__code="BOREN", required_missing__gt=0)
     ]
     assert ("Infusions", 2, 2) in casebook.section_figures(study, study.sites.all())
+
+
+def test_the_command_counts_the_casebooks_of_patients_stored_before(db):
+    patient = factories.PatientFactory()
+    Patient.objects.filter(pk=patient.pk).update(required_total=0, required_missing=0)
+    SectionStatus.objects.all().delete()
+    out = StringIO()
+    call_command("casebook_refresh", "HCD19", stdout=out)
+    assert out.getvalue() == "Casebooks counted for 1 patients\n"
+    patient.refresh_from_db()
+    assert (patient.required_total, patient.required_missing) == (6, 6)
+
+
+def test_grant_role_makes_an_investigator(db):
+    site = factories.SiteFactory()
+    User.objects.create_user("doctor")
+    out = StringIO()
+    call_command(
+        "grant_role",
+        "doctor",
+        "HCD19",
+        "clinician",
+        "--site",
+        site.code,
+        "--investigator",
+        stdout=out,
+    )
+    assert out.getvalue() == "doctor is now clinician (investigator) in HCD19 at BOREN\n"
