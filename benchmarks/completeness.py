@@ -24,7 +24,7 @@ from rest_framework.test import APIClient
 
 from benchmarks.pages import percentile, timings, writer
 from benchmarks.scratch import coordinator, scratch_database, synthetic_study
-from registry import casebook
+from registry import casebook, completeness
 
 SIZES = (10_000,)
 REPEATS = 20
@@ -83,7 +83,7 @@ def benchmark(patients: int) -> None:
             f"{label:<40} {1000 * p50:8.1f} {1000 * p99:8.1f} {len(captured):7} {1000 * sql:7.1f}{flag}"
         )
     figures = [
-        timed(lambda: casebook.site_figures(study, study.sites.all())) for _ in range(REPEATS)
+        timed(lambda: completeness.site_figures(study, study.sites.all())) for _ in range(REPEATS)
     ]
     print(
         f"{'site figures alone (selector)':<40} {1000 * percentile(figures, 50):8.1f} {1000 * percentile(figures, 99):8.1f}"

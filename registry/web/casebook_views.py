@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from registry import access, casebook
+from registry import access, casebook, completeness
 from registry.models import Patient
 from registry.web.views import study_or_404
 
@@ -63,14 +63,14 @@ def study_completeness(request: HttpRequest, code: str) -> HttpResponse:
     if code_given and not chosen.exists():
         site_error = f"{study.code} has no site {code_given} among your sites: choose one"
         chosen = sites.none()
-    missing = casebook.patients_missing_data(study, chosen).select_related("site")
+    missing = completeness.patients_missing_data(study, chosen).select_related("site")
     context = {
         "study": study,
         "sites": sites.order_by("code"),
         "chosen_site": code_given,
         "site_error": site_error,
-        "figures": casebook.site_figures(study, chosen),
-        "section_figures": casebook.section_figures(study, chosen),
+        "figures": completeness.site_figures(study, chosen),
+        "section_figures": completeness.section_figures(study, chosen),
         "page": Paginator(missing, PAGE_SIZE).get_page(request.GET.get("page")),
     }
     return render(request, "web/study_completeness.html", context)

@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 
-from registry import casebook, history, services
+from registry import casebook, completeness, history, services
 from registry.access import membership_grant
 from registry.models import CasebookSignature, Patient, Role, SectionStatus
 from registry.required_fields import COMPLETE, INCOMPLETE, SIGNED, VERIFIED
@@ -222,17 +222,17 @@ def test_the_site_figures_and_missing_list(db):
     other_site = factories.SiteFactory(code="PUMC")
     factories.PatientFactory(site=other_site)
     study = complete.study
-    figures = casebook.site_figures(study, study.sites.all())
+    figures = completeness.site_figures(study, study.sites.all())
     assert [(f.label, f.patients, f.with_missing, f.required, f.missing) for f in figures] == [
         ("BOREN", 2, 1, 12, 6),
         ("PUMC", 1, 1, 6, 6),
         ("All sites", 3, 2, 18, 12),
     ]
     boren = study.sites.filter(code="BOREN")
-    assert list(casebook.patients_missing_data(study, boren)) == [
+    assert list(completeness.patients_missing_data(study, boren)) == [
         p for p in Patient.objects.filter(site__code="BOREN", required_missing__gt=0)
     ]
-    assert ("Infusions", 2, 2) in casebook.section_figures(study, study.sites.all())
+    assert ("Infusions", 2, 2) in completeness.section_figures(study, study.sites.all())
 
 
 def test_the_command_counts_the_casebooks_of_patients_stored_before(db):

@@ -14,7 +14,7 @@ from rest_framework.exceptions import ValidationError as BadRequest
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from registry import access, casebook
+from registry import access, casebook, completeness
 from registry.api.pagination import Pagination
 from registry.api.schema import ERROR, FIELD_ERRORS, PATIENT_ID
 from registry.http import AUTHENTICATION, STUDY_CODE
@@ -173,14 +173,14 @@ class CompletenessView(APIView):
             if not sites.exists():
                 raise BadRequest({"site": [f"{study.code} has no site {site} that you read"]})
         paginator = self.pagination_class()
-        missing = casebook.patients_missing_data(study, sites).select_related("site")
+        missing = completeness.patients_missing_data(study, sites).select_related("site")
         page = paginator.paginate_queryset(missing, request, self)
         answer = paginator.get_paginated_response(MissingPatientSerializer(page, many=True).data)
         answer.data["sites"] = SiteFiguresSerializer(
-            casebook.site_figures(study, sites), many=True
+            completeness.site_figures(study, sites), many=True
         ).data
         answer.data["sections"] = [
             {"section": title, "patients_with_missing_data": patients, "missing": count}
-            for title, patients, count in casebook.section_figures(study, sites)
+            for title, patients, count in completeness.section_figures(study, sites)
         ]
         return answer
