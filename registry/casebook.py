@@ -226,6 +226,8 @@ def section_verify(*, patient: Patient, section: str, user: AbstractBaseUser) ->
         raise PermissionDenied(
             f"Only the monitors and administrators of {patient.study.code} verify source data"
         )
+    if not section:
+        raise ValidationError({"section": "Name the section to verify, e.g. infusions"})
     if section not in SECTION_KEYS:
         raise ValidationError({"section": f"The course has no section “{section}”"})
     with transaction.atomic():
@@ -269,7 +271,9 @@ def casebook_sign(*, patient: Patient, user: AbstractBaseUser, password: str) ->
             f"Only an investigator of {patient.study.code} at site {patient.site.code} signs "
             "this casebook"
         )
-    if not password or not user.check_password(password):
+    if not password:
+        raise ValidationError({"password": "Type your password to sign"})
+    if not user.check_password(password):
         raise ValidationError({"password": WRONG_PASSWORD})
     with transaction.atomic():
         locked = Patient.objects.select_for_update().get(pk=patient.pk)

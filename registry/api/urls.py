@@ -82,7 +82,7 @@ urlpatterns = [
         name="patient-casebook-signature",
     ),
     path(
-        "patients/<int:patient_pk>/casebook/<slug:section>/verify/",
+        "patients/<int:patient_pk>/casebook/verify/",
         SectionVerifyView.as_view(),
         name="patient-casebook-verify",
     ),

@@ -51,7 +51,9 @@ def test_it_shows_the_casebook(owner):
 
 def test_a_monitor_verifies_a_section(teammate):
     patient = complete_patient()
-    response = client_of(teammate).post(casebook_of(patient) + "infusions/verify/")
+    response = client_of(teammate).post(
+        casebook_of(patient) + "verify/", {"section": "infusions"}, format="json"
+    )
     assert response.status_code == 200, response.data
     infusions = next(s for s in response.data["sections"] if s["section"] == "infusions")
     assert (infusions["status"], infusions["verified_by"]) == ("verified", "teammate")
@@ -59,16 +61,31 @@ def test_a_monitor_verifies_a_section(teammate):
 
 def test_verifying_an_incomplete_section_is_a_400_naming_it(teammate):
     patient = factories.PatientFactory()
-    response = client_of(teammate).post(casebook_of(patient) + "response-assessments/verify/")
+    response = client_of(teammate).post(
+        casebook_of(patient) + "verify/", {"section": "response_assessments"}, format="json"
+    )
     assert response.status_code == 400
     assert response.data["section"] == [
         "Response assessments cannot be verified: response, MRD missing"
     ]
 
 
+def test_an_unknown_section_is_a_400_naming_it(teammate):
+    patient = complete_patient()
+    client = client_of(teammate)
+    unknown = client.post(casebook_of(patient) + "verify/", {"section": "visits"}, format="json")
+    assert unknown.status_code == 400
+    assert unknown.data == {"section": ["The course has no section “visits”"]}
+    missing = client.post(casebook_of(patient) + "verify/", ["infusions"], format="json")
+    assert missing.status_code == 400
+    assert missing.data == {"section": ["Name the section to verify, e.g. infusions"]}
+
+
 def test_a_coordinator_does_not_verify(owner):
     patient = complete_patient()
-    response = client_of(owner).post(casebook_of(patient) + "infusions/verify/")
+    response = client_of(owner).post(
+        casebook_of(patient) + "verify/", {"section": "infusions"}, format="json"
+    )
     assert response.status_code == 403
 
 
@@ -99,7 +116,7 @@ def test_a_missing_password_is_a_400(investigator):
     patient = complete_patient()
     answer = client_of(investigator).post(casebook_of(patient) + "signature/", {}, format="json")
     assert answer.status_code == 400
-    assert "password" in answer.data
+    assert answer.data == {"password": ["Type your password to sign"]}
 
 
 @pytest.mark.parametrize("who", ["owner", "teammate"])
@@ -115,7 +132,8 @@ def test_an_outsider_finds_no_casebook(outsider):
     patient = complete_patient()
     client = client_of(outsider)
     assert client.get(casebook_of(patient)).status_code == 404
-    assert client.post(casebook_of(patient) + "infusions/verify/").status_code == 404
+    verify = client.post(casebook_of(patient) + "verify/", {"section": "infusions"})
+    assert verify.status_code == 404
     signing = client.post(casebook_of(patient) + "signature/", {"password": PASSWORD})
     assert signing.status_code == 404
     assert client.get("/api/v1/studies/HCD19/completeness/").status_code == 404

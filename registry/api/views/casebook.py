@@ -24,34 +24,55 @@ from registry.required_fields import STATUSES
 
 class SectionStatusSerializer(serializers.Serializer):
     section = serializers.CharField(source="key", help_text="patient, or a section's key")
-    status = serializers.ChoiceField(choices=STATUSES)
+    status = serializers.ChoiceField(
+        choices=STATUSES, help_text="incomplete, complete, verified (source data) or signed"
+    )
     missing = serializers.ListField(
         child=serializers.CharField(), help_text="The required fields missing, by label"
     )
     verified_by = serializers.CharField(help_text="The monitor who verified it; empty if none")
-    verified_at = serializers.DateTimeField(allow_null=True)
+    verified_at = serializers.DateTimeField(allow_null=True, help_text="When it was verified")
 
 
 class SignatureSerializer(serializers.Serializer):
-    signed_by = serializers.CharField(source="signed_by.username")
-    signed_at = serializers.DateTimeField()
+    signed_by = serializers.CharField(source="signed_by.username", help_text="The investigator")
+    signed_at = serializers.DateTimeField(help_text="When the casebook was signed")
     meaning = serializers.CharField(help_text="What the investigator confirmed by signing")
-    voided_at = serializers.DateTimeField(allow_null=True)
-    void_reason = serializers.CharField()
+    voided_at = serializers.DateTimeField(
+        allow_null=True, help_text="When a later change voided it; null while it stands"
+    )
+    void_reason = serializers.CharField(help_text="Which sections changed after signing")
 
 
 class CasebookSerializer(serializers.Serializer):
-    required = serializers.IntegerField(source="required_total")
-    missing = serializers.IntegerField(source="required_missing")
-    signed = serializers.BooleanField(source="casebook_signed")
-    sections = SectionStatusSerializer(many=True)
+    required = serializers.IntegerField(
+        source="required_total", help_text="The study's required fields in this casebook"
+    )
+    missing = serializers.IntegerField(source="required_missing", help_text="Those missing")
+    signed = serializers.BooleanField(
+        source="casebook_signed", help_text="Whether an investigator's signature stands"
+    )
+    sections = SectionStatusSerializer(many=True, help_text="Each section, in the course's order")
     signatures = SignatureSerializer(many=True, help_text="Newest first, voided ones too")
+
+
+class VerifySerializer(serializers.Serializer):
+    section = serializers.CharField(
+        help_text="patient, or a section's key, e.g. infusions or response_assessments"
+    )
 
 
 class SignSerializer(serializers.Serializer):
     password = serializers.CharField(
         write_only=True, help_text="The investigator's own password, typed again"
     )
+
+
+def given(request, name: str) -> str:
+    """A text of the body; "" for none (registry.casebook checks the role first, then says
+    what is wrong with it, under its name)."""
+    value = request.data.get(name) if isinstance(request.data, dict) else None
+    return value if isinstance(value, str) else ""
 
 
 def casebook_answer(patient: Patient) -> dict:
@@ -100,15 +121,15 @@ class CasebookView(CasebookMixin, APIView):
 class SectionVerifyView(CasebookMixin, APIView):
     @extend_schema(
         operation_id="patients_casebook_verify",
-        parameters=[PATIENT_ID, OpenApiParameter("section", str, OpenApiParameter.PATH)],
-        request=None,
+        parameters=[PATIENT_ID],
+        request=VerifySerializer,
         responses={200: CasebookSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
     )
-    def post(self, request, patient_pk: int, section: str) -> Response:
+    def post(self, request, patient_pk: int) -> Response:
         """A monitor (or study administrator) has verified the section against the source
         documents: it must be complete."""
         patient = self.patient(request, patient_pk)
-        return self.done(casebook.section_verify, patient, section=section.replace("-", "_"))
+        return self.done(casebook.section_verify, patient, section=given(request, "section"))
 
 
 class SignatureView(CasebookMixin, APIView):
@@ -123,9 +144,7 @@ class SignatureView(CasebookMixin, APIView):
         casebook are complete and accurate", with their password typed again. Refused
         while required data are missing; a later change to the casebook voids it."""
         patient = self.patient(request, patient_pk)
-        given = SignSerializer(data=request.data)
-        given.is_valid(raise_exception=True)
-        password = given.validated_data["password"]
+        password = given(request, "password")
         return self.done(
             casebook.casebook_sign, patient, status.HTTP_201_CREATED, password=password
         )
@@ -133,20 +152,41 @@ class SignatureView(CasebookMixin, APIView):
 
 class SiteFiguresSerializer(serializers.Serializer):
     site = serializers.CharField(source="label", help_text="Site code; All sites: the total")
-    patients = serializers.IntegerField()
-    patients_with_missing_data = serializers.IntegerField(source="with_missing")
+    patients = serializers.IntegerField(help_text="Patients at the site")
+    patients_with_missing_data = serializers.IntegerField(
+        source="with_missing", help_text="Those with a required field missing"
+    )
     required = serializers.IntegerField(help_text="Required fields over the patients")
     missing = serializers.IntegerField(help_text="Those missing")
-    share_filled = serializers.FloatField(allow_null=True)
+    share_filled = serializers.FloatField(
+        allow_null=True, help_text="The share of required fields filled; null if none required"
+    )
     signed = serializers.IntegerField(help_text="Patients whose casebook is signed")
 
 
 class MissingPatientSerializer(serializers.Serializer):
-    patient = serializers.IntegerField(source="pk")
-    study_id = serializers.CharField(source="subject_id")
-    site = serializers.CharField(source="site.code")
-    required = serializers.IntegerField(source="required_total")
-    missing = serializers.IntegerField(source="required_missing")
+    patient = serializers.IntegerField(source="pk", help_text="The patient's id in the API")
+    study_id = serializers.CharField(source="subject_id", help_text="The pseudonymous study id")
+    site = serializers.CharField(source="site.code", help_text="Site code")
+    required = serializers.IntegerField(source="required_total", help_text="Required fields")
+    missing = serializers.IntegerField(source="required_missing", help_text="Those missing")
+
+
+class SectionFiguresSerializer(serializers.Serializer):
+    section = serializers.CharField(help_text="A section with required fields")
+    patients_with_missing_data = serializers.IntegerField(
+        help_text="Patients missing one of its required fields"
+    )
+    missing = serializers.IntegerField(help_text="Its required fields missing over them")
+
+
+class CompletenessSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Patients with required data missing")
+    next = serializers.URLField(allow_null=True, help_text="The next page")
+    previous = serializers.URLField(allow_null=True, help_text="The previous page")
+    results = MissingPatientSerializer(many=True, help_text="This page of them, by study id")
+    sites = SiteFiguresSerializer(many=True, help_text="By site, then All sites")
+    sections = SectionFiguresSerializer(many=True, help_text="By section")
 
 
 class CompletenessView(APIView):
@@ -156,8 +196,12 @@ class CompletenessView(APIView):
 
     @extend_schema(
         operation_id="studies_completeness",
-        parameters=[STUDY_CODE, OpenApiParameter("site", str, description="A site's code")],
-        responses={200: MissingPatientSerializer(many=True), 400: FIELD_ERRORS, 404: ERROR},
+        parameters=[
+            STUDY_CODE,
+            OpenApiParameter("site", str, description="A site's code: its figures alone"),
+            OpenApiParameter("page", int, description="A page of the patients, from 1"),
+        ],
+        responses={200: CompletenessSerializer, 400: FIELD_ERRORS, 404: ERROR},
     )
     def get(self, request, code: str) -> Response:
         """The completeness of the study's required data at the sites the user reads (or
