@@ -23,7 +23,7 @@ from datetime import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Exists, IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -347,14 +347,6 @@ def casebook_sections(patient: Patient) -> list[SectionView]:
             )
         )
     return views
-
-
-def standing_signature(patient: Patient) -> CasebookSignature | None:
-    return patient.signatures.filter(voided_at=None).select_related("signed_by").first()
-
-
-def voided_signatures(patient: Patient) -> QuerySet[CasebookSignature]:
-    return patient.signatures.exclude(voided_at=None).select_related("signed_by")
 
 
 def required_field_choices() -> list[tuple[str, str]]:

@@ -8,10 +8,11 @@ from registry.required_fields import COMPLETE, SIGNATURE_MEANING
 
 def casebook_context(patient: Patient, user) -> dict:
     """What the patient page's casebook card shows, for `user`."""
+    signatures = list(patient.signatures.select_related("signed_by"))
     return {
         "casebook_sections": casebook.casebook_sections(patient),
-        "signature": casebook.standing_signature(patient),
-        "voided_signatures": casebook.voided_signatures(patient),
+        "signature": next((s for s in signatures if s.stands), None),
+        "voided_signatures": [s for s in signatures if not s.stands],
         "can_verify": access.can_verify(user, patient.study),
         "can_sign": access.can_sign(user, patient),
         "signature_meaning": SIGNATURE_MEANING,
