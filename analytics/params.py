@@ -20,11 +20,11 @@ from analytics.reports import DEFAULT_TIMES
 from registry.analytes import ANALYTES, PERIPHERAL_BLOOD, SPECIMENS
 from registry.models import Patient
 from registry.parameters import AsOfField, CutoffField, clinical_cutoff, query_problems
-from registry.patient_filters import BY_NAME, PatientFilterSet, search_terms
+from registry.patient_filters import ANALYSED, BY_NAME, PatientFilterSet, search_terms
 
 MAX_TIMES = 40
 ENDPOINTS = ("efs", "os", "rfs", "bca")
-PATIENT_FILTERS = tuple(BY_NAME)
+PATIENT_FILTERS = tuple(ANALYSED)
 FILTERS = (*PATIENT_FILTERS, "search")
 
 

@@ -178,6 +178,26 @@ def can_raise_queries(user: User, study: Study) -> bool:
     return _has_role(user, study, QUERY_RAISERS)
 
 
+def can_verify(user: User, study: Study) -> bool:
+    """Whether `user` verifies the study's data against the source documents."""
+    return _has_role(user, study, (Role.MONITOR, Role.ADMIN))
+
+
+def can_sign(user: User, patient: Patient) -> bool:
+    """Whether `user` signs the patient's casebook: an investigator (a clinician with the
+    investigator flag) at the patient's site. A signature is a person's own word: a
+    superuser signs only where they are an investigator too."""
+    if not _signed_in(user):
+        return False
+    return Membership.objects.filter(
+        user=user,
+        study_id=patient.study_id,
+        role=Role.CLINICIAN,
+        investigator=True,
+        sites=patient.site_id,
+    ).exists()
+
+
 def can_import(user: User, study_code: object) -> bool:
     """Whether `user` may import a cohort document for the study with this code.
 
@@ -224,7 +244,9 @@ def _refusal(field: str, message: str) -> ValidationError:
     return ValidationError({field: ValidationError(message, code=field)})
 
 
-def membership_check(*, study: Study, role: str, sites: Iterable[Site]) -> None:
+def membership_check(
+    *, study: Study, role: str, sites: Iterable[Site], investigator: bool = False
+) -> None:
     """Refuse a role the rules do not allow, each message under the field it is about.
 
     A clinician works at one or more named sites of the study; the other roles cover every
@@ -240,6 +262,9 @@ def membership_check(*, study: Study, role: str, sites: Iterable[Site]) -> None:
     if role != Role.CLINICIAN and sites:
         message = f"A {role} works at every site of the study: give no sites"
         raise _refusal("sites", message)
+    if investigator and role != Role.CLINICIAN:
+        message = "An investigator is a clinician at named sites: choose the clinician role"
+        raise _refusal("investigator", message)
     foreign = [site.code for site in sites if site.study_id != study.pk]
     if foreign:
         message = f"Study {study.code} has no site {', '.join(foreign)}"
@@ -247,14 +272,20 @@ def membership_check(*, study: Study, role: str, sites: Iterable[Site]) -> None:
 
 
 def membership_grant(
-    *, user: AbstractBaseUser, study: Study, role: str, sites: Iterable[Site] = ()
+    *,
+    user: AbstractBaseUser,
+    study: Study,
+    role: str,
+    sites: Iterable[Site] = (),
+    investigator: bool = False,
 ) -> Membership:
-    """Give `user` `role` in `study`, replacing the role (and sites) they had there."""
+    """Give `user` `role` in `study`, replacing the role (and sites) they had there; an
+    investigator is a clinician who signs casebooks."""
     sites = list(sites)
-    membership_check(study=study, role=role, sites=sites)
+    membership_check(study=study, role=role, sites=sites, investigator=investigator)
     with transaction.atomic():
         membership, _ = Membership.objects.update_or_create(
-            user=user, study=study, defaults={"role": role}
+            user=user, study=study, defaults={"role": role, "investigator": investigator}
         )
         membership.sites.set(sites)
     return membership

@@ -10,6 +10,7 @@ class RegistryConfig(AppConfig):
         # Also connects the receivers of services (cascaded history rows), signins (failed
         # sign-ins per address) and tokens (a new password ends the user's tokens).
         from registry import (  # noqa: F401
+            casebook,
             data_version,
             notifications,
             schedule,
@@ -26,7 +27,7 @@ class RegistryConfig(AppConfig):
             ToxicityRecord,
         )
         from registry.sections import SECTIONS
-        from registry.signals import cohort_imported
+        from registry.signals import cohort_imported, required_fields_changed
 
         for model in (section.model for section in SECTIONS):
             uid = f"registry-touch-{model._meta.model_name}"
@@ -40,6 +41,14 @@ class RegistryConfig(AppConfig):
             post_delete.connect(schedule.visits_after_write, sender=model, dispatch_uid=f"{uid}-d")
         for signal in (post_save, post_delete):
             signal.connect(schedule.visits_after_timepoint_change, sender=Timepoint)
+        # So is each patient's casebook: the status of its sections, its figures.
+        for model in (Patient, *(section.model for section in SECTIONS)):
+            uid = f"registry-casebook-{model._meta.model_name}"
+            post_save.connect(casebook.casebook_after_write, sender=model, dispatch_uid=f"{uid}-s")
+            post_delete.connect(
+                casebook.casebook_after_write, sender=model, dispatch_uid=f"{uid}-d"
+            )
+        required_fields_changed.connect(casebook.casebooks_after_required_change)
         post_save.connect(schedule.timepoints_with_new_study, sender=Study)
         cohort_imported.connect(schedule.visits_after_import, dispatch_uid="registry-visits-import")
 

@@ -1,7 +1,9 @@
 """A patient's audit trail: every change to the patient and its course, newest first.
 
 It is read from the history django-simple-history keeps of each model, written with the
-user and the reason by registry.services and the cohort import. The trail outlives the
+user and the reason by registry.services and the cohort import; the casebook's (section
+"casebook": a section verified, set back by a change, a signature and its voiding) by
+registry.casebook. The trail outlives the
 patient: a deleted patient's history is still read here.
 """
 
@@ -12,7 +14,7 @@ from django.db import models
 
 from registry.choices import DateFormat
 from registry.dates import date_text
-from registry.models import Patient, Site
+from registry.models import CasebookSignature, Patient, SectionStatus, Site
 from registry.sections import BY_KEY, LIST_KEYS, ONE_TO_ONE_KEYS, section_of
 
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
@@ -54,7 +56,9 @@ def patient_history(patient_id: int, date_format: str = DateFormat.ISO) -> list[
         codes = _site_codes(rows) if model is Patient else {}
         previous = {}
         for row in rows:
-            entries.append(_entry(model, row, previous.get(row.id), codes, date_format))
+            # A section's status goes only with its patient, whose deletion says it.
+            if not (model is SectionStatus and row.history_type == "-"):
+                entries.append(_entry(model, row, previous.get(row.id), codes, date_format))
             previous[row.id] = row
     return sorted(entries, key=lambda entry: entry.date, reverse=True)
 
@@ -68,7 +72,8 @@ def _tracked_models() -> list[tuple[type[models.Model], str]]:
     # The one-to-one sections first: of the entries of one moment (an import's), the
     # trail lists them in this order.
     sections = [BY_KEY[key].model for key in (*ONE_TO_ONE_KEYS, *LIST_KEYS)]
-    return [(Patient, "id"), *[(section, "patient_id") for section in sections]]
+    casebook = [(SectionStatus, "patient_id"), (CasebookSignature, "patient_id")]
+    return [(Patient, "id"), *[(section, "patient_id") for section in sections], *casebook]
 
 
 def _entry(model, row, before, codes: dict[int, str], date_format: str) -> HistoryEntry:
@@ -85,7 +90,16 @@ def _entry(model, row, before, codes: dict[int, str], date_format: str) -> Histo
     )
 
 
+# The casebook's records, in the trail with the fields that say what happened.
+CASEBOOK_FIELDS = {
+    SectionStatus: ("section", "status"),
+    CasebookSignature: ("meaning", "voided_at", "void_reason"),
+}
+
+
 def _section_key(model) -> str:
+    if model in CASEBOOK_FIELDS:
+        return "casebook"
     section = section_of(model)
     return section.key if section else "patient"
 
@@ -119,7 +133,7 @@ def _changes(model, row, before, codes: dict[int, str], date_format: str) -> lis
 def _fields(model) -> tuple[str, ...]:
     if model is Patient:
         return ("subject_id", "site", *Patient.document_fields)
-    return model.document_fields
+    return CASEBOOK_FIELDS.get(model) or model.document_fields
 
 
 def _value(field: models.Field, row, codes: dict[int, str]) -> object:

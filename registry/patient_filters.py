@@ -26,12 +26,21 @@ from drf_spectacular.utils import extend_schema_field
 
 from registry import choices
 from registry.models import (
+    CarTCount,
+    CasebookSignature,
+    DailyAssessment,
+    Eligibility,
     FollowUpEvent,
+    Genetics,
     Infusion,
+    LabResult,
+    Lymphodepletion,
     Patient,
     PriorTherapy,
     ResponseAssessment,
     Study,
+    ToxicityRecord,
+    ToxicityTreatment,
 )
 
 TRUE_FALSE = [("true", "Yes"), ("false", "No")]
@@ -113,6 +122,10 @@ def _vital_status(queryset: QuerySet, name: str, value: str) -> QuerySet:
     return queryset.filter(died=value == DEAD)
 
 
+def _missing_data(queryset: QuerySet, name: str, value: bool) -> QuerySet:
+    return queryset.filter(required_missing__gt=0) if value else queryset.filter(required_missing=0)
+
+
 @dataclass(frozen=True)
 class PatientFilter:
     """One patient filter. `column` and `compare` say what it means over the analysis
@@ -126,6 +139,9 @@ class PatientFilter:
     missing: object = None
     reads: tuple[type[Model], ...] = ()  # the sections of a course its value comes from
     outcome: bool = False  # a clinical cut-off changes its value
+    # Whether the analyses select on it: the casebook's state is the registry's, no column
+    # of the analysis dataset (column "").
+    analysed: bool = True
 
     def matches(self, recorded: object, value: object) -> bool:
         """Whether a row holding `recorded` in the column passes the filter at `value`."""
@@ -238,8 +254,48 @@ PATIENT_FILTERS = (
         compare="le",
         reads=(Infusion,),
     ),
+    PatientFilter(
+        "casebook_signed",
+        TrueFalseFilter(
+            label="Casebook signed",
+            field_name="casebook_signed",
+            help_text="true: an investigator's signature of the casebook stands; false: none "
+            "does (never signed, or voided by a later change)",
+        ),
+        column="",
+        reads=(CasebookSignature,),
+        analysed=False,
+    ),
+    PatientFilter(
+        "missing_data",
+        TrueFalseFilter(
+            label="Missing required data",
+            method=_missing_data,
+            help_text="true: a field the study requires is missing; false: every one is filled",
+        ),
+        column="",
+        # Any section may hold a required field, and the study says which.
+        reads=(
+            Study,
+            Eligibility,
+            Genetics,
+            PriorTherapy,
+            Lymphodepletion,
+            Infusion,
+            CarTCount,
+            LabResult,
+            ToxicityRecord,
+            ToxicityTreatment,
+            DailyAssessment,
+            ResponseAssessment,
+            FollowUpEvent,
+        ),
+        analysed=False,
+    ),
 )
 BY_NAME = {patient_filter.name: patient_filter for patient_filter in PATIENT_FILTERS}
+# The filters the analyses take (analytics.params, the dashboard).
+ANALYSED = {name: found for name, found in BY_NAME.items() if found.analysed}
 # Typed and shown on the pages in the study's format (registry.dates), carried in ISO.
 DATE_FILTERS = [
     name for name, found in BY_NAME.items() if isinstance(found.filter, django_filters.DateFilter)
@@ -256,9 +312,9 @@ def filter_patients(queryset: QuerySet, filters: Mapping[str, object]) -> QueryS
 
 def given_filters(query: QueryDict) -> QueryDict:
     """The patient filters given in `query`, by name: what the patient list, the dashboard
-    and the Export page carry to each other."""
+    and the Export page carry to each other (those the analyses take)."""
     given = QueryDict(mutable=True)
-    for name in BY_NAME:
+    for name in ANALYSED:
         value = query.get(name, "").strip()
         if value:
             given[name] = value

@@ -85,3 +85,10 @@ def section_of(model: type[Model]) -> CourseSection | None:
 def course_models() -> tuple[type[Model], ...]:
     """Every table a patient's data is stored in: the patient's own and each section's."""
     return (apps.get_model("registry", "Patient"), *(section.model for section in SECTIONS))
+
+
+def fields_by_section() -> dict[str, tuple[str, ...]]:
+    """Each section's fields in a cohort document, the patient's own under "patient": the
+    places a study's required fields name."""
+    patient = apps.get_model("registry", "Patient")
+    return {"patient": patient.document_fields, **{s.key: s.fields for s in SECTIONS}}

@@ -282,6 +282,11 @@ def attributed_to(user: AbstractBaseUser | None, reason: str) -> Iterator[None]:
         _current_change.reset(token)
 
 
+def change_in_progress() -> tuple | None:
+    """The user and the reason of the write in progress (`attributed_to`), or None."""
+    return _current_change.get()
+
+
 @receiver(pre_create_historical_record)
 def _attribute_history_row(sender, history_instance, **kwargs) -> None:
     """Give a row written by a cascade the user and the reason of the change causing it."""

@@ -7,3 +7,7 @@ from django.dispatch import Signal
 # `user` (who imported, None for a command), `created` and `changed` (how many patients)
 # and `patient_ids` (theirs).
 cohort_imported = Signal()
+
+# Sent with `study` when its required fields change (Study.save), in the same transaction:
+# its patients' casebooks are counted again (registry.casebook).
+required_fields_changed = Signal()

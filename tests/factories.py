@@ -4,6 +4,7 @@ import datetime
 from datetime import date, timedelta
 
 import factory
+from django.contrib.auth.models import User
 
 from registry import models
 
@@ -145,3 +146,15 @@ class DataQueryFactory(factory.django.DjangoModelFactory):
     patient = factory.SubFactory(PatientFactory)
     field = "last_contact_date"
     question = "The source document says 2020-08-30: please check."
+
+
+class CasebookSignatureFactory(factory.django.DjangoModelFactory):
+    """A standing signature, as registry.casebook.casebook_sign stores it; give `signed_by`
+    an investigator of the patient's site to mean it."""
+
+    class Meta:
+        model = models.CasebookSignature
+
+    patient = factory.SubFactory(PatientFactory)
+    signed_by = factory.LazyFunction(lambda: User.objects.get_or_create(username="investigator")[0])
+    signed_at = factory.LazyFunction(lambda: datetime.datetime.now(datetime.UTC))

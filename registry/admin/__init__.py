@@ -14,6 +14,7 @@ modules registers its models.
 """
 
 from registry.admin import (  # noqa: F401
+    casebook,
     notifications,
     patients,
     roles,

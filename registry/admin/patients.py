@@ -39,13 +39,24 @@ def patient_list_filter(name: str) -> type[admin.SimpleListFilter]:
 
 @admin.register(models.Patient)
 class PatientAdmin(ScopedPatientAdmin, AuditedAdmin):
-    list_display = ["subject_id", "study", "site", "sex", "d30_status", "died"]
+    list_display = [
+        "subject_id",
+        "study",
+        "site",
+        "sex",
+        "d30_status",
+        "died",
+        "required_missing",
+        "casebook_signed",
+    ]
     list_filter = [
         ("study", admin.RelatedOnlyFieldListFilter),
         ("site", admin.RelatedOnlyFieldListFilter),
         patient_list_filter("d30_response"),
         patient_list_filter("prior_allo_hct"),
         patient_list_filter("vital_status"),
+        patient_list_filter("missing_data"),
+        patient_list_filter("casebook_signed"),
     ]
     search_fields = ["subject_id"]
     list_select_related = ["study", "site"]

@@ -12,13 +12,15 @@ class MembershipForm(forms.ModelForm):
 
     class Meta:
         model = models.Membership
-        fields = ["user", "study", "role", "sites"]
+        fields = ["user", "study", "role", "sites", "investigator"]
         widgets = {"sites": forms.CheckboxSelectMultiple}
         help_texts = {
             "role": "A clinician enters and sees the patients of the sites ticked below only; "
             "coordinators, monitors and study administrators work at every site of the study.",
             "sites": "For a clinician, tick one site of the study at least. For the other "
             "roles, tick none.",
+            "investigator": "A clinician who signs the casebooks of the patients of their "
+            "sites, with their password",
         }
 
     def __init__(self, *args, **kwargs):
@@ -34,7 +36,10 @@ class MembershipForm(forms.ModelForm):
         study = cleaned.get("study") or (self.instance.study if self.instance.study_id else None)
         if study is not None and cleaned.get("role"):
             access.membership_check(
-                study=study, role=cleaned["role"], sites=cleaned.get("sites") or []
+                study=study,
+                role=cleaned["role"],
+                sites=cleaned.get("sites") or [],
+                investigator=bool(cleaned.get("investigator")),
             )
         return cleaned
 

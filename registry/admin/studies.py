@@ -7,7 +7,7 @@ from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
-from registry import models, services
+from registry import casebook, models, services
 from registry.admin.access import (
     ScopedSiteAdmin,
     ScopedSiteInline,
@@ -56,6 +56,20 @@ class StudyForm(StudyDatesForm, forms.ModelForm):
         self.use_date_format(self.instance.date_format)
 
 
+def required_fields_field(**kwargs) -> forms.MultipleChoiceField:
+    """The study's required fields, ticked among every field of a course."""
+    return forms.MultipleChoiceField(
+        label="Required fields",
+        choices=casebook.required_field_choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Every patient's casebook needs these: a section missing one is incomplete, "
+        "and the casebook cannot be signed. A list of records (infusions, response "
+        "assessments) needs one record at least, each with the field filled.",
+        **kwargs,
+    )
+
+
 class StudyActionForm(ActionForm):
     reason = forms.CharField(label="Reason:", required=False, max_length=services.REASON_MAX_LENGTH)
 
@@ -78,6 +92,11 @@ class StudyAdmin(ScopedStudyAdmin, StudyDatesAdmin, SimpleHistoryAdmin):
     @admin.display(description="data cut-off", ordering="data_cutoff")
     def cutoff(self, study) -> str:
         return date_text(study.data_cutoff, study.date_format) or "—"
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "required_fields":
+            return required_fields_field(initial=db_field.get_default())
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # analytics imports registry: imported here, not at the top, to keep that one way.

@@ -7,6 +7,12 @@ from rest_framework.routers import SimpleRouter
 from registry.api import cohorts, odm
 from registry.api.queries import DataQueryViewSet
 from registry.api.views.account import NotificationSettingsView
+from registry.api.views.casebook import (
+    CasebookView,
+    CompletenessView,
+    SectionVerifyView,
+    SignatureView,
+)
 from registry.api.views.docs import ApiDocsView
 from registry.api.views.patients import PatientHistoryView, PatientViewSet
 from registry.api.views.schedule import ScheduleCsvView, ScheduleView
@@ -72,6 +78,20 @@ urlpatterns = [
     ),
     path("studies/<slug:code>/schedule/", ScheduleView.as_view(), name="study-schedule"),
     path("studies/<slug:code>/schedule.csv", ScheduleCsvView.as_view(), name="study-schedule-csv"),
+    path(
+        "studies/<slug:code>/completeness/", CompletenessView.as_view(), name="study-completeness"
+    ),
+    path("patients/<int:patient_pk>/casebook/", CasebookView.as_view(), name="patient-casebook"),
+    path(
+        "patients/<int:patient_pk>/casebook/signature/",
+        SignatureView.as_view(),
+        name="patient-casebook-signature",
+    ),
+    path(
+        "patients/<int:patient_pk>/casebook/verify/",
+        SectionVerifyView.as_view(),
+        name="patient-casebook-verify",
+    ),
     path(
         "patients/<int:patient_pk>/history/",
         PatientHistoryView.as_view(),

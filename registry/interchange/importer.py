@@ -23,6 +23,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from registry import models as registry
+from registry.casebook import casebooks_refreshed
 from registry.course import protocol_of
 from registry.interchange import schema
 from registry.interchange.matching import SectionChanges, record_values
@@ -34,6 +35,7 @@ from registry.interchange.reader import (
 )
 from registry.models.patient import course_summary
 from registry.notifications import held_back
+from registry.required_fields import PATIENT
 from registry.rules import Problem
 from registry.sections import SECTIONS, course_models
 from registry.services import IMPORT_REASON, attributed_to
@@ -100,9 +102,14 @@ def cohort_import(*, data: object, user: AbstractBaseUser | None = None) -> Impo
         now = timezone.now()
         new, changed = _save_patients(study, sites, document, user, now)
         records, touched = _save_sections(document.patients, new, user, now)
-        changed |= touched - new
+        written = {pk: {PATIENT} for pk in changed}
+        for pk, keys in touched.items():
+            written.setdefault(pk, set()).update(keys)
+        changed |= set(touched) - new
         _set_course_summary(new)
         _set_course_summary(changed, updated=now)
+        # In this transaction: a signature the import's changes void is void with them.
+        casebooks_refreshed(new | changed, changed=written)
         if len(new) + len(changed) + records.written >= ANALYZE_AFTER:
             transaction.on_commit(_analyze_written_tables)
         written = {
@@ -227,10 +234,11 @@ def _patient_values(patient: registry.Patient) -> tuple:
 
 def _save_sections(
     patients: list[PatientRecords], new: set[int], user, now
-) -> tuple[RecordCounts, set[int]]:
+) -> tuple[RecordCounts, dict[int, set[str]]]:
     """Write each section's records that differ from the stored ones, a batch of patients
-    at a time; what was written, and the ids of the patients whose records changed."""
-    counts, touched = RecordCounts(), set()
+    at a time; what was written, and the sections changed of each patient whose records
+    changed."""
+    counts, touched = RecordCounts(), defaultdict(set)
     for start in range(0, len(patients), BATCH):
         batch = patients[start : start + BATCH]
         ids = [records.patient.pk for records in batch]
@@ -243,7 +251,7 @@ def _save_sections(
                 patient = records.patient
                 found = _document_records(records, section.key)
                 if changes.compare(stored.get(patient.pk, []), found):
-                    touched.add(patient.pk)
+                    touched[patient.pk].add(section.key)
             _write(changes, new_ids, user, now)
             counts.add(changes)
     return counts, touched

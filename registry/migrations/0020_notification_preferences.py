@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0017_kinetics_specimen_lab_series_index'),
+        ('registry', '0018_casebook'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,4 +1,5 @@
 from registry.models.access import Membership, Role
+from registry.models.casebook import CasebookSignature, SectionStatus
 from registry.models.course_start import (
     Eligibility,
     Genetics,
@@ -17,6 +18,7 @@ from registry.models.toxicity import DailyAssessment, ToxicityRecord
 
 __all__ = [
     "CarTCount",
+    "CasebookSignature",
     "DataQuery",
     "DailyAssessment",
     "Eligibility",
@@ -31,6 +33,7 @@ __all__ = [
     "PriorTherapy",
     "ResponseAssessment",
     "Role",
+    "SectionStatus",
     "Site",
     "Study",
     "Timepoint",

@@ -21,6 +21,10 @@ class Membership(models.Model):
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=12, choices=Role.choices)
     sites = models.ManyToManyField(Site, blank=True, related_name="memberships")
+    investigator = models.BooleanField(
+        default=False,
+        help_text="A clinician who signs the casebooks of the patients of their sites",
+    )
     # Who held which role when: every grant, change and revoke, the sites included.
     history = HistoricalRecords(m2m_fields=[sites])
 

@@ -147,8 +147,19 @@ class Patient(models.Model):
         "prior_therapies": ("prior_allo_hct", "prior_cd22_cart"),
         "events": ("relapsed", "died"),
     }
+    # The casebook's figures (registry.casebook), kept in the writing transaction so that
+    # a site's patients with missing required data are one indexed query.
+    required_total = models.PositiveIntegerField("required fields", default=0, editable=False)
+    required_missing = models.PositiveIntegerField(
+        "required fields missing", default=0, editable=False
+    )
+    casebook_signed = models.BooleanField("casebook signed", default=False, editable=False)
+    CASEBOOK_COLUMNS = ("required_total", "required_missing", "casebook_signed")
     history = HistoricalRecords(
-        excluded_fields=[name for names in SUMMARY_FROM.values() for name in names]
+        excluded_fields=[
+            *(name for names in SUMMARY_FROM.values() for name in names),
+            *CASEBOOK_COLUMNS,
+        ]
     )
 
     document_fields = (
@@ -196,6 +207,11 @@ class Patient(models.Model):
             # the sites the user reads, and its id are in the index, so a page deep in a
             # study reads no table rows to get there.
             models.Index(fields=["study", "subject_id", "site", "id"], name="patient_list_idx"),
+            # A site's patients with missing required data, and the site's figures.
+            models.Index(
+                fields=["study", "site", "required_missing", "required_total", "casebook_signed"],
+                name="patient_casebook_idx",
+            ),
             # The same for a list sorted by one of the web list's columns, then by study id
             # (registry.sorting), either way: a page is read off the index instead of
             # sorting the study's patients for each page.
@@ -209,12 +225,14 @@ class Patient(models.Model):
         return self.subject_id
 
     def save(self, *args, **kwargs) -> None:
-        # From the course as stored, never from what this instance was read with.
+        # From the course as stored, never from what this instance was read with; the
+        # casebook's columns as stored too, which registry.casebook sets after the save.
         if self.pk is not None:
             summary = course_summary()
-            stored = Patient.objects.filter(pk=self.pk).values_list(*summary.values()).first()
+            kept = {**summary, **{name: name for name in self.CASEBOOK_COLUMNS}}
+            stored = Patient.objects.filter(pk=self.pk).values_list(*kept.values()).first()
             if stored is not None:
-                for name, value in zip(summary, stored, strict=True):
+                for name, value in zip(kept, stored, strict=True):
                     setattr(self, name, value)
         super().save(*args, **kwargs)
 

@@ -7,6 +7,9 @@ from simple_history.models import HistoricalRecords
 from registry.analytes import PERIPHERAL_BLOOD, SPECIMENS
 from registry.choices import DateFormat
 from registry.eligibility import Criteria
+from registry.required_fields import default_required, required_problems
+from registry.sections import fields_by_section
+from registry.signals import required_fields_changed
 from registry.validators import PlausibleDate, coded, not_negative, percent
 
 code_validator = RegexValidator(
@@ -88,6 +91,12 @@ class Study(models.Model):
         default=DateFormat.ISO,
         help_text="How the clinician pages show and read dates; the API always uses YYYY-MM-DD",
     )
+    required_fields = models.JSONField(
+        "required fields",
+        default=default_required,
+        blank=True,
+        help_text="The fields every patient's casebook needs, e.g. infusions.cells_per_kg",
+    )
     locked_at = models.DateTimeField(
         null=True,
         blank=True,
@@ -115,11 +124,19 @@ class Study(models.Model):
         (their `updated` moved), so that their stored rows are computed again."""
         before = None
         saved = kwargs.get("update_fields")
-        if self.pk is not None and (saved is None or set(saved) & set(self.ROW_SETTINGS)):
-            before = Study.objects.filter(pk=self.pk).values(*self.ROW_SETTINGS).first()
+        watched = (*self.ROW_SETTINGS, "required_fields")
+        if self.pk is not None and (saved is None or set(saved) & set(watched)):
+            before = Study.objects.filter(pk=self.pk).values(*watched).first()
         super().save(*args, **kwargs)
         if before and any(before[name] != getattr(self, name) for name in self.ROW_SETTINGS):
             self.patients.update(updated=timezone.now())
+        if before and before["required_fields"] != self.required_fields:
+            required_fields_changed.send(sender=Study, study=self)
+
+    def clean(self) -> None:
+        problems = required_problems(self.required_fields, fields_by_section())
+        if problems:
+            raise ValidationError({"required_fields": problems})
 
     def check_unlocked(self) -> None:
         """Refuse any change to the study's patients while the study is locked."""

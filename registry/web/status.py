@@ -21,6 +21,12 @@ def status_badges(patient: Patient) -> list[Badge]:
         badges.append(Badge("Relapsed", "bad"))
     if patient.died:
         badges.append(Badge("Deceased", "bad"))
+    if patient.casebook_signed:
+        badges.append(Badge("Signed", "good", "An investigator's signature of the casebook stands"))
+    elif patient.required_missing:
+        missing = patient.required_missing
+        title = f"{missing} of {patient.required_total} required fields missing"
+        badges.append(Badge("Missing data", "warn", title))
     discrepancies = patient.grade_discrepancies()
     if discrepancies:
         badges.append(Badge("Grade discrepancy", "warn", "; ".join(discrepancies)))

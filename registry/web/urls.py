@@ -1,7 +1,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from registry.web import account_views, query_views, schedule_views, section_views, views
+from registry.web import (
+    account_views,
+    casebook_views,
+    query_views,
+    schedule_views,
+    section_views,
+    views,
+)
 
 patient = "patients/<int:pk>/"
 section = f"{patient}<slug:section>/"
@@ -22,7 +29,18 @@ pages = [
     ),
     path("studies/<str:code>/follow-up/", schedule_views.follow_up, name="follow-up"),
     path("studies/<str:code>/queries/", query_views.study_queries, name="study-queries"),
+    path(
+        "studies/<str:code>/completeness/",
+        casebook_views.study_completeness,
+        name="study-completeness",
+    ),
     path(patient, views.patient_detail, name="patient-detail"),
+    path(f"{patient}casebook/sign/", casebook_views.casebook_sign, name="casebook-sign"),
+    path(
+        f"{patient}casebook/<slug:section>/verify/",
+        casebook_views.section_verify,
+        name="casebook-verify",
+    ),
     path(f"{patient}queries/", query_views.query_open, name="query-open"),
     path(f"{patient}queries/<int:query>/answer/", query_views.query_answer, name="query-answer"),
     path(f"{patient}queries/<int:query>/close/", query_views.query_close, name="query-close"),

@@ -18,6 +18,7 @@ from registry.dates import iso_dates
 from registry.eligibility import Verdict
 from registry.patient_filters import DATE_FILTERS, given_filters, with_query
 from registry.web import forms
+from registry.web.casebook_card import casebook_context
 from registry.web.filters import PatientFilterSet
 from registry.web.sections import (
     SECTIONS,
@@ -263,6 +264,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "cards": [card_context(section, patient) for section in SECTIONS.values()],
         "data_queries": patient.data_queries.select_related("raised_by", "answered_by"),
         "can_raise_queries": access.can_raise_queries(request.user, patient.study),
+        **casebook_context(patient, request.user),
     }
     return render(request, "web/patient_detail.html", context)
 
@@ -286,12 +288,14 @@ PARTS = {
     "header": "web/partials/patient_header.html",
     "timeline": "web/partials/timeline.html",
     "schedule": "web/partials/patient_schedule.html",
+    "casebook": "web/partials/casebook.html",
 }
 
 
 @login_required
 def patient_part(request: HttpRequest, pk: int, part: str) -> HttpResponse:
-    """The header or the timeline alone, reloaded after any section is saved."""
+    """The header, the timeline, the schedule or the casebook alone, reloaded after any
+    section is saved."""
     if part not in PARTS:
         raise Http404
     patient = patient_for_page(pk, request.user)
@@ -300,6 +304,8 @@ def patient_part(request: HttpRequest, pk: int, part: str) -> HttpResponse:
         context["badges"] = status_badges(patient)
     elif part == "schedule":
         context["schedule"] = patient_schedule(patient)
+    elif part == "casebook":
+        context |= casebook_context(patient, request.user)
     else:
         context["timeline"] = patient_timeline(patient)
     return render(request, PARTS[part], context)

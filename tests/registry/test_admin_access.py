@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from registry import models
+from tests import factories
 from tests.api.conftest import full_course
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +32,8 @@ def home_record(model, patient: models.Patient):
         # The home study's coordinator's own.
         owner = patient.study.memberships.first().user
         return models.NotificationPreference.objects.get_or_create(user=owner)[0]
+    if model is models.CasebookSignature:
+        return factories.CasebookSignatureFactory(patient=patient)
     return model.objects.filter(patient=patient).first()
 
 
@@ -44,7 +47,7 @@ def signed_in(client, user):
 
 
 def test_it_walks_every_registry_model_of_the_admin():
-    assert len(REGISTERED) == 17
+    assert len(REGISTERED) == 19
 
 
 @pytest.mark.parametrize("model", REGISTERED, ids=lambda model: model.__name__)

@@ -40,7 +40,9 @@ NOT_PAGES = {
     "web:query-open": "a POST from the patient page's queries",
     "web:query-answer": "a POST from the patient page's queries",
     "web:query-close": "a POST from the patient page's queries",
-    "web:patient-part": "the patient page's header, timeline and schedule, reloaded alone",
+    "web:casebook-verify": "a POST from the patient page's casebook",
+    "web:casebook-sign": "a POST from the patient page's casebook",
+    "web:patient-part": "the patient page's header, timeline, schedule and casebook, reloaded alone",
     "web:grades": "the live grades in the daily assessment form",
     "web:lab-icaht": "the live ICAHT grades in a day's lab values form",
     "web:lab-value-icaht": "the live ICAHT grades in the form of an ANC value of the lab grid",
@@ -152,6 +154,7 @@ def all_visits(study: Study, patient: Patient, assessment: int, lab: int) -> lis
         visit("queries", "web:study-queries", coordinator, code=code),
         visit("follow-up", "web:follow-up", coordinator, code=code, query="?show=all"),
         visit("follow-up-clinician", "web:follow-up", clinician, code=code, query="?show=overdue"),
+        visit("missing-data", "web:study-completeness", coordinator, code=code),
         visit(
             "dashboard", "analytics-dashboard", coordinator, code=code, query="?by=prior_allo_hct"
         ),

@@ -559,8 +559,9 @@ def test_it_shows_the_patient_page_in_a_fixed_number_of_queries(
 
     # session, user, patient, eight prefetches, eligibility's own prior therapies, whether
     # the user may change the patient, the data queries, whether the user may open
-    # queries, and the follow-up schedule's visits
-    with django_assert_num_queries(15):
+    # queries, the follow-up schedule's visits, and the casebook's section statuses, its
+    # signatures, whether the user verifies and whether the user signs
+    with django_assert_num_queries(19):
         signed_in.get(url("patient-detail", patient.pk))
 
 

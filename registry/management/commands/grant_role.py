@@ -25,13 +25,22 @@ class Command(BaseCommand):
             metavar="SITE_CODE",
             help="a site of the study (clinicians only; repeat for several)",
         )
+        parser.add_argument(
+            "--investigator",
+            action="store_true",
+            help="a clinician who signs the casebooks of the patients of their sites",
+        )
 
     def handle(self, *args, username: str, study_code: str, role: str, sites, **options):
         user, study, sites_named = user_and_study(username, study_code, sites)
+        investigator = options.get("investigator", False)
         with refused_as_command_error():
-            membership = membership_grant(user=user, study=study, role=role, sites=sites_named)
+            membership = membership_grant(
+                user=user, study=study, role=role, sites=sites_named, investigator=investigator
+            )
         at = f" at {', '.join(sites)}" if sites else ""
-        self.stdout.write(f"{user} is now {membership.role} in {study.code}{at}")
+        signs = " (investigator)" if membership.investigator else ""
+        self.stdout.write(f"{user} is now {membership.role}{signs} in {study.code}{at}")
 
 
 def user_and_study(

@@ -1,0 +1,186 @@
+"""/api/v1/patients/{id}/casebook/, its verify/ and signature/, and
+/api/v1/studies/{code}/completeness/: roles and sites enforced."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from registry.access import membership_grant
+from registry.models import CasebookSignature, Role
+from tests import factories
+from tests.conftest import PASSWORD, user_with_role
+from tests.registry.test_casebook import complete_patient
+
+pytestmark = pytest.mark.django_db
+
+
+def client_of(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def investigator(db):
+    site = factories.SiteFactory()
+    user = user_with_role("investigator", Role.CLINICIAN, site, at_site=True)
+    membership_grant(
+        user=user, study=site.study, role=Role.CLINICIAN, sites=[site], investigator=True
+    )
+    return user
+
+
+def casebook_of(patient) -> str:
+    return f"/api/v1/patients/{patient.pk}/casebook/"
+
+
+def test_it_shows_the_casebook(owner):
+    patient = factories.PatientFactory()
+    response = client_of(owner).get(casebook_of(patient))
+    assert response.status_code == 200
+    assert (response.data["required"], response.data["missing"]) == (6, 6)
+    assert not response.data["signed"]
+    infusions = next(s for s in response.data["sections"] if s["section"] == "infusions")
+    assert infusions == {
+        "section": "infusions",
+        "status": "incomplete",
+        "missing": ["dose (CAR-positive viable cells/kg)"],
+        "verified_by": "",
+        "verified_at": None,
+    }
+
+
+def test_a_monitor_verifies_a_section(teammate):
+    patient = complete_patient()
+    response = client_of(teammate).post(
+        casebook_of(patient) + "verify/", {"section": "infusions"}, format="json"
+    )
+    assert response.status_code == 200, response.data
+    infusions = next(s for s in response.data["sections"] if s["section"] == "infusions")
+    assert (infusions["status"], infusions["verified_by"]) == ("verified", "teammate")
+
+
+def test_verifying_an_incomplete_section_is_a_400_naming_it(teammate):
+    patient = factories.PatientFactory()
+    response = client_of(teammate).post(
+        casebook_of(patient) + "verify/", {"section": "response_assessments"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.data["section"] == [
+        "Response assessments cannot be verified: response, MRD missing"
+    ]
+
+
+def test_an_unknown_section_is_a_400_naming_it(teammate):
+    patient = complete_patient()
+    client = client_of(teammate)
+    unknown = client.post(casebook_of(patient) + "verify/", {"section": "visits"}, format="json")
+    assert unknown.status_code == 400
+    assert unknown.data == {"section": ["The course has no section “visits”"]}
+    missing = client.post(casebook_of(patient) + "verify/", ["infusions"], format="json")
+    assert missing.status_code == 400
+    assert missing.data == {"section": ["Name the section to verify, e.g. infusions"]}
+
+
+def test_a_coordinator_does_not_verify(owner):
+    patient = complete_patient()
+    response = client_of(owner).post(
+        casebook_of(patient) + "verify/", {"section": "infusions"}, format="json"
+    )
+    assert response.status_code == 403
+
+
+def test_an_investigator_signs_with_the_password(investigator):
+    patient = complete_patient()
+    answer = client_of(investigator).post(
+        casebook_of(patient) + "signature/", {"password": PASSWORD}, format="json"
+    )
+    assert answer.status_code == 201, answer.data
+    assert answer.data["signed"]
+    assert answer.data["signatures"][0]["signed_by"] == "investigator"
+    assert answer.data["signatures"][0]["meaning"] == (
+        "I confirm the data of this casebook are complete and accurate"
+    )
+
+
+def test_a_wrong_password_is_a_400_naming_the_password(investigator):
+    patient = complete_patient()
+    answer = client_of(investigator).post(
+        casebook_of(patient) + "signature/", {"password": "guess"}, format="json"
+    )
+    assert answer.status_code == 400
+    assert answer.data == {"password": ["The password is not correct: sign with your own password"]}
+    assert not CasebookSignature.objects.exists()
+
+
+def test_a_missing_password_is_a_400(investigator):
+    patient = complete_patient()
+    answer = client_of(investigator).post(casebook_of(patient) + "signature/", {}, format="json")
+    assert answer.status_code == 400
+    assert answer.data == {"password": ["Type your password to sign"]}
+
+
+@pytest.mark.parametrize("who", ["owner", "teammate"])
+def test_only_an_investigator_signs(request, who):
+    patient = complete_patient()
+    answer = client_of(request.getfixturevalue(who)).post(
+        casebook_of(patient) + "signature/", {"password": PASSWORD}, format="json"
+    )
+    assert answer.status_code == 403
+
+
+def test_an_outsider_finds_no_casebook(outsider):
+    patient = complete_patient()
+    client = client_of(outsider)
+    assert client.get(casebook_of(patient)).status_code == 404
+    verify = client.post(casebook_of(patient) + "verify/", {"section": "infusions"})
+    assert verify.status_code == 404
+    signing = client.post(casebook_of(patient) + "signature/", {"password": PASSWORD})
+    assert signing.status_code == 404
+    assert client.get("/api/v1/studies/HCD19/completeness/").status_code == 404
+
+
+def test_a_clinician_of_another_site_finds_no_casebook(neighbour):
+    patient = complete_patient()  # at BOREN; the neighbour works at PUMC
+    assert client_of(neighbour).get(casebook_of(patient)).status_code == 404
+
+
+def test_the_study_completeness_is_counted_over_the_users_sites(owner, neighbour):
+    factories.PatientFactory(subject_id="B1")
+    complete_patient()
+    pumc = factories.SiteFactory(code="PUMC")
+    factories.PatientFactory(subject_id="U1", site=pumc)
+    answer = client_of(owner).get("/api/v1/studies/HCD19/completeness/")
+    assert answer.status_code == 200
+    assert [row["study_id"] for row in answer.data["results"]] == ["B1", "U1"]
+    assert [(s["site"], s["patients"], s["missing"]) for s in answer.data["sites"]] == [
+        ("BOREN", 2, 6),
+        ("PUMC", 1, 6),
+        ("All sites", 3, 12),
+    ]
+    theirs = client_of(neighbour).get("/api/v1/studies/HCD19/completeness/")
+    assert [row["study_id"] for row in theirs.data["results"]] == ["U1"]
+    assert [s["site"] for s in theirs.data["sites"]] == ["PUMC", "All sites"]
+    refused = client_of(neighbour).get("/api/v1/studies/HCD19/completeness/?site=BOREN")
+    assert refused.status_code == 400
+    assert refused.data == {"site": ["HCD19 has no site BOREN that you read"]}
+
+
+def test_the_patient_list_filters_by_signature_and_missing_data(owner, investigator):
+    signed = complete_patient()
+    factories.PatientFactory(subject_id="GAPS")
+    client_of(investigator).post(
+        casebook_of(signed) + "signature/", {"password": PASSWORD}, format="json"
+    )
+    client = client_of(owner)
+
+    def found(query: str) -> list[str]:
+        answer = client.get(f"/api/v1/patients/?{query}")
+        assert answer.status_code == 200
+        return [row["study_id"] for row in answer.json()["results"]]
+
+    assert found("casebook_signed=true") == [signed.subject_id]
+    assert found("casebook_signed=false") == ["GAPS"]
+    assert found("missing_data=true") == ["GAPS"]
+    assert found("missing_data=false") == [signed.subject_id]
+    refused = client.get("/api/v1/patients/?casebook_signed=maybe")
+    assert refused.status_code == 400
