@@ -10,12 +10,14 @@ named so, and `Type/<id>` in NDJSON (docs/fhir.md).
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
+from hashlib import sha1
 from uuid import NAMESPACE_URL, uuid5
 
 from registry import models as registry
-from registry.analytes import ANALYTES, SPECIMENS
+from registry.analytes import ANALYTES, PERIPHERAL_BLOOD, SPECIMENS
 from registry.choices import EventKind, Mrd, MrdMethod, Product, ResponseStatus
 from registry.course import record_fields
 from registry.interchange.exporter import present_fields
@@ -24,6 +26,18 @@ from registry.units import FIELD_UNITS
 
 NAMESPACE = uuid5(NAMESPACE_URL, codes.REGISTRY)
 COMPLETED = "completed"
+# The variant bits of a name-based UUID (RFC 4122) over a hexadecimal digit.
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
+
+
+def resource_id(resource_type: str, key: object) -> str:
+    """uuid5(NAMESPACE, "<type>/<key>") as text, written out here: uuid.uuid5 builds a UUID
+    object for each of the hundreds of resources of every patient."""
+    digest = sha1(NAMESPACE.bytes + f"{resource_type}/{key}".encode()).hexdigest()
+    return (
+        f"{digest[:8]}-{digest[8:12]}-5{digest[13:16]}-"
+        f"{_VARIANT[digest[16]]}{digest[17:20]}-{digest[20:32]}"
+    )
 
 
 @dataclass(frozen=True)
@@ -33,7 +47,7 @@ class Naming:
     in_bundle: bool
 
     def id(self, resource_type: str, key: object) -> str:
-        return str(uuid5(NAMESPACE, f"{resource_type}/{key}"))
+        return resource_id(resource_type, key)
 
     def reference(self, resource: dict) -> dict:
         if self.in_bundle:
@@ -63,16 +77,20 @@ class Course:
     study: dict
     naming: Naming
     first_infusion: date | None
+    subject: dict = field(init=False)
+    _days: dict[int, dict] = field(init=False, default_factory=dict)
 
-    @property
-    def subject(self) -> dict:
-        return self.naming.reference(self.patient)
+    def __post_init__(self) -> None:
+        self.subject = self.naming.reference(self.patient)
 
     def on_day(self, day: int) -> dict:
         """When a thing of a day after the first infusion happened; nothing before one."""
         if self.first_infusion is None:
             return {}
-        return {"effectiveDateTime": (self.first_infusion + timedelta(days=day)).isoformat()}
+        if day not in self._days:
+            moment = (self.first_infusion + timedelta(days=day)).isoformat()
+            self._days[day] = {"effectiveDateTime": moment}
+        return self._days[day]
 
 
 def patient_resources(
@@ -195,9 +213,9 @@ def _lymphodepletion(record: registry.Lymphodepletion, course: Course) -> Iterat
     if period:
         procedure["performedPeriod"] = period
     given = {
-        field: (drug, values[field])
-        for field, drug in LYMPHODEPLETING_DRUGS.items()
-        if values.get(field)
+        name: (drug, values[name])
+        for name, drug in LYMPHODEPLETING_DRUGS.items()
+        if values.get(name)
     }
     unit = FIELD_UNITS["fludarabine_mg_m2_per_day"]
     if given and not period:
@@ -206,11 +224,11 @@ def _lymphodepletion(record: registry.Lymphodepletion, course: Course) -> Iterat
     yield procedure
     if not period:
         return
-    for field, (drug, dose) in given.items():
+    for name, (drug, dose) in given.items():
         days = f" for {values['days']} days" if "days" in values else ""
         yield {
             "resourceType": "MedicationAdministration",
-            "id": course.naming.id("MedicationAdministration", f"{field}/{record.pk}"),
+            "id": course.naming.id("MedicationAdministration", f"{name}/{record.pk}"),
             "status": COMPLETED,
             "medicationCodeableConcept": codes.coded(
                 codes.registry_system("lymphodepleting-drug"), drug.lower(), drug
@@ -269,31 +287,40 @@ def _infusion(record: registry.Infusion, course: Course) -> tuple[dict, dict]:
     return weight, administration
 
 
+# The parts many resources share are made once and written as they are: nothing changes
+# a resource once it is made.
+_CATEGORIES = {kind: codes.category(kind) for kind in ("laboratory", "exam", "vital-signs")}
+_MEASUREMENTS = {code: codes.measurement(code) for code in codes.MEASUREMENTS}
+_IN_SPECIMEN = {"reference": "#specimen"}
+
+
 def _observation(course: Course, key: str, kind: str, code: dict, day: int) -> dict:
     return {
         "resourceType": "Observation",
         "id": course.naming.id("Observation", key),
         "status": "final",
-        "category": codes.category(kind),
+        "category": _CATEGORIES[kind],
         "code": code,
         "subject": course.subject,
         **course.on_day(day),
     }
 
 
-def _specimen(specimen: str) -> dict:
+@cache
+def _specimen(specimen: str) -> list[dict]:
     """The specimen, contained in the observation that refers to it as #specimen."""
     words = SPECIMENS[specimen]
-    return {
+    contained = {
         "resourceType": "Specimen",
         "id": "specimen",
         "type": codes.coded(codes.registry_system("specimen"), specimen, words),
     }
+    return [contained]
 
 
 def _measured_in(resource: dict, specimen: str) -> dict:
-    resource["contained"] = [_specimen(specimen)]
-    resource["specimen"] = {"reference": "#specimen"}
+    resource["contained"] = _specimen(specimen)
+    resource["specimen"] = _IN_SPECIMEN
     return resource
 
 
@@ -302,27 +329,33 @@ CAR_T_MEASUREMENTS = {"cells_per_ul": "car-t-cells-flow", "copies_per_ug_dna": "
 
 def _car_t_count(record: registry.CarTCount, course: Course) -> Iterator[dict]:
     """One Observation per measurement the count carries: flow cytometry, qPCR."""
-    for field, code in CAR_T_MEASUREMENTS.items():
-        value = getattr(record, field)
+    for name, code in CAR_T_MEASUREMENTS.items():
+        value = getattr(record, name)
         if value is None:
             continue
-        unit = FIELD_UNITS[field]
+        unit = FIELD_UNITS[name]
         observation = _observation(
-            course, f"{code}/{record.pk}", "laboratory", codes.measurement(code), record.day
+            course, f"{code}/{record.pk}", "laboratory", _MEASUREMENTS[code], record.day
         )
         observation["valueQuantity"] = codes.quantity(value, unit.shown, unit.ucum)
         yield _measured_in(observation, record.specimen)
 
 
-def _lab(record: registry.LabResult, course: Course) -> dict:
-    analyte = ANALYTES[record.analyte]
+@cache
+def _lab_code(analyte_code: str, specimen: str) -> dict:
+    """The analyte's code, LOINC's first where it has one for the specimen."""
+    analyte = ANALYTES[analyte_code]
     coding = [
         {"system": codes.registry_system("analyte"), "code": analyte.code, "display": analyte.label}
     ]
-    if record.specimen == "pb" and analyte.code in codes.BLOOD_LOINC:
+    if specimen == PERIPHERAL_BLOOD and analyte.code in codes.BLOOD_LOINC:
         loinc, display = codes.BLOOD_LOINC[analyte.code]
         coding.insert(0, {"system": codes.LOINC, "code": loinc, "display": display})
-    code = {"coding": coding, "text": analyte.name}
+    return {"coding": coding, "text": analyte.name}
+
+
+def _lab(record: registry.LabResult, course: Course) -> dict:
+    code = _lab_code(record.analyte, record.specimen)
     observation = _observation(course, f"lab/{record.pk}", "laboratory", code, record.day)
     value = codes.lab_quantity(record.value, record.unit)
     if record.below_detection:
@@ -336,22 +369,18 @@ def _response(record: registry.ResponseAssessment, course: Course) -> Iterator[d
     """The response of the day, with the marrow blasts; the MRD, when assessed, apart."""
     values = present_fields(record_fields(record))
     day = values["day"]
-    response = _observation(
-        course, f"response/{record.pk}", "exam", codes.measurement("response"), day
-    )
+    response = _observation(course, f"response/{record.pk}", "exam", _MEASUREMENTS["response"], day)
     status = ResponseStatus(values["status"])
     response["valueCodeableConcept"] = codes.coded(
         codes.registry_system("response"), status.value, status.label
     )
     if "bm_blast_pct" in values:
         blasts = codes.quantity(values["bm_blast_pct"], "%", "%")
-        response["component"] = [
-            {"code": codes.measurement("bm-blast-pct"), "valueQuantity": blasts}
-        ]
+        response["component"] = [{"code": _MEASUREMENTS["bm-blast-pct"], "valueQuantity": blasts}]
     yield response
     if "mrd" not in values and "mrd_level" not in values:
         return
-    mrd = _observation(course, f"mrd/{record.pk}", "laboratory", codes.measurement("mrd"), day)
+    mrd = _observation(course, f"mrd/{record.pk}", "laboratory", _MEASUREMENTS["mrd"], day)
     found = Mrd(values.get("mrd", Mrd.UNKNOWN))
     mrd["valueCodeableConcept"] = codes.coded(
         codes.registry_system("mrd"), found.value, found.label
@@ -361,7 +390,7 @@ def _response(record: registry.ResponseAssessment, course: Course) -> Iterator[d
         mrd["method"] = codes.coded(codes.registry_system("mrd-method"), method.value, method.label)
     if "mrd_level" in values:
         level = codes.quantity(values["mrd_level"], "fraction", "1")
-        mrd["component"] = [{"code": codes.measurement("mrd-level"), "valueQuantity": level}]
+        mrd["component"] = [{"code": _MEASUREMENTS["mrd-level"], "valueQuantity": level}]
     yield mrd
 
 
