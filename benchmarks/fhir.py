@@ -1,29 +1,36 @@
 """The FHIR R4 exports of a synthetic study: seconds, and peak memory.
 
-    DATABASE_URL=postgres://... python -m benchmarks.fhir [PATIENTS ...]
+    DATABASE_URL=postgres://... python -m benchmarks.fhir [--keep] [PATIENTS ...]
 
-Default size: 10,000 patients. Targets: each export of 10,000 patients under 30 s, its peak
-memory under 300 MB, not growing with the cohort (the exports stream). Each export is
-consumed piece by piece, as a streaming response sends it: once on the clock alone, then
-again under tracemalloc for the peak Python allocated while it ran, above what it held
-before (tracing slows it down, so it is not timed). Beside them, the peak resident size
-of the whole process while the timed export ran (VmHWM, its high-water mark reset just
-before through /proc/self/clear_refs: the interpreter, Django and what the benchmark
-already holds included), on Linux. The Bundle is also fetched through the API, as a coordinator, with the test
-client: the view, the access checks and the streaming response included.
+Default size: 10,000 patients. `--keep` keeps the database (`<name>_fhir`) and its study
+for the next run with `--keep` (benchmarks.scratch). Targets: each export of 10,000
+patients under 30 s, its peak memory under 300 MB, not growing with the cohort (the
+exports stream).
+
+Each export is consumed piece by piece, as a streaming response sends it: once timed,
+with the CPU seconds of this process and of the PostgreSQL server process beside the
+clock's (on a machine shared with other work the clock grows with the load, the CPU
+seconds much less), then again under tracemalloc for the peak Python allocated while it
+ran, above what it held before (tracing slows it down, so it is not timed). Beside them,
+the peak resident size of the whole process while the timed export ran (VmHWM, its
+high-water mark reset just before through /proc/self/clear_refs: the interpreter, Django
+and what the benchmark already holds included), on Linux. The Bundle is also fetched
+through the API, as a coordinator, with the test client: the view, the access checks and
+the streaming response included.
 """
 
 import contextlib
 import gc
 import sys
-import time
 import tracemalloc
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 from django.test import Client
 from django.utils import timezone
 
+from benchmarks.interchange import timed_with_cpu
 from benchmarks.scratch import coordinator, scratch_database, synthetic_study
 from registry.interchange.fhir.writer import iter_bundle_json, iter_ndjson
 from registry.models import Study
@@ -51,54 +58,60 @@ def peak_resident_mib() -> float | None:
     return int(line.split()[1]) / 2**10
 
 
-def measured(export: Callable[..., Iterator], study: Study, **options) -> str:
+def timed_export(make: Callable[[], Iterator]) -> tuple[float, str, int]:
+    """Seconds, CPU seconds and bytes out of consuming the export `make()` gives."""
+    produced = []
+    seconds, cpu = timed_with_cpu(lambda: produced.append(consumed(make())))
+    return seconds, cpu, produced[0]
+
+
+def measured(make: Callable[[], Iterator]) -> str:
     peak_resident_reset()
-    started = time.perf_counter()
-    size = consumed(export(study, **options))
-    seconds = time.perf_counter() - started
+    seconds, cpu, size = timed_export(make)
     resident = peak_resident_mib()
     tracemalloc.start()
-    consumed(export(study, **options))
+    consumed(make())
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
     return (
-        f"{seconds:8.2f} s  peak {peak:6.1f} MiB traced, {resident or 0:6.0f} MiB resident, "
-        f"{size / 2**20:6.1f} MiB out"
+        f"{seconds:7.2f} s ({cpu})  peak {peak:5.1f} MiB traced, {resident or 0:4.0f} MiB "
+        f"resident, {size / 2**20:6.1f} MiB out"
     )
 
 
 def through_the_api(study: Study) -> Iterator[bytes]:
-    client = Client()
-    client.force_login(coordinator(study))
-    response = client.get(f"/api/v1/studies/{study.code}/export/fhir/")
-    assert response.status_code == 200, response.status_code
-    return response.streaming_content
+    """The Bundle as a new coordinator gets it; the coordinator is gone after, so that a
+    kept database takes the next run's."""
+    user = coordinator(study)
+    try:
+        client = Client()
+        client.force_login(user)
+        response = client.get(f"/api/v1/studies/{study.code}/export/fhir/")
+        assert response.status_code == 200, response.status_code
+        yield from response.streaming_content
+    finally:
+        user.delete()
 
 
-def main(sizes: list[int]) -> None:
-    with scratch_database("fhir"):
-        for patients in sizes:
+def main(cohorts: list[int], keep: bool = False) -> None:
+    with scratch_database("fhir", keep=keep):
+        for patients in cohorts:
             study = synthetic_study(patients)
             today = timezone.localdate()
             exports = {
-                "Bundle": (iter_bundle_json, {}),
-                "NDJSON": (iter_ndjson, {}),
-                "Bundle as recorded today": (iter_bundle_json, {"as_of": today}),
-                "Bundle at a cut-off (today)": (iter_bundle_json, {"cutoff": today}),
+                "Bundle": partial(iter_bundle_json, study),
+                "NDJSON": partial(iter_ndjson, study),
+                "Bundle as recorded today": partial(iter_bundle_json, study, as_of=today),
+                "Bundle at a cut-off (today)": partial(iter_bundle_json, study, cutoff=today),
             }
-            for name, (export, options) in exports.items():
-                print(
-                    f"{patients:>8,}  {name:<28}  {measured(export, study, **options)}", flush=True
-                )
-            started = time.perf_counter()
-            size = consumed(through_the_api(study))
-            seconds = time.perf_counter() - started
-            print(
-                f"{patients:>8,}  {'GET export/fhir/ (API)':<28}  {seconds:8.2f} s  "
-                f"{size / 2**20:6.1f} MiB out",
-                flush=True,
-            )
+            for name, make in exports.items():
+                print(f"{patients:>8,}  {name:<28}  {measured(make)}", flush=True)
+            seconds, cpu, _size = timed_export(partial(through_the_api, study))
+            name = "GET export/fhir/ (API)"
+            print(f"{patients:>8,}  {name:<28}  {seconds:7.2f} s ({cpu})", flush=True)
 
 
 if __name__ == "__main__":
-    main([int(size) for size in sys.argv[1:]] or list(SIZES))
+    arguments = sys.argv[1:]
+    cohorts = [int(size) for size in arguments if size != "--keep"]
+    main(cohorts or list(SIZES), keep="--keep" in arguments)
