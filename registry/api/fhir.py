@@ -9,7 +9,7 @@ naming those it does.
 
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotAcceptable
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
@@ -24,6 +24,9 @@ from registry.parameters import AS_OF_TODAY_WARNING, SnapshotParams
 
 FHIR_JSON = "application/fhir+json"
 FHIR_NDJSON = "application/fhir+ndjson"
+NOT_ACCEPTABLE = {
+    406: OpenApiResponse(ERROR, description="The Accept header takes none of the types given")
+}
 
 
 class FhirNegotiation(BaseContentNegotiation):
@@ -74,6 +77,7 @@ class StudyBundleView(FhirView, StudyDownloadView):
         "so. See docs/fhir.md.",
         FHIR_JSON,
         OpenApiTypes.OBJECT,
+        refusals=NOT_ACCEPTABLE,
     )
     def get(self, request, code: str) -> StreamingHttpResponse:
         bundle = on_replica(iter_bundle_json(self.study(code), self.as_of, self.cutoff))
@@ -91,6 +95,7 @@ class StudyNdjsonView(FhirView, StudyDownloadView):
         "as Type/<id>. See docs/fhir.md.",
         FHIR_NDJSON,
         OpenApiTypes.STR,
+        refusals=NOT_ACCEPTABLE,
     )
     def get(self, request, code: str) -> StreamingHttpResponse:
         lines = on_replica(iter_ndjson(self.study(code), self.as_of, self.cutoff))
@@ -105,7 +110,12 @@ class PatientBundleView(FhirView, StudyDownloadView):
         description="The patient as one FHIR R4 Bundle of type collection "
         "(application/fhir+json): the study's ResearchStudy and the patient's resources, "
         "as in the study's Bundle. For anyone who reads the patient.",
-        responses={(200, FHIR_JSON): OpenApiTypes.OBJECT, 400: FIELD_ERRORS, 404: ERROR},
+        responses={
+            (200, FHIR_JSON): OpenApiTypes.OBJECT,
+            400: FIELD_ERRORS,
+            404: ERROR,
+            **NOT_ACCEPTABLE,
+        },
     )
     def get(self, request, patient_pk: int) -> HttpResponse:
         patient = self.patient(patient_pk)
