@@ -102,10 +102,13 @@ def patient_resources(
     events = [present_fields(record_fields(event)) for event in patient.events.all()]
     infusions = list(patient.infusions.all())
     first_infusion = min((infusion.date for infusion in infusions), default=None)
-    resource = _patient(patient, own, events, naming)
+    # The study's code from its resource: a patient read as of a day has no study loaded.
+    study_code = study_resource["identifier"][0]["value"]
+    study_id = {"system": codes.study_ids(study_code), "value": patient.subject_id}
+    resource = _patient(patient, own, events, study_id, naming)
     course = Course(resource, study_resource, naming, first_infusion)
     yield resource
-    yield _research_subject(patient, own, events, course)
+    yield _research_subject(patient, own, events, study_id, course)
     yield _condition(patient, own, course)
     lymphodepletion = getattr(patient, "lymphodepletion", None)
     if lymphodepletion is not None:
@@ -127,7 +130,9 @@ def patient_resources(
         yield from _adverse_events(toxicities, administrations, course)
 
 
-def _patient(patient: registry.Patient, own: dict, events: list[dict], naming: Naming) -> dict:
+def _patient(
+    patient: registry.Patient, own: dict, events: list[dict], study_id: dict, naming: Naming
+) -> dict:
     resource = {
         "resourceType": "Patient",
         "id": naming.id("Patient", patient.pk),
@@ -137,9 +142,7 @@ def _patient(patient: registry.Patient, own: dict, events: list[dict], naming: N
                 {"system": codes.SECURITY_LABELS, "code": "PSEUDED", "display": "pseudonymized"}
             ]
         },
-        "identifier": [
-            {"system": codes.study_ids(patient.study.code), "value": patient.subject_id}
-        ],
+        "identifier": [study_id],
         "gender": own.get("sex", "unknown"),
     }
     if "birth_date" in own:
@@ -151,7 +154,7 @@ def _patient(patient: registry.Patient, own: dict, events: list[dict], naming: N
 
 
 def _research_subject(
-    patient: registry.Patient, own: dict, events: list[dict], course: Course
+    patient: registry.Patient, own: dict, events: list[dict], study_id: dict, course: Course
 ) -> dict:
     kinds = {event["kind"]: event.get("date") for event in events}
     status, ended = "on-study", None
@@ -162,9 +165,7 @@ def _research_subject(
     resource = {
         "resourceType": "ResearchSubject",
         "id": course.naming.id("ResearchSubject", patient.pk),
-        "identifier": [
-            {"system": codes.study_ids(patient.study.code), "value": patient.subject_id}
-        ],
+        "identifier": [study_id],
         "status": status,
         "study": course.naming.reference(course.study),
         "individual": course.subject,
