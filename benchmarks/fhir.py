@@ -13,8 +13,10 @@ clock's (on a machine shared with other work the clock grows with the load, the 
 seconds much less), then again under tracemalloc for the peak Python allocated while it
 ran, above what it held before (tracing slows it down, so it is not timed). Beside them,
 the peak resident size of the whole process while the timed export ran (VmHWM, its
-high-water mark reset just before through /proc/self/clear_refs: the interpreter, Django
-and what the benchmark already holds included), on Linux. The Bundle is also fetched
+high-water mark reset just before through /proc/self/clear_refs), and its resident size
+just before (the interpreter and the application as a worker loads them, and what the
+process kept of the exports before: the allocator does not give every freed page back),
+on Linux. The Bundle is also fetched
 through the API, as a coordinator, with the test client: the view, the access checks and
 the streaming response included.
 """
@@ -48,13 +50,14 @@ def peak_resident_reset() -> None:
         Path("/proc/self/clear_refs").write_text("5")
 
 
-def peak_resident_mib() -> float | None:
-    """The process's peak resident size since peak_resident_reset, or None off Linux."""
+def resident_mib(field: str) -> float:
+    """VmRSS (the process's resident size now) or VmHWM (its peak since
+    peak_resident_reset), in MiB; 0 off Linux."""
     try:
         status = Path("/proc/self/status").read_text()
     except OSError:
-        return None
-    line = next(line for line in status.splitlines() if line.startswith("VmHWM:"))
+        return 0.0
+    line = next(line for line in status.splitlines() if line.startswith(f"{field}:"))
     return int(line.split()[1]) / 2**10
 
 
@@ -67,15 +70,16 @@ def timed_export(make: Callable[[], Iterator]) -> tuple[float, str, int]:
 
 def measured(make: Callable[[], Iterator]) -> str:
     peak_resident_reset()
+    before = resident_mib("VmRSS")
     seconds, cpu, size = timed_export(make)
-    resident = peak_resident_mib()
+    resident = resident_mib("VmHWM")
     tracemalloc.start()
     consumed(make())
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
     return (
-        f"{seconds:7.2f} s ({cpu})  peak {peak:5.1f} MiB traced, {resident or 0:4.0f} MiB "
-        f"resident, {size / 2**20:6.1f} MiB out"
+        f"{seconds:7.2f} s ({cpu})  peak {peak:5.1f} MiB traced, resident {resident:4.0f} "
+        f"MiB ({before:4.0f} before), {size / 2**20:6.1f} MiB out"
     )
 
 
