@@ -49,6 +49,19 @@ COMPLETE_FILES = (
         {"XML": ("study-export-odm", {})},
     ),
     File(
+        "FHIR R4",
+        "Every patient's course as FHIR R4 resources, for health record systems and FHIR "
+        "servers: the study, each patient (pseudonymous: study id and year of birth), the "
+        "B-ALL, lymphodepletion and infusions with their doses, CAR-T counts, lab values, "
+        "responses and MRD, CRS and ICANS with their ASTCT grade. One Bundle, or NDJSON (one "
+        "resource a line, as FHIR Bulk Data writes it) for a large study; each patient's "
+        "Bundle alone is at the API's patients/{id}/fhir/.",
+        {
+            "Bundle (JSON)": ("study-export-fhir", {}),
+            "NDJSON": ("study-export-fhir-ndjson", {}),
+        },
+    ),
+    File(
         "Patients",
         "One row per patient with every captured field. The Excel workbook adds a sheet per "
         "repeated section (one row per record: infusions, assessments, events…) and a data "

@@ -29,3 +29,20 @@ FIELD_UNITS: dict[str, Unit] = {
     "capd_score": Unit("/ 32", None),
     "mrd_level": Unit("fraction", "1"),
 }
+
+# A lab value's unit as recorded (registry.analytes) -> its UCUM code. U/mL is the
+# assay's arbitrary unit of sIL-2R, the one analyte recorded in it, not UCUM's enzyme unit.
+LAB_UNITS_UCUM: dict[str, str] = {
+    "10^9/L": "10*9/L",
+    "/uL": "/uL",
+    "g/dL": "g/dL",
+    "g/L": "g/L",
+    "ng/mL": "ng/mL",
+    "ug/L": "ug/L",
+    "mg/L": "mg/L",
+    "mg/dL": "mg/dL",
+    "U/L": "U/L",
+    "pg/mL": "pg/mL",
+    "U/mL": "[arb'U]/mL",
+    "%": "%",
+}

@@ -190,9 +190,15 @@ def _rejection(rejected: DocumentRejected, content_type: str) -> dict:
 
 
 def download_schema(
-    operation_id: str, description: str, media_type: str, body, params=SnapshotParams
+    operation_id: str,
+    description: str,
+    media_type: str,
+    body,
+    params=SnapshotParams,
+    refusals: dict | None = None,
 ) -> Callable:
-    """The OpenAPI description of a study download: its body, or why there is none."""
+    """The OpenAPI description of a study download: its body, or why there is none
+    (`refusals`: answers besides those of every download)."""
     return extend_schema(
         operation_id=operation_id,
         parameters=[STUDY_CODE, params, AS_OF_TODAY_WARNING],
@@ -202,6 +208,7 @@ def download_schema(
             400: FIELD_ERRORS,
             403: EXPORT_REFUSED,
             404: ERROR,
+            **(refusals or {}),
         },
     )
 

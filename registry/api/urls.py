@@ -4,7 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from registry.api import cohorts, odm
+from registry.api import cohorts, fhir, odm
 from registry.api.queries import DataQueryViewSet
 from registry.api.views.account import NotificationSettingsView
 from registry.api.views.casebook import (
@@ -62,6 +62,16 @@ urlpatterns = [
         "studies/<slug:code>/export/odm.xml", odm.OdmExportView.as_view(), name="study-export-odm"
     ),
     path(
+        "studies/<slug:code>/export/fhir/",
+        fhir.StudyBundleView.as_view(),
+        name="study-export-fhir",
+    ),
+    path(
+        "studies/<slug:code>/export/fhir.ndjson",
+        fhir.StudyNdjsonView.as_view(),
+        name="study-export-fhir-ndjson",
+    ),
+    path(
         "studies/<slug:code>/export/patients.csv",
         cohorts.PatientsCsvView.as_view(),
         name="study-export-patients-csv",
@@ -97,6 +107,7 @@ urlpatterns = [
         PatientHistoryView.as_view(),
         name="patient-history",
     ),
+    path("patients/<int:patient_pk>/fhir/", fhir.PatientBundleView.as_view(), name="patient-fhir"),
     path(
         "patients/<int:patient_pk>/queries/",
         DataQueryViewSet.as_view({"get": "patient_queries", "post": "patient_query_open"}),

@@ -16,6 +16,8 @@ PAGE = "/studies/HCD19/export/"
 COMPLETE = (
     "Cohort document, JSON",
     "CDISC ODM 1.3.2, XML",
+    "FHIR R4, Bundle (JSON)",
+    "FHIR R4, NDJSON",
     "Patients, CSV",
     "Patients, Excel",
     "De-identified patients, CSV",

@@ -101,7 +101,8 @@ def test_every_write_that_needs_a_sign_in_lists_403(schema):
 def test_the_exports_list_403_for_roles_that_do_not_export(schema):
     exports = [path for path in schema["paths"] if "/export/" in path]
 
-    assert len(exports) == 5  # the cohort, ODM, patients.csv and .xlsx, de-identified
+    # The cohort, ODM, FHIR's Bundle and NDJSON, patients.csv and .xlsx, de-identified.
+    assert len(exports) == 7
     assert [
         path for path in exports if "403" not in schema["paths"][path]["get"]["responses"]
     ] == []
