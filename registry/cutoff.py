@@ -2,21 +2,28 @@
 for one (`--cutoff`, `?cutoff=`); they are lossless without it.
 
 The analytics apply the same cut-off to their rows (analytics.cutoff): a patient first
-infused after it is left out; infusions and follow-up events after it, and the
-assessments and CAR-T counts of days after it (their days count from the first
-infusion), are left out; the last contact is at the latest the cut-off. What carries no
+infused after it is left out; infusions and follow-up events after it, and the records
+of days after it (assessments, CAR-T counts, lab values, toxicity treatments: their days
+count from the first infusion), are left out; the last contact is at the latest the cut-off. What carries no
 date (eligibility, genetics, the site's toxicity record) is kept as it is.
 """
 
 from collections.abc import Iterable, Iterator
 from datetime import date
+from functools import cache
 
 from registry import models
+from registry.sections import SECTIONS
 from registry.snapshots import set_prefetched
 
 # List sections dated by a field, and those counted in days from the first infusion.
 DATED = {"infusions": "date", "events": "date"}
-BY_DAY = ("car_t_counts", "daily_assessments", "response_assessments")
+
+
+@cache
+def by_day() -> tuple[str, ...]:
+    """The list sections whose records are counted in days (read once the models are)."""
+    return tuple(s.key for s in SECTIONS if s.many and "day" in s.model.document_fields)
 
 
 def courses_at_cutoff(
@@ -39,7 +46,7 @@ def _cut(patient: models.Patient, cutoff: date, last_day: int | None) -> models.
             record for record in getattr(patient, name).all() if getattr(record, field) <= cutoff
         ]
         set_prefetched(patient, name, kept)
-    for name in BY_DAY:
+    for name in by_day():
         records = getattr(patient, name).all()
         set_prefetched(patient, name, [r for r in records if last_day is None or r.day <= last_day])
     if patient.last_contact_date is not None:

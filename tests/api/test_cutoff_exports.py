@@ -81,6 +81,18 @@ def test_the_cutoff_leaves_out_assessments_of_later_days(editor_client, publishe
     assert "P19" in {patient["study_id"] for patient in published["patients"]}
 
 
+def test_the_cutoff_leaves_out_lab_values_and_treatments_of_later_days(editor_client, published):
+    # P19, infused 2020-11-30: day 29 is the cut-off 2020-12-29, day 30 the day after it.
+    p19 = models.Patient.objects.get(subject_id="P19")
+    for day in (29, 30):
+        factories.LabResultFactory(patient=p19, day=day, analyte="anc", value=0.4 + day / 100)
+        factories.ToxicityTreatmentFactory(patient=p19, day=day)
+    document = json.loads(body(editor_client.get(EXPORTS["cohort"], {"cutoff": "2020-12-29"})))
+    p19 = {patient["study_id"]: patient for patient in document["patients"]}["P19"]
+    assert [lab["day"] for lab in p19["labs"]] == [29]
+    assert [treatment["day"] for treatment in p19["toxicity_treatments"]] == [29]
+
+
 @pytest.mark.parametrize("name", ["patients.csv", "deidentified.csv"])
 def test_flat_exports_at_the_cutoff_leave_out_later_patients_and_events(
     editor_client, followed_on, name
