@@ -9,7 +9,7 @@ class RegistryConfig(AppConfig):
     def ready(self) -> None:
         # Also connects the receivers of services (cascaded history rows), signins (failed
         # sign-ins per address) and tokens (a new password ends the user's tokens).
-        from registry import data_version, schedule, services, signins, tokens  # noqa: F401
+        from registry import data_version, quality, schedule, services, signins, tokens  # noqa: F401
         from registry.models import Patient, Study, Timepoint
         from registry.sections import SECTIONS
         from registry.signals import cohort_imported
@@ -28,6 +28,10 @@ class RegistryConfig(AppConfig):
             signal.connect(schedule.visits_after_timepoint_change, sender=Timepoint)
         post_save.connect(schedule.timepoints_with_new_study, sender=Study)
         cohort_imported.connect(schedule.visits_after_import, dispatch_uid="registry-visits-import")
+        # After the visits: the registry's queries of sections missing at a closed window.
+        cohort_imported.connect(
+            quality.queries_after_import, dispatch_uid="registry-queries-import"
+        )
 
         # Cached answers are filed under a token that every write replaces.
         data_version.connect_signals()

@@ -23,6 +23,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from registry import models as registry
+from registry import quality
 from registry.course import protocol_of
 from registry.interchange.matching import SectionChanges, record_values
 from registry.interchange.reader import (
@@ -32,6 +33,7 @@ from registry.interchange.reader import (
     read_document,
 )
 from registry.models.patient import course_summary
+from registry.quality_rules import value_findings
 from registry.rules import Problem
 from registry.sections import SECTIONS, course_models
 from registry.services import IMPORT_REASON, attributed_to
@@ -99,6 +101,7 @@ def cohort_import(*, data: object, user: AbstractBaseUser | None = None) -> Impo
         changed |= touched - new
         _set_course_summary(new)
         _set_course_summary(changed, updated=now)
+        _queries_reconciled(document.patients, new | changed, protocol_of(study))
         if len(new) + len(changed) + records.written >= ANALYZE_AFTER:
             transaction.on_commit(_analyze_written_tables)
         transaction.on_commit(lambda: _announce(study))
@@ -290,6 +293,18 @@ def _set_course_summary(patient_ids: set[int], **stamp) -> None:
     created."""
     for ids in _batches(sorted(patient_ids)):
         registry.Patient.objects.filter(pk__in=ids).update(**stamp, **course_summary())
+
+
+def _queries_reconciled(patients: list[PatientRecords], written: set[int], protocol) -> None:
+    """The registry's queries of the written patients, from their courses as the document
+    gives them (the visits' rule waits for the visits: registry.quality)."""
+    quality.course_queries_reconciled(
+        found={
+            records.patient.pk: value_findings(records.course, protocol)
+            for records in patients
+            if records.patient.pk in written
+        }
+    )
 
 
 def _analyze_written_tables() -> None:
