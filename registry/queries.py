@@ -1,5 +1,6 @@
 """Data queries: a monitor asks about one value of a patient's course, the site answers, the
-monitor closes the query.
+monitor closes the query, or confirms the value as correct. The registry asks too, by
+itself (registry.quality): its queries are answered, closed and confirmed here alike.
 
 Who does what follows the study roles (registry.access): the study's monitors, coordinators
 and administrators open and close queries (`can_raise_queries`); whoever may change the
@@ -98,12 +99,24 @@ def query_answer(*, query: DataQuery, answer: str, user: AbstractBaseUser) -> Da
 
 
 def query_close(*, query: DataQuery, user: AbstractBaseUser) -> DataQuery:
-    """Close a query, answered or not: the question is settled."""
+    """Close a query, answered or not: the question is settled. A query the registry opened
+    is opened again at the next write while its rule still finds the value: to keep it
+    settled, confirm the value as correct (`query_confirm`)."""
+    return _settled(query, user, DataQuery.Status.CLOSED)
+
+
+def query_confirm(*, query: DataQuery, user: AbstractBaseUser) -> DataQuery:
+    """Settle a query by confirming the value as correct: the registry's rule that found it
+    does not ask about it again while it stays as it is (registry.quality)."""
+    return _settled(query, user, DataQuery.Status.CONFIRMED)
+
+
+def _settled(query: DataQuery, user: AbstractBaseUser, status: str) -> DataQuery:
     _check_may_raise(user, query.patient)
-    if query.status == DataQuery.Status.CLOSED:
-        raise ValidationError("This query is closed already")
+    if query.status not in DataQuery.UNRESOLVED:
+        raise ValidationError(f"This query is {query.get_status_display().lower()} already")
     query.closed_by = user
     query.closed_at = timezone.now()
-    query.status = DataQuery.Status.CLOSED
+    query.status = status
     query.save()
     return query
