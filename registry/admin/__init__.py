@@ -8,8 +8,8 @@ for change and carries the version it was opened on; the history of each record 
 (django-simple-history) but cannot be edited, and nothing is reverted from it
 (registry.admin.audit).
 
-By domain: patients, the sections of their course, studies and sites, study roles, API
+By domain: patients, the sections of their course, data queries, studies and sites, study roles, API
 tokens. Django's admin imports this package; each of those modules registers its models.
 """
 
-from registry.admin import patients, roles, sections, studies, tokens  # noqa: F401
+from registry.admin import patients, queries, roles, sections, studies, tokens  # noqa: F401

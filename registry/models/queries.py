@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db import models
+from django.utils import timezone
 
 from registry.models.patient import Patient
 
@@ -93,8 +94,9 @@ class DataQuery(models.Model):
         return f"{self.patient}: {self.field} ({self.get_status_display()})"
 
     @property
-    def raised_by_registry(self) -> bool:
-        return bool(self.rule)
+    def age_days(self) -> int:
+        """Whole days since the query was opened, up to now or to its closing."""
+        return ((self.closed_at or timezone.now()) - self.raised_at).days
 
     @property
     def raiser(self) -> str:
