@@ -66,7 +66,8 @@ class DataQueryFilterSet(filters.FilterSet):
         choices=DataQuery.Status.choices,
         help_text="open, answered, closed or confirmed (as correct)",
     )
-    unresolved = filters.BooleanFilter(
+    unresolved = filters.ChoiceFilter(
+        choices=[("true", "open or answered"), ("false", "closed or confirmed")],
         method="filter_unresolved",
         help_text="true: open or answered, awaiting the site or the monitor; false: settled",
     )
@@ -87,9 +88,7 @@ class DataQueryFilterSet(filters.FilterSet):
         fields = ["study", "site", "status", "unresolved", "rule", "older_than_days"]
 
     def filter_unresolved(self, queryset, name, value):
-        if value is None:
-            return queryset
-        if value:
+        if value == "true":
             return queryset.filter(status__in=DataQuery.UNRESOLVED)
         return queryset.exclude(status__in=DataQuery.UNRESOLVED)
 

@@ -6,6 +6,8 @@ from django.contrib import admin
 from django.urls import reverse
 
 from registry import models
+from registry.quality_rules import LOW_DOSE
+from tests import factories
 from tests.api.conftest import full_course
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +29,8 @@ def home_record(model, patient: models.Patient):
         return patient
     if model is models.Membership:
         return patient.study.memberships.first()
+    if model is models.DataQuery:
+        return factories.DataQueryFactory(patient=patient, rule=LOW_DOSE, raised_by=None)
     return model.objects.filter(patient=patient).first()
 
 
@@ -40,7 +44,7 @@ def signed_in(client, user):
 
 
 def test_it_walks_every_registry_model_of_the_admin():
-    assert len(REGISTERED) == 16
+    assert len(REGISTERED) == 17
 
 
 @pytest.mark.parametrize("model", REGISTERED, ids=lambda model: model.__name__)
