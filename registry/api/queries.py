@@ -48,7 +48,8 @@ class DataQuerySerializer(serializers.ModelSerializer):
     closed_by = serializers.CharField(
         source="closer",
         read_only=True,
-        help_text="Who closed or confirmed the query: a user, or the registry; empty until then",
+        allow_null=True,
+        help_text="Who closed or confirmed the query: a user, or the registry; null until then",
     )
     age_days = serializers.IntegerField(
         read_only=True, help_text="Days since the query was opened, to now or to its closing"

@@ -104,7 +104,8 @@ class DataQuery(models.Model):
         return "the registry" if self.rule else str(self.raised_by)
 
     @property
-    def closer(self) -> str:
+    def closer(self) -> str | None:
+        """Who closed or confirmed the query; None while it is not."""
         if self.closed_at is None:
-            return ""
+            return None
         return "the registry" if self.closed_by_id is None else str(self.closed_by)

@@ -49,7 +49,7 @@ def ids(response) -> list[int]:
 def test_it_names_the_registry_and_the_rule(query, owner):
     row = client_of(owner).get(f"/api/v1/queries/{query.pk}/").data
 
-    assert (row["raised_by"], row["rule"], row["closed_by"]) == ("the registry", LOW_DOSE, "")
+    assert (row["raised_by"], row["rule"], row["closed_by"]) == ("the registry", LOW_DOSE, None)
 
 
 def test_it_filters_by_rule(patient, query, teammate, owner):
