@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from datetime import date
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -42,15 +42,56 @@ BATCH = 900  # stays under SQLite's limit of bound parameters per statement
 STANDING = (*DataQuery.UNRESOLVED, DataQuery.Status.CONFIRMED)
 
 
-def automatic_queries_open(*, findings: Iterable[tuple[int, Finding]]) -> list[DataQuery]:
+def automatic_queries_open(*, findings: Iterable[tuple[int, Finding]]) -> list[tuple[int, Finding]]:
     """Open a query of the registry's own for each (patient id, finding): the one way the
-    registry opens a query, in bulk. What should follow a query opened by the registry (a
-    notification of the patient's site) follows it here."""
-    queries = [
-        DataQuery(patient_id=patient, rule=found.rule, field=found.field, question=found.message)
-        for patient, found in findings
+    registry opens a query. What should follow a query opened by the registry (a
+    notification of the patient's site) follows it here; the pairs opened are returned.
+
+    Stored as plain rows, as the visits are (registry.schedule.visit_rows_inserted): an
+    import opens tens of thousands of them, and a model instance each would cost more than
+    the rest of the reconciliation."""
+    opened = list(findings)
+    now = timezone.now()
+    rows = [
+        (patient, found.field, found.message, DataQuery.Status.OPEN.value, found.rule, now, "", "")
+        for patient, found in opened
     ]
-    return DataQuery.objects.bulk_create(queries, batch_size=BATCH)
+    _query_rows_inserted(rows)
+    return opened
+
+
+# The columns of a query the registry opens, as automatic_queries_open makes its rows; the
+# others (who answered, closed, when) are empty.
+QUERY_COLUMNS = (
+    "patient_id",
+    "field",
+    "question",
+    "status",
+    "rule",
+    "raised_at",
+    "answer",
+    "close_reason",
+)
+
+
+def _query_rows_inserted(rows: list[tuple]) -> None:
+    if not rows:
+        return
+    table = connection.ops.quote_name(DataQuery._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(column) for column in QUERY_COLUMNS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join(["%s"] * len(QUERY_COLUMNS))
+        raised_at = QUERY_COLUMNS.index("raised_at")
+        adapt = connection.ops.adapt_datetimefield_value
+        cursor.executemany(
+            f"INSERT INTO {table} ({columns}) VALUES ({marks})",
+            [(*row[:raised_at], adapt(row[raised_at]), *row[raised_at + 1 :]) for row in rows],
+        )
 
 
 def queries_reconciled(
