@@ -208,6 +208,16 @@ def test_the_daily_command_asks_about_windows_closed_since_the_last_write(owner)
     }
 
 
+def test_the_daily_command_leaves_a_locked_study_alone(owner):
+    infusion = infused_days_ago(7)
+    services.record_update(record=infusion, values={"lot": "L-2"}, user=owner, reason="lot")
+    services.study_lock(study=infusion.patient.study)
+
+    call_command("reconcile_queries", on=str(timezone.localdate() + timedelta(days=2)))
+
+    assert {q.field for q in standing(MISSING_AT_TIMEPOINT)} == {"eligibility"}
+
+
 def test_an_import_opens_and_closes_the_queries_of_its_patients():
     # The interchange's patient had an allogeneic transplant: a tenth of the ceiling is
     # 50,000 cells/kg.

@@ -25,5 +25,10 @@ class Command(BaseCommand):
             raise CommandError(f"--on: {on!r} is not a date written YYYY-MM-DD") from None
         studies = [study_of(code)] if code else Study.objects.order_by("code")
         for study in studies:
+            if study.locked_at is not None:
+                # Its data can no longer change, so no query of it could be answered by a
+                # correction.
+                self.stdout.write(f"{study.code} is locked: its queries are left as they are")
+                continue
             quality.overdue_queries_reconciled(study=study, today=today)
             self.stdout.write(f"Queries of missing sections reconciled for {study.code}")
