@@ -27,7 +27,7 @@ from registry import follow_up, schedule
 from registry.course import protocol_of, stored_course
 from registry.models import DataQuery, Patient, Study
 from registry.models.queries import CORRECTED
-from registry.models.schedule import Visit
+from registry.models.schedule import Timepoint, Visit
 from registry.quality_rules import (
     COURSE_RULES,
     MISSING_AT_TIMEPOINT,
@@ -184,25 +184,21 @@ def overdue_visits(
     today = today or timezone.localdate()
     overdue = visits.filter(schedule.status_filter(schedule.OVERDUE, None, today))
     rows = list(
-        overdue.order_by("patient", "due_date").values_list(
-            "patient",
-            "timepoint__name",
-            "timepoint__target_day",
-            "timepoint__window_before",
-            "timepoint__window_after",
-            "timepoint__sections",
-            "window_closes",
-        )
+        overdue.order_by("patient", "due_date").values_list("patient", "timepoint", "window_closes")
     )
+    # Each timepoint read once, not joined to each of its visits.
+    timepoints = {
+        timepoint.pk: timepoint
+        for timepoint in Timepoint.objects.filter(pk__in={row[1] for row in rows})
+    }
     ids = sorted({row[0] for row in rows})
-    sections = {key for row in rows for key in row[5]}
+    sections = {key for timepoint in timepoints.values() for key in timepoint.sections}
     facts = {}
     for at in range(0, len(ids), schedule.CHUNK):
         facts |= schedule.course_facts(ids[at : at + schedule.CHUNK], sections)[1]
     found = defaultdict(list)
-    for patient, name, day, before, after, expected, closes in rows:
-        plan = follow_up.TimepointPlan(day, before, after, tuple(expected))
-        missing = follow_up.missing_sections(plan, facts[patient])
+    for patient, timepoint, closes in rows:
+        missing = follow_up.missing_sections(timepoints[timepoint].plan, facts[patient])
         if missing:
-            found[patient].append(OverdueVisit(name, closes, missing))
+            found[patient].append(OverdueVisit(timepoints[timepoint].name, closes, missing))
     return found
