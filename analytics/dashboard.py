@@ -28,6 +28,7 @@ from analytics.selection import Selection
 from registry import access, schedule
 from registry.models import Study
 from registry.patient_filters import given_filters, with_query
+from registry.queries import unresolved_counts
 
 # Response by subgroup, as in the paper's "Treatment response": (covariate, cut point).
 SUBGROUPS = (
@@ -156,6 +157,8 @@ def dashboard(request: HttpRequest, code: str) -> HttpResponse:
         "study": study,
         "form": form,
         "completeness": follow_up_completeness(request, study),
+        # Not cached: answering or confirming a query moves no data version.
+        "query_counts": unresolved_counts(request.user, study),
         **_page_links(request, study, form),
     }
     if not form.is_valid():

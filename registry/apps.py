@@ -13,6 +13,7 @@ class RegistryConfig(AppConfig):
             casebook,
             data_version,
             notifications,
+            quality,
             schedule,
             services,
             signins,
@@ -51,6 +52,10 @@ class RegistryConfig(AppConfig):
         required_fields_changed.connect(casebook.casebooks_after_required_change)
         post_save.connect(schedule.timepoints_with_new_study, sender=Study)
         cohort_imported.connect(schedule.visits_after_import, dispatch_uid="registry-visits-import")
+        # After the visits: the registry's queries of sections missing at a closed window.
+        cohort_imported.connect(
+            quality.queries_after_import, dispatch_uid="registry-queries-import"
+        )
 
         # Emails (registry.notifications), sent once the write commits.
         post_save.connect(notifications.query_opened, sender=DataQuery, dispatch_uid="mail-query")

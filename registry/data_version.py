@@ -38,8 +38,8 @@ from django.db.models import Model, Subquery
 from django.db.models.signals import post_delete, post_save, pre_save
 
 from registry.models import Patient, Site, Study, Timepoint
+from registry.models.patient import deleted_with_patient
 from registry.sections import course_models
-from registry.services import deleted_with_patient
 from registry.signals import cohort_imported
 
 TOKEN_KEY = "registry:data-token"

@@ -103,6 +103,13 @@ def visit(plan: TimepointPlan, facts: CourseFacts) -> Visit:
     )
 
 
+def missing_sections(plan: TimepointPlan, facts: CourseFacts) -> tuple[str, ...]:
+    """The sections `plan` expects that the course does not have for it."""
+    start = facts.first_infusion
+    opens = start and start + timedelta(days=plan.first_day)
+    return tuple(key for key in plan.sections if not _section_done(key, plan, facts, opens))
+
+
 def _section_done(key: str, plan: TimepointPlan, facts: CourseFacts, opens: date | None) -> bool:
     if key in DAY_SECTIONS:
         days = facts.days.get(key, ())

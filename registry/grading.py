@@ -49,10 +49,44 @@ An unknown code or an out-of-range score raises ValueError rather than grading s
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from operator import itemgetter
+
+from registry.validators import completed_years
 
 FEVER_C = 38.0
 CHILD_UNDER_YEARS = 12
+
+# The findings of a daily assessment each grade is computed from, in the order a cohort
+# document and the form give them.
+CRS_FINDINGS = (
+    "temperature_c",
+    "fever_masked",
+    "hypotension",
+    "vasopressors",
+    "vasopressin",
+    "oxygen",
+)
+ICANS_FINDINGS = (
+    "ice_score",
+    "consciousness",
+    "seizure",
+    "motor_weakness",
+    "cerebral_edema",
+    "capd_score",
+    "capd_unable",
+)
+
+
+def age_years(
+    birth_date: date | None, first_infusion_date: date | None, enrollment_date: date | None
+) -> int | None:
+    """Completed years at the first infusion (at enrolment before any infusion): the age
+    that decides between ICE and CAPD."""
+    on = first_infusion_date or enrollment_date
+    if not (birth_date and on):
+        return None
+    return completed_years(birth_date, on)
 
 
 @dataclass(frozen=True)

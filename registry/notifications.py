@@ -142,6 +142,20 @@ def query_opened(sender, instance: DataQuery, created: bool, raw: bool = False, 
         _after_commit(query_opened_email, instance.pk)
 
 
+def registry_queries_opened(patient_ids: Iterable[int]) -> None:
+    """Queries the registry opened itself (registry.quality writes them in bulk, without a
+    post_save): each patient's site is told once, of the newest."""
+    if not _held_back.get():
+        for patient_id in sorted(set(patient_ids)):
+            _after_commit(registry_query_email, patient_id)
+
+
+def registry_query_email(patient_id: int) -> int:
+    newest = DataQuery.objects.filter(patient_id=patient_id, raised_by=None).order_by("-pk")
+    query = newest.values_list("pk", flat=True).first()
+    return 0 if query is None else query_opened_email(query)
+
+
 def query_opened_email(query_id: int) -> int:
     queries = DataQuery.objects.select_related("patient__study", "patient__site")
     query = queries.filter(pk=query_id).first()

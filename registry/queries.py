@@ -1,5 +1,6 @@
 """Data queries: a monitor asks about one value of a patient's course, the site answers, the
-monitor closes the query.
+monitor closes the query, or confirms the value as correct. The registry asks too, by
+itself (registry.quality): its queries are answered, closed and confirmed here alike.
 
 Who does what follows the study roles (registry.access): the study's monitors, coordinators
 and administrators open and close queries (`can_raise_queries`); whoever may change the
@@ -8,15 +9,24 @@ of the course and keeps no history of its own beyond who did what and when.
 """
 
 import re
+from dataclasses import dataclass
+from datetime import timedelta
 
+import django_filters as filters
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
 
 from registry import access
 from registry.models import DataQuery, Patient
+from registry.quality_rules import RULES
 from registry.sections import BY_KEY
+
+# How the list names a query a person opened, beside the rules' codes.
+BY_A_PERSON = "person"
+RULE_CHOICES = [(code, f"{code}: {meaning}") for code, meaning in RULES.items()]
+RULE_CHOICES.append((BY_A_PERSON, "opened by a person"))
 
 # "last_contact_date", "eligibility.ecog" or "infusions[0].cells_per_kg".
 FIELD_PATH = re.compile(r"^(?P<section>[a-z_]+)(?:\[(?P<index>\d+)\])?(?:\.(?P<name>[a-z_0-9]+))?$")
@@ -47,10 +57,79 @@ def query_field_problem(field: str) -> str | None:
     return None
 
 
+class DataQueryFilterSet(filters.FilterSet):
+    """The filters of a list of queries, for the API and the study's page alike."""
+
+    study = filters.CharFilter(field_name="patient__study__code", help_text="Study code")
+    site = filters.CharFilter(field_name="patient__site__code", help_text="Site code")
+    status = filters.ChoiceFilter(
+        choices=DataQuery.Status.choices,
+        help_text="open, answered, closed or confirmed (as correct)",
+    )
+    unresolved = filters.ChoiceFilter(
+        choices=[("true", "open or answered"), ("false", "closed or confirmed")],
+        method="filter_unresolved",
+        help_text="true: open or answered, awaiting the site or the monitor; false: settled",
+    )
+    rule = filters.ChoiceFilter(
+        choices=RULE_CHOICES,
+        method="filter_rule",
+        help_text="The data-quality rule that opened the query, or person",
+    )
+    older_than_days = filters.NumberFilter(
+        method="filter_older_than",
+        min_value=0,
+        max_value=36500,
+        help_text="Opened at least this many days ago",
+    )
+
+    class Meta:
+        model = DataQuery
+        fields = ["study", "site", "status", "unresolved", "rule", "older_than_days"]
+
+    def filter_unresolved(self, queryset, name, value):
+        if value == "true":
+            return queryset.filter(status__in=DataQuery.UNRESOLVED)
+        return queryset.exclude(status__in=DataQuery.UNRESOLVED)
+
+    def filter_rule(self, queryset, name, value):
+        return queryset.filter(rule="" if value == BY_A_PERSON else value)
+
+    def filter_older_than(self, queryset, name, value):
+        return queryset.filter(raised_at__lte=timezone.now() - timedelta(days=int(value)))
+
+
 def visible_queries(user, queryset: QuerySet[DataQuery] | None = None) -> QuerySet[DataQuery]:
     """The queries of `queryset` (all by default) on patients `user` reads."""
     queryset = DataQuery.objects.all() if queryset is None else queryset
     return access.visible_records(user, queryset)
+
+
+@dataclass(frozen=True)
+class QueryCount:
+    rule: str  # a rule's code, or BY_A_PERSON
+    label: str
+    unresolved: int  # open or answered
+    oldest_days: int  # the oldest of them, in whole days
+
+
+def unresolved_counts(user, study) -> list[QueryCount]:
+    """The study's open or answered queries on patients `user` reads, by who opened them
+    (each rule, or a person), in one grouped count; the rules with none are left out."""
+    unresolved = DataQuery.objects.filter(patient__study=study, status__in=DataQuery.UNRESOLVED)
+    rows = (
+        visible_queries(user, unresolved)
+        .order_by()
+        .values("rule")
+        .annotate(count=Count("pk"), oldest=Min("raised_at"))
+    )
+    found = {row["rule"] or BY_A_PERSON: row for row in rows}
+    now = timezone.now()
+    return [
+        QueryCount(code, label, found[code]["count"], (now - found[code]["oldest"]).days)
+        for code, label in RULE_CHOICES
+        if code in found
+    ]
 
 
 def _check_may_raise(user: AbstractBaseUser, patient: Patient) -> None:
@@ -98,12 +177,24 @@ def query_answer(*, query: DataQuery, answer: str, user: AbstractBaseUser) -> Da
 
 
 def query_close(*, query: DataQuery, user: AbstractBaseUser) -> DataQuery:
-    """Close a query, answered or not: the question is settled."""
+    """Close a query, answered or not: the question is settled. A query the registry opened
+    is opened again at the next write while its rule still finds the value: to keep it
+    settled, confirm the value as correct (`query_confirm`)."""
+    return _settled(query, user, DataQuery.Status.CLOSED)
+
+
+def query_confirm(*, query: DataQuery, user: AbstractBaseUser) -> DataQuery:
+    """Settle a query by confirming the value as correct: the registry's rule that found it
+    does not ask about it again while it stays as it is (registry.quality)."""
+    return _settled(query, user, DataQuery.Status.CONFIRMED)
+
+
+def _settled(query: DataQuery, user: AbstractBaseUser, status: str) -> DataQuery:
     _check_may_raise(user, query.patient)
-    if query.status == DataQuery.Status.CLOSED:
-        raise ValidationError("This query is closed already")
+    if query.status not in DataQuery.UNRESOLVED:
+        raise ValidationError(f"This query is {query.get_status_display().lower()} already")
     query.closed_by = user
     query.closed_at = timezone.now()
-    query.status = DataQuery.Status.CLOSED
+    query.status = status
     query.save()
     return query

@@ -233,15 +233,20 @@ def _had_transplant_before(course: dict, when: date) -> bool:
     )
 
 
+def dose_ceiling(course: dict, protocol: Protocol, when: date) -> tuple[int, str]:
+    """The protocol's dose ceiling (cells/kg) for an infusion on `when`, and for whom it is
+    (in words: "patients ...")."""
+    if _had_transplant_before(course, when):
+        return protocol.dose_ceiling_post_hct_per_kg, "after an allogeneic transplant"
+    return protocol.dose_ceiling_per_kg, "without a prior allogeneic transplant"
+
+
 def _doses(course: dict, protocol: Protocol) -> Iterator[Problem]:
     for path, infusion in _items(course, "infusions"):
         dose, when = infusion.get("cells_per_kg"), infusion.get("date")
         if dose is None or when is None:
             continue
-        if _had_transplant_before(course, when):
-            ceiling, who = protocol.dose_ceiling_post_hct_per_kg, "after an allogeneic transplant"
-        else:
-            ceiling, who = protocol.dose_ceiling_per_kg, "without a prior allogeneic transplant"
+        ceiling, who = dose_ceiling(course, protocol, when)
         if dose > ceiling:
             yield Problem(
                 f"{path}.cells_per_kg",

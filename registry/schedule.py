@@ -23,9 +23,9 @@ from registry import follow_up
 from registry.choices import EventKind
 from registry.follow_up import CourseFacts
 from registry.models import FollowUpEvent, Infusion, Patient, Site, Study
+from registry.models.patient import deleted_with_patient
 from registry.models.schedule import Timepoint, Visit
 from registry.sections import BY_KEY
-from registry.services import deleted_with_patient
 
 DONE, UPCOMING, DUE, OVERDUE, NOT_APPLICABLE = (
     "done",

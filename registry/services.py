@@ -15,7 +15,8 @@ on the record as stored (the API's PUT and PATCH). Each runs in one transaction 
 - for a death recorded or moved, sets the patient's last contact to its date (a change of
   the patient, with its own version and history row);
 - leaves a row in the record's history (django-simple-history) naming the user and the
-  reason. Rows written by cascades (a patient's sections deleted with the patient) get the
+  reason;
+- opens and closes the registry's own data queries on the patient (registry.quality). Rows written by cascades (a patient's sections deleted with the patient) get the
   same user and reason.
 """
 
@@ -30,10 +31,11 @@ from django.dispatch import receiver
 from django.utils import timezone
 from simple_history.signals import pre_create_historical_record
 
+from registry import quality
 from registry.choices import EventKind
 from registry.course import course_path, deletion_problems
 from registry.models import FollowUpEvent, Patient, Study
-from registry.models.patient import course_summary
+from registry.models.patient import course_summary, deleted_with_patient
 
 REASON_FIELD = "change_reason"
 # The length of simple-history's history_change_reason column.
@@ -103,6 +105,7 @@ def record_save(
         _stamp(record, user, reason)
         record.save()
         _last_contact_follows_death(record, user)
+        quality.patient_queries_reconciled(patient_id=_patient_id(record))
     return True
 
 
@@ -169,6 +172,8 @@ def record_delete(
                 raise ValidationError(problems)
         _stamp(stored, user, reason)
         stored.delete()
+        if not isinstance(stored, Patient):
+            quality.patient_queries_reconciled(patient_id=stored.patient_id)
 
 
 def patient_touched(sender, instance: models.Model, origin=None, **kwargs) -> None:
@@ -190,12 +195,6 @@ def patient_touched(sender, instance: models.Model, origin=None, **kwargs) -> No
     expressions = course_summary() if names else {}
     summary = {name: expressions[name] for name in names}
     Patient.objects.filter(pk=instance.patient_id).update(updated=timezone.now(), **summary)
-
-
-def deleted_with_patient(origin) -> bool:
-    """Whether a post_delete signal's `origin` is the deletion of a patient (one, or a
-    queryset of them): the record goes with its patient."""
-    return isinstance(origin, Patient) or getattr(origin, "model", None) is Patient
 
 
 def study_lock(*, study: Study, user: AbstractBaseUser | None = None, reason: str = "") -> None:
@@ -246,6 +245,10 @@ def _stored(record: models.Model) -> models.Model | None:
     if stored is None:
         raise EditConflict(model, record.pk)
     return stored
+
+
+def _patient_id(record: models.Model) -> int:
+    return record.pk if isinstance(record, Patient) else record.patient_id
 
 
 def _study_of(record: models.Model) -> Study:

@@ -8,7 +8,7 @@ for change and carries the version it was opened on; the history of each record 
 (django-simple-history) but cannot be edited, and nothing is reverted from it
 (registry.admin.audit).
 
-By domain: patients, the sections of their course, studies and sites, study roles, API
+By domain: patients, the sections of their course, data queries, studies and sites, study roles, API
 tokens, notification preferences. Django's admin imports this package; each of those
 modules registers its models.
 """
@@ -17,6 +17,7 @@ from registry.admin import (  # noqa: F401
     casebook,
     notifications,
     patients,
+    queries,
     roles,
     sections,
     studies,

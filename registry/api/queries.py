@@ -1,9 +1,11 @@
 """Data queries in the API (registry.queries has the rules):
 
-- queries/?study=CODE&site=CODE&status=open: the queries on patients the user reads
+- queries/?study=CODE&site=CODE&status=open&unresolved=true&rule=low-dose&older_than_days=14:
+  the queries on patients the user reads (rule=person: those a person opened)
 - queries/{id}/: one query
 - patients/{id}/queries/: the patient's queries (GET); open one (POST {"field", "question"})
-- queries/{id}/answer/ (POST {"answer"}) and queries/{id}/close/ (POST)
+- queries/{id}/answer/ (POST {"answer"}), queries/{id}/close/ (POST) and
+  queries/{id}/confirm/ (POST: the value is correct; the registry does not ask again)
 
 A query on a patient the user does not read is not found (404); a step the user's role does
 not allow is refused (403); a step the query's status does not allow, or bad input, is a 400.
@@ -11,7 +13,6 @@ not allow is refused (403); a step the query's status does not allow, or bad inp
 
 from functools import cached_property
 
-import django_filters as filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
@@ -38,12 +39,20 @@ class DataQuerySerializer(serializers.ModelSerializer):
     site = serializers.CharField(
         source="patient.site.code", read_only=True, help_text="Code of the patient's site"
     )
-    raised_by = serializers.StringRelatedField(help_text="Who opened the query")
+    raised_by = serializers.CharField(
+        source="raiser", read_only=True, help_text="Who opened the query: a user, or the registry"
+    )
     answered_by = serializers.StringRelatedField(
         allow_null=True, help_text="Who answered; null until answered"
     )
-    closed_by = serializers.StringRelatedField(
-        allow_null=True, help_text="Who closed; null until closed"
+    closed_by = serializers.CharField(
+        source="closer",
+        read_only=True,
+        allow_null=True,
+        help_text="Who closed or confirmed the query: a user, or the registry; null until then",
+    )
+    age_days = serializers.IntegerField(
+        read_only=True, help_text="Days since the query was opened, to now or to its closing"
     )
 
     class Meta:
@@ -56,20 +65,29 @@ class DataQuerySerializer(serializers.ModelSerializer):
             "field",
             "question",
             "status",
+            "rule",
             "raised_by",
             "raised_at",
+            "age_days",
             "answer",
             "answered_by",
             "answered_at",
             "closed_by",
             "closed_at",
+            "close_reason",
         ]
         read_only_fields = fields
         extra_kwargs = {
             "id": {"help_text": "Query id; its address in the API"},
             "field": {"help_text": "Where in the course, e.g. infusions[0].cells_per_kg"},
             "question": {"help_text": "The monitor's question"},
-            "status": {"help_text": "open, answered (by the site) or closed"},
+            "status": {
+                "help_text": "open, answered (by the site), closed or confirmed (as correct)"
+            },
+            "rule": {
+                "help_text": "The data-quality rule that opened the query; empty when a person did"
+            },
+            "close_reason": {"help_text": "Why the registry closed it (corrected); else empty"},
             "raised_at": {"help_text": "When the query was opened"},
             "answer": {"help_text": "The site's answer; empty until answered"},
             "answered_at": {"help_text": "When the site answered; null until answered"},
@@ -94,18 +112,6 @@ class QueryAnswerSerializer(serializers.Serializer):
     )
 
 
-class DataQueryFilterSet(filters.FilterSet):
-    study = filters.CharFilter(field_name="patient__study__code", help_text="Study code")
-    site = filters.CharFilter(field_name="patient__site__code", help_text="Site code")
-    status = filters.ChoiceFilter(
-        choices=DataQuery.Status.choices, help_text="open, answered or closed"
-    )
-
-    class Meta:
-        model = DataQuery
-        fields = ["study", "site", "status"]
-
-
 @extend_schema_view(
     list=extend_schema(description="The data queries on the patients you read, newest first"),
     retrieve=extend_schema(parameters=[RECORD_ID], description="One data query"),
@@ -121,6 +127,13 @@ class DataQueryFilterSet(filters.FilterSet):
         responses={200: DataQuerySerializer, 400: FIELD_ERRORS},
         description="Close an open or answered query (monitors, coordinators and administrators)",
     ),
+    confirm=extend_schema(
+        parameters=[RECORD_ID],
+        request=None,
+        responses={200: DataQuerySerializer, 400: FIELD_ERRORS},
+        description="Confirm the value an open or answered query is about as correct: the "
+        "registry's rule does not ask about it again (monitors, coordinators and administrators)",
+    ),
 )
 class DataQueryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Questions about a patient's values, from the study's monitors to its sites."""
@@ -130,7 +143,7 @@ class DataQueryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     pagination_class = Pagination
     serializer_class = DataQuerySerializer
     filter_backends = [DjangoFilterBackend]
-    filterset_class = DataQueryFilterSet
+    filterset_class = services.DataQueryFilterSet
 
     def get_queryset(self):
         queries = DataQuery.objects.select_related(
@@ -177,6 +190,11 @@ class DataQueryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @action(detail=True, methods=["post"])
     def close(self, request, *args, **kwargs) -> Response:
         query = self.perform(services.query_close, query=self.get_object())
+        return Response(self.get_serializer(query).data)
+
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, *args, **kwargs) -> Response:
+        query = self.perform(services.query_confirm, query=self.get_object())
         return Response(self.get_serializer(query).data)
 
     def perform(self, service, **arguments) -> DataQuery:

@@ -32,7 +32,7 @@ from registry.demo.study import (
 from registry.demo.toxicity import daily_assessments, graded_days, toxicities
 from registry.demo.treatments import toxicity_treatments
 from registry.interchange.schema import FORMAT_NAME, FORMAT_VERSION
-from registry.models.patient import completed_years
+from registry.validators import completed_years
 
 
 def synthetic_cohort(

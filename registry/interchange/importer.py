@@ -24,6 +24,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from registry import models as registry
 from registry.casebook import casebooks_refreshed
+from registry import quality
 from registry.course import protocol_of
 from registry.interchange import schema
 from registry.interchange.matching import SectionChanges, record_values
@@ -36,6 +37,7 @@ from registry.interchange.reader import (
 from registry.models.patient import course_summary
 from registry.notifications import held_back
 from registry.required_fields import PATIENT
+from registry.quality_rules import value_findings
 from registry.rules import Problem
 from registry.sections import SECTIONS, course_models
 from registry.services import IMPORT_REASON, attributed_to
@@ -110,6 +112,7 @@ def cohort_import(*, data: object, user: AbstractBaseUser | None = None) -> Impo
         _set_course_summary(changed, updated=now)
         # In this transaction: a signature the import's changes void is void with them.
         casebooks_refreshed(new | changed, changed=written)
+        _queries_reconciled(document.patients, new | changed, protocol_of(study))
         if len(new) + len(changed) + records.written >= ANALYZE_AFTER:
             transaction.on_commit(_analyze_written_tables)
         written = {
@@ -312,6 +315,18 @@ def _set_course_summary(patient_ids: set[int], **stamp) -> None:
     created."""
     for ids in _batches(sorted(patient_ids)):
         registry.Patient.objects.filter(pk__in=ids).update(**stamp, **course_summary())
+
+
+def _queries_reconciled(patients: list[PatientRecords], written: set[int], protocol) -> None:
+    """The registry's queries of the written patients, from their courses as the document
+    gives them (the visits' rule waits for the visits: registry.quality)."""
+    quality.course_queries_reconciled(
+        found={
+            records.patient.pk: value_findings(records.course, protocol)
+            for records in patients
+            if records.patient.pk in written
+        }
+    )
 
 
 def _analyze_written_tables() -> None:

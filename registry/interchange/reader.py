@@ -33,6 +33,7 @@ class PatientRecords:
     patient: registry.Patient
     site_code: str
     sections: dict = field(default_factory=dict)  # key → instance, list of instances or None
+    course: dict = field(default_factory=dict)  # the patient as the course rules read it
 
 
 @dataclass
@@ -204,7 +205,7 @@ def _read_patient(
     if not item.get("infusions"):
         problems.append(Problem(f"{path}.infusions", "At least one infusion is required"))
     _fill_in_treatments(records)
-    course = _course(records)
+    course = records.course = _course(records)
     if not patient.last_contact_date:
         patient.last_contact_date = course["last_contact_date"] = last_contact_after_death(course)
     problems += [

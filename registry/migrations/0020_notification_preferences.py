@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0018_casebook'),
+        ('registry', '0019_automatic_queries'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,5 +1,4 @@
 from collections.abc import Iterable
-from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -7,13 +6,14 @@ from django.db import models
 from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
+from registry import quality_rules
 from registry.analytes import PERIPHERAL_BLOOD, Measurement
 from registry.choices import EventKind, PriorTherapyKind, ResponseStatus, Sex
-from registry.course import validate_in_course
-from registry.grading import Grade, worst
+from registry.course import record_fields, validate_in_course
+from registry.grading import Grade, age_years
 from registry.icaht import IcahtGrade, course_icaht, first_event_days, last_day_followed
 from registry.models.study import Site, Study
-from registry.validators import PlausibleBirthDate, PlausibleDate, coded, completed_years
+from registry.validators import PlausibleBirthDate, PlausibleDate, coded
 
 study_id_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
@@ -25,14 +25,10 @@ study_id_validator = RegexValidator(
 STUDY_ID_TAKEN = "This study id cannot be used in this study: choose another one"
 
 
-def age_years(
-    birth_date: date | None, first_infusion_date: date | None, enrollment_date: date | None
-) -> int | None:
-    """Completed years at the first infusion (at enrolment before any infusion)."""
-    on = first_infusion_date or enrollment_date
-    if not (birth_date and on):
-        return None
-    return completed_years(birth_date, on)
+def deleted_with_patient(origin) -> bool:
+    """Whether a post_delete signal's `origin` is the deletion of a patient (one, or a
+    queryset of them): the record goes with its patient."""
+    return isinstance(origin, Patient) or getattr(origin, "model", None) is Patient
 
 
 # The day-30 response is the earliest response assessment from day 21 to day 45.
@@ -255,30 +251,23 @@ class Patient(models.Model):
 
     def computed_grades(self) -> tuple[Grade, Grade]:
         """Maximum CRS and ICANS grades computed from the daily assessments."""
-        assessments = list(self.daily_assessments.all())
-        age = self.age_years
-        return (
-            worst(assessment.crs_grade() for assessment in assessments),
-            worst(assessment.icans_grade(age) for assessment in assessments),
-        )
+        return quality_rules.computed_grades(self._graded_course())
 
     def grade_discrepancies(self) -> list[str]:
         """Where the site's recorded maximum grade differs from the computed one."""
+        return [found.message for found in quality_rules.grade_discrepancies(self._graded_course())]
+
+    def _graded_course(self) -> dict:
+        """What the grades are computed from, in the shape of a course."""
+        infusion = self.first_infusion
         recorded = getattr(self, "toxicities", None)
-        if recorded is None or not self.daily_assessments.exists():
-            return []
-        crs, icans = self.computed_grades()
-        found = []
-        for name, stored, computed in (
-            ("CRS", recorded.crs_max_grade, crs),
-            ("ICANS", recorded.icans_max_grade, icans),
-        ):
-            if stored is not None and stored != computed.grade:
-                found.append(
-                    f"{name}: recorded grade {stored}, computed grade {computed.grade} "
-                    f"({computed.reason})"
-                )
-        return found
+        return {
+            "birth_date": self.birth_date,
+            "enrollment_date": self.enrollment_date,
+            "infusions": [{"date": infusion.date}] if infusion else [],
+            "toxicities": record_fields(recorded) if recorded else None,
+            "daily_assessments": [record_fields(day) for day in self.daily_assessments.all()],
+        }
 
     def computed_icaht(
         self, typed_anc: Iterable[Measurement] = (), leaving_out: int | None = None

@@ -140,25 +140,9 @@ class DailyAssessment(Section):
         error_messages=coded("Cerebral edema"),
     )
 
-    # The findings each ASTCT grade is computed from (registry.grading), in the order a
-    # cohort document and the form give them.
-    crs_findings = (
-        "temperature_c",
-        "fever_masked",
-        "hypotension",
-        "vasopressors",
-        "vasopressin",
-        "oxygen",
-    )
-    icans_findings = (
-        "ice_score",
-        "consciousness",
-        "seizure",
-        "motor_weakness",
-        "cerebral_edema",
-        "capd_score",
-        "capd_unable",
-    )
+    # The findings each ASTCT grade is computed from (registry.grading).
+    crs_findings = grading.CRS_FINDINGS
+    icans_findings = grading.ICANS_FINDINGS
     natural_key = ("day",)
     document_fields = ("day", *crs_findings, *icans_findings)
 

@@ -1,9 +1,12 @@
-"""Data queries on the pages: the three forms of the patient page's queries card (its
-context is registry.web.views.patient_detail's), and a study's unresolved queries by site. The rules are registry.queries'; a refusal shows as a message."""
+"""Data queries on the pages: the forms of the patient page's queries card (its context is
+registry.web.views.patient_detail's), and a study's queries by site, filtered by rule, site,
+status and age as in the API (registry.queries.DataQueryFilterSet). The rules are
+registry.queries'; a refusal shows as a message."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -74,14 +77,52 @@ def query_close(request: HttpRequest, pk: int, query: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def query_confirm(request: HttpRequest, pk: int, query: int) -> HttpResponse:
+    return _done(
+        request,
+        pk,
+        queries.query_confirm,
+        "Value confirmed as correct.",
+        query=_query(request, pk, query),
+    )
+
+
+PAGE_SIZE = 50
+# The page's words for the filters, in the messages about them.
+LABELS = {
+    "site": "Site",
+    "rule": "Opened by",
+    "status": "Status",
+    "unresolved": "Awaiting",
+    "older_than_days": "Open for at least (days)",
+}
+
+
+@login_required
 def study_queries(request: HttpRequest, code: str) -> HttpResponse:
-    """The study's queries still open or awaiting the monitor, by site."""
+    """The study's queries by site: by default those open or awaiting the monitor."""
     study = study_or_404(request, code)
-    unresolved = DataQuery.objects.filter(patient__study=study).exclude(
-        status=DataQuery.Status.CLOSED
-    )
-    rows = queries.visible_queries(request.user, unresolved).select_related(
-        "patient__site", "raised_by"
-    )
-    rows = rows.order_by("patient__site__code", "-raised_at")
-    return render(request, "web/study_queries.html", {"study": study, "data_queries": rows})
+    query = request.GET.copy()
+    if not query.get("status"):
+        query.setdefault("unresolved", "true")
+    query.pop("study", None)
+    studied = DataQuery.objects.filter(patient__study=study)
+    found = queries.DataQueryFilterSet(query, queryset=studied)
+    errors = {} if found.is_valid() else found.errors
+    rows = found.qs if not errors else DataQuery.objects.none()
+    rows = queries.visible_queries(request.user, rows).select_related("patient__site", "raised_by")
+    rows = rows.order_by("patient__site__code", "-raised_at", "-pk")
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "study": study,
+        "sites": access.visible_sites(request.user, study.sites.all()),
+        "rules": queries.RULE_CHOICES,
+        "statuses": DataQuery.Status.choices,
+        "query": query,
+        "page": page,
+        "data_queries": page.object_list,
+        "errors": errors,
+        "problems": [(LABELS.get(name, name), text) for name, text in errors.items()],
+    }
+    return render(request, "web/study_queries.html", context, status=400 if errors else 200)

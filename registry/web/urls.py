@@ -44,6 +44,7 @@ pages = [
     path(f"{patient}queries/", query_views.query_open, name="query-open"),
     path(f"{patient}queries/<int:query>/answer/", query_views.query_answer, name="query-answer"),
     path(f"{patient}queries/<int:query>/close/", query_views.query_close, name="query-close"),
+    path(f"{patient}queries/<int:query>/confirm/", query_views.query_confirm, name="query-confirm"),
     path(f"{patient}part/<slug:part>/", views.patient_part, name="patient-part"),
     path(f"{patient}history/", views.patient_history, name="patient-history"),
     path(f"{patient}eligibility/check/", views.patient_eligibility, name="patient-eligibility"),

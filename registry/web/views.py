@@ -262,7 +262,9 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "timeline": patient_timeline(patient),
         "schedule": patient_schedule(patient),
         "cards": [card_context(section, patient) for section in SECTIONS.values()],
-        "data_queries": patient.data_queries.select_related("raised_by", "answered_by"),
+        "data_queries": patient.data_queries.select_related(
+            "raised_by", "answered_by", "closed_by"
+        ),
         "can_raise_queries": access.can_raise_queries(request.user, patient.study),
         **casebook_context(patient, request.user),
     }

@@ -23,9 +23,13 @@ ADDED_IN_1_1 = {
     models.LabResult: factories.LabResultFactory,
     models.ToxicityTreatment: factories.ToxicityTreatmentFactory,
     models.CasebookSignature: factories.CasebookSignatureFactory,
+    models.NotificationPreference: lambda patient: models.NotificationPreference.objects.create(
+        user=User.objects.get(username="admin")
+    ),
 }
-# Shown, never typed in the admin: registry.casebook keeps them.
-READ_ONLY = (models.SectionStatus, models.CasebookSignature)
+# Shown, never typed in the admin: registry.casebook keeps the casebook; a data query is
+# opened on the patient's page or by the registry.
+READ_ONLY = (models.SectionStatus, models.CasebookSignature, models.DataQuery)
 PUBLISHED = Path(__file__).parent.parent / "data" / "hcd19-published-cohort.json"
 
 

@@ -15,7 +15,7 @@ from registry.demo.study import COUNT_DAYS
 from registry.demo.toxicity import graded_days
 from registry.interchange.exporter import iter_cohort_json
 from registry.interchange.importer import cohort_import
-from registry.models.patient import completed_years
+from registry.validators import completed_years
 
 PATIENTS = 2000
 

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from registry import notifications
+from registry import notifications, services
 from registry.models import DataQuery, Role
 from registry.notifications import preference_save
 from registry.queries import query_open
@@ -215,3 +215,24 @@ def test_a_mail_server_that_is_down_leaves_the_query_saved(people, patient, sett
     assert response.status_code == 302
     assert DataQuery.objects.filter(patient=patient, field="sex").exists()
     assert "The query_opened email" in caplog.text and "could not be sent" in caplog.text
+
+
+def test_a_query_the_registry_opens_itself_emails_the_site_too(
+    people, patient, owner, django_capture_on_commit_callbacks
+):
+    # A tenth of the study's ceiling (5,000,000 cells/kg without a prior transplant) is
+    # 500,000: 40,000 cells/kg is a value the registry asks about (registry.quality_rules).
+    patient.refresh_from_db()
+    infusion = factories.InfusionFactory.build(patient=patient, cells_per_kg=40_000)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.record_save(record=infusion, user=owner)
+
+    assert DataQuery.objects.filter(patient=patient, raised_by=None).exists()
+    assert sorted(inboxes()) == ["boren2@hospital.example", "boren@hospital.example"]
+    assert mail.outbox[0].subject == "[Registry] HCD19: data query on patient P042"
+
+
+def test_an_import_opening_queries_sends_no_email_per_query(people, owner):
+    with notifications.held_back():
+        notifications.registry_queries_opened([1, 2, 3])
+    assert mail.outbox == []

@@ -1,0 +1,206 @@
+"""The registry's own data queries: opened and closed from what the data-quality rules
+(registry.quality_rules) find, whenever the data they read are written.
+
+- `services.record_save` and `record_delete` reconcile the written patient's queries in
+  the writing transaction (`patient_queries_reconciled`), every rule at once;
+- the cohort import reconciles its new and changed patients' queries of the rules that
+  read the course in its own transaction, in batches (`course_queries_reconciled`), and
+  the study's queries of missing sections once the study's visits are made again
+  (`queries_after_import`, on registry.signals.cohort_imported);
+- `manage.py reconcile_queries` reconciles the queries of missing sections of every study:
+  a window closes as the days go by, with no write.
+
+A finding is the same query while its rule, field and question stay the same; a finding
+that goes away closes its query (the registry closes it, "corrected"), unless a monitor has
+confirmed the value as correct: a confirmed query is neither closed nor opened again.
+"""
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping
+from datetime import date
+
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from registry import follow_up, schedule
+from registry.course import protocol_of, stored_course
+from registry.models import DataQuery, Patient, Study
+from registry.models.queries import CORRECTED
+from registry.models.schedule import Timepoint, Visit
+from registry.notifications import registry_queries_opened
+from registry.quality_rules import (
+    COURSE_RULES,
+    MISSING_AT_TIMEPOINT,
+    RULES,
+    Finding,
+    OverdueVisit,
+    course_findings,
+    overdue_findings,
+)
+
+BATCH = 900  # stays under SQLite's limit of bound parameters per statement
+STANDING = (*DataQuery.UNRESOLVED, DataQuery.Status.CONFIRMED)
+
+
+def automatic_queries_open(*, findings: Iterable[tuple[int, Finding]]) -> list[tuple[int, Finding]]:
+    """Open a query of the registry's own for each (patient id, finding): the one way the
+    registry opens a query. What should follow a query opened by the registry (a
+    notification of the patient's site) follows it here; the pairs opened are returned.
+
+    Stored as plain rows, as the visits are (registry.schedule.visit_rows_inserted): an
+    import opens tens of thousands of them, and a model instance each would cost more than
+    the rest of the reconciliation."""
+    opened = list(findings)
+    now = timezone.now()
+    rows = [
+        (patient, found.field, found.message, DataQuery.Status.OPEN.value, found.rule, now, "", "")
+        for patient, found in opened
+    ]
+    _query_rows_inserted(rows)
+    registry_queries_opened(patient for patient, _ in opened)
+    return opened
+
+
+# The columns of a query the registry opens, as automatic_queries_open makes its rows; the
+# others (who answered, closed, when) are empty.
+QUERY_COLUMNS = (
+    "patient_id",
+    "field",
+    "question",
+    "status",
+    "rule",
+    "raised_at",
+    "answer",
+    "close_reason",
+)
+
+
+def _query_rows_inserted(rows: list[tuple]) -> None:
+    if not rows:
+        return
+    table = connection.ops.quote_name(DataQuery._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(column) for column in QUERY_COLUMNS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join(["%s"] * len(QUERY_COLUMNS))
+        raised_at = QUERY_COLUMNS.index("raised_at")
+        adapt = connection.ops.adapt_datetimefield_value
+        cursor.executemany(
+            f"INSERT INTO {table} ({columns}) VALUES ({marks})",
+            [(*row[:raised_at], adapt(row[raised_at]), *row[raised_at + 1 :]) for row in rows],
+        )
+
+
+def queries_reconciled(
+    *, patients: QuerySet[Patient], found: Mapping[int, Iterable[Finding]], rules: Collection[str]
+) -> None:
+    """Bring the registry's queries of `rules` on `patients` in line with `found` (each
+    patient's findings of those rules; a patient left out has none): a finding without a
+    standing query opens one, an unresolved query without its finding is closed."""
+    standing = {}
+    kept = DataQuery.objects.filter(patient__in=patients, rule__in=rules, status__in=STANDING)
+    for pk, patient, rule, field, question, status in kept.values_list(
+        "pk", "patient", "rule", "field", "question", "status"
+    ):
+        standing[(patient, rule, field, question)] = (pk, status)
+    wanted = {
+        (patient, finding.rule, finding.field, finding.message): finding
+        for patient, findings in found.items()
+        for finding in findings
+    }
+    corrected = [
+        pk
+        for key, (pk, status) in standing.items()
+        if key not in wanted and status != DataQuery.Status.CONFIRMED
+    ]
+    _closed_as_corrected(corrected)
+    automatic_queries_open(
+        findings=[(key[0], finding) for key, finding in wanted.items() if key not in standing]
+    )
+
+
+def _closed_as_corrected(ids: list[int]) -> None:
+    now = timezone.now()
+    for at in range(0, len(ids), BATCH):
+        DataQuery.objects.filter(pk__in=ids[at : at + BATCH]).update(
+            status=DataQuery.Status.CLOSED, closed_at=now, closed_by=None, close_reason=CORRECTED
+        )
+
+
+def patient_queries_reconciled(*, patient_id: int) -> None:
+    """Every rule on one patient's course and schedule as stored (a write has just saved
+    them: services.record_save)."""
+    patient = Patient.objects.select_related("study").get(pk=patient_id)
+    course = stored_course(patient)[0]
+    overdue = overdue_visits(Visit.objects.filter(patient=patient_id))
+    findings = [
+        *course_findings(course, protocol_of(patient.study)),
+        *overdue_findings(overdue.get(patient_id, ())),
+    ]
+    queries_reconciled(
+        patients=Patient.objects.filter(pk=patient_id), found={patient_id: findings}, rules=RULES
+    )
+
+
+def course_queries_reconciled(*, found: Mapping[int, list[Finding]]) -> None:
+    """The queries of the rules that read the course, on the patients of `found` (each one's
+    findings), a batch of patients at a time (the cohort import)."""
+    ids = sorted(found)
+    for at in range(0, len(ids), BATCH):
+        batch = ids[at : at + BATCH]
+        queries_reconciled(
+            patients=Patient.objects.filter(pk__in=batch),
+            found={pk: found[pk] for pk in batch},
+            rules=COURSE_RULES,
+        )
+
+
+def overdue_queries_reconciled(*, study: Study, today: date | None = None) -> None:
+    """The queries of sections missing at a closed window, on every patient of `study`."""
+    with transaction.atomic():
+        overdue = overdue_visits(Visit.objects.filter(study=study), today)
+        queries_reconciled(
+            patients=study.patients.all(),
+            found={patient: overdue_findings(visits) for patient, visits in overdue.items()},
+            rules=[MISSING_AT_TIMEPOINT],
+        )
+
+
+def queries_after_import(sender, study: Study, **kwargs) -> None:
+    """registry.signals.cohort_imported, after the study's visits are made again."""
+    overdue_queries_reconciled(study=study)
+
+
+def overdue_visits(
+    visits: QuerySet[Visit], today: date | None = None
+) -> dict[int, list[OverdueVisit]]:
+    """The overdue `visits` on `today`, by patient, with the expected sections each lacks.
+
+    A visit stores whether it is done, not what it lacks: the sections are read again, for
+    the patients with an overdue visit only."""
+    today = today or timezone.localdate()
+    overdue = visits.filter(schedule.status_filter(schedule.OVERDUE, None, today))
+    rows = list(
+        overdue.order_by("patient", "due_date").values_list("patient", "timepoint", "window_closes")
+    )
+    # Each timepoint read once, not joined to each of its visits.
+    timepoints = {
+        timepoint.pk: timepoint
+        for timepoint in Timepoint.objects.filter(pk__in={row[1] for row in rows})
+    }
+    ids = sorted({row[0] for row in rows})
+    sections = {key for timepoint in timepoints.values() for key in timepoint.sections}
+    facts = {}
+    for at in range(0, len(ids), schedule.CHUNK):
+        facts |= schedule.course_facts(ids[at : at + schedule.CHUNK], sections)[1]
+    found = defaultdict(list)
+    for patient, timepoint, closes in rows:
+        missing = follow_up.missing_sections(timepoints[timepoint].plan, facts[patient])
+        if missing:
+            found[patient].append(OverdueVisit(timepoints[timepoint].name, closes, missing))
+    return found
