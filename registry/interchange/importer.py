@@ -23,8 +23,8 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from registry import models as registry
-from registry.casebook import casebooks_refreshed
 from registry import quality
+from registry.casebook import casebooks_refreshed
 from registry.course import protocol_of
 from registry.interchange import schema
 from registry.interchange.matching import SectionChanges, record_values
@@ -36,8 +36,8 @@ from registry.interchange.reader import (
 )
 from registry.models.patient import course_summary
 from registry.notifications import held_back
-from registry.required_fields import PATIENT
 from registry.quality_rules import value_findings
+from registry.required_fields import PATIENT
 from registry.rules import Problem
 from registry.sections import SECTIONS, course_models
 from registry.services import IMPORT_REASON, attributed_to
