@@ -84,16 +84,15 @@ FILE_FORMAT = OpenApiParameter(
 )
 
 
-def documented(operation_id: str, description: str, media_type: str, path_parameters=()):
+def documented(operation_id: str, description: str, media_types, path_parameters=()):
     return extend_schema(
         operation_id=operation_id,
         description=description,
         parameters=[STUDY_CODE, *path_parameters, AdamParams, AS_OF_TODAY_WARNING],
         responses={
-            (200, media_type): OpenApiTypes.BINARY,
+            **{(200, media_type): OpenApiTypes.BINARY for media_type in media_types},
             400: schema.BAD_PARAMETERS,
             403: OpenApiResponse(description="Your role reads the study but does not export it"),
-            404: OpenApiResponse(description="No such study, or none you have a role in"),
         },
         tags=["exports"],
     )
@@ -119,7 +118,7 @@ class AdamDatasetView(AdamView):
         "SAS transport file (version 5), CDISC Dataset-JSON 1.1 or CSV. Derived from the "
         "analysis dataset at the clinical cut-off (the study's by default), as the "
         "analytics endpoints are. See docs/adam.md.",
-        "application/octet-stream",
+        sorted({content_type.split(";")[0] for content_type in CONTENT_TYPES.values()}),
         (DATASET_NAME, FILE_FORMAT),
     )
     def get(self, request, code: str, name: str, file_format: str) -> FileResponse:
@@ -145,7 +144,7 @@ class AdamDefineView(AdamView):
         "studies_export_adam_define",
         "The Define-XML 2.1 document describing the ADaM datasets: each dataset's class, "
         "structure and keys, each variable's label, type, length, derivation and code list.",
-        "application/xml",
+        ["application/xml"],
     )
     def get(self, request, code: str) -> HttpResponse:
         study, analysis = self.parse(code)

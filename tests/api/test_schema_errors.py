@@ -101,8 +101,9 @@ def test_every_write_that_needs_a_sign_in_lists_403(schema):
 def test_the_exports_list_403_for_roles_that_do_not_export(schema):
     exports = [path for path in schema["paths"] if "/export/" in path]
 
-    # The cohort, ODM, FHIR's Bundle and NDJSON, patients.csv and .xlsx, de-identified.
-    assert len(exports) == 7
+    # The cohort, ODM, FHIR's Bundle and NDJSON, patients.csv and .xlsx, de-identified, the
+    # ADaM datasets and their Define-XML.
+    assert len(exports) == 9
     assert [
         path for path in exports if "403" not in schema["paths"][path]["get"]["responses"]
     ] == []
@@ -161,7 +162,7 @@ def test_every_operation_answers_401_as_documented_without_credentials(schema):
     for method, path, operation in operations(schema):
         if not needs_sign_in(operation):
             continue
-        url = address(path, id=1, patient_pk=1, code="HCD19")
+        url = address(path, id=1, patient_pk=1, code="HCD19", name="ADSL", file_format="csv")
         response = getattr(client, method)(url, {}, format="json")
         assert_documented(schema, path, method, response, 401)
         assert response["WWW-Authenticate"] == "Token"
@@ -182,7 +183,7 @@ def test_every_operation_with_path_parameters_answers_404_as_documented(schema, 
     for method, path, operation in operations(schema):
         if "path" not in places(operation):
             continue
-        url = address(path, id=99999, patient_pk=99999, code="NOPE")
+        url = address(path, id=99999, patient_pk=99999, code="NOPE", name="ADSL", file_format="csv")
         response = getattr(client, method)(url, body, format="json")
         assert_documented(schema, path, method, response, 404)
         asked += 1

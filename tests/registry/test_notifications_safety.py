@@ -27,10 +27,14 @@ CRS_2 = {"temperature_c": 39.0, "hypotension": True}
 def people(owner, teammate, outsider):
     boren = factories.SiteFactory()
     other = factories.SiteFactory(study=factories.StudyFactory(code="OTHER"), code="ELSEWHERE")
+    clinician = clinician_at("boren", boren)
+    # A grade the site has not recorded also opens a data query of the registry's own
+    # (registry.quality_rules), which emails the site: not what these tests are about.
+    preference_save(user=clinician, values={"query_opened": False})
     return {
         "admin": addressed("studyadmin", Role.ADMIN, boren),
         "other_admin": addressed("otheradmin", Role.ADMIN, other),
-        "clinician": clinician_at("boren", boren),
+        "clinician": clinician,
         "coordinator": with_address(owner),
         "monitor": with_address(teammate),
         "outsider": with_address(outsider),

@@ -35,7 +35,7 @@ CHECKS = [
     response_headers_conformance,
     response_schema_conformance,
 ]
-SEEDED = {"patient_pk": 1, "id": 1, "code": "HCD19"}
+SEEDED = {"patient_pk": 1, "id": 1, "code": "HCD19", "name": "ADSL", "file_format": "csv"}
 
 
 def requests_for(operation):
