@@ -47,6 +47,8 @@ PARAMETERS = {
     "analytics-dashboard-figure": {"name": "grades", "image_format": "svg"},
     "study-export-adam": {"name": "ADTTE", "file_format": "xpt"},
 }
+# The records an address's `item` names where they are not the patient's events.
+ITEMS = {"web:lab-value-icaht": "labs"}
 # The query an address cannot answer without (a required parameter).
 QUERIES = {"analytics-biomarkers-series": "?analyte=anc"}
 PATIENT_PARAMETERS = {"pk", "patient_pk", "item"}
@@ -98,7 +100,7 @@ def address(name: str, parameters: list[str], view, patient: models.Patient) -> 
         "code": patient.study.code,
         "patient_pk": patient.pk,
         "section": "events",
-        "item": patient.events.first().pk,
+        "item": getattr(patient, ITEMS.get(name, "events")).first().pk,
         "part": "header",
         "query": patient.data_queries.first().pk,
     }
