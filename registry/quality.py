@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from datetime import date
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -57,7 +57,7 @@ def automatic_queries_open(*, findings: Iterable[tuple[int, Finding]]) -> list[t
         (patient, found.field, found.message, DataQuery.Status.OPEN.value, found.rule, now, "", "")
         for patient, found in opened
     ]
-    _query_rows_inserted(rows)
+    schedule.plain_rows_inserted(DataQuery, QUERY_COLUMNS, rows)
     registry_queries_opened(patient for patient, _ in opened)
     return opened
 
@@ -74,26 +74,6 @@ QUERY_COLUMNS = (
     "answer",
     "close_reason",
 )
-
-
-def _query_rows_inserted(rows: list[tuple]) -> None:
-    if not rows:
-        return
-    table = connection.ops.quote_name(DataQuery._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(column) for column in QUERY_COLUMNS)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        marks = ", ".join(["%s"] * len(QUERY_COLUMNS))
-        raised_at = QUERY_COLUMNS.index("raised_at")
-        adapt = connection.ops.adapt_datetimefield_value
-        cursor.executemany(
-            f"INSERT INTO {table} ({columns}) VALUES ({marks})",
-            [(*row[:raised_at], adapt(row[raised_at]), *row[raised_at + 1 :]) for row in rows],
-        )
 
 
 def queries_reconciled(

@@ -12,11 +12,11 @@ clinical cut-off, both given to `with_status` and `status_filter`.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Case, CharField, Count, Max, Min, Q, QuerySet, Value, When
 
 from registry import follow_up
@@ -141,24 +141,33 @@ INSERT_BATCH = 5000
 
 
 def visit_rows_inserted(rows: list[tuple]) -> None:
-    """Store `rows` (VISIT_COLUMNS) as visits: plain rows, no model instances made. On
-    PostgreSQL by COPY, which sends them without quoting each value into the statement;
-    elsewhere by one INSERT run over the rows."""
+    """Store `rows` (VISIT_COLUMNS) as visits."""
+    plain_rows_inserted(Visit, VISIT_COLUMNS, rows)
+
+
+def plain_rows_inserted(model: type[models.Model], columns: Sequence[str], rows: list[tuple]):
+    """Store `rows` (values of `columns`) in `model`'s table: plain rows, no model instances
+    made. On PostgreSQL by COPY, which sends them without quoting each value into the
+    statement; elsewhere by one INSERT run over the rows, date-times adapted as Django
+    stores them."""
     if not rows:
         return
-    table = connection.ops.quote_name(Visit._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(c) for c in VISIT_COLUMNS)
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(column) for column in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
             return
-        marks = ", ".join(["%s"] * len(VISIT_COLUMNS))
+        marks = ", ".join(["%s"] * len(columns))
+        adapt = connection.ops.adapt_datetimefield_value
         for at in range(0, len(rows), INSERT_BATCH):
-            cursor.executemany(
-                f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows[at : at + INSERT_BATCH]
-            )
+            batch = [
+                tuple(adapt(v) if isinstance(v, datetime) else v for v in row)
+                for row in rows[at : at + INSERT_BATCH]
+            ]
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", batch)
 
 
 def course_facts(
