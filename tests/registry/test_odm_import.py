@@ -118,7 +118,12 @@ def test_a_clinical_rule_refuses_as_for_a_cohort_document():
             "",
             "DOCTYPE",
         ),
-        (b'<ODM xmlns="http://www.cdisc.org/ns/odm/v1.3"/>', "ODM/Study", "one Study (none"),
+        (
+            b'<ODM xmlns="http://www.cdisc.org/ns/odm/v1.3" FileType="Snapshot" FileOID="F.1" '
+            b'CreationDateTime="2025-01-01T00:00:00Z"/>',
+            "ODM/Study",
+            "one Study (none",
+        ),
     ],
 )
 def test_it_refuses_what_is_no_odm_snapshot(body, path, words):

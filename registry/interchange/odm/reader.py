@@ -29,6 +29,7 @@ from registry.interchange.odm.metadata import (
     forms,
     forms_by_group_oid,
 )
+from registry.interchange.odm.validity import schema_problems
 from registry.interchange.reader import DocumentRejected
 from registry.interchange.schema import FORMAT_NAME, FORMAT_VERSION
 from registry.rules import Problem
@@ -41,60 +42,69 @@ TRUE, FALSE = {"true", "1"}, {"false", "0"}
 def cohort_from_odm(body: bytes | str) -> dict:
     """The cohort document `body` holds; raises DocumentRejected naming what cannot be
     read, before anything is written."""
-    root = _root(body)
-    study = _one(root, "odm:Study", "ODM")
-    clinical = _one(root, "odm:ClinicalData", "ODM")
+    return snapshot_cohort(odm_root(body))
+
+
+def snapshot_cohort(root: ET.Element) -> dict:
+    """The cohort document of a snapshot read by odm_root."""
+    study = one_element(root, "odm:Study", "ODM")
+    clinical = one_element(root, "odm:ClinicalData", "ODM")
     if root.get("FileType") != "Snapshot":
-        raise _refused(
+        raise refused(
             "ODM/@FileType",
-            "Only a snapshot (FileType Snapshot) is imported: a transactional document "
-            "holds changes, not whole courses; export the study without since= to move it",
+            "A transactional document holds changes, not whole courses: it is applied to "
+            "the study that holds the snapshot it follows (registry.interchange.odm.transactions)",
         )
     if clinical.get("StudyOID") != study.get("OID"):
-        raise _refused(
+        raise refused(
             "ODM/ClinicalData/@StudyOID",
             f"The clinical data are of study {clinical.get('StudyOID')!r}, the document's "
             f"study is {study.get('OID')!r}",
         )
     subjects = clinical.findall("odm:SubjectData", NS)
-    _refuse_unplaced(subjects)
+    refuse_unplaced(subjects)
     _refuse_repeated(subjects)
     return {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
         "study": _study(study),
-        "patients": [_patient(subject) for subject in subjects],
+        "patients": [patient_from_subject(subject) for subject in subjects],
     }
 
 
-def _root(body: bytes | str) -> ET.Element:
+def odm_root(body: bytes | str) -> ET.Element:
+    """The document's root, once it is known to be ODM 1.3 valid by the ODM 1.3.2 schema;
+    a DOCTYPE (entities) is refused before anything is expanded."""
     try:
         root = ODMStringParser(body).parse_tree()
     except OdmlibParsingError as error:
-        raise _refused("", f"The body is not an XML document: {error}") from None
+        raise refused("", f"The body is not an XML document: {error}") from None
     if root.tag != f"{{{ODM_NAMESPACE}}}ODM":
-        raise _refused(
+        raise refused(
             "",
             f"The document is not CDISC ODM 1.3: its root element is {_local(root.tag)}, "
             f"not ODM in the namespace {ODM_NAMESPACE}",
         )
+    problems = schema_problems(root)
+    if problems:
+        raise DocumentRejected(problems)
     return root
 
 
-def _one(parent: ET.Element, path: str, where: str) -> ET.Element:
+def one_element(parent: ET.Element, path: str, where: str) -> ET.Element:
     found = parent.findall(path, NS)
     name = path.removeprefix("odm:")
     if len(found) != 1:
         count = "none" if not found else f"{len(found)}"
-        raise _refused(f"{where}/{name}", f"The document must hold one {name} ({count} found)")
+        raise refused(f"{where}/{name}", f"The document must hold one {name} ({count} found)")
     return found[0]
 
 
-def _refused(path: str, message: str) -> DocumentRejected:
+def refused(path: str, message: str) -> DocumentRejected:
     return DocumentRejected([Problem(path, message)])
 
 
-def _refuse_unplaced(subjects: list[ET.Element]) -> None:
+def refuse_unplaced(subjects: list[ET.Element]) -> None:
     """Every OID of the clinical data that is not the registry's, once, where first seen."""
     events = {phase.oid for phase in PHASES}
     form_oids = {form.oid for form in forms().values()}
@@ -186,7 +196,7 @@ def _text(parent: ET.Element | None, path: str) -> str | None:
     return found.text if found is not None else None
 
 
-def _patient(subject: ET.Element) -> dict:
+def patient_from_subject(subject: ET.Element) -> dict:
     patient: dict = {"study_id": subject.get("SubjectKey")}
     site = subject.find("odm:SiteRef", NS)
     if site is not None:
@@ -197,7 +207,7 @@ def _patient(subject: ET.Element) -> dict:
     groups = forms_by_group_oid()
     for group in subject.iterfind("odm:StudyEventData/odm:FormData/odm:ItemGroupData", NS):
         form = groups[group.get("ItemGroupOID")]
-        values = _values(form, group)
+        values = item_values(form, group)
         if form.key == PATIENT:
             patient |= values
         elif form.many:
@@ -207,7 +217,7 @@ def _patient(subject: ET.Element) -> dict:
     return patient
 
 
-def _values(form: Form, group: ET.Element) -> dict:
+def item_values(form: Form, group: ET.Element) -> dict:
     by_oid = {item.oid: item for item in form.items}
     values = {}
     for data in group.findall("odm:ItemData", NS):

@@ -1,0 +1,156 @@
+"""Check an incoming ODM document against the ODM 1.3.2 schema odmlib ships, before
+anything in it is read (docs/odm.md, "Importing").
+
+xmlschema validates in Python, one element at a time: a whole study of 10,000 patients
+(millions of ItemData) would take many minutes. Yet in the clinical data nothing the
+schema checks depends on a value an EDC varies from patient to patient: an ItemData's
+Value, a SubjectKey, a repeat key or an OID reference is any string (some at least one
+character long), and no identity constraint of the schema reaches into ClinicalData. So
+the document is checked in two parts, each by the schema itself:
+- the document without its SubjectData (the study's metadata, admin data and the rest), whole;
+- each distinct form of SubjectData once: its elements and attributes with those free
+  values replaced by a stand-in of the same emptiness, and runs of more than two
+  identical siblings cut to two (the schema's repetitions are once or unbounded, so a
+  third says nothing a second does not). A form the schema refuses is then checked again
+  as the first subject that has it, to name the element and the rule in its own words.
+"""
+
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from functools import cache
+
+import xmlschema
+from odmlib.odm_parser import ODMSchemaValidator
+
+from registry.interchange.odm.metadata import ODM_NAMESPACE
+from registry.rules import Problem
+
+ODM_VERSION = "1.3.2"
+MOST_PROBLEMS = 20  # named before the rest are counted
+DEEPEST = 40  # elements within elements; ODM's clinical data go about ten deep
+_SUBJECT = f"{{{ODM_NAMESPACE}}}SubjectData"
+_CLINICAL_DATA = f"{{{ODM_NAMESPACE}}}ClinicalData"
+_STAND_IN = "x"
+
+
+@cache
+def odm_schema() -> xmlschema.XMLSchema:
+    return ODMSchemaValidator(standard="odm", version=ODM_VERSION).xsd
+
+
+@cache
+def _free_attributes() -> frozenset[tuple[str, str]]:
+    """(element, attribute) of the schema whose value may be any string, or any string but
+    the empty one: what may vary between two subjects the schema judges alike."""
+    free = set()
+    for element in odm_schema().elements.values():
+        for name, attribute in element.attributes.items():
+            kind = attribute.type
+            if not kind.is_simple() or kind.primitive_type.local_name != "string":
+                continue
+            facets = {facet.rsplit("}", 1)[-1] for facet in (kind.facets or {})}
+            if facets <= {"minLength"} and (kind.min_length or 0) <= 1:
+                free.add((element.local_name, name))
+    return frozenset(free)
+
+
+def schema_problems(root: ET.Element) -> list[Problem]:
+    """Where the document breaks the ODM 1.3.2 schema, and which rule; empty when valid."""
+    too_deep = _too_deep(root)
+    if too_deep:
+        return [too_deep]
+    problems = list(_skeleton_problems(root))
+    refused_forms: set[tuple] = set()
+    checked: set[tuple] = set()
+    more = 0  # subjects refused past the problems named
+    for clinical in root.iter(_CLINICAL_DATA):
+        for subject in clinical.iterfind(_SUBJECT):
+            form = _form(subject)
+            if form not in checked:
+                checked.add(form)
+                if not odm_schema().is_valid(_rebuilt(form)):
+                    refused_forms.add(form)
+            if form not in refused_forms:
+                continue
+            if len(problems) >= MOST_PROBLEMS:
+                more += 1
+                continue
+            key = subject.get("SubjectKey")
+            where = f'ODM/ClinicalData/SubjectData[@SubjectKey="{key}"]'
+            problems += _problems(odm_schema().iter_errors(subject), where)
+    if len(problems) > MOST_PROBLEMS or more:
+        more += len(problems) - MOST_PROBLEMS
+        problems = problems[:MOST_PROBLEMS]
+        problems.append(Problem("ODM", f"… and {more} more the schema refuses"))
+    return problems
+
+
+def _too_deep(root: ET.Element) -> Problem | None:
+    """A document nested deeper than ODM ever is: refused before a recursive reader meets it."""
+    stack = [(root, 1)]
+    while stack:
+        element, depth = stack.pop()
+        if depth > DEEPEST:
+            return Problem(
+                "ODM", f"The document nests elements more than {DEEPEST} deep; ODM never does"
+            )
+        stack.extend((child, depth + 1) for child in element)
+    return None
+
+
+def _skeleton_problems(root: ET.Element) -> Iterator[Problem]:
+    """The document with its SubjectData left out, as the schema sees it."""
+    skeleton = ET.Element(root.tag, root.attrib)
+    skeleton.text = root.text
+    for child in root:
+        if child.tag == _CLINICAL_DATA:
+            kept = ET.SubElement(skeleton, child.tag, child.attrib)
+            kept.text, kept.tail = child.text, child.tail
+            kept.extend(element for element in child if element.tag != _SUBJECT)
+        else:
+            skeleton.append(child)
+    yield from _problems(odm_schema().iter_errors(skeleton), "")
+
+
+def _problems(errors, prefix: str) -> Iterator[Problem]:
+    for error in errors:
+        path = (error.path or "").replace(f"{{{ODM_NAMESPACE}}}", "").lstrip("/")
+        if prefix:
+            path = prefix + path.removeprefix("SubjectData")
+        rule = str(error.reason or error.message).replace(f"{{{ODM_NAMESPACE}}}", "")
+        yield Problem(
+            path or "ODM",
+            f"Not valid ODM {ODM_VERSION}: {rule.rstrip('.')}; nothing was imported",
+        )
+
+
+def _form(element: ET.Element) -> tuple:
+    """The element as the schema sees it: tag, attributes (free values as stand-ins),
+    text, and its children's forms, a run of identical ones cut to two."""
+    name = element.tag.rsplit("}", 1)[-1]
+    free = _free_attributes()
+    attributes = tuple(
+        sorted(
+            (key, (_STAND_IN if value else "") if (name, key) in free else value)
+            for key, value in element.attrib.items()
+        )
+    )
+    children: list[tuple] = []
+    for child in element:
+        form = _form(child)
+        if len(children) >= 2 and children[-1] == form and children[-2] == form:
+            continue
+        children.append(form)
+    return (element.tag, attributes, _text(element.text), _text(element.tail), tuple(children))
+
+
+def _text(text: str | None) -> str:
+    return text if text and text.strip() else ""
+
+
+def _rebuilt(form: tuple) -> ET.Element:
+    tag, attributes, text, tail, children = form
+    element = ET.Element(tag, dict(attributes))
+    element.text, element.tail = text or None, tail or None
+    element.extend(_rebuilt(child) for child in children)
+    return element
