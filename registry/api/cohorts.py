@@ -33,6 +33,7 @@ from registry.deidentified import DEIDENTIFIED_COLUMNS
 from registry.http import AUTHENTICATION, STUDY_CODE, DownloadNegotiation
 from registry.interchange.exporter import iter_cohort_json, patients_for_export
 from registry.interchange.importer import cohort_import
+from registry.interchange.odm.transactions import OdmChanges, changes_apply
 from registry.interchange.reader import DocumentRejected, refuse_nul
 from registry.parameters import (
     AS_OF_TODAY_WARNING,
@@ -122,9 +123,11 @@ class CohortImportView(APIView):
     @extend_schema(
         operation_id="studies_import",
         description="Import a cohort document (format cart-cohort, version 1) as the JSON "
-        "body, or a CDISC ODM 1.3.2 snapshot as the XML body (Content-Type: "
-        "application/xml; the registry's OIDs, docs/odm.md; a document with study events, "
-        "forms, item groups or items the registry cannot place is refused naming them): "
+        "body, or a CDISC ODM 1.3.2 document as the XML body (Content-Type: "
+        "application/xml; checked against the ODM 1.3.2 schema first; the registry's OIDs, "
+        "docs/odm.md; a document with study events, forms, item groups or items the "
+        "registry cannot place is refused naming them; a transactional document's changes "
+        "are applied to the study holding the snapshot they follow): "
         "all or nothing. Creates the study and its sites where needed; patients "
         "already in the study (by study id) are updated in place: each record is matched "
         "by its natural key (a day, a date, a kind), and only records that differ are "
@@ -146,13 +149,18 @@ class CohortImportView(APIView):
             )
             return Response({"detail": detail}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         try:
-            refuse_nul(request.data)
-            code = _study_code(request.data)
+            changes = request.data if isinstance(request.data, OdmChanges) else None
+            if changes is None:
+                refuse_nul(request.data)
+            code = changes.study_code if changes else _study_code(request.data)
             if not access.can_import(request.user, code):
                 message = f"Only the coordinators and administrators of {code} import it"
                 raise PermissionDenied(message)
             new = not registry.Study.objects.filter(code=code).exists()
-            result = cohort_import(data=request.data, user=request.user)
+            if changes is not None:
+                result = changes_apply(changes=changes, user=request.user)
+            else:
+                result = cohort_import(data=request.data, user=request.user)
         except DocumentRejected as rejected:
             rejection = _rejection(rejected, request.content_type)
             return Response(rejection, status=status.HTTP_400_BAD_REQUEST)

@@ -8,7 +8,7 @@ from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.settings import api_settings
 
 from registry import jsontext
-from registry.interchange.odm.reader import cohort_from_odm
+from registry.interchange.odm.transactions import odm_read
 
 
 class JSONParser(parsers.JSONParser):
@@ -39,11 +39,13 @@ class DocumentParser(JSONParser):
 
 
 class OdmDocumentParser(parsers.BaseParser):
-    """A CDISC ODM 1.3.2 snapshot, read into the cohort document it holds
-    (registry.interchange.odm.reader): the import then checks and writes it as any cohort
-    document. What cannot be read raises DocumentRejected, naming where."""
+    """A CDISC ODM 1.3.2 document, checked against the schema: a snapshot read into the
+    cohort document it holds (registry.interchange.odm.reader), which the import then
+    checks and writes as any cohort document; or a transactional document's changes
+    (registry.interchange.odm.transactions). What cannot be read raises DocumentRejected,
+    naming where."""
 
     media_type = "application/xml"
 
     def parse(self, stream, media_type=None, parser_context=None):
-        return cohort_from_odm(stream.read())
+        return odm_read(stream.read())

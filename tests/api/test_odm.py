@@ -135,3 +135,60 @@ def test_only_those_who_import_cohorts_import_odm(owner, reader_client):
     assert post_xml(reader_client, text).status_code == 403
     assert post_xml(APIClient(), text).status_code == 401
     assert not study.patients.exists()
+
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE ODM [
+  <!ENTITY lol "lol">
+  <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+  <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+  <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+]>
+<ODM xmlns="http://www.cdisc.org/ns/odm/v1.3" FileOID="&lol4;"/>"""
+
+EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
+<!DOCTYPE ODM [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
+<ODM xmlns="http://www.cdisc.org/ns/odm/v1.3" FileOID="&secret;"/>"""
+
+
+@pytest.mark.parametrize("hostile", [BILLION_LAUGHS, EXTERNAL_ENTITY])
+def test_entities_are_refused_with_a_400_before_they_are_expanded(editor_client, hostile):
+    response = editor_client.post(IMPORT, hostile, content_type="application/xml")
+    assert response.status_code == 400
+    (problem,) = response.json()["problems"]
+    assert "DOCTYPE" in problem["message"]
+    assert "root:" not in response.content.decode()
+
+
+def test_a_document_the_schema_refuses_is_a_400_naming_the_element_and_rule(editor_client):
+    from tests.registry.test_odm_validity import SUBJECT, document
+
+    bad = SUBJECT.format(key="P904").replace("<SiteRef", "<Height>180</Height><SiteRef")
+    response = post_xml(editor_client, document(bad))
+    assert response.status_code == 400
+    found = response.json()
+    assert found["detail"] == "1 problem(s) in the ODM document; nothing was imported"
+    (problem,) = found["problems"]
+    assert problem["path"] == 'ODM/ClinicalData/SubjectData[@SubjectKey="P904"]'
+    assert "Not valid ODM 1.3.2: Unexpected child with tag 'Height'" in problem["message"]
+    assert not models.Study.objects.exists()
+
+
+def test_a_transactional_document_is_applied_to_the_study(owner):
+    study = imported_study()
+    since = timezone.now()
+    patient = study.patients.get(subject_id="P01")
+    patient.sex = "female"
+    services.record_save(record=patient, user=None, reason="Corrected from the source")
+    text = body(api_client_of(owner).get(EXPORT, {"since": since.isoformat()}))
+    patient.sex = "male"
+    services.record_save(record=patient, user=None, reason="Back as it was")
+    response = post_xml(api_client_of(owner), text)
+    assert response.status_code == 200, response.content
+    assert (response.json()["created"], response.json()["changed"]) == (0, 1)
+    assert study.patients.get(subject_id="P01").sex == "female"
+    again = post_xml(api_client_of(owner), text.replace("P01", "P77"))
+    assert again.status_code == 400
+    (problem,) = again.json()["problems"]
+    assert problem["path"] == 'SubjectData[@SubjectKey="P77"]'
+    assert problem["message"] == "Update of patient P77: the study has no such patient"

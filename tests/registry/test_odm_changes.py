@@ -22,7 +22,7 @@ def groups(subject, oid: str) -> list:
 @pytest.fixture
 def changed() -> dict:
     """The published cohort imported, then, after `since`: P01's sex corrected, a
-    CAR-T count added to P02 and its infusion's weight changed, a CAR-T count of P03
+    CAR-T count added to P02 and its infusion's weight raised by 1 kg, a CAR-T count of P03
     deleted, P04 deleted, and P98 enrolled."""
     study = imported_study()
     since = timezone.now()
@@ -74,16 +74,26 @@ def test_a_changed_patient_holds_only_what_changed(changed):
     }
     assert p02[str(changed["count"].id)].get("TransactionType") == "Insert"
     assert len(p02) == 1
-    (infusion,) = groups(found["P02"], "IG.INFUSIONS")
-    assert infusion.get("TransactionType") == "Update"
-    assert infusion.get("ItemGroupRepeatKey") == str(changed["infusion"].id)
+
+    removal, insertion = groups(found["P02"], "IG.INFUSIONS")
+    assert [removal.get("TransactionType"), insertion.get("TransactionType")] == [
+        "Remove",
+        "Insert",
+    ]
+    key = str(changed["infusion"].id)
+    assert removal.get("ItemGroupRepeatKey") == insertion.get("ItemGroupRepeatKey") == key
+    weight = "odm:ItemData[@ItemOID='IT.INFUSIONS.WEIGHT_KG']"
+    assert float(removal.find(weight, NS).get("Value")) == changed["infusion"].weight_kg - 1
+    assert float(insertion.find(weight, NS).get("Value")) == changed["infusion"].weight_kg
 
 
-def test_a_deleted_record_is_removed_by_its_key(changed):
+def test_a_deleted_record_is_removed_by_its_key_with_the_values_it_had(changed):
+    """The values name it to a receiver that keeps no repeat keys."""
     (removed,) = groups(subjects(changed["text"])["P03"], "IG.CAR_T_COUNTS")
     assert removed.get("TransactionType") == "Remove"
     assert removed.get("ItemGroupRepeatKey") == str(changed["removed"].id)
-    assert removed.findall("odm:ItemData", NS) == []
+    day = removed.find("odm:ItemData[@ItemOID='IT.CAR_T_COUNTS.DAY']", NS)
+    assert day.get("Value") == str(changed["removed"].day)
 
 
 def test_a_new_patient_is_inserted_whole_and_a_deleted_one_removed(changed):

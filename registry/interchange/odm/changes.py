@@ -5,6 +5,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db.models import Model
+
 from registry import models as registry
 from registry.sections import SECTIONS
 
@@ -75,4 +77,18 @@ def _by_record(rows, *belongs: str) -> dict[int, RecordChange]:
             found[row_id] = RecordChange(history_type, history_type, tuple(where))
         else:
             change.last_type, change.belongs = history_type, tuple(where)
+    return found
+
+
+def values_at(model: type[Model], record_ids: list[int], moment: datetime) -> dict[int, dict]:
+    """By id, each record's document fields as they stood at `moment` (its last history row
+    up to then): what a receiver that holds the snapshot of that moment holds of it."""
+    found: dict[int, dict] = {}
+    rows = (
+        model.history.filter(id__in=record_ids, history_date__lte=moment)
+        .order_by("id", "-history_date", "-history_id")
+        .values_list("id", *model.document_fields)
+    )
+    for row_id, *values in rows.iterator(chunk_size=2000):
+        found.setdefault(row_id, dict(zip(model.document_fields, values, strict=True)))
     return found

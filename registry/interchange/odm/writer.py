@@ -20,7 +20,7 @@ from odmlib.odm_1_3_2 import model as ODM
 from registry import models as registry
 from registry.course import record_fields
 from registry.interchange.exporter import patients_for_export, present_fields, study_header
-from registry.interchange.odm.changes import PatientChanges, study_changes
+from registry.interchange.odm.changes import PatientChanges, study_changes, values_at
 from registry.interchange.odm.metadata import (
     METADATA_VERSION_OID,
     ODM_NAMESPACE,
@@ -32,6 +32,7 @@ from registry.interchange.odm.metadata import (
     measurement_units,
     metadata_version,
 )
+from registry.sections import BY_KEY
 from registry.snapshots import end_of_day
 
 SOURCE_SYSTEM = "CAR-T cell therapy registry"
@@ -182,8 +183,9 @@ def value_text(item: Item, value: object) -> str:
 def _changed_subjects(study, as_of, cutoff, since: datetime) -> Iterator[str]:
     until = end_of_day(as_of) if as_of is not None else None
     changes = study_changes(study, since, until)
+    before = _values_before(changes, since)
     for patient in patients_for_export(study, as_of, cutoff, ids=changes.keys()):
-        subject = _changed_subject(patient, changes.pop(patient.id))
+        subject = _changed_subject(patient, changes.pop(patient.id), before)
         if subject is not None:
             yield subject
     # Patients left in `changes` are not in the study now: deleted, or left out by the
@@ -196,7 +198,31 @@ def _changed_subjects(study, as_of, cutoff, since: datetime) -> Iterator[str]:
             yield subject_xml(subject_id, sites.get(site_id), iter(()), REMOVE)
 
 
-def _changed_subject(patient: registry.Patient, changes: PatientChanges) -> str | None:
+def _values_before(
+    changes: dict[int, PatientChanges], since: datetime
+) -> dict[tuple[str, int], dict]:
+    """By (section, id), the values at `since` of each record that stood then and has
+    changed or gone since: what names it to a receiver holding the snapshot of `since`."""
+    wanted: dict[str, list[int]] = {}
+    for patient_changes in changes.values():
+        for (key, record_id), change in patient_changes.records.items():
+            if not change.created:
+                wanted.setdefault(key, []).append(record_id)
+    before = {}
+    for key, record_ids in wanted.items():
+        model = BY_KEY[key].model
+        for record_id, values in values_at(model, record_ids, since).items():
+            before[(key, record_id)] = present_fields(values)
+    return before
+
+
+def _changed_subject(
+    patient: registry.Patient, changes: PatientChanges, before: dict[tuple[str, int], dict]
+) -> str | None:
+    """The patient's changes. A list record changed since is sent as its removal, with the
+    values it had (a receiver that keeps no repeat keys finds it by them), then its
+    insertion under the same key; a section a patient has one of, or the patient's own
+    fields, as an Update."""
     if changes.own is not None and changes.own.created:
         return subject_xml(patient.subject_id, patient.site.code, entries(patient), INSERT)
     changed = []
@@ -206,11 +232,20 @@ def _changed_subject(patient: registry.Patient, changes: PatientChanges) -> str 
                 changed.append(_marked(entry, UPDATE))
             continue
         change = changes.records.get((entry.form.key, entry.record_id))
-        if change is not None:
-            changed.append(_marked(entry, INSERT if change.created else UPDATE))
+        if change is None:
+            continue
+        if change.created:
+            changed.append(_marked(entry, INSERT))
+        elif entry.form.many:
+            removed = before.get((entry.form.key, entry.record_id), {})
+            changed.append(Entry(entry.form, entry.record_id, removed, REMOVE))
+            changed.append(_marked(entry, INSERT))
+        else:
+            changed.append(_marked(entry, UPDATE))
     for (key, record_id), change in changes.records.items():
         if change.deleted and not change.created:
-            changed.append(Entry(forms()[key], record_id, {}, REMOVE))
+            removed = before.get((key, record_id), {})
+            changed.append(Entry(forms()[key], record_id, removed, REMOVE))
     if not changed:
         return None
     return subject_xml(patient.subject_id, patient.site.code, iter(changed), UPDATE)

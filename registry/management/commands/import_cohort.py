@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from registry import jsontext
-from registry.interchange.importer import cohort_import
+from registry.interchange.importer import ImportResult, cohort_import
 from registry.interchange.reader import DocumentRejected
 
 
@@ -19,9 +19,13 @@ class Command(BaseCommand):
         """The cohort document the file holds."""
         return read_json_file(file)
 
+    def imported(self, file: Path) -> ImportResult:
+        """Import the file; raises DocumentRejected and writes nothing."""
+        return cohort_import(data=self.read(file))
+
     def handle(self, *args, file: Path, **options):
         try:
-            result = cohort_import(data=self.read(file))
+            result = self.imported(file)
         except DocumentRejected as rejected:
             for problem in rejected.problems:
                 self.stderr.write(f"{problem.path}: {problem.message}")

@@ -1,14 +1,16 @@
 from pathlib import Path
 
-from registry.interchange.odm.reader import cohort_from_odm
+from registry.interchange.importer import ImportResult
+from registry.interchange.odm.transactions import odm_import
 from registry.management.commands import import_cohort
 
 
 class Command(import_cohort.Command):
     help = (
-        "Import a CDISC ODM 1.3.2 snapshot the registry exported (docs/odm.md) as a cohort "
-        "document; all or nothing."
+        "Import a CDISC ODM 1.3.2 document (docs/odm.md): a snapshot as a cohort document, "
+        "or a transactional document's changes to the study holding the snapshot it "
+        "follows; checked against the ODM 1.3.2 schema first; all or nothing."
     )
 
-    def read(self, file: Path) -> object:
-        return cohort_from_odm(import_cohort.read_file(file))
+    def imported(self, file: Path) -> ImportResult:
+        return odm_import(body=import_cohort.read_file(file))

@@ -1,0 +1,170 @@
+"""A transactional ODM document applied to a study that holds the snapshot it follows:
+the copy ends as the source, all or nothing, through the cohort import's rules and history."""
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from registry import models, services
+from registry.interchange.exporter import cohort_document, study_header
+from registry.interchange.importer import cohort_import
+from registry.interchange.odm.transactions import odm_import
+from registry.interchange.reader import DocumentRejected
+from tests.odm import imported_study, odm_text
+from tests.registry.test_interchange import patient
+from tests.registry.test_odm_import import emptied
+
+pytestmark = pytest.mark.django_db
+
+REASON = "Corrected from the source document"
+
+
+def changed_since(study: models.Study) -> None:
+    """Patient own fields, a section a patient has one of, list records added, edited in
+    value and in natural key, records without a natural key deleted and added, a patient
+    deleted and one enrolled: all through the services a clinician's page uses."""
+    p01 = models.Patient.objects.get(subject_id="P01")
+    p01.sex = "female"
+    services.record_save(record=p01, user=None, reason=REASON)
+    p02 = models.Patient.objects.get(subject_id="P02")
+    services.record_save(record=models.CarTCount(patient=p02, day=90, cells_per_ul=0.5), user=None)
+    infusion = p02.infusions.get()
+    infusion.weight_kg += 1
+    services.record_save(record=infusion, user=None, reason=REASON)
+    moved = models.CarTCount.objects.filter(patient__subject_id="P02").order_by("day").first()
+    moved.day += 1
+    services.record_save(record=moved, user=None, reason=REASON)
+    removed = models.CarTCount.objects.filter(patient__subject_id="P03").first()
+    services.record_delete(record=removed, user=None, reason=REASON)
+    z99 = models.Patient.objects.get(subject_id="Z99")
+    genetics = z99.genetics
+    genetics.other = "IKZF1 deletion"
+    services.record_save(record=genetics, user=None, reason=REASON)
+    treatment = z99.toxicity_treatments.get(treatment="other")
+    services.record_delete(record=treatment, user=None, reason=REASON)
+    dose = z99.toxicity_treatments.get(treatment="tocilizumab")
+    dose.dose_mg = 400.0
+    services.record_save(record=dose, user=None, reason=REASON)
+    services.record_delete(
+        record=models.Patient.objects.get(subject_id="P04"), user=None, reason=REASON
+    )
+    cohort_import(data=study_header(study) | {"patients": [patient("P98")]})
+
+
+@pytest.fixture
+def documents() -> dict:
+    """The source's snapshot, its changes since, and its cohort document after them; the
+    registry then emptied and the snapshot imported into it: the copy."""
+    study = imported_study()
+    since = timezone.now()
+    snapshot = odm_text(study)
+    changed_since(study)
+    found = {"changes": odm_text(study, since=since), "source": cohort_document(study)}
+    emptied()
+    odm_import(body=snapshot)
+    return found
+
+
+def test_the_changes_bring_the_copy_level_with_the_source(documents):
+    result = odm_import(body=documents["changes"])
+    assert (result.created, result.changed) == (1, 4)
+    assert cohort_document(models.Study.objects.get()) == documents["source"]
+
+
+def test_a_record_changed_in_place_keeps_its_id_and_has_its_history(documents):
+    infusion = models.Infusion.objects.get(patient__subject_id="P02")
+    odm_import(body=documents["changes"])
+    changed = models.Infusion.objects.get(patient__subject_id="P02")
+    assert changed.id == infusion.id
+    assert changed.version == infusion.version + 1
+    assert changed.weight_kg == infusion.weight_kg + 1
+    assert changed.history.first().history_type == "~"
+    assert not models.Patient.objects.filter(subject_id="P04").exists()
+    assert models.Patient.history.filter(subject_id="P04", history_type="-").exists()
+
+
+def test_applied_twice_it_is_refused_naming_what_and_writes_nothing(documents):
+    odm_import(body=documents["changes"])
+    after = cohort_document(models.Study.objects.get())
+    with pytest.raises(DocumentRejected) as caught:
+        odm_import(body=documents["changes"])
+    problems = {problem.path: problem.message for problem in caught.value.problems}
+    assert problems['SubjectData[@SubjectKey="P98"]'] == (
+        "Insert of patient P98: the study has it already"
+    )
+    assert problems['SubjectData[@SubjectKey="P04"]'] == (
+        "Remove of patient P04: the study has no such patient"
+    )
+    p03 = next(path for path in problems if path.startswith('SubjectData[@SubjectKey="P03"]'))
+    assert 'ItemGroupData[@ItemGroupOID="IG.CAR_T_COUNTS" and @ItemGroupRepeatKey=' in p03
+    assert problems[p03].startswith("Remove of a car-t")
+    assert "has none with these values (day " in problems[p03]
+    assert cohort_document(models.Study.objects.get()) == after
+
+
+def test_an_update_of_a_record_that_is_not_there_is_refused_naming_its_key(documents):
+    text = documents["changes"].replace(
+        '<SubjectData SubjectKey="P98" TransactionType="Insert">',
+        '<SubjectData SubjectKey="P98" TransactionType="Update">',
+    )
+    with pytest.raises(DocumentRejected) as caught:
+        odm_import(body=text)
+    messages = {problem.path: problem.message for problem in caught.value.problems}
+    assert messages['SubjectData[@SubjectKey="P98"]'] == (
+        "Update of patient P98: the study has no such patient"
+    )
+    assert models.Patient.objects.filter(subject_id="P04").exists()
+
+
+def test_an_update_found_by_its_natural_key_changes_the_record(documents):
+    """Another system's Update names a list record by its key, not by removal and insertion."""
+    p05 = models.Patient.objects.get(subject_id="P05")
+    count = p05.car_t_counts.order_by("day").first()
+    text = documents["changes"].replace(
+        "</ClinicalData>",
+        f'<SubjectData SubjectKey="P05" TransactionType="Update">'
+        f'<StudyEventData StudyEventOID="SE.FOLLOWUP"><FormData FormOID="F.CAR_T_COUNTS">'
+        f'<ItemGroupData ItemGroupOID="IG.CAR_T_COUNTS" ItemGroupRepeatKey="1" '
+        f'TransactionType="Update"><ItemData ItemOID="IT.CAR_T_COUNTS.DAY" Value="{count.day}"/>'
+        f'<ItemData ItemOID="IT.CAR_T_COUNTS.CELLS_PER_UL" Value="12.5"/>'
+        f"</ItemGroupData></FormData></StudyEventData></SubjectData></ClinicalData>",
+    )
+    odm_import(body=text)
+    assert p05.car_t_counts.get(day=count.day).cells_per_ul == 12.5
+    missing = text.replace(f'Value="{count.day}"/><ItemData', 'Value="9999"/><ItemData')
+    with pytest.raises(DocumentRejected) as caught:
+        odm_import(body=missing)
+    (problem,) = [p for p in caught.value.problems if "P05" in p.path]
+    assert problem.message == (
+        "Update of a car-t count: it is found by its day, specimen, and the patient has none "
+        "with day 9999"
+    )
+
+
+def test_a_study_not_in_the_registry_is_refused(documents):
+    text = documents["changes"].replace("HCD19", "OTHER")
+    with pytest.raises(DocumentRejected) as caught:
+        odm_import(body=text)
+    (problem,) = caught.value.problems
+    assert problem.path == "ODM/Study/GlobalVariables/StudyName"
+    assert "import that snapshot first" in problem.message
+
+
+def test_a_locked_study_is_refused_and_nothing_is_written(documents):
+    study = models.Study.objects.get()
+    services.study_lock(study=study)
+    before = cohort_document(study)
+    with pytest.raises(DocumentRejected) as caught:
+        odm_import(body=documents["changes"])
+    assert any("locked" in problem.message for problem in caught.value.problems)
+    assert cohort_document(study) == before
+
+
+def test_the_command_applies_a_transactional_file(documents, tmp_path, capsys):
+    path = tmp_path / "changes.xml"
+    path.write_text(documents["changes"])
+    call_command("import_odm", str(path))
+    assert "1 patient(s) created, 4 changed" in capsys.readouterr().out
+    assert cohort_document(models.Study.objects.get()) == documents["source"]
+    with pytest.raises(CommandError, match="problem"):
+        call_command("import_odm", str(path))
