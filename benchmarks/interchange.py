@@ -1,8 +1,12 @@
 """Import and streamed export of synthetic studies: seconds, and the export's peak memory.
 
-    DATABASE_URL=postgres://... python -m benchmarks.interchange [--imports-only] [PATIENTS ...]
+    DATABASE_URL=postgres://... python -m benchmarks.interchange [--imports-only | --odm] [PATIENTS ...]
 
-Default sizes: 1,000 and 10,000 patients. `--imports-only` leaves out the exports.
+Default sizes: 1,000 and 10,000 patients. `--imports-only` leaves out the exports. `--odm`
+times only the ODM snapshot's export and its import as a new study (checked against the
+schema, then written by the cohort import), in a kept database (benchmarks.scratch,
+suffix "odm") whose synthetic study is generated once; beside each, the process's largest
+resident size so far (ru_maxrss; the application loaded is about 250 MiB of it).
 Beside each import, the CPU seconds it took in this process and, where PostgreSQL runs on
 this machine, in the database's server process: on a machine shared with other work
 the seconds on the clock grow with the load, the CPU seconds much less. Targets: a 10,000-patient import on PostgreSQL
@@ -15,19 +19,22 @@ before; the exported text is consumed piece by piece, as a streaming response se
 """
 
 import os
+import resource
 import sys
 import time
 import tracemalloc
+from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
 
 from django.db import connection
 from django.utils import timezone
 
-from benchmarks.scratch import scratch_database
+from benchmarks.scratch import scratch_database, synthetic_study
 from registry import flat_export
 from registry.demo import synthetic_cohort, synthetic_cohort_import
 from registry.interchange.exporter import iter_cohort_json, patients_for_export
+from registry.interchange.odm.transactions import odm_import
 from registry.interchange.odm.writer import iter_odm_xml
 from registry.models import Study
 
@@ -129,6 +136,25 @@ def benchmark(patients: int, exports: bool = True) -> list[tuple[str, float, str
     return rows
 
 
+def max_rss() -> str:
+    return f"max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10:6.0f} MiB"
+
+
+def odm_benchmark(patients: int) -> Iterator[tuple[str, float, str]]:
+    """The ODM snapshot of a synthetic study exported, then imported as a new study; each
+    row as soon as it is measured."""
+    study = synthetic_study(patients)
+    pieces: list[str] = []
+    seconds, cpu = timed_with_cpu(lambda: pieces.extend(iter_odm_xml(study)))
+    body = "".join(pieces).encode()
+    pieces.clear()
+    yield ("export ODM snapshot", seconds, f"{cpu}, {len(body) / 2**20:6.1f} MiB out, {max_rss()}")
+    code = f"ODM{time.time_ns() % 10**9}"  # a new study each run of a kept database
+    body = body.replace(study.code.encode(), code.encode())
+    seconds, cpu = timed_with_cpu(lambda: odm_import(body=body))
+    yield ("import ODM snapshot (new study)", seconds, f"{cpu}, {max_rss()}")
+
+
 def main(sizes: list[int], exports: bool) -> None:
     with scratch_database():
         print(f"{'patients':>8}  {'operation':<32}  {'seconds':>8}  memory, cpu")
@@ -137,8 +163,19 @@ def main(sizes: list[int], exports: bool) -> None:
                 print(f"{patients:>8,}  {operation:<32}  {seconds:8.2f}  {memory}", flush=True)
 
 
+def main_odm(sizes: list[int]) -> None:
+    with scratch_database("odm", keep=True):
+        print(f"{'patients':>8}  {'operation':<32}  {'seconds':>8}  cpu, size, memory")
+        for patients in sizes:
+            for operation, seconds, notes in odm_benchmark(patients):
+                print(f"{patients:>8,}  {operation:<32}  {seconds:8.2f}  {notes}", flush=True)
+
+
 if __name__ == "__main__":
     arguments = sys.argv[1:]
+    if "--odm" in arguments:
+        main_odm([int(size) for size in arguments if size != "--odm"] or [10_000])
+        sys.exit()
     imports_only = "--imports-only" in arguments
     sizes = [int(size) for size in arguments if size != "--imports-only"]
     main(sizes or list(SIZES), exports=not imports_only)
