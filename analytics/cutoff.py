@@ -121,10 +121,12 @@ def at_cutoff(
     cut = frame.copy(deep=False)
     for column, values in _cut_columns(frame, limit, assessed_later).items():
         cut[column] = values
+    study_ids = frame["study_id"].to_numpy()
     for part, rows in counted_later.items():
         if rows.any():
+            found = [(recounted or {}).get(study_id, {}) for study_id in study_ids[rows]]
             for column in PART_COLUMNS[part]:
-                cut[column] = _recounted(frame, column, rows, recounted or {})
+                cut[column] = _recounted(frame[column], rows, found)
     if any(counted_later[part].any() for part in LABS):
         cut["lab_last_day"] = _latest(cut, LAB_LAST_DAYS).astype(frame["lab_last_day"].dtype)
     return CutFrame(cut[~later] if later.any() else cut, int(later.sum()))
@@ -167,15 +169,17 @@ def _cut_columns(frame: pd.DataFrame, limit: np.ndarray, assessed_later: np.ndar
     return columns
 
 
-def _recounted(
-    frame: pd.DataFrame, column: str, rows: np.ndarray, recounted: Mapping[str, dict]
-) -> pd.Series:
-    """The column with the values `recounted` gives in place of those of `rows`; None where
-    it gives none."""
-    found = [recounted.get(study_id, {}).get(column) for study_id in frame["study_id"][rows]]
-    values = frame[column].array.copy()
-    values[rows] = pd.array(found, dtype=values.dtype)
-    return pd.Series(values, index=frame.index)
+def _recounted(column: pd.Series, rows: np.ndarray, found: list[dict]) -> pd.Series:
+    """The column with the values `found` gives, the recounted columns of each of `rows` in
+    order, in place of theirs; None where it gives none (a part the report does not read:
+    none of its rows has it)."""
+    values = column.array.copy()
+    if any(column.name in columns for columns in found):
+        recounted = [columns.get(column.name) for columns in found]
+        values[rows] = pd.array(recounted, dtype=values.dtype)
+    else:
+        values[rows] = None
+    return pd.Series(values, index=column.index)
 
 
 def _latest(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:

@@ -63,14 +63,15 @@ site's toxicity record);
 d30_response_day (the day of the day-30 assessment, which a clinical cut-off compares:
 analytics.cutoff); daily_assessment_last_day, car_t_count_last_day: the latest day of the
 daily assessments the grades are computed from and of the CAR-T counts the kinetics are;
-icaht_early_last_day, icaht_late_last_day, bca_last_day, peak_last_day: the latest day of
-the lab values and events the early and late ICAHT, B-cell aplasia and peak columns read
+icaht_early_last_day, icaht_late_last_day, bca_last_day, peak_last_day (internal: kept in
+the stored rows, not served, see INTERNAL_COLUMNS): the latest day of the lab values and
+events the early and late ICAHT, B-cell aplasia and peak columns read
 (analytics.dataset.lab_rules: early ICAHT reads no ANC after day 30, late ICAHT none
 after day 100, the peaks no value after day 30, the aplasia the whole B-cell series);
 lab_last_day: the latest of those four (each None without any). They tell a
 clinical cut-off whose grades, kinetics and lab columns it changes;
-left_out: None, or why the patient is left out of every analysis, as a warning naming the
-patient and the field: a date outside EARLIEST_DATE to tomorrow, which only data written
+left_out (internal): None, or why the patient is left out of every analysis, as a warning
+naming the patient and the field: a date outside EARLIEST_DATE to tomorrow, which only data written
 past the model's validation can hold (older rows, a direct database write). Such a row has
 only study_id and site besides; the analyses drop it and pass its warning on
 (analytics.cohort.analysed). A row stored for a date after tomorrow stays left out until its
@@ -195,8 +196,6 @@ COLUMNS = (
     "lab_last_day",
     "left_out",
 )
-# The columns of the rows served (GET .../analytics/dataset/): those left out are not served.
-DATASET_COLUMNS = COLUMNS[:-1]
 
 # Column groups that cost most to read, filled in only when asked for (see analysis_rows).
 # The lab columns are three groups, read from one series, each to its own last day: a
@@ -234,3 +233,11 @@ PART_COLUMNS = {
 }
 LAB_LAST_DAYS = tuple(PART_COLUMNS[part][-1] for part in LABS)
 PARTS = tuple(PART_COLUMNS)
+
+# Kept in the stored rows and the frames, never served: each lab group's last day, which
+# only tells a clinical cut-off whose lab columns it changes (lab_last_day, their latest,
+# is served), and left_out, whose rows the analyses drop.
+INTERNAL_COLUMNS = (*LAB_LAST_DAYS, "left_out")
+# The columns of the rows served (GET .../analytics/dataset/, as JSON and CSV) and of
+# their schema: every column but the internal ones.
+DATASET_COLUMNS = tuple(column for column in COLUMNS if column not in INTERNAL_COLUMNS)

@@ -6,20 +6,23 @@ from collections import defaultdict
 from collections.abc import Collection
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from analytics.dataset.columns import (
     B_CELL_APLASIA,
+    EARLY_ICAHT,
     GRADES,
-    ICAHT,
     KINETICS,
     LABS,
+    LATE_ICAHT,
     PEAK_ANALYTES,
     PEAKS,
 )
 from config.routers import use_replica
 from registry import models
+from registry.biomarkers import PEAK_LAST_DAY
 from registry.choices import PriorTherapyKind
+from registry.icaht import EARLY_LAST_DAY, LATE_LAST_DAY
 from registry.models.patient import DAY_30_WINDOW
 from registry.snapshots import records
 
@@ -51,20 +54,37 @@ PART_SECTIONS = {
 # series): not chosen by a join to the study, which a count as recorded on a past day
 # (as_of) of a patient deleted since would not find.
 KINETICS_SPECIMEN = "study__car_t_kinetics_specimen"
-# The analytes each lab part is computed from: ANC (ICAHT), B cells (aplasia) and the
-# cytokine and inflammation peaks; the others are not read.
+# The analytes each lab part is computed from, and the last day of their values its rule
+# reads (None: every day): ANC for ICAHT (days 0-30 early, 31-100 late: registry.icaht),
+# B cells for the aplasia (the whole series), the cytokine and inflammation peaks (the
+# baseline and days 0-30: registry.biomarkers.peak). Other analytes, and later values,
+# change no column and are not read: monthly blood counts for years after day 100 are
+# most of a cohort's values.
 PART_ANALYTES = {
-    **dict.fromkeys(ICAHT, ("anc",)),
-    B_CELL_APLASIA: ("b_cells_pct",),
-    PEAKS: tuple(PEAK_ANALYTES),
+    EARLY_ICAHT: (("anc",), EARLY_LAST_DAY),
+    LATE_ICAHT: (("anc",), LATE_LAST_DAY),
+    B_CELL_APLASIA: (("b_cells_pct",), None),
+    PEAKS: (tuple(PEAK_ANALYTES), PEAK_LAST_DAY),
 }
 
 
-def lab_analytes(parts: Collection[str]) -> list[str]:
-    """The analytes the lab parts among `parts` read, each once, in a fixed order."""
-    return list(
-        dict.fromkeys(code for part in LABS if part in parts for code in PART_ANALYTES[part])
-    )
+def lab_values_read(parts: Collection[str]) -> Q:
+    """The lab values the lab parts among `parts` read: each analyte they read, up to the
+    latest day any of them reads it."""
+    last_days: dict[str, int | None] = {}
+    for part in LABS:
+        if part in parts:
+            codes, last_day = PART_ANALYTES[part]
+            for code in codes:
+                known = last_days.get(code, last_day)
+                last_days[code] = None if None in (known, last_day) else max(known, last_day)
+    read = Q(pk__in=[])
+    for last_day in dict.fromkeys(last_days.values()):
+        codes = [code for code, its_last_day in last_days.items() if its_last_day == last_day]
+        read |= (
+            Q(analyte__in=codes) if last_day is None else Q(analyte__in=codes, day__lte=last_day)
+        )
+    return read
 
 
 PATIENT_FIELDS = (
@@ -109,13 +129,13 @@ def read_sections(
         rows = records(model, as_of).filter(**mine).values_list("patient_id", *fields)
         return {row[0]: row[1:] for row in rows}
 
-    def many(model, *fields: str, where: dict | None = None, order: str = "") -> dict:
+    def many(model, *fields: str, where: Q | None = None, order: str = "") -> dict:
         # Unordered unless asked: sorting a hundred thousand rows the models' default way
         # costs the database more than the rows cost to send.
         orders = ("patient_id", order, "id") if order else ()
         rows = (
             records(model, as_of)
-            .filter(**mine, **(where or {}))
+            .filter(where or Q(), **mine)
             .values_list("patient_id", *fields)
             .order_by(*orders)
         )
@@ -129,7 +149,7 @@ def read_sections(
         "genetics": lambda: one(models.Genetics, "bcr_abl1", "ph_like", "tp53_mutation"),
         "toxicities": lambda: one(models.ToxicityRecord, *TOXICITY_FIELDS),
         "prior_therapies": lambda: many(
-            models.PriorTherapy, "kind", "date", "best_response", where={"kind__in": PRIOR_KINDS}
+            models.PriorTherapy, "kind", "date", "best_response", where=Q(kind__in=PRIOR_KINDS)
         ),
         "infusions": lambda: many(models.Infusion, "date", "cells_per_kg", "product", order="date"),
         "day_30": lambda: many(
@@ -137,7 +157,7 @@ def read_sections(
             "status",
             "mrd",
             "day",
-            where={"day__range": DAY_30_WINDOW},
+            where=Q(day__range=DAY_30_WINDOW),
             order="day",
         ),
         "events": lambda: many(models.FollowUpEvent, "kind", "date", "cd19", "cause", order="date"),
@@ -157,7 +177,7 @@ def read_sections(
             "unit",
             "specimen",
             "below_detection",
-            where={"analyte__in": lab_analytes(parts)},
+            where=lab_values_read(parts),
         ),
     }
     # Once each: the lab parts share one section.

@@ -10,6 +10,7 @@ from analytics.cohort import analysis_frame
 from analytics.cutoff import recounts
 from analytics.dataset import (
     B_CELL_APLASIA,
+    DATASET_COLUMNS,
     GRADES,
     ICAHT,
     LABS,
@@ -125,7 +126,8 @@ def answer(analytics, name: str, **params) -> dict:
 
 
 def lab_columns(analytics, **params) -> dict[str, dict]:
-    columns = {column for part in LABS for column in PART_COLUMNS[part]}
+    # The served ones: each group's own last day is internal (INTERNAL_COLUMNS).
+    columns = {column for part in LABS for column in PART_COLUMNS[part]} & {*DATASET_COLUMNS}
     rows = answer(analytics, "dataset", **params)["results"]
     return {row["study_id"]: {name: row[name] for name in columns} for row in rows}
 

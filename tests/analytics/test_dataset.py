@@ -6,6 +6,7 @@ import io
 from datetime import date, timedelta
 
 import pytest
+from drf_spectacular.generators import SchemaGenerator
 
 from analytics.dataset import (
     COLUMNS,
@@ -278,6 +279,28 @@ def test_it_serves_every_row(analytics, published):
     assert result["count"] == len(result["results"]) == 19
     assert set(result["results"][0]) == set(DATASET_COLUMNS)
     assert result["results"][0]["infusion_date"] == "2019-01-15"
+
+
+LAB_GROUP_LAST_DAYS = (
+    "icaht_early_last_day",
+    "icaht_late_last_day",
+    "bca_last_day",
+    "peak_last_day",
+)
+
+
+def test_it_keeps_each_lab_groups_last_day_but_serves_none_of_them(analytics, published):
+    stored = analysis_rows(models.Patient.objects.filter(study__code="HCD19"))
+    assert all(column in stored[0] for column in LAB_GROUP_LAST_DAYS)
+    served = analytics("dataset").json()["results"][0]
+    header = analytics("dataset", format="csv").content.decode().splitlines()[0].split(",")
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    keys = schema["components"]["schemas"]["Dataset"]["properties"]["results"]["description"]
+    for column in LAB_GROUP_LAST_DAYS:
+        assert column not in served
+        assert column not in header
+        assert column not in keys
+    assert "lab_last_day" in served and "lab_last_day" in header and "lab_last_day" in keys
 
 
 def test_it_serves_the_responders_only(analytics, published):

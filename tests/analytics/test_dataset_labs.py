@@ -8,7 +8,8 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from analytics.dataset import analysis_rows, study_patients
+from analytics.dataset import ICAHT, LABS, analysis_rows, study_patients
+from analytics.dataset.records import read_sections
 from registry import models
 from tests import factories
 from tests.analytics.test_dataset import row_of
@@ -323,3 +324,18 @@ def test_the_last_day_read_leaves_out_events_that_change_no_lab_column(patient):
     # A next therapy on day 95 ends it: a cut-off before day 95 would not know it.
     event(patient, "other_therapy", 95)
     assert row_of(patient)["lab_last_day"] == 95
+
+
+def test_it_reads_each_analyte_only_up_to_the_last_day_its_rules_read(patient):
+    # ICAHT reads ANC to day 100, the peaks to day 30, the aplasia every B-cell value;
+    # platelets change no column.
+    labs(patient, "anc", "10^9/L", [(100, 0.4), (101, 0.4)])
+    labs(patient, "il6", "pg/mL", [(-3, 5), (30, 90), (31, 90)])
+    labs(patient, "b_cells_pct", "%", [(150, 3.0)])
+    labs(patient, "platelets", "10^9/L", [(7, 40)])
+    patients = models.Patient.objects.filter(pk=patient.pk).values("id")
+    sections = read_sections(patients, LABS, names=())
+    read = sorted((day, analyte) for day, analyte, *_ in sections["lab_results"][patient.pk])
+    assert read == [(-3, "il6"), (30, "il6"), (100, "anc"), (150, "b_cells_pct")]
+    icaht_only = read_sections(patients, ICAHT, names=())["lab_results"][patient.pk]
+    assert [(day, analyte) for day, analyte, *_ in icaht_only] == [(100, "anc")]
