@@ -39,6 +39,7 @@ from registry.notifications import held_back
 from registry.quality_rules import value_findings
 from registry.required_fields import PATIENT
 from registry.rules import Problem
+from registry.schedule import records_inserted
 from registry.sections import SECTIONS, course_models
 from registry.services import IMPORT_REASON, attributed_to
 from registry.signals import cohort_imported
@@ -129,8 +130,14 @@ def cohort_import(*, data: object, user: AbstractBaseUser | None = None) -> Impo
 def _announce(study: registry.Study, written: dict) -> None:
     """Send cohort_imported to every receiver, each whatever the others do: the import has
     committed, and a receiver that fails (a cache out of reach) is logged, not raised.
-    `written`: who imported, how many patients were new and changed, and their ids."""
-    sent = cohort_imported.send_robust(sender=registry.Study, study=study, **written)
+    `written`: who imported, how many patients were new and changed, and their ids.
+
+    Held back as the import's writes are: the receivers open the queries of sections missing
+    at a closed window, a query for each of thousands of patients, which the summary stands
+    for. The import's own transaction has committed by now, and an import inside an outer
+    transaction (registry.demo) comes here after that one's end, past the import's hold."""
+    with held_back():
+        sent = cohort_imported.send_robust(sender=registry.Study, study=study, **written)
     for receiver, outcome in sent:
         if isinstance(outcome, Exception):
             logger.error(
