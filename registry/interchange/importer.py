@@ -302,12 +302,13 @@ def _write(changes: SectionChanges, new_patients: set[int], user, now) -> None:
         changes.changed, [*model.document_fields, "version"], batch_size=BATCH
     )
     _record_history(model, "id", [record.pk for record in changes.changed], "~", user, now)
-    model.objects.bulk_create(changes.created, batch_size=BATCH)
-    # Every record of a new patient is new: its history is found by its patient, in far
-    # fewer statements than by its own id.
+    # Every record of a new patient is new: stored without its id read back, its history
+    # is found by its patient, in far fewer statements than by its own id.
+    records_inserted(model, [r for r in changes.created if r.patient_id in new_patients])
     _record_history(model, "patient", sorted(new_patients), "+", user, now)
-    added = [record.pk for record in changes.created if record.patient_id not in new_patients]
-    _record_history(model, "id", added, "+", user, now)
+    added = [record for record in changes.created if record.patient_id not in new_patients]
+    model.objects.bulk_create(added, batch_size=BATCH)
+    _record_history(model, "id", [record.pk for record in added], "+", user, now)
 
 
 def _batches(values: list) -> list[list]:
