@@ -39,6 +39,7 @@ from registry.notifications import held_back
 from registry.quality_rules import value_findings
 from registry.required_fields import PATIENT
 from registry.rules import Problem
+from registry.schedule import records_inserted
 from registry.sections import SECTIONS, course_models
 from registry.services import IMPORT_REASON, attributed_to
 from registry.signals import cohort_imported
@@ -129,8 +130,14 @@ def cohort_import(*, data: object, user: AbstractBaseUser | None = None) -> Impo
 def _announce(study: registry.Study, written: dict) -> None:
     """Send cohort_imported to every receiver, each whatever the others do: the import has
     committed, and a receiver that fails (a cache out of reach) is logged, not raised.
-    `written`: who imported, how many patients were new and changed, and their ids."""
-    sent = cohort_imported.send_robust(sender=registry.Study, study=study, **written)
+    `written`: who imported, how many patients were new and changed, and their ids.
+
+    Held back as the import's writes are: the receivers open the queries of sections missing
+    at a closed window, a query for each of thousands of patients, which the summary stands
+    for. The import's own transaction has committed by now, and an import inside an outer
+    transaction (registry.demo) comes here after that one's end, past the import's hold."""
+    with held_back():
+        sent = cohort_imported.send_robust(sender=registry.Study, study=study, **written)
     for receiver, outcome in sent:
         if isinstance(outcome, Exception):
             logger.error(
@@ -295,12 +302,13 @@ def _write(changes: SectionChanges, new_patients: set[int], user, now) -> None:
         changes.changed, [*model.document_fields, "version"], batch_size=BATCH
     )
     _record_history(model, "id", [record.pk for record in changes.changed], "~", user, now)
-    model.objects.bulk_create(changes.created, batch_size=BATCH)
-    # Every record of a new patient is new: its history is found by its patient, in far
-    # fewer statements than by its own id.
+    # Every record of a new patient is new: stored without its id read back, its history
+    # is found by its patient, in far fewer statements than by its own id.
+    records_inserted(model, [r for r in changes.created if r.patient_id in new_patients])
     _record_history(model, "patient", sorted(new_patients), "+", user, now)
-    added = [record.pk for record in changes.created if record.patient_id not in new_patients]
-    _record_history(model, "id", added, "+", user, now)
+    added = [record for record in changes.created if record.patient_id not in new_patients]
+    model.objects.bulk_create(added, batch_size=BATCH)
+    _record_history(model, "id", [record.pk for record in added], "+", user, now)
 
 
 def _batches(values: list) -> list[list]:

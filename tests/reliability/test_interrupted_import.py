@@ -1,8 +1,9 @@
 """An import cut off by the database mid-way leaves nothing behind (PostgreSQL only).
 
 The importing connection is killed with pg_terminate_backend from a second connection just
-as it starts writing daily assessments: after the study, its sites, every patient and half
-of their sections, deep inside the import's one transaction.
+as it starts writing the history of daily assessments (the records themselves are copied in
+without a statement the execute wrapper sees): after the study, its sites, every patient and
+half of their sections, deep inside the import's one transaction.
 """
 
 import pytest
@@ -43,13 +44,14 @@ def terminate_backend(pid: int) -> None:
 
 
 class CutOff:
-    """An execute wrapper that kills its own connection at the first daily assessment."""
+    """An execute wrapper that kills its own connection at the first daily assessment's
+    history."""
 
     def __init__(self) -> None:
         self.written_before: dict[str, int] = {}
 
     def __call__(self, execute, sql, params, many, context):
-        if not self.written_before and 'INSERT INTO "registry_dailyassessment"' in sql:
+        if not self.written_before and 'INSERT INTO "registry_historicaldailyassessment"' in sql:
             self.written_before = stored_rows()  # inside the import's own transaction
             terminate_backend(connection.connection.info.backend_pid)
         return execute(sql, params, many, context)
