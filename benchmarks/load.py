@@ -161,8 +161,13 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+# How long gunicorn's workers and redis-server may take to answer: minutes on a machine
+# that other work keeps busy.
+START_S = 300
+
+
 def wait_until(ready: Callable[[], bool], process: subprocess.Popen, what: str) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + START_S
     while not ready():
         if process.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"{what} did not start")
