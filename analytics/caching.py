@@ -41,7 +41,8 @@ class StudyCache:
 
     def get(self, name: str, params: dict, compute: Callable[[], T]) -> T:
         """The value for this name and these parameters; computed and stored if absent."""
-        key = f"analytics:{RESULTS_FORMAT}:{self.study_id}:{self.version}:{name}:{digest(params)}"
+        version = digest(str(self.version))
+        key = f"analytics:{RESULTS_FORMAT}:{self.study_id}:{version}:{name}:{digest(params)}"
         value = cache.get(key)
         if value is None:
             with collector_paused():

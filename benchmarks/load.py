@@ -3,14 +3,16 @@ PostgreSQL with the production settings, under a bounded mixed load from wrk.
 
     DATABASE_URL=postgres://... python -m benchmarks.load [--patients 10000] [--seconds 30]
         [--connections 8] [--threads 2] [--workers 2 x cores + 1] [--cache redis|locmem]
-        [--mix list=4,detail=4,analytics=2] [--warm] [--write-interval 1]
+        [--mix list=4,detail=4,analytics=2] [--warm] [--write-interval 1] [--keep]
 
 `make loadtest` runs it with the defaults. Needs wrk (`apt-get install wrk`) and, for the
 default cache, redis-server. In order:
 
 1. a throwaway database (DATABASE_URL's name with "_loadtest" added, see
    benchmarks.scratch) with a synthetic study, and API tokens of a coordinator and of a
-   clinician of its first site;
+   clinician of its first site; with --keep the database is left in place, and the next
+   run with --keep uses its study again rather than importing it (the writes of earlier
+   runs stay in it: each run writes to patients none has written to);
 2. the cache: a redis-server of its own on a free port, which the workers share as they
    would a REDIS_URL in production (its own because the analytics data tokens never
    expire: a shared Redis would keep them); with --cache locmem, each worker's memory;
@@ -33,7 +35,8 @@ default cache, redis-server. In order:
 6. throughput, the latency clients saw (p50, p99, max), errors (answers other than 2xx,
    broken connections, timeouts), and each kind of request's time in gunicorn (its access
    log); the writes' and the reads' after them: times, errors and stale answers (those
-   not showing the write yet); then gunicorn and redis-server are stopped and the database dropped.
+   not showing the write yet); then gunicorn and redis-server are stopped and the database
+   dropped (unless --keep).
 
 Targets: at least 200 requests/s with p99 under 500 ms and no errors; writes with p99
 under 500 ms, no errors, and no stale answer.
@@ -101,6 +104,7 @@ class Options:
     mix: dict[str, int]
     warm: bool = False
     write_interval: float = 1.0
+    keep: bool = False
 
 
 def request_mix(
@@ -157,8 +161,13 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+# How long gunicorn's workers and redis-server may take to answer: minutes on a machine
+# that other work keeps busy.
+START_S = 300
+
+
 def wait_until(ready: Callable[[], bool], process: subprocess.Popen, what: str) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + START_S
     while not ready():
         if process.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"{what} did not start")
@@ -409,6 +418,7 @@ def options(arguments: list[str]) -> Options:
     parser.add_argument(
         "--write-interval", type=float, default=1.0, help="seconds between writes; 0: none"
     )
+    parser.add_argument("--keep", action="store_true", help="keep the database for the next run")
     parsed = parser.parse_args(arguments)
     if parsed.threads > parsed.connections:
         parser.error("--threads must not exceed --connections (wrk gives each thread some)")
@@ -437,7 +447,7 @@ def main(arguments: list[str]) -> None:
     missing = [tool for tool in tools if not shutil.which(tool)]
     if missing:
         raise SystemExit(f"Missing: {', '.join(missing)} (apt-get install {' '.join(missing)})")
-    with scratch_database("loadtest"):
+    with scratch_database("loadtest", keep=chosen.keep):
         load_test(chosen)
 
 

@@ -70,23 +70,28 @@ def synthetic_study(patients: int) -> Study:
 
 
 def coordinator(study: Study) -> User:
-    """A new coordinator of the study: reads every patient, as an ordinary user, through
-    the access rules (a superuser skips them)."""
-    user = User.objects.create_user(f"coordinator-{study.code}".lower())
+    """The study's coordinator of the benchmarks (made on first use, kept with a kept
+    database): reads every patient, as an ordinary user, through the access rules (a
+    superuser skips them)."""
+    user = _user(f"coordinator-{study.code}".lower())
     membership_grant(user=user, study=study, role=Role.COORDINATOR)
     return user
 
 
+def _user(username: str) -> User:
+    return User.objects.filter(username=username).first() or User.objects.create_user(username)
+
+
 def coordinator_token(study: Study) -> str:
-    """The API token of a new coordinator of the study."""
+    """A new API token of the study's coordinator."""
     _instance, token = AuthToken.objects.create(user=coordinator(study))
     return token
 
 
 def clinician_token(site: Site) -> str:
-    """The API token of a new clinician of the site, with the permissions the demo's
-    clinician has: enters and changes the data of the site's patients."""
-    user = User.objects.create_user(f"clinician-{site.study.code}-{site.code}".lower())
+    """A new API token of the site's clinician of the benchmarks, with the permissions the
+    demo's clinician has: enters and changes the data of the site's patients."""
+    user = _user(f"clinician-{site.study.code}-{site.code}".lower())
     user.user_permissions.set(Permission.objects.filter(DEMO_PERMISSIONS["clinician"]))
     membership_grant(user=user, study=site.study, role=Role.CLINICIAN, sites=[site])
     _instance, token = AuthToken.objects.create(user=user)

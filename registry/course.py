@@ -1,5 +1,9 @@
 """A stored patient as a course (see `registry.rules`), and model validation through it."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from registry.rules import Problem, Protocol, course_problems, grouped, last_contact_after_death
@@ -24,12 +28,51 @@ def record_fields(record) -> dict:
     return {name: getattr(record, name) for name in record.document_fields}
 
 
+_kept: ContextVar[dict[int, dict] | None] = ContextVar("course_records_kept", default=None)
+
+
+@contextmanager
+def records_kept() -> Iterator[None]:
+    """Inside, each patient's stored records are read once (`stored_records`) and kept, and
+    a section written is read again (`records_written`): a write validates its record
+    against the course, saves it, and reconciles its data queries on the course as saved
+    (registry.quality) from one read of the course. For a write that holds its patient's
+    row locked to the end (services.record_save), so that no other write changes the
+    records meanwhile."""
+    token = _kept.set({})
+    try:
+        yield
+    finally:
+        _kept.reset(token)
+
+
 def stored_records(patient) -> dict:
     """Each section's stored records of the patient: a record or None, or a list."""
-    records = {name: _one_to_one(patient, name) for name in ONE_TO_ONE_KEYS}
-    for name in LIST_KEYS:
-        records[name] = list(getattr(patient, name).all()) if patient.pk else []
+    kept = _kept.get()
+    if kept is not None and patient.pk in kept:
+        return kept[patient.pk]
+    records = {name: _section_records(patient, name) for name in (*ONE_TO_ONE_KEYS, *LIST_KEYS)}
+    if kept is not None and patient.pk:
+        kept[patient.pk] = records
     return records
+
+
+def records_written(record) -> None:
+    """`record` was saved: inside `records_kept`, its section of its patient's records is
+    read again (the patient's own row is not kept)."""
+    kept = _kept.get()
+    name = course_path(record)
+    if kept is None or not name or record.patient_id not in kept:
+        return
+    kept[record.patient_id] = kept[record.patient_id] | {
+        name: _section_records(record.patient, name)
+    }
+
+
+def _section_records(patient, name: str):
+    if name in ONE_TO_ONE_KEYS:
+        return _one_to_one(patient, name)
+    return list(getattr(patient, name).all()) if patient.pk else []
 
 
 def stored_course(patient, replacing=None, records: dict | None = None) -> tuple[dict, str]:

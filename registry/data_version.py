@@ -5,23 +5,33 @@ data frames (analytics.caching, analytics.frames) are all kept until the data ve
 of the studies they show moves. Each study has its own, so a write to one study's data
 leaves the answers of every other study in the cache; an answer showing several studies
 (a list of the patients of every study the user reads) is filed under their versions
-together (`studies_version`). A study's version has two parts, because writes reach the
-database two ways:
+together (`studies_version`).
 
-- A token in the cache, the study's, replaced once a transaction that saved or deleted
-  the study, one of its sites, timepoints or patients, or a section of one of its
-  patients' course commits (not before: a request in between would file answers from
-  the old data under the new token), and after a cohort import into the study. A patient
-  or a site moved to another study replaces the tokens of both.
-- The latest change the database holds: the latest `updated` of the study's patients and
-  the latest row of their history, both read from indexes, at the same cost for a
-  hundred patients or a hundred thousand (counting them would not be). A patient saved,
-  created or imported moves `updated`, and so does any change to a section of its course
-  (registry.services.patient_touched); a patient deleted leaves a history row. This part
-  catches what sends no signal (the importer writes in bulk) and writes by another process
-  whose cache is its own (local memory).
+A study's data come in **parts**, each with a token of its own in the cache: the study's
+setup (the study, its sites and its timepoints: `SETUP`), the patients' own rows, and each
+section of a course (`part_of`). An answer that reads only some parts (a list of patients
+filtered on their own columns and the day-30 response) is filed under the version of
+those parts (`studies_version(..., reads=...)`), which a write to another part (a daily
+assessment) leaves as it was; an answer that reads the whole course (a statistic) is filed
+under the version of every part. A version of some parts or of all of them has two halves,
+because writes reach the database two ways:
 
-An in-place change of a section made with QuerySet.update() is the one write neither part
+- The tokens in the cache of the parts read, each replaced once a transaction that saved
+  or deleted a record of that part commits (not before: a request in between would file
+  answers from the old data under the new token), and all of a study's after a cohort
+  import into it. A patient or a site moved to another study replaces every token of the
+  study it leaves.
+- The latest change the database holds: the latest row of the history of the study's
+  patients and, of the parts read, of each section's history; for the whole version, also
+  the latest `updated` of the study's patients. Each is read from an index, at the same
+  cost for a hundred patients or a hundred thousand (counting them would not be). A
+  patient saved, created or imported moves `updated` and leaves a history row, and so
+  does any change to a section of its course (registry.services.patient_touched; the
+  importer writes each section's history); a patient deleted leaves a history row. This
+  half catches what sends no signal (the importer writes in bulk) and writes by another
+  process whose cache is its own (local memory).
+
+An in-place change of a section made with QuerySet.update() is the one write neither half
 sees; the registry makes none.
 """
 
@@ -43,17 +53,22 @@ from registry.sections import course_models
 from registry.signals import cohort_imported
 
 TOKEN_KEY = "registry:data-token"
+# The part of a study's data that is its setup: the study itself, its sites, its timepoints.
+SETUP = "setup"
 
 
 @dataclass(frozen=True)
 class DataVersion:
-    token: str  # the studies' tokens, in the order of their ids
-    updated: datetime | None  # the latest `updated` of their patients
+    token: str  # the tokens of the studies' parts read, in the order of their ids
+    updated: datetime | None  # the latest `updated` of their patients (whole versions)
     history_id: int | None  # the latest row of their patients' history
+    # The latest row of the history of each section read (versions of some parts).
+    sections_history: tuple[int | None, ...] = ()
 
     def __str__(self) -> str:
         updated = self.updated.isoformat() if self.updated else "-"
-        return f"{self.token}.{updated}.{self.history_id}"
+        sections = ".".join(map(str, self.sections_history))
+        return f"{self.token}.{updated}.{self.history_id}.{sections}"
 
 
 def data_version(study_id: int) -> DataVersion:
@@ -61,25 +76,78 @@ def data_version(study_id: int) -> DataVersion:
     return studies_version([study_id])
 
 
-def studies_version(study_ids: Iterable[int]) -> DataVersion:
-    """The data version of these studies together: it moves when any of theirs does."""
+def studies_version(
+    study_ids: Iterable[int], reads: Iterable[type[Model]] | None = None
+) -> DataVersion:
+    """The data version of these studies together: it moves when any of theirs does.
+
+    `reads`: the models an answer reads besides the patients' own rows and the studies'
+    setup (which every answer reads); the version of those parts only. None: every part.
+    """
     study_ids = sorted(set(study_ids))
-    patients = Patient.objects.filter(study_id__in=study_ids)
     history = Patient.history.filter(study_id__in=study_ids)
-    latest_history = history.order_by("-history_id").values("history_id")[:1]
-    latest = (
-        patients.order_by("-updated")
-        .annotate(history_id=Subquery(latest_history))
-        .values_list("updated", "history_id")
+    latest_history = Subquery(history.order_by("-history_id").values("history_id")[:1])
+    if reads is None:
+        latest = (
+            Patient.objects.filter(study_id__in=study_ids)
+            .order_by("-updated")
+            .annotate(history_id=latest_history)
+            .values_list("updated", "history_id")
+            .first()
+        )
+        return DataVersion(parts_token(study_ids, parts()), *(latest or (None, None)))
+    read = sorted({model for model in reads if model is not Patient}, key=part_of)
+    # One row of the studies' own table, only to carry the latest history rows.
+    columns = {f"latest_{at}": _latest_history(model) for at, model in enumerate(read)}
+    found = (
+        Study.objects.filter(pk__in=study_ids[:1])
+        .annotate(history_id=latest_history, **columns)
+        .values_list("history_id", *columns)
         .first()
     )
-    token = "+".join(data_token(study_id) for study_id in study_ids)
-    return DataVersion(token, *(latest or (None, None)))
+    history_id, *sections = found or (None,)
+    token = parts_token(study_ids, sorted({SETUP, part_of(Patient), *map(part_of, read)}))
+    return DataVersion(token, None, history_id, tuple(sections))
+
+
+def _latest_history(model: type[Model]) -> Subquery:
+    return Subquery(model.history.order_by("-history_id").values("history_id")[:1])
+
+
+def part_of(model: type[Model]) -> str:
+    """The part of a study's data a record of `model` is: the study's setup, or the
+    table of the patients' own rows or of a section (its model's name)."""
+    if model in (Study, Site, Timepoint):
+        return SETUP
+    return model._meta.model_name
+
+
+def parts() -> list[str]:
+    """Every part of a study's data that has a token: the setup, the patients' own rows and
+    each section's."""
+    return [SETUP, *(model._meta.model_name for model in course_models())]
 
 
 def data_token(study_id: int) -> str:
-    """The study's token."""
-    return cache_token(f"{TOKEN_KEY}:{study_id}")
+    """The study's token: those of every part of its data together."""
+    return parts_token([study_id], parts())
+
+
+def parts_token(study_ids: Iterable[int], names: Iterable[str]) -> str:
+    """The tokens of these parts of these studies' data together, read in one round trip;
+    a fresh random one for each that has none."""
+    keys = [_part_key(study_id, name) for study_id in study_ids for name in names]
+    tokens = cache.get_many(keys)
+    missing = [key for key in keys if key not in tokens]
+    if missing:
+        for key in missing:
+            cache.add(key, uuid.uuid4().hex, None)
+        tokens |= cache.get_many(missing)
+    return "+".join(tokens.get(key, "-") for key in keys)
+
+
+def _part_key(study_id: int, name: str) -> str:
+    return f"{TOKEN_KEY}:{study_id}:{name}"
 
 
 def cache_token(key: str) -> str:
@@ -98,14 +166,20 @@ def replace_token(key: str) -> None:
 
 
 def data_changed(sender, instance: Model | None = None, study: Study | None = None, **kwargs):
-    """Replace the token of the study of `instance` (a saved or deleted record), or of
-    `study` (a cohort import), once the current transaction commits. A section deleted
-    with its patient is left to the patient's own deletion."""
-    if deleted_with_patient(kwargs.get("origin")) and not isinstance(instance, Patient):
+    """Replace the token of the part of `instance` (a saved or deleted record) of its
+    study's data, or every token of `study` (a cohort import), once the current
+    transaction commits. A section deleted with its patient is left to the patient's own
+    deletion, which replaces every token of the study: its sections go with it."""
+    origin = kwargs.get("origin")
+    if deleted_with_patient(origin) and not isinstance(instance, Patient):
         return
-    study_id = study.pk if study is not None else study_of(instance)
+    if study is not None:
+        studies_changed([study.pk])
+        return
+    study_id = study_of(instance)
     if study_id is not None:
-        studies_changed([study_id])
+        deleted = isinstance(instance, Patient) and kwargs.get("signal") is post_delete
+        studies_changed([study_id], None if deleted else [part_of(type(instance))])
 
 
 def study_left(sender, instance: Patient | Site, raw=False, **kwargs) -> None:
@@ -118,10 +192,12 @@ def study_left(sender, instance: Patient | Site, raw=False, **kwargs) -> None:
         studies_changed([stored])
 
 
-def studies_changed(study_ids: Iterable[int]) -> None:
-    """Replace the tokens of these studies once the current transaction commits."""
-    keys = [f"{TOKEN_KEY}:{study_id}" for study_id in study_ids]
-    transaction.on_commit(lambda: [replace_token(key) for key in keys])
+def studies_changed(study_ids: Iterable[int], names: Iterable[str] | None = None) -> None:
+    """Replace the tokens of these parts of these studies' data (None: every part) once
+    the current transaction commits."""
+    names = parts() if names is None else list(names)
+    keys = [_part_key(study_id, name) for study_id in study_ids for name in names]
+    transaction.on_commit(lambda: cache.set_many({key: uuid.uuid4().hex for key in keys}, None))
 
 
 def study_of(record: Model | None) -> int | None:

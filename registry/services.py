@@ -33,7 +33,7 @@ from simple_history.signals import pre_create_historical_record
 
 from registry import quality
 from registry.choices import EventKind
-from registry.course import course_path, deletion_problems
+from registry.course import course_path, deletion_problems, records_kept, records_written
 from registry.models import FollowUpEvent, Patient, Study
 from registry.models.patient import course_summary, deleted_with_patient
 
@@ -88,7 +88,7 @@ def record_save(
     where checking its records one at a time against a half-saved course could refuse it.
     """
     reason = _reason(reason)
-    with transaction.atomic(), attributed_to(user, reason):
+    with transaction.atomic(), attributed_to(user, reason), records_kept():
         stored = _stored(record)
         if stored is not None:
             _study_of(stored).check_unlocked()
@@ -104,6 +104,7 @@ def record_save(
             _study_of(record).check_unlocked()
         _stamp(record, user, reason)
         record.save()
+        records_written(record)
         _last_contact_follows_death(record, user)
         quality.patient_queries_reconciled(patient_id=_patient_id(record))
     return True

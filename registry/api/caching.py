@@ -13,14 +13,18 @@ everything the answer depends on, read afresh for every request:
 - A page of the list: the sites whose patients the user reads, with their codes and their
   studies' codes (a role granted or taken away, a site or a study renamed: another key);
   the query string as sent (only a query the filters accepted has an answer filed, so a
-  cached answer needs no checking again); and the data version of the studies of those
-  sites (registry.data_version), which any write to their data moves. A page's links
-  name the address asked for: they are written for each request around the results. A
-  page is kept as the keys of its patients' details, each kept as above, and read back
-  from them: pages take little room and share the details, and after a write the pages
-  made anew are made of details of which the write changed one at most. A list's count is kept until a patient, or a
-  record of a section its filters read, is written: writes to the other sections leave it
-  (counting a large study's patients costs more than the rest of the page).
+  cached answer needs no checking again); and the data version of the parts of those
+  studies' data that decide which patients the page holds (registry.data_version): the
+  patients' own rows, the studies' setup, and the sections that the query's filters and
+  order read (`FILTERS_READ`, `ORDERING_READ`). A write to another section (a daily
+  assessment, for a list filtered on the day-30 response) leaves the page. A page is
+  kept as the ids of its patients, with its count; each patient's detail is read from
+  the cache as above, under its version read afresh with the page: the page shows a
+  write to one of its patients at once, and after such a write only that patient's
+  detail is made anew. A page's links name the address asked for: they are written for
+  each request around the results. A list's count is kept under the same version, for
+  every page of the same filters (counting a large study's patients costs
+  more than the rest of the page).
 
 Users who read the same sites share the pages: nothing else of theirs is in the answer.
 An answer asked for in another form than plain JSON (the browsable API, indented JSON) is
@@ -44,9 +48,10 @@ from rest_framework.response import Response
 from registry import access, data_version
 from registry.models import Patient
 from registry.patient_filters import PATIENT_FILTERS
+from registry.sections import BY_KEY
 
 # Part of every key: bump it when the answers change shape.
-ANSWERS_FORMAT = 3
+ANSWERS_FORMAT = 4
 # The sections of a course that each filter of the list reads (registry.patient_filters)
 # besides the patient's own row, and the parameters that only order, page or format the
 # list.
@@ -56,6 +61,13 @@ FILTERS_READ: dict[str, tuple[type[Model], ...]] = {
     **{patient_filter.name: patient_filter.reads for patient_filter in PATIENT_FILTERS},
 }
 PAGING = {"page", "page_size", "ordering", "format"}
+# The sections each column the list is ordered by is kept from (Patient.SUMMARY_FROM);
+# the others are the patient's own.
+ORDERING_READ: dict[str, tuple[type[Model], ...]] = {
+    column: (BY_KEY[section].model,)
+    for section, columns in Patient.SUMMARY_FROM.items()
+    for column in columns
+}
 TIMEOUT = 24 * 60 * 60
 T = TypeVar("T")
 
@@ -102,33 +114,40 @@ def patient_page(
     `find` checks the query (a 400 naming what it refuses files nothing) and gives the
     page: its "count", "number" and "ids". It is given `counted`, which answers the
     count kept for the query's filters, or keeps the count its argument returns, and the
-    ids of the sites whose patients `user` reads. The page is kept with the keys of its
-    patients' details; those not kept, `compute` gives as data, in the order asked.
+    ids of the sites whose patients `user` reads. The page is kept as its ids; the
+    details of its patients not kept, `compute` gives as data, in the order asked.
     """
     sites = _sites(user)
-    version = data_version.studies_version(site[3] for site in sites)
+    version = data_version.studies_version((site[3] for site in sites), _read_by(query))
     key = _key(("patients", data_version.digest([sites, str(version), sorted(query.lists())])))
     page = cache.get(key)
-    if page is not None:
-        kept = cache.get_many(page["keys"])
-        if len(kept) == len(page["keys"]):
-            return page | {"results": _json_list(kept[detail] for detail in page["keys"])}
-    else:
+    if page is None:
         site_ids = [site[0] for site in sites]
         page = find(partial(_cached, _count_key(sites, version, query)), site_ids)
-    keys, results = _patient_details(page["ids"], compute)
-    page["keys"] = keys
-    cache.set(key, page, TIMEOUT)
-    return page | {"results": results}
+        cache.set(key, page, TIMEOUT)
+    return page | {"results": _patient_details(page["ids"], compute)}
 
 
-def _patient_details(
-    pks: list[int], compute: Callable[[list[int]], Sequence[dict]]
-) -> tuple[list[str], bytes]:
-    """The keys of the details of the patients `pks` (which the caller found the user
-    reads), and the details as one written JSON list, in that order: those kept are read
-    back; `compute` gives the others, which are kept. A patient deleted since the caller
-    found it is left out."""
+def _read_by(query: QueryDict) -> set[type[Model]] | None:
+    """The sections the filters and the order of `query` read besides the patients' own
+    rows; None when it names a parameter of no known filter."""
+    read = set()
+    for name, values in query.lists():
+        if name == "ordering":
+            columns = (column.lstrip("-") for value in values for column in value.split(","))
+            read.update(model for column in columns for model in ORDERING_READ.get(column, ()))
+        elif name in FILTERS_READ:
+            read.update(FILTERS_READ[name])
+        elif name not in PAGING:
+            return None
+    return read
+
+
+def _patient_details(pks: list[int], compute: Callable[[list[int]], Sequence[dict]]) -> bytes:
+    """The details of the patients `pks` (which the caller found the user reads) as one
+    written JSON list, in that order: those kept at their version are read back;
+    `compute` gives the others, which are kept. A patient deleted since the caller found
+    it is left out."""
     rows = Patient.objects.filter(pk__in=pks).values_list(*VERSION_FIELDS)
     keys = {row[0]: detail_key(PatientVersion(*row)) for row in rows}
     pks = [pk for pk in pks if pk in keys]
@@ -140,8 +159,7 @@ def _patient_details(
         }
         cache.set_many(computed, TIMEOUT)
         kept |= computed
-    ordered = [keys[pk] for pk in pks]
-    return ordered, _json_list(kept[detail] for detail in ordered)
+    return _json_list(kept[keys[pk]] for pk in pks)
 
 
 def _json_list(items: Iterable[bytes]) -> bytes:
@@ -171,25 +189,11 @@ def _sites(user) -> list:
 
 
 def _count_key(sites: list, version: data_version.DataVersion, query: QueryDict) -> str:
-    """The key of the count of the patients of `sites` that the filters of `query` pick.
-
-    The count stays until a patient, or a record of a section the filters read, is
-    created, changed or deleted, each of which leaves a row in its history: it is kept
-    under the latest rows of those histories, not the whole data version, and outlasts
-    the writes to the other sections. With a parameter of no known filter, under the
-    data version.
-    """
+    """The key of the count of the patients of `sites` that the filters of `query` pick,
+    under the version of the parts of the data the page is filed under (`patient_page`):
+    one count for every page of the same filters."""
     filters = sorted((name, values) for name, values in query.lists() if name not in PAGING)
-    if all(name in FILTERS_READ for name, _values in filters):
-        read = {model for name, _values in filters for model in FILTERS_READ[name]}
-        counted = [version.history_id, *(_latest_history(model) for model in sorted(read, key=str))]
-    else:
-        counted = str(version)
-    return _key(("patient-count", data_version.digest([sites, counted, filters])))
-
-
-def _latest_history(model: type[Model]) -> int | None:
-    return model.history.order_by("-history_id").values_list("history_id", flat=True).first()
+    return _key(("patient-count", data_version.digest([sites, str(version), filters])))
 
 
 def detail_key(version: PatientVersion) -> str:

@@ -56,8 +56,9 @@ def import_cohort(client, document: dict) -> None:
 def test_it_serves_a_repeated_page_from_the_cache(reader_client, django_assert_num_queries):
     full_course()
     first = reader_client.get(URL).json()
-    # the sites the reader reads and the data version of their studies: nothing serialised
-    with django_assert_num_queries(2):
+    # The sites the reader reads, the data version of the parts the page reads and the
+    # versions of its patients: nothing serialised.
+    with django_assert_num_queries(3):
         assert reader_client.get(URL).json() == first
 
 
@@ -118,9 +119,10 @@ def test_it_keeps_the_count_of_a_list_filtered_by_the_patients_own_rows(
     count = f"{URL}{on_page_2.pk}/car-t-counts/"
     added = editor_client.post(count, {"day": 21, "cells_per_ul": 12.5}, format="json")
     assert added.status_code == 201, added.content
-    # The key (the sites read, the data version), the page's ids and their versions: a
-    # write to a course leaves the count.
-    with django_assert_num_queries(4):
+    # The key (the sites read, the version of the parts the filter reads) and the versions
+    # of the page's patients: a write to a section the filter does not read leaves the page
+    # and its count.
+    with django_assert_num_queries(3):
         assert reader_client.get(URL, {"sex": "female", "page_size": 1}).json() == first
     second = reader_client.get(URL, {"sex": "female", "page_size": 1, "page": 2}).json()
     assert len(second["results"][0]["car_t_counts"]) == 3
@@ -129,6 +131,25 @@ def test_it_keeps_the_count_of_a_list_filtered_by_the_patients_own_rows(
     assert reader_client.get(URL, {"sex": "female", "page_size": 1}).json()["count"] == 3
     assert editor_client.delete(f"{URL}{patient.pk}/").status_code == 204
     assert reader_client.get(URL, {"sex": "female", "page_size": 1}).json()["count"] == 2
+
+
+def test_a_page_outlasts_a_write_to_a_section_its_filter_does_not_read(
+    editor_client, reader_client, django_assert_num_queries
+):
+    full_course(), full_course()
+    query = {"d30_response": "cr", "page_size": 1}
+    first = reader_client.get(URL, query).json()
+    on_page_2 = reader_client.get(URL, query | {"page": 2}).json()["results"][0]["id"]
+    added = editor_client.post(
+        f"{URL}{on_page_2}/daily-assessments/", {"day": 2, "temperature_c": 38.5}, format="json"
+    )
+    assert added.status_code == 201, added.content
+    # The key (the sites read, the version of the parts the filter reads) and the versions
+    # of the page's patients: neither the page's ids nor its count are looked up again.
+    with django_assert_num_queries(3):
+        assert reader_client.get(URL, query).json() == first
+    shown = reader_client.get(URL, query | {"page": 2}).json()["results"][0]
+    assert [day["day"] for day in shown["daily_assessments"]] == [1, 2]
 
 
 def test_it_counts_again_a_list_filtered_by_the_course_after_a_write_to_it(
@@ -153,9 +174,10 @@ def test_it_answers_a_query_string_again_from_the_cache_unchecked(
 ):
     factories.PatientFactory(sex="female")
     first = reader_client.get(URL, {"sex": "female", "page": "1", "study": "HCD19"}).json()
-    # Only the key is read (the sites read, the latest change): the filters checked the
-    # query when the page was filed, so the study's code is not looked up again.
-    with django_assert_num_queries(2):
+    # Only the key (the sites read, the latest change) and the versions of the page's
+    # patients are read: the filters checked the query when the page was filed, so the
+    # study's code is not looked up again.
+    with django_assert_num_queries(3):
         again = reader_client.get(URL, {"study": "HCD19", "page": "1", "sex": "female"})
     assert again.json() == first
     assert listed(reader_client, sex="male") == []
@@ -347,8 +369,9 @@ def test_a_write_to_another_study_leaves_its_cached_pages(
     first = reader_client.get(URL).json()
     with django_capture_on_commit_callbacks(execute=True):
         factories.DailyAssessmentFactory(patient=patient, day=2)
-    # The sites the reader reads and the data version of their study: nothing serialised.
-    with django_assert_num_queries(2):
+    # The sites the reader reads, the data version of their study's parts the page reads
+    # and the versions of its patients: nothing serialised.
+    with django_assert_num_queries(3):
         assert reader_client.get(URL).json() == first
 
 

@@ -5,6 +5,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from registry import models, services
@@ -143,6 +145,27 @@ def test_it_closes_a_query_when_the_record_holding_the_value_is_deleted(owner):
 
     services.record_delete(record=day, user=owner, reason="entered for the wrong patient")
 
+    query.refresh_from_db()
+    assert query.status == DataQuery.Status.CLOSED
+
+
+def test_a_write_reads_its_course_once_for_its_checks_and_its_queries(owner):
+    # The course read to validate the record serves the data-quality rules too, with the
+    # written section read again: a section the write leaves is read once, and the rules
+    # see the record as saved, in its place in the course.
+    patient = factories.InfusionFactory().patient
+    factories.DailyAssessmentFactory(patient=patient, day=1, temperature_c=38.6)
+    factories.DailyAssessmentFactory(patient=patient, day=5, temperature_c=37.0)
+    day = factories.DailyAssessmentFactory.build(patient=patient, day=3, temperature_c=42.5)
+    with CaptureQueriesContext(connection) as queries:
+        services.record_save(record=day, user=owner)
+    genetics = [query for query in queries if 'FROM "registry_genetics"' in query["sql"]]
+    assert len(genetics) == 1
+    [query] = standing(UNUSUAL_TEMPERATURE)
+    assert query.field == "daily_assessments[1].temperature_c"
+
+    day.temperature_c = 38.0
+    services.record_save(record=day, user=owner, reason="Typing error")
     query.refresh_from_db()
     assert query.status == DataQuery.Status.CLOSED
 
