@@ -221,20 +221,11 @@ CAR_T_MEASUREMENTS = {
 }
 
 
-def car_t_count_problems(
-    *, cells_per_ul: float | None, copies_per_ug_dna: float | None, specimen: str = "pb"
-) -> list[str]:
-    """Why a CAR-T count cannot be recorded; empty when it can."""
-    by_key = car_t_count_problems_by_key(
-        cells_per_ul=cells_per_ul, copies_per_ug_dna=copies_per_ug_dna, specimen=specimen
-    )
-    return every_problem(by_key)
-
-
 def car_t_count_problems_by_key(
     *, cells_per_ul: float | None, copies_per_ug_dna: float | None, specimen: str = "pb"
 ) -> dict[str, list[str]]:
-    """`car_t_count_problems` by the key each is about; "" for the entry as a whole."""
+    """Why a CAR-T count cannot be recorded, by the key each problem is about ("" for the
+    entry as a whole); empty when it can."""
     levels = {"cells_per_ul": cells_per_ul, "copies_per_ug_dna": copies_per_ug_dna}
     found = {"specimen": _specimen_problems(specimen)}
     if all(level is None for level in levels.values()):
@@ -264,20 +255,11 @@ TREATMENT_FLAGS = {
 }
 
 
-def toxicity_treatment_problems(
-    *, treatment: str, dose_mg: float | None = None, description: str = ""
-) -> list[str]:
-    """Why a toxicity treatment entry cannot be recorded; empty when it can."""
-    by_key = toxicity_treatment_problems_by_key(
-        treatment=treatment, dose_mg=dose_mg, description=description
-    )
-    return every_problem(by_key)
-
-
 def toxicity_treatment_problems_by_key(
     *, treatment: str, dose_mg: float | None = None, description: str = ""
 ) -> dict[str, list[str]]:
-    """`toxicity_treatment_problems` by the key each is about."""
+    """Why a toxicity treatment entry cannot be recorded, by the key each problem is about;
+    empty when it can."""
     if treatment not in TOXICITY_TREATMENTS:
         known = ", ".join(TOXICITY_TREATMENTS)
         return {"treatment": [f"Unknown treatment {treatment!r}: use one of {known}"]}

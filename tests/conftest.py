@@ -70,6 +70,17 @@ def outsider(db) -> User:
     return user_with_role("outsider", Role.COORDINATOR, site)
 
 
+@pytest.fixture
+def investigator(db) -> User:
+    """A clinician of the home study at its first site, BOREN, who signs casebooks."""
+    site = factories.SiteFactory()
+    user = user_with_role("investigator", Role.CLINICIAN, site, at_site=True)
+    membership_grant(
+        user=user, study=site.study, role=Role.CLINICIAN, sites=[site], investigator=True
+    )
+    return user
+
+
 CHROMIUM = Path("/usr/bin/chromium")
 BROWSER_TIMEOUT_MS = 20_000
 CHROMIUM_ARGS = [

@@ -5,8 +5,10 @@ from datetime import date, timedelta
 
 import factory
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from registry import models
+from registry.quality_rules import LOW_DOSE
 
 
 class StudyFactory(factory.django.DjangoModelFactory):
@@ -146,6 +148,24 @@ class DataQueryFactory(factory.django.DjangoModelFactory):
     patient = factory.SubFactory(PatientFactory)
     field = "last_contact_date"
     question = "The source document says 2020-08-30: please check."
+
+
+def registry_query(
+    patient, rule: str = LOW_DOSE, question: str = "", days_ago: int = 0
+) -> models.DataQuery:
+    """A query the registry opened itself under `rule` on the patient's first infusion dose,
+    raised `days_ago` days (and an hour) ago."""
+    query = DataQueryFactory(
+        patient=patient,
+        rule=rule,
+        raised_by=None,
+        field="infusions[0].cells_per_kg",
+        question=question or f"{rule} at {patient.subject_id}",
+    )
+    if days_ago:
+        raised = timezone.now() - timedelta(days=days_ago, hours=1)
+        models.DataQuery.objects.filter(pk=query.pk).update(raised_at=raised)
+    return query
 
 
 class CasebookSignatureFactory(factory.django.DjangoModelFactory):

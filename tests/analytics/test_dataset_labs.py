@@ -1,7 +1,7 @@
 """The analysis dataset's lab columns (issue #18): qPCR kinetics, neutrophil ICAHT, B-cell
 aplasia and the cytokine peaks of each patient, worked by hand from the rules they cite
-(../shared/reference/clinical-rules.md, "ICAHT" and "Biomarkers"; registry.icaht and
-registry.biomarkers state the registry's choices)."""
+(registry.icaht and registry.biomarkers state the rules, their sources and the registry's
+choices)."""
 
 from datetime import date, timedelta
 

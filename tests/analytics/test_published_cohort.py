@@ -1,7 +1,7 @@
 """Acceptance: the published cohort, imported and asked through the API, gives the paper's
 figures. "The paper" is An et al., "Humanized CD19 CAR-T cells in relapsed/refractory B-ALL
-patients who relapsed after or failed murine CD19 CAR-T therapy", BMC Cancer 2022
-(/work/shared/reference/humanized-cd19-cart-paper.txt); each test names its section.
+patients who relapsed after or failed murine CD19 CAR-T therapy", BMC Cancer 2022;
+each test names its section.
 """
 
 import pytest

@@ -1,7 +1,6 @@
 """Reference values for analytics.stats, each with its source.
 
-"The paper" is An et al., humanized CD19 CAR-T after murine CD19 CAR-T, BMC Cancer 2022
-(/work/shared/reference/humanized-cd19-cart-paper.txt). Hand computations are written out
+"The paper" is An et al., humanized CD19 CAR-T after murine CD19 CAR-T, BMC Cancer 2022. Hand computations are written out
 so that they do not share code with the module under test.
 """
 

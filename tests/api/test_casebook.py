@@ -2,31 +2,14 @@
 /api/v1/studies/{code}/completeness/: roles and sites enforced."""
 
 import pytest
-from rest_framework.test import APIClient
 
-from registry.access import membership_grant
-from registry.models import CasebookSignature, Role
+from registry.models import CasebookSignature
 from tests import factories
-from tests.conftest import PASSWORD, user_with_role
+from tests.clients import api_client_of
+from tests.conftest import PASSWORD
 from tests.registry.test_casebook import complete_patient
 
 pytestmark = pytest.mark.django_db
-
-
-def client_of(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
-@pytest.fixture
-def investigator(db):
-    site = factories.SiteFactory()
-    user = user_with_role("investigator", Role.CLINICIAN, site, at_site=True)
-    membership_grant(
-        user=user, study=site.study, role=Role.CLINICIAN, sites=[site], investigator=True
-    )
-    return user
 
 
 def casebook_of(patient) -> str:
@@ -35,7 +18,7 @@ def casebook_of(patient) -> str:
 
 def test_it_shows_the_casebook(owner):
     patient = factories.PatientFactory()
-    response = client_of(owner).get(casebook_of(patient))
+    response = api_client_of(owner).get(casebook_of(patient))
     assert response.status_code == 200
     assert (response.data["required"], response.data["missing"]) == (6, 6)
     assert not response.data["signed"]
@@ -51,7 +34,7 @@ def test_it_shows_the_casebook(owner):
 
 def test_a_monitor_verifies_a_section(teammate):
     patient = complete_patient()
-    response = client_of(teammate).post(
+    response = api_client_of(teammate).post(
         casebook_of(patient) + "verify/", {"section": "infusions"}, format="json"
     )
     assert response.status_code == 200, response.data
@@ -61,7 +44,7 @@ def test_a_monitor_verifies_a_section(teammate):
 
 def test_verifying_an_incomplete_section_is_a_400_naming_it(teammate):
     patient = factories.PatientFactory()
-    response = client_of(teammate).post(
+    response = api_client_of(teammate).post(
         casebook_of(patient) + "verify/", {"section": "response_assessments"}, format="json"
     )
     assert response.status_code == 400
@@ -72,7 +55,7 @@ def test_verifying_an_incomplete_section_is_a_400_naming_it(teammate):
 
 def test_an_unknown_section_is_a_400_naming_it(teammate):
     patient = complete_patient()
-    client = client_of(teammate)
+    client = api_client_of(teammate)
     unknown = client.post(casebook_of(patient) + "verify/", {"section": "visits"}, format="json")
     assert unknown.status_code == 400
     assert unknown.data == {"section": ["The course has no section “visits”"]}
@@ -83,7 +66,7 @@ def test_an_unknown_section_is_a_400_naming_it(teammate):
 
 def test_a_coordinator_does_not_verify(owner):
     patient = complete_patient()
-    response = client_of(owner).post(
+    response = api_client_of(owner).post(
         casebook_of(patient) + "verify/", {"section": "infusions"}, format="json"
     )
     assert response.status_code == 403
@@ -91,7 +74,7 @@ def test_a_coordinator_does_not_verify(owner):
 
 def test_an_investigator_signs_with_the_password(investigator):
     patient = complete_patient()
-    answer = client_of(investigator).post(
+    answer = api_client_of(investigator).post(
         casebook_of(patient) + "signature/", {"password": PASSWORD}, format="json"
     )
     assert answer.status_code == 201, answer.data
@@ -104,7 +87,7 @@ def test_an_investigator_signs_with_the_password(investigator):
 
 def test_a_wrong_password_is_a_400_naming_the_password(investigator):
     patient = complete_patient()
-    answer = client_of(investigator).post(
+    answer = api_client_of(investigator).post(
         casebook_of(patient) + "signature/", {"password": "guess"}, format="json"
     )
     assert answer.status_code == 400
@@ -114,7 +97,9 @@ def test_a_wrong_password_is_a_400_naming_the_password(investigator):
 
 def test_a_missing_password_is_a_400(investigator):
     patient = complete_patient()
-    answer = client_of(investigator).post(casebook_of(patient) + "signature/", {}, format="json")
+    answer = api_client_of(investigator).post(
+        casebook_of(patient) + "signature/", {}, format="json"
+    )
     assert answer.status_code == 400
     assert answer.data == {"password": ["Type your password to sign"]}
 
@@ -122,7 +107,7 @@ def test_a_missing_password_is_a_400(investigator):
 @pytest.mark.parametrize("who", ["owner", "teammate"])
 def test_only_an_investigator_signs(request, who):
     patient = complete_patient()
-    answer = client_of(request.getfixturevalue(who)).post(
+    answer = api_client_of(request.getfixturevalue(who)).post(
         casebook_of(patient) + "signature/", {"password": PASSWORD}, format="json"
     )
     assert answer.status_code == 403
@@ -130,7 +115,7 @@ def test_only_an_investigator_signs(request, who):
 
 def test_an_outsider_finds_no_casebook(outsider):
     patient = complete_patient()
-    client = client_of(outsider)
+    client = api_client_of(outsider)
     assert client.get(casebook_of(patient)).status_code == 404
     verify = client.post(casebook_of(patient) + "verify/", {"section": "infusions"})
     assert verify.status_code == 404
@@ -141,7 +126,7 @@ def test_an_outsider_finds_no_casebook(outsider):
 
 def test_a_clinician_of_another_site_finds_no_casebook(neighbour):
     patient = complete_patient()  # at BOREN; the neighbour works at PUMC
-    assert client_of(neighbour).get(casebook_of(patient)).status_code == 404
+    assert api_client_of(neighbour).get(casebook_of(patient)).status_code == 404
 
 
 def test_the_study_completeness_is_counted_over_the_users_sites(owner, neighbour):
@@ -149,7 +134,7 @@ def test_the_study_completeness_is_counted_over_the_users_sites(owner, neighbour
     complete_patient()
     pumc = factories.SiteFactory(code="PUMC")
     factories.PatientFactory(subject_id="U1", site=pumc)
-    answer = client_of(owner).get("/api/v1/studies/HCD19/completeness/")
+    answer = api_client_of(owner).get("/api/v1/studies/HCD19/completeness/")
     assert answer.status_code == 200
     assert [row["study_id"] for row in answer.data["results"]] == ["B1", "U1"]
     assert [(s["site"], s["patients"], s["missing"]) for s in answer.data["sites"]] == [
@@ -157,10 +142,10 @@ def test_the_study_completeness_is_counted_over_the_users_sites(owner, neighbour
         ("PUMC", 1, 6),
         ("All sites", 3, 12),
     ]
-    theirs = client_of(neighbour).get("/api/v1/studies/HCD19/completeness/")
+    theirs = api_client_of(neighbour).get("/api/v1/studies/HCD19/completeness/")
     assert [row["study_id"] for row in theirs.data["results"]] == ["U1"]
     assert [s["site"] for s in theirs.data["sites"]] == ["PUMC", "All sites"]
-    refused = client_of(neighbour).get("/api/v1/studies/HCD19/completeness/?site=BOREN")
+    refused = api_client_of(neighbour).get("/api/v1/studies/HCD19/completeness/?site=BOREN")
     assert refused.status_code == 400
     assert refused.data == {"site": ["HCD19 has no site BOREN that you read"]}
 
@@ -168,10 +153,10 @@ def test_the_study_completeness_is_counted_over_the_users_sites(owner, neighbour
 def test_the_patient_list_filters_by_signature_and_missing_data(owner, investigator):
     signed = complete_patient()
     factories.PatientFactory(subject_id="GAPS")
-    client_of(investigator).post(
+    api_client_of(investigator).post(
         casebook_of(signed) + "signature/", {"password": PASSWORD}, format="json"
     )
-    client = client_of(owner)
+    client = api_client_of(owner)
 
     def found(query: str) -> list[str]:
         answer = client.get(f"/api/v1/patients/?{query}")

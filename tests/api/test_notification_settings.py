@@ -4,6 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from registry.models import NotificationPreference
+from tests.clients import api_client_of
 
 pytestmark = pytest.mark.django_db
 
@@ -11,29 +12,23 @@ URL = "/api/v1/account/notifications/"
 ALL_ON = dict.fromkeys(NotificationPreference.KINDS, True)
 
 
-def client_of(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
 def test_every_kind_is_on_until_turned_off(owner):
-    response = client_of(owner).get(URL)
+    response = api_client_of(owner).get(URL)
 
     assert response.status_code == 200
     assert response.json() == ALL_ON
 
 
 def test_patch_turns_the_kinds_named_off_and_keeps_the_others(owner):
-    response = client_of(owner).patch(URL, {"query_opened": False}, format="json")
+    response = api_client_of(owner).patch(URL, {"query_opened": False}, format="json")
 
     assert response.status_code == 200, response.content
     assert response.json() == ALL_ON | {"query_opened": False}
-    assert client_of(owner).get(URL).json() == ALL_ON | {"query_opened": False}
+    assert api_client_of(owner).get(URL).json() == ALL_ON | {"query_opened": False}
 
 
 def test_put_sets_every_kind_and_needs_them_all(owner):
-    client = client_of(owner)
+    client = api_client_of(owner)
     everything_off = dict.fromkeys(NotificationPreference.KINDS, False)
 
     assert client.put(URL, everything_off, format="json").json() == everything_off
@@ -53,7 +48,7 @@ def test_put_sets_every_kind_and_needs_them_all(owner):
     ],
 )
 def test_it_refuses_bad_input_naming_the_field_and_changes_nothing(owner, body, field, message):
-    response = client_of(owner).patch(URL, body, format="json")
+    response = api_client_of(owner).patch(URL, body, format="json")
 
     assert response.status_code == 400
     assert response.json()[field][0].startswith(message)
@@ -61,14 +56,14 @@ def test_it_refuses_bad_input_naming_the_field_and_changes_nothing(owner, body, 
 
 
 def test_it_sets_only_the_users_own(owner, teammate, outsider):
-    naming = client_of(outsider).patch(
+    naming = api_client_of(outsider).patch(
         URL, {"safety_signal": False, "user": owner.pk}, format="json"
     )
-    client_of(outsider).patch(URL, {"safety_signal": False}, format="json")
+    api_client_of(outsider).patch(URL, {"safety_signal": False}, format="json")
 
     assert naming.status_code == 400 and "user" in naming.json()
-    assert client_of(owner).get(URL).json() == ALL_ON
-    assert client_of(teammate).get(URL).json() == ALL_ON
+    assert api_client_of(owner).get(URL).json() == ALL_ON
+    assert api_client_of(teammate).get(URL).json() == ALL_ON
     assert NotificationPreference.objects.get().user == outsider
 
 

@@ -1,34 +1,15 @@
 """/api/v1/queries/ with the registry's own queries: who opened them, filters by rule and
 age, and confirm/ (the value is correct)."""
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
-from rest_framework.test import APIClient
 
 from registry.models import DataQuery
 from registry.quality_rules import LOW_DOSE, UNUSUAL_TEMPERATURE
 from tests import factories
+from tests.clients import api_client_of
 from tests.conftest import user_with_role
 
 pytestmark = pytest.mark.django_db
-
-
-def client_of(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
-def registry_query(patient, rule: str = LOW_DOSE, days_ago: int = 0) -> DataQuery:
-    query = factories.DataQueryFactory(
-        patient=patient, rule=rule, raised_by=None, field="infusions[0].cells_per_kg"
-    )
-    if days_ago:
-        raised = timezone.now() - timedelta(days=days_ago, hours=1)
-        DataQuery.objects.filter(pk=query.pk).update(raised_at=raised)
-    return query
 
 
 @pytest.fixture
@@ -38,7 +19,7 @@ def patient():
 
 @pytest.fixture
 def query(patient):
-    return registry_query(patient)
+    return factories.registry_query(patient)
 
 
 def ids(response) -> list[int]:
@@ -47,15 +28,15 @@ def ids(response) -> list[int]:
 
 
 def test_it_names_the_registry_and_the_rule(query, owner):
-    row = client_of(owner).get(f"/api/v1/queries/{query.pk}/").data
+    row = api_client_of(owner).get(f"/api/v1/queries/{query.pk}/").data
 
     assert (row["raised_by"], row["rule"], row["closed_by"]) == ("the registry", LOW_DOSE, None)
 
 
 def test_it_filters_by_rule(patient, query, teammate, owner):
-    hot = registry_query(patient, UNUSUAL_TEMPERATURE)
+    hot = factories.registry_query(patient, UNUSUAL_TEMPERATURE)
     asked = factories.DataQueryFactory(patient=patient, raised_by=teammate)
-    client = client_of(owner)
+    client = api_client_of(owner)
 
     assert ids(client.get("/api/v1/queries/?rule=low-dose")) == [query.pk]
     assert ids(client.get("/api/v1/queries/?rule=unusual-temperature")) == [hot.pk]
@@ -63,20 +44,20 @@ def test_it_filters_by_rule(patient, query, teammate, owner):
 
 
 def test_it_filters_by_age(patient, owner):
-    registry_query(patient, days_ago=3)
-    old = registry_query(patient, days_ago=40)
+    factories.registry_query(patient, days_ago=3)
+    old = factories.registry_query(patient, days_ago=40)
 
-    response = client_of(owner).get("/api/v1/queries/?older_than_days=30")
+    response = api_client_of(owner).get("/api/v1/queries/?older_than_days=30")
 
     assert ids(response) == [old.pk]
     assert response.data["results"][0]["age_days"] == 40
 
 
 def test_it_filters_the_unresolved(patient, query, owner, teammate):
-    settled = registry_query(patient, UNUSUAL_TEMPERATURE)
-    client_of(teammate).post(f"/api/v1/queries/{settled.pk}/confirm/")
+    settled = factories.registry_query(patient, UNUSUAL_TEMPERATURE)
+    api_client_of(teammate).post(f"/api/v1/queries/{settled.pk}/confirm/")
 
-    client = client_of(owner)
+    client = api_client_of(owner)
     assert ids(client.get("/api/v1/queries/?unresolved=true")) == [query.pk]
     assert ids(client.get("/api/v1/queries/?unresolved=false")) == [settled.pk]
     assert ids(client.get("/api/v1/queries/?status=confirmed")) == [settled.pk]
@@ -92,14 +73,14 @@ def test_it_filters_the_unresolved(patient, query, owner, teammate):
     ],
 )
 def test_it_names_a_filter_it_cannot_use(owner, parameters, field):
-    response = client_of(owner).get(f"/api/v1/queries/?{parameters}")
+    response = api_client_of(owner).get(f"/api/v1/queries/?{parameters}")
 
     assert response.status_code == 400
     assert field in response.data
 
 
 def test_a_monitor_confirms_a_value_as_correct(query, teammate):
-    response = client_of(teammate).post(f"/api/v1/queries/{query.pk}/confirm/")
+    response = api_client_of(teammate).post(f"/api/v1/queries/{query.pk}/confirm/")
 
     assert response.status_code == 200, response.data
     assert (response.data["status"], response.data["closed_by"]) == ("confirmed", "teammate")
@@ -108,7 +89,7 @@ def test_a_monitor_confirms_a_value_as_correct(query, teammate):
 
 
 def test_a_confirmed_query_is_not_confirmed_or_closed_again(query, teammate):
-    client = client_of(teammate)
+    client = api_client_of(teammate)
     client.post(f"/api/v1/queries/{query.pk}/confirm/")
 
     for step in ("confirm", "close"):
@@ -119,7 +100,7 @@ def test_a_confirmed_query_is_not_confirmed_or_closed_again(query, teammate):
 
 def test_the_sites_clinician_may_answer_but_not_confirm(query, patient):
     clinician = user_with_role("clinician", "clinician", patient.site, at_site=True)
-    client = client_of(clinician)
+    client = api_client_of(clinician)
 
     assert client.post(f"/api/v1/queries/{query.pk}/confirm/").status_code == 403
     answered = client.post(f"/api/v1/queries/{query.pk}/answer/", {"answer": "As given"})
@@ -130,7 +111,7 @@ def test_the_sites_clinician_may_answer_but_not_confirm(query, patient):
 
 @pytest.mark.parametrize("role", ["outsider", "neighbour"])
 def test_a_user_who_does_not_read_the_patient_cannot_confirm(request, query, role):
-    client = client_of(request.getfixturevalue(role))
+    client = api_client_of(request.getfixturevalue(role))
 
     assert client.post(f"/api/v1/queries/{query.pk}/confirm/").status_code == 404
     assert ids(client.get("/api/v1/queries/?rule=low-dose")) == []

@@ -1,17 +1,18 @@
 """The lab entries of cohort format 1.1 ("Version 1.1", labs, car_t_counts and
-toxicity_treatments in /work/shared/spec/cohort-format.md), row by row of its tables."""
+toxicity_treatments in docs/cohort-format.md), row by row of its tables."""
 
 import pytest
 
 from registry.analytes import (
     ANALYTES,
     Measurement,
-    car_t_count_problems,
+    car_t_count_problems_by_key,
     convert,
+    every_problem,
     lab_problems,
     series_unit,
     to_series_unit,
-    toxicity_treatment_problems,
+    toxicity_treatment_problems_by_key,
     treatment_flags,
 )
 
@@ -176,7 +177,7 @@ def test_it_counts_a_value_below_detection_as_zero():
     ],
 )
 def test_it_checks_a_car_t_count(count, problems):
-    assert car_t_count_problems(**count) == problems
+    assert every_problem(car_t_count_problems_by_key(**count)) == problems
 
 
 @pytest.mark.parametrize(
@@ -205,7 +206,7 @@ def test_it_checks_a_car_t_count(count, problems):
     ],
 )
 def test_it_checks_a_toxicity_treatment(entry, problems):
-    assert toxicity_treatment_problems(**entry) == problems
+    assert every_problem(toxicity_treatment_problems_by_key(**entry)) == problems
 
 
 def test_it_derives_the_toxicities_booleans_from_the_treatments_given():

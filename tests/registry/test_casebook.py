@@ -18,16 +18,6 @@ from tests.conftest import PASSWORD, user_with_role
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def investigator(db) -> User:
-    site = factories.SiteFactory()
-    user = User.objects.create_user("investigator", password=PASSWORD)
-    membership_grant(
-        user=user, study=site.study, role=Role.CLINICIAN, sites=[site], investigator=True
-    )
-    return user
-
-
 def complete_patient() -> Patient:
     patient = factories.PatientFactory()
     factories.LymphodepletionFactory(patient=patient)

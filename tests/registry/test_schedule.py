@@ -6,9 +6,12 @@ January 2020; day 28 (± 3 days) has its window from 9 to 15 February 2020.
 """
 
 from datetime import date, timedelta
+from io import StringIO
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from registry import schedule, services
 from registry.models import Patient, Timepoint, Visit
@@ -188,3 +191,17 @@ def test_completeness_counts_the_timepoints_expected_by_now(day_28):
         ("Beijing Boren Hospital", 1, 2),
         ("All sites", 1, 2),
     ]
+
+
+def test_the_command_computes_the_visits_of_patients_stored_before(day_28):
+    patient = infused()
+    Visit.objects.filter(patient=patient).delete()
+    out = StringIO()
+    call_command("schedule_refresh", "HCD19", stdout=out)
+    assert out.getvalue() == "Visits computed for 1 patients\n"
+    assert status(patient, INSIDE) == ("due", "")
+
+
+def test_the_command_names_a_study_it_does_not_know(db):
+    with pytest.raises(CommandError, match="No study 'NOPE'"):
+        call_command("schedule_refresh", "NOPE")

@@ -2,32 +2,15 @@
 list's badges and filters, and a study's missing data by site."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
-from registry.access import membership_grant
-from registry.models import CasebookSignature, Role, SectionStatus
+from registry.models import CasebookSignature, SectionStatus
 from tests import factories
-from tests.conftest import PASSWORD, user_with_role
+from tests.clients import page_client_of
+from tests.conftest import PASSWORD
 from tests.registry.test_casebook import complete_patient
 
 pytestmark = pytest.mark.django_db
-
-
-def client_of(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def investigator(db):
-    site = factories.SiteFactory()
-    user = user_with_role("investigator", Role.CLINICIAN, site, at_site=True)
-    membership_grant(
-        user=user, study=site.study, role=Role.CLINICIAN, sites=[site], investigator=True
-    )
-    return user
 
 
 def page_of(patient) -> str:
@@ -36,7 +19,7 @@ def page_of(patient) -> str:
 
 def test_the_patient_page_names_the_missing_fields(owner):
     patient = factories.PatientFactory()
-    html = client_of(owner).get(page_of(patient)).content.decode()
+    html = page_client_of(owner).get(page_of(patient)).content.decode()
     assert "6 of 6 required fields missing" in html
     assert "dose (CAR-positive viable cells/kg)" in html
     assert 'action="' + reverse("web:casebook-sign", args=[patient.pk]) not in html
@@ -44,7 +27,7 @@ def test_the_patient_page_names_the_missing_fields(owner):
 
 def test_a_monitor_verifies_a_section_on_the_page(teammate):
     patient = complete_patient()
-    client = client_of(teammate)
+    client = page_client_of(teammate)
     verify = reverse("web:casebook-verify", args=[patient.pk, "infusions"])
     assert verify in client.get(page_of(patient)).content.decode()
     answer = client.post(verify, follow=True)
@@ -55,7 +38,7 @@ def test_a_monitor_verifies_a_section_on_the_page(teammate):
 def test_verifying_an_incomplete_section_says_what_is_missing(teammate):
     patient = factories.PatientFactory()
     verify = reverse("web:casebook-verify", args=[patient.pk, "infusions"])
-    answer = client_of(teammate).post(verify, follow=True)
+    answer = page_client_of(teammate).post(verify, follow=True)
     assert (
         "Infusions cannot be verified: dose (CAR-positive viable cells/kg) missing"
         in answer.content.decode()
@@ -65,7 +48,7 @@ def test_verifying_an_incomplete_section_says_what_is_missing(teammate):
 def test_a_clinician_does_not_verify(investigator):
     patient = complete_patient()
     verify = reverse("web:casebook-verify", args=[patient.pk, "infusions"])
-    answer = client_of(investigator).post(verify, follow=True)
+    answer = page_client_of(investigator).post(verify, follow=True)
     assert "Only the monitors and administrators of HCD19 verify source data" in (
         answer.content.decode()
     )
@@ -74,7 +57,7 @@ def test_a_clinician_does_not_verify(investigator):
 
 def test_an_investigator_signs_on_the_page(investigator):
     patient = complete_patient()
-    client = client_of(investigator)
+    client = page_client_of(investigator)
     html = client.get(page_of(patient)).content.decode()
     assert "I confirm the data of this casebook are complete and accurate" in html
     sign = reverse("web:casebook-sign", args=[patient.pk])
@@ -86,7 +69,7 @@ def test_an_investigator_signs_on_the_page(investigator):
 def test_a_wrong_password_signs_nothing_and_says_so(investigator):
     patient = complete_patient()
     sign = reverse("web:casebook-sign", args=[patient.pk])
-    answer = client_of(investigator).post(sign, {"password": "guess"}, follow=True)
+    answer = page_client_of(investigator).post(sign, {"password": "guess"}, follow=True)
     assert "The password is not correct" in answer.content.decode()
     assert not CasebookSignature.objects.exists()
 
@@ -94,7 +77,7 @@ def test_a_wrong_password_signs_nothing_and_says_so(investigator):
 @pytest.mark.parametrize("who", ["outsider", "neighbour"])
 def test_an_outsider_or_another_site_finds_nothing(request, who):
     patient = complete_patient()
-    client = client_of(request.getfixturevalue(who))
+    client = page_client_of(request.getfixturevalue(who))
     verify = reverse("web:casebook-verify", args=[patient.pk, "infusions"])
     sign = reverse("web:casebook-sign", args=[patient.pk])
     assert client.post(verify).status_code == 404
@@ -108,26 +91,26 @@ def test_the_missing_data_page_counts_the_users_sites(owner, neighbour, outsider
     complete_patient()
     factories.PatientFactory(subject_id="U1", site=factories.SiteFactory(code="PUMC"))
     address = reverse("web:study-completeness", args=["HCD19"])
-    html = client_of(owner).get(address).content.decode()
+    html = page_client_of(owner).get(address).content.decode()
     assert "2 patients with required data missing" in html
     assert ">B1<" in html and ">U1<" in html
-    theirs = client_of(neighbour).get(address).content.decode()
+    theirs = page_client_of(neighbour).get(address).content.decode()
     assert ">U1<" in theirs and ">B1<" not in theirs
-    refused = client_of(neighbour).get(address + "?site=BOREN").content.decode()
+    refused = page_client_of(neighbour).get(address + "?site=BOREN").content.decode()
     assert "HCD19 has no site BOREN among your sites: choose one" in refused
-    assert client_of(outsider).get(address).status_code == 404
+    assert page_client_of(outsider).get(address).status_code == 404
 
 
 def test_the_list_shows_and_filters_the_casebook(owner, investigator):
     signed = complete_patient()
     factories.PatientFactory(subject_id="GAPS")
-    client_of(investigator).post(
+    page_client_of(investigator).post(
         reverse("web:casebook-sign", args=[signed.pk]), {"password": PASSWORD}
     )
     address = reverse("web:patient-list", args=["HCD19"])
-    html = client_of(owner).get(address).content.decode()
+    html = page_client_of(owner).get(address).content.decode()
     assert ">Signed<" in html and ">Missing data<" in html
-    only_signed = client_of(owner).get(address + "?casebook_signed=true").content.decode()
+    only_signed = page_client_of(owner).get(address + "?casebook_signed=true").content.decode()
     assert signed.subject_id in only_signed and "GAPS" not in only_signed
-    missing = client_of(owner).get(address + "?missing_data=true").content.decode()
+    missing = page_client_of(owner).get(address + "?missing_data=true").content.decode()
     assert "GAPS" in missing and f">{signed.subject_id}<" not in missing

@@ -3,13 +3,13 @@
 saved, and only those who may change the patient get an answer."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from registry import models
 from registry.access import membership_grant
 from registry.models import Role
 from tests import factories
+from tests.clients import page_client_of
 
 pytestmark = pytest.mark.django_db
 
@@ -44,12 +44,6 @@ def live_url(patient: models.Patient, item: int) -> str:
 
 def typed(**changes) -> dict:
     return {"day": "6", "value": "2.0", "unit": "10^9/L", "specimen": "pb"} | changes
-
-
-def client_of(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_the_value_as_typed_counts_in_place_of_the_stored_one(signed_in, patient):
@@ -115,19 +109,25 @@ def test_a_value_of_another_patient_is_not_found(signed_in, patient):
 
 
 def test_an_outsider_gets_nothing(outsider, patient):
-    response = client_of(outsider).post(live_url(patient, day_six(patient).pk), typed(), **HTMX)
+    response = page_client_of(outsider).post(
+        live_url(patient, day_six(patient).pk), typed(), **HTMX
+    )
 
     assert response.status_code == 404
 
 
 def test_a_clinician_of_another_site_gets_nothing(neighbour, patient):
-    response = client_of(neighbour).post(live_url(patient, day_six(patient).pk), typed(), **HTMX)
+    response = page_client_of(neighbour).post(
+        live_url(patient, day_six(patient).pk), typed(), **HTMX
+    )
 
     assert response.status_code == 404
 
 
 def test_a_monitor_is_refused(teammate, patient):
-    response = client_of(teammate).post(live_url(patient, day_six(patient).pk), typed(), **HTMX)
+    response = page_client_of(teammate).post(
+        live_url(patient, day_six(patient).pk), typed(), **HTMX
+    )
 
     assert response.status_code == 403
 

@@ -6,17 +6,12 @@ from django.urls import reverse
 
 from registry.models import NotificationPreference
 from registry.notifications import preference_of
+from tests.clients import page_client_of
 
 pytestmark = pytest.mark.django_db
 
 URL = reverse("web:account-notifications")
 ALL_ON = dict.fromkeys(NotificationPreference.KINDS, "on")
-
-
-def client_of(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def kinds_of(user) -> dict[str, bool]:
@@ -25,7 +20,7 @@ def kinds_of(user) -> dict[str, bool]:
 
 
 def test_every_kind_is_on_until_turned_off(owner):
-    html = client_of(owner).get(URL).content.decode()
+    html = page_client_of(owner).get(URL).content.decode()
 
     assert html.count('type="checkbox"') == 4
     assert html.count("checked") == 4
@@ -33,18 +28,18 @@ def test_every_kind_is_on_until_turned_off(owner):
 
 
 def test_a_user_turns_one_kind_off(owner):
-    response = client_of(owner).post(URL, ALL_ON | {"safety_signal": ""}, follow=True)
+    response = page_client_of(owner).post(URL, ALL_ON | {"safety_signal": ""}, follow=True)
 
     assert "Your notification settings are saved." in response.content.decode()
     assert kinds_of(owner) == dict.fromkeys(NotificationPreference.KINDS, True) | {
         "safety_signal": False
     }
-    html = client_of(owner).get(URL).content.decode()
+    html = page_client_of(owner).get(URL).content.decode()
     assert html.count("checked") == 3
 
 
 def test_a_user_turns_it_back_on(owner):
-    client = client_of(owner)
+    client = page_client_of(owner)
     client.post(URL, {})
     assert not any(kinds_of(owner).values())
 
@@ -55,18 +50,18 @@ def test_a_user_turns_it_back_on(owner):
 
 def test_it_changes_only_the_users_own_settings(owner, teammate, outsider):
     # No user is named in the form: whoever posts sets their own, and no one else's.
-    client_of(outsider).post(URL, {"user": owner.pk})
+    page_client_of(outsider).post(URL, {"user": owner.pk})
 
     assert all(kinds_of(owner).values()) and all(kinds_of(teammate).values())
     assert not any(kinds_of(outsider).values())
 
 
 def test_it_says_when_no_email_can_reach_the_user(owner):
-    assert "has no email address" in client_of(owner).get(URL).content.decode()
+    assert "has no email address" in page_client_of(owner).get(URL).content.decode()
     owner.email = "owner@hospital.example"
     owner.save()
 
-    assert "has no email address" not in client_of(owner).get(URL).content.decode()
+    assert "has no email address" not in page_client_of(owner).get(URL).content.decode()
 
 
 def test_it_asks_a_visitor_to_sign_in(db):
@@ -79,6 +74,6 @@ def test_it_asks_a_visitor_to_sign_in(db):
 
 
 def test_every_page_links_to_it(owner):
-    html = client_of(owner).get(reverse("web:study-list")).content.decode()
+    html = page_client_of(owner).get(reverse("web:study-list")).content.decode()
 
     assert f'href="{URL}"' in html

@@ -1,40 +1,17 @@
 """The registry's own queries on the pages: the study's list filtered by rule, site and age,
 confirm as correct on the patient page, the dashboard's counts, and the admin's list."""
 
-from datetime import timedelta
-
 import pytest
-from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from registry.models import DataQuery
 from registry.quality_rules import LOW_DOSE, UNUSUAL_TEMPERATURE
 from tests import factories
+from tests.clients import page_client_of
 
 pytestmark = pytest.mark.django_db
 
 LIST = reverse("web:study-queries", args=["HCD19"])
-
-
-def client_of(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def registry_query(patient, rule: str = LOW_DOSE, question: str = "", days_ago: int = 0):
-    query = factories.DataQueryFactory(
-        patient=patient,
-        rule=rule,
-        raised_by=None,
-        field="infusions[0].cells_per_kg",
-        question=question or f"{rule} at {patient.subject_id}",
-    )
-    if days_ago:
-        raised = timezone.now() - timedelta(days=days_ago, hours=1)
-        DataQuery.objects.filter(pk=query.pk).update(raised_at=raised)
-    return query
 
 
 @pytest.fixture
@@ -49,9 +26,9 @@ def at_pumc():
 
 
 def test_the_list_shows_who_opened_each_query_and_for_how_long(patient, owner):
-    registry_query(patient, days_ago=12)
+    factories.registry_query(patient, days_ago=12)
 
-    html = client_of(owner).get(LIST).content.decode()
+    html = page_client_of(owner).get(LIST).content.decode()
 
     assert "low-dose at P001" in html
     assert "by the registry" in html
@@ -59,11 +36,11 @@ def test_the_list_shows_who_opened_each_query_and_for_how_long(patient, owner):
 
 
 def test_the_list_filters_by_rule_site_and_age(patient, at_pumc, owner, teammate):
-    registry_query(patient, days_ago=40)
-    registry_query(patient, UNUSUAL_TEMPERATURE)
-    registry_query(at_pumc)
+    factories.registry_query(patient, days_ago=40)
+    factories.registry_query(patient, UNUSUAL_TEMPERATURE)
+    factories.registry_query(at_pumc)
     factories.DataQueryFactory(patient=patient, raised_by=teammate, question="Asked by a person")
-    client = client_of(owner)
+    client = page_client_of(owner)
 
     by_rule = client.get(LIST, {"rule": LOW_DOSE}).content.decode()
     assert "low-dose at P001" in by_rule and "low-dose at P777" in by_rule
@@ -81,7 +58,7 @@ def test_the_list_filters_by_rule_site_and_age(patient, at_pumc, owner, teammate
 
 
 def test_the_list_names_a_filter_it_cannot_use(owner):
-    response = client_of(owner).get(LIST, {"older_than_days": "-3", "rule": "too-hot"})
+    response = page_client_of(owner).get(LIST, {"older_than_days": "-3", "rule": "too-hot"})
 
     assert response.status_code == 400
     html = response.content.decode()
@@ -89,34 +66,34 @@ def test_the_list_names_a_filter_it_cannot_use(owner):
 
 
 def test_the_list_shows_the_settled_when_asked(patient, teammate):
-    confirmed = registry_query(patient, question="Dose confirmed")
+    confirmed = factories.registry_query(patient, question="Dose confirmed")
     confirmed.status = DataQuery.Status.CONFIRMED
     confirmed.save()
-    client = client_of(teammate)
+    client = page_client_of(teammate)
 
     assert "Dose confirmed" not in client.get(LIST).content.decode()
     assert "Dose confirmed" in client.get(LIST, {"status": "confirmed"}).content.decode()
 
 
 def test_the_list_shows_a_clinician_of_another_site_nothing_of_this_one(patient, neighbour):
-    registry_query(patient)
+    factories.registry_query(patient)
 
-    html = client_of(neighbour).get(LIST, {"rule": LOW_DOSE}).content.decode()
+    html = page_client_of(neighbour).get(LIST, {"rule": LOW_DOSE}).content.decode()
 
     assert "low-dose at P001" not in html
 
 
 def test_an_outsider_gets_no_list(patient, outsider):
-    registry_query(patient)
+    factories.registry_query(patient)
 
-    assert client_of(outsider).get(LIST).status_code == 404
+    assert page_client_of(outsider).get(LIST).status_code == 404
 
 
 def test_a_monitor_confirms_a_value_on_the_patient_page(patient, teammate):
-    query = registry_query(patient)
+    query = factories.registry_query(patient)
     url = reverse("web:query-confirm", args=[patient.pk, query.pk])
     page = reverse("web:patient-detail", args=[patient.pk])
-    client = client_of(teammate)
+    client = page_client_of(teammate)
     assert url in client.get(page).content.decode()
 
     response = client.post(url, follow=True)
@@ -128,16 +105,16 @@ def test_a_monitor_confirms_a_value_on_the_patient_page(patient, teammate):
 
 @pytest.mark.parametrize("role", ["outsider", "neighbour"])
 def test_a_user_who_does_not_read_the_patient_cannot_confirm(request, patient, role):
-    query = registry_query(patient)
+    query = factories.registry_query(patient)
     url = reverse("web:query-confirm", args=[patient.pk, query.pk])
 
-    assert client_of(request.getfixturevalue(role)).post(url).status_code == 404
+    assert page_client_of(request.getfixturevalue(role)).post(url).status_code == 404
     query.refresh_from_db()
     assert query.status == DataQuery.Status.OPEN
 
 
 def test_the_sites_clinician_is_refused_the_confirmation(patient, roles, signed_in):
-    query = registry_query(patient)
+    query = factories.registry_query(patient)
     url = reverse("web:query-confirm", args=[patient.pk, query.pk])
 
     assert signed_in.post(url).status_code == 403
@@ -146,14 +123,14 @@ def test_the_sites_clinician_is_refused_the_confirmation(patient, roles, signed_
 
 
 def test_the_dashboard_counts_the_open_queries_by_rule(patient, at_pumc, owner, teammate):
-    registry_query(patient, days_ago=9)
-    registry_query(at_pumc)
-    registry_query(patient, UNUSUAL_TEMPERATURE)
+    factories.registry_query(patient, days_ago=9)
+    factories.registry_query(at_pumc)
+    factories.registry_query(patient, UNUSUAL_TEMPERATURE)
     factories.DataQueryFactory(patient=patient, raised_by=teammate)
-    closed = registry_query(patient)
+    closed = factories.registry_query(patient)
     DataQuery.objects.filter(pk=closed.pk).update(status=DataQuery.Status.CLOSED)
 
-    response = client_of(owner).get(reverse("analytics-dashboard", args=["HCD19"]))
+    response = page_client_of(owner).get(reverse("analytics-dashboard", args=["HCD19"]))
 
     counts = {
         row.rule: (row.unresolved, row.oldest_days) for row in response.context["query_counts"]
@@ -163,10 +140,10 @@ def test_the_dashboard_counts_the_open_queries_by_rule(patient, at_pumc, owner, 
 
 
 def test_the_dashboard_counts_only_the_queries_of_the_users_sites(patient, at_pumc, neighbour):
-    registry_query(patient)
-    registry_query(at_pumc)
+    factories.registry_query(patient)
+    factories.registry_query(at_pumc)
 
-    response = client_of(neighbour).get(reverse("analytics-dashboard", args=["HCD19"]))
+    response = page_client_of(neighbour).get(reverse("analytics-dashboard", args=["HCD19"]))
 
     assert [(row.rule, row.unresolved) for row in response.context["query_counts"]] == [
         (LOW_DOSE, 1)
@@ -178,9 +155,9 @@ def admin_list() -> str:
 
 
 def test_the_admin_lists_the_queries_by_rule_and_confirms_them(patient, teammate):
-    query = registry_query(patient)
-    other = registry_query(patient, UNUSUAL_TEMPERATURE)
-    client = client_of(teammate)
+    query = factories.registry_query(patient)
+    other = factories.registry_query(patient, UNUSUAL_TEMPERATURE)
+    client = page_client_of(teammate)
 
     listed = client.get(admin_list(), {"rule": LOW_DOSE}).context["cl"].result_list
     assert list(listed) == [query]
@@ -193,9 +170,11 @@ def test_the_admin_lists_the_queries_by_rule_and_confirms_them(patient, teammate
 
 
 def test_the_admin_refuses_the_sites_clinician_the_confirmation(patient, neighbour):
-    query = registry_query(factories.PatientFactory(site=neighbour_site(), subject_id="P9"))
+    query = factories.registry_query(
+        factories.PatientFactory(site=neighbour_site(), subject_id="P9")
+    )
 
-    response = client_of(neighbour).post(
+    response = page_client_of(neighbour).post(
         admin_list(), {"action": "confirm", "_selected_action": [query.pk]}, follow=True
     )
 
@@ -210,8 +189,8 @@ def neighbour_site():
 
 @pytest.mark.parametrize("role", ["outsider", "neighbour"])
 def test_the_admin_shows_nothing_of_a_site_the_user_does_not_read(request, patient, role):
-    query = registry_query(patient)
-    client = client_of(request.getfixturevalue(role))
+    query = factories.registry_query(patient)
+    client = page_client_of(request.getfixturevalue(role))
 
     assert query not in client.get(admin_list()).context["cl"].result_list
     client.post(admin_list(), {"action": "confirm", "_selected_action": [query.pk]})

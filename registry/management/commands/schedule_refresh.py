@@ -1,22 +1,13 @@
-from django.core.management.base import BaseCommand
-
 from registry import schedule
-from registry.management.commands.lock_study import study_of
-from registry.models import Patient
+from registry.management.refresh import PatientsRefreshCommand
 
 
-class Command(BaseCommand):
+class Command(PatientsRefreshCommand):
     help = (
         "Compute the follow-up schedule's visits again from the patients' courses, for one "
         "study or all; after the migration that brings the schedule in."
     )
 
-    def add_arguments(self, parser):
-        parser.add_argument("code", nargs="?", help="study code, e.g. HCD19; all studies without")
-
-    def handle(self, *args, code: str | None = None, **options):
-        patients = Patient.objects.all()
-        if code:
-            patients = patients.filter(study=study_of(code))
+    def refresh(self, patients) -> str:
         schedule.visits_refreshed(patients)
-        self.stdout.write(f"Visits computed for {patients.count()} patients")
+        return f"Visits computed for {patients.count()} patients"

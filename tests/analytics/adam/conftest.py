@@ -13,6 +13,7 @@ from registry.access import membership_grant
 from registry.demo import synthetic_cohort, synthetic_cohort_import
 from registry.interchange.importer import cohort_import
 from registry.models import Role, Study
+from tests.clients import api_client_of
 
 PUBLISHED = json.loads((Path(__file__).parents[2] / "data/hcd19-published-cohort.json").read_text())
 
@@ -22,15 +23,9 @@ def published(owner) -> Study:
     return cohort_import(data=copy.deepcopy(PUBLISHED)).study
 
 
-def client_of(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
 @pytest.fixture
 def exporter(owner, published) -> APIClient:
-    return client_of(owner)
+    return api_client_of(owner)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from registry import models, services
-from tests.analytics.adam.conftest import client_of
+from tests.clients import api_client_of
 from tests.trail import age_the_trail
 
 ADSL = "/api/v1/studies/HCD19/export/adam/ADSL.csv"
@@ -44,18 +44,18 @@ def test_a_coordinator_downloads_every_file_as_an_attachment(exporter, address):
 def test_only_the_studys_coordinators_and_administrators_export(
     published, teammate, neighbour, outsider, address
 ):
-    assert client_of(teammate).get(address).status_code == 403  # monitor
-    assert client_of(neighbour).get(address).status_code == 403  # clinician at one site
-    assert client_of(outsider).get(address).status_code == 404  # coordinates another study
+    assert api_client_of(teammate).get(address).status_code == 403  # monitor
+    assert api_client_of(neighbour).get(address).status_code == 403  # clinician at one site
+    assert api_client_of(outsider).get(address).status_code == 404  # coordinates another study
     assert APIClient().get(address).status_code == 401
 
 
 def test_an_administrator_exports_too(published, admin_user):
-    assert len(rows(client_of(admin_user).get(ADSL))) == 19
+    assert len(rows(api_client_of(admin_user).get(ADSL))) == 19
 
 
 def test_another_studys_coordinator_finds_their_own_study_not_this_one(published, outsider):
-    client = client_of(outsider)
+    client = api_client_of(outsider)
     assert client.get("/api/v1/studies/OTHER/export/adam/ADSL.csv").status_code == 200
     assert client.get(ADSL).status_code == 404
 
