@@ -6,6 +6,10 @@ import re
 from datetime import date
 
 import pytest
+from django.contrib.admin.models import LogEntry
+from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -196,3 +200,73 @@ def test_another_site_and_another_study_see_none_of_it(client, patient, neighbou
 
         assert client.get(change_url(patient)).status_code == 404
         assert "Allogeneic HCT on" not in events.content.decode()
+
+
+def event_change(signed_in, event: models.FollowUpEvent, **typed: str):
+    url = reverse("admin:registry_followupevent_change", args=[event.pk])
+    data = form_fields(signed_in.get(url).content.decode())
+    return signed_in.post(
+        url, data | {"change_reason": "Corrected from the source document"} | typed
+    )
+
+
+def test_the_admin_names_a_record_by_its_date_in_the_study_format(signed_in, patient):
+    """Breadcrumbs, titles, the message after a save, the history page and the log entry
+    name a record by `str(record)`, which writes its study's format."""
+    event = patient.events.get()
+    change = reverse("admin:registry_followupevent_change", args=[event.pk])
+    history = reverse("admin:registry_followupevent_history", args=[event.pk])
+
+    saved = event_change(signed_in, event, date="06/03/2020")
+    page = signed_in.get(change).content.decode()
+    history_page = signed_in.get(history).content.decode()
+
+    assert saved.status_code == 302
+    assert "Allogeneic HCT on 06/03/2020" in page.split('<div class="breadcrumbs">')[1]
+    assert "Allogeneic HCT on 06/03/2020" in history_page
+    assert "Allogeneic HCT on 05/03/2020" in history_page  # the version before the change
+    assert "2020-03-0" not in page + history_page
+    entry = LogEntry.objects.get(object_id=str(event.pk))
+    assert entry.object_repr == "Allogeneic HCT on 06/03/2020"
+    messages = [str(message) for message in get_messages(saved.wsgi_request)]
+    assert any("Allogeneic HCT on 06/03/2020" in message for message in messages)
+
+
+def test_a_record_s_name_follows_its_own_study(patient):
+    iso_study = factories.StudyFactory(code="ISO19", date_format=DateFormat.ISO)
+    iso = factories.PatientFactory(site=factories.SiteFactory(study=iso_study, code="ISOS"))
+    event = factories.FollowUpEventFactory(patient=iso, kind="allo_hct", date=date(2020, 3, 5))
+
+    assert str(patient.events.get()) == "Allogeneic HCT on 05/03/2020"
+    assert str(patient.infusions.get()).endswith(" on 15/01/2020")
+    assert str(models.FollowUpEvent.objects.get(pk=event.pk)) == "Allogeneic HCT on 2020-03-05"
+    assert str(models.FollowUpEvent(kind="allo_hct", date=date(2020, 3, 5))) == (
+        "Allogeneic HCT on 2020-03-05"
+    )
+
+
+def queries_to_show(signed_in, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert signed_in.get(url).status_code == 200
+    return len(queries)
+
+
+def test_the_history_page_reads_the_study_once_however_long_the_history(signed_in, patient):
+    event = patient.events.get()
+    url = reverse("admin:registry_followupevent_history", args=[event.pk])
+    short = queries_to_show(signed_in, url)
+    for day in (6, 7, 8, 9):
+        event_change(signed_in, patient.events.get(), date=f"0{day}/03/2020")
+
+    assert queries_to_show(signed_in, url) == short
+
+
+def test_a_section_s_list_reads_the_studies_once_however_many_records(signed_in, patient):
+    url = reverse("admin:registry_followupevent_changelist")
+    few = queries_to_show(signed_in, url)
+    for day in (6, 7, 8):
+        factories.FollowUpEventFactory(
+            patient=patient, kind="other_therapy", date=date(2020, 3, day)
+        )
+
+    assert queries_to_show(signed_in, url) == few
