@@ -17,7 +17,9 @@ from registry import models
 from registry.choices import DateFormat
 from registry.validators import completed_years, today_utc
 from tests import factories
+from tests.conftest import user_with_role
 from tests.forms import form_fields
+from tests.registry.test_admin import new_patient_post
 
 pytestmark = pytest.mark.django_db
 
@@ -270,3 +272,43 @@ def test_a_section_s_list_reads_the_studies_once_however_many_records(signed_in,
         )
 
     assert queries_to_show(signed_in, url) == few
+
+
+def test_a_new_patient_s_dates_are_read_in_the_format_of_the_study_chosen(signed_in, patient):
+    """The superuser reaches two studies: the dates follow the one chosen on the form."""
+    iso_study = factories.StudyFactory(code="ISO19", date_format=DateFormat.ISO)
+    factories.SiteFactory(study=iso_study, code="ISOS")
+    data = new_patient_post(patient.study)
+    data |= {"enrollment_date": "02/01/2020", "last_contact_date": "01/06/2020"}
+
+    response = signed_in.post(reverse("admin:registry_patient_add"), data)
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    added = models.Patient.objects.get(subject_id="NEW-1")
+    assert (added.enrollment_date, added.last_contact_date) == (date(2020, 1, 2), date(2020, 6, 1))
+
+
+def test_the_add_page_offers_each_study_with_its_format_the_study_first(signed_in, patient):
+    iso_study = factories.StudyFactory(code="ISO19", date_format=DateFormat.ISO)
+    factories.SiteFactory(study=iso_study, code="ISOS")
+
+    form = signed_in.get(reverse("admin:registry_patient_add")).context["adminform"].form
+    html = str(form["study"])
+
+    assert list(form.fields)[0] == "study"
+    assert form.date_format == DateFormat.ISO  # until a study is chosen
+    assert 'data-date-format="DD/MM/YYYY"' in html and 'data-date-format="YYYY-MM-DD"' in html
+
+
+def test_a_user_of_one_study_finds_it_chosen_and_its_format_in_the_date_boxes(client, patient):
+    iso_study = factories.StudyFactory(code="ISO19", date_format=DateFormat.ISO)
+    factories.SiteFactory(study=iso_study, code="ISOS")
+    client.force_login(user_with_role("coordinator", models.Role.COORDINATOR, patient.site))
+
+    response = client.get(reverse("admin:registry_patient_add"))
+    form = response.context["adminform"].form
+
+    assert form.initial["study"] == patient.study.pk
+    assert form.date_format == DateFormat.DAY_MONTH_YEAR
+    assert 'name="birth_date"' in str(form["birth_date"])
+    assert 'placeholder="DD/MM/YYYY"' in str(form["birth_date"])
