@@ -170,7 +170,10 @@ class StudyDateField(forms.DateField):
         """Read and show `date_format`: the format of the form's study, known only once the
         form is made for a record."""
         self.date_format = date_format
+        # Attributes given before (an inline row's aria-label) stay; the format's are new.
+        given = self.widget.attrs
         self.widget = StudyDateInput(date_format)
+        self.widget.attrs = given | self.widget.attrs
         # The hint, in the help text that the input is described by (aria-describedby).
         hint = f"As {date_format}"
         self.help_text = f"{hint}. {self.own_help_text}" if self.own_help_text else hint
