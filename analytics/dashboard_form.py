@@ -20,7 +20,8 @@ from analytics.cohort import ALL, RESPONDERS
 from registry import access
 from registry.analytes import ANALYTES
 from registry.choices import DateFormat
-from registry.dates import StudyDateField, date_text, dates_written
+from registry.date_formats import date_text
+from registry.dates import StudyDateField, dates_written
 from registry.models import Study
 from registry.parameters import NO_CUTOFF
 from registry.patient_filters import (

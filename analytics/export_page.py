@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from analytics.dashboard_form import DATE_FIELDS, DashboardForm, page_form, readable_study
 from registry import access
-from registry.dates import date_text
+from registry.date_formats import date_text
 from registry.models import Study
 from registry.patient_filters import given_filters, with_query
 

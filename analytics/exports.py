@@ -15,7 +15,7 @@ from django.utils.cache import patch_vary_headers
 from rest_framework.utils.encoders import JSONEncoder
 
 from registry.choices import DateFormat
-from registry.dates import date_text
+from registry.date_formats import date_text
 from registry.xlsx import Workbook
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

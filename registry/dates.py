@@ -19,10 +19,11 @@ from datetime import date, datetime
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
-from django.utils import timezone
 
 from registry import models
 from registry.choices import DateFormat
+from registry.date_formats import date_text, moment_text
+from registry.models.section import Section
 
 EXAMPLE = date(2019, 10, 15)
 
@@ -39,18 +40,6 @@ _TYPED = {
 }
 
 
-def date_text(value: date | datetime | None, date_format: str = DateFormat.ISO) -> str:
-    """`value` in `date_format`; a moment is written as its local day."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-    # Not strftime, which writes the year 1 as "1", not "0001", on some systems.
-    if date_format == DateFormat.DAY_MONTH_YEAR:
-        return f"{value.day:02}/{value.month:02}/{value.year:04}"
-    return value.isoformat()
-
-
 def date_format_of(record, study: models.Study | None = None) -> str:
     """The date format of `record`'s study (a study's own, a patient's, a section's), or of
     `study` for a record not yet in one (a form of the enrolment page)."""
@@ -58,8 +47,8 @@ def date_format_of(record, study: models.Study | None = None) -> str:
         study = record
     if study is None and isinstance(record, models.Patient) and record.study_id:
         study = record.study
-    if study is None and getattr(record, "patient_id", None):
-        study = record.patient.study
+    if study is None and isinstance(record, Section):
+        return record.date_format
     return study.date_format if study else DateFormat.ISO
 
 
@@ -76,17 +65,20 @@ def quoted_in(error: ValidationError, date_format: str) -> ValidationError:
         return ValidationError([quoted_in(each, date_format) for each in error.error_list])
     if not isinstance(error.params, dict):
         return error
-    params = {
-        name: date_text(value, date_format) if isinstance(value, date) else value
-        for name, value in error.params.items()
-    }
+    params = {name: _quoted(value, date_format) for name, value in error.params.items()}
     return ValidationError(error.message, code=error.code, params=params)
+
+
+def _quoted(value, date_format: str):
+    if isinstance(value, datetime):
+        return moment_text(value, date_format)
+    return date_text(value, date_format) if isinstance(value, date) else value
 
 
 def record_name(record, date_format: str) -> str:
     """`str(record)`, with the date it is named by written in `date_format`."""
     named = getattr(record, "named", None)
-    return named(lambda day: date_text(day, date_format)) if named else str(record)
+    return named(date_format) if named else str(record)
 
 
 def dates_written(query: QueryDict, names: Iterable[str], date_format: str) -> QueryDict:
@@ -178,7 +170,10 @@ class StudyDateField(forms.DateField):
         """Read and show `date_format`: the format of the form's study, known only once the
         form is made for a record."""
         self.date_format = date_format
+        # Attributes given before (an inline row's aria-label) stay; the format's are new.
+        given = self.widget.attrs
         self.widget = StudyDateInput(date_format)
+        self.widget.attrs = given | self.widget.attrs
         # The hint, in the help text that the input is described by (aria-describedby).
         hint = f"As {date_format}"
         self.help_text = f"{hint}. {self.own_help_text}" if self.own_help_text else hint

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from django.db import models
 
 from registry.choices import DateFormat
-from registry.dates import date_text
+from registry.date_formats import date_text
 from registry.models import CasebookSignature, Patient, SectionStatus, Site
 from registry.sections import BY_KEY, LIST_KEYS, ONE_TO_ONE_KEYS, section_of
 

@@ -34,6 +34,7 @@ from simple_history.signals import pre_create_historical_record
 from registry import quality
 from registry.choices import EventKind
 from registry.course import course_path, deletion_problems, records_kept, records_written
+from registry.date_formats import Moment
 from registry.models import FollowUpEvent, Patient, Study
 from registry.models.patient import course_summary, deleted_with_patient
 
@@ -54,17 +55,14 @@ class EditConflict(ValidationError):
         last = model.history.filter(id=pk).select_related("history_user").first()
         done = "deleted" if last is not None and last.history_type == "-" else "changed"
         by = f" by {last.history_user}" if last is not None and last.history_user else ""
-        at = f" at {_moment(last.history_date)}" if last is not None else ""
+        # The moment as a param: the pages and the admin write it in the study's format.
+        at = " at %(at)s" if last is not None else ""
         super().__init__(
-            f"This record was {done}{by}{at} while you were editing it; your changes were "
-            "not saved — reload to see the current values",
+            f"This record was %(done)s%(by)s{at} while you were editing it; your changes "
+            "were not saved — reload to see the current values",
             code="conflict",
+            params={"done": done, "by": by, "at": Moment.of(last.history_date) if last else None},
         )
-
-
-def _moment(when) -> str:
-    local = timezone.localtime(when)
-    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
 
 
 def check_version(record: models.Model, version: int | None) -> None:

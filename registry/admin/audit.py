@@ -3,15 +3,21 @@ change and carries the version it was opened on, saves and deletes through
 registry.services, and a history (django-simple-history) that is shown but not edited,
 nothing reverted from it."""
 
+from datetime import date, datetime
+
 from django import forms
 from django.contrib import messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from registry import services
 from registry.admin.dates import StudyDatesAdmin
-from registry.dates import date_format_of, quoted_in
+from registry.choices import DateFormat
+from registry.date_formats import date_text, moment_text
+from registry.dates import date_format_of, quoted_in, record_name
 from registry.form_fields import StudyDatesForm
 
 
@@ -50,6 +56,20 @@ class ChangeReasonForm(VersionedForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["change_reason"].required = self.instance.pk is not None
+
+
+class StudyDatesHistory(HistoricalRecordContextHelper):
+    """The changes of a version on a history page, its dates in the study's format."""
+
+    def __init__(self, *args, date_format: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.date_format = date_format
+
+    def prepare_delta_change_value(self, change, value):
+        value = super().prepare_delta_change_value(change, value)
+        if isinstance(value, datetime):
+            return moment_text(value, self.date_format)
+        return date_text(value, self.date_format) if isinstance(value, date) else value
 
 
 class AuditedAdmin(StudyDatesAdmin, SimpleHistoryAdmin):
@@ -92,6 +112,24 @@ class AuditedAdmin(StudyDatesAdmin, SimpleHistoryAdmin):
 
     def revert_disabled(self, request, obj=None) -> bool:
         return True
+
+    def history_view(self, request, object_id, extra_context=None):
+        # Every version on the page is of one record, of one study: its format is read once,
+        # for the names of the versions and the values of their changes.
+        record = self.get_object(request, unquote(object_id))
+        request.date_format = date_format_of(record) if record else DateFormat.ISO
+        return super().history_view(request, object_id, extra_context)
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return StudyDatesHistory(self.model, historical_record, date_format=request.date_format)
+
+    def render_history_view(self, request, template, context, **kwargs):
+        page = context.get("page_obj")
+        if page is not None:
+            for version in page.object_list:
+                # simple-history's list names each version by its `history_object`.
+                version.history_object = record_name(version.history_object, request.date_format)
+        return super().render_history_view(request, template, context, **kwargs)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # A past version is shown, never saved back: that would be a change without a reason.

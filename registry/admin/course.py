@@ -7,6 +7,7 @@ would store and puts each new problem next to its field.
 """
 
 from django.core.exceptions import ValidationError
+from django.forms.formsets import DELETION_FIELD_NAME
 from django.forms.models import BaseInlineFormSet
 from django.utils.functional import cached_property
 
@@ -84,6 +85,12 @@ class CourseFormSet(BaseInlineFormSet):
     @cached_property
     def date_format(self) -> str:
         return date_format_of(self.instance)
+
+    def add_fields(self, form, index) -> None:
+        super().add_fields(form, index)
+        # In a tabular inline the box has only its column's heading: named for a screen reader.
+        if DELETION_FIELD_NAME in form.fields:
+            form.fields[DELETION_FIELD_NAME].widget.attrs.setdefault("aria-label", "Delete")
 
     def clean(self):
         super().clean()

@@ -1,15 +1,17 @@
 """Coordinators' data entry: one patient on one page, with every section of the course
 inline (registry.admin.sections), and the patient list with its clinical filters."""
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html_join
 
-from registry import models, services
+from registry import access, models, services
 from registry.admin.access import ScopedPatientAdmin
-from registry.admin.audit import AuditedAdmin
+from registry.admin.audit import AuditedAdmin, ChangeReasonForm
 from registry.admin.course import CourseCheck
 from registry.admin.sections import SECTION_INLINES
+from registry.choices import DateFormat
 from registry.patient_filters import BY_NAME
 
 
@@ -37,8 +39,40 @@ def patient_list_filter(name: str) -> type[admin.SimpleListFilter]:
     return PatientListFilter
 
 
+class StudyChoice(forms.Select):
+    """The study a new patient goes in, each choice carrying its date format: the page's
+    date boxes follow the study chosen (static/js/date_picker.js)."""
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        study = getattr(value, "instance", None)
+        if study is not None:
+            option["attrs"]["data-date-format"] = study.date_format
+        return option
+
+
+class PatientForm(ChangeReasonForm):
+    """A patient's own fields. A new patient's dates are read in the format of the study
+    chosen for it, or proposed for it (the user's one study)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.study_id and "study" in self.fields:
+            self.use_date_format(self._chosen_study_format())
+
+    def _chosen_study_format(self) -> str:
+        field = self.fields["study"]
+        chosen = self.data.get(self.add_prefix("study")) if self.is_bound else None
+        try:
+            study = field.clean(chosen or self.initial.get("study"))
+        except ValidationError:
+            return DateFormat.ISO  # none, or not one of the user's: the field says so
+        return study.date_format if study else DateFormat.ISO
+
+
 @admin.register(models.Patient)
 class PatientAdmin(ScopedPatientAdmin, AuditedAdmin):
+    form = PatientForm
     list_display = [
         "subject_id",
         "study",
@@ -62,6 +96,21 @@ class PatientAdmin(ScopedPatientAdmin, AuditedAdmin):
     list_select_related = ["study", "site"]
     readonly_fields = ["age_years", "computed_toxicity"]
     inlines = SECTION_INLINES
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "study":
+            kwargs["widget"] = StudyChoice
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_changeform_initial_data(self, request) -> dict:
+        """A user who enters patients in one study only finds it chosen."""
+        initial = super().get_changeform_initial_data(request)
+        studies = models.Study.objects.filter(
+            pk__in=access.editable_sites(request.user).values("study")
+        )
+        if "study" not in initial and len(only := studies[:2]) == 1:
+            initial["study"] = only[0].pk
+        return initial
 
     def save_formset(self, request, form, formset, change) -> None:
         """The inline records, through registry.services with the page's reason."""

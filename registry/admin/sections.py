@@ -2,6 +2,7 @@
 with the rest of the submitted course (registry.admin.course), and each listed on its own."""
 
 from django.contrib import admin
+from django.utils.text import capfirst
 
 from registry import models
 from registry.admin.access import ScopedSectionAdmin, ScopedSectionInline
@@ -29,6 +30,14 @@ class ListInline(SectionInline, admin.TabularInline):
 
     template = "admin/registry/edit_inline/tabular.html"
     extra = 0
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # A row's boxes have no label of their own, only the column's heading: each is
+        # named by it for a screen reader.
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and field.label:
+            field.widget.attrs.setdefault("aria-label", capfirst(field.label))
+        return field
 
 
 class OneRecordInline(SectionInline, admin.StackedInline):

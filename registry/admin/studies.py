@@ -15,7 +15,7 @@ from registry.admin.access import (
     ScopedStudySettingsInline,
 )
 from registry.admin.dates import StudyDatesAdmin
-from registry.dates import date_text
+from registry.date_formats import date_text
 from registry.form_fields import StudyDatesForm
 from registry.sections import SECTIONS
 

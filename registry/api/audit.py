@@ -64,7 +64,7 @@ def if_match_version(request, record: models.Model | None) -> int | None:
     if "*" in tags:
         return None
     if _opaque_tag(record) not in tags:
-        raise PreconditionFailed(services.EditConflict(type(record), record.pk).message)
+        raise PreconditionFailed(services.EditConflict(type(record), record.pk).messages[0])
     return record.version
 
 
@@ -76,7 +76,7 @@ def refusal(error: DjangoValidationError, names: dict[str, str] | None = None) -
     """The model layer's refusal as the API says it: 412 for an edit conflict, else 400 with
     the messages under the API's names for the fields (`names`) and X-Change-Reason."""
     if isinstance(error, services.EditConflict):
-        return PreconditionFailed(error.message)
+        return PreconditionFailed(error.messages[0])
     if not hasattr(error, "error_dict"):
         return ValidationError({api_settings.NON_FIELD_ERRORS_KEY: error.messages})
     names = {

@@ -1,13 +1,11 @@
 """The sections of a course up to the CAR-T cells: eligibility, genetics, prior therapies,
 lymphodepletion and the infusions; field names are the format's keys."""
 
-import datetime
-from collections.abc import Callable
-
 from django.core.exceptions import ValidationError
 from django.db import models
 
 from registry import choices
+from registry.date_formats import date_text
 from registry.eligibility import Verdict, eligibility_verdict
 from registry.models.patient import Patient
 from registry.models.section import Section
@@ -123,11 +121,11 @@ class PriorTherapy(Section):
         verbose_name_plural = "prior therapies"
 
     def __str__(self) -> str:
-        return self.named()
+        return self.named(self.date_format)
 
-    def named(self, dated: Callable[[datetime.date], str] = str) -> str:
-        """Its name, its date written by `dated` (the pages write the study's format)."""
-        return f"{self.get_kind_display()} {dated(self.date) if self.date else ''}".strip()
+    def named(self, date_format: str) -> str:
+        """Its name, its date written in `date_format`."""
+        return f"{self.get_kind_display()} {date_text(self.date, date_format)}".strip()
 
     def clean_fields_together(self) -> None:
         is_cart = self.kind in choices.CART_THERAPY_KINDS
@@ -210,11 +208,11 @@ class Infusion(Section):
         indexes = [models.Index(fields=["patient", "date"])]
 
     def __str__(self) -> str:
-        return self.named()
+        return self.named(self.date_format)
 
-    def named(self, dated: Callable[[datetime.date], str] = str) -> str:
-        """Its name, its date written by `dated` (the pages write the study's format)."""
-        return f"{self.get_product_display()} on {dated(self.date)}"
+    def named(self, date_format: str) -> str:
+        """Its name, its date written in `date_format`."""
+        return f"{self.get_product_display()} on {date_text(self.date, date_format)}"
 
     @property
     def total_cells(self) -> float:

@@ -1,13 +1,11 @@
 """The outcome sections of a course: response assessments and follow-up events; field
 names are the format's keys."""
 
-import datetime
-from collections.abc import Callable
-
 from django.core.exceptions import ValidationError
 from django.db import models
 
 from registry import choices
+from registry.date_formats import date_text
 from registry.models.patient import Patient
 from registry.models.section import Section
 from registry.validators import PlausibleDate, between, coded, percent
@@ -130,11 +128,11 @@ class FollowUpEvent(Section):
         indexes = [models.Index(fields=["kind", "date"])]
 
     def __str__(self) -> str:
-        return self.named()
+        return self.named(self.date_format)
 
-    def named(self, dated: Callable[[datetime.date], str] = str) -> str:
-        """Its name, its date written by `dated` (the pages write the study's format)."""
-        return f"{self.get_kind_display()} on {dated(self.date)}"
+    def named(self, date_format: str) -> str:
+        """Its name, its date written in `date_format`."""
+        return f"{self.get_kind_display()} on {date_text(self.date, date_format)}"
 
     def clean_fields_together(self) -> None:
         kind = choices.EventKind

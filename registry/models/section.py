@@ -4,6 +4,7 @@ its history, checked against the rest of that course."""
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from registry.choices import DateFormat
 from registry.course import validate_in_course
 
 
@@ -25,6 +26,12 @@ class Section(models.Model):
 
     class Meta:
         abstract = True
+
+    @property
+    def date_format(self) -> str:
+        """The format its name and messages write its dates in: its study's
+        (Study.date_format), ISO before it has a patient."""
+        return self.patient.study.date_format if self.patient_id else DateFormat.ISO
 
     def clean(self) -> None:
         if self.patient_id:

@@ -8,7 +8,7 @@ from datetime import date
 from django import template
 
 from registry.choices import DateFormat
-from registry.dates import date_text
+from registry.date_formats import date_text
 
 register = template.Library()
 

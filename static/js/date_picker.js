@@ -2,9 +2,11 @@
 // in the admin: it opens the browser's own date picker and writes the chosen day back in the
 // study's format. Without JavaScript, or in a browser without showPicker(), the box still
 // takes typing and pasting.
+//
+// On the admin's page for a new patient, the date boxes follow the study chosen for it,
+// whose format each choice carries (registry.admin.patients.StudyChoice): a date already
+// typed is rewritten in the new format, and the hint and the placeholder say it.
 (() => {
-  if (!("showPicker" in HTMLInputElement.prototype)) return;
-
   const TYPED = {
     "YYYY-MM-DD": /^\s*(?<year>\d{4})\s*[-/.\s]\s*(?<month>\d{1,2})\s*[-/.\s]\s*(?<day>\d{1,2})\s*$/,
     "DD/MM/YYYY": /^\s*(?<day>\d{1,2})\s*[-/.\s]\s*(?<month>\d{1,2})\s*[-/.\s]\s*(?<year>\d{4})\s*$/,
@@ -23,6 +25,21 @@
     return format === "DD/MM/YYYY" ? `${day}/${month}/${year}` : iso;
   }
 
+  function followStudy(choice) {
+    const format = choice.selectedOptions[0]?.dataset.dateFormat;
+    if (!format) return;
+    choice.form.querySelectorAll("input[data-date-format]").forEach((box) => {
+      const from = box.dataset.dateFormat;
+      if (from === format) return;
+      const iso = typedIso(box.value, from);
+      if (iso) box.value = written(iso, format);
+      box.dataset.dateFormat = format;
+      box.placeholder = format;
+      const hint = box.id && document.getElementById(`${box.id}_helptext`);
+      if (hint) hint.innerHTML = hint.innerHTML.replace(`As ${from}`, `As ${format}`);
+    });
+  }
+
   function calendarIcon() {
     const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
     svg.setAttribute("viewBox", "0 0 16 16");
@@ -38,7 +55,6 @@
     // The admin's hidden row that "Add another" copies: a copy would not keep the listeners.
     if (box.dataset.picker || box.disabled || box.closest(".empty-form")) return;
     box.dataset.picker = "on";
-    const format = box.dataset.dateFormat;
     // Rendered but unseen: showPicker() needs an input on the page, placed under the button.
     const native = document.createElement("input");
     native.type = "date";
@@ -51,12 +67,13 @@
     button.setAttribute("aria-label", "Calendar");
     button.append(calendarIcon());
     button.addEventListener("click", () => {
-      native.value = typedIso(box.value, format);
+      // Read on each use: the box's format follows a study chosen on the page.
+      native.value = typedIso(box.value, box.dataset.dateFormat);
       native.showPicker();
     });
     native.addEventListener("change", () => {
       if (!native.value) return;
-      box.value = written(native.value, format);
+      box.value = written(native.value, box.dataset.dateFormat);
       box.dispatchEvent(new Event("input", { bubbles: true }));
       box.dispatchEvent(new Event("change", { bubbles: true }));
       box.focus();
@@ -65,11 +82,23 @@
   }
 
   function enhanceAll(root) {
+    if (!("showPicker" in HTMLInputElement.prototype)) return;
     root.querySelectorAll("input[data-date-format]").forEach(enhance);
   }
 
-  document.addEventListener("DOMContentLoaded", () => enhanceAll(document));
+  function studyChoice() {
+    return document.querySelector("select[name=study] option[data-date-format]")?.parentElement;
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    enhanceAll(document);
+    studyChoice()?.addEventListener("change", (event) => followStudy(event.target));
+  });
   document.addEventListener("htmx:load", (event) => enhanceAll(event.detail.elt));
-  // A row the admin adds to an inline.
-  document.addEventListener("formset:added", (event) => enhanceAll(event.target));
+  // A row the admin adds to an inline, copied from a row in the page's first format.
+  document.addEventListener("formset:added", (event) => {
+    const choice = studyChoice();
+    if (choice) followStudy(choice);
+    enhanceAll(event.target);
+  });
 })();

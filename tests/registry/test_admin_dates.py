@@ -6,6 +6,10 @@ import re
 from datetime import date
 
 import pytest
+from django.contrib.admin.models import LogEntry
+from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -13,7 +17,9 @@ from registry import models
 from registry.choices import DateFormat
 from registry.validators import completed_years, today_utc
 from tests import factories
+from tests.conftest import user_with_role
 from tests.forms import form_fields
+from tests.registry.test_admin import new_patient_post
 
 pytestmark = pytest.mark.django_db
 
@@ -196,3 +202,113 @@ def test_another_site_and_another_study_see_none_of_it(client, patient, neighbou
 
         assert client.get(change_url(patient)).status_code == 404
         assert "Allogeneic HCT on" not in events.content.decode()
+
+
+def event_change(signed_in, event: models.FollowUpEvent, **typed: str):
+    url = reverse("admin:registry_followupevent_change", args=[event.pk])
+    data = form_fields(signed_in.get(url).content.decode())
+    return signed_in.post(
+        url, data | {"change_reason": "Corrected from the source document"} | typed
+    )
+
+
+def test_the_admin_names_a_record_by_its_date_in_the_study_format(signed_in, patient):
+    """Breadcrumbs, titles, the message after a save, the history page and the log entry
+    name a record by `str(record)`, which writes its study's format."""
+    event = patient.events.get()
+    change = reverse("admin:registry_followupevent_change", args=[event.pk])
+    history = reverse("admin:registry_followupevent_history", args=[event.pk])
+
+    saved = event_change(signed_in, event, date="06/03/2020")
+    page = signed_in.get(change).content.decode()
+    history_page = signed_in.get(history).content.decode()
+
+    assert saved.status_code == 302
+    assert "Allogeneic HCT on 06/03/2020" in page.split('<div class="breadcrumbs">')[1]
+    assert "Allogeneic HCT on 06/03/2020" in history_page
+    assert "Allogeneic HCT on 05/03/2020" in history_page  # the version before the change
+    assert "2020-03-0" not in page + history_page
+    entry = LogEntry.objects.get(object_id=str(event.pk))
+    assert entry.object_repr == "Allogeneic HCT on 06/03/2020"
+    messages = [str(message) for message in get_messages(saved.wsgi_request)]
+    assert any("Allogeneic HCT on 06/03/2020" in message for message in messages)
+
+
+def test_a_record_s_name_follows_its_own_study(patient):
+    iso_study = factories.StudyFactory(code="ISO19", date_format=DateFormat.ISO)
+    iso = factories.PatientFactory(site=factories.SiteFactory(study=iso_study, code="ISOS"))
+    event = factories.FollowUpEventFactory(patient=iso, kind="allo_hct", date=date(2020, 3, 5))
+
+    assert str(patient.events.get()) == "Allogeneic HCT on 05/03/2020"
+    assert str(patient.infusions.get()).endswith(" on 15/01/2020")
+    assert str(models.FollowUpEvent.objects.get(pk=event.pk)) == "Allogeneic HCT on 2020-03-05"
+    assert str(models.FollowUpEvent(kind="allo_hct", date=date(2020, 3, 5))) == (
+        "Allogeneic HCT on 2020-03-05"
+    )
+
+
+def queries_to_show(signed_in, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert signed_in.get(url).status_code == 200
+    return len(queries)
+
+
+def test_the_history_page_reads_the_study_once_however_long_the_history(signed_in, patient):
+    event = patient.events.get()
+    url = reverse("admin:registry_followupevent_history", args=[event.pk])
+    short = queries_to_show(signed_in, url)
+    for day in (6, 7, 8, 9):
+        event_change(signed_in, patient.events.get(), date=f"0{day}/03/2020")
+
+    assert queries_to_show(signed_in, url) == short
+
+
+def test_a_section_s_list_reads_the_studies_once_however_many_records(signed_in, patient):
+    url = reverse("admin:registry_followupevent_changelist")
+    few = queries_to_show(signed_in, url)
+    for day in (6, 7, 8):
+        factories.FollowUpEventFactory(
+            patient=patient, kind="other_therapy", date=date(2020, 3, day)
+        )
+
+    assert queries_to_show(signed_in, url) == few
+
+
+def test_a_new_patient_s_dates_are_read_in_the_format_of_the_study_chosen(signed_in, patient):
+    """The superuser reaches two studies: the dates follow the one chosen on the form."""
+    iso_study = factories.StudyFactory(code="ISO19", date_format=DateFormat.ISO)
+    factories.SiteFactory(study=iso_study, code="ISOS")
+    data = new_patient_post(patient.study)
+    data |= {"enrollment_date": "02/01/2020", "last_contact_date": "01/06/2020"}
+
+    response = signed_in.post(reverse("admin:registry_patient_add"), data)
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    added = models.Patient.objects.get(subject_id="NEW-1")
+    assert (added.enrollment_date, added.last_contact_date) == (date(2020, 1, 2), date(2020, 6, 1))
+
+
+def test_the_add_page_offers_each_study_with_its_format_the_study_first(signed_in, patient):
+    iso_study = factories.StudyFactory(code="ISO19", date_format=DateFormat.ISO)
+    factories.SiteFactory(study=iso_study, code="ISOS")
+
+    form = signed_in.get(reverse("admin:registry_patient_add")).context["adminform"].form
+    html = str(form["study"])
+
+    assert list(form.fields)[0] == "study"
+    assert form.date_format == DateFormat.ISO  # until a study is chosen
+    assert 'data-date-format="DD/MM/YYYY"' in html and 'data-date-format="YYYY-MM-DD"' in html
+
+
+def test_a_user_of_one_study_finds_it_chosen_and_its_format_in_the_date_boxes(client, patient):
+    iso_study = factories.StudyFactory(code="ISO19", date_format=DateFormat.ISO)
+    factories.SiteFactory(study=iso_study, code="ISOS")
+    client.force_login(user_with_role("coordinator", models.Role.COORDINATOR, patient.site))
+
+    response = client.get(reverse("admin:registry_patient_add"))
+    form = response.context["adminform"].form
+
+    assert form.initial["study"] == patient.study.pk
+    assert form.date_format == DateFormat.DAY_MONTH_YEAR
+    assert 'name="birth_date"' in str(form["birth_date"])
+    assert 'placeholder="DD/MM/YYYY"' in str(form["birth_date"])

@@ -53,8 +53,8 @@ def test_it_refuses_a_change_made_on_an_older_version_and_names_who_changed_it(u
     with pytest.raises(services.EditConflict) as refused:
         services.record_save(record=ben_form, user=ben, reason="Dose corrected", version=1)
 
-    assert refused.value.message.startswith("This record was changed by ana at ")
-    assert refused.value.message.endswith(
+    assert refused.value.messages[0].startswith("This record was changed by ana at ")
+    assert refused.value.messages[0].endswith(
         "while you were editing it; your changes were not saved — reload to see the current values"
     )
     infusion.refresh_from_db()
@@ -82,7 +82,7 @@ def test_it_says_when_the_record_was_deleted_meanwhile(users, infusion):
     with pytest.raises(services.EditConflict) as refused:
         services.record_save(record=ben_form, user=ben, reason=REASON, version=1)
 
-    assert refused.value.message.startswith("This record was deleted by ana at ")
+    assert refused.value.messages[0].startswith("This record was deleted by ana at ")
 
 
 @pytest.mark.django_db(transaction=True)

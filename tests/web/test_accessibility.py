@@ -178,6 +178,8 @@ def all_visits(study: Study, patient: Patient, assessment: int, lab: int) -> lis
         ),
         visit("admin-delete", "admin:registry_patient_delete", coordinator, object_id=pk),
         visit("admin-study", "admin:registry_study_change", coordinator, object_id=study.pk),
+        # The sections' inline templates (templates/admin/registry/edit_inline) are ours.
+        visit("admin-patient", "admin:registry_patient_change", coordinator, object_id=pk),
     ]
 
 

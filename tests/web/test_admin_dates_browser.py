@@ -114,3 +114,45 @@ def test_a_date_is_chosen_with_the_calendar_button_in_an_added_row(page: Page, p
         date(2020, 3, 5),
         date(2020, 4, 10),
     ]
+
+
+def test_a_new_patient_s_date_boxes_follow_the_study_chosen(page: Page, patient):
+    iso_study = factories.StudyFactory(code="ISO19", date_format=DateFormat.ISO)
+    factories.SiteFactory(study=iso_study, code="ISOS")
+    log_in(page, "administrator")
+    page.goto(reverse("admin:registry_patient_add"))
+    birth = page.locator("#id_birth_date")
+    expect(birth).to_have_attribute("placeholder", "YYYY-MM-DD")
+    birth.fill("2000-03-01")
+
+    page.locator("#id_study").select_option(str(patient.study.pk))
+
+    expect(birth).to_have_value("01/03/2000")
+    expect(birth).to_have_attribute("placeholder", "DD/MM/YYYY")
+    expect(page.locator("#id_birth_date_helptext")).to_contain_text("As DD/MM/YYYY")
+    page.locator("#events-group .add-row a").click()
+    expect(page.locator("#id_events-0-date")).to_have_attribute("placeholder", "DD/MM/YYYY")
+    screenshots(page, "admin-dates-new-patient")
+
+    page.locator("#id_study").select_option(str(iso_study.pk))
+
+    expect(birth).to_have_value("2000-03-01")
+    expect(page.locator("#id_events-0-date")).to_have_attribute("placeholder", "YYYY-MM-DD")
+
+
+def test_the_breadcrumbs_and_the_history_name_a_record_in_the_study_format(page: Page, patient):
+    event = patient.events.get()
+    log_in(page, "administrator")
+    page.goto(reverse("admin:registry_followupevent_change", args=[event.pk]))
+    page.locator("#id_date").fill("06/03/2020")
+    save(page)
+
+    expect(page.locator(".messagelist")).to_contain_text("“Allogeneic HCT on 06/03/2020”")
+    expect(page.locator(".breadcrumbs")).to_contain_text("Allogeneic HCT on 06/03/2020")
+    page.get_by_role("link", name="History").first.click()
+
+    history = page.locator("#change-history")
+    expect(history).to_contain_text("Allogeneic HCT on 05/03/2020")
+    expect(history).to_contain_text("05/03/2020 → 06/03/2020")
+    expect(history).not_to_contain_text("2020-03-0")
+    screenshots(page, "admin-dates-history")

@@ -33,7 +33,12 @@ def coordinator(transactional_db) -> str:
 def test_the_dashboard_s_dates_are_typed_and_shown_day_month_year(page: Page, coordinator):
     log_in(page, coordinator)
     page.goto("/studies/HCD19/dashboard/")
-    expect(page.get_by_text("clinical cut-off 31/07/2021")).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(r"^Humanized CD19 .* clinical cut-off 31/07/2021"))
+    ).to_be_visible()
+    expect(page.locator("#follow-up-completeness")).to_contain_text(
+        "up to the clinical cut-off 31/07/2021"
+    )
     cutoff = page.get_by_label("Clinical cut-off")
     expect(cutoff).to_have_attribute("placeholder", "31/07/2021")
 

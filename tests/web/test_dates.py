@@ -1,12 +1,13 @@
 """The date field of the pages (registry.dates): the study's format and ISO, typed or
 pasted; anything else refused with the format in words."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from django.core.exceptions import ValidationError
 
 from registry.choices import DateFormat
+from registry.date_formats import Moment, moment_text
 from registry.dates import StudyDateField, quoted_in
 
 ISO, DMY = DateFormat.ISO, DateFormat.DAY_MONTH_YEAR
@@ -102,3 +103,12 @@ def test_it_writes_the_dates_a_message_quotes_in_the_study_format():
     }
     assert quoted_in(error, ISO).message_dict == error.message_dict
     assert error.message_dict["date"] == ["Infusion cannot be before enrolment (2021-02-01); day 7"]
+
+
+def test_it_writes_a_moment_a_message_quotes_to_the_minute_in_the_study_format():
+    changed = Moment.of(datetime(2021, 2, 1, 14, 3, 59, tzinfo=UTC))
+    error = ValidationError("Changed at %(at)s", params={"at": changed})
+
+    assert error.messages == ["Changed at 2021-02-01 14:03 UTC"]
+    assert quoted_in(error, DMY).messages == ["Changed at 01/02/2021 14:03 UTC"]
+    assert moment_text(changed, ISO) == "2021-02-01 14:03 UTC"

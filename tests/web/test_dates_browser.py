@@ -4,8 +4,10 @@ of the changed forms at 1366 and 390 px under test-artifacts/screenshots/."""
 
 import pytest
 from django.contrib.auth.models import User
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from registry import services
 from registry.access import membership_grant
 from registry.choices import DateFormat
 from registry.models import Patient, Role
@@ -93,3 +95,20 @@ def test_a_dose_is_entered_with_its_unit(page: Page, patient, screenshot):
     expect(card).to_contain_text("1,500,000 cells/kg")
     reloaded_after_save(page, "1,500,000 cells/kg", "240000 → 1500000")
     assert patient.infusions.get().cells_per_kg == 1_500_000
+
+
+def test_an_edit_conflict_says_when_in_the_study_format(page: Page, patient, screenshot):
+    open_patient(page, patient)
+    card = open_form(page, "infusions", "Edit")
+    theirs = patient.infusions.get()
+    theirs.lot = "L-7"
+    services.record_save(record=theirs, user=None, reason="Lot from the bag label")
+    changed_at = timezone.localtime(theirs.history.first().history_date)
+
+    card.get_by_label("Weight (kg)").fill("61.5")
+    card.get_by_label("Reason for change").fill("Re-weighed on the day")
+    card.get_by_role("button", name="Save").click()
+
+    expect(card).to_contain_text(f"This record was changed at {changed_at:%d/%m/%Y %H:%M} UTC")
+    expect(card.get_by_label("Weight (kg)")).to_have_value("61.5")
+    both_widths(page, screenshot, "dates-edit-conflict")

@@ -4,8 +4,10 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from registry import models, services
+from registry.choices import DateFormat
 from tests import factories
 from tests.forms import form_fields
 
@@ -93,6 +95,22 @@ def test_it_refuses_an_edit_made_on_an_older_version_keeping_what_was_typed(
     assert 'value="Re-weighed on the day"' in html
     infusion = patient.infusions.get()
     assert (infusion.lot, infusion.weight_kg, infusion.version) == ("L-7", 60.0, 2)
+
+
+def test_it_says_when_the_record_changed_in_the_study_s_date_format(clinician_client, patient):
+    patient.study.date_format = DateFormat.DAY_MONTH_YEAR
+    patient.study.save()
+    address, data = infusion_form(clinician_client, patient)
+    theirs = patient.infusions.get()
+    theirs.lot = "L-7"
+    services.record_save(record=theirs, user=None, reason="Lot from the bag label")
+    changed_at = timezone.localtime(theirs.history.first().history_date)
+
+    mine = data | {"weight_kg": "61.5", "change_reason": "Re-weighed on the day"}
+
+    html = clinician_client.post(address, mine, **HTMX).content.decode()
+
+    assert f"This record was changed at {changed_at:%d/%m/%Y %H:%M} UTC while" in html
 
 
 def test_it_asks_for_a_reason_to_delete(clinician_client, patient):
