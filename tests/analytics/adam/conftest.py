@@ -17,9 +17,13 @@ from registry.models import Role, Study
 PUBLISHED = json.loads((Path(__file__).parents[2] / "data/hcd19-published-cohort.json").read_text())
 
 
+def published_study() -> Study:
+    return cohort_import(data=copy.deepcopy(PUBLISHED)).study
+
+
 @pytest.fixture
 def published(owner) -> Study:
-    return cohort_import(data=copy.deepcopy(PUBLISHED)).study
+    return published_study()
 
 
 def client_of(user) -> APIClient:
@@ -33,12 +37,16 @@ def exporter(owner, published) -> APIClient:
     return client_of(owner)
 
 
-@pytest.fixture
-def demo(owner) -> Study:
+def demo_study(owner) -> Study:
     """The synthetic demonstration study, DEMO, smaller than manage.py load_demo's."""
     study = synthetic_cohort_import(data=synthetic_cohort(code="DEMO", patients=60)).study
     membership_grant(user=owner, study=study, role=Role.COORDINATOR)
     return study
+
+
+@pytest.fixture
+def demo(owner) -> Study:
+    return demo_study(owner)
 
 
 @pytest.fixture(params=["HCD19", "DEMO"])
