@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# pytest-xdist workers for `make test`: one a core. Each has its own test database, and
+# each test file runs whole on one worker, so a module's shared fixtures are made once.
+TEST_WORKERS ?= auto
 
 .PHONY: install run test lint bench loadtest clean
 
@@ -21,7 +24,7 @@ run: install
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --numprocesses=$(TEST_WORKERS) --dist=loadfile
 
 lint: install
 	$(BIN)/ruff check .

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.core.cache import cache
+from django.db import transaction
 
 from registry.access import membership_grant
 from registry.models import Role, Site
@@ -29,6 +30,24 @@ def empty_cache():
     cache.clear()
 
 
+@pytest.fixture(scope="module")
+def module_transaction(django_db_setup, django_db_blocker):
+    """A transaction around a test module, for the data its tests share (a published
+    cohort, a synthetic study), made once by module-scoped fixtures that request this one:
+    each test's own transaction is a savepoint inside it, rolled back after the test, and
+    this one is rolled back after the module's last test, as Django's setUpTestData does.
+
+    Only for modules whose tests all run in a transaction: a `transaction=True` or
+    `live_server` test would empty the tables under it, or not see its data."""
+    with django_db_blocker.unblock():
+        shared = transaction.atomic()
+        shared.__enter__()
+    yield
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        shared.__exit__(None, None, None)
+
+
 @pytest.fixture
 def admin_user(db) -> User:
     return User.objects.create_superuser("admin", "admin@example.org", PASSWORD)
@@ -44,10 +63,26 @@ def user_with_role(username: str, role: str, site: Site, *, at_site: bool = Fals
     return user
 
 
-@pytest.fixture
-def owner(db) -> User:
+def new_owner() -> User:
     """Coordinates the home study."""
     return user_with_role("owner", Role.COORDINATOR, factories.SiteFactory())
+
+
+def new_neighbour() -> User:
+    """A clinician of the home study at its other site, PUMC."""
+    site = factories.SiteFactory(code="PUMC", name="Peking Union Medical College Hospital")
+    return user_with_role("neighbour", Role.CLINICIAN, site, at_site=True)
+
+
+def new_outsider() -> User:
+    """Coordinates another study, OTHER: nothing of the home study is theirs."""
+    site = factories.SiteFactory(study=factories.StudyFactory(code="OTHER"), code="ELSEWHERE")
+    return user_with_role("outsider", Role.COORDINATOR, site)
+
+
+@pytest.fixture
+def owner(db) -> User:
+    return new_owner()
 
 
 @pytest.fixture
@@ -58,16 +93,12 @@ def teammate(db) -> User:
 
 @pytest.fixture
 def neighbour(db) -> User:
-    """A clinician of the home study at its other site, PUMC."""
-    site = factories.SiteFactory(code="PUMC", name="Peking Union Medical College Hospital")
-    return user_with_role("neighbour", Role.CLINICIAN, site, at_site=True)
+    return new_neighbour()
 
 
 @pytest.fixture
 def outsider(db) -> User:
-    """Coordinates another study, OTHER: nothing of the home study is theirs."""
-    site = factories.SiteFactory(study=factories.StudyFactory(code="OTHER"), code="ELSEWHERE")
-    return user_with_role("outsider", Role.COORDINATOR, site)
+    return new_outsider()
 
 
 @pytest.fixture

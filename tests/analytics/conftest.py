@@ -91,6 +91,15 @@ def published(db) -> Study:
     return cohort_import(data=copy.deepcopy(PUBLISHED)).study
 
 
+@pytest.fixture(scope="module")
+def published_for_module(module_transaction, django_db_blocker) -> Study:
+    """The published cohort imported once, for a module whose every test reads it: such a
+    module's own `published` returns this study afresh (each test's changes are rolled
+    back)."""
+    with django_db_blocker.unblock():
+        return cohort_import(data=copy.deepcopy(PUBLISHED)).study
+
+
 @pytest.fixture
 def analytics(api):
     """GET an analytics endpoint of a study (HCD19 unless `code` is given)."""
@@ -101,12 +110,9 @@ def analytics(api):
     return get
 
 
-@pytest.fixture
-def varied(db, reader) -> Study:
-    """A synthetic study of 80 patients (DEMO) with every kind of patient, the reader a
-    monitor of it."""
+def varied_study() -> Study:
+    """A synthetic study of 80 patients (DEMO) with every kind of patient."""
     study = synthetic_cohort_import(data=synthetic_cohort(code="DEMO", patients=80)).study
-    membership_grant(user=reader, study=study, role=Role.MONITOR)
     # A patient who died before any infusion: no time keys, no day-30 response; "dead" to
     # the patient list's vital status filter, neither alive nor dead to the analyses'.
     patient = models.Patient.objects.filter(study=study).exclude(events__kind="death").first()
@@ -114,6 +120,22 @@ def varied(db, reader) -> Study:
         section.objects.filter(patient=patient).delete()
     models.FollowUpEvent.objects.create(patient=patient, kind="death", date=date(2020, 3, 1))
     return study
+
+
+@pytest.fixture
+def varied(db, reader) -> Study:
+    """The varied study (varied_study), the reader a monitor of it."""
+    study = varied_study()
+    membership_grant(user=reader, study=study, role=Role.MONITOR)
+    return study
+
+
+@pytest.fixture(scope="module")
+def varied_for_module(module_transaction, django_db_blocker) -> Study:
+    """The varied study made once, for a module whose every test reads it: such a module's
+    own `varied` makes the reader a monitor of it and returns it afresh."""
+    with django_db_blocker.unblock():
+        return varied_study()
 
 
 LAB_INFUSION = date(2021, 7, 10)  # the study's cut-off, 2021-07-31, is day 21

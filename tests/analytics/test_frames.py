@@ -4,27 +4,23 @@ afresh from the kept rows."""
 
 from datetime import timedelta
 from unittest import mock
-from urllib.parse import urlencode
 
 import numpy as np
 import pandas as pd
 import pytest
 from django.core.cache import cache
-from django.http import QueryDict
 from django.utils import timezone
 
-from analytics import frames, results
-from analytics.caching import data_version, study_cache
+from analytics import frames
+from analytics.caching import data_version
 from analytics.cohort import analysis_frame
-from analytics.dataset import analysis_values, study_patients
-from analytics.params import AnalysisParams, analysis_request
+from analytics.dataset import analysis_values
 from config import gunicorn
 from registry import models
 from registry.data_version import data_changed
 from registry.interchange.importer import cohort_import
 from registry.services import record_delete, record_save
 from tests import factories
-from tests.analytics.conftest import FILTER_EXAMPLES
 
 pytestmark = pytest.mark.usefixtures("published")
 
@@ -225,27 +221,3 @@ def test_a_new_frame_shares_the_columns_the_change_left_as_they_were(study):
     assert not np.shares_memory(first["sex"].to_numpy(), second["sex"].to_numpy())
     assert np.shares_memory(first["study_id"].to_numpy(), second["study_id"].to_numpy())
     assert_current(study)
-
-
-# The analyses' vital status is the dataset's, from the infusion on, unlike the database's
-# (tests/analytics/test_outcome_filters.py).
-@pytest.mark.parametrize(
-    "filters", [found for found in FILTER_EXAMPLES if "vital_status" not in found], ids=str
-)
-def test_each_filter_picks_from_the_frame_the_patients_the_database_picks(varied, filters):
-    request = analysis_request(AnalysisParams, QueryDict(urlencode(filters)))
-
-    picked = results.selected_frame(varied, study_cache(varied), request)["study_id"]
-    chosen = study_patients(varied, request.patient_filters, request.search)
-
-    assert 0 < len(picked) < 80, "pick a value that tells something"
-    assert sorted(picked) == sorted(chosen.values_list("subject_id", flat=True))
-
-
-def test_a_filter_with_a_column_asks_the_database_nothing(varied, django_assert_num_queries):
-    request = analysis_request(AnalysisParams, QueryDict("sex=female&age_min=18"))
-    store = study_cache(varied)
-    results.selected_frame(varied, store, request)
-
-    with django_assert_num_queries(0):
-        results.selected_frame(varied, store, request)

@@ -6,6 +6,8 @@ from datetime import timedelta
 import pytest
 
 from registry import models
+from registry.access import membership_grant
+from registry.models import Role, Study
 
 DATASET = "/api/v1/studies/DEMO/analytics/dataset/"
 FOLLOW_UP = "/api/v1/studies/DEMO/analytics/follow-up/"
@@ -14,6 +16,12 @@ FOLLOW_UP = "/api/v1/studies/DEMO/analytics/follow-up/"
 def study_ids(response) -> set[str]:
     assert response.status_code == 200, response.content
     return {row["study_id"] for row in response.json()["results"]}
+
+
+@pytest.fixture
+def varied(db, reader, varied_for_module) -> Study:
+    membership_grant(user=reader, study=varied_for_module, role=Role.MONITOR)
+    return Study.objects.get(pk=varied_for_module.pk)
 
 
 @pytest.fixture

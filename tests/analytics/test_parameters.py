@@ -4,9 +4,16 @@ value is a 400 naming its parameter, and only a signed-in user may ask."""
 import pytest
 
 from analytics.cohort import COVARIATES
+from registry.models import Study
 from tests.analytics.conftest import STATISTICS
 
 pytestmark = pytest.mark.usefixtures("published")
+
+
+@pytest.fixture
+def published(db, published_for_module) -> Study:
+    return Study.objects.get(pk=published_for_module.pk)
+
 
 ENDPOINTS = ["dataset", *STATISTICS]
 

@@ -8,7 +8,6 @@ import math
 import pandas as pd
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from analytics.dataset import analysis_rows
@@ -19,11 +18,18 @@ from registry.models import Study
 CODE = "FLOOR"
 
 
+@pytest.fixture(scope="module")
+def study_frame(module_transaction, django_db_blocker) -> pd.DataFrame:
+    """The synthetic study, imported once for the module, and its analysis dataset."""
+    with django_db_blocker.unblock():
+        study = synthetic_cohort_import(data=synthetic_cohort(code=CODE, patients=300)).study
+        return pd.DataFrame(analysis_rows(study.patients.all()))
+
+
 @pytest.fixture
-def frame(db) -> pd.DataFrame:
-    cache.clear()
-    study = synthetic_cohort_import(data=synthetic_cohort(code=CODE, patients=300)).study
-    return pd.DataFrame(analysis_rows(study.patients.all()))
+def frame(db, study_frame) -> pd.DataFrame:
+    """A copy of the study's analysis dataset for one test, which its floor may change."""
+    return study_frame.copy()
 
 
 @pytest.fixture

@@ -14,14 +14,17 @@ staff: only their roles stand between them and the home study's patient.
 """
 
 import json
+from types import SimpleNamespace
 
 import pytest
+from django.contrib.auth.models import User
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
 from registry import models
 from registry.interchange.exporter import cohort_document
 from tests.api.conftest import full_course
+from tests.conftest import new_neighbour, new_outsider, new_owner
 
 pytestmark = pytest.mark.django_db
 
@@ -73,13 +76,39 @@ def served(patterns=None, prefix: str = "", namespace: str = ""):
 ADDRESSES = list(served())
 
 
+@pytest.fixture(scope="module")
+def shared(module_transaction, django_db_blocker) -> SimpleNamespace:
+    """The home study's patient, with a record in every section and a data query, and the
+    users who ask for it, made once for the module: each test's changes are rolled back."""
+    with django_db_blocker.unblock():
+        owner = new_owner()
+        patient = full_course(subject_id="P001")
+        models.DataQuery.objects.create(
+            patient=patient, field="last_contact_date", question="Source?", raised_by=owner
+        )
+        return SimpleNamespace(
+            home=patient, owner=owner, outsider=new_outsider(), neighbour=new_neighbour()
+        )
+
+
 @pytest.fixture
-def home(owner) -> models.Patient:
-    patient = full_course(subject_id="P001")
-    models.DataQuery.objects.create(
-        patient=patient, field="last_contact_date", question="Source?", raised_by=owner
-    )
-    return patient
+def home(db, shared) -> models.Patient:
+    return models.Patient.objects.get(pk=shared.home.pk)
+
+
+@pytest.fixture
+def owner(db, shared) -> User:
+    return User.objects.get(pk=shared.owner.pk)
+
+
+@pytest.fixture
+def outsider(db, shared) -> User:
+    return User.objects.get(pk=shared.outsider.pk)
+
+
+@pytest.fixture
+def neighbour(db, shared) -> User:
+    return User.objects.get(pk=shared.neighbour.pk)
 
 
 def record_of(view, patient: models.Patient) -> int:

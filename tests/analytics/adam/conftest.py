@@ -18,9 +18,13 @@ from tests.clients import api_client_of
 PUBLISHED = json.loads((Path(__file__).parents[2] / "data/hcd19-published-cohort.json").read_text())
 
 
+def published_study() -> Study:
+    return cohort_import(data=copy.deepcopy(PUBLISHED)).study
+
+
 @pytest.fixture
 def published(owner) -> Study:
-    return cohort_import(data=copy.deepcopy(PUBLISHED)).study
+    return published_study()
 
 
 @pytest.fixture
@@ -28,12 +32,16 @@ def exporter(owner, published) -> APIClient:
     return api_client_of(owner)
 
 
-@pytest.fixture
-def demo(owner) -> Study:
+def demo_study(owner) -> Study:
     """The synthetic demonstration study, DEMO, smaller than manage.py load_demo's."""
     study = synthetic_cohort_import(data=synthetic_cohort(code="DEMO", patients=60)).study
     membership_grant(user=owner, study=study, role=Role.COORDINATOR)
     return study
+
+
+@pytest.fixture
+def demo(owner) -> Study:
+    return demo_study(owner)
 
 
 @pytest.fixture(params=["HCD19", "DEMO"])

@@ -8,12 +8,40 @@ the product-limit and Aalen–Johansen formulas themselves, not by the registry'
 
 import csv
 import io
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from django.contrib.auth.models import User
 
 from analytics.stats import MONTH_DAYS
+from registry.models import Study
+from tests.analytics.adam.conftest import demo_study, published_study
 from tests.analytics.adam.estimates import aalen_johansen, product_limit
+from tests.conftest import new_owner
+
+
+@pytest.fixture(scope="module")
+def shared(module_transaction, django_db_blocker) -> SimpleNamespace:
+    """The owner and both studies, made once for the module's tests, which only read them."""
+    with django_db_blocker.unblock():
+        owner = new_owner()
+        return SimpleNamespace(owner=owner, published=published_study(), demo=demo_study(owner))
+
+
+@pytest.fixture
+def owner(db, shared) -> User:
+    return User.objects.get(pk=shared.owner.pk)
+
+
+@pytest.fixture
+def published(owner, shared) -> Study:
+    return Study.objects.get(pk=shared.published.pk)
+
+
+@pytest.fixture
+def demo(owner, shared) -> Study:
+    return Study.objects.get(pk=shared.demo.pk)
 
 
 def adtte(client, code: str, **params) -> dict[str, list[dict]]:
