@@ -70,7 +70,9 @@ def test_each_day_is_a_crs_and_an_icans_observation_with_its_findings_and_its_gr
     found = parts(icans)
     assert found["ice_score"]["valueInteger"] == 5
     assert "capd_score" not in found  # not taken: no component
-    assert found["consciousness"]["valueCodeableConcept"]["text"] == "Awake and alert"
+    assert (
+        found["consciousness"]["valueCodeableConcept"]["coding"][0]["display"] == "Awake and alert"
+    )
 
 
 def test_a_day_without_fever_is_crs_grade_0_and_says_why():

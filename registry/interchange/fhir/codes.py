@@ -88,8 +88,8 @@ MEASUREMENTS = {
     "bm-blast-pct": "Bone marrow blasts",
     "mrd": "Minimal residual disease (MRD)",
     "mrd-level": "MRD level (fraction of cells)",
-    "crs-day": "CRS of the day: ASTCT grade computed from the day's findings",
-    "icans-day": "ICANS of the day: ASTCT grade computed from the day's findings",
+    "crs-day": "CRS of the day (ASTCT grade, computed)",
+    "icans-day": "ICANS of the day (ASTCT grade, computed)",
     "eligibility": "Eligibility under the study's protocol",
     "genetics": "Genetics of the leukaemia",
 }

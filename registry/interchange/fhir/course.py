@@ -20,10 +20,16 @@ COMPLETED = "completed"
 _VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 
+# The hash of the namespace, which every id's hash starts from (a copy of it, continued).
+_NAMESPACE_HASH = sha1(NAMESPACE.bytes)
+
+
 def resource_id(resource_type: str, key: object) -> str:
     """uuid5(NAMESPACE, "<type>/<key>") as text, written out here: uuid.uuid5 builds a UUID
     object for each of the hundreds of resources of every patient."""
-    digest = sha1(NAMESPACE.bytes + f"{resource_type}/{key}".encode()).hexdigest()
+    hashed = _NAMESPACE_HASH.copy()
+    hashed.update(f"{resource_type}/{key}".encode())
+    digest = hashed.hexdigest()
     return (
         f"{digest[:8]}-{digest[8:12]}-5{digest[13:16]}-"
         f"{_VARIANT[digest[16]]}{digest[17:20]}-{digest[20:32]}"
@@ -113,12 +119,13 @@ def component(model: type[Model], name: str, value: object) -> dict:
 
 @cache
 def field_code(model: type[Model], name: str) -> dict:
-    """The code of a section's field, its words the field's label."""
+    """The code of a section's field, its display the field's label. A component's codes
+    carry no `text` repeating the display: a day's findings are a large part of an export."""
     label = capfirst(str(model._meta.get_field(name).verbose_name))
     coding = [{"system": codes.FIELDS, "code": name, "display": label}]
     if name in codes.STANDARD_FIELD_CODES:
         coding.insert(0, codes.STANDARD_FIELD_CODES[name])
-    return {"coding": coding, "text": label}
+    return {"coding": coding}
 
 
 @cache
@@ -140,7 +147,10 @@ def choice(model: type[Model], name: str, value: str, system: str | None = None)
 def _exact_component(model: type[Model], name: str, value: object) -> dict:
     code = field_code(model, name)
     if _is_choice(model, name):
-        return {"code": code, "valueCodeableConcept": choice(model, name, value)}
+        return {
+            "code": code,
+            "valueCodeableConcept": {"coding": choice(model, name, value)["coding"]},
+        }
     if isinstance(value, bool):
         return {"code": code, "valueBoolean": value}
     return {"code": code, "valueInteger": value}

@@ -59,7 +59,7 @@ def eligibility(record: registry.Eligibility, course: Course) -> dict:
         where = codes.coded(
             codes.registry_system("extramedullary_sites"), site, ExtramedullarySite(site).label
         )
-        parts.append({"code": site_code, "valueCodeableConcept": where})
+        parts.append({"code": site_code, "valueCodeableConcept": {"coding": where["coding"]}})
     if parts:
         found["component"] = parts
     return found
