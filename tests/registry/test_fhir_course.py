@@ -4,13 +4,16 @@ therapies, each day's CRS and ICANS findings with the day's ASTCT grade, the dat
 treatments and the follow-up events; each valid, its references resolved, and cut at a
 clinical cut-off."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from registry import models
+from registry.sections import SECTIONS
 from tests import factories
 from tests.fhir import by_code, coded, of_type, resources_of, z99
+from tests.odm import imported_study
 
 pytestmark = pytest.mark.django_db
 
@@ -229,3 +232,24 @@ def test_a_cutoff_leaves_out_later_days_treatments_and_events_but_not_the_histor
     procedures = [r["code"]["text"] for r in of_type(resources, "Procedure")]
     assert procedures == ["Murine CD19 CAR-T", "Allogeneic HCT", "Lymphodepleting chemotherapy"]
     assert by_code(observations, "eligibility") and by_code(observations, "genetics")
+
+
+def test_as_of_a_day_the_events_and_treatments_recorded_after_it_are_left_out():
+    imported_study()
+    two_days_ago = timezone.now() - timedelta(days=2)
+    for model in (models.Study, models.Patient, *(section.model for section in SECTIONS)):
+        model.history.update(history_date=two_days_ago)
+    patient = models.Patient.objects.get(subject_id="Z99")
+    factories.FollowUpEventFactory(patient=patient, kind="b_cell_recovery", date=date(2020, 4, 1))
+    factories.ToxicityTreatmentFactory(patient=patient, day=5, treatment="anakinra", dose_mg=100)
+    yesterday = timezone.localdate() - timedelta(days=1)
+    then, now = resources_of(patient, as_of=yesterday), resources_of(patient)
+    assert by_code(of_type(then, "Observation"), "b_cell_recovery") == []
+    assert len(by_code(of_type(now, "Observation"), "b_cell_recovery")) == 1
+    given_then = [
+        r["medicationCodeableConcept"]["text"] for r in of_type(then, "MedicationAdministration")
+    ]
+    given_now = [
+        r["medicationCodeableConcept"]["text"] for r in of_type(now, "MedicationAdministration")
+    ]
+    assert sorted(set(given_now) - set(given_then)) == ["Anakinra"]
