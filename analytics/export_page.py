@@ -52,8 +52,10 @@ COMPLETE_FILES = (
         "FHIR R4",
         "Every patient's course as FHIR R4 resources, for health record systems and FHIR "
         "servers: the study, each patient (pseudonymous: study id and year of birth), the "
-        "B-ALL, lymphodepletion and infusions with their doses, CAR-T counts, lab values, "
-        "responses and MRD, CRS and ICANS with their ASTCT grade. One Bundle, or NDJSON (one "
+        "B-ALL, eligibility, genetics, prior therapies, lymphodepletion and infusions with "
+        "their doses, CAR-T counts, lab values, each day's CRS and ICANS findings with the "
+        "day's ASTCT grade, toxicity treatments with their doses, responses and MRD, CRS and "
+        "ICANS with the site's ASTCT grade, and the follow-up events. One Bundle, or NDJSON (one "
         "resource a line, as FHIR Bulk Data writes it) for a large study; each patient's "
         "Bundle alone is at the API's patients/{id}/fhir/.",
         {

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from fhir.resources.R4B import get_fhir_model_class
 
 from registry import models
-from registry.interchange.fhir.writer import iter_bundle_json, iter_ndjson
+from registry.interchange.fhir.writer import iter_bundle_json, iter_ndjson, patient_bundle
+from tests.odm import imported_study
 
 
 def bundle_of(study: models.Study, **options) -> dict:
@@ -67,3 +68,30 @@ def ndjson_unresolved(resources: list[dict]) -> list[str]:
 
 def of_type(resources: list[dict], resource_type: str) -> list[dict]:
     return [resource for resource in resources if resource["resourceType"] == resource_type]
+
+
+def invalid(resources: list[dict]) -> list[str]:
+    return [error for resource in resources for error in validation_errors(resource)]
+
+
+def resources_of(patient: models.Patient, **options) -> list[dict]:
+    """The patient's Bundle's resources, once each is found valid and every reference
+    resolved."""
+    bundle = json.loads(patient_bundle(patient, **options))
+    assert invalid(bundle_resources(bundle)) == []
+    assert bundle_unresolved(bundle) == []
+    return bundle_resources(bundle)
+
+
+def z99(**options) -> list[dict]:
+    """The published cohort's patient with a record in every section (tests.odm)."""
+    imported_study()
+    return resources_of(models.Patient.objects.get(subject_id="Z99"), **options)
+
+
+def coded(concept: dict, system: str) -> list[str]:
+    return [coding["code"] for coding in concept["coding"] if coding["system"] == system]
+
+
+def by_code(observations: list[dict], code: str) -> list[dict]:
+    return [o for o in observations if code in {c["code"] for c in o["code"]["coding"]}]

@@ -69,12 +69,16 @@ class StudyBundleView(FhirView, StudyDownloadView):
         "studies_export_fhir",
         "The study as one FHIR R4 Bundle of type collection, streamed (application/fhir+json): "
         "the ResearchStudy, then each patient's Patient (pseudonymous: the study id and the "
-        "year of birth), ResearchSubject, Condition (B-ALL), the lymphodepletion (Procedure "
-        "and a MedicationAdministration per drug), each infusion (MedicationAdministration, "
-        "the dose per kg in UCUM) with the weight, Observations of the CAR-T counts, lab "
-        "values (LOINC where one applies), responses and MRD, and AdverseEvents for CRS and "
-        "ICANS with the ASTCT grade. Entries are named urn:uuid:<id> and refer to each other "
-        "so. See docs/fhir.md.",
+        "year of birth), ResearchSubject, Condition (B-ALL), Observations of the eligibility "
+        "and genetics, the prior therapies (Procedure or MedicationStatement), the "
+        "lymphodepletion (Procedure and a MedicationAdministration per drug), each infusion "
+        "(MedicationAdministration, the dose per kg in UCUM) with the weight, Observations "
+        "of the CAR-T counts, lab values (LOINC where one applies), each day's CRS and ICANS "
+        "findings with the day's ASTCT grade, responses and MRD, the toxicity treatments "
+        "(MedicationAdministration with the dose), AdverseEvents for CRS and ICANS with the "
+        "site's ASTCT grade, and the follow-up events other than death and withdrawal "
+        "(Procedure or Observation). Entries are named urn:uuid:<id> and refer to each "
+        "other so. See docs/fhir.md.",
         FHIR_JSON,
         OpenApiTypes.OBJECT,
         refusals=NOT_ACCEPTABLE,

@@ -39,8 +39,13 @@ class StudyExportCommand(BaseCommand):
 
     # What the export is, in "Wrote HCD19<written> to FILE".
     written = ""
+    # Whether `lines` gives bytes (UTF-8) rather than text: written as they are, not
+    # decoded and encoded again.
+    in_bytes = False
 
-    def lines(self, study: Study, as_of: date | None, cutoff: date | None) -> Iterator[str]:
+    def lines(
+        self, study: Study, as_of: date | None, cutoff: date | None
+    ) -> Iterator[str] | Iterator[bytes]:
         raise NotImplementedError
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -66,8 +71,12 @@ class StudyExportCommand(BaseCommand):
         if study is None:
             raise CommandError(f"No study with code {study_code!r}")
         if output is None:
-            sys.stdout.writelines(self.lines(study, as_of, cutoff))
+            stdout = sys.stdout.buffer if self.in_bytes else sys.stdout
+            stdout.writelines(self.lines(study, as_of, cutoff))
             return
-        with output.open("w", encoding="utf-8", newline="") as file:
+        opened = (
+            output.open("wb") if self.in_bytes else output.open("w", encoding="utf-8", newline="")
+        )
+        with opened as file:
             file.writelines(self.lines(study, as_of, cutoff))
         self.stderr.write(f"Wrote {study.code}{self.written} to {output}")

@@ -2,7 +2,6 @@
 fhir.resources library, every reference resolved, and each part of a course where
 docs/fhir.md says it goes, with its codes and units."""
 
-import json
 from datetime import date
 from uuid import uuid5
 
@@ -12,18 +11,21 @@ from fhir.resources.R4B.bundle import Bundle
 from registry import models
 from registry.analytes import ANALYTES
 from registry.demo import synthetic_cohort, synthetic_cohort_import
-from registry.interchange.fhir.resources import NAMESPACE, resource_id
-from registry.interchange.fhir.writer import patient_bundle
+from registry.interchange.fhir.course import NAMESPACE, resource_id
 from registry.units import LAB_UNITS_UCUM
 from tests import factories
 from tests.fhir import (
     bundle_of,
     bundle_resources,
     bundle_unresolved,
+    by_code,
+    coded,
+    invalid,
     ndjson_of,
     ndjson_unresolved,
     of_type,
-    validation_errors,
+    resources_of,
+    z99,
 )
 from tests.odm import imported_study
 
@@ -32,29 +34,9 @@ pytestmark = pytest.mark.django_db
 UCUM = "http://unitsofmeasure.org"
 
 
-def invalid(resources: list[dict]) -> list[str]:
-    return [error for resource in resources for error in validation_errors(resource)]
-
-
-def resources_of(patient: models.Patient) -> list[dict]:
-    bundle = json.loads(patient_bundle(patient))
-    assert invalid(bundle_resources(bundle)) == []
-    assert bundle_unresolved(bundle) == []
-    return bundle_resources(bundle)
-
-
-def z99() -> list[dict]:
-    """The published cohort's patient with a record in every section (tests.odm)."""
-    imported_study()
-    return resources_of(models.Patient.objects.get(subject_id="Z99"))
-
-
-def coded(concept: dict, system: str) -> list[str]:
-    return [coding["code"] for coding in concept["coding"] if coding["system"] == system]
-
-
-def by_code(observations: list[dict], code: str) -> list[dict]:
-    return [o for o in observations if code in {c["code"] for c in o["code"]["coding"]}]
+def lymphodepletion(resources: list[dict]) -> list[dict]:
+    procedures = of_type(resources, "Procedure")
+    return [p for p in procedures if p["code"]["text"] == "Lymphodepleting chemotherapy"]
 
 
 def test_the_published_cohort_is_one_valid_bundle_whose_references_resolve():
@@ -145,7 +127,7 @@ def test_the_infusion_gives_its_dose_per_kg_in_ucum_and_the_weight():
 
 def test_the_lymphodepletion_is_a_procedure_with_a_dose_per_drug():
     resources = z99()
-    [procedure] = of_type(resources, "Procedure")
+    [procedure] = lymphodepletion(resources)
     assert procedure["performedPeriod"] == {"start": "2020-01-01", "end": "2020-01-03"}
     drugs = {
         r["medicationCodeableConcept"]["text"]: r
@@ -167,7 +149,7 @@ def test_the_lymphodepletion_is_a_procedure_with_a_dose_per_drug():
 def test_a_lymphodepletion_without_a_start_date_says_its_doses_in_words():
     record = factories.LymphodepletionFactory(start_date=None, cyclophosphamide_mg_m2_per_day=0)
     resources = resources_of(record.patient)
-    [procedure] = of_type(resources, "Procedure")
+    [procedure] = lymphodepletion(resources)
     assert "performedPeriod" not in procedure
     assert procedure["note"] == [{"text": "Fludarabine 30 mg/m²/day; start date not recorded"}]
     assert of_type(resources, "MedicationAdministration") == []
@@ -241,7 +223,9 @@ def test_crs_and_icans_are_adverse_events_with_the_astct_grade():
     ]
     assert crs["severity"]["coding"][0]["code"] == "mild"
     assert crs["date"] == "2020-01-08"  # onset day 2
-    [infusion] = [r for r in of_type(resources, "MedicationAdministration") if "partOf" not in r]
+    [infusion] = [
+        r for r in of_type(resources, "MedicationAdministration") if "supportingInformation" in r
+    ]
     assert crs["suspectEntity"] == [{"instance": {"reference": f"urn:uuid:{infusion['id']}"}}]
     toxicity = models.ToxicityRecord.objects.create(
         patient=factories.PatientFactory(), crs_max_grade=3, icans_max_grade=2

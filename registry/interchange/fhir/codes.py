@@ -19,6 +19,11 @@ SECURITY_LABELS = "http://terminology.hl7.org/CodeSystem/v3-ObservationValue"
 REGISTRY = "urn:cart-registry"
 STUDY_CODES = f"{REGISTRY}:study"
 ASTCT_GRADE = f"{REGISTRY}:extension:astct-grade"
+# A prior therapy's relapse date: neither Procedure nor MedicationStatement has an element
+# for when an outcome ended.
+RELAPSE_DATE = f"{REGISTRY}:extension:relapse-date"
+# The fields of a course's sections, each by its key in the cohort document.
+FIELDS = f"{REGISTRY}:field"
 
 
 def registry_system(name: str) -> str:
@@ -42,6 +47,11 @@ B_ALL = {
 }
 
 BODY_WEIGHT = {"system": LOINC, "code": "29463-7", "display": "Body weight"}
+
+# Fields of a section whose value a standard code names exactly, by the field's key.
+STANDARD_FIELD_CODES = {
+    "ecog": {"system": LOINC, "code": "89247-1", "display": "ECOG Performance Status score"},
+}
 
 # LOINC codes of the analytes measured in peripheral blood (or its serum or plasma): each
 # names the specimen, so a value in marrow or CSF carries the registry's code only. An
@@ -78,6 +88,23 @@ MEASUREMENTS = {
     "bm-blast-pct": "Bone marrow blasts",
     "mrd": "Minimal residual disease (MRD)",
     "mrd-level": "MRD level (fraction of cells)",
+    "crs-day": "CRS of the day (ASTCT grade, computed)",
+    "icans-day": "ICANS of the day (ASTCT grade, computed)",
+    "eligibility": "Eligibility under the study's protocol",
+    "genetics": "Genetics of the leukaemia",
+}
+
+# Whether a patient is eligible (registry.eligibility.Verdict.eligible).
+ELIGIBILITY = {
+    True: ("eligible", "Eligible"),
+    False: ("not-eligible", "Not eligible"),
+    None: ("not-judged", "Not yet judged: a criterion is not recorded"),
+}
+
+# Where in the course a therapy other than the registry's CAR-T cells was given.
+PHASES = {
+    "prior": "Before the CAR-T cells (prior therapy)",
+    "follow-up": "After the CAR-T cells (follow-up)",
 }
 
 

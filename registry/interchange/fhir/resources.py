@@ -10,49 +10,24 @@ named so, and `Type/<id>` in NDJSON (docs/fhir.md).
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
-from hashlib import sha1
-from uuid import NAMESPACE_URL, uuid5
 
 from registry import models as registry
 from registry.analytes import ANALYTES, PERIPHERAL_BLOOD, SPECIMENS
 from registry.choices import EventKind, Mrd, MrdMethod, Product, ResponseStatus
 from registry.course import record_fields
 from registry.interchange.exporter import present_fields
-from registry.interchange.fhir import codes
+from registry.interchange.fhir import codes, history
+from registry.interchange.fhir import toxicity as after_infusion
+from registry.interchange.fhir.course import (
+    COMPLETED,
+    MEASUREMENTS,
+    Course,
+    Naming,
+    observation,
+)
 from registry.units import FIELD_UNITS
-
-NAMESPACE = uuid5(NAMESPACE_URL, codes.REGISTRY)
-COMPLETED = "completed"
-# The variant bits of a name-based UUID (RFC 4122) over a hexadecimal digit.
-_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
-
-
-def resource_id(resource_type: str, key: object) -> str:
-    """uuid5(NAMESPACE, "<type>/<key>") as text, written out here: uuid.uuid5 builds a UUID
-    object for each of the hundreds of resources of every patient."""
-    digest = sha1(NAMESPACE.bytes + f"{resource_type}/{key}".encode()).hexdigest()
-    return (
-        f"{digest[:8]}-{digest[8:12]}-5{digest[13:16]}-"
-        f"{_VARIANT[digest[16]]}{digest[17:20]}-{digest[20:32]}"
-    )
-
-
-@dataclass(frozen=True)
-class Naming:
-    """How resources are named and referred to: in a Bundle or one per line (NDJSON)."""
-
-    in_bundle: bool
-
-    def id(self, resource_type: str, key: object) -> str:
-        return resource_id(resource_type, key)
-
-    def reference(self, resource: dict) -> dict:
-        if self.in_bundle:
-            return {"reference": f"urn:uuid:{resource['id']}"}
-        return {"reference": f"{resource['resourceType']}/{resource['id']}"}
 
 
 def research_study(study: registry.Study, header: dict, naming: Naming) -> dict:
@@ -67,30 +42,6 @@ def research_study(study: registry.Study, header: dict, naming: Naming) -> dict:
     if header.get("title"):
         resource["title"] = header["title"]
     return resource
-
-
-@dataclass
-class Course:
-    """What every resource of one patient refers to or reads."""
-
-    patient: dict
-    study: dict
-    naming: Naming
-    first_infusion: date | None
-    subject: dict = field(init=False)
-    _days: dict[int, dict] = field(init=False, default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.subject = self.naming.reference(self.patient)
-
-    def on_day(self, day: int) -> dict:
-        """When a thing of a day after the first infusion happened; nothing before one."""
-        if self.first_infusion is None:
-            return {}
-        if day not in self._days:
-            moment = (self.first_infusion + timedelta(days=day)).isoformat()
-            self._days[day] = {"effectiveDateTime": moment}
-        return self._days[day]
 
 
 def patient_resources(
@@ -109,25 +60,54 @@ def patient_resources(
     course = Course(resource, study_resource, naming, first_infusion)
     yield resource
     yield _research_subject(patient, own, events, study_id, course)
-    yield _condition(patient, own, course)
-    lymphodepletion = getattr(patient, "lymphodepletion", None)
-    if lymphodepletion is not None:
-        yield from _lymphodepletion(lymphodepletion, course)
+    condition = _condition(patient, own, course)
+    yield condition
+    yield from _before_the_cells(patient, course)
     administrations = []
     for infusion in infusions:
         weight, administration = _infusion(infusion, course)
         administrations.append(administration)
         yield weight
         yield administration
+    yield from _after_the_cells(patient, administrations, condition, course)
+
+
+def _before_the_cells(patient: registry.Patient, course: Course) -> Iterator[dict]:
+    """The eligibility, the genetics, the prior therapies and the lymphodepletion."""
+    record = getattr(patient, "eligibility", None)
+    if record is not None:
+        yield history.eligibility(record, course)
+    record = getattr(patient, "genetics", None)
+    found = None if record is None else history.genetics(record, course)
+    if found is not None:
+        yield found
+    for therapy in patient.prior_therapies.all():
+        yield history.prior_therapy(therapy, course)
+    lymphodepletion = getattr(patient, "lymphodepletion", None)
+    if lymphodepletion is not None:
+        yield from _lymphodepletion(lymphodepletion, course)
+
+
+def _after_the_cells(
+    patient: registry.Patient, administrations: list[dict], condition: dict, course: Course
+) -> Iterator[dict]:
+    """The CAR-T counts, the lab values, the daily CRS and ICANS findings, the toxicity
+    treatments, the responses, the site's CRS and ICANS, and the follow-up events."""
     for count in patient.car_t_counts.all():
         yield from _car_t_count(count, course)
     for lab in patient.labs.all():
         yield _lab(lab, course)
+    yield from after_infusion.daily_assessments(patient, course)
+    yield from after_infusion.toxicity_treatments(patient, course)
     for assessment in patient.response_assessments.all():
         yield from _response(assessment, course)
     toxicities = getattr(patient, "toxicities", None)
     if toxicities is not None:
         yield from _adverse_events(toxicities, administrations, course)
+    for event in patient.events.all():
+        found = history.follow_up_event(event, condition, course)
+        if found is not None:
+            yield found
 
 
 def _patient(
@@ -288,23 +268,7 @@ def _infusion(record: registry.Infusion, course: Course) -> tuple[dict, dict]:
     return weight, administration
 
 
-# The parts many resources share are made once and written as they are: nothing changes
-# a resource once it is made.
-_CATEGORIES = {kind: codes.category(kind) for kind in ("laboratory", "exam", "vital-signs")}
-_MEASUREMENTS = {code: codes.measurement(code) for code in codes.MEASUREMENTS}
 _IN_SPECIMEN = {"reference": "#specimen"}
-
-
-def _observation(course: Course, key: str, kind: str, code: dict, day: int) -> dict:
-    return {
-        "resourceType": "Observation",
-        "id": course.naming.id("Observation", key),
-        "status": "final",
-        "category": _CATEGORIES[kind],
-        "code": code,
-        "subject": course.subject,
-        **course.on_day(day),
-    }
 
 
 @cache
@@ -335,11 +299,11 @@ def _car_t_count(record: registry.CarTCount, course: Course) -> Iterator[dict]:
         if value is None:
             continue
         unit = FIELD_UNITS[name]
-        observation = _observation(
-            course, f"{code}/{record.pk}", "laboratory", _MEASUREMENTS[code], record.day
+        measured = observation(
+            course, f"{code}/{record.pk}", "laboratory", MEASUREMENTS[code], record.day
         )
-        observation["valueQuantity"] = codes.quantity(value, unit.shown, unit.ucum)
-        yield _measured_in(observation, record.specimen)
+        measured["valueQuantity"] = codes.quantity(value, unit.shown, unit.ucum)
+        yield _measured_in(measured, record.specimen)
 
 
 @cache
@@ -357,31 +321,31 @@ def _lab_code(analyte_code: str, specimen: str) -> dict:
 
 def _lab(record: registry.LabResult, course: Course) -> dict:
     code = _lab_code(record.analyte, record.specimen)
-    observation = _observation(course, f"lab/{record.pk}", "laboratory", code, record.day)
+    measured = observation(course, f"lab/{record.pk}", "laboratory", code, record.day)
     value = codes.lab_quantity(record.value, record.unit)
     if record.below_detection:
         # Recorded as the limit of detection: the value is below it.
         value["comparator"] = "<"
-    observation["valueQuantity"] = value
-    return _measured_in(observation, record.specimen)
+    measured["valueQuantity"] = value
+    return _measured_in(measured, record.specimen)
 
 
 def _response(record: registry.ResponseAssessment, course: Course) -> Iterator[dict]:
     """The response of the day, with the marrow blasts; the MRD, when assessed, apart."""
     values = present_fields(record_fields(record))
     day = values["day"]
-    response = _observation(course, f"response/{record.pk}", "exam", _MEASUREMENTS["response"], day)
+    response = observation(course, f"response/{record.pk}", "exam", MEASUREMENTS["response"], day)
     status = ResponseStatus(values["status"])
     response["valueCodeableConcept"] = codes.coded(
         codes.registry_system("response"), status.value, status.label
     )
     if "bm_blast_pct" in values:
         blasts = codes.quantity(values["bm_blast_pct"], "%", "%")
-        response["component"] = [{"code": _MEASUREMENTS["bm-blast-pct"], "valueQuantity": blasts}]
+        response["component"] = [{"code": MEASUREMENTS["bm-blast-pct"], "valueQuantity": blasts}]
     yield response
     if "mrd" not in values and "mrd_level" not in values:
         return
-    mrd = _observation(course, f"mrd/{record.pk}", "laboratory", _MEASUREMENTS["mrd"], day)
+    mrd = observation(course, f"mrd/{record.pk}", "laboratory", MEASUREMENTS["mrd"], day)
     found = Mrd(values.get("mrd", Mrd.UNKNOWN))
     mrd["valueCodeableConcept"] = codes.coded(
         codes.registry_system("mrd"), found.value, found.label
@@ -391,7 +355,7 @@ def _response(record: registry.ResponseAssessment, course: Course) -> Iterator[d
         mrd["method"] = codes.coded(codes.registry_system("mrd-method"), method.value, method.label)
     if "mrd_level" in values:
         level = codes.quantity(values["mrd_level"], "fraction", "1")
-        mrd["component"] = [{"code": _MEASUREMENTS["mrd-level"], "valueQuantity": level}]
+        mrd["component"] = [{"code": MEASUREMENTS["mrd-level"], "valueQuantity": level}]
     yield mrd
 
 

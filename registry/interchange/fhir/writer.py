@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from registry import models as registry
 from registry.interchange.exporter import patients_for_export, study_header
-from registry.interchange.fhir.resources import Naming, patient_resources, research_study
+from registry.interchange.fhir.course import Naming
+from registry.interchange.fhir.resources import patient_resources, research_study
 
 IN_BUNDLE, ONE_A_LINE = Naming(in_bundle=True), Naming(in_bundle=False)
 
@@ -41,7 +42,7 @@ def iter_bundle_json(
     resources, holding one chunk of patients at a time."""
     study_resource = _study_resource(study, as_of, IN_BUNDLE)
     yield _bundle_start() + _entries([study_resource])
-    for patient in patients_for_export(study, as_of, cutoff):
+    for patient in _patients(study, as_of, cutoff):
         yield b"," + _entries(patient_resources(patient, study_resource, IN_BUNDLE))
     yield b"]}\n"
 
@@ -52,7 +53,7 @@ def iter_ndjson(
     """The study as NDJSON: the ResearchStudy, then each patient's resources."""
     study_resource = _study_resource(study, as_of, ONE_A_LINE)
     yield orjson.dumps(study_resource) + b"\n"
-    for patient in patients_for_export(study, as_of, cutoff):
+    for patient in _patients(study, as_of, cutoff):
         resources = patient_resources(patient, study_resource, ONE_A_LINE)
         yield b"".join(orjson.dumps(resource) + b"\n" for resource in resources)
 
@@ -63,12 +64,23 @@ def patient_bundle(
     """The patient's resources and the study's as one Bundle; None when the patient was
     not there at `as_of` or the `cutoff` leaves the patient out."""
     study = patient.study
-    found = next(iter(patients_for_export(study, as_of, cutoff, ids=[patient.pk])), None)
+    found = next(_patients(study, as_of, cutoff, ids=[patient.pk]), None)
     if found is None:
         return None
     study_resource = _study_resource(study, as_of, IN_BUNDLE)
     resources = [study_resource, *patient_resources(found, study_resource, IN_BUNDLE)]
     return _bundle_start() + _entries(resources) + b"]}\n"
+
+
+def _patients(
+    study: registry.Study, as_of: date | None, cutoff: date | None, ids: list[int] | None = None
+) -> Iterator[registry.Patient]:
+    """The patients of the cohort document, each with its study: the eligibility verdict
+    reads the study's criteria (registry.models.Eligibility.verdict)."""
+    study_of_patient = registry.Patient._meta.get_field("study")
+    for patient in patients_for_export(study, as_of, cutoff, ids):
+        study_of_patient.set_cached_value(patient, study)
+        yield patient
 
 
 def _now() -> str:
