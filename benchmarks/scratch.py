@@ -70,9 +70,9 @@ def synthetic_study(patients: int) -> Study:
 
 
 def coordinator(study: Study) -> User:
-    """A new coordinator of the study: reads every patient, as an ordinary user, through
-    the access rules (a superuser skips them)."""
-    user = User.objects.create_user(f"coordinator-{study.code}".lower())
+    """A coordinator of the study (the one made by an earlier run in a kept database): reads
+    every patient, as an ordinary user, through the access rules (a superuser skips them)."""
+    user, _created = User.objects.get_or_create(username=f"coordinator-{study.code}".lower())
     membership_grant(user=user, study=study, role=Role.COORDINATOR)
     return user
 
