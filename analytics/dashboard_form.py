@@ -25,7 +25,7 @@ from registry.dates import StudyDateField, dates_written
 from registry.models import Study
 from registry.parameters import NO_CUTOFF
 from registry.patient_filters import (
-    ANALYSED,
+    BY_NAME,
     DATE_FILTERS,
     PatientFilter,
     WholeNumberFilter,
@@ -43,7 +43,7 @@ ANY = ("", "Any")
 # The page's choices of what it shows, which are no download's parameters: the survival
 # comparison and the lab series drawn.
 SHOWN_ONLY = ("by", "cut", "analyte")
-FILTERS = list(ANALYSED)
+FILTERS = list(BY_NAME)
 DATE_FIELDS = [*DATE_FILTERS, "cutoff", "as_of"]
 
 
@@ -85,7 +85,7 @@ class CutoffField(StudyDateField):
 PatientFilterFields = type(forms.Form)(
     "PatientFilterFields",
     (forms.Form,),
-    {name: _filter_field(patient_filter) for name, patient_filter in ANALYSED.items()},
+    {name: _filter_field(patient_filter) for name, patient_filter in BY_NAME.items()},
 )
 
 

@@ -20,11 +20,20 @@ from analytics.reports import DEFAULT_TIMES
 from registry.analytes import ANALYTES, PERIPHERAL_BLOOD, SPECIMENS
 from registry.models import Patient
 from registry.parameters import AsOfField, CutoffField, clinical_cutoff, query_problems
-from registry.patient_filters import ANALYSED, BY_NAME, PatientFilterSet, search_terms
+from registry.patient_filters import (
+    BY_NAME,
+    CASEBOOK_FILTERS,
+    PatientFilterSet,
+    search_terms,
+)
 
 MAX_TIMES = 40
+# The casebook's state is kept as it stands, with no history to read it on a past day.
+AS_OF_CASEBOOK = (
+    "{name} selects on the casebook as it stands today: it cannot be combined with as_of"
+)
 ENDPOINTS = ("efs", "os", "rfs", "bca")
-PATIENT_FILTERS = tuple(ANALYSED)
+PATIENT_FILTERS = tuple(BY_NAME)
 FILTERS = (*PATIENT_FILTERS, "search")
 
 
@@ -257,6 +266,22 @@ class AnalysisRequest:
         }
 
     @property
+    def dataset_filters(self) -> dict:
+        """The recorded_filters on a column of the analysis dataset, which the frame
+        selects on; the others select on the casebook (`casebook_filters`)."""
+        return {
+            name: value for name, value in self.recorded_filters.items() if BY_NAME[name].column
+        }
+
+    @property
+    def casebook_filters(self) -> dict:
+        """The filters on the casebook's state (registry.patient_filters.CASEBOOK_FILTERS),
+        selected in the database."""
+        return {
+            name: value for name, value in self.patient_filters.items() if name in CASEBOOK_FILTERS
+        }
+
+    @property
     def outcome_filters(self) -> dict:
         """The patient filters on outcomes a clinical cut-off changes (registry.
         patient_filters): they select on the values at the cut-off, after it is applied."""
@@ -296,6 +321,10 @@ def analysis_request(params_class: type[AnalysisParams], query: QueryDict) -> An
         filterset = PatientFilterSet(data=given, queryset=Patient.objects.none())
         if not filterset.is_valid():
             errors |= filterset.errors
+    if query.get("as_of"):
+        errors |= {
+            name: [AS_OF_CASEBOOK.format(name=name)] for name in CASEBOOK_FILTERS if name in given
+        }
     if errors:
         raise serializers.ValidationError(errors)
     return AnalysisRequest(serializer.validated_data, filterset, query.get("search", ""))

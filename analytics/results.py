@@ -36,6 +36,7 @@ from analytics.exports import Packed, csv_text, json_bytes, packed
 from analytics.lab_series import RECORDED, lab_series_report
 from analytics.params import AnalysisRequest
 from registry.models import Study
+from registry.patient_filters import filter_patients
 
 # Endpoint name -> its computation over the patients analysed, given its parameters.
 REPORTS: dict[str, Callable[[pd.DataFrame, dict], dict]] = {
@@ -168,7 +169,7 @@ def _recorded_frame(
     share it.
     """
     if request.as_of is None:
-        return _selected(frames.study_frame(study, store.version), request)
+        return _selected(study, frames.study_frame(study, store.version), request)
     # The cut-off, and the filters on outcomes, are applied to the frame, not in it:
     # frames at any cut-off share it.
     left = {"cutoff", *request.outcome_filters}
@@ -184,14 +185,19 @@ def _recorded_frame(
     )
 
 
-def _selected(held: frames.ProcessFrame, request: AnalysisRequest) -> pd.DataFrame:
+def _selected(study: Study, held: frames.ProcessFrame, request: AnalysisRequest) -> pd.DataFrame:
     """The process frame's rows of the user's sites passing the request's filters on what a
-    cut-off leaves as recorded."""
+    cut-off leaves as recorded: on the frame's columns, and on the casebook's state in the
+    database (the frame is indexed by patient id)."""
     frame = held.frame
     if request.scope is not None:
         codes = [held.sites[pk] for pk in request.scope if pk in held.sites]
         frame = _rows(frame, frame["site"].isin(codes).to_numpy())
-    return _rows(frame, passing(frame, request.recorded_filters, request.search_terms))
+    chosen = passing(frame, request.dataset_filters, request.search_terms)
+    if request.casebook_filters:
+        patients = filter_patients(study.patients.all(), request.casebook_filters)
+        chosen &= frame.index.isin(list(patients.values_list("pk", flat=True)))
+    return _rows(frame, chosen)
 
 
 def _rows(frame: pd.DataFrame, chosen: np.ndarray) -> pd.DataFrame:

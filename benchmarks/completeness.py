@@ -3,10 +3,11 @@ patients with missing required data (API and page, the study's and a site's), th
 list filtered by casebook, a site's follow-up list, a write with its casebook kept, and
 counting every casebook again.
 
-    DATABASE_URL=postgres://... python -m benchmarks.completeness [PATIENTS ...]
+    DATABASE_URL=postgres://... python -m benchmarks.completeness [--keep] [PATIENTS ...]
 
 Default size: 10,000 patients (100,000: `python -m benchmarks.completeness 100000`). Runs
-in a throwaway database (benchmarks.scratch), as a coordinator of the study, through the
+in a throwaway database (benchmarks.scratch; with --keep, one kept for the next run with
+--keep, whose study is not imported again), as a coordinator of the study, through the
 whole stack. The figures are read from the columns and rows registry.casebook keeps in the
 writing transaction: nothing is cached, so each request is timed REPEATS times, p50 and
 p99, with its queries and their time in the database.
@@ -96,11 +97,13 @@ def benchmark(patients: int) -> None:
     )
 
 
-def main(sizes: list[int]) -> None:
-    with scratch_database("completeness"):
+def main(sizes: list[int], *, keep: bool) -> None:
+    with scratch_database("completeness", keep=keep):
         for patients in sizes:
             benchmark(patients)
 
 
 if __name__ == "__main__":
-    main([int(size) for size in sys.argv[1:]] or list(SIZES))
+    arguments = sys.argv[1:]
+    keep = "--keep" in arguments
+    main([int(size) for size in arguments if size != "--keep"] or list(SIZES), keep=keep)

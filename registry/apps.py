@@ -28,7 +28,11 @@ class RegistryConfig(AppConfig):
             ToxicityRecord,
         )
         from registry.sections import SECTIONS
-        from registry.signals import cohort_imported, required_fields_changed
+        from registry.signals import (
+            cohort_imported,
+            quality_settings_changed,
+            required_fields_changed,
+        )
 
         for model in (section.model for section in SECTIONS):
             uid = f"registry-touch-{model._meta.model_name}"
@@ -42,6 +46,8 @@ class RegistryConfig(AppConfig):
             post_delete.connect(schedule.visits_after_write, sender=model, dispatch_uid=f"{uid}-d")
         for signal in (post_save, post_delete):
             signal.connect(schedule.visits_after_timepoint_change, sender=Timepoint)
+            # After the visits: the study's queries of sections missing at a closed window.
+            signal.connect(quality.queries_after_timepoint_change, sender=Timepoint)
         # So is each patient's casebook: the status of its sections, its figures.
         for model in (Patient, *(section.model for section in SECTIONS)):
             uid = f"registry-casebook-{model._meta.model_name}"
@@ -50,6 +56,7 @@ class RegistryConfig(AppConfig):
                 casebook.casebook_after_write, sender=model, dispatch_uid=f"{uid}-d"
             )
         required_fields_changed.connect(casebook.casebooks_after_required_change)
+        quality_settings_changed.connect(quality.queries_after_settings_change)
         post_save.connect(schedule.timepoints_with_new_study, sender=Study)
         cohort_imported.connect(schedule.visits_after_import, dispatch_uid="registry-visits-import")
         # After the visits: the registry's queries of sections missing at a closed window.

@@ -75,6 +75,13 @@ def _section_records(patient, name: str):
     return list(getattr(patient, name).all()) if patient.pk else []
 
 
+def loaded_records(patient) -> dict:
+    """Each section's records of a patient read with its sections loaded
+    (registry.snapshots.courses), as `stored_records` gives them, without a query."""
+    records = {name: getattr(patient, name, None) for name in ONE_TO_ONE_KEYS}
+    return records | {name: list(getattr(patient, name).all()) for name in LIST_KEYS}
+
+
 def stored_course(patient, replacing=None, records: dict | None = None) -> tuple[dict, str]:
     """The patient's course as stored, with `replacing` in place of its stored version.
 

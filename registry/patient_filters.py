@@ -130,7 +130,11 @@ def _missing_data(queryset: QuerySet, name: str, value: bool) -> QuerySet:
 class PatientFilter:
     """One patient filter. `column` and `compare` say what it means over the analysis
     dataset's rows: the row passes when `compare(row[column], value)` holds, a missing
-    value reading as `missing` (and passing nothing when that is None)."""
+    value reading as `missing` (and passing nothing when that is None).
+
+    A filter on the casebook (signed, missing required data) has no column (""): the
+    casebook's state is the registry's, not an analysis value, and the analyses select on
+    it in the database (`filter_patients`), by patient, as the patient list does."""
 
     name: str
     filter: django_filters.Filter  # the parameter, its help and its database lookup
@@ -139,9 +143,6 @@ class PatientFilter:
     missing: object = None
     reads: tuple[type[Model], ...] = ()  # the sections of a course its value comes from
     outcome: bool = False  # a clinical cut-off changes its value
-    # Whether the analyses select on it: the casebook's state is the registry's, no column
-    # of the analysis dataset (column "").
-    analysed: bool = True
 
     def matches(self, recorded: object, value: object) -> bool:
         """Whether a row holding `recorded` in the column passes the filter at `value`."""
@@ -264,7 +265,6 @@ PATIENT_FILTERS = (
         ),
         column="",
         reads=(CasebookSignature,),
-        analysed=False,
     ),
     PatientFilter(
         "missing_data",
@@ -290,12 +290,11 @@ PATIENT_FILTERS = (
             ResponseAssessment,
             FollowUpEvent,
         ),
-        analysed=False,
     ),
 )
 BY_NAME = {patient_filter.name: patient_filter for patient_filter in PATIENT_FILTERS}
-# The filters the analyses take (analytics.params, the dashboard).
-ANALYSED = {name: found for name, found in BY_NAME.items() if found.analysed}
+# The filters on the casebook, selected in the database by the analyses too.
+CASEBOOK_FILTERS = tuple(name for name, found in BY_NAME.items() if not found.column)
 # Typed and shown on the pages in the study's format (registry.dates), carried in ISO.
 DATE_FILTERS = [
     name for name, found in BY_NAME.items() if isinstance(found.filter, django_filters.DateFilter)
@@ -312,9 +311,9 @@ def filter_patients(queryset: QuerySet, filters: Mapping[str, object]) -> QueryS
 
 def given_filters(query: QueryDict) -> QueryDict:
     """The patient filters given in `query`, by name: what the patient list, the dashboard
-    and the Export page carry to each other (those the analyses take)."""
+    and the Export page carry to each other."""
     given = QueryDict(mutable=True)
-    for name in ANALYSED:
+    for name in BY_NAME:
         value = query.get(name, "").strip()
         if value:
             given[name] = value

@@ -8,7 +8,10 @@
   the study's queries of missing sections once the study's visits are made again
   (`queries_after_import`, on registry.signals.cohort_imported);
 - `manage.py reconcile_queries` reconciles the queries of missing sections of every study:
-  a window closes as the days go by, with no write.
+  a window closes as the days go by, with no write;
+- a change to the study's settings the rules read reconciles the study's queries in its
+  transaction: its timepoints (`queries_after_timepoint_change`, after the visits are made
+  again), its dose ceilings and its clinical cut-off (`queries_after_settings_change`).
 
 A finding is the same query while its rule, field and question stay the same; a finding
 that goes away closes its query (the registry closes it, "corrected"), unless a monitor has
@@ -20,17 +23,20 @@ from collections.abc import Collection, Iterable, Mapping
 from datetime import date
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from registry import follow_up, schedule
-from registry.course import protocol_of, stored_course
-from registry.models import DataQuery, Patient, Study
+from registry.course import loaded_records, protocol_of, stored_course
+from registry.models import DataQuery, Infusion, Patient, Study
 from registry.models.queries import CORRECTED
 from registry.models.schedule import Timepoint, Visit
 from registry.notifications import registry_queries_opened
 from registry.quality_rules import (
+    COURSE_RULE,
     COURSE_RULES,
+    LOW_DOSE,
+    LOW_DOSE_SHARE,
     MISSING_AT_TIMEPOINT,
     RULES,
     Finding,
@@ -38,6 +44,7 @@ from registry.quality_rules import (
     course_findings,
     overdue_findings,
 )
+from registry.snapshots import courses
 
 BATCH = 900  # stays under SQLite's limit of bound parameters per statement
 STANDING = (*DataQuery.UNRESOLVED, DataQuery.Status.CONFIRMED)
@@ -117,7 +124,7 @@ def patient_queries_reconciled(*, patient_id: int) -> None:
     them: services.record_save)."""
     patient = Patient.objects.select_related("study").get(pk=patient_id)
     course = stored_course(patient)[0]
-    overdue = overdue_visits(Visit.objects.filter(patient=patient_id))
+    overdue = overdue_visits(Visit.objects.filter(patient=patient_id), patient.study)
     findings = [
         *course_findings(course, protocol_of(patient.study)),
         *overdue_findings(overdue.get(patient_id, ())),
@@ -143,12 +150,54 @@ def course_queries_reconciled(*, found: Mapping[int, list[Finding]]) -> None:
 def overdue_queries_reconciled(*, study: Study, today: date | None = None) -> None:
     """The queries of sections missing at a closed window, on every patient of `study`."""
     with transaction.atomic():
-        overdue = overdue_visits(Visit.objects.filter(study=study), today)
+        overdue = overdue_visits(Visit.objects.filter(study=study), study, today)
         queries_reconciled(
             patients=study.patients.all(),
             found={patient: overdue_findings(visits) for patient, visits in overdue.items()},
             rules=[MISSING_AT_TIMEPOINT],
         )
+
+
+def queries_after_timepoint_change(sender, instance: Timepoint, **kwargs) -> None:
+    """A timepoint added, changed or removed (after registry.schedule made the study's
+    visits again): the study's queries of missing sections."""
+    study = Study.objects.filter(pk=instance.study_id).first()
+    if study is not None and study.locked_at is None:
+        overdue_queries_reconciled(study=study)
+
+
+def queries_after_settings_change(sender, study: Study, **kwargs) -> None:
+    """registry.signals.quality_settings_changed: the study's dose ceilings or clinical
+    cut-off changed. A locked study's queries are left as they are, as by the daily command."""
+    if study.locked_at is not None:
+        return
+    dose_queries_reconciled(study=study)
+    overdue_queries_reconciled(study=study)
+
+
+def dose_queries_reconciled(*, study: Study) -> None:
+    """The queries of the rules that read the course, on the patients of `study` whose
+    findings the dose ceilings can change: an infusion above the lower ceiling or under a
+    tenth of the higher one, or a query of the dose rules standing. Chosen in the database,
+    then their courses read a chunk at a time."""
+    low = min(study.dose_ceiling_per_kg, study.dose_ceiling_post_hct_per_kg)
+    high = max(study.dose_ceiling_per_kg, study.dose_ceiling_post_hct_per_kg)
+    doses = Infusion.objects.filter(patient__study=study).filter(
+        Q(cells_per_kg__gt=low) | Q(cells_per_kg__lt=high / LOW_DOSE_SHARE)
+    )
+    standing = DataQuery.objects.filter(
+        patient__study=study, rule__in=[COURSE_RULE, LOW_DOSE], status__in=STANDING
+    )
+    ids = set(doses.values_list("patient", flat=True))
+    ids |= set(standing.values_list("patient", flat=True))
+    protocol = protocol_of(study)
+    found = {
+        patient.pk: course_findings(
+            stored_course(patient, records=loaded_records(patient))[0], protocol
+        )
+        for patient in courses(Patient.objects.filter(pk__in=sorted(ids)).order_by("pk"))
+    }
+    course_queries_reconciled(found=found)
 
 
 def queries_after_import(sender, study: Study, **kwargs) -> None:
@@ -157,14 +206,16 @@ def queries_after_import(sender, study: Study, **kwargs) -> None:
 
 
 def overdue_visits(
-    visits: QuerySet[Visit], today: date | None = None
+    visits: QuerySet[Visit], study: Study, today: date | None = None
 ) -> dict[int, list[OverdueVisit]]:
-    """The overdue `visits` on `today`, by patient, with the expected sections each lacks.
+    """The overdue `visits` of `study` on `today`, by patient, with the expected sections
+    each lacks. Overdue as the follow-up list says it, at the study's clinical cut-off: a
+    timepoint whose window opens after the cut-off is not applicable, not overdue.
 
     A visit stores whether it is done, not what it lacks: the sections are read again, for
     the patients with an overdue visit only."""
     today = today or timezone.localdate()
-    overdue = visits.filter(schedule.status_filter(schedule.OVERDUE, None, today))
+    overdue = visits.filter(schedule.status_filter(schedule.OVERDUE, study.data_cutoff, today))
     rows = list(
         overdue.order_by("patient", "due_date").values_list("patient", "timepoint", "window_closes")
     )

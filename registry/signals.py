@@ -11,3 +11,8 @@ cohort_imported = Signal()
 # Sent with `study` when its required fields change (Study.save), in the same transaction:
 # its patients' casebooks are counted again (registry.casebook).
 required_fields_changed = Signal()
+
+# Sent with `study` when what the registry's data-quality rules read of it changes
+# (Study.save: its dose ceilings or clinical cut-off), in the same transaction: its
+# queries are reconciled at once (registry.quality), not at each patient's next write.
+quality_settings_changed = Signal()

@@ -2,7 +2,8 @@
 CAR-T counts (registry.demo.car_t), toxicity (registry.demo.toxicity) and outcome
 (registry.demo.outcomes) drawn from the same `random.Random(seed)`; their lab series
 (registry.demo.laboratory), the qPCR beside the flow counts and the dated toxicity
-treatments (registry.demo.treatments) from a second one of the same seed."""
+treatments (registry.demo.treatments) from a second one of the same seed; their later
+follow-up visits (registry.demo.visits) from a third."""
 
 import math
 import random
@@ -31,6 +32,7 @@ from registry.demo.study import (
 )
 from registry.demo.toxicity import daily_assessments, graded_days, toxicities
 from registry.demo.treatments import toxicity_treatments
+from registry.demo.visits import later_assessments, later_responses
 from registry.interchange.schema import FORMAT_NAME, FORMAT_VERSION
 from registry.validators import completed_years
 
@@ -41,6 +43,7 @@ def synthetic_cohort(
     """A cohort document of invented patients, spread evenly over the sites."""
     rng = random.Random(seed)
     lab_rng = random.Random(f"{seed}:laboratory")
+    visit_rng = random.Random(f"{seed}:visits")
     site_codes = [site_code(index) for index in range(sites)]
     width = max(3, len(str(patients)))
     return {
@@ -51,6 +54,7 @@ def synthetic_cohort(
             _patient(
                 rng,
                 lab_rng,
+                visit_rng,
                 study_id=f"{code}-{index + 1:0{width}d}",
                 site_index=index % sites,
                 site=site_codes[index % sites],
@@ -64,6 +68,7 @@ def synthetic_cohort(
 def _patient(
     rng: random.Random,
     lab_rng: random.Random,
+    visit_rng: random.Random,
     *,
     study_id: str,
     site_index: int,
@@ -71,7 +76,7 @@ def _patient(
     discrepant: bool,
 ) -> dict:
     """One patient; `rng` draws in the order it always has, so that the lab series drawn
-    from `lab_rng` change nothing else."""
+    from `lab_rng` and the later visits drawn from `visit_rng` change nothing else."""
     span = (LAST_INFUSION - FIRST_INFUSION).days
     infused = FIRST_INFUSION + timedelta(days=rng.randint(0, span))
     born = _birth_date(rng, infused)
@@ -83,7 +88,8 @@ def _patient(
     prior_therapies = _prior_therapies(rng, infused, genetics["bcr_abl1"])
     transplanted = any(therapy["kind"] == "allo_hct" for therapy in prior_therapies)
     counts, lost_on_day = flow_counts(rng)
-    days, tocilizumab_day = daily_assessments(rng, child=age < grading.CHILD_UNDER_YEARS)
+    child = age < grading.CHILD_UNDER_YEARS
+    days, tocilizumab_day = daily_assessments(rng, child=child)
     graded = graded_days(days, age, tocilizumab_day)
     response = response_assessment(rng, eligibility["bm_blast_pct"] > 5, genetics["bcr_abl1"])
     follow_up = (DATA_CUTOFF - infused).days
@@ -104,6 +110,12 @@ def _patient(
         ),
     )
     treatments = toxicity_treatments(lab_rng, graded, weight_kg=infusion["weight_kg"])
+    relapse_day = next((day for day, event in events if event["kind"] == "relapse"), None)
+    days += later_assessments(visit_rng, child=child, until=contact_day)
+    responses = [response]
+    responses += later_responses(
+        visit_rng, first=response, relapse_day=relapse_day, until=contact_day
+    )
     return {
         "study_id": study_id,
         "site": site,
@@ -120,7 +132,7 @@ def _patient(
         "toxicities": recorded_toxicities,
         **({"toxicity_treatments": treatments} if treatments else {}),
         "daily_assessments": days,
-        "response_assessments": [response],
+        "response_assessments": responses,
         "events": [
             {"kind": event["kind"], "date": (infused + timedelta(days=day)).isoformat()} | event
             for day, event in events

@@ -1,6 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -9,7 +9,7 @@ from registry.choices import DateFormat
 from registry.eligibility import Criteria
 from registry.required_fields import default_required, required_problems
 from registry.sections import fields_by_section
-from registry.signals import required_fields_changed
+from registry.signals import quality_settings_changed, required_fields_changed
 from registry.validators import PlausibleDate, coded, not_negative, percent
 
 code_validator = RegexValidator(
@@ -119,19 +119,31 @@ class Study(models.Model):
         "car_t_kinetics_specimen",
     )
 
+    # The settings the registry's data-quality rules read (registry.quality): the protocol's
+    # dose ceilings, and the clinical cut-off past which a timepoint is not applicable.
+    QUALITY_SETTINGS = ("dose_ceiling_post_hct_per_kg", "dose_ceiling_per_kg", "data_cutoff")
+
     def save(self, *args, **kwargs) -> None:
         """Saved; when a setting the analysis rows read changes, its patients are stamped
-        (their `updated` moved), so that their stored rows are computed again."""
+        (their `updated` moved), so that their stored rows are computed again; when the
+        required fields or a setting the data-quality rules read change, what is derived
+        from them follows in the same transaction."""
         before = None
         saved = kwargs.get("update_fields")
-        watched = (*self.ROW_SETTINGS, "required_fields")
+        watched = (*self.ROW_SETTINGS, *self.QUALITY_SETTINGS, "required_fields")
         if self.pk is not None and (saved is None or set(saved) & set(watched)):
             before = Study.objects.filter(pk=self.pk).values(*watched).first()
-        super().save(*args, **kwargs)
-        if before and any(before[name] != getattr(self, name) for name in self.ROW_SETTINGS):
-            self.patients.update(updated=timezone.now())
-        if before and before["required_fields"] != self.required_fields:
-            required_fields_changed.send(sender=Study, study=self)
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if before is None:
+                return
+            changed = {name for name in watched if before[name] != getattr(self, name)}
+            if changed & set(self.ROW_SETTINGS):
+                self.patients.update(updated=timezone.now())
+            if "required_fields" in changed:
+                required_fields_changed.send(sender=Study, study=self)
+            if changed & set(self.QUALITY_SETTINGS):
+                quality_settings_changed.send(sender=Study, study=self)
 
     def clean(self) -> None:
         problems = required_problems(self.required_fields, fields_by_section())

@@ -58,11 +58,11 @@ def study_completeness(request: HttpRequest, code: str) -> HttpResponse:
     study = study_or_404(request, code)
     sites = access.visible_sites(request.user, study.sites.all())
     code_given = request.GET.get("site", "")
-    chosen = sites.filter(code=code_given) if code_given else sites
+    # Read once, for the three reads below (registry.completeness).
+    chosen = list(sites.filter(code=code_given) if code_given else sites)
     site_error = ""
-    if code_given and not chosen.exists():
+    if code_given and not chosen:
         site_error = f"{study.code} has no site {code_given} among your sites: choose one"
-        chosen = sites.none()
     missing = completeness.patients_missing_data(study, chosen).select_related("site")
     context = {
         "study": study,

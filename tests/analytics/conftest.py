@@ -56,6 +56,8 @@ FILTER_EXAMPLES = [
     {"vital_status": "dead"},
     {"infused_after": "2020-06-01"},
     {"infused_before": "2020-06-01"},
+    {"missing_data": "true"},
+    {"missing_data": "false"},
     {"search": "07"},
     {"search": "demo-0 5"},
     {"sex": "female", "age_min": "18", "search": "demo"},

@@ -2,11 +2,11 @@
 (registry.patient_filters): each offers the filter's own choices, "Any" first."""
 
 from analytics.dashboard_form import DashboardForm
-from registry.patient_filters import ANALYSED, BY_NAME
+from registry.patient_filters import BY_NAME
 
 
 def test_it_has_a_field_for_every_patient_filter():
-    assert [field.name for field in DashboardForm({}).filter_fields()] == list(ANALYSED)
+    assert [field.name for field in DashboardForm({}).filter_fields()] == list(BY_NAME)
 
 
 def test_a_filter_with_choices_is_a_choice_of_them_any_first():

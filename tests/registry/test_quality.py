@@ -183,11 +183,14 @@ def test_it_asks_about_a_recorded_grade_the_assessments_do_not_give(owner):
 
 
 def infused_days_ago(days: int) -> models.Infusion:
-    """A patient infused `days` ago, followed to today, with nothing recorded after."""
+    """A patient infused `days` ago, followed to today, with nothing recorded after, in a
+    study with no clinical cut-off (a timepoint whose window opens after it is not
+    applicable)."""
     infused = timezone.localdate() - timedelta(days=days)
     patient = factories.PatientFactory(
         enrollment_date=infused - timedelta(days=20), last_contact_date=timezone.localdate()
     )
+    models.Study.objects.filter(pk=patient.study_id).update(data_cutoff=None)
     factories.LymphodepletionFactory(patient=patient, start_date=infused - timedelta(days=5))
     return factories.InfusionFactory(patient=patient, date=infused, cells_per_kg=USUAL_DOSE)
 
@@ -237,6 +240,16 @@ def test_the_daily_command_leaves_a_locked_study_alone(owner):
     services.study_lock(study=infusion.patient.study)
 
     call_command("reconcile_queries", on=str(timezone.localdate() + timedelta(days=2)))
+
+    assert {q.field for q in standing(MISSING_AT_TIMEPOINT)} == {"eligibility"}
+
+
+def test_it_asks_nothing_of_a_timepoint_past_the_clinical_cut_off(owner):
+    infusion = infused_days_ago(10)
+    study = infusion.patient.study
+    study.data_cutoff = infusion.date + timedelta(days=3)  # before day 7's window opens
+    study.save()
+    services.record_update(record=infusion, values={"lot": "L-2"}, user=owner, reason="lot")
 
     assert {q.field for q in standing(MISSING_AT_TIMEPOINT)} == {"eligibility"}
 

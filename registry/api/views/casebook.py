@@ -214,8 +214,9 @@ class CompletenessView(APIView):
         site = request.query_params.get("site")
         if site:
             sites = sites.filter(code=site)
-            if not sites.exists():
-                raise BadRequest({"site": [f"{study.code} has no site {site} that you read"]})
+        sites = list(sites)  # read once, for the three reads below (registry.completeness)
+        if site and not sites:
+            raise BadRequest({"site": [f"{study.code} has no site {site} that you read"]})
         paginator = self.pagination_class()
         missing = completeness.patients_missing_data(study, sites).select_related("site")
         page = paginator.paginate_queryset(missing, request, self)
