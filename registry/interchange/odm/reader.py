@@ -47,14 +47,27 @@ def cohort_from_odm(body: bytes | str) -> dict:
 
 def snapshot_cohort(root: ET.Element) -> dict:
     """The cohort document of a snapshot read by odm_root."""
-    study = one_element(root, "odm:Study", "ODM")
-    clinical = one_element(root, "odm:ClinicalData", "ODM")
     if root.get("FileType") != "Snapshot":
         raise refused(
             "ODM/@FileType",
             "A transactional document holds changes, not whole courses: it is applied to "
             "the study that holds the snapshot it follows (registry.interchange.odm.transactions)",
         )
+    study, subjects = study_and_subjects(root)
+    _refuse_repeated(subjects)
+    return {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "study": _study(study),
+        "patients": [patient_from_subject(subject) for subject in subjects],
+    }
+
+
+def study_and_subjects(root: ET.Element) -> tuple[ET.Element, list[ET.Element]]:
+    """The document's Study element and its subjects, once its clinical data are found to be
+    of that study and every subject's data placed in the registry's metadata."""
+    study = one_element(root, "odm:Study", "ODM")
+    clinical = one_element(root, "odm:ClinicalData", "ODM")
     if clinical.get("StudyOID") != study.get("OID"):
         raise refused(
             "ODM/ClinicalData/@StudyOID",
@@ -63,13 +76,7 @@ def snapshot_cohort(root: ET.Element) -> dict:
         )
     subjects = clinical.findall("odm:SubjectData", NS)
     refuse_unplaced(subjects)
-    _refuse_repeated(subjects)
-    return {
-        "format": FORMAT_NAME,
-        "version": FORMAT_VERSION,
-        "study": _study(study),
-        "patients": [patient_from_subject(subject) for subject in subjects],
-    }
+    return study, subjects
 
 
 def odm_root(body: bytes | str) -> ET.Element:

@@ -30,11 +30,10 @@ from registry.interchange.odm.reader import (
     NS,
     item_values,
     odm_root,
-    one_element,
     patient_from_subject,
-    refuse_unplaced,
     refused,
     snapshot_cohort,
+    study_and_subjects,
 )
 from registry.interchange.odm.writer import value_text
 from registry.interchange.reader import DocumentRejected
@@ -81,9 +80,6 @@ def odm_import(*, body: bytes | str, user: AbstractBaseUser | None = None) -> Im
 def changes_apply(*, changes: OdmChanges, user: AbstractBaseUser | None = None) -> ImportResult:
     """Apply the document all or nothing; raises DocumentRejected naming each subject, item
     group OID and repeat key it cannot apply."""
-    root = changes.root
-    study_element = one_element(root, "odm:Study", "ODM")
-    clinical = one_element(root, "odm:ClinicalData", "ODM")
     code = changes.study_code
     study = registry.Study.objects.filter(code=code).first()
     if study is None:
@@ -92,14 +88,7 @@ def changes_apply(*, changes: OdmChanges, user: AbstractBaseUser | None = None) 
             f"Study {code!r} is not in the registry: a transactional document changes the "
             "study that holds the snapshot it follows; import that snapshot first",
         )
-    if clinical.get("StudyOID") != study_element.get("OID"):
-        raise refused(
-            "ODM/ClinicalData/@StudyOID",
-            f"The clinical data are of study {clinical.get('StudyOID')!r}, the document's "
-            f"study is {study_element.get('OID')!r}",
-        )
-    subjects = clinical.findall("odm:SubjectData", NS)
-    refuse_unplaced(subjects)
+    _study_element, subjects = study_and_subjects(changes.root)
     user = user if user is not None and user.is_authenticated else None
     with transaction.atomic():
         stored = _stored_patients(study, subjects)
