@@ -127,8 +127,10 @@ class AuditedAdmin(StudyDatesAdmin, SimpleHistoryAdmin):
         page = context.get("page_obj")
         if page is not None:
             for version in page.object_list:
-                # simple-history's list names each version by its `history_object`.
+                # simple-history's list names each version by its `history_object` and
+                # writes its `history_date` as it is given.
                 version.history_object = record_name(version.history_object, request.date_format)
+                version.history_date = moment_text(version.history_date, request.date_format)
         return super().render_history_view(request, template, context, **kwargs)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):

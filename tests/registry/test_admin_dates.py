@@ -11,6 +11,7 @@ from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from registry import models
@@ -232,6 +233,19 @@ def test_the_admin_names_a_record_by_its_date_in_the_study_format(signed_in, pat
     assert entry.object_repr == "Allogeneic HCT on 06/03/2020"
     messages = [str(message) for message in get_messages(saved.wsgi_request)]
     assert any("Allogeneic HCT on 06/03/2020" in message for message in messages)
+
+
+def test_the_history_page_says_when_each_version_was_saved_in_the_study_format(signed_in, patient):
+    event = patient.events.get()
+    history = reverse("admin:registry_followupevent_history", args=[event.pk])
+    event_change(signed_in, event, date="06/03/2020")
+    saved = [timezone.localtime(version.history_date) for version in event.history.all()]
+
+    page = signed_in.get(history).content.decode()
+
+    for moment in saved:
+        assert f"{moment:%d/%m/%Y %H:%M} {moment.tzname()}" in page
+    assert f"{saved[0]:%Y-%m-%d}" not in page
 
 
 def test_a_record_s_name_follows_its_own_study(patient):
