@@ -90,6 +90,9 @@ class OneToOneSectionViewSet(
 
     def get_object(self):
         record = get_object_or_404(self.get_queryset(), patient=self.patient)
+        # The patient read for the address, not read again: a patient deleted meanwhile by
+        # another request would not be found the second time.
+        record.patient = self.patient
         self.check_object_permissions(self.request, record)
         self.check_precondition(record)
         return record
