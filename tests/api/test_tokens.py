@@ -8,15 +8,17 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from knox.models import AuthToken
+from knox.settings import CONSTANTS
 from rest_framework.test import APIClient
 
-from registry.tokens import EXPIRED
+from registry.tokens import EXPIRED, TokenAuthentication
 
 pytestmark = pytest.mark.django_db
 
 TOKEN = "/api/v1/auth/token/"
 PATIENTS = "/api/v1/patients/"
 PASSWORD = "editor-password-1"
+KEY = CONSTANTS.TOKEN_KEY_LENGTH  # the part of a token stored as it is, to find it by
 
 
 def token_for(username: str = "editor", password: str = PASSWORD) -> dict:
@@ -79,6 +81,36 @@ def test_it_still_gives_a_token_to_a_client_that_sends_its_expired_one(editor):
 
     assert response.status_code == 200
     assert works(response.json()["token"])
+
+
+def test_a_sign_in_deletes_the_users_expired_tokens_only(editor, reader):
+    kept, expired = (token_for()["token"][:KEY] for _ in range(2))
+    others = token_for("reader", "reader-password-1")["token"][:KEY]
+    AuthToken.objects.filter(token_key__in=[expired, others]).update(
+        expiry=timezone.now() - timedelta(seconds=1)
+    )
+
+    token_for()
+
+    left = set(AuthToken.objects.values_list("token_key", flat=True))
+    assert expired not in left
+    assert {kept, others} <= left
+    assert AuthToken.objects.get(token_key=kept).expiry > timezone.now()
+
+
+def test_it_checks_a_token_in_one_query_whatever_other_tokens_the_user_has(
+    editor, django_assert_num_queries
+):
+    token = token_for()["token"]
+    token_for()
+    AuthToken.objects.exclude(token_key=token[:KEY]).update(
+        expiry=timezone.now() - timedelta(seconds=1)
+    )
+
+    with django_assert_num_queries(1):
+        user, _ = TokenAuthentication().authenticate_credentials(token.encode())
+
+    assert user == editor
 
 
 def change_password_with_set_password(client, user: User, password: str) -> None:

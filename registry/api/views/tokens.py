@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from registry.api.parsers import JSONParser
 from registry.api.schema import ERROR, FIELD_ERRORS
 from registry.signins import ADDRESS_PAUSED
-from registry.tokens import TokenAuthentication
+from registry.tokens import TokenAuthentication, expired_tokens_deleted
 
 
 class LockedOut(APIException):
@@ -68,6 +68,7 @@ class TokenView(APIView):
         user = self.signed_in_user(request)
         # A token is a sign-in: django-axes resets the failure count, Django sets last_login.
         user_logged_in.send(sender=type(user), request=request, user=user)
+        expired_tokens_deleted(user)
         instance, token = AuthToken.objects.create(user=user)
         return Response({"token": token, "expiry": instance.expiry})
 
