@@ -35,6 +35,7 @@ An in-place change of a section made with QuerySet.update() is the one write nei
 sees; the registry makes none.
 """
 
+import functools
 import hashlib
 import json
 import uuid
@@ -44,7 +45,7 @@ from datetime import datetime
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Model, Subquery
+from django.db.models import Manager, Model, Subquery
 from django.db.models.signals import post_delete, post_save, pre_save
 
 from registry.models import Patient, Site, Study, Timepoint
@@ -85,7 +86,7 @@ def studies_version(
     setup (which every answer reads); the version of those parts only. None: every part.
     """
     study_ids = sorted(set(study_ids))
-    history = Patient.history.filter(study_id__in=study_ids)
+    history = history_of(Patient).filter(study_id__in=study_ids)
     latest_history = Subquery(history.order_by("-history_id").values("history_id")[:1])
     if reads is None:
         latest = (
@@ -111,7 +112,15 @@ def studies_version(
 
 
 def _latest_history(model: type[Model]) -> Subquery:
-    return Subquery(model.history.order_by("-history_id").values("history_id")[:1])
+    return Subquery(history_of(model).order_by("-history_id").values("history_id")[:1])
+
+
+@functools.cache
+def history_of(model: type[Model]) -> Manager:
+    """The manager of the history of `model`'s records. Kept: `model.history` makes a new
+    manager class at each reading (simple_history's descriptor), which a request reading
+    the data version would pay for every history it reads."""
+    return model.history
 
 
 def part_of(model: type[Model]) -> str:
