@@ -1,0 +1,29 @@
+"""Django's Redis cache, with one Redis client per connection pool.
+
+Django's backend makes a new `redis.Redis` client for every cache call (each one a few
+hundred microseconds of Python), although a client holds no state of its own between
+commands: the connections are the pool's. A request answered from the cache makes
+several calls (data tokens, the answer, the patients' details), so the client is made
+once per pool and used again.
+"""
+
+from django.core.cache.backends import redis
+
+
+class RedisCacheClient(redis.RedisCacheClient):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
+class RedisCache(redis.RedisCache):
+    def __init__(self, server, params) -> None:
+        super().__init__(server, params)
+        self._class = RedisCacheClient
