@@ -88,6 +88,8 @@ class PatientVersion(NamedTuple):
 
 
 VERSION_FIELDS = ("pk", "version", "updated", "study__code", "site__code")
+# The patient's own columns of its version; the codes are read from its site's row.
+VERSION_COLUMNS = ("pk", "version", "updated", "site_id")
 
 
 def patient_version(user, pk: int | str) -> PatientVersion:
@@ -125,7 +127,8 @@ def patient_page(
         site_ids = [site[0] for site in sites]
         page = find(partial(_cached, _count_key(sites, version, query)), site_ids)
         cache.set(key, page, TIMEOUT)
-    return page | {"results": _patient_details(page["ids"], compute)}
+    codes = {site[0]: (site[2], site[1]) for site in sites}
+    return page | {"results": _patient_details(page["ids"], codes, compute)}
 
 
 def _read_by(query: QueryDict) -> set[type[Model]] | None:
@@ -143,13 +146,22 @@ def _read_by(query: QueryDict) -> set[type[Model]] | None:
     return read
 
 
-def _patient_details(pks: list[int], compute: Callable[[list[int]], Sequence[dict]]) -> bytes:
+def _patient_details(
+    pks: list[int],
+    codes: dict[int, tuple[str, str]],
+    compute: Callable[[list[int]], Sequence[dict]],
+) -> bytes:
     """The details of the patients `pks` (which the caller found the user reads) as one
     written JSON list, in that order: those kept at their version are read back;
-    `compute` gives the others, which are kept. A patient deleted since the caller found
-    it is left out."""
-    rows = Patient.objects.filter(pk__in=pks).values_list(*VERSION_FIELDS)
-    keys = {row[0]: detail_key(PatientVersion(*row)) for row in rows}
+    `compute` gives the others, which are kept. `codes`: the study's and the site's code
+    of each site the user reads, by its id, which complete each patient's version without
+    joining their tables. A patient deleted, or moved to a site the user does not read,
+    since the caller found it is left out."""
+    rows = Patient.objects.filter(pk__in=pks, site__in=codes).values_list(*VERSION_COLUMNS)
+    keys = {
+        pk: detail_key(PatientVersion(pk, version, updated, *codes[site]))
+        for pk, version, updated, site in rows
+    }
     pks = [pk for pk in pks if pk in keys]
     kept = cache.get_many(list(keys.values()))
     missing = [pk for pk in pks if keys[pk] not in kept]
