@@ -15,6 +15,8 @@ makes model instances only for the records it changes.
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
+from operator import itemgetter
 
 from django.db import models
 
@@ -83,7 +85,7 @@ class SectionChanges:
         return keyed, rest
 
     def _update(self, patient_id: int, stored: dict, record: dict) -> None:
-        if self._values(stored) == self._values(record):
+        if self._values_in_document(stored) == self._values_in_document(record):
             self.unchanged += 1
             return
         self.changed.append(
@@ -101,6 +103,12 @@ class SectionChanges:
 
     def _values(self, record: Mapping) -> tuple:
         return record_values(self.model.document_fields, record)
+
+    @cached_property
+    def _values_in_document(self) -> itemgetter:
+        """The record's values in the document, to compare (record_values without making
+        them hashable: a matched record is compared once, with one other)."""
+        return itemgetter(*self.model.document_fields)
 
 
 def _repeated(keys) -> set:

@@ -23,14 +23,17 @@ class RecordChecker:
         # In full_clean()'s order; the values come back in the document's.
         self.fields = [field for field in model._meta.fields if field.name in model.document_fields]
         self.names = model.document_fields
-        self._defaults = [(field.name, field.get_default) for field in self.fields]
+        # Made afresh for each record only where the default is made by a call (a list).
+        made = [field for field in self.fields if field.has_default() and callable(field.default)]
+        self._defaults = {field.name: field.get_default() for field in self.fields}
+        self._made = [(field.name, field.get_default) for field in made]
         # A record with no patient: clean() checks its fields together, not its course.
         self._scratch = model()
         self._errors_by_value: dict[str, dict] = {field.name: {} for field in self.fields}
 
     def defaults(self) -> dict:
         """A record's values when the document gives none, each made afresh (a list)."""
-        return {name: default() for name, default in self._defaults}
+        return self._defaults | {name: make() for name, make in self._made}
 
     def check(self, values: dict, refused: Collection[str]) -> tuple[dict, dict]:
         """`values` (every field of the document's) as full_clean() leaves them, and its
