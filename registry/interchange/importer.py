@@ -307,17 +307,36 @@ def _rows_inserted(model, created: list[tuple[int, dict]]) -> None:
     """Store new records, each its patient's id and its values, as plain rows
     (plain_rows_inserted): each value made ready for the database as bulk_create makes it,
     without a model instance. A section has no field set as it is saved (auto_now)."""
-    # The connection itself: its proxy's look-up for each value would cost as much as
-    # making the value ready.
-    database = connections[model.objects.db]
     fields = [field for field in model._meta.concrete_fields if not field.primary_key]
     defaults = {field.attname: field.get_default() for field in fields}
-    ready = [(field.attname, field.get_db_prep_save) for field in fields]
+    ready = [(field.attname, _database_value(model, field)) for field in fields]
     rows = []
     for patient_id, values in created:
         record = {**defaults, **values, "patient_id": patient_id}
-        rows.append(tuple(prepared(record[name], database) for name, prepared in ready))
+        rows.append(tuple(prepared(record[name]) for name, prepared in ready))
     plain_rows_inserted(model, [field.column for field in fields], rows)
+
+
+def _database_value(model, field):
+    """`field`'s get_db_prep_save, worked out once for each value of a type that repeats
+    (a day, a code, a patient's id); a float is made ready each time, as 0.0 and -0.0 are
+    the same key."""
+    database = connections[model.objects.db]  # not its proxy, looked up for each value
+    made: dict = {}
+
+    def prepared(value):
+        if type(value) is float:
+            return field.get_db_prep_save(value, database)
+        key = (type(value), value)
+        try:
+            return made[key]
+        except KeyError:
+            found = made[key] = field.get_db_prep_save(value, database)
+            return found
+        except TypeError:  # unhashable: a list
+            return field.get_db_prep_save(value, database)
+
+    return prepared
 
 
 def _batches(values: list) -> list[list]:
