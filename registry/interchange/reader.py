@@ -273,6 +273,7 @@ class ModelKeys:
 
     document: frozenset[str]
     json_types: dict[str, tuple[tuple[type, ...], str]]  # schema.json_type of each field
+    exact_types: dict[str, frozenset[type]]  # those types themselves, not a subclass
     whole_numbers: frozenset[str]  # integer fields, which read 3.0 as 3
     dates: tuple[str, ...]  # the document's date fields
 
@@ -284,6 +285,7 @@ def _keys_of(model) -> ModelKeys:
     return ModelKeys(
         document=document,
         json_types={field.name: schema.json_type(field) for field in fields},
+        exact_types={field.name: frozenset(schema.json_type(field)[0]) for field in fields},
         whole_numbers=frozenset(
             field.name for field in fields if field.get_internal_type().endswith("IntegerField")
         ),
@@ -299,11 +301,14 @@ def _accepted(model, item: dict, path: str, problems: list) -> tuple[dict, list[
     """The document's values of the model's fields whose JSON types are right, and the keys
     whose values were refused, so that they are not reported twice."""
     accepted, refused = {}, []
+    exact_types = _keys_of(model).exact_types
     for key in model.document_fields:
-        if key not in item or item[key] is None:
+        value = item.get(key)
+        if value is None:
             continue
-        value = item[key]
-        if _check_type(model, key, value, path, problems):
+        if type(value) in exact_types[key]:
+            accepted[key] = value  # what nearly every value is, known at once
+        elif _check_type(model, key, value, path, problems):
             accepted[key] = _default_blank(model, key, value)
         else:
             refused.append(key)
