@@ -78,15 +78,34 @@ def nul_paths(value: object, path: str = "") -> list[str]:
     `value`, keys included, that holds a NUL character."""
     if isinstance(value, str):
         return [path] if "\x00" in value else []
+    # A path is spelled out only where a NUL is found: a large document holds none, and
+    # naming each of its values would cost more than looking through them.
     if isinstance(value, list):
-        return [found for i, item in enumerate(value) for found in nul_paths(item, f"{path}[{i}]")]
+        return [
+            found
+            for i, item in enumerate(value)
+            if _holds_nul(item)
+            for found in nul_paths(item, f"{path}[{i}]")
+        ]
     if isinstance(value, dict):
         found = []
         for key, item in value.items():
-            inner = _key_path(path, key)
-            found += [inner] if "\x00" in key else nul_paths(item, inner)
+            if "\x00" in key:
+                found.append(_key_path(path, key))
+            elif _holds_nul(item):
+                found += nul_paths(item, _key_path(path, key))
         return found
     return []
+
+
+def _holds_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list):
+        return any(map(_holds_nul, value))
+    if isinstance(value, dict):
+        return any("\x00" in key or _holds_nul(item) for key, item in value.items())
+    return False
 
 
 def _key_path(path: str, key: str) -> str:

@@ -170,20 +170,6 @@ def plain_rows_inserted(model: type[models.Model], columns: Sequence[str], rows:
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", batch)
 
 
-def records_inserted(model: type[models.Model], records: list[models.Model]) -> None:
-    """Store the unsaved `records` of `model` as plain rows (plain_rows_inserted), each
-    value made ready for the database as bulk_create makes it, without bulk_create's SQL
-    built value by value. Their ids are not read back: for records found after by another
-    column (the cohort import finds a new patient's records by the patient)."""
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    prepared = [(field.pre_save, field.get_db_prep_save) for field in fields]
-    rows = [
-        tuple(ready(value_of(record, True), connection) for value_of, ready in prepared)
-        for record in records
-    ]
-    plain_rows_inserted(model, [field.column for field in fields], rows)
-
-
 def course_facts(
     ids: list[int], sections: Iterable[str]
 ) -> tuple[list[tuple[int, int, int]], dict[int, CourseFacts]]:

@@ -18,16 +18,16 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from registry import models as registry
 from registry import quality
 from registry.casebook import casebooks_refreshed
-from registry.course import protocol_of
+from registry.course import protocol_of, record_fields
 from registry.interchange import schema
-from registry.interchange.matching import SectionChanges, record_values
+from registry.interchange.matching import SectionChanges, record_values, stored_rows
 from registry.interchange.reader import (
     CohortDocument,
     DocumentRejected,
@@ -39,7 +39,7 @@ from registry.notifications import held_back
 from registry.quality_rules import value_findings
 from registry.required_fields import PATIENT
 from registry.rules import Problem
-from registry.schedule import records_inserted
+from registry.schedule import plain_rows_inserted
 from registry.sections import SECTIONS, course_models
 from registry.services import IMPORT_REASON, attributed_to
 from registry.signals import cohort_imported
@@ -239,7 +239,7 @@ def _save_patients(study, sites, document: CohortDocument, user, now) -> tuple[s
 
 
 def _patient_values(patient: registry.Patient) -> tuple:
-    return (patient.site_id, *record_values(patient))
+    return (patient.site_id, *record_values(patient.document_fields, record_fields(patient)))
 
 
 def _save_sections(
@@ -256,32 +256,20 @@ def _save_sections(
         new_ids = new.intersection(ids)
         for section in SECTIONS:
             changes = SectionChanges(section.model, section.many)
-            stored = _stored_records(section.model, stored_ids)
+            stored = stored_rows(section.model, stored_ids)
             for records in batch:
-                patient = records.patient
+                pk = records.patient.pk
                 found = _document_records(records, section.key)
-                if changes.compare(stored.get(patient.pk, []), found):
-                    touched[patient.pk].add(section.key)
+                if changes.compare(pk, stored.get(pk, []), found):
+                    touched[pk].add(section.key)
             _write(changes, new_ids, user, now)
             counts.add(changes)
     return counts, touched
 
 
-def _stored_records(model, patient_ids: list[int]) -> dict[int, list]:
-    found = defaultdict(list)
-    for record in model.objects.filter(patient_id__in=patient_ids).order_by("pk"):
-        found[record.patient_id].append(record)
-    return found
-
-
-def _document_records(records: PatientRecords, key: str) -> list:
+def _document_records(records: PatientRecords, key: str) -> list[dict]:
     value = records.sections[key]
-    rows = value if isinstance(value, list) else [value] if value else []
-    # By id: the patient is saved, and bulk_create need not check each row's patient.
-    patient_id = records.patient.pk
-    for row in rows:
-        row.patient_id = patient_id
-    return rows
+    return value if isinstance(value, list) else [value] if value else []
 
 
 def _write(changes: SectionChanges, new_patients: set[int], user, now) -> None:
@@ -294,7 +282,7 @@ def _write(changes: SectionChanges, new_patients: set[int], user, now) -> None:
     simple-history listens to, and writes their history one at a time.
     """
     model = changes.model
-    deleted = [record.pk for record in changes.deleted]
+    deleted = changes.deleted
     _record_history(model, "id", deleted, "-", user, now)
     for ids in _batches(deleted):
         model.objects.filter(pk__in=ids)._raw_delete(connection.alias)
@@ -304,11 +292,51 @@ def _write(changes: SectionChanges, new_patients: set[int], user, now) -> None:
     _record_history(model, "id", [record.pk for record in changes.changed], "~", user, now)
     # Every record of a new patient is new: stored without its id read back, its history
     # is found by its patient, in far fewer statements than by its own id.
-    records_inserted(model, [r for r in changes.created if r.patient_id in new_patients])
+    _rows_inserted(model, [row for row in changes.created if row[0] in new_patients])
     _record_history(model, "patient", sorted(new_patients), "+", user, now)
-    added = [record for record in changes.created if record.patient_id not in new_patients]
+    added = [
+        model(patient_id=patient_id, **values)
+        for patient_id, values in changes.created
+        if patient_id not in new_patients
+    ]
     model.objects.bulk_create(added, batch_size=BATCH)
     _record_history(model, "id", [record.pk for record in added], "+", user, now)
+
+
+def _rows_inserted(model, created: list[tuple[int, dict]]) -> None:
+    """Store new records, each its patient's id and its values, as plain rows
+    (plain_rows_inserted): each value made ready for the database as bulk_create makes it,
+    without a model instance. A section has no field set as it is saved (auto_now)."""
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    defaults = {field.attname: field.get_default() for field in fields}
+    ready = [(field.attname, _database_value(model, field)) for field in fields]
+    rows = []
+    for patient_id, values in created:
+        record = {**defaults, **values, "patient_id": patient_id}
+        rows.append(tuple(prepared(record[name]) for name, prepared in ready))
+    plain_rows_inserted(model, [field.column for field in fields], rows)
+
+
+def _database_value(model, field):
+    """`field`'s get_db_prep_save, worked out once for each value of a type that repeats
+    (a day, a code, a patient's id); a float is made ready each time, as 0.0 and -0.0 are
+    the same key."""
+    database = connections[model.objects.db]  # not its proxy, looked up for each value
+    made: dict = {}
+
+    def prepared(value):
+        if type(value) is float:
+            return field.get_db_prep_save(value, database)
+        key = (type(value), value)
+        try:
+            return made[key]
+        except KeyError:
+            found = made[key] = field.get_db_prep_save(value, database)
+            return found
+        except TypeError:  # unhashable: a list
+            return field.get_db_prep_save(value, database)
+
+    return prepared
 
 
 def _batches(values: list) -> list[list]:

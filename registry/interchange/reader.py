@@ -1,9 +1,11 @@
-"""Turn a cohort document into unsaved model instances, collecting every problem on the way.
+"""Turn a cohort document into unsaved patients and their records' values, collecting every
+problem on the way.
 
 Each problem carries its JSON path (`patients[3].events[1].date`). Values are checked for
-their JSON type first (so `"yes"` is not taken for true), then by the models' own
-`full_clean()` and by `registry.rules` across each patient's course: the same rules as the
-forms, the admin and the API.
+their JSON type first (so `"yes"` is not taken for true), then by the models' own checks
+(the patient's `full_clean()`, a record's fields and `clean()` through
+registry.interchange.records) and by `registry.rules` across each patient's course: the
+same rules as the forms, the admin and the API.
 """
 
 from collections.abc import Iterator
@@ -17,6 +19,7 @@ from django.db.models import DateField
 from registry import models as registry
 from registry.course import record_fields
 from registry.interchange import schema
+from registry.interchange.records import RecordChecker
 from registry.jsontext import NUL_REFUSED, nul_paths
 from registry.rules import (
     Problem,
@@ -32,7 +35,8 @@ from registry.sections import SECTIONS, CourseSection
 class PatientRecords:
     patient: registry.Patient
     site_code: str
-    sections: dict = field(default_factory=dict)  # key → instance, list of instances or None
+    # key → a record's values by field, a list of them or None
+    sections: dict = field(default_factory=dict)
     course: dict = field(default_factory=dict)  # the patient as the course rules read it
 
 
@@ -148,7 +152,9 @@ def _read_study(study: object, problems: list[Problem]) -> dict:
         data_cutoff=study.get("data_cutoff"),
         **settings,
     )
-    _check_types(instance, study, ("code", "title", "data_cutoff", *settings), "study", problems)
+    _check_types(
+        registry.Study, study, ("code", "title", "data_cutoff", *settings), "study", problems
+    )
     try:
         instance.clean_fields(exclude=["dose_ceiling_post_hct_per_kg", "dose_ceiling_per_kg"])
     except ValidationError as error:
@@ -162,9 +168,10 @@ def _read_patients(patients: object, protocol: Protocol, problems: list[Problem]
         problems.append(Problem("patients", "The patients must be a list"))
         return []
     read, seen = [], {}
+    checkers = {section.key: RecordChecker(section.model) for section in SECTIONS}
     for index, patient in enumerate(patients):
         path = f"patients[{index}]"
-        records = _read_patient(patient, path, protocol, problems)
+        records = _read_patient(patient, path, protocol, checkers, problems)
         if records is None:
             continue
         subject = records.patient.subject_id
@@ -186,7 +193,7 @@ def _study_id_used(path: str, subject: str, used_by: str, used_as: str) -> Probl
 
 
 def _read_patient(
-    item: object, path: str, protocol: Protocol, problems: list
+    item: object, path: str, protocol: Protocol, checkers: dict, problems: list
 ) -> PatientRecords | None:
     if not isinstance(item, dict):
         problems.append(Problem(path, "A patient must be an object"))
@@ -196,12 +203,15 @@ def _read_patient(
         if not isinstance(item.get(key), str) or not item[key].strip():
             problems.append(Problem(f"{path}.{key}", f"{key} is required (text)"))
     patient = registry.Patient(subject_id=item.get("study_id") or "")
-    refused = _fill(patient, item, registry.Patient.document_fields, path, problems)
+    accepted, refused = _accepted(registry.Patient, item, path, problems)
+    for key, value in accepted.items():
+        setattr(patient, key, value)
     _validate(patient, path, problems, exclude=["study", "site", *refused])
     records = PatientRecords(patient=patient, site_code=str(item.get("site") or ""))
     for section in SECTIONS:
         key = section.key
-        records.sections[key] = _read_section(item.get(key), section, path, problems)
+        checker = checkers[key]
+        records.sections[key] = _read_section(item.get(key), section, checker, path, problems)
     if not item.get("infusions"):
         problems.append(Problem(f"{path}.infusions", "At least one infusion is required"))
     _fill_in_treatments(records)
@@ -219,38 +229,41 @@ def _fill_in_treatments(records: PatientRecords) -> None:
     toxicity treatments say (ToxicityRecord.fill_in_treatments)."""
     recorded = records.sections["toxicities"]
     if recorded is not None:
-        given = [item.treatment for item in records.sections["toxicity_treatments"] if item]
-        recorded.fill_in_treatments(given)
+        given = [item["treatment"] for item in records.sections["toxicity_treatments"] if item]
+        toxicities = registry.ToxicityRecord(**recorded)
+        toxicities.fill_in_treatments(given)
+        recorded.update(record_fields(toxicities))
 
 
-def _read_section(value, section: CourseSection, path, problems):
+def _read_section(value, section: CourseSection, checker: RecordChecker, path, problems):
     section_path = f"{path}.{section.key}"
     if value is None:
         return [] if section.many else None
-    model = section.model
     if section.many:
         if not isinstance(value, list):
             problems.append(Problem(section_path, f"{section.key} must be a list"))
             return []
         return [
-            _read_record(item, model, f"{section_path}[{index}]", problems)
+            _read_record(item, checker, f"{section_path}[{index}]", problems)
             for index, item in enumerate(value)
         ]
-    return _read_record(value, model, section_path, problems)
+    return _read_record(value, checker, section_path, problems)
 
 
-def _read_record(item, model, path, problems):
+def _read_record(item, checker: RecordChecker, path, problems) -> dict | None:
+    """The record's values by field, checked as its model's full_clean() checks them; the
+    fields a document does not hold (the patient, the id, the version) are the registry's."""
     if not isinstance(item, dict):
         problems.append(Problem(path, "Must be an object"))
         return None
-    keys = _keys_of(model)
-    problems += _unknown_keys(item, keys.document, path)
-    instance = model()
-    refused = _fill(instance, item, model.document_fields, path, problems)
-    # The fields a document does not hold (the patient, the id, the version) keep values
-    # the registry set; only the document's are checked.
-    _validate(instance, path, problems, exclude=[*keys.not_in_document, *refused])
-    return instance
+    model = checker.model
+    problems += _unknown_keys(item, _keys_of(model).document, path)
+    accepted, refused = _accepted(model, item, path, problems)
+    values, errors = checker.check(checker.defaults() | accepted, refused)
+    if errors:
+        problems += _field_problems(ValidationError(errors), path)
+    _drop_unreadable_dates(model, values)
+    return values
 
 
 @dataclass(frozen=True)
@@ -260,9 +273,9 @@ class ModelKeys:
 
     document: frozenset[str]
     json_types: dict[str, tuple[tuple[type, ...], str]]  # schema.json_type of each field
+    exact_types: dict[str, frozenset[type]]  # those types themselves, not a subclass
     whole_numbers: frozenset[str]  # integer fields, which read 3.0 as 3
     dates: tuple[str, ...]  # the document's date fields
-    not_in_document: tuple[str, ...]
 
 
 @cache
@@ -272,6 +285,7 @@ def _keys_of(model) -> ModelKeys:
     return ModelKeys(
         document=document,
         json_types={field.name: schema.json_type(field) for field in fields},
+        exact_types={field.name: frozenset(schema.json_type(field)[0]) for field in fields},
         whole_numbers=frozenset(
             field.name for field in fields if field.get_internal_type().endswith("IntegerField")
         ),
@@ -280,45 +294,41 @@ def _keys_of(model) -> ModelKeys:
             for field in fields
             if field.name in document and isinstance(field, DateField)
         ),
-        not_in_document=tuple(field.name for field in fields if field.name not in document),
     )
 
 
-def _fill(instance, item: dict, keys, path: str, problems: list) -> list[str]:
-    """Copy the document's values onto the instance once their JSON types are right.
-
-    Returns the keys whose values were refused, so that they are not reported twice.
-    """
-    refused = []
-    for key in keys:
-        if key not in item or item[key] is None:
+def _accepted(model, item: dict, path: str, problems: list) -> tuple[dict, list[str]]:
+    """The document's values of the model's fields whose JSON types are right, and the keys
+    whose values were refused, so that they are not reported twice."""
+    accepted, refused = {}, []
+    exact_types = _keys_of(model).exact_types
+    for key in model.document_fields:
+        value = item.get(key)
+        if value is None:
             continue
-        value = item[key]
-        if _check_type(instance, key, value, path, problems):
-            setattr(instance, key, _default_blank(instance, key, value))
+        if type(value) in exact_types[key]:
+            accepted[key] = value  # what nearly every value is, known at once
+        elif _check_type(model, key, value, path, problems):
+            accepted[key] = _default_blank(model, key, value)
         else:
             refused.append(key)
-    return refused
+    return accepted, refused
 
 
-def _default_blank(instance, key, value):
-    if (
-        isinstance(value, float)
-        and value.is_integer()
-        and key in _keys_of(type(instance)).whole_numbers
-    ):
+def _default_blank(model, key, value):
+    if isinstance(value, float) and value.is_integer() and key in _keys_of(model).whole_numbers:
         return int(value)
     return value
 
 
-def _check_types(instance, item: dict, keys, path: str, problems: list) -> None:
+def _check_types(model, item: dict, keys, path: str, problems: list) -> None:
     for key in keys:
         if item.get(key) is not None:
-            _check_type(instance, key, item[key], path, problems)
+            _check_type(model, key, item[key], path, problems)
 
 
-def _check_type(instance, key: str, value, path: str, problems: list) -> bool:
-    types, described = _keys_of(type(instance)).json_types[key]
+def _check_type(model, key: str, value, path: str, problems: list) -> bool:
+    types, described = _keys_of(model).json_types[key]
     whole_float = isinstance(value, float) and value.is_integer() and int in types
     if (isinstance(value, bool) and bool not in types) or not (
         isinstance(value, types) or whole_float
@@ -333,14 +343,15 @@ def _validate(instance, path: str, problems: list, exclude: list[str]) -> None:
         instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     except ValidationError as error:
         problems += _field_problems(error, path)
-    _drop_unreadable_dates(instance)
+    # A patient's fields are plain attributes, by their names.
+    _drop_unreadable_dates(type(instance), vars(instance))
 
 
-def _drop_unreadable_dates(instance) -> None:
+def _drop_unreadable_dates(model, values: dict) -> None:
     """A date that did not parse is already reported; the course rules must not see it."""
-    for key in _keys_of(type(instance)).dates:
-        if not isinstance(getattr(instance, key), date | None):
-            setattr(instance, key, None)
+    for key in _keys_of(model).dates:
+        if not isinstance(values[key], date | None):
+            values[key] = None
 
 
 def _field_problems(error: ValidationError, path: str) -> list[Problem]:
@@ -358,8 +369,7 @@ def _document_key(field_name: str) -> str:
 def _course(records: PatientRecords) -> dict:
     course = record_fields(records.patient)
     for key, value in records.sections.items():
-        if isinstance(value, list):
-            course[key] = [record_fields(item) for item in value if item is not None]
-        else:
-            course[key] = record_fields(value) if value is not None else None
+        course[key] = (
+            [item for item in value if item is not None] if isinstance(value, list) else value
+        )
     return course
