@@ -101,9 +101,10 @@ def _load_sections(patients: list[models.Patient], as_of: date | None) -> None:
         name, model = section.key, section.model
         found = {patient_id: [] for patient_id in by_id}
         rows = records(model, as_of).filter(patient_id__in=by_id).order_by(*_ordering(model))
+        of_patient = model._meta.get_field("patient")
         for record in _instances(model, rows):
             patient = by_id[record.patient_id]
-            _attach(record, "patient", patient)
+            of_patient.set_cached_value(record, patient)
             found[record.patient_id].append(record)
         for patient_id, items in found.items():
             patient = by_id[patient_id]
@@ -121,8 +122,10 @@ def _instances(model: type[Model], queryset: QuerySet) -> Iterator[Model]:
     summarises of its course, `Patient.SUMMARY_FROM`: the sections') are left deferred."""
     kept = {field.attname for field in queryset.model._meta.concrete_fields}
     names = [field.attname for field in model._meta.concrete_fields if field.attname in kept]
+    # The database once: asking the queryset for it consults the routers each time.
+    db = queryset.db
     for values in queryset.values_list(*names).iterator(chunk_size=2000):
-        yield _loaded(model, queryset.db, names, values)
+        yield _loaded(model, db, names, values)
 
 
 def _loaded(model: type[Model], db: str, names: list[str], values: tuple) -> Model:
