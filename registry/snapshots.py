@@ -18,7 +18,7 @@ from django.db.models import Model, QuerySet
 from django.db.models.base import ModelState
 from django.utils import timezone
 
-from config.collector import chunk_freed
+from config.collector import chunk_freed, collector_paused
 from registry import models
 from registry.sections import SECTIONS
 
@@ -70,13 +70,17 @@ def courses(patients: QuerySet, as_of: date | None = None) -> Iterator[models.Pa
     `patients` is a queryset of `records(Patient, as_of)`. They are read CHUNK at a time,
     in a constant number of queries per chunk (the patients, then one per section), so a
     patient's sections are reached through its relations without a query, and only one
-    chunk is in memory.
+    chunk is in memory. The collector is paused while they are read, the chunks' cycles
+    freed at the end of each.
     """
     ids = list(patients.values_list("id", flat=True))
     sites = {}
-    for start in range(0, len(ids), CHUNK):
-        yield from _chunk(ids[start : start + CHUNK], as_of, sites)
-        chunk_freed()
+    # Between the collections that free each chunk, the collector would walk the chunk's
+    # records, and what the reader makes of them, again and again (config.collector).
+    with collector_paused():
+        for start in range(0, len(ids), CHUNK):
+            yield from _chunk(ids[start : start + CHUNK], as_of, sites)
+            chunk_freed()
 
 
 def _chunk(ids: list[int], as_of: date | None, sites: dict) -> list[models.Patient]:
