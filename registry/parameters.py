@@ -2,6 +2,7 @@
 export commands' alike: as recorded on a day (registry.snapshots), and the clinical cut-off
 (registry.cutoff). A value that does not parse is a 400 (a command's usage error) naming it."""
 
+from argparse import ArgumentParser, ArgumentTypeError
 from datetime import date, datetime, time
 
 from django.core.exceptions import ValidationError
@@ -101,6 +102,40 @@ def clinical_cutoff(given: date | str | None, default: date | None) -> date | No
     if given is None:
         return default
     return None if given == NO_CUTOFF else given
+
+
+def as_of_argument(text: str) -> date:
+    """A command's --as-of: a date whose end has come; a usage error naming the rule."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise ArgumentTypeError(f"{text!r} is not a date: give YYYY-MM-DD") from None
+    problem = future_date_problem(day)
+    if problem:
+        raise ArgumentTypeError(problem)
+    return day
+
+
+def cutoff_argument(text: str) -> date | str:
+    """A command's --cutoff, validated as the API's `cutoff`: a date or NO_CUTOFF, which
+    clinical_cutoff turns into the cut-off with the command's own default."""
+    try:
+        return CutoffField().run_validation(text)
+    except serializers.ValidationError as error:
+        raise ArgumentTypeError(" ".join(error.detail)) from None
+
+
+def add_snapshot_arguments(parser: ArgumentParser, *, cutoff_help: str) -> None:
+    """--as-of and --cutoff, as every export command takes them."""
+    parser.add_argument(
+        "--as-of",
+        type=as_of_argument,
+        metavar="YYYY-MM-DD",
+        help="export the data as recorded on this day (default: as it stands)",
+    )
+    parser.add_argument(
+        "--cutoff", type=cutoff_argument, metavar=f"YYYY-MM-DD|{NO_CUTOFF}", help=cutoff_help
+    )
 
 
 def query_problems(query: QueryDict, allowed: list[str]) -> dict[str, list[str]]:

@@ -18,7 +18,7 @@ from django.db.models import Model, QuerySet
 from django.db.models.base import ModelState
 from django.utils import timezone
 
-from config.collector import chunk_freed
+from config.collector import chunk_freed, collector_paused
 from registry import models
 from registry.sections import SECTIONS
 
@@ -70,13 +70,17 @@ def courses(patients: QuerySet, as_of: date | None = None) -> Iterator[models.Pa
     `patients` is a queryset of `records(Patient, as_of)`. They are read CHUNK at a time,
     in a constant number of queries per chunk (the patients, then one per section), so a
     patient's sections are reached through its relations without a query, and only one
-    chunk is in memory.
+    chunk is in memory. The collector is paused while they are read, the chunks' cycles
+    freed at the end of each.
     """
     ids = list(patients.values_list("id", flat=True))
     sites = {}
-    for start in range(0, len(ids), CHUNK):
-        yield from _chunk(ids[start : start + CHUNK], as_of, sites)
-        chunk_freed()
+    # Between the collections that free each chunk, the collector would walk the chunk's
+    # records, and what the reader makes of them, again and again (config.collector).
+    with collector_paused():
+        for start in range(0, len(ids), CHUNK):
+            yield from _chunk(ids[start : start + CHUNK], as_of, sites)
+            chunk_freed()
 
 
 def _chunk(ids: list[int], as_of: date | None, sites: dict) -> list[models.Patient]:
@@ -101,9 +105,10 @@ def _load_sections(patients: list[models.Patient], as_of: date | None) -> None:
         name, model = section.key, section.model
         found = {patient_id: [] for patient_id in by_id}
         rows = records(model, as_of).filter(patient_id__in=by_id).order_by(*_ordering(model))
+        of_patient = model._meta.get_field("patient")
         for record in _instances(model, rows):
             patient = by_id[record.patient_id]
-            _attach(record, "patient", patient)
+            of_patient.set_cached_value(record, patient)
             found[record.patient_id].append(record)
         for patient_id, items in found.items():
             patient = by_id[patient_id]
@@ -121,8 +126,10 @@ def _instances(model: type[Model], queryset: QuerySet) -> Iterator[Model]:
     summarises of its course, `Patient.SUMMARY_FROM`: the sections') are left deferred."""
     kept = {field.attname for field in queryset.model._meta.concrete_fields}
     names = [field.attname for field in model._meta.concrete_fields if field.attname in kept]
+    # The database once: asking the queryset for it consults the routers each time.
+    db = queryset.db
     for values in queryset.values_list(*names).iterator(chunk_size=2000):
-        yield _loaded(model, queryset.db, names, values)
+        yield _loaded(model, db, names, values)
 
 
 def _loaded(model: type[Model], db: str, names: list[str], values: tuple) -> Model:

@@ -78,6 +78,10 @@ IMPORT_RESULT = inline_serializer(
         "unchanged": serializers.IntegerField(
             help_text="Patients already there that the document left as they were"
         ),
+        "removed": serializers.IntegerField(
+            help_text="Patients deleted: those a transactional ODM document removes (0 for "
+            "a cohort document or an ODM snapshot, which delete no patient)"
+        ),
         "records": inline_serializer(
             "ImportedRecords",
             {
@@ -168,6 +172,7 @@ class CohortImportView(APIView):
             access.study_creator_grant(user=request.user, study=result.study)
         counts = {"created": result.created, "updated": result.updated}
         counts |= {"changed": result.changed, "unchanged": result.unchanged}
+        counts |= {"removed": result.removed}
         return Response({"study": result.study.code, **counts, "records": asdict(result.records)})
 
     def handle_exception(self, exc: Exception) -> Response:

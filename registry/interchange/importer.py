@@ -77,6 +77,7 @@ class ImportResult:
     changed: int  # patients already there whose data (their own or a record's) differed
     unchanged: int  # patients already there, left exactly as they were
     records: RecordCounts = field(default_factory=RecordCounts)
+    removed: int = 0  # patients deleted: a transactional ODM document's Removes
 
     @property
     def updated(self) -> int:

@@ -3,35 +3,15 @@ output by default), --as-of, the data as recorded on a day (registry.snapshots),
 --cutoff, a clinical cut-off (registry.cutoff; none by default: the export is lossless)."""
 
 import sys
-from argparse import ArgumentParser, ArgumentTypeError
+from argparse import ArgumentParser
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from rest_framework import serializers
 
 from registry.models import Study
-from registry.parameters import CutoffField, clinical_cutoff
-from registry.snapshots import future_date_problem
-
-
-def clinical_cutoff_date(text: str) -> date | None:
-    try:
-        return clinical_cutoff(CutoffField().run_validation(text), None)
-    except serializers.ValidationError as error:
-        raise ArgumentTypeError(" ".join(error.detail)) from None
-
-
-def as_of_date(text: str) -> date:
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise ArgumentTypeError(f"{text!r} is not a date: give YYYY-MM-DD") from None
-    problem = future_date_problem(day)
-    if problem:
-        raise ArgumentTypeError(problem)
-    return day
+from registry.parameters import add_snapshot_arguments, clinical_cutoff
 
 
 class StudyExportCommand(BaseCommand):
@@ -51,17 +31,9 @@ class StudyExportCommand(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("study_code")
         parser.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
-        parser.add_argument(
-            "--as-of",
-            type=as_of_date,
-            metavar="YYYY-MM-DD",
-            help="export the data as recorded on this day (default: as it stands)",
-        )
-        parser.add_argument(
-            "--cutoff",
-            type=clinical_cutoff_date,
-            metavar="YYYY-MM-DD",
-            help="export the courses as known at this clinical cut-off: later events, "
+        add_snapshot_arguments(
+            parser,
+            cutoff_help="export the courses as known at this clinical cut-off: later events, "
             "assessments and counts left out, patients first infused after it left out "
             "(default: none, everything recorded)",
         )
@@ -70,6 +42,7 @@ class StudyExportCommand(BaseCommand):
         study = Study.objects.filter(code=study_code).first()
         if study is None:
             raise CommandError(f"No study with code {study_code!r}")
+        cutoff = clinical_cutoff(cutoff, None)
         if output is None:
             stdout = sys.stdout.buffer if self.in_bytes else sys.stdout
             stdout.writelines(self.lines(study, as_of, cutoff))

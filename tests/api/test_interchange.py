@@ -63,6 +63,7 @@ def test_it_imports_a_cohort_and_says_how_many_patients(editor_client, published
         "updated": 0,
         "changed": 0,
         "unchanged": 0,
+        "removed": 0,
         "records": {"created": records, "changed": 0, "unchanged": 0, "deleted": 0},
     }
     assert models.Patient.objects.count() == 19
@@ -101,6 +102,7 @@ def test_it_updates_patients_in_place_on_reimport(editor_client, published):
         "updated": 19,
         "changed": 1,
         "unchanged": 18,
+        "removed": 0,
         "records": {"created": 0, "changed": 0, "unchanged": records, "deleted": 0},
     }
     assert set(models.Patient.objects.values_list("pk", flat=True)) == ids

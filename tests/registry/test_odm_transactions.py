@@ -1,6 +1,8 @@
 """A transactional ODM document applied to a study that holds the snapshot it follows:
 the copy ends as the source, all or nothing, through the cohort import's rules and history."""
 
+import re
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
@@ -10,6 +12,7 @@ from registry.interchange.exporter import cohort_document, study_header
 from registry.interchange.importer import cohort_import
 from registry.interchange.odm.transactions import odm_import
 from registry.interchange.reader import DocumentRejected
+from tests.clients import api_client_of
 from tests.odm import imported_study, odm_text
 from tests.registry.test_interchange import patient
 from tests.registry.test_odm_import import emptied
@@ -69,6 +72,31 @@ def test_the_changes_bring_the_copy_level_with_the_source(documents):
     result = odm_import(body=documents["changes"])
     assert (result.created, result.changed) == (1, 4)
     assert cohort_document(models.Study.objects.get()) == documents["source"]
+
+
+def test_the_result_counts_the_patient_removed(documents):
+    result = odm_import(body=documents["changes"])
+    assert (result.created, result.changed, result.removed) == (1, 4, 1)
+    assert not models.Patient.objects.filter(subject_id="P04").exists()
+
+
+def test_a_document_that_removes_no_patient_counts_none(documents):
+    removal = re.compile(
+        r'<SubjectData SubjectKey="P04" TransactionType="Remove"(/>|>.*?</SubjectData>)', re.S
+    )
+    text, found = removal.subn("", documents["changes"])
+    assert found == 1
+    assert odm_import(body=text).removed == 0
+    assert models.Patient.objects.filter(subject_id="P04").exists()
+
+
+def test_the_answer_counts_the_patient_removed(documents, admin_user):
+    response = api_client_of(admin_user).post(
+        "/api/v1/studies/import/", documents["changes"].encode(), content_type="application/xml"
+    )
+    assert response.status_code == 200, response.content
+    answer = response.json()
+    assert (answer["created"], answer["changed"], answer["removed"]) == (1, 4, 1)
 
 
 def test_a_record_changed_in_place_keeps_its_id_and_has_its_history(documents):
@@ -164,7 +192,9 @@ def test_the_command_applies_a_transactional_file(documents, tmp_path, capsys):
     path = tmp_path / "changes.xml"
     path.write_text(documents["changes"])
     call_command("import_odm", str(path))
-    assert "1 patient(s) created, 4 changed" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "1 patient(s) created, 4 changed" in out
+    assert ", 1 removed; records: " in out
     assert cohort_document(models.Study.objects.get()) == documents["source"]
     with pytest.raises(CommandError, match="problem"):
         call_command("import_odm", str(path))

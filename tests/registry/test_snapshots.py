@@ -47,3 +47,17 @@ def test_courses_records_are_the_stored_records_as_the_orm_reads_them(seven):
     fields = [field.attname for field in models.CarTCount._meta.concrete_fields]
     assert [getattr(count, name) for name in fields] == [getattr(stored, name) for name in fields]
     count.validate_constraints()  # known as stored: its own day is no duplicate of itself
+
+
+def test_courses_are_read_with_the_collector_paused_and_it_is_back_on_after(seven):
+    collector_on = [gc.isenabled() for _ in snapshots.courses(snapshots.records(models.Patient))]
+    assert collector_on == [False] * 7
+    assert gc.isenabled()
+
+
+def test_a_reader_left_before_the_end_turns_the_collector_back_on(seven):
+    patients = snapshots.courses(snapshots.records(models.Patient))
+    next(patients)
+    assert not gc.isenabled()
+    patients.close()
+    assert gc.isenabled()

@@ -1,12 +1,11 @@
 """manage.py export_adam CODE -o DIR: the study's ADaM datasets (docs/adam.md), each as a
 SAS transport file, Dataset-JSON and CSV, and the Define-XML describing them."""
 
-from argparse import ArgumentParser, ArgumentTypeError
+from argparse import ArgumentParser
 from datetime import date
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from rest_framework import serializers
 
 from analytics.adam.define import define_xml
 from analytics.adam.derive import adam_dataset
@@ -16,19 +15,7 @@ from analytics.caching import study_cache
 from analytics.params import AnalysisRequest
 from analytics.results import selected_frame
 from registry.models import Study
-from registry.parameters import AsOfField, CutoffField
-
-
-def validated(field: serializers.Field):
-    """An argument type that validates the text as the API's parameter does."""
-
-    def parse(text: str):
-        try:
-            return field.run_validation(text)
-        except serializers.ValidationError as error:
-            raise ArgumentTypeError(" ".join(error.detail)) from None
-
-    return parse
+from registry.parameters import add_snapshot_arguments
 
 
 class Command(BaseCommand):
@@ -41,17 +28,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("study_code")
         parser.add_argument("-o", "--output", type=Path, required=True, help="directory to write")
-        parser.add_argument(
-            "--as-of",
-            type=validated(AsOfField()),
-            metavar="YYYY-MM-DD",
-            help="the data as recorded on this day (default: as it stands)",
-        )
-        parser.add_argument(
-            "--cutoff",
-            type=validated(CutoffField()),
-            metavar="YYYY-MM-DD|none",
-            help="the clinical cut-off (default: the study's; none: everything recorded)",
+        add_snapshot_arguments(
+            parser,
+            cutoff_help="the clinical cut-off (default: the study's; none: everything recorded)",
         )
 
     def handle(self, *args, study_code: str, output: Path, as_of: date | None, cutoff, **options):

@@ -8,8 +8,11 @@ grades are the AdverseEvents (resources._adverse_events).
 """
 
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, lru_cache
 
+import orjson
+
+from registry import grading
 from registry import models as registry
 from registry.analytes import TOXICITY_TREATMENTS
 from registry.grading import Grade
@@ -30,31 +33,52 @@ def daily_assessments(patient: registry.Patient, course: Course) -> Iterator[dic
     """Each day's CRS and ICANS Observations; ICANS is graded by the age at the first
     infusion (ICE from 12 years, CAPD under), as the registry grades it everywhere."""
     age = patient.age_years
-    model = registry.DailyAssessment
     for record in patient.daily_assessments.all():
-        yield _graded_day(record, "crs", record.crs_grade(), model.crs_findings, course)
-        icans = record.icans_grade(age)
-        yield _graded_day(record, "icans", icans, model.icans_findings, course)
+        crs = tuple(getattr(record, name) for name in grading.CRS_FINDINGS)
+        yield _graded_day(record, "crs", _crs_day(crs), course)
+        icans = tuple(getattr(record, name) for name in grading.ICANS_FINDINGS)
+        yield _graded_day(record, "icans", _icans_day(age, icans), course)
 
 
 def _graded_day(
-    record: registry.DailyAssessment,
-    toxicity: str,
-    grade: Grade,
-    findings: tuple[str, ...],
-    course: Course,
+    record: registry.DailyAssessment, toxicity: str, graded: dict, course: Course
 ) -> dict:
     code = f"{toxicity}-day"
     day = observation(course, f"{code}/{record.pk}", "exam", MEASUREMENTS[code], record.day)
-    day["valueInteger"] = grade.grade
-    day["note"] = [{"text": grade.reason}]
-    # A finding left empty (no temperature, ICE or CAPD taken) is no component.
-    day["component"] = [
-        component(registry.DailyAssessment, name, value)
-        for name in findings
-        if (value := getattr(record, name)) is not None
-    ]
+    day.update(graded)
     return day
+
+
+# Most days repeat a few sets of findings: each set is graded, and its part of the
+# observation written as JSON, once (nothing changes a part once it is made). Bounded, as
+# temperatures make the sets of a large study many.
+@lru_cache(maxsize=4096)
+def _crs_day(findings: tuple) -> dict:
+    grade = grading.crs_grade(**dict(zip(grading.CRS_FINDINGS, findings, strict=True)))
+    return _graded(grade, grading.CRS_FINDINGS, findings)
+
+
+@lru_cache(maxsize=4096)
+def _icans_day(age_years: int | None, findings: tuple) -> dict:
+    values = dict(zip(grading.ICANS_FINDINGS, findings, strict=True))
+    return _graded(
+        grading.icans_grade(age_years=age_years, **values), grading.ICANS_FINDINGS, findings
+    )
+
+
+def _graded(grade: Grade, names: tuple[str, ...], findings: tuple) -> dict:
+    """The day's ASTCT grade as the value, its reason as a note, and each finding recorded
+    as a component (a finding left empty, no temperature, ICE or CAPD taken, is none)."""
+    parts = [
+        component(registry.DailyAssessment, name, value)
+        for name, value in zip(names, findings, strict=True)
+        if value is not None
+    ]
+    return {
+        "valueInteger": grade.grade,
+        "note": [{"text": grade.reason}],
+        "component": orjson.Fragment(orjson.dumps(parts)),
+    }
 
 
 def toxicity_treatments(patient: registry.Patient, course: Course) -> Iterator[dict]:

@@ -15,7 +15,7 @@ at `since`), an Update by its section's natural key (registry.interchange.matchi
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -118,7 +118,7 @@ def changes_apply(*, changes: OdmChanges, user: AbstractBaseUser | None = None) 
         _remove(removed, user)
         document = study_header(study) | {"patients": courses}
         result = _named_by_subject(lambda: cohort_import(data=document, user=user), courses)
-    return result
+    return replace(result, removed=len(removed))
 
 
 def _kind(element: ET.Element) -> str:

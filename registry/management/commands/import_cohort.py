@@ -33,9 +33,11 @@ class Command(BaseCommand):
                 f"{len(rejected.problems)} problem(s) found; nothing was imported"
             ) from None
         records = result.records
+        # Only a transactional ODM document removes patients.
+        removed = f", {result.removed} removed" if result.removed else ""
         self.stdout.write(
             f"Imported study {result.study.code}: {result.created} patient(s) created, "
-            f"{result.changed} changed, {result.unchanged} unchanged; records: "
+            f"{result.changed} changed, {result.unchanged} unchanged{removed}; records: "
             f"{records.created} created, {records.changed} changed, "
             f"{records.unchanged} unchanged, {records.deleted} deleted"
         )

@@ -2,6 +2,7 @@
 Define-XML, at the study's cut-off by default."""
 
 import json
+from datetime import date
 
 import pyreadstat
 import pytest
@@ -34,3 +35,47 @@ def test_it_takes_a_cutoff_and_refuses_a_bad_one(published, tmp_path):
 def test_it_refuses_a_study_that_is_not_there(db, tmp_path):
     with pytest.raises(CommandError, match="No study with code 'NOPE'"):
         call_command("export_adam", "NOPE", "-o", str(tmp_path))
+
+
+def refusal(*arguments: str) -> str:
+    with pytest.raises(CommandError) as caught:
+        call_command(*arguments)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--as-of", "31/07/2021"),
+        ("--as-of", "2999-01-01"),
+        ("--cutoff", "2021-02-30"),
+        ("--cutoff", "1850-01-01"),
+    ],
+)
+def test_a_bad_date_is_refused_in_the_words_of_the_other_exports(
+    published, tmp_path, option, value
+):
+    """The dates are parsed where every export command's are (registry.parameters)."""
+    adam = refusal("export_adam", "HCD19", "-o", str(tmp_path), option, value)
+    cohort = refusal("export_cohort", "HCD19", option, value)
+    assert adam == cohort
+    assert adam.startswith(f"Error: argument {option}: ")
+    assert not any(tmp_path.iterdir())
+
+
+def test_a_bad_as_of_names_the_format(published, tmp_path):
+    message = refusal("export_adam", "HCD19", "-o", str(tmp_path), "--as-of", "31/07/2021")
+    assert message.endswith("'31/07/2021' is not a date: give YYYY-MM-DD")
+
+
+def test_none_takes_away_the_studys_cutoff(published, tmp_path, capsys):
+    call_command("export_adam", "HCD19", "-o", str(tmp_path))
+    assert "(cut-off 2021-07-31)" in capsys.readouterr().err
+    call_command("export_adam", "HCD19", "-o", str(tmp_path), "--cutoff", "none")
+    assert "(cut-off none)" in capsys.readouterr().err
+
+
+def test_as_of_today_reads_the_data_as_it_stands(published, tmp_path):
+    call_command("export_adam", "HCD19", "-o", str(tmp_path), "--as-of", str(date.today()))
+    adsl, _ = pyreadstat.read_xport(str(tmp_path / "adsl.xpt"))
+    assert len(adsl) == 19
