@@ -23,6 +23,7 @@ from analytics.dataset import (
     GRADES,
     ICAHT,
     KINETICS,
+    LABS,
     PART_COLUMNS,
     PARTS,
     PEAKS,
@@ -31,12 +32,13 @@ from analytics.dataset import (
     lab_values,
     parts_up_to,
     study_patients,
+    tables_read,
 )
 from analytics.exports import Packed, csv_text, json_bytes, packed
 from analytics.lab_series import RECORDED, lab_series_report
 from analytics.params import AnalysisRequest
 from registry.models import Study
-from registry.patient_filters import filter_patients
+from registry.patient_filters import BY_NAME, filter_patients
 
 # Endpoint name -> its computation over the patients analysed, given its parameters.
 REPORTS: dict[str, Callable[[pd.DataFrame, dict], dict]] = {
@@ -72,15 +74,30 @@ PARTS_READ = {
 }
 
 
+def report_parts(name: str, params: dict) -> set[str]:
+    """The dataset's costlier column groups (PARTS) the named report reads with these
+    parameters: those it always reads, and those of the covariate it is split by."""
+    parts = {*PARTS_READ.get(name, ())}
+    if name == "survival" and params.get("endpoint") == BCA:
+        parts.add(B_CELL_APLASIA)
+    return parts | {part for part, columns in PART_COLUMNS.items() if params.get("by") in columns}
+
+
+def sections_read(request: AnalysisRequest, parts: Collection[str]) -> set:
+    """The tables of the sections a result over the rows with `parts` of the patients the
+    request selects is computed from: those of the rows (analytics.dataset.tables_read)
+    and those its patient filters read (registry.patient_filters). A write to another
+    section leaves the result cached (analytics.caching)."""
+    filtered = {model for name in request.patient_filters for model in BY_NAME[name].reads}
+    return tables_read(parts) | filtered
+
+
 def study_result(
     study: Study, name: str, request: AnalysisRequest, store: StudyCache | None = None
 ) -> dict:
     """The named report over the study's patients that the request selects."""
     params = _without_format(request.params)
-    parts = {*PARTS_READ.get(name, ())}
-    if name == "survival" and params.get("endpoint") == BCA:
-        parts.add(B_CELL_APLASIA)
-    parts |= {part for part, columns in PART_COLUMNS.items() if params.get("by") in columns}
+    parts = report_parts(name, params)
     store = store or study_cache(study)
 
     def compute() -> dict:
@@ -88,18 +105,20 @@ def study_result(
         frame = in_population(cut.frame, params["population"])
         return REPORTS[name](frame, params) | _dates(request, cut)
 
-    return store.get(name, {**params, "filters": request.filters}, compute)
+    key = {**params, "filters": request.filters}
+    return store.get(name, key, compute, sections_read(request, parts))
 
 
 def study_result_json(study: Study, name: str, request: AnalysisRequest) -> Packed:
     """study_result written as JSON. Cached written (and compressed when large): a report
     listing ten thousand patients takes longer to write than to look up."""
     store = study_cache(study)
-    key = {**_without_format(request.params), "filters": request.filters}
+    params = _without_format(request.params)
     return store.get(
         f"{name}.json",
-        key,
+        {**params, "filters": request.filters},
         lambda: packed(json_bytes(study_result(study, name, request, store))),
+        sections_read(request, report_parts(name, params)),
     )
 
 
@@ -118,7 +137,8 @@ def study_dataset(study: Study, request: AnalysisRequest) -> Packed:
         answer = {"count": len(rows), "results": rows, **_dates(request, cut)}
         return packed(json_bytes(answer))
 
-    return store.get("dataset", {**params, "filters": request.filters}, compute)
+    key = {**params, "filters": request.filters}
+    return store.get("dataset", key, compute, sections_read(request, PARTS))
 
 
 def selected_frame(
@@ -151,6 +171,7 @@ def cut_frame(
             lambda: parts_up_to(
                 study_patients(study, as_of=request.as_of), counted_again, request.as_of
             ),
+            tables_read({part for _, its_parts in counted_again.values() for part in its_parts}),
         )
     cut = at_cutoff(frame, request.cutoff, recounted)
     at_cut = _rows(cut.frame, passing(cut.frame, request.outcome_filters, ()))
@@ -182,6 +203,7 @@ def _recorded_frame(
                 _patients(study, request, request.recorded_filters), parts, request.as_of
             )
         ),
+        sections_read(request, parts),
     )
 
 
@@ -219,7 +241,8 @@ def study_car_t_counts(
         counts = car_t_counts(_patients(study, request, request.recorded_filters), request.as_of)
         return _counted_by(counts, selected_frame(study, store, request, parts=()), request.cutoff)
 
-    return store.get("car-t-counts", request.filters, compute)
+    # The counts, and the frame of the patients counted.
+    return store.get("car-t-counts", request.filters, compute, sections_read(request, [KINETICS]))
 
 
 def study_lab_series(
@@ -248,7 +271,9 @@ def study_lab_series(
         series = {name: params[name] for name in ("analyte", "specimen", "unit", "per_patient")}
         return lab_series_report(recorded, **series) | _dates(request, cut)
 
-    return store.get("biomarkers-series", {**params, "filters": request.filters}, compute)
+    # The lab values, and the frame of the patients measured.
+    key = {**params, "filters": request.filters}
+    return store.get("biomarkers-series", key, compute, sections_read(request, LABS))
 
 
 def study_lab_series_json(study: Study, request: AnalysisRequest) -> Packed:
@@ -259,6 +284,7 @@ def study_lab_series_json(study: Study, request: AnalysisRequest) -> Packed:
         "biomarkers-series.json",
         key,
         lambda: packed(json_bytes(study_lab_series(study, request, store))),
+        sections_read(request, LABS),
     )
 
 

@@ -7,7 +7,7 @@ from functools import cached_property
 import pandas as pd
 
 from analytics import figures, params
-from analytics.caching import study_cache
+from analytics.caching import StudyCache, study_cache
 from analytics.cohort import RESPONDERS, in_population
 from analytics.cutoff import CutFrame
 from analytics.dataset import study_patients
@@ -27,6 +27,11 @@ class Selection:
     study: Study
     analysis: params.AnalysisRequest
 
+    @cached_property
+    def store(self) -> StudyCache:
+        # One for the page: each version the results are filed under is read once.
+        return study_cache(self.study)
+
     @property
     def population(self) -> str:
         return self.analysis.params["population"]
@@ -38,11 +43,11 @@ class Selection:
         given = {name: self.analysis.params[name] for name in DATES if name in self.analysis.params}
         given["population"] = self.population
         given |= {key: value for key, value in chosen.items() if value is not None}
-        return study_result(self.study, name, replace(self.analysis, params=given))
+        return study_result(self.study, name, replace(self.analysis, params=given), self.store)
 
     @cached_property
     def cut(self) -> CutFrame:
-        return cut_frame(self.study, study_cache(self.study), self.analysis, parts=())
+        return cut_frame(self.study, self.store, self.analysis, parts=())
 
     @cached_property
     def frame(self) -> pd.DataFrame:
@@ -80,7 +85,7 @@ class Selection:
         return self.result("cumulative-incidence", population=RESPONDERS, times=times)
 
     def car_t_counts(self) -> dict:
-        return study_car_t_counts(self.study, study_cache(self.study), self.analysis)
+        return study_car_t_counts(self.study, self.store, self.analysis)
 
     def lab_series(self) -> dict:
         """The series of the analyte chosen (ANC unless one is), in blood and in its own
@@ -94,4 +99,4 @@ class Selection:
             "unit": next(iter(ANALYTES[analyte].units)),
             "per_patient": False,
         }
-        return study_lab_series(self.study, replace(self.analysis, params=given))
+        return study_lab_series(self.study, replace(self.analysis, params=given), self.store)

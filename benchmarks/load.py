@@ -34,7 +34,7 @@ default cache, redis-server. In order:
    answer it changes, by the clinician and the coordinator (benchmarks.freshness);
 6. throughput, the latency clients saw (p50, p99, max), errors (answers other than 2xx,
    broken connections, timeouts), and each kind of request's time in gunicorn (its access
-   log); the writes' and the reads' after them: times, errors and stale answers (those
+   log); the analytics results computed, by name (its log: each missed the cache); the writes' and the reads' after them: times, errors and stale answers (those
    not showing the write yet); then gunicorn and redis-server are stopped and the database
    dropped (unless --keep).
 
@@ -55,6 +55,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -145,6 +146,18 @@ def server_times(log: str) -> dict[str, tuple[int, float, float, int]]:
     for line in ACCESS_LINE.finditer(log):
         found.setdefault(kind_of(line["path"]), []).append((int(line["status"]), int(line["ms"])))
     return {kind: _times(answers) for kind, answers in sorted(found.items())}
+
+
+# analytics.caching's line for each result computed, not found in the cache.
+COMPUTED_LINE = re.compile(r"analytics result computed: (?P<name>\S+) of study")
+
+
+def computed_report(log: str) -> None:
+    """How many analytics results the run computed (each missed the cache), by name: after a
+    write, those of the statistics that read the section written."""
+    computed = Counter(line["name"] for line in COMPUTED_LINE.finditer(log))
+    by_name = ", ".join(f"{name} {count}" for name, count in sorted(computed.items()))
+    print(f"analytics results computed: {sum(computed.values())} ({by_name or 'none'})")
 
 
 def _times(answers: list[tuple[int, int]]) -> tuple[int, float, float, int]:
@@ -289,6 +302,7 @@ def load_test(options: Options) -> None:
                 raise SystemExit(f"{error}\n{log_path.read_text()[-3000:]}") from None
         report(options, result, server_times(access))
         cpu_report(cpu, server_times(access), tally)
+        computed_report(access)
         if tally is not None:
             freshness.report(tally, options.seconds, TARGET_P99_S)
 

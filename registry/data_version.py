@@ -22,7 +22,8 @@ because writes reach the database two ways:
   import into it. A patient or a site moved to another study replaces every token of the
   study it leaves.
 - The latest change the database holds: the latest row of the history of the study's
-  patients and, of the parts read, of each section's history; for the whole version, also
+  patients and, of the parts read, of the history of each section's records of the
+  study's patients; for the whole version, also
   the latest `updated` of the study's patients. Each is read from an index, at the same
   cost for a hundred patients or a hundred thousand (counting them would not be). A
   patient saved, created or imported moves `updated` and leaves a history row, and so
@@ -97,9 +98,12 @@ def studies_version(
             .first()
         )
         return DataVersion(parts_token(study_ids, parts()), *(latest or (None, None)))
-    read = sorted({model for model in reads if model is not Patient}, key=part_of)
+    read = sorted(
+        {model for model in reads if model is not Patient},
+        key=lambda model: (part_of(model), model._meta.model_name),
+    )
     # One row of the studies' own table, only to carry the latest history rows.
-    columns = {f"latest_{at}": _latest_history(model) for at, model in enumerate(read)}
+    columns = {f"latest_{at}": _latest_history(model, study_ids) for at, model in enumerate(read)}
     found = (
         Study.objects.filter(pk__in=study_ids[:1])
         .annotate(history_id=latest_history, **columns)
@@ -111,8 +115,19 @@ def studies_version(
     return DataVersion(token, None, history_id, tuple(sections))
 
 
-def _latest_history(model: type[Model]) -> Subquery:
-    return Subquery(history_of(model).order_by("-history_id").values("history_id")[:1])
+def _latest_history(model: type[Model], study_ids: list[int]) -> Subquery:
+    """The latest row of the history of the records of `model` in these studies: a write
+    in another study leaves it as it was, as it leaves their tokens."""
+    history = history_of(model)
+    if model is Study:
+        history = history.filter(id__in=study_ids)
+    elif any(field.name == "study" for field in model._meta.get_fields()):
+        history = history.filter(study_id__in=study_ids)
+    else:
+        # A section's records, by their patient's study. Those of a patient deleted since
+        # are left out: its deletion replaced every token of its study.
+        history = history.filter(patient__study_id__in=study_ids)
+    return Subquery(history.order_by("-history_id").values("history_id")[:1])
 
 
 @functools.cache

@@ -41,7 +41,7 @@ from analytics.dataset.columns import (
 )
 from analytics.dataset.computed import computed_rows, parts_up_to
 from analytics.dataset.patients import study_patients
-from analytics.dataset.records import car_t_counts, lab_values
+from analytics.dataset.records import car_t_counts, lab_values, tables_read
 from analytics.dataset.stored import CHUNK, ROW_CODE, stored_rows, stored_values
 from config.routers import use_replica
 
@@ -70,6 +70,7 @@ __all__ = [
     "peak_columns",
     "stored_rows",
     "study_patients",
+    "tables_read",
 ]
 
 

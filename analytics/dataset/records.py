@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from analytics.dataset.columns import (
     B_CELL_APLASIA,
@@ -115,6 +115,29 @@ ROW_SECTIONS = (
 )
 
 
+# The table each section of read_sections is read from.
+SECTION_MODELS = {
+    "eligibility": models.Eligibility,
+    "genetics": models.Genetics,
+    "toxicities": models.ToxicityRecord,
+    "prior_therapies": models.PriorTherapy,
+    "infusions": models.Infusion,
+    "day_30": models.ResponseAssessment,
+    "events": models.FollowUpEvent,
+    "daily_assessments": models.DailyAssessment,
+    "car_t_counts": models.CarTCount,
+    "lab_results": models.LabResult,
+}
+
+
+def tables_read(parts: Collection[str]) -> set[type[Model]]:
+    """The tables of the sections that rows with these parts are computed from: what a
+    result over them is filed under (analytics.caching), besides the patients' own rows
+    and their study's setup, which every row reads."""
+    names = [*ROW_SECTIONS, *(PART_SECTIONS[part] for part in parts)]
+    return {SECTION_MODELS[name] for name in names}
+
+
 def read_sections(
     patient_ids: QuerySet,
     parts: Collection[str],
@@ -145,32 +168,25 @@ def read_sections(
         return found
 
     readers = {
-        "eligibility": lambda: one(models.Eligibility, "bm_blast_pct", "extramedullary_sites"),
-        "genetics": lambda: one(models.Genetics, "bcr_abl1", "ph_like", "tp53_mutation"),
-        "toxicities": lambda: one(models.ToxicityRecord, *TOXICITY_FIELDS),
-        "prior_therapies": lambda: many(
-            models.PriorTherapy, "kind", "date", "best_response", where=Q(kind__in=PRIOR_KINDS)
+        "eligibility": lambda model: one(model, "bm_blast_pct", "extramedullary_sites"),
+        "genetics": lambda model: one(model, "bcr_abl1", "ph_like", "tp53_mutation"),
+        "toxicities": lambda model: one(model, *TOXICITY_FIELDS),
+        "prior_therapies": lambda model: many(
+            model, "kind", "date", "best_response", where=Q(kind__in=PRIOR_KINDS)
         ),
-        "infusions": lambda: many(models.Infusion, "date", "cells_per_kg", "product", order="date"),
-        "day_30": lambda: many(
-            models.ResponseAssessment,
-            "status",
-            "mrd",
-            "day",
-            where=Q(day__range=DAY_30_WINDOW),
-            order="day",
+        "infusions": lambda model: many(model, "date", "cells_per_kg", "product", order="date"),
+        "day_30": lambda model: many(
+            model, "status", "mrd", "day", where=Q(day__range=DAY_30_WINDOW), order="day"
         ),
-        "events": lambda: many(models.FollowUpEvent, "kind", "date", "cd19", "cause", order="date"),
-        "daily_assessments": lambda: many(
-            models.DailyAssessment, "day", *CRS_FIELDS, *ICANS_FIELDS
-        ),
+        "events": lambda model: many(model, "kind", "date", "cd19", "cause", order="date"),
+        "daily_assessments": lambda model: many(model, "day", *CRS_FIELDS, *ICANS_FIELDS),
         # Both series, by flow cytometry and by qPCR, with their specimen: the kinetics of
         # each in the study's kinetics specimen (row_rules).
-        "car_t_counts": lambda: many(
-            models.CarTCount, "day", "cells_per_ul", "copies_per_ug_dna", "specimen"
+        "car_t_counts": lambda model: many(
+            model, "day", "cells_per_ul", "copies_per_ug_dna", "specimen"
         ),
-        "lab_results": lambda: many(
-            models.LabResult,
+        "lab_results": lambda model: many(
+            model,
             "day",
             "analyte",
             "value",
@@ -182,7 +198,7 @@ def read_sections(
     }
     # Once each: the lab parts share one section.
     read = dict.fromkeys([*names, *(PART_SECTIONS[part] for part in parts)])
-    return {name: readers[name]() for name in read}
+    return {name: readers[name](SECTION_MODELS[name]) for name in read}
 
 
 @use_replica()
