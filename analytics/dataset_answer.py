@@ -137,22 +137,48 @@ def _changed_rows(held: pd.DataFrame | None, frame: pd.DataFrame) -> np.ndarray:
     common = min(len(held), len(frame))
     same = held.index[:common] == frame.index[:common]
     for column in columns:
-        same &= _written_alike(held[column].iloc[:common], frame[column].iloc[:common])
+        if not _one_column(held[column], frame[column]):
+            same &= _written_alike(held[column].iloc[:common], frame[column].iloc[:common])
     changed[:common] = ~same
     return changed
 
 
+def _one_column(held: pd.Series, values: pd.Series) -> bool:
+    """Whether the two are one column, shared by the two frames: a frame is never changed
+    in place (analytics.frames, analytics.cutoff), and most columns of the study's frame
+    are shared by the frame brought up to date after a write."""
+    if len(held) != len(values):
+        return False
+    if held.array is values.array:
+        return True
+    if not isinstance(values.dtype, np.dtype):
+        return False
+    held_values, new_values = held.to_numpy(), values.to_numpy()
+    return (
+        held_values.__array_interface__["data"][0] == new_values.__array_interface__["data"][0]
+        and held_values.strides == new_values.strides
+    )
+
+
 def _written_alike(held: pd.Series, values: pd.Series) -> np.ndarray:
-    """Whether each value is written as the held one is (the columns are of one type)."""
-    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "fM":
-        # Bit for bit: 0.0 and -0.0 are equal but written apart; a missing date is one value.
-        bits = f"i{values.dtype.itemsize}"
-        return held.to_numpy().view(bits) == values.to_numpy().view(bits)
-    equal = held.array == values.array
-    if isinstance(equal, pd.api.extensions.ExtensionArray):
-        equal = equal.to_numpy(dtype=bool, na_value=False)
+    """Whether each value is written as the held one is (the columns are of one type).
+    Missing (None, NaN, NaT, NA) is written null, whatever it is."""
+    if values.dtype == object:
+        equal = np.asarray(held.to_numpy() == values.to_numpy(), dtype=bool)
+        # None equals None; NaN, never itself. Looked for only among the values not found
+        # equal, as finding what is missing costs most on text.
+        unequal = np.flatnonzero(~equal)
+        held_missing = pd.isna(held.to_numpy()[unequal])
+        equal[unequal] = held_missing & pd.isna(values.to_numpy()[unequal])
+        return equal
     both_missing = held.isna().to_numpy() & values.isna().to_numpy()
-    return np.asarray(equal, dtype=bool) | both_missing
+    if isinstance(values.dtype, np.dtype):
+        # Floats and dates bit for bit: 0.0 and -0.0 are equal but written apart.
+        bits = f"i{values.dtype.itemsize}"
+        return (held.to_numpy().view(bits) == values.to_numpy().view(bits)) | both_missing
+    # Nullable integers and booleans: unknown where either is missing.
+    equal = (held.array == values.array).to_numpy(dtype=bool, na_value=False)
+    return equal | both_missing
 
 
 def frame_rows(frame: pd.DataFrame) -> list[dict]:

@@ -48,7 +48,7 @@ def frame_of(count: int) -> pd.DataFrame:
             "site": "SITE-A" if number % 3 else "SITE-B",
             "sex": "female" if number % 2 else "male",
             "age_years": 20 + number,
-            "infusion_date": date(2020, 1, 1) + timedelta(days=number),
+            "infusion_date": date(2020, 1, 1) + timedelta(days=number % 3000),
             "efs_months": number / 7,
             "responder": number % 2 == 0,
             "crs_grade": number % 4 if number % 5 else None,
