@@ -45,8 +45,8 @@ data_cutoff; analytics.cutoff), which the generated study's follow-up reaches. T
 ask for an earlier cut-off, which cuts follow-up, leaves out the patients infused after
 it, and has the grades and kinetics of the patients assessed or counted after it computed
 from their days up to it; their floors apply that cut-off to the in-memory DataFrame
-first, the grades and kinetics from every patient's series of days kept in memory beside
-it (benchmarks.floor.DaySeries).
+first, the grades, kinetics and ICAHT grades from every patient's series of days (and
+events) kept in memory beside it (benchmarks.floor_cutoff.DaySeries).
 
 The lab series (biomarkers/series/) are asked for IL-6 and ANC at the study's cut-off, and
 IL-6 at the earlier one; their floor is a pandas groupby over a frame of every lab value
@@ -69,11 +69,18 @@ from analytics import caching, frames
 from analytics.caching import data_version
 from analytics.dataset import analysis_rows
 from analytics.models import AnalysisRow
-from benchmarks import floor
+from benchmarks import floor, floor_cutoff
 from benchmarks.pages import writer
 from benchmarks.scratch import scratch_database, synthetic_study
 from registry.demo.study import DATA_CUTOFF as GENERATED_CUTOFF
-from registry.models import CarTCount, DailyAssessment, LabResult, Patient, Study
+from registry.models import (
+    CarTCount,
+    DailyAssessment,
+    FollowUpEvent,
+    LabResult,
+    Patient,
+    Study,
+)
 
 SIZES = (1_000, 10_000)
 REPEATS = 5
@@ -117,20 +124,22 @@ ENDPOINTS = {
     ),
     "survival/?endpoint=efs&population=responders&by=hct_after_infusion&times=12,18"
     f"&cutoff={EARLIER_CUTOFF}": lambda frame: floor.survival(
-        floor.at_cutoff(frame, EARLIER_CUTOFF),
+        floor_cutoff.at_cutoff(frame, EARLIER_CUTOFF),
         endpoint="efs",
         population="responders",
         by="hct_after_infusion",
         times=(12, 18),
     ),
 }
-# Endpoints whose floor also takes the series of days (floor.DaySeries, as `series`).
+# Endpoints whose floor also takes the series of days (floor_cutoff.DaySeries, as `series`).
 SERIES_ENDPOINTS = {
     f"toxicity/?cutoff={EARLIER_CUTOFF}": lambda frame, series: floor.toxicity(
-        floor.grades_at_cutoff(frame, series, EARLIER_CUTOFF)
+        floor_cutoff.icaht_at_cutoff(
+            floor_cutoff.grades_at_cutoff(frame, series, EARLIER_CUTOFF), series, EARLIER_CUTOFF
+        )
     ),
     f"kinetics/?cutoff={EARLIER_CUTOFF}": lambda frame, series: floor.kinetics(
-        floor.kinetics_at_cutoff(frame, series, EARLIER_CUTOFF)
+        floor_cutoff.kinetics_at_cutoff(frame, series, EARLIER_CUTOFF)
     ),
     "biomarkers/series/?analyte=il6": lambda frame, series: floor.lab_series(
         frame, series.labs, analyte="il6", cutoff=GENERATED_CUTOFF.isoformat()
@@ -220,9 +229,10 @@ def benchmark(client: APIClient, patients: int) -> list[Row]:
     return rows
 
 
-def day_series(study: Study, frame: pd.DataFrame) -> floor.DaySeries:
-    """Every daily assessment's grades (by the model's ASTCT grading) and every CAR-T count
-    of the study, in memory for the floors."""
+def day_series(study: Study, frame: pd.DataFrame) -> floor_cutoff.DaySeries:
+    """Every daily assessment's grades (by the model's ASTCT grading), every CAR-T count,
+    lab value and follow-up event of the study, and each patient's last contact, in memory
+    for the floors."""
     ages = {
         study_id: None if pd.isna(age) else int(age)
         for study_id, age in zip(frame["study_id"], frame["age_years"], strict=True)
@@ -241,10 +251,16 @@ def day_series(study: Study, frame: pd.DataFrame) -> floor.DaySeries:
     labs = LabResult.objects.filter(patient__study=study).values_list(
         "patient__subject_id", *lab_columns
     )
-    return floor.DaySeries(
+    events = FollowUpEvent.objects.filter(patient__study=study).values_list(
+        "patient__subject_id", "kind", "date"
+    )
+    last_contact = study.patients.values_list("subject_id", "last_contact_date")
+    return floor_cutoff.DaySeries(
         pd.DataFrame(grades, columns=["study_id", "day", "crs", "icans"]),
         pd.DataFrame(list(counts), columns=["study_id", "day", "cells_per_ul"]),
         pd.DataFrame(list(labs), columns=["study_id", *lab_columns]),
+        pd.DataFrame(list(events), columns=["study_id", "kind", "date"]),
+        dict(last_contact),
     )
 
 
