@@ -40,12 +40,12 @@ def dataset(api):
     return get
 
 
-def response_changed(subject_id: str) -> None:
-    """A clinician's write: the patient's day-30 response changed."""
-    assessment = models.ResponseAssessment.objects.get(patient__subject_id=subject_id)
-    assessment.status, assessment.mrd, assessment.mrd_level = "nr", None, None
-    assessment.bm_blast_pct = 40.0
-    record_save(record=assessment, user=None, reason="monitoring visit")
+def sex_changed(subject_id: str) -> None:
+    """A clinician's write: the patient's sex corrected, which moves it in or out of the
+    patients a filter on sex selects."""
+    patient = models.Patient.objects.get(subject_id=subject_id)
+    patient.sex = "male" if patient.sex == "female" else "female"
+    record_save(record=patient, user=None, reason="data entry error")
 
 
 @pytest.mark.parametrize(
@@ -67,7 +67,7 @@ def test_after_a_write_the_answer_is_the_one_written_afresh(
 ):
     before = dataset(params)
     with django_capture_on_commit_callbacks(execute=True):
-        response_changed("P07")
+        sex_changed("P07")
 
     stitched = dataset(params)
     # Nothing kept and nothing cached: written whole.
