@@ -8,6 +8,7 @@ floors are; the ICAHT grades are the registry's clinical rule (registry.icaht), 
 endpoint applies too: what is timed is finding the patients and recounting them.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 from fractions import Fraction
@@ -92,17 +93,20 @@ def icaht_at_cutoff(frame: pd.DataFrame, series: DaySeries, cutoff: str) -> pd.D
         for grade in ("early", "late")
     }
     chosen = set(frame.loc[later["early"] | later["late"], "study_id"])
-    labs = series.labs
-    anc = labs[labs["study_id"].isin(chosen) & (labs["analyte"] == "anc")]
-    anc = _by_patient(anc[anc["specimen"] == "pb"])
+    anc = _anc_by_patient(series.labs, chosen)
     events = series.events[series.events["study_id"].isin(chosen)]
-    events = _by_patient(events[events["date"] <= pd.Timestamp(cutoff).date()])
+    events = events[events["date"] <= pd.Timestamp(cutoff).date()]
+    events_of = defaultdict(list)
+    for study_id, kind, when in zip(
+        events["study_id"], events["kind"], events["date"], strict=True
+    ):
+        events_of[study_id].append((kind, when))
     for grade, rows in later.items():
         recounted = [
             _icaht_grade(
                 grade,
-                _anc_up_to(anc.get(study_id), day),
-                events.get(study_id),
+                [value for value in anc[study_id] if value.day <= day],
+                events_of[study_id],
                 infused=pd.Timestamp(infused).date(),
                 day=day,
                 last_contact=series.last_contact.get(study_id),
@@ -125,39 +129,30 @@ def icaht_at_cutoff(frame: pd.DataFrame, series: DaySeries, cutoff: str) -> pd.D
     return frame
 
 
-def _by_patient(values: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    return dict(tuple(values.groupby("study_id")))
-
-
-def _anc_up_to(anc: pd.DataFrame | None, day: int) -> list[Measurement]:
-    """The ANC values of days up to `day`, in 10^9/L, as the endpoint converts them."""
-    if anc is None:
-        return []
-    anc = anc[anc["day"] <= day]
+def _anc_by_patient(labs: pd.DataFrame, chosen: set) -> dict[str, list[Measurement]]:
+    """The ANC values in blood of the chosen patients, in 10^9/L as the endpoint converts
+    them, by study id."""
+    anc = labs[labs["study_id"].isin(chosen) & (labs["analyte"] == "anc")]
+    anc = anc[anc["specimen"] == "pb"]
     factors = {unit: series_factor("anc", unit) for unit in set(anc["unit"])}
-    return [
-        Measurement(
-            found_day,
-            value if factors[unit] == 1 else float(Fraction(value) * factors[unit]),
-            below,
-        )
-        for found_day, value, unit, below in zip(
-            anc["day"], anc["value"], anc["unit"], anc["below_detection"], strict=True
-        )
-    ]
+    found = defaultdict(list)
+    columns = ("study_id", "day", "value", "unit", "below_detection")
+    for study_id, day, value, unit, below in zip(*(anc[c] for c in columns), strict=True):
+        level = value if factors[unit] == 1 else float(Fraction(value) * factors[unit])
+        found[study_id].append(Measurement(day, level, below))
+    return found
 
 
 def _icaht_grade(
     grade: str,
     anc: list[Measurement],
-    events: pd.DataFrame | None,
+    events: list[tuple],
     *,
     infused,
     day: int,
     last_contact,
 ) -> int | None:
-    found = [] if events is None else zip(events["kind"], events["date"], strict=True)
-    event_days = icaht.first_event_days(found, infused)
+    event_days = icaht.first_event_days(events, infused)
     if grade == "late":
         return icaht.course_late_icaht(anc, event_days).grade
     followed_to = min(filter(None, [last_contact, infused + timedelta(days=day)]))
