@@ -16,7 +16,9 @@ The blocks hold the same text, row for row, as writing the whole answer at once:
 text is a function of its values alone. Compared as they are written, not merely as
 equal: 0.0 and -0.0, equal numbers, are written apart, so floats and dates are compared bit
 for bit; the text columns hold text or nothing (analytics.cohort.TEXT_COLUMNS), compared
-as text. A column whose type changed, or rows that moved, are written again.
+as text; a missing value of any kind is written null. A column the two frames share is not
+compared: frames are never changed in place. A column whose type changed, or rows that
+moved, are written again.
 
 Blocks are never changed once made, and each kept answer is replaced whole, so requests of
 a threaded server never see half of one; two requests writing the same answer at once
