@@ -19,7 +19,6 @@ from analytics.cohort import (
 from analytics.cutoff import CutFrame, at_cutoff, recounts
 from analytics.dataset import (
     B_CELL_APLASIA,
-    DATASET_COLUMNS,
     GRADES,
     ICAHT,
     KINETICS,
@@ -34,9 +33,11 @@ from analytics.dataset import (
     study_patients,
     tables_read,
 )
-from analytics.exports import Packed, csv_text, json_bytes, packed
+from analytics.dataset_answer import dataset_csv, dataset_json
+from analytics.exports import Packed, json_bytes, packed
 from analytics.lab_series import RECORDED, lab_series_report
 from analytics.params import AnalysisRequest
+from registry.data_version import digest
 from registry.models import Study
 from registry.patient_filters import BY_NAME, filter_patients
 
@@ -125,19 +126,20 @@ def study_result_json(study: Study, name: str, request: AnalysisRequest) -> Pack
 def study_dataset(study: Study, request: AnalysisRequest) -> Packed:
     """The analysis dataset's rows of the selected patients, written as JSON
     {"count", "results", "cutoff", "as_of", ...} or as CSV. Cached written (and compressed
-    when large): ten thousand rows take longer to write than to look up."""
+    when large): ten thousand rows take longer to write than to look up. Written again after
+    a change only in the blocks of rows it changed (analytics.dataset_answer)."""
     params = request.params
     store = study_cache(study)
-
-    def compute() -> bytes:
-        cut = cut_frame(study, store, request, PARTS)
-        rows = _frame_rows(in_population(cut.frame, params["population"]))
-        if params["format"] == "csv":
-            return packed(csv_text(DATASET_COLUMNS, rows).encode())
-        answer = {"count": len(rows), "results": rows, **_dates(request, cut)}
-        return packed(json_bytes(answer))
-
     key = {**params, "filters": request.filters}
+
+    def compute() -> Packed:
+        cut = cut_frame(study, store, request, PARTS)
+        frame = in_population(cut.frame, params["population"])
+        kept_as = f"{study.pk}:{digest(key)}"
+        if params["format"] == "csv":
+            return dataset_csv(kept_as, frame)
+        return dataset_json(kept_as, frame, _dates(request, cut))
+
     return store.get("dataset", key, compute, sections_read(request, PARTS))
 
 
@@ -324,20 +326,6 @@ def _dates(request: AnalysisRequest, cut: CutFrame) -> dict:
         "left_out_infused_after_cutoff": cut.left_out,
         "warnings": cut.warnings,
     }
-
-
-def _frame_rows(frame: pd.DataFrame) -> list[dict]:
-    """The frame's rows as analysis_rows gives them: plain values, None where missing."""
-    values = [
-        frame[column].to_numpy(dtype=object, na_value=None).tolist()
-        for column in DATASET_COLUMNS
-        if column != "infusion_date"
-    ]
-    values.insert(
-        DATASET_COLUMNS.index("infusion_date"),
-        frame["infusion_date"].dt.date.to_numpy(dtype=object, na_value=None).tolist(),
-    )
-    return [dict(zip(DATASET_COLUMNS, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 def _patients(study: Study, request: AnalysisRequest, filters: dict):

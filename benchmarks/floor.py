@@ -14,8 +14,6 @@ checks that each floor's figures are the endpoint's.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -117,121 +115,6 @@ def survival(
             months[first], months[second], events[first], events[second]
         ).p_value,
     }
-
-
-def at_cutoff(frame: pd.DataFrame, cutoff: str) -> pd.DataFrame:
-    """The columns `survival` reads for EFS, as known at the end of `cutoff`: the patients
-    infused after it left out, a later day-30 assessment unknown, a later event (or
-    transplant) not yet happened, times ending at the cut-off."""
-    days = (pd.Timestamp(cutoff) - pd.to_datetime(frame["infusion_date"])).dt.days
-    frame = frame[~(days < 0).to_numpy()].copy()
-    days = days[frame.index]
-    limit = days / 30.4375
-    assessed_later = pd.to_numeric(frame["d30_response_day"]) > days
-    frame["responder"] = frame["responder"].where(~assessed_later, None)
-    for happened, when in (("efs_event", "efs_months"), ("hct_after_infusion", "hct_months")):
-        later = pd.to_numeric(frame[when]) > limit
-        frame[happened] = frame[happened].where(~later, False)
-    frame["hct_months"] = pd.to_numeric(frame["hct_months"]).where(frame["hct_after_infusion"])
-    frame["efs_months"] = np.fmin(pd.to_numeric(frame["efs_months"]), limit)
-    return frame
-
-
-@dataclass(frozen=True)
-class DaySeries:
-    """The series of days the grades and kinetics summarise, in memory beside the rows:
-    each daily assessment's CRS and ICANS grade (study_id, day, crs, icans), each CAR-T
-    count (study_id, day, cells_per_ul) and each lab value."""
-
-    grades: pd.DataFrame
-    counts: pd.DataFrame
-    # Every lab value as recorded: study_id, day, analyte, value, unit, specimen,
-    # below_detection.
-    labs: pd.DataFrame | None = None
-
-
-AUC_END_DAY = 28
-
-
-def grades_at_cutoff(frame: pd.DataFrame, series: DaySeries, cutoff: str) -> pd.DataFrame:
-    """The frame as at_cutoff cuts it, with the computed grades of the patients assessed
-    after the cut-off taken from their days up to it."""
-    frame, (later, grades) = _at_cutoff_with(frame, series.grades, cutoff)
-    rows = frame["study_id"].isin(later).to_numpy()
-    worst = grades.groupby("study_id")[["crs", "icans"]].max()
-    known = []
-    for name in ("crs", "icans"):
-        computed = frame.loc[rows, "study_id"].map(worst[name]).astype(float)
-        recorded = frame.loc[rows, f"{name}_grade_recorded"].astype(float)
-        _put(frame, f"{name}_grade_computed", rows, computed.to_numpy())
-        _put(frame, f"{name}_grade", rows, recorded.fillna(computed).to_numpy())
-        known.append((recorded, computed))
-    differs = [r.ne(c) & r.notna() & c.notna() for r, c in known]
-    compared = [r.notna() & c.notna() for r, c in known]
-    discrepancy = (differs[0] | differs[1]).astype(object).where(compared[0] | compared[1], None)
-    _put(frame, "grade_discrepancy", rows, discrepancy.to_numpy())
-    return frame
-
-
-def kinetics_at_cutoff(frame: pd.DataFrame, series: DaySeries, cutoff: str) -> pd.DataFrame:
-    """The frame as at_cutoff cuts it, with the kinetics of the patients counted after the
-    cut-off taken from their counts up to it."""
-    frame, (later, counts) = _at_cutoff_with(frame, series.counts, cutoff)
-    rows = frame["study_id"].isin(later).to_numpy()
-    counts = counts.sort_values(["study_id", "day"])
-    study_ids = counts["study_id"].to_numpy()
-    days = counts["day"].to_numpy(dtype=float)
-    levels = counts["cells_per_ul"].to_numpy(dtype=float)
-    # Each patient's counts, in day order, from its first to the next patient's.
-    bounds = np.r_[np.unique(study_ids, return_index=True)[1], len(study_ids)]
-    measures = {
-        study_ids[start]: _kinetics(days[start:end], levels[start:end])
-        for start, end in pairwise(bounds)
-    }
-    chosen = frame.loc[rows, "study_id"]
-    for column in ("car_t_detected", *KINETIC_MEASURES):
-        values = [measures.get(study_id, {}).get(column) for study_id in chosen]
-        _put(frame, column, rows, np.array(values, dtype=object))
-    return frame
-
-
-def _at_cutoff_with(
-    frame: pd.DataFrame, days: pd.DataFrame, cutoff: str
-) -> tuple[pd.DataFrame, tuple[set, pd.DataFrame]]:
-    """at_cutoff's frame; the patients with days after the cut-off, and their days up to it."""
-    frame = at_cutoff(frame, cutoff)
-    known_days = (pd.Timestamp(cutoff) - pd.to_datetime(frame["infusion_date"])).dt.days
-    last_day = pd.Series(known_days.to_numpy(), index=frame["study_id"].to_numpy())
-    last = days["study_id"].map(last_day)
-    later = set(days.loc[days["day"] > last, "study_id"])
-    return frame, (later, days[days["study_id"].isin(later) & (days["day"] <= last)])
-
-
-def _put(frame: pd.DataFrame, column: str, rows: np.ndarray, values: np.ndarray) -> None:
-    """The column with `values` in its `rows`, as objects: a value may be missing."""
-    column_values = frame[column].to_numpy(dtype=object, copy=True)
-    column_values[rows] = values
-    frame[column] = column_values
-
-
-def _kinetics(days: np.ndarray, levels: np.ndarray) -> dict:
-    detected = levels > 0
-    return {
-        "car_t_detected": bool(detected.any()),
-        "car_t_cmax_cells_per_ul": levels.max(),
-        "car_t_tmax_day": days[levels.argmax()] if detected.any() else None,
-        "car_t_auc_0_28": _auc_0_28(days, levels),
-        "car_t_last_detected_day": days[detected].max() if detected.any() else None,
-    }
-
-
-def _auc_0_28(days: np.ndarray, levels: np.ndarray) -> float:
-    """Trapezoids from day 0 (0 there unless counted) to day 28, or the last count before."""
-    if days[0] > 0:
-        days, levels = np.r_[0.0, days], np.r_[0.0, levels]
-    end = min(AUC_END_DAY, days[-1])
-    points = np.union1d(days[days <= end], [end])
-    return float(np.trapezoid(np.interp(points, days, levels), points))
 
 
 def _kaplan_meier(months: np.ndarray, events: np.ndarray, times: Sequence[float]) -> dict:
