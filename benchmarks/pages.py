@@ -1,10 +1,11 @@
 """Timings of the patient list and a patient's detail through the API, on synthetic studies.
 
-    DATABASE_URL=postgres://... python -m benchmarks.pages [PATIENTS ...]
+    DATABASE_URL=postgres://... python -m benchmarks.pages [--keep] [PATIENTS ...]
 
 Default sizes: 1,000 and 10,000 patients (100,000: `python -m benchmarks.pages 100000`).
 `--only "web patient page"` (or another request's label) times that request alone.
-Runs in a throwaway database (benchmarks.scratch). Requests go through the whole stack, as
+Runs in a throwaway database (benchmarks.scratch; with --keep, one kept for the next run
+with --keep, whose study is not imported again). Requests go through the whole stack, as
 a coordinator of the study, signed in with an API token for the API and with a session for
 the web pages, so the sign-in and the access rules are in the time. An API list page has
 50 patients, each with every section nested; the detail is a different patient each
@@ -210,10 +211,10 @@ def report(patients: int, rows: list[Row]) -> None:
     print(f"(queries and SQL ms: {' and '.join(COUNTED)})")
 
 
-def main(sizes: list[int], only: str = "") -> None:
+def main(sizes: list[int], only: str = "", *, keep: bool = False) -> None:
     if only and only not in REQUESTS:
         raise SystemExit(f"No request {only!r}: one of {', '.join(REQUESTS)}")
-    with scratch_database("pages"):
+    with scratch_database("pages", keep=keep):
         for patients in sizes:
             report(patients, benchmark(patients, only))
 
@@ -221,5 +222,6 @@ def main(sizes: list[int], only: str = "") -> None:
 if __name__ == "__main__":
     arguments = sys.argv[1:]
     only = arguments.pop(arguments.index("--only") + 1) if "--only" in arguments else ""
-    sizes = [int(size) for size in arguments if size != "--only"]
-    main(sizes or list(SIZES), only)
+    keep = "--keep" in arguments
+    sizes = [int(size) for size in arguments if size not in ("--only", "--keep")]
+    main(sizes or list(SIZES), only, keep=keep)
