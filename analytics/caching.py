@@ -56,7 +56,11 @@ class StudyCache:
 
     @cached_property
     def version(self) -> DataVersion:
-        """The version of the study's whole data, which the process frame is current at."""
+        """The version of the study's whole data, which the process frame is current at:
+        read with the version of the parts a result reads, if one was."""
+        for version in self._versions.values():
+            if version.whole is not None:
+                return version.whole
         return self.version_of(None)
 
     def version_of(self, reads: Collection[type[Model]] | None) -> DataVersion:

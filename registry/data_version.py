@@ -41,7 +41,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.cache import cache
@@ -66,6 +66,9 @@ class DataVersion:
     history_id: int | None  # the latest row of their patients' history
     # The latest row of the history of each section read (versions of some parts).
     sections_history: tuple[int | None, ...] = ()
+    # The version of every part, read with that of some parts at no further cost: a result
+    # filed under some parts is computed from a frame current at the whole version.
+    whole: "DataVersion | None" = field(default=None, compare=False, repr=False)
 
     def __str__(self) -> str:
         updated = self.updated.isoformat() if self.updated else "-"
@@ -102,17 +105,26 @@ def studies_version(
         {model for model in reads if model is not Patient},
         key=lambda model: (part_of(model), model._meta.model_name),
     )
-    # One row of the studies' own table, only to carry the latest history rows.
+    # One row of the studies' own table, only to carry the latest rows: of the patients'
+    # history, of each section's read, and the patients' latest `updated` (whole version).
     columns = {f"latest_{at}": _latest_history(model, study_ids) for at, model in enumerate(read)}
+    patients = Patient.objects.filter(study_id__in=study_ids).order_by("-updated")
     found = (
         Study.objects.filter(pk__in=study_ids[:1])
-        .annotate(history_id=latest_history, **columns)
-        .values_list("history_id", *columns)
+        .annotate(
+            latest_updated=Subquery(patients.values("updated")[:1]),
+            history_id=latest_history,
+            **columns,
+        )
+        .values_list("latest_updated", "history_id", *columns)
         .first()
     )
-    history_id, *sections = found or (None,)
-    token = parts_token(study_ids, sorted({SETUP, part_of(Patient), *map(part_of, read)}))
-    return DataVersion(token, None, history_id, tuple(sections))
+    updated, history_id, *sections = found or (None, None)
+    tokens = dict(zip(parts(), _tokens(study_ids, parts()), strict=True))
+    whole = DataVersion("+".join(tokens.values()), updated, history_id)
+    names = sorted({SETUP, part_of(Patient), *map(part_of, read)})
+    token = "+".join(tokens[name] for name in names)
+    return DataVersion(token, None, history_id, tuple(sections), whole)
 
 
 def _latest_history(model: type[Model], study_ids: list[int]) -> Subquery:
@@ -160,14 +172,23 @@ def data_token(study_id: int) -> str:
 def parts_token(study_ids: Iterable[int], names: Iterable[str]) -> str:
     """The tokens of these parts of these studies' data together, read in one round trip;
     a fresh random one for each that has none."""
-    keys = [_part_key(study_id, name) for study_id in study_ids for name in names]
+    return "+".join(_tokens(study_ids, names))
+
+
+def _tokens(study_ids: Iterable[int], names: Iterable[str]) -> list[str]:
+    """Each part's tokens, those of the studies joined, in the order of `names`."""
+    study_ids, names = list(study_ids), list(names)
+    keys = [_part_key(study_id, name) for name in names for study_id in study_ids]
     tokens = cache.get_many(keys)
     missing = [key for key in keys if key not in tokens]
     if missing:
         for key in missing:
             cache.add(key, uuid.uuid4().hex, None)
         tokens |= cache.get_many(missing)
-    return "+".join(tokens.get(key, "-") for key in keys)
+    return [
+        "+".join(tokens.get(_part_key(study_id, name), "-") for study_id in study_ids)
+        for name in names
+    ]
 
 
 def _part_key(study_id: int, name: str) -> str:
