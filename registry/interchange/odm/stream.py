@@ -4,9 +4,10 @@ a large study is hundreds of MiB, and a tree of it several GiB.
 `checked_document` reads it once, to check it (validity) and to show each subject to the
 caller; what it returns is the document without its subjects, except for a transactional
 document, whose changes are applied whole (transactions). `subjects` reads it again, a
-subject at a time, for the import. A DOCTYPE is refused before anything past its start is
-read, so no entity is ever expanded, and a document nested deeper than validity.DEEPEST is
-refused as soon as it goes that deep.
+subject at a time, for the import. Only the SubjectData elements are handed to Python:
+lxml passes over the others itself. A DOCTYPE is refused before anything past its start is
+read, so no entity is ever expanded; a document nested deeper than validity.DEEPEST is
+refused, each subject as it ends and the rest once read (libxml2 reads no deeper than 256).
 """
 
 from collections.abc import Callable, Iterator
@@ -29,6 +30,7 @@ CLINICAL_DATA = f"{{{ODM_NAMESPACE}}}ClinicalData"
 SUBJECT = f"{{{ODM_NAMESPACE}}}SubjectData"
 TRANSACTIONAL = "Transactional"
 PROLOG_CHUNK = 64 * 1024
+_EXCESSIVE_DEPTH = "Excessive depth"  # libxml2's words for a document deeper than it reads
 # odmlib's words, which its parser said before the import read documents as a stream.
 DOCTYPE_REFUSED = (
     "DOCTYPE declarations are not allowed in ODM documents\n  Hint: Remove the <!DOCTYPE ...> "
@@ -43,15 +45,19 @@ def checked_document(
     naming what is not. Each subject is shown to `on_subject` as it is read."""
     forms = SubjectForms()
     root = None
-    for element in _ended(source, _root_checked):
-        root = element.getroottree().getroot()
-        if not _is_subject(element):
-            continue
-        forms.check(element)
+    for subject in _subjects_ended(source):
+        root = subject.getroottree().getroot()
+        if _NESTED_BELOW_SUBJECT(subject):
+            raise DocumentRejected([too_deep()])
+        forms.check(subject)
         if on_subject is not None:
-            on_subject(element)
+            on_subject(subject)
         if root.get("FileType") != TRANSACTIONAL:
-            element.getparent().remove(element)
+            subject.getparent().remove(subject)
+    if root is None:
+        root = _root_of(source)
+    if _NESTED_BELOW_ROOT(root):
+        raise DocumentRejected([too_deep()])
     problems = schema_problems(root, forms)
     if problems:
         raise DocumentRejected(problems)
@@ -61,21 +67,47 @@ def checked_document(
 def subjects(source: BinaryIO) -> Iterator[etree._Element]:
     """Each SubjectData of the document checked by checked_document, in order; each is
     cleared once the next is asked for."""
-    for element in _ended(source):
+    for subject in _subjects_ended(source):
+        yield subject
+        subject.getparent().remove(subject)
+
+
+def _nested_below(levels: int) -> etree.XPath:
+    """Whether an element has a descendant `levels` below it: found by libxml2, not by a
+    walk in Python through every element of the document."""
+    return etree.XPath("boolean(" + "/".join(["*"] * levels) + ")")
+
+
+# Deeper than DEEPEST in the document: the root is at depth 1, a SubjectData at 3.
+_NESTED_BELOW_ROOT = _nested_below(DEEPEST)
+_NESTED_BELOW_SUBJECT = _nested_below(DEEPEST - 2)
+
+
+def _subjects_ended(source: BinaryIO) -> Iterator[etree._Element]:
+    """Each SubjectData of the document's ClinicalData as its end is read. Only those are
+    handed to Python: the parser passes over every other element itself."""
+    for element in _parsed(source, SUBJECT):
         if _is_subject(element):
             yield element
-            element.getparent().remove(element)
 
 
-def _ended(
-    source: BinaryIO, on_root: Callable[[etree._Element], None] | None = None
-) -> Iterator[etree._Element]:
-    """Each element of the document as its end is read."""
-    _refuse_doctype(source)
-    depth = 0
+def _root_of(source: BinaryIO) -> etree._Element:
+    """The root of a document without a SubjectData."""
+    root = None
+    for element in _parsed(source, ODM):
+        root = element
+    return root
+
+
+def _parsed(source: BinaryIO, tag: str) -> Iterator[etree._Element]:
+    """Each element named `tag` as its end is read, once the document's start is found to
+    be ODM's. A document nested deeper than libxml2 reads is as refused as one deeper than
+    DEEPEST (checked by the caller)."""
+    _refuse_doctype_or_root(source)
     events = etree.iterparse(
         source,
-        events=("start", "end"),
+        events=("end",),
+        tag=tag,
         resolve_entities=False,
         load_dtd=False,
         no_network=True,
@@ -83,17 +115,11 @@ def _ended(
         remove_pis=True,
     )
     try:
-        for event, element in events:
-            if event == "end":
-                depth -= 1
-                yield element
-                continue
-            depth += 1
-            if depth == 1 and on_root is not None:
-                on_root(element)
-            if depth > DEEPEST:
-                raise DocumentRejected([too_deep()])
+        for _end, element in events:
+            yield element
     except etree.XMLSyntaxError as error:
+        if _EXCESSIVE_DEPTH in str(error):
+            raise DocumentRejected([too_deep()]) from None
         raise _not_xml(str(error)) from None
 
 
@@ -102,7 +128,8 @@ class _DoctypeFound(Exception):
 
 
 class _RootReached(Exception):
-    pass
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
 
 
 class _Prolog:
@@ -111,17 +138,17 @@ class _Prolog:
     def doctype(self, *declared) -> None:
         raise _DoctypeFound
 
-    def start(self, *element) -> None:
-        raise _RootReached
+    def start(self, tag: str, *attributes) -> None:
+        raise _RootReached(tag)
 
     def close(self) -> None:
         pass
 
 
-def _refuse_doctype(source: BinaryIO) -> None:
+def _refuse_doctype_or_root(source: BinaryIO) -> None:
     """Refuse a DOCTYPE, read at its start, before the parser goes past it: an entity it
-    declares is never expanded, nor an external one fetched. What is not XML is left for
-    the reading that follows to name."""
+    declares is never expanded, nor an external one fetched; then a root that is not ODM's.
+    What is not XML is left for the reading that follows to name."""
     source.seek(0)
     parser = etree.XMLParser(
         target=_Prolog(), resolve_entities=False, load_dtd=False, no_network=True
@@ -132,20 +159,22 @@ def _refuse_doctype(source: BinaryIO) -> None:
         parser.close()
     except _DoctypeFound:
         raise _not_xml(DOCTYPE_REFUSED) from None
-    except (_RootReached, etree.XMLSyntaxError):
+    except _RootReached as reached:
+        _root_checked(reached.tag)
+    except etree.XMLSyntaxError:
         pass
     finally:
         source.seek(0)
 
 
-def _root_checked(root: etree._Element) -> None:
-    if root.tag != ODM:
+def _root_checked(tag: str) -> None:
+    if tag != ODM:
         raise DocumentRejected(
             [
                 Problem(
                     "",
                     f"The document is not CDISC ODM 1.3: its root element is "
-                    f"{etree.QName(root).localname}, not ODM in the namespace {ODM_NAMESPACE}",
+                    f"{etree.QName(tag).localname}, not ODM in the namespace {ODM_NAMESPACE}",
                 )
             ]
         )
