@@ -6,7 +6,8 @@ Default sizes: 1,000 and 10,000 patients. `--imports-only` leaves out the export
 times only the ODM snapshot's export and its import as a new study (checked against the
 schema, then written by the cohort import), in a kept database (benchmarks.scratch,
 suffix "odm") whose synthetic study is generated once; beside each, the process's largest
-resident size so far (ru_maxrss; the application loaded is about 250 MiB of it).
+resident size so far (ru_maxrss; the application loaded is about 250 MiB of it). The
+snapshot is written to a temporary file as it streams, and imported from that file.
 Beside each import, the CPU seconds it took in this process and, where PostgreSQL runs on
 this machine, in the database's server process: on a machine shared with other work
 the seconds on the clock grow with the load, the CPU seconds much less. Targets: a 10,000-patient import on PostgreSQL
@@ -21,6 +22,7 @@ before; the exported text is consumed piece by piece, as a streaming response se
 import os
 import resource
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Iterator
@@ -141,18 +143,24 @@ def max_rss() -> str:
 
 
 def odm_benchmark(patients: int) -> Iterator[tuple[str, float, str]]:
-    """The ODM snapshot of a synthetic study exported, then imported as a new study; each
-    row as soon as it is measured."""
+    """The ODM snapshot of a synthetic study exported to a file, then imported from it as a
+    new study, as `manage.py import_odm` reads it; each row as soon as it is measured."""
     study = synthetic_study(patients)
-    pieces: list[str] = []
-    seconds, cpu = timed_with_cpu(lambda: pieces.extend(iter_odm_xml(study)))
-    body = "".join(pieces).encode()
-    pieces.clear()
-    yield ("export ODM snapshot", seconds, f"{cpu}, {len(body) / 2**20:6.1f} MiB out, {max_rss()}")
-    code = f"ODM{time.time_ns() % 10**9}"  # a new study each run of a kept database
-    body = body.replace(study.code.encode(), code.encode())
-    seconds, cpu = timed_with_cpu(lambda: odm_import(body=body))
-    yield ("import ODM snapshot (new study)", seconds, f"{cpu}, {max_rss()}")
+    with tempfile.TemporaryFile() as exported, tempfile.TemporaryFile() as renamed:
+        code = f"ODM{time.time_ns() % 10**9}"  # a new study each run of a kept database
+        seconds, cpu = timed_with_cpu(lambda: _written(iter_odm_xml(study), exported))
+        size = exported.tell() / 2**20
+        yield ("export ODM snapshot", seconds, f"{cpu}, {size:6.1f} MiB out, {max_rss()}")
+        exported.seek(0)
+        for line in exported:
+            renamed.write(line.replace(study.code.encode(), code.encode()))
+        seconds, cpu = timed_with_cpu(lambda: odm_import(body=renamed))
+        yield ("import ODM snapshot (new study)", seconds, f"{cpu}, {max_rss()}")
+
+
+def _written(pieces: Iterator[str], file) -> None:
+    for piece in pieces:
+        file.write(piece.encode())
 
 
 def main(sizes: list[int], exports: bool) -> None:

@@ -271,6 +271,10 @@ REST_KNOX = {"TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS), "AUTO_REFRESH": Fa
 # A cohort document larger than this is refused before it is parsed (bytes).
 COHORT_IMPORT_MAX_BYTES = envint("COHORT_IMPORT_MAX_BYTES", str(64 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = COHORT_IMPORT_MAX_BYTES
+# An ODM document is read as a stream from a temporary file, never whole into memory
+# (docs/odm.md): its limit is the disk and the time an import may take, not the memory.
+# A 10,000-patient snapshot is about 260 MiB; 1 GiB takes about 40,000 patients.
+ODM_IMPORT_MAX_BYTES = envint("ODM_IMPORT_MAX_BYTES", str(1024 * 1024 * 1024))
 
 # Email (registry.notifications; docs/notifications.md): written to the console unless
 # EMAIL_BACKEND=smtp, which sends through EMAIL_HOST. A mail server that fails is logged and

@@ -27,13 +27,14 @@ from rest_framework.views import APIView
 from config.routers import use_replica
 from registry import access, flat_export
 from registry import models as registry
-from registry.api.parsers import DocumentParser, OdmDocumentParser
+from registry.api.parsers import DocumentParser, OdmDocumentParser, too_large
 from registry.api.schema import ERROR, FIELD_ERRORS
 from registry.deidentified import DEIDENTIFIED_COLUMNS
 from registry.http import AUTHENTICATION, STUDY_CODE, DownloadNegotiation
 from registry.interchange.exporter import iter_cohort_json, patients_for_export
 from registry.interchange.importer import cohort_import
-from registry.interchange.odm.transactions import OdmChanges, changes_apply
+from registry.interchange.odm.reader import OdmSnapshot
+from registry.interchange.odm.transactions import OdmChanges, changes_apply, snapshot_import
 from registry.interchange.reader import DocumentRejected, refuse_nul
 from registry.parameters import (
     AS_OF_TODAY_WARNING,
@@ -142,27 +143,30 @@ class CohortImportView(APIView):
         responses={
             200: IMPORT_RESULT,
             400: IMPORT_REJECTED,
-            413: OpenApiResponse(ERROR, description="Larger than COHORT_IMPORT_MAX_BYTES"),
+            413: OpenApiResponse(
+                ERROR,
+                description="Larger than COHORT_IMPORT_MAX_BYTES (an ODM document: "
+                "ODM_IMPORT_MAX_BYTES)",
+            ),
         },
     )
     def post(self, request) -> Response:
-        limit = settings.COHORT_IMPORT_MAX_BYTES
-        if _content_length(request) > limit:
-            detail = (
-                f"The document is larger than the limit of {limit:,} bytes; nothing was imported"
-            )
-            return Response({"detail": detail}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+        too_large = _too_large(request)
+        if too_large:
+            return Response({"detail": too_large}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         try:
-            changes = request.data if isinstance(request.data, OdmChanges) else None
-            if changes is None:
+            odm = request.data if isinstance(request.data, OdmChanges | OdmSnapshot) else None
+            if odm is None:
                 refuse_nul(request.data)
-            code = changes.study_code if changes else _study_code(request.data)
+            code = odm.study_code if odm else _study_code(request.data)
             if not access.can_import(request.user, code):
                 message = f"Only the coordinators and administrators of {code} import it"
                 raise PermissionDenied(message)
             new = not registry.Study.objects.filter(code=code).exists()
-            if changes is not None:
-                result = changes_apply(changes=changes, user=request.user)
+            if isinstance(odm, OdmChanges):
+                result = changes_apply(changes=odm, user=request.user)
+            elif isinstance(odm, OdmSnapshot):
+                result = snapshot_import(snapshot=odm, user=request.user)
             else:
                 result = cohort_import(data=request.data, user=request.user)
         except DocumentRejected as rejected:
@@ -186,6 +190,19 @@ class CohortImportView(APIView):
 def _study_code(data: object) -> object:
     study = data.get("study") if isinstance(data, dict) else None
     return study.get("code") if isinstance(study, dict) else None
+
+
+def _too_large(request) -> str | None:
+    """Why the body is refused for its size, by the limit of its kind; None when it is not.
+    An ODM document is read as a stream, so its limit is far larger (docs/odm.md)."""
+    length = _content_length(request)
+    if request.content_type.startswith(OdmDocumentParser.media_type):
+        limit = settings.ODM_IMPORT_MAX_BYTES
+        return too_large(limit, "ODM_IMPORT_MAX_BYTES") if length > limit else None
+    limit = settings.COHORT_IMPORT_MAX_BYTES
+    if length > limit:
+        return f"The document is larger than the limit of {limit:,} bytes; nothing was imported"
+    return None
 
 
 def _content_length(request) -> int:

@@ -1,10 +1,13 @@
 """The API's parsers: DRF's JSON parser, refusing what registry.jsontext refuses, and the
 reader of a CDISC ODM document for the import."""
 
+import tempfile
 from io import BytesIO
+from typing import BinaryIO
 
-from rest_framework import parsers
-from rest_framework.exceptions import ParseError, ValidationError
+from django.conf import settings
+from rest_framework import parsers, status
+from rest_framework.exceptions import APIException, ParseError, ValidationError
 from rest_framework.settings import api_settings
 
 from registry import jsontext
@@ -48,4 +51,31 @@ class OdmDocumentParser(parsers.BaseParser):
     media_type = "application/xml"
 
     def parse(self, stream, media_type=None, parser_context=None):
-        return odm_read(stream.read())
+        return odm_read(spooled(stream, settings.ODM_IMPORT_MAX_BYTES))
+
+
+class TooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+
+
+CHUNK = 1024 * 1024
+
+
+def spooled(stream, limit: int) -> BinaryIO:
+    """The body copied to a temporary file a chunk at a time, never whole in memory: an
+    ODM document is read from it as a stream, twice (registry.interchange.odm.stream).
+    A body longer than `limit` is refused as it arrives, whatever its Content-Length said."""
+    spool = tempfile.TemporaryFile()
+    size = 0
+    while chunk := stream.read(CHUNK) if stream is not None else b"":
+        size += len(chunk)
+        if size > limit:
+            spool.close()
+            raise TooLarge(too_large(limit, "ODM_IMPORT_MAX_BYTES"))
+        spool.write(chunk)
+    spool.seek(0)
+    return spool
+
+
+def too_large(limit: int, setting: str) -> str:
+    return f"The document is larger than the limit of {limit:,} bytes ({setting}); nothing was imported"

@@ -14,6 +14,7 @@ planned for the tables as they were.
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -32,6 +33,7 @@ from registry.interchange.reader import (
     CohortDocument,
     DocumentRejected,
     PatientRecords,
+    PatientsReader,
     read_document,
 )
 from registry.models.patient import course_summary
@@ -99,13 +101,74 @@ def cohort_import(*, data: object, user: AbstractBaseUser | None = None) -> Impo
     # One summary to the study's administrators (registry.notifications.import_summary), not
     # an email for each event of the patients' pasts that the import writes.
     with held_back(), transaction.atomic(), attributed_to(user, IMPORT_REASON):
-        study = _save_study(document.study)
-        _refuse_if_locked(study)
-        codes = {records.site_code for records in document.patients}
-        sites = _save_sites(study, codes, user)
-        now = timezone.now()
-        new, changed = _save_patients(study, sites, document, user, now)
-        records, touched = _save_sections(document.patients, new, user, now)
+        writing = _Writing(_saved_study(document.study), user)
+        writing.write(document.patients)
+        return writing.done()
+
+
+def cohort_import_streamed(
+    *, header: dict, batches: Iterable[list], user: AbstractBaseUser | None = None
+) -> ImportResult:
+    """cohort_import of the document `header` (without its patients) whose patients come in
+    `batches`, each read and written before the next is asked for, all in one transaction:
+    a problem anywhere writes nothing, and every problem is named, as cohort_import names
+    them (patients[i] counted through all the batches)."""
+    stored = _study_for(header)
+    _refuse_if_locked(stored)
+    patients = PatientsReader(protocol_of(stored))
+    try:
+        study = read_document(header | {"patients": []}, patients.protocol).study
+        problems = []
+    except DocumentRejected as rejected:
+        study, problems = None, rejected.problems
+    user = user if user is not None and user.is_authenticated else None
+    with held_back(), transaction.atomic(), attributed_to(user, IMPORT_REASON):
+        writing = None if problems else _Writing(_saved_study(study), user)
+        stored_ids, in_another_case = _stored_study_ids(stored), []
+        for batch in batches:
+            first = patients.count
+            read = patients.read(batch, problems)
+            if problems:
+                continue
+            in_another_case += _study_ids_in_another_case(stored_ids, read, first)
+            if not in_another_case:
+                writing.write(read)
+        if problems or in_another_case:
+            raise DocumentRejected(problems or in_another_case)
+        return writing.done()
+
+
+def _saved_study(fields: dict) -> registry.Study:
+    study = _save_study(fields)
+    _refuse_if_locked(study)
+    return study
+
+
+class _Writing:
+    """The patients of one import written, a batch at a time, in its transaction; what
+    was written, for the casebooks, the queries, the receivers of cohort_imported and the
+    result."""
+
+    def __init__(self, study: registry.Study, user) -> None:
+        self.study, self.user, self.now = study, user, timezone.now()
+        self.sites = {site.code: site for site in study.sites.all()}
+        # Locked, in one order, until the import commits: a clinician's save
+        # (services.record_save locks its patient first) waits for the import, or the
+        # import for it, so neither overwrites the other's write at the same version.
+        patients = study.patients.select_for_update().order_by("pk")
+        self.stored = {patient.subject_id: patient for patient in patients}
+        self.new: set[int] = set()
+        self.changed: set[int] = set()
+        self.records = RecordCounts()
+        self.patients = 0
+
+    def write(self, patients: list[PatientRecords]) -> None:
+        study, user, now = self.study, self.user, self.now
+        codes = {records.site_code for records in patients}
+        if codes - self.sites.keys():
+            self.sites = _save_sites(study, codes, user)
+        new, changed = _save_patients(study, self.sites, patients, self.stored, user, now)
+        touched = _save_sections(patients, new, user, now, self.records)
         written = {pk: {PATIENT} for pk in changed}
         for pk, keys in touched.items():
             written.setdefault(pk, set()).update(keys)
@@ -114,18 +177,25 @@ def cohort_import(*, data: object, user: AbstractBaseUser | None = None) -> Impo
         _set_course_summary(changed, updated=now)
         # In this transaction: a signature the import's changes void is void with them.
         casebooks_refreshed(new | changed, changed=written)
-        _queries_reconciled(document.patients, new | changed, protocol_of(study))
-        if len(new) + len(changed) + records.written >= ANALYZE_AFTER:
+        _queries_reconciled(patients, new | changed, protocol_of(study))
+        self.new |= new
+        self.changed |= changed
+        self.patients += len(patients)
+
+    def done(self) -> ImportResult:
+        """The result, once the import's work after it commits is arranged."""
+        study, new, changed = self.study, self.new, self.changed
+        if len(new) + len(changed) + self.records.written >= ANALYZE_AFTER:
             transaction.on_commit(_analyze_written_tables)
         written = {
-            "user": user,
+            "user": self.user,
             "created": len(new),
             "changed": len(changed),
             "patient_ids": sorted(new | changed),
         }
         transaction.on_commit(lambda: _announce(study, written))
-    unchanged = len(document.patients) - len(new) - len(changed)
-    return ImportResult(study, len(new), len(changed), unchanged, records)
+        unchanged = self.patients - len(new) - len(changed)
+        return ImportResult(study, len(new), len(changed), unchanged, self.records)
 
 
 def _announce(study: registry.Study, written: dict) -> None:
@@ -168,24 +238,37 @@ def _refuse_if_locked(study: registry.Study) -> None:
 
 
 def _refuse_study_ids_in_another_case(study: registry.Study, document: CohortDocument) -> None:
-    """A patient is updated by its study id as stored; the same id in another case would be
-    a second patient, which the database's constraint on study ids refuses."""
+    problems = _study_ids_in_another_case(_stored_study_ids(study), document.patients)
+    if problems:
+        raise DocumentRejected(problems)
+
+
+def _stored_study_ids(study: registry.Study) -> dict[str, str]:
+    """The study's study ids as stored, by their lower case."""
     if study.pk is None:
-        return
-    stored = {
+        return {}
+    return {
         subject.lower(): subject for subject in study.patients.values_list("subject_id", flat=True)
     }
-    problems = [
+
+
+def _study_ids_in_another_case(
+    stored: dict[str, str], patients: list[PatientRecords], first: int = 0
+) -> list[Problem]:
+    """A patient is updated by its study id as stored; the same id in another case would be
+    a second patient, which the database's constraint on study ids refuses. `first`: the
+    index in the whole document of the first of `patients`."""
+    return [
         Problem(
             f"patients[{index}].study_id",
             f"Study id {subject!r} cannot be used: the study has {stored[subject.lower()]!r}, "
             "and study ids differing only in upper and lower case count as the same",
         )
-        for index, subject in enumerate(records.patient.subject_id for records in document.patients)
+        for index, subject in enumerate(
+            (records.patient.subject_id for records in patients), start=first
+        )
         if stored.get(subject.lower(), subject) != subject
     ]
-    if problems:
-        raise DocumentRejected(problems)
 
 
 def _save_study(fields: dict) -> registry.Study:
@@ -211,16 +294,11 @@ def _save_sites(study: registry.Study, codes: set[str], user) -> dict[str, regis
     return {site.code: site for site in study.sites.all()}
 
 
-def _save_patients(study, sites, document: CohortDocument, user, now) -> tuple[set, set]:
-    """Create the new patients and change those whose own values differ; the ids of each.
-
-    The study's patients are locked, in one order, until the import commits: a clinician's
-    save (services.record_save locks its patient first) waits for the import, or the import
-    for it, so neither overwrites the other's write at the same version."""
-    patients = study.patients.select_for_update().order_by("pk")
-    stored = {patient.subject_id: patient for patient in patients}
+def _save_patients(study, sites, patients: list[PatientRecords], stored: dict, user, now):
+    """Create the new patients and change those whose own values differ (`stored`: the
+    study's patients by study id, locked); the ids of each."""
     new, changed = [], []
-    for records in document.patients:
+    for records in patients:
         patient = records.patient
         patient.study, patient.site = study, sites[records.site_code]
         earlier = stored.get(patient.subject_id)
@@ -244,12 +322,12 @@ def _patient_values(patient: registry.Patient) -> tuple:
 
 
 def _save_sections(
-    patients: list[PatientRecords], new: set[int], user, now
-) -> tuple[RecordCounts, dict[int, set[str]]]:
+    patients: list[PatientRecords], new: set[int], user, now, counts: RecordCounts
+) -> dict[int, set[str]]:
     """Write each section's records that differ from the stored ones, a batch of patients
-    at a time; what was written, and the sections changed of each patient whose records
-    changed."""
-    counts, touched = RecordCounts(), defaultdict(set)
+    at a time, counting them in `counts`; the sections changed of each patient whose
+    records changed."""
+    touched = defaultdict(set)
     for start in range(0, len(patients), BATCH):
         batch = patients[start : start + BATCH]
         ids = [records.patient.pk for records in batch]
@@ -265,7 +343,7 @@ def _save_sections(
                     touched[pk].add(section.key)
             _write(changes, new_ids, user, now)
             counts.add(changes)
-    return counts, touched
+    return touched
 
 
 def _document_records(records: PatientRecords, key: str) -> list[dict]:

@@ -167,20 +167,35 @@ def _read_patients(patients: object, protocol: Protocol, problems: list[Problem]
     if not isinstance(patients, list):
         problems.append(Problem("patients", "The patients must be a list"))
         return []
-    read, seen = [], {}
-    checkers = {section.key: RecordChecker(section.model) for section in SECTIONS}
-    for index, patient in enumerate(patients):
-        path = f"patients[{index}]"
-        records = _read_patient(patient, path, protocol, checkers, problems)
-        if records is None:
-            continue
-        subject = records.patient.subject_id
-        # In any case, as the database's constraint on study ids compares them.
-        if subject.lower() in seen:
-            problems.append(_study_id_used(path, subject, *seen[subject.lower()]))
-        seen[subject.lower()] = (path, subject)
-        read.append(records)
-    return read
+    return PatientsReader(protocol).read(patients, problems)
+
+
+class PatientsReader:
+    """Reads a document's patients, all at once or a batch at a time: each named by its
+    place in the whole document, and a study id used twice found across the batches."""
+
+    def __init__(self, protocol: Protocol) -> None:
+        self.protocol = protocol
+        self.checkers = {section.key: RecordChecker(section.model) for section in SECTIONS}
+        self.count = 0  # patients read so far
+        self.seen: dict[str, tuple[str, str]] = {}  # lower-case study id -> (path, as given)
+
+    def read(self, patients: list, problems: list[Problem]) -> list[PatientRecords]:
+        """The patients read, the problems found added to `problems`."""
+        read = []
+        for index, patient in enumerate(patients, start=self.count):
+            path = f"patients[{index}]"
+            records = _read_patient(patient, path, self.protocol, self.checkers, problems)
+            if records is None:
+                continue
+            subject = records.patient.subject_id
+            # In any case, as the database's constraint on study ids compares them.
+            if subject.lower() in self.seen:
+                problems.append(_study_id_used(path, subject, *self.seen[subject.lower()]))
+            self.seen[subject.lower()] = (path, subject)
+            read.append(records)
+        self.count += len(patients)
+        return read
 
 
 def _study_id_used(path: str, subject: str, used_by: str, used_as: str) -> Problem:

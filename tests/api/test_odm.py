@@ -192,3 +192,30 @@ def test_a_transactional_document_is_applied_to_the_study(owner):
     (problem,) = again.json()["problems"]
     assert problem["path"] == 'SubjectData[@SubjectKey="P77"]'
     assert problem["message"] == "Update of patient P77: the study has no such patient"
+
+
+def test_an_odm_document_over_its_limit_is_a_413_naming_the_limit(editor_client, settings):
+    from tests.registry.test_odm_validity import SUBJECT, document
+
+    text = document(SUBJECT.format(key="P1"))
+    settings.ODM_IMPORT_MAX_BYTES = len(text.encode()) - 1
+    response = post_xml(editor_client, text)
+    assert response.status_code == 413
+    assert response.json()["detail"] == (
+        f"The document is larger than the limit of {len(text.encode()) - 1:,} bytes "
+        "(ODM_IMPORT_MAX_BYTES); nothing was imported"
+    )
+    assert not models.Study.objects.exists()
+
+
+def test_an_odm_document_is_held_to_its_own_limit_not_the_cohort_documents(
+    owner, editor_client, settings
+):
+    imported_study()
+    text = body(api_client_of(owner).get(EXPORT))
+    for model in (models.Patient, models.Site, models.Study):
+        model.objects.all().delete()
+    settings.COHORT_IMPORT_MAX_BYTES = 1000
+    response = post_xml(editor_client, text)
+    assert response.status_code == 200, response.content
+    assert response.json()["created"] == 20

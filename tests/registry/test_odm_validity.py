@@ -113,6 +113,23 @@ def test_a_document_nested_deeper_than_odm_is_refused_before_it_is_read():
     assert f"more than {DEEPEST} deep" in problem.message
 
 
+@pytest.mark.parametrize("depth", [DEEPEST + 5, 300])
+def test_a_document_nested_too_deep_outside_any_subject_is_refused(depth):
+    """Deeper than DEEPEST in the study's part, which is not read subject by subject; and
+    deeper than libxml2 reads at all (256): the same refusal, not "not XML"."""
+    nested = "<Annotation>" * depth + "</Annotation>" * depth
+    text = document(*subjects(2)).replace("<GlobalVariables>", nested + "<GlobalVariables>")
+    (problem,) = refused(text)
+    assert problem.path == "ODM"
+    assert f"more than {DEEPEST} deep" in problem.message
+
+
+def test_a_document_without_subjects_nested_too_deep_is_refused():
+    nested = "<Annotation>" * (DEEPEST + 5) + "</Annotation>" * (DEEPEST + 5)
+    (problem,) = refused(document(nested))
+    assert f"more than {DEEPEST} deep" in problem.message
+
+
 def test_the_command_refuses_an_invalid_document_and_writes_nothing(tmp_path, capsys):
     path = tmp_path / "invalid.xml"
     bad = SUBJECT.format(key="P903").replace("<SiteRef", "<Height>180</Height><SiteRef")

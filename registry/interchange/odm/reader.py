@@ -12,12 +12,16 @@ as its field's data type is handed on as the text it is, for the cohort reader t
 
 import math
 import re
-import xml.etree.ElementTree as ET
 from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from io import BytesIO
+from itertools import islice
+from typing import BinaryIO
 
-from odmlib.exceptions import OdmlibParsingError
-from odmlib.odm_parser import ODMStringParser
+from lxml import etree
 
+from registry.interchange.odm import stream
 from registry.interchange.odm.metadata import (
     CUTOFF_PREFIX,
     NO_CUTOFF,
@@ -29,7 +33,6 @@ from registry.interchange.odm.metadata import (
     forms,
     forms_by_group_oid,
 )
-from registry.interchange.odm.validity import schema_problems
 from registry.interchange.reader import DocumentRejected
 from registry.interchange.schema import FORMAT_NAME, FORMAT_VERSION
 from registry.rules import Problem
@@ -39,31 +42,73 @@ WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 TRUE, FALSE = {"true", "1"}, {"false", "0"}
 
 
-def cohort_from_odm(body: bytes | str) -> dict:
-    """The cohort document `body` holds; raises DocumentRejected naming what cannot be
-    read, before anything is written."""
-    return snapshot_cohort(odm_root(body))
+SUBJECTS_A_BATCH = 200  # read and written together: the memory an import holds at once
 
 
-def snapshot_cohort(root: ET.Element) -> dict:
-    """The cohort document of a snapshot read by odm_root."""
+@dataclass(frozen=True)
+class OdmSnapshot:
+    """A snapshot found valid and every subject's data placed (odm_snapshot), its subjects
+    still in the document, to be read a batch at a time as the import writes them."""
+
+    root: etree._Element  # the document without its subjects
+    source: BinaryIO
+
+    @property
+    def study_code(self) -> str | None:
+        return _text(self.root, "odm:Study/odm:GlobalVariables/odm:StudyName")
+
+    def header(self) -> dict:
+        """The cohort document without its patients."""
+        study = one_element(self.root, "odm:Study", "ODM")
+        return {"format": FORMAT_NAME, "version": FORMAT_VERSION, "study": _study(study)}
+
+    def patient_batches(self, size: int = SUBJECTS_A_BATCH) -> Iterator[list[dict]]:
+        """The cohort document's patients, `size` subjects at a time, in document order."""
+        patients = (patient_from_subject(subject) for subject in stream.subjects(self.source))
+        while batch := list(islice(patients, size)):
+            yield batch
+
+
+def source_of(body: bytes | str | BinaryIO) -> BinaryIO:
+    """The document as a file to read (and read again) as a stream."""
+    if isinstance(body, str):
+        return BytesIO(body.encode())
+    if isinstance(body, bytes):
+        return BytesIO(body)
+    return body
+
+
+def cohort_from_odm(body: bytes | str | BinaryIO) -> dict:
+    """The cohort document `body` holds, whole; raises DocumentRejected naming what cannot
+    be read, before anything is written."""
+    snapshot = odm_snapshot(source_of(body))
+    patients = [patient for batch in snapshot.patient_batches() for patient in batch]
+    return snapshot.header() | {"patients": patients}
+
+
+def odm_snapshot(source: BinaryIO) -> OdmSnapshot:
+    """The snapshot `source` holds, read through once; raises DocumentRejected naming what
+    cannot be read."""
+    placement = Placement()
+    root = stream.checked_document(source, placement.note)
+    return snapshot_of(root, source, placement)
+
+
+def snapshot_of(root: etree._Element, source: BinaryIO, placement: "Placement") -> OdmSnapshot:
+    """The snapshot of a document read by stream.checked_document, each subject shown to
+    `placement`."""
     if root.get("FileType") != "Snapshot":
         raise refused(
             "ODM/@FileType",
             "A transactional document holds changes, not whole courses: it is applied to "
             "the study that holds the snapshot it follows (registry.interchange.odm.transactions)",
         )
-    study, subjects = study_and_subjects(root)
-    _refuse_repeated(subjects)
-    return {
-        "format": FORMAT_NAME,
-        "version": FORMAT_VERSION,
-        "study": _study(study),
-        "patients": [patient_from_subject(subject) for subject in subjects],
-    }
+    study_and_subjects(root)
+    placement.refuse()
+    return OdmSnapshot(root, source)
 
 
-def study_and_subjects(root: ET.Element) -> tuple[ET.Element, list[ET.Element]]:
+def study_and_subjects(root) -> tuple:
     """The document's Study element and its subjects, once its clinical data are found to be
     of that study and every subject's data placed in the registry's metadata."""
     study = one_element(root, "odm:Study", "ODM")
@@ -79,26 +124,7 @@ def study_and_subjects(root: ET.Element) -> tuple[ET.Element, list[ET.Element]]:
     return study, subjects
 
 
-def odm_root(body: bytes | str) -> ET.Element:
-    """The document's root, once it is known to be ODM 1.3 valid by the ODM 1.3.2 schema;
-    a DOCTYPE (entities) is refused before anything is expanded."""
-    try:
-        root = ODMStringParser(body).parse_tree()
-    except OdmlibParsingError as error:
-        raise refused("", f"The body is not an XML document: {error}") from None
-    if root.tag != f"{{{ODM_NAMESPACE}}}ODM":
-        raise refused(
-            "",
-            f"The document is not CDISC ODM 1.3: its root element is {_local(root.tag)}, "
-            f"not ODM in the namespace {ODM_NAMESPACE}",
-        )
-    problems = schema_problems(root)
-    if problems:
-        raise DocumentRejected(problems)
-    return root
-
-
-def one_element(parent: ET.Element, path: str, where: str) -> ET.Element:
+def one_element(parent: etree._Element, path: str, where: str) -> etree._Element:
     found = parent.findall(path, NS)
     name = path.removeprefix("odm:")
     if len(found) != 1:
@@ -111,33 +137,60 @@ def refused(path: str, message: str) -> DocumentRejected:
     return DocumentRejected([Problem(path, message)])
 
 
-def refuse_unplaced(subjects: list[ET.Element]) -> None:
+class Placement:
+    """What cannot be placed in the registry's metadata, and what is given twice, noted
+    subject by subject as the document is read."""
+
+    def __init__(self) -> None:
+        self.unplaced: dict[tuple[str, str], str] = {}
+        self.repeated: list[Problem] = []
+
+    def note(self, subject) -> None:
+        _note_unplaced(subject, self.unplaced)
+        if not self.unplaced:
+            self.repeated += _repeated(subject)
+
+    def refuse(self) -> None:
+        _refuse_unplaced(self.unplaced)
+        if self.repeated:
+            raise DocumentRejected(self.repeated)
+
+
+def refuse_unplaced(subjects: list) -> None:
     """Every OID of the clinical data that is not the registry's, once, where first seen."""
+    unplaced: dict[tuple[str, str], str] = {}
+    for subject in subjects:
+        _note_unplaced(subject, unplaced)
+    _refuse_unplaced(unplaced)
+
+
+def _note_unplaced(subject, unplaced: dict[tuple[str, str], str]) -> None:
     events = {phase.oid for phase in PHASES}
     form_oids = {form.oid for form in forms().values()}
     groups = forms_by_group_oid()
-    unplaced: dict[tuple[str, str], str] = {}
+    subject_path = f'SubjectData[@SubjectKey="{subject.get("SubjectKey")}"]'
 
-    def note(kind: str, oid: str | None, where: str) -> None:
-        unplaced.setdefault((kind, oid or ""), where)
+    def note(kind: str, oid: str | None) -> None:
+        unplaced.setdefault((kind, oid or ""), subject_path)
 
-    for subject in subjects:
-        subject_path = f'SubjectData[@SubjectKey="{subject.get("SubjectKey")}"]'
-        for event in subject.findall("odm:StudyEventData", NS):
-            if event.get("StudyEventOID") not in events:
-                note("StudyEventOID", event.get("StudyEventOID"), subject_path)
-            for form in event.findall("odm:FormData", NS):
-                if form.get("FormOID") not in form_oids:
-                    note("FormOID", form.get("FormOID"), subject_path)
-                for group in form.findall("odm:ItemGroupData", NS):
-                    found = groups.get(group.get("ItemGroupOID"))
-                    if found is None:
-                        note("ItemGroupOID", group.get("ItemGroupOID"), subject_path)
-                        continue
-                    known = {item.oid for item in found.items}
-                    for item in group.findall("odm:ItemData", NS):
-                        if item.get("ItemOID") not in known:
-                            note("ItemOID", item.get("ItemOID"), subject_path)
+    for event in subject.findall("odm:StudyEventData", NS):
+        if event.get("StudyEventOID") not in events:
+            note("StudyEventOID", event.get("StudyEventOID"))
+        for form in event.findall("odm:FormData", NS):
+            if form.get("FormOID") not in form_oids:
+                note("FormOID", form.get("FormOID"))
+            for group in form.findall("odm:ItemGroupData", NS):
+                found = groups.get(group.get("ItemGroupOID"))
+                if found is None:
+                    note("ItemGroupOID", group.get("ItemGroupOID"))
+                    continue
+                known = {item.oid for item in found.items}
+                for item in group.findall("odm:ItemData", NS):
+                    if item.get("ItemOID") not in known:
+                        note("ItemOID", item.get("ItemOID"))
+
+
+def _refuse_unplaced(unplaced: dict[tuple[str, str], str]) -> None:
     if unplaced:
         raise DocumentRejected(
             [
@@ -153,29 +206,27 @@ def refuse_unplaced(subjects: list[ET.Element]) -> None:
         )
 
 
-def _refuse_repeated(subjects: list[ET.Element]) -> None:
+def _repeated(subject) -> list[Problem]:
     """A section a patient has one of, or an item of one record, given twice: which of
     the two to keep is not the registry's to guess."""
     problems = []
-    for subject in subjects:
-        where = f'SubjectData[@SubjectKey="{subject.get("SubjectKey")}"]'
-        once = Counter()
-        for group in subject.iterfind("odm:StudyEventData/odm:FormData/odm:ItemGroupData", NS):
-            form = forms_by_group_oid()[group.get("ItemGroupOID")]
-            once[form.key] += not form.many
-            items = Counter(item.get("ItemOID") for item in group.findall("odm:ItemData", NS))
-            problems += [
-                Problem(where, f"ItemOID {oid!r} is given {count} times in one {form.group_oid}")
-                for oid, count in items.items()
-                if count > 1
-            ]
-        for key, count in once.items():
-            if count > 1:
-                form = forms()[key]
-                message = f"{form.group_oid} is given {count} times: a patient has one"
-                problems.append(Problem(where, f"{message} {form.label.lower()}"))
-    if problems:
-        raise DocumentRejected(problems)
+    where = f'SubjectData[@SubjectKey="{subject.get("SubjectKey")}"]'
+    once = Counter()
+    for group in subject.iterfind("odm:StudyEventData/odm:FormData/odm:ItemGroupData", NS):
+        form = forms_by_group_oid()[group.get("ItemGroupOID")]
+        once[form.key] += not form.many
+        items = Counter(item.get("ItemOID") for item in group.findall("odm:ItemData", NS))
+        problems += [
+            Problem(where, f"ItemOID {oid!r} is given {count} times in one {form.group_oid}")
+            for oid, count in items.items()
+            if count > 1
+        ]
+    for key, count in once.items():
+        if count > 1:
+            form = forms()[key]
+            message = f"{form.group_oid} is given {count} times: a patient has one"
+            problems.append(Problem(where, f"{message} {form.label.lower()}"))
+    return problems
 
 
 _KIND_NAMES = {
@@ -186,7 +237,7 @@ _KIND_NAMES = {
 }
 
 
-def _study(study: ET.Element) -> dict:
+def _study(study: etree._Element) -> dict:
     variables = study.find("odm:GlobalVariables", NS)
     found = {
         "code": _text(variables, "odm:StudyName"),
@@ -198,12 +249,12 @@ def _study(study: ET.Element) -> dict:
     return {key: value for key, value in found.items() if value}
 
 
-def _text(parent: ET.Element | None, path: str) -> str | None:
+def _text(parent: etree._Element | None, path: str) -> str | None:
     found = parent.find(path, NS) if parent is not None else None
     return found.text if found is not None else None
 
 
-def patient_from_subject(subject: ET.Element) -> dict:
+def patient_from_subject(subject: etree._Element) -> dict:
     patient: dict = {"study_id": subject.get("SubjectKey")}
     site = subject.find("odm:SiteRef", NS)
     if site is not None:
@@ -224,7 +275,7 @@ def patient_from_subject(subject: ET.Element) -> dict:
     return patient
 
 
-def item_values(form: Form, group: ET.Element) -> dict:
+def item_values(form: Form, group: etree._Element) -> dict:
     by_oid = {item.oid: item for item in form.items}
     values = {}
     for data in group.findall("odm:ItemData", NS):
@@ -249,7 +300,3 @@ def read_value(item: Item, text: str) -> object:
             return text
         return number if math.isfinite(number) else text
     return text
-
-
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]

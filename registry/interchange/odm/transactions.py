@@ -13,28 +13,32 @@ at `since`), an Update by its section's natural key (registry.interchange.matchi
 """
 
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import BinaryIO
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from lxml import etree
 
 from registry import models as registry
 from registry import services
 from registry.interchange.exporter import patient_document, study_header
-from registry.interchange.importer import ImportResult, cohort_import
+from registry.interchange.importer import ImportResult, cohort_import, cohort_import_streamed
 from registry.interchange.odm.metadata import PATIENT, Form, forms_by_group_oid
 from registry.interchange.odm.reader import (
     NS,
+    OdmSnapshot,
+    Placement,
     item_values,
-    odm_root,
     patient_from_subject,
     refused,
-    snapshot_cohort,
+    snapshot_of,
+    source_of,
     study_and_subjects,
 )
+from registry.interchange.odm.stream import TRANSACTIONAL, checked_document
 from registry.interchange.odm.writer import value_text
 from registry.interchange.reader import DocumentRejected
 from registry.rules import Problem
@@ -50,10 +54,10 @@ _PATIENT_INDEX = re.compile(r"^patients\[(\d+)\]")
 
 @dataclass(frozen=True)
 class OdmChanges:
-    """A transactional document, read and checked against the schema (reader.odm_root),
-    to be applied by changes_apply."""
+    """A transactional document, read and checked against the schema
+    (stream.checked_document), to be applied by changes_apply."""
 
-    root: ET.Element
+    root: etree._Element
 
     @property
     def study_code(self) -> str | None:
@@ -61,20 +65,33 @@ class OdmChanges:
         return found.text if found is not None else None
 
 
-def odm_read(body: bytes | str) -> dict | OdmChanges:
-    """A snapshot as the cohort document it holds, or a transactional document's changes."""
-    root = odm_root(body)
-    if root.get("FileType") == "Transactional":
+def odm_read(body: bytes | str | BinaryIO) -> OdmSnapshot | OdmChanges:
+    """A snapshot, to be imported a batch of subjects at a time, or a transactional
+    document's changes, held whole."""
+    source = source_of(body)
+    placement = Placement()
+    root = checked_document(source, placement.note)
+    if root.get("FileType") == TRANSACTIONAL:
         return OdmChanges(root)
-    return snapshot_cohort(root)
+    return snapshot_of(root, source, placement)
 
 
-def odm_import(*, body: bytes | str, user: AbstractBaseUser | None = None) -> ImportResult:
+def odm_import(
+    *, body: bytes | str | BinaryIO, user: AbstractBaseUser | None = None
+) -> ImportResult:
     """Import a snapshot, or apply a transactional document; all or nothing."""
     found = odm_read(body)
     if isinstance(found, OdmChanges):
         return changes_apply(changes=found, user=user)
-    return cohort_import(data=found, user=user)
+    return snapshot_import(snapshot=found, user=user)
+
+
+def snapshot_import(*, snapshot: OdmSnapshot, user: AbstractBaseUser | None = None) -> ImportResult:
+    """Import a snapshot by the cohort import, a batch of subjects at a time, in one
+    transaction."""
+    return cohort_import_streamed(
+        header=snapshot.header(), batches=snapshot.patient_batches(), user=user
+    )
 
 
 def changes_apply(*, changes: OdmChanges, user: AbstractBaseUser | None = None) -> ImportResult:
@@ -121,7 +138,7 @@ def changes_apply(*, changes: OdmChanges, user: AbstractBaseUser | None = None) 
     return replace(result, removed=len(removed))
 
 
-def _kind(element: ET.Element) -> str:
+def _kind(element: etree._Element) -> str:
     kind = element.get("TransactionType")
     return UPDATE if kind in (None, CONTEXT) else kind
 
@@ -130,13 +147,13 @@ def _subject_path(key: str | None) -> str:
     return f'SubjectData[@SubjectKey="{key}"]'
 
 
-def _stored_patients(study: registry.Study, subjects: list[ET.Element]) -> dict:
+def _stored_patients(study: registry.Study, subjects: list[etree._Element]) -> dict:
     keys = [subject.get("SubjectKey") for subject in subjects]
     patients = study.patients.filter(subject_id__in=keys).select_related("site")
     return {patient.subject_id: patient for patient in patients}
 
 
-def _changed(course: dict, subject: ET.Element, where: str) -> list[Problem]:
+def _changed(course: dict, subject: etree._Element, where: str) -> list[Problem]:
     """Apply the subject's item groups to its course (a cohort document's patient)."""
     site = subject.find("odm:SiteRef", NS)
     if site is not None:
@@ -164,7 +181,7 @@ def _changed(course: dict, subject: ET.Element, where: str) -> list[Problem]:
 
 
 def _apply_group(
-    course: dict, form: Form, group: ET.Element, kind: str, places: dict[tuple[str, str], int]
+    course: dict, form: Form, group: etree._Element, kind: str, places: dict[tuple[str, str], int]
 ) -> str | None:
     """Apply one item group to the course; why it cannot be applied, or None. A removed
     list record is left as None in its place until the end of the subject."""

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from functools import cache
 
 import xmlschema
+from lxml import etree
 from odmlib.odm_parser import ODMSchemaValidator
 
 from registry.interchange.odm.metadata import ODM_NAMESPACE
@@ -54,30 +55,42 @@ def _free_attributes() -> frozenset[tuple[str, str]]:
     return frozenset(free)
 
 
-def schema_problems(root: ET.Element) -> list[Problem]:
-    """Where the document breaks the ODM 1.3.2 schema, and which rule; empty when valid."""
-    too_deep = _too_deep(root)
-    if too_deep:
-        return [too_deep]
+class SubjectForms:
+    """The subjects of a document read as a stream, each distinct form checked once; the
+    problems of those refused, as many subjects' as may be named (MOST_PROBLEMS)."""
+
+    def __init__(self) -> None:
+        self.checked: set[tuple] = set()
+        self.refused: set[tuple] = set()
+        self.named: list[list[Problem]] = []  # each refused subject's problems, in order
+        self.more = 0  # subjects refused past those named
+
+    def check(self, subject) -> None:
+        form = _form(subject)
+        if form not in self.checked:
+            self.checked.add(form)
+            if not odm_schema().is_valid(_rebuilt(form)):
+                self.refused.add(form)
+        if form not in self.refused:
+            return
+        if sum(map(len, self.named)) >= MOST_PROBLEMS:
+            self.more += 1
+            return
+        key = subject.get("SubjectKey")
+        where = f'ODM/ClinicalData/SubjectData[@SubjectKey="{key}"]'
+        self.named.append(list(_problems(odm_schema().iter_errors(_standard(subject)), where)))
+
+
+def schema_problems(root, subjects: SubjectForms) -> list[Problem]:
+    """Where the document (lxml's root, its subjects checked by `subjects`) breaks the ODM
+    1.3.2 schema, and which rule; empty when valid."""
     problems = list(_skeleton_problems(root))
-    refused_forms: set[tuple] = set()
-    checked: set[tuple] = set()
-    more = 0  # subjects refused past the problems named
-    for clinical in root.iter(_CLINICAL_DATA):
-        for subject in clinical.iterfind(_SUBJECT):
-            form = _form(subject)
-            if form not in checked:
-                checked.add(form)
-                if not odm_schema().is_valid(_rebuilt(form)):
-                    refused_forms.add(form)
-            if form not in refused_forms:
-                continue
-            if len(problems) >= MOST_PROBLEMS:
-                more += 1
-                continue
-            key = subject.get("SubjectKey")
-            where = f'ODM/ClinicalData/SubjectData[@SubjectKey="{key}"]'
-            problems += _problems(odm_schema().iter_errors(subject), where)
+    more = subjects.more
+    for named in subjects.named:
+        if len(problems) >= MOST_PROBLEMS:
+            more += 1
+            continue
+        problems += named
     if len(problems) > MOST_PROBLEMS or more:
         more += len(problems) - MOST_PROBLEMS
         problems = problems[:MOST_PROBLEMS]
@@ -85,30 +98,22 @@ def schema_problems(root: ET.Element) -> list[Problem]:
     return problems
 
 
-def _too_deep(root: ET.Element) -> Problem | None:
+def too_deep() -> Problem:
     """A document nested deeper than ODM ever is: refused before a recursive reader meets it."""
-    stack = [(root, 1)]
-    while stack:
-        element, depth = stack.pop()
-        if depth > DEEPEST:
-            return Problem(
-                "ODM", f"The document nests elements more than {DEEPEST} deep; ODM never does"
-            )
-        stack.extend((child, depth + 1) for child in element)
-    return None
+    return Problem("ODM", f"The document nests elements more than {DEEPEST} deep; ODM never does")
 
 
-def _skeleton_problems(root: ET.Element) -> Iterator[Problem]:
+def _standard(element) -> ET.Element:
+    """An lxml element as the standard library's, which xmlschema names problems in."""
+    return ET.fromstring(etree.tostring(element))
+
+
+def _skeleton_problems(root) -> Iterator[Problem]:
     """The document with its SubjectData left out, as the schema sees it."""
-    skeleton = ET.Element(root.tag, root.attrib)
-    skeleton.text = root.text
-    for child in root:
-        if child.tag == _CLINICAL_DATA:
-            kept = ET.SubElement(skeleton, child.tag, child.attrib)
-            kept.text, kept.tail = child.text, child.tail
-            kept.extend(element for element in child if element.tag != _SUBJECT)
-        else:
-            skeleton.append(child)
+    skeleton = _standard(root)
+    for clinical in skeleton.findall(_CLINICAL_DATA):
+        for subject in clinical.findall(_SUBJECT):
+            clinical.remove(subject)
     yield from _problems(odm_schema().iter_errors(skeleton), "")
 
 

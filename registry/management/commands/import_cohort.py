@@ -44,14 +44,17 @@ class Command(BaseCommand):
 
 
 def read_file(file: Path) -> bytes:
+    refuse_missing_or_larger(file, "COHORT_IMPORT_MAX_BYTES")
+    return file.read_bytes()
+
+
+def refuse_missing_or_larger(file: Path, setting: str) -> None:
+    """Refuse a file that is not there, or larger than the limit the setting names."""
+    limit = getattr(settings, setting)
     if not file.is_file():
         raise CommandError(f"{file}: no such file")
-    if file.stat().st_size > settings.COHORT_IMPORT_MAX_BYTES:
-        raise CommandError(
-            f"{file} is larger than the limit of {settings.COHORT_IMPORT_MAX_BYTES:,} bytes "
-            "(COHORT_IMPORT_MAX_BYTES)"
-        )
-    return file.read_bytes()
+    if file.stat().st_size > limit:
+        raise CommandError(f"{file} is larger than the limit of {limit:,} bytes ({setting})")
 
 
 def read_json_file(file: Path) -> object:
