@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -36,19 +36,18 @@ from registry.interchange.reader import (
     PatientsReader,
     read_document,
 )
+from registry.interchange.section_writes import BATCH, batches, section_written
 from registry.models.patient import course_summary
 from registry.notifications import held_back
 from registry.quality_rules import value_findings
 from registry.required_fields import PATIENT
 from registry.rules import Problem
-from registry.schedule import plain_rows_inserted
 from registry.sections import SECTIONS, course_models
 from registry.services import IMPORT_REASON, attributed_to
 from registry.signals import cohort_imported
 
 logger = logging.getLogger(__name__)
 
-BATCH = 900  # stays under SQLite's limit of bound parameters per statement
 ANALYZE_AFTER = 1_000
 
 
@@ -341,7 +340,7 @@ def _save_sections(
                 found = _document_records(records, section.key)
                 if changes.compare(pk, stored.get(pk, []), found):
                     touched[pk].add(section.key)
-            _write(changes, new_ids, user, now)
+            section_written(changes, new_ids, user, now)
             counts.add(changes)
     return touched
 
@@ -351,84 +350,13 @@ def _document_records(records: PatientRecords, key: str) -> list[dict]:
     return value if isinstance(value, list) else [value] if value else []
 
 
-def _write(changes: SectionChanges, new_patients: set[int], user, now) -> None:
-    """Write one section's changes, each record's history row with it.
-
-    The history is written with one INSERT ... SELECT per batch of rows, rather than
-    through simple-history's bulk_create_with_history: building a historical instance for
-    each of a large cohort's hundreds of thousands of rows would double the import's time.
-    Django's delete() would be slower still: it loads every row to send the signals
-    simple-history listens to, and writes their history one at a time.
-    """
-    model = changes.model
-    deleted = changes.deleted
-    _record_history(model, "id", deleted, "-", user, now)
-    for ids in _batches(deleted):
-        model.objects.filter(pk__in=ids)._raw_delete(connection.alias)
-    model.objects.bulk_update(
-        changes.changed, [*model.document_fields, "version"], batch_size=BATCH
-    )
-    _record_history(model, "id", [record.pk for record in changes.changed], "~", user, now)
-    # Every record of a new patient is new: stored without its id read back, its history
-    # is found by its patient, in far fewer statements than by its own id.
-    _rows_inserted(model, [row for row in changes.created if row[0] in new_patients])
-    _record_history(model, "patient", sorted(new_patients), "+", user, now)
-    added = [
-        model(patient_id=patient_id, **values)
-        for patient_id, values in changes.created
-        if patient_id not in new_patients
-    ]
-    model.objects.bulk_create(added, batch_size=BATCH)
-    _record_history(model, "id", [record.pk for record in added], "+", user, now)
-
-
-def _rows_inserted(model, created: list[tuple[int, dict]]) -> None:
-    """Store new records, each its patient's id and its values, as plain rows
-    (plain_rows_inserted): each value made ready for the database as bulk_create makes it,
-    without a model instance. A section has no field set as it is saved (auto_now)."""
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    defaults = {field.attname: field.get_default() for field in fields}
-    ready = [(field.attname, _database_value(model, field)) for field in fields]
-    rows = []
-    for patient_id, values in created:
-        record = {**defaults, **values, "patient_id": patient_id}
-        rows.append(tuple(prepared(record[name]) for name, prepared in ready))
-    plain_rows_inserted(model, [field.column for field in fields], rows)
-
-
-def _database_value(model, field):
-    """`field`'s get_db_prep_save, worked out once for each value of a type that repeats
-    (a day, a code, a patient's id); a float is made ready each time, as 0.0 and -0.0 are
-    the same key."""
-    database = connections[model.objects.db]  # not its proxy, looked up for each value
-    made: dict = {}
-
-    def prepared(value):
-        if type(value) is float:
-            return field.get_db_prep_save(value, database)
-        key = (type(value), value)
-        try:
-            return made[key]
-        except KeyError:
-            found = made[key] = field.get_db_prep_save(value, database)
-            return found
-        except TypeError:  # unhashable: a list
-            return field.get_db_prep_save(value, database)
-
-    return prepared
-
-
-def _batches(values: list) -> list[list]:
-    return [values[start : start + BATCH] for start in range(0, len(values), BATCH)]
-
-
 def _set_course_summary(patient_ids: set[int], **stamp) -> None:
     """Set the summary of the written patients' course (bulk writes call no save()).
 
     `updated=` moves on the `updated` of patients already there whose records changed,
     which the analytics' stored rows and caches go by; a new patient's was set as it was
     created."""
-    for ids in _batches(sorted(patient_ids)):
+    for ids in batches(sorted(patient_ids)):
         registry.Patient.objects.filter(pk__in=ids).update(**stamp, **course_summary())
 
 
@@ -450,30 +378,3 @@ def _analyze_written_tables() -> None:
     tables = [m._meta.db_table for model in course_models() for m in (model, model.history.model)]
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE " + ", ".join(map(connection.ops.quote_name, tables)))
-
-
-def _record_history(model, by: str, values: list, history_type: str, user, when) -> None:
-    """Copy the rows of `model` whose field `by` is one of `values` into its history, as
-    simple-history would."""
-    quote = connection.ops.quote_name
-    history = model.history.model
-    columns = ", ".join(quote(tracked.column) for tracked in history.tracked_fields)
-    stamp = ", ".join(
-        quote(column)
-        for column in ("history_date", "history_type", "history_user_id", "history_change_reason")
-    )
-    column = quote(model._meta.get_field(by).column)
-    for batch in _batches(values):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {quote(history._meta.db_table)} ({columns}, {stamp}) "
-                f"SELECT {columns}, %s, %s, %s, %s FROM {quote(model._meta.db_table)} "
-                f"WHERE {column} IN ({', '.join(['%s'] * len(batch))})",
-                [
-                    connection.ops.adapt_datetimefield_value(when),
-                    history_type,
-                    user.pk if user else None,
-                    IMPORT_REASON,
-                    *batch,
-                ],
-            )
