@@ -120,9 +120,12 @@ def studies_version(
         .first()
     )
     updated, history_id, *sections = found or (None, None)
-    tokens = dict(zip(parts(), _tokens(study_ids, parts()), strict=True))
-    whole = DataVersion("+".join(tokens.values()), updated, history_id)
     names = sorted({SETUP, part_of(Patient), *map(part_of, read)})
+    # Every part's token, and those of the parts read that are not the course's (the
+    # casebook's signatures, which a filter reads), in one round trip.
+    every = [*parts(), *(name for name in names if name not in parts())]
+    tokens = dict(zip(every, _tokens(study_ids, every), strict=True))
+    whole = DataVersion("+".join(tokens[name] for name in parts()), updated, history_id)
     token = "+".join(tokens[name] for name in names)
     return DataVersion(token, None, history_id, tuple(sections), whole)
 
