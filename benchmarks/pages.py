@@ -109,7 +109,10 @@ def percentile(samples: list[float], percent: int) -> float:
 
 
 def timings(
-    client: APIClient, addresses: list[str], before: Callable[[], None], headers: dict
+    client: APIClient,
+    addresses: list[str],
+    before: Callable[[], None],
+    headers: dict | None = None,
 ) -> list[float]:
     """Seconds of each request, each just after `before`, one unmeasured first."""
     client.get(addresses[0], headers=headers)

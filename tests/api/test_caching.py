@@ -375,21 +375,6 @@ def test_a_write_to_another_study_leaves_its_cached_pages(
         assert reader_client.get(URL).json() == first
 
 
-def test_a_write_to_another_study_leaves_its_pages_filtered_on_the_section_written(
-    roles, reader_client, django_assert_num_queries, django_capture_on_commit_callbacks
-):
-    factories.ResponseAssessmentFactory(day=28)
-    other = factories.StudyFactory(code="OTHER")
-    theirs = factories.PatientFactory(study=other, site__study=other)
-    first = reader_client.get(URL, {"d30_response": "cr"}).json()
-    with django_capture_on_commit_callbacks(execute=True):
-        factories.ResponseAssessmentFactory(patient=theirs, day=28)
-    # The latest history of the response assessments of this study's patients, not of
-    # every study's (registry.data_version): the page is served as it was kept.
-    with django_assert_num_queries(3):
-        assert reader_client.get(URL, {"d30_response": "cr"}).json() == first
-
-
 def test_a_page_of_two_studies_shows_a_write_to_either(
     roles, reader, reader_client, django_capture_on_commit_callbacks
 ):
