@@ -185,18 +185,16 @@ def parts_token(study_ids: Iterable[int], names: Iterable[str]) -> str:
 
 def _tokens(study_ids: Iterable[int], names: Iterable[str]) -> list[str]:
     """Each part's tokens, those of the studies joined, in the order of `names`."""
-    study_ids, names = list(study_ids), list(names)
-    keys = [_part_key(study_id, name) for name in names for study_id in study_ids]
-    tokens = cache.get_many(keys)
-    missing = [key for key in keys if key not in tokens]
+    study_ids = list(study_ids)
+    keys = [[_part_key(study_id, name) for study_id in study_ids] for name in names]
+    every = [key for part in keys for key in part]
+    tokens = cache.get_many(every)
+    missing = [key for key in every if key not in tokens]
     if missing:
         for key in missing:
             cache.add(key, uuid.uuid4().hex, None)
         tokens |= cache.get_many(missing)
-    return [
-        "+".join(tokens.get(_part_key(study_id, name), "-") for study_id in study_ids)
-        for name in names
-    ]
+    return ["+".join(tokens.get(key, "-") for key in part) for part in keys]
 
 
 def _part_key(study_id: int, name: str) -> str:
