@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import Manager, Model, Subquery
 from django.db.models.signals import post_delete, post_save, pre_save
 
@@ -89,37 +89,18 @@ def studies_version(
     `reads`: the models an answer reads besides the patients' own rows and the studies'
     setup (which every answer reads); the version of those parts only. None: every part.
     """
-    study_ids = sorted(set(study_ids))
-    history = history_of(Patient).filter(study_id__in=study_ids)
-    latest_history = Subquery(history.order_by("-history_id").values("history_id")[:1])
-    if reads is None:
-        latest = (
-            Patient.objects.filter(study_id__in=study_ids)
-            .order_by("-updated")
-            .annotate(history_id=latest_history)
-            .values_list("updated", "history_id")
-            .first()
+    study_ids = tuple(sorted(set(study_ids)))
+    read = None
+    if reads is not None:
+        read = tuple(
+            sorted(
+                {model for model in reads if model is not Patient},
+                key=lambda model: (part_of(model), model._meta.model_name),
+            )
         )
-        return DataVersion(parts_token(study_ids, parts()), *(latest or (None, None)))
-    read = sorted(
-        {model for model in reads if model is not Patient},
-        key=lambda model: (part_of(model), model._meta.model_name),
-    )
-    # One row of the studies' own table, only to carry the latest rows: of the patients'
-    # history, of each section's read, and the patients' latest `updated` (whole version).
-    columns = {f"latest_{at}": _latest_history(model, study_ids) for at, model in enumerate(read)}
-    patients = Patient.objects.filter(study_id__in=study_ids).order_by("-updated")
-    found = (
-        Study.objects.filter(pk__in=study_ids[:1])
-        .annotate(
-            latest_updated=Subquery(patients.values("updated")[:1]),
-            history_id=latest_history,
-            **columns,
-        )
-        .values_list("latest_updated", "history_id", *columns)
-        .first()
-    )
-    updated, history_id, *sections = found or (None, None)
+    updated, history_id, *sections = _latest_changes(study_ids, read)
+    if read is None:
+        return DataVersion(parts_token(study_ids, parts()), updated, history_id)
     names = sorted({SETUP, part_of(Patient), *map(part_of, read)})
     # Every part's token, and those of the parts read that are not the course's (the
     # casebook's signatures, which a filter reads), in one round trip.
@@ -130,7 +111,57 @@ def studies_version(
     return DataVersion(token, None, history_id, tuple(sections), whole)
 
 
-def _latest_history(model: type[Model], study_ids: list[int]) -> Subquery:
+def _latest_changes(study_ids: tuple[int, ...], read: tuple | None) -> tuple:
+    """The latest change the database holds of these studies: their patients' latest
+    `updated`, the latest row of their history and, unless `read` is None, of the history
+    of each of the sections `read`. Read where the router sends the patients' reads."""
+    if not study_ids:
+        return (None, None, *(None for _ in read or ()))
+    alias = router.db_for_read(Patient)
+    connection = connections[alias]
+    sql, params = _latest_changes_sql(alias, study_ids, read)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return (None, None, *(None for _ in read or ()))
+    updated, *rest = row
+    column = Patient._meta.get_field("updated").get_col(Patient._meta.db_table)
+    for convert in connection.ops.get_db_converters(column):
+        updated = convert(updated, column, connection)
+    return (updated, *rest)
+
+
+@functools.lru_cache(maxsize=256)
+def _latest_changes_sql(alias: str, study_ids: tuple[int, ...], read: tuple | None) -> tuple:
+    """The SQL of `_latest_changes` and its parameters, made by the ORM once for each set
+    of studies and of sections read: the query is the same at every request, and making
+    it (a subquery per section) costs more than running it."""
+    history = history_of(Patient).filter(study_id__in=study_ids)
+    latest_history = Subquery(history.order_by("-history_id").values("history_id")[:1])
+    patients = Patient.objects.filter(study_id__in=study_ids).order_by("-updated")
+    if read is None:
+        query = patients.annotate(history_id=latest_history).values_list("updated", "history_id")
+    else:
+        # One row of the studies' own table, only to carry the latest rows: of the
+        # patients' history, of each section's read, and the patients' latest `updated`.
+        columns = {
+            f"latest_{at}": _latest_history(model, study_ids) for at, model in enumerate(read)
+        }
+        query = (
+            Study.objects.filter(pk__in=study_ids[:1])
+            .order_by("pk")
+            .annotate(
+                latest_updated=Subquery(patients.values("updated")[:1]),
+                history_id=latest_history,
+                **columns,
+            )
+            .values_list("latest_updated", "history_id", *columns)
+        )
+    return query[:1].query.get_compiler(using=alias).as_sql()
+
+
+def _latest_history(model: type[Model], study_ids: tuple[int, ...]) -> Subquery:
     """The latest row of the history of the records of `model`: of these studies' own for
     the setup's tables, which name their study; of every study's for a section's. A
     section's history names no study, and finding this study's latest row through the
