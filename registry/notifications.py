@@ -255,7 +255,10 @@ def import_summary(
     sender, study: Study, user=None, created: int = 0, changed: int = 0, patient_ids=(), **kwargs
 ) -> int:
     """On registry.signals.cohort_imported: one email to the study's administrators with
-    what the import wrote and the patients among them with a severe CRS or ICANS grade."""
+    what the import wrote and the patients among them with a severe CRS or ICANS grade.
+    With no administrator to tell, the patients' grades are not read at all."""
+    if not willing(study_admins(study), "import_summary").exists():
+        return 0
     severe = list(patients_with_severe_grades(patient_ids))
     context = {
         "study": study,

@@ -11,7 +11,7 @@ from django.test import Client
 
 from registry.interchange.importer import cohort_import
 from registry.models import DataQuery, Role
-from registry.notifications import preference_save
+from registry.notifications import import_summary, preference_save
 from registry.quality_rules import MISSING_AT_TIMEPOINT
 from registry.signals import cohort_imported
 from tests import factories
@@ -110,6 +110,21 @@ def test_an_administrator_who_turned_it_off_gets_none(people, published):
 
     cohort_import(data=published, user=people["coordinator"])
 
+    assert mail.outbox == []
+
+
+def test_with_no_administrator_to_tell_it_reads_no_patient(
+    people, published, django_assert_num_queries
+):
+    preference_save(user=people["admin"], values={"import_summary": False})
+    result = cohort_import(data=published, user=people["coordinator"])
+    patient_ids = list(result.study.patients.values_list("pk", flat=True))
+
+    # One query: whether an administrator wants the summary; no patient or grade is read.
+    with django_assert_num_queries(1):
+        sent = import_summary(sender=None, study=result.study, patient_ids=patient_ids)
+
+    assert sent == 0
     assert mail.outbox == []
 
 
