@@ -52,7 +52,7 @@ events) kept in memory beside it (benchmarks.floor_cutoff.DaySeries).
 
 The lab series (biomarkers/series/) are asked for IL-6 and ANC at the study's cut-off, and
 IL-6 at the earlier one; their floor is a pandas groupby over a frame of every lab value
-in memory.
+in memory, its columns of repeated strings categorical (lab_frame).
 """
 
 import statistics
