@@ -14,26 +14,13 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def patients() -> None:
+def patients(lab_patient) -> None:
     """Two patients' ANC, one in /µL and one below detection, an IL-6 and a marrow ANC."""
-    first = factories.PatientFactory(subject_id="V01")
-    second = factories.PatientFactory(subject_id="V02", site=first.site)
-    for patient, day, analyte, value, unit, specimen, below in [
-        (first, 7, "anc", 200.0, "/uL", "pb", False),
-        (first, 14, "anc", 0.1, "10^9/L", "pb", True),
-        (second, 7, "anc", 1.5, "10^9/L", "pb", False),
-        (second, 7, "il6", 40.0, "pg/mL", "pb", False),
-        (second, 8, "anc", 2.5, "10^9/L", "bm", False),
-    ]:
-        factories.LabResultFactory(
-            patient=patient,
-            day=day,
-            analyte=analyte,
-            value=value,
-            unit=unit,
-            specimen=specimen,
-            below_detection=below,
-        )
+    lab_patient("V01", [(7, "anc", 200.0, "/uL"), (14, "anc", 0.1, "10^9/L", True)])
+    second = lab_patient("V02", [(7, "anc", 1.5, "10^9/L"), (7, "il6", 40.0, "pg/mL")])
+    factories.LabResultFactory(
+        patient=second, day=8, analyte="anc", value=2.5, unit="10^9/L", specimen="bm"
+    )
 
 
 def anc_in_blood():
