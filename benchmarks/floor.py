@@ -325,7 +325,7 @@ def lab_series(frame: pd.DataFrame, labs: pd.DataFrame, *, analyte: str, cutoff:
     chosen = labs[(labs["analyte"] == analyte) & (labs["specimen"] == "pb")]
     chosen = chosen[chosen["day"] <= chosen["study_id"].map(last_day).astype(float)]
     factors = {unit: float(factor) for unit, factor in ANALYTES[analyte].units.items()}
-    levels = chosen["value"] * chosen["unit"].map(factors)
+    levels = chosen["value"] * chosen["unit"].map(factors).astype(float)
     days = chosen["day"].to_numpy()
     after = np.clip(np.searchsorted(VISIT_DAYS, days), 1, len(VISIT_DAYS) - 1)
     before_day, after_day = VISIT_DAYS[after - 1], VISIT_DAYS[after]
