@@ -124,9 +124,13 @@ def at_cutoff(
     study_ids = frame["study_id"].to_numpy()
     for part, rows in counted_later.items():
         if rows.any():
-            found = [(recounted or {}).get(study_id, {}) for study_id in study_ids[rows]]
+            # Looked up once a part, not once a column and row; none without recounts.
+            found = (
+                [recounted.get(study_id, {}) for study_id in study_ids[rows]] if recounted else []
+            )
+            given = set().union(*found)
             for column in PART_COLUMNS[part]:
-                cut[column] = _recounted(frame[column], rows, found)
+                cut[column] = _recounted(frame[column], rows, found if column in given else None)
     if any(counted_later[part].any() for part in LABS):
         cut["lab_last_day"] = _latest(cut, LAB_LAST_DAYS).astype(frame["lab_last_day"].dtype)
     return CutFrame(cut[~later] if later.any() else cut, int(later.sum()))
@@ -169,16 +173,16 @@ def _cut_columns(frame: pd.DataFrame, limit: np.ndarray, assessed_later: np.ndar
     return columns
 
 
-def _recounted(column: pd.Series, rows: np.ndarray, found: list[dict]) -> pd.Series:
+def _recounted(column: pd.Series, rows: np.ndarray, found: list[dict] | None) -> pd.Series:
     """The column with the values `found` gives, the recounted columns of each of `rows` in
-    order, in place of theirs; None where it gives none (a part the report does not read:
-    none of its rows has it)."""
+    order, in place of theirs; None where it gives none, and in every one of `rows` when
+    `found` is None (a part the report does not read: none of its rows has it)."""
     values = column.array.copy()
-    if any(column.name in columns for columns in found):
+    if found is None:
+        values[rows] = None
+    else:
         recounted = [columns.get(column.name) for columns in found]
         values[rows] = pd.array(recounted, dtype=values.dtype)
-    else:
-        values[rows] = None
     return pd.Series(values, index=column.index)
 
 

@@ -47,7 +47,7 @@ VISIT_DAYS = np.array(
 # More days than any value can be from its visit day (days run to 3650).
 MAX_OFF_BY = 4096
 # The columns of the values a series is computed from, one row per value recorded: those
-# of analytics.dataset.lab_values, with the study id for the patient's.
+# of analytics.dataset.lab_values.
 RECORDED = ("study_id", "day", "value", "unit", "below_detection")
 
 

@@ -35,7 +35,7 @@ from analytics.dataset import (
 )
 from analytics.dataset_answer import dataset_csv, dataset_json
 from analytics.exports import Packed, json_bytes, packed
-from analytics.lab_series import RECORDED, lab_series_report
+from analytics.lab_series import lab_series_report
 from analytics.params import AnalysisRequest
 from registry.data_version import digest
 from registry.models import Study
@@ -258,17 +258,12 @@ def study_lab_series(
     def compute() -> dict:
         cut = cut_frame(study, store, request, parts=())
         frame = in_population(cut.frame, params["population"])
-        study_ids, found = lab_values(
+        recorded = lab_values(
             _patients(study, request, request.recorded_filters),
             analyte=params["analyte"],
             specimen=params["specimen"],
             as_of=request.as_of,
         )
-        recorded = pd.DataFrame(found, columns=["patient_id", *RECORDED[1:]])
-        # Categorical: a study id per patient, not per value, and compared by its code.
-        patients = pd.Categorical(recorded.pop("patient_id"))
-        names = [study_ids[pk] for pk in patients.categories]
-        recorded.insert(0, "study_id", patients.rename_categories(names))
         recorded = _measured_by(recorded, frame, request.cutoff)
         series = {name: params[name] for name in ("analyte", "specimen", "unit", "per_patient")}
         return lab_series_report(recorded, **series) | _dates(request, cut)

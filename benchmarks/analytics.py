@@ -52,7 +52,7 @@ events) kept in memory beside it (benchmarks.floor_cutoff.DaySeries).
 
 The lab series (biomarkers/series/) are asked for IL-6 and ANC at the study's cut-off, and
 IL-6 at the earlier one; their floor is a pandas groupby over a frame of every lab value
-in memory.
+in memory, its columns of repeated strings categorical (lab_frame).
 """
 
 import statistics
@@ -286,10 +286,20 @@ def day_series(study: Study, frame: pd.DataFrame) -> floor_cutoff.DaySeries:
     return floor_cutoff.DaySeries(
         pd.DataFrame(grades, columns=["study_id", "day", "crs", "icans"]),
         pd.DataFrame(list(counts), columns=["study_id", "day", "cells_per_ul"]),
-        pd.DataFrame(list(labs), columns=["study_id", *lab_columns]),
+        lab_frame(list(labs), columns=["study_id", *lab_columns]),
         pd.DataFrame(list(events), columns=["study_id", "kind", "date"]),
         dict(last_contact),
     )
+
+
+def lab_frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
+    """Lab values in memory as pandas best keeps them: a column of few distinct strings
+    (the study id, analyte, unit, specimen) categorical, each string kept once and
+    compared by its code."""
+    labs = pd.DataFrame(rows, columns=columns)
+    for column in ("study_id", "analyte", "unit", "specimen"):
+        labs[column] = labs[column].astype("category")
+    return labs
 
 
 def median_seconds(call) -> float:

@@ -322,20 +322,17 @@ def lab_series(frame: pd.DataFrame, labs: pd.DataFrame, *, analyte: str, cutoff:
     days_known = (pd.Timestamp(cutoff) - pd.to_datetime(frame["infusion_date"])).dt.days
     last_day = pd.Series(days_known.to_numpy(), index=frame["study_id"])
     last_day = last_day[last_day >= 0]
-    chosen = labs[
-        (labs["analyte"] == analyte)
-        & (labs["specimen"] == "pb")
-        & (labs["day"] <= labs["study_id"].map(last_day))
-    ]
+    chosen = labs[(labs["analyte"] == analyte) & (labs["specimen"] == "pb")]
+    chosen = chosen[chosen["day"] <= chosen["study_id"].map(last_day).astype(float)]
     factors = {unit: float(factor) for unit, factor in ANALYTES[analyte].units.items()}
-    levels = chosen["value"] * chosen["unit"].map(factors)
+    levels = chosen["value"] * chosen["unit"].map(factors).astype(float)
     days = chosen["day"].to_numpy()
     after = np.clip(np.searchsorted(VISIT_DAYS, days), 1, len(VISIT_DAYS) - 1)
     before_day, after_day = VISIT_DAYS[after - 1], VISIT_DAYS[after]
     visit = np.where(days - before_day <= after_day - days, before_day, after_day)
     values = pd.DataFrame(
         {
-            "study_id": chosen["study_id"].to_numpy(),
+            "study_id": chosen["study_id"].array,
             "visit": np.where(days <= 0, 0, visit),
             "day": days,
             "level": levels.where(~chosen["below_detection"], 0.0).to_numpy(),

@@ -57,9 +57,13 @@ class LabResult(Section):
         # One analyte in one specimen across a study's patients: the lab series of the
         # analytics (analytics.dataset.lab_values) read a small share of the values, which
         # the unique constraint, led by the patient, does not find without reading all.
+        # The columns they read are kept in the index too (PostgreSQL): the values are read
+        # from the index alone, not from table pages that each hold every analyte's values.
         indexes = [
             models.Index(
-                fields=["analyte", "specimen", "patient"], name="lab_result_analyte_specimen"
+                fields=["analyte", "specimen", "patient"],
+                include=["day", "value", "unit", "below_detection"],
+                name="lab_result_analyte_specimen",
             )
         ]
 

@@ -1,0 +1,73 @@
+"""analytics.dataset.lab_values: the values one lab series is computed from, read in one
+query into typed columns (the study id and the unit categorical), and on PostgreSQL from
+the analyte's index alone."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from analytics.dataset import lab_values
+from registry import models
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def patients(lab_patient) -> None:
+    """Two patients' ANC, one in /µL and one below detection, an IL-6 and a marrow ANC."""
+    lab_patient("V01", [(7, "anc", 200.0, "/uL"), (14, "anc", 0.1, "10^9/L", True)])
+    second = lab_patient("V02", [(7, "anc", 1.5, "10^9/L"), (7, "il6", 40.0, "pg/mL")])
+    factories.LabResultFactory(
+        patient=second, day=8, analyte="anc", value=2.5, unit="10^9/L", specimen="bm"
+    )
+
+
+def anc_in_blood():
+    return lab_values(models.Patient.objects.all(), analyte="anc", specimen="pb")
+
+
+def test_it_reads_one_analyte_in_one_specimen_with_its_unit_as_recorded(patients):
+    recorded = anc_in_blood().sort_values(["study_id", "day"])
+    assert recorded.to_dict("list") == {
+        "study_id": ["V01", "V01", "V02"],
+        "day": [7, 14, 7],
+        "value": [200.0, 0.1, 1.5],
+        "unit": ["/uL", "10^9/L", "10^9/L"],
+        "below_detection": [False, True, False],
+    }
+    assert recorded["unit"].cat.categories.tolist() == ["10^9/L", "/uL"]
+    assert recorded["study_id"].dtype == "category"
+    assert [str(recorded[name].dtype) for name in ("day", "value", "below_detection")] == [
+        "int64",
+        "float64",
+        "bool",
+    ]
+
+
+def test_a_unit_not_among_the_analyte_s_is_missing(patients):
+    # Written around the model's checks, which refuse it.
+    models.LabResult.objects.filter(unit="/uL").update(unit="mmol/L")
+    recorded = anc_in_blood().sort_values(["study_id", "day"])
+    assert recorded["unit"].isna().tolist() == [True, False, False]
+    assert recorded["value"].tolist() == [200.0, 0.1, 1.5]
+
+
+def test_no_value_gives_an_empty_frame(patients):
+    recorded = lab_values(models.Patient.objects.all(), analyte="crp", specimen="pb")
+    assert recorded.empty
+    assert list(recorded.columns) == ["study_id", "day", "value", "unit", "below_detection"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
+def test_it_reads_the_values_from_the_analyte_s_index_alone(patients):
+    with CaptureQueriesContext(connection) as queries:
+        assert len(anc_in_blood()) == 3
+    (read,) = [query["sql"] for query in queries if "registry_labresult" in query["sql"]]
+    with connection.cursor() as cursor:
+        # A few rows are read best from the table: the plan of a large table, asked here.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute(f"EXPLAIN {read}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Only Scan using lab_result_analyte_specimen" in plan, plan
