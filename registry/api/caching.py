@@ -157,7 +157,9 @@ def _patient_details(
     of each site the user reads, by its id, which complete each patient's version without
     joining their tables. A patient deleted, or moved to a site the user does not read,
     since the caller found it is left out."""
-    rows = Patient.objects.filter(pk__in=pks, site__in=codes).values_list(*VERSION_COLUMNS)
+    # In no order: the model's would join the studies to sort by their code.
+    rows = Patient.objects.filter(pk__in=pks, site__in=codes).order_by()
+    rows = rows.values_list(*VERSION_COLUMNS)
     keys = {
         pk: detail_key(PatientVersion(pk, version, updated, *codes[site]))
         for pk, version, updated, site in rows
