@@ -293,6 +293,11 @@ PATIENT_FILTERS = (
     ),
 )
 BY_NAME = {patient_filter.name: patient_filter for patient_filter in PATIENT_FILTERS}
+# The sections of a course each filter reads besides the patient's own row: a list's pages
+# and counts are kept under the data version of those parts (registry.data_version).
+FILTERS_READ: dict[str, tuple[type[Model], ...]] = {
+    patient_filter.name: patient_filter.reads for patient_filter in PATIENT_FILTERS
+}
 # The filters on the casebook, selected in the database by the analyses too.
 CASEBOOK_FILTERS = tuple(name for name, found in BY_NAME.items() if not found.column)
 # Typed and shown on the pages in the study's format (registry.dates), carried in ISO.

@@ -45,9 +45,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from registry import access, data_version
+from registry import access, data_version, paging, patient_filters
 from registry.models import Patient
-from registry.patient_filters import PATIENT_FILTERS
 from registry.sections import BY_KEY
 
 # Part of every key: bump it when the answers change shape.
@@ -58,7 +57,7 @@ ANSWERS_FORMAT = 4
 FILTERS_READ: dict[str, tuple[type[Model], ...]] = {
     "study": (),
     "search": (),
-    **{patient_filter.name: patient_filter.reads for patient_filter in PATIENT_FILTERS},
+    **patient_filters.FILTERS_READ,
 }
 PAGING = {"page", "page_size", "ordering", "format"}
 # The sections each column the list is ordered by is kept from (Patient.SUMMARY_FROM);
@@ -125,7 +124,8 @@ def patient_page(
     page = cache.get(key)
     if page is None:
         site_ids = [site[0] for site in sites]
-        page = find(partial(_cached, _count_key(sites, version, query)), site_ids)
+        filters = [(name, values) for name, values in query.lists() if name not in PAGING]
+        page = find(partial(paging.kept_count, "api-patients", sites, version, filters), site_ids)
         cache.set(key, page, TIMEOUT)
     codes = {site[0]: (site[2], site[1]) for site in sites}
     return page | {"results": _patient_details(page["ids"], codes, compute)}
@@ -157,7 +157,9 @@ def _patient_details(
     of each site the user reads, by its id, which complete each patient's version without
     joining their tables. A patient deleted, or moved to a site the user does not read,
     since the caller found it is left out."""
-    rows = Patient.objects.filter(pk__in=pks, site__in=codes).values_list(*VERSION_COLUMNS)
+    # In no order: the model's would join the studies to sort by their code.
+    rows = Patient.objects.filter(pk__in=pks, site__in=codes).order_by()
+    rows = rows.values_list(*VERSION_COLUMNS)
     keys = {
         pk: detail_key(PatientVersion(pk, version, updated, *codes[site]))
         for pk, version, updated, site in rows
@@ -198,14 +200,6 @@ def answer(request: Request, written: bytes) -> HttpResponse:
 def _sites(user) -> list:
     columns = ("pk", "code", "study__code", "study_id")
     return list(access.visible_sites(user).order_by("pk").values_list(*columns))
-
-
-def _count_key(sites: list, version: data_version.DataVersion, query: QueryDict) -> str:
-    """The key of the count of the patients of `sites` that the filters of `query` pick,
-    under the version of the parts of the data the page is filed under (`patient_page`):
-    one count for every page of the same filters."""
-    filters = sorted((name, values) for name, values in query.lists() if name not in PAGING)
-    return _key(("patient-count", data_version.digest([sites, str(version), filters])))
 
 
 def detail_key(version: PatientVersion) -> str:

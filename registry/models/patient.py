@@ -253,20 +253,25 @@ class Patient(models.Model):
         """Maximum CRS and ICANS grades computed from the daily assessments."""
         return quality_rules.computed_grades(self._graded_course())
 
-    def grade_discrepancies(self) -> list[str]:
-        """Where the site's recorded maximum grade differs from the computed one."""
-        return [found.message for found in quality_rules.grade_discrepancies(self._graded_course())]
+    def grade_discrepancies(self, assessments: list[dict] | None = None) -> list[str]:
+        """Where the site's recorded maximum grade differs from the computed one: from
+        `assessments` where given (each day's `DailyAssessment.document_fields`, read as
+        rows for a page of patients), else from the patient's daily assessments."""
+        course = self._graded_course(assessments)
+        return [found.message for found in quality_rules.grade_discrepancies(course)]
 
-    def _graded_course(self) -> dict:
+    def _graded_course(self, assessments: list[dict] | None = None) -> dict:
         """What the grades are computed from, in the shape of a course."""
         infusion = self.first_infusion
         recorded = getattr(self, "toxicities", None)
+        if assessments is None:
+            assessments = [record_fields(day) for day in self.daily_assessments.all()]
         return {
             "birth_date": self.birth_date,
             "enrollment_date": self.enrollment_date,
             "infusions": [{"date": infusion.date}] if infusion else [],
             "toxicities": record_fields(recorded) if recorded else None,
-            "daily_assessments": [record_fields(day) for day in self.daily_assessments.all()],
+            "daily_assessments": assessments,
         }
 
     def computed_icaht(

@@ -51,6 +51,17 @@ class PatientFilterSet(patient_filters.PatientFilterSet):
         # The page is the study's own.
         del self.filters["study"]
         self.filters["site"].queryset = sites
+        # Offered from the sites as read already (else a query of their own), and checked
+        # against the queryset as before: through Django's own setter of the choices, as
+        # django-filter's takes a queryset.
+        site_field = self.form.fields["site"]
+        forms.ModelChoiceField.choices.fset(
+            site_field,
+            [
+                ("", site_field.empty_label),
+                *((site.code, site_field.label_from_instance(site)) for site in sites),
+            ],
+        )
         # The widgets are changed on this form's own fields: a filter's field, once made,
         # is shared by every FilterSet copied from it.
         for name, field in self.form.fields.items():

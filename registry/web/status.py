@@ -13,7 +13,9 @@ class Badge:
     title: str = ""  # the detail shown on hover and read by screen readers
 
 
-def status_badges(patient: Patient) -> list[Badge]:
+def status_badges(patient: Patient, assessments: list[dict] | None = None) -> list[Badge]:
+    """The patient's badges; `assessments`: its daily assessments as rows, where a page of
+    patients read them so (Patient.grade_discrepancies)."""
     badges = []
     if patient.d30_status in RESPONDER_STATUSES:
         badges.append(Badge("Responder", "good", "CR or CRi at day 30"))
@@ -27,7 +29,7 @@ def status_badges(patient: Patient) -> list[Badge]:
         missing = patient.required_missing
         title = f"{missing} of {patient.required_total} required fields missing"
         badges.append(Badge("Missing data", "warn", title))
-    discrepancies = patient.grade_discrepancies()
+    discrepancies = patient.grade_discrepancies(assessments)
     if discrepancies:
         badges.append(Badge("Grade discrepancy", "warn", "; ".join(discrepancies)))
     return badges

@@ -1,5 +1,7 @@
 """Pages: study picker, patient list, enrolment and the patient page."""
 
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -8,15 +10,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from registry import access, history, models, services
+from registry import access, data_version, history, models, services
 from registry.dates import iso_dates
 from registry.eligibility import Verdict
-from registry.patient_filters import DATE_FILTERS, given_filters, with_query
+from registry.paging import CountedPaginator, kept_count
+from registry.patient_filters import DATE_FILTERS, FILTERS_READ, given_filters, with_query
 from registry.web import forms
 from registry.web.casebook_card import casebook_context
 from registry.web.filters import PatientFilterSet
@@ -113,19 +116,25 @@ def patient_list(request: HttpRequest, code: str) -> HttpResponse:
     # list of ids: PostgreSQL finds a page's ids in that index alone, as for the API's list
     # (PatientViewSet.page_found). Ordering by the study's code (Patient.Meta.ordering)
     # would sort the whole study for each page.
-    site_ids = list(sites.values_list("pk", flat=True))
+    site_ids = [site.pk for site in sites]  # read once, for the site filter's choices too
     patients = study.patients.filter(site__in=site_ids).order_by("study_id", "subject_id")
     filters = PatientFilterSet(
         request.GET, queryset=patients, sites=sites, date_format=study.date_format
     )
-    found = Paginator(filters.qs.values_list("pk", flat=True), PAGE_SIZE)
+    count = patient_count(study, site_ids, request.GET, filters.qs.count)
+    found = CountedPaginator(filters.qs.values_list("pk", flat=True), PAGE_SIZE, count=count)
     page = patients_of_page(found.get_page(request.GET.get("page")))
+    assessments = daily_assessments_of(page.object_list)
     context = {
         "study": study,
         "filters": filters,
         "page": page,
         "rows": [
-            (patient, status_badges(patient), response_label(patient.d30_status))
+            (
+                patient,
+                status_badges(patient, assessments[patient.pk]),
+                response_label(patient.d30_status),
+            )
             for patient in page
         ],
         "columns": sort_links(request.GET.get("sort", "")),
@@ -138,6 +147,30 @@ def patient_list(request: HttpRequest, code: str) -> HttpResponse:
         context["swap_links"] = True
         return render(request, "web/partials/patient_results.html", context)
     return render(request, "web/patient_list.html", context)
+
+
+# The list's parameters that read no section of a course (its search and its site), and
+# those that only order or page it.
+READS_NOTHING = ("q", "site")
+PAGING = ("page", "sort")
+
+
+def patient_count(
+    study: models.Study, site_ids: list[int], query: QueryDict, count: Callable[[], int]
+) -> int:
+    """How many patients of the sites `site_ids` the list's filters in `query` find: kept
+    under the data version of the parts of the study's data they read (registry.paging),
+    else `count`. A parameter of no filter is said to read every part."""
+    filters = [(name, values) for name, values in query.lists() if name not in PAGING]
+    reads: set | None = set()
+    for name, _values in filters:
+        if name in FILTERS_READ:
+            reads.update(FILTERS_READ[name])
+        elif name not in READS_NOTHING:
+            reads = None
+            break
+    version = data_version.studies_version([study.pk], reads)
+    return kept_count("web-patients", site_ids, version, filters, count)
 
 
 def analysis_links(request: HttpRequest, study: models.Study) -> dict:
@@ -154,13 +187,23 @@ def analysis_links(request: HttpRequest, study: models.Study) -> dict:
 def patients_of_page(page: Page) -> Page:
     """The page of patient ids `page` as a page of those patients, with what the list
     shows of their course."""
-    rows = models.Patient.objects.select_related("site", "toxicities").prefetch_related(
-        "infusions", "daily_assessments"
-    )
+    rows = models.Patient.objects.select_related("site", "toxicities").prefetch_related("infusions")
     pks = list(page.object_list)
     patients = rows.in_bulk(pks)
     # A patient deleted since its id was read is left out.
     return Page([patients[pk] for pk in pks if pk in patients], page.number, page.paginator)
+
+
+def daily_assessments_of(patients: list[models.Patient]) -> defaultdict[int, list[dict]]:
+    """The daily assessments of `patients` by patient, each as the grades read it
+    (`DailyAssessment.document_fields`): rows, which cost a page of the list far less than
+    the assessments as model instances (some 15 a patient)."""
+    fields = models.DailyAssessment.document_fields
+    rows = models.DailyAssessment.objects.filter(patient__in=patients)
+    by_patient = defaultdict(list)
+    for row in rows.values("patient_id", *fields):
+        by_patient[row.pop("patient_id")].append(row)
+    return by_patient
 
 
 def enrolment_forms(study: models.Study, sites, data=None, site: models.Site | None = None):

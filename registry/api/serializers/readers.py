@@ -10,6 +10,7 @@ from rest_framework.relations import PKOnlyObject
 from rest_framework.settings import api_settings
 
 from registry.api.serializers.fields import (
+    CodedCharField,
     JsonBooleanField,
     JsonCharField,
     JsonFloatField,
@@ -26,6 +27,7 @@ PLAIN_FIELDS: dict[type, Callable] = {
     JsonBooleanField: bool,
     serializers.BooleanField: bool,
     JsonCharField: str,
+    CodedCharField: str,
     serializers.CharField: str,
     JsonFloatField: float,
     serializers.FloatField: float,
