@@ -38,9 +38,9 @@ from functools import partial
 from typing import NamedTuple, TypeVar
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Model
-from django.http import HttpResponse, QueryDict
-from rest_framework.generics import get_object_or_404
+from django.http import Http404, HttpResponse, QueryDict
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -95,8 +95,23 @@ VERSION_COLUMNS = ("pk", "version", "updated", "site_id")
 def patient_version(user, pk: int | str) -> PatientVersion:
     """The patient's version, if `user` reads the patient; else Http404 (also for an id
     that is not a number)."""
-    rows = access.visible_patients(user).values_list(*VERSION_FIELDS)
-    return PatientVersion(*get_object_or_404(rows, pk=pk))
+    found = access.visible_patient_row(user, _patient_id(pk), VERSION_FIELDS)
+    if found is None:
+        raise Http404
+    return PatientVersion(*found)
+
+
+def _patient_id(pk: int | str) -> int:
+    """`pk` as a patient's id; Http404 for what cannot be one (not a whole number, or
+    out of the column's range), as no patient has it."""
+    try:
+        number = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    lowest, highest = connection.ops.integer_field_range(Patient._meta.pk.get_internal_type())
+    if not lowest <= number <= highest:
+        raise Http404
+    return number
 
 
 def patient_detail(version: PatientVersion, compute: Callable[[], dict]) -> bytes:
@@ -196,8 +211,7 @@ def answer(request: Request, written: bytes) -> HttpResponse:
 
 
 def _sites(user) -> list:
-    columns = ("pk", "code", "study__code", "study_id")
-    return list(access.visible_sites(user).order_by("pk").values_list(*columns))
+    return access.visible_site_rows(user, ("pk", "code", "study__code", "study_id"))
 
 
 def _count_key(sites: list, version: data_version.DataVersion, query: QueryDict) -> str:

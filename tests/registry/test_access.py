@@ -56,6 +56,24 @@ def test_it_shows_each_role_the_patients_of_its_sites(world, user, seen):
 
 
 @pytest.mark.parametrize(
+    "user", ["superuser", "admin", "monitor", "clinician", "nobody", "anonymous"]
+)
+def test_it_reads_the_rows_of_the_sites_and_patients_each_role_reads(world, user):
+    # The rows read with the SQL made once agree with visible_sites and visible_patients.
+    reader = world[user]
+    columns = ("pk", "code", "study__code")
+    sites = access.visible_sites(reader).order_by("pk").values_list(*columns)
+    assert access.visible_site_rows(reader, columns) == list(sites)
+    study = world["boren"].study
+    of_study = sites.filter(study=study).values_list("pk", flat=True)
+    assert [pk for (pk,) in access.visible_site_rows(reader, ("pk",), study.pk)] == list(of_study)
+    for patient in Patient.objects.all():
+        found = access.visible_patient_row(reader, patient.pk, ("subject_id", "updated"))
+        visible = access.visible_patients(reader).filter(pk=patient.pk)
+        assert found == visible.values_list("subject_id", "updated").first()
+
+
+@pytest.mark.parametrize(
     ("user", "changed"),
     [
         ("superuser", {"B1", "P1", "E1"}),
