@@ -31,6 +31,7 @@ An answer asked for in another form than plain JSON (the browsable API, indented
 read back from the kept bytes and rendered as asked.
 """
 
+import functools
 import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
@@ -45,7 +46,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from registry import access, data_version
+from registry import access, data_version, prepared
 from registry.models import Patient
 from registry.patient_filters import PATIENT_FILTERS
 from registry.sections import BY_KEY
@@ -172,10 +173,10 @@ def _patient_details(
     of each site the user reads, by its id, which complete each patient's version without
     joining their tables. A patient deleted, or moved to a site the user does not read,
     since the caller found it is left out."""
-    rows = Patient.objects.filter(pk__in=pks, site__in=codes).values_list(*VERSION_COLUMNS)
     keys = {
         pk: detail_key(PatientVersion(pk, version, updated, *codes[site]))
-        for pk, version, updated, site in rows
+        for pk, version, updated, site in _versions(pks)
+        if site in codes
     }
     pks = [pk for pk in pks if pk in keys]
     kept = cache.get_many(list(keys.values()))
@@ -187,6 +188,23 @@ def _patient_details(
         cache.set_many(computed, TIMEOUT)
         kept |= computed
     return _json_list(kept[keys[pk]] for pk in pks)
+
+
+def _versions(pks: list[int]) -> list[tuple]:
+    """The VERSION_COLUMNS of the patients `pks` still stored."""
+    if not pks:
+        return []
+    values = {f"patient_{at}": pk for at, pk in enumerate(pks)}
+    return prepared.rows(_versions_query(len(pks)), **values)
+
+
+@functools.cache
+def _versions_query(count: int) -> prepared.PreparedQuery:
+    """The SQL of `_versions` for `count` patients (a page's size, at most
+    Pagination.max_page_size), made once."""
+    pks = [prepared.Placeholder(f"patient_{at}") for at in range(count)]
+    patients = Patient.objects.filter(pk__in=pks).order_by()
+    return prepared.prepared(patients.values_list(*VERSION_COLUMNS))
 
 
 def _json_list(items: Iterable[bytes]) -> bytes:
@@ -223,8 +241,10 @@ def _count_key(sites: list, version: data_version.DataVersion, query: QueryDict)
 
 
 def detail_key(version: PatientVersion) -> str:
-    """The key the patient's detail is kept under, at this version."""
-    return _key(("patient", version.pk, data_version.digest(version)))
+    """The key the patient's detail is kept under, at this version: its values as they
+    are, made for every patient of a page (codes are letters, digits, '-' and '_')."""
+    pk, number, updated, study_code, site_code = version
+    return _key(("patient", pk, number, updated.isoformat(), study_code, site_code))
 
 
 def _key(parts: tuple) -> str:
