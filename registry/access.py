@@ -35,7 +35,7 @@ from collections.abc import Iterable
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Model, Q, QuerySet
+from django.db.models import CharField, Model, Q, QuerySet
 
 from registry.models import Membership, Patient, Role, Site, Study
 from registry.prepared import Placeholder, prepared, rows
@@ -132,14 +132,41 @@ def _studies_with_role(user: User, roles, queryset: QuerySet | None) -> QuerySet
         return queryset.none()
     if user.is_superuser:
         return queryset
+    return _role_studies(user.pk, queryset, roles)
+
+
+def _role_studies(user_id: int | Placeholder, queryset: QuerySet, roles) -> QuerySet:
+    """The studies of `queryset` where the user of `user_id` (not a superuser) holds one
+    of `roles`."""
     return queryset.filter(
-        pk__in=Membership.objects.filter(user=user, role__in=roles).values("study")
+        pk__in=Membership.objects.filter(user_id=user_id, role__in=roles).values("study")
     )
 
 
 def visible_studies(user: User, queryset: QuerySet[Study] | None = None) -> QuerySet[Study]:
     """The studies `user` has a role in (every study for a superuser)."""
     return _studies_with_role(user, Role.values, queryset)
+
+
+def visible_study(user: User, code: str) -> Study | None:
+    """The study of this code if `user` has a role in it (`visible_studies`), else None.
+    Read on every request for a statistic: the query's SQL is made once."""
+    if not _signed_in(user):
+        return None
+    query = _visible_study_query(user.is_superuser)
+    found = rows(query, user=user.pk, code=code)
+    return Study.from_db(query.alias, STUDY_FIELDS, found[0]) if found else None
+
+
+STUDY_FIELDS = [field.attname for field in Study._meta.concrete_fields]
+
+
+@functools.cache
+def _visible_study_query(superuser: bool):
+    studies = Study.objects.filter(code=Placeholder("code", CharField())).order_by()
+    if not superuser:
+        studies = _role_studies(Placeholder("user"), studies, Role.values)
+    return prepared(studies.values_list(*STUDY_FIELDS))
 
 
 def exportable_studies(user: User, queryset: QuerySet[Study] | None = None) -> QuerySet[Study]:

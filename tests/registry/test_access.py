@@ -55,9 +55,20 @@ def test_it_shows_each_role_the_patients_of_its_sites(world, user, seen):
     assert set(counts.values_list("patient__subject_id", flat=True)) == seen
 
 
-@pytest.mark.parametrize(
-    "user", ["superuser", "admin", "monitor", "clinician", "nobody", "anonymous"]
-)
+READERS = ["superuser", "admin", "monitor", "clinician", "nobody", "anonymous"]
+
+
+@pytest.mark.parametrize("user", READERS)
+def test_it_finds_a_study_by_its_code_for_those_who_have_a_role_in_it(world, user):
+    for code in ("HCD19", "OTHER", "NONE"):
+        expected = access.visible_studies(world[user]).filter(code=code).first()
+        found = access.visible_study(world[user], code)
+        assert found == expected
+        if found is not None:
+            assert (found.title, found.data_cutoff) == (expected.title, expected.data_cutoff)
+
+
+@pytest.mark.parametrize("user", READERS)
 def test_it_reads_the_rows_of_the_sites_and_patients_each_role_reads(world, user):
     # The rows read with the SQL made once agree with visible_sites and visible_patients.
     reader = world[user]
