@@ -32,15 +32,19 @@ class PreparedQuery:
     alias: str
     sql: str
     params: tuple
-    columns: tuple  # the expressions of the columns read, for their converters
+    # Each column read that needs converting: its place, the functions, its expression.
+    converters: tuple
 
 
 def prepared(queryset: QuerySet) -> PreparedQuery:
     """The SQL of `queryset` (a values_list) with its placeholders, for `rows`."""
     compiler = queryset.query.get_compiler(queryset.db)
     sql, params = compiler.as_sql()
-    columns = tuple(column for column, _, _ in compiler.select)
-    return PreparedQuery(queryset.db, sql, tuple(params), columns)
+    columns = compiler.get_converters(column for column, _, _ in compiler.select)
+    converters = tuple(
+        (at, tuple(functions), column) for at, (functions, column) in columns.items()
+    )
+    return PreparedQuery(queryset.db, sql, tuple(params), converters)
 
 
 def rows(query: PreparedQuery, **values) -> list[tuple]:
@@ -51,22 +55,12 @@ def rows(query: PreparedQuery, **values) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(query.sql, params)
         found = cursor.fetchall()
-    converters = _converters(query, connection)
-    if not converters:
+    if not query.converters:
         return found
-    return [_converted(row, converters, connection) for row in found]
+    return [_converted(row, query.converters, connection) for row in found]
 
 
-def _converters(query: PreparedQuery, connection) -> list:
-    converters = []
-    for at, column in enumerate(query.columns):
-        functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        if functions:
-            converters.append((at, functions, column))
-    return converters
-
-
-def _converted(row: tuple, converters: list, connection) -> tuple:
+def _converted(row: tuple, converters: tuple, connection) -> tuple:
     values = list(row)
     for at, functions, column in converters:
         for convert in functions:
