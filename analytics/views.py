@@ -9,8 +9,7 @@ their own sites.
 
 from dataclasses import replace
 
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpResponse
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -71,7 +70,9 @@ class AnalyticsView(UnsettledDayWarningMixin, APIView):
         return packed_response(self.request, answer, "application/json")
 
     def parse(self, request, code: str) -> tuple[Study, params.AnalysisRequest]:
-        study = get_object_or_404(access.visible_studies(request.user), code=code)
+        study = access.visible_study(request.user, code)
+        if study is None:
+            raise Http404
         analysis = params.analysis_request(self.params_class, request.query_params)
         scope = access.patient_scope(request.user, study)
         return study, replace(analysis, scope=scope, study_cutoff=study.data_cutoff)

@@ -29,14 +29,16 @@ A new study is created by a superuser, or by importing a cohort with the
 administrators; everybody sees their own roles.
 """
 
+import functools
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Model, Q, QuerySet
+from django.db.models import CharField, Model, Q, QuerySet
 
 from registry.models import Membership, Patient, Role, Site, Study
+from registry.prepared import Placeholder, prepared, rows
 
 User = AbstractBaseUser | AnonymousUser | None
 
@@ -61,16 +63,62 @@ def _sites(user: User, queryset: QuerySet | None, every_site_roles) -> QuerySet[
         return queryset.none()
     if user.is_superuser:
         return queryset
-    studies = Membership.objects.filter(user=user, role__in=every_site_roles).values("study")
+    return _role_sites(user.pk, queryset, every_site_roles)
+
+
+def _role_sites(user_id: int | Placeholder, queryset: QuerySet, every_site_roles) -> QuerySet:
+    """The sites of `queryset` where the user of `user_id` (not a superuser) holds a
+    whole-study role of `every_site_roles`, or the clinician role."""
+    studies = Membership.objects.filter(user_id=user_id, role__in=every_site_roles)
     own = Membership.sites.through.objects.filter(
-        membership__user=user, membership__role=Role.CLINICIAN
-    ).values("site")
-    return queryset.filter(Q(study__in=studies) | Q(pk__in=own))
+        membership__user_id=user_id, membership__role=Role.CLINICIAN
+    )
+    return queryset.filter(Q(study__in=studies.values("study")) | Q(pk__in=own.values("site")))
 
 
 def visible_sites(user: User, queryset: QuerySet[Site] | None = None) -> QuerySet[Site]:
     """The sites whose patients `user` reads."""
     return _sites(user, queryset, EVERY_SITE_READERS)
+
+
+def visible_site_rows(user: User, columns: tuple[str, ...], study_id: int | None = None) -> list:
+    """The `columns` of the sites whose patients `user` reads (`visible_sites`), of the
+    study `study_id` only if given, in the order of their ids. Read on every request to
+    the API: the query's SQL is made once for each set of columns."""
+    if not _signed_in(user):
+        return []
+    query = _visible_sites_query(columns, study_id is not None, user.is_superuser)
+    return rows(query, user=user.pk, study=study_id)
+
+
+@functools.cache
+def _visible_sites_query(columns: tuple[str, ...], of_a_study: bool, superuser: bool):
+    sites = Site.objects.order_by("pk")
+    if of_a_study:
+        sites = sites.filter(study_id=Placeholder("study"))
+    if not superuser:
+        sites = _role_sites(Placeholder("user"), sites, EVERY_SITE_READERS)
+    return prepared(sites.values_list(*columns))
+
+
+def visible_patient_row(user: User, patient_id: int, columns: tuple[str, ...]) -> tuple | None:
+    """The `columns` of the patient `patient_id` if `user` reads it (`visible_patients`),
+    else None. Read on every request for a patient: the query's SQL is made once for each
+    set of columns."""
+    if not _signed_in(user):
+        return None
+    query = _visible_patient_query(columns, user.is_superuser)
+    found = rows(query, user=user.pk, patient=patient_id)
+    return found[0] if found else None
+
+
+@functools.cache
+def _visible_patient_query(columns: tuple[str, ...], superuser: bool):
+    patients = Patient.objects.filter(pk=Placeholder("patient"))
+    if not superuser:
+        readers = _role_sites(Placeholder("user"), Site.objects.all(), EVERY_SITE_READERS)
+        patients = patients.filter(site__in=readers)
+    return prepared(patients.values_list(*columns))
 
 
 def editable_sites(user: User, queryset: QuerySet[Site] | None = None) -> QuerySet[Site]:
@@ -84,14 +132,41 @@ def _studies_with_role(user: User, roles, queryset: QuerySet | None) -> QuerySet
         return queryset.none()
     if user.is_superuser:
         return queryset
+    return _role_studies(user.pk, queryset, roles)
+
+
+def _role_studies(user_id: int | Placeholder, queryset: QuerySet, roles) -> QuerySet:
+    """The studies of `queryset` where the user of `user_id` (not a superuser) holds one
+    of `roles`."""
     return queryset.filter(
-        pk__in=Membership.objects.filter(user=user, role__in=roles).values("study")
+        pk__in=Membership.objects.filter(user_id=user_id, role__in=roles).values("study")
     )
 
 
 def visible_studies(user: User, queryset: QuerySet[Study] | None = None) -> QuerySet[Study]:
     """The studies `user` has a role in (every study for a superuser)."""
     return _studies_with_role(user, Role.values, queryset)
+
+
+def visible_study(user: User, code: str) -> Study | None:
+    """The study of this code if `user` has a role in it (`visible_studies`), else None.
+    Read on every request for a statistic: the query's SQL is made once."""
+    if not _signed_in(user):
+        return None
+    query = _visible_study_query(user.is_superuser)
+    found = rows(query, user=user.pk, code=code)
+    return Study.from_db(query.alias, STUDY_FIELDS, found[0]) if found else None
+
+
+STUDY_FIELDS = [field.attname for field in Study._meta.concrete_fields]
+
+
+@functools.cache
+def _visible_study_query(superuser: bool):
+    studies = Study.objects.filter(code=Placeholder("code", CharField())).order_by()
+    if not superuser:
+        studies = _role_studies(Placeholder("user"), studies, Role.values)
+    return prepared(studies.values_list(*STUDY_FIELDS))
 
 
 def exportable_studies(user: User, queryset: QuerySet[Study] | None = None) -> QuerySet[Study]:
@@ -219,8 +294,7 @@ def patient_scope(user: User, study: Study) -> tuple[int, ...] | None:
     and what their cache key names. None (every patient) for a superuser."""
     if _is_superuser(user):
         return None
-    sites = visible_sites(user, study.sites.all()).order_by("pk")
-    return tuple(sites.values_list("pk", flat=True))
+    return tuple(pk for (pk,) in visible_site_rows(user, ("pk",), study.pk))
 
 
 def can_read_patient_history(user: User, patient_id: int) -> bool:

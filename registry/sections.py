@@ -32,6 +32,7 @@ history, the admin's inlines on the patient page and the signals that keep each 
 current then take it in from this table.
 """
 
+import functools
 from dataclasses import dataclass
 
 from django.apps import apps
@@ -82,8 +83,10 @@ def section_of(model: type[Model]) -> CourseSection | None:
     return section if section is not None and section.model is model else None
 
 
+@functools.cache
 def course_models() -> tuple[type[Model], ...]:
-    """Every table a patient's data is stored in: the patient's own and each section's."""
+    """Every table a patient's data is stored in: the patient's own and each section's.
+    Kept once the models are loaded: a request reads the data version of each of them."""
     return (apps.get_model("registry", "Patient"), *(section.model for section in SECTIONS))
 
 

@@ -31,6 +31,7 @@ An answer asked for in another form than plain JSON (the browsable API, indented
 read back from the kept bytes and rendered as asked.
 """
 
+import functools
 import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
@@ -38,14 +39,14 @@ from functools import partial
 from typing import NamedTuple, TypeVar
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Model
-from django.http import HttpResponse, QueryDict
-from rest_framework.generics import get_object_or_404
+from django.http import Http404, HttpResponse, QueryDict
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from registry import access, data_version, paging, patient_filters
+from registry import access, data_version, paging, patient_filters, prepared
 from registry.models import Patient
 from registry.sections import BY_KEY
 
@@ -94,8 +95,23 @@ VERSION_COLUMNS = ("pk", "version", "updated", "site_id")
 def patient_version(user, pk: int | str) -> PatientVersion:
     """The patient's version, if `user` reads the patient; else Http404 (also for an id
     that is not a number)."""
-    rows = access.visible_patients(user).values_list(*VERSION_FIELDS)
-    return PatientVersion(*get_object_or_404(rows, pk=pk))
+    found = access.visible_patient_row(user, _patient_id(pk), VERSION_FIELDS)
+    if found is None:
+        raise Http404
+    return PatientVersion(*found)
+
+
+def _patient_id(pk: int | str) -> int:
+    """`pk` as a patient's id; Http404 for what cannot be one (not a whole number, or
+    out of the column's range), as no patient has it."""
+    try:
+        number = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    lowest, highest = connection.ops.integer_field_range(Patient._meta.pk.get_internal_type())
+    if not lowest <= number <= highest:
+        raise Http404
+    return number
 
 
 def patient_detail(version: PatientVersion, compute: Callable[[], dict]) -> bytes:
@@ -157,12 +173,10 @@ def _patient_details(
     of each site the user reads, by its id, which complete each patient's version without
     joining their tables. A patient deleted, or moved to a site the user does not read,
     since the caller found it is left out."""
-    # In no order: the model's would join the studies to sort by their code.
-    rows = Patient.objects.filter(pk__in=pks, site__in=codes).order_by()
-    rows = rows.values_list(*VERSION_COLUMNS)
     keys = {
         pk: detail_key(PatientVersion(pk, version, updated, *codes[site]))
-        for pk, version, updated, site in rows
+        for pk, version, updated, site in _versions(pks)
+        if site in codes
     }
     pks = [pk for pk in pks if pk in keys]
     kept = cache.get_many(list(keys.values()))
@@ -174,6 +188,23 @@ def _patient_details(
         cache.set_many(computed, TIMEOUT)
         kept |= computed
     return _json_list(kept[keys[pk]] for pk in pks)
+
+
+def _versions(pks: list[int]) -> list[tuple]:
+    """The VERSION_COLUMNS of the patients `pks` still stored."""
+    if not pks:
+        return []
+    values = {f"patient_{at}": pk for at, pk in enumerate(pks)}
+    return prepared.rows(_versions_query(len(pks)), **values)
+
+
+@functools.cache
+def _versions_query(count: int) -> prepared.PreparedQuery:
+    """The SQL of `_versions` for `count` patients (a page's size, at most
+    Pagination.max_page_size), made once."""
+    pks = [prepared.Placeholder(f"patient_{at}") for at in range(count)]
+    patients = Patient.objects.filter(pk__in=pks).order_by()
+    return prepared.prepared(patients.values_list(*VERSION_COLUMNS))
 
 
 def _json_list(items: Iterable[bytes]) -> bytes:
@@ -198,13 +229,14 @@ def answer(request: Request, written: bytes) -> HttpResponse:
 
 
 def _sites(user) -> list:
-    columns = ("pk", "code", "study__code", "study_id")
-    return list(access.visible_sites(user).order_by("pk").values_list(*columns))
+    return access.visible_site_rows(user, ("pk", "code", "study__code", "study_id"))
 
 
 def detail_key(version: PatientVersion) -> str:
-    """The key the patient's detail is kept under, at this version."""
-    return _key(("patient", version.pk, data_version.digest(version)))
+    """The key the patient's detail is kept under, at this version: its values as they
+    are, made for every patient of a page (codes are letters, digits, '-' and '_')."""
+    pk, number, updated, study_code, site_code = version
+    return _key(("patient", pk, number, updated.isoformat(), study_code, site_code))
 
 
 def _key(parts: tuple) -> str:

@@ -410,6 +410,12 @@ def test_it_answers_404_for_a_patient_id_that_is_not_a_number(reader_client):
     assert reader_client.get(f"{URL}abc/").status_code == 404
 
 
+@pytest.mark.parametrize("pk", ["9223372036854775808", "99999999999999999999", "00", "-1"])
+def test_it_answers_404_for_a_patient_id_no_patient_can_have(reader_client, pk):
+    # Past the id column's range: PostgreSQL would refuse the number, not find no row.
+    assert reader_client.get(f"{URL}{pk}/").status_code == 404
+
+
 def test_it_knows_what_each_filter_of_the_list_reads():
     # Every filter is there; those that read only the patient's row read its own columns
     # (or the codes of its study and site, whose renaming changes every key).

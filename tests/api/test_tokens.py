@@ -113,6 +113,39 @@ def test_it_checks_a_token_in_one_query_whatever_other_tokens_the_user_has(
     assert user == editor
 
 
+def test_it_signs_in_as_the_token_s_user_as_stored(editor):
+    editor.email, editor.is_staff = "editor@example.org", True
+    editor.save()
+    token = token_for()["token"]
+
+    user, auth_token = TokenAuthentication().authenticate_credentials(token.encode())
+
+    assert auth_token == AuthToken.objects.get(token_key=token[:KEY])
+    assert auth_token.expiry == AuthToken.objects.get(token_key=token[:KEY]).expiry
+    assert auth_token.user is user
+    assert (user.pk, user.email, user.is_staff) == (editor.pk, "editor@example.org", True)
+    assert user.last_login == User.objects.get(pk=editor.pk).last_login
+
+
+def test_it_refuses_a_token_whose_key_is_right_but_not_the_rest(editor):
+    token = token_for()["token"]
+    wrong = token[:KEY] + ("0" if token[KEY] != "0" else "1") + token[KEY + 1 :]
+
+    assert works(token)
+    assert not works(wrong)
+
+
+def test_it_refuses_the_token_of_a_user_made_inactive(editor):
+    token = token_for()["token"]
+    editor.is_active = False
+    editor.save()
+
+    response = holding(token).get(PATIENTS)
+
+    assert response.status_code == 401
+    assert "inactive" in response.json()["detail"]
+
+
 def change_password_with_set_password(client, user: User, password: str) -> None:
     user.set_password(password)
     user.save()

@@ -55,6 +55,35 @@ def test_it_shows_each_role_the_patients_of_its_sites(world, user, seen):
     assert set(counts.values_list("patient__subject_id", flat=True)) == seen
 
 
+READERS = ["superuser", "admin", "monitor", "clinician", "nobody", "anonymous"]
+
+
+@pytest.mark.parametrize("user", READERS)
+def test_it_finds_a_study_by_its_code_for_those_who_have_a_role_in_it(world, user):
+    for code in ("HCD19", "OTHER", "NONE"):
+        expected = access.visible_studies(world[user]).filter(code=code).first()
+        found = access.visible_study(world[user], code)
+        assert found == expected
+        if found is not None:
+            assert (found.title, found.data_cutoff) == (expected.title, expected.data_cutoff)
+
+
+@pytest.mark.parametrize("user", READERS)
+def test_it_reads_the_rows_of_the_sites_and_patients_each_role_reads(world, user):
+    # The rows read with the SQL made once agree with visible_sites and visible_patients.
+    reader = world[user]
+    columns = ("pk", "code", "study__code")
+    sites = access.visible_sites(reader).order_by("pk").values_list(*columns)
+    assert access.visible_site_rows(reader, columns) == list(sites)
+    study = world["boren"].study
+    of_study = sites.filter(study=study).values_list("pk", flat=True)
+    assert [pk for (pk,) in access.visible_site_rows(reader, ("pk",), study.pk)] == list(of_study)
+    for patient in Patient.objects.all():
+        found = access.visible_patient_row(reader, patient.pk, ("subject_id", "updated"))
+        visible = access.visible_patients(reader).filter(pk=patient.pk)
+        assert found == visible.values_list("subject_id", "updated").first()
+
+
 @pytest.mark.parametrize(
     ("user", "changed"),
     [
