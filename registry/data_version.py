@@ -45,10 +45,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.cache import cache
-from django.db import connections, router, transaction
+from django.db import router, transaction
 from django.db.models import Manager, Model, Subquery
 from django.db.models.signals import post_delete, post_save, pre_save
 
+from registry import prepared
 from registry.models import Patient, Site, Study, Timepoint
 from registry.models.patient import deleted_with_patient
 from registry.sections import course_models
@@ -104,9 +105,10 @@ def studies_version(
     names = sorted({SETUP, part_of(Patient), *map(part_of, read)})
     # Every part's token, and those of the parts read that are not the course's (the
     # casebook's signatures, which a filter reads), in one round trip.
-    every = [*parts(), *(name for name in names if name not in parts())]
+    course = parts()
+    every = [*course, *(name for name in names if name not in course)]
     tokens = dict(zip(every, _tokens(study_ids, every), strict=True))
-    whole = DataVersion("+".join(tokens[name] for name in parts()), updated, history_id)
+    whole = DataVersion("+".join(tokens[name] for name in course), updated, history_id)
     token = "+".join(tokens[name] for name in names)
     return DataVersion(token, None, history_id, tuple(sections), whole)
 
@@ -115,28 +117,19 @@ def _latest_changes(study_ids: tuple[int, ...], read: tuple | None) -> tuple:
     """The latest change the database holds of these studies: their patients' latest
     `updated`, the latest row of their history and, unless `read` is None, of the history
     of each of the sections `read`. Read where the router sends the patients' reads."""
-    if not study_ids:
-        return (None, None, *(None for _ in read or ()))
-    alias = router.db_for_read(Patient)
-    connection = connections[alias]
-    sql, params = _latest_changes_sql(alias, study_ids, read)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        return (None, None, *(None for _ in read or ()))
-    updated, *rest = row
-    column = Patient._meta.get_field("updated").get_col(Patient._meta.db_table)
-    for convert in connection.ops.get_db_converters(column):
-        updated = convert(updated, column, connection)
-    return (updated, *rest)
+    found = []
+    if study_ids:
+        found = prepared.rows(_latest_changes_query(router.db_for_read(Patient), study_ids, read))
+    return found[0] if found else (None, None, *(None for _ in read or ()))
 
 
 @functools.lru_cache(maxsize=256)
-def _latest_changes_sql(alias: str, study_ids: tuple[int, ...], read: tuple | None) -> tuple:
-    """The SQL of `_latest_changes` and its parameters, made by the ORM once for each set
-    of studies and of sections read: the query is the same at every request, and making
-    it (a subquery per section) costs more than running it."""
+def _latest_changes_query(
+    alias: str, study_ids: tuple[int, ...], read: tuple | None
+) -> prepared.PreparedQuery:
+    """The query of `_latest_changes`, made once for each set of studies and of sections
+    read: it is the same at every request, and making it (a subquery per section) costs
+    more than running it."""
     history = history_of(Patient).filter(study_id__in=study_ids)
     latest_history = Subquery(history.order_by("-history_id").values("history_id")[:1])
     patients = Patient.objects.filter(study_id__in=study_ids).order_by("-updated")
@@ -158,7 +151,7 @@ def _latest_changes_sql(alias: str, study_ids: tuple[int, ...], read: tuple | No
             )
             .values_list("latest_updated", "history_id", *columns)
         )
-    return query[:1].query.get_compiler(using=alias).as_sql()
+    return prepared.prepared(query.using(alias)[:1])
 
 
 def _latest_history(model: type[Model], study_ids: tuple[int, ...]) -> Subquery:
