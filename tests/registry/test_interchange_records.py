@@ -78,3 +78,15 @@ def test_a_records_refusals_are_its_own_not_those_of_an_earlier_record_with_its_
         assert [
             (path.removeprefix(at), message) for path, message in found if path.startswith(at)
         ] == said
+
+
+@pytest.mark.parametrize("sites", [[["cns"]], [{"site": "cns"}], ["cns", ["cns"]]])
+def test_it_refuses_extramedullary_sites_that_are_not_codes(sites):
+    document = patient()
+    document["eligibility"]["extramedullary_sites"] = sites
+
+    found = dict(refusals(cohort(document)))
+
+    assert found["patients[0].eligibility.extramedullary_sites"].startswith(
+        "Extramedullary sites must be a list of: "
+    )
