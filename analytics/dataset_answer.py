@@ -190,8 +190,13 @@ def frame_rows(frame: pd.DataFrame) -> list[dict]:
         for column in DATASET_COLUMNS
         if column != "infusion_date"
     ]
-    values.insert(
-        DATASET_COLUMNS.index("infusion_date"),
-        frame["infusion_date"].dt.date.to_numpy(dtype=object, na_value=None).tolist(),
-    )
+    values.insert(DATASET_COLUMNS.index("infusion_date"), _days(frame["infusion_date"]))
     return [dict(zip(DATASET_COLUMNS, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def _days(column: pd.Series) -> list:
+    """The column's datetimes as dates, None where missing. Not by na_value: the dates of a
+    column holding nothing but NaT are datetimes still, whose NaT na_value leaves as it is."""
+    days = column.dt.date.to_numpy(dtype=object)
+    days[column.isna().to_numpy()] = None
+    return days.tolist()
