@@ -98,11 +98,21 @@ def _stitched(
     with _lock:
         held = _kept.get(kept_as)
     blocks = _blocks(held, frame, separator, written)
+    _keep(kept_as, Kept(frame, blocks))
+    return _packed(head, blocks, tail)
+
+
+def _keep(kept_as: str, kept: Kept) -> None:
+    """Keep the answer as the latest, dropping the least recent past MAX_KEPT."""
     with _lock:
-        _kept[kept_as] = Kept(frame, blocks)
+        _kept[kept_as] = kept
         _kept.move_to_end(kept_as)
         while len(_kept) > MAX_KEPT:
             _kept.popitem(last=False)
+
+
+def _packed(head: bytes, blocks: tuple[Block, ...], tail: bytes) -> Packed:
+    """The head, the blocks' text and the tail, compressed past exports.COMPRESS_OVER."""
     if len(head) + sum(block.size for block in blocks) + len(tail) <= exports.COMPRESS_OVER:
         return Packed(head + inflated(blocks) + tail)
     ends = deflated(head, exports.COMPRESS_LEVEL), deflated(tail, exports.COMPRESS_LEVEL)

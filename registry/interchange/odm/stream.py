@@ -34,7 +34,7 @@ SUBJECT = f"{{{ODM_NAMESPACE}}}SubjectData"
 TRANSACTIONAL = "Transactional"
 PROLOG_CHUNK = 64 * 1024
 _EXCESSIVE_DEPTH = "Excessive depth"  # libxml2's words for a document deeper than it reads
-# odmlib's words, which its parser said before the import read documents as a stream.
+# odmlib's own words for a DOCTYPE it refuses (odmlib.odm_parser).
 DOCTYPE_REFUSED = (
     "DOCTYPE declarations are not allowed in ODM documents\n  Hint: Remove the <!DOCTYPE ...> "
     "declaration; DTDs enable entity-expansion attacks and are never required by ODM."
