@@ -98,11 +98,21 @@ def _stitched(
     with _lock:
         held = _kept.get(kept_as)
     blocks = _blocks(held, frame, separator, written)
+    _keep(kept_as, Kept(frame, blocks))
+    return _packed(head, blocks, tail)
+
+
+def _keep(kept_as: str, kept: Kept) -> None:
+    """Keep the answer as the latest, dropping the least recent past MAX_KEPT."""
     with _lock:
-        _kept[kept_as] = Kept(frame, blocks)
+        _kept[kept_as] = kept
         _kept.move_to_end(kept_as)
         while len(_kept) > MAX_KEPT:
             _kept.popitem(last=False)
+
+
+def _packed(head: bytes, blocks: tuple[Block, ...], tail: bytes) -> Packed:
+    """The head, the blocks' text and the tail, compressed past exports.COMPRESS_OVER."""
     if len(head) + sum(block.size for block in blocks) + len(tail) <= exports.COMPRESS_OVER:
         return Packed(head + inflated(blocks) + tail)
     ends = deflated(head, exports.COMPRESS_LEVEL), deflated(tail, exports.COMPRESS_LEVEL)
@@ -190,8 +200,13 @@ def frame_rows(frame: pd.DataFrame) -> list[dict]:
         for column in DATASET_COLUMNS
         if column != "infusion_date"
     ]
-    values.insert(
-        DATASET_COLUMNS.index("infusion_date"),
-        frame["infusion_date"].dt.date.to_numpy(dtype=object, na_value=None).tolist(),
-    )
+    values.insert(DATASET_COLUMNS.index("infusion_date"), _days(frame["infusion_date"]))
     return [dict(zip(DATASET_COLUMNS, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def _days(column: pd.Series) -> list:
+    """The column's datetimes as dates, None where missing. Not by na_value: the dates of a
+    column holding nothing but NaT are datetimes still, whose NaT na_value leaves as it is."""
+    days = column.dt.date.to_numpy(dtype=object)
+    days[column.isna().to_numpy()] = None
+    return days.tolist()

@@ -39,6 +39,7 @@ class Block:
 
 
 def deflated(text: bytes, level: int) -> Block:
+    """The text as a block: compressed by a compressor of its own, ended by a sync flush."""
     compressor = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
     data = compressor.compress(text) + compressor.flush(zlib.Z_SYNC_FLUSH)
     return Block(data, zlib.crc32(text), len(text))

@@ -45,7 +45,8 @@ class RecordChecker:
                 continue
             found = self._field_errors(field, value)
             if found:
-                errors[field.name] = found
+                # A list of the record's own: clean() adds its errors to the field's.
+                errors[field.name] = list(found)
             else:
                 values[field.name] = field.to_python(value)
         scratch = self._scratch
@@ -56,7 +57,7 @@ class RecordChecker:
             errors = error.update_error_dict(errors)
         return {name: getattr(scratch, name) for name in self.names}, errors
 
-    def _field_errors(self, field: models.Field, value: object) -> list | None:
+    def _field_errors(self, field: models.Field, value: object) -> tuple | None:
         # By type as well: 1, 1.0 and True are equal keys, and not the same to a field.
         key = (type(value), value)
         try:
@@ -67,9 +68,11 @@ class RecordChecker:
         except TypeError:  # unhashable: a list
             return self._clean(field, value)
 
-    def _clean(self, field: models.Field, value: object) -> list | None:
+    def _clean(self, field: models.Field, value: object) -> tuple | None:
+        """The field's errors for the value; a tuple, as it is kept for every record that
+        holds the value."""
         try:
             field.clean(value, self._scratch)
         except ValidationError as error:
-            return error.error_list
+            return tuple(error.error_list)
         return None

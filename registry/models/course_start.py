@@ -66,7 +66,9 @@ class Eligibility(Section):
     def clean_fields_together(self) -> None:
         sites = self.extramedullary_sites
         allowed = set(choices.ExtramedullarySite.values)
-        if not isinstance(sites, list) or not all(site in allowed for site in sites):
+        if not isinstance(sites, list) or not all(
+            isinstance(site, str) and site in allowed for site in sites
+        ):
             raise ValidationError(
                 {
                     "extramedullary_sites": "Extramedullary sites must be a list of: "

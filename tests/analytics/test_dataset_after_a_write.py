@@ -3,7 +3,10 @@ process keeps (analytics.dataset_answer), it is, byte for byte, the answer writt
 for each format and with filters, a population, a clinical cut-off or an as-recorded
 date."""
 
+import csv
 import gzip
+import io
+import json
 from collections import OrderedDict
 from datetime import date
 
@@ -12,6 +15,7 @@ import pytest
 from analytics import caching, dataset_answer, exports
 from registry import models
 from registry.services import record_save
+from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.usefixtures("published")
 
@@ -76,3 +80,24 @@ def test_after_a_write_the_answer_is_the_one_written_afresh(
     assert stitched == dataset(params)
     if not params:
         assert stitched != before
+
+
+@pytest.mark.parametrize("params", [{}, {"format": "csv"}])
+def test_a_block_of_patients_none_of_them_infused_has_no_infusion_date(dataset, params):
+    """Enrolled, not yet infused: the last in the study's order, the last block theirs."""
+    study = models.Study.objects.get(code="HCD19")
+    waiting = {
+        PatientFactory(site=study.sites.first(), subject_id=f"Z{n}").subject_id for n in range(5)
+    }
+
+    text = dataset(params).decode()
+
+    if params:
+        rows = list(csv.DictReader(io.StringIO(text)))
+        missing = ""
+    else:
+        rows = json.loads(text)["results"]
+        missing = None
+    dates = {row["study_id"]: row["infusion_date"] for row in rows}
+    assert {subject: dates[subject] for subject in waiting} == dict.fromkeys(waiting, missing)
+    assert all(dates[subject] != missing for subject in dates.keys() - waiting)

@@ -56,3 +56,37 @@ def test_it_gives_a_records_field_and_clean_refusals_in_the_models_order():
     # A field's own rule (the range of the onset day) and the rule between fields (an onset
     # needs a grade) are both said, as the model says them.
     assert [key for key, _message in said].count("crs_onset_day") == 2
+
+
+def test_a_records_refusals_are_its_own_not_those_of_an_earlier_record_with_its_value():
+    # Both records have an onset day out of range; only the first has no CRS grade, which
+    # the rule between fields refuses.
+    first = {"crs_max_grade": 0, "icans_max_grade": 0, "crs_onset_day": 400}
+    second = {"crs_max_grade": 2, "icans_max_grade": 0, "crs_onset_day": 400}
+    said = model_refusals(models.ToxicityRecord(**second))
+
+    found = refusals(
+        cohort(
+            patient("P01", toxicities=first),
+            patient("P02", toxicities=second),
+            patient("P03", toxicities=second),
+        )
+    )
+
+    for index in (1, 2):
+        at = f"patients[{index}].toxicities."
+        assert [
+            (path.removeprefix(at), message) for path, message in found if path.startswith(at)
+        ] == said
+
+
+@pytest.mark.parametrize("sites", [[["cns"]], [{"site": "cns"}], ["cns", ["cns"]]])
+def test_it_refuses_extramedullary_sites_that_are_not_codes(sites):
+    document = patient()
+    document["eligibility"]["extramedullary_sites"] = sites
+
+    found = dict(refusals(cohort(document)))
+
+    assert found["patients[0].eligibility.extramedullary_sites"].startswith(
+        "Extramedullary sites must be a list of: "
+    )

@@ -72,6 +72,7 @@ WITHIN_A_RECORD = [
     (models.DailyAssessment, {"day": 3, "capd_unable": True, "capd_score": 4}, "capd_score", "could not be performed"),
     (models.Eligibility, {"extramedullary_sites": ["cns", "moon"]}, "extramedullary_sites", "must be a list of"),
     (models.Eligibility, {"extramedullary_sites": ["cns", "cns"]}, "extramedullary_sites", "repeated"),
+    (models.Eligibility, {"extramedullary_sites": [["cns"]]}, "extramedullary_sites", "must be a list of"),
 ]  # fmt: skip
 
 

@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 
 from registry import models
 from registry.interchange.odm.reader import cohort_from_odm
-from registry.interchange.odm.validity import DEEPEST, MOST_PROBLEMS
+from registry.interchange.odm.validity import DEEPEST, MOST_ATTRIBUTES, MOST_PROBLEMS
 from registry.interchange.reader import DocumentRejected
 
 pytestmark = pytest.mark.django_db
@@ -128,6 +128,22 @@ def test_a_document_without_subjects_nested_too_deep_is_refused():
     nested = "<Annotation>" * (DEEPEST + 5) + "</Annotation>" * (DEEPEST + 5)
     (problem,) = refused(document(nested))
     assert f"more than {DEEPEST} deep" in problem.message
+
+
+CROWDED = " ".join(f'x{number}="1"' for number in range(5_000))
+
+
+@pytest.mark.parametrize(("element", "count"), [("SiteRef", "5,001"), ("StudyName", "5,000")])
+def test_an_element_with_more_attributes_than_odm_gives_any_is_refused_naming_it(element, count):
+    """In a subject and outside any: refused before the schema's validator, whose time
+    grows with the square of an element's attributes, reads it."""
+    text = document(*subjects(2)).replace(f"<{element}", f"<{element} {CROWDED}", 1)
+    (problem,) = refused(text)
+    assert problem.path == "ODM"
+    assert problem.message.startswith(f"The element {element} at line ")
+    assert problem.message.endswith(
+        f"has {count} attributes; no element of ODM has more than {MOST_ATTRIBUTES}"
+    )
 
 
 def test_the_command_refuses_an_invalid_document_and_writes_nothing(tmp_path, capsys):

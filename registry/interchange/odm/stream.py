@@ -6,8 +6,9 @@ caller; what it returns is the document without its subjects, except for a trans
 document, whose changes are applied whole (transactions). `subjects` reads it again, a
 subject at a time, for the import. Only the SubjectData elements are handed to Python:
 lxml passes over the others itself. A DOCTYPE is refused before anything past its start is
-read, so no entity is ever expanded; a document nested deeper than validity.DEEPEST is
-refused, each subject as it ends and the rest once read (libxml2 reads no deeper than 256).
+read, so no entity is ever expanded; a document nested deeper than validity.DEEPEST, or
+with an element of more attributes than validity.MOST_ATTRIBUTES, is refused, each subject
+as it ends and the rest once read (libxml2 reads no deeper than 256).
 """
 
 from collections.abc import Callable, Iterator
@@ -18,9 +19,11 @@ from lxml import etree
 from registry.interchange.odm.metadata import ODM_NAMESPACE
 from registry.interchange.odm.validity import (
     DEEPEST,
+    MOST_ATTRIBUTES,
     SubjectForms,
     schema_problems,
     too_deep,
+    too_many_attributes,
 )
 from registry.interchange.reader import DocumentRejected
 from registry.rules import Problem
@@ -31,7 +34,7 @@ SUBJECT = f"{{{ODM_NAMESPACE}}}SubjectData"
 TRANSACTIONAL = "Transactional"
 PROLOG_CHUNK = 64 * 1024
 _EXCESSIVE_DEPTH = "Excessive depth"  # libxml2's words for a document deeper than it reads
-# odmlib's words, which its parser said before the import read documents as a stream.
+# odmlib's own words for a DOCTYPE it refuses (odmlib.odm_parser).
 DOCTYPE_REFUSED = (
     "DOCTYPE declarations are not allowed in ODM documents\n  Hint: Remove the <!DOCTYPE ...> "
     "declaration; DTDs enable entity-expansion attacks and are never required by ODM."
@@ -49,6 +52,7 @@ def checked_document(
         root = subject.getroottree().getroot()
         if _NESTED_BELOW_SUBJECT(subject):
             raise DocumentRejected([too_deep()])
+        _refuse_crowded(subject)
         forms.check(subject)
         if on_subject is not None:
             on_subject(subject)
@@ -58,6 +62,7 @@ def checked_document(
         root = _root_of(source)
     if _NESTED_BELOW_ROOT(root):
         raise DocumentRejected([too_deep()])
+    _refuse_crowded(root)
     problems = schema_problems(root, forms)
     if problems:
         raise DocumentRejected(problems)
@@ -81,6 +86,19 @@ def _nested_below(levels: int) -> etree.XPath:
 # Deeper than DEEPEST in the document: the root is at depth 1, a SubjectData at 3.
 _NESTED_BELOW_ROOT = _nested_below(DEEPEST)
 _NESTED_BELOW_SUBJECT = _nested_below(DEEPEST - 2)
+
+
+# The first element at or below one with more attributes than MOST_ATTRIBUTES: one that
+# has an attribute past that many.
+_CROWDED = etree.XPath(f"(descendant-or-self::*[@*[{MOST_ATTRIBUTES + 1}]])[1]")
+
+
+def _refuse_crowded(element: etree._Element) -> None:
+    """Refuse an element with more attributes than ODM gives any, found by libxml2 before
+    the schema's validator reads it."""
+    crowded = _CROWDED(element)
+    if crowded:
+        raise DocumentRejected([too_many_attributes(crowded[0])])
 
 
 def _subjects_ended(source: BinaryIO) -> Iterator[etree._Element]:

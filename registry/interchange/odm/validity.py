@@ -29,6 +29,7 @@ from registry.rules import Problem
 ODM_VERSION = "1.3.2"
 MOST_PROBLEMS = 20  # named before the rest are counted
 DEEPEST = 40  # elements within elements; ODM's clinical data go about ten deep
+MOST_ATTRIBUTES = 100  # on one element; ODM's have at most 13, an extension adds a few
 _SUBJECT = f"{{{ODM_NAMESPACE}}}SubjectData"
 _CLINICAL_DATA = f"{{{ODM_NAMESPACE}}}ClinicalData"
 _STAND_IN = "x"
@@ -101,6 +102,16 @@ def schema_problems(root, subjects: SubjectForms) -> list[Problem]:
 def too_deep() -> Problem:
     """A document nested deeper than ODM ever is: refused before a recursive reader meets it."""
     return Problem("ODM", f"The document nests elements more than {DEEPEST} deep; ODM never does")
+
+
+def too_many_attributes(element) -> Problem:
+    """An element with more attributes than ODM ever gives one: refused before the
+    schema's validator reads it, which takes time growing with the square of their number."""
+    return Problem(
+        "ODM",
+        f"The element {etree.QName(element).localname} at line {element.sourceline} has "
+        f"{len(element.attrib):,} attributes; no element of ODM has more than {MOST_ATTRIBUTES}",
+    )
 
 
 def _standard(element) -> ET.Element:
