@@ -68,9 +68,19 @@ def check_depth(text: bytes) -> None:
 
 
 def loads(text: bytes) -> object:
-    """json.loads, for text no deeper than MAX_DEPTH (else TooDeep)."""
+    """json.loads, for text no deeper than MAX_DEPTH (else TooDeep). NaN, Infinity and
+    -Infinity, which Python reads but JSON does not allow (nor the API's parser), raise
+    NotJSONNumber."""
     check_depth(text)
-    return json.loads(text)
+    return json.loads(text, parse_constant=_refuse_constant)
+
+
+class NotJSONNumber(ValueError):
+    pass
+
+
+def _refuse_constant(name: str) -> None:
+    raise NotJSONNumber(f"{name} is not a number JSON allows; leave the value out if unknown")
 
 
 def nul_paths(value: object, path: str = "") -> list[str]:

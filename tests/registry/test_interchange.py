@@ -275,6 +275,19 @@ def test_the_import_command_refuses_a_file_that_is_not_json(tmp_path):
         call_command("import_cohort", str(source))
 
 
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_the_import_command_refuses_a_number_json_does_not_allow(tmp_path, constant):
+    # Python's reader takes them, JSON does not: a weight of NaN passes a range check.
+    source = tmp_path / "in.json"
+    source.write_text(json.dumps(cohort()).replace('"weight_kg": 61.5', f'"weight_kg": {constant}'))
+    assert constant in source.read_text()
+
+    with pytest.raises(CommandError, match=f"is not valid JSON: {constant} is not a number"):
+        call_command("import_cohort", str(source))
+
+    assert stored_rows() == 0
+
+
 def test_the_import_command_refuses_a_file_nested_too_deep(tmp_path):
     source = tmp_path / "in.json"
     source.write_text("[" * 1000 + "]" * 1000)

@@ -62,5 +62,5 @@ def read_json_file(file: Path) -> object:
         return jsontext.loads(read_file(file))
     except jsontext.TooDeep as error:
         raise CommandError(f"{file}: {error}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (UnicodeDecodeError, json.JSONDecodeError, jsontext.NotJSONNumber) as error:
         raise CommandError(f"{file} is not valid JSON: {error}") from None
