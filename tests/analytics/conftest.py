@@ -140,6 +140,14 @@ def varied_for_module(module_transaction, django_db_blocker) -> Study:
         return varied_study()
 
 
+@pytest.fixture
+def varied_of_module(db, reader, varied_for_module) -> Study:
+    """The module's varied study (varied_for_module), the reader a monitor of it, read
+    afresh: for a module whose tests only read the varied study."""
+    membership_grant(user=reader, study=varied_for_module, role=Role.MONITOR)
+    return Study.objects.get(pk=varied_for_module.pk)
+
+
 LAB_INFUSION = date(2021, 7, 10)  # the study's cut-off, 2021-07-31, is day 21
 
 

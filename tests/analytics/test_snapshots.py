@@ -9,8 +9,6 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from registry import models
-from registry.patient_filters import CASEBOOK_FILTERS
-from tests.analytics.conftest import FILTER_EXAMPLES
 from tests.api.conftest import full_course
 from tests.trail import age_the_trail, correct_the_cohort
 
@@ -123,21 +121,3 @@ def test_a_bad_cut_off_is_a_400_naming_it(analytics, published, value, message):
 
     assert response.status_code == 400
     assert message in str(response.json()["as_of"])
-
-
-# The casebook's state has no history to read (tests/analytics/test_casebook_filters.py).
-@pytest.mark.parametrize(
-    "filters",
-    [found for found in FILTER_EXAMPLES if not set(found) & set(CASEBOOK_FILTERS)],
-    ids=str,
-)
-def test_each_filter_selects_the_same_patients_at_a_cut_off(api, varied, filters):
-    url = "/api/v1/studies/DEMO/analytics/dataset/"
-    today = timezone.localdate().isoformat()
-
-    live = api.get(url, filters).json()["results"]
-    snapshot = api.get(url, {**filters, "as_of": today}).json()["results"]
-
-    assert live, "the filter selects nobody: pick a value that tells something"
-    assert len(live) < 80, "the filter selects everybody: pick a value that tells something"
-    assert snapshot == live
