@@ -7,6 +7,7 @@ their role decides what they see and change.
 """
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -30,15 +31,15 @@ def empty_cache():
     cache.clear()
 
 
-@pytest.fixture(scope="module")
-def module_transaction(django_db_setup, django_db_blocker):
-    """A transaction around a test module, for the data its tests share (a published
-    cohort, a synthetic study), made once by module-scoped fixtures that request this one:
-    each test's own transaction is a savepoint inside it, rolled back after the test, and
-    this one is rolled back after the module's last test, as Django's setUpTestData does.
+@contextmanager
+def shared_transaction(django_db_blocker):
+    """A transaction around several tests, for the data they share, made once by fixtures of
+    the same scope that request it: each test's own transaction is a savepoint inside it,
+    rolled back after the test, and this one is rolled back after the last, as Django's
+    setUpTestData does.
 
-    Only for modules whose tests all run in a transaction: a `transaction=True` or
-    `live_server` test would empty the tables under it, or not see its data."""
+    Only for tests that all run in a transaction: a `transaction=True` or `live_server` test
+    would empty the tables under it, or not see its data."""
     with django_db_blocker.unblock():
         shared = transaction.atomic()
         shared.__enter__()
@@ -46,6 +47,20 @@ def module_transaction(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         transaction.set_rollback(True)
         shared.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def module_transaction(django_db_setup, django_db_blocker):
+    """A shared_transaction around a test module (a published cohort, a synthetic study)."""
+    with shared_transaction(django_db_blocker):
+        yield
+
+
+@pytest.fixture(scope="class")
+def class_transaction(django_db_setup, django_db_blocker):
+    """A shared_transaction around a test class, whose module's other tests make their own."""
+    with shared_transaction(django_db_blocker):
+        yield
 
 
 @pytest.fixture
