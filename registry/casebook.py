@@ -228,7 +228,26 @@ def casebook_after_write(sender, instance, origin=None, **kwargs) -> None:
     if sender is Patient and not Patient.objects.filter(pk=pk).exists():
         return
     key = PATIENT if sender is Patient else section_of(sender).key
+    if sender is not Patient and not _casebook_reads(pk, key):
+        return
     casebooks_refreshed([pk], changed={pk: {key}})
+
+
+def _casebook_reads(patient_id: int, key: str) -> bool:
+    """Whether the patient's casebook reads the section `key`, so that a write to it may
+    change the casebook: the study requires fields of it, a status of it is stored (which
+    a write sets back), or the casebook is signed (which a write to any section voids)."""
+    found = (
+        Patient.objects.filter(pk=patient_id)
+        .values_list("study__required_fields", "casebook_signed")
+        .first()
+    )
+    if found is None:
+        return False
+    required, signed = found
+    if signed or key in by_section(required):
+        return True
+    return SectionStatus.objects.filter(patient_id=patient_id, section=key).exists()
 
 
 def casebooks_after_required_change(sender, study: Study, **kwargs) -> None:

@@ -25,7 +25,7 @@ from registry.follow_up import CourseFacts
 from registry.models import FollowUpEvent, Infusion, Patient, Site, Study
 from registry.models.patient import deleted_with_patient
 from registry.models.schedule import Timepoint, Visit
-from registry.sections import BY_KEY
+from registry.sections import BY_KEY, section_of
 
 DONE, UPCOMING, DUE, OVERDUE, NOT_APPLICABLE = (
     "done",
@@ -232,7 +232,22 @@ def visits_after_write(sender, instance, origin=None, **kwargs) -> None:
     pk = instance.pk if sender is Patient else instance.patient_id
     if sender is Patient and not Patient.objects.filter(pk=pk).exists():
         return
+    if sender is not Patient and not _visits_read(sender, pk):
+        return
     visits_refreshed(Patient.objects.filter(pk=pk))
+
+
+def _visits_read(model: type[models.Model], patient_id: int) -> bool:
+    """Whether the patient's visits read the records of `model`, a section of the course:
+    the infusions (the first one's date) and the follow-up events always, another section
+    where a timepoint of the patient's study expects it (CourseFacts)."""
+    if model in (Infusion, FollowUpEvent):
+        return True
+    key = section_of(model).key
+    expected = Timepoint.objects.filter(study__patients=patient_id).values_list(
+        "sections", flat=True
+    )
+    return any(key in sections for sections in expected)
 
 
 def visits_after_timepoint_change(sender, instance: Timepoint, **kwargs) -> None:

@@ -7,6 +7,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from registry import casebook, completeness, history, services
 from registry.access import membership_grant
@@ -184,6 +186,42 @@ def test_a_verification_survives_the_signature_voided_by_another_section(
     infusion.cells_per_kg = 250_000
     services.record_save(record=infusion, user=owner, reason="typing error")
     assert status_of(patient, "lymphodepletion") == VERIFIED
+
+
+def test_a_new_record_of_a_section_not_required_voids_the_signature(investigator, owner):
+    patient = complete_patient()
+    casebook.casebook_sign(patient=patient, user=investigator, password=PASSWORD)
+    lab = factories.LabResultFactory.build(patient=patient)
+    services.record_save(record=lab, user=owner, reason="result came late")
+    signature = CasebookSignature.objects.get()
+    assert signature.void_reason == "Voided: labs changed after signing"
+    patient.refresh_from_db()
+    assert not patient.casebook_signed
+
+
+def test_a_section_verified_then_no_longer_required_is_set_back_by_a_change(teammate, owner):
+    patient = complete_patient()
+    casebook.section_verify(patient=patient, section="lymphodepletion", user=teammate)
+    study = patient.study
+    study.required_fields = [p for p in study.required_fields if "lymphodepletion" not in p]
+    study.save()
+    assert status_of(patient, "lymphodepletion") == VERIFIED
+    lymphodepletion = patient.lymphodepletion
+    lymphodepletion.days = 4
+    services.record_save(record=lymphodepletion, user=owner, reason="typing error")
+    assert status_of(patient, "lymphodepletion") == COMPLETE
+
+
+def test_a_write_to_a_section_the_casebook_does_not_read_leaves_it_uncounted(owner):
+    patient = complete_patient()
+    lab = factories.LabResultFactory.build(patient=patient)
+    with CaptureQueriesContext(connection) as queries:
+        services.record_save(record=lab, user=owner, reason="result came late")
+    # Only whether a status of the labs is stored is asked; no section is counted again.
+    statuses = [q["sql"] for q in queries if "registry_sectionstatus" in q["sql"]]
+    assert len(statuses) == 1 and statuses[0].startswith("SELECT")
+    patient.refresh_from_db()
+    assert (patient.required_total, patient.required_missing) == (6, 0)
 
 
 def test_required_fields_changed_count_every_patient_again(db):

@@ -134,6 +134,19 @@ def test_a_write_through_the_services_moves_the_status(day_28, admin_user):
     assert status(patient, AFTER) == ("overdue", "")
 
 
+def test_a_write_to_a_section_no_timepoint_expects_leaves_the_visits_as_they_are(
+    day_28, admin_user
+):
+    patient = infused()
+    made = list(Visit.objects.filter(patient=patient).values_list("pk", flat=True))
+    lab = factories.LabResultFactory.build(patient=patient)
+    services.record_save(record=lab, user=admin_user)
+    assert list(Visit.objects.filter(patient=patient).values_list("pk", flat=True)) == made
+    response = factories.ResponseAssessmentFactory.build(patient=patient, day=27, status="cr")
+    services.record_save(record=response, user=admin_user)
+    assert list(Visit.objects.filter(patient=patient).values_list("pk", flat=True)) != made
+
+
 def test_moving_the_infusion_moves_the_window(day_28):
     infusion = factories.InfusionFactory()
     infusion.date = INFUSED + timedelta(days=10)
