@@ -114,7 +114,10 @@ def at_cutoff(
     limit = days / MONTH_DAYS
     beyond = _numbers(frame, "followup_months") > limit
     assessed_later = _numbers(frame, "d30_response_day") > days
-    counted_later = {part: _numbers(frame, column) > days for part, column in LAST_DAYS.items()}
+    # Those infused after the cut-off are left out: none of their columns is counted again.
+    counted_later = {
+        part: (_numbers(frame, column) > days) & ~later for part, column in LAST_DAYS.items()
+    }
     changed = [later, beyond, assessed_later, *counted_later.values()]
     if not any(rows.any() for rows in changed):
         return CutFrame(frame, 0)

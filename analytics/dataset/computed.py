@@ -43,13 +43,15 @@ def parts_up_to(
     columns as known at a clinical cut-off (analytics.cutoff). The lab columns also read the
     events up to that day, which censor them, and take the patient as followed no further.
     `patients` holds them: the study's, from study_patients with the same `as_of`."""
-    chosen = patients.filter(subject_id__in=list(recounted))
+    # Read once, and their records by their ids: not by a subquery naming every study id
+    # again in each section's query, which the database would evaluate once for each.
+    chosen = list(patients.filter(subject_id__in=list(recounted)).values(*PATIENT_FIELDS))
     parts = {part for _, its_parts in recounted.values() for part in its_parts}
     labs = not set(LABS).isdisjoint(parts)
     names = ("toxicities", "infusions", *(("events",) if labs else ()))
-    sections = read_sections(chosen.values("id"), parts, as_of, names)
+    sections = read_sections([patient["id"] for patient in chosen], parts, as_of, names)
     found = {}
-    for patient in chosen.values(*PATIENT_FIELDS):
+    for patient in chosen:
         mine = {name: by_patient.get(patient["id"]) for name, by_patient in sections.items()}
         day, its_parts = recounted[patient["subject_id"]]
         for name in {PART_SECTIONS[part] for part in its_parts}:

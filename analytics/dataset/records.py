@@ -143,7 +143,7 @@ def tables_read(parts: Collection[str]) -> set[type[Model]]:
 
 
 def read_sections(
-    patient_ids: QuerySet,
+    patient_ids: QuerySet | list[int],
     parts: Collection[str],
     as_of: date | None = None,
     names: Collection[str] = ROW_SECTIONS,
