@@ -1,43 +1,32 @@
 """A user's rights on a patient's page read at once (registry.access.patient_rights)."""
 
 import pytest
-from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.auth.models import User
 
 from registry import access
 from registry.access import PatientRights
 from registry.models import Patient, Role
-from tests import factories
+from tests.registry import test_access
 
 pytestmark = pytest.mark.django_db
 
 
+# The patients and the users of each role of the access rules' tests.
+world = test_access.world
+
+
 @pytest.fixture
-def users() -> dict:
-    """Patients B1 at BOREN and P1 at PUMC of HCD19, E1 of OTHER; a user for each role in
-    HCD19 (the clinician and the investigator at BOREN), a superuser and a user with none."""
-    boren = factories.SiteFactory()
-    pumc = factories.SiteFactory(code="PUMC")
-    elsewhere = factories.SiteFactory(study=factories.StudyFactory(code="OTHER"), code="ELSEWHERE")
-    for subject_id, site in (("B1", boren), ("P1", pumc), ("E1", elsewhere)):
-        factories.PatientFactory(subject_id=subject_id, site=site)
-    found = {
-        "superuser": User.objects.create_superuser("root", password="x"),
-        "nobody": User.objects.create_user("nobody"),
-        "anonymous": AnonymousUser(),
-    }
-    for role in Role.values:
-        found[role] = User.objects.create_user(role)
-        sites = [boren] if role == Role.CLINICIAN else []
-        access.membership_grant(user=found[role], study=boren.study, role=role, sites=sites)
-    found["investigator"] = User.objects.create_user("investigator")
+def users(world) -> dict:
+    """The users of `world`, and an investigator at BOREN: a clinician who signs."""
+    investigator = User.objects.create_user("investigator")
     access.membership_grant(
-        user=found["investigator"],
-        study=boren.study,
+        user=investigator,
+        study=world["boren"].study,
         role=Role.CLINICIAN,
-        sites=[boren],
+        sites=[world["boren"]],
         investigator=True,
     )
-    return found
+    return world | {"investigator": investigator}
 
 
 # The rights on B1, of BOREN: edit, raise queries, verify, sign.
