@@ -31,11 +31,12 @@ administrators; everybody sees their own roles.
 
 import functools
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import CharField, Model, Q, QuerySet
+from django.db.models import CharField, Exists, Model, Q, QuerySet
 
 from registry.models import Membership, Patient, Role, Site, Study
 from registry.prepared import Placeholder, prepared, rows
@@ -46,6 +47,7 @@ EVERY_SITE_READERS = (Role.COORDINATOR, Role.MONITOR, Role.ADMIN)
 EVERY_SITE_EDITORS = (Role.COORDINATOR, Role.ADMIN)
 COHORT_ROLES = (Role.COORDINATOR, Role.ADMIN)
 QUERY_RAISERS = (Role.COORDINATOR, Role.MONITOR, Role.ADMIN)
+VERIFIERS = (Role.MONITOR, Role.ADMIN)
 
 
 def _signed_in(user: User) -> bool:
@@ -229,13 +231,23 @@ def can_edit_site(user: User, site: Site) -> bool:
 
 def can_edit_patient(user: User, patient: Patient) -> bool:
     """Whether `user` may change `patient` and the records of the patient's course."""
-    return _is_superuser(user) or editable_sites(user).filter(pk=patient.site_id).exists()
+    return _is_superuser(user) or _patient_editable(user, patient).exists()
+
+
+def _patient_editable(user: User, patient: Patient) -> QuerySet[Site]:
+    """The patient's site if `user` may change the patient, else nothing."""
+    return editable_sites(user).filter(pk=patient.site_id)
 
 
 def _has_role(user: User, study: Study, roles) -> bool:
     if _is_superuser(user):
         return True
-    return _studies_with_role(user, roles, None).filter(pk=study.pk).exists()
+    return _study_if_role(user, study, roles).exists()
+
+
+def _study_if_role(user: User, study: Study, roles) -> QuerySet[Study]:
+    """The study if `user` holds one of `roles` there (every study for a superuser)."""
+    return _studies_with_role(user, roles, None).filter(pk=study.pk)
 
 
 def can_administer_study(user: User, study: Study) -> bool:
@@ -255,22 +267,50 @@ def can_raise_queries(user: User, study: Study) -> bool:
 
 def can_verify(user: User, study: Study) -> bool:
     """Whether `user` verifies the study's data against the source documents."""
-    return _has_role(user, study, (Role.MONITOR, Role.ADMIN))
+    return _has_role(user, study, VERIFIERS)
 
 
 def can_sign(user: User, patient: Patient) -> bool:
     """Whether `user` signs the patient's casebook: an investigator (a clinician with the
     investigator flag) at the patient's site. A signature is a person's own word: a
     superuser signs only where they are an investigator too."""
-    if not _signed_in(user):
-        return False
+    return _signed_in(user) and _signing_role(user, patient).exists()
+
+
+def _signing_role(user: User, patient: Patient) -> QuerySet[Membership]:
+    """The role by which `user`, signed in, signs the patient's casebook, if any."""
     return Membership.objects.filter(
         user=user,
         study_id=patient.study_id,
         role=Role.CLINICIAN,
         investigator=True,
         sites=patient.site_id,
-    ).exists()
+    )
+
+
+@dataclass(frozen=True)
+class PatientRights:
+    """What `user` may do on a patient's page, read in one query: change the patient
+    (can_edit_patient), raise data queries (can_raise_queries), verify (can_verify) and
+    sign the casebook (can_sign)."""
+
+    edit: bool
+    raise_queries: bool
+    verify: bool
+    sign: bool
+
+
+def patient_rights(user: User, patient: Patient) -> PatientRights:
+    """The rights of `user` on `patient`: each by the same rule as its can_ function."""
+    if not _signed_in(user):
+        return PatientRights(edit=False, raise_queries=False, verify=False, sign=False)
+    found = Study.objects.filter(pk=patient.study_id).annotate(
+        edit=Exists(_patient_editable(user, patient)),
+        raise_queries=Exists(_study_if_role(user, patient.study, QUERY_RAISERS)),
+        verify=Exists(_study_if_role(user, patient.study, VERIFIERS)),
+        sign=Exists(_signing_role(user, patient)),
+    )
+    return PatientRights(**found.values("edit", "raise_queries", "verify", "sign").get())
 
 
 def can_import(user: User, study_code: object) -> bool:

@@ -217,10 +217,13 @@ COLUMNS = {
 CSV_COLUMNS = [name for name in COLUMNS if name != "patient"]
 
 
-def visit_rows(visits: QuerySet[Visit]) -> Iterator[dict]:
-    """The visits (with_status), each as a dict of COLUMNS, in their order."""
-    for values in visits.values_list(*COLUMNS.values()).iterator(chunk_size=5000):
-        yield dict(zip(COLUMNS, values, strict=True))
+def visit_rows(visits: QuerySet[Visit], *, stream: bool = True) -> Iterator[dict]:
+    """The visits (with_status), each as a dict of COLUMNS, in their order: read in chunks
+    (on PostgreSQL through a server-side cursor, which costs round trips of its own), or
+    unless `stream` all at once, as a single patient's few are best read."""
+    values = visits.values_list(*COLUMNS.values())
+    for row in values.iterator(chunk_size=5000) if stream else values:
+        yield dict(zip(COLUMNS, row, strict=True))
 
 
 def page_rows(visits: QuerySet[Visit], ids: list[int]) -> list[dict]:

@@ -6,15 +6,16 @@ from registry.models import Patient
 from registry.required_fields import COMPLETE, SIGNATURE_MEANING
 
 
-def casebook_context(patient: Patient, user) -> dict:
-    """What the patient page's casebook card shows, for `user`."""
+def casebook_context(patient: Patient, rights: access.PatientRights) -> dict:
+    """What the patient page's casebook card shows, for a user of these `rights`
+    (registry.access.patient_rights)."""
     signatures = list(patient.signatures.select_related("signed_by"))
     return {
         "casebook_sections": casebook.casebook_sections(patient),
         "signature": next((s for s in signatures if s.stands), None),
         "voided_signatures": [s for s in signatures if not s.stands],
-        "can_verify": access.can_verify(user, patient.study),
-        "can_sign": access.can_sign(user, patient),
+        "can_verify": rights.verify,
+        "can_sign": rights.sign,
         "signature_meaning": SIGNATURE_MEANING,
         "verifiable": COMPLETE,
     }

@@ -297,10 +297,11 @@ def patient_eligibility(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     patient = patient_for_page(pk, request.user)
+    rights = access.patient_rights(request.user, patient)
     context = {
         "study": patient.study,
         "patient": patient,
-        "can_edit": access.can_edit_patient(request.user, patient),
+        "can_edit": rights.edit,
         "badges": status_badges(patient),
         "timeline": patient_timeline(patient),
         "schedule": patient_schedule(patient),
@@ -308,8 +309,8 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "data_queries": patient.data_queries.select_related(
             "raised_by", "answered_by", "closed_by"
         ),
-        "can_raise_queries": access.can_raise_queries(request.user, patient.study),
-        **casebook_context(patient, request.user),
+        "can_raise_queries": rights.raise_queries,
+        **casebook_context(patient, rights),
     }
     return render(request, "web/patient_detail.html", context)
 
@@ -350,7 +351,7 @@ def patient_part(request: HttpRequest, pk: int, part: str) -> HttpResponse:
     elif part == "schedule":
         context["schedule"] = patient_schedule(patient)
     elif part == "casebook":
-        context |= casebook_context(patient, request.user)
+        context |= casebook_context(patient, access.patient_rights(request.user, patient))
     else:
         context["timeline"] = patient_timeline(patient)
     return render(request, PARTS[part], context)

@@ -38,4 +38,4 @@ def patient_schedule(patient: Patient) -> list[Shown]:
     cutoff = clinical_cutoff(None, patient.study.data_cutoff)
     visits = patient.visits.order_by("timepoint__target_day")
     visits = schedule.with_status(visits, cutoff, timezone.localdate())
-    return [shown(row) for row in visit_rows(visits)]
+    return [shown(row) for row in visit_rows(visits, stream=False)]

@@ -557,11 +557,11 @@ def test_it_shows_the_patient_page_in_a_fixed_number_of_queries(
         5, patient=patient, day=factories.factory.Iterator(range(5))
     )
 
-    # session, user, patient, eight prefetches, eligibility's own prior therapies, whether
-    # the user may change the patient, the data queries, whether the user may open
-    # queries, the follow-up schedule's visits, and the casebook's section statuses, its
-    # signatures, whether the user verifies and whether the user signs
-    with django_assert_num_queries(19):
+    # session, user, patient, eight prefetches, eligibility's own prior therapies, the
+    # user's rights on the patient (change it, open queries, verify, sign), the data
+    # queries, the follow-up schedule's visits, and the casebook's section statuses and its
+    # signatures
+    with django_assert_num_queries(16):
         signed_in.get(url("patient-detail", patient.pk))
 
 
