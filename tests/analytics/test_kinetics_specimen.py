@@ -63,3 +63,14 @@ def test_the_expansion_curves_follow_the_setting(counted):
     study.car_t_kinetics_specimen = "bm"
     study.save()
     assert car_t_counts(study.patients.all()) == {"K01": [(7, 50.0), (14, 20.0), (28, 0.0)]}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_answer_asked_before_the_setting_changed_is_not_served_after(analytics, counted):
+    # Committed, as in a running registry: the setting's write moves the study's setup
+    # token once it commits, and every answer filed under the old one is left behind.
+    assert kinetics(analytics) == (5.0, 42.0, 14, None)
+    study = counted.study
+    study.car_t_kinetics_specimen = "bm"
+    study.save(update_fields=["car_t_kinetics_specimen"])
+    assert kinetics(analytics) == (50.0, 560.0, 14, 1e4)
