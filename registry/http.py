@@ -1,11 +1,15 @@
 """What every endpoint under /api/v1/ shares, the registry's and the analytics' alike: how a
-request signs in, the study code in the address, and downloads in their own format."""
+request signs in, the study code in the address, the study an export is of, and downloads
+in their own format."""
 
+from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.negotiation import BaseContentNegotiation
 
-from registry.models.study import code_validator
+from registry import access
+from registry.models.study import Study, code_validator
 from registry.tokens import TokenAuthentication
 
 # The first class names its scheme in WWW-Authenticate, which makes a request without
@@ -29,3 +33,13 @@ class DownloadNegotiation(BaseContentNegotiation):
 
     def select_renderer(self, request, renderers, format_suffix=None):
         return renderers[0], renderers[0].media_type
+
+
+def exported_study(user, code: str) -> Study:
+    """The study `code` if `user` exports it; 403 if they only read it, else 404."""
+    study = access.exportable_studies(user).filter(code=code).first()
+    if study is None and access.visible_studies(user).filter(code=code).exists():
+        raise PermissionDenied("Exports are for the study's coordinators and administrators")
+    if study is None:
+        raise Http404
+    return study

@@ -10,11 +10,10 @@ asked without one.
 
 import tempfile
 
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
@@ -28,7 +27,7 @@ from analytics.caching import study_cache
 from analytics.params import AnalysisRequest
 from analytics.results import selected_frame
 from registry import access
-from registry.http import AUTHENTICATION, STUDY_CODE, DownloadNegotiation
+from registry.http import AUTHENTICATION, STUDY_CODE, DownloadNegotiation, exported_study
 from registry.models import Study
 from registry.parameters import (
     AS_OF_TODAY_WARNING,
@@ -42,16 +41,6 @@ from registry.parameters import (
 class AdamParams(serializers.Serializer):
     as_of = AsOfField()
     cutoff = CutoffField()
-
-
-def exported_study(user, code: str) -> Study:
-    """The study if `user` exports it; 403 if they only read it, else 404."""
-    study = access.exportable_studies(user).filter(code=code).first()
-    if study is None and access.visible_studies(user).filter(code=code).exists():
-        raise PermissionDenied("Exports are for the study's coordinators and administrators")
-    if study is None:
-        raise Http404
-    return study
 
 
 def adam_request(query, user, study: Study) -> AnalysisRequest:

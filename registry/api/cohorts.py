@@ -11,7 +11,7 @@ from functools import cached_property
 from io import BytesIO
 
 from django.conf import settings
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -30,7 +30,7 @@ from registry import models as registry
 from registry.api.parsers import DocumentParser, OdmDocumentParser, too_large
 from registry.api.schema import ERROR, FIELD_ERRORS
 from registry.deidentified import DEIDENTIFIED_COLUMNS
-from registry.http import AUTHENTICATION, STUDY_CODE, DownloadNegotiation
+from registry.http import AUTHENTICATION, STUDY_CODE, DownloadNegotiation, exported_study
 from registry.interchange.exporter import iter_cohort_json, patients_for_export
 from registry.interchange.importer import cohort_import
 from registry.interchange.odm.reader import OdmSnapshot
@@ -251,13 +251,7 @@ class StudyDownloadView(UnsettledDayWarningMixin, APIView):
     params_class = SnapshotParams  # the query parameters it takes
 
     def study(self, code: str) -> registry.Study:
-        user = self.request.user
-        study = access.exportable_studies(user).filter(code=code).first()
-        if study is None and access.visible_studies(user).filter(code=code).exists():
-            raise PermissionDenied("Exports are for the study's coordinators and administrators")
-        if study is None:
-            raise Http404
-        return study
+        return exported_study(self.request.user, code)
 
     def patients(self, code: str) -> Iterator[registry.Patient]:
         return patients_for_export(self.study(code), self.as_of, self.cutoff)
