@@ -106,6 +106,19 @@ def test_only_coordinators_and_administrators_export(owner, teammate, neighbour,
     assert client_of(neighbour).get(url).status_code == 403
 
 
+@pytest.mark.parametrize(
+    "url", ["/api/v1/studies/HCD19/export/", "/api/v1/studies/HCD19/export/adam/ADSL.csv"]
+)
+def test_a_reader_who_may_not_export_is_told_who_may(teammate, url):
+    # The registry's exports and the ADaM datasets find the exported study alike.
+    response = client_of(teammate).get(url)
+
+    assert response.status_code == 403
+    assert response.json() == {
+        "detail": "Exports are for the study's coordinators and administrators"
+    }
+
+
 def document_with_a_change(patient: models.Patient) -> dict:
     document = cohort_document(patient.study)
     document["patients"][0]["sex"] = "male"
