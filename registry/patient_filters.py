@@ -13,7 +13,7 @@ cut-off and select on what is recorded.
 """
 
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import django_filters
@@ -298,6 +298,22 @@ BY_NAME = {patient_filter.name: patient_filter for patient_filter in PATIENT_FIL
 FILTERS_READ: dict[str, tuple[type[Model], ...]] = {
     patient_filter.name: patient_filter.reads for patient_filter in PATIENT_FILTERS
 }
+
+
+def filters_read(
+    names: Iterable[str], filters_read: Mapping[str, tuple[type[Model], ...]] = FILTERS_READ
+) -> set[type[Model]] | None:
+    """The sections the filters `names` read besides the patients' own rows, by
+    `filters_read` (a list's own, which may name more parameters than FILTERS_READ); None
+    when a name is of no filter there, which may read anything."""
+    read = set()
+    for name in names:
+        if name not in filters_read:
+            return None
+        read.update(filters_read[name])
+    return read
+
+
 # The filters on the casebook, selected in the database by the analyses too.
 CASEBOOK_FILTERS = tuple(name for name, found in BY_NAME.items() if not found.column)
 # Typed and shown on the pages in the study's format (registry.dates), carried in ISO.

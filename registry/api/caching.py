@@ -150,15 +150,14 @@ def patient_page(
 def _read_by(query: QueryDict) -> set[type[Model]] | None:
     """The sections the filters and the order of `query` read besides the patients' own
     rows; None when it names a parameter of no known filter."""
-    read = set()
-    for name, values in query.lists():
-        if name == "ordering":
-            columns = (column.lstrip("-") for value in values for column in value.split(","))
-            read.update(model for column in columns for model in ORDERING_READ.get(column, ()))
-        elif name in FILTERS_READ:
-            read.update(FILTERS_READ[name])
-        elif name not in PAGING:
-            return None
+    read = patient_filters.filters_read(
+        (name for name in query if name not in PAGING), FILTERS_READ
+    )
+    if read is None:
+        return None
+    columns = (column for value in query.getlist("ordering") for column in value.split(","))
+    for column in columns:
+        read.update(ORDERING_READ.get(column.lstrip("-"), ()))
     return read
 
 

@@ -19,7 +19,13 @@ from registry import access, data_version, history, models, services
 from registry.dates import iso_dates
 from registry.eligibility import Verdict
 from registry.paging import CountedPaginator, kept_count
-from registry.patient_filters import DATE_FILTERS, FILTERS_READ, given_filters, with_query
+from registry.patient_filters import (
+    DATE_FILTERS,
+    FILTERS_READ,
+    filters_read,
+    given_filters,
+    with_query,
+)
 from registry.web import forms
 from registry.web.casebook_card import casebook_context
 from registry.web.filters import PatientFilterSet
@@ -149,9 +155,9 @@ def patient_list(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "web/patient_list.html", context)
 
 
-# The list's parameters that read no section of a course (its search and its site), and
-# those that only order or page it.
-READS_NOTHING = ("q", "site")
+# The sections each of the list's parameters reads (its search and its site, none), and
+# the parameters that only order or page it.
+LIST_FILTERS_READ = {"q": (), "site": (), **FILTERS_READ}
 PAGING = ("page", "sort")
 
 
@@ -162,13 +168,7 @@ def patient_count(
     under the data version of the parts of the study's data they read (registry.paging),
     else `count`. A parameter of no filter is said to read every part."""
     filters = [(name, values) for name, values in query.lists() if name not in PAGING]
-    reads: set | None = set()
-    for name, _values in filters:
-        if name in FILTERS_READ:
-            reads.update(FILTERS_READ[name])
-        elif name not in READS_NOTHING:
-            reads = None
-            break
+    reads = filters_read((name for name, _values in filters), LIST_FILTERS_READ)
     version = data_version.studies_version([study.pk], reads)
     return kept_count("web-patients", site_ids, version, filters, count)
 
