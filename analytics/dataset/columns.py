@@ -80,11 +80,27 @@ patient is written again.
 Months are days / 30.4375. Time keys are None for a patient without an infusion.
 """
 
+GRADE_COLUMNS = (
+    "crs_grade",
+    "icans_grade",
+    "crs_grade_computed",
+    "icans_grade_computed",
+    "icans_onset_day",
+    "grade_discrepancy",
+)
 QPCR_COLUMNS = (
     "car_t_cmax_copies_per_ug",
     "car_t_tmax_day_qpcr",
     "car_t_auc_0_28_qpcr",
     "car_t_persistence_days_qpcr",
+)
+KINETICS_COLUMNS = (
+    "car_t_detected",
+    "car_t_cmax_cells_per_ul",
+    "car_t_tmax_day",
+    "car_t_auc_0_28",
+    "car_t_last_detected_day",
+    *QPCR_COLUMNS,
 )
 ICAHT_COLUMNS = ("icaht_early_grade", "icaht_late_grade", "icaht_discrepancy")
 BCA_COLUMNS = (
@@ -149,18 +165,8 @@ COLUMNS = (
     "tp53_mutation",
     "dose_cells_per_kg",
     "product",
-    "crs_grade",
-    "icans_grade",
-    "crs_grade_computed",
-    "icans_grade_computed",
-    "icans_onset_day",
-    "grade_discrepancy",
-    "car_t_detected",
-    "car_t_cmax_cells_per_ul",
-    "car_t_tmax_day",
-    "car_t_auc_0_28",
-    "car_t_last_detected_day",
-    *QPCR_COLUMNS,
+    *GRADE_COLUMNS,
+    *KINETICS_COLUMNS,
     *ICAHT_COLUMNS,
     *BCA_COLUMNS,
     *PEAK_COLUMNS,
@@ -208,24 +214,8 @@ B_CELL_APLASIA, PEAKS = "b_cell_aplasia", "peaks"
 ICAHT = (EARLY_ICAHT, LATE_ICAHT)
 LABS = (*ICAHT, B_CELL_APLASIA, PEAKS)
 PART_COLUMNS = {
-    GRADES: (
-        "crs_grade",
-        "icans_grade",
-        "crs_grade_computed",
-        "icans_grade_computed",
-        "icans_onset_day",
-        "grade_discrepancy",
-        "daily_assessment_last_day",
-    ),
-    KINETICS: (
-        "car_t_detected",
-        "car_t_cmax_cells_per_ul",
-        "car_t_tmax_day",
-        "car_t_auc_0_28",
-        "car_t_last_detected_day",
-        *QPCR_COLUMNS,
-        "car_t_count_last_day",
-    ),
+    GRADES: (*GRADE_COLUMNS, "daily_assessment_last_day"),
+    KINETICS: (*KINETICS_COLUMNS, "car_t_count_last_day"),
     EARLY_ICAHT: ("icaht_early_grade", "icaht_discrepancy", "icaht_early_last_day"),
     LATE_ICAHT: ("icaht_late_grade", "icaht_late_last_day"),
     B_CELL_APLASIA: (*BCA_COLUMNS, "bca_last_day"),

@@ -37,15 +37,9 @@ PRIOR_KINDS = (
 )
 CRS_FIELDS = models.DailyAssessment.crs_findings
 ICANS_FIELDS = models.DailyAssessment.icans_findings
-TOXICITY_FIELDS = (
-    "crs_max_grade",
-    "icans_max_grade",
-    "crs_onset_day",
-    "tocilizumab",
-    "corticosteroids",
-    "plasmapheresis",
-    "icaht_grade",
-)
+# The site's toxicity record as the dataset reads it: the format's fields but the IEC-HS
+# flag, which no column of the dataset holds.
+TOXICITY_FIELDS = tuple(name for name in models.ToxicityRecord.document_fields if name != "iec_hs")
 # The section each part is computed from; its records are counted in days from the first
 # infusion, and start with their day (see read_sections).
 PART_SECTIONS = {
