@@ -51,22 +51,28 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from operator import itemgetter
+from typing import TypedDict, Unpack
 
 from registry.validators import completed_years
 
 FEVER_C = 38.0
 CHILD_UNDER_YEARS = 12
 
-# The findings of a daily assessment each grade is computed from, in the order a cohort
-# document and the form give them.
-CRS_FINDINGS = (
-    "temperature_c",
-    "fever_masked",
-    "hypotension",
-    "vasopressors",
-    "vasopressin",
-    "oxygen",
-)
+
+class CrsFindings(TypedDict):
+    """The findings of a daily assessment the CRS grade is computed from, in the order a
+    cohort document and the form give them."""
+
+    temperature_c: float | None
+    fever_masked: bool
+    hypotension: bool
+    vasopressors: int
+    vasopressin: bool
+    oxygen: str
+
+
+CRS_FINDINGS = tuple(CrsFindings.__annotations__)
+# The findings the ICANS grade is computed from, in the same order.
 ICANS_FINDINGS = (
     "ice_score",
     "consciousness",
@@ -126,19 +132,11 @@ _CEREBRAL_EDEMA = {
 }
 
 
-def crs_grade(
-    *,
-    temperature_c: float | None,
-    fever_masked: bool,
-    hypotension: bool,
-    vasopressors: int,
-    vasopressin: bool,
-    oxygen: str,
-) -> Grade:
+def crs_grade(**findings: Unpack[CrsFindings]) -> Grade:
     """The day's ASTCT CRS grade (0-4)."""
-    grade, finding = _crs_signs(hypotension, vasopressors, vasopressin, oxygen)
-    fever = _is_fever(temperature_c)
-    if not fever and not fever_masked:
+    grade, finding = _crs_signs(findings)
+    fever = _is_fever(findings["temperature_c"])
+    if not fever and not findings["fever_masked"]:
         return Grade(0, "grade 0: no fever")
     if grade == 0:
         if fever:
@@ -154,29 +152,22 @@ NO_FEVER_HINT = (
 )
 
 
-def crs_no_fever_hint(
-    *,
-    temperature_c: float | None,
-    fever_masked: bool,
-    hypotension: bool,
-    vasopressors: int,
-    vasopressin: bool,
-    oxygen: str,
-) -> str | None:
+def crs_no_fever_hint(**findings: Unpack[CrsFindings]) -> str | None:
     """Why a day with hypotension or hypoxia but no fever is CRS grade 0, or None when
     that is not the case: a masked fever is easy to forget to tick."""
-    grade, _ = _crs_signs(hypotension, vasopressors, vasopressin, oxygen)
-    if grade == 0 or fever_masked or _is_fever(temperature_c):
+    grade, _ = _crs_signs(findings)
+    if grade == 0 or findings["fever_masked"] or _is_fever(findings["temperature_c"]):
         return None
     return NO_FEVER_HINT
 
 
-def _crs_signs(
-    hypotension: bool, vasopressors: int, vasopressin: bool, oxygen: str
-) -> tuple[int, str]:
+def _crs_signs(findings: CrsFindings) -> tuple[int, str]:
+    hypotension = _hypotension(
+        findings["hypotension"], findings["vasopressors"] or 0, findings["vasopressin"]
+    )
     return max(
-        _hypotension(hypotension, vasopressors or 0, vasopressin),
-        _coded(_OXYGEN, oxygen, "oxygen"),
+        hypotension,
+        _coded(_OXYGEN, findings["oxygen"], "oxygen"),
         key=itemgetter(0),
     )
 
