@@ -25,8 +25,6 @@ a threaded server never see half of one; two requests writing the same answer at
 each write it, and the later one is kept.
 """
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -37,6 +35,7 @@ from analytics import exports
 from analytics.dataset import DATASET_COLUMNS
 from analytics.exports import Packed, csv_rows, json_bytes
 from analytics.gzip_blocks import Block, deflated, gzip_member, inflated
+from analytics.process_kept import ProcessKept
 
 BLOCK_ROWS = 1000
 MAX_KEPT = 4
@@ -52,8 +51,7 @@ class Kept:
     blocks: tuple[Block, ...]  # block n: rows n * BLOCK_ROWS to (n + 1) * BLOCK_ROWS
 
 
-_kept: OrderedDict[str, Kept] = OrderedDict()
-_lock = threading.Lock()
+kept_answers: ProcessKept[str, Kept] = ProcessKept(MAX_KEPT)
 
 
 def dataset_json(kept_as: str, frame: pd.DataFrame, dates: dict) -> Packed:
@@ -95,20 +93,10 @@ def _stitched(
 ) -> Packed:
     """The answer head + the rows' text, `separator` between two rows + tail; packed as
     analytics.exports.packed packs it."""
-    with _lock:
-        held = _kept.get(kept_as)
+    held = kept_answers.get(kept_as)
     blocks = _blocks(held, frame, separator, written)
-    _keep(kept_as, Kept(frame, blocks))
+    kept_answers.keep(kept_as, Kept(frame, blocks))
     return _packed(head, blocks, tail)
-
-
-def _keep(kept_as: str, kept: Kept) -> None:
-    """Keep the answer as the latest, dropping the least recent past MAX_KEPT."""
-    with _lock:
-        _kept[kept_as] = kept
-        _kept.move_to_end(kept_as)
-        while len(_kept) > MAX_KEPT:
-            _kept.popitem(last=False)
 
 
 def _packed(head: bytes, blocks: tuple[Block, ...], tail: bytes) -> Packed:

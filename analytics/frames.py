@@ -38,7 +38,6 @@ in the shared cache (analytics.results).
 
 import math
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -48,6 +47,7 @@ from django.db.models.functions import Cast
 
 from analytics.cohort import analysis_frame
 from analytics.dataset import CHUNK, stored_rows
+from analytics.process_kept import ProcessKept
 from config.routers import use_replica
 from registry import data_version, models
 from registry.data_version import DataVersion
@@ -70,7 +70,9 @@ class ProcessFrame:
     imported: str  # the study's import token it was built at
 
 
-_frames: OrderedDict[int, ProcessFrame] = OrderedDict()
+process_frames: ProcessKept[int, ProcessFrame] = ProcessKept(MAX_STUDIES)
+# One frame built or brought up to date at a time: a frame shares its stamps with the one
+# it replaces, read and changed only under this lock.
 _lock = threading.Lock()
 
 
@@ -78,16 +80,13 @@ _lock = threading.Lock()
 def study_frame(study: models.Study, version: DataVersion) -> ProcessFrame:
     """The frame of every patient of the study, current at `version` (read before)."""
     with _lock:
-        held = _frames.get(study.pk)
+        held = process_frames.get(study.pk)
         imported = _imported(study.pk)
         if held is None or held.imported != imported:
             held = _built(study, version, imported)
         elif held.version != version:
             held = _brought_up_to_date(held, study, version)
-        _frames[study.pk] = held
-        _frames.move_to_end(study.pk)
-        while len(_frames) > MAX_STUDIES:
-            _frames.popitem(last=False)
+        process_frames.keep(study.pk, held)
         return held
 
 

@@ -7,12 +7,12 @@ import csv
 import gzip
 import io
 import json
-from collections import OrderedDict
 from datetime import date
 
 import pytest
 
 from analytics import caching, dataset_answer, exports
+from analytics.process_kept import ProcessKept
 from registry import models
 from registry.services import record_save
 from tests.factories import PatientFactory
@@ -25,7 +25,7 @@ def small_blocks(monkeypatch):
     """Blocks of five of the published cohort's 19 patients; answers over 2 kB compressed."""
     monkeypatch.setattr(dataset_answer, "BLOCK_ROWS", 5)
     monkeypatch.setattr(exports, "COMPRESS_OVER", 2_000)
-    monkeypatch.setattr(dataset_answer, "_kept", OrderedDict())
+    monkeypatch.setattr(dataset_answer, "kept_answers", ProcessKept(dataset_answer.MAX_KEPT))
 
 
 @pytest.fixture
@@ -75,7 +75,7 @@ def test_after_a_write_the_answer_is_the_one_written_afresh(
 
     stitched = dataset(params)
     # Nothing kept and nothing cached: written whole.
-    monkeypatch.setattr(dataset_answer, "_kept", OrderedDict())
+    dataset_answer.kept_answers.clear()
     monkeypatch.setattr(caching, "RESULTS_FORMAT", caching.RESULTS_FORMAT + 1)
     assert stitched == dataset(params)
     if not params:

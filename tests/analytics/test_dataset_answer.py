@@ -2,7 +2,6 @@
 any change to its rows, the answer stitched from kept and rewritten blocks is, byte for
 byte, the answer written whole; after a change to one row, one block is written again."""
 
-from collections import OrderedDict
 from datetime import date, timedelta
 
 import numpy as np
@@ -14,6 +13,7 @@ from analytics.cohort import analysis_frame
 from analytics.dataset import DATASET_COLUMNS
 from analytics.dataset_answer import dataset_csv, dataset_json, frame_rows
 from analytics.exports import csv_text, json_bytes
+from analytics.process_kept import ProcessKept
 
 BLOCK_ROWS = 4
 DATES = {"cutoff": "2021-07-31", "as_of": None, "left_out_infused_after_cutoff": 1}
@@ -24,7 +24,7 @@ def small_blocks(monkeypatch):
     """Blocks of four rows, answers over 100 bytes compressed, nothing kept before."""
     monkeypatch.setattr(dataset_answer, "BLOCK_ROWS", BLOCK_ROWS)
     monkeypatch.setattr(exports, "COMPRESS_OVER", 100)
-    monkeypatch.setattr(dataset_answer, "_kept", OrderedDict())
+    monkeypatch.setattr(dataset_answer, "kept_answers", ProcessKept(dataset_answer.MAX_KEPT))
 
 
 @pytest.fixture
@@ -185,8 +185,8 @@ def test_a_small_answer_is_kept_as_written(monkeypatch):
 
 
 def test_it_keeps_the_last_few_answers(monkeypatch):
-    monkeypatch.setattr(dataset_answer, "MAX_KEPT", 2)
+    monkeypatch.setattr(dataset_answer.kept_answers, "most", 2)
     for study in ("A", "B", "C"):
         dataset_json(f"{study}:json", frame_of(3), DATES)
 
-    assert list(dataset_answer._kept) == ["B:json", "C:json"]
+    assert dataset_answer.kept_answers.keys() == ["B:json", "C:json"]

@@ -174,12 +174,12 @@ def test_it_builds_the_frame_again_when_the_cache_was_emptied(study, reads):
 
 
 def test_it_keeps_the_frames_of_a_few_studies(study, document, monkeypatch):
-    monkeypatch.setattr(frames, "MAX_STUDIES", 1)
+    monkeypatch.setattr(frames.process_frames, "most", 1)
     kept(study)
     document["study"]["code"] = "OTHER"
     other = cohort_import(data=document).study
     kept(other)
-    assert list(frames._frames) == [other.pk]
+    assert frames.process_frames.keys() == [other.pk]
 
 
 def test_it_looks_back_twice_as_long_as_gunicorn_lets_a_request_run():

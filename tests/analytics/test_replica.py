@@ -88,7 +88,7 @@ def test_the_kept_rows_are_read_on_the_replica(api, replica):
 def test_a_statistic_reads_its_data_frame_on_the_replica(api, replica):
     # The rows kept, and the process's data frame not yet built from them.
     api.get("/api/v1/studies/HCD19/analytics/dataset/", {"cutoff": "none"})
-    frames._frames.clear()
+    frames.process_frames.clear()
     with (
         CaptureQueriesContext(replica) as on_replica,
         CaptureQueriesContext(connection) as on_primary,
