@@ -48,6 +48,8 @@ EVERY_SITE_EDITORS = (Role.COORDINATOR, Role.ADMIN)
 COHORT_ROLES = (Role.COORDINATOR, Role.ADMIN)
 QUERY_RAISERS = (Role.COORDINATOR, Role.MONITOR, Role.ADMIN)
 VERIFIERS = (Role.MONITOR, Role.ADMIN)
+# The columns a study is read from, in the order Study.from_db takes them (visible_study).
+STUDY_FIELDS = [field.attname for field in Study._meta.concrete_fields]
 
 
 def _signed_in(user: User) -> bool:
@@ -158,9 +160,6 @@ def visible_study(user: User, code: str) -> Study | None:
     query = _visible_study_query(user.is_superuser)
     found = rows(query, user=user.pk, code=code)
     return Study.from_db(query.alias, STUDY_FIELDS, found[0]) if found else None
-
-
-STUDY_FIELDS = [field.attname for field in Study._meta.concrete_fields]
 
 
 @functools.cache
