@@ -30,7 +30,7 @@ administrators; everybody sees their own roles.
 """
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -60,14 +60,24 @@ def _is_superuser(user: User) -> bool:
     return _signed_in(user) and user.is_superuser
 
 
-def _sites(user: User, queryset: QuerySet | None, every_site_roles) -> QuerySet[Site]:
-    """The sites of `queryset` where a whole-study role, or the clinician role, applies."""
-    queryset = Site.objects.all() if queryset is None else queryset
+def _granted(
+    user: User, queryset: QuerySet | None, model: type[Model], theirs: Callable
+) -> QuerySet:
+    """Of `queryset` (every row of `model` by default): nothing for a user not signed in,
+    everything for a superuser, else what `theirs` keeps by the user's roles."""
+    queryset = model.objects.all() if queryset is None else queryset
     if not _signed_in(user):
         return queryset.none()
     if user.is_superuser:
         return queryset
-    return _role_sites(user.pk, queryset, every_site_roles)
+    return theirs(queryset)
+
+
+def _sites(user: User, queryset: QuerySet | None, every_site_roles) -> QuerySet[Site]:
+    """The sites of `queryset` where a whole-study role, or the clinician role, applies."""
+    return _granted(
+        user, queryset, Site, lambda sites: _role_sites(user.pk, sites, every_site_roles)
+    )
 
 
 def _role_sites(user_id: int | Placeholder, queryset: QuerySet, every_site_roles) -> QuerySet:
@@ -131,12 +141,7 @@ def editable_sites(user: User, queryset: QuerySet[Site] | None = None) -> QueryS
 
 
 def _studies_with_role(user: User, roles, queryset: QuerySet | None) -> QuerySet[Study]:
-    queryset = Study.objects.all() if queryset is None else queryset
-    if not _signed_in(user):
-        return queryset.none()
-    if user.is_superuser:
-        return queryset
-    return _role_studies(user.pk, queryset, roles)
+    return _granted(user, queryset, Study, lambda studies: _role_studies(user.pk, studies, roles))
 
 
 def _role_studies(user_id: int | Placeholder, queryset: QuerySet, roles) -> QuerySet:
@@ -192,12 +197,8 @@ def visible_memberships(
     user: User, queryset: QuerySet[Membership] | None = None
 ) -> QuerySet[Membership]:
     """The study roles `user` sees: everyone's in the studies they administer, and their own."""
-    queryset = Membership.objects.all() if queryset is None else queryset
-    if not _signed_in(user):
-        return queryset.none()
-    if user.is_superuser:
-        return queryset
-    return queryset.filter(Q(study__in=administered_studies(user)) | Q(user=user))
+    theirs = Q(study__in=administered_studies(user)) | Q(user=user)
+    return _granted(user, queryset, Membership, lambda memberships: memberships.filter(theirs))
 
 
 def visible_patients(user: User, queryset: QuerySet[Patient] | None = None) -> QuerySet[Patient]:
