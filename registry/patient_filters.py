@@ -106,14 +106,6 @@ class TrueFalseFilter(django_filters.TypedChoiceFilter):
         extend_schema_field(schema)(self)
 
 
-def _age_at_least(queryset: QuerySet, name: str, value: int) -> QuerySet:
-    return with_age_at_infusion(queryset).filter(age_at_infusion__gte=value)
-
-
-def _age_at_most(queryset: QuerySet, name: str, value: int) -> QuerySet:
-    return with_age_at_infusion(queryset).filter(age_at_infusion__lte=value)
-
-
 def _day_30_response(queryset: QuerySet, name: str, value: str) -> QuerySet:
     return queryset.filter(d30_status=None if value == NOT_ASSESSED else value)
 
@@ -150,6 +142,23 @@ class PatientFilter:
         return recorded is not None and COMPARISONS[self.compare](recorded, value)
 
 
+def _age_bound(name: str, label: str, compare: str, help_text: str) -> PatientFilter:
+    """A bound on the age (completed years) at the first infusion: the youngest ("ge") or
+    the oldest ("le") a patient may be."""
+    lookup = {"ge": "age_at_infusion__gte", "le": "age_at_infusion__lte"}[compare]
+
+    def bounded(queryset: QuerySet, name: str, value: int) -> QuerySet:
+        return with_age_at_infusion(queryset).filter(**{lookup: value})
+
+    return PatientFilter(
+        name,
+        WholeNumberFilter(label=label, method=bounded, min_value=0, help_text=help_text),
+        column="age_years",
+        compare=compare,
+        reads=(Infusion,),
+    )
+
+
 PATIENT_FILTERS = (
     PatientFilter(
         "site",
@@ -165,29 +174,14 @@ PATIENT_FILTERS = (
         django_filters.ChoiceFilter(label="Sex", choices=choices.Sex.choices, help_text="Sex"),
         column="sex",
     ),
-    PatientFilter(
-        "age_min",
-        WholeNumberFilter(
-            label="Age from",
-            method=_age_at_least,
-            min_value=0,
-            help_text="At least this old (completed years) at the first infusion",
-        ),
-        column="age_years",
-        compare="ge",
-        reads=(Infusion,),
+    _age_bound(
+        "age_min", "Age from", "ge", "At least this old (completed years) at the first infusion"
     ),
-    PatientFilter(
+    _age_bound(
         "age_max",
-        WholeNumberFilter(
-            label="Age to",
-            method=_age_at_most,
-            min_value=0,
-            help_text="At most this old (completed years) at the first infusion; not below age_min",
-        ),
-        column="age_years",
-        compare="le",
-        reads=(Infusion,),
+        "Age to",
+        "le",
+        "At most this old (completed years) at the first infusion; not below age_min",
     ),
     PatientFilter(
         "prior_allo_hct",
