@@ -70,6 +70,11 @@ def _first_event(kind: str):
     return lambda patient: next((e for e in patient.events.all() if e.kind == kind), None)
 
 
+def _event_date(name: str, description: str, kind: str) -> Column:
+    """The date of the patient's earliest event of `kind`."""
+    return Column(name, description, _of(_first_event(kind), "date"))
+
+
 def _day_30(patient: Patient):
     low, high = DAY_30_WINDOW
     return next((a for a in patient.response_assessments.all() if low <= a.day <= high), None)
@@ -174,27 +179,17 @@ PATIENT_COLUMNS: list[Column] = [
     ),
     Column("d30_mrd_method", "MRD method at the day-30 assessment", _of(_day_30, "mrd_method")),
     _count("events"),
-    Column(
-        "allo_hct_date",
-        "Date of the first allogeneic HCT after the infusion",
-        _of(_first_event(EventKind.ALLO_HCT), "date"),
+    _event_date(
+        "allo_hct_date", "Date of the first allogeneic HCT after the infusion", EventKind.ALLO_HCT
     ),
     Column("relapse_date", "Date of the first relapse", _of(_relapse, "date")),
     Column("relapse_cd19", "CD19 status at the first relapse", _of(_relapse, "cd19")),
-    Column(
-        "b_cell_recovery_date",
-        "Date of B-cell recovery",
-        _of(_first_event(EventKind.B_CELL_RECOVERY), "date"),
-    ),
-    Column(
-        "car_t_loss_date",
-        "Date the CAR-T cells were lost",
-        _of(_first_event(EventKind.CAR_T_LOSS), "date"),
-    ),
-    Column(
+    _event_date("b_cell_recovery_date", "Date of B-cell recovery", EventKind.B_CELL_RECOVERY),
+    _event_date("car_t_loss_date", "Date the CAR-T cells were lost", EventKind.CAR_T_LOSS),
+    _event_date(
         "other_therapy_date",
         "Date of the first other therapy after the infusion",
-        _of(_first_event(EventKind.OTHER_THERAPY), "date"),
+        EventKind.OTHER_THERAPY,
     ),
     Column("death_date", "Date of death", _of(_death, "date")),
     Column("death_cause", "Cause of death", _of(_death, "cause")),
