@@ -11,9 +11,6 @@ from dataclasses import replace
 
 from django.http import Http404, HttpResponse
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework.permissions import IsAuthenticated
-from rest_framework.renderers import JSONRenderer
-from rest_framework.views import APIView
 
 from analytics import params, schema
 from analytics.exports import (
@@ -32,9 +29,9 @@ from analytics.results import (
     study_result_json,
 )
 from registry import access
-from registry.http import AUTHENTICATION, STUDY_CODE, DownloadNegotiation
+from registry.http import STUDY_CODE, StudyDataView
 from registry.models import Study
-from registry.parameters import AS_OF_TODAY_WARNING, UnsettledDayWarningMixin
+from registry.parameters import AS_OF_TODAY_WARNING
 
 
 def documented(summary: str, params_class, response, description: str = "", downloads=None):
@@ -51,13 +48,10 @@ def documented(summary: str, params_class, response, description: str = "", down
     )
 
 
-class AnalyticsView(UnsettledDayWarningMixin, APIView):
-    authentication_classes = AUTHENTICATION
-    permission_classes = [IsAuthenticated]
-    renderer_classes = [JSONRenderer]
-    # ?format= is one of the validated parameters (a bad one is a 400 naming it), not
-    # DRF's renderer switch; CSV and Excel are written by the views that offer them.
-    content_negotiation_class = DownloadNegotiation
+class AnalyticsView(StudyDataView):
+    """A statistic of the study, as JSON; CSV and Excel are written by the views that
+    offer them."""
+
     params_class: type[params.AnalysisParams] = params.AnalysisParams
     report = ""
 

@@ -7,9 +7,13 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
+from rest_framework.views import APIView
 
 from registry import access
 from registry.models.study import Study, code_validator
+from registry.parameters import UnsettledDayWarningMixin
 from registry.tokens import TokenAuthentication
 
 # The first class names its scheme in WWW-Authenticate, which makes a request without
@@ -33,6 +37,17 @@ class DownloadNegotiation(BaseContentNegotiation):
 
     def select_renderer(self, request, renderers, format_suffix=None):
         return renderers[0], renderers[0].media_type
+
+
+class StudyDataView(UnsettledDayWarningMixin, APIView):
+    """A GET of a study's data, statistics or a download: signed in, its answer in its own
+    format whatever the Accept header says (?format= is one of its validated parameters,
+    not DRF's renderer switch), its errors JSON."""
+
+    authentication_classes = AUTHENTICATION
+    permission_classes = [IsAuthenticated]
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = DownloadNegotiation
 
 
 def exported_study(user, code: str) -> Study:

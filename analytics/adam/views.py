@@ -14,9 +14,6 @@ from django.http import FileResponse, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import IsAuthenticated
-from rest_framework.renderers import JSONRenderer
-from rest_framework.views import APIView
 
 from analytics import schema
 from analytics.adam.define import define_xml
@@ -27,13 +24,12 @@ from analytics.caching import study_cache
 from analytics.params import AnalysisRequest
 from analytics.results import selected_frame
 from registry import access
-from registry.http import AUTHENTICATION, STUDY_CODE, DownloadNegotiation, exported_study
+from registry.http import STUDY_CODE, StudyDataView, exported_study
 from registry.models import Study
 from registry.parameters import (
     AS_OF_TODAY_WARNING,
     AsOfField,
     CutoffField,
-    UnsettledDayWarningMixin,
     query_problems,
 )
 
@@ -87,12 +83,7 @@ def documented(operation_id: str, description: str, media_types, path_parameters
     )
 
 
-class AdamView(UnsettledDayWarningMixin, APIView):
-    authentication_classes = AUTHENTICATION
-    permission_classes = [IsAuthenticated]
-    renderer_classes = [JSONRenderer]
-    content_negotiation_class = DownloadNegotiation
-
+class AdamView(StudyDataView):
     def parse(self, code: str) -> tuple[Study, AnalysisRequest]:
         study = exported_study(self.request.user, code)
         return study, adam_request(self.request.query_params, self.request.user, study)
