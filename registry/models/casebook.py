@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from registry.models.fields import acting_user
 from registry.models.patient import Patient
 from registry.models.study import Site, Study
 from registry.required_fields import COMPLETE, INCOMPLETE, SIGNATURE_MEANING, STATUSES
@@ -23,13 +24,7 @@ class SectionStatus(models.Model):
     required = models.PositiveSmallIntegerField(default=0)
     missing = models.JSONField(default=list, blank=True)
     missing_count = models.PositiveSmallIntegerField(default=0)
-    verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    verified_by = acting_user("+")
     verified_at = models.DateTimeField(null=True, blank=True)
     # A row of history when the status moves (verified, signed, set back by a change),
     # with the reason; the counts move with every write and are not kept.

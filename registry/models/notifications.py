@@ -2,6 +2,11 @@ from django.conf import settings
 from django.db import models
 
 
+def _kind(verbose_name: str, help_text: str) -> models.BooleanField:
+    """A kind of email, on until the user turns it off."""
+    return models.BooleanField(verbose_name, default=True, help_text=help_text)
+
+
 class NotificationPreference(models.Model):
     """Which kinds of email a user receives; each kind is on until they turn it off.
 
@@ -12,26 +17,15 @@ class NotificationPreference(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
     )
-    query_opened = models.BooleanField(
+    query_opened = _kind(
         "a data query is opened on a patient of my site",
-        default=True,
-        help_text="For clinicians: the site answers its patients' queries",
+        "For clinicians: the site answers its patients' queries",
     )
-    safety_signal = models.BooleanField(
-        "a CRS or ICANS grade of 3 or more is recorded or computed",
-        default=True,
-        help_text="For study administrators",
+    safety_signal = _kind(
+        "a CRS or ICANS grade of 3 or more is recorded or computed", "For study administrators"
     )
-    overdue_digest = models.BooleanField(
-        "weekly digest of my site's overdue follow-up visits",
-        default=True,
-        help_text="For clinicians",
-    )
-    import_summary = models.BooleanField(
-        "summary of a cohort import",
-        default=True,
-        help_text="For study administrators",
-    )
+    overdue_digest = _kind("weekly digest of my site's overdue follow-up visits", "For clinicians")
+    import_summary = _kind("summary of a cohort import", "For study administrators")
 
     # The kinds, in the order the page and the API give them.
     KINDS = ("query_opened", "safety_signal", "overdue_digest", "import_summary")

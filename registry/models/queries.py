@@ -1,8 +1,8 @@
-from django.conf import settings
 from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db import models
 from django.utils import timezone
 
+from registry.models.fields import acting_user
 from registry.models.patient import Patient
 
 # A question or an answer is a few sentences; a limit keeps a page of queries readable and
@@ -50,31 +50,14 @@ class DataQuery(models.Model):
         blank=True,
         help_text="The data-quality rule that opened the query; empty when a person did",
     )
-    raised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="raised_queries",
-        help_text="Who opened the query; empty when the registry did",
+    raised_by = acting_user(
+        "raised_queries", help_text="Who opened the query; empty when the registry did"
     )
     raised_at = models.DateTimeField(auto_now_add=True)
     answer = models.TextField(blank=True, validators=text_validators("The answer"))
-    answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="answered_queries",
-    )
+    answered_by = acting_user("answered_queries")
     answered_at = models.DateTimeField(null=True, blank=True)
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="closed_queries",
-    )
+    closed_by = acting_user("closed_queries")
     closed_at = models.DateTimeField(null=True, blank=True)
     close_reason = models.CharField(
         max_length=40, blank=True, help_text="Why the registry closed it: corrected"

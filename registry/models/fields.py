@@ -1,0 +1,17 @@
+"""Fields that several models declare for the same reason, written once."""
+
+from django.conf import settings
+from django.db import models
+
+
+def acting_user(related_name: str, **options) -> models.ForeignKey:
+    """The user who did something to a record: empty when the registry did it, or nobody
+    has yet. A user who did cannot be deleted (PROTECT): the record keeps who it was."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name=related_name,
+        **options,
+    )
