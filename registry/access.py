@@ -203,10 +203,9 @@ def visible_memberships(
 
 def visible_patients(user: User, queryset: QuerySet[Patient] | None = None) -> QuerySet[Patient]:
     """The patients of `queryset` (all by default) that `user` reads."""
-    queryset = Patient.objects.all() if queryset is None else queryset
-    if _is_superuser(user):
-        return queryset
-    return queryset.filter(site__in=visible_sites(user))
+    return _granted(
+        user, queryset, Patient, lambda patients: patients.filter(site__in=visible_sites(user))
+    )
 
 
 def visible_records(user: User, queryset: QuerySet) -> QuerySet:
@@ -218,10 +217,9 @@ def visible_records(user: User, queryset: QuerySet) -> QuerySet:
 
 def editable_patients(user: User, queryset: QuerySet[Patient] | None = None) -> QuerySet[Patient]:
     """The patients of `queryset` (all by default) whose data `user` may change."""
-    queryset = Patient.objects.all() if queryset is None else queryset
-    if _is_superuser(user):
-        return queryset
-    return queryset.filter(site__in=editable_sites(user))
+    return _granted(
+        user, queryset, Patient, lambda patients: patients.filter(site__in=editable_sites(user))
+    )
 
 
 def can_edit_site(user: User, site: Site) -> bool:

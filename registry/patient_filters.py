@@ -51,6 +51,8 @@ COMPARISONS: dict[str, Callable[[object, object], bool]] = {
     "ge": operator.ge,
     "le": operator.le,
 }
+# The database lookup of each comparison a bound stands for.
+BOUND_LOOKUPS = {"ge": "gte", "le": "lte"}
 
 
 def search_terms(text: str) -> list[str]:
@@ -145,7 +147,7 @@ class PatientFilter:
 def _age_bound(name: str, label: str, compare: str, help_text: str) -> PatientFilter:
     """A bound on the age (completed years) at the first infusion: the youngest ("ge") or
     the oldest ("le") a patient may be."""
-    lookup = {"ge": "age_at_infusion__gte", "le": "age_at_infusion__lte"}[compare]
+    lookup = f"age_at_infusion__{BOUND_LOOKUPS[compare]}"
 
     def bounded(queryset: QuerySet, name: str, value: int) -> QuerySet:
         return with_age_at_infusion(queryset).filter(**{lookup: value})
@@ -156,6 +158,22 @@ def _age_bound(name: str, label: str, compare: str, help_text: str) -> PatientFi
         column="age_years",
         compare=compare,
         reads=(Infusion,),
+    )
+
+
+def _infusion_bound(name: str, label: str, compare: str, help_text: str) -> PatientFilter:
+    """A bound on the date of the first infusion: the earliest ("ge") or the latest ("le")."""
+    return PatientFilter(
+        name,
+        django_filters.DateFilter(
+            label=label,
+            field_name="first_infusion_date",
+            lookup_expr=BOUND_LOOKUPS[compare],
+            help_text=help_text,
+        ),
+        column="infusion_date",
+        compare=compare,
+        reads=(Infusion,),  # Patient.first_infusion_date, kept from the infusions
     )
 
 
@@ -225,29 +243,14 @@ PATIENT_FILTERS = (
         reads=(FollowUpEvent,),
         outcome=True,
     ),
-    PatientFilter(
-        "infused_after",
-        django_filters.DateFilter(
-            label="Infused from",
-            field_name="first_infusion_date",
-            lookup_expr="gte",
-            help_text="First infusion on or after this date (YYYY-MM-DD)",
-        ),
-        column="infusion_date",
-        compare="ge",
-        reads=(Infusion,),  # Patient.first_infusion_date, kept from the infusions
+    _infusion_bound(
+        "infused_after", "Infused from", "ge", "First infusion on or after this date (YYYY-MM-DD)"
     ),
-    PatientFilter(
+    _infusion_bound(
         "infused_before",
-        django_filters.DateFilter(
-            label="Infused until",
-            field_name="first_infusion_date",
-            lookup_expr="lte",
-            help_text="First infusion on or before this date (YYYY-MM-DD)",
-        ),
-        column="infusion_date",
-        compare="le",
-        reads=(Infusion,),
+        "Infused until",
+        "le",
+        "First infusion on or before this date (YYYY-MM-DD)",
     ),
     PatientFilter(
         "casebook_signed",
