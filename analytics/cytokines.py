@@ -44,7 +44,7 @@ def _analyte(frame: pd.DataFrame, analyte: str, groups: dict[str, np.ndarray]) -
     return {
         "analyte": analyte,
         "name": entry.name,
-        "unit": series_unit(analyte, next(iter(entry.units))),
+        "unit": series_unit(analyte, entry.own_unit),
         "column": peak_column,
         "overall": _summary(peaks[measured]),
         "peak_day": _summary(frame[peak_day_column].to_numpy(dtype=float, na_value=np.nan)),

@@ -104,7 +104,7 @@ class DashboardForm(PatientFilterFields):
     )
     analyte = _select(
         "Lab series",
-        [(code, f"{entry.name} ({next(iter(entry.units))})") for code, entry in ANALYTES.items()],
+        [(code, f"{entry.name} ({entry.own_unit})") for code, entry in ANALYTES.items()],
         "The laboratory value whose median and interquartile range by day is drawn",
     )
     cutoff = CutoffField(

@@ -209,7 +209,7 @@ class LabSeriesParams(AnalysisParams):
     def validate(self, attrs: dict) -> dict:
         attrs = super().validate(attrs)
         analyte = ANALYTES[attrs["analyte"]]
-        unit = attrs.setdefault("unit", next(iter(analyte.units)))
+        unit = attrs.setdefault("unit", analyte.own_unit)
         if unit not in analyte.units:
             allowed = ", ".join(analyte.units)
             raise serializers.ValidationError(

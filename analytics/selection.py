@@ -96,7 +96,7 @@ class Selection:
             "population": self.population,
             "analyte": analyte,
             "specimen": PERIPHERAL_BLOOD,
-            "unit": next(iter(ANALYTES[analyte].units)),
+            "unit": ANALYTES[analyte].own_unit,
             "per_patient": False,
         }
         return study_lab_series(self.study, replace(self.analysis, params=given), self.store)

@@ -46,6 +46,11 @@ class Analyte:
     units: dict[str, Fraction]
     maximum: float | None = None  # in the own unit: above it the value is impossible
 
+    @property
+    def own_unit(self) -> str:
+        """The unit computations use: the first of its row."""
+        return next(iter(self.units))
+
 
 _COUNT_UNITS = {"10^9/L": Fraction(1), "/uL": Fraction(1, 1000)}
 _CYTOKINE_UNITS = {"pg/mL": Fraction(1)}
@@ -163,7 +168,7 @@ def _specimen_problems(specimen: str) -> list[str]:
 def series_unit(analyte: str, unit: str) -> str:
     """The unit the registry computes a value of this analyte in."""
     entry = _accepted(analyte, unit)
-    return unit if analyte in UNCONVERTED else next(iter(entry.units))
+    return unit if analyte in UNCONVERTED else entry.own_unit
 
 
 def to_series_unit(analyte: str, value: float, unit: str) -> float:

@@ -80,6 +80,8 @@ patient is written again.
 Months are days / 30.4375. Time keys are None for a patient without an infusion.
 """
 
+from registry.analytes import ANALYTES
+
 GRADE_COLUMNS = (
     "crs_grade",
     "icans_grade",
@@ -111,25 +113,19 @@ BCA_COLUMNS = (
     "bca_recovery_event",
     "bca_recovery_discrepancy",
 )
-# The peaks of the seed's Table S3: analyte code -> the columns' prefix and unit (the
-# analyte's own unit, registry.analytes).
-PEAK_ANALYTES = {
-    "il6": ("il6", "pg_ml"),
-    "ifng": ("ifng", "pg_ml"),
-    "il10": ("il10", "pg_ml"),
-    "ferritin": ("ferritin", "ng_ml"),
-    "crp": ("crp", "mg_l"),
-}
+# The analytes of the seed's Table S3 peaks, by their codes in registry.analytes.
+PEAK_ANALYTES = ("il6", "ifng", "il10", "ferritin", "crp")
 
 
 def peak_columns(analyte: str) -> tuple[str, str, str, str]:
-    """The peak, peak day, baseline and fold change columns of a Table S3 analyte."""
-    prefix, unit = PEAK_ANALYTES[analyte]
+    """The peak, peak day, baseline and fold change columns of a Table S3 analyte, named by
+    its code and its own unit (registry.analytes): pg/mL is pg_ml."""
+    unit = ANALYTES[analyte].own_unit.lower().replace("/", "_")
     return (
-        f"{prefix}_peak_{unit}",
-        f"{prefix}_peak_day",
-        f"{prefix}_baseline_{unit}",
-        f"{prefix}_fold_change",
+        f"{analyte}_peak_{unit}",
+        f"{analyte}_peak_day",
+        f"{analyte}_baseline_{unit}",
+        f"{analyte}_fold_change",
     )
 
 
