@@ -169,6 +169,13 @@ def analysis_frame(rows: Sequence[dict]) -> pd.DataFrame:
     return frame
 
 
+def patients_frame(rows: Mapping[int, Sequence]) -> pd.DataFrame:
+    """analysis_frame of the rows given by patient id, indexed by it."""
+    frame = analysis_frame(list(rows.values()))
+    frame.index = pd.Index(list(rows), dtype="int64", name="patient")
+    return frame
+
+
 def _shared_values(values: pd.Series) -> np.ndarray:
     """The values of a column of a few choices (a sex, a response, a site's code), each
     held once: rows decoded one by one hold a hundred thousand copies of the same few

@@ -45,7 +45,7 @@ import pandas as pd
 from django.db.models import TextField
 from django.db.models.functions import Cast
 
-from analytics.cohort import analysis_frame
+from analytics.cohort import patients_frame
 from analytics.dataset import CHUNK, stored_rows
 from analytics.process_kept import ProcessKept
 from config.routers import use_replica
@@ -94,7 +94,7 @@ def _built(study: models.Study, version: DataVersion, imported: str) -> ProcessF
     # The stamps before the rows: a row newer than its stamp is read again next time, never
     # the other way round.
     stamps = {pk: stamp for pk, _study, stamp in _stamped(study.patients.all())}
-    frame = _typed(stored_rows(study.patients.order_by("subject_id")))
+    frame = patients_frame(stored_rows(study.patients.order_by("subject_id")))
     stamps = {pk: stamp for pk, stamp in stamps.items() if pk in frame.index}
     return ProcessFrame(frame, stamps, _site_codes(study), version.updated, version, imported)
 
@@ -129,7 +129,7 @@ def _brought_up_to_date(
         frame = _replaced(frame, rows)
     else:
         dropped = [pk for pk in [*changed, *gone] if pk in frame.index]
-        frame = pd.concat([frame.drop(index=dropped), _typed(rows)])
+        frame = pd.concat([frame.drop(index=dropped), patients_frame(rows)])
         # Only the study's own, in its order.
         order = study.patients.order_by("subject_id").values_list("pk", flat=True)
         frame = frame.reindex([pk for pk in order if pk in frame.index])
@@ -191,12 +191,6 @@ def _unchanged(held, value) -> bool:
     if value is None or missing:
         return value is None and missing
     return bool(held == value)
-
-
-def _typed(rows: dict[int, list]) -> pd.DataFrame:
-    frame = analysis_frame(list(rows.values()))
-    frame.index = pd.Index(list(rows), dtype="int64", name="patient")
-    return frame
 
 
 def _site_codes(study: models.Study) -> dict[int, str]:

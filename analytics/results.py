@@ -12,9 +12,9 @@ from analytics.caching import StudyCache, study_cache
 from analytics.cohort import (
     BCA,
     analysed,
-    analysis_frame,
     in_population,
     passing,
+    patients_frame,
 )
 from analytics.cutoff import CutFrame, at_cutoff, recounts
 from analytics.dataset import (
@@ -200,7 +200,7 @@ def _recorded_frame(
     return store.get(
         "frame",
         {**filters, "parts": sorted(parts)},
-        lambda: analysis_frame(
+        lambda: patients_frame(
             analysis_values(
                 _patients(study, request, request.recorded_filters), parts, request.as_of
             )
@@ -263,6 +263,8 @@ def study_lab_series(
             analyte=params["analyte"],
             specimen=params["specimen"],
             as_of=request.as_of,
+            # The frame is indexed by patient id: its study ids are the values' names.
+            study_ids=frame["study_id"],
         )
         recorded = _measured_by(recorded, frame, request.cutoff)
         series = {name: params[name] for name in ("analyte", "specimen", "unit", "per_patient")}
@@ -286,16 +288,15 @@ def study_lab_series_json(study: Study, request: AnalysisRequest) -> Packed:
 
 
 def _measured_by(recorded: pd.DataFrame, frame: pd.DataFrame, cutoff: date | None) -> pd.DataFrame:
-    """The recorded values of the frame's patients; with a cut-off, those of a day no
-    later than it (days count from the infusion, as in _counted_by)."""
-    chosen = recorded["study_id"].isin(frame["study_id"]).to_numpy()
-    if cutoff is not None:
-        days = (pd.Timestamp(cutoff) - frame["infusion_date"]).dt.days
-        last_day = pd.Series(days.to_numpy(dtype=float, na_value=np.nan), index=frame["study_id"])
-        # Mapped per study id, not per value, when the ids are categorical.
-        limit = np.asarray(recorded["study_id"].map(last_day), dtype=float)
-        chosen &= recorded["day"].to_numpy() <= limit
-    return recorded[chosen]
+    """The recorded values (of the frame's patients) of a day no later than the cut-off,
+    if any (days count from the infusion, as in _counted_by)."""
+    if cutoff is None:
+        return recorded
+    days = (pd.Timestamp(cutoff) - frame["infusion_date"]).dt.days
+    last_day = pd.Series(days.to_numpy(dtype=float, na_value=np.nan), index=frame["study_id"])
+    # Mapped per study id, not per value, when the ids are categorical.
+    limit = np.asarray(recorded["study_id"].map(last_day), dtype=float)
+    return recorded[recorded["day"].to_numpy() <= limit]
 
 
 def _counted_by(

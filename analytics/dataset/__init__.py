@@ -99,11 +99,11 @@ def analysis_rows(
 @use_replica()
 def analysis_values(
     patients: QuerySet, parts: Collection[str] = PARTS, as_of: date | None = None
-) -> list[list]:
-    """The rows of analysis_rows as lists of their values in COLUMNS order (None in the
-    columns of a part not asked for): what a data frame is built from, without a dict per
-    patient."""
+) -> dict[int, list]:
+    """The rows of analysis_rows by patient id, as lists of their values in COLUMNS order
+    (None in the columns of a part not asked for): what a data frame is built from
+    (analytics.cohort.patients_frame), without a dict per patient."""
     if as_of is not None:
-        rows = computed_rows(patients, parts, as_of).values()
-        return [[row.get(column) for column in COLUMNS] for row in rows]
-    return stored_values(patients)
+        rows = computed_rows(patients, parts, as_of)
+        return {pk: [row.get(column) for column in COLUMNS] for pk, row in rows.items()}
+    return stored_rows(patients)

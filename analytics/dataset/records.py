@@ -8,9 +8,9 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from django.db import connections
 from django.db.models import Case, Model, Q, QuerySet, Value, When
 
+from analytics.dataset.arrays import numeric_rows
 from analytics.dataset.columns import (
     B_CELL_APLASIA,
     EARLY_ICAHT,
@@ -228,9 +228,9 @@ def car_t_counts(
 LAB_VALUE = np.dtype(
     [
         ("patient_id", np.int64),
-        ("day", np.int64),
+        ("day", np.int32),
         ("value", np.float64),
-        ("unit", np.int8),
+        ("unit", np.int16),
         ("below_detection", np.bool_),
     ]
 )
@@ -238,46 +238,57 @@ LAB_VALUE = np.dtype(
 
 @use_replica()
 def lab_values(
-    patients: QuerySet, *, analyte: str, specimen: str, as_of: date | None = None
+    patients: QuerySet,
+    *,
+    analyte: str,
+    specimen: str,
+    as_of: date | None = None,
+    study_ids: pd.Series | None = None,
 ) -> pd.DataFrame:
     """The patients' values of one analyte in one specimen, as recorded, one row a value in
     no order: study_id, day, value, unit and below_detection, the study id and the unit
     categorical (a unit not among the analyte's missing). One query for the values,
-    whatever the number of patients, and one for the study ids; each column is read into
-    an array at once, not value by value."""
-    study_ids = dict(patients.values_list("id", "subject_id"))
+    whatever the number of patients, read into arrays at once (analytics.dataset.arrays);
+    and one for the study ids, unless `study_ids` gives them: a series of study ids by
+    patient id, as a study's data frame holds them, the values of the patients it does
+    not hold left out."""
+    found = numeric_rows(lab_values_query(patients, analyte, specimen, as_of), LAB_VALUE)
+    if study_ids is None:
+        study_ids = pd.Series(dict(patients.values_list("id", "subject_id")), dtype=object)
+    # Categorical: a study id per patient, not per value, and compared by its code.
+    patient = pd.Categorical(found["patient_id"])
+    named = study_ids.reindex(patient.categories)
+    known = named.notna().to_numpy()
+    kept = known[patient.codes]
+    return pd.DataFrame(
+        {
+            "study_id": pd.Categorical.from_codes(
+                (np.cumsum(known) - 1)[patient.codes[kept]], categories=named[known].to_numpy()
+            ),
+            "day": found["day"][kept].astype(np.int64),
+            "value": found["value"][kept],
+            "unit": pd.Categorical.from_codes(
+                found["unit"][kept], categories=list(ANALYTES[analyte].units)
+            ),
+            "below_detection": found["below_detection"][kept],
+        }
+    )
+
+
+def lab_values_query(
+    patients: QuerySet, analyte: str, specimen: str, as_of: date | None = None
+) -> QuerySet:
+    """The query of lab_values: patient id, day, value, the unit's place and below
+    detection; on PostgreSQL answered from the analyte's index alone."""
     units = list(ANALYTES[analyte].units)
     unit_place = Case(
         *(When(unit=unit, then=Value(place)) for place, unit in enumerate(units)),
         default=Value(-1),
     )
-    values = (
+    return (
         records(models.LabResult, as_of)
         .filter(patient_id__in=patients.values("id"), analyte=analyte, specimen=specimen)
         .annotate(unit_place=unit_place)
         .values_list("patient_id", "day", "value", "unit_place", "below_detection")
         .order_by()
     )
-    rows = raw_rows(values)
-    found = np.fromiter(rows, dtype=LAB_VALUE, count=len(rows))
-    # Categorical: a study id per patient, not per value, and compared by its code.
-    patient = pd.Categorical(found["patient_id"])
-    return pd.DataFrame(
-        {
-            "study_id": patient.rename_categories([study_ids[pk] for pk in patient.categories]),
-            "day": found["day"],
-            "value": found["value"],
-            "unit": pd.Categorical.from_codes(found["unit"], categories=units),
-            "below_detection": found["below_detection"],
-        }
-    )
-
-
-def raw_rows(queryset: QuerySet) -> list[tuple]:
-    """The rows of a values_list queryset as the database driver gives them, without the
-    conversion Django makes value by value: for columns of numbers and booleans, whose
-    values need none (SQLite's booleans come as 0 and 1)."""
-    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()

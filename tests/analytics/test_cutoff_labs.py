@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from analytics.cohort import analysis_frame
+from analytics.cohort import patients_frame
 from analytics.cutoff import recounts
 from analytics.dataset import (
     B_CELL_APLASIA,
@@ -160,7 +160,7 @@ def test_only_patients_with_values_in_a_window_read_after_the_cutoff_are_counted
     courses,
 ):
     study = courses["E01"].study
-    frame = analysis_frame(analysis_values(study.patients.all()))
+    frame = patients_frame(analysis_values(study.patients.all()))
     # toxicity/ reads the grades and ICAHT: Z01's ANC after the cut-off lies beyond day 100.
     assert set(recounts(frame, CUTOFF, (GRADES, *ICAHT))) == {"E01", "L01"}
     # biomarkers/ reads the peaks: only E01 has a value of days 0-30 after the cut-off.

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from analytics import frames
 from analytics.caching import data_version
-from analytics.cohort import analysis_frame
+from analytics.cohort import patients_frame
 from analytics.dataset import analysis_values
 from config import gunicorn
 from registry import models
@@ -53,9 +53,7 @@ def kept(study: models.Study) -> pd.DataFrame:
 
 def afresh(study: models.Study) -> pd.DataFrame:
     patients = study.patients.order_by("subject_id")
-    frame = analysis_frame(analysis_values(patients))
-    frame.index = pd.Index(list(patients.values_list("pk", flat=True)), name="patient")
-    return frame
+    return patients_frame(analysis_values(patients))
 
 
 def assert_current(study: models.Study) -> None:
