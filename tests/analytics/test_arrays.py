@@ -1,12 +1,12 @@
-"""analytics.dataset.arrays: rows of numbers read straight into an array, on PostgreSQL by
-a binary COPY, elsewhere fetched as rows; the same values either way."""
+"""analytics.dataset.arrays: rows of numbers read straight into an array, on PostgreSQL
+packed by the database, elsewhere fetched as rows; the same values either way."""
 
 import numpy as np
 import pytest
 from django.db import connection
 from django.db.models import IntegerField, Value
 
-from analytics.dataset.arrays import UnexpectedCopy, numeric_rows
+from analytics.dataset.arrays import UnexpectedNull, numeric_rows
 from registry import models
 
 pytestmark = pytest.mark.django_db
@@ -48,11 +48,11 @@ def test_no_row_gives_an_empty_array(values):
     assert len(found) == 0
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's COPY")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="packed by PostgreSQL")
 def test_a_null_is_refused(values):
     rows = models.LabResult.objects.annotate(
         unknown=Value(None, output_field=IntegerField())
     ).values_list("patient_id", "day", "value", "unknown")
     shape = np.dtype([*ROW.descr[:3], ("unknown", np.int64)])
-    with pytest.raises(UnexpectedCopy, match="a null"):
+    with pytest.raises(UnexpectedNull, match="a null"):
         numeric_rows(rows, shape)

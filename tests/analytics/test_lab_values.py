@@ -66,7 +66,7 @@ def test_it_reads_the_values_from_the_analyte_s_index_alone(patients):
     read = connection.ops.compose_sql(*query.query.get_compiler(using="default").as_sql())
     with CaptureQueriesContext(connection) as queries:
         assert len(anc_in_blood()) == 3
-    # That query is the one read, within a COPY (analytics.dataset.arrays).
+    # That query is the one read, its rows packed (analytics.dataset.arrays).
     assert [query["sql"] for query in queries if read in query["sql"]]
     with connection.cursor() as cursor:
         # A few rows are read best from the table: the plan of a large table, asked here.
