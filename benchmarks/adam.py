@@ -26,6 +26,7 @@ from django.test import Client
 from analytics.adam.formats import CONTENT_TYPES
 from analytics.adam.variables import DATASETS
 from benchmarks.scratch import coordinator, scratch_database, synthetic_study
+from benchmarks.tables import seconds_table
 
 SIZES = (10_000,)
 
@@ -85,10 +86,7 @@ def benchmark(patients: int) -> list[tuple[str, float, str]]:
 
 def main(sizes: list[int], keep: bool = False) -> None:
     with scratch_database("adam", keep=keep):
-        print(f"{'patients':>8}  {'export':<30}  {'seconds':>8}  memory")
-        for patients in sizes:
-            for label, seconds, memory in benchmark(patients):
-                print(f"{patients:>8,}  {label:<30}  {seconds:8.2f}  {memory}", flush=True)
+        seconds_table(sizes, benchmark, what="export", width=30, notes="memory")
 
 
 if __name__ == "__main__":

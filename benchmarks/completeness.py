@@ -17,13 +17,12 @@ under 200 ms.
 """
 
 import sys
-import time
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from benchmarks.pages import percentile, timings, writer
+from benchmarks.pages import nothing, p50_p99_ms, percentile, timed, timings, writer
 from benchmarks.scratch import coordinator, scratch_database, synthetic_study
 from registry import casebook, completeness
 
@@ -42,16 +41,6 @@ REQUESTS = {
     "API, follow-up list of a site": "/api/v1/studies/{code}/schedule/?site={site}",
     "page, follow-up list of a site": "/studies/{code}/follow-up/?site={site}",
 }
-
-
-def timed(work) -> float:
-    started = time.perf_counter()
-    work()
-    return time.perf_counter() - started
-
-
-def nothing() -> None:
-    pass
 
 
 def benchmark(patients: int) -> None:
@@ -86,15 +75,10 @@ def benchmark(patients: int) -> None:
     figures = [
         timed(lambda: completeness.site_figures(study, study.sites.all())) for _ in range(REPEATS)
     ]
-    print(
-        f"{'site figures alone (selector)':<40} {1000 * percentile(figures, 50):8.1f} {1000 * percentile(figures, 99):8.1f}"
-    )
+    print(f"{'site figures alone (selector)':<40} {p50_p99_ms(figures)}")
     write = writer(study)
     writes = [timed(write) for _ in range(REPEATS)]
-    print(
-        f"{'a write, its casebook kept':<40} {1000 * percentile(writes, 50):8.1f} "
-        f"{1000 * percentile(writes, 99):8.1f}"
-    )
+    print(f"{'a write, its casebook kept':<40} {p50_p99_ms(writes)}")
 
 
 def main(sizes: list[int], *, keep: bool) -> None:

@@ -33,6 +33,7 @@ from django.db import connection
 from django.utils import timezone
 
 from benchmarks.scratch import scratch_database, synthetic_study
+from benchmarks.tables import seconds_table
 from registry import flat_export
 from registry.demo import synthetic_cohort, synthetic_cohort_import
 from registry.interchange.exporter import iter_cohort_json, patients_for_export
@@ -165,18 +166,18 @@ def _written(pieces: Iterator[str], file) -> None:
 
 def main(sizes: list[int], exports: bool) -> None:
     with scratch_database():
-        print(f"{'patients':>8}  {'operation':<32}  {'seconds':>8}  memory, cpu")
-        for patients in sizes:
-            for operation, seconds, memory in benchmark(patients, exports):
-                print(f"{patients:>8,}  {operation:<32}  {seconds:8.2f}  {memory}", flush=True)
+        seconds_table(
+            sizes,
+            lambda patients: benchmark(patients, exports),
+            what="operation",
+            width=32,
+            notes="memory, cpu",
+        )
 
 
 def main_odm(sizes: list[int]) -> None:
     with scratch_database("odm", keep=True):
-        print(f"{'patients':>8}  {'operation':<32}  {'seconds':>8}  cpu, size, memory")
-        for patients in sizes:
-            for operation, seconds, notes in odm_benchmark(patients):
-                print(f"{patients:>8,}  {operation:<32}  {seconds:8.2f}  {notes}", flush=True)
+        seconds_table(sizes, odm_benchmark, what="operation", width=32, notes="cpu, size, memory")
 
 
 if __name__ == "__main__":

@@ -108,6 +108,19 @@ def percentile(samples: list[float], percent: int) -> float:
     return statistics.quantiles(samples, n=100, method="inclusive")[percent - 1]
 
 
+def p50_p99_ms(samples: list[float]) -> str:
+    """The samples' p50 and p99 in milliseconds, as a row of the benchmarks' tables shows
+    them."""
+    return f"{1000 * percentile(samples, 50):8.1f} {1000 * percentile(samples, 99):8.1f}"
+
+
+def timed(work: Callable[[], object]) -> float:
+    """Seconds of one call of `work`."""
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
+
+
 def timings(
     client: APIClient,
     addresses: list[str],

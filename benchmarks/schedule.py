@@ -17,7 +17,6 @@ Targets at 100,000 patients: a list page under 100 ms; the completeness figures 
 """
 
 import sys
-import time
 
 from django.core.cache import cache
 from django.db import connection
@@ -27,7 +26,7 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from analytics.dashboard import follow_up_completeness
-from benchmarks.pages import percentile, timings, writer
+from benchmarks.pages import p50_p99_ms, percentile, timed, timings, writer
 from benchmarks.scratch import coordinator, scratch_database, synthetic_study
 from registry import schedule
 from registry.models import Visit
@@ -49,12 +48,6 @@ REQUESTS = {
         "/studies/{code}/follow-up/?show=overdue&site={site}&ordering=study_id"
     ),
 }
-
-
-def timed(work) -> float:
-    started = time.perf_counter()
-    work()
-    return time.perf_counter() - started
 
 
 def benchmark(patients: int) -> None:
@@ -109,15 +102,10 @@ def benchmark(patients: int) -> None:
     cold = timed(lambda: follow_up_completeness(request, study))
     kept = [timed(lambda: follow_up_completeness(request, study)) for _ in range(REPEATS)]
     print(f"{'completeness, cold':<38} {1000 * cold:8.1f} (once)")
-    print(
-        f"{'completeness, kept':<38} {1000 * percentile(kept, 50):8.1f} {1000 * percentile(kept, 99):8.1f}"
-    )
+    print(f"{'completeness, kept':<38} {p50_p99_ms(kept)}")
     write = writer(study)
     writes = [timed(write) for _ in range(REPEATS)]
-    print(
-        f"{'a write, its patient rescheduled':<38} {1000 * percentile(writes, 50):8.1f} "
-        f"{1000 * percentile(writes, 99):8.1f}"
-    )
+    print(f"{'a write, its patient rescheduled':<38} {p50_p99_ms(writes)}")
 
 
 def main(sizes: list[int]) -> None:

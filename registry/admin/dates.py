@@ -17,4 +17,4 @@ class StudyDatesAdmin:
 
     class Media:
         js = ["js/date_picker.js"]
-        css = {"all": ["css/admin.css"]}
+        css = {"all": ["css/date_picker.css", "css/admin.css"]}

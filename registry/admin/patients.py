@@ -10,6 +10,7 @@ from registry import access, models, services
 from registry.admin.access import ScopedPatientAdmin
 from registry.admin.audit import AuditedAdmin, ChangeReasonForm
 from registry.admin.course import CourseCheck
+from registry.admin.display import saved_record_display
 from registry.admin.sections import SECTION_INLINES
 from registry.choices import DateFormat
 from registry.patient_filters import BY_NAME
@@ -144,10 +145,8 @@ class PatientAdmin(ScopedPatientAdmin, AuditedAdmin):
             kwargs["course_check"] = request.course_check
         return kwargs
 
-    @admin.display(description="computed maximum grades")
+    @saved_record_display("computed maximum grades")
     def computed_toxicity(self, patient):
-        if not patient.pk:
-            return "—"
         crs, icans = patient.computed_grades()
         lines = [(f"CRS {crs.reason}",), (f"ICANS {icans.reason}",)]
         lines += [(f"Discrepancy — {text}",) for text in patient.grade_discrepancies()]

@@ -9,6 +9,7 @@ from registry.admin.access import ScopedSectionAdmin, ScopedSectionInline
 from registry.admin.audit import AuditedAdmin, VersionedForm
 from registry.admin.course import CourseFormSet
 from registry.admin.dates import StudyDatesAdmin
+from registry.admin.display import saved_record_display
 from registry.analytes import series_unit
 from registry.dates import record_name
 from registry.form_fields import ExtramedullarySitesField
@@ -59,10 +60,8 @@ class EligibilityInline(OneRecordInline):
     form = EligibilityForm
     readonly_fields = ["verdict"]
 
-    @admin.display(description="Eligibility verdict")
+    @saved_record_display("Eligibility verdict")
     def verdict(self, eligibility):
-        if not eligibility.pk:
-            return "—"
         verdict = eligibility.verdict()
         label = {True: "Eligible", False: "Not eligible", None: "Incomplete"}[verdict.eligible]
         return f"{label}. {'; '.join(verdict.reasons)}".strip()
@@ -72,19 +71,17 @@ class InfusionInline(ListInline):
     model = models.Infusion
     readonly_fields = ["total_cells"]
 
-    @admin.display(description="total cells")
+    @saved_record_display("total cells")
     def total_cells(self, infusion):
-        return f"{infusion.total_cells:.3g}" if infusion.pk else "—"
+        return f"{infusion.total_cells:.3g}"
 
 
 class LabResultInline(ListInline):
     model = models.LabResult
     readonly_fields = ["converted"]
 
-    @admin.display(description="in the registry's unit")
+    @saved_record_display("in the registry's unit")
     def converted(self, lab):
-        if not lab.pk:
-            return "—"
         return f"{lab.series_value:g} {series_unit(lab.analyte, lab.unit)}"
 
 
@@ -92,10 +89,8 @@ class DailyAssessmentInline(ListInline):
     model = models.DailyAssessment
     readonly_fields = ["computed_grades"]
 
-    @admin.display(description="computed ASTCT grades")
+    @saved_record_display("computed ASTCT grades")
     def computed_grades(self, assessment):
-        if not assessment.pk:
-            return "—"
         crs, icans = assessment.crs_grade(), assessment.icans_grade(assessment.patient.age_years)
         return f"CRS {crs.reason}; ICANS {icans.reason}"
 

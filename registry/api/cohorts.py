@@ -44,6 +44,7 @@ from registry.parameters import (
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
 EXPORT_REFUSED = OpenApiResponse(
     ERROR,
     description="Your role in the study reads it but does not export it (a monitor, a clinician)",
@@ -285,6 +286,11 @@ class StudyDownloadView(UnsettledDayWarningMixin, APIView):
         response["X-Data-As-Of"] = self.as_of.isoformat() if self.as_of else "none"
         return response
 
+    def streamed(self, chunks: Iterator, content_type: str, filename: str) -> StreamingHttpResponse:
+        """`chunks` streamed on the replica as an attachment named `filename`, dated."""
+        response = StreamingHttpResponse(on_replica(chunks), content_type=content_type)
+        return self.dated(attachment(response, filename))
+
 
 def on_replica(chunks: Iterator) -> Iterator:
     """Stream `chunks`, reading on the replica if there is one (see config.routers).
@@ -313,9 +319,8 @@ class CohortExportView(StudyDownloadView):
         OpenApiTypes.OBJECT,
     )
     def get(self, request, code: str) -> StreamingHttpResponse:
-        chunks = on_replica(iter_cohort_json(self.study(code), self.as_of, self.cutoff))
-        response = StreamingHttpResponse(chunks, content_type="application/json")
-        return self.dated(attachment(response, self.filename(code, "cohort") + ".json"))
+        chunks = iter_cohort_json(self.study(code), self.as_of, self.cutoff)
+        return self.streamed(chunks, "application/json", self.filename(code, "cohort") + ".json")
 
 
 class PatientsCsvView(StudyDownloadView):
@@ -327,9 +332,8 @@ class PatientsCsvView(StudyDownloadView):
         OpenApiTypes.STR,
     )
     def get(self, request, code: str) -> StreamingHttpResponse:
-        rows = on_replica(flat_export.iter_patients_csv(self.patients(code)))
-        response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
-        return self.dated(attachment(response, self.filename(code, "patients") + ".csv"))
+        rows = flat_export.iter_patients_csv(self.patients(code))
+        return self.streamed(rows, CSV, self.filename(code, "patients") + ".csv")
 
 
 class PatientsXlsxView(StudyDownloadView):
@@ -359,5 +363,4 @@ class DeidentifiedCsvView(StudyDownloadView):
     )
     def get(self, request, code: str) -> StreamingHttpResponse:
         rows = flat_export.iter_patients_csv(self.patients(code), DEIDENTIFIED_COLUMNS)
-        response = StreamingHttpResponse(on_replica(rows), content_type="text/csv; charset=utf-8")
-        return self.dated(attachment(response, self.filename(code, "deidentified") + ".csv"))
+        return self.streamed(rows, CSV, self.filename(code, "deidentified") + ".csv")

@@ -17,7 +17,7 @@ from rest_framework.renderers import JSONRenderer
 from config.routers import use_replica
 from registry import access
 from registry import models as registry
-from registry.api.cohorts import StudyDownloadView, attachment, download_schema, on_replica
+from registry.api.cohorts import StudyDownloadView, download_schema
 from registry.api.schema import ERROR, FIELD_ERRORS, PATIENT_ID
 from registry.interchange.fhir.writer import iter_bundle_json, iter_ndjson, patient_bundle
 from registry.parameters import AS_OF_TODAY_WARNING, SnapshotParams
@@ -84,9 +84,8 @@ class StudyBundleView(FhirView, StudyDownloadView):
         refusals=NOT_ACCEPTABLE,
     )
     def get(self, request, code: str) -> StreamingHttpResponse:
-        bundle = on_replica(iter_bundle_json(self.study(code), self.as_of, self.cutoff))
-        response = StreamingHttpResponse(bundle, content_type=FHIR_JSON)
-        return self.dated(attachment(response, self.filename(code, "fhir") + ".json"))
+        bundle = iter_bundle_json(self.study(code), self.as_of, self.cutoff)
+        return self.streamed(bundle, FHIR_JSON, self.filename(code, "fhir") + ".json")
 
 
 class StudyNdjsonView(FhirView, StudyDownloadView):
@@ -102,9 +101,8 @@ class StudyNdjsonView(FhirView, StudyDownloadView):
         refusals=NOT_ACCEPTABLE,
     )
     def get(self, request, code: str) -> StreamingHttpResponse:
-        lines = on_replica(iter_ndjson(self.study(code), self.as_of, self.cutoff))
-        response = StreamingHttpResponse(lines, content_type=FHIR_NDJSON)
-        return self.dated(attachment(response, self.filename(code, "fhir") + ".ndjson"))
+        lines = iter_ndjson(self.study(code), self.as_of, self.cutoff)
+        return self.streamed(lines, FHIR_NDJSON, self.filename(code, "fhir") + ".ndjson")
 
 
 class PatientBundleView(FhirView, StudyDownloadView):

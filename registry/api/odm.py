@@ -7,7 +7,7 @@ from datetime import datetime
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 
-from registry.api.cohorts import StudyDownloadView, attachment, download_schema, on_replica
+from registry.api.cohorts import StudyDownloadView, download_schema
 from registry.interchange.odm.writer import iter_odm_xml
 from registry.parameters import ChangesParams
 
@@ -37,8 +37,7 @@ class OdmExportView(StudyDownloadView):
     )
     def get(self, request, code: str) -> StreamingHttpResponse:
         odm = iter_odm_xml(self.study(code), self.as_of, self.cutoff, self.since)
-        response = StreamingHttpResponse(on_replica(odm), content_type=f"{XML}; charset=utf-8")
         name = self.filename(code, "odm")
         if self.since is not None:
             name += "-changes-since-" + self.since.strftime("%Y%m%dT%H%M%S%z")
-        return self.dated(attachment(response, name + ".xml"))
+        return self.streamed(odm, f"{XML}; charset=utf-8", name + ".xml")

@@ -9,6 +9,7 @@ from rest_framework.exceptions import ValidationError
 
 from registry import access, schedule, schedule_list
 from registry.models import Visit
+from registry.web.sort_columns import Column, sort_links
 from registry.web.views import study_or_404
 from registry.web.visits import shown
 
@@ -25,14 +26,14 @@ LABELS = {
     "on": "Day",
     "cutoff": "Clinical cut-off",
 }
-COLUMNS = (
-    ("Study id", "study_id"),
-    ("Site", "site"),
-    ("Timepoint", "timepoint"),
-    ("Target date", "due_date"),
-    ("Window", ""),
-    ("Status", ""),
-)
+COLUMNS = [
+    Column("Study id", "study_id"),
+    Column("Site", "site"),
+    Column("Timepoint", "timepoint"),
+    Column("Target date", "due_date"),
+    Column("Window"),
+    Column("Status"),
+]
 
 
 @login_required
@@ -66,17 +67,8 @@ def follow_up(request: HttpRequest, code: str) -> HttpResponse:
         "errors": errors,
         "page": page,
         "rows": [] if errors else [shown(r) for r in schedule_list.page_rows(visits, list(page))],
-        "columns": _sort_links(query.get("ordering", "")),
+        "columns": sort_links(COLUMNS, request.GET, "ordering"),
         "csv_query": query.urlencode(),
         "problems": [(LABELS.get(name, name), messages) for name, messages in errors.items()],
     }
     return render(request, "web/follow_up.html", context, status=400 if errors else 200)
-
-
-def _sort_links(current: str) -> list[dict]:
-    links = []
-    for label, key in COLUMNS:
-        direction = {key: "ascending", f"-{key}": "descending"}.get(current) if key else None
-        following = f"-{key}" if direction == "ascending" else key
-        links.append({"label": label, "key": key, "direction": direction, "sort": following})
-    return links

@@ -2,7 +2,6 @@
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -37,6 +36,7 @@ from registry.web.sections import (
     patient_for_page,
     typed_verdict,
 )
+from registry.web.sort_columns import Column, sort_links
 from registry.web.status import response_label, status_badges
 from registry.web.timeline import patient_timeline
 from registry.web.visits import patient_schedule
@@ -82,13 +82,6 @@ def study_list(request: HttpRequest) -> HttpResponse:
     return render(request, "web/study_list.html", {"studies": studies})
 
 
-@dataclass(frozen=True)
-class Column:
-    label: str
-    key: str = ""  # the sort key; empty when the column does not sort
-    css: str = ""  # "num" aligns right; "wide" is left out on a tablet
-
-
 COLUMNS = [
     Column("Study id", "subject_id"),
     Column("Site", "site"),
@@ -100,18 +93,6 @@ COLUMNS = [
     Column("Last contact", "last_contact_date"),
     Column("Status"),
 ]
-
-
-def sort_links(current: str) -> list[dict]:
-    """Each column with the sort its header link asks for: ascending first, then descending."""
-    links = []
-    for column in COLUMNS:
-        direction = {column.key: "ascending", f"-{column.key}": "descending"}.get(current)
-        if not column.key:
-            direction = None
-        following = f"-{column.key}" if direction == "ascending" else column.key
-        links.append({"column": column, "direction": direction, "sort": following})
-    return links
 
 
 @login_required
@@ -143,7 +124,7 @@ def patient_list(request: HttpRequest, code: str) -> HttpResponse:
             )
             for patient in page
         ],
-        "columns": sort_links(request.GET.get("sort", "")),
+        "columns": sort_links(COLUMNS, request.GET, "sort"),
         "filtered": any(request.GET.get(name) for name in filters.form.fields if name != "sort"),
         "enrolled": page.paginator.count > 0 or patients.exists(),
         **analysis_links(request, study),

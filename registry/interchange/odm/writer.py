@@ -20,18 +20,8 @@ from odmlib.odm_1_3_2 import model as ODM
 from registry import models as registry
 from registry.course import record_fields
 from registry.interchange.exporter import patients_for_export, present_fields, study_header
+from registry.interchange.odm import metadata
 from registry.interchange.odm.changes import PatientChanges, study_changes, values_at
-from registry.interchange.odm.metadata import (
-    METADATA_VERSION_OID,
-    ODM_NAMESPACE,
-    PATIENT,
-    PHASES,
-    Form,
-    Item,
-    forms,
-    measurement_units,
-    metadata_version,
-)
 from registry.sections import BY_KEY
 from registry.snapshots import end_of_day
 
@@ -44,7 +34,7 @@ class Entry:
     """One item group of a subject: a record (`record_id`), or the patient's own fields
     (None); its values, none for a record removed."""
 
-    form: Form
+    form: metadata.Form
     record_id: int | None
     values: dict
     transaction: str | None = None
@@ -68,7 +58,7 @@ def iter_odm_xml(
     yield _xml(_study(header))
     yield _xml(_admin_data(study))
     clinical = _attributes(
-        StudyOID=study_oid(header["code"]), MetaDataVersionOID=METADATA_VERSION_OID
+        StudyOID=study_oid(header["code"]), MetaDataVersionOID=metadata.METADATA_VERSION_OID
     )
     yield f"<ClinicalData{clinical}>\n"
     if since is None:
@@ -81,8 +71,8 @@ def iter_odm_xml(
 
 def entries(patient: registry.Patient) -> Iterator[Entry]:
     """Every item group of the patient, in the order of the phases."""
-    for key, form in forms().items():
-        if key == PATIENT:
+    for key, form in metadata.forms().items():
+        if key == metadata.PATIENT:
             yield Entry(form, None, present_fields(record_fields(patient)))
         elif form.many:
             for record in getattr(patient, key).all():
@@ -102,10 +92,10 @@ def subject_xml(
     if site_code:
         parts.append(f"<SiteRef{_attributes(LocationOID=site_code)}/>")
     context = CONTEXT if transaction == UPDATE else None
-    by_phase = {phase.name: [] for phase in PHASES}
+    by_phase = {phase.name: [] for phase in metadata.PHASES}
     for entry in found:
         by_phase[entry.form.phase.name].append(entry)
-    for phase in PHASES:
+    for phase in metadata.PHASES:
         if phase.repeating:
             for entry in by_phase[phase.name]:
                 _event(parts, phase.oid, [entry], context, repeat_key=entry.record_id)
@@ -169,7 +159,7 @@ def _attributes(**given: object) -> str:
     )
 
 
-def value_text(item: Item, value: object) -> str:
+def value_text(item: metadata.Item, value: object) -> str:
     """A value as ODM writes its data type; a list of codes separated by spaces."""
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -245,7 +235,7 @@ def _changed_subject(
     for (key, record_id), change in changes.records.items():
         if change.deleted and not change.created:
             removed = before.get((key, record_id), {})
-            changed.append(Entry(forms()[key], record_id, removed, REMOVE))
+            changed.append(Entry(metadata.forms()[key], record_id, removed, REMOVE))
     if not changed:
         return None
     return subject_xml(patient.subject_id, patient.site.code, iter(changed), UPDATE)
@@ -258,7 +248,7 @@ def _marked(entry: Entry, transaction: str) -> Entry:
 def _root_tag(code: str, as_of: date | None, since: datetime | None) -> str:
     created = timezone.localtime().isoformat()
     attributes = {
-        "xmlns": ODM_NAMESPACE,
+        "xmlns": metadata.ODM_NAMESPACE,
         "FileType": "Transactional" if since else "Snapshot",
         "FileOID": f"CART.{code}.{created}",
         "CreationDateTime": created,
@@ -283,8 +273,8 @@ def _study(header: dict) -> ODM.Study:
             ProtocolName=ODM.ProtocolName(_content=code),
         ),
     )
-    study.BasicDefinitions = ODM.BasicDefinitions(MeasurementUnit=measurement_units())
-    study.MetaDataVersion.append(metadata_version(header.get("data_cutoff")))
+    study.BasicDefinitions = ODM.BasicDefinitions(MeasurementUnit=metadata.measurement_units())
+    study.MetaDataVersion.append(metadata.metadata_version(header.get("data_cutoff")))
     return study
 
 
@@ -295,7 +285,7 @@ def _admin_data(study: registry.Study) -> ODM.AdminData:
         location.MetaDataVersionRef.append(
             ODM.MetaDataVersionRef(
                 StudyOID=study_oid(study.code),
-                MetaDataVersionOID=METADATA_VERSION_OID,
+                MetaDataVersionOID=metadata.METADATA_VERSION_OID,
                 EffectiveDate=timezone.localdate().isoformat(),
             )
         )

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from registry.access import membership_revoke
-from registry.management.commands.grant_role import user_and_study
+from registry.management.memberships import add_membership_arguments, user_and_study
 from registry.management.refusals import refused_as_command_error
 
 
@@ -14,15 +14,8 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("username")
-        parser.add_argument("study_code")
-        parser.add_argument(
-            "--site",
-            dest="sites",
-            action="append",
-            default=[],
-            metavar="SITE_CODE",
-            help="a site the clinician no longer works at (repeat for several)",
+        add_membership_arguments(
+            parser, site_help="a site the clinician no longer works at (repeat for several)"
         )
 
     def handle(self, *args, username: str, study_code: str, sites, **options):
