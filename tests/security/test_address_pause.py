@@ -9,10 +9,10 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from registry.signins import ADDRESS_PAUSED
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "correct-horse-battery"
 TOKEN = "/api/v1/auth/token/"
 OTHER_ADDRESS = "10.20.30.40"
 

@@ -9,9 +9,10 @@ from django.contrib.auth.models import User
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
+from tests.conftest import PASSWORD
+
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "correct-horse-battery"
 TOKEN = "/api/v1/auth/token/"
 LOCKED = "Too many failed sign-ins: this account is locked for an hour."
 

@@ -11,6 +11,7 @@ from django.test import Client
 
 from registry.access import membership_grant
 from registry.models import Role, Site
+from tests.conftest import PASSWORD
 from tests.factories import SiteFactory
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -18,7 +19,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screensh
 
 @pytest.fixture
 def clinician(db) -> User:
-    return User.objects.create_user("clinician", password="correct-horse-battery")
+    return User.objects.create_user("clinician", password=PASSWORD)
 
 
 @pytest.fixture
