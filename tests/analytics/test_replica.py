@@ -20,6 +20,7 @@ from registry.access import membership_grant
 from registry.interchange.importer import cohort_import
 from registry.models import Patient, Role, Study
 from registry.services import record_delete
+from tests.clients import api_client_of
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs a second connection"),
@@ -45,9 +46,7 @@ def api(django_user_model) -> APIClient:
     study = cohort_import(data=copy.deepcopy(PUBLISHED)).study
     reader = django_user_model.objects.create_user("reader", password="reader-password-1")
     membership_grant(user=reader, study=study, role=Role.MONITOR)
-    client = APIClient()
-    client.force_authenticate(reader)
-    return client
+    return api_client_of(reader)
 
 
 def test_the_dataset_and_its_version_are_read_on_the_replica(api, replica):
