@@ -69,6 +69,21 @@ class InfusionFactory(factory.django.DjangoModelFactory):
     cells_per_kg = 240_000
 
 
+def day_28_only() -> models.Timepoint:
+    """The home study with one timepoint, day 28 (3 days either side), expecting a response
+    assessment."""
+    study = StudyFactory()
+    study.timepoints.all().delete()
+    return models.Timepoint.objects.create(
+        study=study,
+        name="Day 28",
+        target_day=28,
+        window_before=3,
+        window_after=3,
+        sections=["response_assessments"],
+    )
+
+
 class PriorTherapyFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.PriorTherapy

@@ -17,11 +17,6 @@ TOKEN = "/api/v1/auth/token/"
 OTHER_ADDRESS = "10.20.30.40"
 
 
-@pytest.fixture
-def clinician() -> User:
-    return User.objects.create_user("clinician", password=PASSWORD)
-
-
 def fail_across_usernames(failures: int, address: str = "127.0.0.1") -> None:
     """Wrong passwords for ever new usernames, each below django-axes' own limit."""
     per_username = settings.AXES_FAILURE_LIMIT - 1

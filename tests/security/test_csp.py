@@ -13,7 +13,7 @@ from registry.interchange.importer import cohort_import
 from tests import factories
 from tests.config.test_deployment import run_production
 from tests.conftest import PASSWORD
-from tests.htmx import expect_settled
+from tests.htmx import HTMX, expect_settled
 from tests.pages import sign_in
 
 PUBLISHED = Path(__file__).parents[1] / "data" / "hcd19-published-cohort.json"
@@ -21,7 +21,6 @@ POLICY = (
     "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def directives(header: str) -> set[str]:

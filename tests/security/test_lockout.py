@@ -17,11 +17,6 @@ TOKEN = "/api/v1/auth/token/"
 LOCKED = "Too many failed sign-ins: this account is locked for an hour."
 
 
-@pytest.fixture
-def clinician() -> User:
-    return User.objects.create_user("clinician", password=PASSWORD)
-
-
 def web_login(client, password: str, username: str = "clinician", url: str = "/login/"):
     return client.post(url, {"username": username, "password": password})
 

@@ -10,8 +10,7 @@ from registry.access import membership_grant
 from registry.choices import DateFormat
 from registry.models import Role
 from tests import factories
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
+from tests.htmx import HTMX
 
 
 @pytest.fixture
