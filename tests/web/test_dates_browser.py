@@ -9,10 +9,10 @@ from playwright.sync_api import Page, expect
 
 from registry import services
 from registry.access import membership_grant
-from registry.choices import DateFormat
 from registry.models import Patient, Role
 from tests import factories
-from tests.web.test_browser import PASSWORD, open_form, save
+from tests.conftest import PASSWORD
+from tests.web.test_browser import open_form, save
 from tests.web.test_form_hints_browser import both_widths, open_patient
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -22,12 +22,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def patient(transactional_db) -> Patient:
     """Enrolled 02/01/2020, infused 15/01/2020, last seen 01/09/2020."""
     clinician = User.objects.create_user("clinician", password=PASSWORD)
-    study = factories.StudyFactory(date_format=DateFormat.DAY_MONTH_YEAR)
-    site = factories.SiteFactory(study=study)
-    patient = factories.PatientFactory(site=site)
-    factories.LymphodepletionFactory(patient=patient)
-    factories.InfusionFactory(patient=patient)
-    membership_grant(user=clinician, study=study, role=Role.CLINICIAN, sites=[site])
+    patient = factories.infused_in_day_month_year_study()
+    membership_grant(user=clinician, study=patient.study, role=Role.CLINICIAN, sites=[patient.site])
     return patient
 
 
