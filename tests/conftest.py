@@ -15,6 +15,7 @@ from django.contrib.auth.models import Permission, User
 from django.core.cache import cache
 from django.db import transaction
 
+from registry import models
 from registry.access import membership_grant
 from registry.models import Role, Site
 from tests import factories
@@ -61,6 +62,26 @@ def class_transaction(django_db_setup, django_db_blocker):
     """A shared_transaction around a test class, whose module's other tests make their own."""
     with shared_transaction(django_db_blocker):
         yield
+
+
+@pytest.fixture
+def clinician(db) -> User:
+    """A user with no role yet: each test gives the one it needs."""
+    return User.objects.create_user("clinician", password=PASSWORD)
+
+
+@pytest.fixture
+def patient(db) -> models.Patient:
+    """P001 of the home study, at its first site, with no course yet."""
+    return factories.PatientFactory(subject_id="P001")
+
+
+@pytest.fixture
+def infusion(db) -> models.Infusion:
+    """The infusion of a patient of the home study, after its lymphodepletion."""
+    patient = factories.PatientFactory()
+    factories.LymphodepletionFactory(patient=patient)
+    return factories.InfusionFactory(patient=patient)
 
 
 @pytest.fixture

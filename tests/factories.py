@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from registry import models
+from registry.choices import DateFormat
 from registry.quality_rules import LOW_DOSE
 
 
@@ -47,105 +48,130 @@ class PatientFactory(factory.django.DjangoModelFactory):
 INFUSION_DATE = date(2020, 1, 15)
 
 
-class LymphodepletionFactory(factory.django.DjangoModelFactory):
+class OfPatientFactory(factory.django.DjangoModelFactory):
+    """What every record of a patient's course has: the patient, made by PatientFactory
+    unless given."""
+
+    class Meta:
+        abstract = True
+
+    patient = factory.SubFactory(PatientFactory)
+
+
+class LymphodepletionFactory(OfPatientFactory):
     class Meta:
         model = models.Lymphodepletion
 
-    patient = factory.SubFactory(PatientFactory)
     start_date = INFUSION_DATE - timedelta(days=5)
     fludarabine_mg_m2_per_day = 30
     cyclophosphamide_mg_m2_per_day = 250
     days = 3
 
 
-class InfusionFactory(factory.django.DjangoModelFactory):
+class InfusionFactory(OfPatientFactory):
     class Meta:
         model = models.Infusion
 
-    patient = factory.SubFactory(PatientFactory)
     date = INFUSION_DATE
     product = "humanized_cd19"
     weight_kg = 60.0
     cells_per_kg = 240_000
 
 
-class PriorTherapyFactory(factory.django.DjangoModelFactory):
+def infused_in_day_month_year_study() -> models.Patient:
+    """A patient enrolled 02/01/2020 and infused 15/01/2020 after its lymphodepletion, at the
+    first site of the home study written day-month-year."""
+    study = StudyFactory(date_format=DateFormat.DAY_MONTH_YEAR)
+    patient = PatientFactory(site=SiteFactory(study=study))
+    LymphodepletionFactory(patient=patient)
+    InfusionFactory(patient=patient)
+    return patient
+
+
+def day_28_only() -> models.Timepoint:
+    """The home study with one timepoint, day 28 (3 days either side), expecting a response
+    assessment."""
+    study = StudyFactory()
+    study.timepoints.all().delete()
+    return models.Timepoint.objects.create(
+        study=study,
+        name="Day 28",
+        target_day=28,
+        window_before=3,
+        window_after=3,
+        sections=["response_assessments"],
+    )
+
+
+class PriorTherapyFactory(OfPatientFactory):
     class Meta:
         model = models.PriorTherapy
 
-    patient = factory.SubFactory(PatientFactory)
     kind = "murine_cd19_cart"
     date = datetime.date(2019, 3, 1)
     best_response = "cr"
     relapse_date = datetime.date(2019, 9, 1)
 
 
-class ResponseAssessmentFactory(factory.django.DjangoModelFactory):
+class ResponseAssessmentFactory(OfPatientFactory):
     class Meta:
         model = models.ResponseAssessment
 
-    patient = factory.SubFactory(PatientFactory)
     day = 30
     status = "cr"
     bm_blast_pct = 0.5
     mrd = "negative"
 
 
-class FollowUpEventFactory(factory.django.DjangoModelFactory):
+class FollowUpEventFactory(OfPatientFactory):
     class Meta:
         model = models.FollowUpEvent
 
-    patient = factory.SubFactory(PatientFactory)
     kind = "allo_hct"
     date = INFUSION_DATE + timedelta(days=50)
 
 
-class DailyAssessmentFactory(factory.django.DjangoModelFactory):
+class DailyAssessmentFactory(OfPatientFactory):
     class Meta:
         model = models.DailyAssessment
 
-    patient = factory.SubFactory(PatientFactory)
     day = 1
     temperature_c = 38.5
 
 
-class CarTCountFactory(factory.django.DjangoModelFactory):
+class CarTCountFactory(OfPatientFactory):
     class Meta:
         model = models.CarTCount
 
-    patient = factory.SubFactory(PatientFactory)
     day = 7
     cells_per_ul = 5.2
 
 
-class LabResultFactory(factory.django.DjangoModelFactory):
+class LabResultFactory(OfPatientFactory):
     class Meta:
         model = models.LabResult
 
-    patient = factory.SubFactory(PatientFactory)
     day = 7
     analyte = "anc"
     value = 0.4
     unit = "10^9/L"
 
 
-class ToxicityTreatmentFactory(factory.django.DjangoModelFactory):
+class ToxicityTreatmentFactory(OfPatientFactory):
     class Meta:
         model = models.ToxicityTreatment
 
-    patient = factory.SubFactory(PatientFactory)
     day = 2
     treatment = "tocilizumab"
     dose_mg = 480
 
 
-class DataQueryFactory(factory.django.DjangoModelFactory):
+class DataQueryFactory(OfPatientFactory):
     """An open query; give `raised_by`, a monitor or coordinator of the patient's study."""
 
     class Meta:
         model = models.DataQuery
 
-    patient = factory.SubFactory(PatientFactory)
     field = "last_contact_date"
     question = "The source document says 2020-08-30: please check."
 
@@ -168,13 +194,12 @@ def registry_query(
     return query
 
 
-class CasebookSignatureFactory(factory.django.DjangoModelFactory):
+class CasebookSignatureFactory(OfPatientFactory):
     """A standing signature, as registry.casebook.casebook_sign stores it; give `signed_by`
     an investigator of the patient's site to mean it."""
 
     class Meta:
         model = models.CasebookSignature
 
-    patient = factory.SubFactory(PatientFactory)
     signed_by = factory.LazyFunction(lambda: User.objects.get_or_create(username="investigator")[0])
     signed_at = factory.LazyFunction(lambda: datetime.datetime.now(datetime.UTC))

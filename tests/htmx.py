@@ -1,8 +1,11 @@
-"""Waiting for htmx in the browser tests."""
+"""htmx in the tests: the header its requests carry, and waiting for it in the browser tests."""
 
 import re
 
 from playwright.sync_api import Locator, Page, expect
+
+# What htmx adds to each request it makes, for a test client to post as htmx would.
+HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def expect_settled(swapped: Locator) -> None:

@@ -88,6 +88,18 @@ def document() -> dict:
     return copy.deepcopy(PUBLISHED)
 
 
+def import_with_a_non_responder_not_evaluable(document: dict) -> None:
+    """Imports the document with one non-responder's day-30 assessment made not evaluable:
+    still assessed, still no CR."""
+    patient = next(
+        patient
+        for patient in document["patients"]
+        if patient["response_assessments"][0]["status"] == "nr"
+    )
+    patient["response_assessments"][0] = {"day": 30, "status": "not_evaluable"}
+    cohort_import(data=document)
+
+
 @pytest.fixture
 def published(db) -> Study:
     return cohort_import(data=copy.deepcopy(PUBLISHED)).study

@@ -13,8 +13,9 @@ from django.utils import timezone
 from analytics import dashboard, figures, frames
 from registry.access import membership_grant
 from registry.demo import synthetic_cohort, synthetic_cohort_import
-from registry.interchange.importer import cohort_import
 from registry.models import Role, Site
+from tests.analytics.conftest import import_with_a_non_responder_not_evaluable
+from tests.clients import page_client_of
 from tests.trail import age_the_trail
 
 pytestmark = pytest.mark.usefixtures("published")
@@ -25,9 +26,7 @@ FIGURES = ("efs", "os", "incidence", "swimmer", "expansion", "grades")
 
 @pytest.fixture
 def client(reader) -> Client:
-    client = Client()
-    client.force_login(reader)
-    return client
+    return page_client_of(reader)
 
 
 def figure_url(name: str, image_format: str) -> str:
@@ -314,13 +313,7 @@ def test_it_says_the_response_tile_counts_the_patients_assessed_at_day_30(client
     assert tiles(client.get(PAGE))["Day-30 response"][0] == (
         "CR/CRi in 13 of 19 with a day-30 assessment"
     )
-    patient = next(
-        patient
-        for patient in document["patients"]
-        if patient["response_assessments"][0]["status"] == "nr"
-    )
-    patient["response_assessments"][0] = {"day": 30, "status": "not_evaluable"}
-    cohort_import(data=document)
+    import_with_a_non_responder_not_evaluable(document)
     details = tiles(client.get(PAGE))["Day-30 response"]
     assert details[:2] == [
         "CR/CRi in 13 of 19 with a day-30 assessment",

@@ -11,6 +11,7 @@ from django.test import Client
 
 from registry.choices import DateFormat
 from registry.models import Study
+from tests.clients import page_client_of
 
 DASHBOARD = "/studies/HCD19/dashboard/"
 EXPORT = "/studies/HCD19/export/"
@@ -28,9 +29,7 @@ def day_month_year(published) -> Study:
 
 @pytest.fixture
 def coordinator(owner, day_month_year) -> Client:
-    client = Client()
-    client.force_login(owner)
-    return client
+    return page_client_of(owner)
 
 
 def queries_of(html: str, pattern: str) -> list[dict]:

@@ -5,14 +5,14 @@ page's filters and dates."""
 import pytest
 from django.test import Client
 
+from tests.clients import page_client_of
+
 PAGE = "/studies/HCD19/dashboard/"
 
 
 @pytest.fixture
 def client(reader) -> Client:
-    client = Client()
-    client.force_login(reader)
-    return client
+    return page_client_of(reader)
 
 
 @pytest.fixture

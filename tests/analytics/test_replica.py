@@ -20,6 +20,7 @@ from registry.access import membership_grant
 from registry.interchange.importer import cohort_import
 from registry.models import Patient, Role, Study
 from registry.services import record_delete
+from tests.clients import api_client_of
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs a second connection"),
@@ -45,59 +46,54 @@ def api(django_user_model) -> APIClient:
     study = cohort_import(data=copy.deepcopy(PUBLISHED)).study
     reader = django_user_model.objects.create_user("reader", password="reader-password-1")
     membership_grant(user=reader, study=study, role=Role.MONITOR)
-    client = APIClient()
-    client.force_authenticate(reader)
-    return client
-
-
-def test_the_dataset_and_its_version_are_read_on_the_replica(api, replica):
-    # The import kept the rows as it committed; without them they are computed from the
-    # records, read on the replica too, and kept on the primary, which takes the writes.
-    AnalysisRow.objects.all().delete()
-    with (
-        CaptureQueriesContext(replica) as on_replica,
-        CaptureQueriesContext(connection) as on_primary,
-    ):
-        response = api.get("/api/v1/studies/HCD19/analytics/dataset/")
-
-    assert response.json()["count"] == 19
-    read_on_replica = sql_of(on_replica)
-    assert "registry_dailyassessment" in read_on_replica
-    assert "registry_historicalpatient" in read_on_replica  # the data version
-    on_primary = sql_of(on_primary)
-    assert "registry_dailyassessment" not in on_primary
-    assert 'INSERT INTO "analytics_analysisrow"' in on_primary
+    return api_client_of(reader)
 
 
 def sql_of(captured: CaptureQueriesContext) -> str:
     return " ".join(query["sql"] for query in captured.captured_queries)
 
 
-def test_the_kept_rows_are_read_on_the_replica(api, replica):
+def asked(api: APIClient, replica, analysis: str) -> tuple[dict, str, str]:
+    """The answer of the study's analytics endpoint `analysis`, with the SQL sent for it to
+    the replica and to the primary."""
     with (
         CaptureQueriesContext(replica) as on_replica,
         CaptureQueriesContext(connection) as on_primary,
     ):
-        response = api.get("/api/v1/studies/HCD19/analytics/dataset/")
+        response = api.get(f"/api/v1/studies/HCD19/analytics/{analysis}/")
+    return response.json(), sql_of(on_replica), sql_of(on_primary)
 
-    assert response.json()["count"] == 19
-    assert "analytics_analysisrow" in sql_of(on_replica)
-    assert "analytics_analysisrow" not in sql_of(on_primary)
+
+def test_the_dataset_and_its_version_are_read_on_the_replica(api, replica):
+    # The import kept the rows as it committed; without them they are computed from the
+    # records, read on the replica too, and kept on the primary, which takes the writes.
+    AnalysisRow.objects.all().delete()
+    answer, read_on_replica, on_primary = asked(api, replica, "dataset")
+
+    assert answer["count"] == 19
+    assert "registry_dailyassessment" in read_on_replica
+    assert "registry_historicalpatient" in read_on_replica  # the data version
+    assert "registry_dailyassessment" not in on_primary
+    assert 'INSERT INTO "analytics_analysisrow"' in on_primary
+
+
+def test_the_kept_rows_are_read_on_the_replica(api, replica):
+    answer, on_replica, on_primary = asked(api, replica, "dataset")
+
+    assert answer["count"] == 19
+    assert "analytics_analysisrow" in on_replica
+    assert "analytics_analysisrow" not in on_primary
 
 
 def test_a_statistic_reads_its_data_frame_on_the_replica(api, replica):
     # The rows kept, and the process's data frame not yet built from them.
     api.get("/api/v1/studies/HCD19/analytics/dataset/", {"cutoff": "none"})
     frames.process_frames.clear()
-    with (
-        CaptureQueriesContext(replica) as on_replica,
-        CaptureQueriesContext(connection) as on_primary,
-    ):
-        response = api.get("/api/v1/studies/HCD19/analytics/response/")
+    answer, on_replica, on_primary = asked(api, replica, "response")
 
-    assert response.json()["n"] == 19
-    assert "analytics_analysisrow" in sql_of(on_replica)
-    assert "registry_patient" not in sql_of(on_primary)
+    assert answer["n"] == 19
+    assert "analytics_analysisrow" in on_replica
+    assert "registry_patient" not in on_primary
 
 
 def test_a_section_changed_moves_the_version_read_on_the_replica(api, replica):

@@ -3,7 +3,7 @@
 import pytest
 from scipy.stats import beta
 
-from registry.interchange.importer import cohort_import
+from tests.analytics.conftest import import_with_a_non_responder_not_evaluable
 
 pytestmark = pytest.mark.usefixtures("published")
 
@@ -80,14 +80,7 @@ def test_it_counts_only_responders_when_asked(analytics):
 def test_it_says_how_many_of_the_assessed_were_not_evaluable(analytics, document):
     before = analytics("response").json()
     assert before["not_evaluable"] == 0
-    # A non-responder's day-30 assessment made not evaluable: still assessed, still no CR.
-    patient = next(
-        patient
-        for patient in document["patients"]
-        if patient["response_assessments"][0]["status"] == "nr"
-    )
-    patient["response_assessments"][0] = {"day": 30, "status": "not_evaluable"}
-    cohort_import(data=document)
+    import_with_a_non_responder_not_evaluable(document)
     after = analytics("response").json()
     assert after["not_evaluable"] == 1
     assert (after["n"], after["responders"]) == (before["n"], before["responders"])

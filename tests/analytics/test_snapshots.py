@@ -9,19 +9,18 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from registry import models
+from tests.analytics.conftest import STATISTICS
 from tests.api.conftest import full_course
 from tests.trail import age_the_trail, correct_the_cohort
 
+# The response by a subgroup and the survival at landmark times: those too as recorded.
+QUERIES = {
+    "response": "by=prior_allo_hct",
+    "survival": "endpoint=efs&population=responders&times=12,18",
+}
 ENDPOINTS = (
     "dataset",
-    "response?by=prior_allo_hct",
-    "survival?endpoint=efs&population=responders&times=12,18",
-    "follow-up",
-    "cumulative-incidence",
-    "toxicity",
-    "kinetics",
-    "tables/characteristics",
-    "tables/outcomes",
+    *(f"{path}?{QUERIES[path]}" if path in QUERIES else path for path in STATISTICS),
 )
 
 

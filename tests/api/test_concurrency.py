@@ -8,13 +8,6 @@ from tests import factories
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("roles")]
 
 
-@pytest.fixture
-def infusion():
-    patient = factories.PatientFactory()
-    factories.LymphodepletionFactory(patient=patient)
-    return factories.InfusionFactory(patient=patient)
-
-
 def changed_meanwhile(record, editor, **values) -> None:
     """Someone else saves the record between our read and our write."""
     record = type(record).objects.get(pk=record.pk)

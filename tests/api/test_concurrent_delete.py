@@ -5,11 +5,10 @@ import threading
 
 import pytest
 import requests
-from django.db import connection
 
 from tests import factories
 from tests.api.conftest import full_course
-from tests.api.test_concurrent_patch import token_of
+from tests.api.test_concurrent_patch import token_of, writers_wait_for_each_other
 
 ROUNDS = 15
 
@@ -34,11 +33,7 @@ def send_together(token: str, requests_: list[tuple[str, str, dict | None]]) -> 
     return statuses
 
 
-@pytest.mark.skipif(
-    connection.vendor == "sqlite",
-    reason="SQLite's test database is in memory with a shared cache, where a second writer "
-    "fails at once instead of waiting; the file database's IMMEDIATE transactions queue them",
-)
+@writers_wait_for_each_other
 @pytest.mark.django_db(transaction=True)
 def test_a_patient_and_its_section_written_at_once_never_deadlock(live_server, owner):
     token = token_of(live_server, "owner")

@@ -15,6 +15,13 @@ from tests import factories
 from tests.conftest import PASSWORD
 
 ROUNDS = 10
+# For the tests of writers at once: each must wait for the other, as a database on disk makes
+# them do.
+writers_wait_for_each_other = pytest.mark.skipif(
+    connection.vendor == "sqlite",
+    reason="SQLite's test database is in memory with a shared cache, where a second writer "
+    "fails at once instead of waiting; the file database's IMMEDIATE transactions queue them",
+)
 
 
 def token_of(live_server, username: str) -> str:
@@ -52,11 +59,7 @@ def changed_fields(row) -> set[str]:
     return {change.field for change in row.diff_against(row.prev_record).changes}
 
 
-@pytest.mark.skipif(
-    connection.vendor == "sqlite",
-    reason="SQLite's test database is in memory with a shared cache, where a second writer "
-    "fails at once instead of waiting; the file database's IMMEDIATE transactions queue them",
-)
+@writers_wait_for_each_other
 @pytest.mark.django_db(transaction=True)
 def test_it_keeps_both_of_two_concurrent_patches_of_different_fields(live_server, owner):
     patient = factories.PatientFactory()

@@ -14,8 +14,8 @@ from registry import models
 from registry.deidentified import pseudonym
 from registry.interchange.exporter import cohort_document
 from registry.interchange.importer import cohort_import
-from registry.services import record_save
 from tests import factories
+from tests.analytics.test_cutoff import relapse_after_the_cutoff
 from tests.api.conftest import EXPORTS
 
 PUBLISHED = Path(__file__).parents[1] / "data" / "hcd19-published-cohort.json"
@@ -31,13 +31,7 @@ def published(roles) -> dict:
 @pytest.fixture
 def followed_on(published, editor) -> None:
     """After the cut-off (2021-07-31): P16 relapses, and a patient is first infused."""
-    patient = models.Patient.objects.get(subject_id="P16")
-    patient.last_contact_date = date(2021, 10, 1)
-    record_save(record=patient, user=editor, reason="Seen again")
-    relapse = models.FollowUpEvent(
-        patient=patient, kind="relapse", date=date(2021, 9, 15), cd19="negative"
-    )
-    record_save(record=relapse, user=editor, reason="Relapse")
+    relapse_after_the_cutoff(editor)
     later = factories.PatientFactory(
         subject_id="P20",
         site=models.Site.objects.get(code="BOREN"),

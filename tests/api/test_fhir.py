@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from registry import models, services
 from tests import factories
+from tests.clients import api_client_of
 from tests.fhir import (
     bundle_resources,
     bundle_unresolved,
@@ -23,12 +24,6 @@ pytestmark = pytest.mark.django_db
 
 BUNDLE = "/api/v1/studies/HCD19/export/fhir/"
 NDJSON = "/api/v1/studies/HCD19/export/fhir.ndjson"
-
-
-def client_of(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def body(response) -> bytes:
@@ -46,7 +41,7 @@ def patient_url(subject_id: str) -> str:
 
 def test_a_coordinator_exports_the_study_as_one_valid_bundle(owner):
     imported_study()
-    response = client_of(owner).get(BUNDLE)
+    response = api_client_of(owner).get(BUNDLE)
     assert response["Content-Type"] == "application/fhir+json"
     assert response["Content-Disposition"] == 'attachment; filename="HCD19-fhir.json"'
     assert response.streaming
@@ -60,7 +55,7 @@ def test_a_coordinator_exports_the_study_as_one_valid_bundle(owner):
 
 def test_the_ndjson_holds_the_bundles_resources_one_a_line(owner):
     imported_study()
-    client = client_of(owner)
+    client = api_client_of(owner)
     response = client.get(NDJSON)
     assert response["Content-Type"] == "application/fhir+ndjson"
     assert response["Content-Disposition"] == 'attachment; filename="HCD19-fhir.ndjson"'
@@ -77,9 +72,9 @@ def test_the_ndjson_holds_the_bundles_resources_one_a_line(owner):
 @pytest.mark.parametrize("url", [BUNDLE, NDJSON])
 def test_only_the_studys_coordinators_and_administrators_export(url, teammate, neighbour, outsider):
     imported_study()
-    assert client_of(teammate).get(url).status_code == 403  # monitor
-    assert client_of(neighbour).get(url).status_code == 403  # clinician at one site
-    assert client_of(outsider).get(url).status_code == 404  # no role in the study
+    assert api_client_of(teammate).get(url).status_code == 403  # monitor
+    assert api_client_of(neighbour).get(url).status_code == 403  # clinician at one site
+    assert api_client_of(outsider).get(url).status_code == 404  # no role in the study
     assert APIClient().get(url).status_code == 401
 
 
@@ -87,7 +82,7 @@ def test_a_patients_bundle_is_for_whoever_reads_the_patient(owner, teammate, out
     imported_study()
     url = patient_url("P01")
     for reader in (owner, teammate):
-        response = client_of(reader).get(url)
+        response = api_client_of(reader).get(url)
         assert response["Content-Type"] == "application/fhir+json"
         bundle = json.loads(body(response))
         resources = bundle_resources(bundle)
@@ -96,7 +91,7 @@ def test_a_patients_bundle_is_for_whoever_reads_the_patient(owner, teammate, out
         [patient] = of_type(resources, "Patient")
         assert patient["identifier"][0]["value"] == "P01"
         assert len(of_type(resources, "ResearchStudy")) == 1
-    assert client_of(outsider).get(url).status_code == 404
+    assert api_client_of(outsider).get(url).status_code == 404
     assert APIClient().get(url).status_code == 401
 
 
@@ -105,14 +100,14 @@ def test_a_clinician_reads_the_bundles_of_their_sites_patients_only(neighbour):
     pumc = models.Site.objects.get(code="PUMC")
     own = factories.PatientFactory(site=pumc, subject_id="PUMC-01")
     factories.InfusionFactory(patient=own)
-    client = client_of(neighbour)
+    client = api_client_of(neighbour)
     bundle = json.loads(body(client.get(f"/api/v1/patients/{own.pk}/fhir/")))
     assert of_type(bundle_resources(bundle), "Patient")[0]["identifier"][0]["value"] == "PUMC-01"
     assert client.get(patient_url("P01")).status_code == 404  # at BOREN
 
 
 def test_an_unknown_patient_is_a_404(owner):
-    assert client_of(owner).get("/api/v1/patients/999999/fhir/").status_code == 404
+    assert api_client_of(owner).get("/api/v1/patients/999999/fhir/").status_code == 404
 
 
 @pytest.mark.parametrize("url", [BUNDLE, NDJSON, "patient"])
@@ -120,7 +115,7 @@ def test_the_cutoff_and_as_of_apply_and_are_said(owner, url):
     imported_study()
     url = patient_url("P19") if url == "patient" else url
     today = timezone.localdate().isoformat()
-    client = client_of(owner)
+    client = api_client_of(owner)
     response = client.get(url, {"cutoff": "2020-12-29", "as_of": today})
     assert (response["X-Data-Cutoff"], response["X-Data-As-Of"]) == ("2020-12-29", today)
     assert "Warning" in response  # as recorded today: the day can still change
@@ -137,7 +132,7 @@ def test_a_patient_left_out_by_the_cutoff_is_not_found_at_it(owner):
     )
     factories.InfusionFactory(patient=late, date=date(2021, 9, 1))  # after the cut-off
     url = f"/api/v1/patients/{late.pk}/fhir/"
-    client = client_of(owner)
+    client = api_client_of(owner)
     assert client.get(url).status_code == 200
     assert client.get(url, {"cutoff": "2021-07-31"}).status_code == 404
 
@@ -154,7 +149,7 @@ def test_a_patient_left_out_by_the_cutoff_is_not_found_at_it(owner):
 def test_a_bad_parameter_is_a_400_naming_it(owner, url, query, name, words):
     imported_study()
     url = patient_url("P01") if url == "patient" else url
-    response = client_of(owner).get(url, query)
+    response = api_client_of(owner).get(url, query)
     assert response.status_code == 400
     assert words in " ".join(response.json()[name])
 
@@ -174,7 +169,7 @@ def test_a_bad_parameter_is_a_400_naming_it(owner, url, query, name, words):
 def test_it_answers_a_client_asking_for_fhir_json(owner, url, accept):
     imported_study()
     url = patient_url("P01") if url == "patient" else url
-    response = client_of(owner).get(url, HTTP_ACCEPT=accept)
+    response = api_client_of(owner).get(url, HTTP_ACCEPT=accept)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/fhir+")
 
@@ -185,7 +180,7 @@ def test_it_answers_a_client_asking_for_fhir_json(owner, url, accept):
 )
 def test_a_type_it_does_not_give_is_a_406_naming_those_it_does(owner, url, accept):
     imported_study()
-    response = client_of(owner).get(url, HTTP_ACCEPT=accept)
+    response = api_client_of(owner).get(url, HTTP_ACCEPT=accept)
     assert response.status_code == 406
     detail = response.json()["detail"]
     assert accept in detail
@@ -194,7 +189,7 @@ def test_a_type_it_does_not_give_is_a_406_naming_those_it_does(owner, url, accep
 
 def test_a_locked_study_still_exports_what_it_holds(owner):
     study = imported_study()
-    client = client_of(owner)
+    client = api_client_of(owner)
     before = lines(client.get(NDJSON))
     services.study_lock(study=study)
     after = lines(client.get(NDJSON))

@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 from registry import models, services
 from tests import factories
 from tests.api.conftest import full_course
+from tests.clients import api_client_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("roles")]
 
@@ -15,16 +16,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("roles")]
 @pytest.fixture
 def reasonless_client(editor) -> APIClient:
     """An editor who gives no X-Change-Reason."""
-    client = APIClient()
-    client.force_authenticate(editor)
-    return client
-
-
-@pytest.fixture
-def infusion():
-    patient = factories.PatientFactory()
-    factories.LymphodepletionFactory(patient=patient)
-    return factories.InfusionFactory(patient=patient)
+    return api_client_of(editor)
 
 
 def history_url(patient_pk: int) -> str:

@@ -13,11 +13,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def patient():
-    return factories.PatientFactory(subject_id="P001")
-
-
-@pytest.fixture
 def query(patient):
     return factories.registry_query(patient)
 

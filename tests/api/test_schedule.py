@@ -25,16 +25,7 @@ AFTER_WINDOW = "2020-02-20"
 def study(transactional_db, owner, neighbour, outsider):
     """P-done (BOREN) has its day-28 response, P-late (BOREN) had it on day 40, P-pumc
     (PUMC) has none; the neighbour is the clinician at PUMC."""
-    study = factories.StudyFactory()
-    study.timepoints.all().delete()
-    Timepoint.objects.create(
-        study=study,
-        name="Day 28",
-        target_day=28,
-        window_before=3,
-        window_after=3,
-        sections=["response_assessments"],
-    )
+    study = factories.day_28_only().study
     boren, pumc = study.sites.get(code="BOREN"), study.sites.get(code="PUMC")
     for subject, site, day in (
         ("P-done", boren, 28),

@@ -12,44 +12,50 @@ SHOW_EMAIL = (
 )
 
 
-def test_it_writes_emails_to_the_console_by_default():
-    result = run_settings(SHOW_EMAIL, SECRET_KEY="x")
+@pytest.mark.parametrize(
+    ("environment", "shown"),
+    [
+        pytest.param(
+            {},
+            [
+                "django.core.mail.backends.console.EmailBackend",
+                "localhost",
+                "25",
+                "False",
+                "10",
+                "registry@localhost",
+                "-",
+            ],
+            id="to the console by default",
+        ),
+        pytest.param(
+            {
+                "EMAIL_BACKEND": "smtp",
+                "EMAIL_HOST": "mail.hospital.example",
+                "EMAIL_PORT": "587",
+                "EMAIL_USE_TLS": "true",
+                "EMAIL_TIMEOUT": "5",
+                "DEFAULT_FROM_EMAIL": "registry@hospital.example",
+                "SITE_URL": "https://registry.hospital.example/",
+            },
+            [
+                "django.core.mail.backends.smtp.EmailBackend",
+                "mail.hospital.example",
+                "587",
+                "True",
+                "5",
+                "registry@hospital.example",
+                "https://registry.hospital.example",
+            ],
+            id="through the smtp server named",
+        ),
+    ],
+)
+def test_it_sends_emails_as_the_environment_says(environment, shown):
+    result = run_settings(SHOW_EMAIL, SECRET_KEY="x", **environment)
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == [
-        "django.core.mail.backends.console.EmailBackend",
-        "localhost",
-        "25",
-        "False",
-        "10",
-        "registry@localhost",
-        "-",
-    ]
-
-
-def test_it_sends_through_the_smtp_server_named():
-    result = run_settings(
-        SHOW_EMAIL,
-        SECRET_KEY="x",
-        EMAIL_BACKEND="smtp",
-        EMAIL_HOST="mail.hospital.example",
-        EMAIL_PORT="587",
-        EMAIL_USE_TLS="true",
-        EMAIL_TIMEOUT="5",
-        DEFAULT_FROM_EMAIL="registry@hospital.example",
-        SITE_URL="https://registry.hospital.example/",
-    )
-
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == [
-        "django.core.mail.backends.smtp.EmailBackend",
-        "mail.hospital.example",
-        "587",
-        "True",
-        "5",
-        "registry@hospital.example",
-        "https://registry.hospital.example",
-    ]
+    assert result.stdout.split() == shown
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from tests import factories
+from tests.clients import api_client_of, page_client_of
 
 pytestmark = pytest.mark.django_db
 
@@ -14,16 +15,12 @@ NUL_REFUSED = "Must not contain a NUL character (%00)."
 
 @pytest.fixture
 def browser(owner) -> Client:
-    client = Client()
-    client.force_login(owner)
-    return client
+    return page_client_of(owner)
 
 
 @pytest.fixture
 def api(owner) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(owner)
-    return client
+    return api_client_of(owner)
 
 
 @pytest.mark.parametrize(

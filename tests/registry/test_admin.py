@@ -148,13 +148,18 @@ def new_patient_post(study, **records) -> dict:
     return data
 
 
-def test_it_checks_records_entered_together_as_one_course(signed_in, cohort):
-    data = new_patient_post(
-        cohort,
+def infused_and_dead_post(study, died: str) -> dict:
+    """A new patient infused on 2020-01-15 who died of the disease on `died`."""
+    return new_patient_post(
+        study,
         infusions=[{"date": "2020-01-15", "product": "humanized_cd19", "weight_kg": 60,
                     "cells_per_kg": 200000}],
-        events=[{"kind": "death", "date": "2020-01-06", "cause": "disease"}],
+        events=[{"kind": "death", "date": died, "cause": "disease"}],
     )  # fmt: skip
+
+
+def test_it_checks_records_entered_together_as_one_course(signed_in, cohort):
+    data = infused_and_dead_post(cohort, died="2020-01-06")
 
     response = signed_in.post(reverse("admin:registry_patient_add"), data)
 
@@ -167,12 +172,7 @@ def test_it_checks_records_entered_together_as_one_course(signed_in, cohort):
 
 
 def test_it_saves_a_consistent_new_patient_from_one_page(signed_in, cohort):
-    data = new_patient_post(
-        cohort,
-        infusions=[{"date": "2020-01-15", "product": "humanized_cd19", "weight_kg": 60,
-                    "cells_per_kg": 200000}],
-        events=[{"kind": "death", "date": "2020-06-01", "cause": "disease"}],
-    )  # fmt: skip
+    data = infused_and_dead_post(cohort, died="2020-06-01")
 
     response = signed_in.post(reverse("admin:registry_patient_add"), data)
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
@@ -20,18 +19,6 @@ pytestmark = pytest.mark.django_db
 
 PUBLISHED = Path(__file__).parent.parent / "data" / "hcd19-published-cohort.json"
 REASON = "Weight re-measured on the day of infusion"
-
-
-@pytest.fixture
-def clinician(db) -> User:
-    return User.objects.create_user("clinician", password="correct-horse-battery")
-
-
-@pytest.fixture
-def infusion():
-    patient = factories.PatientFactory()
-    factories.LymphodepletionFactory(patient=patient)
-    return factories.InfusionFactory(patient=patient)
 
 
 def test_it_records_who_created_a_record_and_why(clinician):

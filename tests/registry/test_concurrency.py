@@ -8,7 +8,6 @@ from django.db import connection, connections
 from django.urls import reverse
 
 from registry import models, services
-from tests import factories
 from tests.forms import form_fields
 
 pytestmark = pytest.mark.django_db
@@ -19,13 +18,6 @@ REASON = "Weight re-measured"
 @pytest.fixture
 def users(db) -> tuple[User, User]:
     return User.objects.create_user("ana"), User.objects.create_user("ben")
-
-
-@pytest.fixture
-def infusion():
-    patient = factories.PatientFactory()
-    factories.LymphodepletionFactory(patient=patient)
-    return factories.InfusionFactory(patient=patient)
 
 
 def opened(record):

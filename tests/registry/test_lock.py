@@ -12,7 +12,6 @@ from django.utils import timezone
 from registry import models, services
 from registry.interchange.importer import cohort_import
 from registry.interchange.reader import DocumentRejected
-from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -21,13 +20,6 @@ LOCKED = (
     "Study HCD19 is locked since {}; an administrator must unlock it, with a reason, "
     "before data can change"
 )
-
-
-@pytest.fixture
-def infusion():
-    patient = factories.PatientFactory()
-    factories.LymphodepletionFactory(patient=patient)
-    return factories.InfusionFactory(patient=patient)
 
 
 @pytest.fixture

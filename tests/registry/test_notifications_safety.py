@@ -12,6 +12,7 @@ from registry import models, services
 from registry.models import Role
 from registry.notifications import preference_save
 from tests import factories
+from tests.htmx import HTMX
 from tests.notifications import addressed, clinician_at, inboxes, with_address
 
 pytestmark = pytest.mark.django_db
@@ -169,7 +170,6 @@ def test_a_refused_save_sends_nothing(people, patient, django_capture_on_commit_
     assert mail.outbox == []
 
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
 FORM = {
     "day": "5",
     "temperature_c": "39.2",

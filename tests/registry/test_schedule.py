@@ -24,16 +24,7 @@ BEFORE, INSIDE, AFTER = date(2020, 2, 1), date(2020, 2, 12), date(2020, 2, 20)
 @pytest.fixture
 def day_28(db) -> Timepoint:
     """The home study with one timepoint, day 28, expecting a response assessment."""
-    study = factories.StudyFactory()
-    study.timepoints.all().delete()
-    return Timepoint.objects.create(
-        study=study,
-        name="Day 28",
-        target_day=28,
-        window_before=3,
-        window_after=3,
-        sections=["response_assessments"],
-    )
+    return factories.day_28_only()
 
 
 def infused() -> Patient:

@@ -9,17 +9,12 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from registry.signins import ADDRESS_PAUSED
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "correct-horse-battery"
 TOKEN = "/api/v1/auth/token/"
 OTHER_ADDRESS = "10.20.30.40"
-
-
-@pytest.fixture
-def clinician() -> User:
-    return User.objects.create_user("clinician", password=PASSWORD)
 
 
 def fail_across_usernames(failures: int, address: str = "127.0.0.1") -> None:

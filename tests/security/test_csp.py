@@ -12,15 +12,15 @@ from playwright.sync_api import Page, expect
 from registry.interchange.importer import cohort_import
 from tests import factories
 from tests.config.test_deployment import run_production
-from tests.htmx import expect_settled
+from tests.conftest import PASSWORD
+from tests.htmx import HTMX, expect_settled
+from tests.pages import sign_in
 
 PUBLISHED = Path(__file__).parents[1] / "data" / "hcd19-published-cohort.json"
-PASSWORD = "correct-horse-battery"
 POLICY = (
     "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def directives(header: str) -> set[str]:
@@ -99,18 +99,10 @@ def violations(page: Page) -> list[str]:
     return blocked
 
 
-def log_in(page: Page) -> None:
-    page.goto("/login/")
-    page.get_by_label("Username").fill("admin")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Studies")).to_be_visible()
-
-
 @pytest.mark.browser
 def test_the_pages_run_under_the_policy(page: Page, cohort, violations):
     patient = cohort.patients.order_by("pk").first()
-    log_in(page)
+    sign_in(page, "admin")
     for url in [
         f"/studies/{cohort.code}/",
         f"/patients/{patient.pk}/",
@@ -130,7 +122,7 @@ def test_the_pages_run_under_the_policy(page: Page, cohort, violations):
 @pytest.mark.browser
 def test_a_save_reloads_the_other_cards_under_the_policy(page: Page, cohort, violations):
     patient = cohort.patients.order_by("pk").first()
-    log_in(page)
+    sign_in(page, "admin")
     page.goto(f"/patients/{patient.pk}/")
     card = page.locator("#section-toxicities")
     card.get_by_role("link", name="Edit").click()

@@ -9,16 +9,12 @@ from django.contrib.auth.models import User
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
+from tests.conftest import PASSWORD
+
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "correct-horse-battery"
 TOKEN = "/api/v1/auth/token/"
 LOCKED = "Too many failed sign-ins: this account is locked for an hour."
-
-
-@pytest.fixture
-def clinician() -> User:
-    return User.objects.create_user("clinician", password=PASSWORD)
 
 
 def web_login(client, password: str, username: str = "clinician", url: str = "/login/"):

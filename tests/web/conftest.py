@@ -1,4 +1,5 @@
-"""Fixtures for the web pages: a signed-in clinician, and screenshots of browser tests.
+"""Fixtures and helpers for the web pages: the clinician's role, a signed-in client, an
+infusion's edit posted, and screenshots of browser tests.
 
 The headless Chromium (`browser`, `page`) is in tests/conftest.py, shared with tests/security.
 """
@@ -6,19 +7,16 @@ The headless Chromium (`browser`, `page`) is in tests/conftest.py, shared with t
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import User
+from django.http import HttpResponse
 from django.test import Client
+from django.urls import reverse
 
 from registry.access import membership_grant
-from registry.models import Role, Site
+from registry.models import Infusion, Role, Site
 from tests.factories import SiteFactory
+from tests.htmx import HTMX
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-
-
-@pytest.fixture
-def clinician(db) -> User:
-    return User.objects.create_user("clinician", password="correct-horse-battery")
 
 
 @pytest.fixture
@@ -59,3 +57,17 @@ def screenshot(page):
         page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
 
     return take
+
+
+def infusion_edited(client: Client, infusion: Infusion, **typed: str) -> HttpResponse:
+    """Posts the infusion's edit form as htmx does, with 61.5 kg and 300,000 cells/kg on
+    2020-01-15 but for what `typed` gives."""
+    address = reverse("web:section-item-edit", args=[infusion.patient.pk, "infusions", infusion.pk])
+    data = {
+        "date": "2020-01-15",
+        "product": "humanized_cd19",
+        "weight_kg": "61.5",
+        "cells_per_kg": "300000",
+        "version": infusion.version,
+    }
+    return client.post(address, data | typed, **HTMX)

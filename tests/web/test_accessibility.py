@@ -23,6 +23,7 @@ from registry.models import LabResult, Patient, Role, Study, ToxicityTreatment
 from registry.web.sections import SECTIONS
 from tests.conftest import PASSWORD, user_with_role
 from tests.htmx import wait_until_answered
+from tests.pages import sign_in
 from tests.web.conftest import SCREENSHOTS
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
@@ -230,11 +231,7 @@ def signed_in_page(browser, live_server) -> Iterator[Callable[[str], Page]]:
             context.add_init_script(path=AXE)
             page = context.new_page()
             if user:
-                page.goto(reverse("login"))
-                page.get_by_label("Username").fill(user)
-                page.get_by_label("Password").fill(PASSWORD)
-                page.get_by_role("button", name="Log in").click()
-                expect(page.get_by_role("heading", name="Studies")).to_be_visible()
+                sign_in(page, user)
             contexts[user] = page
         return contexts[user]
 

@@ -14,7 +14,8 @@ from registry.choices import DateFormat
 from registry.models import Patient
 from tests import factories
 from tests.conftest import PASSWORD
-from tests.web.test_export_browser import log_in, screenshots
+from tests.pages import date_picked_in_calendar, sign_in
+from tests.web.test_export_browser import screenshots
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,16 +27,13 @@ def patient(transactional_db) -> Patient:
     """Born 01/03/2000, infused 15/01/2020, an allogeneic transplant on 05/03/2020, in a
     study written day-month-year."""
     User.objects.create_superuser("administrator", password=PASSWORD)
-    study = factories.StudyFactory(date_format=DateFormat.DAY_MONTH_YEAR)
-    patient = factories.PatientFactory(site=factories.SiteFactory(study=study))
-    factories.LymphodepletionFactory(patient=patient)
-    factories.InfusionFactory(patient=patient)
+    patient = factories.infused_in_day_month_year_study()
     factories.FollowUpEventFactory(patient=patient, kind="allo_hct", date=date(2020, 3, 5))
     return patient
 
 
 def open_admin_page(page: Page, patient: Patient) -> None:
-    log_in(page, "administrator")
+    sign_in(page, "administrator")
     page.goto(reverse("admin:registry_patient_change", args=[patient.pk]))
 
 
@@ -96,16 +94,7 @@ def test_a_date_is_chosen_with_the_calendar_button_in_an_added_row(page: Page, p
     page.locator("#events-group .add-row a").click()
     row = page.locator("#events-1")
     row.locator("select[name=events-1-kind]").select_option("other_therapy")
-    box = row.locator("#id_events-1-date")
-    box.fill("5/4/2020")
-
-    row.get_by_role("button", name="Calendar").click()
-    # The browser's own calendar opens on the day typed; choosing a day sets the hidden
-    # date input, as Playwright does here, and the box takes it in the study's format.
-    calendar = row.locator("input.date-native")
-    expect(calendar).to_have_value("2020-04-05")
-    calendar.fill("2020-04-10")
-    expect(box).to_have_value("10/04/2020")
+    date_picked_in_calendar(row, row.locator("#id_events-1-date"))
     screenshots(page, "admin-dates-calendar")
     save(page)
 
@@ -119,7 +108,7 @@ def test_a_date_is_chosen_with_the_calendar_button_in_an_added_row(page: Page, p
 def test_a_new_patient_s_date_boxes_follow_the_study_chosen(page: Page, patient):
     iso_study = factories.StudyFactory(code="ISO19", date_format=DateFormat.ISO)
     factories.SiteFactory(study=iso_study, code="ISOS")
-    log_in(page, "administrator")
+    sign_in(page, "administrator")
     page.goto(reverse("admin:registry_patient_add"))
     birth = page.locator("#id_birth_date")
     expect(birth).to_have_attribute("placeholder", "YYYY-MM-DD")
@@ -142,7 +131,7 @@ def test_a_new_patient_s_date_boxes_follow_the_study_chosen(page: Page, patient)
 
 def test_the_breadcrumbs_and_the_history_name_a_record_in_the_study_format(page: Page, patient):
     event = patient.events.get()
-    log_in(page, "administrator")
+    sign_in(page, "administrator")
     page.goto(reverse("admin:registry_followupevent_change", args=[event.pk]))
     page.locator("#id_date").fill("06/03/2020")
     save(page)

@@ -14,8 +14,9 @@ from playwright.sync_api import Page, expect
 from registry.interchange.importer import cohort_import
 from registry.models import Patient
 from tests.conftest import PASSWORD
+from tests.pages import sign_in
 from tests.web.conftest import SCREENSHOTS
-from tests.web.test_export_browser import log_in, screenshots
+from tests.web.test_export_browser import screenshots
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,7 +33,7 @@ def patient(transactional_db) -> Patient:
 
 
 def test_a_wrong_death_date_is_one_message_per_section(page: Page, patient):
-    log_in(page, "administrator")
+    sign_in(page, "administrator")
     page.goto(reverse("admin:registry_patient_change", args=[patient.pk]))
     page.locator("#id_events-0-date").fill("2019-01-10")
     page.locator("[name=change_reason]").fill("Corrected from the source document")

@@ -15,12 +15,12 @@ from registry import models
 from registry.access import membership_grant
 from registry.interchange.importer import cohort_import
 from registry.models import Role
+from tests.conftest import PASSWORD
 from tests.htmx import expect_settled
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PUBLISHED = Path(__file__).parents[1] / "data" / "hcd19-published-cohort.json"
-PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture

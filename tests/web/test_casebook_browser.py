@@ -14,6 +14,7 @@ from registry.models import Patient, Role
 from tests import factories
 from tests.conftest import PASSWORD, user_with_role
 from tests.htmx import expect_settled
+from tests.pages import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,14 +36,6 @@ def patient(live_server) -> Patient:
     user_with_role("monitor", Role.MONITOR, boren)
     user_with_role("coordinator", Role.COORDINATOR, boren)
     return patient
-
-
-def sign_in(page: Page, username: str) -> None:
-    page.goto(reverse("login"))
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Studies")).to_be_visible()
 
 
 def fits(page: Page, width: int) -> int:

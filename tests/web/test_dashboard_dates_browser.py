@@ -14,7 +14,8 @@ from registry.choices import DateFormat
 from registry.interchange.importer import cohort_import
 from registry.models import Role
 from tests.conftest import user_with_role
-from tests.web.test_export_browser import log_in, screenshots
+from tests.pages import sign_in
+from tests.web.test_export_browser import screenshots
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -31,7 +32,7 @@ def coordinator(transactional_db) -> str:
 
 
 def test_the_dashboard_s_dates_are_typed_and_shown_day_month_year(page: Page, coordinator):
-    log_in(page, coordinator)
+    sign_in(page, coordinator)
     page.goto("/studies/HCD19/dashboard/")
     expect(
         page.get_by_text(re.compile(r"^Humanized CD19 .* clinical cut-off 31/07/2021"))

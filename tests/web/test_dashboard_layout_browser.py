@@ -9,7 +9,8 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from registry.demo import synthetic_cohort, synthetic_cohort_import
-from tests.conftest import PASSWORD, user_with_role
+from tests.conftest import user_with_role
+from tests.pages import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,11 +34,7 @@ def dashboard(page: Page, live_server) -> Page:
     """The demonstration study's dashboard, as its coordinator sees it."""
     study = synthetic_cohort_import(data=synthetic_cohort()).study
     user_with_role("coordinator", "coordinator", study.sites.first())
-    page.goto(reverse("login"))
-    page.get_by_label("Username").fill("coordinator")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Studies")).to_be_visible()
+    sign_in(page, "coordinator")
     page.goto(reverse("analytics-dashboard", kwargs={"code": study.code}))
     page.wait_for_load_state("load")
     return page

@@ -15,6 +15,7 @@ from registry.models import Role
 from tests import factories
 from tests.conftest import PASSWORD
 from tests.htmx import expect_settled
+from tests.pages import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,11 +34,7 @@ def events(page: Page, live_server):
         role=Role.CLINICIAN,
         sites=[patient.site],
     )
-    page.goto(reverse("login"))
-    page.get_by_label("Username").fill("clinician")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Studies")).to_be_visible()
+    sign_in(page, "clinician")
     page.goto(reverse("web:patient-detail", kwargs={"pk": patient.pk}))
     card = page.locator("#section-events")
     card.get_by_role("link", name="Add follow-up event").click()

@@ -13,7 +13,8 @@ from playwright.sync_api import Page, expect
 
 from registry.interchange.importer import cohort_import
 from registry.models import Role
-from tests.conftest import PASSWORD, user_with_role
+from tests.conftest import user_with_role
+from tests.pages import sign_in
 from tests.web.conftest import SCREENSHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -28,14 +29,6 @@ def coordinator(transactional_db) -> str:
     return "coordinator"
 
 
-def log_in(page: Page, username: str) -> None:
-    page.goto("/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Studies")).to_be_visible()
-
-
 def screenshots(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for width in (1366, 390):
@@ -45,7 +38,7 @@ def screenshots(page: Page, name: str) -> None:
 
 
 def test_a_coordinator_goes_from_a_filtered_list_to_a_download(page: Page, coordinator):
-    log_in(page, coordinator)
+    sign_in(page, coordinator)
     page.goto("/studies/HCD19/?sex=female")
     page.get_by_role("link", name="Export", exact=True).click()
     expect(page.get_by_role("heading", name="Export", exact=True)).to_be_visible()

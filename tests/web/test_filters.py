@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from registry.patient_filters import BY_NAME
+from tests.clients import page_client_of
 
 LIST = "/studies/HCD19/"
 DASHBOARD = "/studies/HCD19/dashboard/"
@@ -23,9 +24,7 @@ FILTERED = {
 
 @pytest.fixture
 def client(owner) -> Client:
-    client = Client()
-    client.force_login(owner)
-    return client
+    return page_client_of(owner)
 
 
 def link(html: str, text: str) -> str:

@@ -15,7 +15,8 @@ from playwright.sync_api import Page, expect
 
 from registry.models import Patient, Role
 from tests import factories
-from tests.conftest import PASSWORD, user_with_role
+from tests.conftest import user_with_role
+from tests.pages import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -48,14 +49,6 @@ def patients(live_server) -> dict[str, Patient]:
     user_with_role("coordinator", Role.COORDINATOR, boren)
     user_with_role("clinician", Role.CLINICIAN, pumc, at_site=True)
     return found
-
-
-def sign_in(page: Page, username: str) -> None:
-    page.goto(reverse("login"))
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Studies")).to_be_visible()
 
 
 def table_column(page: Page, index: int) -> list[str]:

@@ -10,7 +10,8 @@ from playwright.sync_api import Page, expect
 from registry.access import membership_grant
 from registry.interchange.importer import cohort_import
 from registry.models import Patient, Role
-from tests.web.test_browser import PASSWORD, log_in, open_form
+from tests.conftest import PASSWORD
+from tests.web.test_browser import log_in, open_form
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

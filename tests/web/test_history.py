@@ -9,10 +9,11 @@ from django.utils import timezone
 from registry import models, services
 from registry.choices import DateFormat
 from tests import factories
+from tests.clients import page_client_of
 from tests.forms import form_fields
+from tests.htmx import HTMX
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("roles")]
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
@@ -26,9 +27,7 @@ def patient():
 @pytest.fixture
 def clinician_client(clinician) -> Client:
     """A plain client: what it posts is all the form holds, reason or not."""
-    client = Client()
-    client.force_login(clinician)
-    return client
+    return page_client_of(clinician)
 
 
 def url(name: str, *args) -> str:

@@ -11,11 +11,12 @@ from registry import models
 from registry.access import membership_grant
 from registry.interchange.importer import cohort_import
 from registry.models import Role
+from tests.conftest import PASSWORD
+from tests.pages import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PUBLISHED = Path(__file__).parents[1] / "data" / "hcd19-published-cohort.json"
-PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture
@@ -27,10 +28,7 @@ def patient(transactional_db) -> models.Patient:
 
 
 def test_a_change_asks_why_and_shows_in_the_history(page: Page, patient, screenshot):
-    page.goto("/login/")
-    page.get_by_label("Username").fill("clinician")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    sign_in(page, "clinician")
     page.goto(f"/patients/{patient.pk}/")
     history = page.locator("#patient-history")
     expect(history).to_contain_text("Reason: cohort import")

@@ -10,10 +10,10 @@ from registry.access import membership_grant
 from registry.models import Role
 from tests import factories
 from tests.clients import page_client_of
+from tests.htmx import HTMX
 
 pytestmark = pytest.mark.django_db
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
 # registry.icaht: ANC 2.0, 0.3 and 0.3 x10^9/L on days 0, 2 and 6, nothing known after day
 # 13 (more than 7 days to day 30): ≤500/µL on days 2-6, 5 days, early grade 1.
 # Day 6 changed to 2.0: from 300/µL on day 2 to 2000/µL on day 6, day 3 interpolates to

@@ -11,10 +11,9 @@ from registry import analytes, models
 from registry.access import membership_grant
 from registry.models import Role
 from tests import factories
+from tests.htmx import HTMX
 
 pytestmark = pytest.mark.django_db
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture

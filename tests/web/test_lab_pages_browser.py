@@ -17,6 +17,7 @@ from registry.models import Role
 from tests import factories
 from tests.conftest import PASSWORD
 from tests.htmx import expect_settled, wait_until_answered
+from tests.pages import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,11 +38,7 @@ def patient(page: Page, live_server) -> models.Patient:
     models.ToxicityRecord.objects.create(patient=patient, icaht_grade=1, tocilizumab=True)
     clinician = User.objects.create_user("clinician", password=PASSWORD)
     membership_grant(user=clinician, study=patient.study, role=Role.CLINICIAN, sites=[patient.site])
-    page.goto(reverse("login"))
-    page.get_by_label("Username").fill("clinician")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Studies")).to_be_visible()
+    sign_in(page, "clinician")
     return patient
 
 

@@ -13,7 +13,8 @@ from playwright.sync_api import Page, expect
 
 from registry.models import Role
 from tests import factories
-from tests.conftest import PASSWORD, user_with_role
+from tests.conftest import user_with_role
+from tests.pages import sign_in
 from tests.web.test_accessibility import AXE, WIDTHS, problems
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -50,11 +51,7 @@ def study(transactional_db):
 @pytest.fixture
 def dashboard(page: Page, study) -> Page:
     page.context.add_init_script(path=AXE)
-    page.goto(reverse("login"))
-    page.get_by_label("Username").fill("coordinator")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Studies")).to_be_visible()
+    sign_in(page, "coordinator")
     page.goto(reverse("analytics-dashboard", kwargs={"code": study.code}))
     page.wait_for_load_state("load")
     return page

@@ -17,6 +17,7 @@ from registry.interchange.importer import cohort_import
 from registry.models import Patient, Role
 from registry.web.sections import SECTIONS
 from tests.conftest import PASSWORD
+from tests.pages import sign_in
 from tests.web.conftest import SCREENSHOTS
 from tests.web.test_accessibility import PUBLISHED, richest_patient, with_labs_and_treatments
 
@@ -52,11 +53,7 @@ def patient(page: Page, live_server) -> Patient:
     study = cohort_import(data=json.loads(PUBLISHED.read_text())).study
     clinician = User.objects.create_user("clinician", password=PASSWORD)
     membership_grant(user=clinician, study=study, role=Role.CLINICIAN, sites=study.sites.all())
-    page.goto(reverse("login"))
-    page.get_by_label("Username").fill("clinician")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Studies")).to_be_visible()
+    sign_in(page, "clinician")
     patient = richest_patient(study)
     with_labs_and_treatments(patient)
     return patient

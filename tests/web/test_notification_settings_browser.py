@@ -12,8 +12,8 @@ from registry.models import Role
 from registry.notifications import preference_of
 from tests import factories
 from tests.conftest import user_with_role
+from tests.pages import sign_in
 from tests.web.test_accessibility import AXE, WIDTHS, problems
-from tests.web.test_follow_up_browser import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -7,8 +7,8 @@ from django.urls import reverse
 from registry.access import membership_grant
 from registry.models import Role
 from tests import factories
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
+from tests.htmx import HTMX
+from tests.web.conftest import infusion_edited
 
 
 @pytest.fixture
@@ -18,34 +18,22 @@ def infusion(clinician):
     return infusion
 
 
-def edit(client, infusion, **typed):
-    address = reverse("web:section-item-edit", args=[infusion.patient.pk, "infusions", infusion.pk])
-    data = {
-        "date": "2020-01-15",
-        "product": "humanized_cd19",
-        "weight_kg": "61.5",
-        "cells_per_kg": "300000",
-        "version": infusion.version,
-    }
-    return client.post(address, data | typed, **HTMX).content.decode()
-
-
 def test_it_stores_a_dose_typed_with_its_unit_in_cells_per_kg(signed_in, infusion):
-    edit(signed_in, infusion, cells_per_kg="2,4", cells_per_kg_unit="1e5")
+    infusion_edited(signed_in, infusion, cells_per_kg="2,4", cells_per_kg_unit="1e5")
 
     infusion.refresh_from_db()
     assert infusion.cells_per_kg == 240_000
 
 
 def test_it_reads_a_weight_with_a_decimal_comma(signed_in, infusion):
-    edit(signed_in, infusion, weight_kg="61,5")
+    infusion_edited(signed_in, infusion, weight_kg="61,5")
 
     infusion.refresh_from_db()
     assert infusion.weight_kg == 61.5
 
 
 def test_it_refuses_at_the_field_a_number_it_cannot_read_for_sure(signed_in, infusion):
-    html = edit(signed_in, infusion, weight_kg="61,500")
+    html = infusion_edited(signed_in, infusion, weight_kg="61,500").content.decode()
 
     infusion.refresh_from_db()
     assert '<ul class="field-errors" id="id_weight_kg_error">' in html

@@ -15,11 +15,6 @@ LIST = reverse("web:study-queries", args=["HCD19"])
 
 
 @pytest.fixture
-def patient():
-    return factories.PatientFactory(subject_id="P001")
-
-
-@pytest.fixture
 def at_pumc():
     site = factories.SiteFactory(code="PUMC", name="Peking Union Medical College Hospital")
     return factories.PatientFactory(site=site, subject_id="P777")

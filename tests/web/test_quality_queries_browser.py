@@ -7,13 +7,14 @@ Screenshots: test-artifacts/screenshots/quality-queries-<page>.png.
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from registry import services
 from registry.models import DataQuery, Patient, Role
 from registry.quality_rules import LOW_DOSE, UNUSUAL_TEMPERATURE
 from tests import factories
-from tests.conftest import PASSWORD, user_with_role
+from tests.conftest import user_with_role
+from tests.pages import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,14 +38,6 @@ def patient(live_server) -> Patient:
     )
     services.record_save(record=low, user=coordinator)
     return hot
-
-
-def sign_in(page: Page, username: str) -> None:
-    page.goto(reverse("login"))
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Studies")).to_be_visible()
 
 
 def test_a_monitor_finds_and_confirms_the_registrys_query(page, patient, screenshot):

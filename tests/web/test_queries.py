@@ -11,11 +11,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def patient():
-    return factories.PatientFactory(subject_id="P001")
-
-
-@pytest.fixture
 def query(patient, teammate):
     return factories.DataQueryFactory(
         patient=patient, raised_by=teammate, field="eligibility.ecog", question="ECOG 3?"

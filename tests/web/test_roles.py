@@ -8,9 +8,9 @@ from registry import models
 from tests import factories
 from tests.api.conftest import full_course
 from tests.clients import page_client_of
+from tests.htmx import HTMX
 
 pytestmark = pytest.mark.django_db
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def url(name: str, *args) -> str:

@@ -7,21 +7,16 @@ import pytest
 from django.urls import reverse
 
 from registry.access import membership_grant
-from registry.choices import DateFormat
 from registry.models import Role
 from tests import factories
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
+from tests.htmx import HTMX
 
 
 @pytest.fixture
 def patient(clinician):
     """Enrolled 2 Jan 2020, infused 15 Jan 2020, in a study written day-month-year."""
-    study = factories.StudyFactory(date_format=DateFormat.DAY_MONTH_YEAR)
-    patient = factories.PatientFactory(site=factories.SiteFactory(study=study))
-    factories.LymphodepletionFactory(patient=patient)
-    factories.InfusionFactory(patient=patient)
-    membership_grant(user=clinician, study=study, role=Role.COORDINATOR)
+    patient = factories.infused_in_day_month_year_study()
+    membership_grant(user=clinician, study=patient.study, role=Role.COORDINATOR)
     return patient
 
 

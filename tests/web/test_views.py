@@ -19,11 +19,12 @@ from registry.models import Role
 from registry.models.patient import STUDY_ID_TAKEN
 from registry.web import urls as web_urls
 from tests import factories
+from tests.htmx import HTMX
+from tests.web.conftest import infusion_edited
 
 pytestmark = pytest.mark.django_db
 
 PUBLISHED = Path(__file__).parents[1] / "data" / "hcd19-published-cohort.json"
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
@@ -678,15 +679,8 @@ def test_it_leads_with_the_fields_own_error_and_counts_what_follows_from_it(sign
 
 def test_it_edits_a_list_record(signed_in, patient):
     infusion = patient.infusions.get()
-    data = {
-        "date": "2020-01-15",
-        "product": "humanized_cd19",
-        "weight_kg": "61.5",
-        "cells_per_kg": "300000",
-        "version": infusion.version,
-    }
 
-    signed_in.post(url("section-item-edit", patient.pk, "infusions", infusion.pk), data, **HTMX)
+    infusion_edited(signed_in, infusion)
 
     infusion.refresh_from_db()
     assert (infusion.weight_kg, infusion.cells_per_kg) == (61.5, 300_000)
