@@ -250,11 +250,11 @@ def lab_values(
     categorical (a unit not among the analyte's missing). One query for the values,
     whatever the number of patients, read into arrays at once (analytics.dataset.arrays);
     and one for the study ids, unless `study_ids` gives them: a series of study ids by
-    patient id, as a study's data frame holds them, the values of the patients it does
-    not hold left out."""
-    found = numeric_rows(lab_values_query(patients, analyte, specimen, as_of), LAB_VALUE)
+    patient id, as a study's data frame holds them, whose patients' values alone are
+    kept."""
     if study_ids is None:
         study_ids = pd.Series(dict(patients.values_list("id", "subject_id")), dtype=object)
+    found = numeric_rows(lab_values_query(study_ids.index, analyte, specimen, as_of), LAB_VALUE)
     # Categorical: a study id per patient, not per value, and compared by its code.
     patient = pd.Categorical(found["patient_id"])
     named = study_ids.reindex(patient.categories)
@@ -276,18 +276,24 @@ def lab_values(
 
 
 def lab_values_query(
-    patients: QuerySet, analyte: str, specimen: str, as_of: date | None = None
+    patient_ids: pd.Index, analyte: str, specimen: str, as_of: date | None = None
 ) -> QuerySet:
     """The query of lab_values: patient id, day, value, the unit's place and below
-    detection; on PostgreSQL answered from the analyte's index alone."""
+    detection, on PostgreSQL answered from the analyte's index alone. The values of the
+    patients whose ids lie from the least of `patient_ids` to the greatest: a range of the
+    index, where a list of a hundred thousand patients would be joined value by value. A
+    study's patients, enrolled or imported together, take ids close together; the values
+    of other studies' patients between them are read too, and left out by lab_values."""
     units = list(ANALYTES[analyte].units)
     unit_place = Case(
         *(When(unit=unit, then=Value(place)) for place, unit in enumerate(units)),
         default=Value(-1),
     )
+    # An empty range when there is no patient.
+    first, last = (int(patient_ids.min()), int(patient_ids.max())) if len(patient_ids) else (0, -1)
     return (
         records(models.LabResult, as_of)
-        .filter(patient_id__in=patients.values("id"), analyte=analyte, specimen=specimen)
+        .filter(analyte=analyte, specimen=specimen, patient_id__gte=first, patient_id__lte=last)
         .annotate(unit_place=unit_place)
         .values_list("patient_id", "day", "value", "unit_place", "below_detection")
         .order_by()

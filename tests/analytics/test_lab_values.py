@@ -2,6 +2,7 @@
 query into typed columns (the study id and the unit categorical), and on PostgreSQL from
 the analyte's index alone."""
 
+import pandas as pd
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -62,7 +63,8 @@ def test_no_value_gives_an_empty_frame(patients):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
 def test_it_reads_the_values_from_the_analyte_s_index_alone(patients):
-    query = lab_values_query(models.Patient.objects.all(), "anc", "pb")
+    patient_ids = pd.Index(models.Patient.objects.values_list("id", flat=True))
+    query = lab_values_query(patient_ids, "anc", "pb")
     read = connection.ops.compose_sql(*query.query.get_compiler(using="default").as_sql())
     with CaptureQueriesContext(connection) as queries:
         assert len(anc_in_blood()) == 3
@@ -75,3 +77,14 @@ def test_it_reads_the_values_from_the_analyte_s_index_alone(patients):
         cursor.execute(f"EXPLAIN {read}")
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Index Only Scan using lab_result_analyte_specimen" in plan, plan
+
+
+def test_only_the_values_of_the_patients_named_are_kept(patients, lab_patient):
+    # V02's id lies between V01's and V03's: read with theirs, and left out.
+    third = lab_patient("V03", [(21, "anc", 3.0, "10^9/L")])
+    named = {models.Patient.objects.get(subject_id="V01").pk: "V01", third.pk: "V03"}
+    recorded = lab_values(
+        models.Patient.objects.none(), analyte="anc", specimen="pb", study_ids=pd.Series(named)
+    ).sort_values(["study_id", "day"])
+    assert recorded["study_id"].tolist() == ["V01", "V01", "V03"]
+    assert recorded["day"].tolist() == [7, 14, 21]
