@@ -258,13 +258,12 @@ def study_lab_series(
     def compute() -> dict:
         cut = cut_frame(study, store, request, parts=())
         frame = in_population(cut.frame, params["population"])
+        # The frame is indexed by patient id: its study ids name the values.
         recorded = lab_values(
-            _patients(study, request, request.recorded_filters),
+            frame["study_id"],
             analyte=params["analyte"],
             specimen=params["specimen"],
             as_of=request.as_of,
-            # The frame is indexed by patient id: its study ids are the values' names.
-            study_ids=frame["study_id"],
         )
         recorded = _measured_by(recorded, frame, request.cutoff)
         series = {name: params[name] for name in ("analyte", "specimen", "unit", "per_patient")}

@@ -238,22 +238,13 @@ LAB_VALUE = np.dtype(
 
 @use_replica()
 def lab_values(
-    patients: QuerySet,
-    *,
-    analyte: str,
-    specimen: str,
-    as_of: date | None = None,
-    study_ids: pd.Series | None = None,
+    study_ids: pd.Series, *, analyte: str, specimen: str, as_of: date | None = None
 ) -> pd.DataFrame:
-    """The patients' values of one analyte in one specimen, as recorded, one row a value in
+    """The values of one analyte in one specimen of the patients `study_ids` names (study
+    ids by patient id, as a study's data frame holds them), as recorded, one row a value in
     no order: study_id, day, value, unit and below_detection, the study id and the unit
-    categorical (a unit not among the analyte's missing). One query for the values,
-    whatever the number of patients, read into arrays at once (analytics.dataset.arrays);
-    and one for the study ids, unless `study_ids` gives them: a series of study ids by
-    patient id, as a study's data frame holds them, whose patients' values alone are
-    kept."""
-    if study_ids is None:
-        study_ids = pd.Series(dict(patients.values_list("id", "subject_id")), dtype=object)
+    categorical (a unit not among the analyte's missing). One query, whatever the number of
+    patients, read into arrays at once (analytics.dataset.arrays)."""
     found = numeric_rows(lab_values_query(study_ids.index, analyte, specimen, as_of), LAB_VALUE)
     # Categorical: a study id per patient, not per value, and compared by its code.
     patient = pd.Categorical(found["patient_id"])
