@@ -20,7 +20,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import ParseError, PermissionDenied
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -30,7 +29,7 @@ from registry import models as registry
 from registry.api.parsers import DocumentParser, OdmDocumentParser, too_large
 from registry.api.schema import ERROR, FIELD_ERRORS
 from registry.deidentified import DEIDENTIFIED_COLUMNS
-from registry.http import AUTHENTICATION, STUDY_CODE, DownloadNegotiation, exported_study
+from registry.http import AUTHENTICATION, STUDY_CODE, StudyDataView, exported_study
 from registry.interchange.exporter import iter_cohort_json, patients_for_export
 from registry.interchange.importer import cohort_import
 from registry.interchange.odm.reader import OdmSnapshot
@@ -39,7 +38,6 @@ from registry.interchange.reader import DocumentRejected, refuse_nul
 from registry.parameters import (
     AS_OF_TODAY_WARNING,
     SnapshotParams,
-    UnsettledDayWarningMixin,
     download_params,
 )
 
@@ -244,11 +242,7 @@ def download_schema(
     )
 
 
-class StudyDownloadView(UnsettledDayWarningMixin, APIView):
-    authentication_classes = AUTHENTICATION
-    permission_classes = [permissions.IsAuthenticated]
-    renderer_classes = [JSONRenderer]
-    content_negotiation_class = DownloadNegotiation
+class StudyDownloadView(StudyDataView):
     params_class = SnapshotParams  # the query parameters it takes
 
     def study(self, code: str) -> registry.Study:
