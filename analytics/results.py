@@ -37,6 +37,7 @@ from analytics.dataset_answer import dataset_csv, dataset_json
 from analytics.exports import Packed, json_bytes, packed
 from analytics.lab_series import lab_series_report
 from analytics.params import AnalysisRequest
+from analytics.process_labs import study_lab_values
 from registry.data_version import digest
 from registry.models import Study
 from registry.patient_filters import BY_NAME, filter_patients
@@ -259,12 +260,11 @@ def study_lab_series(
         cut = cut_frame(study, store, request, parts=())
         frame = in_population(cut.frame, params["population"])
         # The frame is indexed by patient id: its study ids name the values.
-        recorded = lab_values(
-            frame["study_id"],
-            analyte=params["analyte"],
-            specimen=params["specimen"],
-            as_of=request.as_of,
-        )
+        lab = {"analyte": params["analyte"], "specimen": params["specimen"]}
+        if request.as_of is None:
+            recorded = study_lab_values(study.pk, frame["study_id"], **lab)
+        else:
+            recorded = lab_values(frame["study_id"], **lab, as_of=request.as_of)
         recorded = _measured_by(recorded, frame, request.cutoff)
         series = {name: params[name] for name in ("analyte", "specimen", "unit", "per_patient")}
         return lab_series_report(recorded, **series) | _dates(request, cut)

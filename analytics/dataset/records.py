@@ -245,9 +245,29 @@ def lab_values(
     no order: study_id, day, value, unit and below_detection, the study id and the unit
     categorical (a unit not among the analyte's missing). One query, whatever the number of
     patients, read into arrays at once (analytics.dataset.arrays)."""
-    found = numeric_rows(lab_values_query(study_ids.index, analyte, specimen, as_of), LAB_VALUE)
+    rows = lab_rows(id_range(study_ids.index), analyte, specimen, as_of)
+    return named_lab_values(rows, study_ids, analyte)
+
+
+def id_range(patient_ids: pd.Index) -> range:
+    """The patient ids from the least of `patient_ids` to the greatest."""
+    return range(patient_ids.min(), patient_ids.max() + 1) if len(patient_ids) else range(0)
+
+
+@use_replica()
+def lab_rows(
+    patient_ids: range, analyte: str, specimen: str, as_of: date | None = None
+) -> np.ndarray:
+    """The LAB_VALUE rows of one analyte in one specimen of the patients whose ids lie in
+    the range `patient_ids`, in no order."""
+    return numeric_rows(lab_values_query(patient_ids, analyte, specimen, as_of), LAB_VALUE)
+
+
+def named_lab_values(rows: np.ndarray, study_ids: pd.Series, analyte: str) -> pd.DataFrame:
+    """The LAB_VALUE `rows` of the patients `study_ids` names, as lab_values returns them;
+    the rows of other patients left out."""
     # Categorical: a study id per patient, not per value, and compared by its code.
-    patient = pd.Categorical(found["patient_id"])
+    patient = pd.Categorical(rows["patient_id"])
     named = study_ids.reindex(patient.categories)
     known = named.notna().to_numpy()
     kept = known[patient.codes]
@@ -256,35 +276,39 @@ def lab_values(
             "study_id": pd.Categorical.from_codes(
                 (np.cumsum(known) - 1)[patient.codes[kept]], categories=named[known].to_numpy()
             ),
-            "day": found["day"][kept].astype(np.int64),
-            "value": found["value"][kept],
+            "day": rows["day"][kept].astype(np.int64),
+            "value": rows["value"][kept],
             "unit": pd.Categorical.from_codes(
-                found["unit"][kept], categories=list(ANALYTES[analyte].units)
+                rows["unit"][kept], categories=list(ANALYTES[analyte].units)
             ),
-            "below_detection": found["below_detection"][kept],
+            "below_detection": rows["below_detection"][kept],
         }
     )
 
 
 def lab_values_query(
-    patient_ids: pd.Index, analyte: str, specimen: str, as_of: date | None = None
+    patient_ids: range, analyte: str, specimen: str, as_of: date | None = None
 ) -> QuerySet:
-    """The query of lab_values: patient id, day, value, the unit's place and below
+    """The query of lab_rows: patient id, day, value, the unit's place and below
     detection, on PostgreSQL answered from the analyte's index alone. The values of the
-    patients whose ids lie from the least of `patient_ids` to the greatest: a range of the
-    index, where a list of a hundred thousand patients would be joined value by value. A
-    study's patients, enrolled or imported together, take ids close together; the values
-    of other studies' patients between them are read too, and left out by lab_values."""
+    patients whose ids lie in the range `patient_ids`: a range of the index, where a list
+    of a hundred thousand patients would be joined value by value. A study's patients,
+    enrolled or imported together, take ids close together; the values of other studies'
+    patients between them are read too, and left out when the values are named
+    (named_lab_values)."""
     units = list(ANALYTES[analyte].units)
     unit_place = Case(
         *(When(unit=unit, then=Value(place)) for place, unit in enumerate(units)),
         default=Value(-1),
     )
-    # An empty range when there is no patient.
-    first, last = (int(patient_ids.min()), int(patient_ids.max())) if len(patient_ids) else (0, -1)
     return (
         records(models.LabResult, as_of)
-        .filter(analyte=analyte, specimen=specimen, patient_id__gte=first, patient_id__lte=last)
+        .filter(
+            analyte=analyte,
+            specimen=specimen,
+            patient_id__gte=patient_ids.start,
+            patient_id__lt=patient_ids.stop,
+        )
         .annotate(unit_place=unit_place)
         .values_list("patient_id", "day", "value", "unit_place", "below_detection")
         .order_by()
