@@ -7,10 +7,11 @@ from django.db import models
 from registry import choices
 from registry.date_formats import date_text
 from registry.eligibility import Verdict, eligibility_verdict
+from registry.models.fields import coded_field
 from registry.models.patient import Patient
 from registry.models.section import Section
 from registry.rules import MAX_LYMPHODEPLETION_DAYS
-from registry.validators import PlausibleDate, between, coded, not_negative, percent
+from registry.validators import PlausibleDate, between, not_negative, percent
 
 
 class Eligibility(Section):
@@ -97,20 +98,11 @@ class Genetics(Section):
 
 class PriorTherapy(Section):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="prior_therapies")
-    kind = models.CharField(
-        max_length=20,
-        choices=choices.PriorTherapyKind.choices,
-        error_messages=coded("Prior therapy"),
-    )
+    kind = coded_field(choices.PriorTherapyKind, "Prior therapy", max_length=20)
     date = models.DateField(
         null=True, blank=True, validators=[PlausibleDate("Date of the prior therapy")]
     )
-    best_response = models.CharField(
-        max_length=2,
-        choices=choices.PriorResponse.choices,
-        blank=True,
-        error_messages=coded("Best response"),
-    )
+    best_response = coded_field(choices.PriorResponse, "Best response", max_length=2, blank=True)
     relapse_date = models.DateField(
         "date of relapse", null=True, blank=True, validators=[PlausibleDate("Date of relapse")]
     )
@@ -190,11 +182,8 @@ class Lymphodepletion(Section):
 class Infusion(Section):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="infusions")
     date = models.DateField("date of infusion", validators=[PlausibleDate("Infusion date")])
-    product = models.CharField(
-        max_length=20,
-        choices=choices.Product.choices,
-        default=choices.Product.HUMANIZED_CD19,
-        error_messages=coded("Product"),
+    product = coded_field(
+        choices.Product, "Product", max_length=20, default=choices.Product.HUMANIZED_CD19
     )
     weight_kg = models.FloatField("weight (kg)", validators=between(0.5, 300, "Weight in kg"))
     cells_per_kg = models.PositiveBigIntegerField(

@@ -12,8 +12,9 @@ from registry.choices import EventKind, PriorTherapyKind, ResponseStatus, Sex
 from registry.course import record_fields, validate_in_course
 from registry.grading import Grade, age_years
 from registry.icaht import IcahtGrade, course_icaht, first_event_days, last_day_followed
+from registry.models.fields import coded_field
 from registry.models.study import Site, Study
-from registry.validators import PlausibleBirthDate, PlausibleDate, coded
+from registry.validators import PlausibleBirthDate, PlausibleDate
 
 study_id_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
@@ -81,9 +82,7 @@ class Patient(models.Model):
     subject_id = models.CharField(
         "study id", max_length=40, validators=[study_id_validator], db_index=True
     )
-    sex = models.CharField(
-        max_length=6, choices=Sex.choices, blank=True, error_messages=coded("Sex")
-    )
+    sex = coded_field(Sex, "Sex", max_length=6, blank=True)
     birth_date = models.DateField(
         "date of birth", null=True, blank=True, validators=[PlausibleBirthDate("Date of birth")]
     )

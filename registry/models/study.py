@@ -7,10 +7,11 @@ from simple_history.models import HistoricalRecords
 from registry.analytes import PERIPHERAL_BLOOD, SPECIMENS
 from registry.choices import DateFormat
 from registry.eligibility import Criteria
+from registry.models.fields import coded_field
 from registry.required_fields import default_required, required_problems
 from registry.sections import fields_by_section
 from registry.signals import quality_settings_changed, required_fields_changed
-from registry.validators import PlausibleDate, coded, not_negative, percent
+from registry.validators import PlausibleDate, not_negative, percent
 
 code_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
@@ -49,20 +50,20 @@ class Study(models.Model):
         default=3.0,
         validators=percent("B-cell aplasia threshold"),
     )
-    b_cell_aplasia_specimen = models.CharField(
+    b_cell_aplasia_specimen = coded_field(
+        list(SPECIMENS.items()),
         "B-cell aplasia specimen",
+        verbose_name="B-cell aplasia specimen",
         max_length=3,
-        choices=list(SPECIMENS.items()),
         default="bm",
-        error_messages=coded("B-cell aplasia specimen"),
         help_text="Where the B cells the threshold applies to are counted",
     )
-    car_t_kinetics_specimen = models.CharField(
+    car_t_kinetics_specimen = coded_field(
+        list(SPECIMENS.items()),
         "CAR-T kinetics specimen",
+        verbose_name="CAR-T kinetics specimen",
         max_length=3,
-        choices=list(SPECIMENS.items()),
         default=PERIPHERAL_BLOOD,
-        error_messages=coded("CAR-T kinetics specimen"),
         help_text=(
             "Where the CAR-T cells (flow cytometry and qPCR) the kinetics are read from are "
             "counted: expansion, AUC0-28, persistence"
