@@ -170,6 +170,16 @@ class Study(models.Model):
         )
 
 
+def unique_in_study(record: str, field: str) -> models.UniqueConstraint:
+    """No two of a study's `record`s (its sites, its timepoints) share `field`, which
+    names one of them within the study; a second is refused in those words."""
+    return models.UniqueConstraint(
+        fields=["study", field],
+        name=f"{record}_{field}_unique_in_study",
+        violation_error_message=f"This study already has a {record} with this {field}",
+    )
+
+
 class Site(models.Model):
     """A centre of a (multi-centre) study."""
 
@@ -180,13 +190,7 @@ class Site(models.Model):
 
     class Meta:
         ordering = ["study", "code"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["study", "code"],
-                name="site_code_unique_in_study",
-                violation_error_message="This study already has a site with this code",
-            )
-        ]
+        constraints = [unique_in_study("site", "code")]
 
     def __str__(self) -> str:
         return self.name or self.code
