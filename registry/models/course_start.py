@@ -7,11 +7,11 @@ from django.db import models
 from registry import choices
 from registry.date_formats import date_text
 from registry.eligibility import Verdict, eligibility_verdict
-from registry.models.fields import coded_field
+from registry.models.fields import clinical_date, coded_field
 from registry.models.patient import Patient
 from registry.models.section import Section
 from registry.rules import MAX_LYMPHODEPLETION_DAYS
-from registry.validators import PlausibleDate, between, not_negative, percent
+from registry.validators import between, not_negative, percent
 
 
 class Eligibility(Section):
@@ -99,13 +99,9 @@ class Genetics(Section):
 class PriorTherapy(Section):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="prior_therapies")
     kind = coded_field(choices.PriorTherapyKind, "Prior therapy", max_length=20)
-    date = models.DateField(
-        null=True, blank=True, validators=[PlausibleDate("Date of the prior therapy")]
-    )
+    date = clinical_date("Date of the prior therapy", optional=True)
     best_response = coded_field(choices.PriorResponse, "Best response", max_length=2, blank=True)
-    relapse_date = models.DateField(
-        "date of relapse", null=True, blank=True, validators=[PlausibleDate("Date of relapse")]
-    )
+    relapse_date = clinical_date("Date of relapse", optional=True, verbose_name="date of relapse")
 
     natural_key = ("kind", "date")
     document_fields = ("kind", "date", "best_response", "relapse_date")
@@ -142,11 +138,8 @@ class Lymphodepletion(Section):
     patient = models.OneToOneField(
         Patient, on_delete=models.CASCADE, related_name="lymphodepletion"
     )
-    start_date = models.DateField(
-        "start of lymphodepletion",
-        null=True,
-        blank=True,
-        validators=[PlausibleDate("Start of lymphodepletion")],
+    start_date = clinical_date(
+        "Start of lymphodepletion", optional=True, verbose_name="start of lymphodepletion"
     )
     fludarabine_mg_m2_per_day = models.FloatField(
         "fludarabine (mg/m²/day)", null=True, blank=True, validators=not_negative("Fludarabine")
@@ -181,7 +174,7 @@ class Lymphodepletion(Section):
 
 class Infusion(Section):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="infusions")
-    date = models.DateField("date of infusion", validators=[PlausibleDate("Infusion date")])
+    date = clinical_date("Infusion date", verbose_name="date of infusion")
     product = coded_field(
         choices.Product, "Product", max_length=20, default=choices.Product.HUMANIZED_CD19
     )

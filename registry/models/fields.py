@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import models
 
-from registry.validators import coded
+from registry.validators import PlausibleDate, coded
 
 
 def acting_user(related_name: str, **options) -> models.ForeignKey:
@@ -24,4 +24,13 @@ def coded_field(vocabulary, what: str, *, max_length: int, **options) -> models.
     any other value is refused in words that name the field as `what`, e.g. "MRD"."""
     return models.CharField(
         max_length=max_length, choices=vocabulary, error_messages=coded(what), **options
+    )
+
+
+def clinical_date(what: str, *, optional: bool = False, **options) -> models.DateField:
+    """A date of a patient's course or of a study, plausible (PlausibleDate) or refused
+    in words that name it as `what`, e.g. "Date of relapse"; an `optional` one may be
+    left empty."""
+    return models.DateField(
+        null=optional, blank=optional, validators=[PlausibleDate(what)], **options
     )

@@ -6,10 +6,10 @@ from django.db import models
 
 from registry import choices
 from registry.date_formats import date_text
-from registry.models.fields import coded_field
+from registry.models.fields import clinical_date, coded_field
 from registry.models.patient import Patient
 from registry.models.section import Section
-from registry.validators import PlausibleDate, between, percent
+from registry.validators import between, percent
 
 
 class ResponseAssessment(Section):
@@ -78,7 +78,7 @@ MRD_NEGATIVE_BELOW = 1e-4
 class FollowUpEvent(Section):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="events")
     kind = coded_field(choices.EventKind, "Event", verbose_name="event", max_length=16)
-    date = models.DateField(validators=[PlausibleDate("Event date")])
+    date = clinical_date("Event date")
     cd19 = coded_field(
         choices.Cd19Status,
         "CD19 status",

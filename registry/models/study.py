@@ -7,11 +7,11 @@ from simple_history.models import HistoricalRecords
 from registry.analytes import PERIPHERAL_BLOOD, SPECIMENS
 from registry.choices import DateFormat
 from registry.eligibility import Criteria
-from registry.models.fields import coded_field
+from registry.models.fields import clinical_date, coded_field
 from registry.required_fields import default_required, required_problems
 from registry.sections import fields_by_section
 from registry.signals import quality_settings_changed, required_fields_changed
-from registry.validators import PlausibleDate, not_negative, percent
+from registry.validators import not_negative, percent
 
 code_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
@@ -26,11 +26,8 @@ class Study(models.Model):
     title = models.CharField(max_length=300)
     # A clinical date too: the day up to which the study's data are complete, a fact once
     # it has passed; the analyses follow patients up to it.
-    data_cutoff = models.DateField(
-        null=True,
-        blank=True,
-        help_text="Date of the analysis cut-off",
-        validators=[PlausibleDate("Data cut-off")],
+    data_cutoff = clinical_date(
+        "Data cut-off", optional=True, help_text="Date of the analysis cut-off"
     )
     is_synthetic = models.BooleanField(
         default=False, help_text="Synthetic demonstration data, not real patients"
