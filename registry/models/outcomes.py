@@ -8,7 +8,7 @@ from registry import choices
 from registry.date_formats import date_text
 from registry.models.fields import clinical_date, coded_field
 from registry.models.patient import Patient
-from registry.models.section import Section
+from registry.models.section import Section, one_a_day
 from registry.validators import between, percent
 
 
@@ -42,11 +42,7 @@ class ResponseAssessment(Section):
     class Meta:
         ordering = ["day"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["patient", "day"],
-                name="response_assessment_day_unique",
-                violation_error_message="There is already a response assessment for this day",
-            )
+            one_a_day("response_assessment", "There is already a response assessment for this day")
         ]
         indexes = [models.Index(fields=["status", "day"])]
 

@@ -42,3 +42,12 @@ class Section(models.Model):
 
     def clean_fields_together(self) -> None:
         """Rules between fields of this one record; none by default."""
+
+
+def one_a_day(section: str, refusal: str) -> models.UniqueConstraint:
+    """A patient has at most one record of `section` (its name in the constraint's,
+    e.g. "daily_assessment") on a day after the infusion; a second is refused in the
+    words of `refusal`."""
+    return models.UniqueConstraint(
+        fields=["patient", "day"], name=f"{section}_day_unique", violation_error_message=refusal
+    )

@@ -8,7 +8,7 @@ from registry import choices, grading
 from registry.analytes import treatment_flags
 from registry.models.fields import coded_field
 from registry.models.patient import Patient
-from registry.models.section import Section
+from registry.models.section import Section, one_a_day
 from registry.validators import between, grade
 
 
@@ -138,13 +138,7 @@ class DailyAssessment(Section):
 
     class Meta:
         ordering = ["day"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["patient", "day"],
-                name="daily_assessment_day_unique",
-                violation_error_message="There is already an assessment for this day",
-            )
-        ]
+        constraints = [one_a_day("daily_assessment", "There is already an assessment for this day")]
 
     def __str__(self) -> str:
         return f"Day {self.day}"
