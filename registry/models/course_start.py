@@ -44,9 +44,6 @@ class Eligibility(Section):
     class Meta:
         verbose_name_plural = "eligibility"
 
-    def __str__(self) -> str:
-        return f"Eligibility of {self.patient}"
-
     def verdict(self) -> Verdict:
         """Eligible or not under the study's protocol, and why."""
         murine = [
@@ -91,9 +88,6 @@ class Genetics(Section):
 
     class Meta:
         verbose_name_plural = "genetics"
-
-    def __str__(self) -> str:
-        return f"Genetics of {self.patient}"
 
 
 class PriorTherapy(Section):
@@ -167,9 +161,6 @@ class Lymphodepletion(Section):
 
     class Meta:
         verbose_name_plural = "lymphodepletion"
-
-    def __str__(self) -> str:
-        return f"Lymphodepletion of {self.patient}"
 
 
 class Infusion(Section):

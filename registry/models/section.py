@@ -2,6 +2,7 @@
 its history, checked against the rest of that course."""
 
 from django.db import models
+from django.utils.text import capfirst
 from simple_history.models import HistoricalRecords
 
 from registry.choices import DateFormat
@@ -26,6 +27,11 @@ class Section(models.Model):
 
     class Meta:
         abstract = True
+
+    def __str__(self) -> str:
+        """A section a patient has one record of is named after the patient ("Genetics of
+        DEMO-001"), by its plural name, which is its name; a list section names each record."""
+        return f"{capfirst(self._meta.verbose_name_plural)} of {self.patient}"
 
     @property
     def date_format(self) -> str:
