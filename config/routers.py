@@ -11,26 +11,21 @@ a time, and only for reads that tolerate replication lag:
 "default", so the same code runs on a single database, SQLite included.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 
 from django.conf import settings
 
+from registry.scoped import set_within
+
 REPLICA = "replica"
 
-# A context variable, not a thread-local: it follows a request into async code too.
 _reading_from_replica: ContextVar[bool] = ContextVar("reading_from_replica", default=False)
 
 
-@contextmanager
-def use_replica() -> Iterator[None]:
+def use_replica() -> AbstractContextManager[None]:
     """Send the reads inside this block to the replica, if there is one. Never writes."""
-    token = _reading_from_replica.set(True)
-    try:
-        yield
-    finally:
-        _reading_from_replica.reset(token)
+    return set_within(_reading_from_replica, True)
 
 
 class ReplicaRouter:

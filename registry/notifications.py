@@ -21,7 +21,7 @@ event it wrote.
 
 import logging
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
@@ -47,6 +47,7 @@ from registry.models import (
     Study,
     ToxicityRecord,
 )
+from registry.scoped import set_within
 
 logger = logging.getLogger(__name__)
 
@@ -59,14 +60,9 @@ SUMMARY_NAMES = 50
 _held_back: ContextVar[bool] = ContextVar("notifications_held_back", default=False)
 
 
-@contextmanager
-def held_back() -> Iterator[None]:
+def held_back() -> AbstractContextManager[None]:
     """Writes inside send no email of their own (the cohort import sends its summary)."""
-    token = _held_back.set(True)
-    try:
-        yield
-    finally:
-        _held_back.reset(token)
+    return set_within(_held_back, True)
 
 
 def preference_of(user) -> NotificationPreference:

@@ -7,10 +7,11 @@ from django.db import models
 from registry import choices
 from registry.date_formats import date_text
 from registry.eligibility import Verdict, eligibility_verdict
+from registry.models.fields import clinical_date, coded_field
 from registry.models.patient import Patient
 from registry.models.section import Section
 from registry.rules import MAX_LYMPHODEPLETION_DAYS
-from registry.validators import PlausibleDate, between, coded, not_negative, percent
+from registry.validators import between, not_negative, percent
 
 
 class Eligibility(Section):
@@ -42,9 +43,6 @@ class Eligibility(Section):
 
     class Meta:
         verbose_name_plural = "eligibility"
-
-    def __str__(self) -> str:
-        return f"Eligibility of {self.patient}"
 
     def verdict(self) -> Verdict:
         """Eligible or not under the study's protocol, and why."""
@@ -91,29 +89,13 @@ class Genetics(Section):
     class Meta:
         verbose_name_plural = "genetics"
 
-    def __str__(self) -> str:
-        return f"Genetics of {self.patient}"
-
 
 class PriorTherapy(Section):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="prior_therapies")
-    kind = models.CharField(
-        max_length=20,
-        choices=choices.PriorTherapyKind.choices,
-        error_messages=coded("Prior therapy"),
-    )
-    date = models.DateField(
-        null=True, blank=True, validators=[PlausibleDate("Date of the prior therapy")]
-    )
-    best_response = models.CharField(
-        max_length=2,
-        choices=choices.PriorResponse.choices,
-        blank=True,
-        error_messages=coded("Best response"),
-    )
-    relapse_date = models.DateField(
-        "date of relapse", null=True, blank=True, validators=[PlausibleDate("Date of relapse")]
-    )
+    kind = coded_field(choices.PriorTherapyKind, "Prior therapy", max_length=20)
+    date = clinical_date("Date of the prior therapy", optional=True)
+    best_response = coded_field(choices.PriorResponse, "Best response", max_length=2, blank=True)
+    relapse_date = clinical_date("Date of relapse", optional=True, verbose_name="date of relapse")
 
     natural_key = ("kind", "date")
     document_fields = ("kind", "date", "best_response", "relapse_date")
@@ -150,11 +132,8 @@ class Lymphodepletion(Section):
     patient = models.OneToOneField(
         Patient, on_delete=models.CASCADE, related_name="lymphodepletion"
     )
-    start_date = models.DateField(
-        "start of lymphodepletion",
-        null=True,
-        blank=True,
-        validators=[PlausibleDate("Start of lymphodepletion")],
+    start_date = clinical_date(
+        "Start of lymphodepletion", optional=True, verbose_name="start of lymphodepletion"
     )
     fludarabine_mg_m2_per_day = models.FloatField(
         "fludarabine (mg/m²/day)", null=True, blank=True, validators=not_negative("Fludarabine")
@@ -183,18 +162,12 @@ class Lymphodepletion(Section):
     class Meta:
         verbose_name_plural = "lymphodepletion"
 
-    def __str__(self) -> str:
-        return f"Lymphodepletion of {self.patient}"
-
 
 class Infusion(Section):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="infusions")
-    date = models.DateField("date of infusion", validators=[PlausibleDate("Infusion date")])
-    product = models.CharField(
-        max_length=20,
-        choices=choices.Product.choices,
-        default=choices.Product.HUMANIZED_CD19,
-        error_messages=coded("Product"),
+    date = clinical_date("Infusion date", verbose_name="date of infusion")
+    product = coded_field(
+        choices.Product, "Product", max_length=20, default=choices.Product.HUMANIZED_CD19
     )
     weight_kg = models.FloatField("weight (kg)", validators=between(0.5, 300, "Weight in kg"))
     cells_per_kg = models.PositiveBigIntegerField(

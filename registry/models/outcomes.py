@@ -6,9 +6,10 @@ from django.db import models
 
 from registry import choices
 from registry.date_formats import date_text
+from registry.models.fields import clinical_date, coded_field
 from registry.models.patient import Patient
-from registry.models.section import Section
-from registry.validators import PlausibleDate, between, coded, percent
+from registry.models.section import Section, one_a_day
+from registry.validators import between, percent
 
 
 class ResponseAssessment(Section):
@@ -18,21 +19,12 @@ class ResponseAssessment(Section):
     day = models.PositiveIntegerField(
         "day after infusion", validators=between(0, 3650, "Day after infusion")
     )
-    status = models.CharField(
-        "response",
-        max_length=14,
-        choices=choices.ResponseStatus.choices,
-        error_messages=coded("Response"),
-    )
+    status = coded_field(choices.ResponseStatus, "Response", verbose_name="response", max_length=14)
     bm_blast_pct = models.FloatField(
         "marrow blasts (%)", null=True, blank=True, validators=percent("Marrow blasts")
     )
-    mrd = models.CharField(
-        "MRD",
-        max_length=14,
-        choices=choices.Mrd.choices,
-        default=choices.Mrd.UNKNOWN,
-        error_messages=coded("MRD"),
+    mrd = coded_field(
+        choices.Mrd, "MRD", verbose_name="MRD", max_length=14, default=choices.Mrd.UNKNOWN
     )
     mrd_level = models.FloatField(
         "MRD level (fraction)",
@@ -40,12 +32,8 @@ class ResponseAssessment(Section):
         blank=True,
         validators=between(0, 1, "MRD level (a fraction, e.g. 0.0001)"),
     )
-    mrd_method = models.CharField(
-        "MRD method",
-        max_length=4,
-        choices=choices.MrdMethod.choices,
-        blank=True,
-        error_messages=coded("MRD method"),
+    mrd_method = coded_field(
+        choices.MrdMethod, "MRD method", verbose_name="MRD method", max_length=4, blank=True
     )
 
     natural_key = ("day",)
@@ -54,11 +42,7 @@ class ResponseAssessment(Section):
     class Meta:
         ordering = ["day"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["patient", "day"],
-                name="response_assessment_day_unique",
-                violation_error_message="There is already a response assessment for this day",
-            )
+            one_a_day("response_assessment", "There is already a response assessment for this day")
         ]
         indexes = [models.Index(fields=["status", "day"])]
 
@@ -89,23 +73,21 @@ MRD_NEGATIVE_BELOW = 1e-4
 
 class FollowUpEvent(Section):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(
-        "event", max_length=16, choices=choices.EventKind.choices, error_messages=coded("Event")
-    )
-    date = models.DateField(validators=[PlausibleDate("Event date")])
-    cd19 = models.CharField(
-        "CD19 status at relapse",
+    kind = coded_field(choices.EventKind, "Event", verbose_name="event", max_length=16)
+    date = clinical_date("Event date")
+    cd19 = coded_field(
+        choices.Cd19Status,
+        "CD19 status",
+        verbose_name="CD19 status at relapse",
         max_length=8,
-        choices=choices.Cd19Status.choices,
         blank=True,
-        error_messages=coded("CD19 status"),
     )
-    cause = models.CharField(
-        "cause of death",
+    cause = coded_field(
+        choices.DeathCause,
+        "Cause of death",
+        verbose_name="cause of death",
         max_length=20,
-        choices=choices.DeathCause.choices,
         blank=True,
-        error_messages=coded("Cause of death"),
     )
     description = models.CharField(max_length=300, blank=True)
 

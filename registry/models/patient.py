@@ -12,8 +12,9 @@ from registry.choices import EventKind, PriorTherapyKind, ResponseStatus, Sex
 from registry.course import record_fields, validate_in_course
 from registry.grading import Grade, age_years
 from registry.icaht import IcahtGrade, course_icaht, first_event_days, last_day_followed
+from registry.models.fields import clinical_date, coded_field
 from registry.models.study import Site, Study
-from registry.validators import PlausibleBirthDate, PlausibleDate, coded
+from registry.validators import PlausibleBirthDate
 
 study_id_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
@@ -81,17 +82,14 @@ class Patient(models.Model):
     subject_id = models.CharField(
         "study id", max_length=40, validators=[study_id_validator], db_index=True
     )
-    sex = models.CharField(
-        max_length=6, choices=Sex.choices, blank=True, error_messages=coded("Sex")
-    )
+    sex = coded_field(Sex, "Sex", max_length=6, blank=True)
     birth_date = models.DateField(
         "date of birth", null=True, blank=True, validators=[PlausibleBirthDate("Date of birth")]
     )
-    diagnosis_date = models.DateField(
-        "date of diagnosis",
-        null=True,
-        blank=True,
-        validators=[PlausibleDate("Date of diagnosis")],
+    diagnosis_date = clinical_date(
+        "Date of diagnosis",
+        optional=True,
+        verbose_name="date of diagnosis",
         help_text="Of the B-ALL; before every prior therapy and the infusion",
     )
     # Null, not False: a list not checked is not said to be incomplete either.
@@ -101,17 +99,13 @@ class Patient(models.Model):
         blank=True,
         help_text="The list of prior therapies was checked and is the whole history",
     )
-    enrollment_date = models.DateField(
-        "date of enrolment",
-        null=True,
-        blank=True,
-        validators=[PlausibleDate("Date of enrolment")],
+    enrollment_date = clinical_date(
+        "Date of enrolment", optional=True, verbose_name="date of enrolment"
     )
-    last_contact_date = models.DateField(
-        "date of last contact",
-        null=True,
-        blank=True,
-        validators=[PlausibleDate("Date of last contact")],
+    last_contact_date = clinical_date(
+        "Date of last contact",
+        optional=True,
+        verbose_name="date of last contact",
         help_text=(
             "Last date known alive; once a death is recorded, the date of death, which "
             "recording or moving the death sets"

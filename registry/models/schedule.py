@@ -7,7 +7,7 @@ from simple_history.models import HistoricalRecords
 
 from registry.follow_up import DIED, WITHDRAWN, TimepointPlan, unknown_sections
 from registry.models.patient import Patient
-from registry.models.study import Site, Study
+from registry.models.study import Site, Study, unique_in_study
 from registry.sections import SECTIONS
 from registry.validators import between, not_negative
 
@@ -45,13 +45,7 @@ class Timepoint(models.Model):
 
     class Meta:
         ordering = ["study", "target_day", "name"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["study", "name"],
-                name="timepoint_name_unique_in_study",
-                violation_error_message="This study already has a timepoint with this name",
-            )
-        ]
+        constraints = [unique_in_study("timepoint", "name")]
 
     def __str__(self) -> str:
         return self.name

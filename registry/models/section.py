@@ -2,6 +2,7 @@
 its history, checked against the rest of that course."""
 
 from django.db import models
+from django.utils.text import capfirst
 from simple_history.models import HistoricalRecords
 
 from registry.choices import DateFormat
@@ -27,6 +28,11 @@ class Section(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        """A section a patient has one record of is named after the patient ("Genetics of
+        DEMO-001"), by its plural name, which is its name; a list section names each record."""
+        return f"{capfirst(self._meta.verbose_name_plural)} of {self.patient}"
+
     @property
     def date_format(self) -> str:
         """The format its name and messages write its dates in: its study's
@@ -42,3 +48,12 @@ class Section(models.Model):
 
     def clean_fields_together(self) -> None:
         """Rules between fields of this one record; none by default."""
+
+
+def one_a_day(section: str, refusal: str) -> models.UniqueConstraint:
+    """A patient has at most one record of `section` (its name in the constraint's,
+    e.g. "daily_assessment") on a day after the infusion; a second is refused in the
+    words of `refusal`."""
+    return models.UniqueConstraint(
+        fields=["patient", "day"], name=f"{section}_day_unique", violation_error_message=refusal
+    )

@@ -7,10 +7,11 @@ from simple_history.models import HistoricalRecords
 from registry.analytes import PERIPHERAL_BLOOD, SPECIMENS
 from registry.choices import DateFormat
 from registry.eligibility import Criteria
+from registry.models.fields import clinical_date, coded_field
 from registry.required_fields import default_required, required_problems
 from registry.sections import fields_by_section
 from registry.signals import quality_settings_changed, required_fields_changed
-from registry.validators import PlausibleDate, coded, not_negative, percent
+from registry.validators import not_negative, percent
 
 code_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
@@ -25,11 +26,8 @@ class Study(models.Model):
     title = models.CharField(max_length=300)
     # A clinical date too: the day up to which the study's data are complete, a fact once
     # it has passed; the analyses follow patients up to it.
-    data_cutoff = models.DateField(
-        null=True,
-        blank=True,
-        help_text="Date of the analysis cut-off",
-        validators=[PlausibleDate("Data cut-off")],
+    data_cutoff = clinical_date(
+        "Data cut-off", optional=True, help_text="Date of the analysis cut-off"
     )
     is_synthetic = models.BooleanField(
         default=False, help_text="Synthetic demonstration data, not real patients"
@@ -49,20 +47,20 @@ class Study(models.Model):
         default=3.0,
         validators=percent("B-cell aplasia threshold"),
     )
-    b_cell_aplasia_specimen = models.CharField(
+    b_cell_aplasia_specimen = coded_field(
+        list(SPECIMENS.items()),
         "B-cell aplasia specimen",
+        verbose_name="B-cell aplasia specimen",
         max_length=3,
-        choices=list(SPECIMENS.items()),
         default="bm",
-        error_messages=coded("B-cell aplasia specimen"),
         help_text="Where the B cells the threshold applies to are counted",
     )
-    car_t_kinetics_specimen = models.CharField(
+    car_t_kinetics_specimen = coded_field(
+        list(SPECIMENS.items()),
         "CAR-T kinetics specimen",
+        verbose_name="CAR-T kinetics specimen",
         max_length=3,
-        choices=list(SPECIMENS.items()),
         default=PERIPHERAL_BLOOD,
-        error_messages=coded("CAR-T kinetics specimen"),
         help_text=(
             "Where the CAR-T cells (flow cytometry and qPCR) the kinetics are read from are "
             "counted: expansion, AUC0-28, persistence"
@@ -169,6 +167,16 @@ class Study(models.Model):
         )
 
 
+def unique_in_study(record: str, field: str) -> models.UniqueConstraint:
+    """No two of a study's `record`s (its sites, its timepoints) share `field`, which
+    names one of them within the study; a second is refused in those words."""
+    return models.UniqueConstraint(
+        fields=["study", field],
+        name=f"{record}_{field}_unique_in_study",
+        violation_error_message=f"This study already has a {record} with this {field}",
+    )
+
+
 class Site(models.Model):
     """A centre of a (multi-centre) study."""
 
@@ -179,13 +187,7 @@ class Site(models.Model):
 
     class Meta:
         ordering = ["study", "code"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["study", "code"],
-                name="site_code_unique_in_study",
-                violation_error_message="This study already has a site with this code",
-            )
-        ]
+        constraints = [unique_in_study("site", "code")]
 
     def __str__(self) -> str:
         return self.name or self.code

@@ -6,9 +6,10 @@ from django.db import models
 
 from registry import choices, grading
 from registry.analytes import treatment_flags
+from registry.models.fields import coded_field
 from registry.models.patient import Patient
-from registry.models.section import Section
-from registry.validators import between, coded, grade
+from registry.models.section import Section, one_a_day
+from registry.validators import between, grade
 
 
 class ToxicityRecord(Section):
@@ -93,12 +94,12 @@ class DailyAssessment(Section):
         validators=between(0, 10, "Number of vasopressors"),
     )
     vasopressin = models.BooleanField(default=False)
-    oxygen = models.CharField(
-        "oxygen support",
+    oxygen = coded_field(
+        choices.Oxygen,
+        "Oxygen",
+        verbose_name="oxygen support",
         max_length=20,
-        choices=choices.Oxygen.choices,
         default=choices.Oxygen.NONE,
-        error_messages=coded("Oxygen"),
     )
     ice_score = models.PositiveSmallIntegerField(
         "ICE score (0–10)",
@@ -114,30 +115,19 @@ class DailyAssessment(Section):
         validators=between(0, 32, "CAPD score"),
     )
     capd_unable = models.BooleanField("unable to perform CAPD", default=False)
-    consciousness = models.CharField(
-        "level of consciousness",
+    consciousness = coded_field(
+        choices.Consciousness,
+        "Consciousness",
+        verbose_name="level of consciousness",
         max_length=20,
-        choices=choices.Consciousness.choices,
         default=choices.Consciousness.AWAKE,
-        error_messages=coded("Consciousness"),
     )
-    seizure = models.CharField(
-        max_length=10,
-        choices=choices.Seizure.choices,
-        default=choices.Seizure.NONE,
-        error_messages=coded("Seizure"),
+    seizure = coded_field(choices.Seizure, "Seizure", max_length=10, default=choices.Seizure.NONE)
+    motor_weakness = coded_field(
+        choices.MotorWeakness, "Motor weakness", max_length=12, default=choices.MotorWeakness.NONE
     )
-    motor_weakness = models.CharField(
-        max_length=12,
-        choices=choices.MotorWeakness.choices,
-        default=choices.MotorWeakness.NONE,
-        error_messages=coded("Motor weakness"),
-    )
-    cerebral_edema = models.CharField(
-        max_length=10,
-        choices=choices.CerebralEdema.choices,
-        default=choices.CerebralEdema.NONE,
-        error_messages=coded("Cerebral edema"),
+    cerebral_edema = coded_field(
+        choices.CerebralEdema, "Cerebral edema", max_length=10, default=choices.CerebralEdema.NONE
     )
 
     # The findings each ASTCT grade is computed from (registry.grading).
@@ -148,13 +138,7 @@ class DailyAssessment(Section):
 
     class Meta:
         ordering = ["day"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["patient", "day"],
-                name="daily_assessment_day_unique",
-                violation_error_message="There is already an assessment for this day",
-            )
-        ]
+        constraints = [one_a_day("daily_assessment", "There is already an assessment for this day")]
 
     def __str__(self) -> str:
         return f"Day {self.day}"
