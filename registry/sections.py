@@ -18,9 +18,10 @@ Adding a section, as the lab values of cohort format 1.1 were added:
    `document_fields` (and `natural_key` for a list), and a migration;
 2. one entry here, at the place the section takes in a cohort document:
    ``CourseSection("labs", "LabResult", many=True)``;
-3. its serializer (registry/api/serializers/sections.py) and its nested field on
-   PatientSerializer (patients.py there), and its serializer and description in the API's
-   ENDPOINTS (registry/api/views/sections.py), which give it its addresses; its form
+3. its nested field on PatientSerializer (registry/api/serializers/patients.py; its
+   serializer is made from this table, with its coded fields from CODES in sections.py
+   there, unless it needs fields of its own: OWN_SERIALIZERS) and its description in the
+   API's DESCRIPTIONS (registry/api/views/sections.py), which give it its addresses; its form
    (registry/web/forms.py: `section_form`, unless it needs fields of its own), its place
    on the patient page (registry/web/sections.py) and the template of its card (a list
    extends web/sections/record_table.html);

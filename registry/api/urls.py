@@ -1,6 +1,6 @@
 """/api/v1/: see registry.api.views for the layout of the resources."""
 
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
@@ -47,6 +47,44 @@ def section_urls(section: CourseSection) -> list:
     ]
 
 
+# A study's downloads and its pages about the patients, at studies/{code}/...
+study = [
+    path("export/", cohorts.CohortExportView.as_view(), name="study-export"),
+    path("export/odm.xml", odm.OdmExportView.as_view(), name="study-export-odm"),
+    path("export/fhir/", fhir.StudyBundleView.as_view(), name="study-export-fhir"),
+    path("export/fhir.ndjson", fhir.StudyNdjsonView.as_view(), name="study-export-fhir-ndjson"),
+    path(
+        "export/patients.csv", cohorts.PatientsCsvView.as_view(), name="study-export-patients-csv"
+    ),
+    path(
+        "export/patients.xlsx",
+        cohorts.PatientsXlsxView.as_view(),
+        name="study-export-patients-xlsx",
+    ),
+    path(
+        "export/deidentified.csv",
+        cohorts.DeidentifiedCsvView.as_view(),
+        name="study-export-deidentified-csv",
+    ),
+    path("schedule/", ScheduleView.as_view(), name="study-schedule"),
+    path("schedule.csv", ScheduleCsvView.as_view(), name="study-schedule-csv"),
+    path("completeness/", CompletenessView.as_view(), name="study-completeness"),
+]
+
+# What a patient has besides its record and its sections, at patients/{id}/...
+patient = [
+    path("casebook/", CasebookView.as_view(), name="patient-casebook"),
+    path("casebook/signature/", SignatureView.as_view(), name="patient-casebook-signature"),
+    path("casebook/verify/", SectionVerifyView.as_view(), name="patient-casebook-verify"),
+    path("history/", PatientHistoryView.as_view(), name="patient-history"),
+    path("fhir/", fhir.PatientBundleView.as_view(), name="patient-fhir"),
+    path(
+        "queries/",
+        DataQueryViewSet.as_view({"get": "patient_queries", "post": "patient_query_open"}),
+        name="patient-queries",
+    ),
+]
+
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path(
@@ -57,62 +95,8 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("studies/import/", cohorts.CohortImportView.as_view(), name="study-import"),
-    path("studies/<slug:code>/export/", cohorts.CohortExportView.as_view(), name="study-export"),
-    path(
-        "studies/<slug:code>/export/odm.xml", odm.OdmExportView.as_view(), name="study-export-odm"
-    ),
-    path(
-        "studies/<slug:code>/export/fhir/",
-        fhir.StudyBundleView.as_view(),
-        name="study-export-fhir",
-    ),
-    path(
-        "studies/<slug:code>/export/fhir.ndjson",
-        fhir.StudyNdjsonView.as_view(),
-        name="study-export-fhir-ndjson",
-    ),
-    path(
-        "studies/<slug:code>/export/patients.csv",
-        cohorts.PatientsCsvView.as_view(),
-        name="study-export-patients-csv",
-    ),
-    path(
-        "studies/<slug:code>/export/patients.xlsx",
-        cohorts.PatientsXlsxView.as_view(),
-        name="study-export-patients-xlsx",
-    ),
-    path(
-        "studies/<slug:code>/export/deidentified.csv",
-        cohorts.DeidentifiedCsvView.as_view(),
-        name="study-export-deidentified-csv",
-    ),
-    path("studies/<slug:code>/schedule/", ScheduleView.as_view(), name="study-schedule"),
-    path("studies/<slug:code>/schedule.csv", ScheduleCsvView.as_view(), name="study-schedule-csv"),
-    path(
-        "studies/<slug:code>/completeness/", CompletenessView.as_view(), name="study-completeness"
-    ),
-    path("patients/<int:patient_pk>/casebook/", CasebookView.as_view(), name="patient-casebook"),
-    path(
-        "patients/<int:patient_pk>/casebook/signature/",
-        SignatureView.as_view(),
-        name="patient-casebook-signature",
-    ),
-    path(
-        "patients/<int:patient_pk>/casebook/verify/",
-        SectionVerifyView.as_view(),
-        name="patient-casebook-verify",
-    ),
-    path(
-        "patients/<int:patient_pk>/history/",
-        PatientHistoryView.as_view(),
-        name="patient-history",
-    ),
-    path("patients/<int:patient_pk>/fhir/", fhir.PatientBundleView.as_view(), name="patient-fhir"),
-    path(
-        "patients/<int:patient_pk>/queries/",
-        DataQueryViewSet.as_view({"get": "patient_queries", "post": "patient_query_open"}),
-        name="patient-queries",
-    ),
+    path("studies/<slug:code>/", include(study)),
+    path("patients/<int:patient_pk>/", include(patient)),
     *(url for section in SECTIONS for url in section_urls(section)),
     *router.urls,
 ]

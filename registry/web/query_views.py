@@ -22,10 +22,6 @@ def _patient(request: HttpRequest, pk: int) -> Patient:
     return get_object_or_404(patients, pk=pk)
 
 
-def _query(request: HttpRequest, pk: int, query: int) -> DataQuery:
-    return get_object_or_404(_patient(request, pk).data_queries, pk=query)
-
-
 def _done(request: HttpRequest, patient_pk: int, step, done: str, **arguments) -> HttpResponse:
     """Run a step of registry.queries; back to the patient's queries card either way."""
     try:
@@ -35,6 +31,14 @@ def _done(request: HttpRequest, patient_pk: int, step, done: str, **arguments) -
     else:
         messages.success(request, done)
     return redirect(reverse("web:patient-detail", args=[patient_pk]) + "#data-queries")
+
+
+def _query_done(
+    request: HttpRequest, pk: int, query: int, step, done: str, **arguments
+) -> HttpResponse:
+    """Run a step of registry.queries on one of the patient's queries (404 if not its)."""
+    data_query = get_object_or_404(_patient(request, pk).data_queries, pk=query)
+    return _done(request, pk, step, done, query=data_query, **arguments)
 
 
 @login_required
@@ -58,34 +62,19 @@ def query_open(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def query_answer(request: HttpRequest, pk: int, query: int) -> HttpResponse:
     answer = request.POST.get("answer", "")
-    return _done(
-        request,
-        pk,
-        queries.query_answer,
-        "Query answered.",
-        query=_query(request, pk, query),
-        answer=answer,
-    )
+    return _query_done(request, pk, query, queries.query_answer, "Query answered.", answer=answer)
 
 
 @login_required
 @require_POST
 def query_close(request: HttpRequest, pk: int, query: int) -> HttpResponse:
-    return _done(
-        request, pk, queries.query_close, "Query closed.", query=_query(request, pk, query)
-    )
+    return _query_done(request, pk, query, queries.query_close, "Query closed.")
 
 
 @login_required
 @require_POST
 def query_confirm(request: HttpRequest, pk: int, query: int) -> HttpResponse:
-    return _done(
-        request,
-        pk,
-        queries.query_confirm,
-        "Value confirmed as correct.",
-        query=_query(request, pk, query),
-    )
+    return _query_done(request, pk, query, queries.query_confirm, "Value confirmed as correct.")
 
 
 PAGE_SIZE = 50

@@ -10,30 +10,21 @@ from registry.web import (
     views,
 )
 
+study = "studies/<str:code>/"
 patient = "patients/<int:pk>/"
 section = f"{patient}<slug:section>/"
 
 pages = [
     path("", views.study_list, name="study-list"),
     path(
-        "account/notifications/",
-        account_views.notification_settings,
-        name="account-notifications",
+        "account/notifications/", account_views.notification_settings, name="account-notifications"
     ),
-    path("studies/<str:code>/", views.patient_list, name="patient-list"),
-    path("studies/<str:code>/enrol/", views.patient_enrol, name="patient-enrol"),
-    path(
-        "studies/<str:code>/enrol/eligibility/",
-        views.enrolment_eligibility,
-        name="enrolment-eligibility",
-    ),
-    path("studies/<str:code>/follow-up/", schedule_views.follow_up, name="follow-up"),
-    path("studies/<str:code>/queries/", query_views.study_queries, name="study-queries"),
-    path(
-        "studies/<str:code>/completeness/",
-        casebook_views.study_completeness,
-        name="study-completeness",
-    ),
+    path(study, views.patient_list, name="patient-list"),
+    path(f"{study}enrol/", views.patient_enrol, name="patient-enrol"),
+    path(f"{study}enrol/eligibility/", views.enrolment_eligibility, name="enrolment-eligibility"),
+    path(f"{study}follow-up/", schedule_views.follow_up, name="follow-up"),
+    path(f"{study}queries/", query_views.study_queries, name="study-queries"),
+    path(f"{study}completeness/", casebook_views.study_completeness, name="study-completeness"),
     path(patient, views.patient_detail, name="patient-detail"),
     path(f"{patient}casebook/sign/", casebook_views.casebook_sign, name="casebook-sign"),
     path(
@@ -50,11 +41,7 @@ pages = [
     path(f"{patient}eligibility/check/", views.patient_eligibility, name="patient-eligibility"),
     path(f"{patient}daily_assessments/grades/", section_views.assessment_grades, name="grades"),
     path(f"{patient}labs/icaht/", section_views.lab_icaht, name="lab-icaht"),
-    path(
-        f"{patient}labs/<int:item>/icaht/",
-        section_views.lab_value_icaht,
-        name="lab-value-icaht",
-    ),
+    path(f"{patient}labs/<int:item>/icaht/", section_views.lab_value_icaht, name="lab-value-icaht"),
     path(section, section_views.section_show, name="section-show"),
     path(f"{section}edit/", section_views.section_edit, name="section-edit"),
     path(f"{section}new/", section_views.section_add, name="section-add"),

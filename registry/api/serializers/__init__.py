@@ -5,40 +5,20 @@ from registry.api.serializers.base import RegistrySerializer
 from registry.api.serializers.history import FieldChangeSerializer, HistoryEntrySerializer
 from registry.api.serializers.patients import PatientSerializer
 from registry.api.serializers.sections import (
-    CarTCountSerializer,
-    DailyAssessmentSerializer,
+    SERIALIZERS,
     EligibilitySerializer,
-    FollowUpEventSerializer,
-    GeneticsSerializer,
-    InfusionSerializer,
-    LabResultSerializer,
-    LymphodepletionSerializer,
-    PriorTherapySerializer,
-    ResponseAssessmentSerializer,
     SectionSerializer,
-    ToxicityRecordSerializer,
-    ToxicityTreatmentSerializer,
 )
 from registry.api.serializers.studies import SiteSerializer, StudySerializer
 
 __all__ = [
-    "CarTCountSerializer",
-    "DailyAssessmentSerializer",
+    "SERIALIZERS",
     "EligibilitySerializer",
     "FieldChangeSerializer",
-    "FollowUpEventSerializer",
-    "GeneticsSerializer",
     "HistoryEntrySerializer",
-    "InfusionSerializer",
-    "LabResultSerializer",
-    "LymphodepletionSerializer",
     "PatientSerializer",
-    "PriorTherapySerializer",
     "RegistrySerializer",
-    "ResponseAssessmentSerializer",
     "SectionSerializer",
     "SiteSerializer",
     "StudySerializer",
-    "ToxicityRecordSerializer",
-    "ToxicityTreatmentSerializer",
 ]

@@ -4,10 +4,19 @@ from rest_framework import serializers
 
 from registry import choices
 from registry import models as registry
-from registry.api.serializers import sections
 from registry.api.serializers.base import RegistrySerializer
 from registry.api.serializers.fields import JsonCharField
-from registry.sections import SECTIONS
+from registry.api.serializers.sections import SERIALIZERS, SectionSerializer
+from registry.sections import BY_KEY, SECTIONS
+
+
+def nested_section(key: str, help_text: str) -> SectionSerializer:
+    """A section of the patient's course nested in it, read only (it is written at its own
+    address): the list of its records, or for a one-to-one section its record or null."""
+    serializer = SERIALIZERS[key]
+    if BY_KEY[key].many:
+        return serializer(many=True, read_only=True, help_text=help_text)
+    return serializer(read_only=True, allow_null=True, help_text=help_text)
 
 
 class PatientSerializer(RegistrySerializer):
@@ -50,46 +59,27 @@ class PatientSerializer(RegistrySerializer):
         read_only=True, help_text="A relapse is recorded after the infusion"
     )
     died = serializers.BooleanField(read_only=True, help_text="A death is recorded")
-    eligibility = sections.EligibilitySerializer(
-        read_only=True, allow_null=True, help_text="Eligibility findings; null when not recorded"
+    eligibility = nested_section("eligibility", "Eligibility findings; null when not recorded")
+    genetics = nested_section("genetics", "Genetics; null when not recorded")
+    prior_therapies = nested_section("prior_therapies", "Earlier treatments")
+    lymphodepletion = nested_section(
+        "lymphodepletion", "Lymphodepleting chemotherapy; null when not recorded"
     )
-    genetics = sections.GeneticsSerializer(
-        read_only=True, allow_null=True, help_text="Genetics; null when not recorded"
+    infusions = nested_section("infusions", "CAR-T infusions, by date")
+    car_t_counts = nested_section("car_t_counts", "CAR-T cells by flow cytometry and qPCR, by day")
+    labs = nested_section("labs", "Laboratory and biomarker values, by day")
+    toxicities = nested_section(
+        "toxicities",
+        "The site's record of maximum CRS and ICANS grades; null when not recorded",
     )
-    prior_therapies = sections.PriorTherapySerializer(
-        many=True, read_only=True, help_text="Earlier treatments"
+    toxicity_treatments = nested_section(
+        "toxicity_treatments", "Treatments of CRS, ICANS and related toxicities"
     )
-    lymphodepletion = sections.LymphodepletionSerializer(
-        read_only=True,
-        allow_null=True,
-        help_text="Lymphodepleting chemotherapy; null when not recorded",
+    daily_assessments = nested_section(
+        "daily_assessments", "Daily CRS and ICANS observations, by day"
     )
-    infusions = sections.InfusionSerializer(
-        many=True, read_only=True, help_text="CAR-T infusions, by date"
-    )
-    car_t_counts = sections.CarTCountSerializer(
-        many=True, read_only=True, help_text="CAR-T cells by flow cytometry and qPCR, by day"
-    )
-    labs = sections.LabResultSerializer(
-        many=True, read_only=True, help_text="Laboratory and biomarker values, by day"
-    )
-    toxicities = sections.ToxicityRecordSerializer(
-        read_only=True,
-        allow_null=True,
-        help_text="The site's record of maximum CRS and ICANS grades; null when not recorded",
-    )
-    toxicity_treatments = sections.ToxicityTreatmentSerializer(
-        many=True, read_only=True, help_text="Treatments of CRS, ICANS and related toxicities"
-    )
-    daily_assessments = sections.DailyAssessmentSerializer(
-        many=True, read_only=True, help_text="Daily CRS and ICANS observations, by day"
-    )
-    response_assessments = sections.ResponseAssessmentSerializer(
-        many=True, read_only=True, help_text="Response assessments, by day"
-    )
-    events = sections.FollowUpEventSerializer(
-        many=True, read_only=True, help_text="Follow-up events after the infusion, by date"
-    )
+    response_assessments = nested_section("response_assessments", "Response assessments, by day")
+    events = nested_section("events", "Follow-up events after the infusion, by date")
 
     class Meta:
         model = registry.Patient

@@ -10,6 +10,7 @@ from registry import models as registry
 from registry.analytes import ANALYTES, SPECIMENS, TOXICITY_TREATMENTS
 from registry.api.serializers.base import RegistrySerializer
 from registry.api.serializers.fields import CodedCharField
+from registry.sections import SECTIONS, CourseSection
 
 # Every unit of any analyte, each once: which of them an analyte takes the model checks.
 UNITS = {unit: unit for analyte in ANALYTES.values() for unit in analyte.units}
@@ -57,66 +58,34 @@ class EligibilitySerializer(SectionSerializer):
         model = registry.Eligibility
 
 
-class GeneticsSerializer(SectionSerializer):
-    class Meta(SectionSerializer.Meta):
-        model = registry.Genetics
-
-
-class PriorTherapySerializer(SectionSerializer):
-    class Meta(SectionSerializer.Meta):
-        model = registry.PriorTherapy
-
-
-class LymphodepletionSerializer(SectionSerializer):
-    class Meta(SectionSerializer.Meta):
-        model = registry.Lymphodepletion
-
-
-class InfusionSerializer(SectionSerializer):
-    class Meta(SectionSerializer.Meta):
-        model = registry.Infusion
-
-
-class CarTCountSerializer(SectionSerializer):
-    codes: ClassVar = {"specimen": SPECIMENS}
-
-    class Meta(SectionSerializer.Meta):
-        model = registry.CarTCount
-
-
-class LabResultSerializer(SectionSerializer):
-    codes: ClassVar = {
+# The coded text fields of the sections that have them, by section key: each field with its
+# codes.
+CODES: dict[str, dict[str, dict[str, str]]] = {
+    "car_t_counts": {"specimen": SPECIMENS},
+    "labs": {
         "analyte": {code: analyte.label for code, analyte in ANALYTES.items()},
         "unit": UNITS,
         "specimen": SPECIMENS,
-    }
-
-    class Meta(SectionSerializer.Meta):
-        model = registry.LabResult
-
-
-class ToxicityRecordSerializer(SectionSerializer):
-    class Meta(SectionSerializer.Meta):
-        model = registry.ToxicityRecord
+    },
+    "toxicity_treatments": {"treatment": TOXICITY_TREATMENTS},
+}
 
 
-class ToxicityTreatmentSerializer(SectionSerializer):
-    codes: ClassVar = {"treatment": TOXICITY_TREATMENTS}
-
-    class Meta(SectionSerializer.Meta):
-        model = registry.ToxicityTreatment
+# The serializers with fields of their own; every other section's is made from the table.
+OWN_SERIALIZERS: dict[str, type[SectionSerializer]] = {"eligibility": EligibilitySerializer}
 
 
-class DailyAssessmentSerializer(SectionSerializer):
-    class Meta(SectionSerializer.Meta):
-        model = registry.DailyAssessment
+def section_serializer(section: CourseSection) -> type[SectionSerializer]:
+    """The serializer of `section`'s records, told its model and coded fields, named after
+    its model as the OpenAPI schema names them (GeneticsSerializer: Genetics)."""
+    if section.key in OWN_SERIALIZERS:
+        return OWN_SERIALIZERS[section.key]
+    meta = type("Meta", (SectionSerializer.Meta,), {"model": section.model})
+    declared = {"Meta": meta, "codes": CODES.get(section.key, {})}
+    return type(f"{section.model_name}Serializer", (SectionSerializer,), declared)
 
 
-class ResponseAssessmentSerializer(SectionSerializer):
-    class Meta(SectionSerializer.Meta):
-        model = registry.ResponseAssessment
-
-
-class FollowUpEventSerializer(SectionSerializer):
-    class Meta(SectionSerializer.Meta):
-        model = registry.FollowUpEvent
+# By section key, for every section of registry.sections.SECTIONS.
+SERIALIZERS: dict[str, type[SectionSerializer]] = {
+    section.key: section_serializer(section) for section in SECTIONS
+}

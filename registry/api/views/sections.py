@@ -3,7 +3,6 @@ patients/{id}/{section}/ and {section}/{id}/, a one-to-one section's record at
 patients/{id}/{section}/."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cached_property
 
 from django.http import Http404
@@ -113,57 +112,25 @@ class OneToOneSectionViewSet(
         return self.update(request, *args, partial=True, **kwargs)
 
 
-@dataclass(frozen=True)
-class SectionEndpoint:
-    """What the API serves a section with besides its entry in the table of sections: the
-    serializer of its records, and its description in the OpenAPI schema and in the answer
-    to OPTIONS."""
-
-    serializer: type[api.SectionSerializer]
-    description: str
-
-
-# By section key, for every section of registry.sections.SECTIONS.
-ENDPOINTS: dict[str, SectionEndpoint] = {
-    "eligibility": SectionEndpoint(api.EligibilitySerializer, "A patient's eligibility findings."),
-    "genetics": SectionEndpoint(api.GeneticsSerializer, "A patient's genetics."),
-    "prior_therapies": SectionEndpoint(
-        api.PriorTherapySerializer, "Earlier treatments of a patient (prior_therapies)."
+# Each section's description in the OpenAPI schema and in the answer to OPTIONS, by
+# section key, for every section of registry.sections.SECTIONS.
+DESCRIPTIONS: dict[str, str] = {
+    "eligibility": "A patient's eligibility findings.",
+    "genetics": "A patient's genetics.",
+    "prior_therapies": "Earlier treatments of a patient (prior_therapies).",
+    "lymphodepletion": "A patient's lymphodepleting chemotherapy.",
+    "infusions": "CAR-T infusions of a patient (infusions).",
+    "car_t_counts": (
+        "CAR-T cells of a patient by flow cytometry and qPCR, per specimen (car_t_counts)."
     ),
-    "lymphodepletion": SectionEndpoint(
-        api.LymphodepletionSerializer, "A patient's lymphodepleting chemotherapy."
+    "labs": "Laboratory and biomarker values of a patient, as entered with their units (labs).",
+    "toxicities": "The site's own record of a patient's maximum toxicity grades (toxicities).",
+    "toxicity_treatments": (
+        "Dated treatments of a patient's CRS, ICANS and related toxicities (toxicity_treatments)."
     ),
-    "infusions": SectionEndpoint(
-        api.InfusionSerializer, "CAR-T infusions of a patient (infusions)."
-    ),
-    "car_t_counts": SectionEndpoint(
-        api.CarTCountSerializer,
-        "CAR-T cells of a patient by flow cytometry and qPCR, per specimen (car_t_counts).",
-    ),
-    "labs": SectionEndpoint(
-        api.LabResultSerializer,
-        "Laboratory and biomarker values of a patient, as entered with their units (labs).",
-    ),
-    "toxicities": SectionEndpoint(
-        api.ToxicityRecordSerializer,
-        "The site's own record of a patient's maximum toxicity grades (toxicities).",
-    ),
-    "toxicity_treatments": SectionEndpoint(
-        api.ToxicityTreatmentSerializer,
-        "Dated treatments of a patient's CRS, ICANS and related toxicities (toxicity_treatments).",
-    ),
-    "daily_assessments": SectionEndpoint(
-        api.DailyAssessmentSerializer,
-        "Daily CRS and ICANS observations of a patient (daily_assessments).",
-    ),
-    "response_assessments": SectionEndpoint(
-        api.ResponseAssessmentSerializer,
-        "Response assessments of a patient (response_assessments).",
-    ),
-    "events": SectionEndpoint(
-        api.FollowUpEventSerializer,
-        "Follow-up events of a patient after the infusion (events).",
-    ),
+    "daily_assessments": "Daily CRS and ICANS observations of a patient (daily_assessments).",
+    "response_assessments": "Response assessments of a patient (response_assessments).",
+    "events": "Follow-up events of a patient after the infusion (events).",
 }
 
 
@@ -171,13 +138,12 @@ def section_view(section: CourseSection, actions: dict[str, str]) -> Callable:
     """The view that answers `actions` (HTTP method: viewset action) on `section`'s records:
     the viewset of a list or of a one-to-one section, told the section's model, serializer
     and description."""
-    endpoint = ENDPOINTS[section.key]
     viewset = ListSectionViewSet if section.many else OneToOneSectionViewSet
     return viewset.as_view(
         actions,
         queryset=section.model.objects.all(),
-        serializer_class=endpoint.serializer,
+        serializer_class=api.SERIALIZERS[section.key],
         # DRF names a view after its viewset's class; a section's, after its model.
         name=camelcase_to_spaces(section.model_name),
-        description=endpoint.description,
+        description=DESCRIPTIONS[section.key],
     )
