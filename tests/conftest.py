@@ -64,6 +64,18 @@ def class_transaction(django_db_setup, django_db_blocker):
         yield
 
 
+def read_again(name: str, model):
+    """A test's fixture `name`: the object of that name among the module's `shared` ones,
+    read again from the database, so that a test changing it in memory leaves the next test
+    its saved state (the database itself is rolled back after each test)."""
+
+    @pytest.fixture(name=name)
+    def fixture(db, shared):
+        return model.objects.get(pk=getattr(shared, name).pk)
+
+    return fixture
+
+
 @pytest.fixture
 def clinician(db) -> User:
     """A user with no role yet: each test gives the one it needs."""
