@@ -14,6 +14,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.core.cache import cache
 from django.db import transaction
+from rest_framework.test import APIClient
 
 from registry import models
 from registry.access import membership_grant
@@ -74,6 +75,12 @@ def read_again(name: str, model):
         return model.objects.get(pk=getattr(shared, name).pk)
 
     return fixture
+
+
+@pytest.fixture
+def anonymous_client() -> APIClient:
+    """Asks the API signed in as nobody."""
+    return APIClient()
 
 
 @pytest.fixture

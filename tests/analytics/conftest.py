@@ -80,11 +80,6 @@ def api(reader) -> APIClient:
 
 
 @pytest.fixture
-def anonymous() -> APIClient:
-    return APIClient()
-
-
-@pytest.fixture
 def document() -> dict:
     """A copy of the published cohort's document, to change before importing."""
     return copy.deepcopy(PUBLISHED)
