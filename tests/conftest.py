@@ -14,6 +14,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.core.cache import cache
 from django.db import transaction
+from rest_framework.test import APIClient
 
 from registry import models
 from registry.access import membership_grant
@@ -62,6 +63,24 @@ def class_transaction(django_db_setup, django_db_blocker):
     """A shared_transaction around a test class, whose module's other tests make their own."""
     with shared_transaction(django_db_blocker):
         yield
+
+
+def read_again(name: str, model):
+    """A test's fixture `name`: the object of that name among the module's `shared` ones,
+    read again from the database, so that a test changing it in memory leaves the next test
+    its saved state (the database itself is rolled back after each test)."""
+
+    @pytest.fixture(name=name)
+    def fixture(db, shared):
+        return model.objects.get(pk=getattr(shared, name).pk)
+
+    return fixture
+
+
+@pytest.fixture
+def anonymous_client() -> APIClient:
+    """Asks the API signed in as nobody."""
+    return APIClient()
 
 
 @pytest.fixture

@@ -33,6 +33,8 @@ STATISTICS = (
     "tables/characteristics",
     "tables/outcomes",
 )
+# What every statistic's answer says of the dates it was computed at (analytics.results).
+ANSWER_DATES = {"cutoff", "as_of", "left_out_infused_after_cutoff", "warnings"}
 # The patient list's filters, each with a value that picks some of the `varied` study's
 # patients and not all: where the analytics select patients other than by the database's
 # filters, they must pick the same ones.
@@ -75,11 +77,6 @@ def reader(db) -> User:
 @pytest.fixture
 def api(reader) -> APIClient:
     return api_client_of(reader)
-
-
-@pytest.fixture
-def anonymous() -> APIClient:
-    return APIClient()
 
 
 @pytest.fixture

@@ -94,6 +94,6 @@ def test_a_bad_parameter_is_named(analytics, cohort):
     assert "population" in response.json()
 
 
-def test_someone_without_a_role_in_the_study_finds_nothing(cohort, anonymous):
-    response = anonymous.get("/api/v1/studies/HCD19/analytics/biomarkers/")
+def test_someone_without_a_role_in_the_study_finds_nothing(cohort, anonymous_client):
+    response = anonymous_client.get("/api/v1/studies/HCD19/analytics/biomarkers/")
     assert response.status_code in (401, 403)

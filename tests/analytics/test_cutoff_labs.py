@@ -20,6 +20,7 @@ from analytics.dataset import (
 )
 from registry import models
 from tests import factories
+from tests.analytics.conftest import ANSWER_DATES
 
 CUTOFF = date(2021, 7, 31)
 # Values after day 100 (ICAHT's last window day) and after day 30 (the peaks'), on both
@@ -120,7 +121,7 @@ def answer(analytics, name: str, **params) -> dict:
     assert response.status_code == 200, response.content
     found = response.json()
     # What each answer says of its dates, which differ by the cut-off asked for.
-    for key in ("cutoff", "as_of", "left_out_infused_after_cutoff", "warnings"):
+    for key in ANSWER_DATES:
         found.pop(key, None)
     return found
 

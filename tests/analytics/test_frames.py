@@ -61,16 +61,22 @@ def assert_current(study: models.Study) -> None:
     pd.testing.assert_frame_equal(frame, expected)
 
 
+def assert_taken_in(study: models.Study, reads: list, *, study_id: str, column: str, value) -> None:
+    """The kept frame takes in a change to one patient by reading that patient's row alone,
+    shows the changed column's value in its one row, and equals the frame built afresh."""
+    frame = kept(study)
+    assert reads[-1] == [study_id]
+    assert frame.loc[frame["study_id"] == study_id, column].tolist() == [value]
+    assert_current(study)
+
+
 def test_it_reads_only_the_changed_patient(study, reads):
     assert_current(study)
     assessment = models.ResponseAssessment.objects.get(patient__subject_id="P01")
     assessment.status, assessment.mrd, assessment.mrd_level = "cr", "negative", None
     assessment.bm_blast_pct = 1.0
     record_save(record=assessment, user=None, reason="monitoring visit")
-    frame = kept(study)
-    assert reads[-1] == ["P01"]
-    assert frame.loc[frame["study_id"] == "P01", "d30_response"].tolist() == ["cr"]
-    assert_current(study)
+    assert_taken_in(study, reads, study_id="P01", column="d30_response", value="cr")
 
 
 def test_it_reads_nothing_while_the_data_version_stands(study, reads):
@@ -129,10 +135,7 @@ def test_it_finds_a_change_committed_after_a_later_one(
     with django_capture_on_commit_callbacks(execute=True):
         models.Patient.objects.filter(subject_id="P02").update(updated=before, sex="male")
         data_changed(sender=models.Patient, instance=models.Patient.objects.get(subject_id="P02"))
-    frame = kept(study)
-    assert reads[-1] == ["P02"]
-    assert frame.loc[frame["study_id"] == "P02", "sex"].tolist() == ["male"]
-    assert_current(study)
+    assert_taken_in(study, reads, study_id="P02", column="sex", value="male")
 
 
 def test_it_writes_a_renamed_site(study, django_capture_on_commit_callbacks):

@@ -172,8 +172,10 @@ def test_a_bad_parameter_is_a_400_naming_it(analytics, params, field, words):
     assert words in " ".join(response.json()[field])
 
 
-def test_it_needs_a_role_in_the_study(anonymous):
-    response = anonymous.get("/api/v1/studies/HCD19/analytics/biomarkers/series/?analyte=il6")
+def test_it_needs_a_role_in_the_study(anonymous_client):
+    response = anonymous_client.get(
+        "/api/v1/studies/HCD19/analytics/biomarkers/series/?analyte=il6"
+    )
     assert response.status_code == 401
 
 

@@ -24,8 +24,8 @@ def test_it_answers_a_reader(analytics, endpoint):
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
-def test_it_refuses_someone_signed_out(anonymous, endpoint):
-    response = anonymous.get(f"/api/v1/studies/HCD19/analytics/{endpoint}/")
+def test_it_refuses_someone_signed_out(anonymous_client, endpoint):
+    response = anonymous_client.get(f"/api/v1/studies/HCD19/analytics/{endpoint}/")
     assert response.status_code == 401
 
 

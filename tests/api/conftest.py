@@ -56,11 +56,6 @@ def reader_client(reader) -> APIClient:
     return api_client_of(reader)
 
 
-@pytest.fixture
-def anonymous_client() -> APIClient:
-    return APIClient()
-
-
 def full_course(patient: models.Patient | None = None, **patient_fields) -> models.Patient:
     """A patient with a record in every section of the course."""
     patient = patient or factories.PatientFactory(**patient_fields)

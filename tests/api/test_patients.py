@@ -318,14 +318,21 @@ def test_it_refuses_a_site_of_another_study(editor_client):
     assert not models.Patient.objects.exists()
 
 
-def test_it_refuses_a_study_id_used_in_the_study(editor_client):
-    factories.PatientFactory(subject_id="P01")
-    response = editor_client.post(
-        URL, {"study": "HCD19", "site": "BOREN", "study_id": "P01"}, format="json"
+def assert_enrolment_refused_as_taken(client, *, site: str, study_id: str) -> None:
+    """Enrolling `study_id` at `site` is refused in the words for an id the study already has,
+    and the patient the test made beforehand stays the only one."""
+    response = client.post(
+        URL, {"study": "HCD19", "site": site, "study_id": study_id}, format="json"
     )
     assert response.status_code == 400
     assert response.json() == {"non_field_errors": [STUDY_ID_TAKEN]}
     assert models.Patient.objects.count() == 1
+
+
+def test_it_refuses_a_study_id_used_in_the_study(editor_client):
+    factories.PatientFactory(subject_id="P01")
+
+    assert_enrolment_refused_as_taken(editor_client, site="BOREN", study_id="P01")
 
 
 def test_it_tells_a_clinician_nothing_of_a_patient_at_a_site_they_do_not_see(neighbour):
@@ -333,23 +340,13 @@ def test_it_tells_a_clinician_nothing_of_a_patient_at_a_site_they_do_not_see(nei
     client = APIClient()
     client.force_authenticate(neighbour)
 
-    response = client.post(
-        URL, {"study": "HCD19", "site": "PUMC", "study_id": "P01"}, format="json"
-    )
-
-    assert response.status_code == 400
-    assert response.json() == {"non_field_errors": [STUDY_ID_TAKEN]}
-    assert models.Patient.objects.count() == 1
+    assert_enrolment_refused_as_taken(client, site="PUMC", study_id="P01")
 
 
 def test_it_refuses_a_study_id_used_in_the_study_in_another_case(editor_client):
     factories.PatientFactory(subject_id="DEMO-061")
-    response = editor_client.post(
-        URL, {"study": "HCD19", "site": "BOREN", "study_id": "demo-061"}, format="json"
-    )
-    assert response.status_code == 400
-    assert response.json() == {"non_field_errors": [STUDY_ID_TAKEN]}
-    assert models.Patient.objects.count() == 1
+
+    assert_enrolment_refused_as_taken(editor_client, site="BOREN", study_id="demo-061")
 
 
 @pytest.mark.parametrize(

@@ -116,10 +116,9 @@ LOAD_THE_APPLICATION = "import gc, config.wsgi; print(gc.get_freeze_count())"
 
 
 def test_the_application_keeps_what_start_up_made_out_of_the_garbage_collector(tmp_path):
-    result = run_production("-c", LOAD_THE_APPLICATION, tmp_path=tmp_path)
+    printed = production_prints(LOAD_THE_APPLICATION, tmp_path=tmp_path)
 
-    assert result.returncode == 0, result.stderr
-    assert int(result.stdout) > 100_000
+    assert int(printed) > 100_000
 
 
 def test_the_image_installs_the_lock_and_collects_static_files():
@@ -151,6 +150,23 @@ def run_production(*arguments: str, tmp_path: Path) -> subprocess.CompletedProce
     )
 
 
+def production_prints(program: str, *, tmp_path: Path) -> str:
+    """What a Python program prints run under the production settings; it must succeed."""
+    result = run_production("-c", program, tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def production_client_prints(statement: str, *, tmp_path: Path) -> str:
+    """What `statement` prints under the production settings, where `client` is Django's test
+    client for the host localhost."""
+    return production_prints(
+        "import django; django.setup(); from django.test import Client; "
+        f"client = Client(HTTP_HOST='localhost'); {statement}",
+        tmp_path=tmp_path,
+    )
+
+
 def test_the_production_settings_pass_the_deployment_checks(tmp_path):
     result = run_production(
         "manage.py", "check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path
@@ -159,18 +175,13 @@ def test_the_production_settings_pass_the_deployment_checks(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-ASK_PRODUCTION_OVER_HTTP = (
-    "import django; django.setup(); from django.test import Client; "
-    "client = Client(HTTP_HOST='localhost'); "
-    "print(client.get('/healthz').status_code, client.get('/admin/').status_code)"
-)
-
-
 def test_production_answers_health_checks_over_plain_http_and_redirects_the_rest(tmp_path):
-    result = run_production("-c", ASK_PRODUCTION_OVER_HTTP, tmp_path=tmp_path)
+    printed = production_client_prints(
+        "print(client.get('/healthz').status_code, client.get('/admin/').status_code)",
+        tmp_path=tmp_path,
+    )
 
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["200", "301"]
+    assert printed.split() == ["200", "301"]
 
 
 def test_healthz_answers_ok_without_a_login_when_the_database_answers(client, db):

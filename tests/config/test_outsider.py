@@ -24,7 +24,7 @@ from rest_framework.test import APIClient
 from registry import models
 from registry.interchange.exporter import cohort_document
 from tests.api.conftest import full_course
-from tests.conftest import new_neighbour, new_outsider, new_owner
+from tests.conftest import new_neighbour, new_outsider, new_owner, read_again
 
 pytestmark = pytest.mark.django_db
 
@@ -91,24 +91,10 @@ def shared(module_transaction, django_db_blocker) -> SimpleNamespace:
         )
 
 
-@pytest.fixture
-def home(db, shared) -> models.Patient:
-    return models.Patient.objects.get(pk=shared.home.pk)
-
-
-@pytest.fixture
-def owner(db, shared) -> User:
-    return User.objects.get(pk=shared.owner.pk)
-
-
-@pytest.fixture
-def outsider(db, shared) -> User:
-    return User.objects.get(pk=shared.outsider.pk)
-
-
-@pytest.fixture
-def neighbour(db, shared) -> User:
-    return User.objects.get(pk=shared.neighbour.pk)
+home = read_again("home", models.Patient)
+owner = read_again("owner", User)
+outsider = read_again("outsider", User)
+neighbour = read_again("neighbour", User)
 
 
 def record_of(view, patient: models.Patient) -> int:

@@ -130,13 +130,8 @@ def test_it_names_what_set_the_crs_grade(day, reason):
 
 
 def test_it_reads_unrecorded_crs_fields_as_none():
-    day = {
-        "fever_masked": None,
-        "hypotension": None,
-        "vasopressors": None,
-        "vasopressin": None,
-        "oxygen": None,
-    }
+    unrecorded = ("fever_masked", "hypotension", "vasopressors", "vasopressin", "oxygen")
+    day = dict.fromkeys(unrecorded)
     assert crs(**day) == Grade(1, "grade 1: fever only")
 
 
@@ -241,13 +236,8 @@ def test_it_names_the_icans_domain_that_set_the_grade(day, reason):
 
 
 def test_it_reads_unrecorded_icans_fields_as_none():
-    day = {
-        "capd_unable": None,
-        "consciousness": None,
-        "seizure": None,
-        "motor_weakness": None,
-        "cerebral_edema": None,
-    }
+    unrecorded = ("capd_unable", "consciousness", "seizure", "motor_weakness", "cerebral_edema")
+    day = dict.fromkeys(unrecorded)
     assert icans(**day).grade == 0
 
 

@@ -8,6 +8,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from registry import models, services
 from tests import factories
+from tests.validation import errors_of
 
 pytestmark = pytest.mark.django_db
 
@@ -29,12 +30,6 @@ def clinician(admin_user):
 def saved(record, user):
     services.record_save(record=record, user=user, reason=REASON)
     return record
-
-
-def errors_of(record) -> dict:
-    with pytest.raises(ValidationError) as caught:
-        record.full_clean()
-    return caught.value.message_dict
 
 
 def test_it_stores_a_value_as_entered_and_computes_with_it_converted(patient, clinician):
@@ -215,9 +210,6 @@ def test_it_refuses_an_icaht_grade_above_4(patient):
 def test_it_refuses_an_unknown_b_cell_aplasia_specimen():
     study = factories.StudyFactory.build(b_cell_aplasia_specimen="wb")
 
-    with pytest.raises(ValidationError) as caught:
-        study.full_clean()
-
-    assert caught.value.message_dict["b_cell_aplasia_specimen"] == [
+    assert errors_of(study)["b_cell_aplasia_specimen"] == [
         "B-cell aplasia specimen: 'wb' is not one of the allowed codes"
     ]

@@ -3,21 +3,16 @@
 from datetime import date
 
 import pytest
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import IntegrityError, transaction
 
 from registry import models
 from registry.course import deletion_problems
 from registry.models.patient import STUDY_ID_TAKEN
 from tests import factories
+from tests.validation import errors_of
 
 pytestmark = pytest.mark.django_db
-
-
-def errors_of(instance) -> dict:
-    with pytest.raises(ValidationError) as caught:
-        instance.full_clean()
-    return caught.value.message_dict
 
 
 RANGES = [

@@ -1,7 +1,6 @@
 """Fixtures shared with the API tests: API clients and study roles."""
 
 from tests.api.conftest import (  # noqa: F401
-    anonymous_client,
     editor,
     editor_client,
     reader,

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from registry.interchange.importer import cohort_import
 from tests import factories
-from tests.config.test_deployment import run_production
+from tests.config.test_deployment import production_client_prints
 from tests.conftest import PASSWORD
 from tests.htmx import HTMX, expect_settled
 from tests.pages import sign_in
@@ -27,18 +27,12 @@ def directives(header: str) -> set[str]:
     return {part.strip() for part in header.split(";")}
 
 
-ASK_PRODUCTION_OVER_HTTPS = (
-    "import django; django.setup(); from django.test import Client; "
-    "print(Client(HTTP_HOST='localhost').get('/login/', secure=True)"
-    "['Content-Security-Policy'])"
-)
-
-
 def test_production_sends_the_policy(tmp_path):
-    result = run_production("-c", ASK_PRODUCTION_OVER_HTTPS, tmp_path=tmp_path)
+    printed = production_client_prints(
+        "print(client.get('/login/', secure=True)['Content-Security-Policy'])", tmp_path=tmp_path
+    )
 
-    assert result.returncode == 0, result.stderr
-    assert directives(result.stdout) == directives(POLICY)
+    assert directives(printed) == directives(POLICY)
 
 
 @pytest.mark.django_db

@@ -18,7 +18,7 @@ from analytics.stats import MONTH_DAYS
 from registry.models import Study
 from tests.analytics.adam.conftest import demo_study, published_study
 from tests.analytics.adam.estimates import aalen_johansen, product_limit
-from tests.conftest import new_owner
+from tests.conftest import new_owner, read_again
 
 
 @pytest.fixture(scope="module")
@@ -29,19 +29,9 @@ def shared(module_transaction, django_db_blocker) -> SimpleNamespace:
         return SimpleNamespace(owner=owner, published=published_study(), demo=demo_study(owner))
 
 
-@pytest.fixture
-def owner(db, shared) -> User:
-    return User.objects.get(pk=shared.owner.pk)
-
-
-@pytest.fixture
-def published(owner, shared) -> Study:
-    return Study.objects.get(pk=shared.published.pk)
-
-
-@pytest.fixture
-def demo(owner, shared) -> Study:
-    return Study.objects.get(pk=shared.demo.pk)
+owner = read_again("owner", User)
+published = read_again("published", Study)
+demo = read_again("demo", Study)
 
 
 def adtte(client, code: str, **params) -> dict[str, list[dict]]:
