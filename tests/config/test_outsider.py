@@ -60,17 +60,24 @@ PATIENT_PARAMETERS = {"pk", "patient_pk", "item"}
 OTHER_ROLES = {"patient-casebook-verify", "patient-casebook-signature"}
 
 
-def served(patterns=None, prefix: str = "", namespace: str = ""):
-    """(name, parameter names, view) of every address config.urls serves."""
+def served(patterns=None, outer: tuple = (), namespace: str = ""):
+    """(name, parameter names, view) of every address config.urls serves: the names of
+    the parameters of the prefixes it is included under, then its own."""
     for pattern in get_resolver().url_patterns if patterns is None else patterns:
         if isinstance(pattern, URLResolver):
             if pattern.app_name == "admin":
                 continue
             inner = f"{pattern.namespace}:" if pattern.namespace else namespace
-            yield from served(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+            yield from served(pattern.url_patterns, (*outer, *parameters(pattern)), inner)
         elif isinstance(pattern, URLPattern) and pattern.name not in NO_STUDY_DATA:
-            names = list(pattern.pattern.converters) or list(pattern.pattern.regex.groupindex)
-            yield f"{namespace}{pattern.name}", names, pattern.callback
+            yield f"{namespace}{pattern.name}", [*outer, *parameters(pattern)], pattern.callback
+
+
+def parameters(pattern: URLPattern | URLResolver) -> list[str]:
+    """The names of the parameters of a pattern's own part of the address."""
+    return list(getattr(pattern.pattern, "converters", {})) or list(
+        pattern.pattern.regex.groupindex
+    )
 
 
 ADDRESSES = list(served())
