@@ -1,12 +1,12 @@
 """A stored patient as a course (see `registry.rules`), and model validation through it."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from registry.rules import Problem, Protocol, course_problems, grouped, last_contact_after_death
+from registry.scoped import set_within
 from registry.sections import BY_KEY, LIST_KEYS, ONE_TO_ONE_KEYS, section_of
 
 
@@ -31,19 +31,14 @@ def record_fields(record) -> dict:
 _kept: ContextVar[dict[int, dict] | None] = ContextVar("course_records_kept", default=None)
 
 
-@contextmanager
-def records_kept() -> Iterator[None]:
+def records_kept() -> AbstractContextManager[None]:
     """Inside, each patient's stored records are read once (`stored_records`) and kept, and
     a section written is read again (`records_written`): a write validates its record
     against the course, saves it, and reconciles its data queries on the course as saved
     (registry.quality) from one read of the course. For a write that holds its patient's
     row locked to the end (services.record_save), so that no other write changes the
     records meanwhile."""
-    token = _kept.set({})
-    try:
-        yield
-    finally:
-        _kept.reset(token)
+    return set_within(_kept, {})
 
 
 def stored_records(patient) -> dict:

@@ -20,8 +20,8 @@ on the record as stored (the API's PUT and PATCH). Each runs in one transaction 
   same user and reason.
 """
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -37,6 +37,7 @@ from registry.course import course_path, deletion_problems, records_kept, record
 from registry.date_formats import Moment
 from registry.models import FollowUpEvent, Patient, Study
 from registry.models.patient import course_summary, deleted_with_patient
+from registry.scoped import set_within
 
 REASON_FIELD = "change_reason"
 # The length of simple-history's history_change_reason column.
@@ -274,14 +275,9 @@ def _stamp(record: models.Model, user, reason: str) -> None:
 _current_change: ContextVar[tuple | None] = ContextVar("current_change", default=None)
 
 
-@contextmanager
-def attributed_to(user: AbstractBaseUser | None, reason: str) -> Iterator[None]:
+def attributed_to(user: AbstractBaseUser | None, reason: str) -> AbstractContextManager[None]:
     """History rows written inside without a user or a reason of their own get these."""
-    token = _current_change.set((user, reason))
-    try:
-        yield
-    finally:
-        _current_change.reset(token)
+    return set_within(_current_change, (user, reason))
 
 
 def change_in_progress() -> tuple | None:
