@@ -52,7 +52,11 @@ events) kept in memory beside it (benchmarks.floor_cutoff.DaySeries).
 
 The lab series (biomarkers/series/) are asked for IL-6 and ANC at the study's cut-off, and
 IL-6 at the earlier one; their floor is a pandas groupby over a frame of every lab value
-in memory, its columns of repeated strings categorical (lab_frame).
+in memory, its columns of repeated strings categorical (lab_frame). Each process keeps
+the values a series reads until a lab value is written (analytics.process_labs): the first
+request for an analyte reads them, later ones after a write to a patient's own row do not
+(the uncached column shows it). So the ANC series is asked once more just after a lab value
+is written (lab_writer), when its values are read again: the row "(a lab value written)".
 """
 
 import statistics
