@@ -35,6 +35,11 @@ class ProcessKept(Generic[Key, Value]):
             while len(self._values) > self.most:
                 self._values.popitem(last=False)
 
+    def drop(self, key: Key) -> None:
+        """Keep nothing more for `key`."""
+        with self._lock:
+            self._values.pop(key, None)
+
     def keys(self) -> list[Key]:
         """The keys kept, the least recently kept first."""
         with self._lock:

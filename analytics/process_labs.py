@@ -57,6 +57,8 @@ def study_lab_values(
     asked = id_range(study_ids.index)
     kept = process_lab_values.get(key)
     if kept is None or kept.version != version:
+        # The old version's values let go first: a process holds one copy at a time.
+        process_lab_values.drop(key)
         kept = ProcessLabValues(version, asked, lab_rows(asked, analyte, specimen))
         process_lab_values.keep(key, kept)
     elif not _within(asked, kept.patient_ids):

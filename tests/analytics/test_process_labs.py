@@ -97,3 +97,23 @@ def test_as_recorded_on_a_past_day_nothing_is_kept(analytics, cohort, kept):
     today = timezone.localdate().isoformat()
     assert il6_day_1(analytics, as_of=today) == (3, 40.0)
     assert kept.keys() == []
+
+
+def test_the_old_values_are_let_go_before_the_new_ones_are_read(
+    analytics, cohort, kept, monkeypatch
+):
+    """A process holds one copy of a series' values at a time, not two while it reads."""
+    assert il6_day_1(analytics) == (3, 40.0)
+    held_while_reading = []
+    read = process_labs.lab_rows
+
+    def lab_rows(*args):
+        held_while_reading.append(kept.get((cohort[0].study.pk, "il6", "pb")))
+        return read(*args)
+
+    monkeypatch.setattr(process_labs, "lab_rows", lab_rows)
+    value = models.LabResult.objects.get(patient=cohort[1], analyte="il6")
+    value.value = 60.0
+    record_save(record=value, user=None, reason="transcription error")
+    assert il6_day_1(analytics) == (3, 60.0)
+    assert held_while_reading == [None]
