@@ -12,9 +12,9 @@ token, and the latest row of every study's lab results' history), and reads them
 once that moves: a lab value written, in this study or another, or a cohort import.
 
 The values are read by a range of patient ids (lab_values_query), and named by the frame
-of the patients asked (named_lab_values), which leaves out the others'. A later request
-whose patients' ids lie outside the range kept reads them again over both ranges, so the
-requests with other filters share one read.
+of the patients asked (named_lab_values), which leaves out the others'. A request whose
+patients' ids lie outside the range kept, or that finds the version moved, reads them
+again over both ranges, so the requests with other filters share one read.
 
 As recorded on a past day (as_of), the values are read from the audit trail at each
 request, not kept. Kept values are never changed: a new read is kept as a new value, so a
@@ -56,15 +56,14 @@ def study_lab_values(
     version = part_version(study_id, LabResult)
     asked = id_range(study_ids.index)
     kept = process_lab_values.get(key)
-    if kept is None or kept.version != version:
-        # The old version's values let go first: a process holds one copy at a time.
+    if kept is not None and kept.version == version and _within(asked, kept.patient_ids):
+        return named_lab_values(kept.rows, study_ids, analyte)
+    if kept is not None:
+        asked = _spanning(asked, kept.patient_ids)
+        # The old values let go first: a process holds one copy of them at a time.
         process_lab_values.drop(key)
-        kept = ProcessLabValues(version, asked, lab_rows(asked, analyte, specimen))
-        process_lab_values.keep(key, kept)
-    elif not _within(asked, kept.patient_ids):
-        both = _spanning(asked, kept.patient_ids)
-        kept = ProcessLabValues(version, both, lab_rows(both, analyte, specimen))
-        process_lab_values.keep(key, kept)
+    kept = ProcessLabValues(version, asked, lab_rows(asked, analyte, specimen))
+    process_lab_values.keep(key, kept)
     return named_lab_values(kept.rows, study_ids, analyte)
 
 
