@@ -68,7 +68,7 @@ from functools import partial
 
 import pandas as pd
 from django.contrib.auth.models import User
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.test import override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -267,8 +267,7 @@ def patient_writer(study: Study) -> Callable[[], None]:
     every statistic reads (a section's is read only by those computed from it,
     analytics.caching): each call changes the sex of the same patient, a third of the way
     down the list, back and forth."""
-    patients = study.patients.order_by("subject_id")
-    patient = patients[patients.count() // 3]
+    patient = a_third_down(study)[0]
 
     def write() -> None:
         patient.sex = "male" if patient.sex == "female" else "female"
@@ -281,10 +280,8 @@ def patient_writer(study: Study) -> Callable[[], None]:
 def lab_writer(study: Study) -> Callable[[], None]:
     """A write as a clinician makes it to one of the study's lab values: each call changes
     the first ANC of a patient a third of the way down the list, up and down by 0.01."""
-    patients = study.patients.order_by("subject_id")
-    third = patients.count() // 3
-    measured = LabResult.objects.filter(patient__in=patients[third : third + 20], analyte="anc")
-    value = measured.order_by("patient__subject_id", "day").first()
+    ancs = LabResult.objects.filter(patient__in=a_third_down(study)[:20], analyte="anc")
+    value = ancs.order_by("patient__subject_id", "day").first()
 
     def write() -> None:
         value.value = round(value.value + (0.01 if value.value < 1 else -0.01), 2)
@@ -292,6 +289,12 @@ def lab_writer(study: Study) -> Callable[[], None]:
         value.refresh_from_db()
 
     return write
+
+
+def a_third_down(study: Study) -> QuerySet:
+    """The study's patients in the list's order, from the one a third of the way down."""
+    patients = study.patients.order_by("subject_id")
+    return patients[patients.count() // 3 :]
 
 
 def day_series(study: Study, frame: pd.DataFrame) -> floor_cutoff.DaySeries:
