@@ -102,6 +102,33 @@ def test_it_says_why_vasopressors_without_fever_are_grade_0(page: Page, patient,
     expect(hint).to_have_count(0)
 
 
+def test_the_go_to_link_works_under_a_slow_click_that_ends_the_typing(page: Page, patient):
+    """A person's click lasts a tenth of a second or more. Pressing the link takes the focus
+    from the vasopressors field, whose change posts the grades again; the grades that come
+    back are the same, and the link must still be there when the button is let go."""
+    open_patient(page, patient)
+    card = open_form(page, "daily_assessments", "Add daily assessment")
+    card.get_by_label("Day after infusion").fill("40")
+    card.get_by_label("Highest temperature").fill("37.2")
+    card.get_by_label("Hypotension").check()
+    card.get_by_label("Vasopressors other than vasopressin").fill("1")
+    expect(card.get_by_test_id("computed-grades")).to_contain_text("grade 0: no fever")
+    link = card.get_by_test_id("crs-no-fever-hint").get_by_role("link", name="Go to “fever masked”")
+    link.scroll_into_view_if_needed()
+    box = link.bounding_box()
+
+    with page.expect_response(lambda response: "/grades/" in response.url):
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.down()
+    page.wait_for_timeout(300)
+    page.mouse.up()
+
+    assert page.evaluate("location.hash") == "#id_fever_masked"
+    expect(
+        card.get_by_label("Fever masked by antipyretic or anti-cytokine therapy")
+    ).to_be_in_viewport()
+
+
 def test_an_empty_enrolment_form_is_not_yet_assessed(page: Page, patient, screenshot):
     page.goto(f"/studies/{patient.study.code}/enrol/")
     log_in(page)
