@@ -11,7 +11,7 @@ class AnalyticsConfig(AppConfig):
         # after an import.
         from django.db.models.signals import post_delete, post_save
 
-        from analytics import frames
+        from analytics import frames, process_labs
         from analytics.dataset import stored
         from registry.sections import course_models
         from registry.signals import cohort_imported
@@ -29,3 +29,7 @@ class AnalyticsConfig(AppConfig):
         cohort_imported.connect(stored.rows_stored_after_import, dispatch_uid="analytics-rows")
         # Each process's frame of the study (analytics.frames) is built again after one.
         cohort_imported.connect(frames.frame_rebuilt_after_import, dispatch_uid="analytics-frames")
+        # And every process's lab values (analytics.process_labs) are read again.
+        cohort_imported.connect(
+            process_labs.lab_values_read_after_import, dispatch_uid="analytics-lab-values"
+        )

@@ -256,10 +256,10 @@ def id_range(patient_ids: pd.Index) -> range:
 
 @use_replica()
 def lab_rows(
-    patient_ids: range, analyte: str, specimen: str, as_of: date | None = None
+    patient_ids: range | Collection[int], analyte: str, specimen: str, as_of: date | None = None
 ) -> np.ndarray:
     """The LAB_VALUE rows of one analyte in one specimen of the patients whose ids lie in
-    the range `patient_ids`, in no order."""
+    the range `patient_ids` (or of those listed), in no order."""
     return numeric_rows(lab_values_query(patient_ids, analyte, specimen, as_of), LAB_VALUE)
 
 
@@ -287,7 +287,7 @@ def named_lab_values(rows: np.ndarray, study_ids: pd.Series, analyte: str) -> pd
 
 
 def lab_values_query(
-    patient_ids: range, analyte: str, specimen: str, as_of: date | None = None
+    patient_ids: range | Collection[int], analyte: str, specimen: str, as_of: date | None = None
 ) -> QuerySet:
     """The query of lab_rows: patient id, day, value, the unit's place and below
     detection, on PostgreSQL answered from the analyte's index alone. The values of the
@@ -295,20 +295,20 @@ def lab_values_query(
     of a hundred thousand patients would be joined value by value. A study's patients,
     enrolled or imported together, take ids close together; the values of other studies'
     patients between them are read too, and left out when the values are named
-    (named_lab_values)."""
+    (named_lab_values). A short list of patients (those whose values changed) is read as
+    a list."""
     units = list(ANALYTES[analyte].units)
     unit_place = Case(
         *(When(unit=unit, then=Value(place)) for place, unit in enumerate(units)),
         default=Value(-1),
     )
+    if isinstance(patient_ids, range):
+        patients = Q(patient_id__gte=patient_ids.start, patient_id__lt=patient_ids.stop)
+    else:
+        patients = Q(patient_id__in=patient_ids)
     return (
         records(models.LabResult, as_of)
-        .filter(
-            analyte=analyte,
-            specimen=specimen,
-            patient_id__gte=patient_ids.start,
-            patient_id__lt=patient_ids.stop,
-        )
+        .filter(patients, analyte=analyte, specimen=specimen)
         .annotate(unit_place=unit_place)
         .values_list("patient_id", "day", "value", "unit_place", "below_detection")
         .order_by()
