@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from registry.access import membership_grant
 from registry.interchange.importer import cohort_import
@@ -81,13 +81,19 @@ def test_it_submits_typing_without_a_warning(page: Page, patient):
     assert shown == []
 
 
-def test_it_says_why_vasopressors_without_fever_are_grade_0(page: Page, patient, screenshot):
+def vasopressors_without_fever(page: Page, patient: Patient) -> Locator:
+    """The daily assessment's form, typed in: a vasopressor, 37.2 °C at most."""
     open_patient(page, patient)
     card = open_form(page, "daily_assessments", "Add daily assessment")
     card.get_by_label("Day after infusion").fill("40")
     card.get_by_label("Highest temperature").fill("37.2")
     card.get_by_label("Hypotension").check()
     card.get_by_label("Vasopressors other than vasopressin").fill("1")
+    return card
+
+
+def test_it_says_why_vasopressors_without_fever_are_grade_0(page: Page, patient, screenshot):
+    card = vasopressors_without_fever(page, patient)
     hint = card.get_by_test_id("crs-no-fever-hint")
     expect(hint).to_contain_text("ASTCT CRS needs fever (≥38.0 °C)")
     expect(card.get_by_test_id("computed-grades")).to_contain_text("grade 0: no fever")
@@ -106,12 +112,7 @@ def test_the_go_to_link_works_under_a_slow_click_that_ends_the_typing(page: Page
     """A person's click lasts a tenth of a second or more. Pressing the link takes the focus
     from the vasopressors field, whose change posts the grades again; the grades that come
     back are the same, and the link must still be there when the button is let go."""
-    open_patient(page, patient)
-    card = open_form(page, "daily_assessments", "Add daily assessment")
-    card.get_by_label("Day after infusion").fill("40")
-    card.get_by_label("Highest temperature").fill("37.2")
-    card.get_by_label("Hypotension").check()
-    card.get_by_label("Vasopressors other than vasopressin").fill("1")
+    card = vasopressors_without_fever(page, patient)
     expect(card.get_by_test_id("computed-grades")).to_contain_text("grade 0: no fever")
     link = card.get_by_test_id("crs-no-fever-hint").get_by_role("link", name="Go to “fever masked”")
     link.scroll_into_view_if_needed()
