@@ -15,6 +15,11 @@ With a read replica (config.routers), the version is read there, as the rows are
 result computed while the replica lags is filed under the version of the data it saw,
 and the replica catching up moves the version on.
 
+A result missing from the cache is computed by one request at a time: the others asking
+for it meanwhile (several workers, just after a write moved the version) wait for it
+rather than each compute it again, which under load would spend the cores on copies of
+the same work (`_computed_once`).
+
 Results are cached. The data frame they are computed from is kept in each process's
 memory and brought up to date at each new version of the study's whole data
 (analytics.frames); as recorded on a past day (as_of), the frame of each set of filters is
@@ -22,6 +27,7 @@ cached with the results.
 """
 
 import logging
+import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -40,6 +46,13 @@ from registry.data_version import DataVersion, digest
 # Part of every key: bump it when the results of a given dataset change shape or meaning.
 RESULTS_FORMAT = 3
 TIMEOUT = 24 * 60 * 60
+# A result computed by another request is waited for at most WAIT_AT_MOST seconds (longer
+# than the slowest statistic of a hundred thousand patients), looked for every POLL_EVERY;
+# the mark of its computation lasts at most COMPUTING_AT_MOST (gunicorn stops a request
+# after 30 s: config/gunicorn.py).
+WAIT_AT_MOST = 10.0
+POLL_EVERY = 0.01
+COMPUTING_AT_MOST = 30
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
@@ -84,11 +97,38 @@ class StudyCache:
         key = f"{self.prefix}:{RESULTS_FORMAT}:{self.study_id}:{version}:{name}:{digest(params)}"
         value = cache.get(key)
         if value is None:
-            logger.info("analytics result computed: %s of study %s", name, self.study_id)
-            with collector_paused():
-                value = compute()
-            cache.set(key, value, TIMEOUT)
+            value = _computed_once(key, lambda: self._computed(name, compute))
         return value
+
+    def _computed(self, name: str, compute: Callable[[], T]) -> T:
+        logger.info("analytics result computed: %s of study %s", name, self.study_id)
+        with collector_paused():
+            return compute()
+
+
+def _computed_once(key: str, compute: Callable[[], T]) -> T:
+    """The value of `key`, computed and stored by this request, unless another is already
+    computing it: then the one it stores, waited for (at most WAIT_AT_MOST; if it has not
+    come by then, or the other request failed, this one computes it after all). The mark of
+    a computation under way expires after COMPUTING_AT_MOST, should its request die."""
+    computing = f"{key}:computing"
+    if not cache.add(computing, True, COMPUTING_AT_MOST):
+        deadline = time.monotonic() + WAIT_AT_MOST
+        while time.monotonic() < deadline:
+            time.sleep(POLL_EVERY)
+            # The mark before the value: a mark gone with no value is a computation failed.
+            under_way = cache.get(computing) is not None
+            value = cache.get(key)
+            if value is not None:
+                return value
+            if not under_way:
+                break
+    try:
+        value = compute()
+        cache.set(key, value, TIMEOUT)
+    finally:
+        cache.delete(computing)
+    return value
 
 
 def study_cache(study: models.Study) -> StudyCache:
