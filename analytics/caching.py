@@ -108,27 +108,37 @@ class StudyCache:
 
 def _computed_once(key: str, compute: Callable[[], T]) -> T:
     """The value of `key`, computed and stored by this request, unless another is already
-    computing it: then the one it stores, waited for (at most WAIT_AT_MOST; if it has not
-    come by then, or the other request failed, this one computes it after all). The mark of
-    a computation under way expires after COMPUTING_AT_MOST, should its request die."""
+    computing it: then the one it stores (`_waited_for`). The mark of a computation under
+    way is its own request's to remove, and expires after COMPUTING_AT_MOST should that
+    request die."""
     computing = f"{key}:computing"
-    if not cache.add(computing, True, COMPUTING_AT_MOST):
-        deadline = time.monotonic() + WAIT_AT_MOST
-        while time.monotonic() < deadline:
-            time.sleep(POLL_EVERY)
-            # The mark before the value: a mark gone with no value is a computation failed.
-            under_way = cache.get(computing) is not None
-            value = cache.get(key)
-            if value is not None:
-                return value
-            if not under_way:
-                break
+    marked = cache.add(computing, True, COMPUTING_AT_MOST)
+    if not marked:
+        value = _waited_for(key, computing)
+        if value is not None:
+            return value
     try:
         value = compute()
         cache.set(key, value, TIMEOUT)
     finally:
-        cache.delete(computing)
+        if marked:
+            cache.delete(computing)
     return value
+
+
+def _waited_for(key: str, computing: str):
+    """The value of `key` once the request computing it has stored it; None if that
+    request failed, or has not stored it within WAIT_AT_MOST (this one computes it after
+    all)."""
+    deadline = time.monotonic() + WAIT_AT_MOST
+    while time.monotonic() < deadline:
+        time.sleep(POLL_EVERY)
+        # The mark before the value: a mark gone with no value is a computation failed.
+        under_way = cache.get(computing) is not None
+        value = cache.get(key)
+        if value is not None or not under_way:
+            return value
+    return None
 
 
 def study_cache(study: models.Study) -> StudyCache:

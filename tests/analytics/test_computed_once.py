@@ -94,6 +94,7 @@ def test_a_second_request_waits_no_longer_than_wait_at_most(key, monkeypatch):
     threads.append(asked(key, second, answers))
     threads[1].join(5)
     assert answers == [ANSWER]  # the second's own, while the first still computes
+    assert cache.get(f"{key}:computing") is not None  # the first's mark, left to it
     first.finish()
     threads[0].join(5)
     assert (first.calls, second.calls) == (1, 1)
