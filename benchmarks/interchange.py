@@ -164,7 +164,7 @@ def _written(pieces: Iterator[str], file) -> None:
         file.write(piece.encode())
 
 
-def main(sizes: list[int], exports: bool) -> None:
+def main(sizes: list[int], *, exports: bool) -> None:
     with scratch_database():
         seconds_table(
             sizes,

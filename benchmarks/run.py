@@ -3,7 +3,12 @@ starts servers, is `make loadtest`: benchmarks.load)."""
 
 from benchmarks import analytics, interchange, pages
 
-if __name__ == "__main__":
-    interchange.main(list(interchange.SIZES))
+
+def main() -> None:
+    interchange.main(list(interchange.SIZES), exports=True)
     pages.main(list(pages.SIZES))
     analytics.main(list(analytics.SIZES), keep=False)
+
+
+if __name__ == "__main__":
+    main()
