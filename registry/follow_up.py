@@ -26,16 +26,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from registry.sections import BY_KEY
+from registry.sections import BY_KEY, DAY_KEYS
 
-# The sections whose records carry a day after the first infusion.
-DAY_SECTIONS = (
-    "daily_assessments",
-    "car_t_counts",
-    "response_assessments",
-    "labs",
-    "toxicity_treatments",
-)
 EVENTS = "events"
 
 DIED, WITHDRAWN = "died", "withdrawn"
@@ -111,7 +103,7 @@ def missing_sections(plan: TimepointPlan, facts: CourseFacts) -> tuple[str, ...]
 
 
 def _section_done(key: str, plan: TimepointPlan, facts: CourseFacts, opens: date | None) -> bool:
-    if key in DAY_SECTIONS:
+    if key in DAY_KEYS:
         days = facts.days.get(key, ())
         return any(plan.first_day <= day <= plan.last_day for day in days)
     if key == EVENTS:

@@ -20,13 +20,13 @@ from registry.grading import CRS_FINDINGS, ICANS_FINDINGS, Grade, age_years, wor
 from registry.grading import crs_grade as day_crs_grade
 from registry.grading import icans_grade as day_icans_grade
 from registry.rules import (
-    RECORD_NAMES,
     Protocol,
     course_problems,
     dose_ceiling,
     first_infusion_date,
     grouped,
 )
+from registry.sections import BY_KEY
 
 COURSE_RULE = "course-rule"
 GRADE_DISCREPANCY = "grade-discrepancy"
@@ -178,4 +178,4 @@ def section_name(key: str) -> str:
     """A section as a clinician calls its records: "response assessment", "eligibility"."""
     if key in MISSING_NAMES:
         return MISSING_NAMES[key]
-    return RECORD_NAMES.get(key, (key.replace("_", " "),))[0]
+    return BY_KEY[key].record_names[0]

@@ -18,16 +18,10 @@ from registry.analytes import (
     TREATMENT_FLAGS,
     treatment_flags,
 )
+from registry.sections import BY_KEY, DAY_KEYS
 from registry.validators import latest_date
 
 RESPONSES = ("cr", "cri")
-DAY_SECTIONS = (
-    "car_t_counts",
-    "labs",
-    "toxicity_treatments",
-    "daily_assessments",
-    "response_assessments",
-)
 # The range of Lymphodepletion.days; a course read from a document may hold any number.
 MAX_LYMPHODEPLETION_DAYS = 14
 
@@ -49,19 +43,6 @@ class Problem:
     def message(self) -> str:
         """The message with its dates in ISO, as the API and the cohort import say it."""
         return self.template % self.params if self.params else self.template
-
-
-# What a record of a list section is called in a count of them.
-RECORD_NAMES = {
-    "prior_therapies": ("prior therapy", "prior therapies"),
-    "infusions": ("infusion", "infusions"),
-    "car_t_counts": ("CAR-T count", "CAR-T counts"),
-    "labs": ("lab value", "lab values"),
-    "toxicity_treatments": ("toxicity treatment", "toxicity treatments"),
-    "daily_assessments": ("daily assessment", "daily assessments"),
-    "response_assessments": ("response assessment", "response assessments"),
-    "events": ("follow-up event", "follow-up events"),
-}
 
 
 @dataclass(frozen=True)
@@ -103,7 +84,7 @@ def grouped(problems: list[Problem], saved: Collection[str] | None = None) -> li
         elif problem not in kept:
             kept.append(problem)
     for (cause, section, consequence), members in groups.items():
-        one, many = RECORD_NAMES.get(section, (section, section))
+        one, many = BY_KEY[section].record_names
         count = len({member.path.partition(".")[0] for member in members})
         at = cause if saved is not None else section
         template = f"{count} {one if count == 1 else many} {consequence}"
@@ -321,7 +302,7 @@ def _after_death(course: dict, protocol: Protocol) -> Iterator[Problem]:
     if infused:
         death_day = (died - infused).days
         after = f"would fall after the death (day {death_day}, %(died)s)"
-        for section in DAY_SECTIONS:
+        for section in DAY_KEYS:
             for path, item in _items(course, section):
                 if item.get("day") is not None and item["day"] > death_day:
                     yield Problem(
@@ -427,7 +408,7 @@ def _days_to_come(course: dict, protocol: Protocol) -> Iterator[Problem]:
         return
     # Compared in days, never as dates: a day far out of range would overflow a date.
     last_day = (latest - infused).days
-    for section in DAY_SECTIONS:
+    for section in DAY_KEYS:
         for path, item in _items(course, section):
             day = item.get("day")
             if day is not None and day > last_day:

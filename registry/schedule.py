@@ -25,7 +25,7 @@ from registry.follow_up import CourseFacts
 from registry.models import FollowUpEvent, Infusion, Patient, Site, Study
 from registry.models.patient import deleted_with_patient
 from registry.models.schedule import Timepoint, Visit
-from registry.sections import BY_KEY, section_of
+from registry.sections import BY_KEY, DAY_KEYS, section_of
 
 DONE, UPCOMING, DUE, OVERDUE, NOT_APPLICABLE = (
     "done",
@@ -203,7 +203,7 @@ def course_facts(
     recorded = defaultdict(set)
     for key in sections:
         records = BY_KEY[key].model.objects.filter(patient__in=ids)
-        if key in follow_up.DAY_SECTIONS:
+        if key in DAY_KEYS:
             for patient, day in records.values_list("patient", "day").distinct():
                 days[patient][key].add(day)
         elif key != follow_up.EVENTS:

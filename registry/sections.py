@@ -17,7 +17,7 @@ Adding a section, as the lab values of cohort format 1.1 were added:
    `patient` field has the section's key as its related name, with its
    `document_fields` (and `natural_key` for a list), and a migration;
 2. one entry here, at the place the section takes in a cohort document:
-   ``CourseSection("labs", "LabResult", many=True)``;
+   ``CourseSection("labs", "LabResult", many=True, by_day=True)``;
 3. its nested field on PatientSerializer (registry/api/serializers/patients.py; its
    serializer is made from this table, with its coded fields from CODES in sections.py
    there, unless it needs fields of its own: OWN_SERIALIZERS) and its description in the
@@ -45,6 +45,8 @@ class CourseSection:
     key: str
     model_name: str
     many: bool
+    # Whether each record carries its day after the first infusion (`day`).
+    by_day: bool = False
 
     @property
     def model(self) -> type[Model]:
@@ -55,6 +57,13 @@ class CourseSection:
         """The section's keys in a cohort document, which are its model's field names."""
         return self.model.document_fields
 
+    @property
+    def record_names(self) -> tuple[str, str]:
+        """What a clinician calls one record of the section and several: its model's verbose
+        names, as "daily assessment" and "daily assessments"."""
+        meta = self.model._meta
+        return str(meta.verbose_name), str(meta.verbose_name_plural)
+
 
 # In the order of a patient's keys in a cohort document.
 SECTIONS: tuple[CourseSection, ...] = (
@@ -63,17 +72,18 @@ SECTIONS: tuple[CourseSection, ...] = (
     CourseSection("prior_therapies", "PriorTherapy", many=True),
     CourseSection("lymphodepletion", "Lymphodepletion", many=False),
     CourseSection("infusions", "Infusion", many=True),
-    CourseSection("car_t_counts", "CarTCount", many=True),
-    CourseSection("labs", "LabResult", many=True),
+    CourseSection("car_t_counts", "CarTCount", many=True, by_day=True),
+    CourseSection("labs", "LabResult", many=True, by_day=True),
     CourseSection("toxicities", "ToxicityRecord", many=False),
-    CourseSection("toxicity_treatments", "ToxicityTreatment", many=True),
-    CourseSection("daily_assessments", "DailyAssessment", many=True),
-    CourseSection("response_assessments", "ResponseAssessment", many=True),
+    CourseSection("toxicity_treatments", "ToxicityTreatment", many=True, by_day=True),
+    CourseSection("daily_assessments", "DailyAssessment", many=True, by_day=True),
+    CourseSection("response_assessments", "ResponseAssessment", many=True, by_day=True),
     CourseSection("events", "FollowUpEvent", many=True),
 )
 BY_KEY: dict[str, CourseSection] = {section.key: section for section in SECTIONS}
 ONE_TO_ONE_KEYS: tuple[str, ...] = tuple(s.key for s in SECTIONS if not s.many)
 LIST_KEYS: tuple[str, ...] = tuple(s.key for s in SECTIONS if s.many)
+DAY_KEYS: tuple[str, ...] = tuple(s.key for s in SECTIONS if s.by_day)
 
 _BY_MODEL_NAME = {section.model_name: section for section in SECTIONS}
 
