@@ -53,6 +53,7 @@ from datetime import date
 from operator import itemgetter
 from typing import TypedDict, Unpack
 
+from registry.choices import CerebralEdema, Consciousness, MotorWeakness, Oxygen, Seizure
 from registry.validators import completed_years
 
 FEVER_C = 38.0
@@ -103,32 +104,33 @@ class Grade:
 
 NO_ASSESSMENTS = Grade(0, "no assessments")
 
-# (grade, what the reason says) per coded value; grade 0 findings are never named.
+# (grade, what the reason says) per code of the finding's vocabulary (registry.choices);
+# grade 0 findings are never named.
 _OXYGEN = {
-    "none": (0, "no hypoxia"),
-    "low_flow": (2, "low-flow oxygen"),
-    "high_flow": (3, "high-flow oxygen"),
-    "positive_pressure": (4, "positive-pressure ventilation"),
+    Oxygen.NONE: (0, "no hypoxia"),
+    Oxygen.LOW_FLOW: (2, "low-flow oxygen"),
+    Oxygen.HIGH_FLOW: (3, "high-flow oxygen"),
+    Oxygen.POSITIVE_PRESSURE: (4, "positive-pressure ventilation"),
 }
 _CONSCIOUSNESS = {
-    "awake": (0, "awake"),
-    "awakens_to_voice": (2, "awakens to voice"),
-    "awakens_to_touch": (3, "awakens only to touch"),
-    "unarousable": (4, "unarousable"),
+    Consciousness.AWAKE: (0, "awake"),
+    Consciousness.AWAKENS_TO_VOICE: (2, "awakens to voice"),
+    Consciousness.AWAKENS_TO_TOUCH: (3, "awakens only to touch"),
+    Consciousness.UNAROUSABLE: (4, "unarousable"),
 }
 _SEIZURE = {
-    "none": (0, "no seizure"),
-    "resolved": (3, "seizure that resolved"),
-    "prolonged": (4, "prolonged or repetitive seizures"),
+    Seizure.NONE: (0, "no seizure"),
+    Seizure.RESOLVED: (3, "seizure that resolved"),
+    Seizure.PROLONGED: (4, "prolonged or repetitive seizures"),
 }
 _MOTOR_WEAKNESS = {
-    "none": (0, "no motor weakness"),
-    "deep_focal": (4, "deep focal motor weakness"),
+    MotorWeakness.NONE: (0, "no motor weakness"),
+    MotorWeakness.DEEP_FOCAL: (4, "deep focal motor weakness"),
 }
 _CEREBRAL_EDEMA = {
-    "none": (0, "no cerebral edema"),
-    "focal": (3, "focal cerebral edema"),
-    "diffuse": (4, "diffuse cerebral edema"),
+    CerebralEdema.NONE: (0, "no cerebral edema"),
+    CerebralEdema.FOCAL: (3, "focal cerebral edema"),
+    CerebralEdema.DIFFUSE: (4, "diffuse cerebral edema"),
 }
 
 
