@@ -18,10 +18,10 @@ from registry.analytes import (
     TREATMENT_FLAGS,
     treatment_flags,
 )
+from registry.choices import RESPONDER_STATUSES
 from registry.sections import BY_KEY, DAY_KEYS
 from registry.validators import latest_date
 
-RESPONSES = ("cr", "cri")
 # The range of Lymphodepletion.days; a course read from a document may hold any number.
 MAX_LYMPHODEPLETION_DAYS = 14
 
@@ -275,7 +275,7 @@ def _events(course: dict, protocol: Protocol) -> Iterator[Problem]:
 
 def _responded_by(course: dict, infused: date, when: date) -> bool:
     return any(
-        assessment.get("status") in RESPONSES
+        assessment.get("status") in RESPONDER_STATUSES
         and assessment.get("day") is not None
         and infused + timedelta(days=assessment["day"]) <= when
         for assessment in course.get("response_assessments") or []

@@ -10,6 +10,7 @@ import random
 from datetime import date, timedelta
 
 from registry import grading
+from registry.choices import RESPONDER_STATUSES
 from registry.demo.car_t import flow_counts, with_qpcr
 from registry.demo.laboratory import LabCourse, lab_series
 from registry.demo.outcomes import follow_up_events, last_contact_day, response_assessment
@@ -25,7 +26,6 @@ from registry.demo.study import (
     MEDIAN_DOSE,
     OTHER_FINDINGS,
     POST_HCT_DOSE_CEILING,
-    RESPONDED,
     TITLE,
     pick,
     site_code,
@@ -104,7 +104,7 @@ def _patient(
         LabCourse(
             site_index=site_index,
             crs_by_day=graded.crs,
-            responded=response["status"] in RESPONDED,
+            responded=response["status"] in RESPONDER_STATUSES,
             events=events,
             last_contact_day=contact_day,
         ),

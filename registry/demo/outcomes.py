@@ -4,7 +4,8 @@ events after it, and the last contact."""
 import random
 from operator import itemgetter
 
-from registry.demo.study import CD19_AT_RELAPSE, RESPONDED, RESPONSE, SALVAGE, pick
+from registry.choices import RESPONDER_STATUSES
+from registry.demo.study import CD19_AT_RELAPSE, RESPONSE, SALVAGE, pick
 
 
 def response_assessment(rng: random.Random, marrow_disease: bool, bcr_abl1: bool) -> dict:
@@ -41,7 +42,7 @@ def follow_up_events(
     Every patient gets at least one, so that every section of the demonstration has data.
     """
     events = [] if lost_on_day is None else [(lost_on_day, {"kind": "car_t_loss"})]
-    if response["status"] in RESPONDED:
+    if response["status"] in RESPONDER_STATUSES:
         events += _after_response(rng, response["day"])
     elif response["status"] == "nr":
         events += _after_no_response(rng, response["day"])
@@ -56,7 +57,7 @@ def follow_up_events(
         if event["kind"] == "death":
             break
     if not kept:
-        if response["status"] in RESPONDED:
+        if response["status"] in RESPONDER_STATUSES:
             quiet = {"kind": "b_cell_recovery"}
         else:
             quiet = {"kind": "other_therapy", "description": "Salvage chemotherapy"}

@@ -15,7 +15,6 @@ LAST_INFUSION = DATA_CUTOFF - timedelta(days=90)
 ASSESSED_DAYS = range(11)
 COUNT_DAYS = (1, 4, 7, 10, 14, 21, 28)
 DISCREPANT_EVERY = 20
-RESPONDED = ("cr", "cri")
 
 # The study's default protocol, so that generated doses always respect it.
 POST_HCT_DOSE_CEILING = Study._meta.get_field("dose_ceiling_post_hct_per_kg").default

@@ -11,7 +11,8 @@ one per timepoint of every patient.
 
 import random
 
-from registry.demo.study import ASSESSED_DAYS, CAPD_FINDINGS, ICE_FINDINGS, QUIET_DAY, RESPONDED
+from registry.choices import RESPONDER_STATUSES
+from registry.demo.study import ASSESSED_DAYS, CAPD_FINDINGS, ICE_FINDINGS, QUIET_DAY
 from registry.schedule import DEFAULT_TIMEPOINTS
 
 MISSED_SHARE = 0.03
@@ -51,7 +52,7 @@ def later_responses(
     assessments = []
     for day in _visit_days(rng, RESPONSE, first["day"], until):
         relapsed = relapse_day is not None and day >= relapse_day
-        if first["status"] in RESPONDED and not relapsed:
+        if first["status"] in RESPONDER_STATUSES and not relapsed:
             found = {"status": "cr", "bm_blast_pct": round(rng.uniform(0, 1), 1)}
             found |= {"mrd": "negative", "mrd_method": "flow"}
         elif first["status"] == "not_evaluable" and not relapsed:
