@@ -6,19 +6,32 @@ only the studies, sites and patients the user may put a record in.
 """
 
 from django.contrib.admin.utils import unquote
+from django.db.models import QuerySet
 from django.http import Http404
 
 from registry import access, models
 
 
 class ScopedAdmin:
-    """A ModelAdmin limited by `visible` (a queryset filter) and `can_change` (per record)."""
+    """A ModelAdmin limited by `visible` (a queryset filter) and `can_change` (per record),
+    whose forms offer for a foreign key only what `offered` allows."""
 
     def visible(self, request, queryset):
         raise NotImplementedError
 
     def can_change(self, request, obj) -> bool:
         raise NotImplementedError
+
+    def offered(self, request) -> dict[str, QuerySet]:
+        """The records a form may offer, by name of the foreign key they fill; a key not
+        named offers what Django does."""
+        return {}
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        offered = self.offered(request)
+        if db_field.name in offered:
+            kwargs["queryset"] = offered[db_field.name]
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         return self.visible(request, super().get_queryset(request))
@@ -57,13 +70,10 @@ class ScopedPatientAdmin(ScopedAdmin):
     def can_change(self, request, obj) -> bool:
         return access.can_edit_patient(request.user, obj)
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+    def offered(self, request) -> dict[str, QuerySet]:
         sites = access.editable_sites(request.user)
-        if db_field.name == "site":
-            kwargs["queryset"] = sites
-        if db_field.name == "study":
-            kwargs["queryset"] = models.Study.objects.filter(pk__in=sites.values("study"))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        studies = models.Study.objects.filter(pk__in=sites.values("study"))
+        return {"site": sites, "study": studies}
 
 
 class ScopedSectionAdmin(ScopedAdmin):
@@ -73,10 +83,8 @@ class ScopedSectionAdmin(ScopedAdmin):
     def can_change(self, request, obj) -> bool:
         return access.can_edit_patient(request.user, obj.patient)
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "patient":
-            kwargs["queryset"] = access.editable_patients(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    def offered(self, request) -> dict[str, QuerySet]:
+        return {"patient": access.editable_patients(request.user)}
 
 
 class ScopedInline:
@@ -140,10 +148,8 @@ class ScopedSiteAdmin(ScopedAdmin):
     def can_change(self, request, obj) -> bool:
         return access.can_administer_study(request.user, obj.study)
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "study":
-            kwargs["queryset"] = access.administered_studies(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    def offered(self, request) -> dict[str, QuerySet]:
+        return {"study": access.administered_studies(request.user)}
 
 
 class ScopedMembershipAdmin(ScopedAdmin):
@@ -160,10 +166,8 @@ class ScopedMembershipAdmin(ScopedAdmin):
         allowed = super().has_add_permission(request)
         return allowed and access.administered_studies(request.user).exists()
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "study":
-            kwargs["queryset"] = access.administered_studies(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    def offered(self, request) -> dict[str, QuerySet]:
+        return {"study": access.administered_studies(request.user)}
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "sites":

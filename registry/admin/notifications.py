@@ -3,6 +3,7 @@ changes everyone's; any other user of the admin only their own."""
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
 
 from registry import models
 from registry.admin.access import ScopedAdmin
@@ -21,7 +22,7 @@ class NotificationPreferenceAdmin(ScopedAdmin, admin.ModelAdmin):
     def can_change(self, request, obj) -> bool:
         return request.user.is_superuser or obj.user_id == request.user.pk
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "user" and not request.user.is_superuser:
-            kwargs["queryset"] = get_user_model().objects.filter(pk=request.user.pk)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    def offered(self, request) -> dict[str, QuerySet]:
+        if request.user.is_superuser:
+            return {}
+        return {"user": get_user_model().objects.filter(pk=request.user.pk)}

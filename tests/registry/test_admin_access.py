@@ -92,6 +92,26 @@ def test_a_clinician_lists_only_the_patients_of_their_own_sites(client, home, ne
     assert list(form.fields["study"].queryset) == [pumc.study]
 
 
+def test_a_clinician_puts_a_record_only_on_a_patient_of_their_own_sites(client, home, neighbour):
+    at_pumc = full_course(subject_id="P002", site=models.Site.objects.get(code="PUMC"))
+    signed_in(client, neighbour)
+
+    form = client.get(admin_url(models.Infusion, "add")).context["adminform"].form
+
+    assert list(form.fields["patient"].queryset) == [at_pumc]
+
+
+def test_a_study_administrator_adds_sites_only_to_the_studies_they_administer(
+    client, home, owner, outsider
+):
+    models.Membership.objects.filter(user=owner).update(role=models.Role.ADMIN)
+    signed_in(client, owner)
+
+    form = client.get(admin_url(models.Site, "add")).context["adminform"].form
+
+    assert list(form.fields["study"].queryset) == [home.study]
+
+
 def test_a_monitor_reads_a_patient_and_changes_nothing(client, home, teammate):
     signed_in(client, teammate)
     url = admin_url(models.Patient, "change", home.pk)
