@@ -1,8 +1,9 @@
-"""Search, filters and sorting of a study's patient list.
+"""The filters of a study's pages: search, filters and sorting of its patient list, and
+the filters of its data queries.
 
-The filters are the registry's patient filters (registry.patient_filters) under the same
-names as in the API, the dashboard and the Export page, so the links between those pages
-carry them as they are.
+The filters are the registry's own (registry.patient_filters, registry.queries) under the
+same names as in the API, the dashboard and the Export page, so the links between those
+pages carry them as they are; here they take the pages' words and widgets.
 """
 
 import django_filters
@@ -10,7 +11,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.http import QueryDict
 
-from registry import models, patient_filters
+from registry import models, patient_filters, queries
 from registry.dates import StudyDateField, dates_written
 from registry.sorting import ThenByStudyId
 
@@ -76,3 +77,39 @@ class PatientFilterSet(patient_filters.PatientFilterSet):
                 self.form.fields[name] = StudyDateField(
                     label=field.label, required=False, date_format=date_format
                 )
+
+
+class DataQueryFilterSet(queries.DataQueryFilterSet):
+    """The data query filters over the queries of one study, in the page's words: the
+    user's sites to choose from, and what choosing nothing means."""
+
+    site = django_filters.ModelChoiceFilter(
+        field_name="patient__site",
+        label="Site",
+        queryset=models.Site.objects.none(),
+        to_field_name="code",
+        empty_label="All your sites",
+    )
+
+    class Meta(queries.DataQueryFilterSet.Meta):
+        pass
+
+    # Each filter's label on the page, and what its empty choice says (None: no choices).
+    WORDS = {
+        "rule": ("Opened by", "Anyone"),
+        "status": ("Status", "Open or answered"),
+        "unresolved": ("Awaiting", ANY),
+        "older_than_days": ("Open for at least (days)", None),
+    }
+
+    def __init__(self, data: QueryDict, *, sites: QuerySet[models.Site], **kwargs):
+        super().__init__(data, **kwargs)
+        # The page is the study's own.
+        del self.filters["study"]
+        self.filters["site"].queryset = sites
+        for name, (label, empty_label) in self.WORDS.items():
+            field = self.form.fields[name]
+            # The help texts are the API's, which names the codes.
+            field.label, field.help_text = label, ""
+            if empty_label is not None:
+                field.empty_label = empty_label

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from registry import access, queries
 from registry.models import DataQuery, Patient
+from registry.web.filters import DataQueryFilterSet
 from registry.web.views import study_or_404
 
 
@@ -78,14 +79,6 @@ def query_confirm(request: HttpRequest, pk: int, query: int) -> HttpResponse:
 
 
 PAGE_SIZE = 50
-# The page's words for the filters, in the messages about them.
-LABELS = {
-    "site": "Site",
-    "rule": "Opened by",
-    "status": "Status",
-    "unresolved": "Awaiting",
-    "older_than_days": "Open for at least (days)",
-}
 
 
 @login_required
@@ -95,9 +88,9 @@ def study_queries(request: HttpRequest, code: str) -> HttpResponse:
     query = request.GET.copy()
     if not query.get("status"):
         query.setdefault("unresolved", "true")
-    query.pop("study", None)
     studied = DataQuery.objects.filter(patient__study=study)
-    found = queries.DataQueryFilterSet(query, queryset=studied)
+    sites = access.visible_sites(request.user, study.sites.all())
+    found = DataQueryFilterSet(query, queryset=studied, sites=sites)
     errors = {} if found.is_valid() else found.errors
     rows = found.qs if not errors else DataQuery.objects.none()
     rows = queries.visible_queries(request.user, rows).select_related("patient__site", "raised_by")
@@ -105,13 +98,10 @@ def study_queries(request: HttpRequest, code: str) -> HttpResponse:
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "study": study,
-        "sites": access.visible_sites(request.user, study.sites.all()),
-        "rules": queries.RULE_CHOICES,
-        "statuses": DataQuery.Status.choices,
-        "query": query,
+        "filters": found,
         "page": page,
         "data_queries": page.object_list,
         "errors": errors,
-        "problems": [(LABELS.get(name, name), text) for name, text in errors.items()],
+        "problems": [(found.form[name].label, text) for name, text in errors.items()],
     }
     return render(request, "web/study_queries.html", context, status=400 if errors else 200)

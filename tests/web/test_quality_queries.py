@@ -191,3 +191,18 @@ def test_the_admin_shows_nothing_of_a_site_the_user_does_not_read(request, patie
     client.post(admin_list(), {"action": "confirm", "_selected_action": [query.pk]})
     query.refresh_from_db()
     assert query.status == DataQuery.Status.OPEN
+
+
+def test_the_list_says_each_refused_filter_by_its_field(owner):
+    html = page_client_of(owner).get(LIST, {"older_than_days": "-3"}).content.decode()
+
+    assert 'aria-describedby="id_older_than_days_error"' in html
+    assert '<ul class="field-errors" id="id_older_than_days_error">' in html
+
+
+def test_the_list_offers_only_the_users_own_sites(patient, at_pumc, neighbour):
+    response = page_client_of(neighbour).get(LIST, {"site": "BOREN"})
+
+    assert response.status_code == 400
+    assert "Site: Select a valid choice." in response.content.decode()
+    assert '<option value="PUMC">' in response.content.decode()
