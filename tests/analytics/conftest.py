@@ -121,6 +121,18 @@ def analytics(api):
     return get
 
 
+def discrepancy(study_id: str, *, crs: tuple[int, int], icans: tuple[int, int]) -> dict:
+    """A patient of the toxicity answer's discrepancies, each grade given as (recorded,
+    computed)."""
+    return {
+        "study_id": study_id,
+        "crs_grade_recorded": crs[0],
+        "crs_grade_computed": crs[1],
+        "icans_grade_recorded": icans[0],
+        "icans_grade_computed": icans[1],
+    }
+
+
 def varied_study() -> Study:
     """A synthetic study of 80 patients (DEMO) with every kind of patient."""
     study = synthetic_cohort_import(data=synthetic_cohort(code="DEMO", patients=80)).study
