@@ -121,6 +121,18 @@ def analytics(api):
     return get
 
 
+def discrepancy(study_id: str, *, crs: tuple[int, int], icans: tuple[int, int]) -> dict:
+    """A patient of the toxicity answer's discrepancies, each grade given as (recorded,
+    computed)."""
+    return {
+        "study_id": study_id,
+        "crs_grade_recorded": crs[0],
+        "crs_grade_computed": crs[1],
+        "icans_grade_recorded": icans[0],
+        "icans_grade_computed": icans[1],
+    }
+
+
 def varied_study() -> Study:
     """A synthetic study of 80 patients (DEMO) with every kind of patient."""
     study = synthetic_cohort_import(data=synthetic_cohort(code="DEMO", patients=80)).study
@@ -160,25 +172,40 @@ def varied_of_module(db, reader, varied_for_module) -> Study:
 LAB_INFUSION = date(2021, 7, 10)  # the study's cut-off, 2021-07-31, is day 21
 
 
+def lab_value(
+    patient: models.Patient,
+    day: int,
+    analyte: str,
+    value: float | tuple[str, float],
+    unit: str,
+    specimen: str = "pb",
+) -> None:
+    """Records a lab value of the patient; a value given as ("<", limit) is below detection
+    at that limit."""
+    below = isinstance(value, tuple)
+    factories.LabResultFactory(
+        patient=patient,
+        day=day,
+        analyte=analyte,
+        value=value[1] if below else value,
+        unit=unit,
+        specimen=specimen,
+        below_detection=below,
+    )
+
+
 @pytest.fixture
 def lab_patient(reader):
     """Makes a patient of HCD19 infused on LAB_INFUSION with lab values given as (day,
-    analyte, value, unit[, below detection])."""
+    analyte, value, unit), each value as lab_value takes it."""
 
     def make(subject_id: str, labs, sex: str = "female") -> models.Patient:
         patient = factories.PatientFactory(
             subject_id=subject_id, sex=sex, last_contact_date=date(2021, 12, 1)
         )
         factories.InfusionFactory(patient=patient, date=LAB_INFUSION)
-        for day, analyte, value, unit, *below in labs:
-            factories.LabResultFactory(
-                patient=patient,
-                day=day,
-                analyte=analyte,
-                value=value,
-                unit=unit,
-                below_detection=bool(below and below[0]),
-            )
+        for day, analyte, value, unit in labs:
+            lab_value(patient, day, analyte, value, unit)
         return patient
 
     return make

@@ -4,7 +4,6 @@ other's competing risk (Aalen–Johansen), and relapse-free survival."""
 import pytest
 
 from registry.interchange.importer import cohort_import
-from tests.analytics.conftest import ANSWER_DATES
 
 TIMES = "3,6,9,12,18,24"
 
@@ -20,7 +19,6 @@ def assert_sums_to_one(result: dict) -> None:
 
 def test_it_describes_the_responders_by_default(analytics, published):
     result = analytics("cumulative-incidence", times=TIMES).json()
-    assert set(result) == ANSWER_DATES | {"population", "n", "relapse", "nrm", "rfs"}
     assert (result["population"], result["n"]) == ("responders", 13)
     assert set(result["relapse"][0]) == {"month", "incidence", "ci95"}
     # The paper (An et al., BMC Cancer 2022), Results "Follow-up": no transplant-related

@@ -12,6 +12,7 @@ from django.utils import timezone
 from analytics import results
 from registry import models
 from tests import factories
+from tests.analytics.conftest import discrepancy
 
 INFUSED = date(2021, 7, 10)  # the cut-off, 2021-07-31 (the study's), is day 21
 LATER_DAY = 25  # 2021-08-04
@@ -69,15 +70,7 @@ def test_the_site_s_record_is_compared_with_the_grades_at_the_cutoff(
         patient=graded_after_the_cutoff, crs_max_grade=3, icans_max_grade=3
     )
     toxicity = analytics("toxicity").json()
-    assert toxicity["discrepancies"]["patients"] == [
-        {
-            "study_id": "G01",
-            "crs_grade_recorded": 3,
-            "crs_grade_computed": 1,
-            "icans_grade_recorded": 3,
-            "icans_grade_computed": 1,
-        }
-    ]
+    assert toxicity["discrepancies"]["patients"] == [discrepancy("G01", crs=(3, 1), icans=(3, 1))]
     assert analytics("toxicity", cutoff="none").json()["discrepancies"]["n"] == 0
 
 

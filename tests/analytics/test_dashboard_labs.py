@@ -26,7 +26,7 @@ def cohort(lab_patient) -> None:
         "L04",
         [
             (7, "anc", 3.1, "10^9/L"),
-            (1, "il6", 3.0, "pg/mL", True),
+            (1, "il6", ("<", 3.0), "pg/mL"),
             (3, "il6", 45.0, "pg/mL"),
             (28, "il6", 7.0, "pg/mL"),
         ],

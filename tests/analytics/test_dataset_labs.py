@@ -12,6 +12,7 @@ from analytics.dataset import ICAHT, LABS, analysis_rows, study_patients
 from analytics.dataset.records import read_sections
 from registry import models
 from tests import factories
+from tests.analytics.conftest import lab_value
 from tests.analytics.test_dataset import row_of
 
 pytestmark = pytest.mark.django_db
@@ -33,16 +34,7 @@ def patient(reader) -> models.Patient:
 def labs(patient: models.Patient, analyte: str, unit: str, values, specimen: str = "pb") -> None:
     """(day, value) pairs; a value given as ("<", limit) is below detection at that limit."""
     for day, value in values:
-        below = isinstance(value, tuple)
-        factories.LabResultFactory(
-            patient=patient,
-            day=day,
-            analyte=analyte,
-            unit=unit,
-            specimen=specimen,
-            value=value[1] if below else value,
-            below_detection=below,
-        )
+        lab_value(patient, day, analyte, value, unit, specimen)
 
 
 def event(patient: models.Patient, kind: str, day: int) -> None:

@@ -34,7 +34,7 @@ def cohort(lab_patient) -> None:
         [(0, "il6", 6.0, "pg/mL"), (1, "il6", 40.0, "pg/mL"), (7, "anc", 0.6, "10^9/L")],
         sex="male",
     )
-    lab_patient("L03", [(1, "il6", 2.0, "pg/mL", True), (2, "il6", 15.0, "pg/mL")])
+    lab_patient("L03", [(1, "il6", ("<", 2.0), "pg/mL"), (2, "il6", 15.0, "pg/mL")])
     factories.LabResultFactory(
         patient=models.Patient.objects.get(subject_id="L03"),
         day=1,

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def patients(lab_patient) -> None:
     """Two patients' ANC, one in /µL and one below detection, an IL-6 and a marrow ANC."""
-    lab_patient("V01", [(7, "anc", 200.0, "/uL"), (14, "anc", 0.1, "10^9/L", True)])
+    lab_patient("V01", [(7, "anc", 200.0, "/uL"), (14, "anc", ("<", 0.1), "10^9/L")])
     second = lab_patient("V02", [(7, "anc", 1.5, "10^9/L"), (7, "il6", 40.0, "pg/mL")])
     factories.LabResultFactory(
         patient=second, day=8, analyte="anc", value=2.5, unit="10^9/L", specimen="bm"

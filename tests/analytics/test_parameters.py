@@ -63,41 +63,52 @@ def test_it_applies_the_patient_list_filters(analytics, filters, count):
 
 
 @pytest.mark.parametrize(
-    "endpoint, params, bad",
+    "endpoint, name, value",
     [
-        ("response", {"sex": "other"}, "sex"),
-        ("response", {"age_min": "ten"}, "age_min"),
-        ("response", {"age_max": "-1"}, "age_max"),
-        ("response", {"prior_allo_hct": "maybe"}, "prior_allo_hct"),
-        ("response", {"d30_response": "pr"}, "d30_response"),
-        ("response", {"vital_status": "unknown"}, "vital_status"),
-        ("response", {"infused_after": "2020-13-01"}, "infused_after"),
-        ("response", {"population": "everyone"}, "population"),
-        ("response", {"cut": "12"}, "cut"),
-        ("response", {"by": "sex", "cut": "12"}, "cut"),
-        ("response", {"by": "age_years"}, "cut"),
-        ("response", {"by": "age_years", "cut": "nan"}, "cut"),
-        ("response", {"by": "age_years", "cut": "x"}, "cut"),
-        ("survival", {"endpoint": "pfs"}, "endpoint"),
-        ("survival", {"times": "12,,18"}, "times"),
-        ("survival", {"times": "-1"}, "times"),
-        ("survival", {"times": "inf"}, "times"),
-        ("survival", {"times": ",".join(["1"] * 41)}, "times"),
-        ("survival", {"landmark": "-3"}, "landmark"),
-        ("survival", {"landmark": "soon"}, "landmark"),
-        ("cumulative-incidence", {"times": "a"}, "times"),
-        ("tables/outcomes", {"format": "pdf"}, "format"),
-        ("dataset", {"format": "xlsx"}, "format"),
-        ("response", {"colour": "blue"}, "colour"),
-        ("response", {"study": "HCD19"}, "study"),
-        ("follow-up", {"by": "sex"}, "by"),
-        ("toxicity", {"times": "12"}, "times"),
+        ("response", "sex", "other"),
+        ("response", "age_min", "ten"),
+        ("response", "age_max", "-1"),
+        ("response", "prior_allo_hct", "maybe"),
+        ("response", "d30_response", "pr"),
+        ("response", "vital_status", "unknown"),
+        ("response", "infused_after", "2020-13-01"),
+        ("response", "population", "everyone"),
+        ("survival", "endpoint", "pfs"),
+        ("survival", "times", "12,,18"),
+        ("survival", "times", "-1"),
+        ("survival", "times", "inf"),
+        pytest.param("survival", "times", ",".join(["1"] * 41), id="survival-times-41-of-them"),
+        ("survival", "landmark", "-3"),
+        ("survival", "landmark", "soon"),
+        ("cumulative-incidence", "times", "a"),
+        ("tables/outcomes", "format", "pdf"),
+        ("dataset", "format", "xlsx"),
+        ("response", "colour", "blue"),
+        ("response", "study", "HCD19"),
+        ("follow-up", "by", "sex"),
+        ("toxicity", "times", "12"),
     ],
 )
-def test_it_names_a_bad_or_unknown_parameter(analytics, endpoint, params, bad):
-    response = analytics(endpoint, **params)
+def test_it_names_a_bad_or_unknown_parameter(analytics, endpoint, name, value):
+    response = analytics(endpoint, **{name: value})
     assert response.status_code == 400
-    assert list(response.json()) == [bad]
+    assert list(response.json()) == [name]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        pytest.param({"cut": "12"}, id="without-a-covariate"),
+        pytest.param({"by": "sex", "cut": "12"}, id="of-a-covariate-not-a-number"),
+        pytest.param({"by": "age_years"}, id="missing-for-a-numeric-covariate"),
+        pytest.param({"by": "age_years", "cut": "nan"}, id="not-finite"),
+        pytest.param({"by": "age_years", "cut": "x"}, id="not-a-number"),
+    ],
+)
+def test_it_names_the_cut_where_it_does_not_fit_the_covariate(analytics, params):
+    response = analytics("response", **params)
+    assert response.status_code == 400
+    assert list(response.json()) == ["cut"]
 
 
 def test_it_lists_the_covariates_for_an_unknown_one(analytics):

@@ -4,7 +4,7 @@ treatments and the patients whose record disagrees with the ASTCT grading."""
 import pytest
 
 from registry.interchange.importer import cohort_import
-from tests.analytics.conftest import ANSWER_DATES
+from tests.analytics.conftest import discrepancy
 
 
 def counts(distribution: list[dict]) -> list[int]:
@@ -13,15 +13,6 @@ def counts(distribution: list[dict]) -> list[int]:
 
 def test_it_gives_recorded_and_computed_grades(analytics, published):
     result = analytics("toxicity").json()
-    assert set(result) == ANSWER_DATES | {
-        "n",
-        "crs",
-        "icans",
-        "crs_onset_day",
-        "treatments",
-        "discrepancies",
-        "icaht",
-    }
     crs = result["crs"]
     assert counts(crs["recorded"]) == counts(crs["computed"]) == [1, 15, 2, 0, 1, 0]
     assert (crs["any_grade"], crs["grade_3_or_higher"]) == (18, 1)
@@ -46,15 +37,7 @@ def test_it_lists_a_recorded_grade_the_grading_disagrees_with(analytics, documen
     document["patients"][0]["toxicities"]["crs_max_grade"] = 2
     cohort_import(data=document)
     result = analytics("toxicity").json()
-    assert result["discrepancies"]["patients"] == [
-        {
-            "study_id": "P01",
-            "crs_grade_recorded": 2,
-            "crs_grade_computed": 1,
-            "icans_grade_recorded": 0,
-            "icans_grade_computed": 0,
-        }
-    ]
+    assert result["discrepancies"]["patients"] == [discrepancy("P01", crs=(2, 1), icans=(0, 0))]
     # The site's record is what the report counts.
     assert counts(result["crs"]["distribution"]) == [1, 14, 3, 0, 1, 0]
     assert counts(result["crs"]["computed"]) == [1, 15, 2, 0, 1, 0]

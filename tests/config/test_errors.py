@@ -2,7 +2,6 @@
 under /api/ as JSON."""
 
 import pytest
-from django.test import Client
 from rest_framework.test import APIClient
 
 from tests import factories
@@ -11,16 +10,6 @@ from tests.clients import api_client_of, page_client_of
 pytestmark = pytest.mark.django_db
 
 NUL_REFUSED = "Must not contain a NUL character (%00)."
-
-
-@pytest.fixture
-def browser(owner) -> Client:
-    return page_client_of(owner)
-
-
-@pytest.fixture
-def api(owner) -> APIClient:
-    return api_client_of(owner)
 
 
 @pytest.mark.parametrize(
@@ -33,16 +22,16 @@ def api(owner) -> APIClient:
         "/studies/HC%00D19/",
     ],
 )
-def test_a_page_whose_address_holds_nul_is_not_found(browser, path):
-    response = browser.get(path)
+def test_a_page_whose_address_holds_nul_is_not_found(owner, path):
+    response = page_client_of(owner).get(path)
 
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
 
 
 @pytest.mark.parametrize("path", ["/api/v1/studies/%00/", "/api/v1/studies/%00/export/"])
-def test_an_api_address_holding_nul_is_not_found_in_json(api, path):
-    response = api.get(path)
+def test_an_api_address_holding_nul_is_not_found_in_json(owner, path):
+    response = api_client_of(owner).get(path)
 
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
@@ -57,10 +46,10 @@ def test_an_api_address_holding_nul_is_not_found_in_json(api, path):
         ("/api/v1/studies/HCD19/analytics/survival/?site=%00", "site"),
     ],
 )
-def test_a_query_parameter_holding_nul_is_a_400_naming_it(api, path, name):
+def test_a_query_parameter_holding_nul_is_a_400_naming_it(owner, path, name):
     factories.PatientFactory()
 
-    response = api.get(path)
+    response = api_client_of(owner).get(path)
 
     assert response.status_code == 400
     assert response.json() == {name: [NUL_REFUSED]}
@@ -77,24 +66,24 @@ def test_a_header_holding_nul_is_a_400_naming_it(header, name):
     assert response.json() == {name: [NUL_REFUSED]}
 
 
-def test_a_page_s_query_parameter_holding_nul_is_a_400_naming_it(browser):
+def test_a_page_s_query_parameter_holding_nul_is_a_400_naming_it(owner):
     factories.PatientFactory()
 
-    response = browser.get("/studies/HCD19/?search=%00")
+    response = page_client_of(owner).get("/studies/HCD19/?search=%00")
 
     assert response.status_code == 400
     assert f"search: {NUL_REFUSED}" in response.text
 
 
-def test_an_unknown_api_address_is_a_json_404(api):
-    response = api.get("/api/v1/no-such-thing/")
+def test_an_unknown_api_address_is_a_json_404(owner):
+    response = api_client_of(owner).get("/api/v1/no-such-thing/")
 
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
 
 
-def test_an_unknown_page_is_an_html_404(browser):
-    response = browser.get("/no-such-page/")
+def test_an_unknown_page_is_an_html_404(owner):
+    response = page_client_of(owner).get("/no-such-page/")
 
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
