@@ -18,6 +18,23 @@ from registry.sorting import ThenByStudyId
 ANY = "Any"
 
 
+def in_page_words(field: forms.Field, *, empty_label: str | None, label: str = "") -> None:
+    """A filter's field as a page shows it: without the API's help text, which speaks of
+    the API's codes, with `label` if given, and with `empty_label` for its empty choice."""
+    field.help_text = ""
+    field.label = label or field.label
+    if empty_label is None:
+        return
+    if hasattr(field, "empty_label"):
+        field.empty_label = empty_label
+        # The widget was copied holding the choices of the filter's own field, which say
+        # that field's empty label; this form's field says the page's.
+        field.widget.choices = field.choices
+    elif isinstance(field, forms.ChoiceField):
+        # A true/false field offers no empty choice of its own.
+        field.choices = [("", empty_label), *field.choices]
+
+
 class PatientFilterSet(patient_filters.PatientFilterSet):
     """The patient filters over the patients of one study, with the page's widgets: its
     sites to choose from, dates in the study's format, "Any" for no choice."""
@@ -68,15 +85,12 @@ class PatientFilterSet(patient_filters.PatientFilterSet):
         for name, field in self.form.fields.items():
             if name == "site" or name not in patient_filters.BY_NAME:
                 continue
-            if hasattr(field, "empty_label"):
-                field.empty_label = ANY
-            elif isinstance(field, forms.ChoiceField):
-                # A true/false field offers no empty choice of its own.
-                field.choices = [("", ANY), *field.choices]
             if isinstance(field, forms.DateField):
                 self.form.fields[name] = StudyDateField(
                     label=field.label, required=False, date_format=date_format
                 )
+            else:
+                in_page_words(field, empty_label=ANY)
 
 
 class DataQueryFilterSet(queries.DataQueryFilterSet):
@@ -108,8 +122,4 @@ class DataQueryFilterSet(queries.DataQueryFilterSet):
         del self.filters["study"]
         self.filters["site"].queryset = sites
         for name, (label, empty_label) in self.WORDS.items():
-            field = self.form.fields[name]
-            # The help texts are the API's, which names the codes.
-            field.label, field.help_text = label, ""
-            if empty_label is not None:
-                field.empty_label = empty_label
+            in_page_words(self.form.fields[name], empty_label=empty_label, label=label)

@@ -206,3 +206,11 @@ def test_the_list_offers_only_the_users_own_sites(patient, at_pumc, neighbour):
     assert response.status_code == 400
     assert "Site: Select a valid choice." in response.content.decode()
     assert '<option value="PUMC">' in response.content.decode()
+
+
+def test_the_list_says_what_each_empty_choice_means(owner):
+    html = page_client_of(owner).get(LIST).content.decode()
+
+    assert '<option value="" selected>Open or answered</option>' in html
+    assert '<option value="" selected>Anyone</option>' in html
+    assert "---------" not in html

@@ -230,6 +230,17 @@ def test_it_says_when_no_patient_matches(signed_in, cohort):
     assert "No patients match these filters." in html
 
 
+def test_it_offers_any_for_each_filter_left_empty_in_a_clinicians_words(signed_in, patient):
+    html = signed_in.get(url("patient-list", "HCD19")).content.decode()
+
+    for name in ("sex", "d30_response", "vital_status", "casebook_signed"):
+        empty_choice = rf'<select name="{name}" id="id_{name}">\s*<option value="" selected>Any<'
+        assert re.search(empty_choice, html), name
+    assert "---------" not in html
+    # The API's help, which explains its codes, is not the page's.
+    assert "dead: a death is recorded" not in html and "true: an investigator" not in html
+
+
 def test_it_says_when_a_study_has_no_patients(signed_in, clinician):
     membership_grant(user=clinician, study=factories.StudyFactory(), role=Role.COORDINATOR)
 
