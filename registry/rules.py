@@ -18,7 +18,7 @@ from registry.analytes import (
     TREATMENT_FLAGS,
     treatment_flags,
 )
-from registry.choices import RESPONDER_STATUSES
+from registry.choices import RESPONDER_STATUSES, EventKind, PriorTherapyKind
 from registry.sections import BY_KEY, DAY_KEYS
 from registry.validators import latest_date
 
@@ -209,7 +209,9 @@ def _prior_therapies(course: dict, protocol: Protocol) -> Iterator[Problem]:
 
 def _had_transplant_before(course: dict, when: date) -> bool:
     return any(
-        therapy.get("kind") == "allo_hct" and therapy.get("date") and therapy["date"] < when
+        therapy.get("kind") == PriorTherapyKind.ALLO_HCT
+        and therapy.get("date")
+        and therapy["date"] < when
         for therapy in course.get("prior_therapies") or []
     )
 
@@ -249,7 +251,9 @@ def _death_date(course: dict) -> date | None:
 
 def _deaths(course: dict) -> list[tuple[str, dict]]:
     return [
-        (path, event) for path, event in _items(course, "events") if event.get("kind") == "death"
+        (path, event)
+        for path, event in _items(course, "events")
+        if event.get("kind") == EventKind.DEATH
     ]
 
 
@@ -264,7 +268,12 @@ def _events(course: dict, protocol: Protocol) -> Iterator[Problem]:
                 f"{kind.replace('_', ' ').replace('%', '%%')} is before the infusion (%(infused)s)",
                 params={"infused": infused},
             )
-        if kind == "relapse" and when and infused and not _responded_by(course, infused, when):
+        if (
+            kind == EventKind.RELAPSE
+            and when
+            and infused
+            and not _responded_by(course, infused, when)
+        ):
             yield Problem(
                 f"{path}.kind",
                 "A relapse needs an earlier response assessment of CR or CRi",
