@@ -741,7 +741,6 @@ def test_it_refuses_a_deletion_that_does_not_name_the_version(signed_in, patient
     assert patient.car_t_counts.exists()
 
 
-# Each rule of the model layer, entered through the page that edits its section.
 # The answers of a daily assessment that found nothing, so that a test types only what it
 # is about.
 NO_FINDINGS = {
@@ -753,6 +752,7 @@ NO_FINDINGS = {
     "cerebral_edema": "none",
 }
 
+# Each rule of the model layer, entered through the page that edits its section.
 MISTAKES = [
     (
         "patient",
