@@ -52,18 +52,26 @@ LAST_CONTACT_AT_DEATH = "Last contact follows the date of death"
 class EditConflict(ValidationError):
     """The record changed (or went) since the version a change was made on."""
 
-    def __init__(self, model: type[models.Model], pk: int):
+    def __init__(self, model: type[models.Model], pk: int, *, subject: str = "This record"):
         last = model.history.filter(id=pk).select_related("history_user").first()
         done = "deleted" if last is not None and last.history_type == "-" else "changed"
         by = f" by {last.history_user}" if last is not None and last.history_user else ""
         # The moment as a param: the pages and the admin write it in the study's format.
         at = " at %(at)s" if last is not None else ""
         super().__init__(
-            f"This record was %(done)s%(by)s{at} while you were editing it; your changes "
+            f"{subject} was %(done)s%(by)s{at} while you were editing it; your changes "
             "were not saved — reload to see the current values",
             code="conflict",
             params={"done": done, "by": by, "at": Moment.of(last.history_date) if last else None},
         )
+
+    @classmethod
+    def of(cls, record: models.Model) -> "EditConflict":
+        """The conflict of `record` changed or deleted meanwhile; of a new section, the
+        conflict of its patient, deleted meanwhile."""
+        if record.pk is None and not isinstance(record, Patient):
+            return cls(Patient, record.patient_id, subject="The patient")
+        return cls(type(record), record.pk)
 
 
 def check_version(record: models.Model, version: int | None) -> None:
@@ -232,18 +240,22 @@ def _reason(reason: str | None) -> str:
 
 
 def _stored(record: models.Model) -> models.Model | None:
-    """The stored row of `record`, locked until the transaction ends; None for a new one."""
+    """The stored row of `record`, locked until the transaction ends; None for a new one.
+
+    A section's patient is locked first, a new section's too: deleting a patient locks it,
+    then its sections. Locking a section and then its patient (the change's own update of
+    the patient) could deadlock with that, and a section added to a patient deleted
+    meanwhile would fail only at the commit, on the foreign key.
+    """
+    if not isinstance(record, Patient) and record.patient_id is not None:
+        patient = Patient.objects.select_for_update().filter(pk=record.patient_id).values("pk")
+        if not list(patient):
+            raise EditConflict.of(record)
     if record.pk is None:
         return None
-    model = type(record)
-    if not isinstance(record, Patient):
-        # The patient's row first: deleting a patient locks it, then its sections. Locking
-        # a section and then its patient (the change's own update of the patient) could
-        # deadlock with that.
-        list(Patient.objects.select_for_update().filter(pk=record.patient_id).values("pk"))
-    stored = model.objects.select_for_update().filter(pk=record.pk).first()
+    stored = type(record).objects.select_for_update().filter(pk=record.pk).first()
     if stored is None:
-        raise EditConflict(model, record.pk)
+        raise EditConflict.of(record)
     return stored
 
 

@@ -3,6 +3,8 @@
 import pytest
 
 from registry import models, services
+from registry.api import serializers as api
+from registry.api.audit import PreconditionFailed
 from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("roles")]
@@ -113,3 +115,19 @@ def test_it_refuses_if_match_for_a_record_not_there(editor_client):
 
     assert response.status_code == 412
     assert not models.Genetics.objects.exists()
+
+
+def test_it_refuses_as_a_conflict_a_change_whose_patient_goes_after_the_record_is_read(
+    editor, infusion
+):
+    """Between a view's read of the record and the checks, which read its patient, another
+    request deletes the patient: a 412 naming the deletion, not a server error."""
+    read = models.Infusion.objects.get(pk=infusion.pk)
+    patient = models.Patient.objects.get(pk=infusion.patient_id)
+    services.record_delete(record=patient, user=editor, reason="Entered twice")
+    serializer = api.SERIALIZERS["infusions"](read, data={"weight_kg": 61.0}, partial=True)
+
+    with pytest.raises(PreconditionFailed) as refused:
+        serializer.is_valid()
+
+    assert str(refused.value.detail).startswith("This record was deleted by editor at ")

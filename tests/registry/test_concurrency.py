@@ -8,6 +8,7 @@ from django.db import connection, connections
 from django.urls import reverse
 
 from registry import models, services
+from tests import factories
 from tests.forms import form_fields
 
 pytestmark = pytest.mark.django_db
@@ -75,6 +76,18 @@ def test_it_says_when_the_record_was_deleted_meanwhile(users, infusion):
         services.record_save(record=ben_form, user=ben, reason=REASON, version=1)
 
     assert refused.value.messages[0].startswith("This record was deleted by ana at ")
+
+
+def test_it_says_when_the_patient_of_a_new_record_was_deleted_meanwhile(users, infusion):
+    ana, ben = users
+    count = factories.CarTCountFactory.build(patient=infusion.patient)
+    services.record_delete(record=opened(infusion.patient), user=ana, reason="Entered twice")
+
+    with pytest.raises(services.EditConflict) as refused:
+        services.record_save(record=count, user=ben)
+
+    assert refused.value.messages[0].startswith("The patient was deleted by ana at ")
+    assert not models.CarTCount.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -9,6 +9,7 @@ strict, as in the cohort import: `"yes"` is not true and `"60"` is not a number.
 
 from collections.abc import Callable, Mapping
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -122,6 +123,10 @@ class RegistrySerializer(serializers.ModelSerializer):
             instance.full_clean()
         except DjangoValidationError as error:
             raise self.refusal(error) from None
+        except ObjectDoesNotExist:
+            # The record's patient, read by the checks, deleted by another request since
+            # this one read the record.
+            raise self.refusal(services.EditConflict.of(instance)) from None
         self.cleaned_instance = instance
         return attrs
 
