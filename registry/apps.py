@@ -1,5 +1,9 @@
+from collections.abc import Callable
+
 from django.apps import AppConfig
+from django.db.models import Model
 from django.db.models.signals import post_delete, post_save, pre_save
+from django.dispatch import Signal
 
 
 class RegistryConfig(AppConfig):
@@ -22,7 +26,6 @@ class RegistryConfig(AppConfig):
         from registry.models import (
             DailyAssessment,
             DataQuery,
-            Patient,
             Study,
             Timepoint,
             ToxicityRecord,
@@ -39,22 +42,12 @@ class RegistryConfig(AppConfig):
             post_save.connect(services.patient_touched, sender=model, dispatch_uid=f"{uid}-saved")
             post_delete.connect(services.patient_touched, sender=model, dispatch_uid=f"{uid}-del")
 
-        # The follow-up schedule is derived data, made again in the writing transaction.
-        for model in (Patient, *(section.model for section in SECTIONS)):
-            uid = f"registry-visits-{model._meta.model_name}"
-            post_save.connect(schedule.visits_after_write, sender=model, dispatch_uid=f"{uid}-s")
-            post_delete.connect(schedule.visits_after_write, sender=model, dispatch_uid=f"{uid}-d")
+        for signal, sender, receiver, uid in derived_at_each_write():
+            signal.connect(receiver, sender=sender, dispatch_uid=uid)
         for signal in (post_save, post_delete):
             signal.connect(schedule.visits_after_timepoint_change, sender=Timepoint)
             # After the visits: the study's queries of sections missing at a closed window.
             signal.connect(quality.queries_after_timepoint_change, sender=Timepoint)
-        # So is each patient's casebook: the status of its sections, its figures.
-        for model in (Patient, *(section.model for section in SECTIONS)):
-            uid = f"registry-casebook-{model._meta.model_name}"
-            post_save.connect(casebook.casebook_after_write, sender=model, dispatch_uid=f"{uid}-s")
-            post_delete.connect(
-                casebook.casebook_after_write, sender=model, dispatch_uid=f"{uid}-d"
-            )
         required_fields_changed.connect(casebook.casebooks_after_required_change)
         quality_settings_changed.connect(quality.queries_after_settings_change)
         post_save.connect(schedule.timepoints_with_new_study, sender=Study)
@@ -74,3 +67,26 @@ class RegistryConfig(AppConfig):
 
         # Cached answers are filed under a token that every write replaces.
         data_version.connect_signals()
+
+
+def derived_at_each_write() -> list[tuple[Signal, type[Model], Callable, str]]:
+    """The receivers that make a patient's derived data again, in the writing transaction,
+    at each write of the patient or of a section of its course: its follow-up visits
+    (registry.schedule), then its casebook, the status of its sections and its figures
+    (registry.casebook). Each as (signal, sender, receiver, dispatch_uid)."""
+    from registry import casebook, schedule
+    from registry.models import Patient
+    from registry.sections import SECTIONS
+
+    found = []
+    for part, receiver in (
+        ("visits", schedule.visits_after_write),
+        ("casebook", casebook.casebook_after_write),
+    ):
+        for model in (Patient, *(section.model for section in SECTIONS)):
+            uid = f"registry-{part}-{model._meta.model_name}"
+            found += [
+                (post_save, model, receiver, f"{uid}-s"),
+                (post_delete, model, receiver, f"{uid}-d"),
+            ]
+    return found

@@ -58,33 +58,36 @@ def reader_client(reader) -> APIClient:
 
 def full_course(patient: models.Patient | None = None, **patient_fields) -> models.Patient:
     """A patient with a record in every section of the course."""
-    patient = patient or factories.PatientFactory(**patient_fields)
-    models.Eligibility.objects.create(
-        patient=patient,
-        cd19_blast_pct=99,
-        bm_blast_pct=40,
-        extramedullary_sites=["cns", "skin"],
-        ecog=1,
-        adequate_organ_function=True,
-    )
-    models.Genetics.objects.create(patient=patient, bcr_abl1=False, ph_like=True, other="KMT2A-r")
-    factories.PriorTherapyFactory(patient=patient)
-    models.PriorTherapy.objects.create(patient=patient, kind="allo_hct", date=date(2019, 11, 1))
-    factories.LymphodepletionFactory(patient=patient)
-    factories.InfusionFactory(patient=patient, lot="L-0001")
-    factories.CarTCountFactory(patient=patient, day=7, cells_per_ul=5.2)
-    factories.CarTCountFactory(patient=patient, day=14, cells_per_ul=80.5)
-    factories.LabResultFactory(patient=patient, day=-5, analyte="crp", value=1.2, unit="mg/dL")
-    models.ToxicityRecord.objects.create(
-        patient=patient, crs_max_grade=2, icans_max_grade=0, crs_onset_day=1, tocilizumab=True
-    )
-    factories.ToxicityTreatmentFactory(patient=patient, day=1, treatment="tocilizumab")
-    factories.DailyAssessmentFactory(patient=patient, day=1, temperature_c=38.9)
-    factories.ResponseAssessmentFactory(patient=patient, day=28, mrd_level=0.00001)
-    factories.FollowUpEventFactory(
-        patient=patient, kind="relapse", date=date(2020, 6, 1), cd19="negative"
-    )
-    factories.FollowUpEventFactory(
-        patient=patient, kind="death", date=date(2020, 9, 1), cause="disease"
-    )
+    with factories.derived_data_once():
+        patient = patient or factories.PatientFactory(**patient_fields)
+        models.Eligibility.objects.create(
+            patient=patient,
+            cd19_blast_pct=99,
+            bm_blast_pct=40,
+            extramedullary_sites=["cns", "skin"],
+            ecog=1,
+            adequate_organ_function=True,
+        )
+        models.Genetics.objects.create(
+            patient=patient, bcr_abl1=False, ph_like=True, other="KMT2A-r"
+        )
+        factories.PriorTherapyFactory(patient=patient)
+        models.PriorTherapy.objects.create(patient=patient, kind="allo_hct", date=date(2019, 11, 1))
+        factories.LymphodepletionFactory(patient=patient)
+        factories.InfusionFactory(patient=patient, lot="L-0001")
+        factories.CarTCountFactory(patient=patient, day=7, cells_per_ul=5.2)
+        factories.CarTCountFactory(patient=patient, day=14, cells_per_ul=80.5)
+        factories.LabResultFactory(patient=patient, day=-5, analyte="crp", value=1.2, unit="mg/dL")
+        models.ToxicityRecord.objects.create(
+            patient=patient, crs_max_grade=2, icans_max_grade=0, crs_onset_day=1, tocilizumab=True
+        )
+        factories.ToxicityTreatmentFactory(patient=patient, day=1, treatment="tocilizumab")
+        factories.DailyAssessmentFactory(patient=patient, day=1, temperature_c=38.9)
+        factories.ResponseAssessmentFactory(patient=patient, day=28, mrd_level=0.00001)
+        factories.FollowUpEventFactory(
+            patient=patient, kind="relapse", date=date(2020, 6, 1), cd19="negative"
+        )
+        factories.FollowUpEventFactory(
+            patient=patient, kind="death", date=date(2020, 9, 1), cause="disease"
+        )
     return patient
