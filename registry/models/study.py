@@ -191,3 +191,9 @@ class Site(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.code
+
+    @property
+    def label(self) -> str:
+        """The site among others to choose from: its code, and its name where it has one
+        ("BOREN · Beijing Boren Hospital")."""
+        return f"{self.code} · {self.name}" if self.name else self.code

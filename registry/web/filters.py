@@ -18,6 +18,27 @@ from registry.sorting import ThenByStudyId
 ANY = "Any"
 
 
+class SiteChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, site: models.Site) -> str:
+        return site.label
+
+
+class SiteFilter(django_filters.ModelChoiceFilter):
+    """A page's sites by code (`?site=BOREN`), each offered by its label; the page sets
+    the queryset to the user's sites."""
+
+    field_class = SiteChoiceField
+
+    def __init__(self, *, empty_label: str, field_name: str = "site"):
+        super().__init__(
+            field_name=field_name,
+            label="Site",
+            queryset=models.Site.objects.none(),
+            to_field_name="code",
+            empty_label=empty_label,
+        )
+
+
 def in_page_words(field: forms.Field, *, empty_label: str | None, label: str = "") -> None:
     """A filter's field as a page shows it: without the API's help text, which speaks of
     the API's codes, with `label` if given, and with `empty_label` for its empty choice."""
@@ -42,12 +63,7 @@ class PatientFilterSet(patient_filters.PatientFilterSet):
     q = django_filters.CharFilter(
         field_name="subject_id", lookup_expr="icontains", label="Search study id"
     )
-    site = django_filters.ModelChoiceFilter(
-        label="Site",
-        queryset=models.Site.objects.none(),
-        to_field_name="code",
-        empty_label="All sites",
-    )
+    site = SiteFilter(empty_label="All sites")
     sort = ThenByStudyId(
         fields=[
             ("subject_id", "subject_id"),
@@ -97,13 +113,7 @@ class DataQueryFilterSet(queries.DataQueryFilterSet):
     """The data query filters over the queries of one study, in the page's words: the
     user's sites to choose from, and what choosing nothing means."""
 
-    site = django_filters.ModelChoiceFilter(
-        field_name="patient__site",
-        label="Site",
-        queryset=models.Site.objects.none(),
-        to_field_name="code",
-        empty_label="All your sites",
-    )
+    site = SiteFilter(field_name="patient__site", empty_label="All your sites")
 
     class Meta(queries.DataQueryFilterSet.Meta):
         pass

@@ -241,6 +241,15 @@ def test_it_offers_any_for_each_filter_left_empty_in_a_clinicians_words(signed_i
     assert "dead: a death is recorded" not in html and "true: an investigator" not in html
 
 
+@pytest.mark.parametrize(
+    "page", ["patient-list", "study-queries", "follow-up", "study-completeness"]
+)
+def test_each_page_offers_a_site_by_its_code_and_name(signed_in, patient, page):
+    html = signed_in.get(url(page, "HCD19")).content.decode()
+
+    assert re.search(r'<option value="BOREN"[^>]*>BOREN · Beijing Boren Hospital</option>', html)
+
+
 def test_it_says_when_a_study_has_no_patients(signed_in, clinician):
     membership_grant(user=clinician, study=factories.StudyFactory(), role=Role.COORDINATOR)
 
