@@ -1,5 +1,5 @@
-"""The filters of a study's pages: search, filters and sorting of its patient list, and
-the filters of its data queries.
+"""The filters of a study's pages: search, filters and sorting of its patient list, the
+filters of its data queries and of its follow-up visits.
 
 The filters are the registry's own (registry.patient_filters, registry.queries) under the
 same names as in the API, the dashboard and the Export page, so the links between those
@@ -11,7 +11,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.http import QueryDict
 
-from registry import models, patient_filters, queries
+from registry import models, patient_filters, queries, schedule
 from registry.dates import StudyDateField, dates_written
 from registry.sorting import ThenByStudyId
 
@@ -133,3 +133,48 @@ class DataQueryFilterSet(queries.DataQueryFilterSet):
         self.filters["site"].queryset = sites
         for name, (label, empty_label) in self.WORDS.items():
             in_page_words(self.form.fields[name], empty_label=empty_label, label=label)
+
+
+class FollowUpFilters(forms.Form):
+    """The follow-up page's filters, in its words. The API's parameters judge them
+    (registry.schedule_list.schedule_params): a site, timepoint or status is offered from a
+    list, and checked there; the dates are read here, in the study's format or ISO."""
+
+    DATES = ("due_from", "due_to")
+
+    site = forms.CharField(label="Site", required=False)
+    timepoint = forms.CharField(label="Timepoint", required=False)
+    status = forms.CharField(label="Status", required=False)
+    due_from = StudyDateField(label="Target date from", required=False)
+    due_to = StudyDateField(label="Target date to", required=False)
+
+    def __init__(self, query: QueryDict, *, study: models.Study, sites: QuerySet[models.Site]):
+        super().__init__(dates_written(query, self.DATES, study.date_format))
+        offered = {
+            "site": [("", "All your sites"), *((site.code, site.label) for site in sites)],
+            "timepoint": [("", ANY), *((t.name, t.name) for t in study.timepoints.all())],
+            "status": [("", ANY), *schedule.STATUS_LABELS.items()],
+        }
+        for name, choices in offered.items():
+            self.fields[name].widget = forms.Select(choices=choices)
+        for name in self.DATES:
+            self.fields[name].use_format(study.date_format)
+
+    def api_query(self, query: QueryDict) -> QueryDict:
+        """`query` as the API's parameters read it: the dates read here in ISO."""
+        written = query.copy()
+        for name in self.DATES:
+            if self.cleaned_data.get(name):
+                written[name] = self.cleaned_data[name].isoformat()
+        return written
+
+    def with_refusals(self, refused: dict[str, list]) -> dict[str, list]:
+        """Put the API's refusals beside their fields, where the form has not said its own
+        (a date it could not read); those of the parameters with no field, returned."""
+        elsewhere = {}
+        for name, messages in refused.items():
+            if name not in self.fields:
+                elsewhere[name] = messages
+            elif name not in self.errors:
+                self.add_error(name, [str(message) for message in messages])
+        return elsewhere

@@ -7,21 +7,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from rest_framework.exceptions import ValidationError
 
-from registry import access, schedule, schedule_list
+from registry import access, schedule_list
 from registry.models import Visit
+from registry.web.filters import FollowUpFilters
 from registry.web.sort_columns import Column, sort_links
 from registry.web.views import study_or_404
 from registry.web.visits import shown
 
 PAGE_SIZE = 25
-# The page's words for the parameters, in the messages about them.
+# The page's words for the parameters it has no field for, in the messages about them.
 LABELS = {
     "show": "Which visits",
-    "site": "Site",
-    "timepoint": "Timepoint",
-    "status": "Status",
-    "due_from": "Target date from",
-    "due_to": "Target date to",
     "ordering": "Sort",
     "on": "Day",
     "cutoff": "Clinical cut-off",
@@ -43,32 +39,36 @@ def follow_up(request: HttpRequest, code: str) -> HttpResponse:
     sites = access.visible_sites(request.user, study.sites.all())
     query = request.GET.copy()
     query.setdefault("show", schedule_list.DUE_THIS_MONTH)
+    filters = FollowUpFilters(query, study=study, sites=sites)
+    # The form reads the dates; the API's parameters judge every filter, a date the form
+    # could not read too (left as typed, it is not ISO either).
+    filters.is_valid()
+    query = filters.api_query(query)
     try:
         params = schedule_list.schedule_params(query, study, sites, also_allowed=("page",))
     except ValidationError as error:
-        params, errors = {}, error.detail
-        visits = Visit.objects.none()
+        params, refused = None, filters.with_refusals(error.detail)
     else:
-        errors = {}
+        refused = {}
+    if params is None:
+        page, rows = Paginator(Visit.objects.none(), PAGE_SIZE).get_page(1), []
+    else:
         visits = schedule_list.study_schedule(study, sites, params)
-    found = (
-        Paginator(visits, PAGE_SIZE)
-        if errors
-        else schedule_list.counted_pages(study, sites, params, visits, PAGE_SIZE)
-    )
-    page = found.get_page(request.GET.get("page"))
+        found = schedule_list.counted_pages(study, sites, params, visits, PAGE_SIZE)
+        page = found.get_page(request.GET.get("page"))
+        rows = [shown(row) for row in schedule_list.page_rows(visits, list(page))]
     context = {
         "study": study,
-        "sites": sites,
-        "timepoints": study.timepoints.all(),
-        "statuses": schedule.STATUS_LABELS,
+        "filters": filters,
         "shown_lists": schedule_list.SHOWN,
         "query": query,
-        "errors": errors,
         "page": page,
-        "rows": [] if errors else [shown(r) for r in schedule_list.page_rows(visits, list(page))],
+        "rows": rows,
         "columns": sort_links(COLUMNS, request.GET, "ordering"),
         "csv_query": query.urlencode(),
-        "problems": [(LABELS.get(name, name), messages) for name, messages in errors.items()],
+        "problems": [
+            *((filters[name].label, messages) for name, messages in filters.errors.items()),
+            *((LABELS.get(name, name), messages) for name, messages in refused.items()),
+        ],
     }
-    return render(request, "web/follow_up.html", context, status=400 if errors else 200)
+    return render(request, "web/follow_up.html", context, status=400 if params is None else 200)
