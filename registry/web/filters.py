@@ -160,14 +160,6 @@ class FollowUpFilters(forms.Form):
         for name in self.DATES:
             self.fields[name].use_format(study.date_format)
 
-    def api_query(self, query: QueryDict) -> QueryDict:
-        """`query` as the API's parameters read it: the dates read here in ISO."""
-        written = query.copy()
-        for name in self.DATES:
-            if self.cleaned_data.get(name):
-                written[name] = self.cleaned_data[name].isoformat()
-        return written
-
     def with_refusals(self, refused: dict[str, list]) -> dict[str, list]:
         """Put the API's refusals beside their fields, where the form has not said its own
         (a date it could not read); those of the parameters with no field, returned."""

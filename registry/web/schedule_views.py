@@ -8,6 +8,7 @@ from django.shortcuts import render
 from rest_framework.exceptions import ValidationError
 
 from registry import access, schedule_list
+from registry.dates import iso_dates
 from registry.models import Visit
 from registry.web.filters import FollowUpFilters
 from registry.web.sort_columns import Column, sort_links
@@ -40,10 +41,10 @@ def follow_up(request: HttpRequest, code: str) -> HttpResponse:
     query = request.GET.copy()
     query.setdefault("show", schedule_list.DUE_THIS_MONTH)
     filters = FollowUpFilters(query, study=study, sites=sites)
-    # The form reads the dates; the API's parameters judge every filter, a date the form
-    # could not read too (left as typed, it is not ISO either).
+    # The form says what is wrong with a date in the page's words; the API's parameters
+    # judge every filter, with the dates in ISO (one not read left as typed, and refused).
     filters.is_valid()
-    query = filters.api_query(query)
+    query = iso_dates(query, FollowUpFilters.DATES, study.date_format)
     try:
         params = schedule_list.schedule_params(query, study, sites, also_allowed=("page",))
     except ValidationError as error:
