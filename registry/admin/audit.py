@@ -8,8 +8,9 @@ from datetime import date, datetime
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.shortcuts import redirect
+from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
@@ -94,6 +95,37 @@ class AuditedAdmin(StudyDatesAdmin, SimpleHistoryAdmin):
             version=form.cleaned_data.get("record_version"),
             clean=False,
         )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """The page, or where another user's change won a race with this one: the record, or
+        its patient, changed or deleted after the page's checks read them (which refused it
+        had they seen it). Nothing of the change is saved: Django's admin writes the page in
+        one transaction; the user is told why, as the checks would have told them."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.EditConflict as conflict:
+            refusal = conflict
+        except ObjectDoesNotExist:
+            # The checks read the patient, deleted since the record was read: the record went
+            # with it. Anything else missing is not a race this page knows of.
+            pk = unquote(object_id) if object_id else None
+            if pk is None or self.model._default_manager.filter(pk=pk).exists():
+                raise
+            refusal = services.EditConflict(self.model, pk)
+        return self._refused(request, object_id, refusal)
+
+    def _refused(self, request, object_id, refusal: services.EditConflict):
+        """Back to the page, with the refusal; to the list if the record went."""
+        stored = None
+        if object_id is not None:
+            stored = self.model._default_manager.filter(pk=unquote(object_id)).first()
+        # A deleted record's study is not at hand: its moment is written in ISO.
+        words = quoted_in(refusal, date_format_of(stored) if stored else DateFormat.ISO)
+        self.message_user(request, f"Not saved: {words.messages[0]}", messages.ERROR)
+        if object_id is not None and stored is None:
+            opts = self.opts
+            return redirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+        return redirect(request.path)
 
     def delete_model(self, request, obj) -> None:
         reason = request.POST.get(services.REASON_FIELD, "")

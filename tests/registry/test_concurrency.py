@@ -4,10 +4,12 @@ import threading
 
 import pytest
 from django.contrib.auth.models import User
+from django.contrib.messages import get_messages
 from django.db import connection, connections
 from django.urls import reverse
 
 from registry import models, services
+from registry.admin.sections import SectionAdmin
 from tests import factories
 from tests.forms import form_fields
 
@@ -152,3 +154,79 @@ def test_it_refuses_an_admin_save_over_a_newer_version(admin_client, users, infu
     assert errors[0].startswith("This record was changed by ana at ")
     infusion.refresh_from_db()
     assert (infusion.weight_kg, infusion.cells_per_kg) == (61.0, 240_000)
+
+
+def read_before_the_post(monkeypatch, record) -> None:
+    """The admin reads `record` as it is now, whatever happens before the page is posted:
+    another user's change lands after the page read the record, outside its transaction."""
+    read = opened(record)
+    monkeypatch.setattr(SectionAdmin, "get_object", lambda *args, **kwargs: read)
+
+
+def test_it_refuses_an_admin_save_that_another_change_overtook_after_the_checks(
+    admin_client, users, infusion, monkeypatch
+):
+    """Ana's change lands after the page read the infusion: the page's checks passed on what
+    it read, its save finds the newer version. The page says so and saves nothing."""
+    ana, _ = users
+    url = reverse("admin:registry_infusion_change", args=[infusion.pk])
+    data = form_fields(admin_client.get(url).content.decode())
+    read_before_the_post(monkeypatch, infusion)
+    changed = opened(infusion)
+    changed.weight_kg = 61.0
+    services.record_save(record=changed, user=ana, reason=REASON)
+
+    response = admin_client.post(url, data | {"cells_per_kg": "300000", "change_reason": "Dose"})
+
+    assert response.status_code == 302
+    assert response.url == url
+    [message] = [str(each) for each in get_messages(response.wsgi_request)]
+    assert message.startswith("Not saved: This record was changed by ana at ")
+    infusion.refresh_from_db()
+    assert (infusion.weight_kg, infusion.cells_per_kg) == (61.0, 240_000)
+
+
+def test_it_says_when_the_patient_went_after_the_admin_read_the_record(
+    admin_client, users, infusion, monkeypatch
+):
+    """Ana deletes the patient after the page read the infusion; the page's checks read the
+    patient: the page says the infusion went with it, not a server error."""
+    ana, _ = users
+    url = reverse("admin:registry_infusion_change", args=[infusion.pk])
+    data = form_fields(admin_client.get(url).content.decode())
+    read_before_the_post(monkeypatch, infusion)
+    services.record_delete(record=opened(infusion.patient), user=ana, reason="Entered twice")
+
+    response = admin_client.post(url, data | {"cells_per_kg": "300000", "change_reason": "Dose"})
+
+    assert response.status_code == 302
+    assert response.url == reverse("admin:registry_infusion_changelist")
+    [message] = [str(each) for each in get_messages(response.wsgi_request)]
+    assert message.startswith("Not saved: This record was deleted by ana at ")
+
+
+def test_it_says_when_the_patient_of_a_record_added_in_the_admin_went_before_the_save(
+    admin_client, users, infusion, monkeypatch
+):
+    """Ana deletes the patient between the add page's checks, which found it, and its save.
+    (Her deletion is made in the page's transaction here, and goes back with it: what is
+    shown is the page's answer.)"""
+    ana, _ = users
+    record_save = services.record_save
+
+    def patient_deleted_first(**save):
+        patient = opened(infusion.patient)
+        services.record_delete(record=patient, user=ana, reason="Entered twice")
+        return record_save(**save)
+
+    monkeypatch.setattr(services, "record_save", patient_deleted_first)
+    url = reverse("admin:registry_cartcount_add")
+    data = {"patient": infusion.patient_id, "day": "7", "cells_per_ul": "15"}
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302
+    assert response.url == url
+    [message] = [str(each) for each in get_messages(response.wsgi_request)]
+    assert message.startswith("Not saved: The patient was deleted by ana at ")
+    assert not models.CarTCount.objects.exists()
