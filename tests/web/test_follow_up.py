@@ -4,11 +4,14 @@ the API's parameters (registry.schedule_list), each refusal named beside its fie
 import re
 
 import pytest
+from django import forms
 from django.urls import reverse
+from pytest_django.asserts import assertHTMLEqual
 
 from registry.access import membership_grant
 from registry.choices import DateFormat
 from registry.models import Role
+from registry.web.filters import FilterSelect
 from tests import factories
 from tests.clients import page_client_of
 
@@ -111,3 +114,15 @@ def test_it_names_every_refused_filter_at_once_each_in_one_message(client):
         "e.g. 15/10/2019"
     ]
     assert errors["site"] == ["No site 'PUMC' among yours: BOREN"]
+
+
+@pytest.mark.parametrize("chosen", ["", "BOREN", "A&B", "not offered"])
+def test_its_lists_are_written_as_django_s_select_writes_them(chosen):
+    """The page's selects write their options at once, not through Django's template of
+    an option; what they write is Django's, escaping and the field's attributes included."""
+    offered = [("", "All your sites"), ("BOREN", "BOREN · Beijing Boren"), ("A&B", 'A & "B" <1>')]
+    attrs = {"id": "id_site", "aria-describedby": "id_site_error", "aria-invalid": "true"}
+
+    written = FilterSelect(choices=offered).render("site", chosen, attrs)
+
+    assertHTMLEqual(written, forms.Select(choices=offered).render("site", chosen, attrs))
