@@ -65,6 +65,13 @@ class SiteFilter(django_filters.ModelChoiceFilter):
         )
 
 
+def with_filter_selects(form: forms.Form) -> None:
+    """The lists of a page's filters written by FilterSelect."""
+    for field in form.fields.values():
+        if type(field.widget) is forms.Select:
+            field.widget = FilterSelect(attrs=field.widget.attrs, choices=field.widget.choices)
+
+
 def in_page_words(field: forms.Field, *, empty_label: str | None, label: str = "") -> None:
     """A filter's field as a page shows it: without the API's help text, which speaks of
     the API's codes, with `label` if given, and with `empty_label` for its empty choice."""
@@ -133,6 +140,7 @@ class PatientFilterSet(patient_filters.PatientFilterSet):
                 )
             else:
                 in_page_words(field, empty_label=ANY)
+        with_filter_selects(self.form)
 
 
 class DataQueryFilterSet(queries.DataQueryFilterSet):
@@ -159,6 +167,7 @@ class DataQueryFilterSet(queries.DataQueryFilterSet):
         self.filters["site"].queryset = sites
         for name, (label, empty_label) in self.WORDS.items():
             in_page_words(self.form.fields[name], empty_label=empty_label, label=label)
+        with_filter_selects(self.form)
 
 
 class FollowUpFilters(forms.Form):
