@@ -230,3 +230,37 @@ def test_it_says_when_the_patient_of_a_record_added_in_the_admin_went_before_the
     [message] = [str(each) for each in get_messages(response.wsgi_request)]
     assert message.startswith("Not saved: The patient was deleted by ana at ")
     assert not models.CarTCount.objects.exists()
+
+
+def test_it_refuses_a_patient_page_whose_section_another_change_overtook(
+    admin_client, users, infusion, monkeypatch
+):
+    """The patient's page, its infusion changed inline: Ana's change of the infusion lands
+    between the page's checks and its save. Nothing of the page is saved, the patient's own
+    change neither. (Ana's change is made in the page's transaction here, and goes back
+    with it: what is shown is the page's answer.)"""
+    ana, _ = users
+    url = reverse("admin:registry_patient_change", args=[infusion.patient_id])
+    data = form_fields(admin_client.get(url).content.decode())
+    [dose] = [name for name in data if name.startswith("infusions-0-") and "cells_per_kg" in name]
+    record_save = services.record_save
+
+    def overtaken(*, record, **save):
+        if isinstance(record, models.Infusion):
+            changed = opened(record)
+            changed.weight_kg = 61.0
+            record_save(record=changed, user=ana, reason=REASON)
+        return record_save(record=record, **save)
+
+    monkeypatch.setattr(services, "record_save", overtaken)
+    response = admin_client.post(
+        url, data | {dose: "300000", "subject_id": "P99", "change_reason": "Dose"}
+    )
+
+    assert response.status_code == 302
+    assert response.url == url
+    [message] = [str(each) for each in get_messages(response.wsgi_request)]
+    assert message.startswith("Not saved: This record was changed by ana at ")
+    infusion.refresh_from_db()
+    assert infusion.cells_per_kg == 240_000
+    assert models.Patient.objects.get(pk=infusion.patient_id).subject_id != "P99"
