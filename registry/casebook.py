@@ -43,7 +43,7 @@ from registry.required_fields import (
 )
 from registry.schedule import plain_rows_inserted
 from registry.sections import BY_KEY, SECTIONS, fields_by_section, section_of
-from registry.services import change_in_progress, deleted_with_patient
+from registry.services import change_in_progress, deleted_with_patient, patient_locked
 
 CHUNK = 2000
 SECTION_KEYS = (PATIENT, *(section.key for section in SECTIONS))
@@ -268,7 +268,7 @@ def section_verify(*, patient: Patient, section: str, user: AbstractBaseUser) ->
     with transaction.atomic():
         # The patient's row first, as every write to its course locks it (services._stored,
         # the import): a change saved meanwhile is counted before the check, not after.
-        list(Patient.objects.select_for_update().filter(pk=patient.pk).values("pk"))
+        patient_locked(patient.pk)
         casebooks_refreshed([patient.pk])
         row = _row_for_update(patient, section)
         if row.missing:
@@ -311,9 +311,9 @@ def casebook_sign(*, patient: Patient, user: AbstractBaseUser, password: str) ->
     if not user.check_password(password):
         raise ValidationError({"password": WRONG_PASSWORD})
     with transaction.atomic():
-        locked = Patient.objects.select_for_update().get(pk=patient.pk)
+        patient_locked(patient.pk)
         casebooks_refreshed([patient.pk])
-        locked.refresh_from_db()
+        locked = Patient.objects.get(pk=patient.pk)
         if locked.casebook_signed:
             raise ValidationError({"password": "This casebook is already signed"})
         if locked.required_missing:

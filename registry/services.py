@@ -248,8 +248,7 @@ def _stored(record: models.Model) -> models.Model | None:
     meanwhile would fail only at the commit, on the foreign key.
     """
     if not isinstance(record, Patient) and record.patient_id is not None:
-        patient = Patient.objects.select_for_update().filter(pk=record.patient_id).values("pk")
-        if not list(patient):
+        if not _patient_locked(record.patient_id):
             raise EditConflict.of(record)
     if record.pk is None:
         return None
@@ -257,6 +256,18 @@ def _stored(record: models.Model) -> models.Model | None:
     if stored is None:
         raise EditConflict.of(record)
     return stored
+
+
+def patient_locked(patient_id: int) -> None:
+    """Lock the patient's row until the transaction ends, as every write to its course does
+    first; EditConflict naming the patient when another user deleted it meanwhile."""
+    if not _patient_locked(patient_id):
+        raise EditConflict(Patient, patient_id, subject="The patient")
+
+
+def _patient_locked(patient_id: int) -> bool:
+    """Whether the patient is still there, its row locked until the transaction ends."""
+    return bool(list(Patient.objects.select_for_update().filter(pk=patient_id).values("pk")))
 
 
 def _patient_id(record: models.Model) -> int:

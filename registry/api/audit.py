@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.settings import api_settings
 
 from registry import services
@@ -87,6 +87,15 @@ def refusal(error: DjangoValidationError, names: dict[str, str] | None = None) -
     return ValidationError(
         {names.get(key, key): value for key, value in error.message_dict.items()}
     )
+
+
+def step_refusal(error: DjangoValidationError) -> APIException:
+    """The refusal of a step on a patient that takes no If-Match (signing its casebook,
+    answering its data queries…) as the API says it: as `refusal`, but a patient another
+    user deleted since the request read it is not found (404), saying who and when."""
+    if isinstance(error, services.EditConflict):
+        return NotFound(error.messages[0])
+    return refusal(error)
 
 
 REASON_DESCRIPTION = (

@@ -9,12 +9,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from registry import access, casebook, completeness
 from registry.models import Patient
-from registry.web.views import study_or_404
+from registry.web.views import patient_page, study_or_404
 
 PAGE_SIZE = 25
 
@@ -32,7 +31,7 @@ def _done(request: HttpRequest, patient: Patient, step, done: str, **arguments) 
         messages.error(request, " ".join(words))
     else:
         messages.success(request, done)
-    return redirect(reverse("web:patient-detail", args=[patient.pk]) + "#casebook")
+    return redirect(patient_page(patient, "#casebook"))
 
 
 @login_required

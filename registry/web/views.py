@@ -62,6 +62,14 @@ def study_or_404(request: HttpRequest, code: str) -> models.Study:
     return get_object_or_404(studies_of(request.user), code=code)
 
 
+def patient_page(patient: models.Patient, anchor: str) -> str:
+    """The address of a part of the patient's page; of its study's patient list when another
+    user deleted the patient meanwhile, where a refused step says so."""
+    if not models.Patient.objects.filter(pk=patient.pk).exists():
+        return reverse("web:patient-list", args=[patient.study.code])
+    return reverse("web:patient-detail", args=[patient.pk]) + anchor
+
+
 def study_to_enrol_in(request: HttpRequest, code: str) -> models.Study:
     study = study_or_404(request, code)
     if not study.can_enrol:

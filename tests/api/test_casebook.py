@@ -3,10 +3,12 @@
 
 import pytest
 
-from registry.models import CasebookSignature
+from registry import casebook
+from registry.models import CasebookSignature, SectionStatus
 from tests import factories
 from tests.clients import api_client_of
 from tests.conftest import PASSWORD
+from tests.races import patient_deleted_first
 from tests.registry.test_casebook import complete_patient
 
 pytestmark = pytest.mark.django_db
@@ -169,3 +171,27 @@ def test_the_patient_list_filters_by_signature_and_missing_data(owner, investiga
     assert found("missing_data=false") == [signed.subject_id]
     refused = client.get("/api/v1/patients/?casebook_signed=maybe")
     assert refused.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("step", "who", "path", "body"),
+    [
+        ("casebook_sign", "investigator", "signature/", {"password": PASSWORD}),
+        ("section_verify", "teammate", "verify/", {"section": "infusions"}),
+    ],
+)
+def test_a_step_on_a_patient_deleted_since_it_was_read_is_a_404_saying_so(
+    request, monkeypatch, owner, step, who, path, body
+):
+    """Another user deletes the patient after the view read it: nothing is signed or
+    verified, and the answer names the deletion, not a server error."""
+    patient = complete_patient()
+    client = api_client_of(request.getfixturevalue(who))
+    patient_deleted_first(monkeypatch, casebook, step, patient, owner)
+
+    answer = client.post(casebook_of(patient) + path, body, format="json")
+
+    assert answer.status_code == 404
+    assert answer.data["detail"].startswith("The patient was deleted by owner at ")
+    assert not CasebookSignature.objects.exists()
+    assert not SectionStatus.objects.exists()

@@ -2,12 +2,15 @@
 list's badges and filters, and a study's missing data by site."""
 
 import pytest
+from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from registry import casebook
 from registry.models import CasebookSignature, SectionStatus
 from tests import factories
 from tests.clients import page_client_of
 from tests.conftest import PASSWORD
+from tests.races import patient_deleted_first
 from tests.registry.test_casebook import complete_patient
 
 pytestmark = pytest.mark.django_db
@@ -114,3 +117,29 @@ def test_the_list_shows_and_filters_the_casebook(owner, investigator):
     assert signed.subject_id in only_signed and "GAPS" not in only_signed
     missing = page_client_of(owner).get(address + "?missing_data=true").content.decode()
     assert "GAPS" in missing and f">{signed.subject_id}<" not in missing
+
+
+@pytest.mark.parametrize(
+    ("step", "who", "address", "body"),
+    [
+        ("casebook_sign", "investigator", "web:casebook-sign", {"password": PASSWORD}),
+        ("section_verify", "teammate", "web:casebook-verify", {}),
+    ],
+)
+def test_a_step_on_a_patient_deleted_since_it_was_read_says_so_on_the_patient_list(
+    request, monkeypatch, owner, step, who, address, body
+):
+    """Another user deletes the patient after the page's request read it: nothing is signed
+    or verified, and the study's patient list says why, not a server error."""
+    patient = complete_patient()
+    client = page_client_of(request.getfixturevalue(who))
+    patient_deleted_first(monkeypatch, casebook, step, patient, owner)
+    arguments = [patient.pk] if step == "casebook_sign" else [patient.pk, "infusions"]
+
+    answer = client.post(reverse(address, args=arguments), body)
+
+    assert answer.url == reverse("web:patient-list", args=["HCD19"])
+    [message] = [str(each) for each in get_messages(answer.wsgi_request)]
+    assert message.startswith("The patient was deleted by owner at ")
+    assert not CasebookSignature.objects.exists()
+    assert not SectionStatus.objects.exists()

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from registry import access, casebook, completeness
+from registry.api.audit import step_refusal
 from registry.api.pagination import Pagination
 from registry.api.schema import ERROR, FIELD_ERRORS, PATIENT_ID
 from registry.http import AUTHENTICATION, STUDY_CODE
@@ -96,13 +97,14 @@ class CasebookMixin:
         return get_object_or_404(patients, pk=patient_pk)
 
     def done(self, step, patient: Patient, answer_status=status.HTTP_200_OK, **arguments):
-        """Run a step of registry.casebook: a refusal is a 403 or a 400 naming the field."""
+        """Run a step of registry.casebook: a refusal is a 403, a 400 naming the field, or a
+        404 saying so when another user deleted the patient since it was read."""
         try:
             step(patient=patient, user=self.request.user, **arguments)
         except NotAllowed as refused:
             raise PermissionDenied(str(refused)) from None
         except ValidationError as error:
-            raise BadRequest(error.message_dict) from None
+            raise step_refusal(error) from None
         return Response(casebook_answer(patient), status=answer_status)
 
 
