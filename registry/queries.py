@@ -15,6 +15,7 @@ from datetime import timedelta
 import django_filters as filters
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
 
@@ -22,6 +23,7 @@ from registry import access
 from registry.models import DataQuery, Patient
 from registry.quality_rules import RULES
 from registry.sections import BY_KEY
+from registry.services import patient_locked
 
 # How the list names a query a person opened, beside the rules' codes.
 BY_A_PERSON = "person"
@@ -152,8 +154,10 @@ def query_open(*, patient: Patient, field: str, question: str, user: AbstractBas
     if problems:
         raise ValidationError(problems)
     query = DataQuery(patient=patient, field=field, question=question.strip(), raised_by=user)
-    query.full_clean()
-    query.save()
+    with transaction.atomic():
+        patient_locked(patient.pk)
+        query.full_clean()
+        query.save()
     return query
 
 
@@ -161,18 +165,19 @@ def query_answer(*, query: DataQuery, answer: str, user: AbstractBaseUser) -> Da
     """The site's answer to an open query."""
     if not access.can_edit_patient(user, query.patient):
         raise PermissionDenied("Only those who enter this patient's data answer its queries")
-    if query.status != DataQuery.Status.OPEN:
-        raise ValidationError(
-            f"This query is {query.get_status_display().lower()}: only an open query is answered"
-        )
-    if not answer.strip():
-        raise ValidationError({"answer": "Write the answer to the query"})
-    query.answer = answer.strip()
-    query.answered_by = user
-    query.answered_at = timezone.now()
-    query.status = DataQuery.Status.ANSWERED
-    query.full_clean()
-    query.save()
+    with transaction.atomic():
+        _read_locked(query)
+        if query.status != DataQuery.Status.OPEN:
+            status = query.get_status_display().lower()
+            raise ValidationError(f"This query is {status}: only an open query is answered")
+        if not answer.strip():
+            raise ValidationError({"answer": "Write the answer to the query"})
+        query.answer = answer.strip()
+        query.answered_by = user
+        query.answered_at = timezone.now()
+        query.status = DataQuery.Status.ANSWERED
+        query.full_clean()
+        query.save()
     return query
 
 
@@ -191,10 +196,21 @@ def query_confirm(*, query: DataQuery, user: AbstractBaseUser) -> DataQuery:
 
 def _settled(query: DataQuery, user: AbstractBaseUser, status: str) -> DataQuery:
     _check_may_raise(user, query.patient)
-    if query.status not in DataQuery.UNRESOLVED:
-        raise ValidationError(f"This query is {query.get_status_display().lower()} already")
-    query.closed_by = user
-    query.closed_at = timezone.now()
-    query.status = status
-    query.save()
+    with transaction.atomic():
+        _read_locked(query)
+        if query.status not in DataQuery.UNRESOLVED:
+            raise ValidationError(f"This query is {query.get_status_display().lower()} already")
+        query.closed_by = user
+        query.closed_at = timezone.now()
+        query.status = status
+        query.save()
     return query
+
+
+def _read_locked(query: DataQuery) -> None:
+    """Read `query` again as stored, locked with its patient until the transaction ends, as
+    every write to the patient's course locks it (which opens and closes the registry's own
+    queries): a step checks the status the step before it left. EditConflict when another
+    user deleted the patient, and its queries with it, since the query was read."""
+    patient_locked(query.patient_id)
+    query.refresh_from_db(from_queryset=DataQuery.objects.select_for_update())

@@ -8,7 +8,8 @@
   queries/{id}/confirm/ (POST: the value is correct; the registry does not ask again)
 
 A query on a patient the user does not read is not found (404); a step the user's role does
-not allow is refused (403); a step the query's status does not allow, or bad input, is a 400.
+not allow is refused (403); a step the query's status does not allow, or bad input, is a 400;
+a step on a patient another user deleted since it was read is a 404 saying so.
 """
 
 from functools import cached_property
@@ -23,7 +24,7 @@ from rest_framework.response import Response
 
 from registry import access
 from registry import queries as services
-from registry.api.audit import refusal
+from registry.api.audit import step_refusal
 from registry.api.pagination import Pagination
 from registry.api.schema import FIELD_ERRORS, PATIENT_ID, RECORD_ID
 from registry.http import AUTHENTICATION
@@ -198,8 +199,9 @@ class DataQueryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return Response(self.get_serializer(query).data)
 
     def perform(self, service, **arguments) -> DataQuery:
-        """Run a step of registry.queries as the user; its refusal as a 400 naming the field."""
+        """Run a step of registry.queries as the user; its refusal as a 400 naming the field,
+        or a 404 when the patient went meanwhile (registry.api.audit.step_refusal)."""
         try:
             return service(user=self.request.user, **arguments)
         except DjangoValidationError as error:
-            raise refusal(error) from error
+            raise step_refusal(error) from error

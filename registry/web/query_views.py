@@ -9,13 +9,12 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from registry import access, queries
 from registry.models import DataQuery, Patient
 from registry.web.filters import DataQueryFilterSet
-from registry.web.views import study_or_404
+from registry.web.views import patient_page, study_or_404
 
 
 def _patient(request: HttpRequest, pk: int) -> Patient:
@@ -23,23 +22,26 @@ def _patient(request: HttpRequest, pk: int) -> Patient:
     return get_object_or_404(patients, pk=pk)
 
 
-def _done(request: HttpRequest, patient_pk: int, step, done: str, **arguments) -> HttpResponse:
-    """Run a step of registry.queries; back to the patient's queries card either way."""
+def _done(request: HttpRequest, patient: Patient, step, done: str, /, **arguments) -> HttpResponse:
+    """Run a step of registry.queries (its `arguments` may name the patient again); back to
+    the patient's queries card either way, or to the study's patients if the patient went
+    meanwhile."""
     try:
         step(user=request.user, **arguments)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, done)
-    return redirect(reverse("web:patient-detail", args=[patient_pk]) + "#data-queries")
+    return redirect(patient_page(patient, "#data-queries"))
 
 
 def _query_done(
     request: HttpRequest, pk: int, query: int, step, done: str, **arguments
 ) -> HttpResponse:
     """Run a step of registry.queries on one of the patient's queries (404 if not its)."""
-    data_query = get_object_or_404(_patient(request, pk).data_queries, pk=query)
-    return _done(request, pk, step, done, query=data_query, **arguments)
+    patient = _patient(request, pk)
+    data_query = get_object_or_404(patient.data_queries, pk=query)
+    return _done(request, patient, step, done, query=data_query, **arguments)
 
 
 @login_required
@@ -50,7 +52,7 @@ def query_open(request: HttpRequest, pk: int) -> HttpResponse:
     question = request.POST.get("question", "")
     return _done(
         request,
-        pk,
+        patient,
         queries.query_open,
         f"Query opened on {field}.",
         patient=patient,

@@ -3,10 +3,12 @@
 import pytest
 from rest_framework.test import APIClient
 
+from registry import queries
 from registry.models import DataQuery
 from tests import factories
 from tests.clients import api_client_of
 from tests.conftest import user_with_role
+from tests.races import patient_deleted_first
 
 pytestmark = pytest.mark.django_db
 
@@ -158,3 +160,40 @@ def test_it_lists_in_a_fixed_number_of_queries(patient, teammate, owner, django_
     # count, page (patient, site and users joined)
     with django_assert_num_queries(2):
         api_client_of(owner).get("/api/v1/queries/")
+
+
+@pytest.mark.parametrize(
+    ("step", "who", "body"),
+    [
+        ("query_answer", "owner", {"answer": "ECOG 1 per clinic note"}),
+        ("query_close", "teammate", {}),
+        ("query_confirm", "teammate", {}),
+    ],
+)
+def test_a_step_on_a_query_whose_patient_went_since_it_was_read_is_a_404_saying_so(
+    request, monkeypatch, query, patient, owner, step, who, body
+):
+    """Another user deletes the patient, its queries with it, after the view read the query:
+    the query is not written back, and the answer names the deletion."""
+    client = api_client_of(request.getfixturevalue(who))
+    patient_deleted_first(monkeypatch, queries, step, patient, owner)
+    action = step.removeprefix("query_")
+
+    answer = client.post(f"/api/v1/queries/{query.pk}/{action}/", body, format="json")
+
+    assert answer.status_code == 404
+    assert answer.data["detail"].startswith("The patient was deleted by owner at ")
+    assert not DataQuery.objects.exists()
+
+
+def test_a_query_opened_on_a_patient_deleted_since_it_was_read_is_a_404_saying_so(
+    monkeypatch, patient, teammate, owner
+):
+    patient_deleted_first(monkeypatch, queries, "query_open", patient, owner)
+    body = {"field": "sex", "question": "Female per the source?"}
+
+    answer = api_client_of(teammate).post(queries_of(patient), body, format="json")
+
+    assert answer.status_code == 404
+    assert answer.data["detail"].startswith("The patient was deleted by owner at ")
+    assert not DataQuery.objects.exists()

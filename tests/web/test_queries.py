@@ -1,11 +1,14 @@
 """The data queries card on the patient page, its forms, and a study's queries by site."""
 
 import pytest
+from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from registry import queries
 from registry.models import DataQuery
 from tests import factories
 from tests.clients import page_client_of
+from tests.races import patient_deleted_first
 
 pytestmark = pytest.mark.django_db
 
@@ -125,3 +128,41 @@ def test_the_patient_list_links_to_the_queries(owner, patient):
     html = page_client_of(owner).get(reverse("web:patient-list", args=["HCD19"])).content.decode()
 
     assert reverse("web:study-queries", args=["HCD19"]) in html
+
+
+@pytest.mark.parametrize(
+    ("step", "who", "address", "body"),
+    [
+        ("query_answer", "owner", "web:query-answer", {"answer": "ECOG 1 per clinic note"}),
+        ("query_close", "teammate", "web:query-close", {}),
+        ("query_confirm", "teammate", "web:query-confirm", {}),
+    ],
+)
+def test_a_step_on_a_query_whose_patient_went_since_it_was_read_says_so_on_the_list(
+    request, monkeypatch, query, patient, owner, step, who, address, body
+):
+    """Another user deletes the patient, its queries with it, after the page's request read
+    the query: the query is not written back, and the study's patient list says why."""
+    client = page_client_of(request.getfixturevalue(who))
+    patient_deleted_first(monkeypatch, queries, step, patient, owner)
+
+    answer = client.post(reverse(address, args=[patient.pk, query.pk]), body)
+
+    assert answer.url == reverse("web:patient-list", args=["HCD19"])
+    [message] = [str(each) for each in get_messages(answer.wsgi_request)]
+    assert message.startswith("The patient was deleted by owner at ")
+    assert not DataQuery.objects.exists()
+
+
+def test_a_query_opened_on_a_patient_deleted_since_it_was_read_says_so_on_the_list(
+    monkeypatch, patient, teammate, owner
+):
+    patient_deleted_first(monkeypatch, queries, "query_open", patient, owner)
+    body = {"field": "sex", "question": "Female per the source?"}
+
+    answer = page_client_of(teammate).post(reverse("web:query-open", args=[patient.pk]), body)
+
+    assert answer.url == reverse("web:patient-list", args=["HCD19"])
+    [message] = [str(each) for each in get_messages(answer.wsgi_request)]
+    assert message.startswith("The patient was deleted by owner at ")
+    assert not DataQuery.objects.exists()
