@@ -5,6 +5,7 @@ import pytest
 from registry import models, services
 from registry.api import serializers as api
 from registry.api.audit import PreconditionFailed
+from registry.api.views.patients import PatientViewSet
 from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("roles")]
@@ -131,3 +132,28 @@ def test_it_refuses_as_a_conflict_a_change_whose_patient_goes_after_the_record_i
         serializer.is_valid()
 
     assert str(refused.value.detail).startswith("This record was deleted by editor at ")
+
+
+@pytest.mark.parametrize(("method", "body"), [("patch", {"study_id": "P77"}), ("delete", None)])
+def test_it_refuses_as_a_conflict_a_write_of_a_patient_deleted_after_the_view_read_it(
+    editor_client, editor, infusion, monkeypatch, method, body
+):
+    """Another request deletes the patient between the view's read of it and the write: a
+    412 naming the deletion, not a server error."""
+    patient = infusion.patient
+    read = PatientViewSet.get_object
+
+    def deleted_after_the_read(view):
+        found = read(view)
+        stored = models.Patient.objects.get(pk=patient.pk)
+        services.record_delete(record=stored, user=editor, reason="Entered twice")
+        return found
+
+    monkeypatch.setattr(PatientViewSet, "get_object", deleted_after_the_read)
+    url = f"/api/v1/patients/{patient.pk}/"
+
+    answer = getattr(editor_client, method)(url, body, format="json")
+
+    assert answer.status_code == 412
+    assert answer.json()["detail"].startswith("This record was deleted by editor at ")
+    assert not models.Patient.objects.exists()
