@@ -3,6 +3,7 @@ casebooks follow; sections verified there; the investigator flag; outsiders see 
 
 import pytest
 from django.contrib.auth.models import User
+from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from registry import casebook
@@ -10,6 +11,7 @@ from registry.models import CasebookSignature, Membership, Patient, Role, Sectio
 from tests import factories
 from tests.conftest import PASSWORD, user_with_role
 from tests.forms import form_fields
+from tests.races import patient_deleted_first
 from tests.registry.test_casebook import complete_patient
 
 pytestmark = pytest.mark.django_db
@@ -125,3 +127,22 @@ def test_the_patient_list_filters_by_casebook(client, admin_user):
     assert Patient.objects.filter(required_missing=0).count() == 1
     complete = Patient.objects.get(required_missing=0).subject_id
     assert f">{complete}<" not in listed.content.decode()
+
+
+def test_a_section_whose_patient_went_after_the_list_read_it_is_not_verified(client, monkeypatch):
+    """Another user deletes the patient between the list's read of the selected rows and
+    their verification: the admin says so for the row, not a server error."""
+    patient = complete_patient()
+    chief = user_with_role("chief", Role.ADMIN, patient.site)
+    client.force_login(chief)
+    row = SectionStatus.objects.get(patient=patient, section="infusions")
+    patient_deleted_first(monkeypatch, casebook, "section_verify", patient, chief)
+
+    answer = client.post(
+        reverse("admin:registry_sectionstatus_changelist"),
+        {"action": "verify", "_selected_action": [row.pk]},
+    )
+
+    [message] = [str(each) for each in get_messages(answer.wsgi_request)]
+    assert message.startswith(f"{patient}: Infusions: The patient was deleted by chief at ")
+    assert not SectionStatus.objects.exists()

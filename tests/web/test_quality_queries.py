@@ -2,12 +2,15 @@
 confirm as correct on the patient page, the dashboard's counts, and the admin's list."""
 
 import pytest
+from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from registry import queries
 from registry.models import DataQuery
 from registry.quality_rules import LOW_DOSE, UNUSUAL_TEMPERATURE
 from tests import factories
 from tests.clients import page_client_of
+from tests.races import patient_deleted_first
 
 pytestmark = pytest.mark.django_db
 
@@ -214,3 +217,20 @@ def test_the_list_says_what_each_empty_choice_means(owner):
     assert '<option value="" selected>Open or answered</option>' in html
     assert '<option value="" selected>Anyone</option>' in html
     assert "---------" not in html
+
+
+def test_the_admin_says_which_queries_went_with_their_patient_after_the_list_read_them(
+    patient, teammate, owner, monkeypatch
+):
+    """Another user deletes the patient between the list's read of the selected queries and
+    their closing: the admin says so for the query, and writes nothing back."""
+    query = factories.registry_query(patient)
+    patient_deleted_first(monkeypatch, queries, "query_close", patient, owner)
+
+    answer = page_client_of(teammate).post(
+        admin_list(), {"action": "close", "_selected_action": [query.pk]}
+    )
+
+    [message] = [str(each) for each in get_messages(answer.wsgi_request)]
+    assert message.startswith(f"{query}: The patient was deleted by owner at ")
+    assert not DataQuery.objects.exists()
