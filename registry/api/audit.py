@@ -89,13 +89,13 @@ def refusal(error: DjangoValidationError, names: dict[str, str] | None = None) -
     )
 
 
-def step_refusal(error: DjangoValidationError) -> APIException:
-    """The refusal of a step on a patient that takes no If-Match (signing its casebook,
-    answering its data queries…) as the API says it: as `refusal`, but a patient another
-    user deleted since the request read it is not found (404), saying who and when."""
+def step_refusal(error: DjangoValidationError, names: dict[str, str] | None = None) -> APIException:
+    """The refusal of a write that takes no If-Match (a new record, signing a casebook,
+    answering a data query…) as the API says it: as `refusal`, but a patient another user
+    deleted since the request read it is not found (404), saying who and when."""
     if isinstance(error, services.EditConflict):
         return NotFound(error.messages[0])
-    return refusal(error)
+    return refusal(error, names)
 
 
 REASON_DESCRIPTION = (

@@ -7,6 +7,7 @@ from registry.api import serializers as api
 from registry.api.audit import PreconditionFailed
 from registry.api.views.patients import PatientViewSet
 from tests import factories
+from tests.races import patient_deleted_first
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("roles")]
 
@@ -157,3 +158,18 @@ def test_it_refuses_as_a_conflict_a_write_of_a_patient_deleted_after_the_view_re
     assert answer.status_code == 412
     assert answer.json()["detail"].startswith("This record was deleted by editor at ")
     assert not models.Patient.objects.exists()
+
+
+def test_it_answers_not_found_for_a_new_record_whose_patient_went_after_the_view_read_it(
+    editor_client, editor, infusion, monkeypatch
+):
+    """A new record takes no If-Match: its patient, deleted by another request after the
+    view read it, is not found (404), the answer naming the deletion."""
+    patient_deleted_first(monkeypatch, services, "record_save", infusion.patient, editor)
+    url = f"/api/v1/patients/{infusion.patient_id}/car-t-counts/"
+
+    answer = editor_client.post(url, {"day": 7, "cells_per_ul": 15}, format="json")
+
+    assert answer.status_code == 404
+    assert answer.json()["detail"].startswith("The patient was deleted by editor at ")
+    assert not models.CarTCount.objects.exists()

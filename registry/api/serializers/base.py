@@ -19,7 +19,7 @@ from rest_framework.exceptions import APIException
 from rest_framework.fields import SkipField
 
 from registry import services
-from registry.api.audit import Change, refusal
+from registry.api.audit import Change, refusal, step_refusal
 from registry.api.serializers.fields import (
     JsonBooleanField,
     JsonCharField,
@@ -134,7 +134,14 @@ class RegistrySerializer(serializers.ModelSerializer):
         """Set what the request does not carry (e.g. the patient) before validation."""
 
     def refusal(self, error: DjangoValidationError) -> APIException:
-        return refusal(error, {field.source_attrs[0]: name for name, field in self.fields.items()})
+        if self.instance is None:
+            # A new record takes no If-Match: its patient gone meanwhile is not found.
+            return step_refusal(error, self.field_names())
+        return refusal(error, self.field_names())
+
+    def field_names(self) -> dict[str, str]:
+        """The API's name of each field, by the model's."""
+        return {field.source_attrs[0]: name for name, field in self.fields.items()}
 
     def create(self, validated_data: dict) -> models.Model:
         self.write(services.record_save, record=self.cleaned_instance)
