@@ -2,13 +2,14 @@
 /api/v1/studies/{code}/completeness/: roles and sites enforced."""
 
 import pytest
+from django.db import connection
 
 from registry import casebook
 from registry.models import CasebookSignature, SectionStatus
 from tests import factories
 from tests.clients import api_client_of
 from tests.conftest import PASSWORD
-from tests.races import patient_deleted_first
+from tests.races import patient_deleted_after, patient_deleted_first
 from tests.registry.test_casebook import complete_patient
 
 pytestmark = pytest.mark.django_db
@@ -173,13 +174,16 @@ def test_the_patient_list_filters_by_signature_and_missing_data(owner, investiga
     assert refused.status_code == 400
 
 
-@pytest.mark.parametrize(
+STEPS = pytest.mark.parametrize(
     ("step", "who", "path", "body"),
     [
         ("casebook_sign", "investigator", "signature/", {"password": PASSWORD}),
         ("section_verify", "teammate", "verify/", {"section": "infusions"}),
     ],
 )
+
+
+@STEPS
 def test_a_step_on_a_patient_deleted_since_it_was_read_is_a_404_saying_so(
     request, monkeypatch, owner, step, who, path, body
 ):
@@ -194,4 +198,28 @@ def test_a_step_on_a_patient_deleted_since_it_was_read_is_a_404_saying_so(
     assert answer.status_code == 404
     assert answer.data["detail"].startswith("The patient was deleted by owner at ")
     assert not CasebookSignature.objects.exists()
-    assert not SectionStatus.objects.exists()
+    assert not SectionStatus.objects.filter(verified_by__isnull=False).exists()
+
+
+@STEPS
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite runs one writing transaction at a time: no deletion comes between",
+)
+def test_a_deletion_right_after_a_step_waits_for_the_step_s_answer(
+    request, monkeypatch, owner, step, who, path, body
+):
+    """Another user deletes the patient the moment it is signed or verified: the deletion
+    waits for the lock the step holds until its answer is read (it was a server error: the
+    step done, the client told it failed)."""
+    patient = complete_patient()
+    client = api_client_of(request.getfixturevalue(who))
+    deletion = patient_deleted_after(monkeypatch, casebook, step, patient, owner)
+
+    answer = client.post(casebook_of(patient) + path, body, format="json")
+    deletion.join()
+
+    assert answer.status_code in (200, 201), answer.data
+    assert answer.data["missing"] == 0
+    assert not type(patient).objects.exists()

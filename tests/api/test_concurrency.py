@@ -1,13 +1,14 @@
 """Versions over HTTP: an ETag on every read, If-Match honoured on every write (412 if stale)."""
 
 import pytest
+from django.db import connection
 
 from registry import models, services
 from registry.api import serializers as api
 from registry.api.audit import PreconditionFailed
 from registry.api.views.patients import PatientViewSet
 from tests import factories
-from tests.races import patient_deleted_first
+from tests.races import patient_deleted_after, patient_deleted_first
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("roles")]
 
@@ -173,3 +174,26 @@ def test_it_answers_not_found_for_a_new_record_whose_patient_went_after_the_view
     assert answer.status_code == 404
     assert answer.json()["detail"].startswith("The patient was deleted by editor at ")
     assert not models.CarTCount.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite runs one writing transaction at a time: no deletion comes between",
+)
+def test_a_deletion_right_after_a_change_waits_for_the_change_s_answer(
+    editor_client, editor, infusion, monkeypatch
+):
+    """Another request deletes the patient the moment a change of it is saved: the deletion
+    waits for the lock the change holds until its answer is read, and the answer shows the
+    change saved (it was a server error: the change saved, the client told it failed)."""
+    patient = infusion.patient
+    deletion = patient_deleted_after(monkeypatch, services, "record_update", patient, editor)
+    url = f"/api/v1/patients/{patient.pk}/"
+
+    answer = editor_client.patch(url, {"study_id": "P77"}, format="json")
+    deletion.join()
+
+    assert answer.status_code == 200
+    assert answer.json()["study_id"] == "P77"
+    assert not models.Patient.objects.exists()

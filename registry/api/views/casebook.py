@@ -5,6 +5,7 @@ completeness of required data by site, with its patients missing some (registry.
 
 from django.core.exceptions import PermissionDenied as NotAllowed
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -100,12 +101,16 @@ class CasebookMixin:
         """Run a step of registry.casebook: a refusal is a 403, a 400 naming the field, or a
         404 saying so when another user deleted the patient since it was read."""
         try:
-            step(patient=patient, user=self.request.user, **arguments)
+            # The answer is read in the step's transaction, the patient locked by it: another
+            # request's deletion of the patient waits until it is read.
+            with transaction.atomic():
+                step(patient=patient, user=self.request.user, **arguments)
+                answer = casebook_answer(patient)
         except NotAllowed as refused:
             raise PermissionDenied(str(refused)) from None
         except ValidationError as error:
             raise step_refusal(error) from None
-        return Response(casebook_answer(patient), status=answer_status)
+        return Response(answer, status=answer_status)
 
 
 class CasebookView(CasebookMixin, APIView):

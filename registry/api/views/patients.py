@@ -3,6 +3,7 @@
 from collections.abc import Callable, Sequence
 from functools import partial
 
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -101,9 +102,12 @@ class PatientViewSet(VersionedRecordMixin, RegistryViewMixin, viewsets.ModelView
             raise PermissionDenied(
                 f"You do not enter data at site {site.code} of {site.study.code}"
             )
-        super().perform_create(serializer)
-        # Answer with the patient as the list shows it, status columns included.
-        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+        # Answer with the patient as the list shows it, status columns included, read in the
+        # write's transaction: another request's deletion of the patient waits for the lock
+        # the write took, rather than taking away the patient just saved before it is shown.
+        with transaction.atomic():
+            super().perform_create(serializer)
+            serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
 
     perform_update = perform_create
 
