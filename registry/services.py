@@ -52,15 +52,25 @@ LAST_CONTACT_AT_DEATH = "Last contact follows the date of death"
 class EditConflict(ValidationError):
     """The record changed (or went) since the version a change was made on."""
 
-    def __init__(self, model: type[models.Model], pk: int, *, subject: str = "This record"):
+    EDITING = (
+        "while you were editing it; your changes were not saved — reload to see the current values"
+    )
+
+    def __init__(
+        self,
+        model: type[models.Model],
+        pk: int,
+        *,
+        subject: str = "This record",
+        outcome: str = EDITING,
+    ):
         last = model.history.filter(id=pk).select_related("history_user").first()
         done = "deleted" if last is not None and last.history_type == "-" else "changed"
         by = f" by {last.history_user}" if last is not None and last.history_user else ""
         # The moment as a param: the pages and the admin write it in the study's format.
         at = " at %(at)s" if last is not None else ""
         super().__init__(
-            f"{subject} was %(done)s%(by)s{at} while you were editing it; your changes "
-            "were not saved — reload to see the current values",
+            f"{subject} was %(done)s%(by)s{at} {outcome}",
             code="conflict",
             params={"done": done, "by": by, "at": Moment.of(last.history_date) if last else None},
         )
@@ -262,7 +272,12 @@ def patient_locked(patient_id: int) -> None:
     """Lock the patient's row until the transaction ends, as every write to its course does
     first; EditConflict naming the patient when another user deleted it meanwhile."""
     if not _patient_locked(patient_id):
-        raise EditConflict(Patient, patient_id, subject="The patient")
+        raise EditConflict(
+            Patient,
+            patient_id,
+            subject="The patient",
+            outcome="before this could be done; nothing was saved",
+        )
 
 
 def _patient_locked(patient_id: int) -> bool:

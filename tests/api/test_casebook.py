@@ -197,6 +197,7 @@ def test_a_step_on_a_patient_deleted_since_it_was_read_is_a_404_saying_so(
 
     assert answer.status_code == 404
     assert answer.data["detail"].startswith("The patient was deleted by owner at ")
+    assert answer.data["detail"].endswith(" before this could be done; nothing was saved")
     assert not CasebookSignature.objects.exists()
     assert not SectionStatus.objects.filter(verified_by__isnull=False).exists()
 
