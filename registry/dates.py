@@ -52,6 +52,24 @@ def date_format_of(record, study: models.Study | None = None) -> str:
     return study.date_format if study else DateFormat.ISO
 
 
+def date_format_of_stored(model: type, pk: int) -> str:
+    """The date format of the study the patient or section `pk` is in; if it was deleted,
+    of the study it was in, read from the history (its last version, a section's patient's)."""
+    stored = model._default_manager.filter(pk=pk).first()
+    if stored is not None:
+        return date_format_of(stored)
+    last = model.history.filter(id=pk).order_by("-history_id").first()
+    if last is None:
+        return DateFormat.ISO
+    if model is models.Patient:
+        study_id = last.study_id
+    else:
+        patients = models.Patient.history.filter(id=last.patient_id).order_by("-history_id")
+        study_id = patients.values_list("study_id", flat=True).first()
+    study = models.Study.objects.filter(pk=study_id).first()
+    return study.date_format if study else DateFormat.ISO
+
+
 def quoted_in(error: ValidationError, date_format: str) -> ValidationError:
     """`error` with each date it quotes (a date among its params) written in `date_format`."""
     if hasattr(error, "error_dict"):

@@ -50,7 +50,7 @@ LAST_CONTACT_AT_DEATH = "Last contact follows the date of death"
 
 
 class EditConflict(ValidationError):
-    """The record changed (or went) since the version a change was made on."""
+    """The record (`model`, `pk`) changed or went since the version a change was made on."""
 
     EDITING = (
         "while you were editing it; your changes were not saved — reload to see the current values"
@@ -64,6 +64,7 @@ class EditConflict(ValidationError):
         subject: str = "This record",
         outcome: str = EDITING,
     ):
+        self.model, self.pk = model, pk
         last = model.history.filter(id=pk).select_related("history_user").first()
         done = "deleted" if last is not None and last.history_type == "-" else "changed"
         by = f" by {last.history_user}" if last is not None and last.history_user else ""

@@ -18,7 +18,7 @@ from registry import services
 from registry.admin.dates import StudyDatesAdmin
 from registry.choices import DateFormat
 from registry.date_formats import date_text, moment_text
-from registry.dates import date_format_of, quoted_in, record_name
+from registry.dates import date_format_of, date_format_of_stored, quoted_in, record_name
 from registry.form_fields import StudyDatesForm
 
 
@@ -115,14 +115,14 @@ class AuditedAdmin(StudyDatesAdmin, SimpleHistoryAdmin):
         return self._refused(request, object_id, refusal)
 
     def _refused(self, request, object_id, refusal: services.EditConflict):
-        """Back to the page, with the refusal; to the list if the record went."""
-        stored = None
-        if object_id is not None:
-            stored = self.model._default_manager.filter(pk=unquote(object_id)).first()
-        # A deleted record's study is not at hand: its moment is written in ISO.
-        words = quoted_in(refusal, date_format_of(stored) if stored else DateFormat.ISO)
+        """Back to the page with the refusal, its moment in the study's format; to the list
+        if the page's record went."""
+        words = quoted_in(refusal, date_format_of_stored(refusal.model, refusal.pk))
         self.message_user(request, f"Not saved: {words.messages[0]}", messages.ERROR)
-        if object_id is not None and stored is None:
+        went = object_id is not None and not (
+            self.model._default_manager.filter(pk=unquote(object_id)).exists()
+        )
+        if went:
             opts = self.opts
             return redirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
         return redirect(request.path)
