@@ -11,7 +11,7 @@ from pytest_django.asserts import assertHTMLEqual
 from registry.access import membership_grant
 from registry.choices import DateFormat
 from registry.models import Role
-from registry.web.filters import FilterSelect
+from registry.web.filters import ANY, FilterSelect
 from tests import factories
 from tests.clients import page_client_of
 
@@ -126,3 +126,15 @@ def test_its_lists_are_written_as_django_s_select_writes_them(chosen):
     written = FilterSelect(choices=offered).render("site", chosen, attrs)
 
     assertHTMLEqual(written, forms.Select(choices=offered).render("site", chosen, attrs))
+
+
+def test_a_list_in_groups_is_written_by_django_s_own_select():
+    """Choices in groups keep their groups: FilterSelect leaves them to Django's Select."""
+    offered = [("", ANY), ("Beijing", [("BOREN", "Boren"), ("PUMCH", "Peking Union")])]
+
+    written = FilterSelect(choices=offered).render("site", "BOREN", {"id": "id_site"})
+
+    assertHTMLEqual(
+        written, forms.Select(choices=offered).render("site", "BOREN", {"id": "id_site"})
+    )
+    assert '<optgroup label="Beijing">' in written
