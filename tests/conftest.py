@@ -7,6 +7,7 @@ their role decides what they see and change.
 """
 
 import os
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -223,3 +224,18 @@ def page(browser, live_server):
     yield page
     wait_until_answered(page)
     context.close()
+    wait_until_the_live_server_is_done()
+
+
+def wait_until_the_live_server_is_done() -> None:
+    """Wait until the live server has finished every request a closed browser context made.
+
+    The server answers each connection in a thread of its own, named after
+    `process_request_thread`, and on SQLite shares the test's database connection with it.
+    A request still being answered, e.g. one a swap set off just before the context closed,
+    holds that connection: the test's database could then not be emptied, and the next test
+    would start on this one's rows. Closing the context closes its connections, so each such
+    thread ends once its request is answered."""
+    for thread in threading.enumerate():
+        if thread.name.endswith("(process_request_thread)"):
+            thread.join(timeout=BROWSER_TIMEOUT_MS / 1000)

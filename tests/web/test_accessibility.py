@@ -21,7 +21,7 @@ from registry.access import membership_grant
 from registry.interchange.importer import cohort_import
 from registry.models import LabResult, Patient, Role, Study, ToxicityTreatment
 from registry.web.sections import SECTIONS
-from tests.conftest import PASSWORD, user_with_role
+from tests.conftest import PASSWORD, user_with_role, wait_until_the_live_server_is_done
 from tests.htmx import wait_until_answered
 from tests.pages import sign_in
 from tests.web.conftest import SCREENSHOTS
@@ -238,6 +238,7 @@ def signed_in_page(browser, live_server) -> Iterator[Callable[[str], Page]]:
     yield page_of
     for page in contexts.values():
         page.context.close()
+    wait_until_the_live_server_is_done()
 
 
 def with_labs_and_treatments(patient: Patient) -> None:
