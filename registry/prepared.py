@@ -9,6 +9,7 @@ this run's values. What the queryset's columns need on reading (a date and time 
 SQLite's text) is done as the queryset would.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import connections
@@ -25,6 +26,25 @@ class Placeholder(Expression):
 
     def as_sql(self, compiler, connection) -> tuple[str, list]:
         return "%s", [self]
+
+
+def list_size(count: int) -> int:
+    """How many placeholders `listed` gives a list of `count` values: the next power of
+    two, so that the queries made for a few sizes serve lists of every length."""
+    return 1 << max(count - 1, 0).bit_length()
+
+
+def listed(name: str, size: int) -> list[Placeholder]:
+    """Placeholders for a list of values (`pk__in=listed("patient", size)`), given when the
+    query runs by `listed_values(name, values, size)`. `size`: `list_size` of the length."""
+    return [Placeholder(f"{name}_{at}") for at in range(size)]
+
+
+def listed_values(name: str, values: Sequence, size: int) -> dict:
+    """The values of the placeholders `listed(name, size)`: `values`, then its last value
+    again as often as it takes, which a list read with `in` does not change."""
+    padded = [*values, *[values[-1]] * (size - len(values))]
+    return {f"{name}_{at}": value for at, value in enumerate(padded)}
 
 
 @dataclass(frozen=True)

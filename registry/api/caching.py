@@ -193,16 +193,14 @@ def _versions(pks: list[int]) -> list[tuple]:
     """The VERSION_COLUMNS of the patients `pks` still stored."""
     if not pks:
         return []
-    values = {f"patient_{at}": pk for at, pk in enumerate(pks)}
-    return prepared.rows(_versions_query(len(pks)), **values)
+    size = prepared.list_size(len(pks))
+    return prepared.rows(_versions_query(size), **prepared.listed_values("patient", pks, size))
 
 
 @functools.cache
-def _versions_query(count: int) -> prepared.PreparedQuery:
-    """The SQL of `_versions` for `count` patients (a page's size, at most
-    Pagination.max_page_size), made once."""
-    pks = [prepared.Placeholder(f"patient_{at}") for at in range(count)]
-    patients = Patient.objects.filter(pk__in=pks).order_by()
+def _versions_query(size: int) -> prepared.PreparedQuery:
+    """The SQL of `_versions` for up to `size` patients (prepared.list_size), made once."""
+    patients = Patient.objects.filter(pk__in=prepared.listed("patient", size)).order_by()
     return prepared.prepared(patients.values_list(*VERSION_COLUMNS))
 
 

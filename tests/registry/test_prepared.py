@@ -4,7 +4,7 @@ each run's values."""
 import pytest
 
 from registry.models import Patient
-from registry.prepared import Placeholder, prepared, rows
+from registry.prepared import Placeholder, list_size, listed, listed_values, prepared, rows
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -26,3 +26,29 @@ def test_it_converts_the_columns_as_the_queryset_does():
     expected = Patient.objects.filter(pk=patient.pk).values_list(*columns).get()
     assert rows(query, patient=patient.pk) == [expected]
     assert rows(query, patient=patient.pk)[0][0] == patient.updated
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 5, 8])
+def test_one_query_serves_every_list_up_to_its_size(count):
+    patients = [factories.PatientFactory() for _ in range(count)]
+    size = list_size(count)
+    query = prepared(
+        Patient.objects.filter(pk__in=listed("patient", size)).order_by("pk").values_list("pk")
+    )
+    pks = [patient.pk for patient in patients]
+    assert rows(query, **listed_values("patient", pks, size)) == [(pk,) for pk in sorted(pks)]
+    assert rows(query, **listed_values("patient", pks[:1], size)) == [(pks[0],)]
+
+
+def test_lists_take_a_few_sizes():
+    assert [list_size(count) for count in (1, 2, 3, 4, 5, 50, 64, 65, 500)] == [
+        1,
+        2,
+        4,
+        4,
+        8,
+        64,
+        64,
+        128,
+        512,
+    ]
