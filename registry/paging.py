@@ -4,7 +4,8 @@ pages alike."""
 from collections.abc import Callable
 
 from django.core.cache import cache
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 
 from registry import data_version
 
@@ -12,11 +13,27 @@ COUNT_TIMEOUT = 24 * 60 * 60
 
 
 class CountedPaginator(Paginator):
-    """A paginator told how many results there are."""
+    """A paginator told how many results there are.
+
+    A page in the second half of a queryset is read from the end, in the reverse order,
+    and turned round: the database then walks past fewer rows to reach it (the last page
+    of 100,000 patients as fast as the first). The queryset's order must be total, two
+    rows never alike in it, for the reverse order to be the list reversed."""
 
     def __init__(self, object_list, per_page, *, count: int):
         super().__init__(object_list, per_page)
         self.count = count
+
+    def page(self, number) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        if bottom <= self.count - top or not isinstance(self.object_list, QuerySet):
+            return super().page(number)
+        from_end = self.object_list.reverse()[self.count - top : self.count - bottom]
+        return self._get_page(list(from_end)[::-1], number, self)
 
 
 def kept_count(
