@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
@@ -16,7 +17,6 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from registry import services
 from registry.admin.dates import StudyDatesAdmin
-from registry.choices import DateFormat
 from registry.date_formats import date_text, moment_text
 from registry.dates import date_format_of, date_format_of_stored, quoted_in, record_name
 from registry.form_fields import StudyDatesForm
@@ -147,9 +147,13 @@ class AuditedAdmin(StudyDatesAdmin, SimpleHistoryAdmin):
 
     def history_view(self, request, object_id, extra_context=None):
         # Every version on the page is of one record, of one study: its format is read once,
-        # for the names of the versions and the values of their changes.
-        record = self.get_object(request, unquote(object_id))
-        request.date_format = date_format_of(record) if record else DateFormat.ISO
+        # for the names of the versions and the values of their changes. A deleted record's
+        # history (ScopedAdmin.history_view lets a superuser read it) is in the format of the
+        # study it was in.
+        pk = unquote(object_id)
+        if not pk.isdigit():
+            raise Http404(f"No {self.opts.verbose_name} {pk} here")
+        request.date_format = date_format_of_stored(self.model, int(pk))
         return super().history_view(request, object_id, extra_context)
 
     def get_historical_record_context_helper(self, request, historical_record):

@@ -5,7 +5,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from registry import models
+from registry import models, services
 from registry.quality_rules import LOW_DOSE
 from tests import factories
 from tests.api.conftest import full_course
@@ -77,6 +77,25 @@ def test_the_owner_gets_the_home_study(client, home, owner, model):
     assert record in listed
     for view in ("change", "delete", "history"):
         assert client.get(admin_url(model, view, record.pk)).status_code in (200, 403), view
+
+
+@pytest.mark.parametrize("model", [models.Patient, models.CarTCount], ids=lambda m: m.__name__)
+def test_a_deleted_record_s_history_is_read_by_a_superuser_alone(
+    client, home, owner, admin_user, model
+):
+    record = home_record(model, home)
+    url = admin_url(model, "history", record.pk)
+    services.record_delete(record=record, user=None, reason="Entered in the wrong study")
+
+    assert signed_in(client, owner).get(url).status_code == 404
+    page = signed_in(client, admin_user).get(url)
+    assert page.status_code == 200
+    assert "Entered in the wrong study" in page.content.decode()
+
+
+def test_the_history_of_what_is_no_record_s_id_is_not_found(client, admin_user):
+    url = admin_url(models.CarTCount, "history", "first")
+    assert signed_in(client, admin_user).get(url).status_code == 404
 
 
 def test_a_clinician_lists_only_the_patients_of_their_own_sites(client, home, neighbour):

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from registry import models
+from registry import models, services
 from registry.choices import DateFormat
 from registry.validators import completed_years, today_utc
 from tests import factories
@@ -246,6 +246,19 @@ def test_the_history_page_says_when_each_version_was_saved_in_the_study_format(s
     for moment in saved:
         assert f"{moment:%d/%m/%Y %H:%M} {moment.tzname()}" in page
     assert f"{saved[0]:%Y-%m-%d}" not in page
+
+
+def test_a_deleted_record_s_history_is_written_in_the_format_of_the_study_it_was_in(
+    signed_in, patient
+):
+    event = patient.events.get()
+    history = reverse("admin:registry_followupevent_history", args=[event.pk])
+    services.record_delete(record=event, user=None, reason="Entered on the wrong patient")
+
+    page = signed_in.get(history).content.decode()
+
+    assert "View history: Allogeneic HCT on 05/03/2020" in page
+    assert "2020-03-05" not in page
 
 
 def test_a_record_s_name_follows_its_own_study(patient):
