@@ -6,10 +6,20 @@ only the studies, sites and patients the user may put a record in.
 """
 
 from django.contrib.admin.utils import unquote
-from django.db.models import QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from registry import access, models
+
+
+def record_pk(model: type[Model], object_id: str):
+    """The key of the record `object_id` of an admin address names; Http404 for what is no
+    key of the model (`abc` for a number), as for a record not there."""
+    try:
+        return model._meta.pk.to_python(unquote(object_id))
+    except ValidationError:
+        raise Http404(f"No {model._meta.verbose_name} {object_id} here") from None
 
 
 class ScopedAdmin:
@@ -53,7 +63,9 @@ class ScopedAdmin:
     def history_view(self, request, object_id, extra_context=None):
         # django-simple-history falls back to the last stored version of a record not in
         # get_queryset(): a superuser's way to a deleted record's history, nobody else's.
-        if not request.user.is_superuser:
+        if request.user.is_superuser:
+            record_pk(self.model, object_id)
+        else:
             self.get_object(request, unquote(object_id))
         return super().history_view(request, object_id, extra_context)
 

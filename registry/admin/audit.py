@@ -9,13 +9,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from registry import services
+from registry.admin.access import record_pk
 from registry.admin.dates import StudyDatesAdmin
 from registry.date_formats import date_text, moment_text
 from registry.dates import date_format_of, date_format_of_stored, quoted_in, record_name
@@ -150,10 +150,8 @@ class AuditedAdmin(StudyDatesAdmin, SimpleHistoryAdmin):
         # for the names of the versions and the values of their changes. A deleted record's
         # history (ScopedAdmin.history_view lets a superuser read it) is in the format of the
         # study it was in.
-        pk = unquote(object_id)
-        if not pk.isdigit():
-            raise Http404(f"No {self.opts.verbose_name} {pk} here")
-        request.date_format = date_format_of_stored(self.model, int(pk))
+        pk = record_pk(self.model, object_id)
+        request.date_format = date_format_of_stored(self.model, pk)
         return super().history_view(request, object_id, extra_context)
 
     def get_historical_record_context_helper(self, request, historical_record):
