@@ -5,6 +5,7 @@ exist. A record the user reads but may not change is shown read-only, and a form
 only the studies, sites and patients the user may put a record in.
 """
 
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
@@ -45,6 +46,14 @@ class ScopedAdmin:
 
     def get_queryset(self, request):
         return self.visible(request, super().get_queryset(request))
+
+    def get_changelist_instance(self, request):
+        # A filter's value the database cannot hold (on SQLite, an id over its integer
+        # range) is refused as the admin refuses any wrong filter: back to the list.
+        try:
+            return super().get_changelist_instance(request)
+        except OverflowError:
+            raise IncorrectLookupParameters from None
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
