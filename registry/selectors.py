@@ -31,12 +31,15 @@ def patient_courses(pks: Sequence[int]) -> list[SimpleNamespace]:
         return []
     size = prepared.list_size(len(pks))
     names, query = _patients_query(size)
-    patients = prepared.rows(query, **prepared.listed_values("patient", pks, size))
-    found = {
-        row["id"]: row for row in (dict(zip(names, values, strict=True)) for values in patients)
-    }
-    lists = {name: _section_records(name, list(found)) for name in LIST_KEYS}
-    one_to_one = {name: _section_records(name, list(found)) for name in ONE_TO_ONE_KEYS}
+    rows = prepared.rows(query, **prepared.listed_values("patient", pks, size))
+    found = {row["id"]: row for row in (dict(zip(names, values, strict=True)) for values in rows)}
+    if not found:
+        return []
+    # The ids of the patients found, given once to every section's query.
+    size = prepared.list_size(len(found))
+    ids = prepared.listed_values("patient", list(found), size)
+    lists = {name: _section_records(name, size, ids) for name in LIST_KEYS}
+    one_to_one = {name: _section_records(name, size, ids) for name in ONE_TO_ONE_KEYS}
     return [_course(found[pk], lists, one_to_one) for pk in pks if pk in found]
 
 
@@ -63,15 +66,12 @@ def _course(row: dict, lists: dict, one_to_one: dict) -> SimpleNamespace:
     )
 
 
-def _section_records(section: str, pks: list[int]) -> dict[int, list[tuple]]:
-    """The records of the section of the patients `pks`, in the section's order, by patient."""
-    if not pks:
-        return {}
-    size = prepared.list_size(len(pks))
+def _section_records(section: str, size: int, ids: dict) -> dict[int, list[tuple]]:
+    """The records of the section of the patients `ids` (the values of the placeholders
+    `prepared.listed("patient", size)`), in the section's order, by patient."""
     record_type = _record_type(BY_KEY[section].model)
     records = defaultdict(list)
-    query = _section_query(section, size)
-    for values in prepared.rows(query, **prepared.listed_values("patient", pks, size)):
+    for values in prepared.rows(_section_query(section, size), **ids):
         record = record_type(*values)
         records[record.patient_id].append(record)
     return records
