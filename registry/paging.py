@@ -25,15 +25,12 @@ class CountedPaginator(Paginator):
         self.count = count
 
     def page(self, number) -> Page:
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
-        if bottom <= self.count - top or not isinstance(self.object_list, QuerySet):
-            return super().page(number)
-        from_end = self.object_list.reverse()[self.count - top : self.count - bottom]
-        return self._get_page(list(from_end)[::-1], number, self)
+        page = super().page(number)  # its results a queryset not read yet
+        before, after = page.start_index() - 1, self.count - page.end_index()
+        if before > after and isinstance(self.object_list, QuerySet):
+            from_end = self.object_list.reverse()[after : self.count - before]
+            page.object_list = list(from_end)[::-1]
+        return page
 
 
 def kept_count(
