@@ -203,7 +203,7 @@ def figure(request: HttpRequest, code: str, name: str, image_format: str) -> Htt
     if plot is None or image_format not in IMAGE_TYPES:
         raise Http404
     study = readable_study(request, code)
-    form = DashboardForm(request.GET, study=study)
+    form = page_form(request, study)
     if not form.is_valid():
         return HttpResponseBadRequest(_messages(form), content_type="text/plain; charset=utf-8")
     selection = _selection(request, study, form)

@@ -126,6 +126,8 @@ class DashboardForm(PatientFilterFields):
         self.fields["site"].widget = forms.Select(
             choices=[("", "All sites")] + [(site.code, str(site)) for site in sites]
         )
+        # The sites a site filter may name (analytics.params.analysis_request).
+        self.sites = [(study.code, site.code) for site in sites] if study else None
         for name in DATE_FIELDS:
             self.fields[name].use_format(self.date_format)
         self.study_cutoff = study.data_cutoff if study else None
@@ -139,7 +141,7 @@ class DashboardForm(PatientFilterFields):
         for name in self.errors:  # refused at the field already, in the study's words
             query.pop(name, None)
         try:
-            analysis = params.analysis_request(DashboardParams, query)
+            analysis = params.analysis_request(DashboardParams, query, self.sites)
             self.cleaned_data["analysis"] = replace(analysis, study_cutoff=self.study_cutoff)
         except serializers.ValidationError as error:
             for name, messages in error.detail.items():

@@ -8,6 +8,7 @@ the rows that GET .../analytics/dataset/ returns for the same parameters.
 """
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -309,8 +310,14 @@ class AnalysisRequest:
         return found | {"search": terms} if terms else found
 
 
-def analysis_request(params_class: type[AnalysisParams], query: QueryDict) -> AnalysisRequest:
-    """The validated request; raises ValidationError naming each bad or unknown parameter."""
+def analysis_request(
+    params_class: type[AnalysisParams],
+    query: QueryDict,
+    sites: Sequence[tuple[str, str]] | None = None,
+) -> AnalysisRequest:
+    """The validated request; raises ValidationError naming each bad or unknown parameter.
+    `sites`: the (study code, site code) of the sites the user reads, one of which a site
+    filter must name (registry.patient_filters.PatientFilterForm); None takes any."""
     serializer = params_class(data={name: query[name] for name in query if name not in FILTERS})
     errors = query_problems(query, [*serializer.fields, *FILTERS])
     if not serializer.is_valid():
@@ -318,7 +325,7 @@ def analysis_request(params_class: type[AnalysisParams], query: QueryDict) -> An
     given = {name: query[name] for name in PATIENT_FILTERS if name in query}
     filterset = None
     if given:
-        filterset = PatientFilterSet(data=given, queryset=Patient.objects.none())
+        filterset = PatientFilterSet(data=given, queryset=Patient.objects.none(), sites=sites)
         if not filterset.is_valid():
             errors |= filterset.errors
     if query.get("as_of"):

@@ -67,7 +67,11 @@ class AnalyticsView(StudyDataView):
         study = access.visible_study(request.user, code)
         if study is None:
             raise Http404
-        analysis = params.analysis_request(self.params_class, request.query_params)
+        sites = None
+        if request.query_params.get("site"):
+            # A site asked for is one the user reads: their sites are read for it alone.
+            sites = access.visible_site_rows(request.user, ("study__code", "code"), study.pk)
+        analysis = params.analysis_request(self.params_class, request.query_params, sites)
         scope = access.patient_scope(request.user, study)
         return study, replace(analysis, scope=scope, study_cutoff=study.data_cutoff)
 

@@ -42,6 +42,7 @@ from registry.models import (
     ToxicityRecord,
     ToxicityTreatment,
 )
+from registry.site_filters import SiteFilterForm, SiteFilterSet
 
 TRUE_FALSE = [("true", "Yes"), ("false", "No")]
 NOT_ASSESSED = "none"
@@ -343,8 +344,9 @@ def with_query(address: str, query: QueryDict) -> str:
     return f"{address}?{query.urlencode()}" if query else address
 
 
-class PatientFilterForm(forms.Form):
-    """The filters' values taken together: an age range must run upwards."""
+class PatientFilterForm(SiteFilterForm):
+    """The filters' values taken together: an age range must run upwards; a site is one
+    the user reads (SiteFilterForm)."""
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -360,9 +362,9 @@ class PatientFilterForm(forms.Form):
 
 # The filters as one FilterSet, a declared filter per name (django-filter's metaclass
 # collects them as a class body would).
-PatientFilterSet = type(django_filters.FilterSet)(
+PatientFilterSet = type(SiteFilterSet)(
     "PatientFilterSet",
-    (django_filters.FilterSet,),
+    (SiteFilterSet,),
     {
         "__module__": __name__,
         "__doc__": "The patient filters (PATIENT_FILTERS) and the study, by its code.",
@@ -370,6 +372,7 @@ PatientFilterSet = type(django_filters.FilterSet)(
             field_name="study",
             to_field_name="code",
             queryset=Study.objects.all(),
+            error_messages={"invalid_choice": "No study %(value)r among yours"},
             help_text="Study code",
         ),
         **{patient_filter.name: patient_filter.filter for patient_filter in PATIENT_FILTERS},

@@ -24,6 +24,7 @@ from registry.models import DataQuery, Patient
 from registry.quality_rules import RULES
 from registry.sections import BY_KEY
 from registry.services import patient_locked
+from registry.site_filters import SiteFilterForm, SiteFilterSet
 
 # How the list names a query a person opened, beside the rules' codes.
 BY_A_PERSON = "person"
@@ -59,8 +60,9 @@ def query_field_problem(field: str) -> str | None:
     return None
 
 
-class DataQueryFilterSet(filters.FilterSet):
-    """The filters of a list of queries, for the API and the study's page alike."""
+class DataQueryFilterSet(SiteFilterSet):
+    """The filters of a list of queries, for the API and the study's page alike; a site
+    is one the user reads (SiteFilterSet)."""
 
     study = filters.CharFilter(field_name="patient__study__code", help_text="Study code")
     site = filters.CharFilter(field_name="patient__site__code", help_text="Site code")
@@ -87,6 +89,7 @@ class DataQueryFilterSet(filters.FilterSet):
 
     class Meta:
         model = DataQuery
+        form = SiteFilterForm
         fields = ["study", "site", "status", "unresolved", "rule", "older_than_days"]
 
     def filter_unresolved(self, queryset, name, value):

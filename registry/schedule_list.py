@@ -19,6 +19,7 @@ from registry.data_version import data_version, digest
 from registry.models import Site, Study, Timepoint, Visit
 from registry.paging import CountedPaginator
 from registry.parameters import CutoffField, clinical_cutoff, query_problems
+from registry.site_filters import not_your_site
 from registry.validators import EARLIEST_DATE
 
 DUE_THIS_MONTH, OVERDUE, ALL = "due_this_month", "overdue", "all"
@@ -94,8 +95,8 @@ class ScheduleParams(serializers.Serializer):
     def validate_site(self, code: str) -> Site:
         site = self.sites.filter(code=code).first()
         if site is None:
-            codes = ", ".join(self.sites.values_list("code", flat=True))
-            raise serializers.ValidationError(f"No site {code!r} among yours: {codes}")
+            codes = self.sites.values_list("code", flat=True)
+            raise serializers.ValidationError(not_your_site(code, codes))
         return site
 
     def validate_timepoint(self, name: str) -> Timepoint:

@@ -2,8 +2,8 @@
 
 import django_filters as filters
 
+from registry import access, patient_filters, queries
 from registry import models as registry
-from registry import patient_filters
 from registry.patient_filters import TrueFalseFilter
 from registry.sorting import ThenByStudyId
 
@@ -32,7 +32,25 @@ class SiteFilterSet(filters.FilterSet):
         fields = ["study"]
 
 
-class PatientFilterSet(patient_filters.PatientFilterSet):
+class UsersSites:
+    """A list's filters whose site is one the requesting user reads (registry.
+    site_filters): their sites are read when a site is asked for, and then alone."""
+
+    def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
+        sites = None
+        if request is not None and data and data.get("site"):
+            sites = access.visible_site_rows(request.user, ("study__code", "code"))
+        super().__init__(data, queryset, request=request, sites=sites, **kwargs)
+
+
+class DataQueryFilterSet(UsersSites, queries.DataQueryFilterSet):
+    """The data query filters (registry.queries)."""
+
+    class Meta(queries.DataQueryFilterSet.Meta):
+        pass
+
+
+class PatientFilterSet(UsersSites, patient_filters.PatientFilterSet):
     """The patient filters (registry.patient_filters), and the list's order."""
 
     ordering = ThenByStudyId(
@@ -52,3 +70,9 @@ class PatientFilterSet(patient_filters.PatientFilterSet):
 
     class Meta(patient_filters.PatientFilterSet.Meta):
         pass
+
+    def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
+        super().__init__(data, queryset, request=request, **kwargs)
+        if request is not None:
+            # A study the user has no role in is not there for them, as at its address.
+            self.filters["study"].queryset = access.visible_studies(request.user)

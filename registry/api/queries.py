@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from registry import access
 from registry import queries as services
 from registry.api.audit import step_refusal
+from registry.api.filters import DataQueryFilterSet
 from registry.api.pagination import Pagination
 from registry.api.schema import FIELD_ERRORS, PATIENT_ID, RECORD_ID
 from registry.http import AUTHENTICATION
@@ -144,7 +145,7 @@ class DataQueryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     pagination_class = Pagination
     serializer_class = DataQuerySerializer
     filter_backends = [DjangoFilterBackend]
-    filterset_class = services.DataQueryFilterSet
+    filterset_class = DataQueryFilterSet
 
     def get_queryset(self):
         queries = DataQuery.objects.select_related(

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from registry import access, casebook, completeness
 from registry.models import Patient
+from registry.site_filters import not_your_site
 from registry.web.views import patient_page, study_or_404
 
 PAGE_SIZE = 25
@@ -61,7 +62,7 @@ def study_completeness(request: HttpRequest, code: str) -> HttpResponse:
     chosen = list(sites.filter(code=code_given) if code_given else sites)
     site_error = ""
     if code_given and not chosen:
-        site_error = f"{study.code} has no site {code_given} among your sites: choose one"
+        site_error = not_your_site(code_given, sites.values_list("code", flat=True))
     missing = completeness.patients_missing_data(study, chosen).select_related("site")
     context = {
         "study": study,

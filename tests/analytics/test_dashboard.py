@@ -183,13 +183,26 @@ def test_it_refuses_a_figure_with_a_bad_filter_naming_it(client):
     assert response.content.decode().startswith("population: ")
 
 
-def test_it_says_so_when_no_patient_is_in_the_selection(client):
+def test_it_says_so_when_no_patient_is_in_the_selection(client, published):
+    Site.objects.create(study=published, code="NOWHERE", name="A hospital with no patient")
     response = client.get(PAGE, {"site": "NOWHERE"})
     assert response.status_code == 200
     content = response.content.decode()
     assert "No patients in this selection." in content
     assert "<img" not in content
     assert client.get(figure_url("swimmer", "svg"), {"site": "NOWHERE"}).status_code == 404
+
+
+def test_it_refuses_a_site_the_user_does_not_read_beside_its_field(client):
+    response = client.get(PAGE, {"site": "NOWHERE"})
+    assert response.status_code == 400
+    assert re.search(
+        r'id="id_site_error">\s*<li>No site &#x27;NOWHERE&#x27; among yours: BOREN',
+        response.content.decode(),
+    )
+    figure = client.get(figure_url("efs", "svg"), {"site": "NOWHERE"})
+    assert figure.status_code == 400
+    assert figure.content.decode() == "site: No site 'NOWHERE' among yours: BOREN"
 
 
 def test_it_says_which_figures_cannot_be_drawn_yet(client):

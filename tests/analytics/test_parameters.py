@@ -4,8 +4,10 @@ value is a 400 naming its parameter, and only a signed-in user may ask."""
 import pytest
 
 from analytics.cohort import COVARIATES
-from registry.models import Study
+from registry.access import membership_grant
+from registry.models import Role, Site, Study
 from tests.analytics.conftest import STATISTICS
+from tests.factories import StudyFactory
 
 pytestmark = pytest.mark.usefixtures("published")
 
@@ -16,6 +18,12 @@ def published(db, published_for_module) -> Study:
 
 
 ENDPOINTS = ["dataset", *STATISTICS]
+
+
+@pytest.fixture
+def another_site(published) -> Site:
+    """A site of the study with no patient."""
+    return Site.objects.create(study=published, code="ELSEWHERE", name="Another hospital")
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
@@ -56,7 +64,7 @@ def test_it_does_not_know_another_study(analytics):
         ({"population": "responders", "prior_allo_hct": "true"}, 4),
     ],
 )
-def test_it_applies_the_patient_list_filters(analytics, filters, count):
+def test_it_applies_the_patient_list_filters(analytics, another_site, filters, count):
     # The counts follow from tests/data/hcd19-published-cohort.json.
     assert analytics("dataset", **filters).json()["count"] == count
     assert analytics("response", **filters).json()["n"] == count
@@ -153,9 +161,28 @@ def test_it_ignores_the_accept_header(api, published):
         ("dataset", {}),
     ],
 )
-def test_it_answers_for_a_cohort_with_no_patients(analytics, endpoint, params):
+def test_it_answers_for_a_cohort_with_no_patients(analytics, another_site, endpoint, params):
     response = analytics(endpoint, site="ELSEWHERE", **params)
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_it_refuses_a_site_the_user_does_not_read_naming_those_they_do(
+    analytics, another_site, endpoint
+):
+    response = analytics(endpoint, site="BORNE")
+    assert response.status_code == 400
+    assert response.json() == {"site": ["No site 'BORNE' among yours: BOREN, ELSEWHERE"]}
+
+
+def test_it_takes_a_site_only_from_the_study_of_the_address(analytics, reader, another_site):
+    other = StudyFactory(code="OTHER")
+    Site.objects.create(study=other, code="FAR", name="A hospital of another study")
+    membership_grant(user=reader, study=other, role=Role.MONITOR)
+    assert analytics("response", code="OTHER", site="FAR").status_code == 200
+    response = analytics("response", site="FAR")
+    assert response.status_code == 400
+    assert response.json() == {"site": ["No site 'FAR' among yours: BOREN, ELSEWHERE"]}
 
 
 def test_it_answers_for_a_landmark_after_all_follow_up(analytics):

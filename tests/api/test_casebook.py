@@ -150,7 +150,7 @@ def test_the_study_completeness_is_counted_over_the_users_sites(owner, neighbour
     assert [s["site"] for s in theirs.data["sites"]] == ["PUMC", "All sites"]
     refused = api_client_of(neighbour).get("/api/v1/studies/HCD19/completeness/?site=BOREN")
     assert refused.status_code == 400
-    assert refused.data == {"site": ["HCD19 has no site BOREN that you read"]}
+    assert refused.data == {"site": ["No site 'BOREN' among yours: PUMC"]}
 
 
 def test_the_patient_list_filters_by_signature_and_missing_data(owner, investigator):

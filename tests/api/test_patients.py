@@ -132,6 +132,41 @@ def test_it_filters_by_site_code(reader_client):
     assert study_ids(reader_client.get(URL, {"site": "BOREN"})) == ["IN"]
 
 
+def test_it_refuses_a_site_the_user_does_not_read_naming_those_they_do(reader_client):
+    infused({"subject_id": "IN"})
+    factories.SiteFactory(code="PKU")
+    factories.SiteFactory(study=factories.StudyFactory(code="OTHER"), code="FAR")
+    refused = reader_client.get(URL, {"site": "FAR"})
+    assert refused.status_code == 400
+    assert refused.json() == {"site": ["No site 'FAR' among yours: BOREN, PKU"]}
+
+
+def test_it_quotes_a_site_as_typed_in_its_refusal(reader_client):
+    # The message once went through a "%" format that a typed "%" broke: a server error.
+    infused({"subject_id": "IN"})
+    refused = reader_client.get(URL, {"site": "50%"})
+    assert refused.status_code == 400
+    assert refused.json() == {"site": ["No site '50%' among yours: BOREN"]}
+
+
+def test_it_takes_a_site_of_the_study_given(reader, reader_client):
+    far = factories.SiteFactory(study=factories.StudyFactory(code="OTHER"), code="FAR")
+    membership_grant(user=reader, study=far.study, role=Role.MONITOR)
+    infused({"subject_id": "HERE"})
+    infused({"subject_id": "THERE", "site": far})
+    assert study_ids(reader_client.get(URL, {"site": "FAR"})) == ["THERE"]
+    refused = reader_client.get(URL, {"study": "HCD19", "site": "FAR"})
+    assert refused.status_code == 400
+    assert refused.json() == {"site": ["No site 'FAR' among yours: BOREN"]}
+
+
+def test_it_refuses_a_study_the_user_has_no_role_in(reader_client):
+    factories.StudyFactory(code="OTHER")
+    refused = reader_client.get(URL, {"study": "OTHER"})
+    assert refused.status_code == 400
+    assert refused.json() == {"study": ["No study 'OTHER' among yours"]}
+
+
 def test_it_filters_by_sex(reader_client):
     infused({"subject_id": "IN", "sex": "male"})
     infused({"subject_id": "OUT", "sex": "female"})

@@ -147,6 +147,14 @@ def test_it_filters_by_site_and_status(patient, teammate, owner):
     assert [row["id"] for row in response.data["results"]] == [at_boren.pk]
 
 
+def test_it_refuses_a_site_the_user_does_not_read_naming_those_they_do(patient, neighbour):
+    # The neighbour is a clinician at PUMC alone.
+    response = api_client_of(neighbour).get("/api/v1/queries/?site=BOREN")
+
+    assert response.status_code == 400
+    assert response.data == {"site": ["No site 'BOREN' among yours: PUMC"]}
+
+
 def test_it_refuses_an_unknown_status(owner):
     response = api_client_of(owner).get("/api/v1/queries/?status=pending")
 

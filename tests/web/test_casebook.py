@@ -100,7 +100,7 @@ def test_the_missing_data_page_counts_the_users_sites(owner, neighbour, outsider
     theirs = page_client_of(neighbour).get(address).content.decode()
     assert ">U1<" in theirs and ">B1<" not in theirs
     refused = page_client_of(neighbour).get(address + "?site=BOREN").content.decode()
-    assert "HCD19 has no site BOREN among your sites: choose one" in refused
+    assert "No site &#x27;BOREN&#x27; among yours: PUMC" in refused
     assert page_client_of(outsider).get(address).status_code == 404
 
 

@@ -22,6 +22,7 @@ from registry.api.schema import ERROR, FIELD_ERRORS, PATIENT_ID
 from registry.http import AUTHENTICATION, STUDY_CODE
 from registry.models import Patient
 from registry.required_fields import STATUSES
+from registry.site_filters import not_your_site
 
 
 class SectionStatusSerializer(serializers.Serializer):
@@ -217,13 +218,14 @@ class CompletenessView(APIView):
         study = access.visible_studies(request.user).filter(code=code).first()
         if study is None:
             raise Http404
-        sites = access.visible_sites(request.user, study.sites.all())
+        sites = list(access.visible_sites(request.user, study.sites.all()))
         site = request.query_params.get("site")
         if site:
-            sites = sites.filter(code=site)
-        sites = list(sites)  # read once, for the three reads below (registry.completeness)
-        if site and not sites:
-            raise BadRequest({"site": [f"{study.code} has no site {site} that you read"]})
+            chosen = [found for found in sites if found.code == site]
+            if not chosen:
+                codes = (found.code for found in sites)
+                raise BadRequest({"site": [not_your_site(site, codes)]})
+            sites = chosen
         paginator = self.pagination_class()
         missing = completeness.patients_missing_data(study, sites).select_related("site")
         page = paginator.paginate_queryset(missing, request, self)
