@@ -33,9 +33,10 @@ import pandas as pd
 
 from analytics import exports
 from analytics.dataset import DATASET_COLUMNS
-from analytics.exports import Packed, csv_rows, json_bytes
+from analytics.exports import Packed, csv_rows
 from analytics.gzip_blocks import Block, deflated, gzip_member, inflated
 from analytics.process_kept import ProcessKept
+from registry.jsontext import json_bytes
 
 BLOCK_ROWS = 1000
 MAX_KEPT = 4

@@ -1,5 +1,5 @@
-"""Results written as JSON (orjson), tables as CSV or as an Excel workbook
-(registry.xlsx); large answers kept compressed."""
+"""Tables written as CSV or as an Excel workbook (registry.xlsx); large answers (JSON:
+registry.jsontext.json_bytes) kept compressed."""
 
 import csv
 import gzip
@@ -8,11 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-import orjson
 from django.http import HttpRequest, HttpResponse
 from django.middleware.gzip import re_accepts_gzip
 from django.utils.cache import patch_vary_headers
-from rest_framework.utils.encoders import JSONEncoder
 
 from registry.choices import DateFormat
 from registry.date_formats import date_text
@@ -24,15 +22,6 @@ CSV_TYPE = "text/csv; charset=utf-8"
 # analysis dataset about tenfold while compressing far faster than the higher levels.
 COMPRESS_OVER = 1 << 20
 COMPRESS_LEVEL = 3
-_DRF_ENCODER = JSONEncoder()
-
-
-def json_bytes(value) -> bytes:
-    """The value as compact UTF-8 JSON: what DRF's JSONRenderer writes, written by orjson
-    (the standard library's encoder, which the renderer uses, is several times slower on
-    the analysis dataset). What orjson cannot write itself (a numpy number, a Decimal) goes
-    through DRF's encoder."""
-    return orjson.dumps(value, default=_DRF_ENCODER.default)
 
 
 def csv_text(

@@ -34,11 +34,12 @@ from analytics.dataset import (
     tables_read,
 )
 from analytics.dataset_answer import dataset_csv, dataset_json
-from analytics.exports import Packed, json_bytes, packed
+from analytics.exports import Packed, packed
 from analytics.lab_series import lab_series_report
 from analytics.params import AnalysisRequest
 from analytics.process_labs import study_lab_values
 from registry.data_version import digest
+from registry.jsontext import json_bytes
 from registry.models import Study
 from registry.patient_filters import BY_NAME, filter_patients
 

@@ -8,10 +8,10 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from registry import access
+from registry.jsontext import JSONRenderer
 from registry.models.study import Study, code_validator
 from registry.parameters import UnsettledDayWarningMixin
 from registry.tokens import TokenAuthentication

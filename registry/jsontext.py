@@ -1,4 +1,5 @@
-"""JSON from outside (API bodies, cohort documents): what the registry refuses in it.
+"""JSON text: how the registry writes its own (`json_bytes`), and what it refuses in JSON
+from outside (API bodies, cohort documents):
 
 - Nesting. Python's json module parses arrays and objects within each other by
   recursion: two kilobytes of `[` exhaust the interpreter's stack (RecursionError) in the
@@ -11,7 +12,48 @@
 import json
 import re
 
+import orjson
+from rest_framework import renderers
+from rest_framework.utils.encoders import JSONEncoder
+
 MAX_DEPTH = 64
+_DRF_ENCODER = JSONEncoder()
+# Characters DRF's JSONRenderer escapes, as JavaScript (before ES2019) ends a line at them.
+_LINE_ENDS = ((b"\xe2\x80\xa8", b"\\u2028"), (b"\xe2\x80\xa9", b"\\u2029"))
+
+
+def json_bytes(value) -> bytes:
+    """The value as compact UTF-8 JSON, as DRF's JSONRenderer writes it, but written by
+    orjson: several times faster than the standard library's encoder, which the renderer
+    uses, on an API page of patients or an analysis dataset.
+
+    What orjson would write otherwise goes through DRF's encoder: dates and times, numpy
+    numbers, Decimals. A float is written in orjson's shortest form, which may differ in
+    text from the standard library's but not in value (1e-05 as 0.00001). What orjson
+    refuses to write (an integer beyond 64 bits, a key that is not text) the renderer
+    writes."""
+    try:
+        written = orjson.dumps(
+            value, default=_DRF_ENCODER.default, option=orjson.OPT_PASSTHROUGH_DATETIME
+        )
+    except orjson.JSONEncodeError:
+        return renderers.JSONRenderer().render(value)
+    for character, escaped in _LINE_ENDS:
+        if character in written:
+            written = written.replace(character, escaped)
+    return written
+
+
+class JSONRenderer(renderers.JSONRenderer):
+    """The API's JSON renderer: DRF's, writing compact JSON by json_bytes, as the answers
+    the API keeps (registry.api.caching) are written; indented JSON, when asked for, as
+    DRF writes it."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        indent = self.get_indent(accepted_media_type, renderer_context or {})
+        if data is None or indent is not None:
+            return super().render(data, accepted_media_type, renderer_context)
+        return json_bytes(data)
 
 
 def nul_refusal(written_as: str) -> str:

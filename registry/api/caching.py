@@ -42,16 +42,16 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Model
 from django.http import Http404, HttpResponse, QueryDict
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from registry import access, data_version, paging, patient_filters, prepared
+from registry.jsontext import JSONRenderer, json_bytes
 from registry.models import Patient
 from registry.sections import BY_KEY
 
 # Part of every key: bump it when the answers change shape.
-ANSWERS_FORMAT = 4
+ANSWERS_FORMAT = 5
 # The sections of a course that each filter of the list reads (registry.patient_filters)
 # besides the patient's own row, and the parameters that only order, page or format the
 # list.
@@ -116,7 +116,7 @@ def _patient_id(pk: int | str) -> int:
 
 def patient_detail(version: PatientVersion, compute: Callable[[], dict]) -> bytes:
     """The patient's detail as written JSON; `compute` gives it as data."""
-    return _cached(detail_key(version), lambda: rendered(compute()))
+    return _cached(detail_key(version), lambda: json_bytes(compute()))
 
 
 def patient_page(
@@ -182,7 +182,7 @@ def _patient_details(
     missing = [pk for pk in pks if keys[pk] not in kept]
     if missing:
         computed = {
-            keys[pk]: rendered(data) for pk, data in zip(missing, compute(missing), strict=True)
+            keys[pk]: json_bytes(data) for pk, data in zip(missing, compute(missing), strict=True)
         }
         cache.set_many(computed, TIMEOUT)
         kept |= computed
@@ -206,11 +206,6 @@ def _versions_query(size: int) -> prepared.PreparedQuery:
 
 def _json_list(items: Iterable[bytes]) -> bytes:
     return b"[" + b",".join(items) + b"]"
-
-
-def rendered(data) -> bytes:
-    """`data` written as the API's JSON renderer writes it."""
-    return JSONRenderer().render(data)
 
 
 def answer(request: Request, written: bytes) -> HttpResponse:

@@ -12,7 +12,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotAcceptable
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.renderers import JSONRenderer
 
 from config.routers import use_replica
 from registry import access
@@ -20,6 +19,7 @@ from registry import models as registry
 from registry.api.cohorts import StudyDownloadView, download_schema
 from registry.api.schema import ERROR, FIELD_ERRORS, PATIENT_ID
 from registry.interchange.fhir.writer import iter_bundle_json, iter_ndjson, patient_bundle
+from registry.jsontext import JSONRenderer
 from registry.parameters import AS_OF_TODAY_WARNING, SnapshotParams
 
 FHIR_JSON = "application/fhir+json"

@@ -8,6 +8,7 @@ from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 
 from registry.api import caching
+from registry.jsontext import json_bytes
 from registry.paging import CountedPaginator
 
 
@@ -59,7 +60,7 @@ class Pagination(pagination.PageNumberPagination):
             "previous": self.get_previous_link(),
         }
         # {"count":…,"next":…,"previous":…} with ,"results":[…] before the closing brace.
-        written = caching.rendered(links)[:-1] + b',"results":' + page["results"] + b"}"
+        written = json_bytes(links)[:-1] + b',"results":' + page["results"] + b"}"
         return caching.answer(request, written)
 
     def get_paginated_response_schema(self, schema: dict) -> dict:

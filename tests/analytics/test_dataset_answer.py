@@ -12,8 +12,9 @@ from analytics import dataset_answer, exports
 from analytics.cohort import analysis_frame
 from analytics.dataset import DATASET_COLUMNS
 from analytics.dataset_answer import dataset_csv, dataset_json, frame_rows
-from analytics.exports import csv_text, json_bytes
+from analytics.exports import csv_text
 from analytics.process_kept import ProcessKept
+from registry.jsontext import json_bytes
 
 BLOCK_ROWS = 4
 DATES = {"cutoff": "2021-07-31", "as_of": None, "left_out_infused_after_cutoff": 1}

@@ -1,28 +1,8 @@
-"""analytics.exports: results written as JSON and tables as CSV."""
+"""analytics.exports: tables written as CSV."""
 
 from datetime import date
-from decimal import Decimal
 
-import numpy as np
-from rest_framework.renderers import JSONRenderer
-
-from analytics.exports import csv_text, json_bytes
-
-
-def test_it_writes_the_json_drf_writes():
-    value = {
-        "count": 2,
-        "results": [
-            {"study_id": "P01", "infusion_date": date(2021, 3, 4), "efs_months": 12.5},
-            {"study_id": "Pé", "infusion_date": None, "efs_months": 1 / 3},
-        ],
-    }
-    assert json_bytes(value) == JSONRenderer().render(value)
-
-
-def test_it_writes_numpy_numbers_and_decimals_through_drfs_encoder():
-    value = {"n": np.int64(3), "rate": np.float64(0.5), "dose": Decimal("2.5")}
-    assert json_bytes(value) == b'{"n":3,"rate":0.5,"dose":2.5}'
+from analytics.exports import csv_text
 
 
 def test_it_writes_missing_values_as_empty_cells_and_dates_in_iso_form():

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
-from rest_framework.renderers import JSONRenderer
 
 from registry import data_version, services
 from registry.access import membership_grant, membership_revoke
 from registry.api import caching, filters
 from registry.api.views.patients import PatientViewSet
+from registry.jsontext import JSONRenderer
 from registry.models import Patient, Role
 from tests import factories
 from tests.api.conftest import full_course
@@ -191,12 +191,13 @@ def test_it_files_nothing_for_a_query_the_filters_refuse(reader_client):
         assert "sex" in response.json()
 
 
-def test_it_sends_the_json_drf_writes(reader_client):
+def test_it_sends_the_json_its_renderer_writes(reader_client):
     patient = full_course()
     factories.PatientFactory()
     detail(reader_client, patient)
     cached = reader_client.get(f"/api/v1/patients/{patient.pk}/")
-    # With a parameter, the detail is DRF's own answer, not cached.
+    # With a parameter, the detail is DRF's own answer (by registry.jsontext.JSONRenderer), not
+    # cached.
     rendered = reader_client.get(f"/api/v1/patients/{patient.pk}/", {"format": "json"})
     assert cached.content == rendered.content
     assert cached["Content-Type"] == rendered["Content-Type"] == "application/json"

@@ -6,7 +6,6 @@ from django.http import Http404, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -14,6 +13,7 @@ from registry import access, schedule_list
 from registry.api.pagination import Pagination
 from registry.api.schema import ERROR, FIELD_ERRORS
 from registry.http import AUTHENTICATION, STUDY_CODE, DownloadNegotiation
+from registry.jsontext import JSONRenderer
 
 DESCRIPTION = (
     "Each patient's visits of the study's timepoints (the study's settings), at the sites "
