@@ -184,7 +184,8 @@ PATIENT_FILTERS = (
         django_filters.CharFilter(
             label="Site",
             field_name="site__code",
-            help_text="Site code (site codes are unique within a study: combine with study)",
+            help_text="The code of a site you read (unique within a study: combine with study); "
+            "another is refused",
         ),
         column="site",
     ),

@@ -65,7 +65,10 @@ class DataQueryFilterSet(SiteFilterSet):
     is one the user reads (SiteFilterSet)."""
 
     study = filters.CharFilter(field_name="patient__study__code", help_text="Study code")
-    site = filters.CharFilter(field_name="patient__site__code", help_text="Site code")
+    site = filters.CharFilter(
+        field_name="patient__site__code",
+        help_text="The code of a site you read; another is refused",
+    )
     status = filters.ChoiceFilter(
         choices=DataQuery.Status.choices,
         help_text="open, answered, closed or confirmed (as correct)",

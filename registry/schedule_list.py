@@ -68,7 +68,9 @@ class ScheduleParams(serializers.Serializer):
         "overdue (window closed, not done), not_applicable (died or withdrawn before the "
         "window opened, or window after the clinical cut-off)",
     )
-    site = serializers.CharField(required=False, help_text="Site code")
+    site = serializers.CharField(
+        required=False, help_text="The code of a site you read; another is refused"
+    )
     timepoint = serializers.CharField(required=False, help_text="Timepoint name, e.g. Day 28")
     due_from = serializers.DateField(required=False, help_text="Target day on or after")
     due_to = serializers.DateField(required=False, help_text="Target day on or before")

@@ -206,7 +206,9 @@ class CompletenessView(APIView):
         operation_id="studies_completeness",
         parameters=[
             STUDY_CODE,
-            OpenApiParameter("site", str, description="A site's code: its figures alone"),
+            OpenApiParameter(
+                "site", str, description="The code of a site you read: its figures alone"
+            ),
             OpenApiParameter("page", int, description="A page of the patients, from 1"),
         ],
         responses={200: CompletenessSerializer, 400: FIELD_ERRORS, 404: ERROR},
