@@ -317,7 +317,7 @@ def analysis_request(
 ) -> AnalysisRequest:
     """The validated request; raises ValidationError naming each bad or unknown parameter.
     `sites`: the (study code, site code) of the sites the user reads, one of which a site
-    filter must name (registry.patient_filters.PatientFilterForm); None takes any."""
+    filter must name (registry.site_filters); None takes any."""
     serializer = params_class(data={name: query[name] for name in query if name not in FILTERS})
     errors = query_problems(query, [*serializer.fields, *FILTERS])
     if not serializer.is_valid():

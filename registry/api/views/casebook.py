@@ -220,6 +220,7 @@ class CompletenessView(APIView):
         study = access.visible_studies(request.user).filter(code=code).first()
         if study is None:
             raise Http404
+        # Read once, for the three reads below (registry.completeness).
         sites = list(access.visible_sites(request.user, study.sites.all()))
         site = request.query_params.get("site")
         if site:
