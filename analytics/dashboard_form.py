@@ -124,7 +124,7 @@ class DashboardForm(PatientFilterFields):
         self.date_format = study.date_format if study else DateFormat.ISO
         super().__init__(dates_written(data, DATE_FIELDS, self.date_format))
         self.fields["site"].widget = forms.Select(
-            choices=[("", "All sites")] + [(site.code, str(site)) for site in sites]
+            choices=[("", "All sites")] + [(site.code, site.label) for site in sites]
         )
         # The sites a site filter may name (analytics.params.analysis_request).
         self.sites = [(study.code, site.code) for site in sites] if study else None

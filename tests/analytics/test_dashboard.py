@@ -193,6 +193,12 @@ def test_it_says_so_when_no_patient_is_in_the_selection(client, published):
     assert client.get(figure_url("swimmer", "svg"), {"site": "NOWHERE"}).status_code == 404
 
 
+def test_it_offers_a_site_by_its_code_and_name(client, published):
+    Site.objects.create(study=published, code="PUMC", name="Peking Union Medical College Hospital")
+    html = client.get(PAGE).content.decode()
+    assert '<option value="PUMC">PUMC · Peking Union Medical College Hospital</option>' in html
+
+
 def test_it_refuses_a_site_the_user_does_not_read_beside_its_field(client):
     response = client.get(PAGE, {"site": "NOWHERE"})
     assert response.status_code == 400
