@@ -32,6 +32,7 @@ from registry import access
 from registry.http import STUDY_CODE, StudyDataView
 from registry.models import Study
 from registry.parameters import AS_OF_TODAY_WARNING
+from registry.site_filters import sites_to_check
 
 
 def documented(summary: str, params_class, response, description: str = "", downloads=None):
@@ -67,10 +68,7 @@ class AnalyticsView(StudyDataView):
         study = access.visible_study(request.user, code)
         if study is None:
             raise Http404
-        sites = None
-        if request.query_params.get("site"):
-            # A site asked for is one the user reads: their sites are read for it alone.
-            sites = access.visible_site_rows(request.user, ("study__code", "code"), study.pk)
+        sites = sites_to_check(request.user, request.query_params, study.pk)
         analysis = params.analysis_request(self.params_class, request.query_params, sites)
         scope = access.patient_scope(request.user, study)
         return study, replace(analysis, scope=scope, study_cutoff=study.data_cutoff)

@@ -11,6 +11,9 @@ from collections.abc import Iterable, Sequence
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
+
+from registry import access
 
 # The (study code, site code) of each site the user reads.
 Sites = Sequence[tuple[str, str]]
@@ -21,6 +24,15 @@ def not_your_site(code: str, codes: Iterable[str]) -> str:
     code; their codes are `codes`."""
     offered = ", ".join(sorted(set(codes))) or "none"
     return f"No site {code!r} among yours: {offered}"
+
+
+def sites_to_check(user, query: QueryDict, study_id: int | None = None) -> Sites | None:
+    """The sites `user` reads (of the study `study_id` only, if given), which the site
+    `query` asks for must be one of; None when it asks for none: they are read for a site
+    alone."""
+    if not query.get("site"):
+        return None
+    return access.visible_site_rows(user, ("study__code", "code"), study_id)
 
 
 class SiteFilterForm(forms.Form):

@@ -5,6 +5,7 @@ import django_filters as filters
 from registry import access, patient_filters, queries
 from registry import models as registry
 from registry.patient_filters import TrueFalseFilter
+from registry.site_filters import sites_to_check
 from registry.sorting import ThenByStudyId
 
 
@@ -38,8 +39,8 @@ class UsersSites:
 
     def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
         sites = None
-        if request is not None and data and data.get("site"):
-            sites = access.visible_site_rows(request.user, ("study__code", "code"))
+        if request is not None and data is not None:
+            sites = sites_to_check(request.user, data)
         super().__init__(data, queryset, request=request, sites=sites, **kwargs)
 
 
