@@ -19,7 +19,7 @@ from registry.data_version import data_version, digest
 from registry.models import Site, Study, Timepoint, Visit
 from registry.paging import CountedPaginator
 from registry.parameters import CutoffField, clinical_cutoff, query_problems
-from registry.site_filters import not_your_site
+from registry.site_filters import site_named
 from registry.validators import EARLIEST_DATE
 
 DUE_THIS_MONTH, OVERDUE, ALL = "due_this_month", "overdue", "all"
@@ -95,11 +95,7 @@ class ScheduleParams(serializers.Serializer):
         self.study, self.sites = study, sites
 
     def validate_site(self, code: str) -> Site:
-        site = self.sites.filter(code=code).first()
-        if site is None:
-            codes = self.sites.values_list("code", flat=True)
-            raise serializers.ValidationError(not_your_site(code, codes))
-        return site
+        return site_named(self.sites, code)
 
     def validate_timepoint(self, name: str) -> Timepoint:
         timepoint = self.study.timepoints.filter(name=name).first()

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
 from registry import access
+from registry.models import Site
 
 # The (study code, site code) of each site the user reads.
 Sites = Sequence[tuple[str, str]]
@@ -24,6 +25,16 @@ def not_your_site(code: str, codes: Iterable[str]) -> str:
     code; their codes are `codes`."""
     offered = ", ".join(sorted(set(codes))) or "none"
     return f"No site {code!r} among yours: {offered}"
+
+
+def site_named(sites: Iterable[Site], code: str) -> Site:
+    """The one of `sites` whose code is `code`; refused, naming their codes, when
+    none has it."""
+    sites = list(sites)
+    for site in sites:
+        if site.code == code:
+            return site
+    raise ValidationError(not_your_site(code, (site.code for site in sites)), code="invalid")
 
 
 def sites_to_check(user, query: QueryDict, study_id: int | None = None) -> Sites | None:

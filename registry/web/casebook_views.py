@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from registry import access, casebook, completeness
 from registry.models import Patient
-from registry.site_filters import not_your_site
+from registry.site_filters import site_named
 from registry.web.views import patient_page, study_or_404
 
 PAGE_SIZE = 25
@@ -59,10 +59,12 @@ def study_completeness(request: HttpRequest, code: str) -> HttpResponse:
     sites = access.visible_sites(request.user, study.sites.all())
     code_given = request.GET.get("site", "")
     # Read once, for the three reads below (registry.completeness).
-    chosen = list(sites.filter(code=code_given) if code_given else sites)
-    site_error = ""
-    if code_given and not chosen:
-        site_error = not_your_site(code_given, sites.values_list("code", flat=True))
+    chosen, site_error = list(sites), ""
+    if code_given:
+        try:
+            chosen = [site_named(chosen, code_given)]
+        except ValidationError as refused:
+            chosen, site_error = [], refused.messages[0]
     missing = completeness.patients_missing_data(study, chosen).select_related("site")
     context = {
         "study": study,

@@ -22,7 +22,7 @@ from registry.api.schema import ERROR, FIELD_ERRORS, PATIENT_ID
 from registry.http import AUTHENTICATION, STUDY_CODE
 from registry.models import Patient
 from registry.required_fields import STATUSES
-from registry.site_filters import not_your_site
+from registry.site_filters import site_named
 
 
 class SectionStatusSerializer(serializers.Serializer):
@@ -224,11 +224,10 @@ class CompletenessView(APIView):
         sites = list(access.visible_sites(request.user, study.sites.all()))
         site = request.query_params.get("site")
         if site:
-            chosen = [found for found in sites if found.code == site]
-            if not chosen:
-                codes = (found.code for found in sites)
-                raise BadRequest({"site": [not_your_site(site, codes)]})
-            sites = chosen
+            try:
+                sites = [site_named(sites, site)]
+            except ValidationError as refused:
+                raise BadRequest({"site": refused.messages}) from None
         paginator = self.pagination_class()
         missing = completeness.patients_missing_data(study, sites).select_related("site")
         page = paginator.paginate_queryset(missing, request, self)
