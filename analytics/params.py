@@ -20,7 +20,13 @@ from analytics.figures import COVARIATE_LABELS
 from analytics.reports import DEFAULT_TIMES
 from registry.analytes import ANALYTES, PERIPHERAL_BLOOD, SPECIMENS
 from registry.models import Patient
-from registry.parameters import AsOfField, CutoffField, clinical_cutoff, query_problems
+from registry.parameters import (
+    AsOfField,
+    CutoffField,
+    clinical_cutoff,
+    given_params,
+    query_problems,
+)
 from registry.patient_filters import (
     BY_NAME,
     CASEBOOK_FILTERS,
@@ -318,11 +324,12 @@ def analysis_request(
     """The validated request; raises ValidationError naming each bad or unknown parameter.
     `sites`: the (study code, site code) of the sites the user reads, one of which a site
     filter must name (registry.site_filters); None takes any."""
-    serializer = params_class(data={name: query[name] for name in query if name not in FILTERS})
-    errors = query_problems(query, [*serializer.fields, *FILTERS])
+    names = list(params_class().fields)
+    serializer = params_class(data=given_params(query, names))
+    errors = query_problems(query, [*names, *FILTERS])
     if not serializer.is_valid():
         errors |= serializer.errors
-    given = {name: query[name] for name in PATIENT_FILTERS if name in query}
+    given = given_params(query, PATIENT_FILTERS)
     filterset = None
     if given:
         filterset = PatientFilterSet(data=given, queryset=Patient.objects.none(), sites=sites)

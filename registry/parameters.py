@@ -3,6 +3,7 @@ export commands' alike: as recorded on a day (registry.snapshots), and the clini
 (registry.cutoff). A value that does not parse is a 400 (a command's usage error) naming it."""
 
 from argparse import ArgumentParser, ArgumentTypeError
+from collections.abc import Iterable
 from datetime import date, datetime, time
 
 from django.core.exceptions import ValidationError
@@ -138,6 +139,12 @@ def add_snapshot_arguments(parser: ArgumentParser, *, cutoff_help: str) -> None:
     )
 
 
+def given_params(query: QueryDict, names: Iterable[str]) -> dict[str, str]:
+    """The parameters among `names` that `query` gives a value. One left empty (?site=, as
+    a form sends a field left blank) is taken as not given, as the lists' filters take it."""
+    return {name: query[name] for name in names if query.get(name, "") != ""}
+
+
 def query_problems(query: QueryDict, allowed: list[str]) -> dict[str, list[str]]:
     """The parameters that are unknown, or given more than once, each with its message."""
     errors = {
@@ -194,7 +201,7 @@ def download_params(query: QueryDict, params_class: type[SnapshotParams] = Snaps
     unknown parameter."""
     allowed = list(params_class().fields)
     errors = query_problems(query, allowed)
-    params = params_class(data={name: query[name] for name in allowed if name in query})
+    params = params_class(data=given_params(query, allowed))
     if not params.is_valid():
         errors |= params.errors
     if errors:

@@ -18,7 +18,7 @@ from registry import schedule
 from registry.data_version import data_version, digest
 from registry.models import Site, Study, Timepoint, Visit
 from registry.paging import CountedPaginator
-from registry.parameters import CutoffField, clinical_cutoff, query_problems
+from registry.parameters import CutoffField, clinical_cutoff, given_params, query_problems
 from registry.site_filters import site_named
 from registry.validators import EARLIEST_DATE
 
@@ -126,8 +126,7 @@ def schedule_params(
     names = list(ScheduleParams._declared_fields)
     errors = query_problems(query, [*names, *also_allowed])
     # A filter left empty (the page's "Any") is no filter.
-    given = {name: query[name] for name in names if query.get(name, "") != ""}
-    params = ScheduleParams(data=given, study=study, sites=sites)
+    params = ScheduleParams(data=given_params(query, names), study=study, sites=sites)
     if not params.is_valid():
         errors |= params.errors
     if errors:

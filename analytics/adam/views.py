@@ -30,6 +30,7 @@ from registry.parameters import (
     AS_OF_TODAY_WARNING,
     AsOfField,
     CutoffField,
+    given_params,
     query_problems,
 )
 
@@ -41,8 +42,9 @@ class AdamParams(serializers.Serializer):
 
 def adam_request(query, user, study: Study) -> AnalysisRequest:
     """The validated dates of a request; a ValidationError naming each bad or unknown one."""
-    params = AdamParams(data={name: query[name] for name in query})
-    errors = query_problems(query, list(AdamParams().fields))
+    names = list(AdamParams().fields)
+    params = AdamParams(data=given_params(query, names))
+    errors = query_problems(query, names)
     if not params.is_valid():
         errors |= params.errors
     if errors:

@@ -255,7 +255,9 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "CAR-T Registry API",
-    "DESCRIPTION": "Patients, outcomes and live cohort statistics of CAR-T cell therapy studies.",
+    "DESCRIPTION": "Patients, outcomes and live cohort statistics of CAR-T cell therapy studies. "
+    "A query parameter left empty (?sex=, as a form sends a field left blank) is taken as "
+    "not given.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI from our own static files: hospital networks often block CDNs.

@@ -19,7 +19,8 @@ class Pagination(pagination.PageNumberPagination):
 
     def get_page_size(self, request) -> int:
         value = request.query_params.get(self.page_size_query_param)
-        if value is None:
+        # Left empty, as ?page= is: not given.
+        if not value:
             return self.page_size
         if not value.isdigit() or not 1 <= int(value) <= self.max_page_size:
             message = f"A whole number from 1 to {self.max_page_size}"

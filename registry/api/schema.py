@@ -145,6 +145,10 @@ class RegistrySchema(AutoSchema):
             if parameter["in"] == "path" and parameter["schema"].get("type") == "integer":
                 # Django's <int:…> takes digits only: "-1" is no address of this API.
                 parameter["schema"] = {**parameter["schema"], "minimum": 0}
+            if parameter["in"] == "query" and not parameter.get("required"):
+                # Left empty (?sex=, as a form sends a field left blank), it is not given
+                # (registry.parameters.given_params; django-filter's filters).
+                parameter["allowEmptyValue"] = True
         responses = operation["responses"]
         for status in self.error_statuses(operation):
             responses.setdefault(status, self.error_answer(status))
