@@ -5,12 +5,19 @@ from outside (API bodies, cohort documents):
   recursion: two kilobytes of `[` exhaust the interpreter's stack (RecursionError) in the
   parser or in the code that walks what it gave. No registry document nests more than a
   few levels, so text nested deeper than MAX_DEPTH is refused before it is parsed.
-- NUL characters (`\u0000`) in text: PostgreSQL can neither store nor compare them, so
-  a value or key holding one is refused, named by its path, before anything reads it.
+- What the registry cannot store or write out again, each named by its path before
+  anything reads it (`refusals`): a NUL character (`\u0000`) in text, which PostgreSQL
+  can neither store nor compare; the other control characters but tab and line ends, and
+  U+FFFE and U+FFFF, which no XML document (the ODM export) can hold; half of a character
+  (a lone surrogate, `\ud800`), which UTF-8 cannot encode; a number beyond a double's
+  range (1e400), which would be read as infinity; a key given twice in one object, whose
+  first value json would drop unseen.
 """
 
 import json
+import math
 import re
+import sys
 
 import orjson
 from rest_framework import renderers
@@ -112,9 +119,10 @@ def check_depth(text: bytes) -> None:
 def loads(text: bytes) -> object:
     """json.loads, for text no deeper than MAX_DEPTH (else TooDeep). NaN, Infinity and
     -Infinity, which Python reads but JSON does not allow (nor the API's parser), raise
-    NotJSONNumber."""
+    NotJSONNumber. An object that gives a key twice is read as RepeatedKeys, which
+    `refusals` names."""
     check_depth(text)
-    return json.loads(text, parse_constant=_refuse_constant)
+    return json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_object)
 
 
 class NotJSONNumber(ValueError):
@@ -125,39 +133,96 @@ def _refuse_constant(name: str) -> None:
     raise NotJSONNumber(f"{name} is not a number JSON allows; leave the value out if unknown")
 
 
-def nul_paths(value: object, path: str = "") -> list[str]:
-    """The paths (e.g. `patients[3].infusions[0].lot`) of the text in the parsed JSON
-    `value`, keys included, that holds a NUL character."""
-    if isinstance(value, str):
-        return [path] if "\x00" in value else []
-    # A path is spelled out only where a NUL is found: a large document holds none, and
-    # naming each of its values would cost more than looking through them.
+class RepeatedKeys(dict):
+    """An object whose text gives the keys `repeated` more than once."""
+
+    repeated: list[str]
+
+
+def _object(pairs: list[tuple[str, object]]) -> dict:
+    found = dict(pairs)
+    if len(found) == len(pairs):
+        return found
+    keys = [key for key, _value in pairs]
+    object_ = RepeatedKeys(found)
+    object_.repeated = sorted({key for key in keys if keys.count(key) > 1})
+    return object_
+
+
+REPEATED = "Given more than once in the same object: give each key once."
+TOO_LARGE = f"Too large a number to store (beyond {sys.float_info.max:.1e})."
+# Characters text may not hold (see the module's docstring).
+_REFUSED_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def character_refusal(character: str) -> str:
+    """Why text holding `character`, one of _REFUSED_CHARACTER, is refused."""
+    written = f"\\u{ord(character):04x}"
+    if character == "\x00":
+        return NUL_REFUSED
+    if "\ud800" <= character <= "\udfff":
+        return f"Must not contain half of a character ({written}, a lone surrogate)."
+    if character in "\ufffe\uffff":
+        return f"Must not contain {written}, which is no character."
+    return f"Must not contain an invisible control character ({written})."
+
+
+def refusals(value: object, path: str = "") -> list[tuple[str, str]]:
+    """The path (e.g. `patients[3].infusions[0].lot`) and refusal of each value in the
+    parsed JSON `value` that the registry cannot store: see the module's docstring."""
+    # A path is spelled out only where something is refused: a large document holds
+    # nothing refused, and naming each of its values would cost more than looking.
     if isinstance(value, list):
         return [
             found
             for i, item in enumerate(value)
-            if _holds_nul(item)
-            for found in nul_paths(item, f"{path}[{i}]")
+            if _holds_refused(item)
+            for found in refusals(item, f"{path}[{i}]")
         ]
     if isinstance(value, dict):
-        found = []
+        found = [(_key_path(path, key), REPEATED) for key in getattr(value, "repeated", ())]
         for key, item in value.items():
-            if "\x00" in key:
-                found.append(_key_path(path, key))
-            elif _holds_nul(item):
-                found += nul_paths(item, _key_path(path, key))
+            if _text_refused(key):
+                found.append((_key_path(path, key), _refusal_of(key)))
+            elif _holds_refused(item):
+                found += refusals(item, _key_path(path, key))
         return found
-    return []
+    return [(path, _refusal_of(value))] if _holds_refused(value) else []
 
 
-def _holds_nul(value: object) -> bool:
+def _holds_refused(value: object) -> bool:
+    kind = type(value)
+    if kind is str:
+        return _text_refused(value)
+    if kind is list:
+        return any(map(_holds_refused, value))
+    if kind is dict:
+        return any(_text_refused(key) or _holds_refused(item) for key, item in value.items())
+    if kind is float:
+        return not math.isfinite(value)
+    if kind is int:
+        return abs(value) > sys.float_info.max
+    return kind is RepeatedKeys
+
+
+def refused_character(text: str) -> str | None:
+    """The first character of `text` the registry cannot store or export, if any (see the
+    module's docstring): refused in JSON by `refusals`, in a form beside its field."""
+    # Most text is printable ASCII, known at once.
+    if text.isascii() and text.isprintable():
+        return None
+    found = _REFUSED_CHARACTER.search(text)
+    return found.group() if found else None
+
+
+def _text_refused(text: str) -> bool:
+    return refused_character(text) is not None
+
+
+def _refusal_of(value: str | float | int) -> str:
     if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, list):
-        return any(map(_holds_nul, value))
-    if isinstance(value, dict):
-        return any("\x00" in key or _holds_nul(item) for key, item in value.items())
-    return False
+        return character_refusal(refused_character(value))
+    return TOO_LARGE
 
 
 def _key_path(path: str, key: str) -> str:

@@ -34,7 +34,7 @@ from registry.interchange.exporter import iter_cohort_json, patients_for_export
 from registry.interchange.importer import cohort_import
 from registry.interchange.odm.reader import OdmSnapshot
 from registry.interchange.odm.transactions import OdmChanges, changes_apply, snapshot_import
-from registry.interchange.reader import DocumentRejected, refuse_nul
+from registry.interchange.reader import DocumentRejected, refuse_unstorable
 from registry.parameters import (
     AS_OF_TODAY_WARNING,
     SnapshotParams,
@@ -156,7 +156,7 @@ class CohortImportView(APIView):
         try:
             odm = request.data if isinstance(request.data, OdmChanges | OdmSnapshot) else None
             if odm is None:
-                refuse_nul(request.data)
+                refuse_unstorable(request.data)
             code = odm.study_code if odm else _study_code(request.data)
             if not access.can_import(request.user, code):
                 message = f"Only the coordinators and administrators of {code} import it"

@@ -2,7 +2,6 @@
 reader of a CDISC ODM document for the import."""
 
 import tempfile
-from io import BytesIO
 from typing import BinaryIO
 
 from django.conf import settings
@@ -15,30 +14,36 @@ from registry.interchange.odm.transactions import odm_read
 
 
 class JSONParser(parsers.JSONParser):
-    """A body nested deeper than registry.jsontext.MAX_DEPTH is a 400, as any body that is
-    not JSON: parsing it would exhaust the stack. Text holding a NUL character is a 400
-    naming where, whatever field reads it: in a look-up (a study's code) PostgreSQL would
-    fail on it."""
+    """A body read by registry.jsontext.loads: one nested deeper than MAX_DEPTH is a 400,
+    as any body that is not JSON (parsing it would exhaust the stack); a UTF-8 byte order
+    mark is read past. What the registry cannot store (registry.jsontext.refusals) is a 400
+    naming where, whatever field reads it: text with a NUL character, in a look-up (a
+    study's code), would even fail in PostgreSQL."""
 
-    refuses_nul = True
+    refuses_values = True
 
     def parse(self, stream, media_type=None, parser_context=None):
         body = stream.read()
-        if jsontext.too_deep(body):
-            raise ParseError(jsontext.TOO_DEEP)
-        data = super().parse(BytesIO(body), media_type, parser_context)
-        refused = jsontext.nul_paths(data) if self.refuses_nul else []
+        try:
+            data = jsontext.loads(body)
+        except jsontext.TooDeep:
+            raise ParseError(jsontext.TOO_DEEP) from None
+        except ValueError as error:  # not JSON, not UTF-8, NaN
+            raise ParseError(f"JSON parse error - {error}") from None
+        refused = jsontext.refusals(data) if self.refuses_values else []
         if refused:
-            where = (path or api_settings.NON_FIELD_ERRORS_KEY for path in refused)
-            raise ValidationError({path: [jsontext.NUL_REFUSED] for path in where})
+            errors = {}
+            for path, message in refused:
+                errors.setdefault(path or api_settings.NON_FIELD_ERRORS_KEY, []).append(message)
+            raise ValidationError(errors)
         return data
 
 
 class DocumentParser(JSONParser):
-    """For a cohort document, whose reader names each problem its own way, NUL included
-    (registry.interchange.reader)."""
+    """For a cohort document, whose reader names each problem its own way, what it cannot
+    store included (registry.interchange.reader)."""
 
-    refuses_nul = False
+    refuses_values = False
 
 
 class OdmDocumentParser(parsers.BaseParser):

@@ -20,7 +20,7 @@ from registry import models as registry
 from registry.course import record_fields
 from registry.interchange import schema
 from registry.interchange.records import RecordChecker
-from registry.jsontext import NUL_REFUSED, nul_paths
+from registry.jsontext import refusals
 from registry.rules import (
     Problem,
     Protocol,
@@ -57,7 +57,7 @@ def read_document(data: object, protocol: Protocol) -> CohortDocument:
     problems: list[Problem] = []
     if not isinstance(data, dict):
         raise DocumentRejected([Problem("", "The document must be a JSON object")])
-    refuse_nul(data)
+    refuse_unstorable(data)
     problems += _unknown_keys(data, schema.DOCUMENT_KEYS, "")
     if data.get("format") != schema.FORMAT_NAME:
         problems.append(Problem("format", f'The format must be "{schema.FORMAT_NAME}"'))
@@ -116,10 +116,11 @@ def _keys_of_1_1(patient: object, path: str) -> Iterator[tuple[str, str]]:
                 yield f"{at}.{key}", key
 
 
-def refuse_nul(data: object) -> None:
-    """Raise DocumentRejected naming each text in `data` that holds a NUL character: before
-    anything looks a value up, as PostgreSQL fails on such text."""
-    refused = [Problem(path, NUL_REFUSED) for path in nul_paths(data)]
+def refuse_unstorable(data: object) -> None:
+    """Raise DocumentRejected naming each value in `data` the registry cannot store
+    (registry.jsontext.refusals): before anything looks a value up, as PostgreSQL fails on
+    text holding a NUL character."""
+    refused = [Problem(path, message) for path, message in refusals(data)]
     if refused:
         raise DocumentRejected(refused)
 

@@ -243,6 +243,57 @@ def test_it_refuses_text_with_a_nul_character_naming_where(editor_client, publis
     assert stored_rows() == 0
 
 
+@pytest.mark.parametrize(
+    ("text", "value", "message"),
+    [
+        # Found by an import crafted to break it: each was a server error, or a value
+        # stored that no export could write again.
+        (
+            '"lot": "L1"',
+            '"lot": "L\\u0001"',
+            "Must not contain an invisible control character (\\u0001).",
+        ),
+        (
+            '"lot": "L1"',
+            '"lot": "L\\ud800"',
+            "Must not contain half of a character (\\ud800, a lone surrogate).",
+        ),
+        (
+            '"lot": "L1"',
+            '"lot": "L\\uffff"',
+            "Must not contain \\uffff, which is no character.",
+        ),
+        ('"lot": "L1"', '"lot": 1e400', "Too large a number to store (beyond 1.8e+308)."),
+        ('"lot": "L1"', '"lot": ' + "9" * 400, "Too large a number to store (beyond 1.8e+308)."),
+        (
+            '"lot": "L1"',
+            '"lot": "L1", "lot": "L2"',
+            "Given more than once in the same object: give each key once.",
+        ),
+    ],
+)
+def test_it_refuses_what_it_could_not_store_or_export_naming_where(
+    editor_client, published, text, value, message
+):
+    published["patients"][0]["infusions"][0]["lot"] = "L1"
+    body = json.dumps(published).replace(text, value, 1)
+
+    response = post(editor_client, body)
+
+    assert response.status_code == 400, response.content
+    assert response.json()["problems"] == [
+        {"path": "patients[0].infusions[0].lot", "message": message}
+    ]
+    assert stored_rows() == 0
+
+
+def test_it_reads_a_document_written_with_a_byte_order_mark(editor_client, published):
+    response = post(editor_client, b"\xef\xbb\xbf" + json.dumps(published).encode())
+
+    assert response.status_code == 200, response.content
+    assert models.Patient.objects.count() == len(published["patients"])
+
+
 @pytest.mark.parametrize("body", ["\x00", "{not json", "[" * 100 + "]" * 100])
 def test_a_body_that_is_no_json_document_is_refused_as_the_schema_says(editor_client, body):
     response = post(editor_client, body)

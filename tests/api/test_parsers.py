@@ -102,3 +102,48 @@ def test_it_refuses_a_sign_in_holding_nul():
 
     assert response.status_code == 400
     assert response.json() == {"username": ["Must not contain a NUL character (\\u0000)."]}
+
+
+@pytest.mark.parametrize(
+    ("body", "path", "message"),
+    [
+        (
+            '{"lot": "L\\u0007"}',
+            "lot",
+            "Must not contain an invisible control character (\\u0007).",
+        ),
+        (
+            '{"lot": "L\\udc00"}',
+            "lot",
+            "Must not contain half of a character (\\udc00, a lone surrogate).",
+        ),
+        ('{"weight_kg": 1e400}', "weight_kg", "Too large a number to store (beyond 1.8e+308)."),
+        (
+            '{"lot": "L1", "lot": "L2"}',
+            "lot",
+            "Given more than once in the same object: give each key once.",
+        ),
+    ],
+)
+def test_it_refuses_what_it_could_not_store_naming_where(owner, body, path, message):
+    infusion = factories.InfusionFactory()
+
+    response = client_of(owner).patch(
+        f"/api/v1/infusions/{infusion.pk}/", body, content_type="application/json"
+    )
+
+    assert response.status_code == 400, response.content
+    assert response.json() == {path: [message]}
+    assert models.Infusion.objects.get().version == 1
+
+
+def test_it_reads_a_body_with_a_byte_order_mark(owner):
+    infusion = factories.InfusionFactory(lot="L1")
+    body = b"\xef\xbb\xbf" + b'{"lot": "L2"}'
+
+    response = client_of(owner).patch(
+        f"/api/v1/infusions/{infusion.pk}/", body, content_type="application/json"
+    )
+
+    assert response.status_code == 200, response.content
+    assert models.Infusion.objects.get().lot == "L2"

@@ -2,6 +2,7 @@
 told before parsing it."""
 
 import json
+import sys
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
@@ -9,7 +10,15 @@ import numpy as np
 import pytest
 from rest_framework.renderers import JSONRenderer as DRFRenderer
 
-from registry.jsontext import MAX_DEPTH, JSONRenderer, TooDeep, json_bytes, loads, too_deep
+from registry.jsontext import (
+    MAX_DEPTH,
+    JSONRenderer,
+    TooDeep,
+    json_bytes,
+    loads,
+    refusals,
+    too_deep,
+)
 
 
 @pytest.mark.parametrize(
@@ -86,3 +95,37 @@ def test_it_reads_text_within_the_limit():
 def test_it_refuses_text_beyond_the_limit_before_parsing():
     with pytest.raises(TooDeep, match=f"nested more than {MAX_DEPTH} levels deep"):
         loads(b"[" * 1000 + b"]" * 1000)
+
+
+def test_it_reads_a_key_given_twice_as_refused_naming_it_where_it_stands():
+    value = loads(b'{"patients": [{"sex": "male", "sex": "female", "site": "A"}]}')
+
+    assert refusals(value) == [
+        ("patients[0].sex", "Given more than once in the same object: give each key once.")
+    ]
+
+
+def test_it_keeps_a_character_written_as_a_pair_of_surrogates():
+    # U+1F600 escaped as JSON writes it beyond the Basic Multilingual Plane.
+    value = loads(b'{"note": "\\ud83d\\ude00", "lines": "a\\tb\\r\\nc"}')
+
+    assert value == {"note": "\U0001f600", "lines": "a\tb\r\nc"}
+    assert refusals(value) == []
+
+
+def test_it_names_a_key_holding_a_control_character_and_each_value_refused():
+    value = loads(b'{"a\\u001f": 1, "b": [1.5, 1e999, -1e999, "\\ufffe"]}')
+
+    assert refusals(value) == [
+        ("a\x1f", "Must not contain an invisible control character (\\u001f)."),
+        ("b[1]", "Too large a number to store (beyond 1.8e+308)."),
+        ("b[2]", "Too large a number to store (beyond 1.8e+308)."),
+        ("b[3]", "Must not contain \\ufffe, which is no character."),
+    ]
+
+
+def test_it_takes_the_largest_double_and_refuses_a_whole_number_beyond_it():
+    largest = int(sys.float_info.max)
+
+    assert refusals({"n": largest, "x": sys.float_info.max}) == []
+    assert refusals({"n": largest * 2}) == [("n", "Too large a number to store (beyond 1.8e+308).")]
