@@ -139,6 +139,15 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
+def _site_code_problems(code: str, path: str) -> list[Problem]:
+    """A site is added by its code as the admin adds one: the same rules (Site.code)."""
+    try:
+        registry.Site._meta.get_field("code").clean(code, None)
+    except ValidationError as error:
+        return [Problem(path, message) for message in error.messages]
+    return []
+
+
 def _read_study(study: object, problems: list[Problem]) -> dict:
     if not isinstance(study, dict):
         problems.append(
@@ -218,6 +227,8 @@ def _read_patient(
     for key in ("study_id", "site"):
         if not isinstance(item.get(key), str) or not item[key].strip():
             problems.append(Problem(f"{path}.{key}", f"{key} is required (text)"))
+        elif key == "site":
+            problems += _site_code_problems(item[key], f"{path}.site")
     patient = registry.Patient(subject_id=item.get("study_id") or "")
     accepted, refused = _accepted(registry.Patient, item, path, problems)
     for key, value in accepted.items():

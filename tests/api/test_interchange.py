@@ -287,6 +287,26 @@ def test_it_refuses_what_it_could_not_store_or_export_naming_where(
     assert stored_rows() == 0
 
 
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        # Sites were added by any code before: one too long for its column was a server
+        # error on PostgreSQL.
+        ("S" * 41, "Ensure this value has at most 40 characters (it has 41)."),
+        ("site a/<b>", "Use letters, digits, '-' or '_' only, starting with a letter or digit"),
+    ],
+)
+def test_it_refuses_a_site_code_the_admin_would_refuse(editor_client, published, code, message):
+    published["patients"][1]["site"] = code
+
+    response = post(editor_client, published)
+
+    assert response.status_code == 400, response.content
+    assert response.json()["problems"] == [{"path": "patients[1].site", "message": message}]
+    assert stored_rows() == 0
+    assert not models.Site.objects.exists()
+
+
 def test_it_reads_a_document_written_with_a_byte_order_mark(editor_client, published):
     response = post(editor_client, b"\xef\xbb\xbf" + json.dumps(published).encode())
 

@@ -61,6 +61,28 @@ def test_it_gives_back_the_same_cohort_through_an_empty_registry():
     assert cohort_document(result.study) == before
 
 
+def test_it_gives_back_the_study_s_settings_through_an_empty_registry():
+    # Found by a round trip: the kinetics specimen came back as peripheral blood.
+    study = imported_study()
+    study.car_t_kinetics_specimen = "bm"
+    study.save()
+    before = cohort_document(study)
+    text = odm_text(study)
+    emptied()
+    result = cohort_import(data=cohort_from_odm(text.encode()))
+    assert result.study.car_t_kinetics_specimen == "bm"
+    assert cohort_document(result.study) == before
+
+
+def test_a_bad_value_in_a_setting_is_named_as_the_cohort_import_names_it():
+    text = snapshot_changed(
+        "Data cut-off: 2021-07-31", "Data cut-off: 2021-07-31\ncar_t_kinetics_specimen: urine"
+    )
+    problems = rejected(text.encode())
+    assert list(problems) == ["study.car_t_kinetics_specimen"]
+    assert not models.Study.objects.exists()
+
+
 def test_the_commands_carry_a_study_through_a_file(tmp_path, capsys):
     study = imported_study()
     before = cohort_document(study)

@@ -68,6 +68,13 @@ def documents() -> dict:
     return found
 
 
+def problems_of(text: str) -> dict[str, str]:
+    """The problems that refuse the document `text`, message by path."""
+    with pytest.raises(DocumentRejected) as caught:
+        odm_import(body=text)
+    return {problem.path: problem.message for problem in caught.value.problems}
+
+
 def test_the_changes_bring_the_copy_level_with_the_source(documents):
     result = odm_import(body=documents["changes"])
     assert (result.created, result.changed) == (1, 4)
@@ -114,9 +121,7 @@ def test_a_record_changed_in_place_keeps_its_id_and_has_its_history(documents):
 def test_applied_twice_it_is_refused_naming_what_and_writes_nothing(documents):
     odm_import(body=documents["changes"])
     after = cohort_document(models.Study.objects.get())
-    with pytest.raises(DocumentRejected) as caught:
-        odm_import(body=documents["changes"])
-    problems = {problem.path: problem.message for problem in caught.value.problems}
+    problems = problems_of(documents["changes"])
     assert problems['SubjectData[@SubjectKey="P98"]'] == (
         "Insert of patient P98: the study has it already"
     )
@@ -135,28 +140,31 @@ def test_an_update_of_a_record_that_is_not_there_is_refused_naming_its_key(docum
         '<SubjectData SubjectKey="P98" TransactionType="Insert">',
         '<SubjectData SubjectKey="P98" TransactionType="Update">',
     )
-    with pytest.raises(DocumentRejected) as caught:
-        odm_import(body=text)
-    messages = {problem.path: problem.message for problem in caught.value.problems}
-    assert messages['SubjectData[@SubjectKey="P98"]'] == (
+    assert problems_of(text)['SubjectData[@SubjectKey="P98"]'] == (
         "Update of patient P98: the study has no such patient"
     )
     assert models.Patient.objects.filter(subject_id="P04").exists()
+
+
+def with_count_updated(text: str, day: int, cells_attributes: str = "") -> str:
+    """The document `text` with an Update of P05's CAR-T count on `day`, found by its day,
+    to 12.5 cells/µL, `cells_attributes` on that item."""
+    return text.replace(
+        "</ClinicalData>",
+        f'<SubjectData SubjectKey="P05" TransactionType="Update">'
+        f'<StudyEventData StudyEventOID="SE.FOLLOWUP"><FormData FormOID="F.CAR_T_COUNTS">'
+        f'<ItemGroupData ItemGroupOID="IG.CAR_T_COUNTS" ItemGroupRepeatKey="1" '
+        f'TransactionType="Update"><ItemData ItemOID="IT.CAR_T_COUNTS.DAY" Value="{day}"/>'
+        f'<ItemData ItemOID="IT.CAR_T_COUNTS.CELLS_PER_UL" Value="12.5"{cells_attributes}/>'
+        f"</ItemGroupData></FormData></StudyEventData></SubjectData></ClinicalData>",
+    )
 
 
 def test_an_update_found_by_its_natural_key_changes_the_record(documents):
     """Another system's Update names a list record by its key, not by removal and insertion."""
     p05 = models.Patient.objects.get(subject_id="P05")
     count = p05.car_t_counts.order_by("day").first()
-    text = documents["changes"].replace(
-        "</ClinicalData>",
-        f'<SubjectData SubjectKey="P05" TransactionType="Update">'
-        f'<StudyEventData StudyEventOID="SE.FOLLOWUP"><FormData FormOID="F.CAR_T_COUNTS">'
-        f'<ItemGroupData ItemGroupOID="IG.CAR_T_COUNTS" ItemGroupRepeatKey="1" '
-        f'TransactionType="Update"><ItemData ItemOID="IT.CAR_T_COUNTS.DAY" Value="{count.day}"/>'
-        f'<ItemData ItemOID="IT.CAR_T_COUNTS.CELLS_PER_UL" Value="12.5"/>'
-        f"</ItemGroupData></FormData></StudyEventData></SubjectData></ClinicalData>",
-    )
+    text = with_count_updated(documents["changes"], count.day)
     odm_import(body=text)
     assert p05.car_t_counts.get(day=count.day).cells_per_ul == 12.5
     missing = text.replace(f'Value="{count.day}"/><ItemData', 'Value="9999"/><ItemData')
@@ -198,3 +206,31 @@ def test_the_command_applies_a_transactional_file(documents, tmp_path, capsys):
     assert cohort_document(models.Study.objects.get()) == documents["source"]
     with pytest.raises(CommandError, match="problem"):
         call_command("import_odm", str(path))
+
+
+def test_a_patient_given_twice_is_refused_as_such_and_nothing_is_written(documents):
+    # Found by a crafted document: a second Remove of P04 answered that someone had deleted
+    # the record while it was being edited.
+    text = documents["changes"].replace(
+        "</ClinicalData>",
+        '<SubjectData SubjectKey="P04" TransactionType="Remove"/></ClinicalData>',
+    )
+    assert problems_of(text) == {
+        'SubjectData[@SubjectKey="P04"]': "Patient P04 is given more than once: give each "
+        "patient once"
+    }
+    assert models.Patient.objects.filter(subject_id="P04").exists()
+
+
+def test_a_transaction_type_on_one_item_is_refused_not_ignored(documents):
+    # Found by a crafted document: the item's Remove was read as its value.
+    p05 = models.Patient.objects.get(subject_id="P05")
+    count = p05.car_t_counts.order_by("day").first()
+    text = with_count_updated(documents["changes"], count.day, ' TransactionType="Remove"')
+    assert problems_of(text) == {
+        'SubjectData[@SubjectKey="P05"]/ItemData[@ItemOID="IT.CAR_T_COUNTS.CELLS_PER_UL"]': (
+            "Remove of one item: give TransactionType on its ItemGroupData, with the "
+            "record's values whole"
+        )
+    }
+    assert p05.car_t_counts.get(day=count.day).cells_per_ul == count.cells_per_ul

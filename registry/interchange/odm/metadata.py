@@ -18,6 +18,7 @@ from odmlib.odm_1_3_2 import model as ODM
 
 from registry import models as registry
 from registry.analytes import ANALYTES, SPECIMENS, TOXICITY_TREATMENTS
+from registry.interchange.schema import STUDY_SETTINGS
 from registry.sections import BY_KEY
 from registry.units import FIELD_UNITS
 
@@ -163,15 +164,16 @@ def _data_type(field: models.Field) -> str:
     return "text"
 
 
-def metadata_version(data_cutoff: str | None) -> ODM.MetaDataVersion:
-    """The MetaDataVersion of every document the registry writes. The study's data cut-off,
-    which ODM has no attribute for, is said in the protocol's description."""
+def metadata_version(study: dict) -> ODM.MetaDataVersion:
+    """The MetaDataVersion of every document the registry writes. The data cut-off and the
+    settings of the study (a cohort document's `study`), which ODM has no attribute for,
+    are said in the protocol's description (protocol_text)."""
     version = ODM.MetaDataVersion(
         OID=METADATA_VERSION_OID,
         Name="CAR-T registry, cohort format 1.1",
         Description="Sections and fields of a CAR-T course as the registry records them",
     )
-    version.Protocol = ODM.Protocol(Description=_description(cutoff_text(data_cutoff)))
+    version.Protocol = ODM.Protocol(Description=_description(protocol_text(study)))
     for number, phase in enumerate(PHASES, start=1):
         version.Protocol.StudyEventRef.append(
             ODM.StudyEventRef(StudyEventOID=phase.oid, OrderNumber=number, Mandatory="No")
@@ -194,8 +196,27 @@ CUTOFF_PREFIX = "Data cut-off: "
 NO_CUTOFF = "Data cut-off: not set"
 
 
-def cutoff_text(data_cutoff: str | None) -> str:
-    return CUTOFF_PREFIX + data_cutoff if data_cutoff else NO_CUTOFF
+def protocol_text(study: dict) -> str:
+    """The study's data cut-off on the first line (`Data cut-off: 2021-07-31`, or `Data
+    cut-off: not set`), then a line for each of its settings the document holds
+    (`car_t_kinetics_specimen: bm`)."""
+    cutoff = study.get("data_cutoff")
+    lines = [CUTOFF_PREFIX + str(cutoff) if cutoff else NO_CUTOFF]
+    return "\n".join(lines + [f"{key}: {study[key]}" for key in STUDY_SETTINGS if key in study])
+
+
+def protocol_read(text: str | None) -> dict:
+    """The data cut-off and the settings that protocol_text wrote in `text`; another
+    system's description says neither."""
+    lines = (text or "").splitlines() or [""]
+    found = {}
+    if lines[0].startswith(CUTOFF_PREFIX) and lines[0] != NO_CUTOFF:
+        found["data_cutoff"] = lines[0].removeprefix(CUTOFF_PREFIX)
+    for line in lines[1:]:
+        key, _colon, value = line.partition(": ")
+        if key in STUDY_SETTINGS:
+            found[key] = value
+    return found
 
 
 def measurement_units() -> list[ODM.MeasurementUnit]:

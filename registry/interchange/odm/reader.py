@@ -23,8 +23,6 @@ from lxml import etree
 
 from registry.interchange.odm import stream
 from registry.interchange.odm.metadata import (
-    CUTOFF_PREFIX,
-    NO_CUTOFF,
     ODM_NAMESPACE,
     PATIENT,
     PHASES,
@@ -32,6 +30,7 @@ from registry.interchange.odm.metadata import (
     Item,
     forms,
     forms_by_group_oid,
+    protocol_read,
 )
 from registry.interchange.reader import DocumentRejected
 from registry.interchange.schema import FORMAT_NAME, FORMAT_VERSION
@@ -244,9 +243,7 @@ def _study(study: etree._Element) -> dict:
         "title": _text(variables, "odm:StudyDescription"),
     }
     protocol = _text(study, "odm:MetaDataVersion/odm:Protocol/odm:Description/odm:TranslatedText")
-    if protocol and protocol.startswith(CUTOFF_PREFIX) and protocol != NO_CUTOFF:
-        found["data_cutoff"] = protocol.removeprefix(CUTOFF_PREFIX)
-    return {key: value for key, value in found.items() if value}
+    return {key: value for key, value in found.items() if value} | protocol_read(protocol)
 
 
 def _text(parent: etree._Element | None, path: str) -> str | None:

@@ -110,10 +110,17 @@ def changes_apply(*, changes: OdmChanges, user: AbstractBaseUser | None = None) 
     with transaction.atomic():
         stored = _stored_patients(study, subjects)
         courses, removed, problems = [], [], []
+        seen = set()
         for subject in subjects:
             key, kind = subject.get("SubjectKey"), _kind(subject)
             where = _subject_path(key)
             earlier = stored.get(key)
+            problems += _items_with_a_kind(subject, where)
+            if key in seen:
+                problem = f"Patient {key} is given more than once: give each patient once"
+                problems.append(Problem(where, problem))
+                continue
+            seen.add(key)
             if kind == UPSERT:
                 kind = INSERT if earlier is None else UPDATE
             if kind == INSERT and earlier is not None:
@@ -141,6 +148,19 @@ def changes_apply(*, changes: OdmChanges, user: AbstractBaseUser | None = None) 
 def _kind(element: etree._Element) -> str:
     kind = element.get("TransactionType")
     return UPDATE if kind in (None, CONTEXT) else kind
+
+
+def _items_with_a_kind(subject: etree._Element, where: str) -> list[Problem]:
+    """A TransactionType on an ItemData, which the registry does not apply item by item: an
+    item group is inserted, updated or removed whole."""
+    return [
+        Problem(
+            f'{where}/ItemData[@ItemOID="{item.get("ItemOID")}"]',
+            f"{item.get('TransactionType')} of one item: give TransactionType on its "
+            "ItemGroupData, with the record's values whole",
+        )
+        for item in subject.iterfind(".//odm:ItemData[@TransactionType]", NS)
+    ]
 
 
 def _subject_path(key: str | None) -> str:

@@ -274,7 +274,7 @@ def _study(header: dict) -> ODM.Study:
         ),
     )
     study.BasicDefinitions = ODM.BasicDefinitions(MeasurementUnit=metadata.measurement_units())
-    study.MetaDataVersion.append(metadata.metadata_version(header.get("data_cutoff")))
+    study.MetaDataVersion.append(metadata.metadata_version(header))
     return study
 
 
