@@ -40,6 +40,7 @@ from registry.parameters import (
     SnapshotParams,
     download_params,
 )
+from registry.rules import Problem
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
@@ -154,6 +155,9 @@ class CohortImportView(APIView):
         if too_large:
             return Response({"detail": too_large}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         try:
+            if _content_length(request) == 0:
+                # Not parsed at all: it would be read as a cohort document with no keys.
+                raise DocumentRejected([Problem("", EMPTY_BODY)])
             odm = request.data if isinstance(request.data, OdmChanges | OdmSnapshot) else None
             if odm is None:
                 refuse_unstorable(request.data)
@@ -184,6 +188,12 @@ class CohortImportView(APIView):
             # A body that is not a JSON document at all: no problems within it to list.
             response.data = {"detail": response.data["detail"], "problems": []}
         return response
+
+
+EMPTY_BODY = (
+    "The body is empty: send a cohort document (application/json) or a CDISC ODM document "
+    "(application/xml)"
+)
 
 
 def _study_code(data: object) -> object:

@@ -383,10 +383,19 @@ def _drop_unreadable_dates(model, values: dict) -> None:
 
 def _field_problems(error: ValidationError, path: str) -> list[Problem]:
     problems = []
-    for key, messages in error.message_dict.items():
+    for key, errors in error.error_dict.items():
         where = path if key == NON_FIELD_ERRORS else _join(path, _document_key(key))
-        problems += [Problem(where, message) for message in messages]
+        problems += [Problem(where, _message(key, found)) for found in errors]
     return problems
+
+
+def _message(key: str, error: ValidationError) -> str:
+    # A required value left out, in the words of the document's key, not Django's "This
+    # field cannot be null."
+    if error.code in ("null", "blank"):
+        return f"{_document_key(key)} is required"
+    (message,) = error.messages
+    return message
 
 
 def _document_key(field_name: str) -> str:

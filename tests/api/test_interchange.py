@@ -307,6 +307,22 @@ def test_it_refuses_a_site_code_the_admin_would_refuse(editor_client, published,
     assert not models.Site.objects.exists()
 
 
+@pytest.mark.parametrize("content_type", ["application/json", "application/xml"])
+def test_an_empty_body_is_refused_as_empty(editor_client, content_type):
+    # Found by a crafted import: an empty ODM body was answered with the problems of a
+    # cohort document.
+    response = editor_client.post(IMPORT, b"", content_type=content_type)
+
+    assert response.status_code == 400, response.content
+    assert response.json()["problems"] == [
+        {
+            "path": "",
+            "message": "The body is empty: send a cohort document (application/json) or a "
+            "CDISC ODM document (application/xml)",
+        }
+    ]
+
+
 def test_it_reads_a_document_written_with_a_byte_order_mark(editor_client, published):
     response = post(editor_client, b"\xef\xbb\xbf" + json.dumps(published).encode())
 

@@ -121,6 +121,16 @@ def test_a_bad_value_is_named_as_the_cohort_import_names_it_and_nothing_is_writt
     assert not models.Patient.objects.exists()
 
 
+def test_an_item_said_to_be_null_is_read_as_left_out():
+    # Found by a crafted document: IsNull="Yes" was read as the value "".
+    text = snapshot_changed(
+        'ItemOID="IT.INFUSIONS.WEIGHT_KG" Value="68.0"',
+        'ItemOID="IT.INFUSIONS.WEIGHT_KG" IsNull="Yes"',
+    )
+    problems = rejected(text.encode())
+    assert problems == {"patients[0].infusions[0].weight_kg": "weight_kg is required"}
+
+
 def test_a_clinical_rule_refuses_as_for_a_cohort_document():
     # P01 was infused 2019-01-15: a lymphodepletion starting after it breaks the course rules.
     text = snapshot_changed(

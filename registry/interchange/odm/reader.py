@@ -277,7 +277,9 @@ def item_values(form: Form, group: etree._Element) -> dict:
     values = {}
     for data in group.findall("odm:ItemData", NS):
         item = by_oid[data.get("ItemOID")]
-        values[item.name] = read_value(item, data.get("Value", ""))
+        # IsNull="Yes": the item said to hold no value, as one left out.
+        if data.get("IsNull") != "Yes":
+            values[item.name] = read_value(item, data.get("Value", ""))
     return values
 
 
