@@ -5,7 +5,7 @@ from contextvars import ContextVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
-from registry.rules import Problem, Protocol, course_problems, grouped, last_contact_after_death
+from registry.rules import Problem, Protocol, course_problems, grouped, last_contact_after_events
 from registry.scoped import set_within
 from registry.sections import BY_KEY, LIST_KEYS, ONE_TO_ONE_KEYS, section_of
 
@@ -119,9 +119,9 @@ def validate_in_course(record) -> None:
         before = set(course_problems(stored_course(stored, records=records)[0], protocol))
     course, path = stored_course(stored or record, replacing=record, records=records)
     if path:
-        # Saving a section: a death it records or moves takes last contact with it. The
+        # Saving a section: an event it records or moves takes last contact with it. The
         # patient's own last contact is checked as typed.
-        course["last_contact_date"] = last_contact_after_death(course)
+        course["last_contact_date"] = last_contact_after_events(course)
     added = [p for p in course_problems(course, protocol) if p not in before]
     if added:
         raise ValidationError(_errors_by_field(grouped(added, saved=[path]), path))

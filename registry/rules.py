@@ -171,6 +171,9 @@ def _diagnosis(course: dict, protocol: Protocol) -> Iterator[Problem]:
     diagnosed = course.get("diagnosis_date")
     if not diagnosed:
         return
+    yield from _not_before(
+        course, "diagnosis_date", "birth_date", "Date of diagnosis cannot be before birth"
+    )
     for path, therapy in _items(course, "prior_therapies"):
         when = therapy.get("date")
         if when and when < diagnosed:
@@ -186,6 +189,14 @@ def _diagnosis(course: dict, protocol: Protocol) -> Iterator[Problem]:
             "Date of diagnosis must be before the infusion (%(infused)s)",
             params={"infused": infused},
         )
+
+
+def _not_before(course: dict, key: str, earlier: str, refusal: str) -> Iterator[Problem]:
+    """The date `key` before the date `earlier`, refused at `key` in the words of `refusal`
+    followed by the earlier date."""
+    day, limit = course.get(key), course.get(earlier)
+    if day and limit and day < limit:
+        yield Problem(key, refusal + " (%(limit)s)", params={"limit": limit})
 
 
 def _prior_therapies(course: dict, protocol: Protocol) -> Iterator[Problem]:
@@ -242,6 +253,16 @@ def last_contact_after_death(course: dict) -> date | None:
     """Last contact once a death is recorded: the date of death, which it follows when the
     death is recorded or moved (registry.services writes it); the course's own otherwise."""
     return _death_date(course) or course.get("last_contact_date")
+
+
+def last_contact_after_events(course: dict) -> date | None:
+    """Last contact once a follow-up event is recorded on the pages, in the admin or through
+    the API: the date of death, as last_contact_after_death; else the latest of the course's
+    own and its events' dates, as the patient was seen at an event (registry.services
+    writes it). A cohort document's last contact is read as given."""
+    dated = [event["date"] for event in course.get("events") or [] if event.get("date")]
+    contact = course.get("last_contact_date")
+    return _death_date(course) or max([*dated, contact] if contact else dated, default=None)
 
 
 def _death_date(course: dict) -> date | None:
@@ -336,6 +357,18 @@ def _last_contact(course: dict, protocol: Protocol) -> Iterator[Problem]:
     # Last contact at the death is checked as the death: after the infusion, with nothing
     # after it (`_events`, `_after_death`), not a second time in other words.
     if not contact or contact == _death_date(course):
+        return
+    # The patient was seen at enrolment (after birth: _enrolment).
+    before = list(
+        _not_before(
+            course,
+            "last_contact_date",
+            "enrollment_date",
+            "Last contact cannot be before enrolment",
+        )
+    )
+    if before:
+        yield from before
         return
     dated = [event["date"] for event in course.get("events") or [] if event.get("date")]
     infused = first_infusion_date(course)

@@ -47,6 +47,7 @@ REASON_TOO_LONG = f"A reason for change has at most {REASON_MAX_LENGTH} characte
 REASON_WITH_NUL = "A reason for change must not contain a NUL character"
 IMPORT_REASON = "cohort import"
 LAST_CONTACT_AT_DEATH = "Last contact follows the date of death"
+LAST_CONTACT_AT_EVENT = "Last contact follows the date of a follow-up event"
 
 
 class EditConflict(ValidationError):
@@ -123,7 +124,7 @@ def record_save(
         _stamp(record, user, reason)
         record.save()
         records_written(record)
-        _last_contact_follows_death(record, user)
+        _last_contact_follows_event(record, user)
         quality.patient_queries_reconciled(patient_id=_patient_id(record))
     return True
 
@@ -151,17 +152,21 @@ def record_update(
     return stored
 
 
-def _last_contact_follows_death(record: models.Model, user) -> None:
+def _last_contact_follows_event(record: models.Model, user) -> None:
     """A death recorded or moved sets the patient's last contact to its date, so that it is
-    never typed twice (the course rules check the death against that last contact)."""
-    if not isinstance(record, FollowUpEvent) or record.kind != EventKind.DEATH:
+    never typed twice (the course rules check the death against that last contact); another
+    follow-up event dated after the last contact moves it to that date, as the patient was
+    seen then (registry.rules.last_contact_after_events)."""
+    if not isinstance(record, FollowUpEvent) or record.date is None:
         return
+    death = record.kind == EventKind.DEATH
     patient = Patient.objects.select_for_update().get(pk=record.patient_id)
-    if patient.last_contact_date == record.date:
+    contact = patient.last_contact_date
+    if contact == record.date or not (death or contact is None or record.date > contact):
         return
     patient.last_contact_date = record.date
     patient.version += 1
-    _stamp(patient, user, LAST_CONTACT_AT_DEATH)
+    _stamp(patient, user, LAST_CONTACT_AT_DEATH if death else LAST_CONTACT_AT_EVENT)
     patient.save()
 
 

@@ -13,7 +13,7 @@ from django.utils.functional import cached_property
 
 from registry.course import problem_error, protocol_of, record_fields, stored_course
 from registry.dates import date_format_of, quoted_in
-from registry.rules import course_problems, grouped, last_contact_after_death
+from registry.rules import course_problems, grouped, last_contact_after_events
 from registry.sections import section_of
 
 
@@ -52,8 +52,8 @@ class CourseCheck:
                 if not form.instance.pk or form.has_changed():
                     changed.append(path)
         if stored and stored.last_contact_date == self.patient.last_contact_date:
-            # Not typed on this page: last contact follows a death recorded or moved here.
-            course["last_contact_date"] = last_contact_after_death(course)
+            # Not typed on this page: last contact follows an event recorded or moved here.
+            course["last_contact_date"] = last_contact_after_events(course)
         added = [p for p in course_problems(course, protocol) if p not in before]
         found, date_format = [], date_format_of(self.patient)
         # The records this page changes are told their own problems; those a changed field

@@ -117,7 +117,9 @@ class PriorTherapy(Section):
             raise ValidationError(
                 {"best_response": "A best response is recorded only for an earlier CAR-T"}
             )
-        if self.relapse_date and self.best_response != choices.PriorResponse.CR:
+        # After an earlier CAR-T, a relapse follows its remission; after a transplant or
+        # another therapy, it is recorded as it came.
+        if self.relapse_date and is_cart and self.best_response != choices.PriorResponse.CR:
             raise ValidationError(
                 {"relapse_date": "A relapse date needs a best response of complete remission"}
             )

@@ -1,4 +1,5 @@
-"""A recorded death and the last contact: the death sets it, moves it, and holds it."""
+"""A recorded death and the last contact: the death sets it, moves it, and holds it; another
+event moves it only forward."""
 
 from datetime import date
 
@@ -66,11 +67,21 @@ def test_it_refuses_last_contact_on_another_date_while_a_death_is_recorded(owner
     assert models.Patient.objects.get().last_contact_date == DIED
 
 
-def test_it_leaves_last_contact_to_other_events(owner):
+# Found walking the pages: a relapse or a transplant after last contact was refused,
+# naming a field the event's form does not have.
+@pytest.mark.parametrize(
+    ("when", "contact", "version", "reason"),
+    [
+        (date(2020, 5, 1), date(2020, 6, 1), 1, None),
+        (date(2020, 8, 1), date(2020, 8, 1), 2, services.LAST_CONTACT_AT_EVENT),
+    ],
+)
+def test_another_event_moves_last_contact_only_forward(owner, when, contact, version, reason):
     patient = infused_patient()
 
-    transplant = models.FollowUpEvent(patient=patient, kind="allo_hct", date=date(2020, 5, 1))
+    transplant = models.FollowUpEvent(patient=patient, kind="allo_hct", date=when)
     services.record_save(record=transplant, user=owner)
 
     patient.refresh_from_db()
-    assert (patient.last_contact_date, patient.version) == (date(2020, 6, 1), 1)
+    assert (patient.last_contact_date, patient.version) == (contact, version)
+    assert patient.history.first().history_change_reason == reason

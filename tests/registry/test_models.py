@@ -127,6 +127,16 @@ def test_it_accepts_an_infusion_the_day_after_lymphodepletion():
     infusion.full_clean()
 
 
+def test_it_takes_a_relapse_after_a_transplant_with_no_best_response():
+    # Found walking the pages: the relapse needed a best response, which only a CAR-T has.
+    patient = factories.PatientFactory()
+    transplant = models.PriorTherapy(
+        patient=patient, kind="allo_hct", date=date(2017, 10, 1), relapse_date=date(2018, 3, 1)
+    )
+
+    transplant.full_clean()
+
+
 def test_it_refuses_a_dose_above_the_ceiling_after_a_transplant():
     patient = factories.PatientFactory()
     factories.PriorTherapyFactory(

@@ -99,6 +99,14 @@ MISTAKES = [
     ("car_t_counts.1.day", 7, "car_t_counts[1].day", "Day 7 is entered twice"),
     ("daily_assessments.1.day", 1, "daily_assessments[1].day", "Day 1 is entered twice"),
     ("last_contact_date", date(2020, 5, 1), "last_contact_date", "before the last recorded event"),
+    # Found walking the pages: both were saved.
+    ("diagnosis_date", date(1999, 1, 1), "diagnosis_date", "cannot be before birth (2000-05-01)"),
+    (
+        "last_contact_date",
+        date(2019, 12, 1),
+        "last_contact_date",
+        "Last contact cannot be before enrolment (2020-01-02)",
+    ),
 ]
 
 
