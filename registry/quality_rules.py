@@ -33,6 +33,7 @@ GRADE_DISCREPANCY = "grade-discrepancy"
 MISSING_AT_TIMEPOINT = "missing-at-timepoint"
 LOW_DOSE = "low-dose"
 UNUSUAL_TEMPERATURE = "unusual-temperature"
+HIGH_VALUE = "high-value"
 
 # Each rule's code, as a query names it, with what it looks for.
 RULES = {
@@ -41,9 +42,10 @@ RULES = {
     MISSING_AT_TIMEPOINT: "A timepoint's window closed without a section it expects",
     LOW_DOSE: "Dose under a tenth of the protocol's ceiling",
     UNUSUAL_TEMPERATURE: "Temperature outside 34.0–42.0 °C",
+    HIGH_VALUE: "A dose or a count above what regimens give or blood holds",
 }
 # The rules read from the course alone; MISSING_AT_TIMEPOINT also reads the schedule.
-COURSE_RULES = (COURSE_RULE, GRADE_DISCREPANCY, LOW_DOSE, UNUSUAL_TEMPERATURE)
+COURSE_RULES = (COURSE_RULE, GRADE_DISCREPANCY, LOW_DOSE, UNUSUAL_TEMPERATURE, HIGH_VALUE)
 
 # A dose under this share of the protocol's ceiling is more often a unit slip (cells for
 # cells/kg, a power of ten lost) than a dose given.
@@ -52,6 +54,40 @@ LOW_DOSE_SHARE = 10
 # below 34 °C is moderate hypothermia: both are more often typing errors (42.5 for 41.5,
 # 32.8 for 38.2) than readings.
 USUAL_TEMPERATURE_C = (34.0, 42.0)
+
+
+@dataclass(frozen=True)
+class Highest:
+    """The highest value of a field (of every record of `section`, or of those whose
+    `treatment` is given) that is not asked about."""
+
+    section: str
+    field: str
+    name: str
+    value: float
+    unit: str
+    treatment: str | None = None
+
+
+# Values above these are more often a unit slip (mg for µg, a power of ten) than a fact.
+HIGHEST = (
+    # Lymphodepletion: the seed protocol gives fludarabine 30 and cyclophosphamide 250
+    # mg/m²/day; the products' labels 25–30 and 250–500, single days of 60 mg/kg
+    # cyclophosphamide about 2,000.
+    Highest("lymphodepletion", "fludarabine_mg_m2_per_day", "Fludarabine", 50, "mg/m²/day"),
+    Highest(
+        "lymphodepletion", "cyclophosphamide_mg_m2_per_day", "Cyclophosphamide", 2000, "mg/m²/day"
+    ),
+    # CAR-T cells in blood: peaks are tens to thousands a microlitre, of some thousands of
+    # lymphocytes in all.
+    Highest("car_t_counts", "cells_per_ul", "CAR-T cells", 10_000, "cells/µL"),
+    # A single dose: tocilizumab's label caps it at 800 mg; methylprednisolone pulses are
+    # 1 g; anakinra and siltuximab by weight stay under 2 g.
+    Highest("toxicity_treatments", "dose_mg", "Tocilizumab", 800, "mg", "tocilizumab"),
+    Highest("toxicity_treatments", "dose_mg", "Corticosteroid", 1000, "mg", "corticosteroid"),
+    Highest("toxicity_treatments", "dose_mg", "Anakinra", 2000, "mg", "anakinra"),
+    Highest("toxicity_treatments", "dose_mg", "Siltuximab", 2000, "mg", "siltuximab"),
+)
 
 
 @dataclass(frozen=True)
@@ -84,7 +120,12 @@ def course_findings(course: dict, protocol: Protocol) -> list[Finding]:
 def value_findings(course: dict, protocol: Protocol) -> list[Finding]:
     """The findings of the rules that read recorded values, not the course rules (which a
     cohort import has checked already: a document breaking one is refused whole)."""
-    return [*grade_discrepancies(course), *_low_doses(course, protocol), *_temperatures(course)]
+    return [
+        *grade_discrepancies(course),
+        *_low_doses(course, protocol),
+        *_temperatures(course),
+        *_high_values(course),
+    ]
 
 
 def grade_discrepancies(course: dict) -> list[Finding]:
@@ -154,6 +195,27 @@ def _temperatures(course: dict) -> Iterable[Finding]:
                 f"Highest temperature {temperature:g} °C on day {day.get('day')} is outside "
                 f"{low:g}–{high:g} °C: please check it",
             )
+
+
+def _high_values(course: dict) -> Iterable[Finding]:
+    for highest in HIGHEST:
+        records = course.get(highest.section)
+        places = (
+            [(highest.section, records)]
+            if isinstance(records, dict)
+            else [(f"{highest.section}[{i}]", record) for i, record in enumerate(records or [])]
+        )
+        for place, record in places:
+            value = record.get(highest.field)
+            if highest.treatment not in (None, record.get("treatment")):
+                continue
+            if value is not None and value > highest.value:
+                yield Finding(
+                    HIGH_VALUE,
+                    f"{place}.{highest.field}",
+                    f"{highest.name} {value:,.10g} {highest.unit} is above {highest.value:,.10g} "
+                    f"{highest.unit}: please check the value and its unit",
+                )
 
 
 def overdue_findings(visits: Iterable[OverdueVisit]) -> list[Finding]:

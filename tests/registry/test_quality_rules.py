@@ -12,6 +12,7 @@ from registry.follow_up import CourseFacts, TimepointPlan, missing_sections
 from registry.quality_rules import (
     COURSE_RULE,
     GRADE_DISCREPANCY,
+    HIGH_VALUE,
     LOW_DOSE,
     MISSING_AT_TIMEPOINT,
     UNUSUAL_TEMPERATURE,
@@ -166,6 +167,48 @@ ALLO_HCT = {"kind": "allo_hct", "date": date(2023, 1, 10)}
         ),
         # Without daily assessments nothing is computed, so nothing differs.
         ({"toxicities": {"crs_max_grade": 2, "icans_max_grade": 1}}, []),
+        # High values (found walking the pages: each was saved with no question): at the
+        # highest usual value nothing is asked.
+        (
+            {
+                "lymphodepletion": {
+                    "fludarabine_mg_m2_per_day": 50,
+                    "cyclophosphamide_mg_m2_per_day": 2000,
+                },
+                "car_t_counts": [{"day": 7, "cells_per_ul": 10_000}],
+                "toxicity_treatments": [
+                    {"day": 3, "treatment": "tocilizumab", "dose_mg": 800},
+                    {"day": 3, "treatment": "other", "dose_mg": 30_000},
+                ],
+            },
+            [],
+        ),
+        (
+            {
+                "lymphodepletion": {"fludarabine_mg_m2_per_day": 30_000},
+                "car_t_counts": [{"day": 7, "cells_per_ul": 5.0}, {"day": 14, "cells_per_ul": 1e9}],
+                "toxicity_treatments": [{"day": 3, "treatment": "tocilizumab", "dose_mg": 560_000}],
+            },
+            [
+                Finding(
+                    HIGH_VALUE,
+                    "lymphodepletion.fludarabine_mg_m2_per_day",
+                    "Fludarabine 30,000 mg/m²/day is above 50 mg/m²/day: please check the "
+                    "value and its unit",
+                ),
+                Finding(
+                    HIGH_VALUE,
+                    "car_t_counts[1].cells_per_ul",
+                    "CAR-T cells 1,000,000,000 cells/µL is above 10,000 cells/µL: please check "
+                    "the value and its unit",
+                ),
+                Finding(
+                    HIGH_VALUE,
+                    "toxicity_treatments[0].dose_mg",
+                    "Tocilizumab 560,000 mg is above 800 mg: please check the value and its unit",
+                ),
+            ],
+        ),
     ],
 )
 def test_it_finds_unusual_values(changes, expected):
