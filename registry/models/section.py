@@ -1,6 +1,7 @@
 """What every section of a patient's course is: a record of one patient, versioned, with
 its history, checked against the rest of that course."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import capfirst
 from simple_history.models import HistoricalRecords
@@ -39,12 +40,28 @@ class Section(models.Model):
         (Study.date_format), ISO before it has a patient."""
         return self.patient.study.date_format if self.patient_id else DateFormat.ISO
 
+    def clean_fields(self, exclude=None) -> None:
+        # The fields refused on their own, which the course rules then leave alone: "Day
+        # after infusion must be between 0 and 365" is not followed by the day being too late.
+        self.refused_fields = set()
+        try:
+            super().clean_fields(exclude)
+        except ValidationError as refused:
+            self.refused_fields = set(refused.error_dict)
+            raise
+
     def clean(self) -> None:
         if self.patient_id:
             self.patient.study.check_unlocked()
         self.clean_fields_together()
         if self.patient_id:
-            validate_in_course(self)
+            try:
+                validate_in_course(self)
+            except ValidationError as problems:
+                refused = getattr(self, "refused_fields", set())
+                left = {k: v for k, v in problems.error_dict.items() if k not in refused}
+                if left:
+                    raise ValidationError(left) from None
 
     def clean_fields_together(self) -> None:
         """Rules between fields of this one record; none by default."""

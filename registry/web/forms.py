@@ -15,7 +15,7 @@ from registry import analytes, choices, models, services
 from registry.dates import StudyDateField, date_format_of, quoted_in
 from registry.form_fields import ExtramedullarySitesField, StudyDatesForm
 from registry.units import FIELD_UNITS
-from registry.web.numbers import DecimalNumberField, DoseField, WholeNumberField
+from registry.web.numbers import DecimalNumberField, DoseField, PlainLimits, WholeNumberField
 
 # Shown beside the input, so a number is never typed without its unit in view; the dose
 # is typed with a unit of its own choosing (registry.web.numbers.DoseField).
@@ -37,6 +37,9 @@ def page_formfield(model_field: db.Field, **kwargs) -> forms.Field | None:
         if isinstance(model_field, model_class):
             kwargs.setdefault("form_class", form_class)
             break
+    if issubclass(kwargs.get("form_class", object), PlainLimits):
+        # Those the model declares, without the database's range Django adds to them.
+        kwargs["declared"] = model_field._validators
     return model_field.formfield(**kwargs)
 
 

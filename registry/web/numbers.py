@@ -5,6 +5,7 @@ English browser, and posts nothing: the pages use text boxes, read here, so that
 typed is either read as meant or refused at the field, never stored as something else.
 """
 
+import math
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -43,7 +44,38 @@ def number_from_text(text: str) -> tuple[Decimal, bool]:
     return number, power is not None
 
 
-class DecimalNumberField(forms.FloatField):
+TOO_LARGE = "Too large a number"
+
+
+class PlainLimits:
+    """Mixed into a number field of the pages: a number beyond what the database holds (the
+    `min_value` and `max_value` Django gives the form field of an integer) is refused in
+    the words of the model field's own validators (`declared`, e.g. "Day after infusion
+    must be between 0 and 365"), or in plain words when it has none, not in Django's
+    ("Ensure this value is less than or equal to 9223372036854775807."); so is a number
+    too large for a float."""
+
+    def __init__(self, *, min_value=None, max_value=None, declared=(), **kwargs):
+        super().__init__(**kwargs)
+        self.lowest, self.highest, self.declared = min_value, max_value, tuple(declared)
+
+    def validate(self, value) -> None:
+        if value is not None and not math.isfinite(value):
+            raise ValidationError(TOO_LARGE, code="out_of_range")
+        super().validate(value)
+        if value is None:
+            return
+        too_low = self.lowest is not None and value < self.lowest
+        too_high = self.highest is not None and value > self.highest
+        if too_low or too_high:
+            for validator in self.declared:
+                validator(value)
+            raise ValidationError(
+                TOO_LARGE if too_high else f"Must be {self.lowest} or more", code="out_of_range"
+            )
+
+
+class DecimalNumberField(PlainLimits, forms.FloatField):
     """A measured number (temperature, weight, percent, count) as text that takes a comma."""
 
     widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
@@ -56,7 +88,7 @@ class DecimalNumberField(forms.FloatField):
         return float(number_from_text(str(value))[0])
 
 
-class WholeNumberField(forms.IntegerField):
+class WholeNumberField(PlainLimits, forms.IntegerField):
     """A whole number (a day, a score) in a text box: "39,2" is refused with words."""
 
     widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
@@ -91,7 +123,7 @@ class DoseInput(forms.MultiWidget):
                 return [f"{number.normalize():f}", factor]
 
 
-class DoseField(forms.IntegerField):
+class DoseField(PlainLimits, forms.IntegerField):
     """The dose in cells/kg, typed as a number and a unit: 2.4 with ×10⁵/kg is 240,000."""
 
     widget = DoseInput

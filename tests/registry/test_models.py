@@ -315,3 +315,11 @@ def test_it_lets_a_record_nothing_depends_on_be_deleted():
 
     assert deletion_problems(count) == []
     assert deletion_problems(patient.lymphodepletion) == []
+
+
+def test_a_day_refused_on_its_own_is_not_refused_again_by_the_course():
+    # Found walking the pages: day 5000 was also "later than the latest day that can be
+    # recorded", beside its own range.
+    assessment = factories.DailyAssessmentFactory.build(patient=infused_patient(), day=5000)
+
+    assert errors_of(assessment) == {"day": ["Day after infusion must be between 0 and 365"]}

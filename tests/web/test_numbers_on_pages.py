@@ -50,3 +50,25 @@ def test_the_form_offers_the_dose_units_with_cells_per_kg_chosen_for_a_new_infus
     assert '<select name="cells_per_kg_unit" aria-label="Unit"' in html
     assert '<option value="1" selected>cells/kg</option>' in html
     assert '<option value="1e6">×10⁶/kg</option>' in html
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        # Found walking the pages: Django's "Ensure this value is less than or equal to
+        # 9223372036854775807." and "… greater than or equal to 0."
+        ({"cells_per_kg": "1e20"}, "Too large a number"),
+        ({"cells_per_kg": "-1"}, "Dose cannot be negative"),
+        ({"weight_kg": "1e400"}, "Too large a number"),
+    ],
+)
+def test_it_refuses_a_number_beyond_the_database_in_plain_words(
+    signed_in, infusion, typed, message
+):
+    html = infusion_edited(signed_in, infusion, **typed).content.decode()
+
+    (field,) = typed
+    infusion.refresh_from_db()
+    errors = html.split(f'<ul class="field-errors" id="id_{field}_error">')[1].split("</ul>")[0]
+    assert errors.split() == f"<li>{message}</li>".split()
+    assert infusion.version == 1
