@@ -31,7 +31,6 @@ from registry import access
 from registry.models import CasebookSignature, Patient, SectionStatus, Study
 from registry.required_fields import (
     COMPLETE,
-    PATIENT,
     SIGNATURE_MEANING,
     SIGNED,
     STATUS_LABELS,
@@ -42,15 +41,18 @@ from registry.required_fields import (
     status_kept,
 )
 from registry.schedule import plain_rows_inserted
-from registry.sections import BY_KEY, SECTIONS, fields_by_section, section_of
+from registry.sections import (
+    BY_KEY,
+    PATIENT,
+    SECTIONS,
+    fields_by_section,
+    section_of,
+    section_title,
+)
 from registry.services import change_in_progress, deleted_with_patient, patient_locked
 
 CHUNK = 2000
 SECTION_KEYS = (PATIENT, *(section.key for section in SECTIONS))
-
-
-def section_title(key: str) -> str:
-    return key.replace("_", " ").capitalize()
 
 
 def field_label(key: str, name: str) -> str:
@@ -191,12 +193,17 @@ def _with_reason(why: str) -> str:
     return f"{why} ({reason})"[:100] if reason else why[:100]
 
 
+def in_sentence(title: str) -> str:
+    """A title within a sentence: "laboratory values", but "CAR-T infusions"."""
+    return title if title[1:2].isupper() else title[:1].lower() + title[1:]
+
+
 def _signatures_voided(patient_ids: set[int], changed: Mapping[int, Iterable[str]]) -> None:
     standing = CasebookSignature.objects.filter(patient__in=patient_ids, voided_at=None)
     now = timezone.now()
     for signature in standing:
         sections = ", ".join(
-            section_title(k).lower() for k in sorted(changed[signature.patient_id])
+            in_sentence(section_title(k)) for k in sorted(changed[signature.patient_id])
         )
         signature.voided_at = now
         signature.void_reason = f"Voided: {sections} changed after signing"

@@ -22,7 +22,6 @@ incomplete), and a change to a signed one voids the signature.
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-PATIENT = "patient"
 INCOMPLETE, COMPLETE, VERIFIED, SIGNED = "incomplete", "complete", "verified", "signed"
 STATUSES = (
     (INCOMPLETE, "Incomplete"),

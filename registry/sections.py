@@ -17,7 +17,7 @@ Adding a section, as the lab values of cohort format 1.1 were added:
    `patient` field has the section's key as its related name, with its
    `document_fields` (and `natural_key` for a list), and a migration;
 2. one entry here, at the place the section takes in a cohort document:
-   ``CourseSection("labs", "LabResult", many=True, by_day=True)``;
+   ``CourseSection("labs", "LabResult", "Laboratory values", many=True, by_day=True)``;
 3. its nested field on PatientSerializer (registry/api/serializers/patients.py; its
    serializer is made from this table, with its coded fields from CODES in sections.py
    there, unless it needs fields of its own: OWN_SERIALIZERS) and its description in the
@@ -44,6 +44,8 @@ from django.db.models import Model
 class CourseSection:
     key: str
     model_name: str
+    # What the patient page, the casebook and their messages call the section.
+    title: str
     many: bool
     # Whether each record carries its day after the first infusion (`day`).
     by_day: bool = False
@@ -67,18 +69,28 @@ class CourseSection:
 
 # In the order of a patient's keys in a cohort document.
 SECTIONS: tuple[CourseSection, ...] = (
-    CourseSection("eligibility", "Eligibility", many=False),
-    CourseSection("genetics", "Genetics", many=False),
-    CourseSection("prior_therapies", "PriorTherapy", many=True),
-    CourseSection("lymphodepletion", "Lymphodepletion", many=False),
-    CourseSection("infusions", "Infusion", many=True),
-    CourseSection("car_t_counts", "CarTCount", many=True, by_day=True),
-    CourseSection("labs", "LabResult", many=True, by_day=True),
-    CourseSection("toxicities", "ToxicityRecord", many=False),
-    CourseSection("toxicity_treatments", "ToxicityTreatment", many=True, by_day=True),
-    CourseSection("daily_assessments", "DailyAssessment", many=True, by_day=True),
-    CourseSection("response_assessments", "ResponseAssessment", many=True, by_day=True),
-    CourseSection("events", "FollowUpEvent", many=True),
+    CourseSection("eligibility", "Eligibility", "Eligibility", many=False),
+    CourseSection("genetics", "Genetics", "Genetics", many=False),
+    CourseSection("prior_therapies", "PriorTherapy", "Prior therapies", many=True),
+    CourseSection("lymphodepletion", "Lymphodepletion", "Lymphodepletion", many=False),
+    CourseSection("infusions", "Infusion", "CAR-T infusions", many=True),
+    CourseSection("car_t_counts", "CarTCount", "CAR-T cell counts", many=True, by_day=True),
+    CourseSection("labs", "LabResult", "Laboratory values", many=True, by_day=True),
+    CourseSection("toxicities", "ToxicityRecord", "Recorded toxicities", many=False),
+    CourseSection(
+        "toxicity_treatments", "ToxicityTreatment", "Toxicity treatments", many=True, by_day=True
+    ),
+    CourseSection(
+        "daily_assessments",
+        "DailyAssessment",
+        "Daily CRS and ICANS assessments",
+        many=True,
+        by_day=True,
+    ),
+    CourseSection(
+        "response_assessments", "ResponseAssessment", "Response assessments", many=True, by_day=True
+    ),
+    CourseSection("events", "FollowUpEvent", "Follow-up events", many=True),
 )
 BY_KEY: dict[str, CourseSection] = {section.key: section for section in SECTIONS}
 ONE_TO_ONE_KEYS: tuple[str, ...] = tuple(s.key for s in SECTIONS if not s.many)
@@ -86,6 +98,13 @@ LIST_KEYS: tuple[str, ...] = tuple(s.key for s in SECTIONS if s.many)
 DAY_KEYS: tuple[str, ...] = tuple(s.key for s in SECTIONS if s.by_day)
 
 _BY_MODEL_NAME = {section.model_name: section for section in SECTIONS}
+# The patient's own fields, beside the sections: a casebook's, a required field's key.
+PATIENT, PATIENT_TITLE = "patient", "Patient"
+
+
+def section_title(key: str) -> str:
+    """The title of the section `key`, or of the patient's own fields ("patient")."""
+    return PATIENT_TITLE if key == PATIENT else BY_KEY[key].title
 
 
 def section_of(model: type[Model]) -> CourseSection | None:

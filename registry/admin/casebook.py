@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from registry import casebook, models
 from registry.admin.access import ScopedSectionAdmin
+from registry.sections import section_title
 
 
 class ReadOnlyAdmin:
@@ -39,7 +40,7 @@ class SectionStatusAdmin(ScopedSectionAdmin, ReadOnlyAdmin, admin.ModelAdmin):
     )
     def verify(self, request, queryset) -> None:
         for row in queryset.select_related("patient__study"):
-            label = f"{row.patient}: {casebook.section_title(row.section)}"
+            label = f"{row.patient}: {section_title(row.section)}"
             try:
                 casebook.section_verify(patient=row.patient, section=row.section, user=request.user)
             except (PermissionDenied, ValidationError) as refused:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from registry import access, casebook, completeness
 from registry.models import Patient
+from registry.sections import section_title
 from registry.site_filters import site_named
 from registry.web.views import patient_page, study_or_404
 
@@ -39,7 +40,7 @@ def _done(request: HttpRequest, patient: Patient, step, done: str, **arguments) 
 @require_POST
 def section_verify(request: HttpRequest, pk: int, section: str) -> HttpResponse:
     patient = _patient(request, pk)
-    title = casebook.section_title(section)
+    title = section_title(section)
     return _done(request, patient, casebook.section_verify, f"{title} verified.", section=section)
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from registry import access, choices, models
 from registry.eligibility import Verdict, eligibility_verdict
 from registry.grading import Grade
-from registry.sections import BY_KEY, LIST_KEYS, ONE_TO_ONE_KEYS
+from registry.sections import BY_KEY, LIST_KEYS, ONE_TO_ONE_KEYS, section_title
 from registry.web import forms, lab_forms
 from registry.web.lab_grid import lab_grid
 
@@ -18,11 +18,14 @@ from registry.web.lab_grid import lab_grid
 @dataclass(frozen=True)
 class Section:
     name: str  # "patient", or the section's key in registry.sections
-    title: str
     form_class: type[forms.RegistryForm]
     # Cards whose content other sections change reload when the course changes.
     refreshes: bool = False
     form_template: str = "web/sections/form.html"
+
+    @property
+    def title(self) -> str:
+        return section_title(self.name)
 
     @property
     def many(self) -> bool:
@@ -48,36 +51,33 @@ SECTIONS = {
     section.name: section
     for section in (
         # Reloads for its last contact, which follows a death recorded in the events.
-        Section("patient", "Patient", forms.PatientForm, refreshes=True),
+        Section("patient", forms.PatientForm, refreshes=True),
         Section(
             "eligibility",
-            "Eligibility",
             forms.EligibilityForm,
             refreshes=True,
             form_template="web/sections/eligibility_form.html",
         ),
-        Section("prior_therapies", "Prior therapies", forms.PriorTherapyForm),
-        Section("genetics", "Genetics", forms.GeneticsForm),
-        Section("lymphodepletion", "Lymphodepletion", forms.LymphodepletionForm),
-        Section("infusions", "CAR-T infusions", forms.InfusionForm),
+        Section("prior_therapies", forms.PriorTherapyForm),
+        Section("genetics", forms.GeneticsForm),
+        Section("lymphodepletion", forms.LymphodepletionForm),
+        Section("infusions", forms.InfusionForm),
         Section(
             "daily_assessments",
-            "Daily CRS and ICANS assessments",
             forms.DailyAssessmentForm,
             refreshes=True,
             form_template="web/sections/daily_assessment_form.html",
         ),
-        Section("toxicity_treatments", "Toxicity treatments", forms.ToxicityTreatmentForm),
-        Section("toxicities", "Recorded toxicities", forms.ToxicityRecordForm, refreshes=True),
-        Section("response_assessments", "Response assessments", forms.ResponseAssessmentForm),
-        Section("car_t_counts", "CAR-T cell counts", forms.CarTCountForm),
+        Section("toxicity_treatments", forms.ToxicityTreatmentForm),
+        Section("toxicities", forms.ToxicityRecordForm, refreshes=True),
+        Section("response_assessments", forms.ResponseAssessmentForm),
+        Section("car_t_counts", forms.CarTCountForm),
         Section(
             "labs",
-            "Laboratory values",
             lab_forms.LabResultForm,
             form_template="web/sections/lab_form.html",
         ),
-        Section("events", "Follow-up events", forms.FollowUpEventForm),
+        Section("events", forms.FollowUpEventForm),
     )
 }
 

@@ -91,7 +91,7 @@ def test_a_change_to_a_verified_section_sets_it_back_and_says_why(teammate, owne
     row = SectionStatus.objects.get(patient=patient, section="infusions")
     assert (row.status, row.verified_by) == (COMPLETE, None)
     entries = [e for e in history.patient_history(patient.pk) if e.section == "casebook"]
-    assert entries[0].reason == "Infusions changed after it was verified (typing error)"
+    assert entries[0].reason == "CAR-T infusions changed after it was verified (typing error)"
     assert entries[0].user == "owner"
 
 
@@ -115,7 +115,7 @@ def test_a_wrong_password_signs_nothing(investigator):
 def test_a_casebook_with_missing_data_is_not_signed(investigator):
     patient = factories.PatientFactory()
     with pytest.raises(
-        ValidationError, match=r"Infusions: dose \(CAR-positive viable cells/kg\) missing"
+        ValidationError, match=r"CAR-T infusions: dose \(CAR-positive viable cells/kg\) missing"
     ):
         casebook.casebook_sign(patient=patient, user=investigator, password=PASSWORD)
     assert not CasebookSignature.objects.exists()
@@ -156,13 +156,13 @@ def test_a_change_to_a_signed_section_voids_the_signature_in_its_transaction(inv
     services.record_save(record=infusion, user=owner, reason="typing error")
     signature = CasebookSignature.objects.get()
     assert signature.voided_at is not None
-    assert signature.void_reason == "Voided: infusions changed after signing"
+    assert signature.void_reason == "Voided: CAR-T infusions changed after signing"
     patient.refresh_from_db()
     assert not patient.casebook_signed
     assert status_of(patient, "infusions") == COMPLETE
     assert status_of(patient, "genetics") == COMPLETE
     reasons = [e.reason for e in history.patient_history(patient.pk)]
-    assert "Voided: infusions changed after signing (typing error)" in reasons
+    assert "Voided: CAR-T infusions changed after signing (typing error)" in reasons
 
 
 def test_a_failed_write_leaves_the_signature_standing(investigator, owner):
@@ -194,7 +194,7 @@ def test_a_new_record_of_a_section_not_required_voids_the_signature(investigator
     lab = factories.LabResultFactory.build(patient=patient)
     services.record_save(record=lab, user=owner, reason="result came late")
     signature = CasebookSignature.objects.get()
-    assert signature.void_reason == "Voided: labs changed after signing"
+    assert signature.void_reason == "Voided: laboratory values changed after signing"
     patient.refresh_from_db()
     assert not patient.casebook_signed
 
@@ -260,7 +260,7 @@ def test_the_site_figures_and_missing_list(db):
     assert list(completeness.patients_missing_data(study, boren)) == [
         p for p in Patient.objects.filter(site__code="BOREN", required_missing__gt=0)
     ]
-    assert ("Infusions", 2, 2) in completeness.section_figures(study, study.sites.all())
+    assert ("CAR-T infusions", 2, 2) in completeness.section_figures(study, study.sites.all())
 
 
 def test_the_command_counts_the_casebooks_of_patients_stored_before(db):

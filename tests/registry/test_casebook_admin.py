@@ -64,7 +64,7 @@ def test_a_study_administrator_verifies_sections_in_the_admin(client):
         {"action": "verify", "_selected_action": [row.pk for row in rows]},
         follow=True,
     )
-    assert "Infusions verified." in answer.content.decode()
+    assert "CAR-T infusions verified." in answer.content.decode()
     assert SectionStatus.objects.get(patient=patient, section="infusions").status == "verified"
 
 
@@ -144,5 +144,5 @@ def test_a_section_whose_patient_went_after_the_list_read_it_is_not_verified(cli
     )
 
     [message] = [str(each) for each in get_messages(answer.wsgi_request)]
-    assert message.startswith(f"{patient}: Infusions: The patient was deleted by chief at ")
+    assert message.startswith(f"{patient}: CAR-T infusions: The patient was deleted by chief at ")
     assert not SectionStatus.objects.exists()

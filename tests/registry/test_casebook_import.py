@@ -48,7 +48,7 @@ def test_an_import_changing_a_signed_section_voids_the_signature():
     changed["infusions"][0]["cells_per_kg"] = 250000
     cohort_import(data=cohort(changed))
     signature = CasebookSignature.objects.get()
-    assert signature.void_reason == "Voided: infusions changed after signing"
+    assert signature.void_reason == "Voided: CAR-T infusions changed after signing"
     stored.refresh_from_db()
     assert not stored.casebook_signed
     assert SectionStatus.objects.get(patient=stored, section="infusions").status == COMPLETE

@@ -34,7 +34,7 @@ def test_a_monitor_verifies_a_section_on_the_page(teammate):
     verify = reverse("web:casebook-verify", args=[patient.pk, "infusions"])
     assert verify in client.get(page_of(patient)).content.decode()
     answer = client.post(verify, follow=True)
-    assert "Infusions verified." in answer.content.decode()
+    assert "CAR-T infusions verified." in answer.content.decode()
     assert SectionStatus.objects.get(patient=patient, section="infusions").status == "verified"
 
 
@@ -43,7 +43,7 @@ def test_verifying_an_incomplete_section_says_what_is_missing(teammate):
     verify = reverse("web:casebook-verify", args=[patient.pk, "infusions"])
     answer = page_client_of(teammate).post(verify, follow=True)
     assert (
-        "Infusions cannot be verified: dose (CAR-positive viable cells/kg) missing"
+        "CAR-T infusions cannot be verified: dose (CAR-positive viable cells/kg) missing"
         in answer.content.decode()
     )
 
