@@ -138,6 +138,11 @@ class CarTCount(Section):
         ]
         return f"Day {self.day}: {', '.join(found)}"
 
+    @property
+    def specimen_name(self) -> str:
+        """What a clinician calls it: "peripheral blood", not its code."""
+        return analytes.SPECIMENS.get(self.specimen, self.specimen)
+
     def clean_fields_together(self) -> None:
         problems = analytes.car_t_count_problems_by_key(
             cells_per_ul=self.cells_per_ul,

@@ -134,6 +134,19 @@ class LabDayForm(StudyDatesForm, forms.Form):
         """Whether the day and every row filled in are valid, all checked at once."""
         return all([self.is_valid(), *(row.is_valid() for row in self.entered_rows())])
 
+    def check_rows_taken(self) -> None:
+        """The model's refusals of the rows the form itself took, on the day typed, so that
+        every value refused is said at once, not a batch at each save."""
+        day = self.cleaned_data.get("day") if hasattr(self, "cleaned_data") else None
+        if day is None:
+            return
+        for row in self.entered_rows():
+            if row.is_valid():
+                try:
+                    row.lab_result(self.patient, day).full_clean()
+                except ValidationError as error:
+                    row.refused(error)
+
     def say_refused(self) -> None:
         """Above the form: nothing was saved, and which rows were refused."""
         names = self.refused_rows()

@@ -141,6 +141,7 @@ def save_lab_day(form: lab_forms.LabDayForm, change: forms.ChangeForm, user) -> 
     """Save each value of a day's form through registry.services, all or none: a value
     refused rolls back those saved before it, and the form says which were refused."""
     if not all([form.rows_valid(), change.is_valid()]):
+        form.check_rows_taken()
         form.say_refused()
         return False
     with transaction.atomic():

@@ -65,6 +65,13 @@
     button.type = "button";
     button.className = "date-picker";
     button.setAttribute("aria-label", "Calendar");
+    // Every date box has one: each is described by its box's label ("Calendar, Date of
+    // birth"), not named by it, so that the label still names the box alone.
+    const label = box.labels && box.labels[0];
+    if (label) {
+      label.id = label.id || `${box.id}_label`;
+      button.setAttribute("aria-describedby", label.id);
+    }
     button.append(calendarIcon());
     button.addEventListener("click", () => {
       // Read on each use: the box's format follows a study chosen on the page.

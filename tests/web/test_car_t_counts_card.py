@@ -20,3 +20,5 @@ def test_it_shows_a_qpcr_count_as_measured_not_as_undetectable(signed_in, clinic
 
     assert "41000 copies/µg DNA" in page
     assert "Not detectable" not in page
+    # Found walking the pages: the specimen was shown as its code, "bm".
+    assert '<td data-label="Specimen">bone marrow</td>' in page

@@ -98,6 +98,21 @@ def test_it_refuses_the_whole_day_for_one_bad_value(
     assert not models.LabResult.objects.exists()
 
 
+def test_it_says_every_value_refused_at_once_beside_its_input(signed_in, patient):
+    # Found walking the pages: a value the form could not read hid those the model refuses
+    # until the next save, and the inputs named an error list of another id.
+    data = day_of_labs(10, anc=("abc", "10^9/L"), platelets=("-10", "10^9/L"))
+
+    response = signed_in.post(url("section-add", patient.pk, "labs"), data, **HTMX)
+
+    html = response.content.decode()
+    assert "Nothing was saved: the values of ANC, platelets were refused" in html
+    for analyte in ("anc", "platelets"):
+        assert f'aria-describedby="id_{analyte}-value_error"' in html
+        assert f'<ul class="field-errors" id="id_{analyte}-value_error">' in html
+    assert not models.LabResult.objects.exists()
+
+
 def test_it_refuses_a_second_value_for_one_day_analyte_and_specimen(signed_in, patient):
     factories.LabResultFactory(patient=patient, day=3, analyte="anc", value=0.4, unit="10^9/L")
     data = day_of_labs(3, platelets=("45", "10^9/L"), anc=("0.5", "10^9/L"))

@@ -390,6 +390,17 @@ def test_it_enrols_a_patient_with_eligibility_and_prior_car_t(signed_in, site):
     assert patient.prior_therapies.get().kind == "murine_cd19_cart"
 
 
+def test_the_patient_card_shows_what_enrolment_took(signed_in, site):
+    # Found walking the pages: the diagnosis and the prior therapies' check were entered
+    # at enrolment and shown nowhere but the edit form.
+    enrol(signed_in, site, diagnosis_date="2022-11-20", prior_therapies_complete="true")
+
+    patient = models.Patient.objects.get(subject_id="NEW-01")
+    html = signed_in.get(url("patient-detail", patient.pk)).content.decode()
+    assert "<div><dt>Date of diagnosis</dt><dd>2022-11-20</dd></div>" in html
+    assert "<div><dt>Prior therapies complete</dt><dd>Yes</dd></div>" in html
+
+
 def test_it_leaves_out_sections_left_empty(signed_in, site):
     empty = {key: "" for key in ENROLMENT if key.startswith(("prior-", "eligibility-"))}
 
