@@ -8,7 +8,6 @@ patient answers them (`can_edit_patient`). A query is not clinical data: it chan
 of the course and keeps no history of its own beyond who did what and when.
 """
 
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -22,7 +21,7 @@ from django.utils import timezone
 from registry import access
 from registry.models import DataQuery, Patient
 from registry.quality_rules import RULES
-from registry.sections import BY_KEY
+from registry.sections import BY_KEY, PLACE
 from registry.services import patient_locked
 from registry.site_filters import SiteFilterForm, SiteFilterSet
 
@@ -31,8 +30,7 @@ BY_A_PERSON = "person"
 RULE_CHOICES = [(code, f"{code}: {meaning}") for code, meaning in RULES.items()]
 RULE_CHOICES.append((BY_A_PERSON, "opened by a person"))
 
-# "last_contact_date", "eligibility.ecog" or "infusions[0].cells_per_kg".
-FIELD_PATH = re.compile(r"^(?P<section>[a-z_]+)(?:\[(?P<index>\d+)\])?(?:\.(?P<name>[a-z_0-9]+))?$")
+# A place in the course (registry.sections.PLACE), as a query names it.
 FIELD_EXAMPLES = "e.g. last_contact_date, eligibility.ecog or infusions[0].cells_per_kg"
 
 
@@ -40,7 +38,7 @@ def query_field_problem(field: str) -> str | None:
     """Why `field` names no place in a patient's course, or None when it does."""
     if not field:
         return f"Name the field the query is about: {FIELD_EXAMPLES}"
-    match = FIELD_PATH.match(field)
+    match = PLACE.match(field)
     if match is None:
         return f"“{field}” is not a place in the course: {FIELD_EXAMPLES}"
     section, index, name = match.group("section", "index", "name")

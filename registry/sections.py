@@ -34,9 +34,11 @@ current then take it in from this table.
 """
 
 import functools
+import re
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
 
 
@@ -105,6 +107,34 @@ PATIENT, PATIENT_TITLE = "patient", "Patient"
 def section_title(key: str) -> str:
     """The title of the section `key`, or of the patient's own fields ("patient")."""
     return PATIENT_TITLE if key == PATIENT else BY_KEY[key].title
+
+
+# A place in a patient's course, as a data query names it: a field of the patient
+# ("last_contact_date"), of a section it has one record of ("eligibility.ecog"), of a
+# record of a list ("infusions[0].cells_per_kg"), or a section ("daily_assessments").
+PLACE = re.compile(r"^(?P<section>[a-z_]+)(?:\[(?P<index>\d+)\])?(?:\.(?P<name>[a-z_0-9]+))?$")
+
+
+def place_title(place: str) -> str:
+    """What a clinician calls a place in the course: "CAR-T infusions, record 1: dose
+    (CAR-positive viable cells/kg)", "Patient: date of last contact"; the place as written
+    where it names none."""
+    match = PLACE.match(place)
+    key, index, name = match.group("section", "index", "name") if match else (None,) * 3
+    section = BY_KEY.get(key)
+    if section is None:
+        key, name, model = PATIENT, key, apps.get_model("registry", "Patient")
+        if match is None or index is not None or match["name"] is not None:
+            return place
+    else:
+        model = section.model
+    title = section_title(key) + (f", record {int(index) + 1}" if index is not None else "")
+    if name is None:
+        return title
+    try:
+        return f"{title}: {model._meta.get_field(name).verbose_name}"
+    except FieldDoesNotExist:
+        return place
 
 
 def section_of(model: type[Model]) -> CourseSection | None:

@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from registry.models.fields import acting_user
 from registry.models.patient import Patient
+from registry.sections import place_title
 
 # A question or an answer is a few sentences; a limit keeps a page of queries readable and
 # a pasted document out of the database.
@@ -75,6 +76,12 @@ class DataQuery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patient}: {self.field} ({self.get_status_display()})"
+
+    @property
+    def field_name(self) -> str:
+        """The place it is about, as a clinician calls it: "CAR-T infusions, record 1: dose
+        (CAR-positive viable cells/kg)" for infusions[0].cells_per_kg."""
+        return place_title(self.field)
 
     @property
     def age_days(self) -> int:

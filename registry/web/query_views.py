@@ -3,6 +3,8 @@ registry.web.views.patient_detail's), and a study's queries by site, filtered by
 status and age as in the API (registry.queries.DataQueryFilterSet). The rules are
 registry.queries'; a refusal shows as a message."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -50,15 +52,17 @@ def query_open(request: HttpRequest, pk: int) -> HttpResponse:
     patient = _patient(request, pk)
     field = request.POST.get("field", "")
     question = request.POST.get("question", "")
-    return _done(
-        request,
-        patient,
-        queries.query_open,
-        f"Query opened on {field}.",
-        patient=patient,
-        field=field,
-        question=question,
-    )
+    try:
+        query = queries.query_open(
+            patient=patient, field=field, question=question, user=request.user
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        # What was typed comes back in the form, to be corrected rather than typed again.
+        typed = urlencode({"query_field": field, "query_question": question})
+        return redirect(patient_page(patient, f"?{typed}#data-queries"))
+    messages.success(request, f"Query opened on {query.field_name}.")
+    return redirect(patient_page(patient, "#data-queries"))
 
 
 @login_required

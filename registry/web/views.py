@@ -299,6 +299,11 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "raised_by", "answered_by", "closed_by"
         ),
         "can_raise_queries": rights.raise_queries,
+        # A query refused comes back with what was typed (registry.web.query_views).
+        "query_typed": {
+            "field": request.GET.get("query_field", ""),
+            "question": request.GET.get("query_question", ""),
+        },
         **casebook_context(patient, rights),
     }
     return render(request, "web/patient_detail.html", context)

@@ -57,7 +57,7 @@ def test_it_emails_the_clinicians_of_the_patients_site(
     assert sorted(inboxes()) == ["boren2@hospital.example", "boren@hospital.example"]
     message = mail.outbox[0]
     assert message.subject == "[Registry] HCD19: data query on patient P042"
-    assert "It is about: eligibility.ecog" in message.body
+    assert "It is about: Eligibility: ECOG performance status (eligibility.ecog)" in message.body
     assert reverse("web:patient-detail", args=[patient.pk]) in message.body
 
 

@@ -1,7 +1,16 @@
 """The table of a course's sections (registry.sections)."""
 
+import pytest
+
 from registry import models
-from registry.sections import BY_KEY, LIST_KEYS, SECTIONS, course_models, section_of
+from registry.sections import (
+    BY_KEY,
+    LIST_KEYS,
+    SECTIONS,
+    course_models,
+    place_title,
+    section_of,
+)
 
 
 def test_it_lists_the_sections_as_a_cohort_document_orders_a_patients_keys():
@@ -44,3 +53,24 @@ def test_it_finds_the_section_a_model_stores():
 def test_it_counts_the_patients_table_among_the_course_tables():
     assert course_models() == (models.Patient, *(section.model for section in SECTIONS))
     assert "events" in LIST_KEYS and "toxicities" not in LIST_KEYS
+
+
+@pytest.mark.parametrize(
+    ("place", "title"),
+    [
+        ("last_contact_date", "Patient: date of last contact"),
+        ("eligibility.ecog", "Eligibility: ECOG performance status"),
+        (
+            "infusions[0].cells_per_kg",
+            "CAR-T infusions, record 1: dose (CAR-positive viable cells/kg)",
+        ),
+        ("daily_assessments", "Daily CRS and ICANS assessments"),
+        ("events[2]", "Follow-up events, record 3"),
+        # What names no place is shown as written.
+        ("infusions[0].nope", "infusions[0].nope"),
+        ("weight", "weight"),
+        ("birth_date[1]", "birth_date[1]"),
+    ],
+)
+def test_it_names_a_place_in_the_course_as_a_clinician_does(place, title):
+    assert place_title(place) == title

@@ -28,7 +28,11 @@ def test_it_shows_the_patients_queries(query, patient, owner):
     html = page_client_of(owner).get(page_of(patient)).content.decode()
 
     assert "Open data queries" in html
-    assert "eligibility.ecog" in html
+    # Found walking the pages: the field was shown as its place alone.
+    assert (
+        "<strong>Eligibility: ECOG performance status</strong> "
+        '<code class="muted small">eligibility.ecog</code>'
+    ) in html
     assert "ECOG 3?" in html
     assert "Open</span>" in html
 
@@ -56,7 +60,10 @@ def test_a_monitor_opens_a_query(patient, teammate):
     response = page_client_of(teammate).post(url, body, follow=True)
 
     assert response.redirect_chain[-1][0].endswith("#data-queries")
-    assert "Query opened on infusions[0].cells_per_kg" in response.content.decode()
+    assert (
+        "Query opened on CAR-T infusions, record 1: dose (CAR-positive viable cells/kg)."
+        in response.content.decode()
+    )
     assert DataQuery.objects.get().raised_by == teammate
 
 
@@ -65,8 +72,14 @@ def test_it_names_an_unknown_field(patient, teammate):
 
     response = page_client_of(teammate).post(url, {"field": "weight", "question": "?"}, follow=True)
 
-    assert "no field “weight”" in response.content.decode()
+    html = response.content.decode()
+    assert "no field “weight”" in html
     assert not DataQuery.objects.exists()
+    # Found walking the pages: what was typed was lost with the refusal.
+    assert (
+        'name="field" required placeholder="e.g. infusions[0].cells_per_kg" value="weight"' in html
+    )
+    assert '<textarea id="query-question" name="question" rows="2" required>?</textarea>' in html
 
 
 def test_the_site_answers_and_the_monitor_closes(signed_in, roles, query, patient, teammate):
