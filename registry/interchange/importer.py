@@ -218,11 +218,19 @@ def _announce(study: registry.Study, written: dict) -> None:
 
 
 def _study_for(data: object) -> registry.Study:
-    """The stored study whose protocol applies, or a new one with the default protocol."""
+    """The stored study whose protocol applies, or a new one with the default protocol. A
+    code differing from a stored study's only in case is refused: it would be a second
+    study to the registry and the same to anyone reading it."""
     study = data.get("study") if isinstance(data, dict) else None
     code = study.get("code") if isinstance(study, dict) else None
     if isinstance(code, str):
-        stored = registry.Study.objects.filter(code=code).first()
+        stored = registry.Study.objects.filter(code__iexact=code).first()
+        if stored and stored.code != code:
+            message = (
+                f"Study code {code!r} cannot be used: the registry has {stored.code!r}, and "
+                "study codes differing only in upper and lower case count as the same"
+            )
+            raise DocumentRejected([Problem("study.code", message)])
         if stored:
             return stored
     return registry.Study()

@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -105,6 +106,16 @@ class Study(models.Model):
     class Meta:
         ordering = ["code"]
         verbose_name_plural = "studies"
+        constraints = [
+            # In any case: "demo" beside "DEMO" would be two studies to the registry and
+            # one to anyone reading them.
+            models.UniqueConstraint(
+                Lower("code"),
+                name="study_code_unique_any_case",
+                violation_error_message="There is already a study with this code in another "
+                "case: study codes differing only in upper and lower case count as the same",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} — {self.title}"

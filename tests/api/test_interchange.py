@@ -323,6 +323,24 @@ def test_an_empty_body_is_refused_as_empty(editor_client, content_type):
     ]
 
 
+def test_it_refuses_a_study_code_differing_from_a_stored_one_only_in_case(editor_client, published):
+    # Found by a crafted import: "hcd19" made a second study beside HCD19.
+    assert post(editor_client, published).status_code == 200
+    published["study"]["code"] = "hcd19"
+
+    response = post(editor_client, published)
+
+    assert response.status_code == 400, response.content
+    assert response.json()["problems"] == [
+        {
+            "path": "study.code",
+            "message": "Study code 'hcd19' cannot be used: the registry has 'HCD19', and study "
+            "codes differing only in upper and lower case count as the same",
+        }
+    ]
+    assert list(models.Study.objects.values_list("code", flat=True)) == ["HCD19"]
+
+
 def test_it_reads_a_document_written_with_a_byte_order_mark(editor_client, published):
     response = post(editor_client, b"\xef\xbb\xbf" + json.dumps(published).encode())
 

@@ -323,3 +323,14 @@ def test_a_day_refused_on_its_own_is_not_refused_again_by_the_course():
     assessment = factories.DailyAssessmentFactory.build(patient=infused_patient(), day=5000)
 
     assert errors_of(assessment) == {"day": ["Day after infusion must be between 0 and 365"]}
+
+
+def test_it_refuses_a_study_code_in_another_case_of_one_stored():
+    factories.StudyFactory(code="HCD19")
+
+    assert errors_of(models.Study(code="hcd19", title="Again")) == {
+        "__all__": [
+            "There is already a study with this code in another case: study codes differing "
+            "only in upper and lower case count as the same"
+        ]
+    }

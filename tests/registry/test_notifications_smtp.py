@@ -80,4 +80,4 @@ def test_a_query_opened_on_the_page_reaches_the_smtp_server(smtp_server):
     assert received["to"] == ["boren@hospital.example"]
     assert "registry@hospital.example" in received["from"]
     assert "Subject: [Registry] HCD19: data query on patient P042" in received["text"]
-    assert "It is about: sex" in received["text"]
+    assert "It is about: Patient: sex (sex)" in received["text"]
