@@ -370,6 +370,10 @@ class SectionView:
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
 
+    @property
+    def title_in_sentence(self) -> str:
+        return in_sentence(self.title)
+
 
 def casebook_sections(patient: Patient) -> list[SectionView]:
     """Every section of the patient's casebook in the course's order, with its status."""

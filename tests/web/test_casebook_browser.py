@@ -47,8 +47,8 @@ def test_a_monitor_verifies_and_an_investigator_signs(page: Page, patient, scree
     sign_in(page, "monitor")
     page.goto(reverse("web:patient-detail", args=[patient.pk]))
     card = page.locator("#casebook")
-    card.get_by_role("button", name="Verify infusions").click()
-    expect(page.get_by_role("status").first).to_contain_text("Infusions verified.")
+    card.get_by_role("button", name="Verify CAR-T infusions").click()
+    expect(page.get_by_role("status").first).to_contain_text("CAR-T infusions verified.")
     expect(page.locator("#casebook-infusions")).to_contain_text("Verified by monitor")
     page.context.clear_cookies()
 
