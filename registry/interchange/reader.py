@@ -18,6 +18,7 @@ from django.db.models import DateField
 
 from registry import models as registry
 from registry.course import record_fields
+from registry.dates import date_from_text
 from registry.interchange import schema
 from registry.interchange.records import RecordChecker
 from registry.jsontext import refusals
@@ -168,7 +169,7 @@ def _read_study(study: object, problems: list[Problem]) -> dict:
     try:
         instance.clean_fields(exclude=["dose_ceiling_post_hct_per_kg", "dose_ceiling_per_kg"])
     except ValidationError as error:
-        problems += _field_problems(error, "study")
+        problems += _field_problems(error, "study", registry.Study)
     read = {"code": instance.code, "title": instance.title, "data_cutoff": instance.data_cutoff}
     return read | {key: getattr(instance, key) for key in settings}
 
@@ -288,7 +289,7 @@ def _read_record(item, checker: RecordChecker, path, problems) -> dict | None:
     accepted, refused = _accepted(model, item, path, problems)
     values, errors = checker.check(checker.defaults() | accepted, refused)
     if errors:
-        problems += _field_problems(ValidationError(errors), path)
+        problems += _field_problems(ValidationError(errors), path, model)
     _drop_unreadable_dates(model, values)
     return values
 
@@ -369,7 +370,7 @@ def _validate(instance, path: str, problems: list, exclude: list[str]) -> None:
     try:
         instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     except ValidationError as error:
-        problems += _field_problems(error, path)
+        problems += _field_problems(error, path, type(instance))
     # A patient's fields are plain attributes, by their names.
     _drop_unreadable_dates(type(instance), vars(instance))
 
@@ -381,19 +382,28 @@ def _drop_unreadable_dates(model, values: dict) -> None:
             values[key] = None
 
 
-def _field_problems(error: ValidationError, path: str) -> list[Problem]:
+def _field_problems(error: ValidationError, path: str, model) -> list[Problem]:
     problems = []
     for key, errors in error.error_dict.items():
         where = path if key == NON_FIELD_ERRORS else _join(path, _document_key(key))
-        problems += [Problem(where, _message(key, found)) for found in errors]
+        problems += [Problem(where, _message(model, key, found)) for found in errors]
     return problems
 
 
-def _message(key: str, error: ValidationError) -> str:
-    # A required value left out, in the words of the document's key, not Django's "This
-    # field cannot be null."
+def _message(model, key: str, error: ValidationError) -> str:
+    """The error in the document's words: a required value left out by its key, not
+    Django's "This field cannot be null."; a date that is none as the pages say it
+    (registry.dates: "2023-02-30 is not a date: February 2023 has 28 days. …")."""
     if error.code in ("null", "blank"):
         return f"{_document_key(key)} is required"
+    dated = key in {
+        field.name for field in model._meta.concrete_fields if isinstance(field, DateField)
+    }
+    if error.code in ("invalid", "invalid_date") and dated:
+        try:
+            date_from_text(str((error.params or {}).get("value", "")))
+        except ValidationError as explained:
+            return explained.messages[0]
     (message,) = error.messages
     return message
 

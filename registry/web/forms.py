@@ -10,6 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models as db
 from django.db.models import QuerySet
+from django.utils.text import capfirst
 
 from registry import analytes, choices, models, services
 from registry.dates import StudyDateField, date_format_of, quoted_in
@@ -68,6 +69,8 @@ class RegistryForm(StudyDatesForm, forms.ModelForm):
                 blank = "Choose…" if field.required else "Not recorded"
                 field.choices = [("", blank), *field.choices[1:]]
             field.unit = UNITS.get(name, "")
+            # Named, not Django's "This field is required.", for the summary above the form.
+            field.error_messages["required"] = f"{capfirst(field.label or name)} is required"
 
 
 def section_form(model: type[db.Model]) -> type[RegistryForm]:

@@ -162,7 +162,7 @@ def test_it_writes_nothing_when_one_patient_is_wrong():
 
 BAD_VALUES = [
     ({"sex": "m"}, "patients[0].sex", "Sex: 'm' is not one of the allowed codes"),
-    ({"birth_date": "2000-02-30"}, "patients[0].birth_date", "invalid date"),
+    ({"birth_date": "2000-02-30"}, "patients[0].birth_date", "2000-02-30 is not a date: February 2000 has 29 days"),
     ({"birth_date": "yesterday"}, "patients[0].birth_date", "YYYY-MM-DD"),
     ({"birth_date": 20000501}, "patients[0].birth_date", "Must be a date (YYYY-MM-DD), not 20000501"),
     ({"nickname": "Bob"}, "patients[0].nickname", "Unknown key 'nickname'"),

@@ -421,6 +421,8 @@ def test_it_leaves_out_sections_left_empty(signed_in, site):
         ({"prior-relapse_date": "2023-01-01"}, "prior-relapse_date", "Relapse must be after"),
         ({"birth_date": "0001-01-01"}, "birth_date", "0001-01-01 would make the patient"),
         ({"prior-date": "3000-01-01"}, "prior-date", "3000-01-01 is in the future"),
+        # Found walking the pages: Django's "This field is required.", named by nothing.
+        ({"subject_id": ""}, "subject_id", "Study id is required"),
     ],
 )
 def test_it_shows_a_mistake_beside_its_field_and_enrols_nobody(
