@@ -171,9 +171,10 @@ def _diagnosis(course: dict, protocol: Protocol) -> Iterator[Problem]:
     diagnosed = course.get("diagnosis_date")
     if not diagnosed:
         return
-    yield from _not_before(
+    if problem := _not_before(
         course, "diagnosis_date", "birth_date", "Date of diagnosis cannot be before birth"
-    )
+    ):
+        yield problem
     for path, therapy in _items(course, "prior_therapies"):
         when = therapy.get("date")
         if when and when < diagnosed:
@@ -191,12 +192,13 @@ def _diagnosis(course: dict, protocol: Protocol) -> Iterator[Problem]:
         )
 
 
-def _not_before(course: dict, key: str, earlier: str, refusal: str) -> Iterator[Problem]:
+def _not_before(course: dict, key: str, earlier: str, refusal: str) -> Problem | None:
     """The date `key` before the date `earlier`, refused at `key` in the words of `refusal`
-    followed by the earlier date."""
+    followed by the earlier date; None when it is not before it."""
     day, limit = course.get(key), course.get(earlier)
     if day and limit and day < limit:
-        yield Problem(key, refusal + " (%(limit)s)", params={"limit": limit})
+        return Problem(key, refusal + " (%(limit)s)", params={"limit": limit})
+    return None
 
 
 def _prior_therapies(course: dict, protocol: Protocol) -> Iterator[Problem]:
@@ -260,9 +262,13 @@ def last_contact_after_events(course: dict) -> date | None:
     the API: the date of death, as last_contact_after_death; else the latest of the course's
     own and its events' dates, as the patient was seen at an event (registry.services
     writes it). A cohort document's last contact is read as given."""
-    dated = [event["date"] for event in course.get("events") or [] if event.get("date")]
+    dated = _event_dates(course)
     contact = course.get("last_contact_date")
     return _death_date(course) or max([*dated, contact] if contact else dated, default=None)
+
+
+def _event_dates(course: dict) -> list[date]:
+    return [event["date"] for event in course.get("events") or [] if event.get("date")]
 
 
 def _death_date(course: dict) -> date | None:
@@ -359,18 +365,12 @@ def _last_contact(course: dict, protocol: Protocol) -> Iterator[Problem]:
     if not contact or contact == _death_date(course):
         return
     # The patient was seen at enrolment (after birth: _enrolment).
-    before = list(
-        _not_before(
-            course,
-            "last_contact_date",
-            "enrollment_date",
-            "Last contact cannot be before enrolment",
-        )
-    )
-    if before:
-        yield from before
+    if problem := _not_before(
+        course, "last_contact_date", "enrollment_date", "Last contact cannot be before enrolment"
+    ):
+        yield problem
         return
-    dated = [event["date"] for event in course.get("events") or [] if event.get("date")]
+    dated = _event_dates(course)
     infused = first_infusion_date(course)
     if infused:
         dated.append(infused)

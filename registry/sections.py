@@ -120,15 +120,17 @@ def place_title(place: str) -> str:
     (CAR-positive viable cells/kg)", "Patient: date of last contact"; the place as written
     where it names none."""
     match = PLACE.match(place)
-    key, index, name = match.group("section", "index", "name") if match else (None,) * 3
-    section = BY_KEY.get(key)
-    if section is None:
-        key, name, model = PATIENT, key, apps.get_model("registry", "Patient")
-        if match is None or index is not None or match["name"] is not None:
-            return place
+    if match is None:
+        return place
+    key, index, name = match.group("section", "index", "name")
+    if key in BY_KEY:
+        model, title = BY_KEY[key].model, section_title(key)
+    elif index is None and name is None:  # a field of the patient's own
+        model, title, name = apps.get_model("registry", "Patient"), PATIENT_TITLE, key
     else:
-        model = section.model
-    title = section_title(key) + (f", record {int(index) + 1}" if index is not None else "")
+        return place
+    if index is not None:
+        title += f", record {int(index) + 1}"
     if name is None:
         return title
     try:

@@ -33,10 +33,17 @@ from simple_history.signals import pre_create_historical_record
 
 from registry import quality
 from registry.choices import EventKind
-from registry.course import course_path, deletion_problems, records_kept, records_written
+from registry.course import (
+    course_path,
+    deletion_problems,
+    record_fields,
+    records_kept,
+    records_written,
+)
 from registry.date_formats import Moment
 from registry.models import FollowUpEvent, Patient, Study
 from registry.models.patient import course_summary, deleted_with_patient
+from registry.rules import last_contact_after_events
 from registry.scoped import set_within
 
 REASON_FIELD = "change_reason"
@@ -159,13 +166,15 @@ def _last_contact_follows_event(record: models.Model, user) -> None:
     seen then (registry.rules.last_contact_after_events)."""
     if not isinstance(record, FollowUpEvent) or record.date is None:
         return
-    death = record.kind == EventKind.DEATH
     patient = Patient.objects.select_for_update().get(pk=record.patient_id)
-    contact = patient.last_contact_date
-    if contact == record.date or not (death or contact is None or record.date > contact):
+    # The rule the course is checked by, on the stored last contact and this event.
+    seen = {"last_contact_date": patient.last_contact_date, "events": [record_fields(record)]}
+    contact = last_contact_after_events(seen)
+    if contact == patient.last_contact_date:
         return
-    patient.last_contact_date = record.date
+    patient.last_contact_date = contact
     patient.version += 1
+    death = record.kind == EventKind.DEATH
     _stamp(patient, user, LAST_CONTACT_AT_DEATH if death else LAST_CONTACT_AT_EVENT)
     patient.save()
 

@@ -136,8 +136,8 @@ class LabDayForm(StudyDatesForm, forms.Form):
 
     def check_rows_taken(self) -> None:
         """The model's refusals of the rows the form itself took, on the day typed, so that
-        every value refused is said at once, not a batch at each save."""
-        day = self.cleaned_data.get("day") if hasattr(self, "cleaned_data") else None
+        every value refused is said at once, not a batch at each save. After rows_valid."""
+        day = self.cleaned_data.get("day")
         if day is None:
             return
         for row in self.entered_rows():
