@@ -3,6 +3,7 @@ refused at the field, never 392 for 39,2; the dose as a number and its unit."""
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 
 from registry.web.numbers import NOT_A_NUMBER, DecimalNumberField, DoseField, WholeNumberField
 
@@ -100,3 +101,23 @@ def test_a_dose_refuses_an_unknown_unit():
 )
 def test_a_stored_dose_is_shown_in_the_largest_unit_it_reaches(stored, shown):
     assert DoseField().widget.decompress(stored) == shown
+
+
+# Beyond the database's range for the field (a small integer's), or a float's.
+@pytest.mark.parametrize(
+    ("field", "typed", "message"),
+    [
+        (WholeNumberField(min_value=0, max_value=32767), "-1", "Must be 0 or more"),
+        (WholeNumberField(min_value=0, max_value=32767), "40000", "Too large a number"),
+        (DecimalNumberField(), "1e400", "Too large a number"),
+    ],
+)
+def test_a_number_beyond_the_database_is_refused_in_plain_words(field, typed, message):
+    assert refusal(field, typed) == message
+
+
+def test_a_number_beyond_the_database_is_refused_in_the_models_words_first():
+    declared = [MinValueValidator(1, message="Day after infusion must be between 1 and 365")]
+    field = WholeNumberField(min_value=0, max_value=32767, declared=declared)
+
+    assert refusal(field, "-3") == "Day after infusion must be between 1 and 365"
