@@ -23,6 +23,7 @@ INTEGER_COLUMNS = (
     "icans_grade",
     "crs_grade_computed",
     "icans_grade_computed",
+    "crs_onset_day_computed",
     "icans_onset_day",
     "crs_grade_recorded",
     "icans_grade_recorded",
@@ -197,6 +198,12 @@ def analysed(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
 def is_true(column: pd.Series) -> np.ndarray:
     """True where the value is True; missing counts as not True."""
     return column.fillna(False).to_numpy(dtype=bool)
+
+
+def crs_onset_days(frame: pd.DataFrame) -> pd.Series:
+    """Each patient's CRS onset as analysed: the site's recorded onset, else the first daily
+    assessment graded 1 or more (as the grades: recorded where present, else computed)."""
+    return frame["crs_onset_day"].combine_first(frame["crs_onset_day_computed"])
 
 
 def vital_status(frame: pd.DataFrame) -> pd.Series:

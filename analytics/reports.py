@@ -14,6 +14,7 @@ from analytics import stats
 from analytics.cohort import (
     RESPONDERS,
     TimeToEvent,
+    crs_onset_days,
     group_order,
     groups,
     is_true,
@@ -148,15 +149,15 @@ def _incidence(point: stats.IncidencePoint) -> dict:
 
 
 def toxicity_report(frame: pd.DataFrame) -> dict:
-    """CRS and ICANS grades (as analysed, as recorded by the site, as computed), CRS onset,
-    treatments given, the patients whose recorded grade differs from the computed one, and
-    neutrophil ICAHT (computed early and late grades, the recorded early grade, and the
+    """CRS and ICANS grades (as analysed, as recorded by the site, as computed), CRS onset
+    (as analysed: crs_onset_days), treatments given, the patients whose recorded grade
+    differs from the computed one, and neutrophil ICAHT (computed early and late grades, the recorded early grade, and the
     patients whose recorded grade differs from the computed one)."""
     return {
         "n": len(frame),
         "crs": _grades(frame, "crs_grade"),
         "icans": _grades(frame, "icans_grade"),
-        "crs_onset_day": stats.summary(_numbers(frame["crs_onset_day"])),
+        "crs_onset_day": stats.summary(_numbers(crs_onset_days(frame))),
         "treatments": {
             name: _count(frame[name])
             for name in ("tocilizumab", "corticosteroids", "plasmapheresis")

@@ -217,7 +217,10 @@ class ToxicitySerializer(AnswerDatesSerializer):
     n = serializers.IntegerField()
     crs = GradesSerializer()
     icans = GradesSerializer()
-    crs_onset_day = SummarySerializer()
+    crs_onset_day = SummarySerializer(
+        help_text="Days from the infusion to CRS onset: the site's recorded onset, else the "
+        "first daily assessment graded 1 or more"
+    )
     treatments = serializers.DictField(
         child=serializers.DictField(child=serializers.IntegerField()),
         help_text="tocilizumab, corticosteroids, plasmapheresis: {recorded, given}",

@@ -28,7 +28,14 @@ from analytics.adam.variables import (
     TOXICITIES,
     Dataset,
 )
-from analytics.cohort import ALL, RESPONDERS, in_population, is_true, time_to_event
+from analytics.cohort import (
+    ALL,
+    RESPONDERS,
+    crs_onset_days,
+    in_population,
+    is_true,
+    time_to_event,
+)
 from analytics.stats import MONTH_DAYS, NRM, RELAPSE
 from registry.choices import Product
 
@@ -184,9 +191,9 @@ def _toxicity(frame: pd.DataFrame, term: str, study_code: str) -> pd.DataFrame:
     prefix = term.lower()
     graded = frame[_numbers(frame[f"{prefix}_grade"]) >= 1]
     recorded = _numbers(graded[f"{prefix}_grade_recorded"])
-    # CRS: the onset the site recorded; ICANS, which it does not record: the first daily
-    # assessment graded 1 or more.
-    onset = _numbers(graded["crs_onset_day" if term == CRS else "icans_onset_day"])
+    # CRS: the onset the site recorded, else the first daily assessment graded 1 or more;
+    # ICANS, whose onset the site does not record: that first daily assessment.
+    onset = _numbers(crs_onset_days(graded) if term == CRS else graded["icans_onset_day"])
     columns = {
         **subject_ids(graded, study_code),
         "TRT01A": _products(graded),

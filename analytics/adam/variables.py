@@ -232,8 +232,8 @@ ADAE = Dataset(
             "ASTDT",
             "Analysis Start Date",
             DATE,
-            derivation="TRTSDT + the onset day: CRS the site's recorded onset, ICANS the "
-            "first daily assessment graded 1 or more",
+            derivation="TRTSDT + the onset day: CRS the site's recorded onset, else the "
+            "first daily assessment graded 1 or more; ICANS that first daily assessment",
         ),
         Variable(
             "ASTDY",

@@ -16,9 +16,10 @@ Keys of a row (``COLUMNS``, in order):
   registry.choices.Product).
 - crs_grade, icans_grade: the site's recorded maximum where present, else computed;
   crs_grade_computed, icans_grade_computed: worst daily ASTCT grade (None without daily
-  assessments); icans_onset_day: the first day of a daily ICANS grade of 1 or more (None
-  without one: the site's record has no ICANS onset); grade_discrepancy: a recorded grade differs from the computed one (None
-  when nothing can be compared).
+  assessments); crs_onset_day_computed, icans_onset_day: the first day of a daily CRS or
+  ICANS grade of 1 or more (None without one; the site's record has a CRS onset,
+  crs_onset_day, and no ICANS onset); grade_discrepancy: a recorded grade differs from
+  the computed one (None when nothing can be compared).
 - car_t_detected, car_t_cmax_cells_per_ul, car_t_tmax_day, car_t_auc_0_28,
   car_t_last_detected_day: see ``registry.biomarkers.series_kinetics``, from the flow
   counts in the study's kinetics specimen (Study.car_t_kinetics_specimen, blood unless the
@@ -87,6 +88,7 @@ GRADE_COLUMNS = (
     "icans_grade",
     "crs_grade_computed",
     "icans_grade_computed",
+    "crs_onset_day_computed",
     "icans_onset_day",
     "grade_discrepancy",
 )

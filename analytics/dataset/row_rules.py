@@ -172,16 +172,16 @@ def part_values(
 
 def _grades(recorded: tuple, assessments: list[tuple], age: int | None) -> dict:
     crs_recorded, icans_recorded = recorded[:2]
-    crs = icans = icans_onset = None
+    crs = icans = crs_onset = icans_onset = None
     if assessments:
         # The worst day's grade, as registry.grading.worst takes it; bare integers here
         # because a large cohort has a hundred thousand days. Each day: its day, then
         # its CRS findings, then its ICANS findings.
         split = 1 + len(CRS_FIELDS)
-        crs = max(_crs_grade(day[1:split]).grade for day in assessments)
+        crs_days = [(day[0], _crs_grade(day[1:split]).grade) for day in assessments]
         icans_days = [(day[0], _icans_grade(day[split:], age).grade) for day in assessments]
-        icans = max(grade for _, grade in icans_days)
-        icans_onset = min((on for on, grade in icans_days if grade >= 1), default=None)
+        crs, crs_onset = _worst_and_onset(crs_days)
+        icans, icans_onset = _worst_and_onset(icans_days)
     compared = [
         stored != computed
         for stored, computed in ((crs_recorded, crs), (icans_recorded, icans))
@@ -192,10 +192,18 @@ def _grades(recorded: tuple, assessments: list[tuple], age: int | None) -> dict:
         "icans_grade": icans if icans_recorded is None else icans_recorded,
         "crs_grade_computed": crs,
         "icans_grade_computed": icans,
+        "crs_onset_day_computed": crs_onset,
         "icans_onset_day": icans_onset,
         "grade_discrepancy": any(compared) if compared else None,
         "daily_assessment_last_day": _last_day(assessments),
     }
+
+
+def _worst_and_onset(graded_days: list[tuple[int, int]]) -> tuple[int, int | None]:
+    """The worst grade of (day, grade) pairs, and the first day graded 1 or more."""
+    worst = max(grade for _, grade in graded_days)
+    onset = min((day for day, grade in graded_days if grade >= 1), default=None)
+    return worst, onset
 
 
 # A cohort repeats a few hundred combinations of daily findings over and over; grading

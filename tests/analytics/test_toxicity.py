@@ -1,6 +1,8 @@
 """GET .../analytics/toxicity/: CRS and ICANS grades as recorded and as computed, onset,
 treatments and the patients whose record disagrees with the ASTCT grading."""
 
+import statistics
+
 import pytest
 
 from registry.interchange.importer import cohort_import
@@ -41,3 +43,20 @@ def test_it_lists_a_recorded_grade_the_grading_disagrees_with(analytics, documen
     # The site's record is what the report counts.
     assert counts(result["crs"]["distribution"]) == [1, 14, 3, 0, 1, 0]
     assert counts(result["crs"]["computed"]) == [1, 15, 2, 0, 1, 0]
+
+
+def test_an_onset_left_out_is_read_from_the_daily_assessments(analytics, document):
+    # P08's site recorded CRS onset on day 3; with the onset left out and a fever of 38.6 °C
+    # on day 1 (ASTCT CRS grade 1), its onset as analysed is day 1.
+    patient = next(p for p in document["patients"] if p["study_id"] == "P08")
+    patient["toxicities"]["crs_onset_day"] = None
+    patient["daily_assessments"][1]["temperature_c"] = 38.6
+    cohort_import(data=document)
+    recorded = [
+        p["toxicities"]["crs_onset_day"]
+        for p in document["patients"]
+        if p["toxicities"].get("crs_onset_day") is not None
+    ]
+    result = analytics("toxicity").json()["crs_onset_day"]
+    assert (result["n"], result["min"]) == (18, 1)
+    assert result["median"] == statistics.median([*recorded, 1])

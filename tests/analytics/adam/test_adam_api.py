@@ -136,3 +136,24 @@ def test_adae_dates_crs_by_its_recorded_onset_and_icans_by_the_daily_assessments
     assert found["P08", "ICANS"]["ASTDY"] == str(first_graded + 1)
     infused = models.Infusion.objects.get(patient__subject_id="P08").date
     assert found["P08", "ICANS"]["ASTDT"] == (infused + timedelta(days=first_graded)).isoformat()
+
+
+def test_adae_dates_crs_without_a_recorded_onset_by_the_daily_assessments(exporter, owner):
+    record = models.ToxicityRecord.objects.get(patient__subject_id="P08")
+    assert record.crs_max_grade >= 1
+    record.crs_onset_day = None
+    services.record_save(record=record, user=owner, reason="Onset not in the source document")
+    response = exporter.get("/api/v1/studies/HCD19/export/adam/ADAE.csv")
+    text = b"".join(response.streaming_content).decode()
+    found = {
+        (row["USUBJID"].removeprefix("HCD19-"), row["AETERM"]): row
+        for row in csv.DictReader(io.StringIO(text))
+    }
+    first_graded = min(
+        assessment.day
+        for assessment in models.DailyAssessment.objects.filter(patient__subject_id="P08")
+        if assessment.crs_grade().grade >= 1
+    )
+    assert found["P08", "CRS"]["ASTDY"] == str(first_graded + 1)
+    infused = models.Infusion.objects.get(patient__subject_id="P08").date
+    assert found["P08", "CRS"]["ASTDT"] == (infused + timedelta(days=first_graded)).isoformat()
