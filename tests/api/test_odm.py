@@ -106,8 +106,9 @@ def test_a_foreign_document_is_refused_naming_the_oids(editor_client):
     response = post_xml(editor_client, FOREIGN)
     assert response.status_code == 400
     found = response.json()
-    assert found["detail"] == "3 problem(s) in the ODM document; nothing was imported"
-    assert "IG.VITALS" in found["problems"][1]["message"]
+    assert found["detail"] == "4 problem(s) in the ODM document; nothing was imported"
+    assert "MDV.1" in found["problems"][0]["message"]
+    assert "IG.VITALS" in found["problems"][2]["message"]
     assert not models.Study.objects.exists()
 
 

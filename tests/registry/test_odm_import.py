@@ -98,8 +98,13 @@ def test_it_names_every_oid_it_cannot_place_and_writes_nothing():
     with pytest.raises(DocumentRejected) as caught:
         cohort_from_odm(FOREIGN)
     problems = caught.value.problems
-    assert {problem.path for problem in problems} == {'SubjectData[@SubjectKey="1001"]'}
+    assert [problem.path for problem in problems] == [
+        "ODM/ClinicalData",
+        *['SubjectData[@SubjectKey="1001"]'] * 3,
+    ]
     assert [problem.message for problem in problems] == [
+        "MetaDataVersionOID 'MDV.1' is not the registry's: its clinical data follow the "
+        "metadata version 'MDV.CART-COHORT.1.1' (docs/odm.md); nothing was imported",
         "FormOID 'F.VITALS' cannot be placed: the registry's ODM metadata has no such form "
         "(docs/odm.md lists them); nothing was imported",
         "ItemGroupOID 'IG.VITALS' cannot be placed: the registry's ODM metadata has no such "
@@ -195,7 +200,21 @@ def test_it_refuses_a_transactional_document():
 def test_the_command_says_each_problem_and_writes_nothing(tmp_path, capsys):
     path = tmp_path / "foreign.xml"
     path.write_text(FOREIGN)
-    with pytest.raises(CommandError, match="3 problem"):
+    with pytest.raises(CommandError, match="4 problem"):
         call_command("import_odm", str(path))
-    assert "IG.VITALS" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "MDV.1" in err and "IG.VITALS" in err
+    assert not models.Study.objects.exists()
+
+
+def test_the_registrys_items_under_another_metadata_version_are_refused():
+    text = snapshot_changed(
+        '<ClinicalData StudyOID="ST.HCD19" MetaDataVersionOID="MDV.CART-COHORT.1.1"',
+        '<ClinicalData StudyOID="ST.HCD19" MetaDataVersionOID="MDV.OTHER.2"',
+    )
+    assert rejected(text.encode()) == {
+        "ODM/ClinicalData": "MetaDataVersionOID 'MDV.OTHER.2' is not the registry's: its "
+        "clinical data follow the metadata version 'MDV.CART-COHORT.1.1' (docs/odm.md); "
+        "nothing was imported"
+    }
     assert not models.Study.objects.exists()

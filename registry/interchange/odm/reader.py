@@ -5,8 +5,8 @@ What is read is what registry.interchange.odm.writer writes: a study's code from
 StudyName, its title from its StudyDescription, its data cut-off from the protocol's
 description; a patient from each SubjectData (the study id its SubjectKey, the site its
 SiteRef); each item group by its OID as a section (metadata.forms), each item by its OID
-as a field. A document whose study events, forms, item groups or items are not the
-registry's is refused naming each OID that cannot be placed; a value that does not read
+as a field. A document whose metadata version, study events, forms, item groups or items
+are not the registry's is refused naming each OID that cannot be placed; a value that does not read
 as its field's data type is handed on as the text it is, for the cohort reader to name.
 """
 
@@ -23,6 +23,7 @@ from lxml import etree
 
 from registry.interchange.odm import stream
 from registry.interchange.odm.metadata import (
+    METADATA_VERSION_OID,
     ODM_NAMESPACE,
     PATIENT,
     PHASES,
@@ -102,14 +103,15 @@ def snapshot_of(root: etree._Element, source: BinaryIO, placement: "Placement") 
             "A transactional document holds changes, not whole courses: it is applied to "
             "the study that holds the snapshot it follows (registry.interchange.odm.transactions)",
         )
-    study_and_subjects(root)
+    study_and_subjects(root, placement.unplaced)
     placement.refuse()
     return OdmSnapshot(root, source)
 
 
-def study_and_subjects(root) -> tuple:
+def study_and_subjects(root, unplaced: dict[tuple[str, str], str] | None = None) -> tuple:
     """The document's Study element and its subjects, once its clinical data are found to be
-    of that study and every subject's data placed in the registry's metadata."""
+    of that study, in the registry's metadata version, and every subject's data placed in
+    that metadata. `unplaced`: what a Placement already noted of the subjects read."""
     study = one_element(root, "odm:Study", "ODM")
     clinical = one_element(root, "odm:ClinicalData", "ODM")
     if clinical.get("StudyOID") != study.get("OID"):
@@ -118,8 +120,15 @@ def study_and_subjects(root) -> tuple:
             f"The clinical data are of study {clinical.get('StudyOID')!r}, the document's "
             f"study is {study.get('OID')!r}",
         )
+    found: dict[tuple[str, str], str] = {}
+    version = clinical.get("MetaDataVersionOID") or ""
+    if version != METADATA_VERSION_OID:
+        found["MetaDataVersionOID", version] = "ODM/ClinicalData"
+    found.update(unplaced or {})
     subjects = clinical.findall("odm:SubjectData", NS)
-    refuse_unplaced(subjects)
+    for subject in subjects:
+        _note_unplaced(subject, found)
+    _refuse_unplaced(found)
     return study, subjects
 
 
@@ -155,14 +164,6 @@ class Placement:
             raise DocumentRejected(self.repeated)
 
 
-def refuse_unplaced(subjects: list) -> None:
-    """Every OID of the clinical data that is not the registry's, once, where first seen."""
-    unplaced: dict[tuple[str, str], str] = {}
-    for subject in subjects:
-        _note_unplaced(subject, unplaced)
-    _refuse_unplaced(unplaced)
-
-
 def _note_unplaced(subject, unplaced: dict[tuple[str, str], str]) -> None:
     events = {phase.oid for phase in PHASES}
     form_oids = {form.oid for form in forms().values()}
@@ -190,19 +191,28 @@ def _note_unplaced(subject, unplaced: dict[tuple[str, str], str]) -> None:
 
 
 def _refuse_unplaced(unplaced: dict[tuple[str, str], str]) -> None:
+    """Every OID of the clinical data that is not the registry's, once, where first seen."""
     if unplaced:
         raise DocumentRejected(
-            [
-                Problem(
-                    where,
-                    f"{kind} {oid!r} cannot be placed: the registry's ODM metadata has no "
-                    f"such {_KIND_NAMES[kind]}"
-                    + (" in that item group" if kind == "ItemOID" else "")
-                    + " (docs/odm.md lists them); nothing was imported",
-                )
-                for (kind, oid), where in unplaced.items()
-            ]
+            [_unplaced_problem(kind, oid, where) for (kind, oid), where in unplaced.items()]
         )
+
+
+def _unplaced_problem(kind: str, oid: str, where: str) -> Problem:
+    if kind == "MetaDataVersionOID":
+        return Problem(
+            where,
+            f"MetaDataVersionOID {oid!r} is not the registry's: its clinical data follow "
+            f"the metadata version {METADATA_VERSION_OID!r} (docs/odm.md); nothing was "
+            "imported",
+        )
+    return Problem(
+        where,
+        f"{kind} {oid!r} cannot be placed: the registry's ODM metadata has no "
+        f"such {_KIND_NAMES[kind]}"
+        + (" in that item group" if kind == "ItemOID" else "")
+        + " (docs/odm.md lists them); nothing was imported",
+    )
 
 
 def _repeated(subject) -> list[Problem]:
