@@ -151,8 +151,10 @@ def _object(pairs: list[tuple[str, object]]) -> dict:
 
 REPEATED = "Given more than once in the same object: give each key once."
 TOO_LARGE = f"Too large a number to store (beyond {sys.float_info.max:.1e})."
-# Characters text may not hold (see the module's docstring).
-_REFUSED_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# Characters text may not hold (see the module's docstring), as the ranges of a regular
+# expression's class: exactly those XML 1.0 cannot hold, even as a character reference.
+REFUSED_CHARACTERS = "\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff"
+_REFUSED_CHARACTER = re.compile(f"[{REFUSED_CHARACTERS}]")
 
 
 def character_refusal(character: str) -> str:
@@ -213,6 +215,15 @@ def refused_character(text: str) -> str | None:
         return None
     found = _REFUSED_CHARACTER.search(text)
     return found.group() if found else None
+
+
+def without_refused_characters(text: str) -> str:
+    """`text` with every character the registry refuses left out: for text stored before
+    they were refused (or written to the database directly), in the files whose format
+    cannot hold them (ODM, XLSX)."""
+    if text.isascii() and text.isprintable():
+        return text
+    return _REFUSED_CHARACTER.sub("", text)
 
 
 def _text_refused(text: str) -> bool:

@@ -24,10 +24,12 @@ from functools import cache
 from typing import IO
 from xml.sax.saxutils import escape, quoteattr
 
-# Characters XML 1.0 does not allow (openpyxl leaves them out the same way).
-ILLEGAL_CHARACTERS = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
-# What text may hold that XML needs changed: most text (study ids, choices) holds none.
-UNSAFE_IN_XML = re.compile(r"[\000-\010\013\014\016-\037&<>]")
+from registry.jsontext import REFUSED_CHARACTERS, without_refused_characters
+
+# What text may hold that XML needs changed: most text (study ids, choices) holds none. The
+# characters XML 1.0 cannot hold, which the registry refuses, are left out (openpyxl does
+# the same); &, < and > are escaped.
+UNSAFE_IN_XML = re.compile(f"[{REFUSED_CHARACTERS}&<>]")
 # Day 0 of the spreadsheet date serials, as Excel counts them since its 1900 leap-year bug.
 EPOCH = date(1899, 12, 30)
 DATE_STYLE = 1  # the index of the date format in STYLES' cellXfs
@@ -141,7 +143,8 @@ def _relationships(targets: list[tuple[str, str]]) -> str:
 
 def _cell(reference: str, value: object, style: str = "") -> str:
     if isinstance(value, str):
-        text = escape(ILLEGAL_CHARACTERS.sub("", value)) if UNSAFE_IN_XML.search(value) else value
+        unsafe = UNSAFE_IN_XML.search(value)
+        text = escape(without_refused_characters(value)) if unsafe else value
         return (
             f'<c r="{reference}"{style} t="inlineStr">'
             f'<is><t xml:space="preserve">{text}</t></is></c>'

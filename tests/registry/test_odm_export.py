@@ -142,3 +142,23 @@ def test_the_command_writes_the_document(tmp_path):
     call_command("export_odm", "HCD19", "-o", str(out))
     assert schema_errors(out.read_text()) == []
     assert len(subjects(out.read_text())) == 20
+
+
+def test_characters_xml_cannot_hold_stored_before_they_were_refused_are_left_out():
+    # Imports and forms refuse such characters (registry.jsontext); a value stored before
+    # that, or written to the database directly, must not make the document unreadable.
+    study = imported_study()
+    infusion = models.Infusion.objects.filter(patient__study=study).first()
+    models.Infusion.objects.filter(pk=infusion.pk).update(lot="LOT\x0b7\ufffe")
+    models.Study.objects.filter(pk=study.pk).update(title="Humanized\x0c CD19")
+    models.Site.objects.filter(study=study).update(name="Site\x01 one")
+    text = odm_text(models.Study.objects.get(pk=study.pk))
+    assert schema_errors(text) == []
+    lots = {
+        values.get("IT.INFUSIONS.LOT")
+        for subject in subjects(text).values()
+        for values in item_values(subject, "IG.INFUSIONS")
+    }
+    assert "LOT7" in lots
+    assert "Humanized CD19" in text
+    assert 'Name="Site one"' in text

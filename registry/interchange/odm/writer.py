@@ -22,6 +22,7 @@ from registry.course import record_fields
 from registry.interchange.exporter import patients_for_export, present_fields, study_header
 from registry.interchange.odm import metadata
 from registry.interchange.odm.changes import PatientChanges, study_changes, values_at
+from registry.jsontext import without_refused_characters
 from registry.sections import BY_KEY
 from registry.snapshots import end_of_day
 
@@ -130,13 +131,15 @@ def _group(parts: list[str], entry: Entry) -> None:
     for item in entry.form.items:
         value = entry.values.get(item.name)
         if value is not None and value != []:
-            text = value_text(item, value).translate(_ESCAPES)
+            text = without_refused_characters(value_text(item, value)).translate(_ESCAPES)
             parts.append(f'<ItemData ItemOID="{item.oid}" Value="{text}"/>')
     parts.append("</ItemGroupData>")
 
 
 # What an attribute's value cannot hold as it is; line breaks and tabs as references, or a
-# parser would read them as spaces.
+# parser would read them as spaces. What XML cannot hold at all is left out before
+# (registry.jsontext.without_refused_characters): only text stored before the registry
+# refused it can hold such a character.
 _ESCAPES = str.maketrans(
     {
         "&": "&amp;",
@@ -153,7 +156,7 @@ _ESCAPES = str.maketrans(
 def _attributes(**given: object) -> str:
     """The attributes given a value, as XML text: ` Name="value"` each."""
     return "".join(
-        f' {name}="{str(value).translate(_ESCAPES)}"'
+        f' {name}="{without_refused_characters(str(value)).translate(_ESCAPES)}"'
         for name, value in given.items()
         if value is not None
     )
@@ -269,7 +272,9 @@ def _study(header: dict) -> ODM.Study:
         OID=study_oid(code),
         GlobalVariables=ODM.GlobalVariables(
             StudyName=ODM.StudyName(_content=code),
-            StudyDescription=ODM.StudyDescription(_content=header.get("title", "")),
+            StudyDescription=ODM.StudyDescription(
+                _content=without_refused_characters(header.get("title", ""))
+            ),
             ProtocolName=ODM.ProtocolName(_content=code),
         ),
     )
@@ -281,7 +286,8 @@ def _study(header: dict) -> ODM.Study:
 def _admin_data(study: registry.Study) -> ODM.AdminData:
     admin = ODM.AdminData(StudyOID=study_oid(study.code))
     for code, name in study.sites.order_by("code").values_list("code", "name"):
-        location = ODM.Location(OID=code, Name=name or code, LocationType="Site")
+        name = without_refused_characters(name or code)
+        location = ODM.Location(OID=code, Name=name, LocationType="Site")
         location.MetaDataVersionRef.append(
             ODM.MetaDataVersionRef(
                 StudyOID=study_oid(study.code),
