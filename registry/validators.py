@@ -20,6 +20,18 @@ def not_negative(what: str) -> list:
     return [MinValueValidator(0, message=f"{what} cannot be negative")]
 
 
+def at_most(high: int, what: str) -> list:
+    """A ceiling in the clinician's words (`what` with its unit), which also keeps Django
+    from adding the database's own ("Ensure this value is less than or equal to
+    9223372036854775807.")."""
+    return [MaxValueValidator(high, message=f"{what} cannot be more than {high:,}")]
+
+
+# A hundred times the highest CAR-T dose in published protocols (10^8 cells/kg), in cells
+# per kilogram: what no infusion reaches, well within what the database holds.
+HIGHEST_DOSE_PER_KG = 10**10
+
+
 def percent(what: str) -> list:
     message = f"{what} must be a percentage between 0 and 100"
     return [MinValueValidator(0, message=message), MaxValueValidator(100, message=message)]

@@ -11,7 +11,7 @@ from registry.models.fields import clinical_date, coded_field
 from registry.models.patient import Patient
 from registry.models.section import Section
 from registry.rules import MAX_LYMPHODEPLETION_DAYS
-from registry.validators import between, not_negative, percent
+from registry.validators import HIGHEST_DOSE_PER_KG, at_most, between, not_negative, percent
 
 
 class Eligibility(Section):
@@ -173,7 +173,11 @@ class Infusion(Section):
     )
     weight_kg = models.FloatField("weight (kg)", validators=between(0.5, 300, "Weight in kg"))
     cells_per_kg = models.PositiveBigIntegerField(
-        "dose (CAR-positive viable cells/kg)", validators=not_negative("Dose")
+        "dose (CAR-positive viable cells/kg)",
+        validators=[
+            *not_negative("Dose"),
+            *at_most(HIGHEST_DOSE_PER_KG, "Dose (cells/kg)"),
+        ],
     )
     lot = models.CharField("product lot", max_length=60, blank=True)
 

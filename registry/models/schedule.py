@@ -9,7 +9,7 @@ from registry.follow_up import DIED, WITHDRAWN, TimepointPlan, unknown_sections
 from registry.models.patient import Patient
 from registry.models.study import Site, Study, unique_in_study
 from registry.sections import SECTIONS
-from registry.validators import between, not_negative
+from registry.validators import at_most, between, not_negative
 
 SECTION_CHOICES = ", ".join(section.key for section in SECTIONS)
 
@@ -27,13 +27,19 @@ class Timepoint(models.Model):
     window_before = models.IntegerField(
         "window before (days)",
         default=0,
-        validators=not_negative("The window before the target day"),
+        validators=[
+            *not_negative("The window before the target day"),
+            *at_most(3650, "The window before the target day (days)"),
+        ],
         help_text="How many days before the target day the visit still counts",
     )
     window_after = models.IntegerField(
         "window after (days)",
         default=0,
-        validators=not_negative("The window after the target day"),
+        validators=[
+            *not_negative("The window after the target day"),
+            *at_most(3650, "The window after the target day (days)"),
+        ],
         help_text="How many days after the target day the visit still counts",
     )
     sections = models.JSONField(

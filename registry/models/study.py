@@ -12,7 +12,7 @@ from registry.models.fields import clinical_date, coded_field
 from registry.required_fields import default_required, required_problems
 from registry.sections import fields_by_section
 from registry.signals import quality_settings_changed, required_fields_changed
-from registry.validators import not_negative, percent
+from registry.validators import HIGHEST_DOSE_PER_KG, at_most, between, not_negative, percent
 
 code_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
@@ -36,12 +36,18 @@ class Study(models.Model):
     dose_ceiling_post_hct_per_kg = models.PositiveBigIntegerField(
         "dose ceiling after a prior allo-HCT (cells/kg)",
         default=500_000,
-        validators=not_negative("Dose ceiling after a prior transplant"),
+        validators=[
+            *not_negative("Dose ceiling after a prior transplant"),
+            *at_most(HIGHEST_DOSE_PER_KG, "Dose ceiling after a prior transplant (cells/kg)"),
+        ],
     )
     dose_ceiling_per_kg = models.PositiveBigIntegerField(
         "dose ceiling without a prior allo-HCT (cells/kg)",
         default=5_000_000,
-        validators=not_negative("Dose ceiling"),
+        validators=[
+            *not_negative("Dose ceiling"),
+            *at_most(HIGHEST_DOSE_PER_KG, "Dose ceiling (cells/kg)"),
+        ],
     )
     b_cell_aplasia_threshold_pct = models.FloatField(
         "B-cell aplasia threshold (% CD19+ lymphocytes in marrow)",
@@ -78,7 +84,9 @@ class Study(models.Model):
         validators=percent("Marrow blast threshold"),
     )
     max_ecog = models.PositiveSmallIntegerField(
-        "eligibility: highest ECOG performance status", default=2
+        "eligibility: highest ECOG performance status",
+        default=2,
+        validators=between(0, 5, "The highest ECOG performance status"),
     )
     requires_prior_murine_cd19 = models.BooleanField(
         "eligibility: at least one earlier murine CD19 CAR-T", default=True

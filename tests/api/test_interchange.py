@@ -287,6 +287,24 @@ def test_it_refuses_what_it_could_not_store_or_export_naming_where(
     assert stored_rows() == 0
 
 
+@pytest.mark.parametrize("dose", [10**10 + 1, 2**63])
+def test_a_dose_beyond_any_given_is_refused_in_a_clinicians_words(editor_client, published, dose):
+    # 2**63 is beyond what the database holds: Django said "Ensure this value is less than
+    # or equal to 9223372036854775807." before the field had a ceiling of its own.
+    published["patients"][0]["infusions"][0]["cells_per_kg"] = dose
+
+    response = post(editor_client, published)
+
+    assert response.status_code == 400, response.content
+    problems = response.json()["problems"]
+    assert {
+        "path": "patients[0].infusions[0].cells_per_kg",
+        "message": "Dose (cells/kg) cannot be more than 10,000,000,000",
+    } in problems
+    assert not any("Ensure this value" in problem["message"] for problem in problems)
+    assert stored_rows() == 0
+
+
 @pytest.mark.parametrize(
     ("code", "message"),
     [

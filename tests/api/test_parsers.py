@@ -147,3 +147,16 @@ def test_it_reads_a_body_with_a_byte_order_mark(owner):
 
     assert response.status_code == 200, response.content
     assert models.Infusion.objects.get().lot == "L2"
+
+
+def test_a_whole_number_beyond_the_database_is_refused_in_the_fields_words(owner):
+    infusion = factories.InfusionFactory()
+
+    response = client_of(owner).patch(
+        f"/api/v1/infusions/{infusion.pk}/", {"cells_per_kg": 2**63}, format="json"
+    )
+
+    assert response.status_code == 400, response.content
+    assert response.json() == {
+        "cells_per_kg": ["Dose (cells/kg) cannot be more than 10,000,000,000"]
+    }

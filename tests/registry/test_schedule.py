@@ -169,6 +169,13 @@ def test_a_timepoint_changed_in_the_settings_reschedules_the_study(day_28):
             "window_after",
             "The window after the target day cannot be negative",
         ),
+        (
+            # Beyond what the database holds, Django said "Ensure this value is less than
+            # or equal to 2147483647."
+            {"window_after": 2**31},
+            "window_after",
+            "The window after the target day (days) cannot be more than 3,650",
+        ),
         ({"sections": ["visits"]}, "sections", "Unknown section: visits. Choose among:"),
         ({"sections": []}, "sections", "Name at least one section"),
         ({"sections": ["labs", "labs"]}, "sections", "Name each section once"),

@@ -57,7 +57,7 @@ def test_the_form_offers_the_dose_units_with_cells_per_kg_chosen_for_a_new_infus
     [
         # Found walking the pages: Django's "Ensure this value is less than or equal to
         # 9223372036854775807." and "… greater than or equal to 0."
-        ({"cells_per_kg": "1e20"}, "Too large a number"),
+        ({"cells_per_kg": "1e20"}, "Dose (cells/kg) cannot be more than 10,000,000,000"),
         ({"cells_per_kg": "-1"}, "Dose cannot be negative"),
         ({"weight_kg": "1e400"}, "Too large a number"),
     ],
