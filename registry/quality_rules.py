@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from registry.choices import Product
 from registry.grading import CRS_FINDINGS, ICANS_FINDINGS, Grade, age_years, worst
 from registry.grading import crs_grade as day_crs_grade
 from registry.grading import icans_grade as day_icans_grade
@@ -34,6 +35,7 @@ MISSING_AT_TIMEPOINT = "missing-at-timepoint"
 LOW_DOSE = "low-dose"
 UNUSUAL_TEMPERATURE = "unusual-temperature"
 HIGH_VALUE = "high-value"
+SAME_DAY_INFUSION = "same-day-infusion"
 
 # Each rule's code, as a query names it, with what it looks for.
 RULES = {
@@ -43,9 +45,17 @@ RULES = {
     LOW_DOSE: "Dose under a tenth of the protocol's ceiling",
     UNUSUAL_TEMPERATURE: "Temperature outside 34.0–42.0 °C",
     HIGH_VALUE: "A dose or a count above what regimens give or blood holds",
+    SAME_DAY_INFUSION: "Two infusions of one product on the same day",
 }
 # The rules read from the course alone; MISSING_AT_TIMEPOINT also reads the schedule.
-COURSE_RULES = (COURSE_RULE, GRADE_DISCREPANCY, LOW_DOSE, UNUSUAL_TEMPERATURE, HIGH_VALUE)
+COURSE_RULES = (
+    COURSE_RULE,
+    GRADE_DISCREPANCY,
+    LOW_DOSE,
+    UNUSUAL_TEMPERATURE,
+    HIGH_VALUE,
+    SAME_DAY_INFUSION,
+)
 
 # A dose under this share of the protocol's ceiling is more often a unit slip (cells for
 # cells/kg, a power of ten lost) than a dose given.
@@ -125,6 +135,7 @@ def value_findings(course: dict, protocol: Protocol) -> list[Finding]:
         *_low_doses(course, protocol),
         *_temperatures(course),
         *_high_values(course),
+        *_same_day_infusions(course),
     ]
 
 
@@ -216,6 +227,32 @@ def _high_values(course: dict) -> Iterable[Finding]:
                     f"{highest.name} {value:,.10g} {highest.unit} is above {highest.value:,.10g} "
                     f"{highest.unit}: please check the value and its unit",
                 )
+
+
+def _same_day_infusions(course: dict) -> Iterable[Finding]:
+    """A product given in several bags is one infusion with its whole dose: a second
+    record of the same product on the same day is more often entered twice. (Two products
+    on one day, CD19 and CD22 CAR-T, are a regimen of their own and not asked about.)"""
+    first_of = {}
+    for index, infusion in enumerate(course.get("infusions") or []):
+        key = (infusion.get("date"), infusion.get("product"))
+        if None in key:
+            continue
+        if key not in first_of:
+            first_of[key] = index
+            continue
+        when, product = key
+        yield Finding(
+            SAME_DAY_INFUSION,
+            f"infusions[{index}].date",
+            f"Infusions {first_of[key] + 1} and {index + 1} on {when.isoformat()} are of the "
+            f"same product ({_product_name(product)}): a product given in several bags is "
+            "one infusion with its whole dose. Is one of them entered twice?",
+        )
+
+
+def _product_name(code: str) -> str:
+    return Product(code).label if code in Product.values else code
 
 
 def overdue_findings(visits: Iterable[OverdueVisit]) -> list[Finding]:

@@ -15,6 +15,7 @@ from registry.quality_rules import (
     HIGH_VALUE,
     LOW_DOSE,
     MISSING_AT_TIMEPOINT,
+    SAME_DAY_INFUSION,
     UNUSUAL_TEMPERATURE,
     Finding,
     OverdueVisit,
@@ -207,6 +208,35 @@ ALLO_HCT = {"kind": "allo_hct", "date": date(2023, 1, 10)}
                     "toxicity_treatments[0].dose_mg",
                     "Tocilizumab 560,000 mg is above 800 mg: please check the value and its unit",
                 ),
+            ],
+        ),
+        # Two infusions of one product on one day: asked about on the second. Two products
+        # on one day, or one product on two days, are not.
+        (
+            {
+                "infusions": [
+                    {"date": INFUSED, "product": "humanized_cd19", "cells_per_kg": 1_000_000},
+                    {"date": INFUSED, "product": "cd22", "cells_per_kg": 1_000_000},
+                    {"date": date(2024, 3, 8), "product": "cd22", "cells_per_kg": 1_000_000},
+                ]
+            },
+            [],
+        ),
+        (
+            {
+                "infusions": [
+                    {"date": INFUSED, "product": "humanized_cd19", "cells_per_kg": 1_000_000},
+                    {"date": INFUSED, "product": "humanized_cd19", "cells_per_kg": 2_000_000},
+                ]
+            },
+            [
+                Finding(
+                    SAME_DAY_INFUSION,
+                    "infusions[1].date",
+                    "Infusions 1 and 2 on 2024-03-01 are of the same product (Humanized CD19 "
+                    "CAR-T): a product given in several bags is one infusion with its whole "
+                    "dose. Is one of them entered twice?",
+                )
             ],
         ),
     ],
