@@ -83,11 +83,12 @@ def quoted_in(error: ValidationError, date_format: str) -> ValidationError:
         return ValidationError([quoted_in(each, date_format) for each in error.error_list])
     if not isinstance(error.params, dict):
         return error
-    params = {name: _quoted(value, date_format) for name, value in error.params.items()}
+    params = {name: quoted_value(value, date_format) for name, value in error.params.items()}
     return ValidationError(error.message, code=error.code, params=params)
 
 
-def _quoted(value, date_format: str):
+def quoted_value(value, date_format: str):
+    """A value as a message quotes it: a date or a moment in `date_format`."""
     if isinstance(value, datetime):
         return moment_text(value, date_format)
     return date_text(value, date_format) if isinstance(value, date) else value

@@ -19,9 +19,18 @@ from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
 
 from registry import access
+from registry.course import stored_records
+from registry.dates import quoted_value, record_name
 from registry.models import DataQuery, Patient
 from registry.quality_rules import RULES
-from registry.sections import BY_KEY, PLACE
+from registry.sections import (
+    BY_KEY,
+    FIELD_CODES,
+    PATIENT_TITLE,
+    PLACE,
+    place_title,
+    section_title,
+)
 from registry.services import patient_locked
 from registry.site_filters import SiteFilterForm, SiteFilterSet
 
@@ -56,6 +65,61 @@ def query_field_problem(field: str) -> str | None:
     if name not in found.fields:
         return f"{section} has no field “{name}” (in “{field}”)"
     return None
+
+
+@dataclass(frozen=True)
+class Place:
+    """A field of a patient's course a query may name: its place (as `field`) and how a
+    monitor reads it, with its value now."""
+
+    place: str
+    label: str
+
+
+def query_places(patient: Patient) -> list[Place]:
+    """Every field of the patient's course as stored, in the course's order: the patient's
+    own, then each section's record by record ("CAR-T infusions, record 1 (Infusion on
+    2019-01-15): dose (CAR-positive viable cells/kg) = 240000")."""
+    date_format = patient.study.date_format
+    found = [
+        _place(patient, name, PATIENT_TITLE, name, date_format) for name in Patient.document_fields
+    ]
+    for key, records in stored_records(patient).items():
+        if records is None:
+            continue
+        if not isinstance(records, list):
+            found += [
+                _place(records, name, section_title(key), f"{key}.{name}", date_format)
+                for name in BY_KEY[key].fields
+            ]
+            continue
+        for index, record in enumerate(records):
+            where = f"{key}[{index}]"
+            title = f"{place_title(where)} ({record_name(record, date_format)})"
+            found += [
+                _place(record, name, title, f"{where}.{name}", date_format)
+                for name in BY_KEY[key].fields
+            ]
+    return found
+
+
+def _place(record, name: str, title: str, place: str, date_format: str) -> Place:
+    field = record._meta.get_field(name)
+    value = getattr(record, name)
+    label = f"{title}: {field.verbose_name}"
+    if value is None or value == "" or value == []:
+        return Place(place, label)
+    if field.choices:
+        shown = record._get_FIELD_display(field)
+    elif name in FIELD_CODES:
+        shown = FIELD_CODES[name].get(value, value)
+    elif isinstance(value, bool):
+        shown = "yes" if value else "no"
+    elif isinstance(value, list):
+        shown = ", ".join(str(item) for item in value)
+    else:
+        shown = quoted_value(value, date_format)
+    return Place(place, f"{label} = {shown}")
 
 
 class DataQueryFilterSet(SiteFilterSet):

@@ -41,6 +41,8 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
 
+from registry.analytes import ANALYTES, SPECIMENS, TOXICITY_TREATMENTS
+
 
 @dataclass(frozen=True)
 class CourseSection:
@@ -102,6 +104,17 @@ DAY_KEYS: tuple[str, ...] = tuple(s.key for s in SECTIONS if s.by_day)
 _BY_MODEL_NAME = {section.model_name: section for section in SECTIONS}
 # The patient's own fields, beside the sections: a casebook's, a required field's key.
 PATIENT, PATIENT_TITLE = "patient", "Patient"
+
+# The coded text fields whose codes are a vocabulary of their own rather than their model
+# field's choices, by field name, each code with what it means: the API's serializers
+# (listed in the OpenAPI schema), the ODM code lists and the data query form read them here.
+FIELD_CODES: dict[str, dict[str, str]] = {
+    "analyte": {code: analyte.label for code, analyte in ANALYTES.items()},
+    "specimen": SPECIMENS,
+    "treatment": TOXICITY_TREATMENTS,
+    # Every unit of any analyte, each once: which of them an analyte takes the model checks.
+    "unit": {unit: unit for analyte in ANALYTES.values() for unit in analyte.units},
+}
 
 
 def section_title(key: str) -> str:

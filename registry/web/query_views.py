@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -63,6 +63,17 @@ def query_open(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(patient_page(patient, f"?{typed}#data-queries"))
     messages.success(request, f"Query opened on {query.field_name}.")
     return redirect(patient_page(patient, "#data-queries"))
+
+
+@login_required
+def query_places(request: HttpRequest, pk: int) -> HttpResponse:
+    """The options of the query form's list of fields (a datalist, asked for by htmx when
+    the field box is first used): every field of the patient's course, with its value."""
+    patient = _patient(request, pk)
+    if not access.patient_rights(request.user, patient).raise_queries:
+        raise PermissionDenied
+    places = queries.query_places(patient)
+    return render(request, "web/partials/query_places.html", {"places": places})
 
 
 @login_required

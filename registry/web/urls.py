@@ -33,6 +33,7 @@ pages = [
         name="casebook-verify",
     ),
     path(f"{patient}queries/", query_views.query_open, name="query-open"),
+    path(f"{patient}queries/places/", query_views.query_places, name="query-places"),
     path(f"{patient}queries/<int:query>/answer/", query_views.query_answer, name="query-answer"),
     path(f"{patient}queries/<int:query>/close/", query_views.query_close, name="query-close"),
     path(f"{patient}queries/<int:query>/confirm/", query_views.query_confirm, name="query-confirm"),

@@ -82,3 +82,27 @@ def test_another_sites_clinician_sees_only_their_sites_queries(page, patient):
     expect(rows.filter(has_text="LOW-1").first).to_be_visible()
     expect(page.get_by_text("HOT-1")).to_have_count(0)
     expect(page.get_by_text("42.5 °C")).to_have_count(0)
+
+
+def test_a_monitor_chooses_the_field_of_a_new_query_among_the_patients(page, patient):
+    sign_in(page, "monitor")
+    page.goto(reverse("web:patient-detail", args=[patient.pk]))
+    field = page.get_by_label("Field", exact=True)
+    field.focus()
+    # The patient's fields are offered once the box is first used (htmx), with their values.
+    dose = page.locator('#query-places option[value="infusions[0].cells_per_kg"]')
+    expect(dose).to_have_count(1)
+    expect(dose).to_have_text(
+        "CAR-T infusions, record 1 (Humanized CD19 CAR-T on 2020-01-15): dose (CAR-positive "
+        "viable cells/kg) = 1000000"
+    )
+    field.fill("infusions[0].cells_per_kg")
+    page.get_by_label("Question").fill("Is the dose in cells/kg?")
+    page.get_by_role("button", name="Open query").click()
+
+    expect(
+        page.get_by_text(
+            "Query opened on CAR-T infusions, record 1: dose (CAR-positive viable cells/kg)."
+        )
+    ).to_be_visible()
+    assert DataQuery.objects.get(patient=patient, rule="").raised_by.username == "monitor"

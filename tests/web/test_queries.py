@@ -179,3 +179,33 @@ def test_a_query_opened_on_a_patient_deleted_since_it_was_read_says_so_on_the_li
     [message] = [str(each) for each in get_messages(answer.wsgi_request)]
     assert message.startswith("The patient was deleted by owner at ")
     assert not DataQuery.objects.exists()
+
+
+def test_the_field_box_offers_the_patients_fields_with_their_values(infusion, teammate):
+    # Found walking the pages: a monitor had to write a field's place in the course
+    # (infusions[0].cells_per_kg) from memory.
+    patient = infusion.patient
+    factories.CarTCountFactory(patient=patient, day=7, specimen="bm")
+    html = page_client_of(teammate).get(page_of(patient)).content.decode()
+    places_url = reverse("web:query-places", args=[patient.pk])
+    assert 'list="query-places"' in html
+    assert f'hx-get="{places_url}"' in html
+
+    options = page_client_of(teammate).get(places_url).content.decode()
+
+    dose = (
+        f'<option value="infusions[0].cells_per_kg">CAR-T infusions, record 1 ({infusion}): '
+        f"dose (CAR-positive viable cells/kg) = {infusion.cells_per_kg}</option>"
+    )
+    assert dose in options
+    assert '<option value="last_contact_date">Patient: date of last contact' in options
+    assert 'value="lymphodepletion.fludarabine_mg_m2_per_day"' in options
+    # A coded value in words: the specimen's code is bm.
+    assert "): specimen = bone marrow</option>" in options
+
+
+def test_only_who_may_open_a_query_reads_the_fields_offered(signed_in, roles, patient, outsider):
+    places_url = reverse("web:query-places", args=[patient.pk])
+
+    assert signed_in.get(places_url).status_code == 403  # the site's clinician answers
+    assert page_client_of(outsider).get(places_url).status_code == 404

@@ -7,13 +7,9 @@ from rest_framework import serializers
 
 from registry import choices
 from registry import models as registry
-from registry.analytes import ANALYTES, SPECIMENS, TOXICITY_TREATMENTS
 from registry.api.serializers.base import RegistrySerializer
 from registry.api.serializers.fields import CodedCharField
-from registry.sections import SECTIONS, CourseSection
-
-# Every unit of any analyte, each once: which of them an analyte takes the model checks.
-UNITS = {unit: unit for analyte in ANALYTES.values() for unit in analyte.units}
+from registry.sections import FIELD_CODES, SECTIONS, CourseSection
 
 
 class SectionSerializer(RegistrySerializer):
@@ -58,17 +54,9 @@ class EligibilitySerializer(SectionSerializer):
         model = registry.Eligibility
 
 
-# The coded text fields of the sections that have them, by section key: each field with its
-# codes.
-CODES: dict[str, dict[str, dict[str, str]]] = {
-    "car_t_counts": {"specimen": SPECIMENS},
-    "labs": {
-        "analyte": {code: analyte.label for code, analyte in ANALYTES.items()},
-        "unit": UNITS,
-        "specimen": SPECIMENS,
-    },
-    "toxicity_treatments": {"treatment": TOXICITY_TREATMENTS},
-}
+def section_codes(section: CourseSection) -> dict[str, dict[str, str]]:
+    """The section's coded text fields (registry.sections.FIELD_CODES), each with its codes."""
+    return {name: FIELD_CODES[name] for name in section.fields if name in FIELD_CODES}
 
 
 # The serializers with fields of their own; every other section's is made from the table.
@@ -81,7 +69,7 @@ def section_serializer(section: CourseSection) -> type[SectionSerializer]:
     if section.key in OWN_SERIALIZERS:
         return OWN_SERIALIZERS[section.key]
     meta = type("Meta", (SectionSerializer.Meta,), {"model": section.model})
-    declared = {"Meta": meta, "codes": CODES.get(section.key, {})}
+    declared = {"Meta": meta, "codes": section_codes(section)}
     return type(f"{section.model_name}Serializer", (SectionSerializer,), declared)
 
 

@@ -17,9 +17,8 @@ from django.db import models
 from odmlib.odm_1_3_2 import model as ODM
 
 from registry import models as registry
-from registry.analytes import ANALYTES, SPECIMENS, TOXICITY_TREATMENTS
 from registry.interchange.schema import STUDY_SETTINGS
-from registry.sections import BY_KEY
+from registry.sections import BY_KEY, FIELD_CODES
 from registry.units import FIELD_UNITS
 
 ODM_NAMESPACE = "http://www.cdisc.org/ns/odm/v1.3"
@@ -55,14 +54,6 @@ PHASES: tuple[Phase, ...] = (
         ("car_t_counts", "labs", "toxicities", "toxicity_treatments", "events"),
     ),
 )
-
-# Coded fields whose codes are not the model field's choices but a vocabulary of their own.
-VOCABULARIES: dict[str, dict[str, str]] = {
-    "analyte": {code: analyte.label for code, analyte in ANALYTES.items()},
-    "specimen": SPECIMENS,
-    "treatment": TOXICITY_TREATMENTS,
-    "unit": {unit: unit for analyte in ANALYTES.values() for unit in analyte.units},
-}
 
 
 @dataclass(frozen=True)
@@ -146,7 +137,7 @@ def _model_and_fields(key: str) -> tuple[type[models.Model], tuple[str, ...]]:
 
 def _item(key: str, field: models.Field) -> Item:
     oid = f"IT.{key.upper()}.{field.name.upper()}"
-    codes = dict(field.flatchoices) if field.choices else VOCABULARIES.get(field.name)
+    codes = dict(field.flatchoices) if field.choices else FIELD_CODES.get(field.name)
     if codes is not None:
         codes = {str(code): str(decode) for code, decode in codes.items()}
     return Item(field.name, oid, field, _data_type(field), codes)
