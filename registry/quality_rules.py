@@ -15,6 +15,7 @@ queries from their findings.
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 
 from registry.choices import Product
 from registry.grading import CRS_FINDINGS, ICANS_FINDINGS, Grade, age_years, worst
@@ -36,6 +37,7 @@ LOW_DOSE = "low-dose"
 UNUSUAL_TEMPERATURE = "unusual-temperature"
 HIGH_VALUE = "high-value"
 SAME_DAY_INFUSION = "same-day-infusion"
+REPEATED_EVENT = "repeated-event"
 
 # Each rule's code, as a query names it, with what it looks for.
 RULES = {
@@ -46,6 +48,7 @@ RULES = {
     UNUSUAL_TEMPERATURE: "Temperature outside 34.0–42.0 °C",
     HIGH_VALUE: "A dose or a count above what regimens give or blood holds",
     SAME_DAY_INFUSION: "Two infusions of one product on the same day",
+    REPEATED_EVENT: "An event that follows each CAR-T once, recorded twice after one",
 }
 # The rules read from the course alone; MISSING_AT_TIMEPOINT also reads the schedule.
 COURSE_RULES = (
@@ -55,6 +58,7 @@ COURSE_RULES = (
     UNUSUAL_TEMPERATURE,
     HIGH_VALUE,
     SAME_DAY_INFUSION,
+    REPEATED_EVENT,
 )
 
 # A dose under this share of the protocol's ceiling is more often a unit slip (cells for
@@ -136,6 +140,7 @@ def value_findings(course: dict, protocol: Protocol) -> list[Finding]:
         *_temperatures(course),
         *_high_values(course),
         *_same_day_infusions(course),
+        *_repeated_events(course),
     ]
 
 
@@ -249,6 +254,34 @@ def _same_day_infusions(course: dict) -> Iterable[Finding]:
             f"same product ({_product_name(product)}): a product given in several bags is "
             "one infusion with its whole dose. Is one of them entered twice?",
         )
+
+
+# Events that follow a CAR-T infusion once: the B cells recover, the CAR-T cells are lost.
+# A second after the same infusion is more often the first entered twice.
+ONCE_AFTER_EACH_INFUSION = {
+    "b_cell_recovery": "B-cell recovery",
+    "car_t_loss": "Loss of CAR-T cells",
+}
+
+
+def _repeated_events(course: dict) -> Iterable[Finding]:
+    infused = [i["date"] for i in course.get("infusions") or [] if i.get("date")]
+    events = list(enumerate(course.get("events") or []))
+    for kind, name in ONCE_AFTER_EACH_INFUSION.items():
+        dated = sorted(
+            (event["date"], index)
+            for index, event in events
+            if event.get("kind") == kind and event.get("date")
+        )
+        for (earlier, _), (later, index) in pairwise(dated):
+            if not any(earlier < day <= later for day in infused):
+                yield Finding(
+                    REPEATED_EVENT,
+                    f"events[{index}].date",
+                    f"{name} is recorded on {earlier.isoformat()} and again on "
+                    f"{later.isoformat()}, with no CAR-T infusion between: it follows each "
+                    "infusion once. Is one of them entered twice?",
+                )
 
 
 def _product_name(code: str) -> str:

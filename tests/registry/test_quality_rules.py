@@ -15,6 +15,7 @@ from registry.quality_rules import (
     HIGH_VALUE,
     LOW_DOSE,
     MISSING_AT_TIMEPOINT,
+    REPEATED_EVENT,
     SAME_DAY_INFUSION,
     UNUSUAL_TEMPERATURE,
     Finding,
@@ -238,6 +239,39 @@ ALLO_HCT = {"kind": "allo_hct", "date": date(2023, 1, 10)}
                     "dose. Is one of them entered twice?",
                 )
             ],
+        ),
+        # B-cell recovery twice after one infusion is asked about on the later; after a
+        # second infusion, a second recovery is expected.
+        (
+            {
+                "events": [
+                    {"kind": "b_cell_recovery", "date": date(2024, 5, 20)},
+                    {"kind": "b_cell_recovery", "date": date(2024, 5, 2)},
+                ]
+            },
+            [
+                Finding(
+                    REPEATED_EVENT,
+                    "events[0].date",
+                    "B-cell recovery is recorded on 2024-05-02 and again on 2024-05-20, with no "
+                    "CAR-T infusion between: it follows each infusion once. Is one of them "
+                    "entered twice?",
+                )
+            ],
+        ),
+        (
+            {
+                "infusions": [
+                    {"date": INFUSED, "cells_per_kg": 1_000_000},
+                    {"date": date(2024, 5, 10), "cells_per_kg": 1_000_000},
+                ],
+                "events": [
+                    {"kind": "b_cell_recovery", "date": date(2024, 5, 2)},
+                    {"kind": "b_cell_recovery", "date": date(2024, 5, 20)},
+                    {"kind": "car_t_loss", "date": date(2024, 5, 25)},
+                ],
+            },
+            [],
         ),
     ],
 )
