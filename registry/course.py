@@ -5,7 +5,8 @@ from contextvars import ContextVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
-from registry.rules import Problem, Protocol, course_problems, grouped, last_contact_after_events
+from registry.problems import Problem, grouped
+from registry.rules import Protocol, course_problems, last_contact_after_events
 from registry.scoped import set_within
 from registry.sections import BY_KEY, LIST_KEYS, ONE_TO_ONE_KEYS, section_of
 

@@ -21,13 +21,8 @@ from registry.choices import Product
 from registry.grading import CRS_FINDINGS, ICANS_FINDINGS, Grade, age_years, worst
 from registry.grading import crs_grade as day_crs_grade
 from registry.grading import icans_grade as day_icans_grade
-from registry.rules import (
-    Protocol,
-    course_problems,
-    dose_ceiling,
-    first_infusion_date,
-    grouped,
-)
+from registry.problems import grouped
+from registry.rules import Protocol, course_problems, dose_ceiling, first_infusion_date
 from registry.sections import BY_KEY
 
 COURSE_RULE = "course-rule"

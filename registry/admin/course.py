@@ -13,7 +13,8 @@ from django.utils.functional import cached_property
 
 from registry.course import problem_error, protocol_of, record_fields, stored_course
 from registry.dates import date_format_of, quoted_in
-from registry.rules import course_problems, grouped, last_contact_after_events
+from registry.problems import grouped
+from registry.rules import course_problems, last_contact_after_events
 from registry.sections import section_of
 
 

@@ -40,7 +40,7 @@ from registry.parameters import (
     SnapshotParams,
     download_params,
 )
-from registry.rules import Problem
+from registry.problems import Problem
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"

@@ -39,8 +39,8 @@ from registry.interchange.reader import (
 from registry.interchange.section_writes import BATCH, batches, section_written
 from registry.models.patient import course_summary
 from registry.notifications import held_back
+from registry.problems import Problem
 from registry.quality_rules import value_findings
-from registry.rules import Problem
 from registry.sections import PATIENT, SECTIONS, course_models
 from registry.services import IMPORT_REASON, attributed_to
 from registry.signals import cohort_imported

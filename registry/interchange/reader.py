@@ -22,13 +22,8 @@ from registry.dates import date_from_text
 from registry.interchange import schema
 from registry.interchange.records import RecordChecker
 from registry.jsontext import refusals
-from registry.rules import (
-    Problem,
-    Protocol,
-    course_problems,
-    grouped,
-    last_contact_after_death,
-)
+from registry.problems import Problem, grouped
+from registry.rules import Protocol, course_problems, last_contact_after_death
 from registry.sections import SECTIONS, CourseSection
 
 

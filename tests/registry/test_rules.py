@@ -4,7 +4,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from registry.rules import Problem, Protocol, course_problems, grouped
+from registry.problems import Problem, grouped
+from registry.rules import Protocol, course_problems
 
 PROTOCOL = Protocol(dose_ceiling_post_hct_per_kg=500_000, dose_ceiling_per_kg=5_000_000)
 

@@ -35,7 +35,7 @@ from registry.interchange.odm.metadata import (
 )
 from registry.interchange.reader import DocumentRejected
 from registry.interchange.schema import FORMAT_NAME, FORMAT_VERSION
-from registry.rules import Problem
+from registry.problems import Problem
 
 NS = {"odm": ODM_NAMESPACE}
 WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")

@@ -26,7 +26,7 @@ from registry.interchange.odm.validity import (
     too_many_attributes,
 )
 from registry.interchange.reader import DocumentRejected
-from registry.rules import Problem
+from registry.problems import Problem
 
 ODM = f"{{{ODM_NAMESPACE}}}ODM"
 CLINICAL_DATA = f"{{{ODM_NAMESPACE}}}ClinicalData"

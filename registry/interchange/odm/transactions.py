@@ -41,7 +41,7 @@ from registry.interchange.odm.reader import (
 from registry.interchange.odm.stream import TRANSACTIONAL, checked_document
 from registry.interchange.odm.writer import value_text
 from registry.interchange.reader import DocumentRejected
-from registry.rules import Problem
+from registry.problems import Problem
 from registry.sections import BY_KEY
 
 INSERT, UPDATE, REMOVE, UPSERT, CONTEXT = "Insert", "Update", "Remove", "Upsert", "Context"

@@ -24,7 +24,7 @@ from lxml import etree
 from odmlib.odm_parser import ODMSchemaValidator
 
 from registry.interchange.odm.metadata import ODM_NAMESPACE
-from registry.rules import Problem
+from registry.problems import Problem
 
 ODM_VERSION = "1.3.2"
 MOST_PROBLEMS = 20  # named before the rest are counted
