@@ -4,9 +4,13 @@
 // registry.web.lab_forms from registry.analytes). Nothing shows for a value already in the
 // registry's unit, one that is not a number, or an analyte kept as entered (no factors).
 (() => {
+  // A number as the server reads it (registry.web.numbers.number_from_text): a decimal
+  // comma is a decimal point, but a comma before exactly three digits could as well
+  // separate thousands (1,000): the server refuses it, so nothing is shown for it.
   const number = (text) => {
     const typed = text.trim().replace(/\s*[xX×*]\s*10\s*(\^|\*\*)\s*/, "e");
     if (!/^[-+]?(\d+([.,]\d+)?|[.,]\d+)([eE][-+]?\d{1,3})?$/.test(typed)) return null;
+    if (/,\d{3}([eE]|$)/.test(typed)) return null;
     return Number(typed.replace(",", "."));
   };
 
