@@ -7,14 +7,21 @@
 // whose format each choice carries (registry.admin.patients.StudyChoice): a date already
 // typed is rewritten in the new format, and the hint and the placeholder say it.
 (() => {
+  // What the server reads as a date (registry.dates): the ISO order with separators in any
+  // study, and each format's own order, with separators or, as a phone's number pad types
+  // it, without.
+  const ISO = /^\s*(?<year>\d{4})\s*[-/.\s]\s*(?<month>\d{1,2})\s*[-/.\s]\s*(?<day>\d{1,2})\s*$/;
   const TYPED = {
-    "YYYY-MM-DD": /^\s*(?<year>\d{4})\s*[-/.\s]\s*(?<month>\d{1,2})\s*[-/.\s]\s*(?<day>\d{1,2})\s*$/,
-    "DD/MM/YYYY": /^\s*(?<day>\d{1,2})\s*[-/.\s]\s*(?<month>\d{1,2})\s*[-/.\s]\s*(?<year>\d{4})\s*$/,
+    "YYYY-MM-DD": [/^\s*(?<year>\d{4})(?<month>\d{2})(?<day>\d{2})\s*$/],
+    "DD/MM/YYYY": [
+      /^\s*(?<day>\d{1,2})\s*[-/.\s]\s*(?<month>\d{1,2})\s*[-/.\s]\s*(?<year>\d{4})\s*$/,
+      /^\s*(?<day>\d{2})(?<month>\d{2})(?<year>\d{4})\s*$/,
+    ],
   };
 
   // The picker opens on the day already typed, if the box holds one.
   function typedIso(text, format) {
-    const match = TYPED["YYYY-MM-DD"].exec(text) || TYPED[format].exec(text);
+    const match = [ISO, ...TYPED[format]].map((form) => form.exec(text)).find(Boolean);
     if (!match) return "";
     const { year, month, day } = match.groups;
     return `${year}-${month.padStart(2, "0")}-${day.padStart(2, "0")}`;

@@ -127,6 +127,13 @@ def test_a_new_patient_s_date_boxes_follow_the_study_chosen(page: Page, patient)
 
     expect(birth).to_have_value("2000-03-01")
     expect(page.locator("#id_events-0-date")).to_have_attribute("placeholder", "YYYY-MM-DD")
+    # A date typed without separators, as the server reads it, follows the study too.
+    birth.fill("20000302")
+    page.locator("#id_study").select_option(str(patient.study.pk))
+    expect(birth).to_have_value("02/03/2000")
+    birth.fill("03032000")
+    page.locator("#id_study").select_option(str(iso_study.pk))
+    expect(birth).to_have_value("2000-03-03")
 
 
 def test_the_breadcrumbs_and_the_history_name_a_record_in_the_study_format(page: Page, patient):
