@@ -41,6 +41,12 @@ STATUS_LABELS = {
     OVERDUE: "Overdue",
     NOT_APPLICABLE: "Not applicable",
 }
+# What each status means, as the API's schema says it.
+STATUS_HELP = (
+    "done, upcoming (window not yet open, or not infused yet), due (window open), overdue "
+    "(window closed, not done), not_applicable (died or withdrawn before the window opened, "
+    "or window after the clinical cut-off)"
+)
 
 # The protocol's default schedule, given to every new study: (name, target day, window
 # before, window after, expected sections).

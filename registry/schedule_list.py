@@ -64,9 +64,7 @@ class ScheduleParams(serializers.Serializer):
         choices=list(schedule.STATUS_LABELS),
         required=False,
         error_messages=_choice(list(schedule.STATUS_LABELS)),
-        help_text="done, upcoming (window not yet open, or not infused yet), due (window open), "
-        "overdue (window closed, not done), not_applicable (died or withdrawn before the "
-        "window opened, or window after the clinical cut-off)",
+        help_text=schedule.STATUS_HELP,
     )
     site = serializers.CharField(
         required=False, help_text="The code of a site you read; another is refused"

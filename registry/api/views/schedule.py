@@ -9,7 +9,7 @@ from rest_framework import permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from registry import access, schedule_list
+from registry import access, schedule, schedule_list
 from registry.api.pagination import Pagination
 from registry.api.schema import ERROR, FIELD_ERRORS
 from registry.http import AUTHENTICATION, STUDY_CODE, DownloadNegotiation
@@ -39,9 +39,8 @@ class VisitSerializer(serializers.Serializer):
         allow_null=True, help_text="The window's last day; null before any infusion"
     )
     status = serializers.ChoiceField(
-        choices=["done", "upcoming", "due", "overdue", "not_applicable"],
-        help_text="On the day asked for (`on`): done, upcoming (window not yet open), due "
-        "(window open), overdue (window closed, not done), not_applicable",
+        choices=list(schedule.STATUS_LABELS),
+        help_text=f"On the day asked for (`on`): {schedule.STATUS_HELP}",
     )
     reason = serializers.CharField(
         help_text="Why not applicable (died, withdrawn, after the clinical cut-off), or why "
