@@ -21,7 +21,7 @@ from analytics.dataset.records import (
     TOXICITY_FIELDS,
 )
 from analytics.stats import MONTH_DAYS
-from registry import models
+from registry import grading, models
 from registry.biomarkers import Kinetics, series_kinetics
 from registry.choices import (
     RESPONDER_STATUSES,
@@ -31,7 +31,7 @@ from registry.choices import (
     PriorTherapyKind,
 )
 from registry.grading import Grade
-from registry.validators import EARLIEST_DATE, completed_years, latest_date
+from registry.validators import EARLIEST_DATE, latest_date
 
 ADULT_FROM_YEARS = 18
 # Without any CAR-T count nothing is known, not even whether cells were detected.
@@ -47,9 +47,9 @@ def first_infusion_date(sections: dict) -> date | None:
 
 
 def age_years(patient: dict, infused: date | None) -> int | None:
-    """Completed years at the first infusion (at enrolment before any)."""
-    on = infused or patient["enrollment_date"]
-    return completed_years(patient["birth_date"], on) if patient["birth_date"] and on else None
+    """Completed years at the first infusion (at enrolment before any), as the grading
+    takes it (registry.grading.age_years)."""
+    return grading.age_years(patient["birth_date"], infused, patient["enrollment_date"])
 
 
 EVENT_NAMES = dict(EventKind.choices)
