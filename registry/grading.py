@@ -58,6 +58,9 @@ from registry.validators import completed_years
 
 FEVER_C = 38.0
 CHILD_UNDER_YEARS = 12
+# ASTCT grade 3 and above: severe CRS or ICANS (the study's administrators hear of it, the
+# patient's timeline marks it).
+SEVERE_GRADE = 3
 
 
 class CrsFindings(TypedDict):

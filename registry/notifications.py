@@ -37,6 +37,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from registry import schedule_list
+from registry.grading import SEVERE_GRADE
 from registry.models import (
     DailyAssessment,
     DataQuery,
@@ -52,8 +53,6 @@ from registry.scoped import set_within
 logger = logging.getLogger(__name__)
 
 KINDS = NotificationPreference.KINDS
-# ASTCT grade 3 and above: severe CRS or ICANS, which the study's administrators hear of.
-SAFETY_GRADE = 3
 # An import summary names this many patients at most, then says how many more.
 SUMMARY_NAMES = 50
 
@@ -175,7 +174,7 @@ class SevereGrade:
 
 
 def severe_grades(record: models.Model, age_years: int | None) -> dict[str, SevereGrade]:
-    """The record's CRS and ICANS grades of SAFETY_GRADE or more, by name: recorded by the
+    """The record's CRS and ICANS grades of SEVERE_GRADE or more, by name: recorded by the
     site (ToxicityRecord) or computed from a day's observations (DailyAssessment)."""
     if isinstance(record, ToxicityRecord):
         grades = [
@@ -196,7 +195,7 @@ def severe_grades(record: models.Model, age_years: int | None) -> dict[str, Seve
     return {
         name: SevereGrade(name, grade, source)
         for name, grade, source in grades
-        if grade is not None and grade >= SAFETY_GRADE
+        if grade is not None and grade >= SEVERE_GRADE
     }
 
 

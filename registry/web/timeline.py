@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from registry import choices
+from registry.grading import SEVERE_GRADE
 from registry.models import Patient
 
 
@@ -85,7 +86,7 @@ def _toxicity_days(patient: Patient, start: date | None):
             assessment.day,
             f"CRS grade {crs.grade}, ICANS grade {icans.grade}",
             f"CRS {crs.reason}; ICANS {icans.reason}",
-            tone="bad" if worst >= 3 else "warn",
+            tone="bad" if worst >= SEVERE_GRADE else "warn",
         )
 
 
