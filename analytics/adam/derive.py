@@ -41,7 +41,8 @@ from registry.choices import Product
 
 PRODUCT_NAMES = {code: label.upper() for code, label in Product.choices}
 SEX_CODES = {"female": "F", "male": "M"}
-ADULT_FROM_YEARS = 18
+# The analysis dataset's age groups (analytics.dataset: a child is under 18) as AGEGR1 codes.
+AGE_GROUPS = {"child": "<18", "adult": ">=18"}
 # The columns of the frame ADTTE reads besides the times and outcomes.
 TTE_COLUMNS = [
     "study_id",
@@ -73,7 +74,7 @@ def adsl(frame: pd.DataFrame, study_code: str) -> pd.DataFrame:
         "SUBJID": frame["study_id"].to_numpy(dtype=object),
         "AGE": age,
         "AGEU": np.where(np.isnan(age), None, "YEARS"),
-        "AGEGR1": np.where(np.isnan(age), None, np.where(age < ADULT_FROM_YEARS, "<18", ">=18")),
+        "AGEGR1": [AGE_GROUPS.get(group) for group in frame["age_group"]],
         "SEX": [SEX_CODES.get(sex) for sex in frame["sex"]],
         "TRT01A": _products(frame),
         "TRTSDT": _dates(infused, np.zeros(len(frame))),

@@ -157,3 +157,11 @@ def test_adae_dates_crs_without_a_recorded_onset_by_the_daily_assessments(export
     assert found["P08", "CRS"]["ASTDY"] == str(first_graded + 1)
     infused = models.Infusion.objects.get(patient__subject_id="P08").date
     assert found["P08", "CRS"]["ASTDT"] == (infused + timedelta(days=first_graded)).isoformat()
+
+
+def test_adsl_groups_each_patient_by_age_as_the_analysis_does(exporter):
+    found = rows(exporter.get(ADSL))
+    groups = {row["AGEGR1"] for row in found.values()}
+    assert groups == {"<18", ">=18"}  # the published cohort has children and adults
+    for row in found.values():
+        assert row["AGEGR1"] == ("<18" if float(row["AGE"]) < 18 else ">=18"), row["SUBJID"]
