@@ -209,9 +209,7 @@ def _too_large(request) -> str | None:
         limit = settings.ODM_IMPORT_MAX_BYTES
         return too_large(limit, "ODM_IMPORT_MAX_BYTES") if length > limit else None
     limit = settings.COHORT_IMPORT_MAX_BYTES
-    if length > limit:
-        return f"The document is larger than the limit of {limit:,} bytes; nothing was imported"
-    return None
+    return too_large(limit, "COHORT_IMPORT_MAX_BYTES") if length > limit else None
 
 
 def _content_length(request) -> int:

@@ -178,7 +178,7 @@ def test_it_refuses_a_document_over_the_size_limit(editor_client, published, set
     settings.COHORT_IMPORT_MAX_BYTES = 1000
     response = post(editor_client, published)
     assert response.status_code == 413
-    assert "1,000 bytes" in response.json()["detail"]
+    assert "1,000 bytes (COHORT_IMPORT_MAX_BYTES)" in response.json()["detail"]
     assert not models.Study.objects.exists()
 
 
