@@ -14,6 +14,7 @@ from django.utils.cache import patch_vary_headers
 
 from registry.choices import DateFormat
 from registry.date_formats import date_text
+from registry.http import dated
 from registry.xlsx import Workbook
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -71,11 +72,9 @@ def _date_in(iso: str | None, date_format: str) -> str:
 
 
 def dates_headers(response: HttpResponse, answer: dict) -> HttpResponse:
-    """The dates a machine-readable download was computed at, in its headers, so that its
-    single header row stays the columns'."""
-    response["X-Data-Cutoff"] = answer["cutoff"] or "none"
-    response["X-Data-As-Of"] = answer["as_of"] or "none"
-    return response
+    """The dates a machine-readable download was computed at, in its headers
+    (registry.http.dated)."""
+    return dated(response, answer["cutoff"], answer["as_of"])
 
 
 def table_csv_response(content: str, filename: str) -> HttpResponse:

@@ -2,7 +2,9 @@
 request signs in, the study code in the address, the study an export is of, and downloads
 in their own format."""
 
-from django.http import Http404
+from datetime import date
+
+from django.http import Http404, HttpResponse
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import PermissionDenied
@@ -58,3 +60,11 @@ def exported_study(user, code: str) -> Study:
     if study is None:
         raise Http404
     return study
+
+
+def dated(response: HttpResponse, cutoff: date | str | None, as_of: date | str | None):
+    """A download with the dates it was computed at in its headers (X-Data-Cutoff,
+    X-Data-As-Of: the ISO date, or "none"), so that its header row stays the columns'."""
+    response["X-Data-Cutoff"] = str(cutoff) if cutoff else "none"
+    response["X-Data-As-Of"] = str(as_of) if as_of else "none"
+    return response

@@ -21,6 +21,7 @@ from analytics.adam.derive import adam_dataset
 from analytics.adam.formats import CONTENT_TYPES, write
 from analytics.adam.variables import DATASETS
 from analytics.caching import study_cache
+from analytics.exports import dates_headers
 from analytics.params import AnalysisRequest
 from analytics.results import selected_frame
 from registry import access
@@ -51,12 +52,6 @@ def adam_request(query, user, study: Study) -> AnalysisRequest:
         raise serializers.ValidationError(errors)
     scope = access.patient_scope(user, study)
     return AnalysisRequest(params.validated_data, None, "", scope, study.data_cutoff)
-
-
-def dated(response: HttpResponse, analysis: AnalysisRequest) -> HttpResponse:
-    response["X-Data-Cutoff"] = analysis.dates["cutoff"] or "none"
-    response["X-Data-As-Of"] = analysis.dates["as_of"] or "none"
-    return response
 
 
 DATASET_NAME = OpenApiParameter(
@@ -118,7 +113,7 @@ class AdamDatasetView(AdamView):
             filename=f"{study.code}-{name.lower()}.{file_format}",
             content_type=CONTENT_TYPES[file_format],
         )
-        return dated(response, analysis)
+        return dates_headers(response, analysis.dates)
 
 
 class AdamDefineView(AdamView):
@@ -134,4 +129,4 @@ class AdamDefineView(AdamView):
             define_xml(study.code, study.title), content_type="application/xml; charset=utf-8"
         )
         response["Content-Disposition"] = f'attachment; filename="{study.code}-define.xml"'
-        return dated(response, analysis)
+        return dates_headers(response, analysis.dates)

@@ -29,7 +29,7 @@ from registry import models as registry
 from registry.api.parsers import DocumentParser, OdmDocumentParser, too_large
 from registry.api.schema import ERROR, FIELD_ERRORS
 from registry.deidentified import DEIDENTIFIED_COLUMNS
-from registry.http import AUTHENTICATION, STUDY_CODE, StudyDataView, exported_study
+from registry.http import AUTHENTICATION, STUDY_CODE, StudyDataView, dated, exported_study
 from registry.interchange.exporter import iter_cohort_json, patients_for_export
 from registry.interchange.importer import cohort_import
 from registry.interchange.odm.reader import OdmSnapshot
@@ -282,11 +282,8 @@ class StudyDownloadView(StudyDataView):
         return name
 
     def dated(self, response: HttpResponse) -> HttpResponse:
-        """The dates a download was made at, in its headers: its header row stays the
-        columns'."""
-        response["X-Data-Cutoff"] = self.cutoff.isoformat() if self.cutoff else "none"
-        response["X-Data-As-Of"] = self.as_of.isoformat() if self.as_of else "none"
-        return response
+        """The dates a download was made at, in its headers (registry.http.dated)."""
+        return dated(response, self.cutoff, self.as_of)
 
     def streamed(self, chunks: Iterator, content_type: str, filename: str) -> StreamingHttpResponse:
         """`chunks` streamed on the replica as an attachment named `filename`, dated."""
