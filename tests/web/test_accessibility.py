@@ -42,6 +42,7 @@ NOT_PAGES = {
     "web:query-answer": "a POST from the patient page's queries",
     "web:query-close": "a POST from the patient page's queries",
     "web:query-confirm": "a POST from the patient page's queries",
+    "web:query-places": "the options of the query form's field box, loaded into its datalist",
     "web:casebook-verify": "a POST from the patient page's casebook",
     "web:casebook-sign": "a POST from the patient page's casebook",
     "web:patient-part": "the patient page's header, timeline, schedule and casebook, reloaded alone",
