@@ -17,13 +17,15 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import pairwise
 
-from registry.choices import Product
+from registry.analytes import TOXICITY_TREATMENTS
+from registry.choices import EventKind, Product
 from registry.grading import CRS_FINDINGS, ICANS_FINDINGS, Grade, age_years, worst
 from registry.grading import crs_grade as day_crs_grade
 from registry.grading import icans_grade as day_icans_grade
 from registry.problems import grouped
 from registry.rules import Protocol, course_problems, dose_ceiling, first_infusion_date
 from registry.sections import BY_KEY
+from registry.units import FIELD_UNITS
 
 COURSE_RULE = "course-rule"
 GRADE_DISCREPANCY = "grade-discrepancy"
@@ -74,8 +76,17 @@ class Highest:
     field: str
     name: str
     value: float
-    unit: str
     treatment: str | None = None
+
+    @property
+    def unit(self) -> str:
+        return FIELD_UNITS[self.field].shown
+
+
+def _single_dose(treatment: str, value: float) -> Highest:
+    """The highest single dose of a toxicity treatment that is not asked about."""
+    name = TOXICITY_TREATMENTS[treatment]
+    return Highest("toxicity_treatments", "dose_mg", name, value, treatment)
 
 
 # Values above these are more often a unit slip (mg for µg, a power of ten) than a fact.
@@ -83,19 +94,17 @@ HIGHEST = (
     # Lymphodepletion: the seed protocol gives fludarabine 30 and cyclophosphamide 250
     # mg/m²/day; the products' labels 25–30 and 250–500, single days of 60 mg/kg
     # cyclophosphamide about 2,000.
-    Highest("lymphodepletion", "fludarabine_mg_m2_per_day", "Fludarabine", 50, "mg/m²/day"),
-    Highest(
-        "lymphodepletion", "cyclophosphamide_mg_m2_per_day", "Cyclophosphamide", 2000, "mg/m²/day"
-    ),
+    Highest("lymphodepletion", "fludarabine_mg_m2_per_day", "Fludarabine", 50),
+    Highest("lymphodepletion", "cyclophosphamide_mg_m2_per_day", "Cyclophosphamide", 2000),
     # CAR-T cells in blood: peaks are tens to thousands a microlitre, of some thousands of
     # lymphocytes in all.
-    Highest("car_t_counts", "cells_per_ul", "CAR-T cells", 10_000, "cells/µL"),
+    Highest("car_t_counts", "cells_per_ul", "CAR-T cells", 10_000),
     # A single dose: tocilizumab's label caps it at 800 mg; methylprednisolone pulses are
     # 1 g; anakinra and siltuximab by weight stay under 2 g.
-    Highest("toxicity_treatments", "dose_mg", "Tocilizumab", 800, "mg", "tocilizumab"),
-    Highest("toxicity_treatments", "dose_mg", "Corticosteroid", 1000, "mg", "corticosteroid"),
-    Highest("toxicity_treatments", "dose_mg", "Anakinra", 2000, "mg", "anakinra"),
-    Highest("toxicity_treatments", "dose_mg", "Siltuximab", 2000, "mg", "siltuximab"),
+    _single_dose("tocilizumab", 800),
+    _single_dose("corticosteroid", 1000),
+    _single_dose("anakinra", 2000),
+    _single_dose("siltuximab", 2000),
 )
 
 
@@ -253,16 +262,13 @@ def _same_day_infusions(course: dict) -> Iterable[Finding]:
 
 # Events that follow a CAR-T infusion once: the B cells recover, the CAR-T cells are lost.
 # A second after the same infusion is more often the first entered twice.
-ONCE_AFTER_EACH_INFUSION = {
-    "b_cell_recovery": "B-cell recovery",
-    "car_t_loss": "Loss of CAR-T cells",
-}
+ONCE_AFTER_EACH_INFUSION = (EventKind.B_CELL_RECOVERY, EventKind.CAR_T_LOSS)
 
 
 def _repeated_events(course: dict) -> Iterable[Finding]:
     infused = [i["date"] for i in course.get("infusions") or [] if i.get("date")]
     events = list(enumerate(course.get("events") or []))
-    for kind, name in ONCE_AFTER_EACH_INFUSION.items():
+    for kind in ONCE_AFTER_EACH_INFUSION:
         dated = sorted(
             (event["date"], index)
             for index, event in events
@@ -273,7 +279,7 @@ def _repeated_events(course: dict) -> Iterable[Finding]:
                 yield Finding(
                     REPEATED_EVENT,
                     f"events[{index}].date",
-                    f"{name} is recorded on {earlier.isoformat()} and again on "
+                    f"{kind.label} is recorded on {earlier.isoformat()} and again on "
                     f"{later.isoformat()}, with no CAR-T infusion between: it follows each "
                     "infusion once. Is one of them entered twice?",
                 )
