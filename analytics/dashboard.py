@@ -73,7 +73,7 @@ class Plot:
 
 PLOTS = {
     "efs": Plot(
-        "Event-free survival",
+        figures.ENDPOINT_NAMES["efs"],
         "Kaplan–Meier estimate with its 95% band; a tick marks each patient censored (followed "
         "without an event to last contact). An event is relapse or death; among all patients, "
         "no response at day 30 is an event at day 0.",
@@ -82,7 +82,7 @@ PLOTS = {
         figures.km_figure,
     ),
     "os": Plot(
-        "Overall survival",
+        figures.ENDPOINT_NAMES["os"],
         "Kaplan–Meier estimate with its 95% band; a tick marks each patient censored (alive "
         "at last contact). An event is death from any cause.",
         lambda selection: (selection.survival("os"),),

@@ -10,7 +10,7 @@ from dataclasses import replace
 from django.http import QueryDict
 from django.urls import reverse
 
-from analytics import params
+from analytics import figures, params
 from analytics.dashboard_form import DashboardParams
 from analytics.key_figures import estimate_text, key_figures
 from analytics.selection import Selection
@@ -19,7 +19,8 @@ from registry.models import DataQuery, Study
 from registry.queries import visible_queries
 
 SURVIVAL_MONTH = 12.0
-ENDPOINTS = (("efs", "Event-free survival"), ("os", "Overall survival"))
+# The endpoints the study page shows, as the dashboard names them.
+ENDPOINTS = ("efs", "os")
 EXPORTS = (
     ("study-export", "Cohort (JSON)"),
     ("study-export-patients-csv", "Patients (CSV)"),
@@ -48,7 +49,10 @@ def study_overview(study: Study, user) -> dict:
     toxicity = selection.result("toxicity")
     return overview | {
         "key_figures": key_figures(selection, toxicity),
-        "survival": [_at_month(selection, endpoint, label) for endpoint, label in ENDPOINTS],
+        "survival": [
+            _at_month(selection, endpoint, figures.ENDPOINT_NAMES[endpoint])
+            for endpoint in ENDPOINTS
+        ],
         "grades": [
             {"name": name, "counts": toxicity[key]["distribution"]}
             for key, name in (("crs", "CRS"), ("icans", "ICANS"))

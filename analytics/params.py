@@ -16,7 +16,7 @@ from django.http import QueryDict
 from rest_framework import serializers
 
 from analytics.cohort import ALL, COVARIATES, NUMERIC, ORDINAL, RESPONDERS
-from analytics.figures import COVARIATE_LABELS
+from analytics.figures import COVARIATE_LABELS, ENDPOINT_NAMES
 from analytics.reports import DEFAULT_TIMES
 from registry.analytes import ANALYTES, PERIPHERAL_BLOOD, SPECIMENS
 from registry.models import Patient
@@ -39,7 +39,7 @@ MAX_TIMES = 40
 AS_OF_CASEBOOK = (
     "{name} selects on the casebook as it stands today: it cannot be combined with as_of"
 )
-ENDPOINTS = ("efs", "os", "rfs", "bca")
+ENDPOINTS = tuple(ENDPOINT_NAMES)
 PATIENT_FILTERS = tuple(BY_NAME)
 FILTERS = (*PATIENT_FILTERS, "search")
 

@@ -27,7 +27,13 @@ from analytics.figures.curves import (
 )
 from analytics.figures.drawing import OKABE_ITO, NothingToDraw, render
 from analytics.figures.grades import grades_figure, grades_problem
-from analytics.figures.labels import COVARIATE_LABELS, format_p, group_name, value_label
+from analytics.figures.labels import (
+    COVARIATE_LABELS,
+    ENDPOINT_NAMES,
+    format_p,
+    group_name,
+    value_label,
+)
 from analytics.figures.labs import lab_series_figure, lab_series_problem
 from analytics.figures.patients import (
     NOT_DETECTED_AT,
@@ -39,6 +45,7 @@ from analytics.figures.patients import (
 
 __all__ = [
     "COVARIATE_LABELS",
+    "ENDPOINT_NAMES",
     "NOT_DETECTED_AT",
     "OKABE_ITO",
     "NothingToDraw",

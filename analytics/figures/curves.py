@@ -20,7 +20,7 @@ from analytics.figures.drawing import (
     refuse,
     style_axes,
 )
-from analytics.figures.labels import COVARIATE_LABELS, format_p, group_name
+from analytics.figures.labels import COVARIATE_LABELS, ENDPOINT_NAMES, format_p, group_name
 
 # Censored patients are marked on a Kaplan–Meier curve with a tick, as R's plot.survfit does.
 CENSOR_MARKER = "|"
@@ -46,14 +46,6 @@ def km_problem(report: dict) -> str | None:
     if not any(group["events"] for group in report["groups"]):
         return "No patient in this selection has an event yet."
     return None
-
-
-ENDPOINT_NAMES = {
-    "efs": "Event-free survival",
-    "rfs": "Relapse-free survival",
-    "os": "Overall survival",
-    "bca": "Still in B-cell aplasia",
-}
 
 
 def km_figure(report: dict) -> Figure:

@@ -17,6 +17,13 @@ COVARIATE_LABELS = {
     "age_years": "Age (years)",
     "dose_cells_per_kg": "Dose (cells/kg)",
 }
+# The time-to-event endpoints, as the API names them (analytics.params) and a clinician does.
+ENDPOINT_NAMES = {
+    "efs": "Event-free survival",
+    "os": "Overall survival",
+    "rfs": "Relapse-free survival",
+    "bca": "Still in B-cell aplasia",
+}
 VALUE_LABELS = {
     "child": "Children (< 18)",
     "adult": "Adults",
