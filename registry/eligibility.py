@@ -11,10 +11,18 @@ class Criteria:
     requires_prior_murine_cd19: bool = True
 
 
+# A verdict as the pages, the admin and the FHIR export name it.
+VERDICT_LABELS = {True: "Eligible", False: "Not eligible", None: "Incomplete"}
+
+
 @dataclass(frozen=True)
 class Verdict:
     eligible: bool | None  # None while a criterion cannot be judged yet
     reasons: list[str] = field(default_factory=list)  # unmet or missing criteria
+
+    @property
+    def label(self) -> str:
+        return VERDICT_LABELS[self.eligible]
 
 
 def eligibility_verdict(

@@ -63,8 +63,7 @@ class EligibilityInline(OneRecordInline):
     @saved_record_display("Eligibility verdict")
     def verdict(self, eligibility):
         verdict = eligibility.verdict()
-        label = {True: "Eligible", False: "Not eligible", None: "Incomplete"}[verdict.eligible]
-        return f"{label}. {'; '.join(verdict.reasons)}".strip()
+        return f"{verdict.label}. {'; '.join(verdict.reasons)}".strip()
 
 
 class InfusionInline(ListInline):

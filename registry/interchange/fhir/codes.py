@@ -94,12 +94,9 @@ MEASUREMENTS = {
     "genetics": "Genetics of the leukaemia",
 }
 
-# Whether a patient is eligible (registry.eligibility.Verdict.eligible).
-ELIGIBILITY = {
-    True: ("eligible", "Eligible"),
-    False: ("not-eligible", "Not eligible"),
-    None: ("not-judged", "Not yet judged: a criterion is not recorded"),
-}
+# Whether a patient is eligible (registry.eligibility.Verdict.eligible), as a code and the
+# verdict's label; "Incomplete" says that a criterion is not recorded.
+ELIGIBILITY_CODES = {True: "eligible", False: "not-eligible", None: "not-judged"}
 
 # Where in the course a therapy other than the registry's CAR-T cells was given.
 PHASES = {

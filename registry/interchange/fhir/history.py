@@ -12,6 +12,7 @@ from registry.choices import (
     PriorResponse,
     PriorTherapyKind,
 )
+from registry.eligibility import VERDICT_LABELS
 from registry.interchange.fhir import codes
 from registry.interchange.fhir.course import (
     COMPLETED,
@@ -34,8 +35,8 @@ PHASE = {
     for phase, words in codes.PHASES.items()
 }
 ELIGIBLE = {
-    eligible: codes.coded(codes.registry_system("eligibility"), code, words)
-    for eligible, (code, words) in codes.ELIGIBILITY.items()
+    eligible: codes.coded(codes.registry_system("eligibility"), code, VERDICT_LABELS[eligible])
+    for eligible, code in codes.ELIGIBILITY_CODES.items()
 }
 
 
