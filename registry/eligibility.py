@@ -5,10 +5,13 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Criteria:
-    min_cd19_blast_pct: float = 95.0
-    min_bm_blast_pct: float = 5.0
-    max_ecog: int = 2
-    requires_prior_murine_cd19: bool = True
+    """A study's protocol criteria (registry.models.Study.eligibility_criteria; the Study
+    fields hold their defaults: the seed study's)."""
+
+    min_cd19_blast_pct: float
+    min_bm_blast_pct: float
+    max_ecog: int
+    requires_prior_murine_cd19: bool
 
 
 # A verdict as the pages, the admin and the FHIR export name it.
