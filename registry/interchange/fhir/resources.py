@@ -51,8 +51,8 @@ def patient_resources(
     study's ResearchStudy (research_study)."""
     own = present_fields(record_fields(patient))
     events = [present_fields(record_fields(event)) for event in patient.events.all()]
-    infusions = list(patient.infusions.all())
-    first_infusion = min((infusion.date for infusion in infusions), default=None)
+    first = patient.first_infusion
+    first_infusion = first.date if first else None
     # The study's code from its resource: a patient read as of a day has no study loaded.
     study_code = study_resource["identifier"][0]["value"]
     study_id = {"system": codes.study_ids(study_code), "value": patient.subject_id}
@@ -64,7 +64,7 @@ def patient_resources(
     yield condition
     yield from _before_the_cells(patient, course)
     administrations = []
-    for infusion in infusions:
+    for infusion in patient.infusions.all():
         weight, administration = _infusion(infusion, course)
         administrations.append(administration)
         yield weight
