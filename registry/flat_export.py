@@ -17,7 +17,7 @@ from django.utils.text import capfirst
 from registry.analytes import PERIPHERAL_BLOOD
 from registry.choices import EventKind, PriorTherapyKind
 from registry.models import Patient
-from registry.models.patient import DAY_30_WINDOW
+from registry.models.patient import DAY_30_ASSESSMENT, DAY_30_WINDOW
 from registry.sections import BY_KEY, LIST_KEYS
 from registry.xlsx import Workbook
 
@@ -164,7 +164,7 @@ PATIENT_COLUMNS: list[Column] = [
     _count("response_assessments"),
     Column(
         "d30_day",
-        "Day of the day-30 assessment: the earliest from day 21 to day 45",
+        f"Day of the day-30 assessment: {DAY_30_ASSESSMENT}",
         _of(_day_30, "day"),
     ),
     Column("d30_status", "Day-30 response: cr, cri, nr or not_evaluable", _of(_day_30, "status")),

@@ -42,6 +42,7 @@ from registry.models import (
     ToxicityRecord,
     ToxicityTreatment,
 )
+from registry.models.patient import DAY_30_ASSESSMENT, DAY_30_WINDOW
 from registry.site_filters import SiteFilterForm, SiteFilterSet
 
 TRUE_FALSE = [("true", "Yes"), ("false", "No")]
@@ -221,11 +222,10 @@ PATIENT_FILTERS = (
             label="Day-30 response",
             choices=[
                 *choices.ResponseStatus.choices,
-                (NOT_ASSESSED, "No assessment from day 21 to 45"),
+                (NOT_ASSESSED, "No assessment from day {} to {}".format(*DAY_30_WINDOW)),
             ],
             method=_day_30_response,
-            help_text="Day-30 response (earliest assessment from day 21 to day 45); none: not "
-            "assessed in that window",
+            help_text=f"Day-30 response ({DAY_30_ASSESSMENT}); none: not assessed in that window",
         ),
         column="d30_response",
         missing=NOT_ASSESSED,

@@ -9,6 +9,7 @@ most 40 characters, text of at most 200.
 from dataclasses import dataclass, field
 
 from registry.choices import DeathCause, Mrd, Product, ResponseStatus
+from registry.models.patient import DAY_30_ASSESSMENT
 
 TEXT, INTEGER, FLOAT, DATE = "text", "integer", "float", "date"
 NAME_MAX, LABEL_MAX, TEXT_MAX = 8, 40, 200
@@ -122,7 +123,7 @@ ADSL = Dataset(
             "Day-30 Response",
             length=longest(RESPONSES),
             codes=RESPONSES,
-            derivation="The earliest response assessment on days 21 to 45",
+            derivation=DAY_30_ASSESSMENT.capitalize(),
         ),
         Variable("D30MRD", "Day-30 MRD", length=longest(MRD), codes=MRD),
         flag("RESPFL", "Day-30 Responder (CR or CRi) Flag"),

@@ -34,6 +34,7 @@ def deleted_with_patient(origin) -> bool:
 
 # The day-30 response is the earliest response assessment from day 21 to day 45.
 DAY_30_WINDOW = (21, 45)
+DAY_30_ASSESSMENT = "the earliest response assessment from day {} to day {}".format(*DAY_30_WINDOW)
 
 
 def _course_records(section: str) -> models.QuerySet:

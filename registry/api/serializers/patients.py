@@ -7,6 +7,7 @@ from registry import models as registry
 from registry.api.serializers.base import RegistrySerializer
 from registry.api.serializers.fields import JsonCharField
 from registry.api.serializers.sections import SERIALIZERS, SectionSerializer
+from registry.models.patient import DAY_30_ASSESSMENT
 from registry.sections import BY_KEY, SECTIONS
 
 
@@ -47,7 +48,7 @@ class PatientSerializer(RegistrySerializer):
         choices=choices.ResponseStatus.choices,
         read_only=True,
         allow_null=True,
-        help_text="Day-30 response: the earliest response assessment from day 21 to day 45",
+        help_text=f"Day-30 response: {DAY_30_ASSESSMENT}",
     )
     prior_allo_hct = serializers.BooleanField(
         read_only=True, help_text="An allogeneic HCT before the infusion"
