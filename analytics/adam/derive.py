@@ -17,6 +17,7 @@ from analytics.adam.variables import (
     ADAE,
     ADSL,
     ADTTE,
+    AGE_GROUPS,
     AT_CUTOFF,
     COMPETING,
     CRS,
@@ -25,6 +26,7 @@ from analytics.adam.variables import (
     INTEGER,
     LAST_CONTACT,
     PARAMETERS,
+    SEX_CODES,
     TOXICITIES,
     Dataset,
 )
@@ -40,9 +42,6 @@ from analytics.stats import MONTH_DAYS, NRM, RELAPSE
 from registry.choices import Product
 
 PRODUCT_NAMES = {code: label.upper() for code, label in Product.choices}
-SEX_CODES = {"female": "F", "male": "M"}
-# The analysis dataset's age groups (analytics.dataset: a child is under 18) as AGEGR1 codes.
-AGE_GROUPS = {"child": "<18", "adult": ">=18"}
 # The columns of the frame ADTTE reads besides the times and outcomes.
 TTE_COLUMNS = [
     "study_id",

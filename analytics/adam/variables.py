@@ -8,7 +8,7 @@ most 40 characters, text of at most 200.
 
 from dataclasses import dataclass, field
 
-from registry.choices import DeathCause, Mrd, Product, ResponseStatus
+from registry.choices import DeathCause, Mrd, Product, ResponseStatus, Sex
 from registry.models.patient import DAY_30_ASSESSMENT
 
 TEXT, INTEGER, FLOAT, DATE = "text", "integer", "float", "date"
@@ -18,6 +18,11 @@ NUMBER_LENGTH = 8
 DATE_FORMAT = "DATE9."
 
 YES_NO = (("Y", "Yes"), ("N", "No"))
+
+# The registry's sexes and the analysis dataset's age groups (a child is under 18), as the
+# ADaM codes SEX and AGEGR1.
+SEX_CODES = {Sex.FEMALE: "F", Sex.MALE: "M"}
+AGE_GROUPS = {"child": "<18", "adult": ">=18"}
 
 
 def coded(choices) -> tuple[tuple[str, str], ...]:
@@ -96,9 +101,17 @@ ADSL = Dataset(
         Variable("AGE", "Age", INTEGER, derivation="Completed years at the first infusion"),
         Variable("AGEU", "Age Units", length=5, codes=(("YEARS", "Years"),)),
         Variable(
-            "AGEGR1", "Pooled Age Group 1", length=5, codes=(("<18", "Child"), (">=18", "Adult"))
+            "AGEGR1",
+            "Pooled Age Group 1",
+            length=5,
+            codes=tuple((code, group.capitalize()) for group, code in AGE_GROUPS.items()),
         ),
-        Variable("SEX", "Sex", length=1, codes=(("F", "Female"), ("M", "Male"))),
+        Variable(
+            "SEX",
+            "Sex",
+            length=1,
+            codes=tuple(sorted((code, Sex(sex).label) for sex, code in SEX_CODES.items())),
+        ),
         TRT01A,
         TRTSDT,
         Variable("DOSEKG", "Dose (CAR-T cells/kg), First Infusion", INTEGER),

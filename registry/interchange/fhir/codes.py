@@ -2,6 +2,7 @@
 exactly what the code does, and the registry's own code system beside them for every
 coded value, so that nothing depends on a standard code being there."""
 
+from registry.analytes import CAR_T_MEASUREMENTS
 from registry.units import LAB_UNITS_UCUM
 
 SNOMED = "http://snomed.info/sct"
@@ -82,8 +83,8 @@ TOXICITIES = {
 
 # What the registry measures that has no standard code: its own code and the words.
 MEASUREMENTS = {
-    "car-t-cells-flow": "CAR-T cells/µL by flow cytometry",
-    "car-t-copies-qpcr": "CAR transgene copies/µg DNA by qPCR",
+    "car-t-cells-flow": CAR_T_MEASUREMENTS["cells_per_ul"],
+    "car-t-copies-qpcr": CAR_T_MEASUREMENTS["copies_per_ug_dna"],
     "response": "Response of the leukaemia",
     "bm-blast-pct": "Bone marrow blasts",
     "mrd": "Minimal residual disease (MRD)",
