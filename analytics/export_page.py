@@ -151,7 +151,7 @@ ADAM_FILES = (
 def _study(request: HttpRequest, code: str) -> Study:
     study = readable_study(request, code)
     if not access.can_export(request.user, study):
-        raise PermissionDenied("Exports are for the study's coordinators and administrators")
+        raise PermissionDenied(access.EXPORTERS_ONLY)
     return study
 
 

@@ -56,7 +56,7 @@ def exported_study(user, code: str) -> Study:
     """The study `code` if `user` exports it; 403 if they only read it, else 404."""
     study = access.exportable_studies(user).filter(code=code).first()
     if study is None and access.visible_studies(user).filter(code=code).exists():
-        raise PermissionDenied("Exports are for the study's coordinators and administrators")
+        raise PermissionDenied(access.EXPORTERS_ONLY)
     if study is None:
         raise Http404
     return study
