@@ -105,12 +105,17 @@ def clinical_cutoff(given: date | str | None, default: date | None) -> date | No
     return None if given == NO_CUTOFF else given
 
 
-def as_of_argument(text: str) -> date:
-    """A command's --as-of: a date whose end has come; a usage error naming the rule."""
+def date_argument(text: str) -> date:
+    """A command's date, YYYY-MM-DD; a usage error naming the rule."""
     try:
-        day = date.fromisoformat(text)
+        return date.fromisoformat(text)
     except ValueError:
         raise ArgumentTypeError(f"{text!r} is not a date: give YYYY-MM-DD") from None
+
+
+def as_of_argument(text: str) -> date:
+    """A command's --as-of: a date whose end has come; a usage error naming the rule."""
+    day = date_argument(text)
     problem = future_date_problem(day)
     if problem:
         raise ArgumentTypeError(problem)

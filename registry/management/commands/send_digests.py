@@ -1,17 +1,10 @@
-from argparse import ArgumentTypeError
 from datetime import date
 
 from django.core.management.base import BaseCommand
 
 from registry import notifications
 from registry.management.commands.lock_study import study_of
-
-
-def day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ArgumentTypeError(f"{text!r} is not a date: give YYYY-MM-DD") from None
+from registry.parameters import date_argument
 
 
 class Command(BaseCommand):
@@ -23,7 +16,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("code", nargs="?", help="study code, e.g. HCD19; all studies without")
         parser.add_argument(
-            "--on", type=day, help="the day the visits are overdue on (YYYY-MM-DD); today without"
+            "--on",
+            type=date_argument,
+            help="the day the visits are overdue on (YYYY-MM-DD); today without",
         )
 
     def handle(self, *args, code: str | None = None, on: date | None = None, **options):
