@@ -78,8 +78,8 @@ class Place:
 
 def query_places(patient: Patient) -> list[Place]:
     """Every field of the patient's course as stored, in the course's order: the patient's
-    own, then each section's record by record ("CAR-T infusions, record 1 (Infusion on
-    2019-01-15): dose (CAR-positive viable cells/kg) = 240000")."""
+    own, then each section's record by record ("CAR-T infusions, record 1 (Humanized CD19
+    CAR-T on 2019-01-15): dose (CAR-positive viable cells/kg) = 240000")."""
     date_format = patient.study.date_format
     found = [
         _place(patient, name, PATIENT_TITLE, name, date_format) for name in Patient.document_fields
@@ -110,7 +110,7 @@ def _place(record, name: str, title: str, place: str, date_format: str) -> Place
     if value is None or value == "" or value == []:
         return Place(place, label)
     if field.choices:
-        shown = record._get_FIELD_display(field)
+        shown = getattr(record, f"get_{name}_display")()
     elif name in FIELD_CODES:
         shown = FIELD_CODES[name].get(value, value)
     elif isinstance(value, bool):
