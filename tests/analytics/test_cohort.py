@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analytics import cohort
 from analytics.cohort import (
     DEATH,
     analysis_frame,
@@ -12,6 +13,7 @@ from analytics.cohort import (
     in_population,
     time_to_event,
 )
+from analytics.dataset import COLUMNS
 from analytics.stats import NRM, RELAPSE
 
 
@@ -96,3 +98,24 @@ def test_it_drops_patients_with_an_event_by_the_landmark(landmark, kept):
         frame(*PATIENTS), "efs", "responders", landmark=landmark, covariates=["study_id"]
     )
     assert data.frame["study_id"].tolist() == kept
+
+
+def test_every_column_of_the_dataset_has_exactly_one_type():
+    # A column given none would be read as text; given two, as the last one cast.
+    typed = [
+        *cohort.INTEGER_COLUMNS,
+        *cohort.BOOLEAN_COLUMNS,
+        *cohort.FLOAT_COLUMNS,
+        *cohort.DATE_COLUMNS,
+        *cohort.TEXT_COLUMNS,
+    ]
+    assert sorted(typed) == sorted(COLUMNS)
+
+
+def test_the_frame_holds_each_type_as_declared():
+    found = frame({"age_years": 30, "relapse": True, "efs_months": 1.5, "sex": "female"})
+    assert str(found["age_years"].dtype) == "Int64"
+    assert str(found["relapse"].dtype) == "boolean"
+    assert str(found["efs_months"].dtype) == "float64"
+    assert str(found["infusion_date"].dtype).startswith("datetime64")
+    assert found["sex"].dtype == object
