@@ -132,7 +132,10 @@ TEMPLATES = [
                 "registry.web.context.navigation",
             ],
             # The pages' own filters stay in registry.web, above the models they format.
-            "libraries": {"study_dates": "registry.web.study_dates"},
+            "libraries": {
+                "study_dates": "registry.web.study_dates",
+                "measures": "registry.web.measures",
+            },
         },
     },
 ]

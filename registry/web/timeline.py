@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from registry import choices
 from registry.grading import SEVERE_GRADE
 from registry.models import Patient
+from registry.units import FIELD_UNITS
 
 
 @dataclass(frozen=True)
@@ -45,13 +46,14 @@ def _dated(patient: Patient, start: date | None):
     lymphodepletion = getattr(patient, "lymphodepletion", None)
     if lymphodepletion and lymphodepletion.start_date:
         when = lymphodepletion.start_date
-        regimen = []
-        if lymphodepletion.fludarabine_mg_m2_per_day:
-            regimen.append(f"fludarabine {lymphodepletion.fludarabine_mg_m2_per_day:g} mg/m²/day")
-        if lymphodepletion.cyclophosphamide_mg_m2_per_day:
-            regimen.append(
-                f"cyclophosphamide {lymphodepletion.cyclophosphamide_mg_m2_per_day:g} mg/m²/day"
+        regimen = [
+            f"{drug} {dose:g} {FIELD_UNITS[field].shown}"
+            for drug, field in (
+                ("fludarabine", "fludarabine_mg_m2_per_day"),
+                ("cyclophosphamide", "cyclophosphamide_mg_m2_per_day"),
             )
+            if (dose := getattr(lymphodepletion, field))
+        ]
         if lymphodepletion.days:
             regimen.append(f"{lymphodepletion.days} days")
         yield Milestone(when, _day(start, when), "Lymphodepletion", ", ".join(regimen))
@@ -69,7 +71,8 @@ def _infusions(patient: Patient, start: date | None):
             infusion.date,
             _day(start, infusion.date),
             f"Infusion: {infusion.get_product_display()}",
-            f"{infusion.cells_per_kg:,} cells/kg, {infusion.weight_kg:g} kg",
+            f"{infusion.cells_per_kg:,} {FIELD_UNITS['cells_per_kg'].shown}, "
+            f"{infusion.weight_kg:g} {FIELD_UNITS['weight_kg'].shown}",
         )
 
 

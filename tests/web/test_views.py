@@ -581,6 +581,7 @@ def test_it_shows_every_section_and_the_timeline(signed_in, patient):
     ):
         assert f"<strong>{milestone}</strong>" in html
     assert "240,000 cells/kg" in html
+    assert "fludarabine 30 mg/m²/day, cyclophosphamide 250 mg/m²/day, 3 days" in html
     assert "D+30" in html
 
 
