@@ -8,6 +8,7 @@ from django.db import models
 from registry import analytes
 from registry.models.patient import Patient
 from registry.models.section import Section
+from registry.units import FIELD_UNITS
 from registry.validators import between, not_negative
 
 # A baseline value is taken before lymphodepletion, up to a month before the infusion.
@@ -129,12 +130,9 @@ class CarTCount(Section):
 
     def __str__(self) -> str:
         found = [
-            f"{level:g} {unit}"
-            for level, unit in (
-                (self.cells_per_ul, "cells/µL"),
-                (self.copies_per_ug_dna, "copies/µg DNA"),
-            )
-            if level is not None
+            f"{level:g} {FIELD_UNITS[name].shown}"
+            for name in ("cells_per_ul", "copies_per_ug_dna")
+            if (level := getattr(self, name)) is not None
         ]
         return f"Day {self.day}: {', '.join(found)}"
 
