@@ -13,6 +13,7 @@ import pandas as pd
 
 from analytics import stats
 from analytics.cohort import is_true
+from registry.choices import ResponseStatus, Sex
 
 CHARACTERISTICS_COLUMNS = ("section", "characteristic", "n", "percent", "median", "min", "max")
 OUTCOMES_COLUMNS = (
@@ -32,7 +33,7 @@ INTERVALS = ((0, 6, "< 6"), (6, 12, "6 to < 12"), (12, math.inf, "≥ 12"))
 def characteristics_table(frame: pd.DataFrame) -> dict:
     rows = [
         *_age(frame),
-        *_split(frame, "Sex", "sex", {"male": "Male", "female": "Female"}),
+        *_split(frame, "Sex", "sex", dict(Sex.choices)),
         *_yes_no(frame, "Prior allo-HCT", "prior_allo_hct"),
         *_yes_no(frame, "CD22 CAR-T (simultaneously with or after mCD19 CAR-T)", "prior_cd22_cart"),
         *_disease_status(frame),
@@ -196,7 +197,8 @@ def _response(frame: pd.DataFrame) -> list[dict]:
         _count(section, "CR", is_true(frame["responder"]).sum(), total),
         _count(section, "NR", counts.get("nr", 0), total),
     ]
-    for value, label in (("not_evaluable", "Not evaluable"), (None, "Not assessed")):
+    not_evaluable = ResponseStatus.NOT_EVALUABLE
+    for value, label in ((not_evaluable, not_evaluable.label), (None, "Not assessed")):
         n = int(counts[counts.index.isna()].sum() if value is None else counts.get(value, 0))
         if n:
             rows.append(_count(section, label, n, total))

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from registry.choices import Sex
+
 # The covariates a clinician compares groups by, as they would name them.
 COVARIATE_LABELS = {
     "prior_allo_hct": "Prior allo-HCT",
@@ -27,8 +29,7 @@ ENDPOINT_NAMES = {
 VALUE_LABELS = {
     "child": "Children (< 18)",
     "adult": "Adults",
-    "male": "Male",
-    "female": "Female",
+    **dict(Sex.choices),
     "isolated_bm": "Isolated BM",
     "bm_and_emd": "BM and EMD",
     "emd_only": "EMD only",
