@@ -244,6 +244,11 @@ def car_t_count_problems_by_key(
     return {key: problems for key, problems in (negative | found).items() if problems}
 
 
+# The lymphodepleting drugs, by the field of their dose (mg/m²/day).
+LYMPHODEPLETING_DRUGS = {
+    "fludarabine_mg_m2_per_day": "Fludarabine",
+    "cyclophosphamide_mg_m2_per_day": "Cyclophosphamide",
+}
 TOXICITY_TREATMENTS = {
     "tocilizumab": "Tocilizumab",
     "corticosteroid": "Corticosteroid",

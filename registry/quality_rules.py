@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import pairwise
 
-from registry.analytes import TOXICITY_TREATMENTS
+from registry.analytes import LYMPHODEPLETING_DRUGS, TOXICITY_TREATMENTS
 from registry.choices import EventKind, Product
 from registry.grading import CRS_FINDINGS, ICANS_FINDINGS, Grade, age_years, worst
 from registry.grading import crs_grade as day_crs_grade
@@ -83,6 +83,11 @@ class Highest:
         return FIELD_UNITS[self.field].shown
 
 
+def _daily_dose(field: str, value: float) -> Highest:
+    """The highest daily dose of a lymphodepleting drug that is not asked about."""
+    return Highest("lymphodepletion", field, LYMPHODEPLETING_DRUGS[field], value)
+
+
 def _single_dose(treatment: str, value: float) -> Highest:
     """The highest single dose of a toxicity treatment that is not asked about."""
     name = TOXICITY_TREATMENTS[treatment]
@@ -94,8 +99,8 @@ HIGHEST = (
     # Lymphodepletion: the seed protocol gives fludarabine 30 and cyclophosphamide 250
     # mg/m²/day; the products' labels 25–30 and 250–500, single days of 60 mg/kg
     # cyclophosphamide about 2,000.
-    Highest("lymphodepletion", "fludarabine_mg_m2_per_day", "Fludarabine", 50),
-    Highest("lymphodepletion", "cyclophosphamide_mg_m2_per_day", "Cyclophosphamide", 2000),
+    _daily_dose("fludarabine_mg_m2_per_day", 50),
+    _daily_dose("cyclophosphamide_mg_m2_per_day", 2000),
     # CAR-T cells in blood: peaks are tens to thousands a microlitre, of some thousands of
     # lymphocytes in all.
     Highest("car_t_counts", "cells_per_ul", "CAR-T cells", 10_000),

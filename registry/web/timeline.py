@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from registry import choices
+from registry.analytes import LYMPHODEPLETING_DRUGS
 from registry.grading import SEVERE_GRADE
 from registry.models import Patient
 from registry.units import FIELD_UNITS
@@ -47,11 +48,8 @@ def _dated(patient: Patient, start: date | None):
     if lymphodepletion and lymphodepletion.start_date:
         when = lymphodepletion.start_date
         regimen = [
-            f"{drug} {dose:g} {FIELD_UNITS[field].shown}"
-            for drug, field in (
-                ("fludarabine", "fludarabine_mg_m2_per_day"),
-                ("cyclophosphamide", "cyclophosphamide_mg_m2_per_day"),
-            )
+            f"{drug.lower()} {dose:g} {FIELD_UNITS[field].shown}"
+            for field, drug in LYMPHODEPLETING_DRUGS.items()
             if (dose := getattr(lymphodepletion, field))
         ]
         if lymphodepletion.days:

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from functools import cache
 
 from registry import models as registry
-from registry.analytes import ANALYTES, PERIPHERAL_BLOOD, SPECIMENS
+from registry.analytes import ANALYTES, LYMPHODEPLETING_DRUGS, PERIPHERAL_BLOOD, SPECIMENS
 from registry.choices import EventKind, Mrd, MrdMethod, Product, ResponseStatus
 from registry.course import record_fields
 from registry.interchange.exporter import present_fields
@@ -169,12 +169,6 @@ def _condition(patient: registry.Patient, own: dict, course: Course) -> dict:
     if "diagnosis_date" in own:
         resource["onsetDateTime"] = own["diagnosis_date"]
     return resource
-
-
-LYMPHODEPLETING_DRUGS = {
-    "fludarabine_mg_m2_per_day": "Fludarabine",
-    "cyclophosphamide_mg_m2_per_day": "Cyclophosphamide",
-}
 
 
 def _lymphodepletion(record: registry.Lymphodepletion, course: Course) -> Iterator[dict]:
