@@ -17,6 +17,7 @@ from django.urls import reverse
 from analytics.dashboard_form import DATE_FIELDS, DashboardForm, page_form, readable_study
 from registry import access
 from registry.date_formats import date_text
+from registry.http import EXPORTERS_ONLY
 from registry.models import Study
 from registry.patient_filters import given_filters, with_query
 
@@ -151,7 +152,7 @@ ADAM_FILES = (
 def _study(request: HttpRequest, code: str) -> Study:
     study = readable_study(request, code)
     if not access.can_export(request.user, study):
-        raise PermissionDenied(access.EXPORTERS_ONLY)
+        raise PermissionDenied(EXPORTERS_ONLY)
     return study
 
 

@@ -253,15 +253,6 @@ def can_administer_study(user: User, study: Study) -> bool:
     return _has_role(user, study, (Role.ADMIN,))
 
 
-# Why a user who reads a study may not export it.
-EXPORTERS_ONLY = "Exports are for the study's coordinators and administrators"
-
-
-def no_such_sites(study: Study, codes: list[str]) -> str:
-    """Why sites given by their codes are refused: the study has none of that code."""
-    return f"Study {study.code} has no site {', '.join(codes)}"
-
-
 def can_export(user: User, study: Study) -> bool:
     """Whether `user` downloads the study whole: exportable_studies for one study."""
     return _has_role(user, study, COHORT_ROLES)
@@ -388,7 +379,7 @@ def membership_check(
         raise _refusal("investigator", message)
     foreign = [site.code for site in sites if site.study_id != study.pk]
     if foreign:
-        raise _refusal("sites", no_such_sites(study, foreign))
+        raise _refusal("sites", study.no_such_sites(foreign))
 
 
 def membership_grant(

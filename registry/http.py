@@ -18,6 +18,8 @@ from registry.models.study import Study, code_validator
 from registry.parameters import UnsettledDayWarningMixin
 from registry.tokens import TokenAuthentication
 
+# Why a user who reads a study may not export it.
+EXPORTERS_ONLY = "Exports are for the study's coordinators and administrators"
 # The first class names its scheme in WWW-Authenticate, which makes a request without
 # credentials a 401 (Session first would make it a 403).
 AUTHENTICATION = [TokenAuthentication, SessionAuthentication]
@@ -56,7 +58,7 @@ def exported_study(user, code: str) -> Study:
     """The study `code` if `user` exports it; 403 if they only read it, else 404."""
     study = access.exportable_studies(user).filter(code=code).first()
     if study is None and access.visible_studies(user).filter(code=code).exists():
-        raise PermissionDenied(access.EXPORTERS_ONLY)
+        raise PermissionDenied(EXPORTERS_ONLY)
     if study is None:
         raise Http404
     return study

@@ -8,7 +8,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.management.base import CommandError
 
-from registry import access
 from registry.models import Site, Study
 
 
@@ -40,5 +39,5 @@ def user_and_study(
     found = {site.code: site for site in study.sites.filter(code__in=site_codes)}
     missing = [code for code in site_codes if code not in found]
     if missing:
-        raise CommandError(access.no_such_sites(study, missing))
+        raise CommandError(study.no_such_sites(missing))
     return user, study, [found[code] for code in site_codes]

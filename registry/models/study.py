@@ -177,6 +177,10 @@ class Study(models.Model):
                 params={"since": timezone.localdate(self.locked_at)},
             )
 
+    def no_such_sites(self, codes: list[str]) -> str:
+        """Why sites given by their codes are refused: the study has none of that code."""
+        return f"Study {self.code} has no site {', '.join(codes)}"
+
     def eligibility_criteria(self) -> Criteria:
         return Criteria(
             min_cd19_blast_pct=self.min_cd19_blast_pct,

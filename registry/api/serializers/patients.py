@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from registry import access, choices
+from registry import choices
 from registry import models as registry
 from registry.api.serializers.base import RegistrySerializer
 from registry.api.serializers.fields import JsonCharField
@@ -112,5 +112,5 @@ class PatientSerializer(RegistrySerializer):
         study = study or self.instance.study
         site = study.sites.filter(code=code).first()
         if site is None:
-            raise serializers.ValidationError({"site": access.no_such_sites(study, [code])})
+            raise serializers.ValidationError({"site": study.no_such_sites([code])})
         return site
