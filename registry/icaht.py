@@ -133,7 +133,7 @@ def early_icaht(anc: Iterable[Measurement], *, followed_until: int | None = None
     if not daily:
         return IcahtGrade(None, f"no ANC values from day 0 to day {EARLY_LAST_DAY}")
     if _never_above(daily, SEVERE):
-        return IcahtGrade(4, f"grade 4: ANC never above {SEVERE}/µL from day 0 to day 30")
+        return IcahtGrade(4, f"grade 4: ANC never above {SEVERE}/µL from day 0 to day {last_day}")
     severe = _longest_episode(daily, SEVERE)
     profound = _longest_episode(daily, PROFOUND)
     by_severe = (_severe_grade(severe.days if severe else 0), SEVERE, severe)
@@ -246,7 +246,11 @@ def late_icaht(
         else:
             continue
         return IcahtGrade(grade, f"grade {grade}: ANC ≤{threshold}/µL {found}{censoring}")
-    return IcahtGrade(0, f"grade 0: no ANC ≤1500/µL confirmed from day 31 to day {end}{censoring}")
+    highest = LATE_THRESHOLDS[-1][1]
+    return IcahtGrade(
+        0,
+        f"grade 0: no ANC ≤{highest}/µL confirmed from day {LATE_FIRST_DAY} to day {end}{censoring}",
+    )
 
 
 def _late_window_end(
