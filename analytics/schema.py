@@ -10,6 +10,7 @@ from rest_framework import serializers
 from analytics.dataset import DATASET_COLUMNS
 from analytics.exports import XLSX_TYPE
 from analytics.params import PATIENT_FILTERS
+from registry.icaht import EARLY_LAST_DAY, LATE_FIRST_DAY, LATE_LAST_DAY
 from registry.patient_filters import PatientFilterSet
 
 Interval = serializers.ListField(
@@ -198,12 +199,13 @@ class IcahtDiscrepancySerializer(serializers.Serializer):
 class IcahtSerializer(serializers.Serializer):
     early = GradeCountSerializer(
         many=True,
-        help_text="Early ICAHT (days 0–30) computed from the ANC values (EHA/EBMT, Rejeski "
-        "et al., Blood 2023); percent of the patients with a grade",
+        help_text=f"Early ICAHT (days 0–{EARLY_LAST_DAY}) computed from the ANC values (EHA/EBMT, "
+        "Rejeski et al., Blood 2023); percent of the patients with a grade",
     )
     late = GradeCountSerializer(
         many=True,
-        help_text="Late ICAHT (days 31–100), censored at relapse, next therapy or allo-HCT",
+        help_text=f"Late ICAHT (days {LATE_FIRST_DAY}–{LATE_LAST_DAY}), censored at relapse, next "
+        "therapy or allo-HCT",
     )
     recorded = GradeCountSerializer(many=True, help_text="The site's recorded early grade")
     early_grade_3_or_higher = serializers.IntegerField()
