@@ -19,8 +19,8 @@ Adding a section, as the lab values of cohort format 1.1 were added:
 2. one entry here, at the place the section takes in a cohort document:
    ``CourseSection("labs", "LabResult", "Laboratory values", many=True, by_day=True)``;
 3. its nested field on PatientSerializer (registry/api/serializers/patients.py; its
-   serializer is made from this table, with its coded fields from CODES in sections.py
-   there, unless it needs fields of its own: OWN_SERIALIZERS) and its description in the
+   serializer is made from this table, with its coded fields' codes from FIELD_CODES
+   below, unless it needs fields of its own: OWN_SERIALIZERS) and its description in the
    API's DESCRIPTIONS (registry/api/views/sections.py), which give it its addresses; its form
    (registry/web/forms.py: `section_form`, unless it needs fields of its own), its place
    on the patient page (registry/web/sections.py) and the template of its card (a list
