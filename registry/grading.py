@@ -195,6 +195,12 @@ def _hypotension(hypotension: bool, vasopressors: int, vasopressin: bool) -> tup
     return 0, "no hypotension"
 
 
+def graded_by_capd(age_years: int | None) -> bool:
+    """Whether ICANS is scored with CAPD rather than ICE: a child under 12 (an unknown age is
+    scored with ICE)."""
+    return age_years is not None and age_years < CHILD_UNDER_YEARS
+
+
 def icans_grade(
     *,
     age_years: int | None,
@@ -207,9 +213,8 @@ def icans_grade(
     cerebral_edema: str,
 ) -> Grade:
     """The day's ASTCT ICANS grade (0-4); children under 12 are scored with CAPD."""
-    child = age_years is not None and age_years < CHILD_UNDER_YEARS
     grade, finding = max(
-        _capd(capd_score, capd_unable) if child else _ice(ice_score),
+        _capd(capd_score, capd_unable) if graded_by_capd(age_years) else _ice(ice_score),
         _coded(_CONSCIOUSNESS, consciousness, "consciousness"),
         _coded(_SEIZURE, seizure, "seizure"),
         _coded(_MOTOR_WEAKNESS, motor_weakness, "motor_weakness"),

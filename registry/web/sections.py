@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from registry import access, choices, models
 from registry.eligibility import Verdict, eligibility_verdict
-from registry.grading import CHILD_UNDER_YEARS, Grade
+from registry.grading import Grade, graded_by_capd
 from registry.sections import BY_KEY, LIST_KEYS, ONE_TO_ONE_KEYS, section_title
 from registry.web import forms, lab_forms
 from registry.web.lab_grid import lab_grid
@@ -196,7 +196,7 @@ def live_grades(form: forms.DailyAssessmentForm, patient: models.Patient) -> dic
         "crs_hint": assessment.crs_no_fever_hint(),
         "icans": assessment.icans_grade(age),
         "age": age,
-        "graded_by_capd": age is not None and age < CHILD_UNDER_YEARS,
+        "graded_by_capd": graded_by_capd(age),
         "ignored": ignored,
     }
 
