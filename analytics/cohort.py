@@ -10,107 +10,10 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from analytics.dataset import COLUMNS, PEAK_ANALYTES, peak_columns
+from analytics.dataset import COLUMNS
+from analytics.dataset.columns import BOOLEAN, DATE, INTEGER, NUMBER
 from analytics.stats import MONTH_DAYS, NRM, RELAPSE
 from registry.patient_filters import ALIVE, BY_NAME, DEAD, PatientFilter
-
-INTEGER_COLUMNS = (
-    "age_years",
-    "mcd19_infusions",
-    "emd_sites",
-    "dose_cells_per_kg",
-    "crs_grade",
-    "icans_grade",
-    "crs_grade_computed",
-    "icans_grade_computed",
-    "crs_onset_day_computed",
-    "icans_onset_day",
-    "crs_grade_recorded",
-    "icans_grade_recorded",
-    "crs_onset_day",
-    "car_t_tmax_day",
-    "car_t_last_detected_day",
-    "d30_response_day",
-    "daily_assessment_last_day",
-    "car_t_count_last_day",
-    "car_t_tmax_day_qpcr",
-    "car_t_persistence_days_qpcr",
-    "icaht_early_grade",
-    "icaht_late_grade",
-    "icaht_grade_recorded",
-    "bca_start_day",
-    "bca_recovery_day",
-    "bca_duration_days",
-    *(peak_columns(analyte)[1] for analyte in PEAK_ANALYTES),
-    "icaht_early_last_day",
-    "icaht_late_last_day",
-    "bca_last_day",
-    "peak_last_day",
-    "lab_last_day",
-)
-BOOLEAN_COLUMNS = (
-    "prior_allo_hct",
-    "prior_cd22_cart",
-    "mcd19_primary_resistant",
-    "cns_involvement",
-    "bcr_abl1",
-    "ph_like",
-    "tp53_mutation",
-    "grade_discrepancy",
-    "car_t_detected",
-    "responder",
-    "hct_after_infusion",
-    "consolidative_hct",
-    "relapse",
-    "death",
-    "efs_event",
-    "os_event",
-    "nrm",
-    "tocilizumab",
-    "corticosteroids",
-    "plasmapheresis",
-    "icaht_discrepancy",
-    "bca_ongoing",
-    "bca_recovery_event",
-    "bca_recovery_discrepancy",
-)
-FLOAT_COLUMNS = (
-    "mcd19_interval_months",
-    "car_t_cmax_cells_per_ul",
-    "car_t_auc_0_28",
-    "efs_months",
-    "os_months",
-    "followup_months",
-    "hct_months",
-    "relapse_months",
-    "death_months",
-    "bm_blast_pct",
-    "car_t_cmax_copies_per_ug",
-    "car_t_auc_0_28_qpcr",
-    *(
-        column
-        for analyte in PEAK_ANALYTES
-        for column in peak_columns(analyte)
-        if not column.endswith("_peak_day")
-    ),
-)
-
-DATE_COLUMNS = ("infusion_date",)
-# Text, or a code: named too, so that a column given no type is found (tests/analytics:
-# every column of analytics.dataset has exactly one), not read as text unseen.
-TEXT_COLUMNS = (
-    "study_id",
-    "site",
-    "sex",
-    "age_group",
-    "disease_status",
-    "product",
-    "d30_response",
-    "mrd",
-    "relapse_cd19",
-    "death_cause",
-    "left_out",
-)
 
 # Covariates a report can be split by. Categorical ones group by value; numeric ones need a
 # cut point; ordinal ones take either.
@@ -171,17 +74,18 @@ def analysis_frame(rows: Sequence[dict]) -> pd.DataFrame:
     datetimes, the rest (text) as objects. Each column's type is the same whatever the
     rows hold, so frames of different rows can be put together (analytics.frames)."""
     frame = pd.DataFrame.from_records(list(rows), columns=list(COLUMNS))
-    for column in INTEGER_COLUMNS:
-        frame[column] = frame[column].astype("Int64")
-    for column in BOOLEAN_COLUMNS:
-        frame[column] = frame[column].astype("boolean")
-    for column in FLOAT_COLUMNS:
-        frame[column] = frame[column].astype("float64")
-    for column in TEXT_COLUMNS:
-        values = frame[column].astype(object)
-        frame[column] = values if column == "study_id" else _shared_values(values)
-    for column in DATE_COLUMNS:
-        frame[column] = pd.to_datetime(frame[column])
+    for column, kind in COLUMNS.items():
+        if kind == INTEGER:
+            frame[column] = frame[column].astype("Int64")
+        elif kind == BOOLEAN:
+            frame[column] = frame[column].astype("boolean")
+        elif kind == NUMBER:
+            frame[column] = frame[column].astype("float64")
+        elif kind == DATE:
+            frame[column] = pd.to_datetime(frame[column])
+        else:
+            values = frame[column].astype(object)
+            frame[column] = values if column == "study_id" else _shared_values(values)
     return frame
 
 

@@ -83,38 +83,46 @@ Months are days / 30.4375. Time keys are None for a patient without an infusion.
 
 from registry.analytes import ANALYTES
 
-GRADE_COLUMNS = (
-    "crs_grade",
-    "icans_grade",
-    "crs_grade_computed",
-    "icans_grade_computed",
-    "crs_onset_day_computed",
-    "icans_onset_day",
-    "grade_discrepancy",
-)
-QPCR_COLUMNS = (
-    "car_t_cmax_copies_per_ug",
-    "car_t_tmax_day_qpcr",
-    "car_t_auc_0_28_qpcr",
-    "car_t_persistence_days_qpcr",
-)
-KINETICS_COLUMNS = (
-    "car_t_detected",
-    "car_t_cmax_cells_per_ul",
-    "car_t_tmax_day",
-    "car_t_auc_0_28",
-    "car_t_last_detected_day",
-    *QPCR_COLUMNS,
-)
-ICAHT_COLUMNS = ("icaht_early_grade", "icaht_late_grade", "icaht_discrepancy")
-BCA_COLUMNS = (
-    "bca_start_day",
-    "bca_recovery_day",
-    "bca_duration_days",
-    "bca_ongoing",
-    "bca_recovery_event",
-    "bca_recovery_discrepancy",
-)
+# What a column holds, which the data frames type it by (analytics.cohort.analysis_frame):
+# a whole number, true/false, a number, a date, or text (a code, a name).
+INTEGER, BOOLEAN, NUMBER, DATE, TEXT = KINDS = ("integer", "boolean", "number", "date", "text")
+
+GRADE_COLUMNS = {
+    "crs_grade": INTEGER,
+    "icans_grade": INTEGER,
+    "crs_grade_computed": INTEGER,
+    "icans_grade_computed": INTEGER,
+    "crs_onset_day_computed": INTEGER,
+    "icans_onset_day": INTEGER,
+    "grade_discrepancy": BOOLEAN,
+}
+QPCR_COLUMNS = {
+    "car_t_cmax_copies_per_ug": NUMBER,
+    "car_t_tmax_day_qpcr": INTEGER,
+    "car_t_auc_0_28_qpcr": NUMBER,
+    "car_t_persistence_days_qpcr": INTEGER,
+}
+KINETICS_COLUMNS = {
+    "car_t_detected": BOOLEAN,
+    "car_t_cmax_cells_per_ul": NUMBER,
+    "car_t_tmax_day": INTEGER,
+    "car_t_auc_0_28": NUMBER,
+    "car_t_last_detected_day": INTEGER,
+    **QPCR_COLUMNS,
+}
+ICAHT_COLUMNS = {
+    "icaht_early_grade": INTEGER,
+    "icaht_late_grade": INTEGER,
+    "icaht_discrepancy": BOOLEAN,
+}
+BCA_COLUMNS = {
+    "bca_start_day": INTEGER,
+    "bca_recovery_day": INTEGER,
+    "bca_duration_days": INTEGER,
+    "bca_ongoing": BOOLEAN,
+    "bca_recovery_event": BOOLEAN,
+    "bca_recovery_discrepancy": BOOLEAN,
+}
 # The analytes of the seed's Table S3 peaks, by their codes in registry.analytes.
 PEAK_ANALYTES = ("il6", "ifng", "il10", "ferritin", "crp")
 
@@ -131,75 +139,80 @@ def peak_columns(analyte: str) -> tuple[str, str, str, str]:
     )
 
 
-PEAK_COLUMNS = tuple(column for analyte in PEAK_ANALYTES for column in peak_columns(analyte))
+PEAK_COLUMNS = {
+    column: kind
+    for analyte in PEAK_ANALYTES
+    for column, kind in zip(peak_columns(analyte), (NUMBER, INTEGER, NUMBER, NUMBER), strict=True)
+}
 
 # The site's toxicity record, under the dataset's names (records.TOXICITY_FIELDS in that
 # order).
-RECORDED_TOXICITY_COLUMNS = (
-    "crs_grade_recorded",
-    "icans_grade_recorded",
-    "crs_onset_day",
-    "tocilizumab",
-    "corticosteroids",
-    "plasmapheresis",
-    "icaht_grade_recorded",
-)
-COLUMNS = (
-    "study_id",
-    "site",
-    "sex",
-    "age_years",
-    "age_group",
-    "prior_allo_hct",
-    "prior_cd22_cart",
-    "mcd19_infusions",
-    "mcd19_primary_resistant",
-    "mcd19_interval_months",
-    "disease_status",
-    "cns_involvement",
-    "emd_sites",
-    "bcr_abl1",
-    "ph_like",
-    "tp53_mutation",
-    "dose_cells_per_kg",
-    "product",
-    *GRADE_COLUMNS,
-    *KINETICS_COLUMNS,
-    *ICAHT_COLUMNS,
-    *BCA_COLUMNS,
-    *PEAK_COLUMNS,
-    "d30_response",
-    "responder",
-    "mrd",
-    "hct_after_infusion",
-    "consolidative_hct",
-    "relapse",
-    "relapse_cd19",
-    "death",
-    "death_cause",
-    "efs_event",
-    "efs_months",
-    "os_event",
-    "os_months",
-    "followup_months",
+RECORDED_TOXICITY_COLUMNS = {
+    "crs_grade_recorded": INTEGER,
+    "icans_grade_recorded": INTEGER,
+    "crs_onset_day": INTEGER,
+    "tocilizumab": BOOLEAN,
+    "corticosteroids": BOOLEAN,
+    "plasmapheresis": BOOLEAN,
+    "icaht_grade_recorded": INTEGER,
+}
+# Every column, in the order of a row, with what it holds.
+COLUMNS = {
+    "study_id": TEXT,
+    "site": TEXT,
+    "sex": TEXT,
+    "age_years": INTEGER,
+    "age_group": TEXT,
+    "prior_allo_hct": BOOLEAN,
+    "prior_cd22_cart": BOOLEAN,
+    "mcd19_infusions": INTEGER,
+    "mcd19_primary_resistant": BOOLEAN,
+    "mcd19_interval_months": NUMBER,
+    "disease_status": TEXT,
+    "cns_involvement": BOOLEAN,
+    "emd_sites": INTEGER,
+    "bcr_abl1": BOOLEAN,
+    "ph_like": BOOLEAN,
+    "tp53_mutation": BOOLEAN,
+    "dose_cells_per_kg": INTEGER,
+    "product": TEXT,
+    **GRADE_COLUMNS,
+    **KINETICS_COLUMNS,
+    **ICAHT_COLUMNS,
+    **BCA_COLUMNS,
+    **PEAK_COLUMNS,
+    "d30_response": TEXT,
+    "responder": BOOLEAN,
+    "mrd": TEXT,
+    "hct_after_infusion": BOOLEAN,
+    "consolidative_hct": BOOLEAN,
+    "relapse": BOOLEAN,
+    "relapse_cd19": TEXT,
+    "death": BOOLEAN,
+    "death_cause": TEXT,
+    "efs_event": BOOLEAN,
+    "efs_months": NUMBER,
+    "os_event": BOOLEAN,
+    "os_months": NUMBER,
+    "followup_months": NUMBER,
     # Extra keys (see the module docstring).
-    "hct_months",
-    "relapse_months",
-    "death_months",
-    "nrm",
-    "infusion_date",
-    "bm_blast_pct",
-    *RECORDED_TOXICITY_COLUMNS,
-    "d30_response_day",
-    "daily_assessment_last_day",
-    "car_t_count_last_day",
-    "icaht_early_last_day",
-    "icaht_late_last_day",
-    "bca_last_day",
-    "peak_last_day",
-    "lab_last_day",
-    "left_out",
-)
+    "hct_months": NUMBER,
+    "relapse_months": NUMBER,
+    "death_months": NUMBER,
+    "nrm": BOOLEAN,
+    "infusion_date": DATE,
+    "bm_blast_pct": NUMBER,
+    **RECORDED_TOXICITY_COLUMNS,
+    "d30_response_day": INTEGER,
+    "daily_assessment_last_day": INTEGER,
+    "car_t_count_last_day": INTEGER,
+    "icaht_early_last_day": INTEGER,
+    "icaht_late_last_day": INTEGER,
+    "bca_last_day": INTEGER,
+    "peak_last_day": INTEGER,
+    "lab_last_day": INTEGER,
+    "left_out": TEXT,
+}
 
 # Column groups that cost most to read, filled in only when asked for (see analysis_rows).
 # The lab columns are three groups, read from one series, each to its own last day: a

@@ -134,7 +134,7 @@ def _computed_and_stored(patients: QuerySet) -> dict[int, list]:
 
 
 CHUNK = 2000
-SITE, INFUSION_DATE = COLUMNS.index("site"), COLUMNS.index("infusion_date")
+SITE, INFUSION_DATE = list(COLUMNS).index("site"), list(COLUMNS).index("infusion_date")
 
 
 def _loaded(text: str, site: str) -> list:
