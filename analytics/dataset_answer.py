@@ -15,7 +15,7 @@ tail (the dates it was computed at) written anew.
 The blocks hold the same text, row for row, as writing the whole answer at once: a row's
 text is a function of its values alone. Compared as they are written, not merely as
 equal: 0.0 and -0.0, equal numbers, are written apart, so floats and dates are compared bit
-for bit; the text columns hold text or nothing (analytics.cohort.TEXT_COLUMNS), compared
+for bit; the text columns hold text or nothing (kind TEXT in analytics.dataset.columns), compared
 as text; a missing value of any kind is written null. A column the two frames share is not
 compared: frames are never changed in place. A column whose type changed, or rows that
 moved, are written again.
