@@ -12,8 +12,9 @@ import pandas as pd
 
 from analytics.dataset import COLUMNS
 from analytics.dataset.columns import BOOLEAN, DATE, INTEGER, NUMBER
-from analytics.stats import MONTH_DAYS, NRM, RELAPSE
+from analytics.stats import NRM, RELAPSE
 from registry.patient_filters import ALIVE, BY_NAME, DEAD, PatientFilter
+from registry.units import MONTH_DAYS
 
 # Covariates a report can be split by. Categorical ones group by value; numeric ones need a
 # cut point; ordinal ones take either.

@@ -49,7 +49,7 @@ from analytics.dataset import (
     PART_COLUMNS,
     PEAKS,
 )
-from analytics.stats import MONTH_DAYS
+from registry.units import MONTH_DAYS
 
 # Each event's "did it happen" column, with the column saying when, and what else
 # describes it.

@@ -1,7 +1,8 @@
 """Statistics for the registry's reports: plain functions over sequences, no ORM.
 
-Times are in months (days / MONTH_DAYS). Every confidence interval is two-sided 95%.
-tests/analytics/test_stats.py pins each function to published or hand-computed values.
+Times are in months (days / registry.units.MONTH_DAYS). Every confidence interval is
+two-sided 95%. tests/analytics/test_stats.py pins each function to published or
+hand-computed values.
 """
 
 import math
@@ -15,7 +16,6 @@ from lifelines.statistics import multivariate_logrank_test
 from scipy import stats
 from scipy.special import gammaln
 
-MONTH_DAYS = 365.25 / 12  # 30.4375
 ALPHA = 0.05
 RELAPSE, NRM = 1, 2
 # Above this many candidate tables an exact r x 2 test gives way to chi-square.

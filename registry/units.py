@@ -5,6 +5,11 @@ on a page has something shown beside it but no unit of measure (`ucum` None)."""
 
 from dataclasses import dataclass
 
+# A month, in days: the average Gregorian month (365.25 / 12 = 30.4375). The analyses count
+# time in months of this length (days / MONTH_DAYS), and the demo study's monthly visits
+# fall on its multiples.
+MONTH_DAYS = 365.25 / 12
+
 
 @dataclass(frozen=True)
 class Unit:

@@ -38,8 +38,9 @@ from analytics.cohort import (
     is_true,
     time_to_event,
 )
-from analytics.stats import MONTH_DAYS, NRM, RELAPSE
+from analytics.stats import NRM, RELAPSE
 from registry.choices import Product
+from registry.units import MONTH_DAYS
 
 PRODUCT_NAMES = {code: label.upper() for code, label in Product.choices}
 # The columns of the frame ADTTE reads besides the times and outcomes.

@@ -78,7 +78,7 @@ only study_id and site besides; the analyses drop it and pass its warning on
 (analytics.cohort.analysed). A row stored for a date after tomorrow stays left out until its
 patient is written again.
 
-Months are days / 30.4375. Time keys are None for a patient without an infusion.
+Months are days / 30.4375 (registry.units.MONTH_DAYS). Time keys are None for a patient without an infusion.
 """
 
 from registry.analytes import ANALYTES

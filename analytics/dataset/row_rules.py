@@ -20,7 +20,6 @@ from analytics.dataset.records import (
     KINETICS_SPECIMEN,
     TOXICITY_FIELDS,
 )
-from analytics.stats import MONTH_DAYS
 from registry import grading, models
 from registry.biomarkers import Kinetics, series_kinetics
 from registry.choices import (
@@ -31,6 +30,7 @@ from registry.choices import (
     PriorTherapyKind,
 )
 from registry.grading import Grade
+from registry.units import MONTH_DAYS
 from registry.validators import EARLIEST_DATE, latest_date
 
 ADULT_FROM_YEARS = 18

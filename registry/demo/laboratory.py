@@ -26,8 +26,8 @@ from registry.demo.b_cells import b_cells
 from registry.demo.blood_counts import blood_counts
 from registry.demo.inflammation import inflammation
 from registry.demo.study import significant
+from registry.units import MONTH_DAYS
 
-DAYS_PER_MONTH = 30.4375
 VISIT_SHIFT_DAYS = 3  # a monthly visit falls up to this many days either side
 NO_LABS_SHARE = 0.25
 OTHER_LABORATORY_SHARE = 0.4
@@ -68,9 +68,9 @@ def lab_series(rng: random.Random, course: LabCourse) -> list[dict]:
 def _monthly_visits(rng: random.Random, last_day: int) -> list[int]:
     """The days of the monthly visits from month 1 to the last day of follow-up."""
     visits = []
-    for month in range(1, round(last_day / DAYS_PER_MONTH) + 2):
+    for month in range(1, round(last_day / MONTH_DAYS) + 2):
         shift = rng.randint(-VISIT_SHIFT_DAYS, VISIT_SHIFT_DAYS)
-        day = round(month * DAYS_PER_MONTH) + shift
+        day = round(month * MONTH_DAYS) + shift
         if day > last_day:
             break
         visits.append(day)

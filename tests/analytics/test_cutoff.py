@@ -12,9 +12,9 @@ from django.utils import timezone
 from lifelines import KaplanMeierFitter
 
 from analytics.dataset import DATASET_COLUMNS
-from analytics.stats import MONTH_DAYS
 from registry import models
 from registry.services import record_save
+from registry.units import MONTH_DAYS
 from tests import factories
 from tests.trail import age_the_trail, correct_the_cohort
 

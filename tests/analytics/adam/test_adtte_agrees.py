@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from django.contrib.auth.models import User
 
-from analytics.stats import MONTH_DAYS
 from registry.models import Study
+from registry.units import MONTH_DAYS
 from tests.analytics.adam.conftest import demo_study, published_study
 from tests.analytics.adam.estimates import aalen_johansen, product_limit
 from tests.conftest import new_owner, read_again
