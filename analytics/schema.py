@@ -10,7 +10,7 @@ from rest_framework import serializers
 from analytics.dataset import DATASET_COLUMNS
 from analytics.exports import XLSX_TYPE
 from analytics.params import PATIENT_FILTERS
-from registry.icaht import EARLY_LAST_DAY, LATE_FIRST_DAY, LATE_LAST_DAY
+from registry.icaht import WINDOWS as ICAHT_WINDOWS
 from registry.patient_filters import PatientFilterSet
 
 Interval = serializers.ListField(
@@ -199,12 +199,12 @@ class IcahtDiscrepancySerializer(serializers.Serializer):
 class IcahtSerializer(serializers.Serializer):
     early = GradeCountSerializer(
         many=True,
-        help_text=f"Early ICAHT (days 0–{EARLY_LAST_DAY}) computed from the ANC values (EHA/EBMT, "
+        help_text=f"Early ICAHT ({ICAHT_WINDOWS['early']}) computed from the ANC values (EHA/EBMT, "
         "Rejeski et al., Blood 2023); percent of the patients with a grade",
     )
     late = GradeCountSerializer(
         many=True,
-        help_text=f"Late ICAHT (days {LATE_FIRST_DAY}–{LATE_LAST_DAY}), censored at relapse, next "
+        help_text=f"Late ICAHT ({ICAHT_WINDOWS['late']}), censored at relapse, next "
         "therapy or allo-HCT",
     )
     recorded = GradeCountSerializer(many=True, help_text="The site's recorded early grade")

@@ -58,6 +58,8 @@ SEVERE, PROFOUND = 500, 100  # ANC /µL
 LATE_THRESHOLDS = ((4, 100), (3, 500), (2, 1000), (1, 1500))  # grade, ANC ≤ /µL
 EARLY_LAST_DAY = 30
 LATE_FIRST_DAY, LATE_LAST_DAY = 31, 100
+# The windows in words, as the pages and the API's descriptions name them.
+WINDOWS = {"early": f"days 0–{EARLY_LAST_DAY}", "late": f"days {LATE_FIRST_DAY}–{LATE_LAST_DAY}"}
 MAX_INTERPOLATED_DAYS = 7
 # /µL in one x10^9/L: exactly 1000.0, so a product of a float with it is rounded once, to
 # what registry.analytes.convert gives, without checking the codes again for every value.

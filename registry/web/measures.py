@@ -1,8 +1,10 @@
-"""Units on the pages as registry.units declares them: `{% load measures %}`, then
-`{{ record.weight_kg|floatformat:"-1" }} {{ "weight_kg"|unit }}`."""
+"""Units and windows on the pages as the registry declares them: `{% load measures %}`, then
+`{{ record.weight_kg|floatformat:"-1" }} {{ "weight_kg"|unit }}` (registry.units), or
+`{% icaht_window "early" %}` (registry.icaht)."""
 
 from django import template
 
+from registry.icaht import WINDOWS as ICAHT_WINDOWS
 from registry.units import FIELD_UNITS
 
 register = template.Library()
@@ -12,3 +14,9 @@ register = template.Library()
 def unit(field_name: str) -> str:
     """The unit a measured field is shown in (registry.units.FIELD_UNITS)."""
     return FIELD_UNITS[field_name].shown
+
+
+@register.simple_tag
+def icaht_window(which: str) -> str:
+    """The days of the early or the late ICAHT grade in words: "days 0–30"."""
+    return ICAHT_WINDOWS[which]

@@ -252,7 +252,11 @@ def test_it_grades_icaht_live_with_the_anc_being_typed(signed_in, patient):
 
     response = signed_in.post(url("lab-icaht", patient.pk), data, **HTMX)
 
-    assert "Grade 2: ANC ≤500/µL for 9 days (days 2–10)" in response.content.decode()
+    answer = response.content.decode()
+    assert "Grade 2: ANC ≤500/µL for 9 days (days 2–10)" in answer
+    # Each grade's window, as the EHA/EBMT consensus sets it (clinical rules "ICAHT").
+    assert "Early ICAHT (days 0–30)" in answer
+    assert "Late ICAHT (days 31–100)" in answer
     assert not models.LabResult.objects.filter(day=10).exists()
 
 
