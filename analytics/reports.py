@@ -150,9 +150,10 @@ def _incidence(point: stats.IncidencePoint) -> dict:
 
 def toxicity_report(frame: pd.DataFrame) -> dict:
     """CRS and ICANS grades (as analysed, as recorded by the site, as computed), CRS onset
-    (as analysed: crs_onset_days), treatments given, the patients whose recorded grade
-    differs from the computed one, and neutrophil ICAHT (computed early and late grades, the recorded early grade, and the
-    patients whose recorded grade differs from the computed one)."""
+    (as analysed: crs_onset_days), treatments given, the patients whose recorded grade differs
+    from the computed one, and neutrophil ICAHT (computed early and late grades, the
+    recorded early grade, and the patients whose recorded grade differs from the computed
+    one)."""
     return {
         "n": len(frame),
         "crs": _grades(frame, "crs_grade"),

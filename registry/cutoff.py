@@ -4,8 +4,9 @@ for one (`--cutoff`, `?cutoff=`); they are lossless without it.
 The analytics apply the same cut-off to their rows (analytics.cutoff): a patient first
 infused after it is left out; infusions and follow-up events after it, and the records
 of days after it (assessments, CAR-T counts, lab values, toxicity treatments: their days
-count from the first infusion), are left out; the last contact is at the latest the cut-off. What carries no
-date (eligibility, genetics, the site's toxicity record) is kept as it is.
+count from the first infusion), are left out; the last contact is at the latest the
+cut-off. What carries no date (eligibility, genetics, the site's toxicity record) is kept
+as it is.
 """
 
 from collections.abc import Iterable, Iterator

@@ -24,8 +24,9 @@ Early ICAHT (days 0-30)
   between two low days does not end it, and its days count in the duration (Liang:
   ``heatwaveR::exceedance(joinAcrossGaps = TRUE, maxGap = 2)``; the thrombocytopenia
   grading built on it, Table 1 at www.ash-sap.org/view-large/12809257, says the same:
-  "days of nonstable count recovery (<3 days) are counted to the cumulative total"). A stretch of unknown days, always longer than
-  7, ends an episode. The grade reads the longest episode, the first of equals.
+  "days of nonstable count recovery (<3 days) are counted to the cumulative total"). A
+  stretch of unknown days, always longer than 7, ends an episode. The grade reads the
+  longest episode, the first of equals.
 - Grade 1: severe 1-6 days; 2: severe 7-13; 3: severe 14 or more, or profound 7-13;
   4: profound 14 or more, or never above 500/µL from day 0 to day 30.
 - "Never above 500/µL" (rules text): every day 0-30 known and ≤500/µL. Liang instead

@@ -29,8 +29,8 @@ Adding a section, as the lab values of cohort format 1.1 were added:
    registry/interchange/odm/metadata.py).
 
 The cohort import and export, the course rules, the snapshots, the flat exports, the
-history, the admin's inlines on the patient page and the signals that keep each patient's derived columns and the analytics' rows
-current then take it in from this table.
+history, the admin's inlines on the patient page and the signals that keep each patient's
+derived columns and the analytics' rows current then take it in from this table.
 """
 
 import functools

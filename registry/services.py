@@ -16,8 +16,10 @@ on the record as stored (the API's PUT and PATCH). Each runs in one transaction 
   the patient, with its own version and history row);
 - leaves a row in the record's history (django-simple-history) naming the user and the
   reason;
-- opens and closes the registry's own data queries on the patient (registry.quality). Rows written by cascades (a patient's sections deleted with the patient) get the
-  same user and reason.
+- opens and closes the registry's own data queries on the patient (registry.quality).
+
+Rows written by cascades (a patient's sections deleted with the patient) get the same user
+and reason.
 """
 
 from collections.abc import Mapping

@@ -72,13 +72,14 @@ after day 100, the peaks no value after day 30, the aplasia the whole B-cell ser
 lab_last_day: the latest of those four (each None without any). They tell a
 clinical cut-off whose grades, kinetics and lab columns it changes;
 left_out (internal): None, or why the patient is left out of every analysis, as a warning
-naming the patient and the field: a date outside EARLIEST_DATE to tomorrow, which only data written
-past the model's validation can hold (older rows, a direct database write). Such a row has
-only study_id and site besides; the analyses drop it and pass its warning on
+naming the patient and the field: a date outside EARLIEST_DATE to tomorrow, which only data
+written past the model's validation can hold (older rows, a direct database write). Such a
+row has only study_id and site besides; the analyses drop it and pass its warning on
 (analytics.cohort.analysed). A row stored for a date after tomorrow stays left out until its
 patient is written again.
 
-Months are days / 30.4375 (registry.units.MONTH_DAYS). Time keys are None for a patient without an infusion.
+Months are days / 30.4375 (registry.units.MONTH_DAYS). Time keys are None for a patient
+without an infusion.
 """
 
 from registry.analytes import ANALYTES

@@ -30,8 +30,8 @@ def _source_digest(*modules) -> str:
 
 # The code a stored row was computed by (analytics.models.AnalysisRow): the modules of this
 # package that read, compute and store a row, and the grading, kinetics and choices they
-# call (and the lab rules and unit conversions). Changing any of them makes every stored row stale, so no row of an older version of
-# the rules is ever served.
+# call (and the lab rules and unit conversions). Changing any of them makes every stored
+# row stale, so no row of an older version of the rules is ever served.
 ROW_CODE = _source_digest(
     columns,
     records,

@@ -4,10 +4,10 @@ write (registry.interchange.importer): the same rules, in the same words, all or
 What is read is what registry.interchange.odm.writer writes: a study's code from its
 StudyName, its title from its StudyDescription, its data cut-off from the protocol's
 description; a patient from each SubjectData (the study id its SubjectKey, the site its
-SiteRef); each item group by its OID as a section (metadata.forms), each item by its OID
-as a field. A document whose metadata version, study events, forms, item groups or items
-are not the registry's is refused naming each OID that cannot be placed; a value that does not read
-as its field's data type is handed on as the text it is, for the cohort reader to name.
+SiteRef); each item group by its OID as a section (metadata.forms), each item by its OID as
+a field. A document whose metadata version, study events, forms, item groups or items are
+not the registry's is refused naming each OID that cannot be placed; a value that does not
+read as its field's data type is handed on as the text it is, for the cohort reader to name.
 """
 
 import math
