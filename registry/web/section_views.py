@@ -233,8 +233,8 @@ def assessment_grades(request: HttpRequest, pk: int) -> HttpResponse:
     patients = models.Patient.objects.prefetch_related("infusions")
     patient = get_object_or_404(access.visible_patients(request.user, patients), pk=pk)
     check_can_edit(request.user, patient)
-    context = live_grades(forms.DailyAssessmentForm(request.POST), patient)
-    return render(request, "web/partials/grades.html", context)
+    live = live_grades(forms.DailyAssessmentForm(request.POST), patient)
+    return render(request, "web/partials/grades.html", {"live": live})
 
 
 @login_required

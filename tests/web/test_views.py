@@ -1038,6 +1038,15 @@ def test_it_grades_a_child_with_capd(signed_in, patient):
     assert "graded with the CAPD score" in html
 
 
+def test_the_assessment_form_says_a_child_is_graded_with_capd_as_it_opens(signed_in, patient):
+    # Found reading the templates: the hint came only with the first grades typed.
+    models.Patient.objects.filter(pk=patient.pk).update(birth_date=date(2012, 1, 1))
+
+    response = signed_in.get(url("section-add", patient.pk, "daily_assessments"), **HTMX)
+
+    assert "8 years old: ICANS is graded with the CAPD score, not ICE." in response.content.decode()
+
+
 def test_it_leaves_out_what_does_not_make_sense_yet(signed_in, patient):
     html = grades(signed_in, patient, temperature_c="39", ice_score="12")
 
