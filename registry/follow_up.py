@@ -31,6 +31,13 @@ from registry.sections import BY_KEY, DAY_KEYS
 EVENTS = "events"
 
 DIED, WITHDRAWN = "died", "withdrawn"
+# The rule above in a sentence, as the follow-up page says it.
+DONE_RULE = (
+    "A visit is done when every section it expects is there: records counted in days "
+    "(assessments, CAR-T counts, lab values) on a day inside its window; the follow-up "
+    "status (a last contact or an event) known on or after the day its window opens; any "
+    "other section recorded, whatever its date."
+)
 
 
 def unknown_sections(keys: Iterable[str]) -> list[str]:

@@ -9,6 +9,7 @@ from rest_framework.exceptions import ValidationError
 
 from registry import access, schedule_list
 from registry.dates import iso_dates
+from registry.follow_up import DONE_RULE
 from registry.models import Visit
 from registry.web.filters import FollowUpFilters
 from registry.web.sort_columns import Column, sort_links
@@ -62,6 +63,7 @@ def follow_up(request: HttpRequest, code: str) -> HttpResponse:
         "study": study,
         "filters": filters,
         "shown_lists": schedule_list.SHOWN,
+        "done_rule": DONE_RULE,
         "query": query,
         "page": page,
         "rows": rows,

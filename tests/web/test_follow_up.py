@@ -59,6 +59,16 @@ def test_it_offers_each_filter_in_the_page_s_words(client):
     assert "As DD/MM/YYYY" in html
 
 
+def test_it_says_when_a_visit_is_done_as_the_schedule_decides_it(client):
+    # Found reading the page: it said every section had to be recorded inside the window,
+    # while the follow-up status counts from the window's opening on, and eligibility
+    # whatever its date (registry.follow_up).
+    html = client.get(PAGE).content.decode()
+
+    assert "known on or after the day its window opens" in html
+    assert "any other section recorded, whatever its date" in html
+
+
 @pytest.mark.parametrize(
     ("query", "field", "message"),
     [
