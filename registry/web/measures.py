@@ -1,10 +1,12 @@
 """Units and windows on the pages as the registry declares them: `{% load measures %}`, then
-`{{ record.weight_kg|floatformat:"-1" }} {{ "weight_kg"|unit }}` (registry.units), or
-`{% icaht_window "early" %}` (registry.icaht)."""
+`{{ record.weight_kg|floatformat:"-1" }} {{ "weight_kg"|unit }}` (registry.units),
+`{% icaht_window "early" %}` (registry.icaht) or `{% day_30_assessment %}`
+(registry.models.patient)."""
 
 from django import template
 
 from registry.icaht import WINDOWS as ICAHT_WINDOWS
+from registry.models.patient import DAY_30_ASSESSMENT
 from registry.units import FIELD_UNITS
 
 register = template.Library()
@@ -20,3 +22,9 @@ def unit(field_name: str) -> str:
 def icaht_window(which: str) -> str:
     """The days of the early or the late ICAHT grade in words: "days 0–30"."""
     return ICAHT_WINDOWS[which]
+
+
+@register.simple_tag
+def day_30_assessment() -> str:
+    """Which assessment is the day-30 response, in words."""
+    return DAY_30_ASSESSMENT
