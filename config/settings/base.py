@@ -12,7 +12,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
 def env(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+    """The variable's value; its default when unset or empty, as docker-compose.yml passes a
+    setting that .env leaves out."""
+    return os.environ.get(name) or default
 
 
 def envbool(name: str, default: str) -> bool:
