@@ -107,7 +107,10 @@ def send(kind: str, users: QuerySet, subject: str, template: str, context: dict)
     if not addresses:
         return 0
     try:
-        body = render_to_string(f"registry/email/{template}.txt", context)
+        settings_link = link(reverse("web:account-notifications"))
+        body = render_to_string(
+            f"registry/email/{template}.txt", {**context, "settings_link": settings_link}
+        )
         messages = [EmailMessage(f"[Registry] {subject}", body, to=[to]) for to in addresses]
         with get_connection() as connection:
             return connection.send_messages(messages) or 0

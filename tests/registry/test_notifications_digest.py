@@ -24,11 +24,12 @@ pytestmark = pytest.mark.django_db
 # Day 7 is done; Month 3 (2020-04-15) is still to come.
 ON = date(2020, 3, 1)
 LATE_ROWS = [
-    "LATE-1      Screening    2020-01-01     2020-01-15",
-    "LATE-1      Day 14       2020-01-29     2020-01-31",
-    "LATE-1      Day 21       2020-02-05     2020-02-07",
-    "LATE-1      Day 28       2020-02-12     2020-02-15",
+    "LATE-1      Screening",
+    "LATE-1      Day 14",
+    "LATE-1      Day 21",
+    "LATE-1      Day 28",
 ]
+VISIT_DATES = ["2020-01-01", "2020-01-15", "2020-01-29", "2020-01-31", "2020-02-05"]
 
 
 def late_patient(site, subject_id: str):
@@ -89,6 +90,18 @@ def test_it_tells_nothing_about_the_patients_beyond_their_study_ids(people):
     send(on=ON)
 
     assert all("2000-03-01" not in message.body for message in mail.outbox)  # born
+    # Found reading docs/notifications.md: the digest gave each visit's target date and
+    # the day its window closed, from which the infusion day can be told.
+    assert [day for day in VISIT_DATES if any(day in m.body for m in mail.outbox)] == []
+
+
+def test_each_email_links_to_the_notifications_page_at_the_registry_s_address(people, settings):
+    settings.SITE_URL = "https://registry.example.org"
+
+    send(on=ON)
+
+    page = "https://registry.example.org/account/notifications/"
+    assert page in inboxes()["boren@hospital.example"][0].body
 
 
 def test_it_links_to_the_sites_follow_up_list(people, settings):
