@@ -107,7 +107,8 @@ PLOTS = {
     ),
     "expansion": Plot(
         "CAR-T expansion",
-        "CAR-T cells/µL in blood after the infusion, one line per patient, coloured and "
+        "CAR-T cells/µL by flow cytometry in the study's kinetics specimen (blood unless the "
+        "study says otherwise) after the infusion, one line per patient, coloured and "
         "marked by the day-30 response; the black line is the median, on each day with a "
         f"count from at least {stats.MEDIAN_MIN_PATIENTS} patients, of their counts that day "
         "(undetectable as 0); ND: not detectable.",

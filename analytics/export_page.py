@@ -18,6 +18,7 @@ from analytics.dashboard_form import DATE_FIELDS, DashboardForm, page_form, read
 from registry import access
 from registry.date_formats import date_text
 from registry.http import EXPORTERS_ONLY
+from registry.interchange.schema import FORMAT_NAME, FORMAT_VERSION
 from registry.models import Study
 from registry.patient_filters import given_filters, with_query
 
@@ -37,8 +38,8 @@ COMPLETE_FILES = (
     File(
         "Cohort document",
         "Everything recorded about every patient, section by section, in the registry's "
-        "interchange format (cart-cohort, version 1): a complete copy that can be imported "
-        "again.",
+        f"interchange format ({FORMAT_NAME}, version {FORMAT_VERSION}): a complete copy that "
+        "can be imported again.",
         {"JSON": ("study-export", {})},
     ),
     File(

@@ -74,6 +74,8 @@ def test_it_gives_a_coordinator_every_file_with_the_dates_and_filters_applied(co
     for name in ADAM:
         assert dates_of(links[name]) == dates
     assert "these files take no patient filters" in html
+    # The version the cohort export writes (registry.interchange.exporter); it said 1.
+    assert "interchange format (cart-cohort, version 1.1)" in html
     assert "Patients: Sex: Female (in the analysis files only)." in html
 
 
