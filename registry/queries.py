@@ -235,7 +235,7 @@ def query_answer(*, query: DataQuery, answer: str, user: AbstractBaseUser) -> Da
         raise PermissionDenied("Only those who enter this patient's data answer its queries")
     with transaction.atomic():
         _read_locked(query)
-        if query.status != DataQuery.Status.OPEN:
+        if not query.answerable:
             status = query.get_status_display().lower()
             raise ValidationError(f"This query is {status}: only an open query is answered")
         if not answer.strip():
@@ -266,7 +266,7 @@ def _settled(query: DataQuery, user: AbstractBaseUser, status: str) -> DataQuery
     _check_may_raise(user, query.patient)
     with transaction.atomic():
         _read_locked(query)
-        if query.status not in DataQuery.UNRESOLVED:
+        if not query.unresolved:
             raise ValidationError(f"This query is {query.get_status_display().lower()} already")
         query.closed_by = user
         query.closed_at = timezone.now()

@@ -78,6 +78,17 @@ class DataQuery(models.Model):
         return f"{self.patient}: {self.field} ({self.get_status_display()})"
 
     @property
+    def answerable(self) -> bool:
+        """The site may answer it: only an open query is answered."""
+        return self.status == self.Status.OPEN
+
+    @property
+    def unresolved(self) -> bool:
+        """Awaiting the site's answer or the monitor's decision: it may be closed or
+        confirmed."""
+        return self.status in self.UNRESOLVED
+
+    @property
     def field_name(self) -> str:
         """The place it is about, as a clinician calls it: "CAR-T infusions, record 1: dose
         (CAR-positive viable cells/kg)" for infusions[0].cells_per_kg."""
