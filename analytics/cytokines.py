@@ -19,7 +19,7 @@ from analytics.dataset import PEAK_ANALYTES, peak_columns
 from registry.analytes import ANALYTES, series_unit
 
 SEVERE_CRS_FROM = 2
-CRS_GROUPS = ("0-1", "2-4")
+CRS_GROUPS = (f"0-{SEVERE_CRS_FROM - 1}", f"{SEVERE_CRS_FROM}-4")
 
 
 def biomarkers_report(frame: pd.DataFrame) -> dict:

@@ -7,11 +7,16 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
-from analytics.dataset import DATASET_COLUMNS
+from analytics.cytokines import CRS_GROUPS, SEVERE_CRS_FROM
+from analytics.dataset import DATASET_COLUMNS, PEAK_ANALYTES
 from analytics.exports import XLSX_TYPE
 from analytics.params import PATIENT_FILTERS
+from analytics.stats import EXACT_RANK_SUM_BELOW
+from registry.biomarkers import PEAK_LAST_DAY
+from registry.choices import RESPONDER_STATUSES, ResponseStatus
 from registry.icaht import WINDOWS as ICAHT_WINDOWS
 from registry.patient_filters import PatientFilterSet
+from registry.validators import EARLIEST_DATE
 
 Interval = serializers.ListField(
     child=serializers.FloatField(),
@@ -25,7 +30,8 @@ Interval = serializers.ListField(
 Warnings = serializers.ListField(
     child=serializers.CharField(),
     help_text="One per patient left out of the answer, naming the patient and the field: a "
-    "date before 1900 or after tomorrow, which only data written past validation can hold",
+    f"date before {EARLIEST_DATE.year} or after tomorrow, which only data written past "
+    "validation can hold",
 )
 
 
@@ -66,7 +72,9 @@ class RateSerializer(serializers.Serializer):
     not_evaluable = serializers.IntegerField(
         help_text="Of n, assessed as not evaluable: counted as non-responders"
     )
-    responders = serializers.IntegerField(help_text="CR or CRi")
+    responders = serializers.IntegerField(
+        help_text=" or ".join(ResponseStatus(status).label for status in RESPONDER_STATUSES)
+    )
     rate = serializers.FloatField(allow_null=True)
     ci95 = Interval
 
@@ -298,7 +306,7 @@ class LabSeriesSerializer(AnswerDatesSerializer):
 
 
 class PeakSummarySerializer(serializers.Serializer):
-    n = serializers.IntegerField(help_text="Patients with a value in days 0–30")
+    n = serializers.IntegerField(help_text=f"Patients with a value in days 0–{PEAK_LAST_DAY}")
     median = serializers.FloatField(allow_null=True)
     min = serializers.FloatField(allow_null=True)
     max = serializers.FloatField(allow_null=True)
@@ -306,12 +314,15 @@ class PeakSummarySerializer(serializers.Serializer):
 
 class PeakGroupSerializer(PeakSummarySerializer):
     crs_grade = serializers.ChoiceField(
-        choices=["0-1", "2-4"], help_text="CRS grade group: 0–1, or 2 and higher"
+        choices=list(CRS_GROUPS),
+        help_text=f"CRS grade group: 0–{SEVERE_CRS_FROM - 1}, or {SEVERE_CRS_FROM} and higher",
     )
 
 
 class PeakSerializer(serializers.Serializer):
-    analyte = serializers.CharField(help_text="il6, ifng, il10, ferritin or crp")
+    analyte = serializers.CharField(
+        help_text=f"{', '.join(PEAK_ANALYTES[:-1])} or {PEAK_ANALYTES[-1]}"
+    )
     name = serializers.CharField()
     unit = serializers.CharField(help_text="The registry's unit the peaks are in")
     column = serializers.CharField(help_text="The analysis dataset's column of the peak")
@@ -320,8 +331,9 @@ class PeakSerializer(serializers.Serializer):
     by_crs_grade = PeakGroupSerializer(many=True)
     rank_sum_p = serializers.FloatField(
         allow_null=True,
-        help_text="Two-sided Wilcoxon rank-sum p between the groups (exact below 50 per group "
-        "without ties, else normal with continuity correction); null when a group is empty",
+        help_text="Two-sided Wilcoxon rank-sum p between the groups (exact below "
+        f"{EXACT_RANK_SUM_BELOW} per group without ties, else normal with continuity "
+        "correction); null when a group is empty",
     )
 
 

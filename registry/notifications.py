@@ -265,6 +265,7 @@ def import_summary(
         "changed": changed,
         "severe": severe[:SUMMARY_NAMES],
         "more": max(len(severe) - SUMMARY_NAMES, 0),
+        "severe_grade": SEVERE_GRADE,
         "link": link(reverse("web:patient-list", args=[study.code])),
     }
     subject = f"{study.code}: cohort import, {created} new and {changed} changed patients"

@@ -44,15 +44,20 @@ class VersionedForm(StudyDatesForm, forms.ModelForm):
         return cleaned
 
 
-class ChangeReasonForm(VersionedForm):
-    """A change form: asks why a saved record changes (optional when adding one)."""
-
-    change_reason = forms.CharField(
+def reason_field() -> forms.CharField:
+    """Why a saved record changes or goes, which its history keeps (services.REASON_FIELD)."""
+    return forms.CharField(
         label="Reason for change",
         max_length=services.REASON_MAX_LENGTH,
         error_messages={"required": services.REASON_REQUIRED},
         help_text="Kept in the history of every record this page changes or deletes",
     )
+
+
+class ChangeReasonForm(VersionedForm):
+    """A change form: asks why a saved record changes (optional when adding one)."""
+
+    change_reason = reason_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -135,6 +140,9 @@ class AuditedAdmin(StudyDatesAdmin, SimpleHistoryAdmin):
             raise quoted_in(error, date_format_of(obj)) from None
 
     def delete_view(self, request, object_id, extra_context=None):
+        reason = forms.Form(auto_id="id_%s")
+        reason.fields[services.REASON_FIELD] = reason_field()
+        extra_context = {**(extra_context or {}), "reason": reason[services.REASON_FIELD]}
         try:
             return super().delete_view(request, object_id, extra_context)
         except ValidationError as error:

@@ -3,6 +3,7 @@ value), and the patient list's pages answered from the cache (registry.api.cachi
 
 from functools import partial
 
+from django.conf import settings
 from django.http import HttpResponse
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
@@ -14,8 +15,8 @@ from registry.paging import CountedPaginator
 
 class Pagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
-    page_size_query_description = "Results per page, from 1 to 500 (default 50)"
     max_page_size = 500
+    page_size_query_description = f"Results per page, from 1 to {max_page_size} (default {settings.REST_FRAMEWORK['PAGE_SIZE']})"
 
     def get_page_size(self, request) -> int:
         value = request.query_params.get(self.page_size_query_param)

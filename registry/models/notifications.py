@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from registry.grading import SEVERE_GRADE
+
 
 def _kind(verbose_name: str, help_text: str) -> models.BooleanField:
     """A kind of email, on until the user turns it off."""
@@ -22,7 +24,8 @@ class NotificationPreference(models.Model):
         "For clinicians: the site answers its patients' queries",
     )
     safety_signal = _kind(
-        "a CRS or ICANS grade of 3 or more is recorded or computed", "For study administrators"
+        f"a CRS or ICANS grade of {SEVERE_GRADE} or more is recorded or computed",
+        "For study administrators",
     )
     overdue_digest = _kind("weekly digest of my site's overdue follow-up visits", "For clinicians")
     import_summary = _kind("summary of a cohort import", "For study administrators")

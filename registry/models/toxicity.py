@@ -109,7 +109,7 @@ class DailyAssessment(Section):
         help_text="Empty when not assessable",
     )
     capd_score = models.PositiveSmallIntegerField(
-        "CAPD score (children under 12)",
+        f"CAPD score (children under {grading.CHILD_UNDER_YEARS})",
         null=True,
         blank=True,
         validators=between(0, 32, "CAPD score"),

@@ -1,6 +1,7 @@
 """Every admin page renders with the demo study, and the admin shows the model's rules."""
 
 import json
+import re
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
@@ -11,7 +12,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.urls import reverse
 
-from registry import models
+from registry import models, services
 from registry.interchange.importer import cohort_import
 from registry.sections import BY_KEY as SECTIONS_BY_KEY
 from tests import factories
@@ -190,6 +191,17 @@ def test_it_refuses_to_delete_the_response_a_relapse_stands_on(signed_in, cohort
 
     assert "Not deleted: A relapse needs an earlier response" in answer.content.decode()
     assert models.ResponseAssessment.objects.filter(pk=response.pk).exists()
+
+
+def test_the_delete_page_asks_for_the_reason_as_the_change_form_does(signed_in, cohort):
+    response = models.ResponseAssessment.objects.first()
+    url = reverse("admin:registry_responseassessment_delete", args=[response.pk])
+
+    html = signed_in.get(url).content.decode()
+
+    assert '<label class="required" for="id_change_reason">Reason for change:</label>' in html
+    field = re.search(r'<input [^>]*name="change_reason"[^>]*>', html).group()
+    assert f'maxlength="{services.REASON_MAX_LENGTH}"' in field and "required" in field
 
 
 def test_it_sets_last_contact_from_a_death_added_in_the_admin(signed_in, cohort):
