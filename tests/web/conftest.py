@@ -1,5 +1,6 @@
 """Fixtures and helpers for the web pages: the clinician's role, a signed-in client, an
-infusion's edit posted, and screenshots of browser tests.
+infused patient of a study they coordinate, an infusion's edit posted, and screenshots of
+browser tests.
 
 The headless Chromium (`browser`, `page`) is in tests/conftest.py, shared with tests/security.
 """
@@ -13,7 +14,7 @@ from django.urls import reverse
 
 from registry.access import membership_grant
 from registry.models import Infusion, Role, Site
-from tests.factories import SiteFactory
+from tests.factories import InfusionFactory, PatientFactory, SiteFactory
 from tests.htmx import HTMX
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -44,6 +45,16 @@ def signed_in(clinician):
     client = ReasonGivingClient()
     client.force_login(clinician)
     return client
+
+
+@pytest.fixture
+def infused_patient(clinician):
+    """Infused 15 January 2020 (the factories' day), not yet assessed for response; the
+    signed-in user coordinates the study."""
+    patient = PatientFactory()
+    InfusionFactory(patient=patient)
+    membership_grant(user=clinician, study=patient.study, role=Role.COORDINATOR)
+    return patient
 
 
 @pytest.fixture

@@ -6,20 +6,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from registry.access import membership_grant
-from registry.models import Role
 from tests import factories
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def patient(clinician):
-    """Infused, not yet assessed for response; the signed-in user coordinates the study."""
-    patient = factories.PatientFactory()
-    factories.InfusionFactory(patient=patient)
-    membership_grant(user=clinician, study=patient.study, role=Role.COORDINATOR)
-    return patient
 
 
 def listed(client, patient, query: str = "") -> tuple[str, list[str]]:
@@ -34,30 +23,32 @@ def counts(queries: list[str]) -> list[str]:
     return [sql for sql in queries if "COUNT(" in sql]
 
 
-def test_it_counts_the_patients_once_for_every_page_of_the_same_filters(signed_in, patient):
-    first, queries = listed(signed_in, patient)
+def test_it_counts_the_patients_once_for_every_page_of_the_same_filters(signed_in, infused_patient):
+    first, queries = listed(signed_in, infused_patient)
     assert "1 patient</h2>" in first
     assert len(counts(queries)) == 1
 
-    again, queries = listed(signed_in, patient, "?page=1&sort=-d30")
+    again, queries = listed(signed_in, infused_patient, "?page=1&sort=-d30")
     assert "1 patient</h2>" in again
     assert counts(queries) == []
 
 
-def test_the_count_follows_a_patient_enrolled(signed_in, patient):
-    listed(signed_in, patient)
-    factories.PatientFactory(site=patient.site)
+def test_the_count_follows_a_patient_enrolled(signed_in, infused_patient):
+    listed(signed_in, infused_patient)
+    factories.PatientFactory(site=infused_patient.site)
 
-    html, _queries = listed(signed_in, patient)
+    html, _queries = listed(signed_in, infused_patient)
 
     assert "2 patients</h2>" in html
 
 
-def test_a_filtered_count_follows_a_write_to_the_section_its_filter_reads(signed_in, patient):
-    html, _queries = listed(signed_in, patient, "?d30_response=cr")
+def test_a_filtered_count_follows_a_write_to_the_section_its_filter_reads(
+    signed_in, infused_patient
+):
+    html, _queries = listed(signed_in, infused_patient, "?d30_response=cr")
     assert "0 patients match</h2>" in html
 
-    factories.ResponseAssessmentFactory(patient=patient, day=30, status="cr")
+    factories.ResponseAssessmentFactory(patient=infused_patient, day=30, status="cr")
 
-    html, _queries = listed(signed_in, patient, "?d30_response=cr")
+    html, _queries = listed(signed_in, infused_patient, "?d30_response=cr")
     assert "1 patient matches</h2>" in html

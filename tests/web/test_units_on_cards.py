@@ -1,35 +1,23 @@
 """The patient page's cards write each measure with its unit, as registry.units declares it,
 and say the day-30 response's window as the registry counts it."""
 
-import pytest
 from django.urls import reverse
 
 from registry import models
-from registry.access import membership_grant
-from registry.models import Role
 from tests import factories
-
-
-@pytest.fixture
-def patient(clinician):
-    """Infused 15 January 2020; the signed-in user coordinates the study."""
-    patient = factories.PatientFactory()
-    factories.InfusionFactory(patient=patient)
-    membership_grant(user=clinician, study=patient.study, role=Role.COORDINATOR)
-    return patient
 
 
 def page(client, patient) -> str:
     return client.get(reverse("web:patient-detail", args=[patient.pk])).content.decode()
 
 
-def test_each_card_writes_its_measures_with_their_units(signed_in, patient):
-    models.Eligibility.objects.create(patient=patient, cd19_blast_pct=99, bm_blast_pct=40)
-    factories.ResponseAssessmentFactory(patient=patient, day=28, bm_blast_pct=0.5)
-    factories.ToxicityTreatmentFactory(patient=patient, day=3, dose_mg=480)
-    factories.DailyAssessmentFactory(patient=patient, day=3, ice_score=7, capd_score=10)
+def test_each_card_writes_its_measures_with_their_units(signed_in, infused_patient):
+    models.Eligibility.objects.create(patient=infused_patient, cd19_blast_pct=99, bm_blast_pct=40)
+    factories.ResponseAssessmentFactory(patient=infused_patient, day=28, bm_blast_pct=0.5)
+    factories.ToxicityTreatmentFactory(patient=infused_patient, day=3, dose_mg=480)
+    factories.DailyAssessmentFactory(patient=infused_patient, day=3, ice_score=7, capd_score=10)
 
-    html = page(signed_in, patient)
+    html = page(signed_in, infused_patient)
 
     assert "<dd>99 %</dd>" in html  # CD19-positive blasts
     assert "<dd>40 %</dd>" in html  # marrow blasts at enrolment
@@ -40,7 +28,7 @@ def test_each_card_writes_its_measures_with_their_units(signed_in, patient):
     assert "ICE 7 / 10 CAPD 10 / 32" in html
 
 
-def test_the_response_card_says_which_assessment_is_the_day_30_response(signed_in, patient):
-    html = page(signed_in, patient)
+def test_the_response_card_says_which_assessment_is_the_day_30_response(signed_in, infused_patient):
+    html = page(signed_in, infused_patient)
 
     assert "The day-30 response is the earliest response assessment from day 21 to day 45." in html
