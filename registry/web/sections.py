@@ -91,8 +91,23 @@ class AssessmentRow:
 
     @property
     def oxygen(self) -> str:
-        """The kind of support without its definition, short enough for a table cell."""
+        """The kind of support without its definition, short enough for a table cell; ""
+        without support (the field's default)."""
+        if self.record.oxygen == self.record._meta.get_field("oxygen").default:
+            return ""
         return self.record.get_oxygen_display().split(" (")[0]
+
+    @property
+    def neurology(self) -> list[str]:
+        """The coded ICANS findings (consciousness, seizure, …) other than the normal one,
+        each field's default, as the page names them."""
+        record = self.record
+        return [
+            getattr(record, f"get_{name}_display")()
+            for name in models.DailyAssessment.icans_findings
+            if record._meta.get_field(name).choices
+            and getattr(record, name) != record._meta.get_field(name).default
+        ]
 
 
 def patient_for_page(pk: int, user) -> models.Patient:

@@ -1,5 +1,5 @@
 """The patient page's cards write each measure with its unit, as registry.units declares it,
-and say the day-30 response's window as the registry counts it."""
+each finding in words, and the day-30 response's window as the registry counts it."""
 
 from django.urls import reverse
 
@@ -32,3 +32,22 @@ def test_the_response_card_says_which_assessment_is_the_day_30_response(signed_i
     html = page(signed_in, infused_patient)
 
     assert "The day-30 response is the earliest response assessment from day 21 to day 45." in html
+
+
+def test_the_assessments_card_names_the_findings_that_are_not_normal(signed_in, infused_patient):
+    abnormal = dict(oxygen="low_flow", consciousness="awakens_to_voice", seizure="resolved")
+    factories.DailyAssessmentFactory(patient=infused_patient, day=4, **abnormal)
+    factories.DailyAssessmentFactory(patient=infused_patient, day=5)
+
+    html = page(signed_in, infused_patient)
+
+    day_4 = html[html.index("Day 4</th>") : html.index("Day 5</th>")]
+    assert (
+        '<span title="Low-flow nasal cannula (≤6 L/min) or blow-by">Low-flow nasal cannula' in day_4
+    )
+    assert (
+        "<br>Awakens to voice<br>Seizure that resolved rapidly or with intervention</td>" in day_4
+    )
+    day_5 = html[html.index("Day 5</th>") :]
+    assert '<td data-label="Oxygen">—</td>' in day_5
+    assert '<td data-label="Neurology">—</td>' in day_5
