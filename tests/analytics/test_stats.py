@@ -13,7 +13,6 @@ import pytest
 from scipy.stats import beta, chi2
 
 from analytics.stats import (
-    MONTH_DAYS,
     DailyMedian,
     FollowUp,
     Proportion,
@@ -27,6 +26,7 @@ from analytics.stats import (
     response_association,
     summary,
 )
+from registry.units import MONTH_DAYS
 
 # R's survival::aml, Maintained group (x == "Maintained"); status 0 is censored ("+").
 AML_MAINTAINED_TIME = [9, 13, 13, 18, 23, 28, 31, 34, 45, 48, 161]
