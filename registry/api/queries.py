@@ -81,13 +81,9 @@ class DataQuerySerializer(serializers.ModelSerializer):
         read_only_fields = fields
         extra_kwargs = {
             "id": {"help_text": "Query id; its address in the API"},
-            "field": {"help_text": "Where in the course, e.g. infusions[0].cells_per_kg"},
             "question": {"help_text": "The monitor's question"},
             "status": {
                 "help_text": "open, answered (by the site), closed or confirmed (as correct)"
-            },
-            "rule": {
-                "help_text": "The data-quality rule that opened the query; empty when a person did"
             },
             "close_reason": {"help_text": "Why the registry closed it (corrected); else empty"},
             "raised_at": {"help_text": "When the query was opened"},
@@ -99,9 +95,8 @@ class DataQuerySerializer(serializers.ModelSerializer):
 
 class QueryOpenSerializer(serializers.Serializer):
     field = serializers.CharField(
-        max_length=120,
-        help_text="Where in the course: last_contact_date, eligibility.ecog, "
-        "infusions[0].cells_per_kg …",
+        max_length=DataQuery._meta.get_field("field").max_length,
+        help_text=f"Where in the course, {services.FIELD_EXAMPLES}",
     )
     question = serializers.CharField(
         help_text=f"The question for the site, at most {TEXT_MAX_LENGTH:,} characters"
