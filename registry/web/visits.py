@@ -27,6 +27,11 @@ class Shown:
     mark: str
     tone: str
 
+    @property
+    def not_applicable(self) -> bool:
+        """The visit no longer applies: `visit["reason"]` says why."""
+        return self.visit["status"] == schedule.NOT_APPLICABLE
+
 
 def shown(visit: dict) -> Shown:
     mark, tone = MARKS[visit["status"]]
