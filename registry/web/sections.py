@@ -93,7 +93,7 @@ class AssessmentRow:
     def oxygen(self) -> str:
         """The kind of support without its definition, short enough for a table cell; ""
         without support (the field's default)."""
-        if self.record.oxygen == self.record._meta.get_field("oxygen").default:
+        if not self._found("oxygen"):
             return ""
         return self.record.get_oxygen_display().split(" (")[0]
 
@@ -101,13 +101,16 @@ class AssessmentRow:
     def neurology(self) -> list[str]:
         """The coded ICANS findings (consciousness, seizure, …) other than the normal one,
         each field's default, as the page names them."""
-        record = self.record
+        fields = self.record._meta
         return [
-            getattr(record, f"get_{name}_display")()
+            getattr(self.record, f"get_{name}_display")()
             for name in models.DailyAssessment.icans_findings
-            if record._meta.get_field(name).choices
-            and getattr(record, name) != record._meta.get_field(name).default
+            if fields.get_field(name).choices and self._found(name)
         ]
+
+    def _found(self, name: str) -> bool:
+        """The coded finding `name` is other than the normal one, its field's default."""
+        return getattr(self.record, name) != self.record._meta.get_field(name).default
 
 
 def patient_for_page(pk: int, user) -> models.Patient:
