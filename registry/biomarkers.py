@@ -32,7 +32,8 @@ CAR-T kinetics (flow cells/µL and qPCR copies/µg DNA are separate series)
   Cmax is the highest level (0 when never detected), Tmax its first day; AUC0-28 is the
   linear trapezoid from day 0 to day 28 in level x days, with level 0 on day 0 when
   unmeasured, interpolated at day 28 between values either side and never extrapolated
-  past the last value; persistence is the last day with a detectable level. No value from day 0 on: not detected, all None.
+  past the last value; persistence is the last day with a detectable level. No value from
+  day 0 on: not detected, all None.
 """
 
 from collections.abc import Iterable
