@@ -252,7 +252,8 @@ def late_icaht(
     highest = LATE_THRESHOLDS[-1][1]
     return IcahtGrade(
         0,
-        f"grade 0: no ANC ≤{highest}/µL confirmed from day {LATE_FIRST_DAY} to day {end}{censoring}",
+        f"grade 0: no ANC ≤{highest}/µL confirmed from day {LATE_FIRST_DAY} to day "
+        f"{end}{censoring}",
     )
 
 

@@ -16,7 +16,10 @@ from registry.paging import CountedPaginator
 class Pagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
-    page_size_query_description = f"Results per page, from 1 to {max_page_size} (default {settings.REST_FRAMEWORK['PAGE_SIZE']})"
+    page_size_query_description = (
+        f"Results per page, from 1 to {max_page_size} "
+        f"(default {settings.REST_FRAMEWORK['PAGE_SIZE']})"
+    )
 
     def get_page_size(self, request) -> int:
         value = request.query_params.get(self.page_size_query_param)
